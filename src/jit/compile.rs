@@ -1,0 +1,82 @@
+//! From a built LLVM module to machine code: verify, optimise (`default<O3>`
+//! with the host target machine, so the vectorizer knows AVX-512 is there),
+//! emit an object file, link it with the engine.
+
+use inkwell::module::Module;
+use inkwell::passes::PassBuilderOptions;
+use inkwell::targets::{FileType, TargetMachine};
+
+use crate::error::{CompileError, Result};
+use crate::jit::engine::{load_object, LoadedCode};
+use crate::jit::host::host_target_machine;
+
+/// The optimised module's text, assembly and object, as produced by
+/// `optimize_and_emit`.
+pub struct Emitted {
+    pub object: Vec<u8>,
+    pub llvm_ir: Option<String>,
+    pub asm: Option<String>,
+}
+
+/// What to keep besides the object file (for introspection and tests).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmitOptions {
+    pub keep_llvm_ir: bool,
+    pub keep_asm: bool,
+}
+
+/// Stamps the host triple and data layout onto `module`.
+pub fn prepare_module(module: &Module<'_>, machine: &TargetMachine) {
+    module.set_triple(&machine.get_triple());
+    module.set_data_layout(&machine.get_target_data().get_data_layout());
+}
+
+/// Verifies, optimises at O3 for the host and emits an object file.
+pub fn optimize_and_emit(module: &Module<'_>, options: EmitOptions) -> Result<Emitted> {
+    let machine = host_target_machine()?;
+    prepare_module(module, &machine);
+    module.verify().map_err(|e| {
+        CompileError::internal(format!(
+            "generated LLVM IR failed verification: {}",
+            e.to_string()
+        ))
+    })?;
+    let pass_options = PassBuilderOptions::create();
+    pass_options.set_loop_vectorization(true);
+    pass_options.set_loop_slp_vectorization(true);
+    pass_options.set_loop_unrolling(true);
+    pass_options.set_merge_functions(false);
+    module
+        .run_passes("default<O3>", &machine, pass_options)
+        .map_err(|e| CompileError::internal(format!("LLVM optimisation failed: {e}")))?;
+    let llvm_ir = options
+        .keep_llvm_ir
+        .then(|| module.print_to_string().to_string());
+    let asm = if options.keep_asm {
+        let buffer = machine
+            .write_to_memory_buffer(module, FileType::Assembly)
+            .map_err(|e| CompileError::internal(format!("LLVM assembly output failed: {e}")))?;
+        Some(String::from_utf8_lossy(buffer.as_slice()).into_owned())
+    } else {
+        None
+    };
+    let buffer = machine
+        .write_to_memory_buffer(module, FileType::Object)
+        .map_err(|e| CompileError::internal(format!("LLVM code generation failed: {e}")))?;
+    Ok(Emitted {
+        object: buffer.as_slice().to_vec(),
+        llvm_ir,
+        asm,
+    })
+}
+
+/// Optimises, emits and links `module`, returning the addresses of `symbols`.
+pub fn compile_module(
+    module: &Module<'_>,
+    symbols: &[String],
+    options: EmitOptions,
+) -> Result<(LoadedCode, Emitted)> {
+    let emitted = optimize_and_emit(module, options)?;
+    let code = load_object(&emitted.object, symbols)?;
+    Ok((code, emitted))
+}

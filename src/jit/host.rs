@@ -1,0 +1,61 @@
+//! The host CPU as LLVM sees it: target initialisation (once per process),
+//! the CPU name and feature string, and target machines built for them.
+//!
+//! Every generated function carries the host `target-cpu`/`target-features`
+//! attributes and every object is emitted by a `TargetMachine` for the host,
+//! so the machine code uses AVX2/AVX-512 where the CPU has them.
+
+use std::sync::OnceLock;
+
+use inkwell::targets::{
+    CodeModel, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
+};
+use inkwell::OptimizationLevel;
+
+use crate::error::{CompileError, Result};
+
+/// The host's triple, CPU name and feature string, read once.
+#[derive(Debug, Clone)]
+pub struct HostCpu {
+    pub triple: String,
+    pub cpu: String,
+    pub features: String,
+}
+
+static HOST: OnceLock<std::result::Result<HostCpu, String>> = OnceLock::new();
+
+/// Initialises LLVM's native target and reads the host description.
+pub fn host_cpu() -> Result<&'static HostCpu> {
+    HOST.get_or_init(|| {
+        Target::initialize_native(&InitializationConfig::default())?;
+        let triple = TargetMachine::get_default_triple();
+        Ok(HostCpu {
+            triple: triple.as_str().to_string_lossy().into_owned(),
+            cpu: TargetMachine::get_host_cpu_name().to_string(),
+            features: TargetMachine::get_host_cpu_features().to_string(),
+        })
+    })
+    .as_ref()
+    .map_err(|e| CompileError::internal(format!("cannot initialise LLVM's native target: {e}")))
+}
+
+/// A target machine for the host CPU at `-O3`, position independent so the
+/// JIT linker can place the code anywhere.
+pub fn host_target_machine() -> Result<TargetMachine> {
+    let host = host_cpu()?;
+    let triple = TargetTriple::create(&host.triple);
+    let target = Target::from_triple(&triple)
+        .map_err(|e| CompileError::internal(format!("no LLVM target for {}: {e}", host.triple)))?;
+    target
+        .create_target_machine(
+            &triple,
+            &host.cpu,
+            &host.features,
+            OptimizationLevel::Aggressive,
+            RelocMode::PIC,
+            CodeModel::Default,
+        )
+        .ok_or_else(|| {
+            CompileError::internal("LLVM could not create a target machine for the host")
+        })
+}
