@@ -1,4 +1,15 @@
 //! jitufunc: Python kernels compiled through LLVM into real NumPy ufuncs.
+//!
+//! The pipeline: `frontend` (Python `ast` -> `syntax`), `lower` (`syntax` ->
+//! untyped `ir`), `typing` (typed `ir` for a signature), `codegen` (LLVM IR),
+//! `loops` (the ufunc inner loops around a kernel), `jit` (machine code).
+//! `vectorize` and `guvectorize` build NumPy ufuncs from the result;
+//! `python` is the thin pyo3 edge.
 
+pub mod builtins;
 pub mod error;
+pub mod ir;
 pub mod jit;
+pub mod lower;
+pub mod syntax;
+pub mod types;

@@ -1,0 +1,378 @@
+//! What kernels may call: Python builtins, `math`/`cmath` functions, NumPy
+//! scalar functions and NumPy dtype constructors.
+//!
+//! The frontend maps Python objects to `Callee`s by identity (so
+//! `from math import exp as e` works); typing gives each a type rule per
+//! flavour (a `math` function returns a Python float, the NumPy function of
+//! the same name keeps float32 as float32); codegen emits it.
+
+use crate::types::Scalar;
+
+/// A Python builtin function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    /// `abs(x)`
+    Abs,
+    /// `min(a, b, ...)`
+    Min,
+    /// `max(a, b, ...)`
+    Max,
+    /// `int(x)`
+    Int,
+    /// `float(x)`
+    Float,
+    /// `bool(x)`
+    Bool,
+    /// `complex(re, im=0)`
+    Complex,
+    /// `round(x)` / `round(x, ndigits)`
+    Round,
+    /// `range(...)` (only as a `for` iterable)
+    Range,
+    /// `len(a)`
+    Len,
+    /// `divmod(a, b)`
+    Divmod,
+    /// `pow(a, b)`
+    Pow,
+}
+
+impl Builtin {
+    pub const ALL: [(&'static str, Builtin); 12] = [
+        ("abs", Builtin::Abs),
+        ("min", Builtin::Min),
+        ("max", Builtin::Max),
+        ("int", Builtin::Int),
+        ("float", Builtin::Float),
+        ("bool", Builtin::Bool),
+        ("complex", Builtin::Complex),
+        ("round", Builtin::Round),
+        ("range", Builtin::Range),
+        ("len", Builtin::Len),
+        ("divmod", Builtin::Divmod),
+        ("pow", Builtin::Pow),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Builtin::ALL
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
+/// A numeric function that exists in `math`, `cmath` and/or NumPy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MathFn {
+    Sqrt,
+    Cbrt,
+    Exp,
+    Exp2,
+    Expm1,
+    Log,
+    Log2,
+    Log10,
+    Log1p,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Sinh,
+    Cosh,
+    Tanh,
+    Asinh,
+    Acosh,
+    Atanh,
+    Hypot,
+    Pow,
+    Fabs,
+    Abs,
+    Floor,
+    Ceil,
+    Trunc,
+    Rint,
+    Copysign,
+    Fmod,
+    IsNan,
+    IsInf,
+    IsFinite,
+    Erf,
+    Erfc,
+    Gamma,
+    Lgamma,
+    Degrees,
+    Radians,
+    Sign,
+    Square,
+    Reciprocal,
+    Conj,
+    Real,
+    Imag,
+    Phase,
+    Maximum,
+    Minimum,
+    Fmax,
+    Fmin,
+}
+
+impl MathFn {
+    /// Number of arguments.
+    pub fn arity(self) -> usize {
+        use MathFn::*;
+        match self {
+            Atan2 | Hypot | Pow | Copysign | Fmod | Maximum | Minimum | Fmax | Fmin => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether the function accepts complex arguments (in cmath/NumPy).
+    pub fn takes_complex(self) -> bool {
+        use MathFn::*;
+        matches!(
+            self,
+            Sqrt | Exp
+                | Log
+                | Log10
+                | Log2
+                | Log1p
+                | Expm1
+                | Sin
+                | Cos
+                | Tan
+                | Asin
+                | Acos
+                | Atan
+                | Sinh
+                | Cosh
+                | Tanh
+                | Asinh
+                | Acosh
+                | Atanh
+                | Pow
+                | Abs
+                | IsNan
+                | IsInf
+                | IsFinite
+                | Sign
+                | Square
+                | Reciprocal
+                | Conj
+                | Real
+                | Imag
+                | Phase
+                | Maximum
+                | Minimum
+                | Fmax
+                | Fmin
+                | Exp2
+                | Rint
+        )
+    }
+
+    /// Whether the function returns a bool (predicates).
+    pub fn is_predicate(self) -> bool {
+        matches!(self, MathFn::IsNan | MathFn::IsInf | MathFn::IsFinite)
+    }
+}
+
+/// `math.NAME` functions.
+pub const MATH_FUNCTIONS: &[(&str, MathFn)] = &[
+    ("sqrt", MathFn::Sqrt),
+    ("cbrt", MathFn::Cbrt),
+    ("exp", MathFn::Exp),
+    ("exp2", MathFn::Exp2),
+    ("expm1", MathFn::Expm1),
+    ("log", MathFn::Log),
+    ("log2", MathFn::Log2),
+    ("log10", MathFn::Log10),
+    ("log1p", MathFn::Log1p),
+    ("sin", MathFn::Sin),
+    ("cos", MathFn::Cos),
+    ("tan", MathFn::Tan),
+    ("asin", MathFn::Asin),
+    ("acos", MathFn::Acos),
+    ("atan", MathFn::Atan),
+    ("atan2", MathFn::Atan2),
+    ("sinh", MathFn::Sinh),
+    ("cosh", MathFn::Cosh),
+    ("tanh", MathFn::Tanh),
+    ("asinh", MathFn::Asinh),
+    ("acosh", MathFn::Acosh),
+    ("atanh", MathFn::Atanh),
+    ("hypot", MathFn::Hypot),
+    ("pow", MathFn::Pow),
+    ("fabs", MathFn::Fabs),
+    ("floor", MathFn::Floor),
+    ("ceil", MathFn::Ceil),
+    ("trunc", MathFn::Trunc),
+    ("copysign", MathFn::Copysign),
+    ("fmod", MathFn::Fmod),
+    ("isnan", MathFn::IsNan),
+    ("isinf", MathFn::IsInf),
+    ("isfinite", MathFn::IsFinite),
+    ("erf", MathFn::Erf),
+    ("erfc", MathFn::Erfc),
+    ("gamma", MathFn::Gamma),
+    ("lgamma", MathFn::Lgamma),
+    ("degrees", MathFn::Degrees),
+    ("radians", MathFn::Radians),
+];
+
+/// `cmath.NAME` functions.
+pub const CMATH_FUNCTIONS: &[(&str, MathFn)] = &[
+    ("sqrt", MathFn::Sqrt),
+    ("exp", MathFn::Exp),
+    ("log", MathFn::Log),
+    ("log10", MathFn::Log10),
+    ("sin", MathFn::Sin),
+    ("cos", MathFn::Cos),
+    ("tan", MathFn::Tan),
+    ("asin", MathFn::Asin),
+    ("acos", MathFn::Acos),
+    ("atan", MathFn::Atan),
+    ("sinh", MathFn::Sinh),
+    ("cosh", MathFn::Cosh),
+    ("tanh", MathFn::Tanh),
+    ("asinh", MathFn::Asinh),
+    ("acosh", MathFn::Acosh),
+    ("atanh", MathFn::Atanh),
+    ("phase", MathFn::Phase),
+    ("isnan", MathFn::IsNan),
+    ("isinf", MathFn::IsInf),
+    ("isfinite", MathFn::IsFinite),
+];
+
+/// `numpy.NAME` scalar functions (ufuncs applied to scalars).
+pub const NUMPY_FUNCTIONS: &[(&str, MathFn)] = &[
+    ("sqrt", MathFn::Sqrt),
+    ("cbrt", MathFn::Cbrt),
+    ("exp", MathFn::Exp),
+    ("exp2", MathFn::Exp2),
+    ("expm1", MathFn::Expm1),
+    ("log", MathFn::Log),
+    ("log2", MathFn::Log2),
+    ("log10", MathFn::Log10),
+    ("log1p", MathFn::Log1p),
+    ("sin", MathFn::Sin),
+    ("cos", MathFn::Cos),
+    ("tan", MathFn::Tan),
+    ("arcsin", MathFn::Asin),
+    ("arccos", MathFn::Acos),
+    ("arctan", MathFn::Atan),
+    ("arctan2", MathFn::Atan2),
+    ("sinh", MathFn::Sinh),
+    ("cosh", MathFn::Cosh),
+    ("tanh", MathFn::Tanh),
+    ("arcsinh", MathFn::Asinh),
+    ("arccosh", MathFn::Acosh),
+    ("arctanh", MathFn::Atanh),
+    ("asin", MathFn::Asin),
+    ("acos", MathFn::Acos),
+    ("atan", MathFn::Atan),
+    ("atan2", MathFn::Atan2),
+    ("asinh", MathFn::Asinh),
+    ("acosh", MathFn::Acosh),
+    ("atanh", MathFn::Atanh),
+    ("hypot", MathFn::Hypot),
+    ("power", MathFn::Pow),
+    ("pow", MathFn::Pow),
+    ("fabs", MathFn::Fabs),
+    ("abs", MathFn::Abs),
+    ("absolute", MathFn::Abs),
+    ("floor", MathFn::Floor),
+    ("ceil", MathFn::Ceil),
+    ("trunc", MathFn::Trunc),
+    ("rint", MathFn::Rint),
+    ("copysign", MathFn::Copysign),
+    ("fmod", MathFn::Fmod),
+    ("isnan", MathFn::IsNan),
+    ("isinf", MathFn::IsInf),
+    ("isfinite", MathFn::IsFinite),
+    ("degrees", MathFn::Degrees),
+    ("rad2deg", MathFn::Degrees),
+    ("radians", MathFn::Radians),
+    ("deg2rad", MathFn::Radians),
+    ("sign", MathFn::Sign),
+    ("square", MathFn::Square),
+    ("reciprocal", MathFn::Reciprocal),
+    ("conj", MathFn::Conj),
+    ("conjugate", MathFn::Conj),
+    ("real", MathFn::Real),
+    ("imag", MathFn::Imag),
+    ("angle", MathFn::Phase),
+    ("maximum", MathFn::Maximum),
+    ("minimum", MathFn::Minimum),
+    ("fmax", MathFn::Fmax),
+    ("fmin", MathFn::Fmin),
+];
+
+/// `numpy.NAME` dtype constructors (`np.float32(x)`).
+pub const NUMPY_DTYPES: &[(&str, Scalar)] = &[
+    ("bool_", Scalar::Bool),
+    ("bool", Scalar::Bool),
+    ("int8", Scalar::I8),
+    ("uint8", Scalar::U8),
+    ("int16", Scalar::I16),
+    ("uint16", Scalar::U16),
+    ("int32", Scalar::I32),
+    ("uint32", Scalar::U32),
+    ("int64", Scalar::I64),
+    ("uint64", Scalar::U64),
+    ("intp", Scalar::I64),
+    ("uintp", Scalar::U64),
+    ("float16", Scalar::F16),
+    ("float32", Scalar::F32),
+    ("float64", Scalar::F64),
+    ("complex64", Scalar::C64),
+    ("complex128", Scalar::C128),
+    ("double", Scalar::F64),
+    ("single", Scalar::F32),
+    ("half", Scalar::F16),
+];
+
+/// Which module's semantics a math function call follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Flavour {
+    /// `math.f(x)`: arguments as Python floats, a Python float result.
+    Math,
+    /// `cmath.f(z)`: arguments as Python complex, a Python complex result.
+    Cmath,
+    /// `np.f(x)`: NumPy's ufunc loop for the argument dtype.
+    Numpy,
+}
+
+/// Something a kernel can call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Callee {
+    Builtin(Builtin),
+    Math(MathFn, Flavour),
+    /// `np.float32(x)` and friends.
+    DType(Scalar),
+}
+
+impl Callee {
+    /// The name the user would write, for error messages.
+    pub fn describe(self) -> String {
+        match self {
+            Callee::Builtin(b) => b.name().to_string(),
+            Callee::Math(f, flavour) => {
+                let (module, table) = match flavour {
+                    Flavour::Math => ("math", MATH_FUNCTIONS),
+                    Flavour::Cmath => ("cmath", CMATH_FUNCTIONS),
+                    Flavour::Numpy => ("numpy", NUMPY_FUNCTIONS),
+                };
+                let name = table
+                    .iter()
+                    .find(|(_, g)| *g == f)
+                    .map(|(n, _)| *n)
+                    .unwrap_or("?");
+                format!("{module}.{name}")
+            }
+            Callee::DType(s) => format!("numpy.{s}"),
+        }
+    }
+}

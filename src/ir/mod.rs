@@ -1,0 +1,19 @@
+//! The compiler's intermediate representation: functions in SSA form with
+//! block parameters, built by `lower` from the syntax tree and rewritten by
+//! `typing` into typed IR that `codegen` turns into LLVM IR.
+//!
+//! Invariants (checked by `verifier::verify`): every reachable block ends in
+//! a terminator; every use is dominated by its definition; block arguments
+//! match block parameters in number (and in typed IR, in type); typed IR
+//! operations see operands of exactly the type they work at.
+
+pub mod cleanup;
+pub mod entities;
+pub mod function;
+pub mod op;
+pub mod printer;
+pub mod verifier;
+
+pub use entities::{Block, FuncId, Inst, Value};
+pub use function::{BlockCall, BlockData, Function, InstData, Terminator, ValueData, ValueDef};
+pub use op::{Attr, Op, Stage};

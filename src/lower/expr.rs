@@ -1,0 +1,315 @@
+//! Expressions. Short-circuiting `and`/`or`, conditional expressions and
+//! chained comparisons become branches meeting in a block parameter, so
+//! only the operands Python would evaluate are evaluated.
+
+use super::Lowerer;
+use crate::bail;
+use crate::builtins::{Builtin, Callee, Flavour, MathFn};
+use crate::error::{Result, Span};
+use crate::ir::{Attr, BlockCall, Op, Terminator, Value};
+use crate::syntax::{BoolOp, CmpOp, Const, Expr, ExprKind, Global};
+use crate::types::{Type, Weak};
+
+fn const_type(c: &Const) -> Type {
+    match c {
+        Const::Bool(_) => Type::Weak(Weak::Bool),
+        Const::Int(_) => Type::Weak(Weak::Int),
+        Const::Float(_) => Type::Weak(Weak::Float),
+        Const::Complex(..) => Type::Weak(Weak::Complex),
+        Const::None => Type::NoneType,
+    }
+}
+
+impl Lowerer {
+    pub(super) fn read_local(&mut self, name: &str, _span: Span) -> Result<Value> {
+        Ok(self.ssa.read_var(self.cur, name))
+    }
+
+    /// A value's truth as a branch condition.
+    pub(super) fn lower_condition(&mut self, e: &Expr) -> Result<Value> {
+        let v = self.lower_expr(e)?;
+        Ok(self.emit(Op::Truth, vec![v], e.span))
+    }
+
+    pub(super) fn lower_expr(&mut self, e: &Expr) -> Result<Value> {
+        match &e.kind {
+            ExprKind::Name(name) => self.read_local(name, e.span),
+            ExprKind::Const(c) => {
+                if matches!(c, Const::None) {
+                    bail!(
+                        Unsupported,
+                        e.span,
+                        "None is not supported as a value in kernels"
+                    );
+                }
+                Ok(self.emit(Op::Const(*c, const_type(c)), vec![], e.span))
+            }
+            ExprKind::Global(g) => self.lower_global(g, e.span),
+            ExprKind::Binary(op, a, b) => {
+                let a = self.lower_expr(a)?;
+                let b = self.lower_expr(b)?;
+                Ok(self.emit(Op::Binary(*op), vec![a, b], e.span))
+            }
+            ExprKind::Unary(op, a) => {
+                let a = self.lower_expr(a)?;
+                Ok(self.emit(Op::Unary(*op), vec![a], e.span))
+            }
+            ExprKind::BoolOp(op, values) => self.lower_bool_op(*op, values, e.span),
+            ExprKind::Compare(left, rest) => self.lower_compare(left, rest, e.span),
+            ExprKind::IfExp { test, body, orelse } => {
+                let cond = self.lower_condition(test)?;
+                let then_block = self.ssa.new_block();
+                let else_block = self.ssa.new_block();
+                let merge = self.ssa.new_block();
+                let result = self.ssa.f.add_param(merge, Type::Unknown, None);
+                self.ssa.terminate(
+                    self.cur,
+                    Terminator::Branch {
+                        cond,
+                        then: BlockCall::new(then_block),
+                        orelse: BlockCall::new(else_block),
+                    },
+                );
+                self.ssa.seal(then_block);
+                self.ssa.seal(else_block);
+                self.switch_to(then_block);
+                let a = self.lower_expr(body)?;
+                self.ssa.jump(
+                    self.cur,
+                    BlockCall {
+                        block: merge,
+                        args: vec![a],
+                    },
+                );
+                self.switch_to(else_block);
+                let b = self.lower_expr(orelse)?;
+                self.ssa.jump(
+                    self.cur,
+                    BlockCall {
+                        block: merge,
+                        args: vec![b],
+                    },
+                );
+                self.ssa.seal(merge);
+                self.switch_to(merge);
+                Ok(result)
+            }
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => self.lower_call(func, args, keywords, e.span),
+            ExprKind::Attribute(value, attr) => {
+                let Some(a) = Attr::parse(attr) else {
+                    bail!(
+                        Unsupported,
+                        e.span,
+                        "attribute '.{attr}' is not supported in kernels"
+                    );
+                };
+                let v = self.lower_expr(value)?;
+                Ok(self.emit(Op::Attr(a), vec![v], e.span))
+            }
+            ExprKind::Subscript(value, index) => {
+                let mut args = vec![self.lower_expr(value)?];
+                for i in index {
+                    args.push(self.lower_expr(i)?);
+                }
+                Ok(self.emit(Op::GetItem, args, e.span))
+            }
+            ExprKind::Tuple(items) => {
+                let vs = items
+                    .iter()
+                    .map(|i| self.lower_expr(i))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(self.emit(Op::MakeTuple, vs, e.span))
+            }
+        }
+    }
+
+    fn lower_global(&mut self, g: &Global, span: Span) -> Result<Value> {
+        match g {
+            Global::Constant { value, ty } => Ok(self.emit(Op::Const(*value, ty.clone()), vec![], span)),
+            Global::Callee(c) => bail!(
+                Unsupported,
+                span,
+                "'{}' is a function; kernels can call it but not use it as a value",
+                c.describe()
+            ),
+            Global::Kernel(def) => bail!(
+                Unsupported,
+                span,
+                "'{}' is a kernel; kernels can call it but not use it as a value",
+                def.name
+            ),
+            Global::Module(name) => bail!(
+                Unsupported,
+                span,
+                "module '{name}' cannot be used as a value in kernels"
+            ),
+            Global::Unsupported { name, what } => bail!(
+                Unsupported,
+                span,
+                "'{name}' is {what}, which kernels cannot use (only numbers, math/cmath/NumPy functions and other kernels)"
+            ),
+        }
+    }
+
+    fn lower_bool_op(&mut self, op: BoolOp, values: &[Expr], span: Span) -> Result<Value> {
+        // a and b and c: each falsy operand short-circuits to the merge block
+        // with itself as the result; the last operand is the result otherwise.
+        let merge = self.ssa.new_block();
+        let result = self.ssa.f.add_param(merge, Type::Unknown, None);
+        let (last, init) = values.split_last().expect("BoolOp has operands");
+        for v in init {
+            let value = self.lower_expr(v)?;
+            let truth = self.emit(Op::Truth, vec![value], v.span);
+            let next = self.ssa.new_block();
+            let exit = BlockCall {
+                block: merge,
+                args: vec![value],
+            };
+            let (then, orelse) = match op {
+                BoolOp::And => (BlockCall::new(next), exit),
+                BoolOp::Or => (exit, BlockCall::new(next)),
+            };
+            self.ssa.terminate(
+                self.cur,
+                Terminator::Branch {
+                    cond: truth,
+                    then,
+                    orelse,
+                },
+            );
+            self.ssa.seal(next);
+            self.switch_to(next);
+        }
+        let value = self.lower_expr(last)?;
+        self.ssa.jump(
+            self.cur,
+            BlockCall {
+                block: merge,
+                args: vec![value],
+            },
+        );
+        self.ssa.seal(merge);
+        self.switch_to(merge);
+        let _ = span;
+        Ok(result)
+    }
+
+    fn lower_compare(&mut self, left: &Expr, rest: &[(CmpOp, Expr)], span: Span) -> Result<Value> {
+        let mut lhs = self.lower_expr(left)?;
+        if rest.len() == 1 {
+            let rhs = self.lower_expr(&rest[0].1)?;
+            return Ok(self.emit(Op::Compare(rest[0].0), vec![lhs, rhs], span));
+        }
+        // a < b < c  ==  (a < b) and (b < c), with b evaluated once.
+        let merge = self.ssa.new_block();
+        let result = self.ssa.f.add_param(merge, Type::Unknown, None);
+        for (i, (op, e)) in rest.iter().enumerate() {
+            let rhs = self.lower_expr(e)?;
+            let r = self.emit(Op::Compare(*op), vec![lhs, rhs], span);
+            if i + 1 == rest.len() {
+                self.ssa.jump(
+                    self.cur,
+                    BlockCall {
+                        block: merge,
+                        args: vec![r],
+                    },
+                );
+            } else {
+                let next = self.ssa.new_block();
+                self.ssa.terminate(
+                    self.cur,
+                    Terminator::Branch {
+                        cond: r,
+                        then: BlockCall::new(next),
+                        orelse: BlockCall {
+                            block: merge,
+                            args: vec![r],
+                        },
+                    },
+                );
+                self.ssa.seal(next);
+                self.switch_to(next);
+            }
+            lhs = rhs;
+        }
+        self.ssa.seal(merge);
+        self.switch_to(merge);
+        Ok(result)
+    }
+
+    fn lower_call(
+        &mut self,
+        func: &Expr,
+        args: &[Expr],
+        keywords: &[(String, Expr)],
+        span: Span,
+    ) -> Result<Value> {
+        let callee_name = || match &func.kind {
+            ExprKind::Global(Global::Callee(c)) => c.describe(),
+            ExprKind::Global(Global::Kernel(d)) => d.name.clone(),
+            _ => "this function".to_string(),
+        };
+        if let Some((name, _)) = keywords.first() {
+            bail!(
+                Unsupported,
+                span,
+                "keyword arguments are not supported in kernel calls ({name}= in a call to {})",
+                callee_name()
+            );
+        }
+        let op = match &func.kind {
+            ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Range))) => bail!(
+                Unsupported,
+                span,
+                "range() is only supported as the iterable of a for loop"
+            ),
+            ExprKind::Global(Global::Callee(c)) => Op::Call(*c),
+            ExprKind::Global(Global::Kernel(def)) => Op::CallKernel(def.clone()),
+            ExprKind::Global(Global::Unsupported { name, what }) => bail!(
+                Unsupported,
+                func.span,
+                "'{name}' is {what}, which kernels cannot call (they can call math/cmath/NumPy functions, builtins and other kernels)"
+            ),
+            ExprKind::Global(Global::Module(name)) => bail!(
+                Unsupported,
+                func.span,
+                "module '{name}' is not callable"
+            ),
+            ExprKind::Global(Global::Constant { .. }) => bail!(
+                Typing,
+                func.span,
+                "a number is not callable"
+            ),
+            ExprKind::Attribute(value, method) => {
+                let m = match method.as_str() {
+                    "conjugate" => MathFn::Conj,
+                    _ => bail!(
+                        Unsupported,
+                        func.span,
+                        "method '.{method}()' is not supported in kernels"
+                    ),
+                };
+                if !args.is_empty() {
+                    bail!(Typing, span, ".{method}() takes no arguments");
+                }
+                let v = self.lower_expr(value)?;
+                return Ok(self.emit(Op::Call(Callee::Math(m, Flavour::Numpy)), vec![v], span));
+            }
+            ExprKind::Name(name) => bail!(
+                Unsupported,
+                func.span,
+                "calling the local variable '{name}' is not supported; call kernels and functions by their global name"
+            ),
+            _ => bail!(Unsupported, func.span, "this kind of call is not supported in kernels"),
+        };
+        let vs = args
+            .iter()
+            .map(|a| self.lower_expr(a))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.emit(op, vs, span))
+    }
+}

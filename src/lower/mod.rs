@@ -1,0 +1,81 @@
+//! Lowering: the syntax tree of one function into untyped SSA IR.
+//!
+//! Structured control flow becomes blocks: `if` a branch and a merge block,
+//! `while`/`for` a header, body, latch and exit, `and`/`or`/`x if c else y`
+//! and chained comparisons branches whose results meet in a block
+//! parameter. Variables become SSA values through `ssa::SsaBuilder`. All
+//! operations are Python-level; types come later.
+
+mod expr;
+mod ssa;
+mod stmt;
+
+use crate::error::{Result, Span};
+use crate::ir::cleanup::{remove_trivial_params, remove_unreachable};
+use crate::ir::{Block, Function, Op, Value};
+use crate::syntax::FunctionDef;
+use crate::types::Type;
+
+use ssa::SsaBuilder;
+
+/// Where `break` and `continue` go inside the innermost loop.
+#[derive(Clone, Copy)]
+struct LoopTargets {
+    continue_to: Block,
+    break_to: Block,
+}
+
+pub(crate) struct Lowerer {
+    ssa: SsaBuilder,
+    /// The block new instructions go to.
+    cur: Block,
+    loops: Vec<LoopTargets>,
+    counter: u32,
+}
+
+impl Lowerer {
+    fn emit(&mut self, op: Op, args: Vec<Value>, span: Span) -> Value {
+        self.ssa
+            .emit(self.cur, op, args, span)
+            .expect("expression operations have results")
+    }
+
+    fn fresh_name(&mut self, what: &str) -> String {
+        self.counter += 1;
+        format!("${what}{}", self.counter)
+    }
+
+    /// Starts emitting into `block`.
+    fn switch_to(&mut self, block: Block) {
+        self.cur = block;
+    }
+}
+
+/// Lowers a function definition into untyped IR.
+pub fn lower_function(def: &FunctionDef) -> Result<Function> {
+    let f = Function::new(def.name.clone(), def.source.clone(), def.span);
+    let mut ssa = SsaBuilder::new(f);
+    let entry = ssa.f.entry;
+    for p in &def.params {
+        let v = ssa.f.add_param(entry, Type::Unknown, Some(p.name.clone()));
+        ssa.write_var(entry, &p.name, v);
+    }
+    let mut l = Lowerer {
+        ssa,
+        cur: entry,
+        loops: vec![],
+        counter: 0,
+    };
+    l.lower_body(&def.body)?;
+    // Falling off the end returns None.
+    if !l.ssa.f.is_terminated(l.cur) {
+        l.ssa.terminate(l.cur, crate::ir::Terminator::Return(None));
+    }
+    let mut f = l.ssa.finish();
+    remove_unreachable(&mut f);
+    remove_trivial_params(&mut f);
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,348 @@
+//! The Python subset the compiler accepts, as an owned Rust tree.
+//!
+//! The frontend builds it from CPython's `ast` and resolves every global,
+//! builtin and closure name to a `Global` on the way, so nothing here refers
+//! to a Python object: lowering, typing and codegen are pure Rust. Spans are
+//! file lines and columns.
+
+use std::sync::Arc;
+
+use crate::builtins::Callee;
+use crate::error::{SourceInfo, Span};
+use crate::types::{Scalar, Type};
+
+/// A kernel function definition.
+#[derive(Debug)]
+pub struct FunctionDef {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+    pub source: Arc<SourceInfo>,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    /// `a = b = value`
+    Assign {
+        targets: Vec<Target>,
+        value: Expr,
+    },
+    /// `target op= value`
+    AugAssign {
+        target: Target,
+        op: BinOp,
+        value: Expr,
+    },
+    If {
+        test: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    While {
+        test: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    For {
+        target: Target,
+        iter: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    Break,
+    Continue,
+    Return(Option<Expr>),
+    /// An expression evaluated for its effect (`a[i] = ...` is an Assign).
+    Expr(Expr),
+    Pass,
+}
+
+#[derive(Clone, Debug)]
+pub enum Target {
+    Name(String, Span),
+    Tuple(Vec<Target>, Span),
+    /// `a[i, j] = v`
+    Subscript {
+        value: Expr,
+        index: Vec<Expr>,
+        span: Span,
+    },
+}
+
+impl Target {
+    pub fn span(&self) -> Span {
+        match self {
+            Target::Name(_, s) | Target::Tuple(_, s) => *s,
+            Target::Subscript { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    TrueDiv,
+    FloorDiv,
+    Mod,
+    Pow,
+    LShift,
+    RShift,
+    BitAnd,
+    BitOr,
+    BitXor,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        use BinOp::*;
+        match self {
+            Add => "+",
+            Sub => "-",
+            Mul => "*",
+            TrueDiv => "/",
+            FloorDiv => "//",
+            Mod => "%",
+            Pow => "**",
+            LShift => "<<",
+            RShift => ">>",
+            BitAnd => "&",
+            BitOr => "|",
+            BitXor => "^",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Neg,
+    Pos,
+    Invert,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoolOp {
+    And,
+    Or,
+}
+
+/// A literal or a numeric constant read from a global at compile time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Const {
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Complex(f64, f64),
+    None,
+}
+
+/// What a global, builtin or closure name refers to, resolved by the
+/// frontend when the kernel is read.
+#[derive(Clone, Debug)]
+pub enum Global {
+    /// A number: a Python scalar (weak) or a NumPy scalar (strong).
+    Constant { value: Const, ty: Type },
+    /// `math`, `cmath` or `numpy` itself (only useful for attribute access,
+    /// which the frontend resolves).
+    Module(String),
+    /// A function the compiler knows.
+    Callee(Callee),
+    /// Another jitufunc kernel; calls to it are compiled and inlined.
+    Kernel(Arc<FunctionDef>),
+    /// Something kernels cannot use; an error if it is used.
+    Unsupported { name: String, what: String },
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// A local variable or parameter.
+    Name(String),
+    /// A resolved global name or attribute chain (`math.pi`, `np.exp`, `K`).
+    Global(Global),
+    Const(Const),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Unary(UnaryOp, Box<Expr>),
+    /// `a and b and c`
+    BoolOp(BoolOp, Vec<Expr>),
+    /// `a < b <= c`
+    Compare(Box<Expr>, Vec<(CmpOp, Expr)>),
+    /// `body if test else orelse`
+    IfExp {
+        test: Box<Expr>,
+        body: Box<Expr>,
+        orelse: Box<Expr>,
+    },
+    Call {
+        func: Box<Expr>,
+        args: Vec<Expr>,
+        keywords: Vec<(String, Expr)>,
+    },
+    /// `value.attr` on a local value (`z.real`, `a.shape`).
+    Attribute(Box<Expr>, String),
+    /// `value[i]`, `value[i, j]`
+    Subscript(Box<Expr>, Vec<Expr>),
+    Tuple(Vec<Expr>),
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Self {
+        Expr { kind, span }
+    }
+}
+
+/// A strong constant of a NumPy type, for globals such as `np.float32(2)`.
+pub fn typed_const(value: Const, dtype: Scalar) -> Global {
+    Global::Constant {
+        value,
+        ty: Type::Scalar(dtype),
+    }
+}
+
+/// Helpers to write syntax trees by hand in Rust tests.
+#[cfg(test)]
+pub mod build {
+    use super::*;
+    use crate::builtins::Builtin;
+
+    fn sp() -> Span {
+        Span::line(1)
+    }
+
+    fn e(kind: ExprKind) -> Expr {
+        Expr::new(kind, sp())
+    }
+
+    fn s(kind: StmtKind) -> Stmt {
+        Stmt { kind, span: sp() }
+    }
+
+    pub fn function(name: &str, params: &[&str], body: Vec<Stmt>) -> FunctionDef {
+        FunctionDef {
+            name: name.into(),
+            params: params
+                .iter()
+                .map(|p| Param {
+                    name: p.to_string(),
+                    span: sp(),
+                })
+                .collect(),
+            body,
+            span: sp(),
+            source: Arc::new(SourceInfo {
+                filename: "<test>".into(),
+                function: name.into(),
+                first_line: 1,
+                lines: vec![],
+            }),
+            doc: None,
+        }
+    }
+
+    pub fn name(n: &str) -> Expr {
+        e(ExprKind::Name(n.into()))
+    }
+    pub fn int(i: i128) -> Expr {
+        e(ExprKind::Const(Const::Int(i)))
+    }
+    pub fn float(x: f64) -> Expr {
+        e(ExprKind::Const(Const::Float(x)))
+    }
+    pub fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+        e(ExprKind::Binary(op, Box::new(a), Box::new(b)))
+    }
+    pub fn neg(a: Expr) -> Expr {
+        e(ExprKind::Unary(UnaryOp::Neg, Box::new(a)))
+    }
+    pub fn cmp(a: Expr, op: CmpOp, b: Expr) -> Expr {
+        e(ExprKind::Compare(Box::new(a), vec![(op, b)]))
+    }
+    pub fn call(callee: Callee, args: Vec<Expr>) -> Expr {
+        e(ExprKind::Call {
+            func: Box::new(e(ExprKind::Global(Global::Callee(callee)))),
+            args,
+            keywords: vec![],
+        })
+    }
+    pub fn assign(target: &str, value: Expr) -> Stmt {
+        s(StmtKind::Assign {
+            targets: vec![Target::Name(target.into(), sp())],
+            value,
+        })
+    }
+    pub fn aug(target: &str, op: BinOp, value: Expr) -> Stmt {
+        s(StmtKind::AugAssign {
+            target: Target::Name(target.into(), sp()),
+            op,
+            value,
+        })
+    }
+    pub fn ret(value: Expr) -> Stmt {
+        s(StmtKind::Return(Some(value)))
+    }
+    pub fn brk() -> Stmt {
+        s(StmtKind::Break)
+    }
+    pub fn if_else(test: Expr, body: Vec<Stmt>, orelse: Vec<Stmt>) -> Stmt {
+        s(StmtKind::If { test, body, orelse })
+    }
+    pub fn while_true(body: Vec<Stmt>) -> Stmt {
+        s(StmtKind::While {
+            test: e(ExprKind::Const(Const::Bool(true))),
+            body,
+            orelse: vec![],
+        })
+    }
+    pub fn for_range(var: &str, args: Vec<Expr>, body: Vec<Stmt>) -> Stmt {
+        s(StmtKind::For {
+            target: Target::Name(var.into(), sp()),
+            iter: call(Callee::Builtin(Builtin::Range), args),
+            body,
+            orelse: vec![],
+        })
+    }
+}

@@ -1,0 +1,12 @@
+//! The type system: NumPy scalar dtypes, inferred value types, NumPy 2
+//! promotion and casting, and signature strings.
+
+pub mod promote;
+pub mod scalar;
+pub mod signature;
+pub mod ty;
+
+pub use promote::{can_cast, join, promote, Casting};
+pub use scalar::{Kind, Scalar};
+pub use signature::{parse_signature, Signature};
+pub use ty::{ArrayType, Layout, Type, Weak};

@@ -1,0 +1,364 @@
+//! Signature strings in Numba's spelling.
+//!
+//! ```text
+//! float64(float64, float64)      f8(f8, f8)      int32(int64, float32)
+//! void(float64[:, :], float64[:])                float64[::1] (C-contiguous)
+//! (float64, float64)(float64)    Tuple((f8, i8))(f8)    UniTuple(f8, 2)(f8)
+//! (float64, float64)             -- no return type: it is inferred
+//! ```
+//! A bad signature is a `Signature` error that quotes the text and says what
+//! is wrong where.
+
+use std::fmt;
+
+use super::scalar::Scalar;
+use super::ty::{ArrayType, Layout, Type};
+use crate::error::{CompileError, ErrorKind, Result};
+
+/// A parsed signature. `ret == None` means "infer the return type".
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Signature {
+    pub args: Vec<Type>,
+    pub ret: Option<Type>,
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.ret {
+            Some(Type::NoneType) => f.write_str("void")?,
+            Some(t) => write!(f, "{t}")?,
+            None => {}
+        }
+        f.write_str("(")?;
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{a}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+const TYPE_NAMES: &[&str] = &[
+    "bool",
+    "boolean",
+    "int8",
+    "uint8",
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "int64",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "intp",
+    "void",
+    "b1",
+    "i1",
+    "i2",
+    "i4",
+    "i8",
+    "u1",
+    "u2",
+    "u4",
+    "u8",
+    "f2",
+    "f4",
+    "f8",
+    "c8",
+    "c16",
+];
+
+impl<'a> Parser<'a> {
+    fn error(&self, what: impl fmt::Display) -> CompileError {
+        let caret = format!("{}^", " ".repeat(self.pos));
+        CompileError::new(
+            ErrorKind::Signature,
+            format!(
+                "invalid signature {:?}: {what}\n    {}\n     {caret}",
+                self.text, self.text
+            ),
+        )
+    }
+
+    fn skip_ws(&mut self) {
+        while self.text[self.pos..].starts_with(char::is_whitespace) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<char> {
+        self.skip_ws();
+        self.text[self.pos..].chars().next()
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += c.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: char) -> Result<()> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            let found = match self.peek() {
+                Some(f) => format!("found {f:?}"),
+                None => "the signature ends".to_string(),
+            };
+            Err(self.error(format!("expected {c:?} but {found}")))
+        }
+    }
+
+    fn ident(&mut self) -> Option<&'a str> {
+        self.skip_ws();
+        let rest = &self.text[self.pos..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if len == 0 {
+            return None;
+        }
+        self.pos += len;
+        Some(&rest[..len])
+    }
+
+    /// `scalar`, `scalar[:, ::1]`, `Tuple((...))`, `UniTuple(t, n)`, `void`.
+    fn ty(&mut self) -> Result<Type> {
+        if self.peek() == Some('(') {
+            return self.tuple_body();
+        }
+        let start = self.pos;
+        let Some(name) = self.ident() else {
+            return Err(self.error("expected a type name"));
+        };
+        match name {
+            "void" | "none" => return Ok(Type::NoneType),
+            "Tuple" => {
+                self.expect('(')?;
+                let t = self.tuple_body()?;
+                self.expect(')')?;
+                return Ok(t);
+            }
+            "UniTuple" => {
+                self.expect('(')?;
+                let item = self.ty()?;
+                self.expect(',')?;
+                self.skip_ws();
+                let count = self
+                    .ident()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| self.error("expected a positive tuple length"))?;
+                self.expect(')')?;
+                return Ok(Type::Tuple(vec![item; count]));
+            }
+            _ => {}
+        }
+        let Some(dtype) = Scalar::parse(name) else {
+            self.pos = start;
+            let hint = suggestion(name)
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
+            return Err(self.error(format!("unknown type '{name}'{hint}")));
+        };
+        if self.peek() != Some('[') {
+            return Ok(Type::Scalar(dtype));
+        }
+        self.expect('[')?;
+        let mut ndim = 0u32;
+        let mut contiguous_last;
+        loop {
+            self.skip_ws();
+            if self.text[self.pos..].starts_with("::1") {
+                self.pos += 3;
+                contiguous_last = true;
+            } else if self.eat(':') {
+                contiguous_last = false;
+            } else {
+                return Err(self.error("expected ':' or '::1' in array dimensions"));
+            }
+            ndim += 1;
+            if self.eat(']') {
+                break;
+            }
+            if contiguous_last {
+                return Err(self.error("'::1' (C contiguity) may only mark the last dimension"));
+            }
+            self.expect(',')?;
+        }
+        Ok(Type::Array(ArrayType {
+            dtype,
+            ndim,
+            layout: if contiguous_last {
+                Layout::C
+            } else {
+                Layout::Any
+            },
+            readonly: false,
+        }))
+    }
+
+    /// `(t1, t2, ...)` as a tuple type.
+    fn tuple_body(&mut self) -> Result<Type> {
+        self.expect('(')?;
+        let mut items = vec![];
+        while !self.eat(')') {
+            items.push(self.ty()?);
+            if !self.eat(',') {
+                self.expect(')')?;
+                break;
+            }
+        }
+        if items.is_empty() {
+            return Err(self.error("an empty tuple is not a type"));
+        }
+        Ok(Type::Tuple(items))
+    }
+
+    fn arg_list(&mut self) -> Result<Vec<Type>> {
+        self.expect('(')?;
+        let mut args = vec![];
+        if self.eat(')') {
+            return Ok(args);
+        }
+        loop {
+            let t = self.ty()?;
+            if matches!(t, Type::NoneType) {
+                return Err(self.error("'void' is only valid as a return type"));
+            }
+            args.push(t);
+            if self.eat(')') {
+                return Ok(args);
+            }
+            if !self.eat(',') {
+                let found = match self.peek() {
+                    Some(f) => format!("found {f:?}"),
+                    None => "the signature ends".to_string(),
+                };
+                return Err(self.error(format!("expected ',' or ')' but {found}")));
+            }
+            if self.eat(')') {
+                return Ok(args);
+            }
+        }
+    }
+}
+
+fn suggestion(name: &str) -> Option<&'static str> {
+    TYPE_NAMES
+        .iter()
+        .map(|cand| (edit_distance(name, cand), *cand))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Parses a signature string.
+pub fn parse_signature(text: &str) -> Result<Signature> {
+    let mut p = Parser { text, pos: 0 };
+    if p.peek().is_none() {
+        return Err(p.error("the signature is empty"));
+    }
+    // Either `ret(args)` or `(args)`; a leading '(' may also open a tuple
+    // return type: `(f8, f8)(f8)`.
+    let (ret, args) = if p.peek() == Some('(') {
+        let save = p.pos;
+        let first = p.arg_list()?;
+        if p.peek() == Some('(') {
+            p.pos = save;
+            let ret = p.tuple_body()?;
+            (Some(ret), p.arg_list()?)
+        } else {
+            (None, first)
+        }
+    } else {
+        let ret = p.ty()?;
+        if p.peek() != Some('(') {
+            return Err(p.error("expected '(' and the argument types after the return type"));
+        }
+        (Some(ret), p.arg_list()?)
+    };
+    if let Some(c) = p.peek() {
+        return Err(p.error(format!("unexpected {c:?} after the argument list")));
+    }
+    Ok(Signature { args, ret })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_numba_spellings() {
+        let s = parse_signature("float64(float64, float64)").unwrap();
+        assert_eq!(s.args, vec![Type::F64, Type::F64]);
+        assert_eq!(s.ret, Some(Type::F64));
+        let s = parse_signature("f8 ( i4,c16 )").unwrap();
+        assert_eq!(s.ret, Some(Type::F64));
+        assert_eq!(
+            s.args,
+            vec![Type::Scalar(Scalar::I32), Type::Scalar(Scalar::C128)]
+        );
+        let s = parse_signature("void(float64[:, ::1], f4[:])").unwrap();
+        assert_eq!(s.ret, Some(Type::NoneType));
+        assert!(matches!(&s.args[0], Type::Array(a) if a.ndim == 2 && a.layout == Layout::C));
+        let s = parse_signature("(f8, f8)(f8)").unwrap();
+        assert_eq!(s.ret, Some(Type::Tuple(vec![Type::F64, Type::F64])));
+        let s = parse_signature("UniTuple(f8, 2)(f8)").unwrap();
+        assert_eq!(s.ret, Some(Type::Tuple(vec![Type::F64, Type::F64])));
+        let s = parse_signature("(f8, f8)").unwrap();
+        assert_eq!(s.ret, None);
+        assert_eq!(s.args.len(), 2);
+    }
+
+    #[test]
+    fn errors_quote_and_locate() {
+        let e = parse_signature("float64(flot64)").unwrap_err();
+        assert!(e.message.contains("unknown type 'flot64'"), "{}", e.message);
+        assert!(
+            e.message.contains("did you mean 'float64'"),
+            "{}",
+            e.message
+        );
+        let e = parse_signature("float64(float64").unwrap_err();
+        assert!(e.message.contains("expected ',' or ')'"), "{}", e.message);
+        let e = parse_signature("float64 float64").unwrap_err();
+        assert!(e.message.contains("expected '('"), "{}", e.message);
+        let e = parse_signature("f8(void)").unwrap_err();
+        assert!(
+            e.message.contains("only valid as a return type"),
+            "{}",
+            e.message
+        );
+        let e = parse_signature("f8(f8[::1, :])").unwrap_err();
+        assert!(e.message.contains("last dimension"), "{}", e.message);
+    }
+}

@@ -1,0 +1,188 @@
+//! The types the compiler infers for values.
+//!
+//! NumPy scalars are *strong* (`Type::Scalar`); Python literals and the
+//! results of Python builtins (`1`, `2.5`, `math.exp(x)`, `len(a)`) are
+//! *weak* (`Type::Weak`) and follow NEP 50: they adopt the kind-compatible
+//! strong type they meet. A weak value is stored as its Python counterpart
+//! (`int` -> int64, `float` -> float64, `complex` -> complex128).
+
+use std::fmt;
+
+use super::scalar::{Kind, Scalar};
+
+/// A Python scalar type (`bool`, `int`, `float`, `complex`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Weak {
+    Bool,
+    Int,
+    Float,
+    Complex,
+}
+
+impl Weak {
+    pub fn kind(self) -> Kind {
+        match self {
+            Weak::Bool => Kind::Bool,
+            Weak::Int => Kind::Int,
+            Weak::Float => Kind::Float,
+            Weak::Complex => Kind::Complex,
+        }
+    }
+
+    pub fn of_kind(kind: Kind) -> Weak {
+        match kind {
+            Kind::Bool => Weak::Bool,
+            Kind::Int => Weak::Int,
+            Kind::Float => Weak::Float,
+            Kind::Complex => Weak::Complex,
+        }
+    }
+
+    /// The NumPy type a Python scalar of this kind becomes on its own
+    /// (`np.asarray(1).dtype` is int64, and so on).
+    pub fn default_scalar(self) -> Scalar {
+        match self {
+            Weak::Bool => Scalar::Bool,
+            Weak::Int => Scalar::I64,
+            Weak::Float => Scalar::F64,
+            Weak::Complex => Scalar::C128,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Weak::Bool => "bool",
+            Weak::Int => "int",
+            Weak::Float => "float",
+            Weak::Complex => "complex",
+        }
+    }
+}
+
+/// Memory layout of an array argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// Any strides (`float64[:, :]`).
+    Any,
+    /// C-contiguous: the last axis has unit stride (`float64[:, ::1]`).
+    C,
+}
+
+/// An array view: element type, number of dimensions, layout, writability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ArrayType {
+    pub dtype: Scalar,
+    pub ndim: u32,
+    pub layout: Layout,
+    pub readonly: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Type {
+    /// Not known yet (only before type inference), or a value on a path
+    /// where a variable was never assigned.
+    #[default]
+    Unknown,
+    /// A NumPy scalar.
+    Scalar(Scalar),
+    /// A Python scalar (weak in promotion).
+    Weak(Weak),
+    /// An array view.
+    Array(ArrayType),
+    /// A tuple of values (`a, b`, `arr.shape`).
+    Tuple(Vec<Type>),
+    /// `None`: the result of a function that returns nothing.
+    NoneType,
+}
+
+impl Type {
+    pub const BOOL: Type = Type::Scalar(Scalar::Bool);
+    pub const I64: Type = Type::Scalar(Scalar::I64);
+    pub const F64: Type = Type::Scalar(Scalar::F64);
+    pub const PY_INT: Type = Type::Weak(Weak::Int);
+    pub const PY_FLOAT: Type = Type::Weak(Weak::Float);
+    pub const PY_BOOL: Type = Type::Weak(Weak::Bool);
+
+    /// The scalar this value is stored as, if it is a (strong or weak) scalar.
+    pub fn storage(&self) -> Option<Scalar> {
+        match self {
+            Type::Scalar(s) => Some(*s),
+            Type::Weak(w) => Some(w.default_scalar()),
+            _ => None,
+        }
+    }
+
+    pub fn kind(&self) -> Option<Kind> {
+        match self {
+            Type::Scalar(s) => Some(s.kind()),
+            Type::Weak(w) => Some(w.kind()),
+            _ => None,
+        }
+    }
+
+    pub fn is_scalar(&self) -> bool {
+        matches!(self, Type::Scalar(_) | Type::Weak(_))
+    }
+
+    pub fn is_weak(&self) -> bool {
+        matches!(self, Type::Weak(_))
+    }
+
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Type::Unknown)
+    }
+
+    /// The strong type of a scalar: weak types become their defaults.
+    pub fn strong(&self) -> Type {
+        match self {
+            Type::Weak(w) => Type::Scalar(w.default_scalar()),
+            other => other.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ArrayType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[", self.dtype)?;
+        for axis in 0..self.ndim {
+            if axis > 0 {
+                f.write_str(", ")?;
+            }
+            if axis + 1 == self.ndim && self.layout == Layout::C {
+                f.write_str("::1")?;
+            } else {
+                f.write_str(":")?;
+            }
+        }
+        f.write_str("]")?;
+        if self.readonly {
+            f.write_str(" (readonly)")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Unknown => f.write_str("?"),
+            Type::Scalar(s) => write!(f, "{s}"),
+            Type::Weak(w) => write!(f, "py{}", w.name()),
+            Type::Array(a) => write!(f, "{a}"),
+            Type::Tuple(items) => {
+                f.write_str("(")?;
+                for (i, t) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                if items.len() == 1 {
+                    f.write_str(",")?;
+                }
+                f.write_str(")")
+            }
+            Type::NoneType => f.write_str("none"),
+        }
+    }
+}
