@@ -13,3 +13,4 @@ pub mod jit;
 pub mod lower;
 pub mod syntax;
 pub mod types;
+pub mod typing;

@@ -1,0 +1,499 @@
+//! Typing rules for calls: Python builtins, `math`/`cmath`/NumPy functions
+//! and NumPy dtype constructors.
+//!
+//! `math.f` takes and returns Python floats (so `math.exp` of a float32
+//! computes in double and the result is weak); `cmath.f` works on Python
+//! complex; `np.f` picks NumPy's loop for the argument dtype (an int8
+//! argument of `np.sqrt` computes in float16, a float32 stays float32).
+
+use super::emit::Emit;
+use super::rules::{binary, cast, compare, component, const_int, make_tuple, truth, zero};
+use crate::builtins::{Builtin, Callee, Flavour, MathFn};
+use crate::error::Result;
+use crate::ir::Op;
+use crate::syntax::{BinOp, CmpOp, Const};
+use crate::types::promote::min_float_for;
+use crate::types::{promote, Kind, Scalar, Type, Weak};
+
+pub fn call<E: Emit>(e: &mut E, callee: Callee, args: Vec<E::V>) -> Result<E::V> {
+    match callee {
+        Callee::Builtin(b) => builtin(e, b, args),
+        Callee::Math(f, flavour) => math(e, f, flavour, args, callee),
+        Callee::DType(s) => dtype(e, s, args),
+    }
+}
+
+fn arity<E: Emit>(e: &E, name: &str, args: usize, min: usize, max: usize) -> Result<()> {
+    if args < min || args > max {
+        let expected = if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(e.error(format!(
+            "{name}() takes {expected} argument{} ({args} given)",
+            if max == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+fn real_scalar<E: Emit>(e: &E, name: &str, v: &E::V) -> Result<Type> {
+    let t = e.ty(v);
+    match t.kind() {
+        Some(Kind::Complex) => Err(e.error(format!(
+            "{name}() does not accept complex numbers (got {t})"
+        ))),
+        Some(_) => Ok(t),
+        None => Err(e.error(format!("{name}() needs a number, got {t}"))),
+    }
+}
+
+fn scalar<E: Emit>(e: &E, name: &str, v: &E::V) -> Result<Type> {
+    let t = e.ty(v);
+    if t.is_scalar() {
+        Ok(t)
+    } else {
+        Err(e.error(format!("{name}() needs a number, got {t}")))
+    }
+}
+
+/// `abs(x)`: bool stays bool, ints wrap, complex gives its magnitude.
+fn abs_value<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
+    let t = scalar(e, "abs", &v)?;
+    match t {
+        Type::Scalar(Scalar::Bool) => Ok(v),
+        Type::Weak(Weak::Bool) => {
+            let v = cast(e, v, &Type::PY_INT)?;
+            e.emit(Op::Math(MathFn::Abs), vec![v], Type::PY_INT)
+        }
+        t => {
+            let rt = if t.kind() == Some(Kind::Complex) {
+                component(&t)
+            } else {
+                t
+            };
+            e.emit(Op::Math(MathFn::Abs), vec![v], rt)
+        }
+    }
+}
+
+/// `min`/`max` as Python defines them: the first extreme argument wins, and
+/// a later argument replaces it only if it compares strictly smaller
+/// (larger), so `min(nan, 1.0)` is nan and `min(1.0, nan)` is 1.0.
+fn min_max<E: Emit>(e: &mut E, is_min: bool, args: Vec<E::V>) -> Result<E::V> {
+    let name = if is_min { "min" } else { "max" };
+    if args.len() < 2 {
+        return Err(e.error(format!(
+            "{name}() needs at least two arguments in kernels (iterables are not supported)"
+        )));
+    }
+    let mut t = scalar(e, name, &args[0])?;
+    for a in &args[1..] {
+        let ta = scalar(e, name, a)?;
+        t = promote(&t, &ta).expect("scalars");
+    }
+    let mut it = args.into_iter();
+    let mut best = cast(e, it.next().expect("two args"), &t)?;
+    for a in it {
+        let a = cast(e, a, &t)?;
+        let op = if is_min { CmpOp::Lt } else { CmpOp::Gt };
+        let better = compare(e, op, a.clone(), best.clone())?;
+        best = e.emit(Op::Select, vec![better, a, best], t.clone())?;
+    }
+    Ok(best)
+}
+
+fn power_of_ten(n: i128) -> f64 {
+    10f64.powi(n as i32)
+}
+
+/// `round(x)` (to a Python int, half to even) and `round(x, n)`.
+fn round<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
+    arity(e, "round", args.len(), 1, 2)?;
+    let t = real_scalar(e, "round", &args[0])?;
+    let mut args = args.into_iter();
+    let x = args.next().expect("one arg");
+    let Some(nd) = args.next() else {
+        if t.kind() == Some(Kind::Float) {
+            let r = e.emit(Op::Math(MathFn::Rint), vec![x], t)?;
+            return cast(e, r, &Type::PY_INT);
+        }
+        return cast(e, x, &Type::PY_INT);
+    };
+    let Some(n) = const_int(e, &nd) else {
+        return Err(e.error("round(x, ndigits) needs ndigits to be a constant integer in kernels"));
+    };
+    if n.abs() > 308 {
+        return Err(e.error("round(x, ndigits): ndigits is out of range"));
+    }
+    let is_float = t.kind() == Some(Kind::Float);
+    if !is_float && n >= 0 {
+        return Ok(x);
+    }
+    // NumPy's algorithm: y = rint(x * 10**n) / 10**n (or with the factor
+    // inverted for negative n), in the float type of x.
+    let ft = if is_float { t.clone() } else { Type::F64 };
+    let xf = cast(e, x, &ft)?;
+    let factor = e.constant(Const::Float(power_of_ten(n.abs())), ft.clone())?;
+    let (first, second) = if n >= 0 {
+        (BinOp::Mul, BinOp::TrueDiv)
+    } else {
+        (BinOp::TrueDiv, BinOp::Mul)
+    };
+    let scaled = e.emit(Op::Binary(first), vec![xf, factor.clone()], ft.clone())?;
+    let rounded = e.emit(Op::Math(MathFn::Rint), vec![scaled], ft.clone())?;
+    let y = e.emit(Op::Binary(second), vec![rounded, factor], ft)?;
+    cast(e, y, &t)
+}
+
+fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
+    let n = args.len();
+    match b {
+        Builtin::Abs => {
+            arity(e, "abs", n, 1, 1)?;
+            abs_value(e, args.into_iter().next().expect("arity"))
+        }
+        Builtin::Min | Builtin::Max => min_max(e, b == Builtin::Min, args),
+        Builtin::Int | Builtin::Float | Builtin::Bool => {
+            let name = b.name();
+            arity(e, name, n, 0, 1)?;
+            let target = match b {
+                Builtin::Int => Type::PY_INT,
+                Builtin::Float => Type::PY_FLOAT,
+                _ => Type::PY_BOOL,
+            };
+            let Some(x) = args.into_iter().next() else {
+                return zero(e, &target);
+            };
+            if b == Builtin::Bool {
+                let t = truth(e, x)?;
+                return cast(e, t, &target);
+            }
+            real_scalar(e, name, &x)?;
+            cast(e, x, &target)
+        }
+        Builtin::Complex => {
+            arity(e, "complex", n, 0, 2)?;
+            let target = Type::Weak(Weak::Complex);
+            match args.len() {
+                0 => zero(e, &target),
+                1 => {
+                    let x = args.into_iter().next().expect("arity");
+                    scalar(e, "complex", &x)?;
+                    cast(e, x, &target)
+                }
+                _ => {
+                    let mut it = args.into_iter();
+                    let (re, im) = (it.next().expect("2"), it.next().expect("2"));
+                    real_scalar(e, "complex", &re)?;
+                    real_scalar(e, "complex", &im)?;
+                    let re = cast(e, re, &Type::PY_FLOAT)?;
+                    let im = cast(e, im, &Type::PY_FLOAT)?;
+                    e.emit(Op::MakeComplex, vec![re, im], target)
+                }
+            }
+        }
+        Builtin::Round => round(e, args),
+        Builtin::Range => {
+            arity(e, "range", n, 1, 3)?;
+            for a in &args {
+                let t = e.ty(a);
+                if !matches!(t.kind(), Some(Kind::Bool | Kind::Int)) {
+                    return Err(e.error(format!(
+                        "range() needs integers, got {t} ('float' object cannot be interpreted as an integer)"
+                    )));
+                }
+            }
+            let mut vs = vec![];
+            for a in args {
+                vs.push(cast(e, a, &Type::PY_INT)?);
+            }
+            let (start, stop, step) = match vs.len() {
+                1 => (e.constant(Const::Int(0), Type::PY_INT)?, vs.remove(0), None),
+                2 => {
+                    let stop = vs.remove(1);
+                    (vs.remove(0), stop, None)
+                }
+                _ => {
+                    let step = vs.remove(2);
+                    let stop = vs.remove(1);
+                    (vs.remove(0), stop, Some(step))
+                }
+            };
+            let step = match step {
+                Some(s) => s,
+                None => e.constant(Const::Int(1), Type::PY_INT)?,
+            };
+            make_tuple(e, vec![start, stop, step])
+        }
+        Builtin::Len => {
+            arity(e, "len", n, 1, 1)?;
+            super::arrays::len(e, args.into_iter().next().expect("arity"))
+        }
+        Builtin::Divmod => {
+            arity(e, "divmod", n, 2, 2)?;
+            let mut it = args.into_iter();
+            let (a, b) = (it.next().expect("2"), it.next().expect("2"));
+            let q = binary(e, BinOp::FloorDiv, a.clone(), b.clone())?;
+            let r = binary(e, BinOp::Mod, a, b)?;
+            make_tuple(e, vec![q, r])
+        }
+        Builtin::Pow => {
+            if n == 3 {
+                return Err(e.unsupported("pow() with a modulus is not supported in kernels"));
+            }
+            arity(e, "pow", n, 2, 2)?;
+            let mut it = args.into_iter();
+            binary(e, BinOp::Pow, it.next().expect("2"), it.next().expect("2"))
+        }
+    }
+}
+
+/// NumPy's loop type for a float function: ints and bools go to the
+/// smallest float that holds them, floats and complex stay.
+fn float_loop(t: Scalar) -> Scalar {
+    match t.kind() {
+        Kind::Bool | Kind::Int => min_float_for(t),
+        _ => t,
+    }
+}
+
+fn math<E: Emit>(
+    e: &mut E,
+    f: MathFn,
+    flavour: Flavour,
+    args: Vec<E::V>,
+    callee: Callee,
+) -> Result<E::V> {
+    let name = callee.describe();
+    let two_arg_log = matches!(f, MathFn::Log) && flavour != Flavour::Numpy && args.len() == 2;
+    if !two_arg_log {
+        arity(e, &name, args.len(), f.arity(), f.arity())?;
+    }
+    if two_arg_log {
+        // math.log(x, base) == log(x) / log(base)
+        let mut it = args.into_iter();
+        let (x, base) = (it.next().expect("2"), it.next().expect("2"));
+        let lx = math(e, f, flavour, vec![x], callee)?;
+        let lb = math(e, f, flavour, vec![base], callee)?;
+        return binary(e, BinOp::TrueDiv, lx, lb);
+    }
+    match flavour {
+        Flavour::Math => {
+            for a in &args {
+                let t = e.ty(a);
+                if t.kind() == Some(Kind::Complex) {
+                    return Err(e.error(format!(
+                        "{name}() does not accept complex numbers (got {t}); use cmath or numpy"
+                    )));
+                }
+                real_scalar(e, &name, a)?;
+            }
+            if matches!(f, MathFn::Floor | MathFn::Ceil | MathFn::Trunc) {
+                let x = args.into_iter().next().expect("arity");
+                if e.ty(&x).kind() <= Some(Kind::Int) {
+                    return cast(e, x, &Type::PY_INT);
+                }
+                let x = cast(e, x, &Type::PY_FLOAT)?;
+                let r = e.emit(Op::Math(f), vec![x], Type::PY_FLOAT)?;
+                return cast(e, r, &Type::PY_INT);
+            }
+            let mut vs = vec![];
+            for a in args {
+                vs.push(cast(e, a, &Type::PY_FLOAT)?);
+            }
+            let rt = if f.is_predicate() {
+                Type::PY_BOOL
+            } else {
+                Type::PY_FLOAT
+            };
+            e.emit(Op::Math(f), vs, rt)
+        }
+        Flavour::Cmath => {
+            let ct = Type::Weak(Weak::Complex);
+            let mut vs = vec![];
+            for a in args {
+                scalar(e, &name, &a)?;
+                vs.push(cast(e, a, &ct)?);
+            }
+            let rt = match f {
+                MathFn::Phase => Type::PY_FLOAT,
+                f if f.is_predicate() => Type::PY_BOOL,
+                _ => ct,
+            };
+            e.emit(Op::Math(f), vs, rt)
+        }
+        Flavour::Numpy => numpy_math(e, f, &name, args),
+    }
+}
+
+fn numpy_math<E: Emit>(e: &mut E, f: MathFn, name: &str, args: Vec<E::V>) -> Result<E::V> {
+    // NumPy functions see NumPy scalars: Python scalars become their default
+    // dtype, except when meeting a NumPy scalar (NEP 50).
+    let mut t = scalar(e, name, &args[0])?;
+    for a in &args[1..] {
+        let ta = scalar(e, name, a)?;
+        t = promote(&t, &ta).expect("scalars");
+    }
+    let Some(Type::Scalar(s)) = Some(t.strong()) else {
+        unreachable!("strong scalar")
+    };
+    let st = Type::Scalar(s);
+    let not_for = |e: &E, what: &str| -> crate::error::CompileError {
+        e.error(format!(
+            "{name}() is not supported for {what} arguments (got {s})"
+        ))
+    };
+    if f == MathFn::Pow {
+        let mut it = args.into_iter();
+        let a = it.next().expect("2");
+        let b = it.next().expect("2");
+        let a = cast(e, a, &st)?;
+        let b = cast(e, b, &st)?;
+        return binary(e, BinOp::Pow, a, b);
+    }
+    let bool_to_i8 = |s: Scalar| if s == Scalar::Bool { Scalar::I8 } else { s };
+    let x = args[0].clone();
+    match f {
+        MathFn::Floor | MathFn::Ceil | MathFn::Trunc => {
+            if s.is_complex() {
+                return Err(not_for(e, "complex"));
+            }
+            let x = cast(e, x, &st)?;
+            if s.kind() <= Kind::Int {
+                Ok(x)
+            } else {
+                e.emit(Op::Math(f), vec![x], st)
+            }
+        }
+        MathFn::Abs => {
+            let x = cast(e, x, &st)?;
+            abs_value(e, x)
+        }
+        MathFn::Sign => {
+            if s == Scalar::Bool {
+                return Err(not_for(e, "bool"));
+            }
+            let x = cast(e, x, &st)?;
+            if s.is_int() {
+                // (x > 0) - (x < 0)
+                let z = zero(e, &st)?;
+                let pos = compare(e, CmpOp::Gt, x.clone(), z.clone())?;
+                let neg = compare(e, CmpOp::Lt, x, z)?;
+                let pos = cast(e, pos, &st)?;
+                let neg = cast(e, neg, &st)?;
+                e.emit(Op::Binary(BinOp::Sub), vec![pos, neg], st)
+            } else {
+                e.emit(Op::Math(f), vec![x], st)
+            }
+        }
+        MathFn::Square => {
+            let t = Type::Scalar(bool_to_i8(s));
+            let x = cast(e, x, &t)?;
+            e.emit(Op::Binary(BinOp::Mul), vec![x.clone(), x], t)
+        }
+        MathFn::Reciprocal | MathFn::Conj => {
+            let t = Type::Scalar(bool_to_i8(s));
+            let x = cast(e, x, &t)?;
+            if f == MathFn::Conj && !s.is_complex() {
+                return Ok(x);
+            }
+            e.emit(Op::Math(f), vec![x], t)
+        }
+        MathFn::Real | MathFn::Imag => {
+            let x = cast(e, x, &st)?;
+            if s.is_complex() {
+                e.emit(Op::Math(f), vec![x], Type::Scalar(s.component()))
+            } else if f == MathFn::Real {
+                Ok(x)
+            } else {
+                zero(e, &st)
+            }
+        }
+        MathFn::Phase => {
+            if s.is_complex() {
+                let x = cast(e, x, &st)?;
+                e.emit(Op::Math(f), vec![x], Type::Scalar(s.component()))
+            } else {
+                let ft = Type::Scalar(if s == Scalar::Bool {
+                    Scalar::F64
+                } else {
+                    float_loop(s)
+                });
+                let x = cast(e, x, &ft)?;
+                e.emit(Op::Math(f), vec![x], ft)
+            }
+        }
+        MathFn::IsNan | MathFn::IsInf | MathFn::IsFinite => {
+            if s.kind() <= Kind::Int {
+                return e.constant(Const::Bool(f == MathFn::IsFinite), Type::BOOL);
+            }
+            let x = cast(e, x, &st)?;
+            e.emit(Op::Math(f), vec![x], Type::BOOL)
+        }
+        MathFn::Maximum | MathFn::Minimum | MathFn::Fmax | MathFn::Fmin => {
+            let mut vs = vec![];
+            for a in args {
+                vs.push(cast(e, a, &st)?);
+            }
+            e.emit(Op::Math(f), vs, st)
+        }
+        MathFn::Fmod => {
+            if s.is_complex() {
+                return Err(not_for(e, "complex"));
+            }
+            let t = Type::Scalar(bool_to_i8(s));
+            let mut vs = vec![];
+            for a in args {
+                vs.push(cast(e, a, &t)?);
+            }
+            e.emit(Op::Math(f), vs, t)
+        }
+        _ => {
+            // Float functions: NumPy's loop for ints is the smallest float
+            // that holds them; complex only where NumPy has a complex loop.
+            let ft = float_loop(s);
+            if ft.is_complex() && !f.takes_complex() {
+                return Err(not_for(e, "complex"));
+            }
+            let t = Type::Scalar(ft);
+            let mut vs = vec![];
+            for a in args {
+                vs.push(cast(e, a, &t)?);
+            }
+            e.emit(Op::Math(f), vs, t)
+        }
+    }
+}
+
+/// `np.float32(x)`, `np.int8(x)`, `np.complex64(re, im)`, `np.bool_(x)`.
+fn dtype<E: Emit>(e: &mut E, s: Scalar, args: Vec<E::V>) -> Result<E::V> {
+    let t = Type::Scalar(s);
+    let name = format!("numpy.{s}");
+    let max = if s.is_complex() { 2 } else { 1 };
+    arity(e, &name, args.len(), 0, max)?;
+    let mut it = args.into_iter();
+    let Some(x) = it.next() else {
+        return zero(e, &t);
+    };
+    let xt = scalar(e, &name, &x)?;
+    if let Some(im) = it.next() {
+        real_scalar(e, &name, &x)?;
+        real_scalar(e, &name, &im)?;
+        let ct = Type::Scalar(s.component());
+        let re = cast(e, x, &ct)?;
+        let im = cast(e, im, &ct)?;
+        return e.emit(Op::MakeComplex, vec![re, im], t);
+    }
+    if xt.kind() == Some(Kind::Complex) && !s.is_complex() {
+        return Err(e.error(format!(
+            "{name}() of a complex value would discard the imaginary part; use .real"
+        )));
+    }
+    if s == Scalar::Bool {
+        let b = truth(e, x)?;
+        return cast(e, b, &t);
+    }
+    cast(e, x, &t)
+}

@@ -1,0 +1,51 @@
+//! The interface typing rules are written against.
+//!
+//! Each rule (`rules.rs`, `calls.rs`) is written once, generic over `Emit`.
+//! Inference runs it with `Inferring`, whose values are just types (and
+//! constants), to find every value's type; materialisation runs the very
+//! same rule with the typed-function builder, whose values are IR values, to
+//! emit the typed instructions. The two can therefore never disagree.
+
+use std::sync::Arc;
+
+use crate::error::{CompileError, ErrorKind, Result, Span};
+use crate::ir::Op;
+use crate::syntax::{Const, FunctionDef};
+use crate::types::Type;
+
+pub trait Emit {
+    type V: Clone;
+
+    /// The type of a value.
+    fn ty(&self, v: &Self::V) -> Type;
+    /// The constant a value holds, if it is a literal or global constant.
+    fn konst(&self, v: &Self::V) -> Option<Const>;
+    /// Emits an operation whose result has type `ty`.
+    fn emit(&mut self, op: Op, args: Vec<Self::V>, ty: Type) -> Result<Self::V>;
+    /// Emits an operation without a result (`SetItem`).
+    fn emit_effect(&mut self, op: Op, args: Vec<Self::V>) -> Result<()>;
+    /// Types (and emits) a call of another kernel.
+    fn call_kernel(&mut self, def: &Arc<FunctionDef>, args: Vec<Self::V>) -> Result<Self::V>;
+    /// The source span of the instruction being typed.
+    fn span(&self) -> Span;
+
+    fn constant(&mut self, c: Const, ty: Type) -> Result<Self::V> {
+        self.emit(Op::Const(c, ty.clone()), vec![], ty)
+    }
+
+    /// A typing error at the current instruction.
+    fn error(&self, message: impl Into<String>) -> CompileError {
+        CompileError::at(ErrorKind::Typing, self.span(), message)
+    }
+
+    fn unsupported(&self, message: impl Into<String>) -> CompileError {
+        CompileError::at(ErrorKind::Unsupported, self.span(), message)
+    }
+}
+
+/// A value during inference: its type and, for constants, its value.
+#[derive(Clone, Debug)]
+pub struct TypedConst {
+    pub ty: Type,
+    pub konst: Option<Const>,
+}

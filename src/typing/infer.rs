@@ -1,0 +1,142 @@
+//! Type inference: a forward fixpoint over the untyped function.
+//!
+//! Parameters of the entry block get the signature's types; a block
+//! parameter gets the join (NumPy promotion) of the arguments arriving on
+//! its edges; an instruction's result gets what its typing rule says for
+//! its operands' current types. Types only grow, and the lattice is finite,
+//! so iteration ends. Rule errors during iteration are not final (an operand
+//! may still be growing); materialisation re-runs the rules and reports
+//! them with the final types.
+
+use std::sync::Arc;
+
+use super::emit::{Emit, TypedConst};
+use super::{type_inst, ProgramBuilder};
+use crate::error::{CompileError, Result, Span};
+use crate::ir::{Function, Op, Value};
+use crate::syntax::{Const, FunctionDef};
+use crate::types::{join, Type};
+
+struct Inferring<'p> {
+    ctx: &'p mut ProgramBuilder,
+    span: Span,
+}
+
+impl Emit for Inferring<'_> {
+    type V = TypedConst;
+
+    fn ty(&self, v: &TypedConst) -> Type {
+        v.ty.clone()
+    }
+    fn konst(&self, v: &TypedConst) -> Option<Const> {
+        v.konst
+    }
+    fn emit(&mut self, op: Op, _args: Vec<TypedConst>, ty: Type) -> Result<TypedConst> {
+        let konst = match op {
+            Op::Const(c, _) => Some(c),
+            _ => None,
+        };
+        Ok(TypedConst { ty, konst })
+    }
+    fn emit_effect(&mut self, _op: Op, _args: Vec<TypedConst>) -> Result<()> {
+        Ok(())
+    }
+    fn call_kernel(&mut self, def: &Arc<FunctionDef>, args: Vec<TypedConst>) -> Result<TypedConst> {
+        let types: Vec<Type> = args.into_iter().map(|a| a.ty).collect();
+        let (_, ret) = self.ctx.instantiate(def, &types)?;
+        Ok(TypedConst {
+            ty: ret,
+            konst: None,
+        })
+    }
+    fn span(&self) -> Span {
+        self.span
+    }
+}
+
+/// Infers the type of every value of `f` for parameter types `params`.
+/// Values that stay `Unknown` are only reachable through unassigned
+/// variables (or rules that fail; materialisation reports those).
+pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<Vec<Type>> {
+    let mut types = vec![Type::Unknown; f.values.len()];
+    let mut konsts: Vec<Option<Const>> = vec![None; f.values.len()];
+    for inst in &f.insts {
+        if let (Op::Const(c, _), Some(r)) = (&inst.op, inst.result) {
+            konsts[r.index()] = Some(*c);
+        }
+    }
+    for (p, t) in f.params().iter().zip(params) {
+        types[p.index()] = t.clone();
+    }
+    let rpo = f.reverse_post_order();
+    let preds = f.predecessors();
+    let mut cx = Inferring { ctx, span: f.span };
+    for _round in 0..64 {
+        let mut changed = false;
+        for &b in &rpo {
+            if b != f.entry {
+                let mut seen_preds = preds[b.index()].clone();
+                seen_preds.sort();
+                seen_preds.dedup();
+                for (k, &p) in f.block(b).params.iter().enumerate() {
+                    let mut t = Type::Unknown;
+                    for &pred in &seen_preds {
+                        for edge in f.block(pred).term.targets() {
+                            if edge.block != b {
+                                continue;
+                            }
+                            let at = &types[edge.args[k].index()];
+                            t = join(&t, at).ok_or_else(|| {
+                                let name = f.value(p).name.clone().unwrap_or_else(|| "a value".into());
+                                CompileError::typing(
+                                    f.def_inst(edge.args[k]).map(|i| i.span).unwrap_or(f.span),
+                                    format!(
+                                        "'{name}' has type {t} on one path and {at} on another; they cannot be combined"
+                                    ),
+                                )
+                            })?;
+                        }
+                    }
+                    if t != types[p.index()] {
+                        types[p.index()] = t;
+                        changed = true;
+                    }
+                }
+            }
+            for &inst in &f.block(b).insts {
+                let data = f.inst(inst);
+                if matches!(data.op, Op::Undef) {
+                    continue;
+                }
+                if data.args.iter().any(|a| !types[a.index()].is_known()) {
+                    continue;
+                }
+                let args: Vec<TypedConst> = data
+                    .args
+                    .iter()
+                    .map(|a: &Value| TypedConst {
+                        ty: types[a.index()].clone(),
+                        konst: konsts[a.index()],
+                    })
+                    .collect();
+                cx.span = data.span;
+                let Ok(result) = type_inst(&mut cx, &data.op, args) else {
+                    continue;
+                };
+                if let (Some(r), Some(v)) = (data.result, result) {
+                    if v.ty != types[r.index()] {
+                        types[r.index()] = v.ty;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            return Ok(types);
+        }
+    }
+    Err(CompileError::internal(format!(
+        "type inference of '{}' did not converge",
+        f.name
+    )))
+}

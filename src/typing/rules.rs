@@ -1,0 +1,333 @@
+//! Typing rules for operators, conversions, attributes, tuples and items.
+//!
+//! The reference semantics: a kernel computes what the Python function
+//! computes when called with NumPy scalars. So NumPy scalars promote as
+//! `np.result_type` does, Python literals are weak (NEP 50), operations on
+//! two Python scalars follow Python (`True + True` is `2`, `1 / 2` is
+//! `0.5`), and NumPy's quirks are kept (`np.True_ + np.True_` is `True`,
+//! `np.True_ - np.True_` is an error, `np.int8 // np.int8` is int8).
+
+use super::emit::Emit;
+use crate::error::Result;
+use crate::ir::{Attr, Op};
+use crate::syntax::{BinOp, CmpOp, Const, UnaryOp};
+use crate::types::{promote, Kind, Scalar, Type, Weak};
+
+/// Converts `v` to type `to` (no-op if it already has it).
+pub fn cast<E: Emit>(e: &mut E, v: E::V, to: &Type) -> Result<E::V> {
+    let from = e.ty(&v);
+    if &from == to {
+        return Ok(v);
+    }
+    match (&from, to) {
+        (Type::Tuple(xs), Type::Tuple(ys)) if xs.len() == ys.len() => {
+            let mut items = vec![];
+            for (i, y) in ys.iter().enumerate() {
+                let item = e.emit(Op::TupleGet(i as u32), vec![v.clone()], xs[i].clone())?;
+                items.push(cast(e, item, y)?);
+            }
+            e.emit(Op::MakeTuple, items, to.clone())
+        }
+        (f, t) if f.is_scalar() && t.is_scalar() => e.emit(Op::Cast, vec![v], to.clone()),
+        _ => Err(e.error(format!("cannot convert a value of type {from} to {to}"))),
+    }
+}
+
+/// A zero (or False) of a scalar type; tuples of zeros for tuple types.
+pub fn zero<E: Emit>(e: &mut E, ty: &Type) -> Result<E::V> {
+    match ty {
+        Type::Tuple(items) => {
+            let vs = items
+                .iter()
+                .map(|t| zero(e, t))
+                .collect::<Result<Vec<_>>>()?;
+            e.emit(Op::MakeTuple, vs, ty.clone())
+        }
+        t => {
+            let c = match t.kind() {
+                Some(Kind::Bool) => Const::Bool(false),
+                Some(Kind::Int) => Const::Int(0),
+                Some(Kind::Float) => Const::Float(0.0),
+                Some(Kind::Complex) => Const::Complex(0.0, 0.0),
+                None => return Err(e.error(format!("no zero value for type {t}"))),
+            };
+            e.constant(c, t.clone())
+        }
+    }
+}
+
+fn scalar_operands<E: Emit>(e: &E, what: &str, a: &Type, b: &Type) -> Result<()> {
+    if a.is_scalar() && b.is_scalar() {
+        Ok(())
+    } else {
+        Err(e.error(format!(
+            "unsupported operand types for {what}: '{a}' and '{b}'"
+        )))
+    }
+}
+
+/// NumPy raises OverflowError when a Python int literal does not fit the
+/// NumPy integer type it meets (`np.int8(1) + 300`); so do we, at compile
+/// time.
+fn check_int_literal<E: Emit>(e: &E, v: &E::V, target: Scalar) -> Result<()> {
+    if !target.is_int() || !e.ty(v).is_weak() {
+        return Ok(());
+    }
+    if let Some(Const::Int(i)) = e.konst(v) {
+        let bits = target.bits();
+        let (lo, hi): (i128, i128) = if target.is_signed() {
+            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+        } else {
+            (0, (1i128 << bits) - 1)
+        };
+        if i < lo || i > hi {
+            return Err(e.error(format!(
+                "Python integer {i} out of bounds for {target} (NumPy raises OverflowError here)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The type a binary arithmetic/bitwise operation works at, or an error.
+pub fn binary_type<E: Emit>(e: &E, op: BinOp, a: &E::V, b: &E::V) -> Result<Type> {
+    let (ta, tb) = (e.ty(a), e.ty(b));
+    scalar_operands(e, op.symbol(), &ta, &tb)?;
+    let sym = op.symbol();
+    if let (Type::Weak(wa), Type::Weak(wb)) = (&ta, &tb) {
+        // Two Python scalars: Python's own rules.
+        let k = (*wa).max(*wb);
+        use BinOp::*;
+        let t = match op {
+            Add | Sub | Mul | Pow | FloorDiv | Mod => {
+                if k == Weak::Complex && matches!(op, FloorDiv | Mod) {
+                    return Err(e.error(format!(
+                        "unsupported operand types for {sym}: complex numbers"
+                    )));
+                }
+                if op == Pow && k <= Weak::Int {
+                    if let Some(Const::Int(i)) = e.konst(b) {
+                        if i < 0 {
+                            // 2 ** -1 == 0.5 in Python.
+                            return Ok(Type::Weak(Weak::Float));
+                        }
+                    }
+                }
+                k.max(Weak::Int)
+            }
+            TrueDiv => k.max(Weak::Float),
+            LShift | RShift => {
+                if k > Weak::Int {
+                    return Err(e.error(format!("unsupported operand types for {sym}: '{ta}' and '{tb}' (shifts need integers)")));
+                }
+                Weak::Int
+            }
+            BitAnd | BitOr | BitXor => {
+                if k > Weak::Int {
+                    return Err(e.error(format!("unsupported operand types for {sym}: '{ta}' and '{tb}' (bitwise operators need integers or bools)")));
+                }
+                k
+            }
+        };
+        return Ok(Type::Weak(t));
+    }
+    let t = match promote(&ta, &tb) {
+        Some(Type::Scalar(s)) => s,
+        _ => unreachable!("scalar operands promote to a scalar"),
+    };
+    check_int_literal(e, a, t)?;
+    check_int_literal(e, b, t)?;
+    use BinOp::*;
+    let result = match op {
+        Add | Mul => t,
+        Sub if t == Scalar::Bool => {
+            return Err(e.error(
+                "numpy boolean subtract, the `-` operator, is not supported; use `^` (bitwise_xor) instead",
+            ))
+        }
+        Sub => t,
+        TrueDiv if t.kind() <= Kind::Int => Scalar::F64,
+        TrueDiv => t,
+        FloorDiv | Mod | Pow if t == Scalar::Bool => Scalar::I8,
+        FloorDiv | Mod if t.is_complex() => {
+            return Err(e.error(format!(
+                "unsupported operand types for {sym}: '{ta}' and '{tb}' (no floor division or modulo for complex numbers)"
+            )))
+        }
+        FloorDiv | Mod | Pow => t,
+        LShift | RShift if t == Scalar::Bool => Scalar::I8,
+        LShift | RShift | BitAnd | BitOr | BitXor if t.kind() > Kind::Int => {
+            let need = if matches!(op, LShift | RShift) {
+                "shifts need integers"
+            } else {
+                "bitwise operators need integers or bools"
+            };
+            let why = if ta.kind() == Some(Kind::Int) && tb.kind() == Some(Kind::Int) {
+                format!("{ta} and {tb} have no common integer type")
+            } else {
+                need.to_string()
+            };
+            return Err(e.error(format!(
+                "unsupported operand types for {sym}: '{ta}' and '{tb}' ({why})"
+            )));
+        }
+        LShift | RShift | BitAnd | BitOr | BitXor => t,
+    };
+    Ok(Type::Scalar(result))
+}
+
+pub fn binary<E: Emit>(e: &mut E, op: BinOp, a: E::V, b: E::V) -> Result<E::V> {
+    let t = binary_type(e, op, &a, &b)?;
+    let a = cast(e, a, &t)?;
+    let b = cast(e, b, &t)?;
+    e.emit(Op::Binary(op), vec![a, b], t)
+}
+
+pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> {
+    let (ta, tb) = (e.ty(&a), e.ty(&b));
+    scalar_operands(e, op.symbol(), &ta, &tb)?;
+    let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
+    let (t, result) = match (&ta, &tb) {
+        (Type::Weak(x), Type::Weak(y)) => {
+            let k = (*x).max(*y);
+            if k == Weak::Complex && ordering {
+                return Err(e.error(format!(
+                    "'{}' is not supported between Python complex numbers",
+                    op.symbol()
+                )));
+            }
+            (Type::Weak(k), Type::PY_BOOL)
+        }
+        _ => (promote(&ta, &tb).expect("scalars"), Type::BOOL),
+    };
+    let a = cast(e, a, &t)?;
+    let b = cast(e, b, &t)?;
+    e.emit(Op::Compare(op), vec![a, b], result)
+}
+
+/// The truth value of `v` as a bool (`if v:`, `bool(v)`).
+pub fn truth<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
+    let t = e.ty(&v);
+    match t.kind() {
+        Some(Kind::Bool) => Ok(v),
+        Some(_) => e.emit(Op::Truth, vec![v], Type::PY_BOOL),
+        None => Err(match t {
+            Type::Array(_) => e.error(
+                "the truth value of an array is ambiguous; use a comparison on its elements",
+            ),
+            Type::NoneType => {
+                e.error("the value is None (a call of a kernel that returns nothing)")
+            }
+            _ => e.error(format!("a value of type {t} has no truth value in kernels")),
+        }),
+    }
+}
+
+pub fn unary<E: Emit>(e: &mut E, op: UnaryOp, a: E::V) -> Result<E::V> {
+    if op == UnaryOp::Not {
+        let t = truth(e, a)?;
+        let t = cast(e, t, &Type::PY_BOOL)?;
+        return e.emit(Op::Unary(UnaryOp::Not), vec![t], Type::PY_BOOL);
+    }
+    let t = e.ty(&a);
+    if !t.is_scalar() {
+        return Err(e.error(format!("bad operand type for unary operator: '{t}'")));
+    }
+    let t =
+        match (&t, op) {
+            (Type::Weak(Weak::Bool), _) => Type::PY_INT,
+            (Type::Scalar(Scalar::Bool), UnaryOp::Neg) => return Err(e.error(
+                "the numpy boolean negative, the `-` operator, is not supported; use `~` or `not`",
+            )),
+            (Type::Scalar(Scalar::Bool), UnaryOp::Pos) => {
+                return Err(e.error("unary `+` is not supported for numpy booleans"))
+            }
+            (t, UnaryOp::Invert) if t.kind() > Some(Kind::Int) => {
+                return Err(e.error(format!("bad operand type for unary ~: '{t}'")))
+            }
+            (t, _) => t.clone(),
+        };
+    let a = cast(e, a, &t)?;
+    e.emit(Op::Unary(op), vec![a], t)
+}
+
+/// The component type of a complex type (weak complex -> Python float).
+pub fn component(t: &Type) -> Type {
+    match t {
+        Type::Weak(Weak::Complex) => Type::PY_FLOAT,
+        Type::Scalar(s) => Type::Scalar(s.component()),
+        other => other.clone(),
+    }
+}
+
+pub fn attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
+    let t = e.ty(&v);
+    match attr {
+        Attr::Real | Attr::Imag if t.is_scalar() => {
+            if t.kind() == Some(Kind::Complex) {
+                let m = if attr == Attr::Real {
+                    crate::builtins::MathFn::Real
+                } else {
+                    crate::builtins::MathFn::Imag
+                };
+                e.emit(Op::Math(m), vec![v], component(&t))
+            } else if attr == Attr::Real {
+                Ok(v)
+            } else {
+                // Python's int.imag and bool.imag are int 0.
+                let zt = if t == Type::PY_BOOL { Type::PY_INT } else { t };
+                zero(e, &zt)
+            }
+        }
+        _ => super::arrays::array_attr(e, attr, v),
+    }
+}
+
+/// The constant integer a value holds (for tuple indices and the like).
+pub fn const_int<E: Emit>(e: &E, v: &E::V) -> Option<i128> {
+    match e.konst(v)? {
+        Const::Int(i) => Some(i),
+        Const::Bool(b) => Some(b as i128),
+        _ => None,
+    }
+}
+
+pub fn tuple_get<E: Emit>(e: &mut E, v: E::V, index: i128) -> Result<E::V> {
+    let t = e.ty(&v);
+    let Type::Tuple(items) = &t else {
+        return Err(e.error(format!(
+            "cannot unpack or index a value of type {t} as a tuple"
+        )));
+    };
+    let n = items.len() as i128;
+    let i = if index < 0 { index + n } else { index };
+    if i < 0 || i >= n {
+        return Err(e.error(format!(
+            "tuple index {index} out of range for a tuple of {n} items"
+        )));
+    }
+    let ty = items[i as usize].clone();
+    e.emit(Op::TupleGet(i as u32), vec![v], ty)
+}
+
+pub fn get_item<E: Emit>(e: &mut E, v: E::V, index: Vec<E::V>) -> Result<E::V> {
+    let t = e.ty(&v);
+    match &t {
+        Type::Tuple(_) => {
+            if index.len() != 1 {
+                return Err(e.error("a tuple takes one index"));
+            }
+            let Some(i) = const_int(e, &index[0]) else {
+                return Err(e.error("a tuple index must be a constant integer"));
+            };
+            tuple_get(e, v, i)
+        }
+        Type::Array(_) => super::arrays::load(e, v, index),
+        _ => Err(e.error(format!("a value of type {t} is not subscriptable"))),
+    }
+}
+
+pub fn make_tuple<E: Emit>(e: &mut E, items: Vec<E::V>) -> Result<E::V> {
+    let ty = Type::Tuple(items.iter().map(|i| e.ty(i)).collect());
+    e.emit(Op::MakeTuple, items, ty)
+}
