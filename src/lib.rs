@@ -7,10 +7,13 @@
 //! `python` is the thin pyo3 edge.
 
 pub mod builtins;
+pub mod codegen;
 pub mod error;
 pub mod ir;
 pub mod jit;
+pub mod loops;
 pub mod lower;
 pub mod syntax;
 pub mod types;
 pub mod typing;
+pub mod vectorize;

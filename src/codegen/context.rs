@@ -1,0 +1,207 @@
+//! The per-module code generation context: the LLVM module and builder,
+//! host function attributes, LLVM types of IR types, and helper functions
+//! (emitted once per module, always inlined).
+
+use std::collections::HashMap;
+
+use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::module::{Linkage, Module};
+use inkwell::types::{BasicType, BasicTypeEnum, FloatType, FunctionType, StructType};
+use inkwell::values::{BasicValueEnum, CallSiteValue, FunctionValue};
+use inkwell::AddressSpace;
+
+use crate::error::{CompileError, Result};
+use crate::jit::host::HostCpu;
+use crate::types::{Scalar, Type};
+
+/// Fast-math flags requested for the kernel (`fastmath=`), as LLVM's bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FastMath(pub u32);
+
+pub struct Codegen<'ctx> {
+    pub ctx: &'ctx Context,
+    pub module: Module<'ctx>,
+    pub builder: Builder<'ctx>,
+    pub host: HostCpu,
+    /// libmvec is loaded: transcendental calls carry vector variants.
+    pub vector_math: bool,
+    pub fast_math: FastMath,
+    helpers: HashMap<String, FunctionValue<'ctx>>,
+    /// Vector variants declared for the loop vectorizer; kept alive through
+    /// `llvm.compiler.used` until it has run.
+    pub vector_decls: Vec<FunctionValue<'ctx>>,
+}
+
+impl<'ctx> Codegen<'ctx> {
+    pub fn new(ctx: &'ctx Context, name: &str, host: HostCpu, vector_math: bool) -> Self {
+        Codegen {
+            ctx,
+            module: ctx.create_module(name),
+            builder: ctx.create_builder(),
+            host,
+            vector_math,
+            fast_math: FastMath::default(),
+            helpers: HashMap::new(),
+            vector_decls: vec![],
+        }
+    }
+
+    pub fn float_type(&self, s: Scalar) -> FloatType<'ctx> {
+        match s {
+            Scalar::F16 => self.ctx.f16_type(),
+            Scalar::F32 | Scalar::C64 => self.ctx.f32_type(),
+            _ => self.ctx.f64_type(),
+        }
+    }
+
+    pub fn int_type(&self, bits: u32) -> inkwell::types::IntType<'ctx> {
+        match bits {
+            1 => self.ctx.bool_type(),
+            8 => self.ctx.i8_type(),
+            16 => self.ctx.i16_type(),
+            32 => self.ctx.i32_type(),
+            _ => self.ctx.i64_type(),
+        }
+    }
+
+    pub fn complex_type(&self, s: Scalar) -> StructType<'ctx> {
+        let f = self.float_type(s.component()).as_basic_type_enum();
+        self.ctx.struct_type(&[f, f], false)
+    }
+
+    /// The LLVM type of a scalar in registers (bool is i1).
+    pub fn scalar_type(&self, s: Scalar) -> BasicTypeEnum<'ctx> {
+        match s {
+            Scalar::Bool => self.ctx.bool_type().into(),
+            s if s.is_int() => self.int_type(s.bits()).into(),
+            s if s.is_float() => self.float_type(s).into(),
+            s => self.complex_type(s).into(),
+        }
+    }
+
+    /// The LLVM type of a value of IR type `t`; `None` for `NoneType`.
+    pub fn llvm_type(&self, t: &Type) -> Result<Option<BasicTypeEnum<'ctx>>> {
+        Ok(Some(match t {
+            Type::NoneType => return Ok(None),
+            t if t.is_scalar() => self.scalar_type(t.storage().expect("scalar")),
+            Type::Tuple(items) => {
+                let mut fields = vec![];
+                for i in items {
+                    fields.push(self.llvm_type(i)?.ok_or_else(|| {
+                        CompileError::internal("None inside a tuple has no LLVM type")
+                    })?);
+                }
+                self.ctx.struct_type(&fields, false).into()
+            }
+            Type::Array(a) => super::arrays::view_type(self, a.ndim).into(),
+            other => return Err(CompileError::internal(format!("no LLVM type for {other}"))),
+        }))
+    }
+
+    pub fn ptr_type(&self) -> inkwell::types::PointerType<'ctx> {
+        self.ctx.ptr_type(AddressSpace::default())
+    }
+
+    /// Adds the host CPU attributes (and `nounwind`) to a function.
+    pub fn add_host_attributes(&self, f: FunctionValue<'ctx>) {
+        f.add_attribute(
+            AttributeLoc::Function,
+            self.ctx
+                .create_string_attribute("target-cpu", &self.host.cpu),
+        );
+        f.add_attribute(
+            AttributeLoc::Function,
+            self.ctx
+                .create_string_attribute("target-features", &self.host.features),
+        );
+        self.add_enum_attribute(f, "nounwind");
+    }
+
+    pub fn add_enum_attribute(&self, f: FunctionValue<'ctx>, name: &str) {
+        let kind = Attribute::get_named_enum_kind_id(name);
+        f.add_attribute(
+            AttributeLoc::Function,
+            self.ctx.create_enum_attribute(kind, 0),
+        );
+    }
+
+    /// An internal, always-inlined function (kernels and helpers).
+    pub fn add_inline_function(&self, name: &str, ty: FunctionType<'ctx>) -> FunctionValue<'ctx> {
+        let f = self.module.add_function(name, ty, Some(Linkage::Internal));
+        self.add_host_attributes(f);
+        self.add_enum_attribute(f, "alwaysinline");
+        f
+    }
+
+    /// Returns the helper `name`, building it with `build` the first time.
+    /// `build` gets the empty function and must emit its body; the builder's
+    /// position is saved and restored around it.
+    pub fn helper(
+        &mut self,
+        name: &str,
+        ty: FunctionType<'ctx>,
+        build: impl FnOnce(&mut Self, FunctionValue<'ctx>) -> Result<()>,
+    ) -> Result<FunctionValue<'ctx>> {
+        if let Some(f) = self.helpers.get(name) {
+            return Ok(*f);
+        }
+        let f = self.add_inline_function(name, ty);
+        self.helpers.insert(name.to_string(), f);
+        let saved = self.builder.get_insert_block();
+        let entry = self.ctx.append_basic_block(f, "entry");
+        self.builder.position_at_end(entry);
+        build(self, f)?;
+        if let Some(b) = saved {
+            self.builder.position_at_end(b);
+        }
+        Ok(f)
+    }
+
+    /// Declares (once) an external function.
+    pub fn external(&self, name: &str, ty: FunctionType<'ctx>) -> FunctionValue<'ctx> {
+        self.module
+            .get_function(name)
+            .unwrap_or_else(|| self.module.add_function(name, ty, Some(Linkage::External)))
+    }
+
+    pub fn call(
+        &self,
+        f: FunctionValue<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Result<CallSiteValue<'ctx>> {
+        let args: Vec<_> = args.iter().map(|a| (*a).into()).collect();
+        Ok(self.builder.build_call(f, &args, "")?)
+    }
+
+    pub fn call_value(
+        &self,
+        f: FunctionValue<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Result<BasicValueEnum<'ctx>> {
+        match self.call(f, args)?.try_as_basic_value() {
+            inkwell::values::ValueKind::Basic(v) => Ok(v),
+            _ => Err(CompileError::internal(
+                "call of a void function used as a value",
+            )),
+        }
+    }
+
+    /// Keeps the declared vector variants alive until the vectorizer runs.
+    pub fn finish_vector_decls(&self) {
+        if self.vector_decls.is_empty() {
+            return;
+        }
+        let ptrs: Vec<_> = self
+            .vector_decls
+            .iter()
+            .map(|f| f.as_global_value().as_pointer_value())
+            .collect();
+        let ty = self.ptr_type().array_type(ptrs.len() as u32);
+        let g = self.module.add_global(ty, None, "llvm.compiler.used");
+        g.set_linkage(Linkage::Appending);
+        g.set_section(Some("llvm.metadata"));
+        g.set_initializer(&self.ptr_type().const_array(&ptrs));
+    }
+}

@@ -1,0 +1,237 @@
+//! Emitting one typed IR function as an LLVM function: IR blocks become
+//! LLVM blocks, block parameters become phis, each operation is emitted by
+//! the module for its kind (`scalar`, `arith`, `math`, `complex`, `arrays`).
+
+use inkwell::basic_block::BasicBlock;
+use inkwell::types::{BasicMetadataTypeEnum, BasicType};
+use inkwell::values::{BasicValueEnum, FunctionValue, PhiValue};
+
+use super::context::Codegen;
+use super::{arith, arrays, complex, math, scalar};
+use crate::error::{CompileError, Result};
+use crate::ir::{Function, Op, Terminator, Value};
+use crate::types::Type;
+use crate::typing::Program;
+
+/// Declares an LLVM function with the signature of `f` (internal,
+/// always-inlined).
+pub fn declare<'ctx>(cg: &Codegen<'ctx>, f: &Function, name: &str) -> Result<FunctionValue<'ctx>> {
+    let mut params: Vec<BasicMetadataTypeEnum> = vec![];
+    for p in f.params() {
+        let t = cg
+            .llvm_type(f.ty(*p))?
+            .ok_or_else(|| CompileError::internal("None parameter"))?;
+        params.push(t.into());
+    }
+    let fn_type = match cg.llvm_type(&f.ret)? {
+        Some(t) => t.fn_type(&params, false),
+        None => cg.ctx.void_type().fn_type(&params, false),
+    };
+    Ok(cg.add_inline_function(name, fn_type))
+}
+
+/// Emits every function of `program`; returns the entry's LLVM function.
+pub fn emit_program<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Program,
+    prefix: &str,
+) -> Result<FunctionValue<'ctx>> {
+    let mut funcs = vec![];
+    for (i, f) in program.functions.iter().enumerate() {
+        let name = format!("{prefix}.{}.{i}", f.name);
+        let decl = declare(cg, f, &name)?;
+        funcs.push(decl);
+    }
+    for (i, f) in program.functions.iter().enumerate() {
+        emit_body(cg, f, funcs[i], &funcs)?;
+    }
+    Ok(funcs[program.entry.index()])
+}
+
+struct Emitter<'a, 'ctx> {
+    cg: &'a mut Codegen<'ctx>,
+    f: &'a Function,
+    values: Vec<Option<BasicValueEnum<'ctx>>>,
+    funcs: &'a [FunctionValue<'ctx>],
+}
+
+impl<'ctx> Emitter<'_, 'ctx> {
+    fn get(&self, v: Value) -> Result<BasicValueEnum<'ctx>> {
+        self.values[v.index()].ok_or_else(|| {
+            CompileError::internal(format!("{v} has no LLVM value (None used as a value?)"))
+        })
+    }
+
+    fn emit_inst(
+        &mut self,
+        op: &Op,
+        args: &[Value],
+        result: Option<Value>,
+    ) -> Result<Option<BasicValueEnum<'ctx>>> {
+        let f = self.f;
+        let rty = result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
+        let vals = args
+            .iter()
+            .map(|a| self.get(*a))
+            .collect::<Result<Vec<_>>>()?;
+        let cg = &mut *self.cg;
+        let arg_ty = |i: usize| f.ty(args[i]).clone();
+        Ok(Some(match op {
+            Op::Const(c, t) => scalar::constant(cg, c, t)?,
+            Op::Binary(b) => arith::binary(cg, *b, &rty, vals[0], vals[1])?,
+            Op::Unary(u) => arith::unary(cg, *u, &rty, vals[0])?,
+            Op::Compare(c) => scalar::compare(cg, *c, &arg_ty(0), vals[0], vals[1])?,
+            Op::Truth => scalar::truth(cg, &arg_ty(0), vals[0])?,
+            Op::Cast => scalar::cast(cg, &arg_ty(0), &rty, vals[0])?,
+            Op::Select => {
+                let v = vals;
+                cg.builder
+                    .build_select(v[0].into_int_value(), v[1], v[2], "")?
+            }
+            Op::MakeComplex => {
+                let v = vals;
+                complex::make(
+                    cg,
+                    rty.storage().expect("complex"),
+                    v[0].into_float_value(),
+                    v[1].into_float_value(),
+                )?
+            }
+            Op::Math(m) => math::call(cg, *m, &arg_ty(0), &rty, &vals)?,
+            Op::CallFunc(id) => {
+                let callee = self.funcs[id.index()];
+                let call = cg.call(callee, &vals)?;
+                match call.try_as_basic_value() {
+                    inkwell::values::ValueKind::Basic(v) => v,
+                    _ => return Ok(None),
+                }
+            }
+            Op::MakeTuple => {
+                let ty = cg
+                    .llvm_type(&rty)?
+                    .ok_or_else(|| CompileError::internal("tuple type"))?
+                    .into_struct_type();
+                let mut agg: inkwell::values::AggregateValueEnum = ty.get_undef().into();
+                for (i, v) in vals.into_iter().enumerate() {
+                    agg = cg.builder.build_insert_value(agg, v, i as u32, "")?;
+                }
+                agg.into_struct_value().into()
+            }
+            Op::TupleGet(i) => {
+                cg.builder
+                    .build_extract_value(vals[0].into_struct_value(), *i, "")?
+            }
+            Op::Attr(a) => arrays::attr(cg, *a, &arg_ty(0), vals[0])?,
+            Op::GetItem => {
+                let v = vals;
+                let index_types: Vec<Type> = (1..args.len()).map(arg_ty).collect();
+                arrays::load(cg, &arg_ty(0), v[0], &index_types, &v[1..])?
+            }
+            Op::SetItem => {
+                let v = vals;
+                let n = args.len();
+                let index_types: Vec<Type> = (1..n - 1).map(arg_ty).collect();
+                arrays::store(
+                    cg,
+                    &arg_ty(0),
+                    v[0],
+                    &index_types,
+                    &v[1..n - 1],
+                    &arg_ty(n - 1),
+                    v[n - 1],
+                )?;
+                return Ok(None);
+            }
+            Op::Len => arrays::len(cg, &arg_ty(0), vals[0])?,
+            Op::Undef | Op::Call(_) | Op::CallKernel(_) => {
+                return Err(CompileError::internal(format!(
+                    "{op} reached code generation"
+                )))
+            }
+        }))
+    }
+}
+
+fn emit_body<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    f: &Function,
+    llvm: FunctionValue<'ctx>,
+    funcs: &[FunctionValue<'ctx>],
+) -> Result<()> {
+    let rpo = f.reverse_post_order();
+    let mut blocks: Vec<Option<BasicBlock<'ctx>>> = vec![None; f.blocks.len()];
+    for &b in &rpo {
+        blocks[b.index()] = Some(cg.ctx.append_basic_block(llvm, &b.to_string()));
+    }
+    let mut values: Vec<Option<BasicValueEnum<'ctx>>> = vec![None; f.values.len()];
+    let mut phis: Vec<Option<PhiValue<'ctx>>> = vec![None; f.values.len()];
+    for (i, p) in f.params().iter().enumerate() {
+        values[p.index()] = llvm.get_nth_param(i as u32);
+    }
+    for &b in &rpo {
+        if b == f.entry {
+            continue;
+        }
+        cg.builder
+            .position_at_end(blocks[b.index()].expect("created"));
+        for p in &f.block(b).params {
+            if let Some(t) = cg.llvm_type(f.ty(*p))? {
+                let phi = cg.builder.build_phi(t, "")?;
+                values[p.index()] = Some(phi.as_basic_value());
+                phis[p.index()] = Some(phi);
+            }
+        }
+    }
+    let mut em = Emitter {
+        cg,
+        f,
+        values,
+        funcs,
+    };
+    let mut incoming: Vec<(PhiValue<'ctx>, BasicValueEnum<'ctx>, BasicBlock<'ctx>)> = vec![];
+    for &b in &rpo {
+        let bb = blocks[b.index()].expect("created");
+        em.cg.builder.position_at_end(bb);
+        for &inst in &f.block(b).insts {
+            let d = f.inst(inst);
+            let v = em.emit_inst(&d.op, &d.args, d.result)?;
+            if let Some(r) = d.result {
+                em.values[r.index()] = v;
+            }
+        }
+        let end = em.cg.builder.get_insert_block().expect("positioned");
+        let term = &f.block(b).term;
+        for t in term.targets() {
+            for (p, a) in f.block(t.block).params.iter().zip(&t.args) {
+                if let Some(phi) = phis[p.index()] {
+                    incoming.push((phi, em.get(*a)?, end));
+                }
+            }
+        }
+        let builder = &em.cg.builder;
+        match term {
+            Terminator::Jump(t) => {
+                builder.build_unconditional_branch(blocks[t.block.index()].expect("reachable"))?;
+            }
+            Terminator::Branch { cond, then, orelse } => {
+                builder.build_conditional_branch(
+                    em.get(*cond)?.into_int_value(),
+                    blocks[then.block.index()].expect("reachable"),
+                    blocks[orelse.block.index()].expect("reachable"),
+                )?;
+            }
+            Terminator::Return(Some(v)) => {
+                let v = em.get(*v)?;
+                builder.build_return(Some(&v))?;
+            }
+            Terminator::Return(None) => {
+                builder.build_return(None)?;
+            }
+            Terminator::None => return Err(CompileError::internal("unterminated block")),
+        }
+    }
+    for (phi, v, bb) in incoming {
+        phi.add_incoming(&[(&v, bb)]);
+    }
+    Ok(())
+}

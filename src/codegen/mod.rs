@@ -1,0 +1,19 @@
+//! Typed IR to LLVM IR.
+//!
+//! `Codegen` owns one LLVM module (one per decorated function, holding all
+//! of its signatures); `function::emit_program` emits a typed `Program`
+//! as internal, always-inlined functions that the loops in `crate::loops`
+//! call. Operations are emitted per kind: `scalar` (constants, casts,
+//! comparisons), `arith` (operators), `math` (real functions, libm and
+//! libmvec), `complex`, `arrays`.
+
+pub mod arith;
+pub mod arrays;
+pub mod complex;
+pub mod context;
+pub mod fastmath;
+pub mod function;
+pub mod math;
+pub mod scalar;
+
+pub use context::{Codegen, FastMath};

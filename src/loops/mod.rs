@@ -1,0 +1,4 @@
+//! Inner loops NumPy calls: the elementwise loop of a ufunc around a scalar
+//! kernel (`elementwise`), with contiguous, broadcast and strided paths.
+
+pub mod elementwise;

@@ -1,0 +1,164 @@
+//! Compiling a scalar kernel for a list of signatures into elementwise ufunc
+//! loops: lower once, type per signature, emit every signature into one
+//! LLVM module, optimise and link it once.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use inkwell::context::Context;
+
+use crate::codegen::function::emit_program;
+use crate::codegen::{Codegen, FastMath};
+use crate::error::{CompileError, ErrorKind, Result};
+use crate::jit::compile::{compile_module, EmitOptions};
+use crate::jit::engine::LoadedCode;
+use crate::jit::host::host_cpu;
+use crate::jit::runtime::vector_math_available;
+use crate::loops::elementwise::{self, ElementwiseLoop};
+use crate::lower::lower_function;
+use crate::syntax::FunctionDef;
+use crate::types::{Scalar, Signature, Type};
+use crate::typing::{type_kernel, Program};
+
+/// Options that change the generated code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CodegenOptions {
+    pub fast_math: FastMath,
+}
+
+/// One compiled loop: its dtypes and its address in `CompiledLoops::code`.
+#[derive(Debug, Clone)]
+pub struct LoopInfo {
+    pub inputs: Vec<Scalar>,
+    pub outputs: Vec<Scalar>,
+    pub address: usize,
+    /// The signature as written, with the return type filled in.
+    pub signature: Signature,
+    pub typed_ir: String,
+}
+
+pub struct CompiledLoops {
+    pub loops: Vec<LoopInfo>,
+    pub code: LoadedCode,
+    pub llvm_ir: Option<String>,
+    pub asm: Option<String>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn scalar_of(t: &Type, what: &str, sig: &Signature) -> Result<Scalar> {
+    match t {
+        Type::Scalar(s) => Ok(*s),
+        Type::Weak(w) => Ok(w.default_scalar()),
+        other => Err(CompileError::new(
+            ErrorKind::Signature,
+            format!("@vectorize kernels take and return scalars, but signature '{sig}' has {what} of type {other} (use @guvectorize for arrays)"),
+        )),
+    }
+}
+
+/// Input and output dtypes of a typed kernel.
+fn loop_types(sig: &Signature, program: &Program) -> Result<(Vec<Scalar>, Vec<Scalar>)> {
+    let inputs = sig
+        .args
+        .iter()
+        .map(|a| scalar_of(a, "an argument", sig))
+        .collect::<Result<Vec<_>>>()?;
+    let ret = &program.entry().ret;
+    let outputs = match ret {
+        Type::Tuple(items) => items
+            .iter()
+            .map(|t| scalar_of(t, "a return value", sig))
+            .collect::<Result<Vec<_>>>()?,
+        Type::NoneType => {
+            return Err(CompileError::new(
+                ErrorKind::Signature,
+                format!("@vectorize kernels must return a value, but '{sig}' returns void"),
+            ))
+        }
+        t => vec![scalar_of(t, "a return value", sig)?],
+    };
+    Ok((inputs, outputs))
+}
+
+/// Lowers, types and compiles `def` for every signature.
+pub fn compile_elementwise(
+    def: &Arc<FunctionDef>,
+    signatures: &[Signature],
+    options: CodegenOptions,
+    emit: EmitOptions,
+) -> Result<CompiledLoops> {
+    let untyped = lower_function(def).map_err(|e| e.with_source(&def.source))?;
+    let mut typed = vec![];
+    for sig in signatures {
+        for a in &sig.args {
+            scalar_of(a, "an argument", sig)?;
+        }
+        if let Some(r) = &sig.ret {
+            if let Type::Tuple(items) = r {
+                for t in items {
+                    scalar_of(t, "a return value", sig)?;
+                }
+            } else if *r != Type::NoneType {
+                scalar_of(r, "a return value", sig)?;
+            }
+        }
+        let program = type_kernel(def, &untyped, sig)?;
+        let (inputs, outputs) = loop_types(sig, &program)?;
+        typed.push((sig, program, inputs, outputs));
+    }
+    let id = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let context = Context::create();
+    let mut cg = Codegen::new(
+        &context,
+        &def.name,
+        host_cpu()?.clone(),
+        vector_math_available(),
+    );
+    cg.fast_math = options.fast_math;
+    let mut symbols = vec![];
+    for (k, (_, program, inputs, outputs)) in typed.iter().enumerate() {
+        let prefix = format!("jitufunc.{id}.{k}");
+        let kernel = emit_program(&mut cg, program, &prefix)?;
+        let name = format!("jitufunc_{id}_{}_loop{k}", sanitize(&def.name));
+        elementwise::emit(
+            &mut cg,
+            &ElementwiseLoop {
+                name: name.clone(),
+                inputs: inputs.clone(),
+                outputs: outputs.clone(),
+                kernel,
+            },
+        )?;
+        symbols.push(name);
+    }
+    cg.finish_vector_decls();
+    let (code, emitted) = compile_module(&cg.module, &symbols, emit)?;
+    let loops = typed
+        .into_iter()
+        .zip(&code.addresses)
+        .map(|((sig, program, inputs, outputs), address)| {
+            let mut signature = sig.clone();
+            signature.ret = Some(program.entry().ret.clone());
+            LoopInfo {
+                inputs,
+                outputs,
+                address: *address,
+                signature,
+                typed_ir: program.to_string(),
+            }
+        })
+        .collect();
+    Ok(CompiledLoops {
+        loops,
+        code,
+        llvm_ir: emitted.llvm_ir,
+        asm: emitted.asm,
+    })
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
