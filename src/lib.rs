@@ -9,10 +9,12 @@
 pub mod builtins;
 pub mod codegen;
 pub mod error;
+pub mod frontend;
 pub mod ir;
 pub mod jit;
 pub mod loops;
 pub mod lower;
+pub mod python;
 pub mod syntax;
 pub mod types;
 pub mod typing;

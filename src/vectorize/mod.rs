@@ -1,8 +1,11 @@
 //! `@vectorize`: scalar kernels compiled into the loops of a real NumPy
-//! ufunc (`compile`), loop ordering (`order`), and the ufunc object itself
-//! (`ufunc`).
+//! ufunc (`compile`), loop ordering (`order`), and the steps between
+//! reading a kernel and creating its ufunc (`build`). The ufunc object itself
+//! is created at the Python edge (`crate::python::ufunc`).
 
+pub mod build;
 pub mod compile;
+pub mod order;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,577 @@
+//! CPython `ast` nodes to the `syntax` tree.
+//!
+//! Python decides statically which names are local (assigned anywhere in
+//! the function); every other name is resolved against the closure, the
+//! module globals and the builtins, and replaced by what it refers to.
+//! Anything outside the supported subset is an `Unsupported` error naming
+//! the construct, with its span.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use super::resolve::classify;
+use crate::error::{CompileError, ErrorKind, SourceInfo, Span};
+use crate::syntax::{
+    BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, Param, Stmt, StmtKind,
+    Target, UnaryOp,
+};
+
+/// An error while converting: a Python exception (a bug or a failing
+/// attribute lookup) or a compile error for the user.
+pub enum FrontError {
+    Py(PyErr),
+    Compile(CompileError),
+}
+
+impl From<PyErr> for FrontError {
+    fn from(e: PyErr) -> Self {
+        FrontError::Py(e)
+    }
+}
+
+impl From<CompileError> for FrontError {
+    fn from(e: CompileError) -> Self {
+        FrontError::Compile(e)
+    }
+}
+
+type R<T> = Result<T, FrontError>;
+
+pub struct Converter<'py> {
+    pub py: Python<'py>,
+    pub globals: Bound<'py, PyDict>,
+    pub builtins: Bound<'py, PyAny>,
+    pub closure: HashMap<String, Bound<'py, PyAny>>,
+    pub locals: HashSet<String>,
+    pub line_offset: u32,
+    pub col_offset: u32,
+}
+
+fn kind(node: &Bound<'_, PyAny>) -> R<String> {
+    Ok(node.get_type().name()?.to_string())
+}
+
+fn list<'py>(node: &Bound<'py, PyAny>, field: &str) -> R<Vec<Bound<'py, PyAny>>> {
+    let l = node.getattr(field)?;
+    Ok(l.cast::<PyList>().map_err(PyErr::from)?.iter().collect())
+}
+
+/// Describes an unsupported statement or expression node for messages.
+fn describe(kind: &str) -> &str {
+    match kind {
+        "Raise" => {
+            "'raise' (a ufunc loop cannot raise exceptions; return a sentinel such as nan instead)"
+        }
+        "Assert" => "'assert' (a ufunc loop cannot raise exceptions)",
+        "Try" | "TryStar" => "'try' statements",
+        "With" | "AsyncWith" => "'with' statements",
+        "FunctionDef" | "AsyncFunctionDef" => "nested function definitions",
+        "ClassDef" => "class definitions",
+        "Import" | "ImportFrom" => "import statements (import at module level instead)",
+        "Global" => "'global' declarations",
+        "Nonlocal" => "'nonlocal' declarations",
+        "Delete" => "'del' statements",
+        "Match" => "'match' statements",
+        "AsyncFor" => "'async for' loops",
+        "Lambda" => "lambda expressions inside kernels",
+        "ListComp" | "SetComp" | "DictComp" | "GeneratorExp" => "comprehensions",
+        "List" => "list literals",
+        "Dict" => "dict literals",
+        "Set" => "set literals",
+        "JoinedStr" | "FormattedValue" => "f-strings",
+        "Await" => "'await'",
+        "Yield" | "YieldFrom" => "generators ('yield')",
+        "NamedExpr" => "assignment expressions (':=')",
+        "Starred" => "starred expressions ('*args')",
+        "Slice" => "slices",
+        other => other,
+    }
+}
+
+impl<'py> Converter<'py> {
+    pub fn span(&self, node: &Bound<'py, PyAny>) -> R<Span> {
+        let get = |field: &str| -> R<u32> {
+            Ok(match node.getattr(field) {
+                Ok(v) if !v.is_none() => v.extract::<u32>()?,
+                _ => 0,
+            })
+        };
+        let line = get("lineno")?;
+        let end_line = get("end_lineno")?;
+        Ok(Span::new(
+            line + self.line_offset,
+            get("col_offset")? + self.col_offset,
+            end_line + self.line_offset,
+            get("end_col_offset")? + self.col_offset,
+        ))
+    }
+
+    fn unsupported(&self, node: &Bound<'py, PyAny>, what: impl Into<String>) -> FrontError {
+        match self.span(node) {
+            Ok(span) => CompileError::at(ErrorKind::Unsupported, span, what).into(),
+            Err(e) => e,
+        }
+    }
+
+    /// Collects the names Python treats as local to the function.
+    pub fn collect_locals(
+        &mut self,
+        func: &Bound<'py, PyAny>,
+        ast: &Bound<'py, PyModule>,
+    ) -> R<()> {
+        for node in ast.call_method1("walk", (func,))?.try_iter()? {
+            let node = node?;
+            match kind(&node)?.as_str() {
+                "Name" => {
+                    if kind(&node.getattr("ctx")?)? == "Store" {
+                        self.locals.insert(node.getattr("id")?.extract()?);
+                    }
+                }
+                "arg" => {
+                    self.locals.insert(node.getattr("arg")?.extract()?);
+                }
+                "Global" | "Nonlocal" => {
+                    return Err(self.unsupported(
+                        &node,
+                        format!("{} are not supported in kernels", describe(&kind(&node)?)),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn function(&self, node: &Bound<'py, PyAny>, source: Arc<SourceInfo>) -> R<FunctionDef> {
+        let node_kind = kind(node)?;
+        if node_kind == "AsyncFunctionDef" {
+            return Err(self.unsupported(node, "async functions cannot be kernels"));
+        }
+        let args = node.getattr("args")?;
+        for (field, what) in [
+            ("kwonlyargs", "keyword-only parameters"),
+            ("defaults", "default parameter values"),
+        ] {
+            if !list(&args, field)?.is_empty() {
+                return Err(self.unsupported(node, format!("{what} are not supported in kernels")));
+            }
+        }
+        for (field, what) in [("vararg", "*args"), ("kwarg", "**kwargs")] {
+            if !args.getattr(field)?.is_none() {
+                return Err(self.unsupported(
+                    node,
+                    format!("{what} parameters are not supported in kernels"),
+                ));
+            }
+        }
+        let mut params = vec![];
+        for a in list(&args, "posonlyargs")?
+            .into_iter()
+            .chain(list(&args, "args")?)
+        {
+            params.push(Param {
+                name: a.getattr("arg")?.extract()?,
+                span: self.span(&a)?,
+            });
+        }
+        let span = self.span(node)?;
+        let (body, doc, name) = if node_kind == "Lambda" {
+            let e = self.expr(&node.getattr("body")?)?;
+            let s = Stmt {
+                span: e.span,
+                kind: StmtKind::Return(Some(e)),
+            };
+            (vec![s], None, "<lambda>".to_string())
+        } else {
+            let stmts = list(node, "body")?;
+            let mut doc = None;
+            let mut start = 0;
+            if let Some(first) = stmts.first() {
+                if kind(first)? == "Expr" {
+                    let v = first.getattr("value")?;
+                    if kind(&v)? == "Constant" {
+                        if let Ok(s) = v.getattr("value")?.extract::<String>() {
+                            doc = Some(s);
+                            start = 1;
+                        }
+                    }
+                }
+            }
+            (
+                self.block(&stmts[start..])?,
+                doc,
+                node.getattr("name")?.extract()?,
+            )
+        };
+        Ok(FunctionDef {
+            name,
+            params,
+            body,
+            span,
+            source,
+            doc,
+        })
+    }
+
+    fn block(&self, stmts: &[Bound<'py, PyAny>]) -> R<Vec<Stmt>> {
+        stmts.iter().map(|s| self.stmt(s)).collect()
+    }
+
+    fn stmt(&self, node: &Bound<'py, PyAny>) -> R<Stmt> {
+        let span = self.span(node)?;
+        let k = kind(node)?;
+        let kind = match k.as_str() {
+            "Pass" => StmtKind::Pass,
+            "Break" => StmtKind::Break,
+            "Continue" => StmtKind::Continue,
+            "Return" => {
+                let v = node.getattr("value")?;
+                StmtKind::Return(if v.is_none() {
+                    None
+                } else {
+                    Some(self.expr(&v)?)
+                })
+            }
+            "Expr" => {
+                let v = node.getattr("value")?;
+                if kind(&v)? == "Constant" && v.getattr("value")?.extract::<String>().is_ok() {
+                    StmtKind::Pass // a stray string (comment-like)
+                } else {
+                    StmtKind::Expr(self.expr(&v)?)
+                }
+            }
+            "Assign" => {
+                let targets = list(node, "targets")?
+                    .iter()
+                    .map(|t| self.target(t))
+                    .collect::<R<Vec<_>>>()?;
+                StmtKind::Assign {
+                    targets,
+                    value: self.expr(&node.getattr("value")?)?,
+                }
+            }
+            "AnnAssign" => {
+                let v = node.getattr("value")?;
+                if v.is_none() {
+                    StmtKind::Pass
+                } else {
+                    StmtKind::Assign {
+                        targets: vec![self.target(&node.getattr("target")?)?],
+                        value: self.expr(&v)?,
+                    }
+                }
+            }
+            "AugAssign" => StmtKind::AugAssign {
+                target: self.target(&node.getattr("target")?)?,
+                op: self.binop(&node.getattr("op")?, node)?,
+                value: self.expr(&node.getattr("value")?)?,
+            },
+            "If" => StmtKind::If {
+                test: self.expr(&node.getattr("test")?)?,
+                body: self.block(&list(node, "body")?)?,
+                orelse: self.block(&list(node, "orelse")?)?,
+            },
+            "While" => StmtKind::While {
+                test: self.expr(&node.getattr("test")?)?,
+                body: self.block(&list(node, "body")?)?,
+                orelse: self.block(&list(node, "orelse")?)?,
+            },
+            "For" => StmtKind::For {
+                target: self.target(&node.getattr("target")?)?,
+                iter: self.expr(&node.getattr("iter")?)?,
+                body: self.block(&list(node, "body")?)?,
+                orelse: self.block(&list(node, "orelse")?)?,
+            },
+            other => {
+                return Err(self.unsupported(
+                    node,
+                    format!("{} are not supported in kernels", describe(other)),
+                ))
+            }
+        };
+        Ok(Stmt { kind, span })
+    }
+
+    fn target(&self, node: &Bound<'py, PyAny>) -> R<Target> {
+        let span = self.span(node)?;
+        Ok(match kind(node)?.as_str() {
+            "Name" => Target::Name(node.getattr("id")?.extract()?, span),
+            "Tuple" | "List" => Target::Tuple(
+                list(node, "elts")?
+                    .iter()
+                    .map(|t| self.target(t))
+                    .collect::<R<Vec<_>>>()?,
+                span,
+            ),
+            "Subscript" => Target::Subscript {
+                value: self.expr(&node.getattr("value")?)?,
+                index: self.index(&node.getattr("slice")?)?,
+                span,
+            },
+            "Attribute" => {
+                return Err(self.unsupported(
+                    node,
+                    "assigning to an attribute is not supported in kernels",
+                ))
+            }
+            other => {
+                return Err(self.unsupported(node, format!("cannot assign to {}", describe(other))))
+            }
+        })
+    }
+
+    fn index(&self, node: &Bound<'py, PyAny>) -> R<Vec<Expr>> {
+        if kind(node)? == "Tuple" {
+            list(node, "elts")?.iter().map(|e| self.expr(e)).collect()
+        } else {
+            Ok(vec![self.expr(node)?])
+        }
+    }
+
+    fn binop(&self, op: &Bound<'py, PyAny>, at: &Bound<'py, PyAny>) -> R<BinOp> {
+        Ok(match kind(op)?.as_str() {
+            "Add" => BinOp::Add,
+            "Sub" => BinOp::Sub,
+            "Mult" => BinOp::Mul,
+            "Div" => BinOp::TrueDiv,
+            "FloorDiv" => BinOp::FloorDiv,
+            "Mod" => BinOp::Mod,
+            "Pow" => BinOp::Pow,
+            "LShift" => BinOp::LShift,
+            "RShift" => BinOp::RShift,
+            "BitOr" => BinOp::BitOr,
+            "BitXor" => BinOp::BitXor,
+            "BitAnd" => BinOp::BitAnd,
+            "MatMult" => {
+                return Err(self.unsupported(
+                    at,
+                    "the matrix multiplication operator '@' is not supported in scalar kernels",
+                ))
+            }
+            other => return Err(self.unsupported(at, format!("operator {other} is not supported"))),
+        })
+    }
+
+    fn lookup(&self, name: &str) -> R<Option<Bound<'py, PyAny>>> {
+        if let Some(v) = self.closure.get(name) {
+            return Ok(Some(v.clone()));
+        }
+        if let Some(v) = self.globals.get_item(name)? {
+            return Ok(Some(v));
+        }
+        if let Ok(d) = self.builtins.cast::<PyDict>() {
+            return Ok(d.get_item(name)?);
+        }
+        Ok(self.builtins.getattr(name).ok())
+    }
+
+    /// The Python object a global name or attribute chain on one denotes,
+    /// with its dotted path; `None` for expressions on local values.
+    fn global_object(&self, node: &Bound<'py, PyAny>) -> R<Option<(Bound<'py, PyAny>, String)>> {
+        match kind(node)?.as_str() {
+            "Name" => {
+                let id: String = node.getattr("id")?.extract()?;
+                if self.locals.contains(&id) {
+                    return Ok(None);
+                }
+                match self.lookup(&id)? {
+                    Some(obj) => Ok(Some((obj, id))),
+                    None => Err(CompileError::at(
+                        ErrorKind::UnknownName,
+                        self.span(node)?,
+                        format!("name '{id}' is not defined"),
+                    )
+                    .into()),
+                }
+            }
+            "Attribute" => {
+                let Some((obj, path)) = self.global_object(&node.getattr("value")?)? else {
+                    return Ok(None);
+                };
+                let attr: String = node.getattr("attr")?.extract()?;
+                match obj.getattr(attr.as_str()) {
+                    Ok(v) => Ok(Some((v, format!("{path}.{attr}")))),
+                    Err(_) => Err(CompileError::at(
+                        ErrorKind::UnknownName,
+                        self.span(node)?,
+                        format!("'{path}' has no attribute '{attr}'"),
+                    )
+                    .into()),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn global(&self, obj: &Bound<'py, PyAny>, path: &str) -> R<Global> {
+        Ok(classify(self.py, obj, path)?)
+    }
+
+    fn expr(&self, node: &Bound<'py, PyAny>) -> R<Expr> {
+        let span = self.span(node)?;
+        let k = kind(node)?;
+        let b = |e: Expr| Box::new(e);
+        let kind = match k.as_str() {
+            "Name" => {
+                let id: String = node.getattr("id")?.extract()?;
+                if self.locals.contains(&id) {
+                    ExprKind::Name(id)
+                } else {
+                    let (obj, path) = self.global_object(node)?.expect("non-local name resolves");
+                    ExprKind::Global(self.global(&obj, &path)?)
+                }
+            }
+            "Attribute" => match self.global_object(node)? {
+                Some((obj, path)) => ExprKind::Global(self.global(&obj, &path)?),
+                None => ExprKind::Attribute(
+                    b(self.expr(&node.getattr("value")?)?),
+                    node.getattr("attr")?.extract()?,
+                ),
+            },
+            "Constant" => {
+                let v = node.getattr("value")?;
+                ExprKind::Const(self.constant(&v, node)?)
+            }
+            "BinOp" => ExprKind::Binary(
+                self.binop(&node.getattr("op")?, node)?,
+                b(self.expr(&node.getattr("left")?)?),
+                b(self.expr(&node.getattr("right")?)?),
+            ),
+            "UnaryOp" => {
+                let op = match kind(&node.getattr("op")?)?.as_str() {
+                    "USub" => UnaryOp::Neg,
+                    "UAdd" => UnaryOp::Pos,
+                    "Invert" => UnaryOp::Invert,
+                    _ => UnaryOp::Not,
+                };
+                let operand = node.getattr("operand")?;
+                // Fold -<literal> so `-128` is one int8-compatible literal.
+                if op == UnaryOp::Neg && kind(&operand)? == "Constant" {
+                    match self.constant(&operand.getattr("value")?, node)? {
+                        Const::Int(i) => {
+                            return Ok(Expr::new(ExprKind::Const(Const::Int(-i)), span))
+                        }
+                        Const::Float(x) => {
+                            return Ok(Expr::new(ExprKind::Const(Const::Float(-x)), span))
+                        }
+                        _ => {}
+                    }
+                }
+                ExprKind::Unary(op, b(self.expr(&operand)?))
+            }
+            "BoolOp" => {
+                let op = if kind(&node.getattr("op")?)? == "And" {
+                    BoolOp::And
+                } else {
+                    BoolOp::Or
+                };
+                ExprKind::BoolOp(
+                    op,
+                    list(node, "values")?
+                        .iter()
+                        .map(|v| self.expr(v))
+                        .collect::<R<_>>()?,
+                )
+            }
+            "Compare" => {
+                let ops = list(node, "ops")?;
+                let comparators = list(node, "comparators")?;
+                let mut rest = vec![];
+                for (op, c) in ops.iter().zip(&comparators) {
+                    let op = match kind(op)?.as_str() {
+                        "Lt" => CmpOp::Lt,
+                        "LtE" => CmpOp::Le,
+                        "Gt" => CmpOp::Gt,
+                        "GtE" => CmpOp::Ge,
+                        "Eq" => CmpOp::Eq,
+                        "NotEq" => CmpOp::Ne,
+                        other => {
+                            let word = match other {
+                                "Is" => "is",
+                                "IsNot" => "is not",
+                                "In" => "in",
+                                _ => "not in",
+                            };
+                            return Err(self.unsupported(
+                                node,
+                                format!("the '{word}' operator is not supported in kernels"),
+                            ));
+                        }
+                    };
+                    rest.push((op, self.expr(c)?));
+                }
+                ExprKind::Compare(b(self.expr(&node.getattr("left")?)?), rest)
+            }
+            "IfExp" => ExprKind::IfExp {
+                test: b(self.expr(&node.getattr("test")?)?),
+                body: b(self.expr(&node.getattr("body")?)?),
+                orelse: b(self.expr(&node.getattr("orelse")?)?),
+            },
+            "Call" => {
+                let mut args = vec![];
+                for a in list(node, "args")? {
+                    if kind(&a)? == "Starred" {
+                        return Err(self.unsupported(
+                            &a,
+                            "starred arguments ('*args') are not supported in kernels",
+                        ));
+                    }
+                    args.push(self.expr(&a)?);
+                }
+                let mut keywords = vec![];
+                for kw in list(node, "keywords")? {
+                    let arg = kw.getattr("arg")?;
+                    if arg.is_none() {
+                        return Err(self.unsupported(
+                            &kw,
+                            "'**kwargs' arguments are not supported in kernels",
+                        ));
+                    }
+                    keywords.push((arg.extract()?, self.expr(&kw.getattr("value")?)?));
+                }
+                ExprKind::Call {
+                    func: b(self.expr(&node.getattr("func")?)?),
+                    args,
+                    keywords,
+                }
+            }
+            "Subscript" => ExprKind::Subscript(
+                b(self.expr(&node.getattr("value")?)?),
+                self.index(&node.getattr("slice")?)?,
+            ),
+            "Tuple" => ExprKind::Tuple(
+                list(node, "elts")?
+                    .iter()
+                    .map(|e| self.expr(e))
+                    .collect::<R<_>>()?,
+            ),
+            other => {
+                return Err(self.unsupported(
+                    node,
+                    format!("{} are not supported in kernels", describe(other)),
+                ))
+            }
+        };
+        Ok(Expr::new(kind, span))
+    }
+
+    fn constant(&self, v: &Bound<'py, PyAny>, node: &Bound<'py, PyAny>) -> R<Const> {
+        if v.is_none() {
+            return Ok(Const::None);
+        }
+        match super::resolve::classify(self.py, v, "literal")? {
+            Global::Constant { value, .. } => Ok(value),
+            _ => {
+                let what = if v.extract::<String>().is_ok() {
+                    "string literals".to_string()
+                } else {
+                    format!("literals of type {}", v.get_type().name()?)
+                };
+                Err(self.unsupported(node, format!("{what} are not supported in kernels")))
+            }
+        }
+    }
+}

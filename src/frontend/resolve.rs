@@ -1,0 +1,158 @@
+//! What global and closure names refer to, decided by looking at the Python
+//! objects once, when the kernel is read.
+//!
+//! Functions are recognised by identity (a table built on first use from
+//! `builtins`, `math`, `cmath` and `numpy`), so `from math import exp as e`
+//! and `import numpy as xp` work. Numbers become constants (Python numbers
+//! weak, NumPy scalars strong). Other jitufunc kernels are found through the
+//! owner object of their ufunc.
+
+use std::collections::HashMap;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyModule};
+
+use crate::builtins::{
+    Builtin, Callee, Flavour, CMATH_FUNCTIONS, MATH_FUNCTIONS, NUMPY_DTYPES, NUMPY_FUNCTIONS,
+};
+use crate::syntax::{Const, Global};
+use crate::types::{Scalar, Type, Weak};
+
+/// Known callables by object address; the objects are kept alive.
+struct Registry {
+    callees: HashMap<usize, Callee>,
+    _keep: Vec<Py<PyAny>>,
+    np_generic: Py<PyAny>,
+}
+
+static REGISTRY: PyOnceLock<Registry> = PyOnceLock::new();
+
+fn build_registry(py: Python<'_>) -> PyResult<Registry> {
+    let mut callees = HashMap::new();
+    let mut keep = vec![];
+    let mut add = |obj: Bound<'_, PyAny>, c: Callee| {
+        callees.entry(obj.as_ptr() as usize).or_insert(c);
+        keep.push(obj.unbind());
+    };
+    let builtins = py.import("builtins")?;
+    for (name, b) in Builtin::ALL {
+        add(builtins.getattr(name)?, Callee::Builtin(b));
+    }
+    let tables: [(&str, &[(&str, crate::builtins::MathFn)], Flavour); 3] = [
+        ("math", MATH_FUNCTIONS, Flavour::Math),
+        ("cmath", CMATH_FUNCTIONS, Flavour::Cmath),
+        ("numpy", NUMPY_FUNCTIONS, Flavour::Numpy),
+    ];
+    for (module, table, flavour) in tables {
+        let m = py.import(module)?;
+        for (name, f) in table {
+            if let Ok(obj) = m.getattr(*name) {
+                add(obj, Callee::Math(*f, flavour));
+            }
+        }
+    }
+    let np = py.import("numpy")?;
+    for (name, s) in NUMPY_DTYPES {
+        if let Ok(obj) = np.getattr(*name) {
+            add(obj, Callee::DType(*s));
+        }
+    }
+    Ok(Registry {
+        callees,
+        _keep: keep,
+        np_generic: np.getattr("generic")?.unbind(),
+    })
+}
+
+fn registry(py: Python<'_>) -> PyResult<&Registry> {
+    REGISTRY.get_or_try_init(py, || build_registry(py))
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".into())
+}
+
+/// A NumPy scalar's dtype and value.
+fn numpy_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, Const)>> {
+    let dtype = obj.getattr("dtype")?;
+    let num: i32 = dtype.getattr("num")?.extract()?;
+    let Some(s) = Scalar::from_typenum(num) else {
+        return Ok(None);
+    };
+    let item = obj.call_method0("item")?;
+    Ok(python_number(&item)?.map(|(c, _)| (s, c)))
+}
+
+/// A Python number's value and weak type.
+fn python_number(obj: &Bound<'_, PyAny>) -> PyResult<Option<(Const, Weak)>> {
+    Ok(Some(if obj.is_instance_of::<PyBool>() {
+        (Const::Bool(obj.extract()?), Weak::Bool)
+    } else if obj.is_instance_of::<PyInt>() {
+        match obj.extract::<i128>() {
+            Ok(i) => (Const::Int(i), Weak::Int),
+            Err(_) => return Ok(None),
+        }
+    } else if obj.is_instance_of::<PyFloat>() {
+        (Const::Float(obj.extract()?), Weak::Float)
+    } else if let Ok(c) = obj.cast::<PyComplex>() {
+        (Const::Complex(c.real(), c.imag()), Weak::Complex)
+    } else {
+        return Ok(None);
+    }))
+}
+
+/// Classifies the object a global name (or attribute chain) refers to.
+pub fn classify(py: Python<'_>, obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Global> {
+    let reg = registry(py)?;
+    if let Some(c) = reg.callees.get(&(obj.as_ptr() as usize)) {
+        return Ok(Global::Callee(*c));
+    }
+    if obj.is_instance(reg.np_generic.bind(py))? {
+        return Ok(match numpy_scalar(obj)? {
+            Some((s, value)) => Global::Constant {
+                value,
+                ty: Type::Scalar(s),
+            },
+            None => Global::Unsupported {
+                name: name.into(),
+                what: format!("a NumPy scalar of type {}", type_name(obj)),
+            },
+        });
+    }
+    if let Some((value, w)) = python_number(obj)? {
+        return Ok(Global::Constant {
+            value,
+            ty: Type::Weak(w),
+        });
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return Ok(Global::Unsupported {
+            name: name.into(),
+            what: "an integer too large for 128 bits".into(),
+        });
+    }
+    if let Ok(m) = obj.cast::<PyModule>() {
+        return Ok(Global::Module(m.name()?.to_string()));
+    }
+    if let Some(def) = super::kernel_definition(py, obj)? {
+        return Ok(Global::Kernel(def));
+    }
+    let what = if obj.is_none() {
+        "None".to_string()
+    } else if obj.is_callable() {
+        format!(
+            "a {} that jitufunc does not know how to compile",
+            type_name(obj)
+        )
+    } else {
+        format!("a {}", type_name(obj))
+    };
+    Ok(Global::Unsupported {
+        name: name.into(),
+        what,
+    })
+}

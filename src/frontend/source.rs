@@ -1,0 +1,133 @@
+//! Getting a kernel's source and parsing it with the running Python's `ast`.
+
+use pyo3::prelude::*;
+
+use crate::error::{CompileError, ErrorKind, Result, SourceInfo};
+
+/// A parsed function and how its parsed positions map to the file.
+pub struct ParsedSource<'py> {
+    /// The `ast.FunctionDef` (or `ast.Lambda`) node.
+    pub node: Bound<'py, PyAny>,
+    pub info: SourceInfo,
+    /// File line of parsed line 1, minus one.
+    pub line_offset: u32,
+    /// Columns removed by dedenting.
+    pub col_offset: u32,
+}
+
+fn source_error(name: &str, why: impl std::fmt::Display) -> CompileError {
+    CompileError::new(
+        ErrorKind::Source,
+        format!(
+            "cannot read the source of '{name}': {why}. jitufunc compiles kernels from their source, so define them in a file, a notebook cell or an interactive session that keeps source (not with exec() of a string unless it is registered in linecache)"
+        ),
+    )
+}
+
+/// Reads and parses the source of `func`.
+pub fn parse_function<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+) -> PyResult<Result<ParsedSource<'py>>> {
+    let name: String = func.getattr("__name__")?.extract()?;
+    let code = func.getattr("__code__")?;
+    let filename: String = code.getattr("co_filename")?.extract()?;
+    let inspect = py.import("inspect")?;
+    let (lines, start): (Vec<String>, u32) = match inspect.call_method1("getsourcelines", (func,)) {
+        Ok(r) => r.extract()?,
+        Err(e) => return Ok(Err(source_error(&name, e.value(py)))),
+    };
+    let text: String = lines.concat();
+    // Dedent (methods and nested functions are indented).
+    let indent = lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .unwrap_or(0);
+    let dedented: String = lines
+        .iter()
+        .map(|l| {
+            if l.len() >= indent && l[..indent].trim().is_empty() {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
+        .collect();
+    let ast = py.import("ast")?;
+    let info = SourceInfo {
+        filename,
+        function: name.clone(),
+        first_line: start.max(1),
+        lines: lines
+            .iter()
+            .map(|l| l.trim_end_matches(['\n', '\r']).to_string())
+            .collect(),
+    };
+    let line_offset = start.max(1) - 1;
+    let is_lambda = name == "<lambda>";
+    let module = match ast.call_method1(
+        "parse",
+        (if is_lambda {
+            text.trim().to_string()
+        } else {
+            dedented
+        },),
+    ) {
+        Ok(m) => m,
+        Err(e) if is_lambda => {
+            return Ok(Err(source_error(
+                &name,
+                format!(
+                    "the lambda's source line does not parse on its own ({})",
+                    e.value(py)
+                ),
+            )))
+        }
+        Err(e) => return Ok(Err(source_error(&name, e.value(py)))),
+    };
+    let mut found: Vec<Bound<'py, PyAny>> = vec![];
+    for node in ast.call_method1("walk", (&module,))?.try_iter()? {
+        let node = node?;
+        let kind = node.get_type().name()?.to_string();
+        let matches = if is_lambda {
+            kind == "Lambda"
+        } else {
+            (kind == "FunctionDef" || kind == "AsyncFunctionDef")
+                && node.getattr("name")?.extract::<String>()? == name
+        };
+        if matches {
+            found.push(node);
+            if !is_lambda {
+                break;
+            }
+        }
+    }
+    let node = match (found.len(), is_lambda) {
+        (0, _) => {
+            return Ok(Err(source_error(
+                &name,
+                "its definition was not found in the source",
+            )))
+        }
+        (1, _) | (_, false) => found.swap_remove(0),
+        (_, true) => return Ok(Err(CompileError::new(
+            ErrorKind::Source,
+            format!(
+                "cannot tell which lambda on line {start} of {} is the kernel; define it with def",
+                info.filename
+            ),
+        ))),
+    };
+    let col_offset = if is_lambda {
+        (lines[0].len() - lines[0].trim_start().len()) as u32
+    } else {
+        indent as u32
+    };
+    Ok(Ok(ParsedSource {
+        node,
+        info,
+        line_offset,
+        col_offset,
+    }))
+}

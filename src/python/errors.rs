@@ -1,0 +1,54 @@
+//! The one place compile errors become Python exceptions.
+//!
+//! Classes live in `jitufunc.errors` (Python), each deriving from the
+//! builtin exception that fits: `UnsupportedError(NotImplementedError)`,
+//! `TypingError(TypeError)`, `UnknownNameError(TypingError)`,
+//! `SignatureError(TypeError)`, `LayoutError(ValueError)`,
+//! `SourceError(OSError)`, `InternalError(RuntimeError)`.
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::error::{CompileError, ErrorKind};
+
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Unsupported => "UnsupportedError",
+        ErrorKind::UnknownName => "UnknownNameError",
+        ErrorKind::Typing => "TypingError",
+        ErrorKind::Signature => "SignatureError",
+        ErrorKind::Value => "OptionError",
+        ErrorKind::Layout => "LayoutError",
+        ErrorKind::Source => "SourceError",
+        ErrorKind::Internal => "InternalError",
+    }
+}
+
+/// Converts a compile error into the matching `jitufunc.errors` exception.
+pub fn to_pyerr(py: Python<'_>, e: CompileError) -> PyErr {
+    let message = e.to_string();
+    let class = py
+        .import("jitufunc.errors")
+        .and_then(|m| m.getattr(class_name(e.kind)));
+    match class {
+        Ok(cls) => match cls.call1((message.clone(),)) {
+            Ok(exc) => PyErr::from_value(exc),
+            Err(err) => err,
+        },
+        Err(_) => match e.kind {
+            ErrorKind::Internal => PyRuntimeError::new_err(message),
+            _ => PyValueError::new_err(message),
+        },
+    }
+}
+
+/// `?` for core results inside pyo3 functions.
+pub trait IntoPy<T> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for Result<T, CompileError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_pyerr(py, e))
+    }
+}

@@ -1,0 +1,155 @@
+//! The pyo3 edge: the `jitufunc._core` extension module.
+//!
+//! Functions here translate Python arguments, call one function of the core
+//! (with the GIL released around compilation), and turn the result into
+//! Python objects. They hold no compiler logic.
+
+pub mod errors;
+pub mod ufunc;
+
+use std::ffi::c_int;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyInt, PyString};
+
+use crate::codegen::FastMath;
+use crate::frontend::read_function;
+use crate::jit::compile::EmitOptions;
+use crate::vectorize::build::prepare;
+use crate::vectorize::compile::CodegenOptions;
+use errors::IntoPy;
+use ufunc::{create_ufunc, KernelLibrary, UfuncParts};
+
+/// `fastmath=`: a bool or a collection of LLVM flag names.
+fn fast_math_option(value: &Bound<'_, PyAny>) -> PyResult<FastMath> {
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(if b.is_true() {
+            FastMath::ALL
+        } else {
+            FastMath::default()
+        });
+    }
+    if value.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(
+            "fastmath= takes True/False or a set of flag names such as {'nnan', 'contract'}",
+        ));
+    }
+    let mut names = vec![];
+    for item in value.try_iter().map_err(|_| {
+        PyTypeError::new_err(
+            "fastmath= takes True/False or a set of flag names such as {'nnan', 'contract'}",
+        )
+    })? {
+        names.push(item?.extract::<String>()?);
+    }
+    FastMath::from_names(names.iter().map(|s| s.as_str())).py_err(value.py())
+}
+
+/// `identity=`: 0, 1, None, "reorderable" or any value.
+fn identity_option<'py>(value: &Bound<'py, PyAny>) -> PyResult<(c_int, Option<Bound<'py, PyAny>>)> {
+    if value.is_none() {
+        return Ok((ufunc::PYUFUNC_NONE, None));
+    }
+    if let Ok(s) = value.extract::<String>() {
+        return match s.as_str() {
+            "reorderable" => Ok((ufunc::PYUFUNC_REORDERABLE_NONE, None)),
+            _ => Err(PyValueError::new_err(format!(
+                "identity={s:?} is not valid; use 0, 1, None, \"reorderable\" or a number"
+            ))),
+        };
+    }
+    if value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>() {
+        if let Ok(i) = value.extract::<i64>() {
+            if i == 0 {
+                return Ok((ufunc::PYUFUNC_ZERO, None));
+            }
+            if i == 1 {
+                return Ok((ufunc::PYUFUNC_ONE, None));
+            }
+        }
+    }
+    Ok((ufunc::PYUFUNC_IDENTITY_VALUE, Some(value.clone())))
+}
+
+static TYPENUMS_CHECKED: PyOnceLock<()> = PyOnceLock::new();
+
+/// Compiles `func` for `signatures` and returns a NumPy ufunc.
+#[pyfunction]
+#[pyo3(signature = (func, signatures, identity=None, fastmath=None, keep_ir=false))]
+fn vectorize_ufunc<'py>(
+    py: Python<'py>,
+    func: Bound<'py, PyAny>,
+    signatures: Vec<String>,
+    identity: Option<Bound<'py, PyAny>>,
+    fastmath: Option<Bound<'py, PyAny>>,
+    keep_ir: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    TYPENUMS_CHECKED.get_or_try_init(py, || ufunc::check_typenums(py))?;
+    let fast_math = match &fastmath {
+        Some(v) => fast_math_option(v)?,
+        None => FastMath::default(),
+    };
+    let (code, value) = match &identity {
+        Some(v) => identity_option(v)?,
+        None => (ufunc::PYUFUNC_NONE, None),
+    };
+    let def = read_function(py, &func)?.py_err(py)?;
+    let emit = EmitOptions {
+        keep_llvm_ir: keep_ir,
+        keep_asm: keep_ir,
+    };
+    let options = CodegenOptions { fast_math };
+    let prepared = py
+        .detach(|| prepare(&def, &signatures, options, emit))
+        .py_err(py)?;
+    let parts = UfuncParts {
+        name: def.name.clone(),
+        doc: def.doc.clone().unwrap_or_default(),
+        nin: prepared.nin,
+        nout: prepared.nout,
+        signature: None,
+        def,
+        loops: prepared.loops,
+        code: prepared.compiled.code,
+        llvm_ir: prepared.compiled.llvm_ir,
+        asm: prepared.compiled.asm,
+    };
+    create_ufunc(py, parts, code, value)
+}
+
+/// The library (compiled code and introspection data) of a jitufunc ufunc.
+#[pyfunction]
+fn library<'py>(
+    py: Python<'py>,
+    obj: Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, KernelLibrary>>> {
+    ufunc::library_of(py, &obj)
+}
+
+/// Parses a signature string and returns its normalised text (raises the
+/// same errors `vectorize` would).
+#[pyfunction]
+fn normalize_signature(py: Python<'_>, text: &str) -> PyResult<String> {
+    Ok(crate::types::parse_signature(text).py_err(py)?.to_string())
+}
+
+/// The host CPU as LLVM sees it: (triple, cpu, features).
+#[pyfunction]
+fn host_cpu(py: Python<'_>) -> PyResult<(String, String, String)> {
+    let h = crate::jit::host::host_cpu().py_err(py)?;
+    Ok((h.triple.clone(), h.cpu.clone(), h.features.clone()))
+}
+
+#[pymodule]
+#[pyo3(name = "_core")]
+fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(vectorize_ufunc, m)?)?;
+    m.add_function(wrap_pyfunction!(library, m)?)?;
+    m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
+    m.add_class::<KernelLibrary>()?;
+    m.add("LLVM_VERSION", "19.1")?;
+    Ok(())
+}
