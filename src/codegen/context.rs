@@ -32,6 +32,9 @@ pub struct Codegen<'ctx> {
     /// Vector variants declared for the loop vectorizer; kept alive through
     /// `llvm.compiler.used` until it has run.
     pub vector_decls: Vec<FunctionValue<'ctx>>,
+    /// While emitting a loop body whose iterations are independent, the
+    /// access group its loads and stores join (`loops::metadata`).
+    pub access_group: Option<llvm_sys::prelude::LLVMMetadataRef>,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -45,6 +48,7 @@ impl<'ctx> Codegen<'ctx> {
             fast_math: FastMath::default(),
             helpers: HashMap::new(),
             vector_decls: vec![],
+            access_group: None,
         }
     }
 

@@ -111,13 +111,15 @@ pub fn parse_function<'py>(
             )))
         }
         (1, _) | (_, false) => found.swap_remove(0),
-        (_, true) => return Ok(Err(CompileError::new(
-            ErrorKind::Source,
-            format!(
+        (_, true) => {
+            return Ok(Err(CompileError::new(
+                ErrorKind::Source,
+                format!(
                 "cannot tell which lambda on line {start} of {} is the kernel; define it with def",
                 info.filename
             ),
-        ))),
+            )))
+        }
     };
     let col_offset = if is_lambda {
         (lines[0].len() - lines[0].trim_start().len()) as u32

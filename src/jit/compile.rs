@@ -32,9 +32,26 @@ pub fn prepare_module(module: &Module<'_>, machine: &TargetMachine) {
 }
 
 /// Verifies, optimises at O3 for the host and emits an object file.
+thread_local! {
+    static MACHINE: std::cell::RefCell<Option<TargetMachine>> = const { std::cell::RefCell::new(None) };
+}
+
 pub fn optimize_and_emit(module: &Module<'_>, options: EmitOptions) -> Result<Emitted> {
-    let machine = host_target_machine()?;
-    prepare_module(module, &machine);
+    MACHINE.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.is_none() {
+            *m = Some(host_target_machine()?);
+        }
+        optimize_and_emit_with(module, options, m.as_ref().expect("set above"))
+    })
+}
+
+fn optimize_and_emit_with(
+    module: &Module<'_>,
+    options: EmitOptions,
+    machine: &TargetMachine,
+) -> Result<Emitted> {
+    prepare_module(module, machine);
     module.verify().map_err(|e| {
         CompileError::internal(format!(
             "generated LLVM IR failed verification: {}",
@@ -47,7 +64,7 @@ pub fn optimize_and_emit(module: &Module<'_>, options: EmitOptions) -> Result<Em
     pass_options.set_loop_unrolling(true);
     pass_options.set_merge_functions(false);
     module
-        .run_passes("default<O3>", &machine, pass_options)
+        .run_passes("default<O3>", machine, pass_options)
         .map_err(|e| CompileError::internal(format!("LLVM optimisation failed: {e}")))?;
     let llvm_ir = options
         .keep_llvm_ir

@@ -28,6 +28,7 @@ static HOST: OnceLock<std::result::Result<HostCpu, String>> = OnceLock::new();
 pub fn host_cpu() -> Result<&'static HostCpu> {
     HOST.get_or_init(|| {
         Target::initialize_native(&InitializationConfig::default())?;
+        apply_llvm_options();
         let triple = TargetMachine::get_default_triple();
         Ok(HostCpu {
             triple: triple.as_str().to_string_lossy().into_owned(),
@@ -58,4 +59,26 @@ pub fn host_target_machine() -> Result<TargetMachine> {
         .ok_or_else(|| {
             CompileError::internal("LLVM could not create a target machine for the host")
         })
+}
+
+/// Passes `JITUFUNC_LLVM_OPTIONS` (space-separated, e.g. `-time-passes`) to
+/// LLVM's command-line option parser, for debugging the compiler.
+fn apply_llvm_options() {
+    let Ok(options) = std::env::var("JITUFUNC_LLVM_OPTIONS") else {
+        return;
+    };
+    let args: Vec<std::ffi::CString> = std::iter::once("jitufunc")
+        .chain(options.split_whitespace())
+        .filter_map(|a| std::ffi::CString::new(a).ok())
+        .collect();
+    let ptrs: Vec<*const std::ffi::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    // SAFETY: `ptrs` points into `args`, which outlives the call; LLVM
+    // copies what it keeps.
+    unsafe {
+        llvm_sys::support::LLVMParseCommandLineOptions(
+            ptrs.len() as i32,
+            ptrs.as_ptr(),
+            std::ptr::null(),
+        );
+    }
 }

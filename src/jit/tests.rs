@@ -131,3 +131,21 @@ fn exp_loop_vectorizes_through_libmvec_and_runs() {
         approx::assert_relative_eq!(x.exp(), *y, max_relative = 1e-14);
     }
 }
+
+#[test]
+#[ignore = "timing probe, run by hand"]
+fn emission_cost_of_a_trivial_module() {
+    use super::compile::{optimize_and_emit, EmitOptions};
+    for round in 0..5 {
+        let ctx = Context::create();
+        let module = ctx.create_module("t");
+        let i64t = ctx.i64_type();
+        let f = module.add_function("id", i64t.fn_type(&[i64t.into()], false), None);
+        let b = ctx.create_builder();
+        b.position_at_end(ctx.append_basic_block(f, "entry"));
+        b.build_return(Some(&f.get_nth_param(0).unwrap())).unwrap();
+        let t = std::time::Instant::now();
+        optimize_and_emit(&module, EmitOptions::default()).unwrap();
+        eprintln!("round {round}: {:?}", t.elapsed());
+    }
+}

@@ -2,3 +2,4 @@
 //! kernel (`elementwise`), with contiguous, broadcast and strided paths.
 
 pub mod elementwise;
+pub mod metadata;
