@@ -31,11 +31,13 @@ pub fn prepare_module(module: &Module<'_>, machine: &TargetMachine) {
     module.set_data_layout(&machine.get_target_data().get_data_layout());
 }
 
-/// Verifies, optimises at O3 for the host and emits an object file.
 thread_local! {
+    /// The host target machine, built once per thread (TargetMachine is not
+    /// `Sync`).
     static MACHINE: std::cell::RefCell<Option<TargetMachine>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Verifies, optimises at O3 for the host and emits an object file.
 pub fn optimize_and_emit(module: &Module<'_>, options: EmitOptions) -> Result<Emitted> {
     MACHINE.with(|m| {
         let mut m = m.borrow_mut();
