@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Sets up everything jitufunc needs on a fresh Debian/Ubuntu machine, then
+# builds the extension into ./.venv. Idempotent: steps that are already done
+# are skipped, and the build is incremental.
+#
+#   scripts/setup.sh            # core + test dependencies
+#   JITUFUNC_BENCH=1 scripts/setup.sh   # also Numba/numexpr for benchmarks
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        log "need root to run: $*"; exit 1; fi
+}
+
+# 1. System packages: LLVM 19 (static libraries), a C toolchain, Python.
+need_pkgs=()
+[ -x /usr/lib/llvm-19/bin/llvm-config ] || need_pkgs+=(llvm-19-dev)
+[ -e /usr/lib/llvm-19/lib/libPolly.a ] || need_pkgs+=(libpolly-19-dev)
+for pkg in libzstd-dev zlib1g-dev libxml2-dev libz3-dev libffi-dev build-essential pkg-config; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
+done
+command -v python3 >/dev/null || need_pkgs+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    log "installing system packages: ${need_pkgs[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+# 2. Rust.
+if ! command -v cargo >/dev/null; then
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+        export PATH="$HOME/.cargo/bin:$PATH"
+    else
+        log "installing Rust with rustup"
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null
+        export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+fi
+
+# 3. Python environment.
+if [ ! -x .venv/bin/python ]; then
+    log "creating .venv"
+    python3 -m venv .venv
+fi
+PY=.venv/bin/python
+stamp=.venv/.jitufunc-deps
+want="numpy>=2 pytest>=7 hypothesis>=6 maturin>=1.5,<2"
+if [ "${JITUFUNC_BENCH:-0}" = 1 ]; then want="$want numba numexpr matplotlib"; fi
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing Python packages: $want"
+    $PY -m pip install -q --upgrade pip >/dev/null
+    # shellcheck disable=SC2086
+    $PY -m pip install -q $want
+    echo "$want" > "$stamp"
+fi
+
+# 4. Build the extension (incremental; a no-op build takes seconds).
+export LLVM_SYS_191_PREFIX=/usr/lib/llvm-19
+log "building jitufunc"
+status=0
+# shellcheck disable=SC1091
+( . .venv/bin/activate && maturin develop --release -q ) > .venv/build.log 2>&1 || status=$?
+if [ "$status" != 0 ]; then
+    cat .venv/build.log >&2
+    log "build failed"
+    exit 1
+fi
+$PY -c 'import jitufunc._core' 
+log "ready: $ROOT/.venv"

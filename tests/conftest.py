@@ -1,0 +1,108 @@
+"""Shared helpers for jitufunc's tests.
+
+``make_function`` defines a Python function from source text the way a
+notebook cell does (the source is registered in ``linecache``), so jitufunc
+can read it. ``reference`` evaluates a kernel the way the compiled ufunc must
+behave: the Python function called on NumPy scalars, element by element,
+cast to the output dtype.
+"""
+
+import cmath
+import itertools
+import linecache
+import math
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci")
+
+_counter = itertools.count()
+
+#: Every dtype jitufunc supports.
+ALL_DTYPES = [
+    np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
+    np.int64, np.uint64, np.float16, np.float32, np.float64, np.complex64,
+    np.complex128,
+]
+INT_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64]
+FLOAT_DTYPES = [np.float16, np.float32, np.float64]
+COMPLEX_DTYPES = [np.complex64, np.complex128]
+
+
+def make_function(source, globals_=None, name=None):
+    """Defines the function(s) in ``source``; returns the one named ``name``
+    (default: the last one defined)."""
+    source = textwrap.dedent(source).lstrip("\n")
+    filename = f"<jitufunc-test-{next(_counter)}>"
+    lines = source.splitlines(True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    namespace = {"np": np, "math": math, "cmath": cmath, "__name__": "jitufunc_test_kernels"}
+    namespace.update(globals_ or {})
+    before = set(namespace)
+    exec(compile(source, filename, "exec"), namespace)
+    if name is None:
+        defined = [k for k in namespace if k not in before and callable(namespace[k])]
+        name = defined[-1]
+    return namespace[name]
+
+
+def dtype_name(dt):
+    return np.dtype(dt).name
+
+
+def reference(pyfunc, args, out_dtype):
+    """``pyfunc`` applied elementwise to NumPy scalars of ``args`` (arrays or
+    scalars, broadcast together), stored into an array of ``out_dtype``."""
+    arrays = [np.asarray(a) for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    views = [np.broadcast_to(a, shape) for a in arrays]
+    out = np.empty(shape, dtype=out_dtype)
+    with np.errstate(all="ignore"):
+        for idx in np.ndindex(shape):
+            out[idx] = pyfunc(*(v[idx] for v in views))
+    return out
+
+
+def assert_matches(actual, expected, rtol=None, atol=0.0):
+    """Exact for integers and bools; close for floats (``rtol`` by default
+    from the dtype), with NaNs in the same places."""
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
+    if actual.dtype.kind in "biu":
+        np.testing.assert_array_equal(actual, expected)
+        return
+    if rtol is None:
+        rtol = {2: 1e-3, 4: 1e-6, 8: 1e-13, 16: 1e-13}[actual.dtype.itemsize // (2 if actual.dtype.kind == "c" else 1)]
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+def sample(dtype, shape, rng, low=-50, high=50):
+    """Random values of ``dtype`` in a range that avoids overflow surprises
+    (unsigned types start at 0, bools are random)."""
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return rng.integers(0, 2, size=shape).astype(dt)
+    if dt.kind == "u":
+        return rng.integers(0, high, size=shape).astype(dt)
+    if dt.kind == "i":
+        return rng.integers(low, high, size=shape).astype(dt)
+    if dt.kind == "f":
+        return rng.uniform(low, high, size=shape).astype(dt)
+    return (rng.uniform(low, high, size=shape) + 1j * rng.uniform(low, high, size=shape)).astype(dt)
