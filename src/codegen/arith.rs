@@ -1,36 +1,25 @@
 //! Arithmetic, bitwise and unary operators at one concrete type.
 //!
 //! Semantics are NumPy's: integers wrap; `//` and `%` floor (Python
-//! semantics) and give 0 for a zero divisor while raising the FPU's
-//! divide-by-zero flag, so `np.errstate` decides what happens, exactly as
-//! for NumPy's own integer loops; `MIN // -1` gives MIN and raises the
-//! overflow flag; shifts by the width or more give 0 (or -1 for negative
-//! numbers shifted right); float `//` and `%` are NumPy's `npy_divmod`.
-//! float16 arithmetic is done in float32 and rounded, as NumPy does.
+//! semantics) and give 0 for a zero divisor while raising the
+//! divide-by-zero flag (`fpstatus`), so `np.errstate` decides what happens,
+//! exactly as for NumPy's own integer loops; `MIN // -1` gives MIN and
+//! raises the overflow flag; shifts by the width or more give 0 (or -1 for
+//! negative numbers shifted right); float `//` and `%` are NumPy's
+//! `npy_divmod`. float16 arithmetic is done in float32 and rounded, as
+//! NumPy does. Every float operation reports its flags to `fpstatus`.
 
 use inkwell::values::{BasicValueEnum, FloatValue, FunctionValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
 
 use super::complex;
 use super::context::Codegen;
+use super::fpstatus::{self, DIVBYZERO, OVERFLOW};
 use super::math;
 use super::scalar::{float_const, int_const};
 use crate::error::{CompileError, Result};
 use crate::syntax::{BinOp, UnaryOp};
 use crate::types::{Kind, Scalar, Type};
-
-/// x86 `<fenv.h>` exception bits.
-pub const FE_INVALID: u64 = 0x01;
-pub const FE_DIVBYZERO: u64 = 0x04;
-pub const FE_OVERFLOW: u64 = 0x08;
-
-/// Raises an FPU exception flag (read by NumPy after the loop).
-pub fn raise_fp_flag(cg: &Codegen<'_>, flag: u64) -> Result<()> {
-    let i32t = cg.ctx.i32_type();
-    let f = cg.external("feraiseexcept", i32t.fn_type(&[i32t.into()], false));
-    cg.call(f, &[i32t.const_int(flag, false).into()])?;
-    Ok(())
-}
 
 fn storage(t: &Type) -> Result<Scalar> {
     t.storage()
@@ -53,10 +42,9 @@ pub fn binary<'ctx>(
             let x = cg.builder.build_float_ext(a.into_float_value(), f32t, "")?;
             let y = cg.builder.build_float_ext(b.into_float_value(), f32t, "")?;
             let r = float_binary(cg, op, Scalar::F32, x, y)?.into_float_value();
-            Ok(cg
-                .builder
-                .build_float_trunc(r, cg.ctx.f16_type(), "")?
-                .into())
+            let r16 = cg.builder.build_float_trunc(r, cg.ctx.f16_type(), "")?;
+            fpstatus::check(cg, &[r], &[r16], OVERFLOW)?;
+            Ok(r16.into())
         }
         Kind::Float => float_binary(cg, op, s, a.into_float_value(), b.into_float_value()),
         Kind::Complex => complex::binary(cg, op, s, a, b),
@@ -99,13 +87,25 @@ fn int_binary<'ctx>(
         BinOp::BitAnd => cg.builder.build_and(a, b, "")?.into(),
         BinOp::BitOr => cg.builder.build_or(a, b, "")?.into(),
         BinOp::BitXor => cg.builder.build_xor(a, b, "")?.into(),
-        BinOp::FloorDiv => {
-            let f = int_floordiv_helper(cg, s)?;
-            cg.call_value(f, &[a.into(), b.into()])?
-        }
-        BinOp::Mod => {
-            let f = int_mod_helper(cg, s)?;
-            cg.call_value(f, &[a.into(), b.into()])?
+        BinOp::FloorDiv | BinOp::Mod => {
+            let f = if op == BinOp::FloorDiv {
+                int_floordiv_helper(cg, s)?
+            } else {
+                int_mod_helper(cg, s)?
+            };
+            let r = cg.call_value(f, &[a.into(), b.into()])?;
+            let bd = &cg.builder;
+            let zero = bd.build_int_compare(IntPredicate::EQ, b, b.get_type().const_zero(), "")?;
+            fpstatus::raise_if(cg, zero, DIVBYZERO)?;
+            if op == BinOp::FloorDiv && signed {
+                let min = b.get_type().const_int(1u64 << (s.bits() - 1), false);
+                let a_min = bd.build_int_compare(IntPredicate::EQ, a, min, "")?;
+                let b_m1 =
+                    bd.build_int_compare(IntPredicate::EQ, b, b.get_type().const_all_ones(), "")?;
+                let overflow = bd.build_and(a_min, b_m1, "")?;
+                fpstatus::raise_if(cg, overflow, OVERFLOW)?;
+            }
+            r
         }
         BinOp::Pow => {
             let f = int_pow_helper(cg, s)?;
@@ -145,21 +145,18 @@ fn int_helper_name(what: &str, s: Scalar) -> String {
     format!("jitufunc.{what}.{}", s.name())
 }
 
-/// Branches to a block that raises `flag` and returns `value` when `cond`.
+/// Branches to a block that returns `value` when `cond`. (The helpers are
+/// pure; callers raise the flags.)
 fn early_return_if<'ctx>(
     cg: &Codegen<'ctx>,
     f: FunctionValue<'ctx>,
     cond: IntValue<'ctx>,
-    flag: Option<u64>,
     value: BasicValueEnum<'ctx>,
 ) -> Result<()> {
     let bail = cg.ctx.append_basic_block(f, "bail");
     let cont = cg.ctx.append_basic_block(f, "cont");
     cg.builder.build_conditional_branch(cond, bail, cont)?;
     cg.builder.position_at_end(bail);
-    if let Some(flag) = flag {
-        raise_fp_flag(cg, flag)?;
-    }
     cg.builder.build_return(Some(&value))?;
     cg.builder.position_at_end(cont);
     Ok(())
@@ -178,7 +175,7 @@ fn int_floordiv_helper<'ctx>(cg: &mut Codegen<'ctx>, s: Scalar) -> Result<Functi
             let is_zero = cg
                 .builder
                 .build_int_compare(IntPredicate::EQ, b, zero, "")?;
-            early_return_if(cg, f, is_zero, Some(FE_DIVBYZERO), zero.into())?;
+            early_return_if(cg, f, is_zero, zero.into())?;
             if !s.is_signed() {
                 let q = cg.builder.build_int_unsigned_div(a, b, "")?;
                 cg.builder.build_return(Some(&q))?;
@@ -189,7 +186,7 @@ fn int_floordiv_helper<'ctx>(cg: &mut Codegen<'ctx>, s: Scalar) -> Result<Functi
             let a_min = bd.build_int_compare(IntPredicate::EQ, a, min, "")?;
             let b_m1 = bd.build_int_compare(IntPredicate::EQ, b, it.const_all_ones(), "")?;
             let overflow = bd.build_and(a_min, b_m1, "")?;
-            early_return_if(cg, f, overflow, Some(FE_OVERFLOW), min.into())?;
+            early_return_if(cg, f, overflow, min.into())?;
             let bd = &cg.builder;
             let q = bd.build_int_signed_div(a, b, "")?;
             let r = bd.build_int_signed_rem(a, b, "")?;
@@ -218,7 +215,7 @@ fn int_mod_helper<'ctx>(cg: &mut Codegen<'ctx>, s: Scalar) -> Result<FunctionVal
             let is_zero = cg
                 .builder
                 .build_int_compare(IntPredicate::EQ, b, zero, "")?;
-            early_return_if(cg, f, is_zero, Some(FE_DIVBYZERO), zero.into())?;
+            early_return_if(cg, f, is_zero, zero.into())?;
             if !s.is_signed() {
                 let r = cg.builder.build_int_unsigned_rem(a, b, "")?;
                 cg.builder.build_return(Some(&r))?;
@@ -228,7 +225,7 @@ fn int_mod_helper<'ctx>(cg: &mut Codegen<'ctx>, s: Scalar) -> Result<FunctionVal
             let b_m1 =
                 cg.builder
                     .build_int_compare(IntPredicate::EQ, b, it.const_all_ones(), "")?;
-            early_return_if(cg, f, b_m1, None, zero.into())?;
+            early_return_if(cg, f, b_m1, zero.into())?;
             let bd = &cg.builder;
             let r = bd.build_int_signed_rem(a, b, "")?;
             let r_nonzero = bd.build_int_compare(IntPredicate::NE, r, zero, "")?;
@@ -267,7 +264,7 @@ fn int_pow_helper<'ctx>(cg: &mut Codegen<'ctx>, s: Scalar) -> Result<FunctionVal
                 let m1_result = bd.build_select(odd, it.const_all_ones(), one, "")?;
                 let r = bd.build_select(a_m1, m1_result, zero.into(), "")?;
                 let r = bd.build_select(a_one, one.into(), r, "")?;
-                early_return_if(cg, f, negative, None, r)?;
+                early_return_if(cg, f, negative, r)?;
             }
             let pre = cg.builder.get_insert_block().unwrap_or(entry);
             let header = cg.ctx.append_basic_block(f, "pow.header");
@@ -313,18 +310,35 @@ fn float_binary<'ctx>(
 ) -> Result<BasicValueEnum<'ctx>> {
     let bd = &cg.builder;
     let v = match op {
-        BinOp::Add => bd.build_float_add(a, b, "")?,
-        BinOp::Sub => bd.build_float_sub(a, b, "")?,
-        BinOp::Mul => bd.build_float_mul(a, b, "")?,
-        BinOp::TrueDiv => bd.build_float_div(a, b, "")?,
+        BinOp::Add | BinOp::Sub | BinOp::Mul => {
+            let v = match op {
+                BinOp::Add => bd.build_float_add(a, b, "")?,
+                BinOp::Sub => bd.build_float_sub(a, b, "")?,
+                _ => bd.build_float_mul(a, b, "")?,
+            };
+            fpstatus::check(cg, &[a, b], &[v], OVERFLOW)?;
+            v
+        }
+        BinOp::TrueDiv => {
+            let v = bd.build_float_div(a, b, "")?;
+            fpstatus::check_division(cg, a, b, v)?;
+            v
+        }
         BinOp::Pow => math::pow(cg, s, a, b)?,
         BinOp::FloorDiv | BinOp::Mod => {
             let f = float_divmod_helper(cg, s)?;
             let pair = cg.call_value(f, &[a.into(), b.into()])?.into_struct_value();
             let index = if op == BinOp::FloorDiv { 0 } else { 1 };
-            cg.builder
+            let v = cg
+                .builder
                 .build_extract_value(pair, index, "")?
-                .into_float_value()
+                .into_float_value();
+            if op == BinOp::FloorDiv {
+                fpstatus::check_division(cg, a, b, v)?;
+            } else {
+                fpstatus::check(cg, &[a, b], &[v], OVERFLOW)?;
+            }
+            v
         }
         other => {
             return Err(CompileError::internal(format!(

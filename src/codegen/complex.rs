@@ -9,6 +9,7 @@ use inkwell::values::{BasicValueEnum, FloatValue, IntValue};
 use inkwell::FloatPredicate;
 
 use super::context::Codegen;
+use super::fpstatus;
 use super::math::{self, real};
 use super::scalar::float_const;
 use crate::builtins::MathFn;
@@ -150,7 +151,17 @@ pub fn binary<'ctx>(
 ) -> Result<BasicValueEnum<'ctx>> {
     let (x, y) = (cx(cg, a)?, cx(cg, b)?);
     let z = match op {
-        BinOp::Pow => return pow(cg, s, x, y),
+        BinOp::Pow => {
+            let r = pow(cg, s, x, y)?;
+            let rz = cx(cg, r)?;
+            fpstatus::check(
+                cg,
+                &[x.re, x.im, y.re, y.im],
+                &[rz.re, rz.im],
+                fpstatus::OVERFLOW,
+            )?;
+            return Ok(r);
+        }
         _ => {
             let f = F { cg };
             match op {
@@ -163,7 +174,11 @@ pub fn binary<'ctx>(
                     im: f.sub(x.im, y.im)?,
                 },
                 BinOp::Mul => cmul(&f, x, y)?,
-                BinOp::TrueDiv => cdiv(&f, s, x, y)?,
+                BinOp::TrueDiv => {
+                    let q = cdiv(&f, s, x, y)?;
+                    division_flags(cg, x, y, q)?;
+                    return pack(cg, s, q);
+                }
                 other => {
                     return Err(CompileError::internal(format!(
                         "complex operator {} reached codegen",
@@ -173,7 +188,65 @@ pub fn binary<'ctx>(
             }
         }
     };
+    fpstatus::check(
+        cg,
+        &[x.re, x.im, y.re, y.im],
+        &[z.re, z.im],
+        fpstatus::OVERFLOW,
+    )?;
     pack(cg, s, z)
+}
+
+/// Flags of a complex division: divide-by-zero for a nonzero finite
+/// numerator over zero, then the generic NaN/overflow rules.
+fn division_flags<'ctx>(cg: &Codegen<'ctx>, a: Cx<'ctx>, b: Cx<'ctx>, q: Cx<'ctx>) -> Result<()> {
+    let f = F { cg };
+    let zero = b.re.get_type().const_zero();
+    let b_zero = cg.builder.build_and(
+        f.cmp(FloatPredicate::OEQ, b.re, zero)?,
+        f.cmp(FloatPredicate::OEQ, b.im, zero)?,
+        "",
+    )?;
+    let a_nonzero = cg.builder.build_or(
+        f.cmp(FloatPredicate::ONE, a.re, zero)?,
+        f.cmp(FloatPredicate::ONE, a.im, zero)?,
+        "",
+    )?;
+    let a_finite = cg.builder.build_and(
+        fpstatus::is_finite(cg, a.re)?,
+        fpstatus::is_finite(cg, a.im)?,
+        "",
+    )?;
+    let div0 = cg
+        .builder
+        .build_and(cg.builder.build_and(b_zero, a_nonzero, "")?, a_finite, "")?;
+    fpstatus::raise_if(cg, div0, fpstatus::DIVBYZERO)?;
+    let nan_out =
+        cg.builder
+            .build_or(fpstatus::is_nan(cg, q.re)?, fpstatus::is_nan(cg, q.im)?, "")?;
+    let mut no_nan_in = cg.ctx.bool_type().const_int(1, false);
+    for v in [a.re, a.im, b.re, b.im] {
+        no_nan_in = cg
+            .builder
+            .build_and(no_nan_in, f.cmp(FloatPredicate::ORD, v, v)?, "")?;
+    }
+    let invalid = cg.builder.build_and(nan_out, no_nan_in, "")?;
+    fpstatus::raise_if(cg, invalid, fpstatus::INVALID)?;
+    let inf_out =
+        cg.builder
+            .build_or(fpstatus::is_inf(cg, q.re)?, fpstatus::is_inf(cg, q.im)?, "")?;
+    let b_finite = cg.builder.build_and(
+        fpstatus::is_finite(cg, b.re)?,
+        fpstatus::is_finite(cg, b.im)?,
+        "",
+    )?;
+    let b_nonzero = cg.builder.build_not(b_zero, "")?;
+    let overflow = cg.builder.build_and(
+        cg.builder.build_and(inf_out, a_finite, "")?,
+        cg.builder.build_and(b_finite, b_nonzero, "")?,
+        "",
+    )?;
+    fpstatus::raise_if(cg, overflow, fpstatus::OVERFLOW)
 }
 
 /// `z ** w`: repeated multiplication for small integral real exponents (as

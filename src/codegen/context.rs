@@ -35,6 +35,9 @@ pub struct Codegen<'ctx> {
     /// While emitting a loop body whose iterations are independent, the
     /// access group its loads and stores join (`loops::metadata`).
     pub access_group: Option<llvm_sys::prelude::LLVMMetadataRef>,
+    /// The FP status word of the kernel being emitted (`fpstatus`); `None`
+    /// when flags are not tracked (fast-math) or outside a kernel.
+    pub status: Option<inkwell::values::PointerValue<'ctx>>,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -49,6 +52,7 @@ impl<'ctx> Codegen<'ctx> {
             helpers: HashMap::new(),
             vector_decls: vec![],
             access_group: None,
+            status: None,
         }
     }
 

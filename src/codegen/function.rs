@@ -14,9 +14,10 @@ use crate::types::Type;
 use crate::typing::Program;
 
 /// Declares an LLVM function with the signature of `f` (internal,
-/// always-inlined).
+/// always-inlined). Its first parameter is the FP status word
+/// (`fpstatus`), the rest are `f`'s.
 pub fn declare<'ctx>(cg: &Codegen<'ctx>, f: &Function, name: &str) -> Result<FunctionValue<'ctx>> {
-    let mut params: Vec<BasicMetadataTypeEnum> = vec![];
+    let mut params: Vec<BasicMetadataTypeEnum> = vec![cg.ptr_type().into()];
     for p in f.params() {
         let t = cg
             .llvm_type(f.ty(*p))?
@@ -50,6 +51,7 @@ pub fn emit_program<'ctx>(
 
 struct Emitter<'a, 'ctx> {
     cg: &'a mut Codegen<'ctx>,
+    status_param: inkwell::values::PointerValue<'ctx>,
     f: &'a Function,
     values: Vec<Option<BasicValueEnum<'ctx>>>,
     funcs: &'a [FunctionValue<'ctx>],
@@ -100,7 +102,9 @@ impl<'ctx> Emitter<'_, 'ctx> {
             Op::Math(m) => math::call(cg, *m, &arg_ty(0), &rty, &vals)?,
             Op::CallFunc(id) => {
                 let callee = self.funcs[id.index()];
-                let call = cg.call(callee, &vals)?;
+                let mut call_args = vec![self.status_param.into()];
+                call_args.extend(vals);
+                let call = cg.call(callee, &call_args)?;
                 match call.try_as_basic_value() {
                     inkwell::values::ValueKind::Basic(v) => v,
                     _ => return Ok(None),
@@ -166,8 +170,17 @@ fn emit_body<'ctx>(
     let mut values: Vec<Option<BasicValueEnum<'ctx>>> = vec![None; f.values.len()];
     let mut phis: Vec<Option<PhiValue<'ctx>>> = vec![None; f.values.len()];
     for (i, p) in f.params().iter().enumerate() {
-        values[p.index()] = llvm.get_nth_param(i as u32);
+        values[p.index()] = llvm.get_nth_param(i as u32 + 1);
     }
+    let status_param = llvm
+        .get_nth_param(0)
+        .expect("status parameter")
+        .into_pointer_value();
+    cg.status = if cg.fast_math.0 == 0 {
+        Some(status_param)
+    } else {
+        None
+    };
     for &b in &rpo {
         if b == f.entry {
             continue;
@@ -184,6 +197,7 @@ fn emit_body<'ctx>(
     }
     let mut em = Emitter {
         cg,
+        status_param,
         f,
         values,
         funcs,
@@ -233,5 +247,6 @@ fn emit_body<'ctx>(
     for (phi, v, bb) in incoming {
         phi.add_incoming(&[(&v, bb)]);
     }
+    em.cg.status = None;
     Ok(())
 }

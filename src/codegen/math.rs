@@ -1,20 +1,28 @@
-//! Real math functions: LLVM intrinsics where LLVM has them (sqrt, exp,
-//! log, sin, pow, ...), libm calls otherwise, and NumPy's definitions for
-//! sign, maximum/minimum, degrees, reciprocal and the predicates.
+//! Real math functions: LLVM intrinsics for what the CPU does natively
+//! (sqrt, fabs, floor, ...), libm calls for the transcendental functions,
+//! and NumPy's definitions for sign, maximum/minimum, degrees, reciprocal
+//! and the predicates.
 //!
-//! Every call of a function glibc's libmvec vectorizes carries the
-//! `vector-function-abi-variant` attribute naming the SIMD variants the host
-//! supports (`_ZGVeN8v_exp` for AVX-512, `_ZGVdN4v_exp` for AVX2, ...) so the
-//! loop vectorizer calls them on whole vectors. The variants are declared in
-//! the module and pinned by `llvm.compiler.used` until the vectorizer runs.
+//! libm calls carry `nobuiltin`, so LLVM neither rewrites them into
+//! (speculatable) intrinsics nor speculates them out of untaken branches,
+//! and `memory(none)`, so they vectorize. Every call of a function glibc's
+//! libmvec provides carries the `vector-function-abi-variant` attribute
+//! naming the SIMD variants the host supports (`_ZGVeN8v_exp` for AVX-512,
+//! `_ZGVdN4v_exp` for AVX2, ...) so the loop vectorizer calls them on whole
+//! vectors, plus *masked* variants for calls under a condition: small
+//! wrappers that replace the inactive lanes' arguments by a harmless value
+//! before calling the unmasked variant (libmvec has no masked entry points,
+//! and evaluating `log1p` on out-of-domain lanes sends it down a slow path).
+//! Every function reports its floating-point flags to `fpstatus`.
 
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::intrinsics::Intrinsic;
+use inkwell::module::Linkage;
 use inkwell::values::{BasicValueEnum, CallSiteValue, FloatValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
 
-use super::arith::{raise_fp_flag, FE_DIVBYZERO};
 use super::context::Codegen;
+use super::fpstatus::{self, DIVBYZERO, INVALID, OVERFLOW};
 use super::scalar::{fabs, float_const};
 use super::{complex, fastmath};
 use crate::builtins::MathFn;
@@ -23,12 +31,10 @@ use crate::types::{Kind, Scalar, Type};
 
 /// How a real function is emitted.
 enum Impl {
-    /// An LLVM intrinsic without vector library variants.
+    /// An LLVM intrinsic (a native instruction; raises no flags we track).
     Intrinsic(&'static str),
-    /// An LLVM intrinsic that libmvec also provides (libm name).
-    VectorIntrinsic(&'static str, &'static str),
-    /// A libm function (double name; float adds `f`), vectorized by
-    /// libmvec when `true`.
+    /// A libm function (double name; float adds `f`), vectorized by libmvec
+    /// when `true`.
     Libm(&'static str, bool),
 }
 
@@ -42,14 +48,14 @@ fn implementation(m: MathFn) -> Option<Impl> {
         MathFn::Trunc => Intrinsic("llvm.trunc"),
         MathFn::Rint => Intrinsic("llvm.rint"),
         MathFn::Copysign => Intrinsic("llvm.copysign"),
-        MathFn::Exp => VectorIntrinsic("llvm.exp", "exp"),
-        MathFn::Exp2 => VectorIntrinsic("llvm.exp2", "exp2"),
-        MathFn::Log => VectorIntrinsic("llvm.log", "log"),
-        MathFn::Log2 => VectorIntrinsic("llvm.log2", "log2"),
-        MathFn::Log10 => VectorIntrinsic("llvm.log10", "log10"),
-        MathFn::Sin => VectorIntrinsic("llvm.sin", "sin"),
-        MathFn::Cos => VectorIntrinsic("llvm.cos", "cos"),
-        MathFn::Pow => VectorIntrinsic("llvm.pow", "pow"),
+        MathFn::Exp => Libm("exp", true),
+        MathFn::Exp2 => Libm("exp2", true),
+        MathFn::Log => Libm("log", true),
+        MathFn::Log2 => Libm("log2", true),
+        MathFn::Log10 => Libm("log10", true),
+        MathFn::Sin => Libm("sin", true),
+        MathFn::Cos => Libm("cos", true),
+        MathFn::Pow => Libm("pow", true),
         MathFn::Tan => Libm("tan", true),
         MathFn::Asin => Libm("asin", true),
         MathFn::Acos => Libm("acos", true),
@@ -71,6 +77,21 @@ fn implementation(m: MathFn) -> Option<Impl> {
         MathFn::Lgamma => Libm("lgamma", false),
         _ => return None,
     })
+}
+
+/// Functions whose infinite results from finite arguments are poles
+/// (divide-by-zero, as NumPy reports `log(0)`) rather than overflow.
+fn pole_function(m: MathFn) -> bool {
+    matches!(
+        m,
+        MathFn::Log
+            | MathFn::Log2
+            | MathFn::Log10
+            | MathFn::Log1p
+            | MathFn::Atanh
+            | MathFn::Lgamma
+            | MathFn::Gamma
+    )
 }
 
 /// A one-argument overloaded intrinsic such as `llvm.floor`.
@@ -116,10 +137,64 @@ fn host_vector_isas(cg: &Codegen<'_>) -> Vec<(char, u32)> {
     if has("avx2") {
         isas.push(('d', 4));
     }
-    if has("sse2") {
+    if isas.is_empty() && has("sse2") {
         isas.push(('b', 2));
     }
     isas
+}
+
+/// An argument value inside every libmvec function's domain, used for the
+/// inactive lanes of masked calls.
+fn harmless_argument(libm: &str) -> f64 {
+    match libm {
+        "acosh" => 1.5,
+        _ => 0.5,
+    }
+}
+
+/// Defines (once) the masked variant of `unmasked`: it blends the inactive
+/// lanes' arguments with a harmless value and calls `unmasked`.
+fn masked_variant<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    name: &str,
+    unmasked: inkwell::values::FunctionValue<'ctx>,
+    vt: inkwell::types::VectorType<'ctx>,
+    nargs: usize,
+    harmless: f64,
+) -> Result<()> {
+    if cg.module.get_function(name).is_some() {
+        return Ok(());
+    }
+    let lanes = vt.get_size();
+    let mask_t = cg.ctx.bool_type().vec_type(lanes);
+    let mut params: Vec<_> = (0..nargs).map(|_| vt.into()).collect();
+    params.push(mask_t.into());
+    let f = cg
+        .module
+        .add_function(name, vt.fn_type(&params, false), Some(Linkage::Internal));
+    cg.add_host_attributes(f);
+    cg.add_enum_attribute(f, "alwaysinline");
+    let saved = cg.builder.get_insert_block();
+    cg.builder
+        .position_at_end(cg.ctx.append_basic_block(f, "entry"));
+    let mask = f
+        .get_nth_param(nargs as u32)
+        .expect("mask")
+        .into_vector_value();
+    let elem = vt.get_element_type().into_float_type();
+    let safe =
+        inkwell::types::VectorType::const_vector(&vec![elem.const_float(harmless); lanes as usize]);
+    let mut args = vec![];
+    for i in 0..nargs {
+        let x = f.get_nth_param(i as u32).expect("arg").into_vector_value();
+        args.push(cg.builder.build_select(mask, x, safe, "")?);
+    }
+    let r = cg.call_value(unmasked, &args)?;
+    cg.builder.build_return(Some(&r))?;
+    if let Some(b) = saved {
+        cg.builder.position_at_end(b);
+    }
+    Ok(())
 }
 
 /// Attaches libmvec variants of `libm` (at precision `s`) to `call`, whose
@@ -131,9 +206,9 @@ fn add_vector_variants<'ctx>(
     scalar_name: &str,
     s: Scalar,
     nargs: usize,
-) {
+) -> Result<()> {
     if !cg.vector_math {
-        return;
+        return Ok(());
     }
     let suffix = if s == Scalar::F32 { "f" } else { "" };
     let params = "v".repeat(nargs);
@@ -147,12 +222,33 @@ fn add_vector_variants<'ctx>(
         let vector_name = format!("_ZGV{isa}N{lanes}{params}_{libm}{suffix}");
         let vt = cg.float_type(s).vec_type(lanes);
         let args: Vec<_> = (0..nargs).map(|_| vt.into()).collect();
-        if cg.module.get_function(&vector_name).is_none() {
-            let decl = cg.external(&vector_name, vt.fn_type(&args, false));
-            cg.vector_decls.push(decl);
-        }
+        let unmasked = match cg.module.get_function(&vector_name) {
+            Some(f) => f,
+            None => {
+                let decl = cg.external(&vector_name, vt.fn_type(&args, false));
+                cg.vector_decls.push(decl);
+                decl
+            }
+        };
         mappings.push(format!(
             "_ZGV{isa}N{lanes}{params}_{scalar_name}({vector_name})"
+        ));
+        let masked_name = format!("jitufunc.masked.{isa}{lanes}.{libm}{suffix}");
+        masked_variant(
+            cg,
+            &masked_name,
+            unmasked,
+            vt,
+            nargs,
+            harmless_argument(libm),
+        )?;
+        if let Some(m) = cg.module.get_function(&masked_name) {
+            if !cg.vector_decls.contains(&m) {
+                cg.vector_decls.push(m);
+            }
+        }
+        mappings.push(format!(
+            "_ZGV{isa}M{lanes}{params}_{scalar_name}({masked_name})"
         ));
     }
     call.add_attribute(
@@ -160,6 +256,7 @@ fn add_vector_variants<'ctx>(
         cg.ctx
             .create_string_attribute("vector-function-abi-variant", &mappings.join(",")),
     );
+    Ok(())
 }
 
 fn libm_call<'ctx>(
@@ -179,13 +276,14 @@ fn libm_call<'ctx>(
     let f = cg.external(&full, ft.fn_type(&params, false));
     let argv: Vec<BasicValueEnum> = args.iter().map(|a| (*a).into()).collect();
     let call = cg.call(f, &argv)?;
-    // errno is never read: the call is a pure function of its arguments.
+    // errno is never read: the call is a pure function of its arguments;
+    // nobuiltin keeps LLVM from turning it into a speculatable intrinsic.
     call.add_attribute(
         AttributeLoc::Function,
         cg.ctx
             .create_enum_attribute(Attribute::get_named_enum_kind_id("memory"), 0),
     );
-    for attr in ["nounwind", "willreturn"] {
+    for attr in ["nounwind", "willreturn", "nobuiltin"] {
         call.add_attribute(
             AttributeLoc::Function,
             cg.ctx
@@ -193,7 +291,7 @@ fn libm_call<'ctx>(
         );
     }
     if vectorized {
-        add_vector_variants(cg, call, name, &full, s, args.len());
+        add_vector_variants(cg, call, name, &full, s, args.len())?;
     }
     fastmath::apply(cg, call);
     Ok(call.try_as_basic_value().unwrap_basic().into_float_value())
@@ -206,7 +304,127 @@ pub fn pow<'ctx>(
     x: FloatValue<'ctx>,
     y: FloatValue<'ctx>,
 ) -> Result<FloatValue<'ctx>> {
+    // x ** 2.0 is exactly x * x (pow is correctly rounded there).
+    if y.get_constant().map(|(c, _)| c) == Some(2.0) {
+        let v = cg.builder.build_float_mul(x, x, "")?;
+        fpstatus::check(cg, &[x], &[v], OVERFLOW)?;
+        return Ok(v);
+    }
     real(cg, MathFn::Pow, s, &[x, y])
+}
+
+/// Reports the flags of `m(args) = r`.
+fn function_flags<'ctx>(
+    cg: &Codegen<'ctx>,
+    m: MathFn,
+    args: &[FloatValue<'ctx>],
+    r: FloatValue<'ctx>,
+) -> Result<()> {
+    if cg.status.is_none() {
+        return Ok(());
+    }
+    let x = args[0];
+    let zero = x.get_type().const_zero();
+    let one = x.get_type().const_float(1.0);
+    let minus_one = x.get_type().const_float(-1.0);
+    match m {
+        MathFn::Pow => {
+            // pow(0, y < 0) is a pole; other infinities from finite
+            // arguments are overflow.
+            let (x, y) = (args[0], args[1]);
+            let zero = x.get_type().const_zero();
+            let bd = &cg.builder;
+            let x_zero = bd.build_float_compare(FloatPredicate::OEQ, x, zero, "")?;
+            let y_neg = bd.build_float_compare(FloatPredicate::OLT, y, zero, "")?;
+            let pole = bd.build_and(x_zero, y_neg, "")?;
+            fpstatus::raise_if(cg, pole, DIVBYZERO)?;
+            let not_pole = cg.builder.build_not(pole, "")?;
+            let r_inf = fpstatus::is_inf(cg, r)?;
+            let finite = cg.builder.build_and(
+                fpstatus::is_finite(cg, x)?,
+                fpstatus::is_finite(cg, y)?,
+                "",
+            )?;
+            let overflow =
+                cg.builder
+                    .build_and(cg.builder.build_and(r_inf, finite, "")?, not_pole, "")?;
+            fpstatus::raise_if(cg, overflow, OVERFLOW)?;
+            let invalid = cg.builder.build_and(
+                fpstatus::is_nan(cg, r)?,
+                cg.builder
+                    .build_float_compare(FloatPredicate::ORD, x, y, "")?,
+                "",
+            )?;
+            fpstatus::raise_if(cg, invalid, fpstatus::INVALID)
+        }
+        // Exact rules for the common functions, mostly on the argument
+        // (cheaper than classifying the result, and independent of it).
+        MathFn::Exp | MathFn::Exp2 | MathFn::Expm1 => {
+            // Only overflow: +inf from a finite argument.
+            let inf = x.get_type().const_float(f64::INFINITY);
+            let r_inf = cmp(cg, FloatPredicate::OEQ, r, inf)?;
+            let x_fin = cmp(cg, FloatPredicate::OLT, x, inf)?;
+            fpstatus::raise_if(cg, cg.builder.build_and(r_inf, x_fin, "")?, OVERFLOW)
+        }
+        MathFn::Sqrt => fpstatus::raise_if(cg, cmp(cg, FloatPredicate::OLT, x, zero)?, INVALID),
+        MathFn::Log | MathFn::Log2 | MathFn::Log10 | MathFn::Log1p => {
+            let edge = if m == MathFn::Log1p { minus_one } else { zero };
+            fpstatus::raise_if(cg, cmp(cg, FloatPredicate::OLT, x, edge)?, INVALID)?;
+            fpstatus::raise_if(cg, cmp(cg, FloatPredicate::OEQ, x, edge)?, DIVBYZERO)
+        }
+        MathFn::Sin | MathFn::Cos | MathFn::Tan => {
+            fpstatus::raise_if(cg, fpstatus::is_inf(cg, x)?, INVALID)
+        }
+        MathFn::Asin | MathFn::Acos => {
+            let a = fabs(cg, x)?;
+            fpstatus::raise_if(cg, cmp(cg, FloatPredicate::OGT, a, one)?, INVALID)
+        }
+        MathFn::Acosh => fpstatus::raise_if(cg, cmp(cg, FloatPredicate::OLT, x, one)?, INVALID),
+        MathFn::Atanh => {
+            let a = fabs(cg, x)?;
+            fpstatus::raise_if(cg, cmp(cg, FloatPredicate::OGT, a, one)?, INVALID)?;
+            fpstatus::raise_if(cg, cmp(cg, FloatPredicate::OEQ, a, one)?, DIVBYZERO)
+        }
+        MathFn::Copysign
+        | MathFn::Maximum
+        | MathFn::Minimum
+        | MathFn::Fmax
+        | MathFn::Fmin
+        | MathFn::Sign
+        | MathFn::Atan
+        | MathFn::Atan2
+        | MathFn::Asinh
+        | MathFn::Tanh
+        | MathFn::Erf
+        | MathFn::Erfc
+        | MathFn::Cbrt
+        | MathFn::Floor
+        | MathFn::Ceil
+        | MathFn::Trunc
+        | MathFn::Rint
+        | MathFn::Fabs
+        | MathFn::Abs
+        | MathFn::Radians => Ok(()),
+        m => fpstatus::check(
+            cg,
+            args,
+            &[r],
+            if pole_function(m) {
+                DIVBYZERO
+            } else {
+                OVERFLOW
+            },
+        ),
+    }
+}
+
+fn cmp<'ctx>(
+    cg: &Codegen<'ctx>,
+    p: FloatPredicate,
+    a: FloatValue<'ctx>,
+    b: FloatValue<'ctx>,
+) -> Result<IntValue<'ctx>> {
+    Ok(cg.builder.build_float_compare(p, a, b, "")?)
 }
 
 /// A real function returning a float, at float32 or float64.
@@ -224,13 +442,6 @@ pub fn real<'ctx>(
             .try_as_basic_value()
             .unwrap_basic()
             .into_float_value(),
-        (_, Some(Impl::VectorIntrinsic(name, libm))) => {
-            let call = intrinsic(cg, name, args)?;
-            let mangled = format!("{name}.{}", if s == Scalar::F32 { "f32" } else { "f64" });
-            add_vector_variants(cg, call, libm, &mangled, s, args.len());
-            fastmath::apply(cg, call);
-            call.try_as_basic_value().unwrap_basic().into_float_value()
-        }
         (_, Some(Impl::Libm(name, vectorized))) => libm_call(cg, name, vectorized, s, args)?,
         (MathFn::Fmod, _) => bd.build_float_rem(args[0], args[1], "")?,
         (MathFn::Degrees, _) => bd.build_float_mul(
@@ -243,7 +454,12 @@ pub fn real<'ctx>(
             float_const(cg, s, std::f64::consts::PI / 180.0),
             "",
         )?,
-        (MathFn::Reciprocal, _) => bd.build_float_div(one, args[0], "")?,
+        (MathFn::Reciprocal, _) => {
+            let v = bd.build_float_div(one, args[0], "")?;
+            fpstatus::check_division(cg, one, args[0], v)?;
+            fastmath::apply(cg, v);
+            return Ok(v);
+        }
         (MathFn::Phase, _) => return real(cg, MathFn::Atan2, s, &[zero, args[0]]),
         (MathFn::Sign, _) => {
             // NumPy: 1 if x > 0, -1 if x < 0, 0 if x == 0, nan if nan.
@@ -281,6 +497,7 @@ pub fn real<'ctx>(
             )))
         }
     };
+    function_flags(cg, m, args, v)?;
     fastmath::apply(cg, v);
     Ok(v)
 }
@@ -342,7 +559,7 @@ fn int_function<'ctx>(
             };
             let r = bd.build_select(keep, a, zero, "")?;
             let is_zero = bd.build_int_compare(IntPredicate::EQ, a, zero, "")?;
-            with_flag_if(cg, is_zero, FE_DIVBYZERO)?;
+            fpstatus::raise_if(cg, is_zero, DIVBYZERO)?;
             r
         }
         MathFn::Fmod => {
@@ -365,7 +582,7 @@ fn int_function<'ctx>(
                 bd.build_int_unsigned_rem(a, safe_b, "")?
             };
             let r = bd.build_select(unsafe_div, zero, r, "")?;
-            with_flag_if(cg, is_zero, FE_DIVBYZERO)?;
+            fpstatus::raise_if(cg, is_zero, DIVBYZERO)?;
             r
         }
         other => {
@@ -374,23 +591,6 @@ fn int_function<'ctx>(
             )))
         }
     })
-}
-
-/// Raises `flag` when `cond` holds (in a cold branch).
-fn with_flag_if<'ctx>(cg: &Codegen<'ctx>, cond: IntValue<'ctx>, flag: u64) -> Result<()> {
-    let f = cg
-        .builder
-        .get_insert_block()
-        .and_then(|b| b.get_parent())
-        .ok_or_else(|| CompileError::internal("no current function"))?;
-    let raise = cg.ctx.append_basic_block(f, "raise");
-    let cont = cg.ctx.append_basic_block(f, "cont");
-    cg.builder.build_conditional_branch(cond, raise, cont)?;
-    cg.builder.position_at_end(raise);
-    raise_fp_flag(cg, flag)?;
-    cg.builder.build_unconditional_branch(cont)?;
-    cg.builder.position_at_end(cont);
-    Ok(())
 }
 
 /// Emits `m` applied to `args` (all of type `arg_ty`), giving `rty`.
@@ -419,10 +619,9 @@ pub fn call<'ctx>(
                     wide.push(cg.builder.build_float_ext(a.into_float_value(), f32t, "")?);
                 }
                 let r = real(cg, m, Scalar::F32, &wide)?;
-                return Ok(cg
-                    .builder
-                    .build_float_trunc(r, cg.ctx.f16_type(), "")?
-                    .into());
+                let r16 = cg.builder.build_float_trunc(r, cg.ctx.f16_type(), "")?;
+                fpstatus::check(cg, &[r], &[r16], OVERFLOW)?;
+                return Ok(r16.into());
             }
             let fargs: Vec<FloatValue> = args.iter().map(|a| a.into_float_value()).collect();
             let _ = rty;

@@ -12,6 +12,7 @@ pub mod arrays;
 pub mod complex;
 pub mod context;
 pub mod fastmath;
+pub mod fpstatus;
 pub mod function;
 pub mod math;
 pub mod scalar;

@@ -11,6 +11,7 @@ use inkwell::{FloatPredicate, IntPredicate};
 
 use super::complex;
 use super::context::Codegen;
+use super::fpstatus;
 use crate::error::{CompileError, Result};
 use crate::syntax::{CmpOp, Const};
 use crate::types::{Kind, Scalar, Type};
@@ -64,15 +65,20 @@ fn float_to_float<'ctx>(
 ) -> Result<FloatValue<'ctx>> {
     let b = &cg.builder;
     let (fs, ts) = (from.itemsize(), to.itemsize());
-    Ok(if fs == ts {
-        v
-    } else if fs < ts {
-        b.build_float_ext(v, cg.float_type(to), "")?
-    } else if from == Scalar::F64 && to == Scalar::F16 {
+    if fs == ts {
+        return Ok(v);
+    }
+    if fs < ts {
+        return Ok(b.build_float_ext(v, cg.float_type(to), "")?);
+    }
+    let r = if from == Scalar::F64 && to == Scalar::F16 {
         f64_to_f16(cg, v)?
     } else {
         b.build_float_trunc(v, cg.float_type(to), "")?
-    })
+    };
+    // A finite value too large for the narrower type overflows.
+    fpstatus::check(cg, &[v], &[r], fpstatus::OVERFLOW)?;
+    Ok(r)
 }
 
 /// float64 -> float16 with a single rounding: convert to float32 rounding
@@ -146,6 +152,26 @@ fn float_to_int<'ctx>(
         v
     };
     let target = cg.scalar_type(to).into_int_type();
+    // Invalid when the value does not fit the intermediate integer (NaN
+    // included), as the hardware conversion NumPy uses reports it.
+    let bits = if matches!(to, Scalar::U32 | Scalar::I64 | Scalar::U64) {
+        64
+    } else {
+        32
+    };
+    let limit = 2f64.powi(bits as i32 - 1);
+    let lo = v.get_type().const_float(-limit);
+    let hi = v.get_type().const_float(if to == Scalar::U64 {
+        2.0 * limit
+    } else {
+        limit
+    });
+    let in_range = b.build_and(
+        b.build_float_compare(FloatPredicate::OGE, v, lo, "")?,
+        b.build_float_compare(FloatPredicate::OLT, v, hi, "")?,
+        "",
+    )?;
+    fpstatus::raise_if(cg, b.build_not(in_range, "")?, fpstatus::INVALID)?;
     Ok(match to {
         // Like (npy_byte)(double) on x86: convert to int32, then wrap.
         Scalar::I8 | Scalar::U8 | Scalar::I16 | Scalar::U16 | Scalar::I32 => {

@@ -7,6 +7,7 @@ use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{FileType, TargetMachine};
 
 use crate::error::{CompileError, Result};
+use crate::jit::dump::{self, Stage};
 use crate::jit::engine::{load_object, LoadedCode};
 use crate::jit::host::host_target_machine;
 
@@ -60,6 +61,10 @@ fn optimize_and_emit_with(
             e.to_string()
         ))
     })?;
+    let name = module.get_name().to_string_lossy().into_owned();
+    dump::dump(Stage::LlvmUnoptimized, &name, || {
+        module.print_to_string().to_string()
+    });
     let pass_options = PassBuilderOptions::create();
     pass_options.set_loop_vectorization(true);
     pass_options.set_loop_slp_vectorization(true);
@@ -68,14 +73,26 @@ fn optimize_and_emit_with(
     module
         .run_passes("default<O3>", machine, pass_options)
         .map_err(|e| CompileError::internal(format!("LLVM optimisation failed: {e}")))?;
+    // The vectorizer has run: vector variants no longer need pinning, and
+    // the unused ones should not be code-generated.
+    if let Some(used) = module.get_global("llvm.compiler.used") {
+        // SAFETY: the global is removed from the module and never used again.
+        unsafe { used.delete() };
+        module
+            .run_passes("globaldce", machine, PassBuilderOptions::create())
+            .map_err(|e| CompileError::internal(format!("LLVM cleanup failed: {e}")))?;
+    }
+    dump::dump(Stage::Llvm, &name, || module.print_to_string().to_string());
     let llvm_ir = options
         .keep_llvm_ir
         .then(|| module.print_to_string().to_string());
-    let asm = if options.keep_asm {
+    let asm = if options.keep_asm || dump::enabled(Stage::Asm) {
         let buffer = machine
             .write_to_memory_buffer(module, FileType::Assembly)
             .map_err(|e| CompileError::internal(format!("LLVM assembly output failed: {e}")))?;
-        Some(String::from_utf8_lossy(buffer.as_slice()).into_owned())
+        let text = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+        dump::dump(Stage::Asm, &name, || text.clone());
+        Some(text)
     } else {
         None
     };

@@ -61,14 +61,15 @@ pub fn host_target_machine() -> Result<TargetMachine> {
         })
 }
 
-/// Passes `JITUFUNC_LLVM_OPTIONS` (space-separated, e.g. `-time-passes`) to
-/// LLVM's command-line option parser, for debugging the compiler.
+/// Sets LLVM's global options: ours, then `JITUFUNC_LLVM_OPTIONS`
+/// (space-separated, e.g. `-time-passes`) for debugging the compiler.
 fn apply_llvm_options() {
-    let Ok(options) = std::env::var("JITUFUNC_LLVM_OPTIONS") else {
-        return;
-    };
-    let args: Vec<std::ffi::CString> = std::iter::once("jitufunc")
-        .chain(options.split_whitespace())
+    let extra = std::env::var("JITUFUNC_LLVM_OPTIONS").unwrap_or_default();
+    // Our own defaults: no separate vector loop for the remainder (the
+    // scalar remainder is short; the extra loop doubled code size).
+    let args: Vec<std::ffi::CString> = ["jitufunc", "-enable-epilogue-vectorization=false"]
+        .into_iter()
+        .chain(extra.split_whitespace())
         .filter_map(|a| std::ffi::CString::new(a).ok())
         .collect();
     let ptrs: Vec<*const std::ffi::c_char> = args.iter().map(|a| a.as_ptr()).collect();

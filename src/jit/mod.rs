@@ -2,6 +2,7 @@
 //! emission, the process-wide JIT linker, and the native runtime libraries.
 
 pub mod compile;
+pub mod dump;
 pub mod engine;
 pub mod host;
 pub mod runtime;

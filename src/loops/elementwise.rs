@@ -8,6 +8,11 @@
 //! - broadcast: one input has stride 0 (a scalar against an array) and
 //!   everything else is contiguous; that input is loaded once;
 //! - strided: any strides (negative, zero, non-unit outputs).
+//!
+//! The kernels report floating-point flags into a status word
+//! (`codegen::fpstatus`); at the end the loop sets the CPU's flags to
+//! exactly what was set when it started plus that word (keeping underflow),
+//! dropping flags that speculation or vector math libraries raised.
 
 use inkwell::basic_block::BasicBlock;
 use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
@@ -197,6 +202,7 @@ pub fn emit<'ctx>(
     let dims = f.get_nth_param(1).expect("dims").into_pointer_value();
     let steps = f.get_nth_param(2).expect("steps").into_pointer_value();
     let n = cg.builder.build_load(i64t, dims, "n")?.into_int_value();
+    let fp = FpFlags::begin(cg)?;
     let operands: Vec<Scalar> = spec.inputs.iter().chain(&spec.outputs).copied().collect();
     let mut bases = vec![];
     let mut strides = vec![];
@@ -297,21 +303,81 @@ pub fn emit<'ctx>(
                 let next = cg.ctx.append_basic_block(f, &format!("after.{name}"));
                 cg.builder.build_conditional_branch(c, path_block, next)?;
                 cg.builder.position_at_end(path_block);
-                emit_path(cg, f, spec, &operands, &bases, &access, n, &name)?;
+                emit_path(cg, f, spec, &operands, &bases, &access, n, &name, fp.status)?;
                 cg.builder.build_unconditional_branch(ret)?;
                 cg.builder.position_at_end(next);
             }
             None => {
                 cg.builder.build_unconditional_branch(path_block)?;
                 cg.builder.position_at_end(path_block);
-                emit_path(cg, f, spec, &operands, &bases, &access, n, &name)?;
+                emit_path(cg, f, spec, &operands, &bases, &access, n, &name, fp.status)?;
                 cg.builder.build_unconditional_branch(ret)?;
             }
         }
     }
     cg.builder.position_at_end(ret);
+    fp.finish(cg)?;
     cg.builder.build_return(None)?;
     Ok(f)
+}
+
+/// The loop's FP status word and the MXCSR it found on entry.
+struct FpFlags<'ctx> {
+    status: PointerValue<'ctx>,
+    csr: Option<(PointerValue<'ctx>, IntValue<'ctx>)>,
+}
+
+/// MXCSR exception flag bits (bit 4 is underflow, which is kept).
+const MXCSR_FLAGS: u64 = 0x3f;
+const MXCSR_UNDERFLOW: u64 = 0x10;
+
+fn mxcsr_intrinsic<'ctx>(cg: &Codegen<'ctx>, name: &str) -> Result<FunctionValue<'ctx>> {
+    inkwell::intrinsics::Intrinsic::find(name)
+        .and_then(|i| i.get_declaration(&cg.module, &[]))
+        .ok_or_else(|| crate::error::CompileError::internal(format!("no intrinsic {name}")))
+}
+
+impl<'ctx> FpFlags<'ctx> {
+    fn begin(cg: &Codegen<'ctx>) -> Result<Self> {
+        let i32t = cg.ctx.i32_type();
+        let status = cg.builder.build_alloca(i32t, "fpstatus")?;
+        cg.builder.build_store(status, i32t.const_zero())?;
+        let exact = cg.fast_math.0 == 0 && cg.host.triple.starts_with("x86_64");
+        let csr = if exact {
+            let slot = cg.builder.build_alloca(i32t, "mxcsr")?;
+            cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.stmxcsr")?, &[slot.into()])?;
+            let entry = cg
+                .builder
+                .build_load(i32t, slot, "mxcsr.entry")?
+                .into_int_value();
+            Some((slot, entry))
+        } else {
+            None
+        };
+        Ok(FpFlags { status, csr })
+    }
+
+    fn finish(&self, cg: &Codegen<'ctx>) -> Result<()> {
+        let Some((slot, entry)) = self.csr else {
+            return Ok(());
+        };
+        let i32t = cg.ctx.i32_type();
+        let b = &cg.builder;
+        let raised = b.build_load(i32t, self.status, "")?.into_int_value();
+        cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.stmxcsr")?, &[slot.into()])?;
+        let now = b.build_load(i32t, slot, "")?.into_int_value();
+        let control = b.build_and(now, i32t.const_int(!MXCSR_FLAGS & 0xffff_ffff, false), "")?;
+        let underflow = b.build_and(now, i32t.const_int(MXCSR_UNDERFLOW, false), "")?;
+        let before = b.build_and(entry, i32t.const_int(MXCSR_FLAGS, false), "")?;
+        let new = b.build_or(
+            b.build_or(control, underflow, "")?,
+            b.build_or(before, raised, "")?,
+            "",
+        )?;
+        b.build_store(slot, new)?;
+        cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.ldmxcsr")?, &[slot.into()])?;
+        Ok(())
+    }
 }
 
 /// Loop hints per path. No loop is unrolled: the vectorizer interleaves
@@ -340,6 +406,7 @@ fn emit_path<'ctx>(
     access: &[Access<'ctx>],
     n: IntValue<'ctx>,
     name: &str,
+    status: PointerValue<'ctx>,
 ) -> Result<()> {
     let nin = spec.inputs.len();
     let mut hoisted: Vec<Option<BasicValueEnum<'ctx>>> = vec![None; nin];
@@ -357,7 +424,7 @@ fn emit_path<'ctx>(
         cg.access_group = Some(group);
     }
     let result = counted_loop(cg, f, n, name, &hints, |cg, i| {
-        let mut inputs = vec![];
+        let mut inputs = vec![status.into()];
         for k in 0..nin {
             let v = match (access[k], hoisted[k]) {
                 (_, Some(v)) => v,

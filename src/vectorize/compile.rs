@@ -104,6 +104,11 @@ pub fn compile_elementwise(
             }
         }
         let program = type_kernel(def, &untyped, sig)?;
+        crate::jit::dump::dump(
+            crate::jit::dump::Stage::Typed,
+            &format!("{} {sig}", def.name),
+            || program.to_string(),
+        );
         let (inputs, outputs) = loop_types(sig, &program)?;
         typed.push((sig, program, inputs, outputs));
     }

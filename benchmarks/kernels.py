@@ -1,0 +1,64 @@
+"""Benchmark kernels: plain Python scalar functions.
+
+Each one is compiled twice by ``benchmarks/run.py``: by ``jitufunc.vectorize``
+and by ``numba.vectorize`` (target ``cpu``), with the same signature strings.
+They live in a real file because jitufunc compiles kernels from their source.
+
+Each kernel has a NumPy reference in ``run.py`` that the compiled ufuncs are
+checked against before anything is timed.
+"""
+
+import math
+
+
+def add(x, y):
+    """Streaming kernel: one add per element, so memory bandwidth bounds it."""
+    return x + y
+
+
+def gaussian(x):
+    """Transcendental kernel: exp(-x*x)."""
+    return math.exp(-x * x)
+
+
+def piecewise(x):
+    """Branchy kernel: five regions, each with its own formula."""
+    if x < -2.0:
+        return math.exp(x + 2.0) - 2.0
+    elif x < -0.5:
+        return 0.5 * x * x - 1.125
+    elif x < 0.5:
+        return math.sin(x)
+    elif x < 2.0:
+        return 1.5 * math.sqrt(x) - 0.5
+    else:
+        return math.log(x) + 0.9
+
+
+def int_mix(a, b):
+    """Integer kernel: Python floor division and modulo, shifts and bit ops."""
+    q = a // b
+    r = a % b
+    h = (a ^ (a >> 7)) & 0xFFFF
+    return (q * 3 + r) ^ (h << 2)
+
+
+# Source of a fresh kernel for the compile-time benchmark: ``run.py`` writes it
+# to a new module file (a new name each time) so every measurement compiles a
+# new function object. It is the same body as ``piecewise``.
+COMPILE_TEMPLATE = '''\
+import math
+
+
+def {name}(x):
+    if x < -2.0:
+        return math.exp(x + 2.0) - 2.0
+    elif x < -0.5:
+        return 0.5 * x * x - 1.125
+    elif x < 0.5:
+        return math.sin(x)
+    elif x < 2.0:
+        return 1.5 * math.sqrt(x) - 0.5
+    else:
+        return math.log(x) + 0.9
+'''

@@ -1,0 +1,681 @@
+"""jitufunc benchmark suite: jitufunc vs Numba's @vectorize vs NumPy.
+
+    .venv/bin/python benchmarks/run.py                 # print the table
+    .venv/bin/python benchmarks/run.py --write-docs    # also docs/benchmarks.md + .png
+
+Everything runs in this one process, except the import and cold-start rows,
+which need fresh interpreters (they are started from here). Run it on a quiet
+machine: nothing else heavy at the same time. The script pins OpenBLAS and
+friends to one thread itself. Every compiled ufunc is checked against NumPy
+before it is timed; a mismatch is reported loudly and that row is not timed.
+The exit status is 1 if any check failed or any kernel failed to compile.
+"""
+
+import os
+
+# Before NumPy is imported: its OpenBLAS threads otherwise spin on the other core.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import importlib.util  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import textwrap  # noqa: E402
+import time  # noqa: E402
+import timeit  # noqa: E402
+import traceback  # noqa: E402
+import warnings  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import kernels  # noqa: E402
+
+N = 10_000_000            # elements in the array benchmarks
+REPEAT_STREAM = 15        # best of N for the streaming rows
+REPEAT_COMPUTE = 10       # best of N for the compute rows
+OVERHEAD_NUMBER = 10_000  # calls per timeit loop in the call-overhead row
+OVERHEAD_REPEAT = 15      # timeit loops (best one is kept)
+COMPILE_RUNS = 5          # median of N for compile times
+SUBPROC_RUNS = 5          # median of N for import / cold-start rows
+COMMAND = ".venv/bin/python benchmarks/run.py --write-docs"
+
+F64_2 = "float64(float64, float64)"
+F32_2 = "float32(float32, float32)"
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    unit: str = "ms"                  # "ms" or "us"
+    jit: float | None = None          # seconds
+    numba: float | None = None
+    numpy: float | None = None
+    floor: float | None = None        # memory-bandwidth floor, seconds
+    status: str = "ok"                # ok / MISMATCH / ERROR
+    notes: list = field(default_factory=list)
+
+
+ROWS: list[Row] = []
+PROBLEMS: list[str] = []
+WARNINGS: list[str] = []
+
+
+def loud(msg):
+    bar = "!" * 78
+    print(f"\n{bar}\n{msg}\n{bar}\n", flush=True)
+    PROBLEMS.append(msg)
+
+
+def best(f, repeat):
+    """Best wall time of ``repeat`` calls of f(), after one warm-up call."""
+    f()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def agrees(got, ref, exact=False, rtol=1e-12, atol=1e-15):
+    got = np.asarray(got)
+    ref = np.asarray(ref)
+    if got.shape != ref.shape or got.dtype != ref.dtype:
+        return False, f"shape/dtype {got.shape} {got.dtype} != {ref.shape} {ref.dtype}"
+    ok = np.array_equal(got, ref) if exact else np.allclose(got, ref, rtol=rtol, atol=atol)
+    if ok:
+        return True, ""
+    bad = np.flatnonzero(got != ref) if exact else np.flatnonzero(~np.isclose(got, ref, rtol=rtol, atol=atol))
+    i = int(bad[0])
+    return False, f"{bad.size} of {ref.size} elements differ; first at [{i}]: got {got[i]!r}, expected {ref[i]!r}"
+
+
+def call_checked(row, who, fn):
+    """Call fn() once, recording floating-point warnings (NumPy's default errstate)."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(divide="warn", invalid="warn", over="warn"):
+        warnings.simplefilter("always")
+        result = fn()
+    msgs = sorted({str(w.message).split(" encountered")[0] for w in caught
+                   if issubclass(w.category, RuntimeWarning)})
+    if msgs:
+        row.notes.append(f"{who} warns: {'; '.join(msgs)}")
+        WARNINGS.append(f"{row.key}: {who} raised RuntimeWarning(s): {'; '.join(msgs)}")
+    return result
+
+
+def check(row, who, got, ref, **kw):
+    """Check one result against the reference; mark the row and shout on a mismatch."""
+    ok, why = agrees(got, ref, **kw)
+    if not ok:
+        if who == "jitufunc":
+            row.status = "MISMATCH"
+        row.notes.append(f"{who} MISMATCH")
+        loud(f"MISMATCH in {row.key} ({row.label}), {who} vs NumPy: {why}")
+    return ok
+
+
+def compile_both(row, func, sigs):
+    """Compile ``func`` with jitufunc and Numba; None for the one that fails."""
+    import numba
+    from jitufunc import vectorize
+
+    try:
+        ju = vectorize(sigs)(func)
+    except Exception as exc:  # noqa: BLE001
+        row.status = "ERROR"
+        row.notes.append(f"jitufunc error: {type(exc).__name__}")
+        loud(f"jitufunc failed to compile {func.__name__} {sigs} for {row.key}:\n{traceback.format_exc()}")
+        ju = None
+    try:
+        nb = numba.vectorize(sigs, target="cpu")(func)
+    except Exception as exc:  # noqa: BLE001
+        row.notes.append(f"numba error: {type(exc).__name__}")
+        loud(f"numba failed to compile {func.__name__} {sigs} for {row.key}:\n{traceback.format_exc()}")
+        nb = None
+    return ju, nb
+
+
+# --------------------------------------------------------------------------
+# 1. streaming add, float64 and float32, with the memory-bandwidth floor
+
+def bench_stream(ju, nb, dtype, rng):
+    name = np.dtype(dtype).name
+    row = Row(f"add-{name}", f"streaming add {name}, 1e7, out=")
+    ROWS.append(row)
+    if ju is None:
+        return
+    a = rng.random(N).astype(dtype)
+    b = rng.random(N).astype(dtype)
+    out = np.empty(N, dtype)
+    ref = np.add(a, b)
+    # No out=: the loop NumPy picks for these inputs must be this dtype's own.
+    if not check(row, "jitufunc", ju(a, b), ref, exact=True):
+        return
+    nb_ok = nb is not None and check(row, "numba", nb(a, b), ref, exact=True)
+    row.jit = best(lambda: ju(a, b, out=out), REPEAT_STREAM)
+    if nb_ok:
+        row.numba = best(lambda: nb(a, b, out=out), REPEAT_STREAM)
+    row.numpy = best(lambda: np.add(a, b, out=out), REPEAT_STREAM)
+    # The floor: a plain copy that moves the same bytes. The kernel reads 2
+    # arrays of N and writes 1 (3N elements of traffic); np.copyto of 1.5N
+    # elements reads 1.5N and writes 1.5N, also 3N.
+    src = np.ones(N * 3 // 2, dtype)
+    dst = np.empty_like(src)
+    row.floor = best(lambda: np.copyto(dst, src), REPEAT_STREAM)
+    gbs = 3 * N * np.dtype(dtype).itemsize / row.jit / 1e9
+    row.notes.append(f"{row.jit / row.floor:.2f}x floor, {gbs:.1f} GB/s")
+    del a, b, out, src, dst
+
+
+# --------------------------------------------------------------------------
+# 2-4. compute-bound kernels
+
+def bench_compute(row, func, sigs, args, out_dtype, ref_fn, numpy_fn, exact=False, rtol=1e-12):
+    ROWS.append(row)
+    ju, nb = compile_both(row, func, sigs)
+    if ju is None:
+        return
+    ref = ref_fn()
+    if not check(row, "jitufunc", call_checked(row, "jitufunc", lambda: ju(*args)), ref, exact=exact, rtol=rtol):
+        return
+    nb_ok = nb is not None and check(row, "numba", call_checked(row, "numba", lambda: nb(*args)), ref,
+                                     exact=exact, rtol=rtol)
+    out = np.empty(N, out_dtype)
+    # Timed with floating-point error reporting off for all three alike (the
+    # checks above already recorded any warnings).
+    with np.errstate(all="ignore"):
+        row.jit = best(lambda: ju(*args, out=out), REPEAT_COMPUTE)
+        if nb_ok:
+            row.numba = best(lambda: nb(*args, out=out), REPEAT_COMPUTE)
+        row.numpy = best(numpy_fn, REPEAT_COMPUTE)
+
+
+def piecewise_numpy(x):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.select(
+            [x < -2.0, x < -0.5, x < 0.5, x < 2.0],
+            [np.exp(x + 2.0) - 2.0, 0.5 * x * x - 1.125, np.sin(x), 1.5 * np.sqrt(x) - 0.5],
+            np.log(x) + 0.9,
+        )
+
+
+def int_mix_numpy(a, b):
+    q = np.floor_divide(a, b)
+    r = np.mod(a, b)
+    h = (a ^ (a >> 7)) & 0xFFFF
+    return (q * 3 + r) ^ (h << 2)
+
+
+# --------------------------------------------------------------------------
+# 5. call overhead on a one-element array
+
+def bench_overhead(ju, nb):
+    row = Row("overhead", "call overhead, 1-element float64 add", unit="us")
+    ROWS.append(row)
+    if ju is None:
+        return
+    a = np.array([1.5])
+    b = np.array([2.25])
+    if not check(row, "jitufunc", ju(a, b), np.add(a, b), exact=True):
+        return
+    nb_ok = nb is not None and check(row, "numba", nb(a, b), np.add(a, b), exact=True)
+
+    def per_call(u):
+        u(a, b)
+        loops = timeit.repeat("u(a, b)", globals={"u": u, "a": a, "b": b},
+                              number=OVERHEAD_NUMBER, repeat=OVERHEAD_REPEAT)
+        return min(loops) / OVERHEAD_NUMBER
+
+    row.jit = per_call(ju)
+    if nb_ok:
+        row.numba = per_call(nb)
+    row.numpy = per_call(np.add)
+    row.notes.append(f"u(a, b), best of {OVERHEAD_REPEAT} loops of {OVERHEAD_NUMBER:,} calls; "
+                     f"numba object: {type(nb).__name__}")
+
+
+# --------------------------------------------------------------------------
+# 6. compile time of a fresh kernel
+
+class FreshKernels:
+    """Writes the kernel template to a new module file for every request."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="jitufunc-bench-"))
+        self.count = 0
+
+    def new(self):
+        self.count += 1
+        name = f"fresh_kernel_{os.getpid()}_{self.count}"
+        path = self.dir / f"{name}.py"
+        path.write_text(kernels.COMPILE_TEMPLATE.format(name=name))
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return getattr(module, name)
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def bench_compile():
+    import numba
+    from jitufunc import vectorize
+
+    fresh = FreshKernels()
+    tools = {
+        "jitufunc": lambda sigs, f: vectorize(sigs)(f),
+        "numba": lambda sigs, f: numba.vectorize(sigs, target="cpu")(f),
+    }
+    x = np.linspace(-4, 4, 101)
+    try:
+        for sigs in (["float64(float64)"], ["float32(float32)", "float64(float64)"]):
+            row = Row(f"compile-{len(sigs)}sig", f"compile a fresh kernel, {len(sigs)} signature{'s' * (len(sigs) > 1)}")
+            ROWS.append(row)
+            for who, make in tools.items():
+                try:
+                    # Warm-up: one throwaway compile, then check what it computes.
+                    u = make(sigs, fresh.new())
+                    if not check(row, who, call_checked(row, who, lambda: u(x)), piecewise_numpy(x)):
+                        continue
+                    times = []
+                    for _ in range(COMPILE_RUNS):
+                        f = fresh.new()  # a new function object from a new file
+                        t = time.perf_counter()
+                        make(sigs, f)
+                        times.append(time.perf_counter() - t)
+                    setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
+                except Exception as exc:  # noqa: BLE001
+                    if who == "jitufunc":
+                        row.status = "ERROR"
+                    row.notes.append(f"{who} error: {type(exc).__name__}")
+                    loud(f"{who} failed in {row.key}:\n{traceback.format_exc()}")
+            if row.jit is not None:
+                row.notes.append(f"{row.jit / len(sigs) * 1e3:.1f} ms per signature; median of {COMPILE_RUNS}")
+    finally:
+        fresh.close()
+
+
+# --------------------------------------------------------------------------
+# 7. import time and cold start, in fresh interpreters
+
+IMPORT_SCRIPTS = {
+    "numpy": "import time; t0 = time.perf_counter(); import numpy; t1 = time.perf_counter(); print(t1 - t0, 0, 0)",
+    # import jitufunc does not import NumPy or the compiled core: _core is
+    # loaded by the first vectorize() call, so it is timed here explicitly.
+    "jitufunc": "import time; t0 = time.perf_counter(); import numpy; t1 = time.perf_counter(); "
+                "import jitufunc; t2 = time.perf_counter(); import jitufunc._core; t3 = time.perf_counter(); "
+                "print(t1 - t0, t2 - t1, t3 - t2)",
+    "numba": "import time; t0 = time.perf_counter(); import numpy; t1 = time.perf_counter(); "
+             "import numba; t2 = time.perf_counter(); print(t1 - t0, t2 - t1, 0)",
+}
+
+COLD_SCRIPTS = {
+    "jitufunc": "from jitufunc import vectorize; u = vectorize(['float64(float64)'])(kernels.gaussian)",
+    "numba": "import numba; u = numba.vectorize(['float64(float64)'], target='cpu')(kernels.gaussian)",
+}
+COLD_TEMPLATE = (
+    "import sys, time; t0 = time.perf_counter(); import numpy; "
+    "sys.path.insert(0, {here!r}); import kernels; t1 = time.perf_counter(); "
+    "{body}; t2 = time.perf_counter(); "
+    "assert numpy.allclose(u(numpy.linspace(-3, 3, 7)), numpy.exp(-numpy.linspace(-3, 3, 7) ** 2)); "
+    "print(t1 - t0, t2 - t1)"
+)
+
+
+def run_python(code):
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
+    if proc.returncode != 0:
+        raise RuntimeError(f"subprocess failed ({proc.returncode}):\n{code}\n{proc.stderr}")
+    return [float(v) for v in proc.stdout.split()]
+
+
+def median_runs(code):
+    run_python(code)  # warm-up: page cache, .pyc files
+    runs = [run_python(code) for _ in range(SUBPROC_RUNS)]
+    return [statistics.median(col) for col in zip(*runs)], runs
+
+
+def bench_import():
+    row = Row("import", "import, ready to compile (fresh process)")
+    ROWS.append(row)
+    try:
+        (np_t, _, _), _ = median_runs(IMPORT_SCRIPTS["numpy"])
+        _, ju_runs = median_runs(IMPORT_SCRIPTS["jitufunc"])
+        _, nb_runs = median_runs(IMPORT_SCRIPTS["numba"])
+    except Exception:  # noqa: BLE001
+        row.status = "ERROR"
+        loud(f"import benchmark failed:\n{traceback.format_exc()}")
+        return
+    row.numpy = np_t
+    row.jit = statistics.median(sum(r) for r in ju_runs)
+    row.numba = statistics.median(sum(r) for r in nb_runs)
+    ju_inc = statistics.median(r[1] + r[2] for r in ju_runs)
+    ju_pkg = statistics.median(r[1] for r in ju_runs)
+    ju_core = statistics.median(r[2] for r in ju_runs)
+    nb_inc = statistics.median(r[1] for r in nb_runs)
+    row.notes.append(
+        f"jitufunc +{ju_inc * 1e3:.0f} ms over numpy (package {ju_pkg * 1e3:.1f} ms, "
+        f"_core {ju_core * 1e3:.0f} ms); numba +{nb_inc * 1e3:.0f} ms"
+    )
+
+
+def bench_cold():
+    row = Row("cold-start", "cold start: import + first compile (fresh process)")
+    ROWS.append(row)
+    results = {}
+    for who, body in COLD_SCRIPTS.items():
+        try:
+            (_, t), _ = median_runs(COLD_TEMPLATE.format(here=str(HERE), body=body))
+            results[who] = t
+        except Exception as exc:  # noqa: BLE001
+            if who == "jitufunc":
+                row.status = "ERROR"
+            row.notes.append(f"{who} error: {type(exc).__name__}")
+            loud(f"cold-start benchmark failed for {who}:\n{traceback.format_exc()}")
+    row.jit = results.get("jitufunc")
+    row.numba = results.get("numba")
+    row.notes.append("gaussian, 1 signature; after import numpy")
+
+
+# --------------------------------------------------------------------------
+# reporting
+
+def fmt_time(t, unit):
+    if t is None:
+        return "-"
+    if unit == "us":
+        return f"{t * 1e6:.3f} us"
+    return f"{t * 1e3:.2f} ms" if t < 1 else f"{t * 1e3:.0f} ms"
+
+
+def fmt_ratio(num, den):
+    if num is None or den is None or den == 0:
+        return "-"
+    return f"{num / den:.2f}x"
+
+
+def table_rows():
+    out = []
+    for i, r in enumerate(ROWS, 1):
+        if r.status != "ok":
+            out.append([str(i), r.label, r.status, "-", "-", "-", "-", "-", "; ".join(r.notes)])
+            continue
+        out.append([
+            str(i), r.label, fmt_time(r.jit, r.unit), fmt_time(r.numba, r.unit), fmt_time(r.numpy, r.unit),
+            fmt_time(r.floor, r.unit), fmt_ratio(r.numba, r.jit), fmt_ratio(r.numpy, r.jit), "; ".join(r.notes),
+        ])
+    return out
+
+
+HEADER = ["#", "benchmark", "jitufunc", "numba", "numpy", "mem floor", "numba/jit", "numpy/jit", "notes"]
+
+
+def print_table():
+    rows = table_rows()
+    widths = [max(len(h), *(len(r[c]) for r in rows)) for c, h in enumerate(HEADER)]
+    right = {2, 3, 4, 5, 6, 7}
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    print(line(HEADER))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r))
+    print("\nratios: >1 means jitufunc is faster (numba/jit = Numba's time / jitufunc's time).")
+
+
+def machine_info():
+    import numba
+    import jitufunc
+    from jitufunc import _core
+    import llvmlite.binding
+
+    cpu = "unknown"
+    try:
+        for ln in Path("/proc/cpuinfo").read_text().splitlines():
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for ln in Path("/proc/meminfo").read_text().splitlines():
+            if ln.startswith("MemTotal"):
+                mem = f"{int(ln.split()[1]) / 2**20:.0f} GiB"
+    except OSError:
+        pass
+    try:
+        host = _core.host_cpu()[1]
+    except Exception:  # noqa: BLE001
+        host = "?"
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src", "python"],
+                               capture_output=True, text=True).stdout.strip()
+        commit = commit + (" (with uncommitted changes in src/ or python/)" if dirty else "")
+    except OSError:
+        commit = "?"
+    return {
+        "CPU": f"{cpu} (LLVM host CPU: {host})",
+        "cores": str(os.cpu_count()),
+        "memory": mem,
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "NumPy": np.__version__,
+        "Numba": f"{numba.__version__} (llvmlite {llvmlite.__version__}, LLVM {'.'.join(map(str, llvmlite.binding.llvm_version_info))})",
+        "jitufunc": f"{jitufunc.__version__} (git {commit}), LLVM {_core.LLVM_VERSION}",
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+    }
+
+
+EXPLANATIONS = [
+    ("streaming add float64", "`add(x, y) = x + y` on two float64 arrays of 1e7 elements into a preallocated "
+     "`out=`; best of {rs}. One add per 24 bytes moved, so memory bandwidth is the limit. "
+     "**mem floor** is the best time of `np.copyto` between two preallocated buffers of 1.5e7 "
+     "elements: it reads 1.5N and writes 1.5N elements, the same 3N elements of traffic as the kernel's "
+     "2 reads and 1 write. The note gives the kernel's time relative to that floor and the bandwidth it "
+     "reached (3N elements / time)."),
+    ("streaming add float32", "The same with float32 (the ufunc has both loops; the check confirms NumPy "
+     "picks the float32 one). Floor: `np.copyto` of 1.5e7 float32."),
+    ("transcendental", "`math.exp(-x * x)`, float64, 1e7 standard-normal inputs, `out=`; NumPy column is "
+     "`np.exp(-x * x, out=out)` (one temporary); best of {rc}."),
+    ("branchy", "`piecewise`: five regions (`if/elif/else`) with exp, a polynomial, sin, sqrt and log, "
+     "inputs uniform in [-4, 4) so the branch taken is random. NumPy column is the equivalent "
+     "`np.select` (evaluates every branch on every element); best of {rc}."),
+    ("integer", "`int_mix`: Python floor division and modulo (`//`, `%`, rounding toward minus infinity), "
+     "arithmetic shift, xor/and, int64, divisors of both signs, 1e7 elements; checked exactly. NumPy "
+     "column is the same expression with `np.floor_divide`/`np.mod`; best of {rc}."),
+    ("call overhead", "Per-call time of `u(a, b)` on one-element float64 arrays (output allocated by the "
+     "call): best of {orep} `timeit` loops of {onum:,} calls, divided by {onum:,}. The NumPy column is "
+     "`np.add`. All three are `numpy.ufunc` objects, so this is mostly NumPy's own dispatch."),
+    ("compile, 1 signature", "Time for `vectorize([...])(f)` to return a ufunc for a kernel never seen "
+     "before: the `piecewise` body is written to a new module file under a new name for every "
+     "measurement and imported (import not timed), so each compile gets a new function object. "
+     "Signature `float64(float64)`; median of {cr}, after one untimed warm-up compile in the same process "
+     "(so one-time initialisation is excluded; see cold start)."),
+    ("compile, 2 signatures", "The same with `float32(float32)` and `float64(float64)`; the note gives "
+     "jitufunc's time per signature."),
+    ("import", "Fresh interpreter (`python -c`), `time.perf_counter()` around the imports, median of {sr} "
+     "after one warm-up run. numpy column: `import numpy`. jitufunc column: `import numpy`, "
+     "`import jitufunc`, `import jitufunc._core` (the package alone imports neither NumPy nor the "
+     "compiled core; the first `vectorize()` call loads `_core`, so it is counted here). numba column: "
+     "`import numpy`, `import numba`. The note gives the increment of each over `import numpy`."),
+    ("cold start", "Fresh interpreter: after `import numpy`, the time to import the compiler and compile "
+     "the `gaussian` kernel with one signature (what a script pays before its first call); median of "
+     "{sr} after one warm-up run."),
+]
+
+
+def write_docs(info, elapsed):
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    fmt = dict(rs=REPEAT_STREAM, rc=REPEAT_COMPUTE, orep=OVERHEAD_REPEAT, onum=OVERHEAD_NUMBER,
+               cr=COMPILE_RUNS, sr=SUBPROC_RUNS)
+    rows = table_rows()
+    md = ["# Benchmarks", "",
+          "jitufunc against Numba's `@vectorize` (target `cpu`, same kernels, same signature strings) "
+          "and against plain NumPy. Times are wall-clock; **ratios above 1 mean jitufunc is faster** "
+          "(`numba/jit` is Numba's time divided by jitufunc's). Generated by `benchmarks/run.py`; the "
+          "kernels are in `benchmarks/kernels.py`.", "",
+          "| " + " | ".join(HEADER) + " |",
+          "|" + "|".join(["---:" if i in (0, 2, 3, 4, 5, 6, 7) else "---" for i in range(len(HEADER))]) + "|"]
+    for r in rows:
+        md.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+    md += ["", "![speedup of jitufunc over Numba per benchmark](benchmarks.png)", "",
+           "## What each row measures", ""]
+    for i, (name, text) in enumerate(EXPLANATIONS, 1):
+        md.append(f"{i}. **{name}**: {text.format(**fmt)}")
+    md += ["", "Before anything is timed, each compiled ufunc's result is compared with NumPy's "
+           "(`np.allclose`, or exact equality for the add and integer kernels); a mismatch is reported "
+           "and that row is not timed. Every timed callable is called once before timing.", "",
+           "## Machine", ""]
+    for k, v in info.items():
+        md.append(f"- **{k}**: {v}")
+    md += [f"- **environment**: `OPENBLAS_NUM_THREADS=1` (also OMP/MKL/NUMEXPR), set by the script itself; "
+           f"run alone on an otherwise idle machine",
+           f"- **total run time**: {elapsed:.0f} s", "",
+           "## Regenerate", "", "From the repository root, with nothing else running:", "",
+           "```", COMMAND, "```", ""]
+    if PROBLEMS or WARNINGS:
+        md += ["## Problems in this run", ""] + [f"- {p.splitlines()[0]}" for p in PROBLEMS + WARNINGS] + [""]
+    (docs / "benchmarks.md").write_text("\n".join(md))
+    write_plot(docs / "benchmarks.png", info)
+    print(f"\nwrote {docs / 'benchmarks.md'} and {docs / 'benchmarks.png'}")
+
+
+def write_plot(path, info):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    items = [(f"{i}. {r.label}", r.numba / r.jit) for i, r in enumerate(ROWS, 1)
+             if r.status == "ok" and r.jit and r.numba]
+    labels = [lab for lab, _ in items][::-1]
+    values = [v for _, v in items][::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(items) + 1.6))
+    colors = ["#2a9d55" if v >= 1 else "#d1495b" for v in values]
+    ax.barh(labels, values, color=colors)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="black", linewidth=1)
+    lo, hi = min(values + [1.0]), max(values + [1.0])
+    ax.set_xlim(lo / 1.6, hi * 1.8)
+    for y, v in enumerate(values):
+        ax.text(v * 1.05, y, f"{v:.2f}x", va="center", fontsize=9)
+    ax.set_xlabel("speedup of jitufunc over Numba (Numba time / jitufunc time, log scale; >1 = jitufunc faster)")
+    ax.set_title(f"jitufunc vs Numba @vectorize — {info['CPU'].split(' (')[0]}, {info['date']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def busy_fraction(seconds=0.5):
+    """Fraction of all CPUs busy (with something other than this sleeping process)."""
+    def snap():
+        vals = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(vals), vals[3] + vals[4]
+    try:
+        t0, i0 = snap()
+        time.sleep(seconds)
+        t1, i1 = snap()
+        return 1 - (i1 - i0) / max(t1 - t0, 1)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
+    args = parser.parse_args()
+    start = time.perf_counter()
+
+    busy = busy_fraction()
+    if busy > 0.2:
+        print(f"WARNING: the machine is {busy:.0%} busy with other work; timings will be noisy.\n", flush=True)
+
+    rng = np.random.default_rng(12345)
+    print("1. streaming add ...", flush=True)
+    add_row = Row("add", "")
+    ju_add, nb_add = compile_both(add_row, kernels.add, [F32_2, F64_2])
+    bench_stream(ju_add, nb_add, np.float64, rng)
+    bench_stream(ju_add, nb_add, np.float32, rng)
+    if add_row.status != "ok":
+        for r in ROWS[-2:]:
+            r.status, r.notes = add_row.status, add_row.notes + r.notes
+
+    print("2. transcendental ...", flush=True)
+    x = rng.standard_normal(N)
+    tmp_out = np.empty(N)
+    bench_compute(Row("gaussian", "exp(-x*x) float64, 1e7"), kernels.gaussian, ["float64(float64)"], (x,),
+                  np.float64, lambda: np.exp(-x * x), lambda: np.exp(-x * x, out=tmp_out), rtol=1e-13)
+
+    print("3. branchy ...", flush=True)
+    xb = rng.uniform(-4.0, 4.0, N)
+    bench_compute(Row("branchy", "branchy piecewise float64, 1e7"), kernels.piecewise, ["float64(float64)"],
+                  (xb,), np.float64, lambda: piecewise_numpy(xb), lambda: piecewise_numpy(xb), rtol=1e-13)
+    del xb
+
+    print("4. integer ...", flush=True)
+    ia = rng.integers(-10**9, 10**9, N)
+    ib = rng.integers(1, 1000, N) * rng.choice(np.array([-1, 1]), N)
+    bench_compute(Row("integer", "int64 // % >> ^ &, 1e7"), kernels.int_mix, ["int64(int64, int64)"],
+                  (ia, ib), np.int64, lambda: int_mix_numpy(ia, ib), lambda: int_mix_numpy(ia, ib), exact=True)
+    del ia, ib, x, tmp_out
+
+    print("5. call overhead ...", flush=True)
+    bench_overhead(ju_add, nb_add)
+
+    print("6. compile time ...", flush=True)
+    bench_compile()
+
+    print("7. import time and cold start (fresh processes) ...", flush=True)
+    bench_import()
+    bench_cold()
+
+    elapsed = time.perf_counter() - start
+    busy_end = busy_fraction()
+    info = machine_info()
+    print()
+    print(f"jitufunc vs Numba @vectorize vs NumPy  ({info['date']}; {info['CPU']}, {info['cores']} cores)")
+    print(f"Python {info['Python']}, NumPy {info['NumPy']}, Numba {info['Numba']}, jitufunc {info['jitufunc']}")
+    print()
+    print_table()
+    print(f"\ntotal {elapsed:.0f} s")
+    if max(busy, busy_end) > 0.2:
+        msg = (f"WARNING: the machine was busy with other work (start {busy:.0%}, end {busy_end:.0%} of all "
+               f"CPUs); timings are unreliable, rerun on an idle machine.")
+        print(msg)
+        PROBLEMS.append(msg)
+    if WARNINGS:
+        print("\nfloating-point warnings raised by the compiled ufuncs (not counted as failures):")
+        for w in WARNINGS:
+            print("  - " + w)
+    if args.write_docs:
+        write_docs(info, elapsed)
+    if PROBLEMS:
+        print(f"\n{len(PROBLEMS)} PROBLEM(S):")
+        for p in PROBLEMS:
+            print("  - " + textwrap.shorten(p.splitlines()[0], 200))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

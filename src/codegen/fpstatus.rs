@@ -1,0 +1,160 @@
+//! Exact floating-point status flags.
+//!
+//! NumPy reports divide-by-zero, overflow and invalid operations by reading
+//! the CPU's FP status flags after a loop (`np.errstate`). LLVM assumes those
+//! flags are unobservable and freely speculates FP operations (if-converting
+//! `x / y if y != 0 else 0`, computing both branches of a vectorized `if`),
+//! and vector math libraries set flags of their own. Hardware flags after
+//! an optimized loop therefore do not describe what the Python function
+//! would have done.
+//!
+//! So kernels compute the flags themselves: every operation that can raise
+//! one ORs its flag into a status word (an `i32` the kernel receives a
+//! pointer to) when, on the path actually executed, IEEE arithmetic would
+//! raise it:
+//! - invalid: a NaN result from non-NaN operands (`0/0`, `inf-inf`,
+//!   `sqrt(-1)`, `sin(inf)`), a float-to-int conversion out of range;
+//! - divide-by-zero: `x / 0` for finite nonzero `x`, integer `// 0` and
+//!   `% 0`, an infinite result of a pole (`log(0)`, `atanh(1)`);
+//! - overflow: an infinite result from finite operands (`exp(1000)`,
+//!   `1e308 * 10`, a narrowing cast), integer `MIN // -1`.
+//! The loop (`loops::elementwise`) then sets the hardware flags to exactly
+//! those (keeping whatever was set before it ran, and underflow).
+//! Values use x86's `<fenv.h>` bits, which are also the MXCSR flag bits.
+
+use inkwell::values::{FloatValue, IntValue};
+use inkwell::FloatPredicate;
+
+use super::context::Codegen;
+use crate::error::Result;
+
+pub const INVALID: u64 = 0x01;
+pub const DIVBYZERO: u64 = 0x04;
+pub const OVERFLOW: u64 = 0x08;
+
+/// Whether the current function tracks flags (it does unless fast-math
+/// lets LLVM assume there are no NaNs and infinities).
+fn tracking(cg: &Codegen<'_>) -> bool {
+    cg.status.is_some()
+}
+
+/// `status |= cond ? flag : 0`
+pub fn raise_if<'ctx>(cg: &Codegen<'ctx>, cond: IntValue<'ctx>, flag: u64) -> Result<()> {
+    let Some(status) = cg.status else {
+        return Ok(());
+    };
+    let i32t = cg.ctx.i32_type();
+    let b = &cg.builder;
+    let old = b.build_load(i32t, status, "status")?.into_int_value();
+    let bits = b.build_select(cond, i32t.const_int(flag, false), i32t.const_zero(), "")?;
+    let new = b.build_or(old, bits.into_int_value(), "")?;
+    b.build_store(status, new)?;
+    Ok(())
+}
+
+/// `llvm.is.fpclass` class masks.
+const CLASS_NAN: u64 = 0x003;
+const CLASS_INF: u64 = 0x204;
+const CLASS_FINITE: u64 = 0x1f8;
+
+/// Whether `x` is in one of the classes of `mask` (one `vfpclass`
+/// instruction on AVX-512).
+fn fpclass<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>, mask: u64) -> Result<IntValue<'ctx>> {
+    let intrinsic = inkwell::intrinsics::Intrinsic::find("llvm.is.fpclass")
+        .ok_or_else(|| crate::error::CompileError::internal("no llvm.is.fpclass"))?;
+    let decl = intrinsic
+        .get_declaration(&cg.module, &[x.get_type().into()])
+        .ok_or_else(|| crate::error::CompileError::internal("cannot declare llvm.is.fpclass"))?;
+    let mask = cg.ctx.i32_type().const_int(mask, false);
+    Ok(cg
+        .call_value(decl, &[x.into(), mask.into()])?
+        .into_int_value())
+}
+
+pub fn is_nan<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
+    fpclass(cg, x, CLASS_NAN)
+}
+
+fn not_nan<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
+    fpclass(cg, x, CLASS_FINITE | CLASS_INF)
+}
+
+pub fn is_inf<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
+    fpclass(cg, x, CLASS_INF)
+}
+
+pub fn is_finite<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
+    fpclass(cg, x, CLASS_FINITE)
+}
+
+fn all<'ctx>(cg: &Codegen<'ctx>, conds: &[IntValue<'ctx>]) -> Result<IntValue<'ctx>> {
+    let mut acc = cg.ctx.bool_type().const_int(1, false);
+    for c in conds {
+        acc = cg.builder.build_and(acc, *c, "")?;
+    }
+    Ok(acc)
+}
+
+/// Flags of an operation with float `inputs` and `results`: invalid for a
+/// NaN result from non-NaN inputs; `inf_flag` (overflow, or divide-by-zero
+/// for poles) for an infinite result from finite inputs.
+pub fn check<'ctx>(
+    cg: &Codegen<'ctx>,
+    inputs: &[FloatValue<'ctx>],
+    results: &[FloatValue<'ctx>],
+    inf_flag: u64,
+) -> Result<()> {
+    if !tracking(cg) {
+        return Ok(());
+    }
+    let mut no_nan_in = vec![];
+    let mut finite_in = vec![];
+    for x in inputs {
+        no_nan_in.push(not_nan(cg, *x)?);
+        finite_in.push(is_finite(cg, *x)?);
+    }
+    let no_nan_in = all(cg, &no_nan_in)?;
+    let finite_in = all(cg, &finite_in)?;
+    let mut nan_out = cg.ctx.bool_type().const_zero();
+    let mut inf_out = cg.ctx.bool_type().const_zero();
+    for r in results {
+        nan_out = cg.builder.build_or(nan_out, is_nan(cg, *r)?, "")?;
+        inf_out = cg.builder.build_or(inf_out, is_inf(cg, *r)?, "")?;
+    }
+    let invalid = cg.builder.build_and(nan_out, no_nan_in, "")?;
+    raise_if(cg, invalid, INVALID)?;
+    let overflow = cg.builder.build_and(inf_out, finite_in, "")?;
+    raise_if(cg, overflow, inf_flag)
+}
+
+/// Flags of `a / b` (real): divide-by-zero for a finite nonzero `a` over
+/// zero, invalid for `0/0` and `inf/inf`, overflow for a finite quotient
+/// too large.
+pub fn check_division<'ctx>(
+    cg: &Codegen<'ctx>,
+    a: FloatValue<'ctx>,
+    b: FloatValue<'ctx>,
+    q: FloatValue<'ctx>,
+) -> Result<()> {
+    if !tracking(cg) {
+        return Ok(());
+    }
+    let zero = b.get_type().const_zero();
+    let bd = &cg.builder;
+    let b_zero = bd.build_float_compare(FloatPredicate::OEQ, b, zero, "")?;
+    let a_nonzero = bd.build_float_compare(FloatPredicate::ONE, a, zero, "")?;
+    let a_finite = is_finite(cg, a)?;
+    let div0 = all(cg, &[b_zero, a_nonzero, a_finite])?;
+    raise_if(cg, div0, DIVBYZERO)?;
+    let b_nonzero = cg.builder.build_not(b_zero, "")?;
+    let b_finite = is_finite(cg, b)?;
+    let q_inf = is_inf(cg, q)?;
+    let overflow = all(cg, &[q_inf, a_finite, b_finite, b_nonzero])?;
+    raise_if(cg, overflow, OVERFLOW)?;
+    let q_nan = is_nan(cg, q)?;
+    let ord = cg
+        .builder
+        .build_float_compare(FloatPredicate::ORD, a, b, "")?;
+    let invalid = cg.builder.build_and(q_nan, ord, "")?;
+    raise_if(cg, invalid, INVALID)
+}
