@@ -38,6 +38,8 @@ pub struct Codegen<'ctx> {
     /// The FP status word of the kernel being emitted (`fpstatus`); `None`
     /// when flags are not tracked (fast-math) or outside a kernel.
     pub status: Option<inkwell::values::PointerValue<'ctx>>,
+    /// How the kernel being emitted reports flags.
+    pub flag_mode: super::fpstatus::FlagMode,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -53,6 +55,7 @@ impl<'ctx> Codegen<'ctx> {
             vector_decls: vec![],
             access_group: None,
             status: None,
+            flag_mode: super::fpstatus::FlagMode::Exact,
         }
     }
 

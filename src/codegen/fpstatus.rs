@@ -31,11 +31,41 @@ use crate::error::Result;
 pub const INVALID: u64 = 0x01;
 pub const DIVBYZERO: u64 = 0x04;
 pub const OVERFLOW: u64 = 0x08;
+/// Set by a `FlagMode::Taint` kernel when some float result was not
+/// finite: the element's exact flags must be computed by the precise kernel.
+pub const TAINT: u64 = 0x100;
+
+/// How a kernel reports floating-point flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlagMode {
+    /// Every operation computes its exact flags.
+    Exact,
+    /// Float operations only record `TAINT` when their result is not
+    /// finite (cheap: one class test); integer operations and conversions
+    /// still report exact flags. Loops re-run the exact kernel on the
+    /// (rare) elements that set `TAINT`.
+    Taint,
+}
 
 /// Whether the current function tracks flags (it does unless fast-math
 /// lets LLVM assume there are no NaNs and infinities).
 fn tracking(cg: &Codegen<'_>) -> bool {
     cg.status.is_some()
+}
+
+/// In taint mode, records `TAINT` if any result is not finite and returns
+/// true (the caller is done); false in exact mode.
+pub fn taint<'ctx>(cg: &Codegen<'ctx>, results: &[FloatValue<'ctx>]) -> Result<bool> {
+    if cg.flag_mode != FlagMode::Taint {
+        return Ok(false);
+    }
+    let mut bad = cg.ctx.bool_type().const_zero();
+    for r in results {
+        let nonfinite = fpclass(cg, *r, CLASS_NAN | CLASS_INF)?;
+        bad = cg.builder.build_or(bad, nonfinite, "")?;
+    }
+    raise_if(cg, bad, TAINT)?;
+    Ok(true)
 }
 
 /// `status |= cond ? flag : 0`
@@ -104,7 +134,7 @@ pub fn check<'ctx>(
     results: &[FloatValue<'ctx>],
     inf_flag: u64,
 ) -> Result<()> {
-    if !tracking(cg) {
+    if !tracking(cg) || taint(cg, results)? {
         return Ok(());
     }
     let mut no_nan_in = vec![];
@@ -136,7 +166,7 @@ pub fn check_division<'ctx>(
     b: FloatValue<'ctx>,
     q: FloatValue<'ctx>,
 ) -> Result<()> {
-    if !tracking(cg) {
+    if !tracking(cg) || taint(cg, &[q])? {
         return Ok(());
     }
     let zero = b.get_type().const_zero();

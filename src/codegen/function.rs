@@ -7,6 +7,7 @@ use inkwell::types::{BasicMetadataTypeEnum, BasicType};
 use inkwell::values::{BasicValueEnum, FunctionValue, PhiValue};
 
 use super::context::Codegen;
+use super::fpstatus::FlagMode;
 use super::{arith, arrays, complex, math, scalar};
 use crate::error::{CompileError, Result};
 use crate::ir::{Function, Op, Terminator, Value};
@@ -36,7 +37,9 @@ pub fn emit_program<'ctx>(
     cg: &mut Codegen<'ctx>,
     program: &Program,
     prefix: &str,
+    flags: FlagMode,
 ) -> Result<FunctionValue<'ctx>> {
+    cg.flag_mode = flags;
     let mut funcs = vec![];
     for (i, f) in program.functions.iter().enumerate() {
         let name = format!("{prefix}.{}.{i}", f.name);
@@ -46,6 +49,7 @@ pub fn emit_program<'ctx>(
     for (i, f) in program.functions.iter().enumerate() {
         emit_body(cg, f, funcs[i], &funcs)?;
     }
+    cg.flag_mode = FlagMode::Exact;
     Ok(funcs[program.entry.index()])
 }
 

@@ -320,7 +320,7 @@ fn function_flags<'ctx>(
     args: &[FloatValue<'ctx>],
     r: FloatValue<'ctx>,
 ) -> Result<()> {
-    if cg.status.is_none() {
+    if cg.status.is_none() || fpstatus::taint(cg, &[r])? {
         return Ok(());
     }
     let x = args[0];

@@ -13,6 +13,15 @@
 //! (`codegen::fpstatus`); at the end the loop sets the CPU's flags to
 //! exactly what was set when it started plus that word (keeping underflow),
 //! dropping flags that speculation or vector math libraries raised.
+//!
+//! Exact flags cost a dozen vector instructions per float operation, so the
+//! vector paths run in chunks: a *fast* kernel that only notes whether any
+//! float result was not finite (one class test per operation) computes the
+//! chunk into a stack buffer; only if it noted something does the exact
+//! kernel run again over the chunk's inputs, which are intact because the
+//! results went to the buffer (this also keeps in-place calls, `out=a`,
+//! exact); then the buffer is copied out. The strided path and short
+//! arrays run the exact kernel directly.
 
 use inkwell::basic_block::BasicBlock;
 use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
@@ -20,6 +29,7 @@ use inkwell::IntPredicate;
 
 use super::metadata::{add_to_access_group, new_access_group, set_loop_hints, LoopHint};
 use crate::codegen::complex;
+use crate::codegen::fpstatus::TAINT;
 use crate::codegen::Codegen;
 use crate::error::Result;
 use crate::types::{Kind, Scalar};
@@ -29,9 +39,13 @@ pub struct ElementwiseLoop<'ctx> {
     pub name: String,
     pub inputs: Vec<Scalar>,
     pub outputs: Vec<Scalar>,
-    /// The kernel: takes the inputs, returns the output (or a struct of the
-    /// outputs when there are several).
+    /// The kernel: takes the FP status word and the inputs, returns the
+    /// output (or a struct of the outputs when there are several). It
+    /// reports exact flags (none under fast-math).
     pub kernel: FunctionValue<'ctx>,
+    /// The same kernel in taint mode (`codegen::fpstatus::FlagMode`), used
+    /// by the chunked vector paths; `None` when flags are not tracked.
+    pub fast_kernel: Option<FunctionValue<'ctx>>,
 }
 
 /// Loads a scalar of type `s` stored at `p` (bool is a byte).
@@ -183,6 +197,233 @@ enum Access<'ctx> {
     Hoisted,
 }
 
+/// Elements per chunk on the vector paths.
+const CHUNK: u64 = 256;
+/// Arrays shorter than this take the strided path (no chunk set-up).
+const SHORT: u64 = 16;
+
+/// What every path of one loop function shares.
+struct Frame<'ctx, 'a> {
+    f: FunctionValue<'ctx>,
+    spec: &'a ElementwiseLoop<'ctx>,
+    /// Input types, then output types.
+    operands: Vec<Scalar>,
+    bases: Vec<PointerValue<'ctx>>,
+    n: IntValue<'ctx>,
+    /// The loop's exact FP status word.
+    status: PointerValue<'ctx>,
+    /// Chunk buffers (one per output) and the fast kernel's status word.
+    chunk: Option<(Vec<PointerValue<'ctx>>, PointerValue<'ctx>)>,
+}
+
+impl<'ctx> Frame<'ctx, '_> {
+    fn nin(&self) -> usize {
+        self.spec.inputs.len()
+    }
+
+    fn itemsize(&self, cg: &Codegen<'ctx>, k: usize) -> IntValue<'ctx> {
+        cg.ctx
+            .i64_type()
+            .const_int(self.operands[k].itemsize() as u64, false)
+    }
+
+    /// Loads the hoisted (stride-0) inputs of a path.
+    fn hoist(
+        &self,
+        cg: &Codegen<'ctx>,
+        access: &[Access<'ctx>],
+    ) -> Result<Vec<Option<BasicValueEnum<'ctx>>>> {
+        (0..self.nin())
+            .map(|k| match access[k] {
+                Access::Hoisted => load_scalar(cg, self.operands[k], self.bases[k]).map(Some),
+                Access::Strided(_) => Ok(None),
+            })
+            .collect()
+    }
+
+    /// The kernel arguments for element `i`: the status word, then inputs.
+    fn arguments(
+        &self,
+        cg: &Codegen<'ctx>,
+        status: PointerValue<'ctx>,
+        access: &[Access<'ctx>],
+        hoisted: &[Option<BasicValueEnum<'ctx>>],
+        i: IntValue<'ctx>,
+    ) -> Result<Vec<BasicValueEnum<'ctx>>> {
+        let mut args = vec![status.into()];
+        for k in 0..self.nin() {
+            args.push(match (access[k], hoisted[k]) {
+                (_, Some(v)) => v,
+                (Access::Strided(stride), None) => {
+                    let p = element_ptr(cg, self.bases[k], i, stride)?;
+                    load_scalar(cg, self.operands[k], p)?
+                }
+                (Access::Hoisted, None) => unreachable!("hoisted before the loop"),
+            });
+        }
+        Ok(args)
+    }
+
+    /// Output `j` of a kernel's result.
+    fn output(
+        &self,
+        cg: &Codegen<'ctx>,
+        result: BasicValueEnum<'ctx>,
+        j: usize,
+    ) -> Result<BasicValueEnum<'ctx>> {
+        Ok(if self.spec.outputs.len() == 1 {
+            result
+        } else {
+            cg.builder
+                .build_extract_value(result.into_struct_value(), j as u32, "")?
+        })
+    }
+
+    /// `for i in 0..n: out[i] = kernel(in[i])`, the exact kernel writing
+    /// straight to the outputs (strided path, short arrays, fast-math).
+    fn plain_path(
+        &self,
+        cg: &mut Codegen<'ctx>,
+        access: &[Access<'ctx>],
+        name: &str,
+    ) -> Result<()> {
+        let hoisted = self.hoist(cg, access)?;
+        let mut hints = loop_hints(access);
+        let vectorize = !hints.iter().any(|h| matches!(h, LoopHint::NoVectorize));
+        if vectorize {
+            let group = new_access_group(cg)?;
+            hints.push(LoopHint::Parallel(group));
+            cg.access_group = Some(group);
+        }
+        let result = counted_loop(cg, self.f, self.n, name, &hints, |cg, i| {
+            let args = self.arguments(cg, self.status, access, &hoisted, i)?;
+            let result = cg.call_value(self.spec.kernel, &args)?;
+            for j in 0..self.spec.outputs.len() {
+                let k = self.nin() + j;
+                let Access::Strided(stride) = access[k] else {
+                    unreachable!("outputs are never hoisted")
+                };
+                let p = element_ptr(cg, self.bases[k], i, stride)?;
+                let v = self.output(cg, result, j)?;
+                store_scalar(cg, self.operands[k], p, v)?;
+            }
+            Ok(())
+        });
+        cg.access_group = None;
+        result.map(|_| ())
+    }
+
+    /// The chunked vector path (see the module docs).
+    fn chunked_path(
+        &self,
+        cg: &mut Codegen<'ctx>,
+        access: &[Access<'ctx>],
+        name: &str,
+    ) -> Result<()> {
+        let (buffers, fast_status) = self.chunk.clone().expect("chunk buffers exist");
+        let fast = self.spec.fast_kernel.expect("fast kernel exists");
+        let i64t = cg.ctx.i64_type();
+        let i32t = cg.ctx.i32_type();
+        let hoisted = self.hoist(cg, access)?;
+        let pre = cg.builder.get_insert_block().expect("positioned");
+        let header = cg.ctx.append_basic_block(self.f, &format!("{name}.chunk"));
+        let exit = cg.ctx.append_basic_block(self.f, &format!("{name}.done"));
+        cg.builder.build_unconditional_branch(header)?;
+        cg.builder.position_at_end(header);
+        let start_phi = cg.builder.build_phi(i64t, "chunk.start")?;
+        let start = start_phi.as_basic_value().into_int_value();
+        let left = cg.builder.build_int_sub(self.n, start, "")?;
+        let chunk = i64t.const_int(CHUNK, false);
+        let full = cg
+            .builder
+            .build_int_compare(IntPredicate::SGE, left, chunk, "")?;
+        let m = cg
+            .builder
+            .build_select(full, chunk, left, "m")?
+            .into_int_value();
+        cg.builder.build_store(fast_status, i32t.const_zero())?;
+
+        // 1. The fast kernel over the chunk, into the buffers.
+        let group = new_access_group(cg)?;
+        cg.access_group = Some(group);
+        let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
+        let fast_loop = counted_loop(cg, self.f, m, &format!("{name}.fast"), &hints, |cg, i| {
+            let at = cg.builder.build_int_nsw_add(start, i, "")?;
+            let args = self.arguments(cg, fast_status, access, &hoisted, at)?;
+            let result = cg.call_value(fast, &args)?;
+            for (j, buf) in buffers.iter().enumerate() {
+                let k = self.nin() + j;
+                let p = element_ptr(cg, *buf, i, self.itemsize(cg, k))?;
+                let v = self.output(cg, result, j)?;
+                store_scalar(cg, self.operands[k], p, v)?;
+            }
+            Ok(())
+        });
+        cg.access_group = None;
+        fast_loop?;
+
+        // 2. Exact flags: the fast kernel's integer flags, or, if a float
+        //    result was not finite, the exact kernel over the chunk again.
+        let noted = cg
+            .builder
+            .build_load(i32t, fast_status, "")?
+            .into_int_value();
+        let taint = cg
+            .builder
+            .build_and(noted, i32t.const_int(TAINT, false), "")?;
+        let tainted =
+            cg.builder
+                .build_int_compare(IntPredicate::NE, taint, i32t.const_zero(), "")?;
+        let redo = cg.ctx.append_basic_block(self.f, &format!("{name}.redo"));
+        let clean = cg.ctx.append_basic_block(self.f, &format!("{name}.clean"));
+        let copy = cg.ctx.append_basic_block(self.f, &format!("{name}.copy"));
+        cg.builder.build_conditional_branch(tainted, redo, clean)?;
+        cg.builder.position_at_end(clean);
+        let status = cg
+            .builder
+            .build_load(i32t, self.status, "")?
+            .into_int_value();
+        let merged = cg.builder.build_or(status, noted, "")?;
+        cg.builder.build_store(self.status, merged)?;
+        cg.builder.build_unconditional_branch(copy)?;
+        cg.builder.position_at_end(redo);
+        let scalar = [LoopHint::NoUnroll, LoopHint::NoVectorize];
+        counted_loop(cg, self.f, m, &format!("{name}.exact"), &scalar, |cg, i| {
+            let at = cg.builder.build_int_nsw_add(start, i, "")?;
+            let args = self.arguments(cg, self.status, access, &hoisted, at)?;
+            cg.call_value(self.spec.kernel, &args)?;
+            Ok(())
+        })?;
+        cg.builder.build_unconditional_branch(copy)?;
+
+        // 3. The buffers to the outputs.
+        cg.builder.position_at_end(copy);
+        for (j, buf) in buffers.iter().enumerate() {
+            let k = self.nin() + j;
+            let size = self.itemsize(cg, k);
+            let offset = cg.builder.build_int_nsw_mul(start, size, "")?;
+            // SAFETY: the output holds n elements and start + m <= n.
+            let dst = unsafe {
+                cg.builder
+                    .build_gep(cg.ctx.i8_type(), self.bases[k], &[offset], "")?
+            };
+            let bytes = cg.builder.build_int_nsw_mul(m, size, "")?;
+            cg.builder
+                .build_memcpy(dst, 1, *buf, 16, bytes)
+                .map_err(|e| crate::error::CompileError::internal(format!("memcpy: {e}")))?;
+        }
+        let next = cg.builder.build_int_nsw_add(start, m, "")?;
+        let more = cg
+            .builder
+            .build_int_compare(IntPredicate::SLT, next, self.n, "")?;
+        let latch = cg.builder.get_insert_block().expect("positioned");
+        cg.builder.build_conditional_branch(more, header, exit)?;
+        start_phi.add_incoming(&[(&i64t.const_zero(), pre), (&next, latch)]);
+        cg.builder.position_at_end(exit);
+        Ok(())
+    }
+}
+
 /// Emits the loop function.
 pub fn emit<'ctx>(
     cg: &mut Codegen<'ctx>,
@@ -226,16 +467,45 @@ pub fn emit<'ctx>(
                 .into_int_value(),
         );
     }
-    let itemsize = |k: usize| i64t.const_int(operands[k].itemsize() as u64, false);
+    let chunk = match spec.fast_kernel {
+        Some(_) => {
+            let mut buffers = vec![];
+            for s in &spec.outputs {
+                let ty = cg
+                    .ctx
+                    .i8_type()
+                    .array_type((CHUNK as usize * s.itemsize()) as u32);
+                let buf = cg.builder.build_alloca(ty, "chunk.buffer")?;
+                if let Some(i) = buf.as_instruction() {
+                    let _ = i.set_alignment(16);
+                }
+                buffers.push(buf);
+            }
+            Some((
+                buffers,
+                cg.builder.build_alloca(cg.ctx.i32_type(), "chunk.status")?,
+            ))
+        }
+        None => None,
+    };
+    let frame = Frame {
+        f,
+        spec,
+        operands,
+        bases,
+        n,
+        status: fp.status,
+        chunk,
+    };
+    let nin = spec.inputs.len();
     let is_contiguous = |cg: &Codegen<'ctx>, k: usize| -> Result<IntValue<'ctx>> {
         Ok(cg
             .builder
-            .build_int_compare(IntPredicate::EQ, strides[k], itemsize(k), "")?)
+            .build_int_compare(IntPredicate::EQ, strides[k], frame.itemsize(cg, k), "")?)
     };
-    let nin = spec.inputs.len();
     let all_but = |cg: &Codegen<'ctx>, skip: Option<usize>| -> Result<IntValue<'ctx>> {
         let mut cond = cg.ctx.bool_type().const_int(1, false);
-        for k in 0..operands.len() {
+        for k in 0..frame.operands.len() {
             if Some(k) != skip {
                 let c = is_contiguous(cg, k)?;
                 cond = cg.builder.build_and(cond, c, "")?;
@@ -247,15 +517,20 @@ pub fn emit<'ctx>(
     // every output either is an input (in-place, element i to element i)
     // or does not overlap it; `accumulate` calls loops with an output one
     // element ahead of an input, which must take the (sequential) strided
-    // path.
+    // path. Short arrays also take the strided path.
     let independent = {
         let bytes = |cg: &Codegen<'ctx>, k: usize| -> Result<(IntValue<'ctx>, IntValue<'ctx>)> {
-            let start = cg.builder.build_ptr_to_int(bases[k], i64t, "")?;
-            let len = cg.builder.build_int_mul(n, itemsize(k), "")?;
+            let start = cg.builder.build_ptr_to_int(frame.bases[k], i64t, "")?;
+            let len = cg.builder.build_int_mul(n, frame.itemsize(cg, k), "")?;
             Ok((start, cg.builder.build_int_add(start, len, "")?))
         };
-        let mut ok = cg.ctx.bool_type().const_int(1, false);
-        for j in nin..operands.len() {
+        let mut ok = cg.builder.build_int_compare(
+            IntPredicate::SGE,
+            n,
+            i64t.const_int(if frame.chunk.is_some() { SHORT } else { 0 }, false),
+            "",
+        )?;
+        for j in nin..frame.operands.len() {
             let (o0, o1) = bytes(cg, j)?;
             for k in 0..nin {
                 let (i0, i1) = bytes(cg, k)?;
@@ -273,8 +548,8 @@ pub fn emit<'ctx>(
 
     // Paths, tried in order: contiguous, each single broadcast input, strided.
     let mut paths: Vec<(String, Vec<Access<'ctx>>, Option<IntValue<'ctx>>)> = vec![];
-    let contiguous: Vec<Access> = (0..operands.len())
-        .map(|k| Access::Strided(itemsize(k)))
+    let contiguous: Vec<Access> = (0..frame.operands.len())
+        .map(|k| Access::Strided(frame.itemsize(cg, k)))
         .collect();
     let contiguous_cond = cg.builder.build_and(all_but(cg, None)?, independent, "")?;
     paths.push(("contig".into(), contiguous.clone(), Some(contiguous_cond)));
@@ -298,21 +573,26 @@ pub fn emit<'ctx>(
 
     for (name, access, cond) in paths {
         let path_block = cg.ctx.append_basic_block(f, &name);
-        match cond {
+        let next = match cond {
             Some(c) => {
                 let next = cg.ctx.append_basic_block(f, &format!("after.{name}"));
                 cg.builder.build_conditional_branch(c, path_block, next)?;
-                cg.builder.position_at_end(path_block);
-                emit_path(cg, f, spec, &operands, &bases, &access, n, &name, fp.status)?;
-                cg.builder.build_unconditional_branch(ret)?;
-                cg.builder.position_at_end(next);
+                Some(next)
             }
             None => {
                 cg.builder.build_unconditional_branch(path_block)?;
-                cg.builder.position_at_end(path_block);
-                emit_path(cg, f, spec, &operands, &bases, &access, n, &name, fp.status)?;
-                cg.builder.build_unconditional_branch(ret)?;
+                None
             }
+        };
+        cg.builder.position_at_end(path_block);
+        if next.is_some() && frame.chunk.is_some() {
+            frame.chunked_path(cg, &access, &name)?;
+        } else {
+            frame.plain_path(cg, &access, &name)?;
+        }
+        cg.builder.build_unconditional_branch(ret)?;
+        if let Some(next) = next {
+            cg.builder.position_at_end(next);
         }
     }
     cg.builder.position_at_end(ret);
@@ -394,66 +674,4 @@ fn loop_hints(access: &[Access<'_>]) -> Vec<LoopHint> {
         hints.push(LoopHint::NoVectorize);
     }
     hints
-}
-
-#[allow(clippy::too_many_arguments)]
-fn emit_path<'ctx>(
-    cg: &mut Codegen<'ctx>,
-    f: FunctionValue<'ctx>,
-    spec: &ElementwiseLoop<'ctx>,
-    operands: &[Scalar],
-    bases: &[PointerValue<'ctx>],
-    access: &[Access<'ctx>],
-    n: IntValue<'ctx>,
-    name: &str,
-    status: PointerValue<'ctx>,
-) -> Result<()> {
-    let nin = spec.inputs.len();
-    let mut hoisted: Vec<Option<BasicValueEnum<'ctx>>> = vec![None; nin];
-    for k in 0..nin {
-        if let Access::Hoisted = access[k] {
-            hoisted[k] = Some(load_scalar(cg, operands[k], bases[k])?);
-        }
-    }
-    let kernel = spec.kernel;
-    let mut hints = loop_hints(access);
-    let parallel = hints.iter().all(|h| !matches!(h, LoopHint::NoVectorize));
-    if parallel {
-        let group = new_access_group(cg)?;
-        hints.push(LoopHint::Parallel(group));
-        cg.access_group = Some(group);
-    }
-    let result = counted_loop(cg, f, n, name, &hints, |cg, i| {
-        let mut inputs = vec![status.into()];
-        for k in 0..nin {
-            let v = match (access[k], hoisted[k]) {
-                (_, Some(v)) => v,
-                (Access::Strided(stride), None) => {
-                    let p = element_ptr(cg, bases[k], i, stride)?;
-                    load_scalar(cg, operands[k], p)?
-                }
-                (Access::Hoisted, None) => unreachable!("hoisted above"),
-            };
-            inputs.push(v);
-        }
-        let result = cg.call_value(kernel, &inputs)?;
-        let nout = spec.outputs.len();
-        for j in 0..nout {
-            let k = nin + j;
-            let Access::Strided(stride) = access[k] else {
-                unreachable!("outputs are never hoisted")
-            };
-            let p = element_ptr(cg, bases[k], i, stride)?;
-            let v = if nout == 1 {
-                result
-            } else {
-                cg.builder
-                    .build_extract_value(result.into_struct_value(), j as u32, "")?
-            };
-            store_scalar(cg, operands[k], p, v)?;
-        }
-        Ok(())
-    });
-    cg.access_group = None;
-    result.map(|_| ())
 }

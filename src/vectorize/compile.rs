@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use inkwell::context::Context;
 
+use crate::codegen::fpstatus::FlagMode;
 use crate::codegen::function::emit_program;
 use crate::codegen::{Codegen, FastMath};
 use crate::error::{CompileError, ErrorKind, Result};
@@ -124,7 +125,17 @@ pub fn compile_elementwise(
     let mut symbols = vec![];
     for (k, (_, program, inputs, outputs)) in typed.iter().enumerate() {
         let prefix = format!("jitufunc.{id}.{k}");
-        let kernel = emit_program(&mut cg, program, &prefix)?;
+        let kernel = emit_program(&mut cg, program, &prefix, FlagMode::Exact)?;
+        let fast_kernel = if options.fast_math.0 == 0 {
+            Some(emit_program(
+                &mut cg,
+                program,
+                &format!("{prefix}.fast"),
+                FlagMode::Taint,
+            )?)
+        } else {
+            None
+        };
         let name = format!("jitufunc_{id}_{}_loop{k}", sanitize(&def.name));
         elementwise::emit(
             &mut cg,
@@ -133,6 +144,7 @@ pub fn compile_elementwise(
                 inputs: inputs.clone(),
                 outputs: outputs.clone(),
                 kernel,
+                fast_kernel,
             },
         )?;
         symbols.push(name);
