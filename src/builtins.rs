@@ -343,6 +343,9 @@ pub enum Flavour {
     Cmath,
     /// `np.f(x)`: NumPy's ufunc loop for the argument dtype.
     Numpy,
+    /// `x.f()`: a method of the NumPy scalar (`x.conjugate()` keeps a
+    /// bool a bool, where `np.conj` makes it int8).
+    Method,
 }
 
 /// Something a kernel can call.
@@ -364,6 +367,7 @@ impl Callee {
                     Flavour::Math => ("math", MATH_FUNCTIONS),
                     Flavour::Cmath => ("cmath", CMATH_FUNCTIONS),
                     Flavour::Numpy => ("numpy", NUMPY_FUNCTIONS),
+                    Flavour::Method => return format!(".{f:?}()").to_lowercase(),
                 };
                 let name = table
                     .iter()

@@ -109,7 +109,19 @@ fn int_binary<'ctx>(
         }
         BinOp::Pow => {
             let f = int_pow_helper(cg, s)?;
-            cg.call_value(f, &[a.into(), b.into()])?
+            let r = cg.call_value(f, &[a.into(), b.into()])?;
+            if signed {
+                // NumPy raises ValueError for negative integer powers; a
+                // loop cannot raise, so it reports an invalid operation.
+                let negative = cg.builder.build_int_compare(
+                    IntPredicate::SLT,
+                    b,
+                    b.get_type().const_zero(),
+                    "",
+                )?;
+                fpstatus::raise_if(cg, negative, fpstatus::INVALID)?;
+            }
+            r
         }
         BinOp::LShift | BinOp::RShift => {
             let bd = &cg.builder;

@@ -252,8 +252,10 @@ fn division_flags<'ctx>(cg: &Codegen<'ctx>, a: Cx<'ctx>, b: Cx<'ctx>, q: Cx<'ctx
     fpstatus::raise_if(cg, overflow, fpstatus::OVERFLOW)
 }
 
-/// `z ** w`: repeated multiplication for small integral real exponents (as
-/// NumPy's `npy_cpow`), `exp(w * log(z))` otherwise; `z ** 0 == 1`.
+/// `z ** w` as NumPy's `npy_cpow`: `z ** 0` is 1; `0 ** w` is 0 when
+/// `re(w) > 0` and nan otherwise; integral real exponents `|n| < 100` use
+/// repeated multiplication (`n` = 1, 2, 3 unrolled); anything else is
+/// `exp(w * log(z))` (which is how glibc's `cpow` computes it).
 fn pow<'ctx>(
     cg: &mut Codegen<'ctx>,
     s: Scalar,
@@ -271,32 +273,86 @@ fn pow<'ctx>(
             let w = cx(cg, func.get_nth_param(1).expect("w"))?;
             let zero = float_const(cg, c, 0.0);
             let one = float_const(cg, c, 1.0);
-            // General case.
-            let lz = clog(cg, c, z)?;
+            let nan = float_const(cg, c, f64::NAN);
+            let ret = |cg: &Codegen<'ctx>, v: Cx<'ctx>| -> Result<()> {
+                let r = pack(cg, s, v)?;
+                cg.builder.build_return(Some(&r))?;
+                Ok(())
+            };
+            // Branches on `cond` into a new block (where the caller returns)
+            // and gives back the block to continue in.
+            let branch = |cg: &Codegen<'ctx>,
+                          cond: IntValue<'ctx>,
+                          label: &str|
+             -> Result<inkwell::basic_block::BasicBlock<'ctx>> {
+                let yes = cg.ctx.append_basic_block(func, label);
+                let no = cg.ctx.append_basic_block(func, &format!("not.{label}"));
+                cg.builder.build_conditional_branch(cond, yes, no)?;
+                cg.builder.position_at_end(yes);
+                Ok(no)
+            };
             let f = F { cg };
-            let general = cexp(cg, c, cmul(&f, w, lz)?)?;
-            // Integral exponent n with |n| <= 64 and zero imaginary part.
-            let f = F { cg };
-            let rounded = math::intrinsic1(cg, "llvm.rint", w.re)?;
-            let is_int = cg.builder.build_and(
-                f.cmp(FloatPredicate::OEQ, rounded, w.re)?,
+            // z ** 0 == 1
+            let w_zero = cg.builder.build_and(
+                f.cmp(FloatPredicate::OEQ, w.re, zero)?,
                 f.cmp(FloatPredicate::OEQ, w.im, zero)?,
                 "",
             )?;
+            let after = branch(cg, w_zero, "w_zero")?;
+            ret(cg, Cx { re: one, im: zero })?;
+            cg.builder.position_at_end(after);
+            // 0 ** w
+            let f = F { cg };
+            let z_zero = cg.builder.build_and(
+                f.cmp(FloatPredicate::OEQ, z.re, zero)?,
+                f.cmp(FloatPredicate::OEQ, z.im, zero)?,
+                "",
+            )?;
+            let after = branch(cg, z_zero, "z_zero")?;
+            let f = F { cg };
+            let positive = f.cmp(FloatPredicate::OGT, w.re, zero)?;
+            let v = f.select(positive, zero, nan)?;
+            ret(cg, Cx { re: v, im: v })?;
+            cg.builder.position_at_end(after);
+            // Integral real exponent with |n| < 100.
+            let f = F { cg };
+            let rounded = math::intrinsic1(cg, "llvm.rint", w.re)?;
             let abs_n = super::scalar::fabs(cg, w.re)?;
-            let small = f.cmp(FloatPredicate::OLE, abs_n, float_const(cg, c, 64.0))?;
-            let use_int = cg.builder.build_and(is_int, small, "")?;
-            let int_block = cg.ctx.append_basic_block(func, "int_pow");
-            let gen_block = cg.ctx.append_basic_block(func, "general");
-            cg.builder
-                .build_conditional_branch(use_int, int_block, gen_block)?;
-            cg.builder.position_at_end(gen_block);
-            let g = pack(cg, s, general)?;
-            cg.builder.build_return(Some(&g))?;
-            // Binary powering over the bits of |n| (at most 7 rounds).
-            cg.builder.position_at_end(int_block);
+            let is_int = cg.builder.build_and(
+                cg.builder.build_and(
+                    f.cmp(FloatPredicate::OEQ, rounded, w.re)?,
+                    f.cmp(FloatPredicate::OEQ, w.im, zero)?,
+                    "",
+                )?,
+                f.cmp(FloatPredicate::OLT, abs_n, float_const(cg, c, 100.0))?,
+                "",
+            )?;
+            let after_int = branch(cg, is_int, "integral")?;
             let i32t = cg.ctx.i32_type();
-            let n = cg.builder.build_float_to_signed_int(abs_n, i32t, "")?;
+            let n = cg.builder.build_float_to_signed_int(w.re, i32t, "")?;
+            for (k, label) in [(1u64, "n1"), (2, "n2"), (3, "n3")] {
+                let is_k = cg.builder.build_int_compare(
+                    inkwell::IntPredicate::EQ,
+                    n,
+                    i32t.const_int(k, false),
+                    "",
+                )?;
+                let after = branch(cg, is_k, label)?;
+                let f = F { cg };
+                let v = match k {
+                    1 => z,
+                    2 => cmul(&f, z, z)?,
+                    _ => cmul(&f, z, cmul(&f, z, z)?)?,
+                };
+                ret(cg, v)?;
+                cg.builder.position_at_end(after);
+            }
+            let m = cg.builder.build_int_cast_sign_flag(
+                cg.builder.build_float_to_signed_int(abs_n, i32t, "")?,
+                i32t,
+                true,
+                "",
+            )?;
             let mut acc = Cx { re: one, im: zero };
             let mut base = z;
             for bit in 0..7 {
@@ -304,7 +360,7 @@ fn pow<'ctx>(
                 let set = cg.builder.build_int_compare(
                     inkwell::IntPredicate::NE,
                     cg.builder
-                        .build_and(n, i32t.const_int(1 << bit, false), "")?,
+                        .build_and(m, i32t.const_int(1 << bit, false), "")?,
                     i32t.const_zero(),
                     "",
                 )?;
@@ -318,13 +374,20 @@ fn pow<'ctx>(
             let f = F { cg };
             let negative = f.cmp(FloatPredicate::OLT, w.re, zero)?;
             let inv = cdiv(&f, s, Cx { re: one, im: zero }, acc)?;
-            let result = Cx {
-                re: f.select(negative, inv.re, acc.re)?,
-                im: f.select(negative, inv.im, acc.im)?,
-            };
-            let r = pack(cg, s, result)?;
-            cg.builder.build_return(Some(&r))?;
-            Ok(())
+            ret(
+                cg,
+                Cx {
+                    re: f.select(negative, inv.re, acc.re)?,
+                    im: f.select(negative, inv.im, acc.im)?,
+                },
+            )?;
+            cg.builder.position_at_end(after_int);
+            // General case, as glibc's cpow: cexp(w * clog(z)).
+            let lz = clog(cg, c, z)?;
+            let f = F { cg };
+            let product = cmul(&f, w, lz)?;
+            let general = cexp(cg, c, product)?;
+            ret(cg, general)
         },
     )?;
     let zv = pack(cg, s, z)?;
@@ -375,11 +438,25 @@ fn cexp<'ctx>(cg: &mut Codegen<'ctx>, c: Scalar, z: Cx<'ctx>) -> Result<Cx<'ctx>
     let f = F { cg };
     // exp(x + 0j) is exactly (exp(x), 0) even when exp(x) is inf.
     let zero = float_const(cg, c, 0.0);
+    let nan = float_const(cg, c, f64::NAN);
     let im_zero = f.cmp(FloatPredicate::OEQ, z.im, zero)?;
+    let re = f.select(im_zero, e, f.mul(e, cos)?)?;
     let im = f.select(im_zero, z.im, f.mul(e, sin)?)?;
+    // C99 Annex G special values for an infinite real part (as NumPy's
+    // npy_cexp and glibc): exp(-inf + iy) is 0 (signed like cis(y) when y
+    // is finite, +0 otherwise); exp(+inf + iy) is inf * cis(y) for finite
+    // y, and (inf, nan) when y is not finite.
+    let y_finite = fpstatus::is_finite(cg, z.im)?;
+    let inf = float_const(cg, c, f64::INFINITY);
+    let minus_inf = f.cmp(FloatPredicate::OEQ, z.re, f.neg(inf)?)?;
+    let plus_inf = f.cmp(FloatPredicate::OEQ, z.re, inf)?;
+    let neg_re = f.select(y_finite, f.mul(zero, cos)?, zero)?;
+    let neg_im = f.select(y_finite, f.mul(zero, sin)?, zero)?;
+    let pos_re = f.select(y_finite, re, inf)?;
+    let pos_im = f.select(y_finite, im, nan)?;
     Ok(Cx {
-        re: f.select(im_zero, e, f.mul(e, cos)?)?,
-        im,
+        re: f.select(minus_inf, neg_re, f.select(plus_inf, pos_re, re)?)?,
+        im: f.select(minus_inf, neg_im, f.select(plus_inf, pos_im, im)?)?,
     })
 }
 
@@ -452,14 +529,6 @@ fn times_i<'ctx>(cg: &Codegen<'ctx>, z: Cx<'ctx>) -> Result<Cx<'ctx>> {
     Ok(Cx {
         re: F { cg }.neg(z.im)?,
         im: z.re,
-    })
-}
-
-fn csub<'ctx>(cg: &Codegen<'ctx>, a: Cx<'ctx>, b: Cx<'ctx>) -> Result<Cx<'ctx>> {
-    let f = F { cg };
-    Ok(Cx {
-        re: f.sub(a.re, b.re)?,
-        im: f.sub(a.im, b.im)?,
     })
 }
 
@@ -618,15 +687,39 @@ pub fn function<'ctx>(
             }
         }
         MathFn::Atanh | MathFn::Atan => {
-            // atanh(z) = (log(1 + z) - log(1 - z)) / 2; atan(z) = -i atanh(i z)
+            // atan(z) = -i atanh(i z). atanh as CPython's cmath computes it
+            // (so the branch cuts follow the sign of a zero imaginary
+            // part): for re(z) >= 0,
+            //   re = log1p(4x / ((1-x)^2 + y^2)) / 4
+            //   im = -atan2(-2y, (1-x)(1+x) - y^2) / 2
+            // and atanh(z) = -atanh(-z) otherwise.
             let w = if m == MathFn::Atan {
                 times_i(cg, z)?
             } else {
                 z
             };
-            let a = clog(cg, c, cadd_real(cg, w, one)?)?;
-            let b = clog(cg, c, csub(cg, Cx { re: one, im: zero }, w)?)?;
-            let d = scale(cg, csub(cg, a, b)?, half)?;
+            let f = F { cg };
+            let negative = f.cmp(FloatPredicate::OLT, w.re, zero)?;
+            let x = f.select(negative, f.neg(w.re)?, w.re)?;
+            let y = f.select(negative, f.neg(w.im)?, w.im)?;
+            let one_minus = f.sub(one, x)?;
+            let y2 = f.mul(y, y)?;
+            let den = f.add(f.mul(one_minus, one_minus)?, y2)?;
+            let four = float_const(cg, c, 4.0);
+            let ratio = f.div(f.mul(four, x)?, den)?;
+            let re = real(cg, MathFn::Log1p, c, &[ratio])?;
+            let f = F { cg };
+            let re = f.div(re, four)?;
+            let two = float_const(cg, c, 2.0);
+            let num = f.neg(f.mul(two, y)?)?;
+            let dd = f.sub(f.mul(one_minus, f.add(one, x)?)?, y2)?;
+            let angle = real(cg, MathFn::Atan2, c, &[num, dd])?;
+            let f = F { cg };
+            let im = f.neg(f.mul(angle, half)?)?;
+            let d = Cx {
+                re: f.select(negative, f.neg(re)?, re)?,
+                im: f.select(negative, f.neg(im)?, im)?,
+            };
             if m == MathFn::Atan {
                 Cx {
                     re: d.im,
@@ -648,13 +741,26 @@ pub fn function<'ctx>(
         }
         MathFn::Reciprocal => cdiv(&F { cg }, s, Cx { re: one, im: zero }, z)?,
         MathFn::Maximum | MathFn::Minimum | MathFn::Fmax | MathFn::Fmin => {
+            // NumPy: maximum takes z when z >= w (lexicographically) or z
+            // has a NaN; fmax when z >= w or w has a NaN.
             let w = cx(cg, args[1])?;
             let op = if matches!(m, MathFn::Maximum | MathFn::Fmax) {
                 CmpOp::Ge
             } else {
                 CmpOp::Le
             };
-            let take_first = compare(cg, op, args[0], args[1])?;
+            let ordered = compare(cg, op, args[0], args[1])?;
+            let nan_side = if matches!(m, MathFn::Maximum | MathFn::Minimum) {
+                z
+            } else {
+                w
+            };
+            let has_nan = cg.builder.build_or(
+                fpstatus::is_nan(cg, nan_side.re)?,
+                fpstatus::is_nan(cg, nan_side.im)?,
+                "",
+            )?;
+            let take_first = cg.builder.build_or(ordered, has_nan, "")?;
             let f = F { cg };
             Cx {
                 re: f.select(take_first, z.re, w.re)?,

@@ -148,7 +148,9 @@ impl<'ctx> Codegen<'ctx> {
 
     /// Returns the helper `name`, building it with `build` the first time.
     /// `build` gets the empty function and must emit its body; the builder's
-    /// position is saved and restored around it.
+    /// position is saved and restored around it. Helpers are pure: they
+    /// report no FP flags (their callers do), so no status word is in scope
+    /// while they are built.
     pub fn helper(
         &mut self,
         name: &str,
@@ -161,13 +163,15 @@ impl<'ctx> Codegen<'ctx> {
         let f = self.add_inline_function(name, ty);
         self.helpers.insert(name.to_string(), f);
         let saved = self.builder.get_insert_block();
+        let status = self.status.take();
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
-        build(self, f)?;
+        let built = build(self, f);
+        self.status = status;
         if let Some(b) = saved {
             self.builder.position_at_end(b);
         }
-        Ok(f)
+        built.map(|_| f)
     }
 
     /// Declares (once) an external function.

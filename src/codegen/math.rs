@@ -473,13 +473,16 @@ pub fn real<'ctx>(
             bd.build_select(pos, one.into(), r, "")?.into_float_value()
         }
         (MathFn::Maximum | MathFn::Minimum | MathFn::Fmax | MathFn::Fmin, _) => {
-            // maximum: (a >= b or isnan(a)) ? a : b       (NaN propagates)
-            // fmax:    (a >= b or isnan(b)) ? a : b       (NaN ignored)
+            // maximum: (a > b or isnan(a)) ? a : b   (NaN propagates; ties,
+            //                                         such as 0.0 and -0.0,
+            //                                         give b, as NumPy)
+            // fmax:    (a >= b or isnan(b)) ? a : b  (NaN ignored)
             let (a, b) = (args[0], args[1]);
-            let pred = if matches!(m, MathFn::Maximum | MathFn::Fmax) {
-                FloatPredicate::OGE
-            } else {
-                FloatPredicate::OLE
+            let pred = match m {
+                MathFn::Maximum => FloatPredicate::OGT,
+                MathFn::Minimum => FloatPredicate::OLT,
+                MathFn::Fmax => FloatPredicate::OGE,
+                _ => FloatPredicate::OLE,
             };
             let ordered = bd.build_float_compare(pred, a, b, "")?;
             let nan_side = if matches!(m, MathFn::Maximum | MathFn::Minimum) {
@@ -610,6 +613,21 @@ pub fn call<'ctx>(
         Kind::Float => {
             if m.is_predicate() {
                 return Ok(predicate(cg, m, args[0].into_float_value())?.into());
+            }
+            if s == Scalar::F16 && matches!(m, MathFn::Maximum | MathFn::Minimum) {
+                // NumPy's float16 loops take the first operand on ties
+                // (npy_half_ge), unlike its float32/float64 loops.
+                let (a, b) = (args[0].into_float_value(), args[1].into_float_value());
+                let pred = if m == MathFn::Maximum {
+                    FloatPredicate::OGE
+                } else {
+                    FloatPredicate::OLE
+                };
+                let bd = &cg.builder;
+                let ordered = bd.build_float_compare(pred, a, b, "")?;
+                let nan = bd.build_float_compare(FloatPredicate::UNO, a, a, "")?;
+                let take_a = bd.build_or(ordered, nan, "")?;
+                return Ok(bd.build_select(take_a, a, b, "")?);
             }
             if s == Scalar::F16 {
                 // NumPy computes float16 functions in float32.

@@ -11,7 +11,7 @@
 //!
 //! The kernels report floating-point flags into a status word
 //! (`codegen::fpstatus`); at the end the loop sets the CPU's flags to
-//! exactly what was set when it started plus that word (keeping underflow),
+//! exactly what was set when it started plus that word,
 //! dropping flags that speculation or vector math libraries raised.
 //!
 //! Exact flags cost a dozen vector instructions per float operation, so the
@@ -607,9 +607,10 @@ struct FpFlags<'ctx> {
     csr: Option<(PointerValue<'ctx>, IntValue<'ctx>)>,
 }
 
-/// MXCSR exception flag bits (bit 4 is underflow, which is kept).
+/// MXCSR exception flag bits. Everything the loop's own instructions set
+/// is dropped (underflow included: it cannot be told apart from the
+/// spurious underflow of speculated operations and conversions).
 const MXCSR_FLAGS: u64 = 0x3f;
-const MXCSR_UNDERFLOW: u64 = 0x10;
 
 fn mxcsr_intrinsic<'ctx>(cg: &Codegen<'ctx>, name: &str) -> Result<FunctionValue<'ctx>> {
     inkwell::intrinsics::Intrinsic::find(name)
@@ -646,14 +647,11 @@ impl<'ctx> FpFlags<'ctx> {
         let raised = b.build_load(i32t, self.status, "")?.into_int_value();
         cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.stmxcsr")?, &[slot.into()])?;
         let now = b.build_load(i32t, slot, "")?.into_int_value();
+        let flags = i32t.const_int(MXCSR_FLAGS, false);
         let control = b.build_and(now, i32t.const_int(!MXCSR_FLAGS & 0xffff_ffff, false), "")?;
-        let underflow = b.build_and(now, i32t.const_int(MXCSR_UNDERFLOW, false), "")?;
-        let before = b.build_and(entry, i32t.const_int(MXCSR_FLAGS, false), "")?;
-        let new = b.build_or(
-            b.build_or(control, underflow, "")?,
-            b.build_or(before, raised, "")?,
-            "",
-        )?;
+        let before = b.build_and(entry, flags, "")?;
+        let raised = b.build_and(raised, flags, "")?;
+        let new = b.build_or(control, b.build_or(before, raised, "")?, "")?;
         b.build_store(slot, new)?;
         cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.ldmxcsr")?, &[slot.into()])?;
         Ok(())

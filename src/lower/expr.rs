@@ -297,7 +297,7 @@ impl Lowerer {
                     bail!(Typing, span, ".{method}() takes no arguments");
                 }
                 let v = self.lower_expr(value)?;
-                return Ok(self.emit(Op::Call(Callee::Math(m, Flavour::Numpy)), vec![v], span));
+                return Ok(self.emit(Op::Call(Callee::Math(m, Flavour::Method)), vec![v], span));
             }
             ExprKind::Name(name) => bail!(
                 Unsupported,

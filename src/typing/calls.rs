@@ -112,6 +112,11 @@ fn power_of_ten(n: i128) -> f64 {
 fn round<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
     arity(e, "round", args.len(), 1, 2)?;
     let t = real_scalar(e, "round", &args[0])?;
+    if t == Type::BOOL {
+        return Err(
+            e.error("round() is not defined for numpy.bool scalars (they have no __round__)")
+        );
+    }
     let mut args = args.into_iter();
     let x = args.next().expect("one arg");
     let Some(nd) = args.next() else {
@@ -292,6 +297,13 @@ fn math<E: Emit>(
             }
             if matches!(f, MathFn::Floor | MathFn::Ceil | MathFn::Trunc) {
                 let x = args.into_iter().next().expect("arity");
+                let t = e.ty(&x);
+                if f == MathFn::Trunc && !(t.is_weak() || t == Type::F64) {
+                    // Python: only float, int and np.float64 define __trunc__.
+                    return Err(e.error(format!(
+                        "math.trunc() is not defined for numpy.{t} scalars (they have no __trunc__); use np.trunc(x) or int(x)"
+                    )));
+                }
                 if e.ty(&x).kind() <= Some(Kind::Int) {
                     return cast(e, x, &Type::PY_INT);
                 }
@@ -325,6 +337,17 @@ fn math<E: Emit>(
             e.emit(Op::Math(f), vs, rt)
         }
         Flavour::Numpy => numpy_math(e, f, &name, args),
+        Flavour::Method => {
+            // x.conjugate(): the scalar itself for real types (a bool stays
+            // a bool), the conjugate for complex ones.
+            let x = args.into_iter().next().expect("arity");
+            let t = scalar(e, &name, &x)?;
+            if t.kind() == Some(Kind::Complex) {
+                e.emit(Op::Math(f), vec![x], t)
+            } else {
+                Ok(x)
+            }
+        }
     }
 }
 

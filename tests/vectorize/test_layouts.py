@@ -194,6 +194,20 @@ def test_out_partially_overlapping_an_input(axpy, dt, shift):
 
 
 @pytest.mark.parametrize("dt", DTYPES, ids=["float64", "float32", "int64"])
+@pytest.mark.parametrize("which", [0, 1])
+def test_out_overlapping_a_broadcast_input(axpy, dt, which):
+    """The zero-stride input is the first element of out: the result must
+    use its value from before the call."""
+    f, u = axpy
+    a = base(dt)
+    y = base(dt, seed=1)
+    args = [np.broadcast_to(a[:1], (N,)), y] if which == 0 else [y, np.broadcast_to(a[:1], (N,))]
+    expected = reference(f, [np.array(v) for v in args], dt)
+    u(*args, out=a)
+    assert_matches(a, expected)
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=["float64", "float32", "int64"])
 def test_out_overlapping_both_inputs(add, dt):
     f, u = add
     a = base(dt, N + 2)
