@@ -60,35 +60,48 @@ fn list<'py>(node: &Bound<'py, PyAny>, field: &str) -> R<Vec<Bound<'py, PyAny>>>
 }
 
 /// Describes an unsupported statement or expression node for messages.
-fn describe(kind: &str) -> &str {
+fn describe(kind: &str) -> (&str, &str) {
     match kind {
-        "Raise" => {
-            "'raise' (a ufunc loop cannot raise exceptions; return a sentinel such as nan instead)"
-        }
-        "Assert" => "'assert' (a ufunc loop cannot raise exceptions)",
-        "Try" | "TryStar" => "'try' statements",
-        "With" | "AsyncWith" => "'with' statements",
-        "FunctionDef" | "AsyncFunctionDef" => "nested function definitions",
-        "ClassDef" => "class definitions",
-        "Import" | "ImportFrom" => "import statements (import at module level instead)",
-        "Global" => "'global' declarations",
-        "Nonlocal" => "'nonlocal' declarations",
-        "Delete" => "'del' statements",
-        "Match" => "'match' statements",
-        "AsyncFor" => "'async for' loops",
-        "Lambda" => "lambda expressions inside kernels",
-        "ListComp" | "SetComp" | "DictComp" | "GeneratorExp" => "comprehensions",
-        "List" => "list literals",
-        "Dict" => "dict literals",
-        "Set" => "set literals",
-        "JoinedStr" | "FormattedValue" => "f-strings",
-        "Await" => "'await'",
-        "Yield" | "YieldFrom" => "generators ('yield')",
-        "NamedExpr" => "assignment expressions (':=')",
-        "Starred" => "starred expressions ('*args')",
-        "Slice" => "slices",
-        other => other,
+        "Raise" => (
+            "'raise' statements",
+            " (a ufunc loop cannot raise exceptions; return a sentinel such as nan instead)",
+        ),
+        "Assert" => (
+            "'assert' statements",
+            " (a ufunc loop cannot raise exceptions)",
+        ),
+        "Try" | "TryStar" => ("'try' statements", ""),
+        "With" | "AsyncWith" => ("'with' statements", ""),
+        "FunctionDef" | "AsyncFunctionDef" => ("nested function definitions", ""),
+        "ClassDef" => ("class definitions", ""),
+        "Import" | "ImportFrom" => ("import statements", " (import at module level instead)"),
+        "Global" => ("'global' declarations", ""),
+        "Nonlocal" => ("'nonlocal' declarations", ""),
+        "Delete" => ("'del' statements", ""),
+        "Match" => ("'match' statements", ""),
+        "AsyncFor" => ("'async for' loops", ""),
+        "Lambda" => (
+            "lambda expressions",
+            " (define a kernel with def and call it)",
+        ),
+        "ListComp" | "SetComp" | "DictComp" | "GeneratorExp" => ("comprehensions", ""),
+        "List" => ("list literals", ""),
+        "Dict" => ("dict literals", ""),
+        "Set" => ("set literals", ""),
+        "JoinedStr" | "FormattedValue" => ("f-strings", ""),
+        "Await" => ("'await' expressions", ""),
+        "Yield" | "YieldFrom" => ("generators ('yield')", ""),
+        "NamedExpr" => ("assignment expressions (':=')", ""),
+        "Starred" => ("starred expressions ('*args')", ""),
+        "Slice" => ("slices", ""),
+        other => (other, ""),
     }
+}
+
+/// "`construct` are not supported in kernels (hint)".
+fn not_supported(kind: &str) -> String {
+    let (what, hint) = describe(kind);
+    format!("{what} are not supported in kernels{hint}")
 }
 
 impl<'py> Converter<'py> {
@@ -134,10 +147,7 @@ impl<'py> Converter<'py> {
                     self.locals.insert(node.getattr("arg")?.extract()?);
                 }
                 "Global" | "Nonlocal" => {
-                    return Err(self.unsupported(
-                        &node,
-                        format!("{} are not supported in kernels", describe(&kind(&node)?)),
-                    ))
+                    return Err(self.unsupported(&node, not_supported(&kind(&node)?)))
                 }
                 _ => {}
             }
@@ -285,12 +295,7 @@ impl<'py> Converter<'py> {
                 body: self.block(&list(node, "body")?)?,
                 orelse: self.block(&list(node, "orelse")?)?,
             },
-            other => {
-                return Err(self.unsupported(
-                    node,
-                    format!("{} are not supported in kernels", describe(other)),
-                ))
-            }
+            other => return Err(self.unsupported(node, not_supported(other))),
         };
         Ok(Stmt { kind, span })
     }
@@ -318,7 +323,9 @@ impl<'py> Converter<'py> {
                 ))
             }
             other => {
-                return Err(self.unsupported(node, format!("cannot assign to {}", describe(other))))
+                return Err(
+                    self.unsupported(node, format!("cannot assign to {}", describe(other).0))
+                )
             }
         })
     }
@@ -548,12 +555,7 @@ impl<'py> Converter<'py> {
                     .map(|e| self.expr(e))
                     .collect::<R<_>>()?,
             ),
-            other => {
-                return Err(self.unsupported(
-                    node,
-                    format!("{} are not supported in kernels", describe(other)),
-                ))
-            }
+            other => return Err(self.unsupported(node, not_supported(other))),
         };
         Ok(Expr::new(kind, span))
     }

@@ -144,10 +144,15 @@ pub fn classify(py: Python<'_>, obj: &Bound<'_, PyAny>, name: &str) -> PyResult<
     let what = if obj.is_none() {
         "None".to_string()
     } else if obj.is_callable() {
-        format!(
-            "a {} that jitufunc does not know how to compile",
-            type_name(obj)
-        )
+        match type_name(obj).as_str() {
+            "builtin_function_or_method" => "a built-in function".to_string(),
+            "function" => {
+                "a plain Python function (decorate it with @vectorize to call it from a kernel)"
+                    .to_string()
+            }
+            "type" => "a class".to_string(),
+            other => format!("a {other} object"),
+        }
     } else {
         format!("a {}", type_name(obj))
     };

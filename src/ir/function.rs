@@ -105,6 +105,9 @@ pub struct BlockData {
     pub params: Vec<Value>,
     pub insts: Vec<Inst>,
     pub term: Terminator,
+    /// Where the terminator comes from (a `return` statement's line), if
+    /// anywhere.
+    pub term_span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -146,6 +149,7 @@ impl Function {
             params: vec![],
             insts: vec![],
             term: Terminator::None,
+            term_span: Span::default(),
         });
         b
     }

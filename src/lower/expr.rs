@@ -150,7 +150,7 @@ impl Lowerer {
             Global::Unsupported { name, what } => bail!(
                 Unsupported,
                 span,
-                "'{name}' is {what}, which kernels cannot use (only numbers, math/cmath/NumPy functions and other kernels)"
+                "'{name}' is {what}; kernels can use numbers, math/cmath/NumPy functions, builtins such as abs and min, and other jitufunc kernels"
             ),
         }
     }
@@ -272,7 +272,7 @@ impl Lowerer {
             ExprKind::Global(Global::Unsupported { name, what }) => bail!(
                 Unsupported,
                 func.span,
-                "'{name}' is {what}, which kernels cannot call (they can call math/cmath/NumPy functions, builtins and other kernels)"
+                "'{name}' is {what}, which kernels cannot call; they can call math/cmath/NumPy functions, builtins such as abs, min and round, and other jitufunc kernels"
             ),
             ExprKind::Global(Global::Module(name)) => bail!(
                 Unsupported,

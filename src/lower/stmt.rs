@@ -60,6 +60,9 @@ impl Lowerer {
                     Some(e) => Some(self.lower_expr(e)?),
                     None => None,
                 };
+                if !self.ssa.f.is_terminated(self.cur) {
+                    self.ssa.f.block_mut(self.cur).term_span = s.span;
+                }
                 self.ssa.terminate(self.cur, Terminator::Return(v));
                 Ok(())
             }

@@ -9,12 +9,12 @@ pub mod ufunc;
 
 use std::ffi::c_int;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyInt, PyString};
 
 use crate::codegen::FastMath;
+use crate::error::{CompileError, ErrorKind};
 use crate::frontend::read_function;
 use crate::jit::compile::EmitOptions;
 use crate::vectorize::build::prepare;
@@ -24,6 +24,7 @@ use ufunc::{create_ufunc, KernelLibrary, UfuncParts};
 
 /// `fastmath=`: a bool or a collection of LLVM flag names.
 fn fast_math_option(value: &Bound<'_, PyAny>) -> PyResult<FastMath> {
+    let py = value.py();
     if let Ok(b) = value.cast::<PyBool>() {
         return Ok(if b.is_true() {
             FastMath::ALL
@@ -31,20 +32,27 @@ fn fast_math_option(value: &Bound<'_, PyAny>) -> PyResult<FastMath> {
             FastMath::default()
         });
     }
+    let usage = || {
+        option_error(
+            py,
+            format!(
+                "fastmath={} is not valid; use True/False or a set of flag names such as {{'nnan', 'contract'}}",
+                value.repr().map(|r| r.to_string()).unwrap_or_default()
+            ),
+        )
+    };
     if value.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err(
-            "fastmath= takes True/False or a set of flag names such as {'nnan', 'contract'}",
-        ));
+        return Err(usage());
     }
     let mut names = vec![];
-    for item in value.try_iter().map_err(|_| {
-        PyTypeError::new_err(
-            "fastmath= takes True/False or a set of flag names such as {'nnan', 'contract'}",
-        )
-    })? {
-        names.push(item?.extract::<String>()?);
+    for item in value.try_iter().map_err(|_| usage())? {
+        names.push(item?.extract::<String>().map_err(|_| usage())?);
     }
-    FastMath::from_names(names.iter().map(|s| s.as_str())).py_err(value.py())
+    FastMath::from_names(names.iter().map(|s| s.as_str())).py_err(py)
+}
+
+fn option_error(py: Python<'_>, message: String) -> PyErr {
+    errors::to_pyerr(py, CompileError::new(ErrorKind::Value, message))
 }
 
 /// `identity=`: 0, 1, None, "reorderable" or any value.
@@ -55,9 +63,10 @@ fn identity_option<'py>(value: &Bound<'py, PyAny>) -> PyResult<(c_int, Option<Bo
     if let Ok(s) = value.extract::<String>() {
         return match s.as_str() {
             "reorderable" => Ok((ufunc::PYUFUNC_REORDERABLE_NONE, None)),
-            _ => Err(PyValueError::new_err(format!(
-                "identity={s:?} is not valid; use 0, 1, None, \"reorderable\" or a number"
-            ))),
+            _ => Err(option_error(
+                value.py(),
+                format!("identity={s:?} is not valid; use 0, 1, None, \"reorderable\" or a number"),
+            )),
         };
     }
     if value.is_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>() {

@@ -259,6 +259,9 @@ impl<'a> Parser<'a> {
 }
 
 fn suggestion(name: &str) -> Option<&'static str> {
+    if name.len() < 3 || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
     TYPE_NAMES
         .iter()
         .map(|cand| (edit_distance(name, cand), *cand))

@@ -87,11 +87,14 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                             }
                             let at = &types[edge.args[k].index()];
                             t = join(&t, at).ok_or_else(|| {
-                                let name = f.value(p).name.clone().unwrap_or_else(|| "a value".into());
+                                let what = match &f.value(p).name {
+                                    Some(name) => format!("variable '{name}'"),
+                                    None => "this value".to_string(),
+                                };
                                 CompileError::typing(
                                     f.def_inst(edge.args[k]).map(|i| i.span).unwrap_or(f.span),
                                     format!(
-                                        "'{name}' has type {t} on one path and {at} on another; they cannot be combined"
+                                        "{what} is {t} on one path and {at} on another, and the two types cannot be combined"
                                     ),
                                 )
                             })?;

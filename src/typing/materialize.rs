@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::emit::Emit;
-use super::rules::{cast, zero};
+use super::rules::cast;
 use super::{type_inst, ProgramBuilder};
 use crate::error::{CompileError, ErrorKind, Result, Span};
 use crate::ir::{Block, BlockCall, Function, Op, Terminator, Value};
@@ -100,7 +100,10 @@ impl Builder<'_, '_> {
         for (param, &k) in params.iter().zip(&kept[t.block.index()]) {
             let pty = self.new.ty(*param).clone();
             let a = match self.map[t.args[k].index()] {
-                Mapped::Undef => zero(self, &pty)?,
+                Mapped::Undef => {
+                    let old_param = self.old.block(t.block).params[k];
+                    return Err(self.maybe_unassigned(old_param));
+                }
                 _ => {
                     let v = self.arg(t.args[k], self.span)?;
                     cast(self, v, &pty)?
@@ -112,6 +115,33 @@ impl Builder<'_, '_> {
             block: target,
             args,
         })
+    }
+
+    /// A variable that is read where some path reaching the read never
+    /// assigned it (Python would raise UnboundLocalError on that path).
+    fn maybe_unassigned(&self, param: Value) -> CompileError {
+        let name = self.var_name(param);
+        // Report at the first instruction that reads it (or a value it
+        // flows into), else at the function.
+        let in_inst = self
+            .old
+            .insts
+            .iter()
+            .find(|i| i.args.contains(&param))
+            .map(|i| i.span);
+        let in_return = self
+            .old
+            .blocks
+            .iter()
+            .find(|b| b.term == Terminator::Return(Some(param)))
+            .map(|b| b.term_span);
+        let span = in_inst.or(in_return).unwrap_or(self.old.span);
+        CompileError::typing(
+            span,
+            format!(
+                "local variable '{name}' may be used before it is assigned: some path reaches this use without assigning it (Python would raise UnboundLocalError there); assign it a value before the branch or loop"
+            ),
+        )
     }
 
     fn span_of(&self, v: Value) -> Span {
@@ -290,7 +320,10 @@ pub fn materialize(
                 Terminator::Return(None)
             }
             Terminator::Return(Some(v)) => {
-                let span = bld.span_of(*v);
+                let span = match old.block(b).term_span {
+                    s if s.is_known() => s,
+                    _ => bld.span_of(*v),
+                };
                 bld.span = span;
                 let nv = bld.arg(*v, span)?;
                 let ret = bld.new.ret.clone();

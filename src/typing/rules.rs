@@ -19,6 +19,9 @@ pub fn cast<E: Emit>(e: &mut E, v: E::V, to: &Type) -> Result<E::V> {
     if &from == to {
         return Ok(v);
     }
+    if let Some(s) = to.storage().filter(|s| s.is_int()) {
+        check_int_literal(e, &v, if to.is_weak() { Scalar::I64 } else { s })?;
+    }
     match (&from, to) {
         (Type::Tuple(xs), Type::Tuple(ys)) if xs.len() == ys.len() => {
             let mut items = vec![];
@@ -177,10 +180,76 @@ pub fn binary_type<E: Emit>(e: &E, op: BinOp, a: &E::V, b: &E::V) -> Result<Type
 }
 
 pub fn binary<E: Emit>(e: &mut E, op: BinOp, a: E::V, b: E::V) -> Result<E::V> {
+    if let Some(folded) = fold_python_ints(e, op, &a, &b)? {
+        return Ok(folded);
+    }
     let t = binary_type(e, op, &a, &b)?;
+    if t == Type::PY_INT {
+        // Python ints are computed as int64 at run time.
+        check_int_literal(e, &a, Scalar::I64)?;
+        check_int_literal(e, &b, Scalar::I64)?;
+    }
     let a = cast(e, a, &t)?;
     let b = cast(e, b, &t)?;
     e.emit(Op::Binary(op), vec![a, b], t)
+}
+
+/// Python evaluates arithmetic on int literals exactly (`10**30`, `1 << 70`),
+/// so constant operands are folded exactly here, and a zero divisor is the
+/// ZeroDivisionError Python would raise. Results that do not fit where
+/// they are used are reported by `check_int_literal` later.
+fn fold_python_ints<E: Emit>(e: &mut E, op: BinOp, a: &E::V, b: &E::V) -> Result<Option<E::V>> {
+    let weak_int = |t: &Type| matches!(t, Type::Weak(Weak::Int | Weak::Bool));
+    if !weak_int(&e.ty(a)) || !weak_int(&e.ty(b)) {
+        return Ok(None);
+    }
+    let (Some(x), Some(y)) = (const_int(e, a), const_int(e, b)) else {
+        return Ok(None);
+    };
+    let too_large = |e: &E| {
+        e.error(format!(
+            "the integer constant {x} {} {y} is too large",
+            op.symbol()
+        ))
+    };
+    use BinOp::*;
+    let v = match op {
+        Add => x.checked_add(y),
+        Sub => x.checked_sub(y),
+        Mul => x.checked_mul(y),
+        FloorDiv | Mod | TrueDiv if y == 0 => {
+            return Err(e.error(format!(
+                "{x} {} 0 divides by zero (Python raises ZeroDivisionError)",
+                op.symbol()
+            )))
+        }
+        FloorDiv => Some(x.div_euclid(y) - if y < 0 && x.rem_euclid(y) != 0 { 1 } else { 0 }),
+        Mod => Some(x - y * (x.div_euclid(y) - if y < 0 && x.rem_euclid(y) != 0 { 1 } else { 0 })),
+        TrueDiv => {
+            return Ok(Some(
+                e.constant(Const::Float(x as f64 / y as f64), Type::PY_FLOAT)?,
+            ))
+        }
+        Pow if y < 0 => {
+            return Ok(Some(e.constant(
+                Const::Float((x as f64).powi(y as i32)),
+                Type::PY_FLOAT,
+            )?))
+        }
+        Pow => u32::try_from(y).ok().and_then(|y| x.checked_pow(y)),
+        LShift if y < 0 => return Err(e.error("negative shift count (Python raises ValueError)")),
+        LShift => u32::try_from(y)
+            .ok()
+            .filter(|y| *y < 127)
+            .and_then(|y| x.checked_mul(1i128 << y)),
+        RShift if y < 0 => return Err(e.error("negative shift count (Python raises ValueError)")),
+        RShift => Some(x >> y.min(127)),
+        BitAnd => Some(x & y),
+        BitOr => Some(x | y),
+        BitXor => Some(x ^ y),
+    };
+    let v = v.ok_or_else(|| too_large(e))?;
+    Ok(Some(e.constant(Const::Int(v), Type::PY_INT)?))
 }
 
 pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> {

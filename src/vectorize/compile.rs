@@ -58,6 +58,13 @@ fn scalar_of(t: &Type, what: &str, sig: &Signature) -> Result<Scalar> {
     }
 }
 
+fn void_signature(sig: &Signature) -> CompileError {
+    CompileError::new(
+        ErrorKind::Signature,
+        format!("@vectorize kernels must return a value, but '{sig}' returns void (void signatures are for @guvectorize)"),
+    )
+}
+
 /// Input and output dtypes of a typed kernel.
 fn loop_types(sig: &Signature, program: &Program) -> Result<(Vec<Scalar>, Vec<Scalar>)> {
     let inputs = sig
@@ -71,12 +78,7 @@ fn loop_types(sig: &Signature, program: &Program) -> Result<(Vec<Scalar>, Vec<Sc
             .iter()
             .map(|t| scalar_of(t, "a return value", sig))
             .collect::<Result<Vec<_>>>()?,
-        Type::NoneType => {
-            return Err(CompileError::new(
-                ErrorKind::Signature,
-                format!("@vectorize kernels must return a value, but '{sig}' returns void"),
-            ))
-        }
+        Type::NoneType => return Err(void_signature(sig)),
         t => vec![scalar_of(t, "a return value", sig)?],
     };
     Ok((inputs, outputs))
@@ -95,14 +97,17 @@ pub fn compile_elementwise(
         for a in &sig.args {
             scalar_of(a, "an argument", sig)?;
         }
-        if let Some(r) = &sig.ret {
-            if let Type::Tuple(items) = r {
+        match &sig.ret {
+            Some(Type::Tuple(items)) => {
                 for t in items {
                     scalar_of(t, "a return value", sig)?;
                 }
-            } else if *r != Type::NoneType {
+            }
+            Some(Type::NoneType) => return Err(void_signature(sig)),
+            Some(r) => {
                 scalar_of(r, "a return value", sig)?;
             }
+            None => {}
         }
         let program = type_kernel(def, &untyped, sig)?;
         crate::jit::dump::dump(

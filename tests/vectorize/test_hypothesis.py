@@ -22,8 +22,13 @@ BINARY_OPS = ("+", "-", "*", "/", "//", "%")
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 INT_LITERALS = st.integers(0, 9)
 FLOAT_LITERALS = st.sampled_from([0.1, 0.25, 0.5, 1.5, 2.0, 3.0, 10.0])
-INT_EXPONENTS = st.integers(0, 3)
-FLOAT_EXPONENTS = st.sampled_from([0.5, 1.5, 2.0, -1.0, -0.5])
+# Exponents whose powers are computed exactly. Vector loops compute other
+# powers with libmvec (within 4 ulp, like NumPy's own array np.power, which
+# differs from scalar pow in about 5% of elements here), and `//` or `%`
+# applied afterwards turns a 1-ulp difference into a different integer;
+# the accuracy of pow itself is checked in test_math.py.
+INT_EXPONENTS = st.integers(0, 2)
+FLOAT_EXPONENTS = st.sampled_from([0.0, 1.0, 2.0])
 
 
 def _join(kind_a, kind_b):
@@ -77,7 +82,7 @@ def expressions(draw, names, var_kind, depth, top=False):
         return f"({sa} {op} {sb})", "f" if op == "/" else _join(ka, kb)
     if form == "pow":
         sa, ka = sub()
-        exponent = draw(st.sampled_from(["int", "int", "float"] + (["var"] if var_kind == "f" else [])))
+        exponent = draw(st.sampled_from(["int", "int", "float"]))
         if exponent == "int":
             return f"({sa} ** {draw(INT_EXPONENTS)})", ka
         if exponent == "float":
@@ -104,7 +109,11 @@ def kernels(draw, var_kind):
 
 
 def _inputs(values, n):
-    """Every combination of ``values`` for ``n`` arguments, by broadcasting."""
+    """Every combination of ``values`` for ``n`` arguments, by broadcasting
+    (one argument: the values repeated, so that the loop is long enough to
+    take the same vectorised path as the larger cases)."""
+    if n == 1:
+        return [np.tile(values, 4)]
     return [values.reshape((-1,) + (1,) * (n - 1 - i)) for i in range(n)]
 
 
