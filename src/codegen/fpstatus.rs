@@ -40,10 +40,13 @@ pub const TAINT: u64 = 0x100;
 pub enum FlagMode {
     /// Every operation computes its exact flags.
     Exact,
-    /// Float operations only record `TAINT` when their result is not
-    /// finite (cheap: one class test); integer operations and conversions
-    /// still report exact flags. Loops re-run the exact kernel on the
-    /// (rare) elements that set `TAINT`.
+    /// Float operations report nothing; instead `TAINT` is recorded when a
+    /// non-finite value reaches a place where it could vanish (a returned
+    /// value, an unused result, the operand of a comparison, of `x / inf`,
+    /// of `exp(-inf) == 0`, ...; see `codegen::function`). Every flag event
+    /// of float arithmetic makes a non-finite float, so nothing is missed;
+    /// integer operations and conversions still report exact flags. Loops
+    /// re-run the exact kernel on the (rare) chunks that set `TAINT`.
     Taint,
 }
 
@@ -55,17 +58,24 @@ fn tracking(cg: &Codegen<'_>) -> bool {
 
 /// In taint mode, records `TAINT` if any result is not finite and returns
 /// true (the caller is done); false in exact mode.
-pub fn taint<'ctx>(cg: &Codegen<'ctx>, results: &[FloatValue<'ctx>]) -> Result<bool> {
-    if cg.flag_mode != FlagMode::Taint {
-        return Ok(false);
+pub fn taint<'ctx>(cg: &Codegen<'ctx>, _results: &[FloatValue<'ctx>]) -> Result<bool> {
+    // In taint mode the function emitter tests values where a non-finite
+    // one could disappear (`taint_values`); individual operations report
+    // nothing.
+    Ok(cg.flag_mode == FlagMode::Taint)
+}
+
+/// Records `TAINT` if any of `values` is not finite (taint mode only).
+pub fn taint_values<'ctx>(cg: &Codegen<'ctx>, values: &[FloatValue<'ctx>]) -> Result<()> {
+    if cg.flag_mode != FlagMode::Taint || values.is_empty() {
+        return Ok(());
     }
     let mut bad = cg.ctx.bool_type().const_zero();
-    for r in results {
-        let nonfinite = fpclass(cg, *r, CLASS_NAN | CLASS_INF)?;
+    for v in values {
+        let nonfinite = fpclass(cg, *v, CLASS_NAN | CLASS_INF)?;
         bad = cg.builder.build_or(bad, nonfinite, "")?;
     }
-    raise_if(cg, bad, TAINT)?;
-    Ok(true)
+    raise_if(cg, bad, TAINT)
 }
 
 /// `status |= cond ? flag : 0`
@@ -85,7 +95,6 @@ pub fn raise_if<'ctx>(cg: &Codegen<'ctx>, cond: IntValue<'ctx>, flag: u64) -> Re
 /// `llvm.is.fpclass` class masks.
 const CLASS_NAN: u64 = 0x003;
 const CLASS_INF: u64 = 0x204;
-const CLASS_FINITE: u64 = 0x1f8;
 
 /// Whether `x` is in one of the classes of `mask` (one `vfpclass`
 /// instruction on AVX-512).
@@ -101,20 +110,37 @@ fn fpclass<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>, mask: u64) -> Result<I
         .into_int_value())
 }
 
+// The exact checks run in scalar code (the strided path, the redo of a
+// tainted chunk), where comparisons are cheaper than `llvm.is.fpclass`
+// (which x86 lowers to integer bit tests for scalars); the vector taint
+// tests use `fpclass` (one `vfpclass` per vector).
+
 pub fn is_nan<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
-    fpclass(cg, x, CLASS_NAN)
+    Ok(cg
+        .builder
+        .build_float_compare(FloatPredicate::UNO, x, x, "")?)
 }
 
 fn not_nan<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
-    fpclass(cg, x, CLASS_FINITE | CLASS_INF)
+    Ok(cg
+        .builder
+        .build_float_compare(FloatPredicate::ORD, x, x, "")?)
 }
 
 pub fn is_inf<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
-    fpclass(cg, x, CLASS_INF)
+    let a = super::scalar::fabs(cg, x)?;
+    let inf = x.get_type().const_float(f64::INFINITY);
+    Ok(cg
+        .builder
+        .build_float_compare(FloatPredicate::OEQ, a, inf, "")?)
 }
 
 pub fn is_finite<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
-    fpclass(cg, x, CLASS_FINITE)
+    let a = super::scalar::fabs(cg, x)?;
+    let inf = x.get_type().const_float(f64::INFINITY);
+    Ok(cg
+        .builder
+        .build_float_compare(FloatPredicate::OLT, a, inf, "")?)
 }
 
 fn all<'ctx>(cg: &Codegen<'ctx>, conds: &[IntValue<'ctx>]) -> Result<IntValue<'ctx>> {
@@ -137,6 +163,17 @@ pub fn check<'ctx>(
     if !tracking(cg) || taint(cg, results)? {
         return Ok(());
     }
+    if_not_finite(cg, results, |cg| {
+        check_detailed(cg, inputs, results, inf_flag)
+    })
+}
+
+fn check_detailed<'ctx>(
+    cg: &Codegen<'ctx>,
+    inputs: &[FloatValue<'ctx>],
+    results: &[FloatValue<'ctx>],
+    inf_flag: u64,
+) -> Result<()> {
     let mut no_nan_in = vec![];
     let mut finite_in = vec![];
     for x in inputs {
@@ -169,6 +206,15 @@ pub fn check_division<'ctx>(
     if !tracking(cg) || taint(cg, &[q])? {
         return Ok(());
     }
+    if_not_finite(cg, &[q], |cg| check_division_detailed(cg, a, b, q))
+}
+
+fn check_division_detailed<'ctx>(
+    cg: &Codegen<'ctx>,
+    a: FloatValue<'ctx>,
+    b: FloatValue<'ctx>,
+    q: FloatValue<'ctx>,
+) -> Result<()> {
     let zero = b.get_type().const_zero();
     let bd = &cg.builder;
     let b_zero = bd.build_float_compare(FloatPredicate::OEQ, b, zero, "")?;
@@ -187,4 +233,38 @@ pub fn check_division<'ctx>(
         .build_float_compare(FloatPredicate::ORD, a, b, "")?;
     let invalid = cg.builder.build_and(q_nan, ord, "")?;
     raise_if(cg, invalid, INVALID)
+}
+
+/// Runs `detailed` (which classifies flags) only when some of `results`
+/// is not finite. Every flag event of float arithmetic makes a non-finite
+/// result, and exact kernels run in scalar code, where this well-predicted
+/// branch is much cheaper than classifying every result.
+pub fn if_not_finite<'ctx>(
+    cg: &Codegen<'ctx>,
+    results: &[FloatValue<'ctx>],
+    detailed: impl FnOnce(&Codegen<'ctx>) -> Result<()>,
+) -> Result<()> {
+    let f = cg
+        .builder
+        .get_insert_block()
+        .and_then(|b| b.get_parent())
+        .ok_or_else(|| crate::error::CompileError::internal("flags outside a function"))?;
+    let mut bad = cg.ctx.bool_type().const_zero();
+    for r in results {
+        let a = super::scalar::fabs(cg, *r)?;
+        let inf = r.get_type().const_float(f64::INFINITY);
+        // Unordered-or-equal: NaN or infinite.
+        let nonfinite = cg
+            .builder
+            .build_float_compare(FloatPredicate::UEQ, a, inf, "")?;
+        bad = cg.builder.build_or(bad, nonfinite, "")?;
+    }
+    let cold = cg.ctx.append_basic_block(f, "flags");
+    let done = cg.ctx.append_basic_block(f, "flags.done");
+    cg.builder.build_conditional_branch(bad, cold, done)?;
+    cg.builder.position_at_end(cold);
+    detailed(cg)?;
+    cg.builder.build_unconditional_branch(done)?;
+    cg.builder.position_at_end(done);
+    Ok(())
 }

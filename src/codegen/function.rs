@@ -7,10 +7,12 @@ use inkwell::types::{BasicMetadataTypeEnum, BasicType};
 use inkwell::values::{BasicValueEnum, FunctionValue, PhiValue};
 
 use super::context::Codegen;
-use super::fpstatus::FlagMode;
+use super::fpstatus::{self, FlagMode};
 use super::{arith, arrays, complex, math, scalar};
+use crate::builtins::MathFn;
 use crate::error::{CompileError, Result};
-use crate::ir::{Function, Op, Terminator, Value};
+use crate::ir::{Function, InstData, Op, Terminator, Value};
+use crate::syntax::BinOp;
 use crate::types::Type;
 use crate::typing::Program;
 
@@ -206,15 +208,28 @@ fn emit_body<'ctx>(
         values,
         funcs,
     };
+    let uses = use_counts(f);
+    let tainting = em.cg.flag_mode == FlagMode::Taint;
     let mut incoming: Vec<(PhiValue<'ctx>, BasicValueEnum<'ctx>, BasicBlock<'ctx>)> = vec![];
     for &b in &rpo {
         let bb = blocks[b.index()].expect("created");
         em.cg.builder.position_at_end(bb);
         for &inst in &f.block(b).insts {
             let d = f.inst(inst);
+            if tainting {
+                for k in absorbed_operands(f, d) {
+                    let a = d.args[k];
+                    taint_value(em.cg, f.ty(a), em.get(a)?)?;
+                }
+            }
             let v = em.emit_inst(&d.op, &d.args, d.result)?;
             if let Some(r) = d.result {
                 em.values[r.index()] = v;
+                if tainting && uses[r.index()] == 0 {
+                    if let Some(v) = v {
+                        taint_value(em.cg, f.ty(r), v)?;
+                    }
+                }
             }
         }
         let end = em.cg.builder.get_insert_block().expect("positioned");
@@ -239,8 +254,11 @@ fn emit_body<'ctx>(
                 )?;
             }
             Terminator::Return(Some(v)) => {
-                let v = em.get(*v)?;
-                builder.build_return(Some(&v))?;
+                let value = em.get(*v)?;
+                if tainting {
+                    taint_value(em.cg, f.ty(*v), value)?;
+                }
+                em.cg.builder.build_return(Some(&value))?;
             }
             Terminator::Return(None) => {
                 builder.build_return(None)?;
@@ -253,4 +271,134 @@ fn emit_body<'ctx>(
     }
     em.cg.status = None;
     Ok(())
+}
+
+/// How many times each value is used (by instructions and terminators).
+fn use_counts(f: &Function) -> Vec<u32> {
+    let mut uses = vec![0u32; f.values.len()];
+    for b in f.reverse_post_order() {
+        let data = f.block(b);
+        for inst in &data.insts {
+            for a in &f.inst(*inst).args {
+                uses[a.index()] += 1;
+            }
+        }
+        for v in data.term.uses() {
+            uses[v.index()] += 1;
+        }
+    }
+    uses
+}
+
+/// The operands of `op` whose non-finite values the operation may turn
+/// into something finite (or not a float), so that in taint mode they must
+/// be tested before it (see `fpstatus::FlagMode::Taint`).
+fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
+    let (op, args) = (&inst.op, &inst.args);
+    let non_finite_possible = |v: &Value| {
+        matches!(
+            f.ty(*v).kind(),
+            Some(crate::types::Kind::Float | crate::types::Kind::Complex)
+        ) || matches!(f.ty(*v), Type::Tuple(_))
+    };
+    let all = || (0..args.len()).collect::<Vec<_>>();
+    let candidates: Vec<usize> = match op {
+        Op::Compare(_) | Op::Truth => all(),
+        Op::Binary(b) => match b {
+            BinOp::TrueDiv => {
+                if f.ty(args[0]).kind() == Some(crate::types::Kind::Complex) {
+                    all()
+                } else {
+                    vec![1]
+                }
+            }
+            BinOp::FloorDiv | BinOp::Mod | BinOp::Pow => all(),
+            _ if f.ty(args[0]).kind() == Some(crate::types::Kind::Complex) => all(),
+            _ => vec![],
+        },
+        // Conversions to integers and bools, and complex to real, drop
+        // non-finite values; float widening and narrowing keep them.
+        Op::Cast => {
+            use crate::types::Kind;
+            let from = f.ty(args[0]).kind();
+            let to = inst.result.and_then(|r| f.ty(r).kind());
+            match (from, to) {
+                (Some(Kind::Complex), Some(Kind::Complex)) => vec![],
+                (Some(Kind::Complex), _) => vec![0],
+                (_, Some(Kind::Float | Kind::Complex)) => vec![],
+                _ => vec![0],
+            }
+        }
+        Op::Select => vec![1, 2],
+        Op::Math(m) => {
+            let complex = f.ty(args[0]).kind() == Some(crate::types::Kind::Complex);
+            if complex || math_absorbs(*m) {
+                all()
+            } else {
+                vec![]
+            }
+        }
+        Op::TupleGet(_) => vec![0],
+        _ => vec![],
+    };
+    candidates
+        .into_iter()
+        .filter(|k| non_finite_possible(&args[*k]))
+        .collect()
+}
+
+/// Real functions that can map an infinity or NaN to a finite value (or to
+/// a bool).
+fn math_absorbs(m: MathFn) -> bool {
+    use MathFn::*;
+    matches!(
+        m,
+        Exp | Exp2
+            | Expm1
+            | Tanh
+            | Atan
+            | Atan2
+            | Hypot
+            | Copysign
+            | Fmod
+            | Erf
+            | Erfc
+            | Sign
+            | Maximum
+            | Minimum
+            | Fmax
+            | Fmin
+            | Reciprocal
+            | Real
+            | Imag
+            | Phase
+            | IsNan
+            | IsInf
+            | IsFinite
+            | Pow
+    )
+}
+
+/// Tests the float parts of `v` (a scalar, complex or tuple of type `t`).
+fn taint_value<'ctx>(cg: &Codegen<'ctx>, t: &Type, v: BasicValueEnum<'ctx>) -> Result<()> {
+    use crate::types::Kind;
+    match t {
+        Type::Tuple(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let part = cg
+                    .builder
+                    .build_extract_value(v.into_struct_value(), i as u32, "")?;
+                taint_value(cg, item, part)?;
+            }
+            Ok(())
+        }
+        t => match t.kind() {
+            Some(Kind::Float) => fpstatus::taint_values(cg, &[v.into_float_value()]),
+            Some(Kind::Complex) => {
+                let (re, im) = complex::parts(cg, v)?;
+                fpstatus::taint_values(cg, &[re, im])
+            }
+            _ => Ok(()),
+        },
+    }
 }

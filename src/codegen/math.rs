@@ -3,9 +3,9 @@
 //! and NumPy's definitions for sign, maximum/minimum, degrees, reciprocal
 //! and the predicates.
 //!
-//! libm calls carry `nobuiltin`, so LLVM neither rewrites them into
-//! (speculatable) intrinsics nor speculates them out of untaken branches,
-//! and `memory(none)`, so they vectorize. Every call of a function glibc's
+//! libm calls are `memory(none)` so they vectorize; they are never
+//! speculated out of untaken branches (the declarations are not
+//! `speculatable`). Every call of a function glibc's
 //! libmvec provides carries the `vector-function-abi-variant` attribute
 //! naming the SIMD variants the host supports (`_ZGVeN8v_exp` for AVX-512,
 //! `_ZGVdN4v_exp` for AVX2, ...) so the loop vectorizer calls them on whole
@@ -276,14 +276,16 @@ fn libm_call<'ctx>(
     let f = cg.external(&full, ft.fn_type(&params, false));
     let argv: Vec<BasicValueEnum> = args.iter().map(|a| (*a).into()).collect();
     let call = cg.call(f, &argv)?;
-    // errno is never read: the call is a pure function of its arguments;
-    // nobuiltin keeps LLVM from turning it into a speculatable intrinsic.
+    // errno is never read: the call is a pure function of its arguments.
+    // (No `nobuiltin`: it would keep the vectorizer from using the
+    // variants. LLVM never speculates a libm call out of an untaken branch,
+    // since the declaration is not `speculatable`.)
     call.add_attribute(
         AttributeLoc::Function,
         cg.ctx
             .create_enum_attribute(Attribute::get_named_enum_kind_id("memory"), 0),
     );
-    for attr in ["nounwind", "willreturn", "nobuiltin"] {
+    for attr in ["nounwind", "willreturn"] {
         call.add_attribute(
             AttributeLoc::Function,
             cg.ctx
@@ -323,6 +325,15 @@ fn function_flags<'ctx>(
     if cg.status.is_none() || fpstatus::taint(cg, &[r])? {
         return Ok(());
     }
+    fpstatus::if_not_finite(cg, &[r], |cg| function_flags_detailed(cg, m, args, r))
+}
+
+fn function_flags_detailed<'ctx>(
+    cg: &Codegen<'ctx>,
+    m: MathFn,
+    args: &[FloatValue<'ctx>],
+    r: FloatValue<'ctx>,
+) -> Result<()> {
     let x = args[0];
     let zero = x.get_type().const_zero();
     let one = x.get_type().const_float(1.0);

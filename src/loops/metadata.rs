@@ -24,6 +24,8 @@ pub enum LoopHint {
     NoVectorize,
     /// `llvm.loop.interleave.count N`
     Interleave(u32),
+    /// `llvm.loop.vectorize.width N`
+    Width(u32),
     /// `llvm.loop.unroll.disable`
     NoUnroll,
     /// `llvm.loop.parallel_accesses` of an access group: iterations have no
@@ -53,6 +55,10 @@ pub fn set_loop_hints(cg: &Codegen<'_>, branch: InstructionValue<'_>, hints: &[L
                 ],
                 LoopHint::Interleave(n) => vec![
                     string("llvm.loop.interleave.count"),
+                    int_md(LLVMInt32TypeInContext(ctx), n as u64),
+                ],
+                LoopHint::Width(n) => vec![
+                    string("llvm.loop.vectorize.width"),
                     int_md(LLVMInt32TypeInContext(ctx), n as u64),
                 ],
                 LoopHint::NoUnroll => vec![string("llvm.loop.unroll.disable")],

@@ -12,6 +12,7 @@ use crate::codegen::function::emit_program;
 use crate::codegen::{Codegen, FastMath};
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::jit::compile::{compile_module, EmitOptions};
+use crate::jit::dump::Timings;
 use crate::jit::engine::LoadedCode;
 use crate::jit::host::host_cpu;
 use crate::jit::runtime::vector_math_available;
@@ -91,7 +92,9 @@ pub fn compile_elementwise(
     options: CodegenOptions,
     emit: EmitOptions,
 ) -> Result<CompiledLoops> {
+    let mut timings = Timings::start();
     let untyped = lower_function(def).map_err(|e| e.with_source(&def.source))?;
+    timings.lap("lower");
     let mut typed = vec![];
     for sig in signatures {
         for a in &sig.args {
@@ -118,6 +121,7 @@ pub fn compile_elementwise(
         let (inputs, outputs) = loop_types(sig, &program)?;
         typed.push((sig, program, inputs, outputs));
     }
+    timings.lap("type");
     let id = COUNTER.fetch_add(1, Ordering::Relaxed);
     let context = Context::create();
     let mut cg = Codegen::new(
@@ -155,7 +159,9 @@ pub fn compile_elementwise(
         symbols.push(name);
     }
     cg.finish_vector_decls();
-    let (code, emitted) = compile_module(&cg.module, &symbols, emit)?;
+    timings.lap("llvm-ir");
+    let (code, emitted) = compile_module(&cg.module, &symbols, emit, &mut timings)?;
+    timings.report(&def.name);
     let loops = typed
         .into_iter()
         .zip(&code.addresses)
