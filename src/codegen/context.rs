@@ -16,6 +16,11 @@ use crate::error::{CompileError, Result};
 use crate::jit::host::HostCpu;
 use crate::types::{Scalar, Type};
 
+/// An LLVM access group (a `distinct !{}` metadata node of the module's
+/// context), see `loops::metadata`.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessGroup(pub llvm_sys::prelude::LLVMMetadataRef);
+
 /// Fast-math flags requested for the kernel (`fastmath=`), as LLVM's bits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct FastMath(pub u32);
@@ -34,7 +39,7 @@ pub struct Codegen<'ctx> {
     pub vector_decls: Vec<FunctionValue<'ctx>>,
     /// While emitting a loop body whose iterations are independent, the
     /// access group its loads and stores join (`loops::metadata`).
-    pub access_group: Option<llvm_sys::prelude::LLVMMetadataRef>,
+    pub access_group: Option<AccessGroup>,
     /// The FP status word of the kernel being emitted (`fpstatus`); `None`
     /// when flags are not tracked (fast-math) or outside a kernel.
     pub status: Option<inkwell::values::PointerValue<'ctx>>,

@@ -18,8 +18,9 @@
 //!   `% 0`, an infinite result of a pole (`log(0)`, `atanh(1)`);
 //! - overflow: an infinite result from finite operands (`exp(1000)`,
 //!   `1e308 * 10`, a narrowing cast), integer `MIN // -1`.
+//!
 //! The loop (`loops::elementwise`) then sets the hardware flags to exactly
-//! those (keeping whatever was set before it ran, and underflow).
+//! those (keeping whatever was set before it ran; underflow is dropped).
 //! Values use x86's `<fenv.h>` bits, which are also the MXCSR flag bits.
 
 use inkwell::values::{FloatValue, IntValue};

@@ -159,7 +159,7 @@ fn float_to_int<'ctx>(
     } else {
         32
     };
-    let limit = 2f64.powi(bits as i32 - 1);
+    let limit = 2f64.powi(bits - 1);
     let lo = v.get_type().const_float(-limit);
     let hi = v.get_type().const_float(if to == Scalar::U64 {
         2.0 * limit

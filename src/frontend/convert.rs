@@ -138,10 +138,8 @@ impl<'py> Converter<'py> {
         for node in ast.call_method1("walk", (func,))?.try_iter()? {
             let node = node?;
             match kind(&node)?.as_str() {
-                "Name" => {
-                    if kind(&node.getattr("ctx")?)? == "Store" {
-                        self.locals.insert(node.getattr("id")?.extract()?);
-                    }
+                "Name" if kind(&node.getattr("ctx")?)? == "Store" => {
+                    self.locals.insert(node.getattr("id")?.extract()?);
                 }
                 "arg" => {
                     self.locals.insert(node.getattr("arg")?.extract()?);

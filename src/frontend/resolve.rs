@@ -14,7 +14,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyModule};
 
 use crate::builtins::{
-    Builtin, Callee, Flavour, CMATH_FUNCTIONS, MATH_FUNCTIONS, NUMPY_DTYPES, NUMPY_FUNCTIONS,
+    Builtin, Callee, Flavour, MathFn, CMATH_FUNCTIONS, MATH_FUNCTIONS, NUMPY_DTYPES,
+    NUMPY_FUNCTIONS,
 };
 use crate::syntax::{Const, Global};
 use crate::types::{Scalar, Type, Weak};
@@ -28,6 +29,9 @@ struct Registry {
 
 static REGISTRY: PyOnceLock<Registry> = PyOnceLock::new();
 
+/// A module's function names and what they are.
+type NameTable = &'static [(&'static str, MathFn)];
+
 fn build_registry(py: Python<'_>) -> PyResult<Registry> {
     let mut callees = HashMap::new();
     let mut keep = vec![];
@@ -39,7 +43,7 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
     for (name, b) in Builtin::ALL {
         add(builtins.getattr(name)?, Callee::Builtin(b));
     }
-    let tables: [(&str, &[(&str, crate::builtins::MathFn)], Flavour); 3] = [
+    let tables: [(&str, NameTable, Flavour); 3] = [
         ("math", MATH_FUNCTIONS, Flavour::Math),
         ("cmath", CMATH_FUNCTIONS, Flavour::Cmath),
         ("numpy", NUMPY_FUNCTIONS, Flavour::Numpy),

@@ -113,10 +113,8 @@ impl Checker<'_> {
                     self.err(format!("compare result must be bool, is {rty}"));
                 }
             }
-            Op::Truth => {
-                if !is_bool(&rty) {
-                    self.err(format!("truth result must be bool, is {rty}"));
-                }
+            Op::Truth if !is_bool(&rty) => {
+                self.err(format!("truth result must be bool, is {rty}"));
             }
             Op::Unary(_) => {
                 if let Some(t) = self.expect_same("unary", args) {
@@ -158,10 +156,8 @@ impl Checker<'_> {
                     }
                 }
             }
-            Op::Const(_, t) => {
-                if *t != rty {
-                    self.err(format!("constant of type {t} in a value of type {rty}"));
-                }
+            Op::Const(_, t) if *t != rty => {
+                self.err(format!("constant of type {t} in a value of type {rty}"));
             }
             Op::Undef => self.err("undef left in typed IR".into()),
             _ => {}
@@ -248,24 +244,22 @@ pub fn verify(f: &Function, mode: Mode) -> Result<(), Vec<String>> {
         }
         match &data.term {
             Terminator::None => c.err(format!("{b} has no terminator")),
-            Terminator::Return(v) => {
-                if mode == Mode::Typed {
-                    let t = v.map(|v| f.ty(v).clone()).unwrap_or(Type::NoneType);
-                    if t != f.ret {
-                        c.err(format!(
-                            "{b} returns {t} but the function returns {}",
-                            f.ret
-                        ));
-                    }
-                }
-            }
-            Terminator::Branch { cond, .. } if mode == Mode::Typed => {
-                if f.ty(*cond).storage() != Some(Scalar::Bool) {
+            Terminator::Return(v) if mode == Mode::Typed => {
+                let t = v.map(|v| f.ty(v).clone()).unwrap_or(Type::NoneType);
+                if t != f.ret {
                     c.err(format!(
-                        "branch condition {cond} is {}, not bool",
-                        f.ty(*cond)
+                        "{b} returns {t} but the function returns {}",
+                        f.ret
                     ));
                 }
+            }
+            Terminator::Branch { cond, .. }
+                if mode == Mode::Typed && f.ty(*cond).storage() != Some(Scalar::Bool) =>
+            {
+                c.err(format!(
+                    "branch condition {cond} is {}, not bool",
+                    f.ty(*cond)
+                ));
             }
             _ => {}
         }

@@ -443,11 +443,11 @@ fn vector_path<'ctx>(
         })
     };
     let mut inputs = vec![];
-    for k in 0..nin {
+    for (k, (zero, splat)) in broadcast.iter().zip(&vp.splats).enumerate() {
         let p = at_start(cg, k)?;
         inputs.push(
             cg.builder
-                .build_select(broadcast[k], vp.splats[k], p, "")?
+                .build_select(*zero, *splat, p, "")?
                 .into_pointer_value(),
         );
     }
@@ -474,8 +474,8 @@ fn vector_path<'ctx>(
     let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
     let vector_loop = counted_loop(cg, f, m, "vector", &hints, |cg, i| {
         let mut args = vec![vp.fast_status.into()];
-        for k in 0..nin {
-            let p = element_ptr(cg, inputs[k], i, ops.itemsize(cg, k))?;
+        for (k, input) in inputs.iter().enumerate() {
+            let p = element_ptr(cg, *input, i, ops.itemsize(cg, k))?;
             args.push(load_scalar(cg, ops.types[k], p)?);
         }
         let result = cg.call_value(vp.kernel, &args)?;
@@ -527,12 +527,12 @@ fn vector_path<'ctx>(
         cg.builder
             .build_conditional_branch(vp.in_place, copy, latch)?;
         cg.builder.position_at_end(copy);
-        for j in 0..nout {
+        for (j, (out, buf)) in outputs.iter().zip(&vp.buffers).enumerate() {
             let bytes = cg
                 .builder
                 .build_int_nsw_mul(m, ops.itemsize(cg, nin + j), "")?;
             cg.builder
-                .build_memcpy(outputs[j], 1, vp.buffers[j], 16, bytes)
+                .build_memcpy(*out, 1, *buf, 16, bytes)
                 .map_err(|e| crate::error::CompileError::internal(format!("memcpy: {e}")))?;
         }
     }

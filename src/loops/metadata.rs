@@ -15,6 +15,7 @@ use llvm_sys::core::{
 use llvm_sys::debuginfo::{LLVMMetadataReplaceAllUsesWith, LLVMTemporaryMDNode};
 use llvm_sys::prelude::LLVMMetadataRef;
 
+use crate::codegen::context::AccessGroup;
 use crate::codegen::Codegen;
 
 /// A property of one loop.
@@ -30,7 +31,7 @@ pub enum LoopHint {
     NoUnroll,
     /// `llvm.loop.parallel_accesses` of an access group: iterations have no
     /// memory dependences between them.
-    Parallel(LLVMMetadataRef),
+    Parallel(AccessGroup),
 }
 
 /// Attaches `hints` as the `!llvm.loop` of the loop whose latch ends in
@@ -62,7 +63,7 @@ pub fn set_loop_hints(cg: &Codegen<'_>, branch: InstructionValue<'_>, hints: &[L
                     int_md(LLVMInt32TypeInContext(ctx), n as u64),
                 ],
                 LoopHint::NoUnroll => vec![string("llvm.loop.unroll.disable")],
-                LoopHint::Parallel(group) => vec![string("llvm.loop.parallel_accesses"), group],
+                LoopHint::Parallel(group) => vec![string("llvm.loop.parallel_accesses"), group.0],
             };
             props.push(LLVMMDNodeInContext2(ctx, ops.as_mut_ptr(), ops.len()));
         }
@@ -79,7 +80,7 @@ pub fn set_loop_hints(cg: &Codegen<'_>, branch: InstructionValue<'_>, hints: &[L
 
 /// A new access group (`distinct !{}`), made by parsing IR text in the
 /// module's context since the C API cannot create distinct nodes.
-pub fn new_access_group(cg: &Codegen<'_>) -> crate::error::Result<LLVMMetadataRef> {
+pub fn new_access_group(cg: &Codegen<'_>) -> crate::error::Result<AccessGroup> {
     let text = "!jitufunc.access_group = !{!0}\n!0 = distinct !{}\n";
     let buffer = inkwell::memory_buffer::MemoryBuffer::create_from_memory_range_copy(
         text.as_bytes(),
@@ -95,15 +96,17 @@ pub fn new_access_group(cg: &Codegen<'_>) -> crate::error::Result<LLVMMetadataRe
         .ok_or_else(|| crate::error::CompileError::internal("access group node missing"))?;
     // SAFETY: the node lives in the context (not the parsed module), which
     // outlives every module built in it.
-    Ok(unsafe { LLVMValueAsMetadata(node.as_value_ref()) })
+    Ok(AccessGroup(unsafe {
+        LLVMValueAsMetadata(node.as_value_ref())
+    }))
 }
 
 /// Puts a load or store into an access group.
-pub fn add_to_access_group(cg: &Codegen<'_>, inst: InstructionValue<'_>, group: LLVMMetadataRef) {
+pub fn add_to_access_group(cg: &Codegen<'_>, inst: InstructionValue<'_>, group: AccessGroup) {
     let ctx = cg.ctx.raw();
     // SAFETY: `inst` and `group` belong to the module's context.
     unsafe {
         let kind = LLVMGetMDKindIDInContext(ctx, c"llvm.access.group".as_ptr(), 17);
-        LLVMSetMetadata(inst.as_value_ref(), kind, LLVMMetadataAsValue(ctx, group));
+        LLVMSetMetadata(inst.as_value_ref(), kind, LLVMMetadataAsValue(ctx, group.0));
     }
 }
