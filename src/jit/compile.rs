@@ -44,7 +44,8 @@ pub fn prepare_module(module: &Module<'_>, machine: &TargetMachine) {
 /// the process when it did not (the default pipelines do not check).
 const PIPELINE: &str = "always-inline,\
 function(sroa,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,loop-mssa(licm),gvn,\
-simplifycfg,loop-simplify,lcssa,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,adce),\
+simplifycfg,loop-simplify,lcssa,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,adce,\
+div-rem-pairs),\
 globaldce";
 
 thread_local! {
