@@ -46,7 +46,7 @@ unsafe impl Sync for Tables {}
 /// Everything a jitufunc ufunc owns. Python sees it as `ufunc`'s hidden
 /// owner object; `jitufunc` reads its introspection data through the
 /// functions of `crate::python`.
-#[pyclass(module = "jitufunc._core", frozen)]
+#[pyclass(module = "jitufunc._core", frozen, weakref)]
 pub struct KernelLibrary {
     tables: Tables,
     _code: LoadedCode,
