@@ -62,3 +62,13 @@ def {name}(x):
     else:
         return math.log(x) + 0.9
 '''
+
+
+# A small fresh kernel for the compile-time benchmark (one transcendental).
+SIMPLE_COMPILE_TEMPLATE = '''\
+import math
+
+
+def {name}(x):
+    return math.exp(-x * x)
+'''
