@@ -561,6 +561,7 @@ pub fn emit<'ctx>(
         .fn_type(&[ptr.into(), ptr.into(), ptr.into(), ptr.into()], false);
     let f = cg.module.add_function(&spec.name, fn_type, None);
     cg.add_host_attributes(f);
+    cg.align_stack_for_vectors(f);
     let entry = cg.ctx.append_basic_block(f, "entry");
     cg.builder.position_at_end(entry);
     let args = f.get_nth_param(0).expect("args").into_pointer_value();
