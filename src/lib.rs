@@ -10,6 +10,7 @@ pub mod builtins;
 pub mod codegen;
 pub mod error;
 pub mod frontend;
+pub mod guvectorize;
 pub mod ir;
 pub mod jit;
 pub mod loops;

@@ -308,6 +308,22 @@ pub mod build {
             keywords: vec![],
         })
     }
+    pub fn subscript(value: Expr, index: Vec<Expr>) -> Expr {
+        e(ExprKind::Subscript(Box::new(value), index))
+    }
+    pub fn attribute(value: Expr, attr: &str) -> Expr {
+        e(ExprKind::Attribute(Box::new(value), attr.into()))
+    }
+    pub fn set_item(array: &str, index: Vec<Expr>, value: Expr) -> Stmt {
+        s(StmtKind::Assign {
+            targets: vec![Target::Subscript {
+                value: name(array),
+                index,
+                span: sp(),
+            }],
+            value,
+        })
+    }
     pub fn assign(target: &str, value: Expr) -> Stmt {
         s(StmtKind::Assign {
             targets: vec![Target::Name(target.into(), sp())],

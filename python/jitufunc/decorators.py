@@ -1,4 +1,4 @@
-"""The decorators: ``vectorize`` (and, later, ``guvectorize`` and ``jit``).
+"""The decorators: ``vectorize`` and ``guvectorize`` (and, later, ``jit``).
 
 They only normalise arguments; compilation happens in ``jitufunc._core``.
 """
@@ -56,5 +56,74 @@ def vectorize(signatures=None, identity=None, nopython=True, fastmath=False, cac
 
     def wrap(func):
         return _core.vectorize_ufunc(func, sigs, identity=identity, fastmath=fastmath)
+
+    return wrap
+
+
+def _writable_indices(func, writable_args):
+    """``writable_args`` as operand indices (names are parameter names)."""
+    if isinstance(writable_args, (str, int)):
+        writable_args = (writable_args,)
+    import inspect
+
+    try:
+        params = list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        params = []
+    indices = []
+    for w in writable_args:
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise OptionError(f"writable_args entries are argument indices or names, not {w!r}")
+        if isinstance(w, str):
+            if w not in params:
+                raise OptionError(
+                    f"writable_args names {w!r}, which is not a parameter of {func.__name__}() "
+                    f"(its parameters are {', '.join(params) or 'none'})"
+                )
+            w = params.index(w)
+        elif w < 0:
+            raise OptionError(f"writable_args index {w} is negative")
+        indices.append(w)
+    return sorted(set(indices))
+
+
+def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fastmath=False,
+                cache=False, target="cpu", writable_args=(), forceobj=False, **kwargs):
+    """Compile a kernel over array blocks into a NumPy generalized ufunc.
+
+    ``signatures`` lists the types of every operand, inputs then outputs
+    (``"void(float64[:, :], float64[:, :], float64[:, :])"``), or of the
+    inputs with the outputs as return type (``"float64(float64[:])"``).
+    ``layout`` is the gufunc signature (``"(m,n),(n,p)->(m,p)"``), with fixed
+    sizes ``(3)``, optional ``m?`` and broadcast ``n|1`` dimensions.
+
+    The kernel takes every input and output and writes the outputs
+    (``out[i] = ...``); scalar ``()`` outputs may instead be returned. Inputs
+    are read-only unless listed in ``writable_args`` (indices or names).
+    """
+    if isinstance(signatures, str) and layout is None and "->" in signatures:
+        raise OptionError(
+            "guvectorize without signatures is not supported yet: "
+            "use @guvectorize([\"void(float64[:], float64[:])\"], \"(n)->()\")"
+        )
+    if callable(signatures) and not isinstance(signatures, (str, list, tuple)):
+        raise OptionError(
+            "guvectorize needs signatures and a layout: "
+            "@guvectorize([\"void(float64[:], float64[:])\"], \"(n)->()\")"
+        )
+    if not isinstance(layout, str):
+        raise OptionError(
+            f"guvectorize needs a layout string such as \"(n)->()\" as its second argument, got {layout!r}"
+        )
+    if forceobj:
+        raise OptionError("guvectorize(forceobj=True): object mode is not supported")
+    _check_options(nopython, target, cache, kwargs, "guvectorize")
+    sigs = _signature_list(signatures) if signatures is not None else []
+    from jitufunc import _core
+
+    def wrap(func):
+        writable = _writable_indices(func, writable_args)
+        return _core.guvectorize_ufunc(func, sigs, layout, identity=identity, fastmath=fastmath,
+                                       writable_args=writable)
 
     return wrap

@@ -1,13 +1,23 @@
 //! Array views in generated code: `{data ptr, [ndim x i64] shape,
-//! [ndim x i64] strides in bytes}`; element loads and stores; attributes.
+//! [ndim x i64] strides in bytes}`, passed by value (kernels are inlined,
+//! so the struct dissolves into registers). Element loads and stores with
+//! Python's negative indices (and, with `boundscheck`, an `IndexError`
+//! instead of an out-of-range access), partial indexing, `.shape`,
+//! `.size`, `len()`.
+//!
+//! A view whose type is C-layout (`float64[:, ::1]`) has a last-axis stride
+//! equal to its item size; codegen uses that constant instead of the
+//! stored stride so loops over it vectorize.
 
 use inkwell::types::StructType;
-use inkwell::values::BasicValueEnum;
+use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
+use inkwell::IntPredicate;
 
 use super::context::Codegen;
+use super::memory::{load_scalar, store_scalar};
 use crate::error::{CompileError, Result};
 use crate::ir::Attr;
-use crate::types::Type;
+use crate::types::{ArrayType, Layout, Type};
 
 /// The LLVM struct of an array view with `ndim` dimensions.
 pub fn view_type<'ctx>(cg: &Codegen<'ctx>, ndim: u32) -> StructType<'ctx> {
@@ -22,50 +32,178 @@ pub fn view_type<'ctx>(cg: &Codegen<'ctx>, ndim: u32) -> StructType<'ctx> {
     )
 }
 
+/// A view taken apart.
+pub struct View<'ctx> {
+    pub ptr: PointerValue<'ctx>,
+    pub shape: Vec<IntValue<'ctx>>,
+    pub strides: Vec<IntValue<'ctx>>,
+}
+
+impl<'ctx> View<'ctx> {
+    /// Reads the fields of view `v` of type `a`.
+    pub fn unpack(cg: &Codegen<'ctx>, a: &ArrayType, v: BasicValueEnum<'ctx>) -> Result<Self> {
+        let b = &cg.builder;
+        let s = v.into_struct_value();
+        let ptr = b.build_extract_value(s, 0, "data")?.into_pointer_value();
+        let shape_arr = b.build_extract_value(s, 1, "")?.into_array_value();
+        let strides_arr = b.build_extract_value(s, 2, "")?.into_array_value();
+        let mut shape = vec![];
+        let mut strides = vec![];
+        for k in 0..a.ndim {
+            shape.push(b.build_extract_value(shape_arr, k, "dim")?.into_int_value());
+            let stride = if k + 1 == a.ndim && a.layout == Layout::C {
+                cg.ctx
+                    .i64_type()
+                    .const_int(a.dtype.itemsize() as u64, false)
+            } else {
+                b.build_extract_value(strides_arr, k, "stride")?
+                    .into_int_value()
+            };
+            strides.push(stride);
+        }
+        Ok(View {
+            ptr,
+            shape,
+            strides,
+        })
+    }
+
+    /// Builds the struct value of this view.
+    pub fn pack(&self, cg: &Codegen<'ctx>) -> Result<BasicValueEnum<'ctx>> {
+        let ndim = self.shape.len() as u32;
+        let ty = view_type(cg, ndim);
+        let i64t = cg.ctx.i64_type();
+        let b = &cg.builder;
+        let mut shape: inkwell::values::AggregateValueEnum =
+            i64t.array_type(ndim).get_undef().into();
+        let mut strides: inkwell::values::AggregateValueEnum =
+            i64t.array_type(ndim).get_undef().into();
+        for k in 0..ndim as usize {
+            shape = b.build_insert_value(shape, self.shape[k], k as u32, "")?;
+            strides = b.build_insert_value(strides, self.strides[k], k as u32, "")?;
+        }
+        let mut v: inkwell::values::AggregateValueEnum = ty.get_undef().into();
+        v = b.build_insert_value(v, self.ptr, 0, "")?;
+        v = b.build_insert_value(v, shape.into_array_value(), 1, "")?;
+        v = b.build_insert_value(v, strides.into_array_value(), 2, "")?;
+        Ok(v.into_struct_value().into())
+    }
+}
+
+fn array_type<'a>(t: &'a Type, what: &str) -> Result<&'a ArrayType> {
+    match t {
+        Type::Array(a) => Ok(a),
+        other => Err(CompileError::internal(format!(
+            "{what} of a value of type {other} reached codegen"
+        ))),
+    }
+}
+
 pub fn attr<'ctx>(
-    _cg: &Codegen<'ctx>,
+    cg: &Codegen<'ctx>,
     a: Attr,
     t: &Type,
-    _v: BasicValueEnum<'ctx>,
+    v: BasicValueEnum<'ctx>,
 ) -> Result<BasicValueEnum<'ctx>> {
-    Err(CompileError::internal(format!(
-        "attribute .{} of {t} reached codegen",
-        a.name()
-    )))
+    let at = array_type(t, "an attribute")?;
+    let view = View::unpack(cg, at, v)?;
+    let i64t = cg.ctx.i64_type();
+    match a {
+        Attr::Shape => {
+            let ty = cg
+                .ctx
+                .struct_type(&vec![i64t.into(); view.shape.len()], false);
+            let mut agg: inkwell::values::AggregateValueEnum = ty.get_undef().into();
+            for (k, d) in view.shape.iter().enumerate() {
+                agg = cg.builder.build_insert_value(agg, *d, k as u32, "")?;
+            }
+            Ok(agg.into_struct_value().into())
+        }
+        Attr::Size => {
+            let mut size = i64t.const_int(1, false);
+            for d in &view.shape {
+                size = cg.builder.build_int_nsw_mul(size, *d, "size")?;
+            }
+            Ok(size.into())
+        }
+        other => Err(CompileError::internal(format!(
+            "attribute .{} of {t} reached codegen",
+            other.name()
+        ))),
+    }
+}
+
+/// The address of element `index` (one index per leading axis) and the
+/// view of the axes left over.
+fn locate<'ctx>(
+    cg: &Codegen<'ctx>,
+    view: &View<'ctx>,
+    index: &[BasicValueEnum<'ctx>],
+) -> Result<View<'ctx>> {
+    let b = &cg.builder;
+    let i64t = cg.ctx.i64_type();
+    let mut offset = i64t.const_zero();
+    for (axis, i) in index.iter().enumerate() {
+        let i = i.into_int_value();
+        let n = view.shape[axis];
+        // Python's negative indices: a[-1] is a[n - 1].
+        let negative = b.build_int_compare(IntPredicate::SLT, i, i64t.const_zero(), "")?;
+        let wrapped = b.build_int_add(i, n, "")?;
+        let i = b
+            .build_select(negative, wrapped, i, "index")?
+            .into_int_value();
+        let term = b.build_int_mul(i, view.strides[axis], "")?;
+        offset = b.build_int_add(offset, term, "")?;
+    }
+    // SAFETY: in range for valid indices (NumPy's views cover their
+    // extent); kernels index only within their arrays' shapes unless the
+    // user's code is wrong, which `boundscheck` turns into an IndexError.
+    let ptr = unsafe { b.build_gep(cg.ctx.i8_type(), view.ptr, &[offset], "element")? };
+    Ok(View {
+        ptr,
+        shape: view.shape[index.len()..].to_vec(),
+        strides: view.strides[index.len()..].to_vec(),
+    })
 }
 
 pub fn load<'ctx>(
-    _cg: &Codegen<'ctx>,
+    cg: &Codegen<'ctx>,
     t: &Type,
-    _array: BasicValueEnum<'ctx>,
+    array: BasicValueEnum<'ctx>,
     _index_types: &[Type],
-    _index: &[BasicValueEnum<'ctx>],
+    index: &[BasicValueEnum<'ctx>],
 ) -> Result<BasicValueEnum<'ctx>> {
-    Err(CompileError::internal(format!(
-        "indexing {t} reached codegen"
-    )))
+    let at = array_type(t, "indexing")?;
+    let view = View::unpack(cg, at, array)?;
+    let rest = locate(cg, &view, index)?;
+    if rest.shape.is_empty() {
+        load_scalar(cg, at.dtype, rest.ptr)
+    } else {
+        rest.pack(cg)
+    }
 }
 
 pub fn store<'ctx>(
-    _cg: &Codegen<'ctx>,
+    cg: &Codegen<'ctx>,
     t: &Type,
-    _array: BasicValueEnum<'ctx>,
+    array: BasicValueEnum<'ctx>,
     _index_types: &[Type],
-    _index: &[BasicValueEnum<'ctx>],
+    index: &[BasicValueEnum<'ctx>],
     _value_type: &Type,
-    _value: BasicValueEnum<'ctx>,
+    value: BasicValueEnum<'ctx>,
 ) -> Result<()> {
-    Err(CompileError::internal(format!(
-        "storing into {t} reached codegen"
-    )))
+    let at = array_type(t, "storing")?;
+    let view = View::unpack(cg, at, array)?;
+    let rest = locate(cg, &view, index)?;
+    store_scalar(cg, at.dtype, rest.ptr, value)
 }
 
 pub fn len<'ctx>(
-    _cg: &Codegen<'ctx>,
+    cg: &Codegen<'ctx>,
     t: &Type,
-    _v: BasicValueEnum<'ctx>,
+    v: BasicValueEnum<'ctx>,
 ) -> Result<BasicValueEnum<'ctx>> {
-    Err(CompileError::internal(format!(
-        "len of {t} reached codegen"
-    )))
+    let at = array_type(t, "len()")?;
+    let view = View::unpack(cg, at, v)?;
+    Ok(view.shape[0].into())
 }

@@ -35,6 +35,9 @@ pub const OVERFLOW: u64 = 0x08;
 /// Set by a `FlagMode::Taint` kernel when some float result was not
 /// finite: the element's exact flags must be computed by the precise kernel.
 pub const TAINT: u64 = 0x100;
+/// Set when the kernel raised a Python exception (an `IndexError` under
+/// `boundscheck`): the kernel returned early and the loop must stop.
+pub const ERROR: u64 = 0x200;
 
 /// How a kernel reports floating-point flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

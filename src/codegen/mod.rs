@@ -15,6 +15,7 @@ pub mod fastmath;
 pub mod fpstatus;
 pub mod function;
 pub mod math;
+pub mod memory;
 pub mod scalar;
 
 pub use context::{Codegen, FastMath};

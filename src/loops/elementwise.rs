@@ -24,15 +24,16 @@
 //! arrays run the exact kernel directly.
 
 use inkwell::basic_block::BasicBlock;
-use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
-use super::metadata::{add_to_access_group, new_access_group, set_loop_hints, LoopHint};
-use crate::codegen::complex;
+use super::fpflags::FpFlags;
+use super::metadata::{new_access_group, set_loop_hints, LoopHint};
 use crate::codegen::fpstatus::TAINT;
+use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
 use crate::codegen::Codegen;
 use crate::error::Result;
-use crate::types::{Kind, Scalar};
+use crate::types::Scalar;
 
 /// What one elementwise loop wraps.
 pub struct ElementwiseLoop<'ctx> {
@@ -46,108 +47,6 @@ pub struct ElementwiseLoop<'ctx> {
     /// The same kernel in taint mode (`codegen::fpstatus::FlagMode`), used
     /// by the chunked vector paths; `None` when flags are not tracked.
     pub fast_kernel: Option<FunctionValue<'ctx>>,
-}
-
-/// Loads a scalar of type `s` stored at `p` (bool is a byte).
-pub fn load_scalar<'ctx>(
-    cg: &Codegen<'ctx>,
-    s: Scalar,
-    p: PointerValue<'ctx>,
-) -> Result<BasicValueEnum<'ctx>> {
-    let b = &cg.builder;
-    let load = |ty: inkwell::types::BasicTypeEnum<'ctx>,
-                p: PointerValue<'ctx>|
-     -> Result<BasicValueEnum<'ctx>> {
-        let v = b.build_load(ty, p, "")?;
-        if let Some(i) = v.as_instruction_value() {
-            // NumPy data is not guaranteed to be naturally aligned.
-            let _ = i.set_alignment(1);
-            if let Some(group) = cg.access_group {
-                add_to_access_group(cg, i, group);
-            }
-        }
-        Ok(v)
-    };
-    Ok(match s.kind() {
-        Kind::Bool => {
-            let byte = load(cg.ctx.i8_type().into(), p)?.into_int_value();
-            b.build_int_compare(IntPredicate::NE, byte, cg.ctx.i8_type().const_zero(), "")?
-                .into()
-        }
-        Kind::Complex => {
-            let c = s.component();
-            let ft = cg.float_type(c);
-            // SAFETY: the imaginary part follows the real part in memory.
-            let pi = unsafe {
-                b.build_gep(
-                    cg.ctx.i8_type(),
-                    p,
-                    &[cg.ctx.i64_type().const_int(c.itemsize() as u64, false)],
-                    "",
-                )?
-            };
-            let re = load(ft.into(), p)?.into_float_value();
-            let im = load(ft.into(), pi)?.into_float_value();
-            complex::make(cg, s, re, im)?
-        }
-        _ => load(cg.scalar_type(s), p)?,
-    })
-}
-
-/// Stores a scalar of type `s` at `p`.
-pub fn store_scalar<'ctx>(
-    cg: &Codegen<'ctx>,
-    s: Scalar,
-    p: PointerValue<'ctx>,
-    v: BasicValueEnum<'ctx>,
-) -> Result<()> {
-    let b = &cg.builder;
-    let store = |p: PointerValue<'ctx>, v: BasicValueEnum<'ctx>| -> Result<()> {
-        let i = b.build_store(p, v)?;
-        let _ = i.set_alignment(1);
-        if let Some(group) = cg.access_group {
-            add_to_access_group(cg, i, group);
-        }
-        Ok(())
-    };
-    match s.kind() {
-        Kind::Bool => {
-            let byte = b.build_int_z_extend(v.into_int_value(), cg.ctx.i8_type(), "")?;
-            store(p, byte.into())
-        }
-        Kind::Complex => {
-            let c = s.component();
-            let (re, im) = complex::parts(cg, v)?;
-            // SAFETY: the imaginary part follows the real part in memory.
-            let pi = unsafe {
-                b.build_gep(
-                    cg.ctx.i8_type(),
-                    p,
-                    &[cg.ctx.i64_type().const_int(c.itemsize() as u64, false)],
-                    "",
-                )?
-            };
-            store(p, re.into())?;
-            store(pi, im.into())
-        }
-        _ => store(p, v),
-    }
-}
-
-/// `base + i * stride` (bytes).
-pub fn element_ptr<'ctx>(
-    cg: &Codegen<'ctx>,
-    base: PointerValue<'ctx>,
-    i: IntValue<'ctx>,
-    stride: IntValue<'ctx>,
-) -> Result<PointerValue<'ctx>> {
-    let offset = cg.builder.build_int_nsw_mul(i, stride, "")?;
-    // SAFETY: NumPy guarantees base + i * stride is inside the operand for
-    // 0 <= i < n.
-    Ok(unsafe {
-        cg.builder
-            .build_gep(cg.ctx.i8_type(), base, &[offset], "")?
-    })
 }
 
 /// Emits `for i in 0..n { body(i) }` starting in the current block, which
@@ -679,61 +578,4 @@ pub fn emit<'ctx>(
     fp.finish(cg)?;
     cg.builder.build_return(None)?;
     Ok(f)
-}
-
-/// The loop's FP status word and the MXCSR it found on entry.
-struct FpFlags<'ctx> {
-    status: PointerValue<'ctx>,
-    csr: Option<(PointerValue<'ctx>, IntValue<'ctx>)>,
-}
-
-/// MXCSR exception flag bits. Everything the loop's own instructions set
-/// is dropped (underflow included: it cannot be told apart from the
-/// spurious underflow of speculated operations and conversions).
-const MXCSR_FLAGS: u64 = 0x3f;
-
-fn mxcsr_intrinsic<'ctx>(cg: &Codegen<'ctx>, name: &str) -> Result<FunctionValue<'ctx>> {
-    inkwell::intrinsics::Intrinsic::find(name)
-        .and_then(|i| i.get_declaration(&cg.module, &[]))
-        .ok_or_else(|| crate::error::CompileError::internal(format!("no intrinsic {name}")))
-}
-
-impl<'ctx> FpFlags<'ctx> {
-    fn begin(cg: &Codegen<'ctx>) -> Result<Self> {
-        let i32t = cg.ctx.i32_type();
-        let status = cg.builder.build_alloca(i32t, "fpstatus")?;
-        cg.builder.build_store(status, i32t.const_zero())?;
-        let exact = cg.fast_math.0 == 0 && cg.host.triple.starts_with("x86_64");
-        let csr = if exact {
-            let slot = cg.builder.build_alloca(i32t, "mxcsr")?;
-            cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.stmxcsr")?, &[slot.into()])?;
-            let entry = cg
-                .builder
-                .build_load(i32t, slot, "mxcsr.entry")?
-                .into_int_value();
-            Some((slot, entry))
-        } else {
-            None
-        };
-        Ok(FpFlags { status, csr })
-    }
-
-    fn finish(&self, cg: &Codegen<'ctx>) -> Result<()> {
-        let Some((slot, entry)) = self.csr else {
-            return Ok(());
-        };
-        let i32t = cg.ctx.i32_type();
-        let b = &cg.builder;
-        let raised = b.build_load(i32t, self.status, "")?.into_int_value();
-        cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.stmxcsr")?, &[slot.into()])?;
-        let now = b.build_load(i32t, slot, "")?.into_int_value();
-        let flags = i32t.const_int(MXCSR_FLAGS, false);
-        let control = b.build_and(now, i32t.const_int(!MXCSR_FLAGS & 0xffff_ffff, false), "")?;
-        let before = b.build_and(entry, flags, "")?;
-        let raised = b.build_and(raised, flags, "")?;
-        let new = b.build_or(control, b.build_or(before, raised, "")?, "")?;
-        b.build_store(slot, new)?;
-        cg.call(mxcsr_intrinsic(cg, "llvm.x86.sse.ldmxcsr")?, &[slot.into()])?;
-        Ok(())
-    }
 }

@@ -101,12 +101,4 @@ pub fn new_access_group(cg: &Codegen<'_>) -> crate::error::Result<AccessGroup> {
     }))
 }
 
-/// Puts a load or store into an access group.
-pub fn add_to_access_group(cg: &Codegen<'_>, inst: InstructionValue<'_>, group: AccessGroup) {
-    let ctx = cg.ctx.raw();
-    // SAFETY: `inst` and `group` belong to the module's context.
-    unsafe {
-        let kind = LLVMGetMDKindIDInContext(ctx, c"llvm.access.group".as_ptr(), 17);
-        LLVMSetMetadata(inst.as_value_ref(), kind, LLVMMetadataAsValue(ctx, group.0));
-    }
-}
+pub use crate::codegen::memory::add_to_access_group;

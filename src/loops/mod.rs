@@ -2,4 +2,6 @@
 //! kernel (`elementwise`), with contiguous, broadcast and strided paths.
 
 pub mod elementwise;
+pub mod fpflags;
+pub mod gufunc;
 pub mod metadata;

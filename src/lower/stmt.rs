@@ -265,57 +265,35 @@ impl Lowerer {
         orelse: &[Stmt],
         span: Span,
     ) -> Result<()> {
-        let ExprKind::Call {
-            func,
-            args,
-            keywords,
-        } = &iter.kind
-        else {
-            bail!(
-                Unsupported,
-                iter.span,
-                "only 'for ... in range(...)' loops are supported"
-            );
+        let is_range = |e: &Expr| {
+            matches!(
+                &e.kind,
+                ExprKind::Call { func, .. }
+                    if matches!(&func.kind, ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Range))))
+            )
         };
-        if !matches!(
-            &func.kind,
-            ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Range)))
-        ) {
-            bail!(
-                Unsupported,
-                iter.span,
-                "only 'for ... in range(...)' loops are supported"
-            );
-        }
-        if !keywords.is_empty() || args.is_empty() || args.len() > 3 {
-            bail!(
-                Typing,
-                iter.span,
-                "range() takes 1 to 3 positional arguments, got {}",
-                args.len()
-            );
-        }
-        // range(stop) | range(start, stop) | range(start, stop, step)
-        let values = args
-            .iter()
-            .map(|a| self.lower_expr(a))
-            .collect::<Result<Vec<_>>>()?;
-        let step_const = match args.get(2).map(|e| &e.kind) {
-            None => Some(1),
-            Some(ExprKind::Const(Const::Int(i))) => Some(*i),
-            Some(ExprKind::Unary(crate::syntax::UnaryOp::Neg, inner)) => match inner.kind {
-                ExprKind::Const(Const::Int(i)) => Some(-i),
-                _ => None,
-            },
-            Some(_) => None,
+        // `for x in a` iterates `a[0], a[1], ...` (elements of a 1-d array,
+        // rows of a 2-d one): a range loop over `len(a)`.
+        let (start, stop, step, step_const, iterable) = if is_range(iter) {
+            let (start, stop, step, step_const) = self.range_bounds(iter)?;
+            (start, stop, step, step_const, None)
+        } else {
+            if let ExprKind::Call { func, .. } = &iter.kind {
+                if let ExprKind::Global(Global::Callee(c)) = &func.kind {
+                    bail!(
+                        Unsupported,
+                        iter.span,
+                        "iterating over {}(...) is not supported in kernels; use 'for i in range(...)' or iterate over an array",
+                        c.describe()
+                    );
+                }
+            }
+            let it = self.lower_expr(iter)?;
+            let n = self.emit(Op::Len, vec![it], iter.span);
+            let zero = self.emit(Op::Const(Const::Int(0), Type::PY_INT), vec![], iter.span);
+            let one = self.emit(Op::Const(Const::Int(1), Type::PY_INT), vec![], iter.span);
+            (zero, n, one, Some(1), Some(it))
         };
-        if step_const == Some(0) {
-            bail!(Typing, iter.span, "range() arg 3 must not be zero");
-        }
-        let rng = self.emit(Op::Call(Callee::Builtin(Builtin::Range)), values, iter.span);
-        let start = self.emit(Op::TupleGet(0), vec![rng], iter.span);
-        let stop = self.emit(Op::TupleGet(1), vec![rng], iter.span);
-        let step = self.emit(Op::TupleGet(2), vec![rng], iter.span);
 
         let counter = self.fresh_name("range");
         self.ssa.write_var(self.cur, &counter, start);
@@ -355,7 +333,11 @@ impl Lowerer {
         self.ssa.seal(else_block);
 
         self.switch_to(body_block);
-        self.assign(target, i)?;
+        let item = match iterable {
+            Some(it) => self.emit(Op::GetItem, vec![it, i], iter.span),
+            None => i,
+        };
+        self.assign(target, item)?;
         self.loops.push(LoopTargets {
             continue_to: latch,
             break_to: exit,
@@ -378,5 +360,43 @@ impl Lowerer {
         self.ssa.seal(exit);
         self.switch_to(exit);
         Ok(())
+    }
+
+    /// The start, stop and step values of `range(...)` (and the step if it
+    /// is a constant).
+    fn range_bounds(&mut self, iter: &Expr) -> Result<(Value, Value, Value, Option<i128>)> {
+        let ExprKind::Call { args, keywords, .. } = &iter.kind else {
+            unreachable!("checked by the caller");
+        };
+        if !keywords.is_empty() || args.is_empty() || args.len() > 3 {
+            bail!(
+                Typing,
+                iter.span,
+                "range() takes 1 to 3 positional arguments, got {}",
+                args.len()
+            );
+        }
+        // range(stop) | range(start, stop) | range(start, stop, step)
+        let values = args
+            .iter()
+            .map(|a| self.lower_expr(a))
+            .collect::<Result<Vec<_>>>()?;
+        let step_const = match args.get(2).map(|e| &e.kind) {
+            None => Some(1),
+            Some(ExprKind::Const(Const::Int(i))) => Some(*i),
+            Some(ExprKind::Unary(crate::syntax::UnaryOp::Neg, inner)) => match inner.kind {
+                ExprKind::Const(Const::Int(i)) => Some(-i),
+                _ => None,
+            },
+            Some(_) => None,
+        };
+        if step_const == Some(0) {
+            bail!(Typing, iter.span, "range() arg 3 must not be zero");
+        }
+        let rng = self.emit(Op::Call(Callee::Builtin(Builtin::Range)), values, iter.span);
+        let start = self.emit(Op::TupleGet(0), vec![rng], iter.span);
+        let stop = self.emit(Op::TupleGet(1), vec![rng], iter.span);
+        let step = self.emit(Op::TupleGet(2), vec![rng], iter.span);
+        Ok((start, stop, step, step_const))
     }
 }

@@ -5,6 +5,7 @@
 //! Python objects. They hold no compiler logic.
 
 pub mod errors;
+pub mod gufunc;
 pub mod ufunc;
 
 use std::ffi::c_int;
@@ -51,7 +52,7 @@ fn fast_math_option(value: &Bound<'_, PyAny>) -> PyResult<FastMath> {
     FastMath::from_names(names.iter().map(|s| s.as_str())).py_err(py)
 }
 
-fn option_error(py: Python<'_>, message: String) -> PyErr {
+pub(crate) fn option_error(py: Python<'_>, message: String) -> PyErr {
     errors::to_pyerr(py, CompileError::new(ErrorKind::Value, message))
 }
 
@@ -124,8 +125,70 @@ fn vectorize_ufunc<'py>(
         code: prepared.compiled.code,
         llvm_ir: prepared.compiled.llvm_ir,
         asm: prepared.compiled.asm,
+        layout: None,
     };
     create_ufunc(py, parts, code, value)
+}
+
+/// Compiles `func` for `signatures` over `layout` and returns a NumPy
+/// generalized ufunc.
+#[pyfunction]
+#[pyo3(signature = (func, signatures, layout, identity=None, fastmath=None, writable_args=vec![], keep_ir=false))]
+#[allow(clippy::too_many_arguments)]
+fn guvectorize_ufunc<'py>(
+    py: Python<'py>,
+    func: Bound<'py, PyAny>,
+    signatures: Vec<String>,
+    layout: String,
+    identity: Option<Bound<'py, PyAny>>,
+    fastmath: Option<Bound<'py, PyAny>>,
+    writable_args: Vec<usize>,
+    keep_ir: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    TYPENUMS_CHECKED.get_or_try_init(py, || ufunc::check_typenums(py))?;
+    let fast_math = match &fastmath {
+        Some(v) => fast_math_option(v)?,
+        None => FastMath::default(),
+    };
+    let (code, value) = match &identity {
+        Some(v) => identity_option(v)?,
+        None => (ufunc::PYUFUNC_NONE, None),
+    };
+    let def = read_function(py, &func)?.py_err(py)?;
+    let emit = EmitOptions {
+        keep_llvm_ir: keep_ir,
+        keep_asm: keep_ir,
+    };
+    let options = CodegenOptions { fast_math };
+    let prepared = py
+        .detach(|| {
+            crate::guvectorize::build::prepare(
+                &def,
+                &signatures,
+                &layout,
+                &writable_args,
+                options,
+                emit,
+            )
+        })
+        .py_err(py)?;
+    let layout = prepared.layout;
+    let parts = UfuncParts {
+        name: def.name.clone(),
+        doc: def.doc.clone().unwrap_or_default(),
+        nin: layout.nin(),
+        nout: layout.nout(),
+        signature: Some(layout.numpy_signature()),
+        def,
+        loops: prepared.loops,
+        code: prepared.compiled.code,
+        llvm_ir: prepared.compiled.llvm_ir,
+        asm: prepared.compiled.asm,
+        layout: Some(layout.clone()),
+    };
+    let u = create_ufunc(py, parts, code, value)?;
+    gufunc::configure(py, &u, &layout, &writable_args)?;
+    Ok(u)
 }
 
 /// The library (compiled code and introspection data) of a jitufunc ufunc.
@@ -155,6 +218,7 @@ fn host_cpu(py: Python<'_>) -> PyResult<(String, String, String)> {
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(vectorize_ufunc, m)?)?;
+    m.add_function(wrap_pyfunction!(guvectorize_ufunc, m)?)?;
     m.add_function(wrap_pyfunction!(library, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;

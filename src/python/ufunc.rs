@@ -15,6 +15,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
+use crate::guvectorize::layout::Layout;
 use crate::jit::engine::LoadedCode;
 use crate::syntax::FunctionDef;
 use crate::types::Scalar;
@@ -55,6 +56,8 @@ pub struct KernelLibrary {
     pub loops: Vec<LoopInfo>,
     pub llvm_ir: Option<String>,
     pub asm: Option<String>,
+    /// The layout of a gufunc.
+    pub layout: Option<Layout>,
 }
 
 #[pymethods]
@@ -97,6 +100,8 @@ pub struct UfuncParts {
     pub code: LoadedCode,
     pub llvm_ir: Option<String>,
     pub asm: Option<String>,
+    /// For a gufunc: its layout (`signature` is the layout as NumPy gets it).
+    pub layout: Option<Layout>,
 }
 
 type FromFuncAndDataAndSignatureAndIdentity = unsafe extern "C" fn(
@@ -186,6 +191,7 @@ pub fn create_ufunc<'py>(
             loops: parts.loops,
             llvm_ir: parts.llvm_ir,
             asm: parts.asm,
+            layout: parts.layout,
         },
     )?;
     let lib = library.get();

@@ -1,34 +1,153 @@
-//! Typing rules for array views: attributes, element loads and stores, len.
+//! Typing rules for array views: attributes (`a.shape`, `a.ndim`,
+//! `a.size`), `len(a)`, element loads `a[i, j]`, partial indexing `a[i]`
+//! (a view of the remaining axes), and element stores `a[i, j] = v`.
+//!
+//! As in NumPy, `a.shape`, `a.ndim`, `a.size` and `len(a)` are Python ints
+//! (weak in promotion), and an element is a NumPy scalar of the array's
+//! dtype. Indices are integers of any type, converted to int64; negative
+//! indices count from the end. Stores convert the value to the dtype as
+//! NumPy's item assignment does (`a[i] = 2.7` into an int array stores 2),
+//! except that complex values are never silently made real.
 
 use super::emit::Emit;
+use super::rules::cast;
 use crate::error::Result;
-use crate::ir::Attr;
+use crate::ir::{Attr, Op};
 use crate::syntax::Const;
-use crate::types::Type;
+use crate::types::{ArrayType, Kind, Type};
 
 pub fn array_attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
     let t = e.ty(&v);
-    Err(e.error(format!(
-        "a value of type {t} has no attribute '.{}'",
-        attr.name()
-    )))
+    let Type::Array(a) = t else {
+        return Err(e.error(format!(
+            "a value of type {t} has no attribute '.{}'",
+            attr.name()
+        )));
+    };
+    match attr {
+        Attr::Shape => e.emit(
+            Op::Attr(Attr::Shape),
+            vec![v],
+            Type::Tuple(vec![Type::PY_INT; a.ndim as usize]),
+        ),
+        Attr::Ndim => e.constant(Const::Int(a.ndim as i128), Type::PY_INT),
+        Attr::Size => e.emit(Op::Attr(Attr::Size), vec![v], Type::PY_INT),
+        Attr::Real | Attr::Imag => Err(e.unsupported(format!(
+            "'.{}' of an array is not supported in kernels; index the element first (a[i].{})",
+            attr.name(),
+            attr.name()
+        ))),
+    }
 }
 
-pub fn load<E: Emit>(e: &mut E, v: E::V, _index: Vec<E::V>) -> Result<E::V> {
-    let t = e.ty(&v);
-    Err(e.unsupported(format!("indexing a value of type {t} is not supported yet")))
+/// Converts one index to int64, or explains why it is not an index.
+fn index<E: Emit>(e: &mut E, i: E::V) -> Result<E::V> {
+    let t = e.ty(&i);
+    match t.kind() {
+        Some(Kind::Int) => cast(e, i, &Type::I64),
+        Some(Kind::Bool) => Err(e.error(
+            "a boolean index selects elements by mask in NumPy, which kernels do not support; use an integer index",
+        )),
+        Some(_) => Err(e.error(format!(
+            "array indices must be integers, not {t} (convert with int(...))"
+        ))),
+        None => Err(match t {
+            Type::Array(_) => e.unsupported(
+                "indexing with an array (fancy indexing) is not supported in kernels",
+            ),
+            _ => e.error(format!("a value of type {t} cannot be used as an array index")),
+        }),
+    }
 }
 
-pub fn store<E: Emit>(e: &mut E, v: E::V, _index: Vec<E::V>, _value: E::V) -> Result<()> {
+fn too_many<E: Emit>(e: &E, a: &ArrayType, n: usize) -> crate::error::CompileError {
+    e.error(format!(
+        "too many indices for array: array is {}-dimensional, but {n} were indexed",
+        a.ndim
+    ))
+}
+
+/// `a[i]`, `a[i, j]`: an element when every axis is indexed, else a view
+/// of the remaining (trailing) axes.
+pub fn load<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>) -> Result<E::V> {
     let t = e.ty(&v);
-    Err(e.error(format!(
-        "a value of type {t} does not support item assignment"
-    )))
+    let Type::Array(a) = t else {
+        return Err(e.error(format!("a value of type {t} is not subscriptable")));
+    };
+    let n = index_values.len();
+    if n > a.ndim as usize {
+        return Err(too_many(e, &a, n));
+    }
+    let mut args = vec![v];
+    for i in index_values {
+        args.push(index(e, i)?);
+    }
+    let result = if n == a.ndim as usize {
+        Type::Scalar(a.dtype)
+    } else {
+        // Leading axes are fixed, so the trailing ones keep their layout.
+        Type::Array(ArrayType {
+            ndim: a.ndim - n as u32,
+            ..a
+        })
+    };
+    e.emit(Op::GetItem, args, result)
+}
+
+/// `a[i, j] = value`.
+pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) -> Result<()> {
+    let t = e.ty(&v);
+    let Type::Array(a) = t else {
+        return Err(e.error(format!(
+            "a value of type {t} does not support item assignment"
+        )));
+    };
+    if a.readonly {
+        let name = e
+            .value_name(&v)
+            .map(|n| format!("'{n}'"))
+            .unwrap_or_else(|| "this array".to_string());
+        return Err(e.error(format!(
+            "cannot write to {name}: it is a read-only input (gufunc inputs are read-only; list the argument in writable_args=(...) to allow writing to it)"
+        )));
+    }
+    let n = index_values.len();
+    if n > a.ndim as usize {
+        return Err(too_many(e, &a, n));
+    }
+    if n < a.ndim as usize {
+        return Err(e.unsupported(format!(
+            "assigning to a part of an array (a {}-dimensional array indexed with {n} index{}) is not supported in kernels; assign the elements one by one",
+            a.ndim,
+            if n == 1 { "" } else { "es" }
+        )));
+    }
+    let vt = e.ty(&value);
+    let Some(kind) = vt.kind() else {
+        return Err(e.error(format!(
+            "cannot store a value of type {vt} into an element of a {} array",
+            a.dtype
+        )));
+    };
+    if kind == Kind::Complex && a.dtype.kind() != Kind::Complex {
+        return Err(e.error(format!(
+            "cannot store a complex value into a {} array (NumPy would discard the imaginary part); store .real or use a complex array",
+            a.dtype
+        )));
+    }
+    let mut args = vec![v];
+    for i in index_values {
+        args.push(index(e, i)?);
+    }
+    args.push(cast(e, value, &Type::Scalar(a.dtype))?);
+    e.emit_effect(Op::SetItem, args)
 }
 
 pub fn len<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
     match e.ty(&v) {
         Type::Tuple(items) => e.constant(Const::Int(items.len() as i128), Type::PY_INT),
+        Type::Array(a) if a.ndim == 0 => Err(e.error("len() of a 0-dimensional array")),
+        Type::Array(_) => e.emit(Op::Len, vec![v], Type::PY_INT),
         t => Err(e.error(format!("a value of type {t} has no len()"))),
     }
 }

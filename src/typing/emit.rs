@@ -28,6 +28,10 @@ pub trait Emit {
     fn call_kernel(&mut self, def: &Arc<FunctionDef>, args: Vec<Self::V>) -> Result<Self::V>;
     /// The source span of the instruction being typed.
     fn span(&self) -> Span;
+    /// The variable a value was assigned to, if known (for messages).
+    fn value_name(&self, _v: &Self::V) -> Option<String> {
+        None
+    }
 
     fn constant(&mut self, c: Const, ty: Type) -> Result<Self::V> {
         self.emit(Op::Const(c, ty.clone()), vec![], ty)

@@ -60,6 +60,9 @@ impl Emit for Builder<'_, '_> {
     fn span(&self) -> Span {
         self.span
     }
+    fn value_name(&self, v: &Value) -> Option<String> {
+        self.new.value(*v).name.clone()
+    }
 }
 
 impl Builder<'_, '_> {

@@ -1,0 +1,138 @@
+//! Compiling a gufunc kernel for a list of signatures: lower once, plan and
+//! type each signature (a version for any strides and, when the kernel
+//! takes array views, one for unit innermost strides), emit every loop
+//! into one LLVM module, optimise and link it once.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use inkwell::context::Context;
+
+use super::layout::Layout;
+use super::plan::{plan_kernel, KernelPlan};
+use crate::codegen::fpstatus::FlagMode;
+use crate::codegen::function::emit_program;
+use crate::codegen::Codegen;
+use crate::error::Result;
+use crate::jit::compile::{compile_module, EmitOptions};
+use crate::jit::dump::{dump, Stage, Timings};
+use crate::jit::host::host_cpu;
+use crate::jit::runtime::vector_math_available;
+use crate::loops::gufunc::{self, GufuncLoop};
+use crate::lower::lower_function;
+use crate::syntax::FunctionDef;
+use crate::types::Signature;
+use crate::typing::{type_kernel, Program};
+use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// One signature, planned and typed.
+struct TypedSignature {
+    signature: Signature,
+    plan: KernelPlan,
+    general: Program,
+    contiguous: Option<Program>,
+}
+
+/// Lowers, types and compiles `def` for every signature (`texts` are the
+/// signatures as the user wrote them, for messages).
+pub fn compile_gufunc(
+    def: &Arc<FunctionDef>,
+    layout: &Layout,
+    signatures: &[Signature],
+    texts: &[String],
+    writable: &[usize],
+    options: CodegenOptions,
+    emit: EmitOptions,
+) -> Result<CompiledLoops> {
+    let mut timings = Timings::start();
+    let untyped = lower_function(def).map_err(|e| e.with_source(&def.source))?;
+    timings.lap("lower");
+    let mut typed = vec![];
+    for (sig, text) in signatures.iter().zip(texts) {
+        let plan = plan_kernel(def, &untyped, layout, sig, text, writable)?;
+        let general = type_kernel(def, &untyped, &plan.kernel_signature(false))?;
+        let contiguous = if plan.has_core_views(layout) {
+            Some(type_kernel(def, &untyped, &plan.kernel_signature(true))?)
+        } else {
+            None
+        };
+        dump(Stage::Typed, &format!("{} {sig}", def.name), || {
+            general.to_string()
+        });
+        typed.push(TypedSignature {
+            signature: sig.clone(),
+            plan,
+            general,
+            contiguous,
+        });
+    }
+    timings.lap("type");
+    let id = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let context = Context::create();
+    let mut cg = Codegen::new(
+        &context,
+        &def.name,
+        host_cpu()?.clone(),
+        vector_math_available(),
+    );
+    cg.fast_math = options.fast_math;
+    let mut symbols = vec![];
+    for (k, t) in typed.iter().enumerate() {
+        let prefix = format!("jitufunc.gu{id}.{k}");
+        let kernel = emit_program(&mut cg, &t.general, &prefix, FlagMode::Exact)?;
+        let contiguous_kernel = match &t.contiguous {
+            Some(p) => Some(emit_program(
+                &mut cg,
+                p,
+                &format!("{prefix}.unit"),
+                FlagMode::Exact,
+            )?),
+            None => None,
+        };
+        let name = format!("jitufunc_gu{id}_{}_loop{k}", sanitize(&def.name));
+        gufunc::emit(
+            &mut cg,
+            &GufuncLoop {
+                name: name.clone(),
+                layout,
+                plan: &t.plan,
+                kernel,
+                contiguous_kernel,
+            },
+        )?;
+        symbols.push(name);
+    }
+    cg.finish_vector_decls();
+    timings.lap("llvm-ir");
+    let (code, emitted) = compile_module(&cg.module, &symbols, emit, &mut timings)?;
+    timings.report(&def.name);
+    let nin = layout.nin();
+    let loops = typed
+        .into_iter()
+        .zip(&code.addresses)
+        .map(|(t, address)| {
+            let dtypes = t.plan.dtypes();
+            LoopInfo {
+                inputs: dtypes[..nin].to_vec(),
+                outputs: dtypes[nin..].to_vec(),
+                address: *address,
+                signature: t.signature,
+                typed_ir: t.general.to_string(),
+            }
+        })
+        .collect();
+    Ok(CompiledLoops {
+        loops,
+        code,
+        llvm_ir: emitted.llvm_ir,
+        asm: emitted.asm,
+    })
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}

@@ -1,0 +1,103 @@
+//! End-to-end in Rust: hand-built gufunc kernels compiled and called the
+//! way NumPy calls gufunc loops.
+
+use std::sync::Arc;
+
+use super::compile::compile_gufunc;
+use super::layout::parse_layout;
+use crate::builtins::{Builtin, Callee};
+use crate::error::ErrorKind;
+use crate::jit::compile::EmitOptions;
+use crate::syntax::build::*;
+use crate::syntax::{BinOp, FunctionDef};
+use crate::types::parse_signature;
+use crate::vectorize::compile::{CodegenOptions, CompiledLoops};
+
+type Loop = unsafe extern "C" fn(*mut *mut u8, *const isize, *const isize, *mut u8);
+
+fn compile(def: FunctionDef, layout: &str, sig: &str) -> crate::error::Result<CompiledLoops> {
+    compile_gufunc(
+        &Arc::new(def),
+        &parse_layout(layout).unwrap(),
+        &[parse_signature(sig).unwrap()],
+        &[sig.to_string()],
+        &[],
+        CodegenOptions::default(),
+        EmitOptions::default(),
+    )
+}
+
+/// `s = 0.0; for i in range(len(x)): s += x[i]; out[0] = s`
+fn row_sum() -> FunctionDef {
+    function(
+        "row_sum",
+        &["x", "out"],
+        vec![
+            assign("s", float(0.0)),
+            for_range(
+                "i",
+                vec![call(Callee::Builtin(Builtin::Len), vec![name("x")])],
+                vec![aug("s", BinOp::Add, subscript(name("x"), vec![name("i")]))],
+            ),
+            set_item("out", vec![int(0)], name("s")),
+        ],
+    )
+}
+
+fn call_loop(compiled: &CompiledLoops, args: &mut [*mut u8], dims: &[isize], steps: &[isize]) {
+    // SAFETY: the loop was compiled for these operands; `dims` and `steps`
+    // describe the buffers `args` points to, as NumPy would pass them.
+    unsafe {
+        let f: Loop = std::mem::transmute(compiled.loops[0].address);
+        f(
+            args.as_mut_ptr(),
+            dims.as_ptr(),
+            steps.as_ptr(),
+            std::ptr::null_mut(),
+        );
+    }
+}
+
+#[test]
+fn row_sums_contiguous_and_strided() {
+    let compiled = compile(row_sum(), "(n)->()", "void(f8[:], f8[:])").unwrap();
+    // 3 rows of 5, C order.
+    let x: Vec<f64> = (0..15).map(|i| i as f64).collect();
+    let mut out = vec![0.0f64; 3];
+    let mut args = [x.as_ptr() as *mut u8, out.as_mut_ptr() as *mut u8];
+    call_loop(&compiled, &mut args, &[3, 5], &[40, 8, 8]);
+    assert_eq!(out, vec![10.0, 35.0, 60.0]);
+    // The transpose: 5 rows of 3 (columns of the above).
+    let mut out = vec![0.0f64; 5];
+    let mut args = [x.as_ptr() as *mut u8, out.as_mut_ptr() as *mut u8];
+    call_loop(&compiled, &mut args, &[5, 3], &[8, 8, 40]);
+    assert_eq!(out, vec![15.0, 18.0, 21.0, 24.0, 27.0]);
+}
+
+#[test]
+fn writing_an_input_is_a_compile_error() {
+    let def = function(
+        "bad",
+        &["x", "out"],
+        vec![
+            set_item("x", vec![int(0)], float(1.0)),
+            set_item("out", vec![int(0)], float(1.0)),
+        ],
+    );
+    let err = compile(def, "(n)->()", "void(f8[:], f8[:])").err().unwrap();
+    assert_eq!(err.kind, ErrorKind::Typing);
+    assert!(
+        err.message.contains("'x'") && err.message.contains("writable_args"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn scalar_output_declared_bare_must_be_returned() {
+    let err = compile(row_sum(), "(n)->()", "void(f8[:], f8)")
+        .err()
+        .unwrap();
+    assert_eq!(err.kind, ErrorKind::Layout);
+    assert!(err.message.contains("return"), "{}", err.message);
+}

@@ -1,0 +1,221 @@
+//! What a generalized ufunc needs beyond `create_ufunc`, set on the
+//! `PyUFuncObject` right after it is made:
+//!
+//! - `op_flags`: inputs listed in `writable_args` are opened read-write by
+//!   NumPy's iterator, so NumPy itself refuses read-only arrays for them
+//!   ("operand array with iterator write flag set is read-only") and writes
+//!   back through any casting copy;
+//! - `process_core_dims_func` (NumPy >= 2.1): for layouts with broadcast
+//!   dimensions (`n|1`), which NumPy's grammar lacks, checks that each such
+//!   dimension is 1 or the common size and derives output sizes from it.
+
+use std::ffi::{c_int, c_void, CString};
+
+use numpy::npyffi::objects::PyUFuncObject;
+use numpy::npyffi::{npy_intp, NPY_ITER_READONLY, NPY_ITER_READWRITE};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use super::ufunc::KernelLibrary;
+use crate::guvectorize::layout::Layout;
+
+type ProcessCoreDims = unsafe extern "C" fn(*mut PyUFuncObject, *mut npy_intp) -> c_int;
+
+/// NumPy 2.1's `PyUFuncObject`: rust-numpy's struct, then the fields it
+/// does not declare.
+#[repr(C)]
+struct UfuncObject2 {
+    base: PyUFuncObject,
+    core_dim_sizes: *mut npy_intp,
+    core_dim_flags: *mut u32,
+    identity_value: *mut pyo3::ffi::PyObject,
+    dispatch_cache: *mut c_void,
+    loops: *mut pyo3::ffi::PyObject,
+    process_core_dims_func: Option<ProcessCoreDims>,
+}
+
+/// Whether the running NumPy has `process_core_dims_func` (2.1 or later).
+fn numpy_has_core_dims_hook(py: Python<'_>) -> PyResult<bool> {
+    let version: String = py.import("numpy")?.getattr("__version__")?.extract()?;
+    let mut parts = version.split('.').map(|p| {
+        p.chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<String>()
+            .parse::<u32>()
+            .unwrap_or(0)
+    });
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    Ok((major, minor) >= (2, 1))
+}
+
+/// Sets the operand flags and core-dimension hook of a new gufunc.
+pub fn configure(
+    py: Python<'_>,
+    ufunc: &Bound<'_, PyAny>,
+    layout: &Layout,
+    writable: &[usize],
+) -> PyResult<()> {
+    let nargs = layout.nin() + layout.nout();
+    // SAFETY: `ufunc` was just created by `create_ufunc` with `nargs`
+    // operands, so it is a PyUFuncObject whose `op_flags` (allocated by
+    // NumPy, zeroed) has `nargs` entries; indices are checked below.
+    unsafe {
+        let u = ufunc.as_ptr() as *mut PyUFuncObject;
+        let flags = (*u).fields.op_flags;
+        if !writable.is_empty() {
+            if flags.is_null() {
+                return Err(PyRuntimeError::new_err(
+                    "this NumPy has no per-operand flags; writable_args is not available",
+                ));
+            }
+            for &k in writable {
+                if k >= layout.nin() || k >= nargs {
+                    return Err(PyRuntimeError::new_err("writable_args index out of range"));
+                }
+                let f = flags.add(k);
+                *f = (*f & !NPY_ITER_READONLY) | NPY_ITER_READWRITE;
+            }
+        }
+    }
+    if !layout.has_broadcast_dims() {
+        return Ok(());
+    }
+    if !numpy_has_core_dims_hook(py)? {
+        return Err(super::option_error(
+            py,
+            format!(
+                "layout {:?} has broadcast dimensions (n|1), which need NumPy 2.1 or later",
+                layout.text
+            ),
+        ));
+    }
+    // SAFETY: NumPy >= 2.1, so the object has the fields of UfuncObject2.
+    // That the offsets are right is checked on `_loops`, which NumPy keeps
+    // as a list, before the hook is written.
+    unsafe {
+        let u = ufunc.as_ptr() as *mut UfuncObject2;
+        let loops = (*u).loops;
+        if loops.is_null() || pyo3::ffi::PyList_Check(loops) == 0 {
+            return Err(PyRuntimeError::new_err(
+                "unexpected PyUFuncObject layout; broadcast dimensions (n|1) are not available with this NumPy",
+            ));
+        }
+        (*u).process_core_dims_func = Some(process_core_dims);
+    }
+    Ok(())
+}
+
+/// What is wrong with the core sizes NumPy found, if anything; fills in
+/// the sizes of output dimensions that only broadcast inputs define.
+fn check_broadcast_dims(layout: &Layout, sizes: &mut [npy_intp], name: &str) -> Result<(), String> {
+    for (dim, d) in layout.dims.iter().enumerate() {
+        let occurrences: Vec<(usize, usize, bool)> = layout
+            .operands()
+            .enumerate()
+            .flat_map(|(k, op)| {
+                op.iter()
+                    .filter(|c| c.dim == dim)
+                    .map(move |c| (k, c.numpy, c.broadcast))
+            })
+            .collect();
+        if !occurrences.iter().any(|o| o.2) {
+            continue;
+        }
+        let plain = occurrences
+            .iter()
+            .filter(|o| !o.2 && o.0 < layout.nin())
+            .map(|o| sizes[o.1])
+            .find(|&s| s >= 0);
+        let largest = occurrences
+            .iter()
+            .filter(|o| o.0 < layout.nin())
+            .map(|o| sizes[o.1])
+            .max()
+            .unwrap_or(-1);
+        let size = plain.unwrap_or(largest);
+        if size < 0 {
+            continue;
+        }
+        for &(k, ix, broadcast) in &occurrences {
+            let s = sizes[ix];
+            let (what, index) = if k < layout.nin() {
+                ("input", k)
+            } else {
+                ("output", k - layout.nin())
+            };
+            if s < 0 {
+                sizes[ix] = size;
+            } else if s != size && !(broadcast && s == 1) {
+                let allowed = if broadcast {
+                    format!("1 or {size}")
+                } else {
+                    size.to_string()
+                };
+                return Err(format!(
+                    "{name}: {what} operand {index} has a mismatch in its core dimension {}, with gufunc layout {} (size {s} is different from {allowed})",
+                    d.name, layout.text
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// NumPy's `process_core_dims_func` for layouts with `n|1` dimensions.
+///
+/// # Safety
+/// Called by NumPy with the GIL held, a live jitufunc gufunc and its
+/// `core_num_dim_ix` core sizes.
+unsafe extern "C" fn process_core_dims(ufunc: *mut PyUFuncObject, sizes: *mut npy_intp) -> c_int {
+    // SAFETY: NumPy calls this with the GIL held.
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: `obj` is the KernelLibrary `create_ufunc` stored (or null).
+    let owner = unsafe { (*ufunc).fields.obj };
+    if owner.is_null() {
+        return 0;
+    }
+    // SAFETY: a borrowed reference kept alive by the ufunc.
+    let owner = unsafe { Bound::from_borrowed_ptr(py, owner) };
+    let Ok(lib) = owner.cast::<KernelLibrary>() else {
+        return 0;
+    };
+    let lib = lib.get();
+    let Some(layout) = &lib.layout else {
+        return 0;
+    };
+    // SAFETY: NumPy passes one size per distinct core dimension, which is
+    // `numpy_dims` for the signature we gave it.
+    let sizes = unsafe { std::slice::from_raw_parts_mut(sizes, layout.numpy_dims) };
+    match check_broadcast_dims(layout, sizes, &lib.def.name) {
+        Ok(()) => 0,
+        Err(message) => {
+            let text = CString::new(message.replace('\0', "")).unwrap_or_default();
+            // SAFETY: GIL held; sets the pending exception NumPy reports.
+            unsafe { pyo3::ffi::PyErr_SetString(pyo3::ffi::PyExc_ValueError, text.as_ptr()) };
+            -1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guvectorize::layout::parse_layout;
+
+    #[test]
+    fn broadcast_sizes_are_checked_and_filled() {
+        let l = parse_layout("(n|1),(n|1)->(n)").unwrap();
+        let mut sizes = vec![5, 1, -1];
+        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
+        assert_eq!(sizes, vec![5, 1, 5]);
+        let mut sizes = vec![5, 3, -1];
+        let e = check_broadcast_dims(&l, &mut sizes, "f").unwrap_err();
+        assert!(e.contains("size 3") && e.contains("1 or 5"), "{e}");
+        let l = parse_layout("(n),(n|1)->()").unwrap();
+        let mut sizes = vec![4, 1];
+        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
+        let mut sizes = vec![1, 4];
+        assert!(check_broadcast_dims(&l, &mut sizes, "f").is_err());
+    }
+}
