@@ -88,7 +88,8 @@ def _writable_indices(func, writable_args):
 
 
 def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fastmath=False,
-                cache=False, target="cpu", writable_args=(), forceobj=False, **kwargs):
+                cache=False, target="cpu", writable_args=(), boundscheck=False, forceobj=False,
+                **kwargs):
     """Compile a kernel over array blocks into a NumPy generalized ufunc.
 
     ``signatures`` lists the types of every operand, inputs then outputs
@@ -100,6 +101,8 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
     The kernel takes every input and output and writes the outputs
     (``out[i] = ...``); scalar ``()`` outputs may instead be returned. Inputs
     are read-only unless listed in ``writable_args`` (indices or names).
+    With ``boundscheck=True`` an out-of-range index raises ``IndexError``
+    (naming the array and the source line) instead of reading memory.
     """
     if isinstance(signatures, str) and layout is None and "->" in signatures:
         raise OptionError(
@@ -124,6 +127,6 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
     def wrap(func):
         writable = _writable_indices(func, writable_args)
         return _core.guvectorize_ufunc(func, sigs, layout, identity=identity, fastmath=fastmath,
-                                       writable_args=writable)
+                                       writable_args=writable, boundscheck=bool(boundscheck))
 
     return wrap

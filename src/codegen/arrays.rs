@@ -149,12 +149,17 @@ fn locate<'ctx>(
         // Python's negative indices: a[-1] is a[n - 1].
         let negative = b.build_int_compare(IntPredicate::SLT, i, i64t.const_zero(), "")?;
         let wrapped = b.build_int_add(i, n, "")?;
-        let i = b
+        let wrapped = b
             .build_select(negative, wrapped, i, "index")?
             .into_int_value();
-        let term = b.build_int_mul(i, view.strides[axis], "")?;
+        if cg.boundscheck {
+            check_index(cg, i, wrapped, axis, n)?;
+        }
+        let b = &cg.builder;
+        let term = b.build_int_mul(wrapped, view.strides[axis], "")?;
         offset = b.build_int_add(offset, term, "")?;
     }
+    let b = &cg.builder;
     // SAFETY: in range for valid indices (NumPy's views cover their
     // extent); kernels index only within their arrays' shapes unless the
     // user's code is wrong, which `boundscheck` turns into an IndexError.
@@ -164,6 +169,52 @@ fn locate<'ctx>(
         shape: view.shape[index.len()..].to_vec(),
         strides: view.strides[index.len()..].to_vec(),
     })
+}
+
+/// Under `boundscheck`: unless `0 <= wrapped < n`, reports an
+/// `IndexError` (with the index as written, `original`) and returns from
+/// the kernel with the error bit set.
+fn check_index<'ctx>(
+    cg: &Codegen<'ctx>,
+    original: IntValue<'ctx>,
+    wrapped: IntValue<'ctx>,
+    axis: usize,
+    n: IntValue<'ctx>,
+) -> Result<()> {
+    let b = &cg.builder;
+    let i64t = cg.ctx.i64_type();
+    let inside = b.build_int_compare(IntPredicate::ULT, wrapped, n, "in.bounds")?;
+    let here = b.get_insert_block().expect("positioned");
+    let f = here.get_parent().expect("inside a function");
+    let fail = cg.ctx.append_basic_block(f, "index.error");
+    let ok = cg.ctx.append_basic_block(f, "index.ok");
+    b.build_conditional_branch(inside, ok, fail)?;
+    b.position_at_end(fail);
+    let raise = cg.external(
+        "jitufunc_rt_index_error",
+        cg.ctx.void_type().fn_type(
+            &[cg.ptr_type().into(), i64t.into(), i64t.into(), i64t.into()],
+            false,
+        ),
+    );
+    let context = b.build_global_string_ptr(&cg.access_context, "index.context")?;
+    cg.call(
+        raise,
+        &[
+            context.as_pointer_value().into(),
+            original.into(),
+            i64t.const_int(axis as u64, false).into(),
+            n.into(),
+        ],
+    )?;
+    super::fpstatus::raise_error(cg)?;
+    let b = &cg.builder;
+    match f.get_type().get_return_type() {
+        Some(t) => b.build_return(Some(&t.const_zero()))?,
+        None => b.build_return(None)?,
+    };
+    b.position_at_end(ok);
+    Ok(())
 }
 
 pub fn load<'ctx>(

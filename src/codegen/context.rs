@@ -45,6 +45,14 @@ pub struct Codegen<'ctx> {
     pub status: Option<inkwell::values::PointerValue<'ctx>>,
     /// How the kernel being emitted reports flags.
     pub flag_mode: super::fpstatus::FlagMode,
+    /// Check indices and raise `IndexError` (`boundscheck=True`).
+    pub boundscheck: bool,
+    /// The status word of the kernel being emitted, also under fast-math
+    /// (runtime errors set `fpstatus::ERROR` in it).
+    pub error_status: Option<inkwell::values::PointerValue<'ctx>>,
+    /// Describes the array access being emitted for `IndexError` messages:
+    /// the array's name and the source line.
+    pub access_context: String,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -61,6 +69,9 @@ impl<'ctx> Codegen<'ctx> {
             access_group: None,
             status: None,
             flag_mode: super::fpstatus::FlagMode::Exact,
+            boundscheck: false,
+            error_status: None,
+            access_context: String::new(),
         }
     }
 

@@ -96,6 +96,33 @@ pub fn raise_if<'ctx>(cg: &Codegen<'ctx>, cond: IntValue<'ctx>, flag: u64) -> Re
     Ok(())
 }
 
+/// Sets `ERROR` in the kernel's status word (a runtime error was reported).
+pub fn raise_error(cg: &Codegen<'_>) -> Result<()> {
+    let Some(status) = cg.error_status else {
+        return Err(crate::error::CompileError::internal(
+            "a runtime error outside a kernel",
+        ));
+    };
+    let i32t = cg.ctx.i32_type();
+    let b = &cg.builder;
+    let old = b.build_load(i32t, status, "status")?.into_int_value();
+    let new = b.build_or(old, i32t.const_int(ERROR, false), "")?;
+    b.build_store(status, new)?;
+    Ok(())
+}
+
+/// Whether the status word has `ERROR` set.
+pub fn has_error<'ctx>(
+    cg: &Codegen<'ctx>,
+    status: inkwell::values::PointerValue<'ctx>,
+) -> Result<IntValue<'ctx>> {
+    let i32t = cg.ctx.i32_type();
+    let b = &cg.builder;
+    let word = b.build_load(i32t, status, "status")?.into_int_value();
+    let bit = b.build_and(word, i32t.const_int(ERROR, false), "")?;
+    Ok(b.build_int_compare(inkwell::IntPredicate::NE, bit, i32t.const_zero(), "failed")?)
+}
+
 /// `llvm.is.fpclass` class masks.
 const CLASS_NAN: u64 = 0x003;
 const CLASS_INF: u64 = 0x204;

@@ -10,7 +10,7 @@ use super::context::Codegen;
 use super::fpstatus::{self, FlagMode};
 use super::{arith, arrays, complex, math, scalar};
 use crate::builtins::MathFn;
-use crate::error::{CompileError, Result};
+use crate::error::{CompileError, Result, Span};
 use crate::ir::{Function, InstData, Op, Terminator, Value};
 use crate::syntax::BinOp;
 use crate::types::Type;
@@ -70,13 +70,37 @@ impl<'ctx> Emitter<'_, 'ctx> {
         })
     }
 
+    /// Where an array access is, for `IndexError` messages.
+    fn access_context(&self, array: Value, span: Span) -> String {
+        let f = self.f;
+        let name = f
+            .value(array)
+            .name
+            .as_ref()
+            .map(|n| format!("array '{n}'"))
+            .unwrap_or_else(|| "an array".to_string());
+        let line = f
+            .source
+            .line_text(span.line)
+            .map(|t| format!(": {}", t.trim()))
+            .unwrap_or_default();
+        format!(
+            " ({name} in '{}', {}, line {}{line})",
+            f.name, f.source.filename, span.line
+        )
+    }
+
     fn emit_inst(
         &mut self,
         op: &Op,
         args: &[Value],
         result: Option<Value>,
+        span: Span,
     ) -> Result<Option<BasicValueEnum<'ctx>>> {
         let f = self.f;
+        if matches!(op, Op::GetItem | Op::SetItem) && self.cg.boundscheck {
+            self.cg.access_context = self.access_context(args[0], span);
+        }
         let rty = result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
         let vals = args
             .iter()
@@ -111,6 +135,9 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 let mut call_args = vec![self.status_param.into()];
                 call_args.extend(vals);
                 let call = cg.call(callee, &call_args)?;
+                if cg.boundscheck {
+                    return_if_failed(cg, self.status_param)?;
+                }
                 match call.try_as_basic_value() {
                     inkwell::values::ValueKind::Basic(v) => v,
                     _ => return Ok(None),
@@ -187,6 +214,7 @@ fn emit_body<'ctx>(
     } else {
         None
     };
+    cg.error_status = Some(status_param);
     for &b in &rpo {
         if b == f.entry {
             continue;
@@ -222,7 +250,7 @@ fn emit_body<'ctx>(
                     taint_value(em.cg, f.ty(a), em.get(a)?)?;
                 }
             }
-            let v = em.emit_inst(&d.op, &d.args, d.result)?;
+            let v = em.emit_inst(&d.op, &d.args, d.result, d.span)?;
             if let Some(r) = d.result {
                 em.values[r.index()] = v;
                 if tainting && uses[r.index()] == 0 {
@@ -270,6 +298,28 @@ fn emit_body<'ctx>(
         phi.add_incoming(&[(&v, bb)]);
     }
     em.cg.status = None;
+    em.cg.error_status = None;
+    Ok(())
+}
+
+/// After a call of a kernel that may raise: if it did, returns at once
+/// (with a zero result; the caller checks the status word too).
+fn return_if_failed<'ctx>(
+    cg: &Codegen<'ctx>,
+    status: inkwell::values::PointerValue<'ctx>,
+) -> Result<()> {
+    let failed = fpstatus::has_error(cg, status)?;
+    let here = cg.builder.get_insert_block().expect("positioned");
+    let f = here.get_parent().expect("inside a function");
+    let fail = cg.ctx.append_basic_block(f, "callee.failed");
+    let ok = cg.ctx.append_basic_block(f, "callee.ok");
+    cg.builder.build_conditional_branch(failed, fail, ok)?;
+    cg.builder.position_at_end(fail);
+    match f.get_type().get_return_type() {
+        Some(t) => cg.builder.build_return(Some(&t.const_zero()))?,
+        None => cg.builder.build_return(None)?,
+    };
+    cg.builder.position_at_end(ok);
     Ok(())
 }
 

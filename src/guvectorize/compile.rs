@@ -78,6 +78,7 @@ pub fn compile_gufunc(
         vector_math_available(),
     );
     cg.fast_math = options.fast_math;
+    cg.boundscheck = options.boundscheck;
     let mut symbols = vec![];
     for (k, t) in typed.iter().enumerate() {
         let prefix = format!("jitufunc.gu{id}.{k}");

@@ -74,8 +74,46 @@ fn create_engine() -> Result<Engine> {
             ),
             "creating the process symbol generator",
         )?;
-        LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(jit), generator);
+        let jd = LLVMOrcLLJITGetMainJITDylib(jit);
+        LLVMOrcJITDylibAddGenerator(jd, generator);
+        define_runtime_symbols(jit, jd)?;
         Ok(Engine { jit })
+    }
+}
+
+/// Defines `runtime::runtime_symbols` in the JIT's main library, so
+/// objects (fresh or cached) name them and the JIT supplies this process's
+/// addresses.
+///
+/// # Safety
+/// `jit` and `jd` must be the live LLJIT and its main JITDylib.
+unsafe fn define_runtime_symbols(jit: LLVMOrcLLJITRef, jd: LLVMOrcJITDylibRef) -> Result<()> {
+    let symbols = crate::jit::runtime::runtime_symbols();
+    let mut pairs = vec![];
+    for (name, address) in symbols {
+        let cname = CString::new(name).expect("static names have no NUL");
+        pairs.push(LLVMOrcCSymbolMapPair {
+            // SAFETY: interning a NUL-terminated name in the JIT's pool.
+            Name: unsafe { LLVMOrcLLJITMangleAndIntern(jit, cname.as_ptr()) },
+            Sym: LLVMJITEvaluatedSymbol {
+                Address: address as LLVMOrcExecutorAddress,
+                Flags: LLVMJITSymbolFlags {
+                    GenericFlags: LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsExported
+                        as u8
+                        | LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsCallable as u8,
+                    TargetFlags: 0,
+                },
+            },
+        });
+    }
+    // SAFETY: the pairs are valid; the materialization unit takes ownership
+    // of the interned names and is consumed by JITDylibDefine.
+    unsafe {
+        let unit = LLVMOrcAbsoluteSymbols(pairs.as_mut_ptr(), pairs.len());
+        check(
+            LLVMOrcJITDylibDefine(jd, unit),
+            "defining the runtime functions",
+        )
     }
 }
 

@@ -23,3 +23,57 @@ pub fn vector_math_available() -> bool {
         !handle.is_null()
     })
 }
+
+/// An exception raised by compiled code, to be set as the pending Python
+/// exception by whoever handles it (the Python edge registers the handler).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeError {
+    Index(String),
+}
+
+static ERROR_HANDLER: OnceLock<fn(RuntimeError)> = OnceLock::new();
+
+/// Registers what compiled code's runtime errors are handed to (once).
+pub fn set_error_handler(handler: fn(RuntimeError)) {
+    let _ = ERROR_HANDLER.set(handler);
+}
+
+fn report(error: RuntimeError) {
+    if let Some(handler) = ERROR_HANDLER.get() {
+        handler(error);
+    }
+}
+
+/// Called by generated code when an index is out of range (under
+/// `boundscheck`). `context` is a NUL-terminated description of the array
+/// and source line made at compile time.
+///
+/// # Safety
+/// `context` must point to a NUL-terminated string.
+pub unsafe extern "C" fn jitufunc_rt_index_error(
+    context: *const std::ffi::c_char,
+    index: i64,
+    axis: i64,
+    size: i64,
+) {
+    let context = if context.is_null() {
+        String::new()
+    } else {
+        // SAFETY: generated code passes a constant NUL-terminated string.
+        unsafe { std::ffi::CStr::from_ptr(context) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    report(RuntimeError::Index(format!(
+        "index {index} is out of bounds for axis {axis} with size {size}{context}"
+    )));
+}
+
+/// The runtime functions generated code may call, by symbol name; the JIT
+/// defines them before linking any object.
+pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
+    vec![(
+        "jitufunc_rt_index_error",
+        jitufunc_rt_index_error as *const () as usize,
+    )]
+}

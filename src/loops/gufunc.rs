@@ -23,7 +23,6 @@ use super::elementwise::counted_loop;
 use super::fpflags::FpFlags;
 use super::metadata::LoopHint;
 use crate::codegen::arrays::View;
-use crate::codegen::fpstatus::ERROR;
 use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
 use crate::codegen::Codegen;
 use crate::error::Result;
@@ -222,14 +221,7 @@ fn call_kernel<'ctx>(
             store_scalar(cg, plan.operands[k].dtype, blocks[k], v)?;
         }
     }
-    let i32t = cg.ctx.i32_type();
-    let word = cg.builder.build_load(i32t, status, "")?.into_int_value();
-    let error = cg
-        .builder
-        .build_and(word, i32t.const_int(ERROR, false), "")?;
-    Ok(cg
-        .builder
-        .build_int_compare(IntPredicate::NE, error, i32t.const_zero(), "failed")?)
+    crate::codegen::fpstatus::has_error(cg, status)
 }
 
 /// The loop over outer iterations with one kernel version. An error stops

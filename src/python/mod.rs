@@ -110,7 +110,10 @@ fn vectorize_ufunc<'py>(
         keep_llvm_ir: keep_ir,
         keep_asm: keep_ir,
     };
-    let options = CodegenOptions { fast_math };
+    let options = CodegenOptions {
+        fast_math,
+        boundscheck: false,
+    };
     let prepared = py
         .detach(|| prepare(&def, &signatures, options, emit))
         .py_err(py)?;
@@ -133,7 +136,7 @@ fn vectorize_ufunc<'py>(
 /// Compiles `func` for `signatures` over `layout` and returns a NumPy
 /// generalized ufunc.
 #[pyfunction]
-#[pyo3(signature = (func, signatures, layout, identity=None, fastmath=None, writable_args=vec![], keep_ir=false))]
+#[pyo3(signature = (func, signatures, layout, identity=None, fastmath=None, writable_args=vec![], boundscheck=false, keep_ir=false))]
 #[allow(clippy::too_many_arguments)]
 fn guvectorize_ufunc<'py>(
     py: Python<'py>,
@@ -143,6 +146,7 @@ fn guvectorize_ufunc<'py>(
     identity: Option<Bound<'py, PyAny>>,
     fastmath: Option<Bound<'py, PyAny>>,
     writable_args: Vec<usize>,
+    boundscheck: bool,
     keep_ir: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     TYPENUMS_CHECKED.get_or_try_init(py, || ufunc::check_typenums(py))?;
@@ -159,7 +163,10 @@ fn guvectorize_ufunc<'py>(
         keep_llvm_ir: keep_ir,
         keep_asm: keep_ir,
     };
-    let options = CodegenOptions { fast_math };
+    let options = CodegenOptions {
+        fast_math,
+        boundscheck,
+    };
     let prepared = py
         .detach(|| {
             crate::guvectorize::build::prepare(
@@ -223,6 +230,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
     m.add_class::<KernelLibrary>()?;
+    crate::jit::runtime::set_error_handler(errors::raise_runtime_error);
     m.add("LLVM_VERSION", "19.1")?;
     Ok(())
 }

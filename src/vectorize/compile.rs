@@ -26,6 +26,8 @@ use crate::typing::{type_kernel, Program};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CodegenOptions {
     pub fast_math: FastMath,
+    /// Check array indices (`boundscheck=True`).
+    pub boundscheck: bool,
 }
 
 /// One compiled loop: its dtypes and its address in `CompiledLoops::code`.
