@@ -1,7 +1,8 @@
-"""Benchmark kernels: plain Python scalar functions.
+"""Benchmark kernels: plain Python functions.
 
 Each one is compiled twice by ``benchmarks/run.py``: by ``jitufunc.vectorize``
-and by ``numba.vectorize`` (target ``cpu``), with the same signature strings.
+and by ``numba.vectorize`` (target ``cpu``), or for the ``gu_`` kernels by
+both ``guvectorize``s, with the same signature strings and layouts.
 They live in a real file because jitufunc compiles kernels from their source.
 
 Each kernel has a NumPy reference in ``run.py`` that the compiled ufuncs are
@@ -41,6 +42,26 @@ def int_mix(a, b):
     r = a % b
     h = (a ^ (a >> 7)) & 0xFFFF
     return (q * 3 + r) ^ (h << 2)
+
+
+def gu_matmul(a, b, out):
+    """Gufunc kernel ``(m,n),(n,p)->(m,p)``: the textbook triple loop."""
+    m, n = a.shape
+    p = b.shape[1]
+    for i in range(m):
+        for j in range(p):
+            s = 0.0
+            for k in range(n):
+                s += a[i, k] * b[k, j]
+            out[i, j] = s
+
+
+def gu_row_norm(x, out):
+    """Gufunc kernel ``(n)->()``: the Euclidean norm of a row."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+    out[0] = math.sqrt(s)
 
 
 # Source of a fresh kernel for the compile-time benchmark: ``run.py`` writes it

@@ -100,7 +100,7 @@ def agrees(got, ref, exact=False, rtol=1e-12, atol=1e-15):
         return True, ""
     bad = np.flatnonzero(got != ref) if exact else np.flatnonzero(~np.isclose(got, ref, rtol=rtol, atol=atol))
     i = int(bad[0])
-    return False, f"{bad.size} of {ref.size} elements differ; first at [{i}]: got {got[i]!r}, expected {ref[i]!r}"
+    return False, f"{bad.size} of {ref.size} elements differ; first at [{i}]: got {got.flat[i]!r}, expected {ref.flat[i]!r}"
 
 
 def call_checked(row, who, fn):
@@ -250,6 +250,88 @@ def bench_overhead(ju, nb):
     row.numpy = per_call(np.add)
     row.notes.append(f"u(a, b), best of {OVERHEAD_REPEAT} loops of {OVERHEAD_NUMBER:,} calls; "
                      f"numba object: {type(nb).__name__}")
+
+
+# --------------------------------------------------------------------------
+# 8. generalized ufuncs (guvectorize)
+
+GU_MATMUL_SIG = "void(float64[:,:], float64[:,:], float64[:,:])"
+GU_NORM_SIG = "void(float64[:], float64[:])"
+
+
+def compile_both_gu(row, func, sigs, layout):
+    """Compile ``func`` with both guvectorizes; None for the one that fails."""
+    import numba
+    from jitufunc import guvectorize
+
+    try:
+        ju = guvectorize(sigs, layout)(func)
+    except Exception as exc:  # noqa: BLE001
+        row.status = "ERROR"
+        row.notes.append(f"jitufunc error: {type(exc).__name__}")
+        loud(f"jitufunc failed to compile {func.__name__} for {row.key}:\n{traceback.format_exc()}")
+        ju = None
+    try:
+        nb = numba.guvectorize(sigs, layout, target="cpu")(func)
+    except Exception as exc:  # noqa: BLE001
+        row.notes.append(f"numba error: {type(exc).__name__}")
+        loud(f"numba failed to compile {func.__name__} for {row.key}:\n{traceback.format_exc()}")
+        nb = None
+    return ju, nb
+
+
+def bench_gufunc(row, ju, nb, args, out, ref, numpy_fn, rtol=1e-10, floor_fn=None):
+    """Times ``f(*args, out)`` for both gufuncs after checking them."""
+    ROWS.append(row)
+    if ju is None:
+        return
+    # Summation orders differ from NumPy's (pairwise, BLAS): close, not equal.
+    tol = dict(rtol=rtol, atol=1e-12)
+    if not check(row, "jitufunc", call_checked(row, "jitufunc", lambda: ju(*args)), ref, **tol):
+        return
+    nb_ok = nb is not None and check(row, "numba", call_checked(row, "numba", lambda: nb(*args)), ref, **tol)
+    with np.errstate(all="ignore"):
+        row.jit = best(lambda: ju(*args, out), REPEAT_COMPUTE)
+        if nb_ok:
+            row.numba = best(lambda: nb(*args, out), REPEAT_COMPUTE)
+        row.numpy = best(numpy_fn, REPEAT_COMPUTE)
+    if floor_fn is not None:
+        row.floor = best(floor_fn, REPEAT_COMPUTE)
+
+
+def bench_gufuncs(rng):
+    row = Row("gu-matmul4", "gufunc: batched 4x4 matmul, 1e5 matrices")
+    ju, nb = compile_both_gu(row, kernels.gu_matmul, [GU_MATMUL_SIG], "(m,n),(n,p)->(m,p)")
+    a = rng.standard_normal((100_000, 4, 4))
+    b = rng.standard_normal((100_000, 4, 4))
+    out = np.empty_like(a)
+    bench_gufunc(row, ju, nb, (a, b), out, np.matmul(a, b), lambda: np.matmul(a, b, out=out))
+    row.notes.append("NumPy column: np.matmul(a, b, out=out)")
+
+    row = Row("gu-rownorm", "gufunc: row norms of a 1e4 x 1e3 matrix")
+    nju, nnb = compile_both_gu(row, kernels.gu_row_norm, [GU_NORM_SIG], "(n)->()")
+    x = rng.standard_normal((10_000, 1_000))
+    norms = np.empty(10_000)
+    # The floor moves the same bytes: the kernel reads 1e7 float64 (and
+    # writes 1e4); np.copyto of 5e6 float64 reads 5e6 and writes 5e6.
+    src = np.ones(5_000_000)
+    dst = np.empty_like(src)
+    bench_gufunc(row, nju, nnb, (x,), norms, np.linalg.norm(x, axis=1),
+                 lambda: np.linalg.norm(x, axis=1), floor_fn=lambda: np.copyto(dst, src))
+    if row.jit and row.floor:
+        # A copy also reads each destination line before writing it
+        # (write-allocate): it moves 1.5x the kernel's bytes.
+        gbs = x.nbytes / row.jit / 1e9
+        row.notes.append(f"{row.jit / row.floor:.2f}x floor ({row.jit / (row.floor / 1.5):.2f}x "
+                         f"write-allocate-adjusted), {gbs:.1f} GB/s; NumPy column: np.linalg.norm(x, axis=1)")
+    del x, src, dst
+
+    row = Row("gu-matmul128", "gufunc: one 128x128 matmul")
+    a = rng.standard_normal((128, 128))
+    b = rng.standard_normal((128, 128))
+    out = np.empty_like(a)
+    bench_gufunc(row, ju, nb, (a, b), out, np.matmul(a, b), lambda: np.matmul(a, b, out=out))
+    row.notes.append("NumPy column: np.matmul (OpenBLAS, 1 thread)")
 
 
 # --------------------------------------------------------------------------
@@ -523,6 +605,15 @@ EXPLANATIONS = [
      "call): best of {orep} `timeit` loops of {onum:,} calls, divided by {onum:,}. The NumPy column is "
      "`np.add`. jitufunc's result is a real `numpy.ufunc`, so its cost is NumPy's own dispatch; Numba's "
      "`vectorize` returns a `DUFunc`, a wrapper whose `__call__` adds its own dispatch in front of the ufunc."),
+    ("gufunc batched 4x4 matmul", "`gu_matmul` (the textbook triple loop over `(m,n),(n,p)->(m,p)`) on "
+     "1e5 pairs of 4x4 float64 matrices into a preallocated output, through `guvectorize` of both "
+     "libraries; NumPy column: `np.matmul(a, b, out=out)`; best of {rc}."),
+    ("gufunc row norms", "`gu_row_norm` (`s += x[i] * x[i]` in a loop, then `sqrt`) over the rows of a "
+     "1e4 x 1e3 float64 matrix, `(n)->()`. **mem floor**: `np.copyto` of 5e6 float64, the same bytes "
+     "moved (the kernel reads 1e7 elements). NumPy column: `np.linalg.norm(x, axis=1)`; best of {rc}."),
+    ("gufunc 128x128 matmul", "`gu_matmul` on one pair of 128x128 matrices (outer loop of one "
+     "iteration: all time is in the kernel's loops). NumPy column: `np.matmul`, which calls OpenBLAS "
+     "(pinned to one thread); best of {rc}."),
     ("compile, exp(-x*x)", "Time for `vectorize([...])(f)` to return a ufunc for a kernel never seen "
      "before: the body `math.exp(-x * x)` is written to a new module file under a new name for every "
      "measurement and imported (import not timed), so each compile gets a new function object. "
@@ -633,7 +724,12 @@ def others_busy(since):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
+    parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup"],
+                        help="run one group of rows only (for development; not with --write-docs)")
     args = parser.parse_args()
+    if args.only and args.write_docs:
+        parser.error("--only cannot be combined with --write-docs")
+    want = (lambda group: args.only in (None, group))
     start = time.perf_counter()
     run_snap = cpu_snapshot()
 
@@ -644,6 +740,22 @@ def main():
         print(f"WARNING: the machine is {busy:.0%} busy with other work; timings will be noisy.\n", flush=True)
 
     rng = np.random.default_rng(12345)
+    if want("vectorize"):
+        run_vectorize_rows(rng)
+    if want("gufunc"):
+        print("6. generalized ufuncs ...", flush=True)
+        bench_gufuncs(rng)
+    if want("compile"):
+        print("7. compile time ...", flush=True)
+        bench_compile()
+    if want("startup"):
+        print("8. import time and cold start (fresh processes) ...", flush=True)
+        bench_import()
+        bench_cold()
+    return finish(args, start, run_snap)
+
+
+def run_vectorize_rows(rng):
     print("1. streaming add ...", flush=True)
     add_row = Row("add", "")
     ju_add, nb_add = compile_both(add_row, kernels.add, [F32_2, F64_2])
@@ -675,13 +787,8 @@ def main():
     print("5. call overhead ...", flush=True)
     bench_overhead(ju_add, nb_add)
 
-    print("6. compile time ...", flush=True)
-    bench_compile()
 
-    print("7. import time and cold start (fresh processes) ...", flush=True)
-    bench_import()
-    bench_cold()
-
+def finish(args, start, run_snap):
     elapsed = time.perf_counter() - start
     busy_run = others_busy(run_snap)
     info = machine_info()

@@ -69,17 +69,46 @@ pub fn taint<'ctx>(cg: &Codegen<'ctx>, _results: &[FloatValue<'ctx>]) -> Result<
     Ok(cg.flag_mode == FlagMode::Taint)
 }
 
-/// Records `TAINT` if any of `values` is not finite (taint mode only).
-pub fn taint_values<'ctx>(cg: &Codegen<'ctx>, values: &[FloatValue<'ctx>]) -> Result<()> {
+/// Records `TAINT` if any of `values` (all of one float type) is not
+/// finite (taint mode only). With `pack`, the values are packed into one
+/// vector and tested with one class test (for the lanes of a jammed
+/// kernel; scalar code the loop vectorizer will widen keeps one test per
+/// value, which it turns into vector tests itself).
+pub fn taint_values<'ctx>(
+    cg: &Codegen<'ctx>,
+    values: &[FloatValue<'ctx>],
+    pack: bool,
+) -> Result<()> {
     if cg.flag_mode != FlagMode::Taint || values.is_empty() {
         return Ok(());
     }
-    let mut bad = cg.ctx.bool_type().const_zero();
-    for v in values {
-        let nonfinite = fpclass(cg, *v, CLASS_NAN | CLASS_INF)?;
-        bad = cg.builder.build_or(bad, nonfinite, "")?;
+    if values.len() == 1 || !pack {
+        let mut bad = cg.ctx.bool_type().const_zero();
+        for v in values {
+            let nonfinite = fpclass(cg, *v, CLASS_NAN | CLASS_INF)?;
+            bad = cg.builder.build_or(bad, nonfinite, "")?;
+        }
+        return raise_if(cg, bad, TAINT);
     }
-    raise_if(cg, bad, TAINT)
+    let n = values.len().next_power_of_two() as u32;
+    let vt = values[0].get_type().vec_type(n);
+    let mut packed = vt.get_undef();
+    let i32t = cg.ctx.i32_type();
+    for k in 0..n as usize {
+        // Pad with copies of the first value (they test the same).
+        let v = values.get(k).unwrap_or(&values[0]);
+        packed =
+            cg.builder
+                .build_insert_element(packed, *v, i32t.const_int(k as u64, false), "")?;
+    }
+    let classes = fpclass_vector(cg, packed, CLASS_NAN | CLASS_INF)?;
+    let reduce = inkwell::intrinsics::Intrinsic::find("llvm.vector.reduce.or")
+        .ok_or_else(|| crate::error::CompileError::internal("no llvm.vector.reduce.or"))?;
+    let decl = reduce
+        .get_declaration(&cg.module, &[classes.get_type().into()])
+        .ok_or_else(|| crate::error::CompileError::internal("cannot declare vector.reduce.or"))?;
+    let any = cg.call_value(decl, &[classes.into()])?.into_int_value();
+    raise_if(cg, any, TAINT)
 }
 
 /// `status |= cond ? flag : 0`
@@ -139,6 +168,23 @@ fn fpclass<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>, mask: u64) -> Result<I
     Ok(cg
         .call_value(decl, &[x.into(), mask.into()])?
         .into_int_value())
+}
+
+/// `llvm.is.fpclass` on a vector: a vector of bools.
+fn fpclass_vector<'ctx>(
+    cg: &Codegen<'ctx>,
+    x: inkwell::values::VectorValue<'ctx>,
+    mask: u64,
+) -> Result<inkwell::values::VectorValue<'ctx>> {
+    let intrinsic = inkwell::intrinsics::Intrinsic::find("llvm.is.fpclass")
+        .ok_or_else(|| crate::error::CompileError::internal("no llvm.is.fpclass"))?;
+    let decl = intrinsic
+        .get_declaration(&cg.module, &[x.get_type().into()])
+        .ok_or_else(|| crate::error::CompileError::internal("cannot declare llvm.is.fpclass"))?;
+    let mask = cg.ctx.i32_type().const_int(mask, false);
+    Ok(cg
+        .call_value(decl, &[x.into(), mask.into()])?
+        .into_vector_value())
 }
 
 // The exact checks run in scalar code (the strided path, the redo of a

@@ -1,6 +1,16 @@
 //! Emitting one typed IR function as an LLVM function: IR blocks become
 //! LLVM blocks, block parameters become phis, each operation is emitted by
 //! the module for its kind (`scalar`, `arith`, `math`, `complex`, `arrays`).
+//!
+//! A function can also be emitted for several *lanes* (`Lanes`): one LLVM
+//! function runs K independent calls in lockstep (a gufunc's consecutive
+//! outer iterations), taking K copies of every parameter and returning a
+//! struct of K results. Values the same in every lane (uniform: shapes,
+//! loop counters) are computed once; the others once per lane, in the same
+//! order as a single call would, so every lane's result is exactly that of
+//! a call of its own. Control flow must be uniform (`guvectorize::jam`
+//! checks it). K independent dependency chains let the CPU overlap what one
+//! call would do in sequence (a strict-IEEE sum is one long chain).
 
 use inkwell::basic_block::BasicBlock;
 use inkwell::types::{BasicMetadataTypeEnum, BasicType};
@@ -16,18 +26,65 @@ use crate::syntax::BinOp;
 use crate::types::Type;
 use crate::typing::Program;
 
-/// Declares an LLVM function with the signature of `f` (internal,
-/// always-inlined). Its first parameter is the FP status word
-/// (`fpstatus`), the rest are `f`'s.
-pub fn declare<'ctx>(cg: &Codegen<'ctx>, f: &Function, name: &str) -> Result<FunctionValue<'ctx>> {
-    let mut params: Vec<BasicMetadataTypeEnum> = vec![cg.ptr_type().into()];
-    for p in f.params() {
-        let t = cg
-            .llvm_type(f.ty(*p))?
-            .ok_or_else(|| CompileError::internal("None parameter"))?;
-        params.push(t.into());
+/// How many calls one emitted function makes at once, and which values
+/// and instructions are the same in all of them.
+#[derive(Clone, Debug)]
+pub struct Lanes {
+    pub count: usize,
+    /// Per value of the function: uniform across lanes.
+    pub uniform_values: Vec<bool>,
+    /// Per instruction: uniform (emitted once, for lane 0).
+    pub uniform_insts: Vec<bool>,
+}
+
+impl Lanes {
+    /// One call: nothing is shared.
+    pub fn single(f: &Function) -> Self {
+        Lanes {
+            count: 1,
+            uniform_values: vec![false; f.values.len()],
+            uniform_insts: vec![false; f.insts.len()],
+        }
     }
-    let fn_type = match cg.llvm_type(&f.ret)? {
+}
+
+/// The LLVM type a function returns for `lanes` calls of a function
+/// returning `ret`: `ret` itself for one lane, a struct of `count` of them
+/// otherwise.
+fn lanes_return_type<'ctx>(
+    cg: &Codegen<'ctx>,
+    ret: &Type,
+    count: usize,
+) -> Result<Option<inkwell::types::BasicTypeEnum<'ctx>>> {
+    let Some(t) = cg.llvm_type(ret)? else {
+        return Ok(None);
+    };
+    Ok(Some(if count == 1 {
+        t
+    } else {
+        cg.ctx.struct_type(&vec![t; count], false).into()
+    }))
+}
+
+/// Declares an LLVM function with the signature of `f` (internal,
+/// always-inlined) for `count` lanes. Its first parameter is the FP status
+/// word (`fpstatus`), then `f`'s parameters for lane 0, lane 1, ...
+pub fn declare<'ctx>(
+    cg: &Codegen<'ctx>,
+    f: &Function,
+    name: &str,
+    count: usize,
+) -> Result<FunctionValue<'ctx>> {
+    let mut params: Vec<BasicMetadataTypeEnum> = vec![cg.ptr_type().into()];
+    for _ in 0..count {
+        for p in f.params() {
+            let t = cg
+                .llvm_type(f.ty(*p))?
+                .ok_or_else(|| CompileError::internal("None parameter"))?;
+            params.push(t.into());
+        }
+    }
+    let fn_type = match lanes_return_type(cg, &f.ret, count)? {
         Some(t) => t.fn_type(&params, false),
         None => cg.ctx.void_type().fn_type(&params, false),
     };
@@ -45,11 +102,42 @@ pub fn emit_program<'ctx>(
     let mut funcs = vec![];
     for (i, f) in program.functions.iter().enumerate() {
         let name = format!("{prefix}.{}.{i}", f.name);
-        let decl = declare(cg, f, &name)?;
+        let decl = declare(cg, f, &name, 1)?;
         funcs.push(decl);
     }
     for (i, f) in program.functions.iter().enumerate() {
-        emit_body(cg, f, funcs[i], &funcs)?;
+        emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f))?;
+    }
+    cg.flag_mode = FlagMode::Exact;
+    Ok(funcs[program.entry.index()])
+}
+
+/// Emits `program` with its entry function for `lanes` (its callees once
+/// per lane that calls them); returns the entry's LLVM function.
+pub fn emit_program_lanes<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Program,
+    prefix: &str,
+    flags: FlagMode,
+    lanes: &Lanes,
+) -> Result<FunctionValue<'ctx>> {
+    cg.flag_mode = flags;
+    let mut funcs = vec![];
+    for (i, f) in program.functions.iter().enumerate() {
+        let name = format!("{prefix}.{}.{i}", f.name);
+        let count = if i == program.entry.index() {
+            lanes.count
+        } else {
+            1
+        };
+        funcs.push(declare(cg, f, &name, count)?);
+    }
+    for (i, f) in program.functions.iter().enumerate() {
+        if i == program.entry.index() {
+            emit_body(cg, f, funcs[i], &funcs, lanes)?;
+        } else {
+            emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f))?;
+        }
     }
     cg.flag_mode = FlagMode::Exact;
     Ok(funcs[program.entry.index()])
@@ -59,15 +147,24 @@ struct Emitter<'a, 'ctx> {
     cg: &'a mut Codegen<'ctx>,
     status_param: inkwell::values::PointerValue<'ctx>,
     f: &'a Function,
-    values: Vec<Option<BasicValueEnum<'ctx>>>,
+    /// Per value: one LLVM value (uniform) or one per lane.
+    values: Vec<Vec<BasicValueEnum<'ctx>>>,
     funcs: &'a [FunctionValue<'ctx>],
+    /// The lane being emitted.
+    lane: usize,
 }
 
 impl<'ctx> Emitter<'_, 'ctx> {
+    /// `v` in the current lane (its only value if it is uniform).
     fn get(&self, v: Value) -> Result<BasicValueEnum<'ctx>> {
-        self.values[v.index()].ok_or_else(|| {
-            CompileError::internal(format!("{v} has no LLVM value (None used as a value?)"))
-        })
+        let per_lane = &self.values[v.index()];
+        per_lane
+            .get(self.lane)
+            .or(per_lane.first())
+            .copied()
+            .ok_or_else(|| {
+                CompileError::internal(format!("{v} has no LLVM value (None used as a value?)"))
+            })
     }
 
     /// Where an array access is, for `IndexError` messages.
@@ -131,6 +228,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
             }
             Op::Math(m) => math::call(cg, *m, &arg_ty(0), &rty, &vals)?,
             Op::CallFunc(id) => {
+                // Callees take one lane: a call per lane.
                 let callee = self.funcs[id.index()];
                 let mut call_args = vec![self.status_param.into()];
                 call_args.extend(vals);
@@ -194,17 +292,31 @@ fn emit_body<'ctx>(
     f: &Function,
     llvm: FunctionValue<'ctx>,
     funcs: &[FunctionValue<'ctx>],
+    lanes: &Lanes,
 ) -> Result<()> {
     let rpo = f.reverse_post_order();
     let mut blocks: Vec<Option<BasicBlock<'ctx>>> = vec![None; f.blocks.len()];
     for &b in &rpo {
         blocks[b.index()] = Some(cg.ctx.append_basic_block(llvm, &b.to_string()));
     }
-    let mut values: Vec<Option<BasicValueEnum<'ctx>>> = vec![None; f.values.len()];
-    let mut phis: Vec<Option<PhiValue<'ctx>>> = vec![None; f.values.len()];
+    // Lane k's parameters follow lane k-1's.
+    let nparams = f.params().len();
+    let mut values: Vec<Vec<BasicValueEnum<'ctx>>> = vec![vec![]; f.values.len()];
     for (i, p) in f.params().iter().enumerate() {
-        values[p.index()] = llvm.get_nth_param(i as u32 + 1);
+        values[p.index()] = (0..lanes.count)
+            .map(|lane| {
+                llvm.get_nth_param((1 + lane * nparams + i) as u32)
+                    .ok_or_else(|| CompileError::internal("missing lane parameter"))
+            })
+            .collect::<Result<_>>()?;
     }
+    let lanes_of = |v: Value| {
+        if lanes.uniform_values[v.index()] {
+            1
+        } else {
+            lanes.count
+        }
+    };
     let status_param = llvm
         .get_nth_param(0)
         .expect("status parameter")
@@ -215,6 +327,7 @@ fn emit_body<'ctx>(
         None
     };
     cg.error_status = Some(status_param);
+    let mut phis: Vec<Vec<PhiValue<'ctx>>> = vec![vec![]; f.values.len()];
     for &b in &rpo {
         if b == f.entry {
             continue;
@@ -223,9 +336,11 @@ fn emit_body<'ctx>(
             .position_at_end(blocks[b.index()].expect("created"));
         for p in &f.block(b).params {
             if let Some(t) = cg.llvm_type(f.ty(*p))? {
-                let phi = cg.builder.build_phi(t, "")?;
-                values[p.index()] = Some(phi.as_basic_value());
-                phis[p.index()] = Some(phi);
+                for _ in 0..lanes_of(*p) {
+                    let phi = cg.builder.build_phi(t, "")?;
+                    values[p.index()].push(phi.as_basic_value());
+                    phis[p.index()].push(phi);
+                }
             }
         }
     }
@@ -235,6 +350,7 @@ fn emit_body<'ctx>(
         f,
         values,
         funcs,
+        lane: 0,
     };
     let uses = use_counts(f);
     let tainting = em.cg.flag_mode == FlagMode::Taint;
@@ -244,52 +360,91 @@ fn emit_body<'ctx>(
         em.cg.builder.position_at_end(bb);
         for &inst in &f.block(b).insts {
             let d = f.inst(inst);
-            if tainting {
-                for k in absorbed_operands(f, d) {
-                    let a = d.args[k];
-                    taint_value(em.cg, f.ty(a), em.get(a)?)?;
-                }
-            }
-            let v = em.emit_inst(&d.op, &d.args, d.result, d.span)?;
-            if let Some(r) = d.result {
-                em.values[r.index()] = v;
-                if tainting && uses[r.index()] == 0 {
-                    if let Some(v) = v {
-                        taint_value(em.cg, f.ty(r), v)?;
+            let count = if lanes.uniform_insts[inst.index()] {
+                1
+            } else {
+                lanes.count
+            };
+            let mut results = vec![];
+            let mut tested = vec![];
+            for lane in 0..count {
+                em.lane = lane;
+                if tainting {
+                    for k in absorbed_operands(f, d) {
+                        let a = d.args[k];
+                        float_parts(em.cg, f.ty(a), em.get(a)?, &mut tested)?;
                     }
                 }
+                let v = em.emit_inst(&d.op, &d.args, d.result, d.span)?;
+                if let (Some(r), Some(v)) = (d.result, v) {
+                    if tainting && uses[r.index()] == 0 {
+                        float_parts(em.cg, f.ty(r), v, &mut tested)?;
+                    }
+                    results.push(v);
+                }
+            }
+            taint_all(em.cg, tested, lanes.count > 1)?;
+            if let Some(r) = d.result {
+                em.values[r.index()] = results;
             }
         }
         let end = em.cg.builder.get_insert_block().expect("positioned");
         let term = &f.block(b).term;
         for t in term.targets() {
             for (p, a) in f.block(t.block).params.iter().zip(&t.args) {
-                if let Some(phi) = phis[p.index()] {
-                    incoming.push((phi, em.get(*a)?, end));
+                for (lane, phi) in phis[p.index()].iter().enumerate() {
+                    em.lane = lane;
+                    incoming.push((*phi, em.get(*a)?, end));
                 }
             }
         }
-        let builder = &em.cg.builder;
+        em.lane = 0;
         match term {
             Terminator::Jump(t) => {
-                builder.build_unconditional_branch(blocks[t.block.index()].expect("reachable"))?;
+                em.cg
+                    .builder
+                    .build_unconditional_branch(blocks[t.block.index()].expect("reachable"))?;
             }
             Terminator::Branch { cond, then, orelse } => {
-                builder.build_conditional_branch(
+                if lanes_of(*cond) != 1 {
+                    return Err(CompileError::internal(
+                        "a branch that differs between lanes",
+                    ));
+                }
+                em.cg.builder.build_conditional_branch(
                     em.get(*cond)?.into_int_value(),
                     blocks[then.block.index()].expect("reachable"),
                     blocks[orelse.block.index()].expect("reachable"),
                 )?;
             }
             Terminator::Return(Some(v)) => {
-                let value = em.get(*v)?;
-                if tainting {
-                    taint_value(em.cg, f.ty(*v), value)?;
+                let mut results = vec![];
+                let mut tested = vec![];
+                for lane in 0..lanes.count {
+                    em.lane = lane;
+                    let value = em.get(*v)?;
+                    if tainting && (lane == 0 || lanes_of(*v) > 1) {
+                        float_parts(em.cg, f.ty(*v), value, &mut tested)?;
+                    }
+                    results.push(value);
                 }
+                taint_all(em.cg, tested, lanes.count > 1)?;
+                let value = if lanes.count == 1 {
+                    results[0]
+                } else {
+                    let ty = lanes_return_type(em.cg, &f.ret, lanes.count)?
+                        .ok_or_else(|| CompileError::internal("lanes of None"))?
+                        .into_struct_type();
+                    let mut agg: inkwell::values::AggregateValueEnum = ty.get_undef().into();
+                    for (lane, r) in results.into_iter().enumerate() {
+                        agg = em.cg.builder.build_insert_value(agg, r, lane as u32, "")?;
+                    }
+                    agg.into_struct_value().into()
+                };
                 em.cg.builder.build_return(Some(&value))?;
             }
             Terminator::Return(None) => {
-                builder.build_return(None)?;
+                em.cg.builder.build_return(None)?;
             }
             Terminator::None => return Err(CompileError::internal("unterminated block")),
         }
@@ -389,6 +544,8 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             }
         }
         Op::TupleGet(_) => vec![0],
+        // A value stored into an array leaves the kernel there.
+        Op::SetItem => vec![args.len() - 1],
         _ => vec![],
     };
     candidates
@@ -429,8 +586,13 @@ fn math_absorbs(m: MathFn) -> bool {
     )
 }
 
-/// Tests the float parts of `v` (a scalar, complex or tuple of type `t`).
-fn taint_value<'ctx>(cg: &Codegen<'ctx>, t: &Type, v: BasicValueEnum<'ctx>) -> Result<()> {
+/// Collects the float parts of `v` (a scalar, complex or tuple of type `t`).
+fn float_parts<'ctx>(
+    cg: &Codegen<'ctx>,
+    t: &Type,
+    v: BasicValueEnum<'ctx>,
+    out: &mut Vec<inkwell::values::FloatValue<'ctx>>,
+) -> Result<()> {
     use crate::types::Kind;
     match t {
         Type::Tuple(items) => {
@@ -438,17 +600,39 @@ fn taint_value<'ctx>(cg: &Codegen<'ctx>, t: &Type, v: BasicValueEnum<'ctx>) -> R
                 let part = cg
                     .builder
                     .build_extract_value(v.into_struct_value(), i as u32, "")?;
-                taint_value(cg, item, part)?;
+                float_parts(cg, item, part, out)?;
             }
-            Ok(())
         }
         t => match t.kind() {
-            Some(Kind::Float) => fpstatus::taint_values(cg, &[v.into_float_value()]),
+            Some(Kind::Float) => out.push(v.into_float_value()),
             Some(Kind::Complex) => {
                 let (re, im) = complex::parts(cg, v)?;
-                fpstatus::taint_values(cg, &[re, im])
+                out.push(re);
+                out.push(im);
             }
-            _ => Ok(()),
+            _ => {}
         },
     }
+    Ok(())
+}
+
+/// Records `TAINT` if any of `values` is not finite, testing the values of
+/// each float type together (one vector test for the lanes of a jammed
+/// kernel).
+fn taint_all<'ctx>(
+    cg: &Codegen<'ctx>,
+    values: Vec<inkwell::values::FloatValue<'ctx>>,
+    pack: bool,
+) -> Result<()> {
+    let mut groups: Vec<Vec<inkwell::values::FloatValue<'ctx>>> = vec![];
+    for v in values {
+        match groups.iter_mut().find(|g| g[0].get_type() == v.get_type()) {
+            Some(g) => g.push(v),
+            None => groups.push(vec![v]),
+        }
+    }
+    for g in groups {
+        fpstatus::taint_values(cg, &g, pack)?;
+    }
+    Ok(())
 }

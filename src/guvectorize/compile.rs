@@ -10,15 +10,16 @@ use inkwell::context::Context;
 
 use super::layout::Layout;
 use super::plan::{plan_kernel, KernelPlan};
+use super::rerun::reads_outputs;
 use crate::codegen::fpstatus::FlagMode;
-use crate::codegen::function::emit_program;
+use crate::codegen::function::{emit_program, emit_program_lanes};
 use crate::codegen::Codegen;
 use crate::error::Result;
 use crate::jit::compile::{compile_module, EmitOptions};
 use crate::jit::dump::{dump, Stage, Timings};
 use crate::jit::host::host_cpu;
 use crate::jit::runtime::vector_math_available;
-use crate::loops::gufunc::{self, GufuncLoop};
+use crate::loops::gufunc::{self, GufuncLoop, KernelSet};
 use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
 use crate::types::Signature;
@@ -82,15 +83,70 @@ pub fn compile_gufunc(
     let mut symbols = vec![];
     for (k, t) in typed.iter().enumerate() {
         let prefix = format!("jitufunc.gu{id}.{k}");
-        let kernel = emit_program(&mut cg, &t.general, &prefix, FlagMode::Exact)?;
-        let contiguous_kernel = match &t.contiguous {
-            Some(p) => Some(emit_program(
+        let tracked = options.fast_math.0 == 0;
+        let outputs: Vec<usize> = t
+            .plan
+            .operands
+            .iter()
+            .enumerate()
+            .skip(layout.nin())
+            .filter_map(|(_, op)| op.param)
+            .collect();
+        let rerunnable =
+            tracked && writable.is_empty() && !reads_outputs(t.general.entry(), &outputs);
+        let any = emit_program(&mut cg, &t.general, &prefix, FlagMode::Exact)?;
+        let (exact, fast) = if rerunnable {
+            let fast_any = emit_program(
                 &mut cg,
-                p,
+                &t.general,
+                &format!("{prefix}.fast"),
+                FlagMode::Taint,
+            )?;
+            let fast_unit = emit_optional(
+                &mut cg,
+                &t.contiguous,
+                &format!("{prefix}.fast.unit"),
+                FlagMode::Taint,
+            )?;
+            let unit_lanes = emit_lanes(
+                &mut cg,
+                &t.contiguous,
+                &format!("{prefix}.fast.lanes"),
+                FlagMode::Taint,
+            )?;
+            (
+                KernelSet {
+                    any,
+                    unit: None,
+                    unit_lanes: None,
+                },
+                Some(KernelSet {
+                    any: fast_any,
+                    unit: fast_unit,
+                    unit_lanes,
+                }),
+            )
+        } else {
+            let unit = emit_optional(
+                &mut cg,
+                &t.contiguous,
                 &format!("{prefix}.unit"),
                 FlagMode::Exact,
-            )?),
-            None => None,
+            )?;
+            let unit_lanes = emit_lanes(
+                &mut cg,
+                &t.contiguous,
+                &format!("{prefix}.lanes"),
+                FlagMode::Exact,
+            )?;
+            (
+                KernelSet {
+                    any,
+                    unit,
+                    unit_lanes,
+                },
+                None,
+            )
         };
         let name = format!("jitufunc_gu{id}_{}_loop{k}", sanitize(&def.name));
         gufunc::emit(
@@ -99,8 +155,8 @@ pub fn compile_gufunc(
                 name: name.clone(),
                 layout,
                 plan: &t.plan,
-                kernel,
-                contiguous_kernel,
+                exact,
+                fast,
             },
         )?;
         symbols.push(name);
@@ -130,6 +186,46 @@ pub fn compile_gufunc(
         llvm_ir: emitted.llvm_ir,
         asm: emitted.asm,
     })
+}
+
+fn emit_optional<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Option<Program>,
+    name: &str,
+    mode: FlagMode,
+) -> Result<Option<inkwell::values::FunctionValue<'ctx>>> {
+    program
+        .as_ref()
+        .map(|p| emit_program(cg, p, name, mode))
+        .transpose()
+}
+
+/// `program` compiled for several outer iterations at once, if its control
+/// flow allows (`jam::lanes`), as many as `jam::choose_lane_count` finds
+/// worthwhile. `JITUFUNC_LANES` overrides the count (a developer knob for
+/// measuring; 1 turns jamming off).
+fn emit_lanes<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Option<Program>,
+    name: &str,
+    mode: FlagMode,
+) -> Result<Option<(inkwell::values::FunctionValue<'ctx>, usize)>> {
+    let Some(program) = program else {
+        return Ok(None);
+    };
+    let Some(mut lanes) = super::jam::lanes(program.entry(), 2) else {
+        return Ok(None);
+    };
+    let count = std::env::var("JITUFUNC_LANES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or_else(|| super::jam::choose_lane_count(program.entry(), &lanes));
+    if count < 2 {
+        return Ok(None);
+    }
+    lanes.count = count;
+    let f = emit_program_lanes(cg, program, name, mode, &lanes)?;
+    Ok(Some((f, count)))
 }
 
 fn sanitize(name: &str) -> String {

@@ -7,8 +7,10 @@
 
 pub mod build;
 pub mod compile;
+pub mod jam;
 pub mod layout;
 pub mod plan;
+pub mod rerun;
 
 #[cfg(test)]
 mod tests;

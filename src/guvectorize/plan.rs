@@ -170,10 +170,15 @@ pub fn plan_kernel(
     let operand_types: Vec<Type> = match &sig.ret {
         None | Some(Type::NoneType) => {
             if sig.args.len() != nin + nout {
+                let hint = if sig.args.len() < nin + nout {
+                    "; list the outputs too, as in void(float64[:], float64[:])"
+                } else {
+                    ""
+                };
                 return Err(sig_error(
                     sig_text,
                     format!(
-                        "it has {} argument types, but the layout {:?} has {nin} input{} and {nout} output{} ({} in all); list the outputs too, as in void(float64[:], float64[:])",
+                        "it has {} argument types, but the layout {:?} has {nin} input{} and {nout} output{} ({} operands in all){hint}",
                         sig.args.len(),
                         layout.text,
                         if nin == 1 { "" } else { "s" },

@@ -23,21 +23,44 @@ use super::elementwise::counted_loop;
 use super::fpflags::FpFlags;
 use super::metadata::LoopHint;
 use crate::codegen::arrays::View;
+use crate::codegen::fpstatus::TAINT;
 use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
 use crate::codegen::Codegen;
 use crate::error::Result;
 use crate::guvectorize::layout::Layout;
 use crate::guvectorize::plan::{KernelPlan, Passing};
 
+/// One kernel compiled for any strides and, if it takes array views, for
+/// unit innermost strides.
+#[derive(Clone, Copy)]
+pub struct KernelSet<'ctx> {
+    pub any: FunctionValue<'ctx>,
+    pub unit: Option<FunctionValue<'ctx>>,
+    /// `unit` compiled for several outer iterations at once, and how many
+    /// (`guvectorize::jam`).
+    pub unit_lanes: Option<(FunctionValue<'ctx>, usize)>,
+}
+
+/// The kernels one path calls: one per outer iteration, and optionally
+/// one for several at once (the remainder runs one at a time).
+#[derive(Clone, Copy)]
+struct Kernel<'ctx> {
+    single: FunctionValue<'ctx>,
+    lanes: Option<(FunctionValue<'ctx>, usize)>,
+}
+
 /// What one gufunc loop wraps.
 pub struct GufuncLoop<'a, 'ctx> {
     pub name: String,
     pub layout: &'a Layout,
     pub plan: &'a KernelPlan,
-    /// The kernel for any strides.
-    pub kernel: FunctionValue<'ctx>,
-    /// The kernel compiled for unit innermost strides, if there is one.
-    pub contiguous_kernel: Option<FunctionValue<'ctx>>,
+    /// Kernels reporting exact FP flags (none under fast-math).
+    pub exact: KernelSet<'ctx>,
+    /// Kernels that only note non-finite floats (`FlagMode::Taint`), run
+    /// first over chunks of outer iterations; a chunk where they noted one
+    /// is redone by `exact.any`. `None` when flags are not tracked or the
+    /// kernel cannot be run twice (`guvectorize::rerun`).
+    pub fast: Option<KernelSet<'ctx>>,
 }
 
 /// NumPy's arguments, read once at loop entry.
@@ -77,17 +100,22 @@ fn read_operands<'ctx>(
     let numpy_dims = (0..layout.numpy_dims)
         .map(|j| load_i64(cg, dims, 1 + j, &format!("dim{j}")))
         .collect::<Result<Vec<_>>>()?;
-    // The size of each logical dimension: all its NumPy dimensions agree
-    // or are 1 (broadcast, checked when the ufunc is called), so the
-    // largest is the size.
+    // The size of each logical dimension: its NumPy dimensions agree or
+    // are 1 (broadcast, checked when the ufunc is called), so the size is
+    // the one that is not 1, if any (0 included, as NumPy broadcasts).
     let mut logical: Vec<Option<IntValue<'ctx>>> = vec![None; layout.dims.len()];
     for (j, &owner) in layout.numpy_dim_owner.iter().enumerate() {
         logical[owner] = Some(match logical[owner] {
             None => numpy_dims[j],
             Some(size) => {
                 let b = &cg.builder;
-                let bigger = b.build_int_compare(IntPredicate::SGT, numpy_dims[j], size, "")?;
-                b.build_select(bigger, numpy_dims[j], size, "")?
+                let not_one = b.build_int_compare(
+                    IntPredicate::NE,
+                    numpy_dims[j],
+                    i64t.const_int(1, false),
+                    "",
+                )?;
+                b.build_select(not_one, numpy_dims[j], size, "")?
                     .into_int_value()
             }
         });
@@ -157,16 +185,14 @@ fn unit_strides<'ctx>(
     Ok(all)
 }
 
-/// One outer iteration: the kernel called on the blocks at iteration `r`.
-/// Returns whether the kernel reported an error.
-fn call_kernel<'ctx>(
-    cg: &mut Codegen<'ctx>,
+/// The kernel's arguments for outer iteration `r`, and each operand's
+/// block address there.
+fn kernel_args<'ctx>(
+    cg: &Codegen<'ctx>,
     spec: &GufuncLoop<'_, 'ctx>,
     ops: &Operands<'ctx>,
-    kernel: FunctionValue<'ctx>,
-    status: PointerValue<'ctx>,
     r: IntValue<'ctx>,
-) -> Result<IntValue<'ctx>> {
+) -> Result<(Vec<BasicValueEnum<'ctx>>, Vec<PointerValue<'ctx>>)> {
     let plan = spec.plan;
     let i64t = cg.ctx.i64_type();
     let mut blocks = vec![];
@@ -199,8 +225,32 @@ fn call_kernel<'ctx>(
         params.push((p, value));
     }
     params.sort_by_key(|(p, _)| *p);
+    Ok((params.into_iter().map(|(_, v)| v).collect(), blocks))
+}
+
+/// Outer iterations `r .. r + lanes` by one call of `kernel` (compiled for
+/// that many lanes). Returns whether the kernel reported an error.
+fn call_kernel<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &GufuncLoop<'_, 'ctx>,
+    ops: &Operands<'ctx>,
+    kernel: FunctionValue<'ctx>,
+    lanes: usize,
+    status: PointerValue<'ctx>,
+    r: IntValue<'ctx>,
+) -> Result<IntValue<'ctx>> {
+    let plan = spec.plan;
+    let i64t = cg.ctx.i64_type();
     let mut call_args = vec![status.into()];
-    call_args.extend(params.into_iter().map(|(_, v)| v));
+    let mut lane_blocks = vec![];
+    for lane in 0..lanes {
+        let rl = cg
+            .builder
+            .build_int_nsw_add(r, i64t.const_int(lane as u64, false), "")?;
+        let (args, blocks) = kernel_args(cg, spec, ops, rl)?;
+        call_args.extend(args);
+        lane_blocks.push(blocks);
+    }
     let call = cg.call(kernel, &call_args)?;
     if !plan.returned.is_empty() {
         let result = match call.try_as_basic_value() {
@@ -211,44 +261,221 @@ fn call_kernel<'ctx>(
                 ))
             }
         };
-        for (j, &k) in plan.returned.iter().enumerate() {
-            let v = if plan.returned.len() == 1 {
+        for (lane, blocks) in lane_blocks.iter().enumerate() {
+            let lane_result = if lanes == 1 {
                 result
             } else {
                 cg.builder
-                    .build_extract_value(result.into_struct_value(), j as u32, "")?
+                    .build_extract_value(result.into_struct_value(), lane as u32, "")?
             };
-            store_scalar(cg, plan.operands[k].dtype, blocks[k], v)?;
+            for (j, &k) in plan.returned.iter().enumerate() {
+                let v = if plan.returned.len() == 1 {
+                    lane_result
+                } else {
+                    cg.builder
+                        .build_extract_value(lane_result.into_struct_value(), j as u32, "")?
+                };
+                store_scalar(cg, plan.operands[k].dtype, blocks[k], v)?;
+            }
         }
     }
     crate::codegen::fpstatus::has_error(cg, status)
 }
 
-/// The loop over outer iterations with one kernel version. An error stops
-/// it (the kernel has set the Python exception).
-fn outer_loop<'ctx>(
-    cg: &mut Codegen<'ctx>,
+/// Outer iterations per chunk on the fast path.
+const CHUNK: u64 = 64;
+
+/// The loop's state shared by its paths.
+struct LoopState<'a, 'ctx> {
     f: FunctionValue<'ctx>,
-    spec: &GufuncLoop<'_, 'ctx>,
-    ops: &Operands<'ctx>,
-    kernel: FunctionValue<'ctx>,
+    spec: &'a GufuncLoop<'a, 'ctx>,
+    ops: Operands<'ctx>,
+    /// The status word the loop reports (`FpFlags`).
     status: PointerValue<'ctx>,
+    /// Where the loop goes when a kernel raised an error.
+    failed: inkwell::basic_block::BasicBlock<'ctx>,
+}
+
+/// `for r in lo..lo+count: kernel(r)`, leaving for `state.failed` on an
+/// error; with a lanes kernel, `lanes` iterations per call first.
+fn outer_range<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    state: &LoopState<'_, 'ctx>,
+    kernel: Kernel<'ctx>,
+    status: PointerValue<'ctx>,
+    lo: IntValue<'ctx>,
+    count: IntValue<'ctx>,
+    name: &str,
+) -> Result<()> {
+    let i64t = cg.ctx.i64_type();
+    let mut lo = lo;
+    let mut count = count;
+    let call = |cg: &mut Codegen<'ctx>,
+                f: FunctionValue<'ctx>,
+                lanes: usize,
+                r: IntValue<'ctx>|
+     -> Result<()> {
+        let failed = call_kernel(cg, state.spec, &state.ops, f, lanes, status, r)?;
+        let next = cg.ctx.append_basic_block(state.f, "");
+        cg.builder
+            .build_conditional_branch(failed, state.failed, next)?;
+        cg.builder.position_at_end(next);
+        Ok(())
+    };
+    if let Some((jammed, lanes)) = kernel.lanes {
+        let k = i64t.const_int(lanes as u64, false);
+        let groups = cg.builder.build_int_unsigned_div(count, k, "groups")?;
+        counted_loop(
+            cg,
+            state.f,
+            groups,
+            &format!("{name}.lanes"),
+            &[LoopHint::NoUnroll],
+            |cg, g| {
+                let b = &cg.builder;
+                let r = b.build_int_nsw_add(lo, b.build_int_nsw_mul(g, k, "")?, "r")?;
+                call(cg, jammed, lanes, r)
+            },
+        )?;
+        let done = cg.builder.build_int_nsw_mul(groups, k, "")?;
+        lo = cg.builder.build_int_nsw_add(lo, done, "")?;
+        count = cg.builder.build_int_sub(count, done, "")?;
+    }
+    counted_loop(cg, state.f, count, name, &[LoopHint::NoUnroll], |cg, i| {
+        let r = cg.builder.build_int_nsw_add(lo, i, "r")?;
+        call(cg, kernel.single, 1, r)
+    })?;
+    Ok(())
+}
+
+/// All outer iterations with one kernel that reports exact flags.
+fn exact_path<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    state: &LoopState<'_, 'ctx>,
+    kernel: Kernel<'ctx>,
     n: IntValue<'ctx>,
     name: &str,
 ) -> Result<()> {
-    let stop = cg.ctx.append_basic_block(f, &format!("{name}.failed"));
-    let done = cg.ctx.append_basic_block(f, &format!("{name}.done"));
-    counted_loop(cg, f, n, name, &[LoopHint::NoUnroll], |cg, r| {
-        let failed = call_kernel(cg, spec, ops, kernel, status, r)?;
-        let next = cg.ctx.append_basic_block(f, "");
-        cg.builder.build_conditional_branch(failed, stop, next)?;
-        cg.builder.position_at_end(next);
-        Ok(())
-    })?;
+    let zero = cg.ctx.i64_type().const_zero();
+    outer_range(cg, state, kernel, state.status, zero, n, name)
+}
+
+/// Chunks of outer iterations with a taint-mode kernel; a chunk that noted
+/// a non-finite float is redone with the exact kernel.
+fn fast_path<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    state: &LoopState<'_, 'ctx>,
+    fast: Kernel<'ctx>,
+    n: IntValue<'ctx>,
+    name: &str,
+) -> Result<()> {
+    let i64t = cg.ctx.i64_type();
+    let i32t = cg.ctx.i32_type();
+    let f = state.f;
+    let chunk = i64t.const_int(CHUNK, false);
+    let chunks = cg
+        .builder
+        .build_int_add(n, i64t.const_int(CHUNK - 1, false), "")?;
+    let chunks = cg.builder.build_int_unsigned_div(chunks, chunk, "chunks")?;
+    let fast_status = cg.builder.build_alloca(i32t, "fast.status")?;
+    counted_loop(
+        cg,
+        f,
+        chunks,
+        &format!("{name}.chunk"),
+        &[LoopHint::NoUnroll],
+        |cg, c| {
+            let b = &cg.builder;
+            let lo = b.build_int_nsw_mul(c, chunk, "lo")?;
+            let left = b.build_int_sub(n, lo, "")?;
+            let full = b.build_int_compare(IntPredicate::SGT, left, chunk, "")?;
+            let count = b.build_select(full, chunk, left, "count")?.into_int_value();
+            b.build_store(fast_status, i32t.const_zero())?;
+            outer_range(
+                cg,
+                state,
+                fast,
+                fast_status,
+                lo,
+                count,
+                &format!("{name}.fast"),
+            )?;
+            let b = &cg.builder;
+            let noted = b.build_load(i32t, fast_status, "")?.into_int_value();
+            let taint = b.build_and(noted, i32t.const_int(TAINT, false), "")?;
+            let tainted = b.build_int_compare(IntPredicate::NE, taint, i32t.const_zero(), "")?;
+            let redo = cg.ctx.append_basic_block(f, "chunk.redo");
+            let clean = cg.ctx.append_basic_block(f, "chunk.clean");
+            let next = cg.ctx.append_basic_block(f, "chunk.next");
+            b.build_conditional_branch(tainted, redo, clean)?;
+            // The exact kernel recomputes the chunk and every flag of it.
+            cg.builder.position_at_end(redo);
+            let exact = Kernel {
+                single: state.spec.exact.any,
+                lanes: None,
+            };
+            outer_range(
+                cg,
+                state,
+                exact,
+                state.status,
+                lo,
+                count,
+                &format!("{name}.redo"),
+            )?;
+            cg.builder.build_unconditional_branch(next)?;
+            // No float event: the integer flags the fast kernel reported count.
+            cg.builder.position_at_end(clean);
+            let b = &cg.builder;
+            let old = b.build_load(i32t, state.status, "")?.into_int_value();
+            let merged = b.build_or(old, noted, "")?;
+            b.build_store(state.status, merged)?;
+            b.build_unconditional_branch(next)?;
+            cg.builder.position_at_end(next);
+            Ok(())
+        },
+    )?;
+    Ok(())
+}
+
+/// Runs `path` with the unit-stride kernel when the strides allow it and
+/// the general kernel otherwise.
+fn by_strides<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    state: &LoopState<'_, 'ctx>,
+    set: KernelSet<'ctx>,
+    n: IntValue<'ctx>,
+    done: inkwell::basic_block::BasicBlock<'ctx>,
+    path: fn(
+        &mut Codegen<'ctx>,
+        &LoopState<'_, 'ctx>,
+        Kernel<'ctx>,
+        IntValue<'ctx>,
+        &str,
+    ) -> Result<()>,
+) -> Result<()> {
+    let f = state.f;
+    if let Some(unit) = set.unit {
+        let is_unit = unit_strides(cg, state.spec, &state.ops)?;
+        let fast = cg.ctx.append_basic_block(f, "unit.strides");
+        let general = cg.ctx.append_basic_block(f, "any.strides");
+        cg.builder
+            .build_conditional_branch(is_unit, fast, general)?;
+        cg.builder.position_at_end(fast);
+        let kernel = Kernel {
+            single: unit,
+            lanes: set.unit_lanes,
+        };
+        path(cg, state, kernel, n, "outer.unit")?;
+        cg.builder.build_unconditional_branch(done)?;
+        cg.builder.position_at_end(general);
+    }
+    let kernel = Kernel {
+        single: set.any,
+        lanes: None,
+    };
+    path(cg, state, kernel, n, "outer")?;
     cg.builder.build_unconditional_branch(done)?;
-    cg.builder.position_at_end(stop);
-    cg.builder.build_unconditional_branch(done)?;
-    cg.builder.position_at_end(done);
     Ok(())
 }
 
@@ -274,24 +501,21 @@ pub fn emit<'ctx>(
     let fp = FpFlags::begin(cg)?;
     let ops = read_operands(cg, spec.layout, args, dims, steps)?;
     let ret = cg.ctx.append_basic_block(f, "return");
-    match spec.contiguous_kernel {
-        Some(contiguous) => {
-            let unit = unit_strides(cg, spec, &ops)?;
-            let fast = cg.ctx.append_basic_block(f, "unit.strides");
-            let general = cg.ctx.append_basic_block(f, "any.strides");
-            cg.builder.build_conditional_branch(unit, fast, general)?;
-            cg.builder.position_at_end(fast);
-            outer_loop(cg, f, spec, &ops, contiguous, fp.status, n, "outer.unit")?;
-            cg.builder.build_unconditional_branch(ret)?;
-            cg.builder.position_at_end(general);
-            outer_loop(cg, f, spec, &ops, spec.kernel, fp.status, n, "outer")?;
-            cg.builder.build_unconditional_branch(ret)?;
-        }
-        None => {
-            outer_loop(cg, f, spec, &ops, spec.kernel, fp.status, n, "outer")?;
-            cg.builder.build_unconditional_branch(ret)?;
-        }
+    // A kernel raised an exception (already set): stop, report nothing else.
+    let failed = cg.ctx.append_basic_block(f, "failed");
+    let state = LoopState {
+        f,
+        spec,
+        ops,
+        status: fp.status,
+        failed,
+    };
+    match spec.fast {
+        Some(set) => by_strides(cg, &state, set, n, ret, fast_path)?,
+        None => by_strides(cg, &state, spec.exact, n, ret, exact_path)?,
     }
+    cg.builder.position_at_end(failed);
+    cg.builder.build_unconditional_branch(ret)?;
     cg.builder.position_at_end(ret);
     fp.finish(cg)?;
     cg.builder.build_return(None)?;

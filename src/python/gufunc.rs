@@ -4,7 +4,11 @@
 //! - `op_flags`: inputs listed in `writable_args` are opened read-write by
 //!   NumPy's iterator, so NumPy itself refuses read-only arrays for them
 //!   ("operand array with iterator write flag set is read-only") and writes
-//!   back through any casting copy;
+//!   back through any casting copy. Outputs get NumPy's gufunc output flags
+//!   explicitly: without them NumPy assumes an output that *is* an input
+//!   (`f(a, out=a)`) is only read and written element by element, which a
+//!   kernel over whole blocks does not do, and hands the same memory to
+//!   both; with them it copies the input first.
 //! - `process_core_dims_func` (NumPy >= 2.1): for layouts with broadcast
 //!   dimensions (`n|1`), which NumPy's grammar lacks, checks that each such
 //!   dimension is 1 or the common size and derives output sizes from it.
@@ -12,7 +16,9 @@
 use std::ffi::{c_int, c_void, CString};
 
 use numpy::npyffi::objects::PyUFuncObject;
-use numpy::npyffi::{npy_intp, NPY_ITER_READONLY, NPY_ITER_READWRITE};
+use numpy::npyffi::{
+    npy_intp, NPY_ITER_ALLOCATE, NPY_ITER_READONLY, NPY_ITER_READWRITE, NPY_ITER_UPDATEIFCOPY,
+};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
@@ -63,18 +69,17 @@ pub fn configure(
     unsafe {
         let u = ufunc.as_ptr() as *mut PyUFuncObject;
         let flags = (*u).fields.op_flags;
-        if !writable.is_empty() {
-            if flags.is_null() {
-                return Err(PyRuntimeError::new_err(
-                    "this NumPy has no per-operand flags; writable_args is not available",
-                ));
-            }
-            for &k in writable {
-                if k >= layout.nin() || k >= nargs {
-                    return Err(PyRuntimeError::new_err("writable_args index out of range"));
-                }
-                let f = flags.add(k);
-                *f = (*f & !NPY_ITER_READONLY) | NPY_ITER_READWRITE;
+        if flags.is_null() {
+            return Err(PyRuntimeError::new_err(
+                "this NumPy has no per-operand flags; gufuncs need them",
+            ));
+        }
+        for k in 0..nargs {
+            let f = flags.add(k);
+            if k >= layout.nin() {
+                *f = NPY_ITER_READWRITE | NPY_ITER_UPDATEIFCOPY | NPY_ITER_ALLOCATE;
+            } else if writable.contains(&k) {
+                *f = (*f & !NPY_ITER_READONLY) | NPY_ITER_READWRITE | NPY_ITER_UPDATEIFCOPY;
             }
         }
     }
@@ -109,7 +114,15 @@ pub fn configure(
 /// What is wrong with the core sizes NumPy found, if anything; fills in
 /// the sizes of output dimensions that only broadcast inputs define.
 fn check_broadcast_dims(layout: &Layout, sizes: &mut [npy_intp], name: &str) -> Result<(), String> {
+    let describe = |k: usize| {
+        if k < layout.nin() {
+            format!("input operand {k}")
+        } else {
+            format!("output operand {}", k - layout.nin())
+        }
+    };
     for (dim, d) in layout.dims.iter().enumerate() {
+        // (operand, NumPy dimension, broadcast) of every use of `dim`.
         let occurrences: Vec<(usize, usize, bool)> = layout
             .operands()
             .enumerate()
@@ -122,39 +135,36 @@ fn check_broadcast_dims(layout: &Layout, sizes: &mut [npy_intp], name: &str) -> 
         if !occurrences.iter().any(|o| o.2) {
             continue;
         }
-        let plain = occurrences
+        // The size, and the operand that sets it: an input without `|1`,
+        // else (as NumPy broadcasts) the first input size that is not 1
+        // (0 included), else 1.
+        let known = |o: &&(usize, usize, bool)| o.0 < layout.nin() && sizes[o.1] >= 0;
+        let setter = occurrences
             .iter()
-            .filter(|o| !o.2 && o.0 < layout.nin())
-            .map(|o| sizes[o.1])
-            .find(|&s| s >= 0);
-        let largest = occurrences
-            .iter()
-            .filter(|o| o.0 < layout.nin())
-            .map(|o| sizes[o.1])
-            .max()
-            .unwrap_or(-1);
-        let size = plain.unwrap_or(largest);
-        if size < 0 {
+            .filter(known)
+            .find(|o| !o.2)
+            .or_else(|| occurrences.iter().filter(known).find(|o| sizes[o.1] != 1))
+            .or_else(|| occurrences.iter().find(known));
+        let Some(&(setter_op, setter_ix, _)) = setter else {
             continue;
-        }
+        };
+        let size = sizes[setter_ix];
         for &(k, ix, broadcast) in &occurrences {
             let s = sizes[ix];
-            let (what, index) = if k < layout.nin() {
-                ("input", k)
-            } else {
-                ("output", k - layout.nin())
-            };
             if s < 0 {
                 sizes[ix] = size;
             } else if s != size && !(broadcast && s == 1) {
-                let allowed = if broadcast {
-                    format!("1 or {size}")
+                let rule = if broadcast && size != 1 {
+                    format!("it may be 1 or {size}")
                 } else {
-                    size.to_string()
+                    format!("it must be {size}")
                 };
                 return Err(format!(
-                    "{name}: {what} operand {index} has a mismatch in its core dimension {}, with gufunc layout {} (size {s} is different from {allowed})",
-                    d.name, layout.text
+                    "{name}: {} has size {s} in core dimension {} but {} has size {size} ({rule}; gufunc layout {})",
+                    describe(k),
+                    d.name,
+                    describe(setter_op),
+                    layout.text
                 ));
             }
         }
@@ -211,11 +221,24 @@ mod tests {
         assert_eq!(sizes, vec![5, 1, 5]);
         let mut sizes = vec![5, 3, -1];
         let e = check_broadcast_dims(&l, &mut sizes, "f").unwrap_err();
-        assert!(e.contains("size 3") && e.contains("1 or 5"), "{e}");
+        assert!(
+            e.contains("input operand 1 has size 3")
+                && e.contains("input operand 0 has size 5")
+                && e.contains("1 or 5"),
+            "{e}"
+        );
         let l = parse_layout("(n),(n|1)->()").unwrap();
         let mut sizes = vec![4, 1];
         check_broadcast_dims(&l, &mut sizes, "f").unwrap();
         let mut sizes = vec![1, 4];
         assert!(check_broadcast_dims(&l, &mut sizes, "f").is_err());
+        // 0 broadcasts against 1, like any other size.
+        let l = parse_layout("(n|1),(n|1)->(n)").unwrap();
+        let mut sizes = vec![0, 1, -1];
+        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
+        assert_eq!(sizes, vec![0, 1, 0]);
+        let l = parse_layout("(n|1),(n)->()").unwrap();
+        let mut sizes = vec![1, 0];
+        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
     }
 }

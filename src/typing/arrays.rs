@@ -148,6 +148,8 @@ pub fn len<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
         Type::Tuple(items) => e.constant(Const::Int(items.len() as i128), Type::PY_INT),
         Type::Array(a) if a.ndim == 0 => Err(e.error("len() of a 0-dimensional array")),
         Type::Array(_) => e.emit(Op::Len, vec![v], Type::PY_INT),
-        t => Err(e.error(format!("a value of type {t} has no len()"))),
+        t => Err(e.error(format!(
+            "a value of type {t} has no len() and cannot be iterated over ('for x in ...' works on range(...) and arrays)"
+        ))),
     }
 }

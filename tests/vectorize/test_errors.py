@@ -243,7 +243,7 @@ CASES = [
             for v in x:
                 total += v
             return total
-    """, F8, UnsupportedError, r"range", 3),
+    """, F8, TypingError, r"float64 .*cannot be iterated over .*range", 3),
     # ---- names, modules and functions used wrongly ----------------------------
     case("unknown-name", """
         def f(x):

@@ -1,0 +1,73 @@
+//! Whether a gufunc kernel may be run twice on the same blocks with the same
+//! result, which the fast path needs: it runs a kernel that only notes
+//! non-finite floats, and redoes a chunk of outer iterations with the
+//! exact-flags kernel when it noted one (see `loops::gufunc`).
+//!
+//! A second run gives the same result unless the first run changed what the
+//! kernel reads: it writes an input (`writable_args`), or reads an output
+//! (`out[0] += x`, whose first run left its value behind). Reading an
+//! output is found on the typed IR: a load through a view derived from an
+//! output parameter (the parameter itself, a row of it, a tuple or block
+//! parameter carrying it), or an output view passed to another kernel.
+
+use crate::ir::{Function, Op, Terminator, Value};
+use crate::types::Type;
+
+/// Whether `f`, whose parameters `outputs` are output views, may read an
+/// output.
+pub fn reads_outputs(f: &Function, outputs: &[usize]) -> bool {
+    let mut derived = vec![false; f.values.len()];
+    for &p in outputs {
+        if let Some(v) = f.params().get(p) {
+            derived[v.index()] = true;
+        }
+    }
+    let carries = |t: &Type| matches!(t, Type::Array(_) | Type::Tuple(_));
+    loop {
+        let mut changed = false;
+        let mut mark = |v: Value, derived: &mut Vec<bool>| {
+            if !derived[v.index()] {
+                derived[v.index()] = true;
+                changed = true;
+            }
+        };
+        for inst in &f.insts {
+            let from_output = inst.args.iter().any(|a| derived[a.index()]);
+            if !from_output {
+                continue;
+            }
+            match &inst.op {
+                Op::CallFunc(_) => return true,
+                Op::GetItem | Op::MakeTuple | Op::TupleGet(_) => {
+                    if let Some(r) = inst.result {
+                        if carries(f.ty(r)) {
+                            mark(r, &mut derived);
+                        } else if matches!(inst.op, Op::GetItem) && derived[inst.args[0].index()] {
+                            // An element loaded from an output.
+                            return true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for b in &f.blocks {
+            let edges: Vec<_> = match &b.term {
+                Terminator::Jump(t) => vec![t],
+                Terminator::Branch { then, orelse, .. } => vec![then, orelse],
+                _ => vec![],
+            };
+            for edge in edges {
+                let params = &f.block(edge.block).params;
+                for (p, a) in params.iter().zip(&edge.args) {
+                    if derived[a.index()] {
+                        mark(*p, &mut derived);
+                    }
+                }
+            }
+        }
+        if !changed {
+            return false;
+        }
+    }
+}
