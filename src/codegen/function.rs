@@ -366,15 +366,23 @@ fn emit_body<'ctx>(
                 lanes.count
             };
             let mut results = vec![];
-            let mut tested = vec![];
-            for lane in 0..count {
-                em.lane = lane;
-                if tainting {
+            // Operands the operation may absorb are tested before it,
+            // unused results after it. (The order matters to LLVM: with
+            // the operand test after a libm call, exp(-x*x) ran 35% slower.)
+            if tainting {
+                let mut tested = vec![];
+                for lane in 0..count {
+                    em.lane = lane;
                     for k in absorbed_operands(f, d) {
                         let a = d.args[k];
                         float_parts(em.cg, f.ty(a), em.get(a)?, &mut tested)?;
                     }
                 }
+                taint_all(em.cg, tested, lanes.count > 1)?;
+            }
+            let mut tested = vec![];
+            for lane in 0..count {
+                em.lane = lane;
                 let v = em.emit_inst(&d.op, &d.args, d.result, d.span)?;
                 if let (Some(r), Some(v)) = (d.result, v) {
                     if tainting && uses[r.index()] == 0 {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use inkwell::context::Context;
 
+use super::jam::JamWhen;
 use super::layout::Layout;
 use super::plan::{plan_kernel, KernelPlan};
 use super::rerun::reads_outputs;
@@ -19,7 +20,7 @@ use crate::jit::compile::{compile_module, EmitOptions};
 use crate::jit::dump::{dump, Stage, Timings};
 use crate::jit::host::host_cpu;
 use crate::jit::runtime::vector_math_available;
-use crate::loops::gufunc::{self, GufuncLoop, KernelSet};
+use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
 use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
 use crate::types::Signature;
@@ -209,23 +210,28 @@ fn emit_lanes<'ctx>(
     program: &Option<Program>,
     name: &str,
     mode: FlagMode,
-) -> Result<Option<(inkwell::values::FunctionValue<'ctx>, usize)>> {
+) -> Result<Option<LanesKernel<'ctx>>> {
     let Some(program) = program else {
         return Ok(None);
     };
     let Some(mut lanes) = super::jam::lanes(program.entry(), 2) else {
         return Ok(None);
     };
+    let (chosen, when) = super::jam::choose_lane_count(program.entry(), &lanes);
     let count = std::env::var("JITUFUNC_LANES")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or_else(|| super::jam::choose_lane_count(program.entry(), &lanes));
+        .unwrap_or(chosen);
     if count < 2 {
         return Ok(None);
     }
     lanes.count = count;
     let f = emit_program_lanes(cg, program, name, mode, &lanes)?;
-    Ok(Some((f, count)))
+    Ok(Some(LanesKernel {
+        function: f,
+        count,
+        small_blocks_only: when == JamWhen::SmallBlocks,
+    }))
 }
 
 fn sanitize(name: &str) -> String {

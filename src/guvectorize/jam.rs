@@ -53,13 +53,24 @@ fn loop_blocks(f: &Function) -> Vec<bool> {
     in_loop
 }
 
+/// When jamming pays: always for kernels whose loops carry a value from
+/// one iteration to the next (a strict-IEEE sum is one long dependency
+/// chain, which lanes run side by side); otherwise only for small blocks
+/// (the loop vectorizer widens a loop over a long row better than lanes
+/// do, but has nothing to widen in a loop of a few iterations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JamWhen {
+    Always,
+    SmallBlocks,
+}
+
 /// How many outer iterations to run at once: as many as registers allow.
 /// Each lane keeps its own array addresses and loop-carried values live
 /// through the kernel's loops, so the count is bounded by the arrays
 /// accessed inside loops (x86-64 has 16 general registers) and the varying
 /// values carried around loops (32 vector registers), and the size of the
 /// kernel (compile time grows with lanes times varying instructions).
-pub fn choose_lane_count(f: &Function, lanes: &Lanes) -> usize {
+pub fn choose_lane_count(f: &Function, lanes: &Lanes) -> (usize, JamWhen) {
     let in_loop = loop_blocks(f);
     let param_of = |v: Value| f.params().iter().position(|p| *p == v);
     // Parameters accessed (through views derived from them) inside loops.
@@ -100,10 +111,16 @@ pub fn choose_lane_count(f: &Function, lanes: &Lanes) -> usize {
         }
     }
     let arrays = arrays_in_loops.len().max(1);
-    [16, 8, 4, 2]
+    let count = [16, 8, 4, 2]
         .into_iter()
         .find(|&k| k * arrays <= 16 && k * carried <= 24 && k * varying_insts <= 1024)
-        .unwrap_or(1)
+        .unwrap_or(1);
+    let when = if carried > 0 {
+        JamWhen::Always
+    } else {
+        JamWhen::SmallBlocks
+    };
+    (count, when)
 }
 
 /// The lanes for running `count` calls of `f` at once, if its control

@@ -49,9 +49,14 @@ pub fn prepare_module(module: &Module<'_>, machine: &TargetMachine) {
 /// `b == 0` and `b == -1`; threading merges the tests so GVN sees one
 /// division and the vectorizer can if-convert the loop (int64 `//`+`%`
 /// benchmark: 41 ms -> 19 ms; compile time unchanged within noise).
+///
+/// `loop-rotate`: the loops of a kernel's own `for` statements (gufuncs)
+/// test at the top; the vectorizer only takes loops that test at the
+/// bottom (a gufunc `out[i] = a * x[i] + y[i]` over rows of 1000: 8.7 ms
+/// -> 6.8 ms; compile +0.5 ms on the branchy kernel).
 const PIPELINE: &str = "always-inline,\
 function(sroa,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,\
-jump-threading,correlated-propagation,simplifycfg,loop-mssa(licm),gvn,\
+jump-threading,correlated-propagation,simplifycfg,loop(loop-rotate),loop-mssa(licm),gvn,\
 simplifycfg,loop-simplify,lcssa,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,adce,\
 div-rem-pairs),\
 always-inline,globaldce";

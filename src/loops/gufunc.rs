@@ -36,17 +36,30 @@ use crate::guvectorize::plan::{KernelPlan, Passing};
 pub struct KernelSet<'ctx> {
     pub any: FunctionValue<'ctx>,
     pub unit: Option<FunctionValue<'ctx>>,
-    /// `unit` compiled for several outer iterations at once, and how many
+    /// `unit` compiled for several outer iterations at once
     /// (`guvectorize::jam`).
-    pub unit_lanes: Option<(FunctionValue<'ctx>, usize)>,
+    pub unit_lanes: Option<LanesKernel<'ctx>>,
 }
+
+/// A kernel compiled for `count` outer iterations per call.
+#[derive(Clone, Copy)]
+pub struct LanesKernel<'ctx> {
+    pub function: FunctionValue<'ctx>,
+    pub count: usize,
+    /// Used only when the first array operand's block has at most
+    /// `SMALL_BLOCK` elements.
+    pub small_blocks_only: bool,
+}
+
+/// Blocks up to this many elements count as small (`LanesKernel`).
+const SMALL_BLOCK: u64 = 32;
 
 /// The kernels one path calls: one per outer iteration, and optionally
 /// one for several at once (the remainder runs one at a time).
 #[derive(Clone, Copy)]
 struct Kernel<'ctx> {
     single: FunctionValue<'ctx>,
-    lanes: Option<(FunctionValue<'ctx>, usize)>,
+    lanes: Option<LanesKernel<'ctx>>,
 }
 
 /// What one gufunc loop wraps.
@@ -69,6 +82,9 @@ struct Operands<'ctx> {
     outer: Vec<IntValue<'ctx>>,
     /// Per operand, per core axis: (size, stride).
     axes: Vec<Vec<(IntValue<'ctx>, IntValue<'ctx>)>>,
+    /// Whether the first operand with core dimensions has a small block
+    /// (`SMALL_BLOCK`).
+    small_block: IntValue<'ctx>,
 }
 
 fn load_i64<'ctx>(
@@ -157,7 +173,29 @@ fn read_operands<'ctx>(
         }
         axes.push(op_axes);
     }
-    Ok(Operands { bases, outer, axes })
+    let block_size = axes
+        .iter()
+        .find(|a| !a.is_empty())
+        .map(|a| {
+            a.iter()
+                .try_fold(i64t.const_int(1, false), |acc, (size, _)| {
+                    cg.builder.build_int_mul(acc, *size, "")
+                })
+        })
+        .transpose()?
+        .unwrap_or(i64t.const_int(1, false));
+    let small_block = cg.builder.build_int_compare(
+        IntPredicate::ULE,
+        block_size,
+        i64t.const_int(SMALL_BLOCK, false),
+        "small.block",
+    )?;
+    Ok(Operands {
+        bases,
+        outer,
+        axes,
+        small_block,
+    })
 }
 
 /// Whether every view operand with core axes has a unit innermost stride.
@@ -322,9 +360,20 @@ fn outer_range<'ctx>(
         cg.builder.position_at_end(next);
         Ok(())
     };
-    if let Some((jammed, lanes)) = kernel.lanes {
+    if let Some(LanesKernel {
+        function: jammed,
+        count: lanes,
+        small_blocks_only,
+    }) = kernel.lanes
+    {
         let k = i64t.const_int(lanes as u64, false);
-        let groups = cg.builder.build_int_unsigned_div(count, k, "groups")?;
+        let mut groups = cg.builder.build_int_unsigned_div(count, k, "groups")?;
+        if small_blocks_only {
+            groups = cg
+                .builder
+                .build_select(state.ops.small_block, groups, i64t.const_zero(), "")?
+                .into_int_value();
+        }
         counted_loop(
             cg,
             state.f,
