@@ -101,3 +101,72 @@ fn scalar_output_declared_bare_must_be_returned() {
     assert_eq!(err.kind, ErrorKind::Layout);
     assert!(err.message.contains("return"), "{}", err.message);
 }
+
+/// `def` typed for `sig` (its entry function).
+fn typed(def: FunctionDef, sig: &str) -> crate::ir::Function {
+    let def = Arc::new(def);
+    let untyped = crate::lower::lower_function(&def).unwrap();
+    let program =
+        crate::typing::type_kernel(&def, &untyped, &parse_signature(sig).unwrap()).unwrap();
+    program.entry().clone()
+}
+
+#[test]
+fn loops_over_core_dimensions_jam_and_branches_on_data_do_not() {
+    let f = typed(row_sum(), "void(f8[:], f8[:])");
+    let lanes = super::jam::lanes(&f, 4).expect("uniform control flow");
+    // The loop counter and the row length are uniform; the sum is not.
+    let (count, when) = super::jam::choose_lane_count(&f, &lanes);
+    assert!(count >= 4, "{count}");
+    assert_eq!(when, super::jam::JamWhen::Always);
+    // `if x[i] > 0: s += x[i]`: the branch differs between rows.
+    let def = function(
+        "positive_sum",
+        &["x", "out"],
+        vec![
+            assign("s", float(0.0)),
+            for_range(
+                "i",
+                vec![call(Callee::Builtin(Builtin::Len), vec![name("x")])],
+                vec![if_else(
+                    crate::syntax::build::cmp(
+                        subscript(name("x"), vec![name("i")]),
+                        crate::syntax::CmpOp::Gt,
+                        float(0.0),
+                    ),
+                    vec![aug("s", BinOp::Add, subscript(name("x"), vec![name("i")]))],
+                    vec![],
+                )],
+            ),
+            set_item("out", vec![int(0)], name("s")),
+        ],
+    );
+    assert!(super::jam::lanes(&typed(def, "void(f8[:], f8[:])"), 4).is_none());
+}
+
+#[test]
+fn kernels_that_read_their_outputs_cannot_be_rerun() {
+    let f = typed(row_sum(), "void(f8[:], f8[:])");
+    assert!(!super::rerun::reads_outputs(&f, &[1]));
+    // `out[0] += x[0]` reads what a first run wrote.
+    let def = function(
+        "accumulate",
+        &["x", "out"],
+        vec![crate::syntax::Stmt {
+            kind: crate::syntax::StmtKind::AugAssign {
+                target: crate::syntax::Target::Subscript {
+                    value: name("out"),
+                    index: vec![int(0)],
+                    span: crate::error::Span::line(1),
+                },
+                op: BinOp::Add,
+                value: subscript(name("x"), vec![int(0)]),
+            },
+            span: crate::error::Span::line(1),
+        }],
+    );
+    assert!(super::rerun::reads_outputs(
+        &typed(def, "void(f8[:], f8[:])"),
+        &[1]
+    ));
+}
