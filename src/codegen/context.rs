@@ -25,6 +25,29 @@ pub struct AccessGroup(pub llvm_sys::prelude::LLVMMetadataRef);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct FastMath(pub u32);
 
+/// Options that change the generated code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CodegenOptions {
+    pub fast_math: FastMath,
+    /// Check array indices (`boundscheck=True`).
+    pub boundscheck: bool,
+}
+
+static MODULE_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A number no other module of this process has, for unique symbol names.
+pub fn next_module_id() -> u64 {
+    MODULE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `name` with everything but ASCII letters and digits replaced by `_`
+/// (for symbol names).
+pub fn symbol_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
 pub struct Codegen<'ctx> {
     pub ctx: &'ctx Context,
     pub module: Module<'ctx>,
@@ -56,6 +79,20 @@ pub struct Codegen<'ctx> {
 }
 
 impl<'ctx> Codegen<'ctx> {
+    /// A context for a module named `name` for the host CPU (with libmvec
+    /// when it is available) and `options`.
+    pub fn for_host(ctx: &'ctx Context, name: &str, options: CodegenOptions) -> Result<Self> {
+        let mut cg = Codegen::new(
+            ctx,
+            name,
+            crate::jit::host::host_cpu()?.clone(),
+            crate::jit::runtime::vector_math_available(),
+        );
+        cg.fast_math = options.fast_math;
+        cg.boundscheck = options.boundscheck;
+        Ok(cg)
+    }
+
     pub fn new(ctx: &'ctx Context, name: &str, host: HostCpu, vector_math: bool) -> Self {
         Codegen {
             ctx,

@@ -18,4 +18,4 @@ pub mod math;
 pub mod memory;
 pub mod scalar;
 
-pub use context::{Codegen, FastMath};
+pub use context::{next_module_id, symbol_safe, Codegen, CodegenOptions, FastMath};

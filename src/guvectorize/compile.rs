@@ -3,7 +3,6 @@
 //! takes array views, one for unit innermost strides), emit every loop
 //! into one LLVM module, optimise and link it once.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use inkwell::context::Context;
@@ -14,20 +13,16 @@ use super::plan::{plan_kernel, KernelPlan};
 use super::rerun::reads_outputs;
 use crate::codegen::fpstatus::FlagMode;
 use crate::codegen::function::{emit_program, emit_program_lanes};
-use crate::codegen::Codegen;
+use crate::codegen::{next_module_id, symbol_safe, Codegen};
 use crate::error::Result;
 use crate::jit::compile::{compile_module, EmitOptions};
 use crate::jit::dump::{dump, Stage, Timings};
-use crate::jit::host::host_cpu;
-use crate::jit::runtime::vector_math_available;
 use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
 use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
 use crate::types::Signature;
 use crate::typing::{type_kernel, Program};
 use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// One signature, planned and typed.
 struct TypedSignature {
@@ -71,16 +66,9 @@ pub fn compile_gufunc(
         });
     }
     timings.lap("type");
-    let id = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let id = next_module_id();
     let context = Context::create();
-    let mut cg = Codegen::new(
-        &context,
-        &def.name,
-        host_cpu()?.clone(),
-        vector_math_available(),
-    );
-    cg.fast_math = options.fast_math;
-    cg.boundscheck = options.boundscheck;
+    let mut cg = Codegen::for_host(&context, &def.name, options)?;
     let mut symbols = vec![];
     for (k, t) in typed.iter().enumerate() {
         let prefix = format!("jitufunc.gu{id}.{k}");
@@ -149,7 +137,7 @@ pub fn compile_gufunc(
                 None,
             )
         };
-        let name = format!("jitufunc_gu{id}_{}_loop{k}", sanitize(&def.name));
+        let name = format!("jitufunc_gu{id}_{}_loop{k}", symbol_safe(&def.name));
         gufunc::emit(
             &mut cg,
             &GufuncLoop {
@@ -232,10 +220,4 @@ fn emit_lanes<'ctx>(
         count,
         small_blocks_only: when == JamWhen::SmallBlocks,
     }))
-}
-
-fn sanitize(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }

@@ -27,6 +27,7 @@ use inkwell::basic_block::BasicBlock;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
+use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
 use super::metadata::{new_access_group, set_loop_hints, LoopHint};
 use crate::codegen::fpstatus::TAINT;
@@ -452,21 +453,14 @@ pub fn emit<'ctx>(
     spec: &ElementwiseLoop<'ctx>,
 ) -> Result<FunctionValue<'ctx>> {
     let exact = emit_exact_range(cg, spec)?;
-    let ptr = cg.ptr_type();
+    let LoopEntry {
+        function: f,
+        args,
+        dims: _,
+        steps,
+        n,
+    } = begin_loop(cg, &spec.name)?;
     let i64t = cg.ctx.i64_type();
-    let fn_type = cg
-        .ctx
-        .void_type()
-        .fn_type(&[ptr.into(), ptr.into(), ptr.into(), ptr.into()], false);
-    let f = cg.module.add_function(&spec.name, fn_type, None);
-    cg.add_host_attributes(f);
-    cg.align_stack_for_vectors(f);
-    let entry = cg.ctx.append_basic_block(f, "entry");
-    cg.builder.position_at_end(entry);
-    let args = f.get_nth_param(0).expect("args").into_pointer_value();
-    let dims = f.get_nth_param(1).expect("dims").into_pointer_value();
-    let steps = f.get_nth_param(2).expect("steps").into_pointer_value();
-    let n = cg.builder.build_load(i64t, dims, "n")?.into_int_value();
     let fp = FpFlags::begin(cg)?;
     let types: Vec<Scalar> = spec.inputs.iter().chain(&spec.outputs).copied().collect();
     let ops = Operands::load(cg, types, args, steps)?;

@@ -20,6 +20,7 @@ use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 use super::elementwise::counted_loop;
+use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
 use super::metadata::LoopHint;
 use crate::codegen::arrays::View;
@@ -569,21 +570,13 @@ pub fn emit<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &GufuncLoop<'_, 'ctx>,
 ) -> Result<FunctionValue<'ctx>> {
-    let ptr = cg.ptr_type();
-    let i64t = cg.ctx.i64_type();
-    let fn_type = cg
-        .ctx
-        .void_type()
-        .fn_type(&[ptr.into(), ptr.into(), ptr.into(), ptr.into()], false);
-    let f = cg.module.add_function(&spec.name, fn_type, None);
-    cg.add_host_attributes(f);
-    cg.align_stack_for_vectors(f);
-    let entry = cg.ctx.append_basic_block(f, "entry");
-    cg.builder.position_at_end(entry);
-    let args = f.get_nth_param(0).expect("args").into_pointer_value();
-    let dims = f.get_nth_param(1).expect("dims").into_pointer_value();
-    let steps = f.get_nth_param(2).expect("steps").into_pointer_value();
-    let n = cg.builder.build_load(i64t, dims, "n")?.into_int_value();
+    let LoopEntry {
+        function: f,
+        args,
+        dims,
+        steps,
+        n,
+    } = begin_loop(cg, &spec.name)?;
     let fp = FpFlags::begin(cg)?;
     let ops = read_operands(cg, spec.layout, args, dims, steps)?;
     let ret = cg.ctx.append_basic_block(f, "return");

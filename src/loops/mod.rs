@@ -2,6 +2,7 @@
 //! kernel (`elementwise`), with contiguous, broadcast and strided paths.
 
 pub mod elementwise;
+pub mod entry;
 pub mod fpflags;
 pub mod gufunc;
 pub mod metadata;

@@ -85,6 +85,46 @@ fn identity_option<'py>(value: &Bound<'py, PyAny>) -> PyResult<(c_int, Option<Bo
 
 static TYPENUMS_CHECKED: PyOnceLock<()> = PyOnceLock::new();
 
+/// What `vectorize_ufunc` and `guvectorize_ufunc` read the same way: the
+/// kernel, its identity, and the code generation and emission options.
+struct Request<'py> {
+    def: std::sync::Arc<crate::syntax::FunctionDef>,
+    identity: (c_int, Option<Bound<'py, PyAny>>),
+    options: CodegenOptions,
+    emit: EmitOptions,
+}
+
+fn request<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+    identity: Option<Bound<'py, PyAny>>,
+    fastmath: Option<Bound<'py, PyAny>>,
+    boundscheck: bool,
+    keep_ir: bool,
+) -> PyResult<Request<'py>> {
+    TYPENUMS_CHECKED.get_or_try_init(py, || ufunc::check_typenums(py))?;
+    let fast_math = match &fastmath {
+        Some(v) => fast_math_option(v)?,
+        None => FastMath::default(),
+    };
+    let identity = match &identity {
+        Some(v) => identity_option(v)?,
+        None => (ufunc::PYUFUNC_NONE, None),
+    };
+    Ok(Request {
+        def: read_function(py, func)?.py_err(py)?,
+        identity,
+        options: CodegenOptions {
+            fast_math,
+            boundscheck,
+        },
+        emit: EmitOptions {
+            keep_llvm_ir: keep_ir,
+            keep_asm: keep_ir,
+        },
+    })
+}
+
 /// Compiles `func` for `signatures` and returns a NumPy ufunc.
 #[pyfunction]
 #[pyo3(signature = (func, signatures, identity=None, fastmath=None, keep_ir=false))]
@@ -96,41 +136,24 @@ fn vectorize_ufunc<'py>(
     fastmath: Option<Bound<'py, PyAny>>,
     keep_ir: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    TYPENUMS_CHECKED.get_or_try_init(py, || ufunc::check_typenums(py))?;
-    let fast_math = match &fastmath {
-        Some(v) => fast_math_option(v)?,
-        None => FastMath::default(),
-    };
-    let (code, value) = match &identity {
-        Some(v) => identity_option(v)?,
-        None => (ufunc::PYUFUNC_NONE, None),
-    };
-    let def = read_function(py, &func)?.py_err(py)?;
-    let emit = EmitOptions {
-        keep_llvm_ir: keep_ir,
-        keep_asm: keep_ir,
-    };
-    let options = CodegenOptions {
-        fast_math,
-        boundscheck: false,
-    };
+    let r = request(py, &func, identity, fastmath, false, keep_ir)?;
     let prepared = py
-        .detach(|| prepare(&def, &signatures, options, emit))
+        .detach(|| prepare(&r.def, &signatures, r.options, r.emit))
         .py_err(py)?;
     let parts = UfuncParts {
-        name: def.name.clone(),
-        doc: def.doc.clone().unwrap_or_default(),
+        name: r.def.name.clone(),
+        doc: r.def.doc.clone().unwrap_or_default(),
         nin: prepared.nin,
         nout: prepared.nout,
         signature: None,
-        def,
+        def: r.def,
         loops: prepared.loops,
         code: prepared.compiled.code,
         llvm_ir: prepared.compiled.llvm_ir,
         asm: prepared.compiled.asm,
         layout: None,
     };
-    create_ufunc(py, parts, code, value)
+    create_ufunc(py, parts, r.identity.0, r.identity.1)
 }
 
 /// Compiles `func` for `signatures` over `layout` and returns a NumPy
@@ -149,51 +172,34 @@ fn guvectorize_ufunc<'py>(
     boundscheck: bool,
     keep_ir: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    TYPENUMS_CHECKED.get_or_try_init(py, || ufunc::check_typenums(py))?;
-    let fast_math = match &fastmath {
-        Some(v) => fast_math_option(v)?,
-        None => FastMath::default(),
-    };
-    let (code, value) = match &identity {
-        Some(v) => identity_option(v)?,
-        None => (ufunc::PYUFUNC_NONE, None),
-    };
-    let def = read_function(py, &func)?.py_err(py)?;
-    let emit = EmitOptions {
-        keep_llvm_ir: keep_ir,
-        keep_asm: keep_ir,
-    };
-    let options = CodegenOptions {
-        fast_math,
-        boundscheck,
-    };
+    let r = request(py, &func, identity, fastmath, boundscheck, keep_ir)?;
     let prepared = py
         .detach(|| {
             crate::guvectorize::build::prepare(
-                &def,
+                &r.def,
                 &signatures,
                 &layout,
                 &writable_args,
-                options,
-                emit,
+                r.options,
+                r.emit,
             )
         })
         .py_err(py)?;
     let layout = prepared.layout;
     let parts = UfuncParts {
-        name: def.name.clone(),
-        doc: def.doc.clone().unwrap_or_default(),
+        name: r.def.name.clone(),
+        doc: r.def.doc.clone().unwrap_or_default(),
         nin: layout.nin(),
         nout: layout.nout(),
         signature: Some(layout.numpy_signature()),
-        def,
+        def: r.def,
         loops: prepared.loops,
         code: prepared.compiled.code,
         llvm_ir: prepared.compiled.llvm_ir,
         asm: prepared.compiled.asm,
         layout: Some(layout.clone()),
     };
-    let u = create_ufunc(py, parts, code, value)?;
+    let u = create_ufunc(py, parts, r.identity.0, r.identity.1)?;
     gufunc::configure(py, &u, &layout, &writable_args)?;
     Ok(u)
 }

@@ -2,33 +2,23 @@
 //! loops: lower once, type per signature, emit every signature into one
 //! LLVM module, optimise and link it once.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use inkwell::context::Context;
 
 use crate::codegen::fpstatus::FlagMode;
 use crate::codegen::function::emit_program;
-use crate::codegen::{Codegen, FastMath};
+pub use crate::codegen::CodegenOptions;
+use crate::codegen::{next_module_id, symbol_safe, Codegen};
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::jit::compile::{compile_module, EmitOptions};
 use crate::jit::dump::Timings;
 use crate::jit::engine::LoadedCode;
-use crate::jit::host::host_cpu;
-use crate::jit::runtime::vector_math_available;
 use crate::loops::elementwise::{self, ElementwiseLoop};
 use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
 use crate::types::{Scalar, Signature, Type};
 use crate::typing::{type_kernel, Program};
-
-/// Options that change the generated code.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct CodegenOptions {
-    pub fast_math: FastMath,
-    /// Check array indices (`boundscheck=True`).
-    pub boundscheck: bool,
-}
 
 /// One compiled loop: its dtypes and its address in `CompiledLoops::code`.
 #[derive(Debug, Clone)]
@@ -47,8 +37,6 @@ pub struct CompiledLoops {
     pub llvm_ir: Option<String>,
     pub asm: Option<String>,
 }
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn scalar_of(t: &Type, what: &str, sig: &Signature) -> Result<Scalar> {
     match t {
@@ -124,15 +112,9 @@ pub fn compile_elementwise(
         typed.push((sig, program, inputs, outputs));
     }
     timings.lap("type");
-    let id = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let id = next_module_id();
     let context = Context::create();
-    let mut cg = Codegen::new(
-        &context,
-        &def.name,
-        host_cpu()?.clone(),
-        vector_math_available(),
-    );
-    cg.fast_math = options.fast_math;
+    let mut cg = Codegen::for_host(&context, &def.name, options)?;
     let mut symbols = vec![];
     for (k, (_, program, inputs, outputs)) in typed.iter().enumerate() {
         let prefix = format!("jitufunc.{id}.{k}");
@@ -147,7 +129,7 @@ pub fn compile_elementwise(
         } else {
             None
         };
-        let name = format!("jitufunc_{id}_{}_loop{k}", sanitize(&def.name));
+        let name = format!("jitufunc_{id}_{}_loop{k}", symbol_safe(&def.name));
         elementwise::emit(
             &mut cg,
             &ElementwiseLoop {
@@ -185,10 +167,4 @@ pub fn compile_elementwise(
         llvm_ir: emitted.llvm_ir,
         asm: emitted.asm,
     })
-}
-
-fn sanitize(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }

@@ -13,6 +13,20 @@ from conftest import make_function
 from jitufunc import guvectorize
 
 
+#: The textbook matrix product, ``(m,n),(n,p)->(m,p)``.
+MATMUL = """
+def matmul(a, b, out):
+    m, n = a.shape
+    p = b.shape[1]
+    for i in range(m):
+        for j in range(p):
+            s = 0.0
+            for k in range(n):
+                s += a[i, k] * b[k, j]
+            out[i, j] = s
+"""
+
+
 def compile_kernel(source, signatures, layout, globals_=None, **options):
     """``(pyfunc, gufunc)`` for the function defined by ``source``."""
     pyfunc = make_function(source, globals_)

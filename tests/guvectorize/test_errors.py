@@ -23,6 +23,7 @@ from jitufunc.errors import (
     UnsupportedError,
 )
 from conftest import make_function
+from .helpers import MATMUL
 
 
 def case(id, source, signatures, layout, exc, pattern, line=None, options=None):
@@ -250,17 +251,6 @@ def test_error_classes_derive_from_the_fitting_builtin_exceptions():
 
 # --- errors at call time (NumPy's checks, and jitufunc's n|1 check) ---------------------------------
 
-MATMUL = """
-def matmul(a, b, out):
-    m, n = a.shape
-    p = b.shape[1]
-    for i in range(m):
-        for j in range(p):
-            s = 0.0
-            for k in range(n):
-                s += a[i, k] * b[k, j]
-            out[i, j] = s
-"""
 CROSS = """
 def cross(a, b, out):
     out[0] = a[1] * b[2] - a[2] * b[1]

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import make_function
 from jitufunc import guvectorize
-from .helpers import compile_kernel, loop_reference
+from .helpers import MATMUL, compile_kernel, loop_reference
 
 ROW_SUM = """
     def row_sum(x, out):
@@ -30,17 +30,6 @@ ROW_NORM_RETURN = """
         return math.sqrt(s)
 """
 
-MATMUL = """
-    def matmul(a, b, out):
-        m, n = a.shape
-        p = b.shape[1]
-        for i in range(m):
-            for j in range(p):
-                s = 0.0
-                for k in range(n):
-                    s += a[i, k] * b[k, j]
-                out[i, j] = s
-"""
 
 # Row counts around every lane count and chunk size the loop may use.
 ROW_COUNTS = [1, 2, 3, 7, 15, 16, 17, 63, 64, 65, 129, 1003]

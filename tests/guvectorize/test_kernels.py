@@ -12,21 +12,10 @@ import pytest
 import jitufunc
 from jitufunc import guvectorize, vectorize
 from conftest import make_function
-from .helpers import assert_close, compile_kernel, loop_reference, uniform
+from .helpers import MATMUL, assert_close, compile_kernel, loop_reference, uniform
 
 # --- batched matrix product ----------------------------------------------------
 
-MATMUL = """
-def matmul(a, b, out):
-    m, n = a.shape
-    p = b.shape[1]
-    for i in range(m):
-        for j in range(p):
-            s = 0.0
-            for k in range(n):
-                s += a[i, k] * b[k, j]
-            out[i, j] = s
-"""
 MATMUL_SIGS = [
     "void(float64[:,:], float64[:,:], float64[:,:])",
     "void(f4[:,:], f4[:,:], f4[:,:])",

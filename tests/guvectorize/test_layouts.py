@@ -17,19 +17,8 @@ import re
 import numpy as np
 import pytest
 
-from .helpers import assert_close, compile_kernel, loop_reference, uniform
+from .helpers import MATMUL, assert_close, compile_kernel, loop_reference, uniform
 
-MATMUL = """
-def matmul(a, b, out):
-    m, n = a.shape
-    p = b.shape[1]
-    for i in range(m):
-        for j in range(p):
-            s = 0.0
-            for k in range(n):
-                s += a[i, k] * b[k, j]
-            out[i, j] = s
-"""
 MATMUL_SIGS = ["void(float64[:,:], float64[:,:], float64[:,:])", "void(float32[:,:], float32[:,:], float32[:,:])"]
 
 DOT = """

@@ -16,7 +16,7 @@ import pytest
 from jitufunc import guvectorize
 from jitufunc.errors import OptionError, TypingError
 from conftest import make_function
-from .helpers import assert_close, compile_kernel, loop_reference, uniform
+from .helpers import MATMUL, assert_close, compile_kernel, loop_reference, uniform
 
 # --- writing an input is a typing error ----------------------------------------------
 
@@ -202,17 +202,6 @@ def reverse(x, out):
     n = len(x)
     for i in range(n):
         out[i] = x[n - 1 - i]
-"""
-MATMUL = """
-def matmul(a, b, out):
-    m, n = a.shape
-    p = b.shape[1]
-    for i in range(m):
-        for j in range(p):
-            s = 0.0
-            for k in range(n):
-                s += a[i, k] * b[k, j]
-            out[i, j] = s
 """
 
 
