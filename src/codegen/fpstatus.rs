@@ -23,7 +23,7 @@
 //! those (keeping whatever was set before it ran; underflow is dropped).
 //! Values use x86's `<fenv.h>` bits, which are also the MXCSR flag bits.
 
-use inkwell::values::{FloatValue, IntValue};
+use inkwell::values::{BasicValueEnum, FloatValue, IntValue};
 use inkwell::FloatPredicate;
 
 use super::context::Codegen;
@@ -156,35 +156,33 @@ pub fn has_error<'ctx>(
 const CLASS_NAN: u64 = 0x003;
 const CLASS_INF: u64 = 0x204;
 
-/// Whether `x` is in one of the classes of `mask` (one `vfpclass`
+/// `llvm.is.fpclass(x, mask)` for a float or a vector of floats: whether
+/// (each lane of) `x` is in one of the classes of `mask` (one `vfpclass`
 /// instruction on AVX-512).
-fn fpclass<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>, mask: u64) -> Result<IntValue<'ctx>> {
+fn fpclass_of<'ctx>(
+    cg: &Codegen<'ctx>,
+    x: BasicValueEnum<'ctx>,
+    mask: u64,
+) -> Result<BasicValueEnum<'ctx>> {
     let intrinsic = inkwell::intrinsics::Intrinsic::find("llvm.is.fpclass")
         .ok_or_else(|| crate::error::CompileError::internal("no llvm.is.fpclass"))?;
     let decl = intrinsic
-        .get_declaration(&cg.module, &[x.get_type().into()])
+        .get_declaration(&cg.module, &[x.get_type()])
         .ok_or_else(|| crate::error::CompileError::internal("cannot declare llvm.is.fpclass"))?;
     let mask = cg.ctx.i32_type().const_int(mask, false);
-    Ok(cg
-        .call_value(decl, &[x.into(), mask.into()])?
-        .into_int_value())
+    cg.call_value(decl, &[x, mask.into()])
 }
 
-/// `llvm.is.fpclass` on a vector: a vector of bools.
+fn fpclass<'ctx>(cg: &Codegen<'ctx>, x: FloatValue<'ctx>, mask: u64) -> Result<IntValue<'ctx>> {
+    Ok(fpclass_of(cg, x.into(), mask)?.into_int_value())
+}
+
 fn fpclass_vector<'ctx>(
     cg: &Codegen<'ctx>,
     x: inkwell::values::VectorValue<'ctx>,
     mask: u64,
 ) -> Result<inkwell::values::VectorValue<'ctx>> {
-    let intrinsic = inkwell::intrinsics::Intrinsic::find("llvm.is.fpclass")
-        .ok_or_else(|| crate::error::CompileError::internal("no llvm.is.fpclass"))?;
-    let decl = intrinsic
-        .get_declaration(&cg.module, &[x.get_type().into()])
-        .ok_or_else(|| crate::error::CompileError::internal("cannot declare llvm.is.fpclass"))?;
-    let mask = cg.ctx.i32_type().const_int(mask, false);
-    Ok(cg
-        .call_value(decl, &[x.into(), mask.into()])?
-        .into_vector_value())
+    Ok(fpclass_of(cg, x.into(), mask)?.into_vector_value())
 }
 
 // The exact checks run in scalar code (the strided path, the redo of a
