@@ -6,6 +6,7 @@
 
 pub mod errors;
 pub mod gufunc;
+pub mod lazy;
 pub mod ufunc;
 
 use std::ffi::c_int;
@@ -125,7 +126,8 @@ fn request<'py>(
     })
 }
 
-/// Compiles `func` for `signatures` and returns a NumPy ufunc.
+/// Compiles `func` for `signatures` and returns a NumPy ufunc; with no
+/// signatures, a lazy ufunc that compiles a loop for each new dtype.
 #[pyfunction]
 #[pyo3(signature = (func, signatures, identity=None, fastmath=None, keep_ir=false))]
 fn vectorize_ufunc<'py>(
@@ -137,27 +139,40 @@ fn vectorize_ufunc<'py>(
     keep_ir: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let r = request(py, &func, identity, fastmath, false, keep_ir)?;
-    let prepared = py
-        .detach(|| prepare(&r.def, &signatures, r.options, r.emit))
-        .py_err(py)?;
+    let lazy = signatures.is_empty();
+    let (nin, nout, loops, compiled) = if lazy {
+        let nout = crate::vectorize::lazy::output_count(&r.def);
+        (r.def.params.len(), nout, vec![], None)
+    } else {
+        let p = py
+            .detach(|| prepare(&r.def, &signatures, r.options, r.emit))
+            .py_err(py)?;
+        (p.nin, p.nout, p.loops, Some(p.compiled))
+    };
     let parts = UfuncParts {
         name: r.def.name.clone(),
         doc: r.def.doc.clone().unwrap_or_default(),
-        nin: prepared.nin,
-        nout: prepared.nout,
+        nin,
+        nout,
         signature: None,
         def: r.def,
-        loops: prepared.loops,
-        code: prepared.compiled.code,
-        llvm_ir: prepared.compiled.llvm_ir,
-        asm: prepared.compiled.asm,
+        options: r.options,
+        emit: r.emit,
+        writable: vec![],
+        lazy,
+        loops,
+        compiled,
         layout: None,
     };
-    create_ufunc(py, parts, r.identity.0, r.identity.1)
+    let u = create_ufunc(py, parts, r.identity.0, r.identity.1)?;
+    if lazy {
+        lazy::make_lazy(&u)?;
+    }
+    Ok(u)
 }
 
 /// Compiles `func` for `signatures` over `layout` and returns a NumPy
-/// generalized ufunc.
+/// generalized ufunc; with no signatures, a lazy one.
 #[pyfunction]
 #[pyo3(signature = (func, signatures, layout, identity=None, fastmath=None, writable_args=vec![], boundscheck=false, keep_ir=false))]
 #[allow(clippy::too_many_arguments)]
@@ -173,19 +188,25 @@ fn guvectorize_ufunc<'py>(
     keep_ir: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let r = request(py, &func, identity, fastmath, boundscheck, keep_ir)?;
-    let prepared = py
-        .detach(|| {
-            crate::guvectorize::build::prepare(
-                &r.def,
-                &signatures,
-                &layout,
-                &writable_args,
-                r.options,
-                r.emit,
-            )
-        })
-        .py_err(py)?;
-    let layout = prepared.layout;
+    let lazy = signatures.is_empty();
+    let (layout, loops, compiled) = if lazy {
+        let layout = crate::guvectorize::layout::parse_layout(&layout).py_err(py)?;
+        (layout, vec![], None)
+    } else {
+        let p = py
+            .detach(|| {
+                crate::guvectorize::build::prepare(
+                    &r.def,
+                    &signatures,
+                    &layout,
+                    &writable_args,
+                    r.options,
+                    r.emit,
+                )
+            })
+            .py_err(py)?;
+        (p.layout, p.loops, Some(p.compiled))
+    };
     let parts = UfuncParts {
         name: r.def.name.clone(),
         doc: r.def.doc.clone().unwrap_or_default(),
@@ -193,15 +214,75 @@ fn guvectorize_ufunc<'py>(
         nout: layout.nout(),
         signature: Some(layout.numpy_signature()),
         def: r.def,
-        loops: prepared.loops,
-        code: prepared.compiled.code,
-        llvm_ir: prepared.compiled.llvm_ir,
-        asm: prepared.compiled.asm,
+        options: r.options,
+        emit: r.emit,
+        writable: writable_args.clone(),
+        lazy,
+        loops,
+        compiled,
         layout: Some(layout.clone()),
     };
     let u = create_ufunc(py, parts, r.identity.0, r.identity.1)?;
     gufunc::configure(py, &u, &layout, &writable_args)?;
+    if lazy {
+        lazy::make_lazy(&u)?;
+    }
     Ok(u)
+}
+
+/// `f.compile(signature)` of a lazy ufunc: compiles and adds a loop;
+/// returns the signature with its return type filled in.
+#[pyfunction]
+fn add_signature(py: Python<'_>, ufunc: Bound<'_, PyAny>, signature: &str) -> PyResult<String> {
+    lazy::add_signature(py, &ufunc, signature)
+}
+
+/// `(signature, text)` for every loop of a jitufunc ufunc: `kind` is
+/// "llvm" (optimised LLVM IR), "asm" or "types" (typed IR). LLVM IR and
+/// assembly come from compiling each signature again with them kept.
+#[pyfunction]
+fn inspect(py: Python<'_>, ufunc: Bound<'_, PyAny>, kind: &str) -> PyResult<Vec<(String, String)>> {
+    let Some(lib) = ufunc::library_of(py, &ufunc)? else {
+        return Err(option_error(py, "not a ufunc made by jitufunc".into()));
+    };
+    let lib = lib.get();
+    let emit = match kind {
+        "types" => {
+            return Ok(lib
+                .loops()
+                .iter()
+                .map(|l| (l.signature.to_string(), l.typed_ir.clone()))
+                .collect())
+        }
+        "llvm" => EmitOptions {
+            keep_llvm_ir: true,
+            keep_asm: false,
+        },
+        "asm" => EmitOptions {
+            keep_llvm_ir: false,
+            keep_asm: true,
+        },
+        other => {
+            return Err(option_error(
+                py,
+                format!("inspect kind {other:?} is not one of 'llvm', 'asm', 'types'"),
+            ))
+        }
+    };
+    let mut out = vec![];
+    for l in lib.loops() {
+        let text = l.signature.to_string();
+        let (compiled, _) = py
+            .detach(|| lazy::compile_signature(lib, &text, emit))
+            .py_err(py)?;
+        let body = if kind == "llvm" {
+            compiled.llvm_ir
+        } else {
+            compiled.asm
+        };
+        out.push((text, body.unwrap_or_default()));
+    }
+    Ok(out)
 }
 
 /// The library (compiled code and introspection data) of a jitufunc ufunc.
@@ -233,6 +314,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(vectorize_ufunc, m)?)?;
     m.add_function(wrap_pyfunction!(guvectorize_ufunc, m)?)?;
     m.add_function(wrap_pyfunction!(library, m)?)?;
+    m.add_function(wrap_pyfunction!(add_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
     m.add_class::<KernelLibrary>()?;

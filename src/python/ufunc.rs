@@ -8,7 +8,7 @@
 //! deallocated, so tables and code live exactly as long as the ufunc.
 
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use numpy::npyffi::objects::{PyUFuncGenericFunction, PyUFuncObject};
 use pyo3::exceptions::PyRuntimeError;
@@ -16,10 +16,11 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
 use crate::guvectorize::layout::Layout;
+use crate::jit::compile::EmitOptions;
 use crate::jit::engine::LoadedCode;
 use crate::syntax::FunctionDef;
 use crate::types::Scalar;
-use crate::vectorize::compile::LoopInfo;
+use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};
 
 /// NumPy's identity codes.
 pub const PYUFUNC_ZERO: c_int = 0;
@@ -28,36 +29,117 @@ pub const PYUFUNC_NONE: c_int = -1;
 pub const PYUFUNC_REORDERABLE_NONE: c_int = -2;
 pub const PYUFUNC_IDENTITY_VALUE: c_int = -3;
 
-/// Tables NumPy points into, and the code the tables point to.
-struct Tables {
+/// The loop tables NumPy reads (`functions`, `data`, `types`).
+#[derive(Default, Clone)]
+struct LoopTables {
     functions: Vec<PyUFuncGenericFunction>,
     data: Vec<*mut c_void>,
     types: Vec<c_char>,
-    name: CString,
-    doc: CString,
-    signature: Option<CString>,
 }
 
-// SAFETY: the raw pointers are never mutated after construction; the `data`
-// entries are all null.
-unsafe impl Send for Tables {}
-// SAFETY: as above, shared access is read-only.
-unsafe impl Sync for Tables {}
+/// What can grow after the ufunc is made (a lazy ufunc compiles loops on
+/// first use): the tables, the code they point to, and what each loop is.
+///
+/// Tables are never changed in place: adding a loop builds new vectors and
+/// keeps the old ones (`retired`) alive for the ufunc's lifetime, because
+/// NumPy reads the old pointers until `publish` switches the ufunc's fields
+/// (under the GIL).
+#[derive(Default)]
+struct LibraryState {
+    tables: LoopTables,
+    retired: Vec<LoopTables>,
+    code: Vec<LoadedCode>,
+    /// Loops in registration order.
+    loops: Vec<LoopInfo>,
+    llvm_ir: Vec<String>,
+    asm: Vec<String>,
+}
+
+// SAFETY: the raw pointers in the tables are never written through; the
+// `data` entries are all null. All access goes through the mutex.
+unsafe impl Send for LibraryState {}
 
 /// Everything a jitufunc ufunc owns. Python sees it as `ufunc`'s hidden
 /// owner object; `jitufunc` reads its introspection data through the
 /// functions of `crate::python`.
 #[pyclass(module = "jitufunc._core", frozen, weakref)]
 pub struct KernelLibrary {
-    tables: Tables,
-    _code: LoadedCode,
+    name: CString,
+    doc: CString,
+    numpy_signature: Option<CString>,
     pub def: Arc<FunctionDef>,
-    /// Loops in registration order.
-    pub loops: Vec<LoopInfo>,
-    pub llvm_ir: Option<String>,
-    pub asm: Option<String>,
     /// The layout of a gufunc.
     pub layout: Option<Layout>,
+    pub options: CodegenOptions,
+    pub emit: EmitOptions,
+    /// Inputs a gufunc kernel may write.
+    pub writable: Vec<usize>,
+    /// Compiles loops for new dtypes on first use.
+    pub lazy: bool,
+    pub nin: usize,
+    pub nout: usize,
+    state: Mutex<LibraryState>,
+    /// Held while a lazy loop compiles, so one compile serves every thread.
+    pub compile_lock: Mutex<()>,
+}
+
+impl KernelLibrary {
+    fn state(&self) -> std::sync::MutexGuard<'_, LibraryState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Loops in registration order.
+    pub fn loops(&self) -> Vec<LoopInfo> {
+        self.state().loops.clone()
+    }
+
+    /// Adds compiled loops (appended after the existing ones).
+    pub fn append(&self, compiled: CompiledLoops, loops: Vec<LoopInfo>) -> PyResult<()> {
+        let mut st = self.state();
+        let mut tables = st.tables.clone();
+        for l in &loops {
+            if l.inputs.len() != self.nin || l.outputs.len() != self.nout {
+                return Err(PyRuntimeError::new_err(
+                    "internal error: a loop has a different number of operands than the ufunc",
+                ));
+            }
+            for s in l.inputs.iter().chain(&l.outputs) {
+                tables.types.push(checked_typenum(*s)? as c_char);
+            }
+            // SAFETY: `address` is a loop compiled with the ufunc loop ABI
+            // and kept alive by `code` below.
+            tables.functions.push(Some(unsafe {
+                std::mem::transmute::<
+                    usize,
+                    unsafe extern "C" fn(*mut *mut c_char, *mut isize, *mut isize, *mut c_void),
+                >(l.address)
+            }));
+            tables.data.push(std::ptr::null_mut());
+        }
+        let old = std::mem::replace(&mut st.tables, tables);
+        st.retired.push(old);
+        st.code.push(compiled.code);
+        st.loops.extend(loops);
+        st.llvm_ir.extend(compiled.llvm_ir);
+        st.asm.extend(compiled.asm);
+        Ok(())
+    }
+
+    /// Points the ufunc's loop fields at the current tables.
+    ///
+    /// # Safety
+    /// `ufunc` is the live ufunc this library belongs to; the GIL is held.
+    pub unsafe fn publish(&self, ufunc: *mut PyUFuncObject) {
+        let st = self.state();
+        // SAFETY: per the contract; the tables stay allocated for the
+        // library's (so the ufunc's) lifetime, as `retired` keeps old ones.
+        unsafe {
+            (*ufunc).fields.functions = st.tables.functions.as_ptr() as *mut PyUFuncGenericFunction;
+            (*ufunc).fields.data = st.tables.data.as_ptr() as *mut *mut c_void;
+            (*ufunc).fields.types = st.tables.types.as_ptr() as *mut c_char;
+            (*ufunc).fields.ntypes = st.tables.functions.len() as c_int;
+        }
+    }
 }
 
 #[pymethods]
@@ -65,25 +147,39 @@ impl KernelLibrary {
     /// Signatures of the compiled loops, in registration order.
     #[getter]
     fn signatures(&self) -> Vec<String> {
-        self.loops.iter().map(|l| l.signature.to_string()).collect()
+        self.state()
+            .loops
+            .iter()
+            .map(|l| l.signature.to_string())
+            .collect()
     }
 
     /// Typed IR of each loop's kernel, keyed by signature.
     fn typed_ir(&self) -> Vec<(String, String)> {
-        self.loops
+        self.state()
+            .loops
             .iter()
             .map(|l| (l.signature.to_string(), l.typed_ir.clone()))
             .collect()
     }
 
+    /// LLVM IR kept by `keep_ir=True` compiles.
     #[getter]
     fn llvm_ir(&self) -> Option<String> {
-        self.llvm_ir.clone()
+        let st = self.state();
+        (!st.llvm_ir.is_empty()).then(|| st.llvm_ir.join("\n"))
+    }
+
+    /// Assembly kept by `keep_ir=True` compiles.
+    #[getter]
+    fn asm(&self) -> Option<String> {
+        let st = self.state();
+        (!st.asm.is_empty()).then(|| st.asm.join("\n"))
     }
 
     #[getter]
-    fn asm(&self) -> Option<String> {
-        self.asm.clone()
+    fn lazy(&self) -> bool {
+        self.lazy
     }
 }
 
@@ -95,11 +191,13 @@ pub struct UfuncParts {
     pub nout: usize,
     pub signature: Option<String>,
     pub def: Arc<FunctionDef>,
-    /// Loops in registration order.
+    pub options: CodegenOptions,
+    pub emit: EmitOptions,
+    pub writable: Vec<usize>,
+    pub lazy: bool,
+    /// Loops in registration order (none for a lazy ufunc).
     pub loops: Vec<LoopInfo>,
-    pub code: LoadedCode,
-    pub llvm_ir: Option<String>,
-    pub asm: Option<String>,
+    pub compiled: Option<CompiledLoops>,
     /// For a gufunc: its layout (`signature` is the layout as NumPy gets it).
     pub layout: Option<Layout>,
 }
@@ -153,49 +251,28 @@ pub fn create_ufunc<'py>(
     identity: c_int,
     identity_value: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let nargs = parts.nin + parts.nout;
-    let mut types = Vec::with_capacity(parts.loops.len() * nargs);
-    let mut functions = Vec::with_capacity(parts.loops.len());
-    for l in &parts.loops {
-        if l.inputs.len() != parts.nin || l.outputs.len() != parts.nout {
-            return Err(PyRuntimeError::new_err(
-                "internal error: a loop has a different number of operands than the ufunc",
-            ));
-        }
-        for s in l.inputs.iter().chain(&l.outputs) {
-            types.push(checked_typenum(*s)? as c_char);
-        }
-        // SAFETY: `address` is a loop compiled with the ufunc loop ABI.
-        functions.push(Some(unsafe {
-            std::mem::transmute::<
-                usize,
-                unsafe extern "C" fn(*mut *mut c_char, *mut isize, *mut isize, *mut c_void),
-            >(l.address)
-        }));
-    }
-    let tables = Tables {
-        data: vec![std::ptr::null_mut(); functions.len()],
-        functions,
-        types,
+    let library = KernelLibrary {
         name: cstring(&parts.name)?,
         doc: cstring(&parts.doc)?,
-        signature: parts.signature.as_deref().map(cstring).transpose()?,
+        numpy_signature: parts.signature.as_deref().map(cstring).transpose()?,
+        def: parts.def,
+        layout: parts.layout,
+        options: parts.options,
+        emit: parts.emit,
+        writable: parts.writable,
+        lazy: parts.lazy,
+        nin: parts.nin,
+        nout: parts.nout,
+        state: Mutex::new(LibraryState::default()),
+        compile_lock: Mutex::new(()),
     };
-    let ntypes = tables.functions.len() as c_int;
-    let library = Bound::new(
-        py,
-        KernelLibrary {
-            tables,
-            _code: parts.code,
-            def: parts.def,
-            loops: parts.loops,
-            llvm_ir: parts.llvm_ir,
-            asm: parts.asm,
-            layout: parts.layout,
-        },
-    )?;
+    if let Some(compiled) = parts.compiled {
+        library.append(compiled, parts.loops)?;
+    }
+    let library = Bound::new(py, library)?;
     let lib = library.get();
     let api = ufunc_api(py)?;
+    let st = lib.state();
     // SAFETY: slot 42 of the ufunc API table is
     // PyUFunc_FromFuncAndDataAndSignatureAndIdentity (NumPy >= 1.16). Every
     // table pointer stays valid for the ufunc's lifetime because the library
@@ -204,18 +281,17 @@ pub fn create_ufunc<'py>(
     unsafe {
         let f: FromFuncAndDataAndSignatureAndIdentity = std::mem::transmute(*api.offset(42));
         let ufunc = f(
-            lib.tables.functions.as_ptr() as *mut PyUFuncGenericFunction,
-            lib.tables.data.as_ptr(),
-            lib.tables.types.as_ptr(),
-            ntypes,
-            parts.nin as c_int,
-            parts.nout as c_int,
+            st.tables.functions.as_ptr() as *mut PyUFuncGenericFunction,
+            st.tables.data.as_ptr(),
+            st.tables.types.as_ptr(),
+            st.tables.functions.len() as c_int,
+            lib.nin as c_int,
+            lib.nout as c_int,
             identity,
-            lib.tables.name.as_ptr(),
-            lib.tables.doc.as_ptr(),
+            lib.name.as_ptr(),
+            lib.doc.as_ptr(),
             0,
-            lib.tables
-                .signature
+            lib.numpy_signature
                 .as_ref()
                 .map_or(std::ptr::null(), |s| s.as_ptr()),
             identity_value

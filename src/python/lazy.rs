@@ -1,0 +1,300 @@
+//! Lazy ufuncs at the NumPy edge.
+//!
+//! A lazy ufunc is a real `np.ufunc` that starts with no loops. Its
+//! `type_resolver` is `lazy_type_resolver`: NumPy calls it whenever no loop
+//! it knows matches a call (any entry point: `__call__`, `reduce`,
+//! `accumulate`, `reduceat`, `outer`, `at`, with or without `dtype=` and
+//! `signature=`). It compiles the loop for the call's dtypes, appends it to
+//! the ufunc's legacy loop tables and returns its dtypes; NumPy then finds
+//! the loop in `ufunc.types`, wraps it like any loop given at creation
+//! (identity and reorderability included) and caches the choice.
+//!
+//! NumPy only tries a legacy type resolver on ufuncs that have loops or
+//! user loops, so a lazy ufunc gets an empty `userloops` dict.
+
+use std::ffi::c_int;
+
+use numpy::npyffi::objects::PyUFuncObject;
+use numpy::npyffi::{PyArrayObject, PyArray_Descr, NPY_CASTING, PY_ARRAY_API};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use super::errors::IntoPy;
+use super::ufunc::KernelLibrary;
+use crate::error::{CompileError, ErrorKind, Result};
+use crate::guvectorize::lazy::gufunc_signature;
+use crate::jit::compile::EmitOptions;
+use crate::types::{parse_signature, Scalar, Signature, Weak};
+use crate::vectorize::compile::{CompiledLoops, LoopInfo};
+use crate::vectorize::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};
+
+/// NumPy's private marks on 0-d arrays made from Python scalars
+/// (`NPY_ARRAY_WAS_PYTHON_INT` and friends, numpy/_core/src/multiarray/arrayobject.h).
+const WAS_PYTHON_INT: c_int = 1 << 30;
+const WAS_PYTHON_FLOAT: c_int = 1 << 29;
+const WAS_PYTHON_COMPLEX: c_int = 1 << 28;
+
+/// Turns a new ufunc into a lazy one.
+pub fn make_lazy(ufunc: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: `ufunc` was just made by `create_ufunc`, so it is a
+    // PyUFuncObject; the GIL is held. NumPy owns and releases `userloops`.
+    unsafe {
+        let u = ufunc.as_ptr() as *mut PyUFuncObject;
+        (*u).fields.type_resolver = Some(lazy_type_resolver);
+        if (*u).fields.userloops.is_null() {
+            let d = pyo3::ffi::PyDict_New();
+            if d.is_null() {
+                return Err(PyErr::fetch(ufunc.py()));
+            }
+            (*u).fields.userloops = d;
+        }
+    }
+    Ok(())
+}
+
+/// Compiles `signature` for the library's kernel (not yet added).
+pub fn compile_signature(
+    lib: &KernelLibrary,
+    signature: &str,
+    emit: EmitOptions,
+) -> Result<(CompiledLoops, Vec<LoopInfo>)> {
+    let (compiled, loops) = match &lib.layout {
+        None => {
+            let p = crate::vectorize::build::prepare(
+                &lib.def,
+                &[signature.to_string()],
+                lib.options,
+                emit,
+            )?;
+            (p.compiled, p.loops)
+        }
+        Some(layout) => {
+            let p = crate::guvectorize::build::prepare(
+                &lib.def,
+                &[signature.to_string()],
+                &layout.text,
+                &lib.writable,
+                lib.options,
+                emit,
+            )?;
+            (p.compiled, p.loops)
+        }
+    };
+    for l in &loops {
+        if l.inputs.len() != lib.nin || l.outputs.len() != lib.nout {
+            return Err(CompileError::new(
+                ErrorKind::Signature,
+                format!(
+                    "signature '{}' gives '{}' {} inputs and {} outputs, but it has {} and {}",
+                    l.signature,
+                    lib.def.name,
+                    l.inputs.len(),
+                    l.outputs.len(),
+                    lib.nin,
+                    lib.nout
+                ),
+            ));
+        }
+    }
+    Ok((compiled, loops))
+}
+
+/// The loop for `sig`, compiled and added unless `existing` finds one.
+/// Compiles with the GIL released, one compile at a time per ufunc.
+fn ensure_loop(
+    py: Python<'_>,
+    lib: &KernelLibrary,
+    ufunc: *mut PyUFuncObject,
+    sig: &Signature,
+    existing: impl Fn(&LoopInfo) -> bool + Send + Sync,
+) -> PyResult<LoopInfo> {
+    let text = sig.to_string();
+    let found = py.detach(|| -> Result<LoopInfo> {
+        let _one_at_a_time = lib.compile_lock.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = lib.loops().into_iter().find(|l| existing(l)) {
+            return Ok(l);
+        }
+        let (compiled, loops) = compile_signature(lib, &text, lib.emit)?;
+        let first = loops[0].clone();
+        lib.append(compiled, loops)
+            .map_err(|e| CompileError::new(ErrorKind::Value, e.to_string()))?;
+        Ok(first)
+    });
+    let found = found.py_err(py)?;
+    // SAFETY: `ufunc` is the live ufunc owning `lib`; the GIL is held.
+    unsafe { lib.publish(ufunc) };
+    Ok(found)
+}
+
+fn dtype_scalar(py: Python<'_>, name: &str, dtype: &Bound<'_, PyAny>) -> PyResult<Scalar> {
+    let num: i32 = dtype.getattr("num")?.extract()?;
+    Scalar::from_typenum(num).ok_or_else(|| {
+        let shown = dtype.str().map(|s| s.to_string()).unwrap_or_default();
+        let _ = py;
+        PyTypeError::new_err(format!(
+            "{name}: jitufunc kernels take booleans, integers, floats and complex numbers, not dtype {shown}"
+        ))
+    })
+}
+
+/// The dtypes of the loop for a call (inputs, then outputs).
+///
+/// # Safety
+/// `operands` has `nin + nout` entries (NULL or arrays); `type_tup` is
+/// NULL or a tuple; the GIL is held.
+unsafe fn resolve(
+    py: Python<'_>,
+    ufunc: *mut PyUFuncObject,
+    operands: *mut *mut PyArrayObject,
+    type_tup: *mut pyo3::ffi::PyObject,
+) -> PyResult<Vec<Scalar>> {
+    // SAFETY: `obj` is the KernelLibrary `create_ufunc` stored.
+    let owner = unsafe { (*ufunc).fields.obj };
+    if owner.is_null() {
+        return Err(PyTypeError::new_err("not a jitufunc ufunc"));
+    }
+    // SAFETY: a borrowed reference kept alive by the ufunc.
+    let owner = unsafe { Bound::from_borrowed_ptr(py, owner) };
+    let lib = owner.cast::<KernelLibrary>()?.get();
+    let (nin, nout) = (lib.nin, lib.nout);
+    let name = lib.def.name.clone();
+    let mut fixed: Vec<Option<Scalar>> = vec![None; nin + nout];
+    if !type_tup.is_null() {
+        // SAFETY: a live object NumPy passes (a tuple of dtypes and None).
+        let t = unsafe { Bound::from_borrowed_ptr(py, type_tup) };
+        if let Ok(t) = t.cast::<PyTuple>() {
+            for (k, item) in t.iter().enumerate().take(nin + nout) {
+                if !item.is_none() {
+                    fixed[k] = Some(dtype_scalar(py, &name, &item)?);
+                }
+            }
+        }
+    }
+    let mut ops = Vec::with_capacity(nin);
+    for k in 0..nin {
+        // SAFETY: `operands` has at least `nin` entries.
+        let op = unsafe { *operands.add(k) };
+        if op.is_null() {
+            ops.push(Operand::Missing);
+            continue;
+        }
+        // SAFETY: a live array: its descriptor and flags are readable.
+        let (num, flags) = unsafe { ((*(*op).fields.descr).fields.type_num, (*op).fields.flags) };
+        let weak = if flags & WAS_PYTHON_INT != 0 {
+            Some(Weak::Int)
+        } else if flags & WAS_PYTHON_FLOAT != 0 {
+            Some(Weak::Float)
+        } else if flags & WAS_PYTHON_COMPLEX != 0 {
+            Some(Weak::Complex)
+        } else {
+            None
+        };
+        ops.push(match weak {
+            Some(w) => Operand::Weak(w),
+            None => match Scalar::from_typenum(num) {
+                Some(s) => Operand::Strong(s),
+                None if fixed[k].is_some() => Operand::Missing,
+                None => {
+                    // SAFETY: as above; a borrowed reference for the message.
+                    let d = unsafe {
+                        Bound::from_borrowed_ptr(py, (*op).fields.descr as *mut pyo3::ffi::PyObject)
+                    };
+                    return Err(dtype_scalar(py, &name, &d).unwrap_err());
+                }
+            },
+        });
+    }
+    let inputs = loop_inputs(&ops, &fixed[..nin], &fixed[nin..]).py_err(py)?;
+    let outputs = &fixed[nin..];
+    let same = |l: &LoopInfo| {
+        l.inputs == inputs
+            && l
+                .outputs
+                .iter()
+                .zip(outputs)
+                .all(|(o, f)| f.is_none_or(|f| *o == f))
+    };
+    let existing = lib.loops().into_iter().find(same);
+    let found = match existing {
+        Some(l) => l,
+        None => {
+            let sig = match &lib.layout {
+                None => elementwise_signature(&inputs, outputs),
+                Some(layout) => {
+                    let common = result_dtype(&ops, &inputs);
+                    let outs: Vec<Scalar> = outputs.iter().map(|o| o.unwrap_or(common)).collect();
+                    gufunc_signature(&lib.def, layout, &inputs, &outs)
+                }
+            };
+            ensure_loop(py, lib, ufunc, &sig, same)?
+        }
+    };
+    // SAFETY: the GIL is held and `ufunc` is live.
+    unsafe { lib.publish(ufunc) };
+    Ok(found.inputs.iter().chain(&found.outputs).copied().collect())
+}
+
+/// NumPy's `PyUFunc_TypeResolutionFunc` for lazy ufuncs.
+///
+/// # Safety
+/// Called by NumPy with the GIL held, with `nargs` operands and
+/// `out_dtypes` slots.
+unsafe extern "C" fn lazy_type_resolver(
+    ufunc: *mut PyUFuncObject,
+    _casting: NPY_CASTING,
+    operands: *mut *mut PyArrayObject,
+    type_tup: *mut pyo3::ffi::PyObject,
+    out_dtypes: *mut *mut PyArray_Descr,
+) -> c_int {
+    // SAFETY: NumPy calls type resolvers with the GIL held.
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: per this function's contract.
+    match unsafe { resolve(py, ufunc, operands, type_tup) } {
+        Ok(types) => {
+            for (k, s) in types.iter().enumerate() {
+                // SAFETY: `s` is one of NumPy's builtin type numbers
+                // (checked at import); `out_dtypes` has `nargs` slots and
+                // takes new references.
+                unsafe {
+                    let d = PY_ARRAY_API.PyArray_DescrFromType(py, s.typenum());
+                    if d.is_null() {
+                        return -1;
+                    }
+                    *out_dtypes.add(k) = d;
+                }
+            }
+            0
+        }
+        Err(e) => {
+            e.restore(py);
+            -1
+        }
+    }
+}
+
+/// `f.compile(signature)`: compiles and adds a loop ahead of time.
+pub fn add_signature(py: Python<'_>, ufunc: &Bound<'_, PyAny>, text: &str) -> PyResult<String> {
+    let Some(lib) = super::ufunc::library_of(py, ufunc)? else {
+        return Err(PyTypeError::new_err("not a ufunc made by jitufunc"));
+    };
+    let lib = lib.get();
+    if !lib.lazy {
+        return Err(super::option_error(
+            py,
+            format!(
+                "'{}' was made with signatures, so its loops are fixed; make it without signatures (@vectorize or @guvectorize(layout)) to add loops",
+                lib.def.name
+            ),
+        ));
+    }
+    let sig = parse_signature(text).py_err(py)?;
+    let wanted = sig.clone();
+    let same = move |l: &LoopInfo| {
+        let ins: Vec<crate::types::Type> = l.signature.args.clone();
+        ins == wanted.args && wanted.ret.as_ref().is_none_or(|r| Some(r) == l.signature.ret.as_ref())
+    };
+    let u = ufunc.as_ptr() as *mut PyUFuncObject;
+    let l = ensure_loop(py, lib, u, &sig, same)?;
+    Ok(l.signature.to_string())
+}
