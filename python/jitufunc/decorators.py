@@ -1,11 +1,93 @@
 """The decorators: ``vectorize`` and ``guvectorize`` (and, later, ``jit``).
 
 They only normalise arguments; compilation happens in ``jitufunc._core``.
+The ufunc they return is a real ``numpy.ufunc`` with a few attributes set
+on it by ``_finish`` (``signatures``, ``compile``, ``inspect_*``, ...).
 """
+
+import weakref
 
 from jitufunc.errors import OptionError
 
 _TARGETS = ("cpu",)
+
+
+class _Signatures:
+    """The signatures a jitufunc ufunc has compiled (a live, read-only list)."""
+
+    __slots__ = ("_lib", "__weakref__")
+
+    def __init__(self, lib):
+        self._lib = lib
+
+    def _list(self):
+        return list(self._lib.signatures)
+
+    def __getitem__(self, i):
+        return self._list()[i]
+
+    def __len__(self):
+        return len(self._lib.signatures)
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __contains__(self, item):
+        return item in self._list()
+
+    def __eq__(self, other):
+        try:
+            return self._list() == list(other)
+        except TypeError:
+            return NotImplemented
+
+    def __repr__(self):
+        return repr(self._list())
+
+
+def _finish(ufunc, func, kind, options):
+    """Sets the Python-level attributes of a new jitufunc ufunc.
+
+    None of them refers to the ufunc: NumPy's garbage collector support does
+    not look into a ufunc's ``__dict__``, so a cycle through it would leak
+    the ufunc, and ufuncs take no weak references. The methods hold the
+    ufunc's library instead, and a weak reference to ``signatures``, which
+    only the ufunc's ``__dict__`` holds, to know that the ufunc is alive.
+    """
+    from jitufunc import _core
+
+    lib = _core.library(ufunc)
+    signatures = _Signatures(lib)
+    alive = weakref.ref(signatures)
+
+    def compile(signature):
+        """Compiles a loop for ``signature`` now (lazy ufuncs only);
+        returns the signature with its return type filled in."""
+        return _core.add_signature(lib, str(signature), alive() is not None)
+
+    def _inspector(kind_, doc):
+        def inspect():
+            return dict(_core.inspect(lib, kind_))
+        inspect.__doc__ = doc
+        return inspect
+
+    ufunc.signatures = signatures
+    ufunc.compile = compile
+    ufunc.add = compile
+    ufunc.inspect_llvm = _inspector("llvm", "dict: signature -> optimised LLVM IR of its loop")
+    ufunc.inspect_asm = _inspector("asm", "dict: signature -> assembly of its loop")
+    ufunc.inspect_types = _inspector(
+        "types", "dict: signature -> typed IR of its kernel, with source lines")
+    ufunc.py_func = func
+    ufunc._jitufunc_ = (kind, options)
+    # For pickling by reference (NumPy >= 2.2 lets these be set).
+    for name, value in (("__module__", getattr(func, "__module__", None)),
+                        ("__qualname__", getattr(func, "__qualname__", ufunc.__name__))):
+        try:
+            setattr(ufunc, name, value)
+        except (AttributeError, TypeError):
+            pass
+    return ufunc
 
 
 def _signature_list(signatures):
@@ -44,18 +126,18 @@ def vectorize(signatures=None, identity=None, nopython=True, fastmath=False, cac
     flag names.
     """
     if callable(signatures) and not isinstance(signatures, (str, list, tuple)):
-        raise OptionError(
-            "vectorize without signatures is not supported yet: "
-            "use @vectorize([\"float64(float64)\", ...])"
-        )
+        # Bare @vectorize: a lazy ufunc.
+        return vectorize()(signatures)
     if forceobj:
         raise OptionError("vectorize(forceobj=True): object mode is not supported")
     _check_options(nopython, target, cache, kwargs, "vectorize")
     sigs = _signature_list(signatures) if signatures is not None else []
+    options = dict(identity=identity, fastmath=fastmath, target=target, cache=cache)
     from jitufunc import _core
 
     def wrap(func):
-        return _core.vectorize_ufunc(func, sigs, identity=identity, fastmath=fastmath)
+        u = _core.vectorize_ufunc(func, sigs, identity=identity, fastmath=fastmath)
+        return _finish(u, func, "vectorize", dict(options, signatures=sigs))
 
     return wrap
 
@@ -105,13 +187,11 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
     (naming the array and the source line) instead of reading memory.
     """
     if isinstance(signatures, str) and layout is None and "->" in signatures:
-        raise OptionError(
-            "guvectorize without signatures is not supported yet: "
-            "use @guvectorize([\"void(float64[:], float64[:])\"], \"(n)->()\")"
-        )
+        # @guvectorize("(n)->()"): a lazy gufunc.
+        signatures, layout = None, signatures
     if callable(signatures) and not isinstance(signatures, (str, list, tuple)):
         raise OptionError(
-            "guvectorize needs signatures and a layout: "
+            "guvectorize needs a layout: @guvectorize(\"(n)->()\") or "
             "@guvectorize([\"void(float64[:], float64[:])\"], \"(n)->()\")"
         )
     if not isinstance(layout, str):
@@ -122,11 +202,14 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
         raise OptionError("guvectorize(forceobj=True): object mode is not supported")
     _check_options(nopython, target, cache, kwargs, "guvectorize")
     sigs = _signature_list(signatures) if signatures is not None else []
+    options = dict(layout=layout, identity=identity, fastmath=fastmath, target=target,
+                   cache=cache, writable_args=writable_args, boundscheck=boundscheck)
     from jitufunc import _core
 
     def wrap(func):
         writable = _writable_indices(func, writable_args)
-        return _core.guvectorize_ufunc(func, sigs, layout, identity=identity, fastmath=fastmath,
-                                       writable_args=writable, boundscheck=bool(boundscheck))
+        u = _core.guvectorize_ufunc(func, sigs, layout, identity=identity, fastmath=fastmath,
+                                    writable_args=writable, boundscheck=bool(boundscheck))
+        return _finish(u, func, "guvectorize", dict(options, signatures=sigs))
 
     return wrap

@@ -274,11 +274,10 @@ unsafe extern "C" fn lazy_type_resolver(
 }
 
 /// `f.compile(signature)`: compiles and adds a loop ahead of time.
-pub fn add_signature(py: Python<'_>, ufunc: &Bound<'_, PyAny>, text: &str) -> PyResult<String> {
-    let Some(lib) = super::ufunc::library_of(py, ufunc)? else {
-        return Err(PyTypeError::new_err("not a ufunc made by jitufunc"));
-    };
-    let lib = lib.get();
+///
+/// # Safety
+/// The ufunc that owns `lib` is alive (the caller checked it).
+pub unsafe fn add_signature(py: Python<'_>, lib: &KernelLibrary, text: &str) -> PyResult<String> {
     if !lib.lazy {
         return Err(super::option_error(
             py,
@@ -291,10 +290,16 @@ pub fn add_signature(py: Python<'_>, ufunc: &Bound<'_, PyAny>, text: &str) -> Py
     let sig = parse_signature(text).py_err(py)?;
     let wanted = sig.clone();
     let same = move |l: &LoopInfo| {
-        let ins: Vec<crate::types::Type> = l.signature.args.clone();
-        ins == wanted.args && wanted.ret.as_ref().is_none_or(|r| Some(r) == l.signature.ret.as_ref())
+        l.signature.args == wanted.args
+            && wanted
+                .ret
+                .as_ref()
+                .is_none_or(|r| Some(r) == l.signature.ret.as_ref())
     };
-    let u = ufunc.as_ptr() as *mut PyUFuncObject;
+    let u = lib.ufunc.load(std::sync::atomic::Ordering::Acquire);
+    if u.is_null() {
+        return Err(PyTypeError::new_err("the ufunc is not made yet"));
+    }
     let l = ensure_loop(py, lib, u, &sig, same)?;
     Ok(l.signature.to_string())
 }

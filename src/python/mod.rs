@@ -232,19 +232,33 @@ fn guvectorize_ufunc<'py>(
 
 /// `f.compile(signature)` of a lazy ufunc: compiles and adds a loop;
 /// returns the signature with its return type filled in.
+/// `alive` must be true only while the ufunc owning `lib` is alive (the
+/// Python side checks a weak reference to an object only the ufunc holds).
 #[pyfunction]
-fn add_signature(py: Python<'_>, ufunc: Bound<'_, PyAny>, signature: &str) -> PyResult<String> {
-    lazy::add_signature(py, &ufunc, signature)
+fn add_signature(
+    py: Python<'_>,
+    lib: Bound<'_, KernelLibrary>,
+    signature: &str,
+    alive: bool,
+) -> PyResult<String> {
+    if !alive {
+        return Err(pyo3::exceptions::PyReferenceError::new_err(
+            "the ufunc no longer exists",
+        ));
+    }
+    // SAFETY: the caller vouches that the ufunc is alive (`alive`).
+    unsafe { lazy::add_signature(py, lib.get(), signature) }
 }
 
 /// `(signature, text)` for every loop of a jitufunc ufunc: `kind` is
 /// "llvm" (optimised LLVM IR), "asm" or "types" (typed IR). LLVM IR and
 /// assembly come from compiling each signature again with them kept.
 #[pyfunction]
-fn inspect(py: Python<'_>, ufunc: Bound<'_, PyAny>, kind: &str) -> PyResult<Vec<(String, String)>> {
-    let Some(lib) = ufunc::library_of(py, &ufunc)? else {
-        return Err(option_error(py, "not a ufunc made by jitufunc".into()));
-    };
+fn inspect(
+    py: Python<'_>,
+    lib: Bound<'_, KernelLibrary>,
+    kind: &str,
+) -> PyResult<Vec<(String, String)>> {
     let lib = lib.get();
     let emit = match kind {
         "types" => {

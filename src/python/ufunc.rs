@@ -8,6 +8,7 @@
 //! deallocated, so tables and code live exactly as long as the ufunc.
 
 use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 
 use numpy::npyffi::objects::{PyUFuncGenericFunction, PyUFuncObject};
@@ -81,6 +82,9 @@ pub struct KernelLibrary {
     state: Mutex<LibraryState>,
     /// Held while a lazy loop compiles, so one compile serves every thread.
     pub compile_lock: Mutex<()>,
+    /// The ufunc this library belongs to (which owns it). Only read while
+    /// the ufunc is known to be alive (see `jitufunc.decorators._finish`).
+    pub ufunc: AtomicPtr<PyUFuncObject>,
 }
 
 impl KernelLibrary {
@@ -265,6 +269,7 @@ pub fn create_ufunc<'py>(
         nout: parts.nout,
         state: Mutex::new(LibraryState::default()),
         compile_lock: Mutex::new(()),
+        ufunc: AtomicPtr::new(std::ptr::null_mut()),
     };
     if let Some(compiled) = parts.compiled {
         library.append(compiled, parts.loops)?;
@@ -303,6 +308,7 @@ pub fn create_ufunc<'py>(
         }
         let u = ufunc as *mut PyUFuncObject;
         (*u).fields.obj = library.clone().into_any().unbind().into_ptr();
+        lib.ufunc.store(u, Ordering::Release);
         Ok(Bound::from_owned_ptr(py, ufunc))
     }
 }

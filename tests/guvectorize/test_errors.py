@@ -80,7 +80,6 @@ CASES = [
     case("signature-return-form-input-count", RETURN_SUM, ["float64(float64[:], float64[:])"], "(n)->()",
          SignatureError, r"1 input.*lists 2"),
     case("signature-duplicate-input-types", ROWSUM, F8_2 * 2, "(n)->()", SignatureError, r"same input types"),
-    case("signature-none-given", ROWSUM, [], "(n)->()", SignatureError, r"no signatures"),
     # ---- kernel and layout do not fit ---------------------------------------------------------
     case("kernel-parameter-count", """
         def f(x, y, z, out):
@@ -226,13 +225,9 @@ def test_table_is_large_enough():
     assert len(CASES) >= 15
 
 
-@pytest.mark.parametrize("call", [
-    pytest.param(lambda: guvectorize("(n)->()"), id="layout-as-signatures"),
-    pytest.param(lambda: guvectorize(len), id="bare-decorator"),
-])
-def test_decorator_without_signatures(call):
-    with pytest.raises(OptionError, match=r"guvectorize"):
-        call()(make_function(ROWSUM))
+def test_bare_decorator_needs_a_layout():
+    with pytest.raises(OptionError, match=r"guvectorize needs a layout"):
+        guvectorize(make_function(ROWSUM))
 
 
 def test_error_classes_derive_from_the_fitting_builtin_exceptions():

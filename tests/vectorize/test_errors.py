@@ -431,7 +431,6 @@ CASES = [
     case("missing-argument-list", SIMPLE, ["float64 float64"], SignatureError, r"\("),
     case("arrow-syntax", SIMPLE, ["float64 -> float64"], SignatureError, r"float64 -> float64"),
     case("empty-signature", SIMPLE, [""], SignatureError, r"empty"),
-    case("no-signatures", SIMPLE, [], SignatureError, r"signature"),
     case("too-many-arguments", SIMPLE, ["float64(float64, float64)"], SignatureError,
          r"2 arguments.*\b1\b"),
     case("too-few-arguments", """
