@@ -9,7 +9,7 @@ import weakref
 
 from jitufunc.errors import OptionError
 
-_TARGETS = ("cpu",)
+_TARGETS = ("cpu", "parallel")
 
 
 class _Signatures:
@@ -136,7 +136,8 @@ def vectorize(signatures=None, identity=None, nopython=True, fastmath=False, cac
     from jitufunc import _core
 
     def wrap(func):
-        u = _core.vectorize_ufunc(func, sigs, identity=identity, fastmath=fastmath)
+        u = _core.vectorize_ufunc(func, sigs, identity=identity, fastmath=fastmath,
+                                  parallel=target == "parallel")
         return _finish(u, func, "vectorize", dict(options, signatures=sigs))
 
     return wrap
@@ -209,7 +210,8 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
     def wrap(func):
         writable = _writable_indices(func, writable_args)
         u = _core.guvectorize_ufunc(func, sigs, layout, identity=identity, fastmath=fastmath,
-                                    writable_args=writable, boundscheck=bool(boundscheck))
+                                    writable_args=writable, boundscheck=bool(boundscheck),
+                                    parallel=target == "parallel")
         return _finish(u, func, "guvectorize", dict(options, signatures=sigs))
 
     return wrap

@@ -1,8 +1,11 @@
 //! Inner loops NumPy calls: the elementwise loop of a ufunc around a scalar
-//! kernel (`elementwise`), with contiguous, broadcast and strided paths.
+//! kernel (`elementwise`), with contiguous, broadcast and strided paths; the
+//! gufunc loop (`gufunc`); and the thread-pool split of either for
+//! `target="parallel"` (`parallel`).
 
 pub mod elementwise;
 pub mod entry;
 pub mod fpflags;
 pub mod gufunc;
 pub mod metadata;
+pub mod parallel;

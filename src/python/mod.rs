@@ -129,7 +129,7 @@ fn request<'py>(
 /// Compiles `func` for `signatures` and returns a NumPy ufunc; with no
 /// signatures, a lazy ufunc that compiles a loop for each new dtype.
 #[pyfunction]
-#[pyo3(signature = (func, signatures, identity=None, fastmath=None, keep_ir=false))]
+#[pyo3(signature = (func, signatures, identity=None, fastmath=None, keep_ir=false, parallel=false))]
 fn vectorize_ufunc<'py>(
     py: Python<'py>,
     func: Bound<'py, PyAny>,
@@ -137,6 +137,7 @@ fn vectorize_ufunc<'py>(
     identity: Option<Bound<'py, PyAny>>,
     fastmath: Option<Bound<'py, PyAny>>,
     keep_ir: bool,
+    parallel: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let r = request(py, &func, identity, fastmath, false, keep_ir)?;
     let lazy = signatures.is_empty();
@@ -160,6 +161,7 @@ fn vectorize_ufunc<'py>(
         emit: r.emit,
         writable: vec![],
         lazy,
+        parallel,
         loops,
         compiled,
         layout: None,
@@ -174,7 +176,7 @@ fn vectorize_ufunc<'py>(
 /// Compiles `func` for `signatures` over `layout` and returns a NumPy
 /// generalized ufunc; with no signatures, a lazy one.
 #[pyfunction]
-#[pyo3(signature = (func, signatures, layout, identity=None, fastmath=None, writable_args=vec![], boundscheck=false, keep_ir=false))]
+#[pyo3(signature = (func, signatures, layout, identity=None, fastmath=None, writable_args=vec![], boundscheck=false, keep_ir=false, parallel=false))]
 #[allow(clippy::too_many_arguments)]
 fn guvectorize_ufunc<'py>(
     py: Python<'py>,
@@ -186,6 +188,7 @@ fn guvectorize_ufunc<'py>(
     writable_args: Vec<usize>,
     boundscheck: bool,
     keep_ir: bool,
+    parallel: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let r = request(py, &func, identity, fastmath, boundscheck, keep_ir)?;
     let lazy = signatures.is_empty();
@@ -218,6 +221,7 @@ fn guvectorize_ufunc<'py>(
         emit: r.emit,
         writable: writable_args.clone(),
         lazy,
+        parallel,
         loops,
         compiled,
         layout: Some(layout.clone()),
@@ -322,6 +326,12 @@ fn host_cpu(py: Python<'_>) -> PyResult<(String, String, String)> {
     Ok((h.triple.clone(), h.cpu.clone(), h.features.clone()))
 }
 
+/// Threads `target="parallel"` ufuncs use.
+#[pyfunction]
+fn thread_count() -> usize {
+    crate::loops::parallel::thread_count()
+}
+
 #[pymodule]
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -330,6 +340,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(library, m)?)?;
     m.add_function(wrap_pyfunction!(add_signature, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
     m.add_class::<KernelLibrary>()?;

@@ -19,6 +19,7 @@ use pyo3::sync::PyOnceLock;
 use crate::guvectorize::layout::Layout;
 use crate::jit::compile::EmitOptions;
 use crate::jit::engine::LoadedCode;
+use crate::loops::parallel::{parallel_loop, LoopFn, ParallelLoop};
 use crate::syntax::FunctionDef;
 use crate::types::Scalar;
 use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};
@@ -54,6 +55,8 @@ struct LibraryState {
     loops: Vec<LoopInfo>,
     llvm_ir: Vec<String>,
     asm: Vec<String>,
+    /// What the `data` entries of a parallel ufunc point to.
+    parallel: Vec<Box<ParallelLoop>>,
 }
 
 // SAFETY: the raw pointers in the tables are never written through; the
@@ -77,6 +80,8 @@ pub struct KernelLibrary {
     pub writable: Vec<usize>,
     /// Compiles loops for new dtypes on first use.
     pub lazy: bool,
+    /// Splits loops across the thread pool (`target="parallel"`).
+    pub parallel: bool,
     pub nin: usize,
     pub nout: usize,
     state: Mutex<LibraryState>,
@@ -112,13 +117,22 @@ impl KernelLibrary {
             }
             // SAFETY: `address` is a loop compiled with the ufunc loop ABI
             // and kept alive by `code` below.
-            tables.functions.push(Some(unsafe {
-                std::mem::transmute::<
-                    usize,
-                    unsafe extern "C" fn(*mut *mut c_char, *mut isize, *mut isize, *mut c_void),
-                >(l.address)
-            }));
-            tables.data.push(std::ptr::null_mut());
+            let inner = unsafe { std::mem::transmute::<usize, LoopFn>(l.address) };
+            if self.parallel {
+                let p = Box::new(ParallelLoop {
+                    inner,
+                    nin: self.nin,
+                    itemsizes: l.inputs.iter().chain(&l.outputs).map(|s| s.itemsize()).collect(),
+                    ncore_dims: self.layout.as_ref().map_or(0, |l| l.numpy_dims),
+                    writes_inputs: !self.writable.is_empty(),
+                });
+                tables.functions.push(Some(parallel_loop));
+                tables.data.push(&*p as *const ParallelLoop as *mut c_void);
+                st.parallel.push(p);
+            } else {
+                tables.functions.push(Some(inner));
+                tables.data.push(std::ptr::null_mut());
+            }
         }
         let old = std::mem::replace(&mut st.tables, tables);
         st.retired.push(old);
@@ -199,6 +213,7 @@ pub struct UfuncParts {
     pub emit: EmitOptions,
     pub writable: Vec<usize>,
     pub lazy: bool,
+    pub parallel: bool,
     /// Loops in registration order (none for a lazy ufunc).
     pub loops: Vec<LoopInfo>,
     pub compiled: Option<CompiledLoops>,
@@ -265,6 +280,7 @@ pub fn create_ufunc<'py>(
         emit: parts.emit,
         writable: parts.writable,
         lazy: parts.lazy,
+        parallel: parts.parallel,
         nin: parts.nin,
         nout: parts.nout,
         state: Mutex::new(LibraryState::default()),

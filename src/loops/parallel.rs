@@ -1,0 +1,205 @@
+//! `target="parallel"`: the outer loop of a ufunc split across a thread pool.
+//!
+//! NumPy calls `parallel_loop` (without the GIL for any loop big enough to
+//! split) with a `ParallelLoop` as its `data`. Small loops, and loops whose
+//! chunks would not be independent (a reduction's zero-stride output,
+//! `accumulate`'s output overlapping its input, a gufunc that writes its
+//! inputs) run on the calling thread, exactly as `target="cpu"`. Otherwise
+//! the outer range is cut into chunks that pool threads run through the
+//! same compiled loop, so every element is computed by the same code as on
+//! the cpu target and results are identical.
+//!
+//! FP exception flags live in each thread's MXCSR, and NumPy reads the
+//! caller's after the loop: every chunk clears its thread's flags, runs, and
+//! ORs what it raised into one word the caller raises at the end.
+
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+/// A compiled loop with NumPy's ufunc loop ABI.
+pub type LoopFn = unsafe extern "C" fn(*mut *mut c_char, *mut isize, *mut isize, *mut c_void);
+
+/// What `parallel_loop` needs to split a loop.
+pub struct ParallelLoop {
+    pub inner: LoopFn,
+    pub nin: usize,
+    /// Bytes per element of each operand (a gufunc: of one core block's
+    /// element, used only for the overlap test of elementwise loops).
+    pub itemsizes: Vec<usize>,
+    /// Core dimensions NumPy passes after the outer count (gufuncs).
+    pub ncore_dims: usize,
+    /// A gufunc that writes some of its inputs (never split).
+    pub writes_inputs: bool,
+}
+
+/// Below this much work (outer count times core sizes), threads cost more
+/// than they bring; measured in `benchmarks/run.py --only parallel`.
+const MIN_PARALLEL_WORK: usize = 1 << 15;
+
+extern "C" {
+    fn feclearexcept(excepts: c_int) -> c_int;
+    fn fetestexcept(excepts: c_int) -> c_int;
+    fn feraiseexcept(excepts: c_int) -> c_int;
+}
+/// FE_ALL_EXCEPT on x86-64 (invalid, divide, overflow, underflow, inexact).
+const FE_ALL_EXCEPT: c_int = 0x3d;
+
+/// Threads in the pool: `JITUFUNC_NUM_THREADS`, else the CPUs this process
+/// may run on.
+pub fn thread_count() -> usize {
+    std::env::var("JITUFUNC_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+}
+
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let n = thread_count();
+        if n <= 1 {
+            return None;
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("jitufunc-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Whether chunks of the outer loop are independent: no output is written
+/// twice (zero stride) and none overlaps an input other than exactly
+/// (same start and stride: in place).
+fn chunks_are_independent(p: &ParallelLoop, args: &[*mut c_char], steps: &[isize], n: usize) -> bool {
+    if p.writes_inputs {
+        return false;
+    }
+    let nargs = args.len();
+    let range = |k: usize| {
+        let start = args[k] as isize;
+        let end = start + (n as isize - 1) * steps[k];
+        let (lo, hi) = if end < start { (end, start) } else { (start, end) };
+        (lo, hi + p.itemsizes[k] as isize)
+    };
+    for out in p.nin..nargs {
+        if steps[out] == 0 {
+            return false;
+        }
+        if p.ncore_dims > 0 {
+            // NumPy copies gufunc outputs that overlap inputs (the output
+            // operand flags), so only the outer stride matters.
+            continue;
+        }
+        let (olo, ohi) = range(out);
+        for inp in 0..nargs {
+            if inp == out {
+                continue;
+            }
+            let same = args[inp] == args[out] && steps[inp] == steps[out];
+            let (ilo, ihi) = range(inp);
+            if !same && ilo < ohi && olo < ihi {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The loop NumPy calls for a parallel ufunc.
+///
+/// # Safety
+/// NumPy's ufunc loop contract: `args` and `steps` have an entry per
+/// operand (gufuncs: plus core strides), `dims` the outer count (gufuncs:
+/// plus `ncore_dims` core sizes), and `data` is the `ParallelLoop` this
+/// loop was registered with.
+pub unsafe extern "C" fn parallel_loop(
+    args: *mut *mut c_char,
+    dims: *mut isize,
+    steps: *mut isize,
+    data: *mut c_void,
+) {
+    // SAFETY: `data` is the ParallelLoop registered with this loop, owned by
+    // the ufunc's library.
+    let p = unsafe { &*(data as *const ParallelLoop) };
+    let nargs = p.itemsizes.len();
+    // SAFETY: per the contract, `dims[0]` is the outer count.
+    let n = unsafe { *dims }.max(0) as usize;
+    // SAFETY: per the contract, `dims` has 1 + ncore_dims entries.
+    let core: usize = (1..=p.ncore_dims)
+        .map(|k| unsafe { *dims.add(k) }.max(1) as usize)
+        .product();
+    let serial = || {
+        // SAFETY: forwarding NumPy's own arguments.
+        unsafe { (p.inner)(args, dims, steps, std::ptr::null_mut()) }
+    };
+    let Some(pool) = pool() else {
+        return serial();
+    };
+    if n < 2 || n.saturating_mul(core) < MIN_PARALLEL_WORK {
+        return serial();
+    }
+    // SAFETY: per the contract, `args` and `steps` have `nargs` entries.
+    let (arg_list, step_list) = unsafe {
+        (
+            std::slice::from_raw_parts(args, nargs).to_vec(),
+            std::slice::from_raw_parts(steps, nargs).to_vec(),
+        )
+    };
+    if !chunks_are_independent(p, &arg_list, &step_list, n) {
+        return serial();
+    }
+    // A few chunks per thread balance uneven work; each at least the
+    // minimum, and whole cache lines of contiguous data where possible.
+    let threads = pool.current_num_threads();
+    let per_chunk_min = MIN_PARALLEL_WORK.div_ceil(core).max(1);
+    let nchunks = (threads * 4).min(n / per_chunk_min).max(1);
+    let chunk = n.div_ceil(nchunks).next_multiple_of(64).min(n);
+    let flags = AtomicI32::new(0);
+    let ndims = 1 + p.ncore_dims;
+    // SAFETY: per the contract, `dims` has `ndims` entries.
+    let dims_list = unsafe { std::slice::from_raw_parts(dims, ndims).to_vec() };
+    // Raw pointers are not Send; the chunks only read these copies.
+    let args_addr: Vec<usize> = arg_list.iter().map(|a| *a as usize).collect();
+    let steps_ptr = steps as usize;
+    pool.install(|| {
+        (0..n.div_ceil(chunk)).into_par_iter().for_each(|c| {
+            let start = c * chunk;
+            let len = chunk.min(n - start);
+            let mut local_args: Vec<*mut c_char> = args_addr
+                .iter()
+                .zip(&step_list)
+                .map(|(a, s)| (*a as isize + start as isize * s) as *mut c_char)
+                .collect();
+            let mut local_dims = dims_list.clone();
+            local_dims[0] = len as isize;
+            // SAFETY: the chunk is a sub-range of the outer loop NumPy
+            // handed us; chunks write disjoint outputs
+            // (`chunks_are_independent`). FP flags are this thread's.
+            unsafe {
+                feclearexcept(FE_ALL_EXCEPT);
+                (p.inner)(
+                    local_args.as_mut_ptr(),
+                    local_dims.as_mut_ptr(),
+                    steps_ptr as *mut isize,
+                    std::ptr::null_mut(),
+                );
+                flags.fetch_or(fetestexcept(FE_ALL_EXCEPT), Ordering::Relaxed);
+            }
+        })
+    });
+    let raised = flags.load(Ordering::Relaxed);
+    if raised != 0 {
+        // SAFETY: sets the calling thread's FP flags, which NumPy checks.
+        unsafe { feraiseexcept(raised) };
+    }
+}
