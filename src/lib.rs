@@ -7,6 +7,7 @@
 //! `python` is the thin pyo3 edge.
 
 pub mod builtins;
+pub mod cache;
 pub mod codegen;
 pub mod error;
 pub mod frontend;

@@ -108,8 +108,8 @@ def _check_options(nopython, target, cache, kwargs, decorator):
         )
     if target not in _TARGETS:
         raise OptionError(f"{decorator}(target={target!r}) is not supported; use one of {_TARGETS}")
-    if cache:
-        raise OptionError(f"{decorator}(cache=True) is not supported yet")
+    if not isinstance(cache, bool):
+        raise OptionError(f"{decorator}(cache={cache!r}): cache is True or False")
 
 
 def vectorize(signatures=None, identity=None, nopython=True, fastmath=False, cache=False,
@@ -137,7 +137,7 @@ def vectorize(signatures=None, identity=None, nopython=True, fastmath=False, cac
 
     def wrap(func):
         u = _core.vectorize_ufunc(func, sigs, identity=identity, fastmath=fastmath,
-                                  parallel=target == "parallel")
+                                  parallel=target == "parallel", cache=cache)
         return _finish(u, func, "vectorize", dict(options, signatures=sigs))
 
     return wrap
@@ -211,7 +211,7 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
         writable = _writable_indices(func, writable_args)
         u = _core.guvectorize_ufunc(func, sigs, layout, identity=identity, fastmath=fastmath,
                                     writable_args=writable, boundscheck=bool(boundscheck),
-                                    parallel=target == "parallel")
+                                    parallel=target == "parallel", cache=cache)
         return _finish(u, func, "guvectorize", dict(options, signatures=sigs))
 
     return wrap

@@ -35,9 +35,41 @@ pub struct CodegenOptions {
 
 static MODULE_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// A number no other module of this process has, for unique symbol names.
-pub fn next_module_id() -> u64 {
-    MODULE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+/// A module's id, unique in this process and (through a per-process random
+/// part) across processes, so that machine code loaded from the on-disk
+/// cache never has the symbol names of code this process compiled.
+#[derive(Clone, Copy, Debug)]
+pub struct ModuleId {
+    process: u64,
+    counter: u64,
+}
+
+impl std::fmt::Display for ModuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}_{}", self.process, self.counter)
+    }
+}
+
+fn process_nonce() -> u64 {
+    static NONCE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *NONCE.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        // RandomState is seeded from the OS's randomness.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            h.write_u128(t.as_nanos());
+        }
+        h.finish()
+    })
+}
+
+/// An id no other module has, for unique symbol names.
+pub fn next_module_id() -> ModuleId {
+    ModuleId {
+        process: process_nonce(),
+        counter: MODULE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+    }
 }
 
 /// `name` with everything but ASCII letters and digits replaced by `_`

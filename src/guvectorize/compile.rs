@@ -157,8 +157,8 @@ pub fn compile_gufunc(
     let nin = layout.nin();
     let loops = typed
         .into_iter()
-        .zip(&code.addresses)
-        .map(|(t, address)| {
+        .zip(code.addresses.iter().zip(&symbols))
+        .map(|(t, (address, symbol))| {
             let dtypes = t.plan.dtypes();
             LoopInfo {
                 inputs: dtypes[..nin].to_vec(),
@@ -166,6 +166,7 @@ pub fn compile_gufunc(
                 address: *address,
                 signature: t.signature,
                 typed_ir: t.general.to_string(),
+                symbol: symbol.clone(),
             }
         })
         .collect();
@@ -174,6 +175,7 @@ pub fn compile_gufunc(
         code,
         llvm_ir: emitted.llvm_ir,
         asm: emitted.asm,
+        object: emitted.object,
     })
 }
 

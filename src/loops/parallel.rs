@@ -80,7 +80,12 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
 /// Whether chunks of the outer loop are independent: no output is written
 /// twice (zero stride) and none overlaps an input other than exactly
 /// (same start and stride: in place).
-fn chunks_are_independent(p: &ParallelLoop, args: &[*mut c_char], steps: &[isize], n: usize) -> bool {
+fn chunks_are_independent(
+    p: &ParallelLoop,
+    args: &[*mut c_char],
+    steps: &[isize],
+    n: usize,
+) -> bool {
     if p.writes_inputs {
         return false;
     }
@@ -88,7 +93,11 @@ fn chunks_are_independent(p: &ParallelLoop, args: &[*mut c_char], steps: &[isize
     let range = |k: usize| {
         let start = args[k] as isize;
         let end = start + (n as isize - 1) * steps[k];
-        let (lo, hi) = if end < start { (end, start) } else { (start, end) };
+        let (lo, hi) = if end < start {
+            (end, start)
+        } else {
+            (start, end)
+        };
         (lo, hi + p.itemsizes[k] as isize)
     };
     for out in p.nin..nargs {

@@ -59,28 +59,17 @@ pub fn compile_signature(
     signature: &str,
     emit: EmitOptions,
 ) -> Result<(CompiledLoops, Vec<LoopInfo>)> {
-    let (compiled, loops) = match &lib.layout {
-        None => {
-            let p = crate::vectorize::build::prepare(
-                &lib.def,
-                &[signature.to_string()],
-                lib.options,
-                emit,
-            )?;
-            (p.compiled, p.loops)
-        }
-        Some(layout) => {
-            let p = crate::guvectorize::build::prepare(
-                &lib.def,
-                &[signature.to_string()],
-                &layout.text,
-                &lib.writable,
-                lib.options,
-                emit,
-            )?;
-            (p.compiled, p.loops)
-        }
-    };
+    let signatures = [signature.to_string()];
+    let layout = lib.layout.as_ref().map(|l| l.text.as_str());
+    let (loops, compiled) = super::prepare_loops(
+        &lib.def,
+        &signatures,
+        layout,
+        &lib.writable,
+        lib.options,
+        emit,
+        lib.cache,
+    )?;
     for l in &loops {
         if l.inputs.len() != lib.nin || l.outputs.len() != lib.nout {
             return Err(CompileError::new(
@@ -172,6 +161,7 @@ unsafe fn resolve(
         }
     }
     let mut ops = Vec::with_capacity(nin);
+    #[allow(clippy::needless_range_loop)]
     for k in 0..nin {
         // SAFETY: `operands` has at least `nin` entries.
         let op = unsafe { *operands.add(k) };
@@ -209,8 +199,7 @@ unsafe fn resolve(
     let outputs = &fixed[nin..];
     let same = |l: &LoopInfo| {
         l.inputs == inputs
-            && l
-                .outputs
+            && l.outputs
                 .iter()
                 .zip(outputs)
                 .all(|(o, f)| f.is_none_or(|f| *o == f))

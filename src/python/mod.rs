@@ -20,6 +20,7 @@ use crate::error::{CompileError, ErrorKind};
 use crate::frontend::read_function;
 use crate::jit::compile::EmitOptions;
 use crate::vectorize::build::prepare;
+use crate::vectorize::compile as ufunc_loop;
 use crate::vectorize::compile::CodegenOptions;
 use errors::IntoPy;
 use ufunc::{create_ufunc, KernelLibrary, UfuncParts};
@@ -126,10 +127,37 @@ fn request<'py>(
     })
 }
 
+/// Compiles the loops of `def` for `signatures` (a gufunc when `layout` is
+/// given), through the on-disk cache when `cache` is set and no IR text is
+/// asked for. Loops come back in registration order.
+pub(crate) fn prepare_loops(
+    def: &std::sync::Arc<crate::syntax::FunctionDef>,
+    signatures: &[String],
+    layout: Option<&str>,
+    writable: &[usize],
+    options: CodegenOptions,
+    emit: EmitOptions,
+    cache: bool,
+) -> crate::error::Result<(Vec<ufunc_loop::LoopInfo>, ufunc_loop::CompiledLoops)> {
+    let compile = || match layout {
+        None => prepare(def, signatures, options, emit).map(|p| (p.loops, p.compiled)),
+        Some(layout) => {
+            crate::guvectorize::build::prepare(def, signatures, layout, writable, options, emit)
+                .map(|p| (p.loops, p.compiled))
+        }
+    };
+    if cache && !emit.keep_llvm_ir && !emit.keep_asm {
+        crate::cache::cached(def, signatures, layout, writable, options, compile)
+    } else {
+        compile()
+    }
+}
+
 /// Compiles `func` for `signatures` and returns a NumPy ufunc; with no
 /// signatures, a lazy ufunc that compiles a loop for each new dtype.
 #[pyfunction]
-#[pyo3(signature = (func, signatures, identity=None, fastmath=None, keep_ir=false, parallel=false))]
+#[pyo3(signature = (func, signatures, identity=None, fastmath=None, keep_ir=false, parallel=false, cache=false))]
+#[allow(clippy::too_many_arguments)]
 fn vectorize_ufunc<'py>(
     py: Python<'py>,
     func: Bound<'py, PyAny>,
@@ -138,6 +166,7 @@ fn vectorize_ufunc<'py>(
     fastmath: Option<Bound<'py, PyAny>>,
     keep_ir: bool,
     parallel: bool,
+    cache: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let r = request(py, &func, identity, fastmath, false, keep_ir)?;
     let lazy = signatures.is_empty();
@@ -145,10 +174,11 @@ fn vectorize_ufunc<'py>(
         let nout = crate::vectorize::lazy::output_count(&r.def);
         (r.def.params.len(), nout, vec![], None)
     } else {
-        let p = py
-            .detach(|| prepare(&r.def, &signatures, r.options, r.emit))
+        let (loops, compiled) = py
+            .detach(|| prepare_loops(&r.def, &signatures, None, &[], r.options, r.emit, cache))
             .py_err(py)?;
-        (p.nin, p.nout, p.loops, Some(p.compiled))
+        let (nin, nout) = (loops[0].inputs.len(), loops[0].outputs.len());
+        (nin, nout, loops, Some(compiled))
     };
     let parts = UfuncParts {
         name: r.def.name.clone(),
@@ -162,6 +192,7 @@ fn vectorize_ufunc<'py>(
         writable: vec![],
         lazy,
         parallel,
+        cache,
         loops,
         compiled,
         layout: None,
@@ -176,7 +207,7 @@ fn vectorize_ufunc<'py>(
 /// Compiles `func` for `signatures` over `layout` and returns a NumPy
 /// generalized ufunc; with no signatures, a lazy one.
 #[pyfunction]
-#[pyo3(signature = (func, signatures, layout, identity=None, fastmath=None, writable_args=vec![], boundscheck=false, keep_ir=false, parallel=false))]
+#[pyo3(signature = (func, signatures, layout, identity=None, fastmath=None, writable_args=vec![], boundscheck=false, keep_ir=false, parallel=false, cache=false))]
 #[allow(clippy::too_many_arguments)]
 fn guvectorize_ufunc<'py>(
     py: Python<'py>,
@@ -189,6 +220,7 @@ fn guvectorize_ufunc<'py>(
     boundscheck: bool,
     keep_ir: bool,
     parallel: bool,
+    cache: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let r = request(py, &func, identity, fastmath, boundscheck, keep_ir)?;
     let lazy = signatures.is_empty();
@@ -196,19 +228,21 @@ fn guvectorize_ufunc<'py>(
         let layout = crate::guvectorize::layout::parse_layout(&layout).py_err(py)?;
         (layout, vec![], None)
     } else {
-        let p = py
+        let parsed = crate::guvectorize::layout::parse_layout(&layout).py_err(py)?;
+        let (loops, compiled) = py
             .detach(|| {
-                crate::guvectorize::build::prepare(
+                prepare_loops(
                     &r.def,
                     &signatures,
-                    &layout,
+                    Some(&layout),
                     &writable_args,
                     r.options,
                     r.emit,
+                    cache,
                 )
             })
             .py_err(py)?;
-        (p.layout, p.loops, Some(p.compiled))
+        (parsed, loops, Some(compiled))
     };
     let parts = UfuncParts {
         name: r.def.name.clone(),
@@ -222,6 +256,7 @@ fn guvectorize_ufunc<'py>(
         writable: writable_args.clone(),
         lazy,
         parallel,
+        cache,
         loops,
         compiled,
         layout: Some(layout.clone()),
@@ -326,6 +361,21 @@ fn host_cpu(py: Python<'_>) -> PyResult<(String, String, String)> {
     Ok((h.triple.clone(), h.cpu.clone(), h.features.clone()))
 }
 
+/// How this process used the on-disk cache: {"hits", "rejected", "stores"}.
+#[pyfunction]
+fn cache_stats() -> std::collections::HashMap<&'static str, u64> {
+    let (hits, rejected, stores) = crate::cache::stats();
+    [("hits", hits), ("rejected", rejected), ("stores", stores)]
+        .into_iter()
+        .collect()
+}
+
+/// The directory of the on-disk cache.
+#[pyfunction]
+fn cache_dir() -> Option<std::path::PathBuf> {
+    crate::cache::cache_dir()
+}
+
 /// Threads `target="parallel"` ufuncs use.
 #[pyfunction]
 fn thread_count() -> usize {
@@ -341,6 +391,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(add_signature, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
+    m.add_function(wrap_pyfunction!(cache_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(cache_dir, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
     m.add_class::<KernelLibrary>()?;

@@ -55,7 +55,9 @@ struct LibraryState {
     loops: Vec<LoopInfo>,
     llvm_ir: Vec<String>,
     asm: Vec<String>,
-    /// What the `data` entries of a parallel ufunc point to.
+    /// What the `data` entries of a parallel ufunc point to (boxed: NumPy
+    /// keeps their addresses while this vector grows).
+    #[allow(clippy::vec_box)]
     parallel: Vec<Box<ParallelLoop>>,
 }
 
@@ -82,6 +84,8 @@ pub struct KernelLibrary {
     pub lazy: bool,
     /// Splits loops across the thread pool (`target="parallel"`).
     pub parallel: bool,
+    /// Compiles go through the on-disk cache (`cache=True`).
+    pub cache: bool,
     pub nin: usize,
     pub nout: usize,
     state: Mutex<LibraryState>,
@@ -122,7 +126,12 @@ impl KernelLibrary {
                 let p = Box::new(ParallelLoop {
                     inner,
                     nin: self.nin,
-                    itemsizes: l.inputs.iter().chain(&l.outputs).map(|s| s.itemsize()).collect(),
+                    itemsizes: l
+                        .inputs
+                        .iter()
+                        .chain(&l.outputs)
+                        .map(|s| s.itemsize())
+                        .collect(),
                     ncore_dims: self.layout.as_ref().map_or(0, |l| l.numpy_dims),
                     writes_inputs: !self.writable.is_empty(),
                 });
@@ -214,6 +223,7 @@ pub struct UfuncParts {
     pub writable: Vec<usize>,
     pub lazy: bool,
     pub parallel: bool,
+    pub cache: bool,
     /// Loops in registration order (none for a lazy ufunc).
     pub loops: Vec<LoopInfo>,
     pub compiled: Option<CompiledLoops>,
@@ -281,6 +291,7 @@ pub fn create_ufunc<'py>(
         writable: parts.writable,
         lazy: parts.lazy,
         parallel: parts.parallel,
+        cache: parts.cache,
         nin: parts.nin,
         nout: parts.nout,
         state: Mutex::new(LibraryState::default()),

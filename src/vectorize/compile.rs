@@ -29,6 +29,8 @@ pub struct LoopInfo {
     /// The signature as written, with the return type filled in.
     pub signature: Signature,
     pub typed_ir: String,
+    /// The loop's symbol in the object file.
+    pub symbol: String,
 }
 
 pub struct CompiledLoops {
@@ -36,6 +38,8 @@ pub struct CompiledLoops {
     pub code: LoadedCode,
     pub llvm_ir: Option<String>,
     pub asm: Option<String>,
+    /// The object file `code` was linked from (for the on-disk cache).
+    pub object: Vec<u8>,
 }
 
 fn scalar_of(t: &Type, what: &str, sig: &Signature) -> Result<Scalar> {
@@ -148,8 +152,8 @@ pub fn compile_elementwise(
     timings.report(&def.name);
     let loops = typed
         .into_iter()
-        .zip(&code.addresses)
-        .map(|((sig, program, inputs, outputs), address)| {
+        .zip(code.addresses.iter().zip(&symbols))
+        .map(|((sig, program, inputs, outputs), (address, symbol))| {
             let mut signature = sig.clone();
             signature.ret = Some(program.entry().ret.clone());
             LoopInfo {
@@ -158,6 +162,7 @@ pub fn compile_elementwise(
                 address: *address,
                 signature,
                 typed_ir: program.to_string(),
+                symbol: symbol.clone(),
             }
         })
         .collect();
@@ -166,5 +171,6 @@ pub fn compile_elementwise(
         code,
         llvm_ir: emitted.llvm_ir,
         asm: emitted.asm,
+        object: emitted.object,
     })
 }

@@ -134,30 +134,58 @@ mod tests {
             vec![Scalar::I32, Scalar::F64]
         );
         assert_eq!(
-            loop_inputs(&[Strong(Scalar::F32), Weak(crate::types::Weak::Float)], &[], &[]).unwrap(),
+            loop_inputs(
+                &[Strong(Scalar::F32), Weak(crate::types::Weak::Float)],
+                &[],
+                &[]
+            )
+            .unwrap(),
             vec![Scalar::F32, Scalar::F32]
         );
         assert_eq!(
-            loop_inputs(&[Weak(crate::types::Weak::Int), Weak(crate::types::Weak::Float)], &[], &[])
-                .unwrap(),
+            loop_inputs(
+                &[
+                    Weak(crate::types::Weak::Int),
+                    Weak(crate::types::Weak::Float)
+                ],
+                &[],
+                &[]
+            )
+            .unwrap(),
             vec![Scalar::I64, Scalar::F64]
         );
         // signature= wins; arrays keep their dtypes.
         assert_eq!(
-            loop_inputs(&[int32, Strong(Scalar::I8)], &[Some(Scalar::F64), None], &[]).unwrap(),
+            loop_inputs(
+                &[int32, Strong(Scalar::I8)],
+                &[Some(Scalar::F64), None],
+                &[]
+            )
+            .unwrap(),
             vec![Scalar::F64, Scalar::I8]
         );
         // dtype= (all outputs fixed alike) sets the unfixed inputs.
         assert_eq!(
-            loop_inputs(&[Strong(Scalar::U8), Strong(Scalar::U8)], &[Some(Scalar::U64), None], &[Some(Scalar::U64)]).unwrap(),
+            loop_inputs(
+                &[Strong(Scalar::U8), Strong(Scalar::U8)],
+                &[Some(Scalar::U64), None],
+                &[Some(Scalar::U64)]
+            )
+            .unwrap(),
             vec![Scalar::U64, Scalar::U64]
         );
         assert_eq!(
-            result_dtype(&[int32, Weak(crate::types::Weak::Float)], &[Scalar::I32, Scalar::F64]),
+            result_dtype(
+                &[int32, Weak(crate::types::Weak::Float)],
+                &[Scalar::I32, Scalar::F64]
+            ),
             Scalar::F64
         );
         assert_eq!(
-            result_dtype(&[Strong(Scalar::F32), Weak(crate::types::Weak::Int)], &[Scalar::F32, Scalar::F32]),
+            result_dtype(
+                &[Strong(Scalar::F32), Weak(crate::types::Weak::Int)],
+                &[Scalar::F32, Scalar::F32]
+            ),
             Scalar::F32
         );
     }

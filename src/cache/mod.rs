@@ -1,0 +1,259 @@
+//! The on-disk cache of compiled loops (`cache=True`).
+//!
+//! An entry holds the object file of one compile (all signatures of an
+//! eager ufunc, or one signature of a lazy one) and what each loop is. Its
+//! key is everything the machine code depends on: the kernel as the
+//! frontend read it (source lines, and the value of every global it reads,
+//! called kernels included, all in `FunctionDef`), the signatures, the
+//! layout and writable inputs, the code generation options, the host CPU
+//! name and features, and the LLVM and jitufunc versions. A hit links the
+//! object without running LLVM at all.
+//!
+//! Entries live in `JITUFUNC_CACHE_DIR`, else `$XDG_CACHE_HOME/jitufunc`,
+//! else `~/.cache/jitufunc`. Writes go to a temporary file renamed into
+//! place (atomic, so readers and concurrent writers only ever see whole
+//! entries). Anything wrong with an entry (truncated, corrupted, another
+//! format, key or CPU, or code that does not link) makes it a miss: the
+//! loops are compiled and the entry rewritten.
+
+pub mod entry;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::error::Result;
+use crate::jit::engine::{load_object, LoadedCode};
+use crate::syntax::FunctionDef;
+use crate::types::{parse_signature, Scalar};
+use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};
+
+/// What a compile is: the kernel, signatures and options.
+pub struct CacheKey {
+    /// The full key (stored in the entry and compared exactly).
+    pub text: String,
+    /// The entry's file name.
+    pub file: String,
+}
+
+impl CacheKey {
+    pub fn new(
+        def: &FunctionDef,
+        signatures: &[String],
+        layout: Option<&str>,
+        writable: &[usize],
+        options: CodegenOptions,
+    ) -> Result<CacheKey> {
+        let host = crate::jit::host::host_cpu()?;
+        let text = format!(
+            "jitufunc {}\nllvm {}\nhost {} {} {}\nlayout {layout:?}\nwritable {writable:?}\noptions {options:?}\nsignatures {signatures:?}\npasses {:?}\nlibmvec {}\nkernel {def:?}\n",
+            env!("CARGO_PKG_VERSION"),
+            llvm_version(),
+            host.triple,
+            host.cpu,
+            host.features,
+            std::env::var("JITUFUNC_PASSES").ok(),
+            // Loads libmvec now, before any cached code that calls it links.
+            crate::jit::runtime::vector_math_available(),
+        );
+        let name: String = crate::codegen::symbol_safe(&def.name)
+            .chars()
+            .take(40)
+            .collect();
+        let file = format!("{name}-{:016x}.jitufunc", entry::fnv1a(text.as_bytes()));
+        Ok(CacheKey { text, file })
+    }
+}
+
+fn llvm_version() -> String {
+    let (mut major, mut minor, mut patch) = (0, 0, 0);
+    // SAFETY: writes three integers.
+    unsafe { llvm_sys::core::LLVMGetVersion(&mut major, &mut minor, &mut patch) };
+    format!("{major}.{minor}.{patch}")
+}
+
+/// Where entries live.
+pub fn cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("JITUFUNC_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("jitufunc"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("jitufunc"))
+}
+
+/// Entries this process has linked: their symbols are defined, so loading
+/// one again would clash; such a request compiles afresh instead.
+fn loaded_here() -> &'static Mutex<HashSet<String>> {
+    static LOADED: std::sync::OnceLock<Mutex<HashSet<String>>> = std::sync::OnceLock::new();
+    LOADED.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+fn scalar_named(name: &str) -> Option<Scalar> {
+    Scalar::ALL.iter().copied().find(|s| s.name() == name)
+}
+
+fn scalars(list: &[Scalar]) -> String {
+    list.iter().map(|s| s.name()).collect::<Vec<_>>().join(",")
+}
+
+fn parse_scalars(text: &str) -> Option<Vec<Scalar>> {
+    if text.is_empty() {
+        return Some(vec![]);
+    }
+    text.split(',').map(scalar_named).collect()
+}
+
+fn encode_meta(loops: &[LoopInfo]) -> Vec<u8> {
+    let mut items = vec![];
+    for l in loops {
+        items.push(l.symbol.clone());
+        items.push(scalars(&l.inputs));
+        items.push(scalars(&l.outputs));
+        items.push(l.signature.to_string());
+        items.push(l.typed_ir.clone());
+    }
+    entry::encode_strings(&items)
+}
+
+fn decode_meta(meta: &[u8]) -> Option<Vec<LoopInfo>> {
+    let items = entry::decode_strings(meta)?;
+    if items.is_empty() || items.len() % 5 != 0 {
+        return None;
+    }
+    items
+        .chunks(5)
+        .map(|c| {
+            Some(LoopInfo {
+                symbol: c[0].clone(),
+                inputs: parse_scalars(&c[1])?,
+                outputs: parse_scalars(&c[2])?,
+                signature: parse_signature(&c[3]).ok()?,
+                typed_ir: c[4].clone(),
+                address: 0,
+            })
+        })
+        .collect()
+}
+
+/// How this process used the cache: (entries linked, entries rejected as
+/// damaged or foreign, entries written).
+pub fn stats() -> (u64, u64, u64) {
+    (
+        HITS.load(Ordering::Relaxed),
+        REJECTED.load(Ordering::Relaxed),
+        STORES.load(Ordering::Relaxed),
+    )
+}
+
+static HITS: AtomicU64 = AtomicU64::new(0);
+static REJECTED: AtomicU64 = AtomicU64::new(0);
+static STORES: AtomicU64 = AtomicU64::new(0);
+
+/// The loops of the entry for `key`, linked, if there is a good one.
+pub fn lookup(key: &CacheKey) -> Option<(Vec<LoopInfo>, CompiledLoops)> {
+    let found = lookup_entry(key);
+    if matches!(found, Lookup::Rejected) {
+        REJECTED.fetch_add(1, Ordering::Relaxed);
+    }
+    match found {
+        Lookup::Hit(loops, compiled) => {
+            HITS.fetch_add(1, Ordering::Relaxed);
+            Some((loops, *compiled))
+        }
+        _ => None,
+    }
+}
+
+enum Lookup {
+    Hit(Vec<LoopInfo>, Box<CompiledLoops>),
+    Missing,
+    Rejected,
+}
+
+fn lookup_entry(key: &CacheKey) -> Lookup {
+    let Some(dir) = cache_dir() else {
+        return Lookup::Missing;
+    };
+    let Ok(bytes) = std::fs::read(dir.join(&key.file)) else {
+        return Lookup::Missing;
+    };
+    match link_entry(key, &bytes) {
+        Some((loops, compiled)) => Lookup::Hit(loops, Box::new(compiled)),
+        None => Lookup::Rejected,
+    }
+}
+
+fn link_entry(key: &CacheKey, bytes: &[u8]) -> Option<(Vec<LoopInfo>, CompiledLoops)> {
+    let (meta, object) = entry::decode(bytes, &key.text)?;
+    let mut loops = decode_meta(meta)?;
+    let mut loaded = loaded_here().lock().unwrap_or_else(|e| e.into_inner());
+    if loaded.contains(&key.file) {
+        return None;
+    }
+    let symbols: Vec<String> = loops.iter().map(|l| l.symbol.clone()).collect();
+    let code: LoadedCode = load_object(object, &symbols).ok()?;
+    loaded.insert(key.file.clone());
+    for (l, a) in loops.iter_mut().zip(&code.addresses) {
+        l.address = *a;
+    }
+    let compiled = CompiledLoops {
+        loops: vec![],
+        code,
+        llvm_ir: None,
+        asm: None,
+        object: object.to_vec(),
+    };
+    Some((loops, compiled))
+}
+
+/// Writes the entry for `key` (best effort: a cache that cannot be
+/// written only costs compile time).
+pub fn store(key: &CacheKey, loops: &[LoopInfo], object: &[u8]) {
+    let Some(dir) = cache_dir() else {
+        return;
+    };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let bytes = entry::encode(&key.text, &encode_meta(loops), object);
+    static SERIAL: AtomicU64 = AtomicU64::new(0);
+    let tmp = dir.join(format!(
+        ".{}.{}.{}.tmp",
+        key.file,
+        std::process::id(),
+        SERIAL.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written =
+        std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, dir.join(&key.file)).is_ok();
+    if !written {
+        let _ = std::fs::remove_file(&tmp);
+    } else {
+        STORES.fetch_add(1, Ordering::Relaxed);
+        loaded_here()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.file.clone());
+    }
+}
+
+/// `compile` through the cache: the loops from a good entry for the key,
+/// else compiled and stored.
+pub fn cached(
+    def: &Arc<FunctionDef>,
+    signatures: &[String],
+    layout: Option<&str>,
+    writable: &[usize],
+    options: CodegenOptions,
+    compile: impl FnOnce() -> Result<(Vec<LoopInfo>, CompiledLoops)>,
+) -> Result<(Vec<LoopInfo>, CompiledLoops)> {
+    let key = CacheKey::new(def, signatures, layout, writable, options)?;
+    if let Some(hit) = lookup(&key) {
+        return Ok(hit);
+    }
+    let (loops, compiled) = compile()?;
+    store(&key, &loops, &compiled.object);
+    Ok((loops, compiled))
+}
