@@ -3,7 +3,7 @@
 # tests (cargo test) and the Python tests (pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+JITUFUNC_TEST=1 scripts/setup.sh
 export LLVM_SYS_191_PREFIX=/usr/lib/llvm-19
 export PATH="$HOME/.cargo/bin:$PATH"
 echo "== cargo test" >&2
