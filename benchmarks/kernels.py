@@ -17,6 +17,11 @@ def add(x, y):
     return x + y
 
 
+def gauss_sin(x):
+    """Compute-bound kernel for the parallel rows: exp(-x*x) * sin(x)."""
+    return math.exp(-x * x) * math.sin(x)
+
+
 def gaussian(x):
     """Transcendental kernel: exp(-x*x)."""
     return math.exp(-x * x)

@@ -488,6 +488,148 @@ def bench_cold():
 
 
 # --------------------------------------------------------------------------
+# 9. lazy first call, warm-cache start, parallel target
+
+def bench_lazy():
+    """First call of a signature-free ufunc (compile included), fresh kernels."""
+    import numba
+    from jitufunc import vectorize
+
+    fresh = FreshKernels()
+    x = np.linspace(-4, 4, 1000)
+    row = Row("lazy-first-call", "lazy ufunc: first call (compile included), exp(-x*x)")
+    ROWS.append(row)
+    tools = {
+        "jitufunc": lambda f: vectorize(f),
+        "numba": lambda f: numba.vectorize(f),
+    }
+    try:
+        for who, make in tools.items():
+            try:
+                u = make(fresh.new(kernels.SIMPLE_COMPILE_TEMPLATE))
+                if not check(row, who, call_checked(row, who, lambda: u(x)), np.exp(-x * x), rtol=1e-13):
+                    continue
+                times = []
+                for _ in range(COMPILE_RUNS):
+                    u = make(fresh.new(kernels.SIMPLE_COMPILE_TEMPLATE))
+                    t = time.perf_counter()
+                    u(x)
+                    times.append(time.perf_counter() - t)
+                setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
+            except Exception as exc:  # noqa: BLE001
+                if who == "jitufunc":
+                    row.status = "ERROR"
+                row.notes.append(f"{who} error: {type(exc).__name__}")
+                loud(f"{who} failed in {row.key}:\n{traceback.format_exc()}")
+        row.notes.append(f"1000 float64 elements; median of {COMPILE_RUNS} fresh kernels")
+    finally:
+        fresh.close()
+
+
+CACHED_MODULE = {
+    "jitufunc": "import math\nfrom jitufunc import vectorize\n\n"
+                "@vectorize(['float64(float64)'], cache=True)\ndef g(x):\n    return math.exp(-x * x)\n",
+    "numba": "import math\nimport numba\n\n"
+             "@numba.vectorize(['float64(float64)'], cache=True)\ndef g(x):\n    return math.exp(-x * x)\n",
+}
+CACHED_SCRIPT = (
+    "import sys, time; import numpy; sys.path.insert(0, {dir!r}); t0 = time.perf_counter(); "
+    "import {module} as m; r = m.g(numpy.linspace(-3, 3, 7)); t1 = time.perf_counter(); "
+    "assert numpy.allclose(r, numpy.exp(-numpy.linspace(-3, 3, 7) ** 2)); print(t1 - t0)"
+)
+
+
+def bench_warm_cache():
+    """A fresh process importing a cache=True kernel whose cache is warm."""
+    row = Row("warm-cache", "warm cache: import + create + first call (fresh process)")
+    ROWS.append(row)
+    tmp = Path(tempfile.mkdtemp(prefix="jitufunc-cache-bench-"))
+    env = os.environ.copy()
+    env["JITUFUNC_CACHE_DIR"] = str(tmp / "jitufunc-cache")
+    env["NUMBA_CACHE_DIR"] = str(tmp / "numba-cache")
+    try:
+        for who, source in CACHED_MODULE.items():
+            module = f"cached_{who}"
+            (tmp / f"{module}.py").write_text(source)
+            code = CACHED_SCRIPT.format(dir=str(tmp), module=module)
+            try:
+                def run():
+                    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+                    if proc.returncode != 0:
+                        raise RuntimeError(proc.stderr)
+                    return float(proc.stdout.split()[0])
+                cold = run()  # fills the cache
+                times = [run() for _ in range(SUBPROC_RUNS)]
+                setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
+                row.notes.append(f"{who} cold {cold * 1e3:.0f} ms")
+            except Exception as exc:  # noqa: BLE001
+                if who == "jitufunc":
+                    row.status = "ERROR"
+                row.notes.append(f"{who} error: {type(exc).__name__}")
+                loud(f"warm-cache benchmark failed for {who}:\n{traceback.format_exc()}")
+        row.notes.append(f"exp(-x*x), 1 signature, includes importing jitufunc/numba; median of {SUBPROC_RUNS}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_parallel(rng):
+    """target="parallel" against target="cpu", both tools; small and large arrays."""
+    import numba
+    from jitufunc import _core, vectorize
+
+    threads = _core.thread_count()
+    cases = [
+        ("parallel-compute", "parallel exp(-x*x)*sin(x) float64, 1e7", kernels.gauss_sin, 1, N,
+         lambda x: np.exp(-x[0] * x[0]) * np.sin(x[0]), 1e-12),
+        ("parallel-add", "parallel add float64, 1e7 (memory-bound)", kernels.add, 2, N,
+         lambda x: x[0] + x[1], 0),
+        ("parallel-small", "parallel exp(-x*x)*sin(x) float64, 1000 elements", kernels.gauss_sin, 1, 1000,
+         lambda x: np.exp(-x[0] * x[0]) * np.sin(x[0]), 1e-12),
+    ]
+    for key, label, func, nin, n, ref_fn, rtol in cases:
+        unit = "us" if n < 100_000 else "ms"
+        row = Row(key, label, unit=unit)
+        ROWS.append(row)
+        sig = "float64(" + ", ".join(["float64"] * nin) + ")"
+        args = [rng.standard_normal(n) for _ in range(nin)]
+        out = np.empty(n)
+        repeat = 200 if n < 100_000 else REPEAT_COMPUTE
+        ref = ref_fn(args)
+        cpu_times = {}
+        try:
+            for who, make in (("jitufunc", lambda t: vectorize([sig], target=t)(func)),
+                              ("numba", lambda t: numba.vectorize([sig], target=t)(func))):
+                for target in ("cpu", "parallel"):
+                    u = make(target)
+                    got = call_checked(row, who, lambda: u(*args))
+                    if not check(row, who, got, ref, exact=rtol == 0, rtol=rtol or 1e-12):
+                        continue
+                    if who == "jitufunc" and target == "parallel":
+                        cpu = vectorize([sig])(func)(*args)
+                        if not np.array_equal(got, cpu):
+                            row.status = "MISMATCH"
+                            PROBLEMS.append(f"{key}: parallel result differs from cpu")
+                    t = best(lambda: u(*args, out=out), repeat)
+                    if target == "cpu":
+                        cpu_times[who] = t
+                    else:
+                        setattr(row, "jit" if who == "jitufunc" else "numba", t)
+            row.numpy = best(lambda: ref_fn(args), repeat)
+        except Exception as exc:  # noqa: BLE001
+            row.status = "ERROR"
+            row.notes.append(f"error: {type(exc).__name__}")
+            loud(f"{key} failed:\n{traceback.format_exc()}")
+            continue
+        fmt = (lambda t: f"{t * 1e6:.1f} us") if unit == "us" else (lambda t: f"{t * 1e3:.2f} ms")
+        for who in ("jitufunc", "numba"):
+            par = row.jit if who == "jitufunc" else row.numba
+            if who in cpu_times and par:
+                row.notes.append(f"{who} cpu target {fmt(cpu_times[who])} "
+                                 f"(parallel speedup {cpu_times[who] / par:.2f}x)")
+        row.notes.append(f"{threads} threads")
+
+
+# --------------------------------------------------------------------------
 # reporting
 
 def fmt_time(t, unit):
@@ -724,7 +866,7 @@ def others_busy(since):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
-    parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup"],
+    parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel"],
                         help="run one group of rows only (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
@@ -752,6 +894,13 @@ def main():
         print("8. import time and cold start (fresh processes) ...", flush=True)
         bench_import()
         bench_cold()
+    if want("lazy"):
+        print("9. lazy first call and warm-cache start ...", flush=True)
+        bench_lazy()
+        bench_warm_cache()
+    if want("parallel"):
+        print("10. parallel target ...", flush=True)
+        bench_parallel(rng)
     return finish(args, start, run_snap)
 
 
