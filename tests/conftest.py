@@ -7,10 +7,14 @@ behave: the Python function called on NumPy scalars, element by element,
 cast to the output dtype.
 """
 
+import atexit
 import cmath
 import itertools
 import linecache
 import math
+import os
+import shutil
+import tempfile
 import textwrap
 
 import numpy as np
@@ -25,6 +29,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci")
+
+# cache=True kernels in the tests and docs write here, never into the
+# user's cache directory (subprocesses inherit it).
+_CACHE_DIR = tempfile.mkdtemp(prefix="jitufunc-test-cache-")
+os.environ["JITUFUNC_CACHE_DIR"] = _CACHE_DIR
+atexit.register(shutil.rmtree, _CACHE_DIR, True)
 
 _counter = itertools.count()
 
