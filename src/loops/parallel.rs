@@ -212,3 +212,75 @@ pub unsafe extern "C" fn parallel_loop(
         unsafe { feraiseexcept(raised) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" fn noop(_: *mut *mut c_char, _: *mut isize, _: *mut isize, _: *mut c_void) {}
+
+    fn elementwise() -> ParallelLoop {
+        ParallelLoop {
+            inner: noop,
+            nin: 2,
+            itemsizes: vec![8, 8, 8],
+            ncore_dims: 0,
+            writes_inputs: false,
+        }
+    }
+
+    #[test]
+    fn only_independent_chunks_are_split() {
+        let p = elementwise();
+        let buf = vec![0u8; 8 * 4000];
+        let base = buf.as_ptr() as *mut c_char;
+        let at = |k: usize| unsafe { base.add(k) };
+        let n = 1000;
+        // Separate arrays.
+        assert!(chunks_are_independent(
+            &p,
+            &[at(0), at(8000), at(16000)],
+            &[8, 8, 8],
+            n
+        ));
+        // In place: output is exactly the first input.
+        assert!(chunks_are_independent(
+            &p,
+            &[at(0), at(8000), at(0)],
+            &[8, 8, 8],
+            n
+        ));
+        // A reduction: the output does not move.
+        assert!(!chunks_are_independent(
+            &p,
+            &[at(0), at(8000), at(0)],
+            &[0, 8, 0],
+            n
+        ));
+        // accumulate: out[i] = out[i-1] op in[i] (overlap, shifted).
+        assert!(!chunks_are_independent(
+            &p,
+            &[at(0), at(8000), at(8)],
+            &[8, 8, 8],
+            n
+        ));
+        // Negative strides that overlap another input.
+        assert!(!chunks_are_independent(
+            &p,
+            &[at(0), at(8000), at(7992)],
+            &[8, 8, -8],
+            n
+        ));
+        // A gufunc writing its inputs is never split.
+        let q = ParallelLoop {
+            writes_inputs: true,
+            ..elementwise()
+        };
+        assert!(!chunks_are_independent(
+            &q,
+            &[at(0), at(8000), at(16000)],
+            &[8, 8, 8],
+            n
+        ));
+    }
+}
