@@ -117,6 +117,25 @@ pub fn elementwise_signature(inputs: &[Scalar], outputs: &[Option<Scalar>]) -> S
     }
 }
 
+/// How many outputs a lazy `@vectorize` ufunc has, read from the kernel
+/// before any types are known: `return a, b` gives two, anything else one.
+pub fn output_count(def: &crate::syntax::FunctionDef) -> usize {
+    use crate::syntax::{ExprKind, Stmt, StmtKind};
+    fn find(stmts: &[Stmt]) -> Option<usize> {
+        stmts.iter().find_map(|s| match &s.kind {
+            StmtKind::Return(Some(e)) => Some(match &e.kind {
+                ExprKind::Tuple(items) => items.len(),
+                _ => 1,
+            }),
+            StmtKind::If { body, orelse, .. }
+            | StmtKind::While { body, orelse, .. }
+            | StmtKind::For { body, orelse, .. } => find(body).or_else(|| find(orelse)),
+            _ => None,
+        })
+    }
+    find(&def.body).unwrap_or(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,23 +208,4 @@ mod tests {
             Scalar::F32
         );
     }
-}
-
-/// How many outputs a lazy `@vectorize` ufunc has, read from the kernel
-/// before any types are known: `return a, b` gives two, anything else one.
-pub fn output_count(def: &crate::syntax::FunctionDef) -> usize {
-    use crate::syntax::{ExprKind, Stmt, StmtKind};
-    fn find(stmts: &[Stmt]) -> Option<usize> {
-        stmts.iter().find_map(|s| match &s.kind {
-            StmtKind::Return(Some(e)) => Some(match &e.kind {
-                ExprKind::Tuple(items) => items.len(),
-                _ => 1,
-            }),
-            StmtKind::If { body, orelse, .. }
-            | StmtKind::While { body, orelse, .. }
-            | StmtKind::For { body, orelse, .. } => find(body).or_else(|| find(orelse)),
-            _ => None,
-        })
-    }
-    find(&def.body).unwrap_or(1)
 }
