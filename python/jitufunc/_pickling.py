@@ -47,16 +47,20 @@ def _source_lines(func):
 
 def rebuild(kind, func_bytes, filename, lines, options, compiled):
     """Makes the ufunc again from what ``_reduce`` saved."""
-    import inspect
     import pickle
 
     func = pickle.loads(func_bytes)
-
-    try:
-        inspect.getsourcelines(func)
-    except (OSError, TypeError):
-        if lines:
-            # inspect finds sources of files that are not on disk in linecache.
+    if lines:
+        # Compile the source that was pickled, not whatever this process
+        # would find under that file name (inspect falls back to the
+        # __main__ module's loader, i.e. another script): inspect reads
+        # linecache first.
+        try:
+            with open(filename, encoding="utf-8") as f:
+                on_disk = f.readlines()
+        except (OSError, UnicodeDecodeError):
+            on_disk = None
+        if on_disk != list(lines):
             linecache.cache[filename] = (sum(map(len, lines)), None, list(lines), filename)
     from jitufunc import decorators
 

@@ -177,6 +177,14 @@ fn lookup_entry(key: &CacheKey) -> Lookup {
     let Some(dir) = cache_dir() else {
         return Lookup::Missing;
     };
+    if loaded_here()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&key.file)
+    {
+        // Linked (or compiled) here already: its symbols exist.
+        return Lookup::Missing;
+    }
     let Ok(bytes) = std::fs::read(dir.join(&key.file)) else {
         return Lookup::Missing;
     };

@@ -38,10 +38,40 @@ pub fn set_error_handler(handler: fn(RuntimeError)) {
     let _ = ERROR_HANDLER.set(handler);
 }
 
+thread_local! {
+    /// Set while a pool thread runs part of a loop for another thread: its
+    /// errors are kept here for that thread to report (`collect_errors`).
+    static DEFERRED: std::cell::RefCell<Option<Vec<RuntimeError>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 fn report(error: RuntimeError) {
+    let deferred = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(list) => {
+            list.push(error.clone());
+            true
+        }
+        None => false,
+    });
+    if deferred {
+        return;
+    }
+    reraise(error);
+}
+
+/// Hands `error` to the registered handler on this thread.
+pub fn reraise(error: RuntimeError) {
     if let Some(handler) = ERROR_HANDLER.get() {
         handler(error);
     }
+}
+
+/// Runs `f`, returning the runtime errors compiled code reported meanwhile
+/// on this thread instead of handing them to the handler.
+pub fn collect_errors(f: impl FnOnce()) -> Vec<RuntimeError> {
+    let previous = DEFERRED.with(|d| d.borrow_mut().replace(vec![]));
+    f();
+    DEFERRED.with(|d| std::mem::replace(&mut *d.borrow_mut(), previous).unwrap_or_default())
 }
 
 /// Called by generated code when an index is out of range (under

@@ -11,13 +11,22 @@
 //!
 //! FP exception flags live in each thread's MXCSR, and NumPy reads the
 //! caller's after the loop: every chunk clears its thread's flags, runs, and
-//! ORs what it raised into one word the caller raises at the end.
+//! ORs what it raised into one word the caller raises at the end. Runtime
+//! errors (`boundscheck`) are kept per chunk and the first one in loop order
+//! is reported on the calling thread, as the serial loop would.
+//!
+//! Chunks start at multiples of `CHUNK_ALIGN` outer iterations: the loops
+//! redo blocks of their own (256 elements, 64 gufunc iterations) counted
+//! from where they start, and aligned chunks make those blocks the cpu
+//! target's, so even a redone block's results are the same.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
+
+use crate::jit::runtime::{collect_errors, reraise, RuntimeError};
 
 /// A compiled loop with NumPy's ufunc loop ABI.
 pub type LoopFn = unsafe extern "C" fn(*mut *mut c_char, *mut isize, *mut isize, *mut c_void);
@@ -38,6 +47,9 @@ pub struct ParallelLoop {
 /// Below this much work (outer count times core sizes), threads cost more
 /// than they bring; measured in `benchmarks/run.py --only parallel`.
 const MIN_PARALLEL_WORK: usize = 1 << 15;
+
+/// Chunk starts are multiples of this (see the module doc).
+const CHUNK_ALIGN: usize = 256;
 
 extern "C" {
     fn feclearexcept(excepts: c_int) -> c_int;
@@ -172,8 +184,9 @@ pub unsafe extern "C" fn parallel_loop(
     let threads = pool.current_num_threads();
     let per_chunk_min = MIN_PARALLEL_WORK.div_ceil(core).max(1);
     let nchunks = (threads * 4).min(n / per_chunk_min).max(1);
-    let chunk = n.div_ceil(nchunks).next_multiple_of(64).min(n);
+    let chunk = n.div_ceil(nchunks).next_multiple_of(CHUNK_ALIGN).min(n);
     let flags = AtomicI32::new(0);
+    let first_error: std::sync::Mutex<Option<(usize, RuntimeError)>> = std::sync::Mutex::new(None);
     let ndims = 1 + p.ncore_dims;
     // SAFETY: per the contract, `dims` has `ndims` entries.
     let dims_list = unsafe { std::slice::from_raw_parts(dims, ndims).to_vec() };
@@ -191,21 +204,32 @@ pub unsafe extern "C" fn parallel_loop(
                 .collect();
             let mut local_dims = dims_list.clone();
             local_dims[0] = len as isize;
-            // SAFETY: the chunk is a sub-range of the outer loop NumPy
-            // handed us; chunks write disjoint outputs
-            // (`chunks_are_independent`). FP flags are this thread's.
-            unsafe {
-                feclearexcept(FE_ALL_EXCEPT);
-                (p.inner)(
-                    local_args.as_mut_ptr(),
-                    local_dims.as_mut_ptr(),
-                    steps_ptr as *mut isize,
-                    std::ptr::null_mut(),
-                );
-                flags.fetch_or(fetestexcept(FE_ALL_EXCEPT), Ordering::Relaxed);
+            let errors = collect_errors(|| {
+                // SAFETY: the chunk is a sub-range of the outer loop NumPy
+                // handed us; chunks write disjoint outputs
+                // (`chunks_are_independent`). FP flags are this thread's.
+                unsafe {
+                    feclearexcept(FE_ALL_EXCEPT);
+                    (p.inner)(
+                        local_args.as_mut_ptr(),
+                        local_dims.as_mut_ptr(),
+                        steps_ptr as *mut isize,
+                        std::ptr::null_mut(),
+                    );
+                    flags.fetch_or(fetestexcept(FE_ALL_EXCEPT), Ordering::Relaxed);
+                }
+            });
+            if let Some(e) = errors.into_iter().next() {
+                let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                if first.as_ref().is_none_or(|(k, _)| c < *k) {
+                    *first = Some((c, e));
+                }
             }
         })
     });
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        reraise(e);
+    }
     let raised = flags.load(Ordering::Relaxed);
     if raised != 0 {
         // SAFETY: sets the calling thread's FP flags, which NumPy checks.

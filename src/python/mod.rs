@@ -171,6 +171,15 @@ fn vectorize_ufunc<'py>(
     let r = request(py, &func, identity, fastmath, false, keep_ir)?;
     let lazy = signatures.is_empty();
     let (nin, nout, loops, compiled) = if lazy {
+        if r.def.params.is_empty() {
+            return Err(option_error(
+                py,
+                format!(
+                    "'{}' takes no arguments, so there are no dtypes to compile it for on first use; give it a signature such as \"int64()\"",
+                    r.def.name
+                ),
+            ));
+        }
         let nout = crate::vectorize::lazy::output_count(&r.def);
         (r.def.params.len(), nout, vec![], None)
     } else {

@@ -155,7 +155,14 @@ pub fn compile_elementwise(
         .zip(code.addresses.iter().zip(&symbols))
         .map(|((sig, program, inputs, outputs), (address, symbol))| {
             let mut signature = sig.clone();
-            signature.ret = Some(program.entry().ret.clone());
+            // The loop's output dtypes, not Python types (`pyfloat`).
+            let ret = match &program.entry().ret {
+                Type::Tuple(items) => {
+                    Type::Tuple(outputs.iter().map(|s| Type::Scalar(*s)).take(items.len()).collect())
+                }
+                _ => Type::Scalar(outputs[0]),
+            };
+            signature.ret = Some(ret);
             LoopInfo {
                 inputs,
                 outputs,

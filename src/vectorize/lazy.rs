@@ -47,6 +47,11 @@ pub fn loop_inputs(
     let common = strong_common(ops);
     let first_out = fixed_outputs.first().copied().flatten();
     let out_dtype = first_out.filter(|d| fixed_outputs.iter().all(|o| *o == Some(*d)));
+    // Inputs fixed by `signature=` (or by NumPy retrying a reduction with
+    // its first input fixed) set the others: loops stay homogeneous, as
+    // every reduction needs.
+    let in_fixed = fixed.iter().flatten().copied().reduce(promote_scalars);
+    let out_dtype = out_dtype.or(in_fixed);
     ops.iter()
         .enumerate()
         .map(|(k, op)| {
@@ -173,7 +178,7 @@ mod tests {
             .unwrap(),
             vec![Scalar::I64, Scalar::F64]
         );
-        // signature= wins; arrays keep their dtypes.
+        // signature= wins and sets the unfixed inputs.
         assert_eq!(
             loop_inputs(
                 &[int32, Strong(Scalar::I8)],
@@ -181,7 +186,7 @@ mod tests {
                 &[]
             )
             .unwrap(),
-            vec![Scalar::F64, Scalar::I8]
+            vec![Scalar::F64, Scalar::F64]
         );
         // dtype= (all outputs fixed alike) sets the unfixed inputs.
         assert_eq!(
