@@ -196,7 +196,7 @@ CASES = [
     case("writable-args-bad-entry", ROWSUM, F8_2, "(n)->()", OptionError,
          r"indices or names.*1\.5", options={"writable_args": (1.5,)}),
     case("target-cuda", ROWSUM, F8_2, "(n)->()", OptionError, r"cuda", options={"target": "cuda"}),
-    case("cache-true", ROWSUM, F8_2, "(n)->()", OptionError, r"cache", options={"cache": True}),
+    case("cache-not-bool", ROWSUM, F8_2, "(n)->()", OptionError, r"cache", options={"cache": "yes"}),
     case("nopython-false", ROWSUM, F8_2, "(n)->()", OptionError, r"object mode", options={"nopython": False}),
     case("unknown-option", ROWSUM, F8_2, "(n)->()", OptionError, r"bogus_option", options={"bogus_option": 1}),
     case("layout-missing", ROWSUM, F8_2, None, OptionError, r"needs a layout string"),

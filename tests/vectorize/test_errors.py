@@ -463,7 +463,7 @@ CASES = [
     case("forceobj-true", SIMPLE, F8, OptionError, r"forceobj|object mode", options={"forceobj": True}),
     case("unknown-option", SIMPLE, F8, OptionError, r"bogus_option", options={"bogus_option": 1}),
     case("fastmath-unknown-flag", SIMPLE, F8, OptionError, r"bogus", options={"fastmath": {"bogus"}}),
-    case("cache-true", SIMPLE, F8, OptionError, r"cache", options={"cache": True}),
+    case("cache-not-bool", SIMPLE, F8, OptionError, r"cache", options={"cache": "yes"}),
 ]
 
 #: Names the kernels above may refer to.
