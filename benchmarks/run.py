@@ -629,6 +629,55 @@ def bench_parallel(rng):
         row.notes.append(f"{threads} threads")
 
 
+def bench_fastmath(rng):
+    """A reduction-style gufunc (one long row summed): strict IEEE keeps the
+    additions in order (one dependent chain); fastmath={"reassoc"} lets
+    LLVM vectorize the sum."""
+    import numba
+    from jitufunc import guvectorize
+
+    def row_sum(x, out):
+        s = 0.0
+        for i in range(x.shape[0]):
+            s += x[i]
+        out[0] = s
+
+    row = Row("fastmath-sum", "sum of one 1e7 row, fastmath={'reassoc'}")
+    ROWS.append(row)
+    x = rng.standard_normal((1, N))
+    sig, layout = ["void(float64[:], float64[:])"], "(n)->()"
+    try:
+        strict = guvectorize(sig, layout)(row_sum)
+        fast = guvectorize(sig, layout, fastmath={"reassoc"})(row_sum)
+        nb = numba.guvectorize(sig, layout, fastmath={"reassoc"})(row_sum)
+        sequential = strict(x)
+        expected = np.add.reduce(x, axis=1)
+        for who, u in (("jitufunc", fast), ("numba", nb)):
+            check(row, who, u(x), expected, rtol=1e-9, atol=1e-9)
+        t_strict = best(lambda: strict(x), REPEAT_COMPUTE)
+        row.jit = best(lambda: fast(x), REPEAT_COMPUTE)
+        row.numba = best(lambda: nb(x), REPEAT_COMPUTE)
+        row.numpy = best(lambda: np.add.reduce(x, axis=1), REPEAT_COMPUTE)
+        row.notes.append(f"strict IEEE {t_strict * 1e3:.2f} ms ({t_strict / row.jit:.1f}x slower, "
+                         f"result bit-identical to a sequential sum: "
+                         f"{bool(sequential[0] == sum_in_order(x[0]))}); numba with the same flags")
+    except Exception as exc:  # noqa: BLE001
+        row.status = "ERROR"
+        row.notes.append(f"error: {type(exc).__name__}")
+        loud(f"fastmath row failed:\n{traceback.format_exc()}")
+
+
+def sum_in_order(v):
+    """A strictly sequential float64 sum (math.fsum and np.sum are not)."""
+    s = np.float64(0.0)
+    for value in v[:100_000]:
+        s += value
+    rest = v[100_000:]
+    # The tail in order too, without a 1e7-iteration Python loop: cumsum is
+    # sequential.
+    return np.cumsum(np.concatenate(([s], rest)))[-1]
+
+
 # --------------------------------------------------------------------------
 # reporting
 
@@ -866,7 +915,7 @@ def others_busy(since):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
-    parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel"],
+    parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath"],
                         help="run one group of rows only (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
@@ -901,6 +950,9 @@ def main():
     if want("parallel"):
         print("10. parallel target ...", flush=True)
         bench_parallel(rng)
+    if want("fastmath"):
+        print("11. fastmath ...", flush=True)
+        bench_fastmath(rng)
     return finish(args, start, run_snap)
 
 
