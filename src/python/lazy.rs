@@ -23,7 +23,7 @@ use pyo3::types::PyTuple;
 use super::errors::IntoPy;
 use super::ufunc::KernelLibrary;
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::guvectorize::lazy::gufunc_signature;
+use crate::guvectorize::lazy::{gufunc_signature, returned_dtypes};
 use crate::jit::compile::EmitOptions;
 use crate::types::{parse_signature, Scalar, Signature, Weak};
 use crate::vectorize::compile::{CompiledLoops, LoopInfo};
@@ -211,8 +211,20 @@ unsafe fn resolve(
             let sig = match &lib.layout {
                 None => elementwise_signature(&inputs, outputs),
                 Some(layout) => {
+                    let returned = if outputs.iter().all(|o| o.is_some()) {
+                        None
+                    } else {
+                        returned_dtypes(&lib.def, layout, &inputs).py_err(py)?
+                    };
                     let common = result_dtype(&ops, &inputs);
-                    let outs: Vec<Scalar> = outputs.iter().map(|o| o.unwrap_or(common)).collect();
+                    let outs: Vec<Scalar> = outputs
+                        .iter()
+                        .enumerate()
+                        .map(|(j, o)| {
+                            o.or_else(|| returned.as_ref().map(|r| r[j]))
+                                .unwrap_or(common)
+                        })
+                        .collect();
                     gufunc_signature(&lib.def, layout, &inputs, &outs)
                 }
             };

@@ -157,9 +157,13 @@ pub fn compile_elementwise(
             let mut signature = sig.clone();
             // The loop's output dtypes, not Python types (`pyfloat`).
             let ret = match &program.entry().ret {
-                Type::Tuple(items) => {
-                    Type::Tuple(outputs.iter().map(|s| Type::Scalar(*s)).take(items.len()).collect())
-                }
+                Type::Tuple(items) => Type::Tuple(
+                    outputs
+                        .iter()
+                        .map(|s| Type::Scalar(*s))
+                        .take(items.len())
+                        .collect(),
+                ),
                 _ => Type::Scalar(outputs[0]),
             };
             signature.ret = Some(ret);

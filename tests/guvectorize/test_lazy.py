@@ -274,17 +274,21 @@ def test_dtype_fixes_the_output_and_the_inputs():
     assert g.types == ["d->d", "f->f", "l->l"]
 
 
-def test_a_kernel_returning_float_needs_dtype_for_integer_inputs():
+def test_a_returning_kernel_gets_outputs_of_the_dtype_it_returns():
     f = make_function("""
         def halfsum(x):
             return (x[0] + x[1]) / 2
     """)
     g = guvectorize("(n)->()")(f)
     x = np.array([[1, 2], [3, 6]], np.int16)
-    # the output is int16 (the result type of the inputs): the kernel's float64 does not fit
+    # int16 / 2 is float64 (NumPy's true division of int16 by a Python int)
+    expected_dtype = (np.int16(1) / 2).dtype
+    r = g(x)
+    assert r.dtype == expected_dtype == np.float64
+    np.testing.assert_array_equal(r, [1.5, 4.5])
+    assert g.types == ["h->d"]
     with pytest.raises(TypingError):
-        g(x)
-    assert g.types == []
+        g(x, dtype=np.int16)  # a float64 does not fit the int16 output asked for
     r = g(x, dtype=np.float64)
     assert r.dtype == np.float64
     np.testing.assert_array_equal(r, [1.5, 4.5])
