@@ -49,7 +49,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 PY=.venv/bin/python
 stamp=.venv/.jitufunc-deps
-want="numpy>=2 pytest>=7 hypothesis>=6 maturin>=1.5,<2"
+want="numpy>=2.2 pytest>=7 hypothesis>=6 maturin>=1.5,<2"
 # Test-only dependencies (pickling and distributed use); never the library's.
 if [ "${JITUFUNC_TEST:-0}" = 1 ]; then want="$want cloudpickle dask[array] distributed xarray"; fi
 if [ "${JITUFUNC_BENCH:-0}" = 1 ]; then want="$want numba numexpr matplotlib"; fi

@@ -215,7 +215,8 @@ def test_entry_format_and_key(tmp_path):
         # Our encoder reproduces the file byte for byte.
         assert encode_entry(fmt, key, meta, obj) == data
         lines = key.splitlines()
-        assert f"jitufunc {jitufunc.__version__}" in lines
+        assert any(re.fullmatch(rf"jitufunc {re.escape(jitufunc.__version__)} build \d+:\d+", line)
+                   for line in lines), lines[:2]
         llvm = [line for line in lines if line.startswith("llvm ")]
         assert len(llvm) == 1 and re.fullmatch(r"llvm 19\.1\.\d+", llvm[0]), llvm
         assert f"host {triple} {cpu} {features}" in lines
@@ -392,7 +393,15 @@ def _fake_cpu(key):
 
 
 def _other_version(key):
-    return key.replace(f"jitufunc {jitufunc.__version__}\n", "jitufunc 0.0.999\n", 1)
+    other = key.replace(f"jitufunc {jitufunc.__version__} ", "jitufunc 0.0.999 ", 1)
+    assert other != key
+    return other
+
+
+def _other_build(key):
+    other = re.sub(r"^(jitufunc \S+ build )\d+:\d+", r"\g<1>1:2", key, count=1)
+    assert other != key
+    return other
 
 
 def _other_format(data):
@@ -412,6 +421,7 @@ DAMAGE = {
     "flipped_byte": _flip_middle,
     "fake_cpu": lambda d: _rewrite_key(d, _fake_cpu),
     "other_version": lambda d: _rewrite_key(d, _other_version),
+    "other_build": lambda d: _rewrite_key(d, _other_build),
     "other_format": _other_format,
     "empty": lambda d: b"",
     "garbage": lambda d: np.random.default_rng(7).integers(0, 256, len(d), dtype=np.uint8).tobytes(),

@@ -855,3 +855,35 @@ def test_gufunc_boundscheck_error_in_a_worker_chunk_raises_index_error(pool2):
     assert pool2["raised"]["parallel"] is not None
     name, message = pool2["raised"]["parallel"]
     assert name == "IndexError" and "out of bounds" in message
+
+
+FORK_SCRIPT = r"""
+import multiprocessing as mp
+import numpy as np
+from jitufunc import vectorize
+
+def k(x):
+    return x * 2.0 + 1.0
+
+f = vectorize(["float64(float64)"], target="parallel")(k)
+x = np.arange(1_000_000, dtype=np.float64)
+assert np.array_equal(f(x), x * 2.0 + 1.0)      # the parent's pool exists now
+
+def child(i):
+    return float(f(x + i).sum())
+
+with mp.get_context("fork").Pool(2) as pool:
+    got = pool.map(child, [0, 1])
+expected = [float((x * 2.0 + 1.0).sum()), float(((x + 1) * 2.0 + 1.0).sum())]
+assert got == expected, (got, expected)
+print("ok")
+"""
+
+
+def test_parallel_ufunc_works_in_forked_children(tmp_path):
+    script = tmp_path / "fork_children.py"
+    script.write_text(FORK_SCRIPT)
+    env = {**os.environ, "JITUFUNC_NUM_THREADS": "2"}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env,
+                          timeout=120, cwd=str(tmp_path))
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]

@@ -8,8 +8,9 @@ pickled exactly as before; a jitufunc ufunc is pickled
   same object on import (a decorated function at module level), and
 - by value otherwise (``__main__``, notebooks, functions made in a
   function): the Python function copied by ``cloudpickle`` (with the
-  globals it reads), the text of the file it came from (so the kernel can
-  be compiled where no source file exists, e.g. on a dask worker), the
+  globals it reads, as they are when pickled), the source lines the kernel
+  was compiled from (so it compiles where no source file exists, e.g. on a
+  dask worker, and from the same text even if the file changed since), the
   options, and the signatures compiled so far. Without ``cloudpickle``
   installed such a ufunc pickles by name, which only the same process can
   load.
@@ -40,28 +41,27 @@ def _importable(ufunc):
         return False
 
 
-def _source_lines(func):
-    filename = func.__code__.co_filename
-    return filename, linecache.getlines(filename, getattr(func, "__globals__", None))
-
-
-def rebuild(kind, func_bytes, filename, lines, options, compiled):
+def rebuild(kind, func_bytes, source, options, compiled):
     """Makes the ufunc again from what ``_reduce`` saved."""
     import pickle
 
     func = pickle.loads(func_bytes)
+    filename, first_line, lines = source
     if lines:
         # Compile the source that was pickled, not whatever this process
-        # would find under that file name (inspect falls back to the
-        # __main__ module's loader, i.e. another script): inspect reads
-        # linecache first.
+        # would find under that file name (another version of the file, or,
+        # as inspect falls back to the __main__ module's loader, another
+        # script): inspect reads linecache first.
+        text = [line + "\n" for line in lines]
         try:
             with open(filename, encoding="utf-8") as f:
                 on_disk = f.readlines()
         except (OSError, UnicodeDecodeError):
             on_disk = None
-        if on_disk != list(lines):
-            linecache.cache[filename] = (sum(map(len, lines)), None, list(lines), filename)
+        start = first_line - 1
+        if on_disk is None or [l.rstrip("\r\n") for l in on_disk[start:start + len(lines)]] != list(lines):
+            padded = ["\n"] * start + text
+            linecache.cache[filename] = (sum(map(len, padded)), None, padded, filename)
     from jitufunc import decorators
 
     options = dict(options)
@@ -87,11 +87,12 @@ def _reduce(ufunc):
         import cloudpickle
     except ImportError:
         return ufunc.__name__
+    from jitufunc import _core
+
     kind, options = state
-    func = ufunc.py_func
-    filename, lines = _source_lines(func)
-    func_bytes = cloudpickle.dumps(func)
-    return rebuild, (kind, func_bytes, filename, lines, options, list(ufunc.signatures))
+    func_bytes = cloudpickle.dumps(ufunc.py_func)
+    source = _core.library(ufunc).source
+    return rebuild, (kind, func_bytes, source, options, list(ufunc.signatures))
 
 
 _numpy_reduce = copyreg.dispatch_table.get(np.ufunc, lambda u: u.__name__)

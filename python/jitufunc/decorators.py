@@ -5,8 +5,6 @@ The ufunc they return is a real ``numpy.ufunc`` with a few attributes set
 on it by ``_finish`` (``signatures``, ``compile``, ``inspect_*``, ...).
 """
 
-import weakref
-
 from jitufunc.errors import OptionError
 
 _TARGETS = ("cpu", "parallel")
@@ -15,7 +13,7 @@ _TARGETS = ("cpu", "parallel")
 class _Signatures:
     """The signatures a jitufunc ufunc has compiled (a live, read-only list)."""
 
-    __slots__ = ("_lib", "__weakref__")
+    __slots__ = ("_lib",)
 
     def __init__(self, lib):
         self._lib = lib
@@ -51,19 +49,17 @@ def _finish(ufunc, func, kind, options):
     None of them refers to the ufunc: NumPy's garbage collector support does
     not look into a ufunc's ``__dict__``, so a cycle through it would leak
     the ufunc, and ufuncs take no weak references. The methods hold the
-    ufunc's library instead, and a weak reference to ``signatures``, which
-    only the ufunc's ``__dict__`` holds, to know that the ufunc is alive.
+    ufunc's library instead, which knows whether its ufunc still exists.
     """
     from jitufunc import _core
 
     lib = _core.library(ufunc)
     signatures = _Signatures(lib)
-    alive = weakref.ref(signatures)
 
     def compile(signature):
         """Compiles a loop for ``signature`` now (lazy ufuncs only);
         returns the signature with its return type filled in."""
-        return _core.add_signature(lib, str(signature), alive() is not None)
+        return _core.add_signature(lib, str(signature))
 
     def _inspector(kind_, doc):
         def inspect():

@@ -47,13 +47,16 @@ impl CacheKey {
     ) -> Result<CacheKey> {
         let host = crate::jit::host::host_cpu()?;
         let text = format!(
-            "jitufunc {}\nllvm {}\nhost {} {} {}\nlayout {layout:?}\nwritable {writable:?}\noptions {options:?}\nsignatures {signatures:?}\npasses {:?}\nlibmvec {}\nkernel {def:?}\n",
+            "jitufunc {} build {}\nllvm {}\nhost {} {} {}\nlayout {layout:?}\nwritable {writable:?}\noptions {options:?}\nsignatures {signatures:?}\npasses {:?} lanes {:?} llvm-options {:?}\nlibmvec {}\nkernel {def:?}\n",
             env!("CARGO_PKG_VERSION"),
+            build_id(),
             llvm_version(),
             host.triple,
             host.cpu,
             host.features,
             std::env::var("JITUFUNC_PASSES").ok(),
+            std::env::var("JITUFUNC_LANES").ok(),
+            std::env::var("JITUFUNC_LLVM_OPTIONS").ok(),
             // Loads libmvec now, before any cached code that calls it links.
             crate::jit::runtime::vector_math_available(),
         );
@@ -64,6 +67,44 @@ impl CacheKey {
         let file = format!("{name}-{:016x}.jitufunc", entry::fnv1a(text.as_bytes()));
         Ok(CacheKey { text, file })
     }
+}
+
+/// This build of jitufunc: the size and modification time of the shared
+/// library holding this code (any rebuild changes them), so code cached by
+/// another build (whose loop ABI or runtime functions may differ) is never
+/// linked.
+fn build_id() -> String {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        // SAFETY: Dl_info is plain data (pointers and integers); all zeros
+        // is a valid value.
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        // SAFETY: dladdr only reads the address of a function of this
+        // library and fills `info`; `dli_fname` is a NUL-terminated path
+        // owned by the loader.
+        let path = unsafe {
+            if libc::dladdr(build_id as *const libc::c_void, &mut info) == 0
+                || info.dli_fname.is_null()
+            {
+                return "unknown".to_string();
+            }
+            std::ffi::CStr::from_ptr(info.dli_fname)
+                .to_string_lossy()
+                .into_owned()
+        };
+        match std::fs::metadata(&path) {
+            Ok(m) => {
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                format!("{}:{mtime}", m.len())
+            }
+            Err(_) => "unknown".to_string(),
+        }
+    })
+    .clone()
 }
 
 fn llvm_version() -> String {

@@ -38,15 +38,18 @@ static MODULE_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::
 /// A module's id, unique in this process and (through a per-process random
 /// part) across processes, so that machine code loaded from the on-disk
 /// cache never has the symbol names of code this process compiled.
+/// The process id is part of it too: a child made by `fork()` inherits the
+/// nonce and the counter.
 #[derive(Clone, Copy, Debug)]
 pub struct ModuleId {
     process: u64,
+    pid: u32,
     counter: u64,
 }
 
 impl std::fmt::Display for ModuleId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:016x}_{}", self.process, self.counter)
+        write!(f, "{:016x}_{}_{}", self.process, self.pid, self.counter)
     }
 }
 
@@ -68,6 +71,7 @@ fn process_nonce() -> u64 {
 pub fn next_module_id() -> ModuleId {
     ModuleId {
         process: process_nonce(),
+        pid: std::process::id(),
         counter: MODULE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
     }
 }

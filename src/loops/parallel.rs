@@ -22,7 +22,7 @@
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -48,16 +48,21 @@ pub struct ParallelLoop {
 /// than they bring; measured in `benchmarks/run.py --only parallel`.
 const MIN_PARALLEL_WORK: usize = 1 << 15;
 
-/// Chunk starts are multiples of this (see the module doc).
-const CHUNK_ALIGN: usize = 256;
+/// Chunk starts are multiples of these outer iterations (see the module
+/// doc): the elementwise loop's redo block, the gufunc loop's.
+const ELEMENTWISE_ALIGN: usize = 256;
+const GUFUNC_ALIGN: usize = 64;
 
 extern "C" {
     fn feclearexcept(excepts: c_int) -> c_int;
     fn fetestexcept(excepts: c_int) -> c_int;
     fn feraiseexcept(excepts: c_int) -> c_int;
 }
-/// FE_ALL_EXCEPT on x86-64 (invalid, divide, overflow, underflow, inexact).
+/// FE_ALL_EXCEPT (invalid, divide, overflow, underflow, inexact).
+#[cfg(target_arch = "x86_64")]
 const FE_ALL_EXCEPT: c_int = 0x3d;
+#[cfg(target_arch = "aarch64")]
+const FE_ALL_EXCEPT: c_int = 0x1f;
 
 /// Threads in the pool: `JITUFUNC_NUM_THREADS`, else the CPUs this process
 /// may run on.
@@ -73,20 +78,32 @@ pub fn thread_count() -> usize {
         })
 }
 
+/// The pool, built on first use by this process. A child made by `fork()`
+/// inherits the parent's pool without its threads (rayon does not survive
+/// fork), so a process whose id changed builds its own; the inherited one is
+/// leaked, as its threads are not there to be joined.
 fn pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let n = thread_count();
-        if n <= 1 {
-            return None;
+    static POOL: Mutex<Option<(u32, Option<&'static rayon::ThreadPool>)>> = Mutex::new(None);
+    let pid = std::process::id();
+    let mut slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((owner, pool)) = *slot {
+        if owner == pid {
+            return pool;
         }
+    }
+    let n = thread_count();
+    let pool = if n <= 1 {
+        None
+    } else {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .thread_name(|i| format!("jitufunc-{i}"))
             .build()
             .ok()
-    })
-    .as_ref()
+            .map(|p| &*Box::leak(Box::new(p)))
+    };
+    *slot = Some((pid, pool));
+    pool
 }
 
 /// Whether chunks of the outer loop are independent: no output is written
@@ -163,12 +180,12 @@ pub unsafe extern "C" fn parallel_loop(
         // SAFETY: forwarding NumPy's own arguments.
         unsafe { (p.inner)(args, dims, steps, std::ptr::null_mut()) }
     };
-    let Some(pool) = pool() else {
-        return serial();
-    };
     if n < 2 || n.saturating_mul(core) < MIN_PARALLEL_WORK {
         return serial();
     }
+    let Some(pool) = pool() else {
+        return serial();
+    };
     // SAFETY: per the contract, `args` and `steps` have `nargs` entries.
     let (arg_list, step_list) = unsafe {
         (
@@ -184,7 +201,15 @@ pub unsafe extern "C" fn parallel_loop(
     let threads = pool.current_num_threads();
     let per_chunk_min = MIN_PARALLEL_WORK.div_ceil(core).max(1);
     let nchunks = (threads * 4).min(n / per_chunk_min).max(1);
-    let chunk = n.div_ceil(nchunks).next_multiple_of(CHUNK_ALIGN).min(n);
+    let align = if p.ncore_dims > 0 {
+        GUFUNC_ALIGN
+    } else {
+        ELEMENTWISE_ALIGN
+    };
+    let chunk = n.div_ceil(nchunks).next_multiple_of(align).min(n);
+    if chunk >= n {
+        return serial();
+    }
     let flags = AtomicI32::new(0);
     let first_error: std::sync::Mutex<Option<(usize, RuntimeError)>> = std::sync::Mutex::new(None);
     let ndims = 1 + p.ncore_dims;
@@ -205,6 +230,7 @@ pub unsafe extern "C" fn parallel_loop(
             let mut local_dims = dims_list.clone();
             local_dims[0] = len as isize;
             let errors = collect_errors(|| {
+                // Compiled code does not panic; nothing here unwinds.
                 // SAFETY: the chunk is a sub-range of the outer loop NumPy
                 // handed us; chunks write disjoint outputs
                 // (`chunks_are_independent`). FP flags are this thread's.

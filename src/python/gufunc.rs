@@ -22,7 +22,6 @@ use numpy::npyffi::{
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use super::ufunc::KernelLibrary;
 use crate::guvectorize::layout::Layout;
 
 type ProcessCoreDims = unsafe extern "C" fn(*mut PyUFuncObject, *mut npy_intp) -> c_int;
@@ -180,14 +179,8 @@ fn check_broadcast_dims(layout: &Layout, sizes: &mut [npy_intp], name: &str) -> 
 unsafe extern "C" fn process_core_dims(ufunc: *mut PyUFuncObject, sizes: *mut npy_intp) -> c_int {
     // SAFETY: NumPy calls this with the GIL held.
     let py = unsafe { Python::assume_attached() };
-    // SAFETY: `obj` is the KernelLibrary `create_ufunc` stored (or null).
-    let owner = unsafe { (*ufunc).fields.obj };
-    if owner.is_null() {
-        return 0;
-    }
-    // SAFETY: a borrowed reference kept alive by the ufunc.
-    let owner = unsafe { Bound::from_borrowed_ptr(py, owner) };
-    let Ok(lib) = owner.cast::<KernelLibrary>() else {
+    // SAFETY: `obj` is the owner `create_ufunc` stored (or null); GIL held.
+    let Some(lib) = (unsafe { super::ufunc::library_from_owner(py, (*ufunc).fields.obj) }) else {
         return 0;
     };
     let lib = lib.get();

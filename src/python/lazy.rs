@@ -27,7 +27,10 @@ use crate::guvectorize::lazy::{gufunc_signature, returned_dtypes};
 use crate::jit::compile::EmitOptions;
 use crate::types::{parse_signature, Scalar, Signature, Weak};
 use crate::vectorize::compile::{CompiledLoops, LoopInfo};
-use crate::vectorize::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};
+use crate::vectorize::lazy::{
+    elementwise_signature, loop_inputs, result_dtype, returned_dtypes as returned_elementwise,
+    Operand,
+};
 
 /// NumPy's private marks on 0-d arrays made from Python scalars
 /// (`NPY_ARRAY_WAS_PYTHON_INT` and friends, numpy/_core/src/multiarray/arrayobject.h).
@@ -89,30 +92,55 @@ pub fn compile_signature(
     Ok((compiled, loops))
 }
 
-/// The loop for `sig`, compiled and added unless `existing` finds one.
-/// Compiles with the GIL released, one compile at a time per ufunc.
+/// Whether a lazy compile may release the GIL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gil {
+    /// Keep it: inside NumPy's type resolution, which relies on the GIL
+    /// (it mutates operands around the resolver and fills its caches).
+    Keep,
+    /// Release it around the compile (`f.compile(...)` from Python).
+    Release,
+}
+
+/// The loop for `sig`, compiled and added unless `existing` finds one; an
+/// error if the compiled loop is not what `existing` asks for. One compile
+/// at a time per ufunc (`compile_lock`, only ever taken while nothing waits
+/// for the GIL under it).
 fn ensure_loop(
     py: Python<'_>,
     lib: &KernelLibrary,
-    ufunc: *mut PyUFuncObject,
     sig: &Signature,
     existing: impl Fn(&LoopInfo) -> bool + Send + Sync,
+    gil: Gil,
 ) -> PyResult<LoopInfo> {
     let text = sig.to_string();
-    let found = py.detach(|| -> Result<LoopInfo> {
+    let work = || -> Result<LoopInfo> {
         let _one_at_a_time = lib.compile_lock.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(l) = lib.loops().into_iter().find(|l| existing(l)) {
             return Ok(l);
         }
         let (compiled, loops) = compile_signature(lib, &text, lib.emit)?;
         let first = loops[0].clone();
+        if !existing(&first) {
+            return Err(CompileError::new(
+                ErrorKind::Typing,
+                format!(
+                    "'{}' computes {} for these inputs, not the output dtypes asked for",
+                    lib.def.name, first.signature
+                ),
+            ));
+        }
         lib.append(compiled, loops)
             .map_err(|e| CompileError::new(ErrorKind::Value, e.to_string()))?;
         Ok(first)
-    });
+    };
+    let found = match gil {
+        Gil::Keep => work(),
+        Gil::Release => py.detach(work),
+    };
     let found = found.py_err(py)?;
-    // SAFETY: `ufunc` is the live ufunc owning `lib`; the GIL is held.
-    unsafe { lib.publish(ufunc) };
+    // SAFETY: the GIL is held.
+    unsafe { lib.publish() };
     Ok(found)
 }
 
@@ -138,14 +166,11 @@ unsafe fn resolve(
     operands: *mut *mut PyArrayObject,
     type_tup: *mut pyo3::ffi::PyObject,
 ) -> PyResult<Vec<Scalar>> {
-    // SAFETY: `obj` is the KernelLibrary `create_ufunc` stored.
-    let owner = unsafe { (*ufunc).fields.obj };
-    if owner.is_null() {
+    // SAFETY: `obj` is the owner `create_ufunc` stored; GIL held.
+    let Some(lib) = (unsafe { super::ufunc::library_from_owner(py, (*ufunc).fields.obj) }) else {
         return Err(PyTypeError::new_err("not a jitufunc ufunc"));
-    }
-    // SAFETY: a borrowed reference kept alive by the ufunc.
-    let owner = unsafe { Bound::from_borrowed_ptr(py, owner) };
-    let lib = owner.cast::<KernelLibrary>()?.get();
+    };
+    let lib = lib.get();
     let (nin, nout) = (lib.nin, lib.nout);
     let name = lib.def.name.clone();
     let mut fixed: Vec<Option<Scalar>> = vec![None; nin + nout];
@@ -209,6 +234,18 @@ unsafe fn resolve(
         Some(l) => l,
         None => {
             let sig = match &lib.layout {
+                None if outputs.iter().any(|o| o.is_some())
+                    && outputs.iter().any(|o| o.is_none()) =>
+                {
+                    // Some outputs fixed: the others as the kernel returns them.
+                    let returned = returned_elementwise(&lib.def, &inputs).py_err(py)?;
+                    let filled: Vec<Option<Scalar>> = outputs
+                        .iter()
+                        .zip(returned.iter().map(Some).chain(std::iter::repeat(None)))
+                        .map(|(o, r)| o.or(r.copied()))
+                        .collect();
+                    elementwise_signature(&inputs, &filled)
+                }
                 None => elementwise_signature(&inputs, outputs),
                 Some(layout) => {
                     let returned = if outputs.iter().all(|o| o.is_some()) {
@@ -228,11 +265,11 @@ unsafe fn resolve(
                     gufunc_signature(&lib.def, layout, &inputs, &outs)
                 }
             };
-            ensure_loop(py, lib, ufunc, &sig, same)?
+            ensure_loop(py, lib, &sig, same, Gil::Keep)?
         }
     };
-    // SAFETY: the GIL is held and `ufunc` is live.
-    unsafe { lib.publish(ufunc) };
+    // SAFETY: the GIL is held.
+    unsafe { lib.publish() };
     Ok(found.inputs.iter().chain(&found.outputs).copied().collect())
 }
 
@@ -250,8 +287,22 @@ unsafe extern "C" fn lazy_type_resolver(
 ) -> c_int {
     // SAFETY: NumPy calls type resolvers with the GIL held.
     let py = unsafe { Python::assume_attached() };
-    // SAFETY: per this function's contract.
-    match unsafe { resolve(py, ufunc, operands, type_tup) } {
+    // A panic must not unwind into NumPy (it would abort the process).
+    let resolved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: per this function's contract.
+        unsafe { resolve(py, ufunc, operands, type_tup) }
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "internal error in jitufunc while compiling a loop: {what}"
+        )))
+    });
+    match resolved {
         Ok(types) => {
             for (k, s) in types.iter().enumerate() {
                 // SAFETY: `s` is one of NumPy's builtin type numbers
@@ -275,10 +326,7 @@ unsafe extern "C" fn lazy_type_resolver(
 }
 
 /// `f.compile(signature)`: compiles and adds a loop ahead of time.
-///
-/// # Safety
-/// The ufunc that owns `lib` is alive (the caller checked it).
-pub unsafe fn add_signature(py: Python<'_>, lib: &KernelLibrary, text: &str) -> PyResult<String> {
+pub fn add_signature(py: Python<'_>, lib: &KernelLibrary, text: &str) -> PyResult<String> {
     if !lib.lazy {
         return Err(super::option_error(
             py,
@@ -297,10 +345,15 @@ pub unsafe fn add_signature(py: Python<'_>, lib: &KernelLibrary, text: &str) -> 
                 .as_ref()
                 .is_none_or(|r| Some(r) == l.signature.ret.as_ref())
     };
-    let u = lib.ufunc.load(std::sync::atomic::Ordering::Acquire);
-    if u.is_null() {
-        return Err(PyTypeError::new_err("the ufunc is not made yet"));
+    if lib
+        .ufunc
+        .load(std::sync::atomic::Ordering::Acquire)
+        .is_null()
+    {
+        return Err(pyo3::exceptions::PyReferenceError::new_err(
+            "the ufunc no longer exists",
+        ));
     }
-    let l = ensure_loop(py, lib, u, &sig, same)?;
+    let l = ensure_loop(py, lib, &sig, same, Gil::Release)?;
     Ok(l.signature.to_string())
 }

@@ -280,22 +280,15 @@ fn guvectorize_ufunc<'py>(
 
 /// `f.compile(signature)` of a lazy ufunc: compiles and adds a loop;
 /// returns the signature with its return type filled in.
-/// `alive` must be true only while the ufunc owning `lib` is alive (the
-/// Python side checks a weak reference to an object only the ufunc holds).
+/// `f.compile(signature)` of a lazy ufunc: compiles and adds a loop;
+/// returns the signature with its return type filled in.
 #[pyfunction]
 fn add_signature(
     py: Python<'_>,
     lib: Bound<'_, KernelLibrary>,
     signature: &str,
-    alive: bool,
 ) -> PyResult<String> {
-    if !alive {
-        return Err(pyo3::exceptions::PyReferenceError::new_err(
-            "the ufunc no longer exists",
-        ));
-    }
-    // SAFETY: the caller vouches that the ufunc is alive (`alive`).
-    unsafe { lazy::add_signature(py, lib.get(), signature) }
+    lazy::add_signature(py, lib.get(), signature)
 }
 
 /// `(signature, text)` for every loop of a jitufunc ufunc: `kind` is
@@ -405,6 +398,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
     m.add_class::<KernelLibrary>()?;
+    m.add_class::<ufunc::UfuncOwner>()?;
     crate::jit::runtime::set_error_handler(errors::raise_runtime_error);
     m.add("LLVM_VERSION", "19.1")?;
     Ok(())

@@ -62,7 +62,8 @@ struct LibraryState {
 }
 
 // SAFETY: the raw pointers in the tables are never written through; the
-// `data` entries are all null. All access goes through the mutex.
+// `data` entries are null or point to the `ParallelLoop`s kept in `parallel`
+// (Sync: read-only). All access goes through the mutex.
 unsafe impl Send for LibraryState {}
 
 /// Everything a jitufunc ufunc owns. Python sees it as `ufunc`'s hidden
@@ -152,11 +153,17 @@ impl KernelLibrary {
         Ok(())
     }
 
-    /// Points the ufunc's loop fields at the current tables.
+    /// Points the ufunc's loop fields at the current tables (nothing if the
+    /// ufunc is gone). Table entries are never replaced or freed while the
+    /// library lives: NumPy may keep `functions[i]`/`data[i]` values.
     ///
     /// # Safety
-    /// `ufunc` is the live ufunc this library belongs to; the GIL is held.
-    pub unsafe fn publish(&self, ufunc: *mut PyUFuncObject) {
+    /// The GIL is held (the ufunc cannot be freed meanwhile).
+    pub unsafe fn publish(&self) {
+        let ufunc = self.ufunc.load(Ordering::Acquire);
+        if ufunc.is_null() {
+            return;
+        }
         let st = self.state();
         // SAFETY: per the contract; the tables stay allocated for the
         // library's (so the ufunc's) lifetime, as `retired` keeps old ones.
@@ -208,6 +215,51 @@ impl KernelLibrary {
     fn lazy(&self) -> bool {
         self.lazy
     }
+
+    /// The source the kernel was compiled from: (file name, first line,
+    /// lines).
+    #[getter]
+    fn source(&self) -> (String, u32, Vec<String>) {
+        let s = &self.def.source;
+        (s.filename.clone(), s.first_line, s.lines.clone())
+    }
+}
+
+/// The object in the ufunc's `obj` field: the ufunc's only reference to
+/// its library besides Python-level ones. NumPy drops it when the ufunc is
+/// deallocated (under the GIL), and dropping it tells the library that its
+/// ufunc is gone, so code holding the library (`f.compile` kept after `f`
+/// is deleted) never writes into a freed ufunc.
+#[pyclass(module = "jitufunc._core", frozen)]
+pub struct UfuncOwner {
+    pub library: Py<KernelLibrary>,
+}
+
+impl Drop for UfuncOwner {
+    fn drop(&mut self) {
+        self.library
+            .get()
+            .ufunc
+            .store(std::ptr::null_mut(), Ordering::Release);
+    }
+}
+
+/// The library of the ufunc whose `obj` field is `owner` (borrowed), if it
+/// is a jitufunc ufunc.
+///
+/// # Safety
+/// `owner` is null or a live object; the GIL is held.
+pub unsafe fn library_from_owner<'py>(
+    py: Python<'py>,
+    owner: *mut pyo3::ffi::PyObject,
+) -> Option<Bound<'py, KernelLibrary>> {
+    if owner.is_null() {
+        return None;
+    }
+    // SAFETY: per the contract.
+    let owner = unsafe { Bound::from_borrowed_ptr(py, owner) };
+    let owner = owner.cast_into::<UfuncOwner>().ok()?;
+    Some(owner.get().library.bind(py).clone())
 }
 
 /// What a new ufunc is made of.
@@ -334,7 +386,13 @@ pub fn create_ufunc<'py>(
             return Err(PyErr::fetch(py));
         }
         let u = ufunc as *mut PyUFuncObject;
-        (*u).fields.obj = library.clone().into_any().unbind().into_ptr();
+        let owner = Bound::new(
+            py,
+            UfuncOwner {
+                library: library.clone().unbind(),
+            },
+        )?;
+        (*u).fields.obj = owner.into_any().unbind().into_ptr();
         lib.ufunc.store(u, Ordering::Release);
         Ok(Bound::from_owned_ptr(py, ufunc))
     }
@@ -377,15 +435,7 @@ pub fn library_of<'py>(
     }
     // SAFETY: `obj` is an np.ufunc instance, so it has PyUFuncObject's
     // layout; `obj` (the owner field) is either null or a live reference.
-    let owner = unsafe {
-        let u = obj.as_ptr() as *mut PyUFuncObject;
-        let owner = (*u).fields.obj;
-        if owner.is_null() {
-            return Ok(None);
-        }
-        Bound::from_borrowed_ptr(py, owner)
-    };
-    Ok(owner.cast_into::<KernelLibrary>().ok())
+    Ok(unsafe { library_from_owner(py, (*(obj.as_ptr() as *mut PyUFuncObject)).fields.obj) })
 }
 
 /// The definition of a kernel made by `@vectorize`, for calls from other

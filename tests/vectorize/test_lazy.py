@@ -867,3 +867,29 @@ def test_zero_argument_lazy_kernel_is_refused_clearly():
     with pytest.raises(OptionError, match=r"'one' takes no arguments.*signature"):
         vectorize(one)
     assert vectorize(["int64()"])(one)() == 1
+
+
+def test_compile_after_the_ufunc_is_gone_raises_instead_of_writing_freed_memory():
+    import gc
+    u = vectorize(make_function(PLUS))
+    keep_signatures, keep_compile = u.signatures, u.compile
+    del u
+    gc.collect()
+    with pytest.raises(ReferenceError, match="no longer exists"):
+        keep_compile("float64(float64, float64)")
+    assert list(keep_signatures) == []
+
+
+def test_fixing_some_outputs_of_a_multi_output_kernel_compiles_once():
+    f = make_function("""
+        def halve_and_double(x):
+            return x / 2, x * 2
+    """)
+    u = vectorize(f)
+    x = np.arange(6, dtype=np.int64)
+    for _ in range(3):
+        half, double = u(x, signature=(None, None, np.float32))
+        assert half.dtype == np.float64 and double.dtype == np.float32
+        np.testing.assert_array_equal(half, x / 2)
+        np.testing.assert_array_equal(double, (x * 2).astype(np.float32))
+    assert u.types == ["l->df"]
