@@ -627,6 +627,51 @@ def bench_parallel(rng):
                 row.notes.append(f"{who} cpu target {fmt(cpu_times[who])} "
                                  f"(parallel speedup {cpu_times[who] / par:.2f}x)")
         row.notes.append(f"{threads} threads")
+    bench_parallel_gufunc(rng, threads)
+
+
+def bench_parallel_gufunc(rng, threads):
+    """target="parallel" for a gufunc: row norms of a 1e4 x 1e3 matrix."""
+    import numba
+    from jitufunc import guvectorize
+
+    row = Row("parallel-gufunc", "parallel gufunc: row norms of a 1e4 x 1e3 matrix")
+    ROWS.append(row)
+    x = rng.standard_normal((10_000, 1_000))
+    out = np.empty(10_000)
+    sig, layout = ["void(float64[:], float64[:])"], "(n)->()"
+    ref = np.linalg.norm(x, axis=1)
+    cpu_times = {}
+    try:
+        for who, make in (("jitufunc", lambda t: guvectorize(sig, layout, target=t)(kernels.gu_row_norm)),
+                          ("numba", lambda t: numba.guvectorize(sig, layout, target=t)(kernels.gu_row_norm))):
+            results = {}
+            for target in ("cpu", "parallel"):
+                u = make(target)
+                got = call_checked(row, who, lambda: u(x))
+                if not check(row, who, got, ref, rtol=1e-10):
+                    continue
+                results[target] = got
+                t = best(lambda: u(x, out=out), REPEAT_COMPUTE)
+                if target == "cpu":
+                    cpu_times[who] = t
+                else:
+                    setattr(row, "jit" if who == "jitufunc" else "numba", t)
+            if who == "jitufunc" and len(results) == 2 and not np.array_equal(results["cpu"], results["parallel"]):
+                row.status = "MISMATCH"
+                PROBLEMS.append("parallel-gufunc: parallel result differs from cpu")
+        row.numpy = best(lambda: np.linalg.norm(x, axis=1), REPEAT_COMPUTE)
+    except Exception as exc:  # noqa: BLE001
+        row.status = "ERROR"
+        row.notes.append(f"error: {type(exc).__name__}")
+        loud(f"parallel-gufunc failed:\n{traceback.format_exc()}")
+        return
+    for who in ("jitufunc", "numba"):
+        par = row.jit if who == "jitufunc" else row.numba
+        if who in cpu_times and par:
+            row.notes.append(f"{who} cpu target {cpu_times[who] * 1e3:.2f} ms "
+                             f"(parallel speedup {cpu_times[who] / par:.2f}x)")
+    row.notes.append(f"{threads} threads")
 
 
 def bench_fastmath(rng):
