@@ -360,3 +360,22 @@ def test_by_value_round_trip_of_a_kernel_returning_a_python_float():
     v = pickle.loads(pickle.dumps(u))
     np.testing.assert_array_equal(v(x), np.sqrt(x))
     assert v.types == ["d->d"]
+
+
+def test_the_same_by_value_pickle_is_rebuilt_once_per_process():
+    import cloudpickle
+
+    f = make_function("""
+        def once(x):
+            return x * 3 + 1
+    """)
+    u = vectorize(f)
+    u(np.arange(3.0))
+    data = cloudpickle.dumps(u)
+    a, b = pickle.loads(data), pickle.loads(data)
+    assert a is b and a is not u
+    np.testing.assert_array_equal(a(np.arange(3.0)), np.arange(3.0) * 3 + 1)
+    # A ufunc that compiled more since is a different pickle.
+    u(np.arange(3, dtype=np.int32))
+    c = pickle.loads(cloudpickle.dumps(u))
+    assert c is not a and len(c.signatures) == 2

@@ -41,8 +41,27 @@ def _importable(ufunc):
         return False
 
 
+# Ufuncs rebuilt in this process, by what was pickled: a dask worker that
+# receives the same ufunc with every task compiles it once. (Bounded; the
+# oldest go first.)
+_REBUILT = {}
+_REBUILT_MAX = 64
+
+
 def rebuild(kind, func_bytes, source, options, compiled):
     """Makes the ufunc again from what ``_reduce`` saved."""
+    memo_key = (kind, func_bytes, repr(source), repr(sorted(options.items(), key=str)), tuple(compiled))
+    ufunc = _REBUILT.get(memo_key)
+    if ufunc is not None:
+        return ufunc
+    ufunc = _rebuild(kind, func_bytes, source, options, compiled)
+    if len(_REBUILT) >= _REBUILT_MAX:
+        _REBUILT.pop(next(iter(_REBUILT)))
+    _REBUILT[memo_key] = ufunc
+    return ufunc
+
+
+def _rebuild(kind, func_bytes, source, options, compiled):
     import pickle
 
     func = pickle.loads(func_bytes)
