@@ -102,6 +102,8 @@ def finish(proc, out):
     stdout, stderr = proc.communicate(timeout=180)
     assert proc.returncode == 0, f"script failed (rc {proc.returncode}):\n{stderr}"
     report = json.loads(stdout.strip().splitlines()[-1])
+    # Fresh processes never reuse code of their own (tested in-process below).
+    assert report["stats"].pop("reused") == 0, report
     with np.load(out) as data:
         results = {k: data[k] for k in data.files}
     return report, results
@@ -574,13 +576,13 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     assert str(_core.cache_dir()) == str(tmp_path / "xdg" / "jitufunc")
 
 
-def test_cache_stats_has_the_three_counts():
+def test_cache_stats_has_the_four_counts():
     stats = _core.cache_stats()
-    assert set(stats) == {"hits", "rejected", "stores"}
+    assert set(stats) == {"hits", "rejected", "stores", "reused"}
     assert all(isinstance(v, int) and v >= 0 for v in stats.values())
 
 
-def test_a_process_does_not_reload_its_own_entry(tmp_path, monkeypatch):
+def test_a_process_reuses_its_own_code_for_the_same_entry(tmp_path, monkeypatch):
     monkeypatch.setenv("JITUFUNC_CACHE_DIR", str(tmp_path / "cache"))
     f = make_function("""
         def twice_plus(x):
@@ -594,10 +596,20 @@ def test_a_process_does_not_reload_its_own_entry(tmp_path, monkeypatch):
     u2 = vectorize(["float64(float64)"], cache=True)(f)
     after = _core.cache_stats()
     assert after["hits"] == mid["hits"]
+    assert after["stores"] == mid["stores"]          # not compiled or written again
+    assert after["reused"] == mid["reused"] + 1
     x = np.linspace(-3, 3, 13)
     np.testing.assert_array_equal(u1(x), x * 2 + 5)
     np.testing.assert_array_equal(u2(x), x * 2 + 5)
     assert len(entries(tmp_path / "cache")) == 1
+    # Once every ufunc using the code is gone, the entry is linked from disk.
+    import gc
+    del u1, u2
+    gc.collect()
+    u3 = vectorize(["float64(float64)"], cache=True)(f)
+    final = _core.cache_stats()
+    assert final["hits"] == after["hits"] + 1 and final["stores"] == after["stores"]
+    np.testing.assert_array_equal(u3(x), x * 2 + 5)
 
 
 def test_redecorating_in_the_same_process_does_not_count_as_rejected(tmp_path, monkeypatch):

@@ -18,10 +18,10 @@
 
 pub mod entry;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::error::Result;
 use crate::jit::engine::{load_object, LoadedCode};
@@ -125,11 +125,47 @@ pub fn cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("jitufunc"))
 }
 
-/// Entries this process has linked: their symbols are defined, so loading
-/// one again would clash; such a request compiles afresh instead.
-fn loaded_here() -> &'static Mutex<HashSet<String>> {
-    static LOADED: std::sync::OnceLock<Mutex<HashSet<String>>> = std::sync::OnceLock::new();
-    LOADED.get_or_init(|| Mutex::new(HashSet::new()))
+/// Code this process linked or compiled for each entry: its symbols are
+/// defined, so the entry's object cannot be linked again while that code
+/// lives; a request for the same key reuses it instead (re-running a
+/// notebook cell, a dask worker unpickling a ufunc again).
+struct Linked {
+    code: Weak<LoadedCode>,
+    loops: Vec<LoopInfo>,
+}
+
+fn linked_here() -> &'static Mutex<HashMap<String, Linked>> {
+    static LINKED: std::sync::OnceLock<Mutex<HashMap<String, Linked>>> = std::sync::OnceLock::new();
+    LINKED.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn remember(key: &CacheKey, code: &Arc<LoadedCode>, loops: &[LoopInfo]) {
+    let mut linked = linked_here().lock().unwrap_or_else(|e| e.into_inner());
+    linked.retain(|_, l| l.code.strong_count() > 0);
+    linked.insert(
+        key.file.clone(),
+        Linked {
+            code: Arc::downgrade(code),
+            loops: loops.to_vec(),
+        },
+    );
+}
+
+/// The live code this process already has for `key`, if any.
+fn reuse(key: &CacheKey) -> Option<(Vec<LoopInfo>, CompiledLoops)> {
+    let linked = linked_here().lock().unwrap_or_else(|e| e.into_inner());
+    let l = linked.get(&key.file)?;
+    let code = l.code.upgrade()?;
+    Some((
+        l.loops.clone(),
+        CompiledLoops {
+            loops: vec![],
+            code,
+            llvm_ir: None,
+            asm: None,
+            object: vec![],
+        },
+    ))
 }
 
 fn scalar_named(name: &str) -> Option<Scalar> {
@@ -179,22 +215,31 @@ fn decode_meta(meta: &[u8]) -> Option<Vec<LoopInfo>> {
         .collect()
 }
 
-/// How this process used the cache: (entries linked, entries rejected as
-/// damaged or foreign, entries written).
-pub fn stats() -> (u64, u64, u64) {
+/// How this process used the cache: (entries linked from disk, entries
+/// rejected as damaged or foreign, entries written, code reused in this
+/// process).
+pub fn stats() -> (u64, u64, u64, u64) {
     (
         HITS.load(Ordering::Relaxed),
         REJECTED.load(Ordering::Relaxed),
         STORES.load(Ordering::Relaxed),
+        REUSED.load(Ordering::Relaxed),
     )
 }
+
+static REUSED: AtomicU64 = AtomicU64::new(0);
 
 static HITS: AtomicU64 = AtomicU64::new(0);
 static REJECTED: AtomicU64 = AtomicU64::new(0);
 static STORES: AtomicU64 = AtomicU64::new(0);
 
-/// The loops of the entry for `key`, linked, if there is a good one.
+/// The loops of the entry for `key`, linked, if there is a good one (or
+/// the code this process already has for it).
 pub fn lookup(key: &CacheKey) -> Option<(Vec<LoopInfo>, CompiledLoops)> {
+    if let Some(found) = reuse(key) {
+        REUSED.fetch_add(1, Ordering::Relaxed);
+        return Some(found);
+    }
     let found = lookup_entry(key);
     if matches!(found, Lookup::Rejected) {
         REJECTED.fetch_add(1, Ordering::Relaxed);
@@ -218,12 +263,13 @@ fn lookup_entry(key: &CacheKey) -> Lookup {
     let Some(dir) = cache_dir() else {
         return Lookup::Missing;
     };
-    if loaded_here()
+    if linked_here()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .contains(&key.file)
+        .get(&key.file)
+        .is_some_and(|l| l.code.strong_count() > 0)
     {
-        // Linked (or compiled) here already: its symbols exist.
+        // Linked (or compiled) here and alive, but `reuse` lost a race.
         return Lookup::Missing;
     }
     let Ok(bytes) = std::fs::read(dir.join(&key.file)) else {
@@ -238,16 +284,12 @@ fn lookup_entry(key: &CacheKey) -> Lookup {
 fn link_entry(key: &CacheKey, bytes: &[u8]) -> Option<(Vec<LoopInfo>, CompiledLoops)> {
     let (meta, object) = entry::decode(bytes, &key.text)?;
     let mut loops = decode_meta(meta)?;
-    let mut loaded = loaded_here().lock().unwrap_or_else(|e| e.into_inner());
-    if loaded.contains(&key.file) {
-        return None;
-    }
     let symbols: Vec<String> = loops.iter().map(|l| l.symbol.clone()).collect();
-    let code: LoadedCode = load_object(object, &symbols).ok()?;
-    loaded.insert(key.file.clone());
+    let code = Arc::new(load_object(object, &symbols).ok()?);
     for (l, a) in loops.iter_mut().zip(&code.addresses) {
         l.address = *a;
     }
+    remember(key, &code, &loops);
     let compiled = CompiledLoops {
         loops: vec![],
         code,
@@ -259,8 +301,9 @@ fn link_entry(key: &CacheKey, bytes: &[u8]) -> Option<(Vec<LoopInfo>, CompiledLo
 }
 
 /// Writes the entry for `key` (best effort: a cache that cannot be
-/// written only costs compile time).
-pub fn store(key: &CacheKey, loops: &[LoopInfo], object: &[u8]) {
+/// written only costs compile time), and remembers `code` for reuse.
+pub fn store(key: &CacheKey, loops: &[LoopInfo], object: &[u8], code: &Arc<LoadedCode>) {
+    remember(key, code, loops);
     let Some(dir) = cache_dir() else {
         return;
     };
@@ -281,10 +324,6 @@ pub fn store(key: &CacheKey, loops: &[LoopInfo], object: &[u8]) {
         let _ = std::fs::remove_file(&tmp);
     } else {
         STORES.fetch_add(1, Ordering::Relaxed);
-        loaded_here()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key.file.clone());
     }
 }
 
@@ -303,6 +342,6 @@ pub fn cached(
         return Ok(hit);
     }
     let (loops, compiled) = compile()?;
-    store(&key, &loops, &compiled.object);
+    store(&key, &loops, &compiled.object, &compiled.code);
     Ok((loops, compiled))
 }

@@ -172,7 +172,7 @@ pub fn compile_gufunc(
         .collect();
     Ok(CompiledLoops {
         loops,
-        code,
+        code: Arc::new(code),
         llvm_ir: emitted.llvm_ir,
         asm: emitted.asm,
         object: emitted.object,

@@ -363,13 +363,19 @@ fn host_cpu(py: Python<'_>) -> PyResult<(String, String, String)> {
     Ok((h.triple.clone(), h.cpu.clone(), h.features.clone()))
 }
 
-/// How this process used the on-disk cache: {"hits", "rejected", "stores"}.
+/// How this process used the on-disk cache: {"hits" (entries linked from
+/// disk), "rejected", "stores", "reused" (code this process already had)}.
 #[pyfunction]
 fn cache_stats() -> std::collections::HashMap<&'static str, u64> {
-    let (hits, rejected, stores) = crate::cache::stats();
-    [("hits", hits), ("rejected", rejected), ("stores", stores)]
-        .into_iter()
-        .collect()
+    let (hits, rejected, stores, reused) = crate::cache::stats();
+    [
+        ("hits", hits),
+        ("rejected", rejected),
+        ("stores", stores),
+        ("reused", reused),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// The directory of the on-disk cache.

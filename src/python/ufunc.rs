@@ -50,7 +50,7 @@ struct LoopTables {
 struct LibraryState {
     tables: LoopTables,
     retired: Vec<LoopTables>,
-    code: Vec<LoadedCode>,
+    code: Vec<Arc<LoadedCode>>,
     /// Loops in registration order.
     loops: Vec<LoopInfo>,
     llvm_ir: Vec<String>,

@@ -35,7 +35,9 @@ pub struct LoopInfo {
 
 pub struct CompiledLoops {
     pub loops: Vec<LoopInfo>,
-    pub code: LoadedCode,
+    /// Shared: the on-disk cache hands the same code to every ufunc of
+    /// this process made from one entry.
+    pub code: Arc<LoadedCode>,
     pub llvm_ir: Option<String>,
     pub asm: Option<String>,
     /// The object file `code` was linked from (for the on-disk cache).
@@ -179,7 +181,7 @@ pub fn compile_elementwise(
         .collect();
     Ok(CompiledLoops {
         loops,
-        code,
+        code: Arc::new(code),
         llvm_ir: emitted.llvm_ir,
         asm: emitted.asm,
         object: emitted.object,
