@@ -1,0 +1,56 @@
+"""Type stub of the compiled core (checked against it by tests/test_core_stub.py)."""
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+LLVM_VERSION: str
+
+class KernelLibrary:
+    """What a jitufunc ufunc owns: compiled code and introspection data."""
+
+    @property
+    def signatures(self) -> list[str]: ...
+    def typed_ir(self) -> list[tuple[str, str]]: ...
+    @property
+    def llvm_ir(self) -> str | None: ...
+    @property
+    def asm(self) -> str | None: ...
+    @property
+    def lazy(self) -> bool: ...
+    @property
+    def source(self) -> tuple[str, int, list[str]]: ...
+
+class UfuncOwner:
+    """The object in a jitufunc ufunc's ``obj`` field."""
+
+def vectorize_ufunc(
+    func: Callable[..., Any],
+    signatures: Sequence[str],
+    identity: Any = None,
+    fastmath: Any = None,
+    keep_ir: bool = False,
+    parallel: bool = False,
+    cache: bool = False,
+) -> np.ufunc: ...
+def guvectorize_ufunc(
+    func: Callable[..., Any],
+    signatures: Sequence[str],
+    layout: str,
+    identity: Any = None,
+    fastmath: Any = None,
+    writable_args: Sequence[int] = ...,
+    boundscheck: bool = False,
+    keep_ir: bool = False,
+    parallel: bool = False,
+    cache: bool = False,
+) -> np.ufunc: ...
+def library(obj: object) -> KernelLibrary | None: ...
+def add_signature(lib: KernelLibrary, signature: str) -> str: ...
+def inspect(lib: KernelLibrary, kind: str) -> list[tuple[str, str]]: ...
+def normalize_signature(text: str) -> str: ...
+def host_cpu() -> tuple[str, str, str]: ...
+def thread_count() -> int: ...
+def cache_stats() -> dict[str, int]: ...
+def cache_dir() -> Path | None: ...
