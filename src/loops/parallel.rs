@@ -78,6 +78,11 @@ pub fn thread_count() -> usize {
         })
 }
 
+/// Threads of this process's pool (building it if needed; 1 without one).
+pub fn pool_size() -> usize {
+    pool().map_or(1, |p| p.current_num_threads())
+}
+
 /// The pool, built on first use by this process. A child made by `fork()`
 /// inherits the parent's pool without its threads (rayon does not survive
 /// fork), so a process whose id changed builds its own; the inherited one is

@@ -384,10 +384,10 @@ fn cache_dir() -> Option<std::path::PathBuf> {
     crate::cache::cache_dir()
 }
 
-/// Threads `target="parallel"` ufuncs use.
+/// Threads `target="parallel"` ufuncs use (the pool's size).
 #[pyfunction]
 fn thread_count() -> usize {
-    crate::loops::parallel::thread_count()
+    crate::loops::parallel::pool_size()
 }
 
 #[pymodule]
