@@ -217,7 +217,7 @@ def test_entry_format_and_key(tmp_path):
         # Our encoder reproduces the file byte for byte.
         assert encode_entry(fmt, key, meta, obj) == data
         lines = key.splitlines()
-        assert any(re.fullmatch(rf"jitufunc {re.escape(jitufunc.__version__)} build \d+:\d+", line)
+        assert any(re.fullmatch(rf"jitufunc {re.escape(jitufunc.__version__)} build [0-9a-f]{{16}}", line)
                    for line in lines), lines[:2]
         llvm = [line for line in lines if line.startswith("llvm ")]
         assert len(llvm) == 1 and re.fullmatch(r"llvm 19\.1\.\d+", llvm[0]), llvm
@@ -401,7 +401,7 @@ def _other_version(key):
 
 
 def _other_build(key):
-    other = re.sub(r"^(jitufunc \S+ build )\d+:\d+", r"\g<1>1:2", key, count=1)
+    other = re.sub(r"^(jitufunc \S+ build )[0-9a-f]{16}", r"\g<1>0123456789abcdef", key, count=1)
     assert other != key
     return other
 

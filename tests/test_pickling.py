@@ -379,3 +379,45 @@ def test_the_same_by_value_pickle_is_rebuilt_once_per_process():
     u(np.arange(3, dtype=np.int32))
     c = pickle.loads(cloudpickle.dumps(u))
     assert c is not a and len(c.signatures) == 2
+
+
+KMOD = '''from jitufunc import vectorize
+
+
+def make_a():
+    @vectorize
+    def a(x):
+        return x + 1
+    return a
+
+
+def make_b():
+    @vectorize
+    def b(x):
+        return x * 10
+    return b
+'''
+
+
+def test_by_value_pickle_compiles_the_pickled_source_and_leaves_the_file_alone(tmp_path, monkeypatch):
+    import importlib
+    import linecache
+
+    import cloudpickle
+
+    path = tmp_path / "kmod_edited.py"
+    path.write_text(KMOD)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    kmod = importlib.import_module("kmod_edited")
+    a = kmod.make_a()
+    x = np.arange(4)
+    np.testing.assert_array_equal(a(x), x + 1)
+    data = cloudpickle.dumps(a)
+    # The file changes after pickling (an edit, or another version on a worker).
+    path.write_text(KMOD.replace("x + 1", "x + 2"))
+    linecache.checkcache(str(path))
+    a2 = pickle.loads(data)
+    np.testing.assert_array_equal(a2(x), x + 1)      # what was pickled, not the file
+    # Other functions of the file still compile from the file.
+    b = kmod.make_b()
+    np.testing.assert_array_equal(b(x), x * 10)

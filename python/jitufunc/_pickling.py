@@ -16,9 +16,11 @@ pickled exactly as before; a jitufunc ufunc is pickled
   load.
 """
 
+import collections
 import copyreg
+import hashlib
 import importlib
-import linecache
+import threading
 
 import numpy as np
 
@@ -41,23 +43,31 @@ def _importable(ufunc):
         return False
 
 
-# Ufuncs rebuilt in this process, by what was pickled: a dask worker that
-# receives the same ufunc with every task compiles it once. (Bounded; the
-# oldest go first.)
-_REBUILT = {}
-_REBUILT_MAX = 64
+# Ufuncs rebuilt in this process, by a digest of what was pickled: a dask
+# worker that receives the same ufunc with every task compiles it once.
+# Bounded (the least recently used go first); shared by every caller, so a
+# rebuilt lazy ufunc's later compiles are seen by all.
+_REBUILT = collections.OrderedDict()
+_REBUILT_MAX = 16
+_REBUILT_LOCK = threading.Lock()
 
 
 def rebuild(kind, func_bytes, source, options, compiled):
-    """Makes the ufunc again from what ``_reduce`` saved."""
-    memo_key = (kind, func_bytes, repr(source), repr(sorted(options.items(), key=str)), tuple(compiled))
-    ufunc = _REBUILT.get(memo_key)
-    if ufunc is not None:
-        return ufunc
+    """Makes the ufunc again from what ``_reduce`` saved (once per process)."""
+    digest = hashlib.sha256(
+        repr((kind, func_bytes, source, sorted(options.items(), key=str), list(compiled))).encode()
+    ).digest()
+    with _REBUILT_LOCK:
+        ufunc = _REBUILT.get(digest)
+        if ufunc is not None:
+            _REBUILT.move_to_end(digest)
+            return ufunc
     ufunc = _rebuild(kind, func_bytes, source, options, compiled)
-    if len(_REBUILT) >= _REBUILT_MAX:
-        _REBUILT.pop(next(iter(_REBUILT)))
-    _REBUILT[memo_key] = ufunc
+    with _REBUILT_LOCK:
+        ufunc = _REBUILT.setdefault(digest, ufunc)
+        _REBUILT.move_to_end(digest)
+        while len(_REBUILT) > _REBUILT_MAX:
+            _REBUILT.popitem(last=False)
     return ufunc
 
 
@@ -65,22 +75,10 @@ def _rebuild(kind, func_bytes, source, options, compiled):
     import pickle
 
     func = pickle.loads(func_bytes)
-    filename, first_line, lines = source
-    if lines:
-        # Compile the source that was pickled, not whatever this process
-        # would find under that file name (another version of the file, or,
-        # as inspect falls back to the __main__ module's loader, another
-        # script): inspect reads linecache first.
-        text = [line + "\n" for line in lines]
-        try:
-            with open(filename, encoding="utf-8") as f:
-                on_disk = f.readlines()
-        except (OSError, UnicodeDecodeError):
-            on_disk = None
-        start = first_line - 1
-        if on_disk is None or [l.rstrip("\r\n") for l in on_disk[start:start + len(lines)]] != list(lines):
-            padded = ["\n"] * start + text
-            linecache.cache[filename] = (sum(map(len, padded)), None, padded, filename)
+    # Compile exactly the source that was pickled (not whatever this
+    # process would find under that file name): the frontend reads it from
+    # here before asking inspect.
+    func.__jitufunc_source__ = tuple(source)
     from jitufunc import decorators
 
     options = dict(options)

@@ -69,42 +69,11 @@ impl CacheKey {
     }
 }
 
-/// This build of jitufunc: the size and modification time of the shared
-/// library holding this code (any rebuild changes them), so code cached by
-/// another build (whose loop ABI or runtime functions may differ) is never
-/// linked.
-fn build_id() -> String {
-    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    ID.get_or_init(|| {
-        // SAFETY: Dl_info is plain data (pointers and integers); all zeros
-        // is a valid value.
-        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-        // SAFETY: dladdr only reads the address of a function of this
-        // library and fills `info`; `dli_fname` is a NUL-terminated path
-        // owned by the loader.
-        let path = unsafe {
-            if libc::dladdr(build_id as *const libc::c_void, &mut info) == 0
-                || info.dli_fname.is_null()
-            {
-                return "unknown".to_string();
-            }
-            std::ffi::CStr::from_ptr(info.dli_fname)
-                .to_string_lossy()
-                .into_owned()
-        };
-        match std::fs::metadata(&path) {
-            Ok(m) => {
-                let mtime = m
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos());
-                format!("{}:{mtime}", m.len())
-            }
-            Err(_) => "unknown".to_string(),
-        }
-    })
-    .clone()
+/// This build of jitufunc: a hash of its sources made by `build.rs`, so
+/// code cached by a build with other sources (whose loop ABI or runtime
+/// functions may differ) is never linked.
+fn build_id() -> &'static str {
+    env!("JITUFUNC_BUILD_ID")
 }
 
 fn llvm_version() -> String {
@@ -236,6 +205,10 @@ static STORES: AtomicU64 = AtomicU64::new(0);
 /// The loops of the entry for `key`, linked, if there is a good one (or
 /// the code this process already has for it).
 pub fn lookup(key: &CacheKey) -> Option<(Vec<LoopInfo>, CompiledLoops)> {
+    // One lookup at a time: two threads must not link the same entry (its
+    // symbols would be defined twice).
+    static LINKING: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = LINKING.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(found) = reuse(key) {
         REUSED.fetch_add(1, Ordering::Relaxed);
         return Some(found);
@@ -263,15 +236,6 @@ fn lookup_entry(key: &CacheKey) -> Lookup {
     let Some(dir) = cache_dir() else {
         return Lookup::Missing;
     };
-    if linked_here()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key.file)
-        .is_some_and(|l| l.code.strong_count() > 0)
-    {
-        // Linked (or compiled) here and alive, but `reuse` lost a race.
-        return Lookup::Missing;
-    }
     let Ok(bytes) = std::fs::read(dir.join(&key.file)) else {
         return Lookup::Missing;
     };

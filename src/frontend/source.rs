@@ -24,6 +24,21 @@ fn source_error(name: &str, why: impl std::fmt::Display) -> CompileError {
     )
 }
 
+/// The source a function carries itself: `__jitufunc_source__`, set on
+/// functions rebuilt from a by-value pickle to `(file name, first line,
+/// lines)`, the exact text the kernel was compiled from where it was
+/// pickled.
+fn carried_source(func: &Bound<'_, PyAny>) -> PyResult<Option<(Vec<String>, u32)>> {
+    let Ok(carried) = func.getattr("__jitufunc_source__") else {
+        return Ok(None);
+    };
+    let (_, first_line, lines): (String, u32, Vec<String>) = carried.extract()?;
+    Ok(Some((
+        lines.into_iter().map(|l| l + "\n").collect(),
+        first_line,
+    )))
+}
+
 /// Reads and parses the source of `func`.
 pub fn parse_function<'py>(
     py: Python<'py>,
@@ -33,9 +48,12 @@ pub fn parse_function<'py>(
     let code = func.getattr("__code__")?;
     let filename: String = code.getattr("co_filename")?.extract()?;
     let inspect = py.import("inspect")?;
-    let (lines, start): (Vec<String>, u32) = match inspect.call_method1("getsourcelines", (func,)) {
-        Ok(r) => r.extract()?,
-        Err(e) => return Ok(Err(source_error(&name, e.value(py)))),
+    let (lines, start): (Vec<String>, u32) = match carried_source(func)? {
+        Some(carried) => carried,
+        None => match inspect.call_method1("getsourcelines", (func,)) {
+            Ok(r) => r.extract()?,
+            Err(e) => return Ok(Err(source_error(&name, e.value(py)))),
+        },
     };
     let text: String = lines.concat();
     // Dedent (methods and nested functions are indented).

@@ -15,10 +15,9 @@
 //! errors (`boundscheck`) are kept per chunk and the first one in loop order
 //! is reported on the calling thread, as the serial loop would.
 //!
-//! Chunks start at multiples of `CHUNK_ALIGN` outer iterations: the loops
-//! redo blocks of their own (256 elements, 64 gufunc iterations) counted
-//! from where they start, and aligned chunks make those blocks the cpu
-//! target's, so even a redone block's results are the same.
+//! Chunks start at multiples of the loops' own redo blocks (256 elements,
+//! 64 gufunc iterations, counted from where a loop starts), so the blocks a
+//! chunk redoes exactly are the cpu target's and results are the same.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -78,26 +77,36 @@ pub fn thread_count() -> usize {
         })
 }
 
-/// Threads of this process's pool (building it if needed; 1 without one).
+type PoolSlot = Option<(u32, Option<&'static rayon::ThreadPool>)>;
+
+/// The pool of the process that built it (see `pool`).
+static POOL: Mutex<PoolSlot> = Mutex::new(None);
+
+fn pool_of_this_process() -> Option<Option<&'static rayon::ThreadPool>> {
+    let slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    slot.and_then(|(owner, pool)| (owner == std::process::id()).then_some(pool))
+}
+
+/// Threads `target="parallel"` uses: the pool's, or what it will have.
 pub fn pool_size() -> usize {
-    pool().map_or(1, |p| p.current_num_threads())
+    match pool_of_this_process() {
+        Some(pool) => pool.map_or(1, |p| p.current_num_threads()),
+        None => thread_count(),
+    }
 }
 
 /// The pool, built on first use by this process. A child made by `fork()`
 /// inherits the parent's pool without its threads (rayon does not survive
 /// fork), so a process whose id changed builds its own; the inherited one is
-/// leaked, as its threads are not there to be joined.
+/// leaked, as its threads are not there to be joined. The pool is built
+/// with no lock held (a fork meanwhile must not leave a child a locked
+/// mutex).
 fn pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: Mutex<Option<(u32, Option<&'static rayon::ThreadPool>)>> = Mutex::new(None);
-    let pid = std::process::id();
-    let mut slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((owner, pool)) = *slot {
-        if owner == pid {
-            return pool;
-        }
+    if let Some(pool) = pool_of_this_process() {
+        return pool;
     }
     let n = thread_count();
-    let pool = if n <= 1 {
+    let built = if n <= 1 {
         None
     } else {
         rayon::ThreadPoolBuilder::new()
@@ -107,8 +116,16 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
             .ok()
             .map(|p| &*Box::leak(Box::new(p)))
     };
-    *slot = Some((pid, pool));
-    pool
+    let pid = std::process::id();
+    let mut slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    match *slot {
+        // Another thread built one first: use it (ours stays idle).
+        Some((owner, pool)) if owner == pid => pool,
+        _ => {
+            *slot = Some((pid, built));
+            built
+        }
+    }
 }
 
 /// Whether chunks of the outer loop are independent: no output is written

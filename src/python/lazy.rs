@@ -131,7 +131,7 @@ fn ensure_loop(
             ));
         }
         lib.append(compiled, loops)
-            .map_err(|e| CompileError::new(ErrorKind::Value, e.to_string()))?;
+            .map_err(CompileError::internal)?;
         Ok(first)
     };
     let found = match gil {

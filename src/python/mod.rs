@@ -280,8 +280,6 @@ fn guvectorize_ufunc<'py>(
 
 /// `f.compile(signature)` of a lazy ufunc: compiles and adds a loop;
 /// returns the signature with its return type filled in.
-/// `f.compile(signature)` of a lazy ufunc: compiles and adds a loop;
-/// returns the signature with its return type filled in.
 #[pyfunction]
 fn add_signature(
     py: Python<'_>,

@@ -3,9 +3,11 @@
 //! `PyUFunc_FromFuncAndDataAndSignatureAndIdentity` (slot 42 of the
 //! `_UFUNC_API` capsule) keeps the `functions`, `data`, `types`, `name` and
 //! `doc` pointers it is given without copying them. They live in a
-//! `KernelLibrary`, which also owns the JIT'd machine code, and which is put
-//! into the ufunc's `obj` field: NumPy drops that reference when the ufunc is
-//! deallocated, so tables and code live exactly as long as the ufunc.
+//! `KernelLibrary`, which also owns the JIT'd machine code; the ufunc's
+//! `obj` field holds a `UfuncOwner` of the library: NumPy drops that
+//! reference when the ufunc is deallocated, so tables and code live as long
+//! as the ufunc (and any Python object that keeps the library, such as a
+//! kept `f.compile`, which then knows the ufunc is gone).
 
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -107,18 +109,25 @@ impl KernelLibrary {
         self.state().loops.clone()
     }
 
-    /// Adds compiled loops (appended after the existing ones).
-    pub fn append(&self, compiled: CompiledLoops, loops: Vec<LoopInfo>) -> PyResult<()> {
+    /// Adds compiled loops (appended after the existing ones). Needs no
+    /// GIL, and its errors are plain text (making a `PyErr` could wait for
+    /// the GIL while `compile_lock` is held).
+    pub fn append(
+        &self,
+        compiled: CompiledLoops,
+        loops: Vec<LoopInfo>,
+    ) -> std::result::Result<(), String> {
         let mut st = self.state();
         let mut tables = st.tables.clone();
         for l in &loops {
             if l.inputs.len() != self.nin || l.outputs.len() != self.nout {
-                return Err(PyRuntimeError::new_err(
-                    "internal error: a loop has a different number of operands than the ufunc",
-                ));
+                return Err(
+                    "internal error: a loop has a different number of operands than the ufunc"
+                        .into(),
+                );
             }
             for s in l.inputs.iter().chain(&l.outputs) {
-                tables.types.push(checked_typenum(*s)? as c_char);
+                tables.types.push(s.typenum() as c_char);
             }
             // SAFETY: `address` is a loop compiled with the ufunc loop ABI
             // and kept alive by `code` below.
@@ -229,7 +238,8 @@ impl KernelLibrary {
 /// its library besides Python-level ones. NumPy drops it when the ufunc is
 /// deallocated (under the GIL), and dropping it tells the library that its
 /// ufunc is gone, so code holding the library (`f.compile` kept after `f`
-/// is deleted) never writes into a freed ufunc.
+/// is deleted) never writes into a freed ufunc. This assumes nothing else
+/// keeps the owner (only `gc.get_referents(ufunc)` can reach it).
 #[pyclass(module = "jitufunc._core", frozen)]
 pub struct UfuncOwner {
     pub library: Py<KernelLibrary>,
@@ -351,7 +361,9 @@ pub fn create_ufunc<'py>(
         ufunc: AtomicPtr::new(std::ptr::null_mut()),
     };
     if let Some(compiled) = parts.compiled {
-        library.append(compiled, parts.loops)?;
+        library
+            .append(compiled, parts.loops)
+            .map_err(PyRuntimeError::new_err)?;
     }
     let library = Bound::new(py, library)?;
     let lib = library.get();
@@ -361,7 +373,8 @@ pub fn create_ufunc<'py>(
     // PyUFunc_FromFuncAndDataAndSignatureAndIdentity (NumPy >= 1.16). Every
     // table pointer stays valid for the ufunc's lifetime because the library
     // owning them is stored in the ufunc's `obj` below. Type numbers were
-    // checked by `checked_typenum`, counts match `nin`/`nout`/`ntypes`.
+    // checked against the running NumPy at import (`check_typenums`),
+    // counts match `nin`/`nout`/`ntypes`.
     unsafe {
         let f: FromFuncAndDataAndSignatureAndIdentity = std::mem::transmute(*api.offset(42));
         let ufunc = f(
@@ -396,12 +409,6 @@ pub fn create_ufunc<'py>(
         lib.ufunc.store(u, Ordering::Release);
         Ok(Bound::from_owned_ptr(py, ufunc))
     }
-}
-
-/// NumPy type numbers for our scalars, checked against the running NumPy
-/// at import (`check_typenums`).
-fn checked_typenum(s: Scalar) -> PyResult<i32> {
-    Ok(s.typenum())
 }
 
 /// Verifies that our type numbers are the running NumPy's.
