@@ -1,4 +1,4 @@
-"""jitufunc quickstart: three ufunc kernels and a gufunc, checked against NumPy and timed.
+"""jitufunc quickstart: three ufunc kernels, a gufunc, a lazy ufunc and the parallel target, checked against NumPy and timed.
 
 Run it with ``scripts/demo.sh`` (which sets everything up first) or, inside
 the environment, ``python examples/quickstart.py``.
@@ -79,6 +79,11 @@ compiled["row_norm"] = guvectorize(["void(float64[:], float64[:])"], "(n)->()")(
 print(f"compiled row_norm   1 signature(s) in {(time.perf_counter() - t) * 1e3:6.1f} ms -> "
       f"{compiled['row_norm']!r}, layout {compiled['row_norm'].signature}")
 
+# 5. No signatures: a loop is compiled for each new dtype on first use.
+compiled["lazy_gaussian"] = vectorize(gaussian)
+# 6. The same kernel on every core.
+compiled["parallel_gaussian"] = vectorize(["float64(float64)"], target="parallel")(gaussian)
+
 rng = np.random.default_rng(0)
 x = rng.normal(size=5_000_000)
 x32 = x.astype(np.float32)
@@ -95,6 +100,10 @@ checks = {
     ),
     "digit_sum": all(compiled["digit_sum"](n[:1000]) == [digit_sum(int(v)) for v in n[:1000]]),
     "row_norm": np.allclose(compiled["row_norm"](x.reshape(5000, 1000)), np.linalg.norm(x.reshape(5000, 1000), axis=1)),
+    # math.exp returns a Python float, so a float32 input gives a float64 loop ("f->d").
+    "lazy_gaussian": (np.allclose(compiled["lazy_gaussian"](x32), np.exp(-x32.astype(np.float64) ** 2), rtol=1e-13)
+                      and compiled["lazy_gaussian"].types == ["f->d"]),
+    "parallel_gaussian": np.array_equal(compiled["parallel_gaussian"](x), compiled["gaussian"](x)),
 }
 print()
 for what, ok in checks.items():
@@ -107,6 +116,8 @@ rows = [
     ("soft_clip vs np.where chain", lambda: compiled["soft_clip"](x, 1.5, out=out),
      lambda: np.where(x > 1.5, 1.5 + np.log1p(np.abs(x - 1.5)), np.where(x < -1.5, -1.5 - np.log1p(np.abs(x + 1.5)), x))),
 ]
+rows.append(("gaussian f64, target=parallel", lambda: compiled["parallel_gaussian"](x, out=out),
+             lambda: np.exp(-x * x, out=out)))
 m = x.reshape(5000, 1000)
 rows.append(("row_norm vs np.linalg.norm(axis=1)", lambda: compiled["row_norm"](m), lambda: np.linalg.norm(m, axis=1)))
 for label, ours, theirs in rows:
