@@ -127,6 +127,14 @@ def check(row, who, got, ref, **kw):
     return ok
 
 
+def failed(row, who, exc, what):
+    """Records that ``who`` failed in ``row`` (a jitufunc failure fails the row)."""
+    if who == "jitufunc":
+        row.status = "ERROR"
+    row.notes.append(f"{who} error: {type(exc).__name__}")
+    loud(f"{what}:\n{traceback.format_exc()}")
+
+
 def compile_both(row, func, sigs):
     """Compile ``func`` with jitufunc and Numba; None for the one that fails."""
     import numba
@@ -135,15 +143,12 @@ def compile_both(row, func, sigs):
     try:
         ju = vectorize(sigs)(func)
     except Exception as exc:  # noqa: BLE001
-        row.status = "ERROR"
-        row.notes.append(f"jitufunc error: {type(exc).__name__}")
-        loud(f"jitufunc failed to compile {func.__name__} {sigs} for {row.key}:\n{traceback.format_exc()}")
+        failed(row, "jitufunc", exc, f"jitufunc failed to compile {func.__name__} {sigs} for {row.key}")
         ju = None
     try:
         nb = numba.vectorize(sigs, target="cpu")(func)
     except Exception as exc:  # noqa: BLE001
-        row.notes.append(f"numba error: {type(exc).__name__}")
-        loud(f"numba failed to compile {func.__name__} {sigs} for {row.key}:\n{traceback.format_exc()}")
+        failed(row, "numba", exc, f"numba failed to compile {func.__name__} {sigs} for {row.key}")
         nb = None
     return ju, nb
 
@@ -267,15 +272,12 @@ def compile_both_gu(row, func, sigs, layout):
     try:
         ju = guvectorize(sigs, layout)(func)
     except Exception as exc:  # noqa: BLE001
-        row.status = "ERROR"
-        row.notes.append(f"jitufunc error: {type(exc).__name__}")
-        loud(f"jitufunc failed to compile {func.__name__} for {row.key}:\n{traceback.format_exc()}")
+        failed(row, "jitufunc", exc, f"jitufunc failed to compile {func.__name__} for {row.key}")
         ju = None
     try:
         nb = numba.guvectorize(sigs, layout, target="cpu")(func)
     except Exception as exc:  # noqa: BLE001
-        row.notes.append(f"numba error: {type(exc).__name__}")
-        loud(f"numba failed to compile {func.__name__} for {row.key}:\n{traceback.format_exc()}")
+        failed(row, "numba", exc, f"numba failed to compile {func.__name__} for {row.key}")
         nb = None
     return ju, nb
 
@@ -395,10 +397,7 @@ def bench_compile():
                         times.append(time.perf_counter() - t)
                     setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
                 except Exception as exc:  # noqa: BLE001
-                    if who == "jitufunc":
-                        row.status = "ERROR"
-                    row.notes.append(f"{who} error: {type(exc).__name__}")
-                    loud(f"{who} failed in {row.key}:\n{traceback.format_exc()}")
+                    failed(row, who, exc, f"{who} failed in {row.key}")
             if row.jit is not None:
                 row.notes.append(f"{row.jit / len(sigs) * 1e3:.1f} ms per signature; median of {COMPILE_RUNS}")
     finally:
@@ -478,10 +477,7 @@ def bench_cold():
             (_, t), _ = median_runs(COLD_TEMPLATE.format(here=str(HERE), body=body))
             results[who] = t
         except Exception as exc:  # noqa: BLE001
-            if who == "jitufunc":
-                row.status = "ERROR"
-            row.notes.append(f"{who} error: {type(exc).__name__}")
-            loud(f"cold-start benchmark failed for {who}:\n{traceback.format_exc()}")
+            failed(row, who, exc, f"cold-start benchmark failed for {who}")
     row.jit = results.get("jitufunc")
     row.numba = results.get("numba")
     row.notes.append("gaussian, 1 signature; after import numpy")
@@ -517,10 +513,7 @@ def bench_lazy():
                     times.append(time.perf_counter() - t)
                 setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
             except Exception as exc:  # noqa: BLE001
-                if who == "jitufunc":
-                    row.status = "ERROR"
-                row.notes.append(f"{who} error: {type(exc).__name__}")
-                loud(f"{who} failed in {row.key}:\n{traceback.format_exc()}")
+                failed(row, who, exc, f"{who} failed in {row.key}")
         row.notes.append(f"1000 float64 elements; median of {COMPILE_RUNS} fresh kernels")
     finally:
         fresh.close()
@@ -563,10 +556,7 @@ def bench_warm_cache():
                 setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
                 row.notes.append(f"{who} cold {cold * 1e3:.0f} ms")
             except Exception as exc:  # noqa: BLE001
-                if who == "jitufunc":
-                    row.status = "ERROR"
-                row.notes.append(f"{who} error: {type(exc).__name__}")
-                loud(f"warm-cache benchmark failed for {who}:\n{traceback.format_exc()}")
+                failed(row, who, exc, f"warm-cache benchmark failed for {who}")
         row.notes.append(f"exp(-x*x), 1 signature, includes importing jitufunc/numba; median of {SUBPROC_RUNS}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -616,9 +606,7 @@ def bench_parallel(rng):
                         setattr(row, "jit" if who == "jitufunc" else "numba", t)
             row.numpy = best(lambda: ref_fn(args), repeat)
         except Exception as exc:  # noqa: BLE001
-            row.status = "ERROR"
-            row.notes.append(f"error: {type(exc).__name__}")
-            loud(f"{key} failed:\n{traceback.format_exc()}")
+            failed(row, "jitufunc", exc, f"{key} failed")
             continue
         fmt = (lambda t: f"{t * 1e6:.1f} us") if unit == "us" else (lambda t: f"{t * 1e3:.2f} ms")
         for who in ("jitufunc", "numba"):
@@ -662,9 +650,7 @@ def bench_parallel_gufunc(rng, threads):
                 PROBLEMS.append("parallel-gufunc: parallel result differs from cpu")
         row.numpy = best(lambda: np.linalg.norm(x, axis=1), REPEAT_COMPUTE)
     except Exception as exc:  # noqa: BLE001
-        row.status = "ERROR"
-        row.notes.append(f"error: {type(exc).__name__}")
-        loud(f"parallel-gufunc failed:\n{traceback.format_exc()}")
+        failed(row, "jitufunc", exc, "parallel-gufunc failed")
         return
     for who in ("jitufunc", "numba"):
         par = row.jit if who == "jitufunc" else row.numba
@@ -707,9 +693,7 @@ def bench_fastmath(rng):
                          f"result bit-identical to a sequential sum: "
                          f"{bool(sequential[0] == sum_in_order(x[0]))}); numba with the same flags")
     except Exception as exc:  # noqa: BLE001
-        row.status = "ERROR"
-        row.notes.append(f"error: {type(exc).__name__}")
-        loud(f"fastmath row failed:\n{traceback.format_exc()}")
+        failed(row, "jitufunc", exc, "fastmath row failed")
 
 
 def sum_in_order(v):

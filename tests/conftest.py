@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -116,3 +117,26 @@ def sample(dtype, shape, rng, low=-50, high=50):
     if dt.kind == "f":
         return rng.uniform(low, high, size=shape).astype(dt)
     return (rng.uniform(low, high, size=shape) + 1j * rng.uniform(low, high, size=shape)).astype(dt)
+
+
+def run_together(n, work):
+    """Runs ``work(i)`` for i in range(n) on n threads released at once;
+    returns the results, failing on any error or hung thread."""
+    barrier = threading.Barrier(n)
+    results, errors = [None] * n, []
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert not errors, errors
+    return results

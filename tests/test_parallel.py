@@ -30,6 +30,7 @@ import pytest
 from jitufunc import _core, guvectorize, vectorize
 from jitufunc.errors import OptionError
 from conftest import assert_matches, make_function, reference
+from guvectorize.helpers import MATMUL
 
 BIG = 1_000_000
 THRESHOLD_SIZES = [1, 100, 32767, 32768, 32769, 100003]
@@ -550,17 +551,6 @@ def norm(x, out):
     out[0] = math.sqrt(s)
 """
 
-MATMUL = """
-def matmul(a, b, out):
-    m, n = a.shape
-    p = b.shape[1]
-    for i in range(m):
-        for j in range(p):
-            s = 0.0
-            for k in range(n):
-                s += a[i, k] * b[k, j]
-            out[i, j] = s
-"""
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda d: np.dtype(d).name)

@@ -19,10 +19,6 @@ from jitufunc.types import (
 
 __version__ = "0.1.0"
 
-from jitufunc import _pickling  # noqa: E402
-
-_pickling.install()
-
 __all__ = [
     "vectorize", "guvectorize", "errors",
     "boolean", "bool_", "int8", "uint8", "int16", "uint16", "int32", "uint32",

@@ -51,8 +51,9 @@ def _finish(ufunc, func, kind, options):
     the ufunc, and ufuncs take no weak references. The methods hold the
     ufunc's library instead, which knows whether its ufunc still exists.
     """
-    from jitufunc import _core
+    from jitufunc import _core, _pickling
 
+    _pickling.install()  # here, not at import: it needs NumPy
     lib = _core.library(ufunc)
     signatures = _Signatures(lib)
 

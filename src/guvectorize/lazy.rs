@@ -11,10 +11,8 @@ use std::sync::Arc;
 
 use super::layout::Layout;
 use crate::error::Result;
-use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
 use crate::types::{ArrayType, Layout as ArrayLayout, Scalar, Signature, Type};
-use crate::typing::type_kernel;
 
 fn operand_type(dtype: Scalar, ndim: usize, output_written: bool) -> Type {
     let ndim = if output_written { ndim.max(1) } else { ndim };
@@ -39,27 +37,12 @@ pub fn returned_dtypes(
     if !(def.params.len() == layout.nin() && layout.nout() > 0) {
         return Ok(None);
     }
-    let sig = Signature {
-        args: inputs
-            .iter()
-            .enumerate()
-            .map(|(k, s)| operand_type(*s, layout.operand(k).len(), false))
-            .collect(),
-        ret: None,
-    };
-    let untyped = lower_function(def).map_err(|e| e.with_source(&def.source))?;
-    let program = type_kernel(def, &untyped, &sig)?;
-    let dtype = |t: &Type| match t {
-        Type::Scalar(s) => Some(*s),
-        Type::Weak(w) => Some(w.default_scalar()),
-        _ => None,
-    };
-    let types: Option<Vec<Scalar>> = match &program.entry().ret {
-        Type::Tuple(items) => items.iter().map(dtype).collect(),
-        t => dtype(t).map(|s| vec![s]),
-    };
-    // Anything else (no value, arrays) is reported by the compile itself.
-    Ok(types.filter(|t| t.len() == layout.nout()))
+    let args = inputs
+        .iter()
+        .enumerate()
+        .map(|(k, s)| operand_type(*s, layout.operand(k).len(), false))
+        .collect();
+    Ok(crate::typing::returned_dtypes(def, args)?.filter(|t| t.len() == layout.nout()))
 }
 
 /// The signature of the loop for `inputs` and `outputs` dtypes.

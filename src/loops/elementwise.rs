@@ -88,8 +88,8 @@ pub fn counted_loop<'ctx>(
     Ok(exit)
 }
 
-/// Elements per chunk on the vector path.
-const CHUNK: u64 = 256;
+/// Elements per chunk on the vector path (and per exact redo).
+pub const CHUNK: u64 = 256;
 /// Arrays shorter than this take the strided path (no chunk set-up).
 const SHORT: u64 = 16;
 

@@ -358,8 +358,8 @@ fn call_kernel<'ctx>(
     crate::codegen::fpstatus::has_error(cg, status)
 }
 
-/// Outer iterations per chunk on the fast path.
-const CHUNK: u64 = 64;
+/// Outer iterations per chunk on the fast path (and per exact redo).
+pub const CHUNK: u64 = 64;
 
 /// The loop's state shared by its paths.
 struct LoopState<'a, 'ctx> {

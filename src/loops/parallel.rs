@@ -47,11 +47,6 @@ pub struct ParallelLoop {
 /// than they bring; measured in `benchmarks/run.py --only parallel`.
 const MIN_PARALLEL_WORK: usize = 1 << 15;
 
-/// Chunk starts are multiples of these outer iterations (see the module
-/// doc): the elementwise loop's redo block, the gufunc loop's.
-const ELEMENTWISE_ALIGN: usize = 256;
-const GUFUNC_ALIGN: usize = 64;
-
 extern "C" {
     fn feclearexcept(excepts: c_int) -> c_int;
     fn fetestexcept(excepts: c_int) -> c_int;
@@ -223,11 +218,12 @@ pub unsafe extern "C" fn parallel_loop(
     let threads = pool.current_num_threads();
     let per_chunk_min = MIN_PARALLEL_WORK.div_ceil(core).max(1);
     let nchunks = (threads * 4).min(n / per_chunk_min).max(1);
+    // Chunk starts are multiples of the loop's redo block (module doc).
     let align = if p.ncore_dims > 0 {
-        GUFUNC_ALIGN
+        super::gufunc::CHUNK
     } else {
-        ELEMENTWISE_ALIGN
-    };
+        super::elementwise::CHUNK
+    } as usize;
     let chunk = n.div_ceil(nchunks).next_multiple_of(align).min(n);
     if chunk >= n {
         return serial();

@@ -25,12 +25,9 @@ use super::ufunc::KernelLibrary;
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::guvectorize::lazy::{gufunc_signature, returned_dtypes};
 use crate::jit::compile::EmitOptions;
-use crate::types::{parse_signature, Scalar, Signature, Weak};
+use crate::types::{parse_signature, Scalar, Signature, Type, Weak};
 use crate::vectorize::compile::{CompiledLoops, LoopInfo};
-use crate::vectorize::lazy::{
-    elementwise_signature, loop_inputs, result_dtype, returned_dtypes as returned_elementwise,
-    Operand,
-};
+use crate::vectorize::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};
 
 /// NumPy's private marks on 0-d arrays made from Python scalars
 /// (`NPY_ARRAY_WAS_PYTHON_INT` and friends, numpy/_core/src/multiarray/arrayobject.h).
@@ -238,11 +235,14 @@ unsafe fn resolve(
                     && outputs.iter().any(|o| o.is_none()) =>
                 {
                     // Some outputs fixed: the others as the kernel returns them.
-                    let returned = returned_elementwise(&lib.def, &inputs).py_err(py)?;
+                    let args = inputs.iter().map(|s| Type::Scalar(*s)).collect();
+                    let returned = crate::typing::returned_dtypes(&lib.def, args)
+                        .py_err(py)?
+                        .unwrap_or_default();
                     let filled: Vec<Option<Scalar>> = outputs
                         .iter()
-                        .zip(returned.iter().map(Some).chain(std::iter::repeat(None)))
-                        .map(|(o, r)| o.or(r.copied()))
+                        .enumerate()
+                        .map(|(j, o)| o.or(returned.get(j).copied()))
                         .collect();
                     elementwise_signature(&inputs, &filled)
                 }

@@ -23,7 +23,7 @@ use crate::vectorize::build::prepare;
 use crate::vectorize::compile as ufunc_loop;
 use crate::vectorize::compile::CodegenOptions;
 use errors::IntoPy;
-use ufunc::{create_ufunc, KernelLibrary, UfuncParts};
+use ufunc::{create_ufunc, KernelLibrary, KernelSpec, UfuncParts};
 
 /// `fastmath=`: a bool or a collection of LLVM flag names.
 fn fast_math_option(value: &Bound<'_, PyAny>) -> PyResult<FastMath> {
@@ -189,22 +189,22 @@ fn vectorize_ufunc<'py>(
         let (nin, nout) = (loops[0].inputs.len(), loops[0].outputs.len());
         (nin, nout, loops, Some(compiled))
     };
-    let parts = UfuncParts {
-        name: r.def.name.clone(),
-        doc: r.def.doc.clone().unwrap_or_default(),
-        nin,
-        nout,
-        signature: None,
+    let spec = KernelSpec {
         def: r.def,
+        layout: None,
         options: r.options,
         emit: r.emit,
         writable: vec![],
         lazy,
         parallel,
         cache,
+        nin,
+        nout,
+    };
+    let parts = UfuncParts {
+        spec,
         loops,
         compiled,
-        layout: None,
     };
     let u = create_ufunc(py, parts, r.identity.0, r.identity.1)?;
     if lazy {
@@ -253,22 +253,22 @@ fn guvectorize_ufunc<'py>(
             .py_err(py)?;
         (parsed, loops, Some(compiled))
     };
-    let parts = UfuncParts {
-        name: r.def.name.clone(),
-        doc: r.def.doc.clone().unwrap_or_default(),
+    let spec = KernelSpec {
+        def: r.def,
         nin: layout.nin(),
         nout: layout.nout(),
-        signature: Some(layout.numpy_signature()),
-        def: r.def,
+        layout: Some(layout.clone()),
         options: r.options,
         emit: r.emit,
         writable: writable_args.clone(),
         lazy,
         parallel,
         cache,
+    };
+    let parts = UfuncParts {
+        spec,
         loops,
         compiled,
-        layout: Some(layout.clone()),
     };
     let u = create_ufunc(py, parts, r.identity.0, r.identity.1)?;
     gufunc::configure(py, &u, &layout, &writable_args)?;
@@ -300,13 +300,7 @@ fn inspect(
 ) -> PyResult<Vec<(String, String)>> {
     let lib = lib.get();
     let emit = match kind {
-        "types" => {
-            return Ok(lib
-                .loops()
-                .iter()
-                .map(|l| (l.signature.to_string(), l.typed_ir.clone()))
-                .collect())
-        }
+        "types" => return Ok(lib.typed_ir()),
         "llvm" => EmitOptions {
             keep_llvm_ir: true,
             keep_asm: false,

@@ -68,14 +68,8 @@ struct LibraryState {
 // (Sync: read-only). All access goes through the mutex.
 unsafe impl Send for LibraryState {}
 
-/// Everything a jitufunc ufunc owns. Python sees it as `ufunc`'s hidden
-/// owner object; `jitufunc` reads its introspection data through the
-/// functions of `crate::python`.
-#[pyclass(module = "jitufunc._core", frozen, weakref)]
-pub struct KernelLibrary {
-    name: CString,
-    doc: CString,
-    numpy_signature: Option<CString>,
+/// What a jitufunc ufunc is: its kernel, and how its loops are made.
+pub struct KernelSpec {
     pub def: Arc<FunctionDef>,
     /// The layout of a gufunc.
     pub layout: Option<Layout>,
@@ -91,12 +85,32 @@ pub struct KernelLibrary {
     pub cache: bool,
     pub nin: usize,
     pub nout: usize,
+}
+
+/// Everything a jitufunc ufunc owns. Python sees it as `ufunc`'s hidden
+/// owner object; `jitufunc` reads its introspection data through the
+/// functions of `crate::python`.
+#[pyclass(module = "jitufunc._core", frozen, weakref)]
+pub struct KernelLibrary {
+    /// The strings NumPy points to: name, doc, gufunc signature.
+    name: CString,
+    doc: CString,
+    numpy_signature: Option<CString>,
+    pub spec: KernelSpec,
     state: Mutex<LibraryState>,
     /// Held while a lazy loop compiles, so one compile serves every thread.
     pub compile_lock: Mutex<()>,
     /// The ufunc this library belongs to (which owns it). Only read while
     /// the ufunc is known to be alive (see `jitufunc.decorators._finish`).
     pub ufunc: AtomicPtr<PyUFuncObject>,
+}
+
+impl std::ops::Deref for KernelLibrary {
+    type Target = KernelSpec;
+
+    fn deref(&self) -> &KernelSpec {
+        &self.spec
+    }
 }
 
 impl KernelLibrary {
@@ -198,7 +212,7 @@ impl KernelLibrary {
     }
 
     /// Typed IR of each loop's kernel, keyed by signature.
-    fn typed_ir(&self) -> Vec<(String, String)> {
+    pub fn typed_ir(&self) -> Vec<(String, String)> {
         self.state()
             .loops
             .iter()
@@ -274,23 +288,10 @@ pub unsafe fn library_from_owner<'py>(
 
 /// What a new ufunc is made of.
 pub struct UfuncParts {
-    pub name: String,
-    pub doc: String,
-    pub nin: usize,
-    pub nout: usize,
-    pub signature: Option<String>,
-    pub def: Arc<FunctionDef>,
-    pub options: CodegenOptions,
-    pub emit: EmitOptions,
-    pub writable: Vec<usize>,
-    pub lazy: bool,
-    pub parallel: bool,
-    pub cache: bool,
+    pub spec: KernelSpec,
     /// Loops in registration order (none for a lazy ufunc).
     pub loops: Vec<LoopInfo>,
     pub compiled: Option<CompiledLoops>,
-    /// For a gufunc: its layout (`signature` is the layout as NumPy gets it).
-    pub layout: Option<Layout>,
 }
 
 type FromFuncAndDataAndSignatureAndIdentity = unsafe extern "C" fn(
@@ -343,19 +344,15 @@ pub fn create_ufunc<'py>(
     identity_value: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let library = KernelLibrary {
-        name: cstring(&parts.name)?,
-        doc: cstring(&parts.doc)?,
-        numpy_signature: parts.signature.as_deref().map(cstring).transpose()?,
-        def: parts.def,
-        layout: parts.layout,
-        options: parts.options,
-        emit: parts.emit,
-        writable: parts.writable,
-        lazy: parts.lazy,
-        parallel: parts.parallel,
-        cache: parts.cache,
-        nin: parts.nin,
-        nout: parts.nout,
+        name: cstring(&parts.spec.def.name)?,
+        doc: cstring(parts.spec.def.doc.as_deref().unwrap_or_default())?,
+        numpy_signature: parts
+            .spec
+            .layout
+            .as_ref()
+            .map(|l| cstring(&l.numpy_signature()))
+            .transpose()?,
+        spec: parts.spec,
         state: Mutex::new(LibraryState::default()),
         compile_lock: Mutex::new(()),
         ufunc: AtomicPtr::new(std::ptr::null_mut()),

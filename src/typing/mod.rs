@@ -20,7 +20,7 @@ use crate::ir::verifier::{verify, Mode};
 use crate::ir::{FuncId, Function, Op};
 use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
-use crate::types::{Signature, Type};
+use crate::types::{Scalar, Signature, Type};
 
 pub use emit::Emit;
 
@@ -149,6 +149,24 @@ fn type_function(
 }
 
 /// Types the kernel `def` (already lowered to `untyped`) for `sig`.
+/// The dtypes `def` returns for the argument types of `args` (a Python
+/// number counts as its default dtype), or `None` when it returns something
+/// else (nothing, arrays), which compiling it reports properly.
+pub fn returned_dtypes(def: &Arc<FunctionDef>, args: Vec<Type>) -> Result<Option<Vec<Scalar>>> {
+    let sig = Signature { args, ret: None };
+    let untyped = lower_function(def).map_err(|e| e.with_source(&def.source))?;
+    let program = type_kernel(def, &untyped, &sig)?;
+    let dtype = |t: &Type| match t {
+        Type::Scalar(s) => Some(*s),
+        Type::Weak(w) => Some(w.default_scalar()),
+        _ => None,
+    };
+    Ok(match &program.entry().ret {
+        Type::Tuple(items) => items.iter().map(dtype).collect(),
+        t => dtype(t).map(|s| vec![s]),
+    })
+}
+
 pub fn type_kernel(def: &Arc<FunctionDef>, untyped: &Function, sig: &Signature) -> Result<Program> {
     if sig.args.len() != def.params.len() {
         return Err(CompileError::new(

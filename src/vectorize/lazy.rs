@@ -103,31 +103,6 @@ pub fn result_dtype(ops: &[Operand], inputs: &[Scalar]) -> Scalar {
     }
 }
 
-/// The dtypes `def` returns for scalar `inputs` (its outputs' dtypes).
-pub fn returned_dtypes(
-    def: &std::sync::Arc<crate::syntax::FunctionDef>,
-    inputs: &[Scalar],
-) -> Result<Vec<Scalar>> {
-    let sig = Signature {
-        args: inputs.iter().map(|s| Type::Scalar(*s)).collect(),
-        ret: None,
-    };
-    let untyped = crate::lower::lower_function(def).map_err(|e| e.with_source(&def.source))?;
-    let program = crate::typing::type_kernel(def, &untyped, &sig)?;
-    let dtype = |t: &Type| match t {
-        Type::Scalar(s) => Ok(*s),
-        Type::Weak(w) => Ok(w.default_scalar()),
-        other => Err(CompileError::new(
-            ErrorKind::Signature,
-            format!("'{}' returns {other}, not numbers", def.name),
-        )),
-    };
-    match &program.entry().ret {
-        Type::Tuple(items) => items.iter().map(dtype).collect(),
-        t => Ok(vec![dtype(t)?]),
-    }
-}
-
 /// The `@vectorize` signature for a call: the inputs, and the outputs when
 /// the caller fixed all of them (otherwise the kernel's return type).
 pub fn elementwise_signature(inputs: &[Scalar], outputs: &[Option<Scalar>]) -> Signature {

@@ -11,12 +11,11 @@ with the Python kernel run on NumPy views (``loop_reference``).
 """
 
 import contextlib
-import threading
 
 import numpy as np
 import pytest
 
-from conftest import ALL_DTYPES, assert_matches, make_function
+from conftest import ALL_DTYPES, assert_matches, make_function, run_together
 from jitufunc import guvectorize
 from jitufunc.errors import LayoutError, OptionError, SignatureError, TypingError
 from .helpers import MATMUL, assert_close, loop_reference, uniform
@@ -465,27 +464,6 @@ def test_inspect():
 
 # --- concurrency ------------------------------------------------------------------
 
-def _run_together(n, work):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.parametrize("nthreads", [2, 4])
 def test_concurrent_first_calls_compile_once(nthreads, rng):
     pyf = make_function(MATMUL)
@@ -493,7 +471,7 @@ def test_concurrent_first_calls_compile_once(nthreads, rng):
     expected = np.matmul(a, b)
     for _ in range(5):
         g = guvectorize("(m,n),(n,p)->(m,p)")(pyf)
-        results = _run_together(nthreads, lambda i: g(a, b))
+        results = run_together(nthreads, lambda i: g(a, b))
         assert len(g.signatures) == 1 and g.types == ["ff->f"]
         for r in results:
             assert_close(r, expected)

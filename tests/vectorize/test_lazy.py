@@ -14,7 +14,6 @@ on NumPy scalars (``reference``); expected dtypes come from NumPy.
 import contextlib
 import functools
 import re
-import threading
 
 import numpy as np
 import pytest
@@ -24,7 +23,7 @@ from jitufunc import vectorize
 from jitufunc.errors import OptionError, SignatureError, TypingError
 from conftest import (
     ALL_DTYPES, COMPLEX_DTYPES, FLOAT_DTYPES, INT_DTYPES, assert_matches, make_function,
-    reference, sample,
+    reference, run_together, sample,
 )
 
 ids = lambda d: np.dtype(d).name  # noqa: E731
@@ -789,34 +788,13 @@ def test_integer_kernel_with_python_constants(rng):
             assert_matches(r, reference(f, [x], dtype))
 # --- concurrency ------------------------------------------------------------------
 
-def _run_together(n, work):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.parametrize("nthreads", [2, 4])
 def test_concurrent_first_calls_compile_once(nthreads, muladd_py):
     a = np.arange(-20, 20, dtype=np.int16)
     expected = np.add(np.multiply(a, a[::-1]), a)
     for _ in range(5):
         u = vectorize(muladd_py)
-        results = _run_together(nthreads, lambda i: u(a, a[::-1]))
+        results = run_together(nthreads, lambda i: u(a, a[::-1]))
         assert len(u.signatures) == 1
         assert u.types == ["hh->h"]
         for r in results:
@@ -829,7 +807,7 @@ def test_concurrent_calls_with_different_new_dtypes(muladd_py):
     for _ in range(3):
         u = vectorize(muladd_py)
         # two threads per dtype
-        results = _run_together(8, lambda i: u(np.arange(6, dtype=dtypes[i % 4]), dtypes[i % 4](3)))
+        results = run_together(8, lambda i: u(np.arange(6, dtype=dtypes[i % 4]), dtypes[i % 4](3)))
         assert len(u.signatures) == 4
         assert sorted(u.types) == sorted(f"{char(d)}{char(d)}->{char(d)}" for d in dtypes)
         for i, r in enumerate(results):
@@ -842,7 +820,7 @@ def test_concurrent_reduce_and_call(plus_py):
     a = np.arange(50, dtype=np.uint32).reshape(5, 10)
     for _ in range(3):
         u = vectorize(plus_py)
-        results = _run_together(4, lambda i: u.reduce(a, axis=1) if i % 2 else u(a, a))
+        results = run_together(4, lambda i: u.reduce(a, axis=1) if i % 2 else u(a, a))
         assert len(u.signatures) == 1 and u.types == ["II->I"]
         for i, r in enumerate(results):
             np.testing.assert_array_equal(r, np.add.reduce(a, axis=1, dtype=np.uint32) if i % 2 else a + a)
