@@ -2,18 +2,20 @@
 //!
 //! The pipeline: `frontend` (Python `ast` -> `syntax`), `lower` (`syntax` ->
 //! untyped `ir`), `typing` (typed `ir` for a signature), `codegen` (LLVM IR),
-//! `loops` (the ufunc inner loops around a kernel), `jit` (machine code).
+//! `loops` (the ufunc inner loops around a kernel), `engine` (machine code);
+//! `dump` prints any stage for debugging.
 //! `vectorize` and `guvectorize` build NumPy ufuncs from the result;
 //! `python` is the thin pyo3 edge.
 
 pub mod builtins;
 pub mod cache;
 pub mod codegen;
+pub mod dump;
+pub mod engine;
 pub mod error;
 pub mod frontend;
 pub mod guvectorize;
 pub mod ir;
-pub mod jit;
 pub mod loops;
 pub mod lower;
 pub mod python;

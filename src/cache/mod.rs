@@ -23,8 +23,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
+use crate::engine::link::{load_object, LoadedCode};
 use crate::error::Result;
-use crate::jit::engine::{load_object, LoadedCode};
 use crate::syntax::FunctionDef;
 use crate::types::{parse_signature, Scalar};
 use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};
@@ -45,7 +45,7 @@ impl CacheKey {
         writable: &[usize],
         options: CodegenOptions,
     ) -> Result<CacheKey> {
-        let host = crate::jit::host::host_cpu()?;
+        let host = crate::engine::host::host_cpu()?;
         let text = format!(
             "jitufunc {} build {}\nllvm {}\nhost {} {} {}\nlayout {layout:?}\nwritable {writable:?}\noptions {options:?}\nsignatures {signatures:?}\npasses {:?} lanes {:?} llvm-options {:?}\nlibmvec {}\nkernel {def:?}\n",
             env!("CARGO_PKG_VERSION"),
@@ -58,7 +58,7 @@ impl CacheKey {
             std::env::var("JITUFUNC_LANES").ok(),
             std::env::var("JITUFUNC_LLVM_OPTIONS").ok(),
             // Loads libmvec now, before any cached code that calls it links.
-            crate::jit::runtime::vector_math_available(),
+            crate::engine::runtime::vector_math_available(),
         );
         let name: String = crate::codegen::symbol_safe(&def.name)
             .chars()

@@ -12,8 +12,8 @@ use inkwell::types::{BasicType, BasicTypeEnum, FloatType, FunctionType, StructTy
 use inkwell::values::{BasicValueEnum, CallSiteValue, FunctionValue};
 use inkwell::AddressSpace;
 
+use crate::engine::host::HostCpu;
 use crate::error::{CompileError, Result};
-use crate::jit::host::HostCpu;
 use crate::types::{Scalar, Type};
 
 /// An LLVM access group (a `distinct !{}` metadata node of the module's
@@ -121,8 +121,8 @@ impl<'ctx> Codegen<'ctx> {
         let mut cg = Codegen::new(
             ctx,
             name,
-            crate::jit::host::host_cpu()?.clone(),
-            crate::jit::runtime::vector_math_available(),
+            crate::engine::host::host_cpu()?.clone(),
+            crate::engine::runtime::vector_math_available(),
         );
         cg.fast_math = options.fast_math;
         cg.boundscheck = options.boundscheck;

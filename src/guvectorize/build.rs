@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::compile::compile_gufunc;
 use super::layout::{parse_layout, Layout};
+use crate::engine::object::EmitOptions;
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::jit::compile::EmitOptions;
 use crate::syntax::FunctionDef;
 use crate::types::parse_signature;
 use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};

@@ -14,9 +14,9 @@ use super::rerun::reads_outputs;
 use crate::codegen::fpstatus::FlagMode;
 use crate::codegen::function::{emit_program, emit_program_lanes};
 use crate::codegen::{next_module_id, symbol_safe, Codegen};
+use crate::dump::{dump, DumpStage, Timings};
+use crate::engine::object::{compile_module, EmitOptions};
 use crate::error::Result;
-use crate::jit::compile::{compile_module, EmitOptions};
-use crate::jit::dump::{dump, Stage, Timings};
 use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
 use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
@@ -55,7 +55,7 @@ pub fn compile_gufunc(
         } else {
             None
         };
-        dump(Stage::Typed, &format!("{} {sig}", def.name), || {
+        dump(DumpStage::Typed, &format!("{} {sig}", def.name), || {
             general.to_string()
         });
         typed.push(TypedSignature {

@@ -25,7 +25,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::jit::runtime::{collect_errors, reraise, RuntimeError};
+use crate::engine::runtime::{collect_errors, reraise, RuntimeError};
 
 /// A compiled loop with NumPy's ufunc loop ABI.
 pub type LoopFn = unsafe extern "C" fn(*mut *mut c_char, *mut isize, *mut isize, *mut c_void);

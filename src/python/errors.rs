@@ -56,13 +56,13 @@ impl<T> IntoPy<T> for Result<T, CompileError> {
 /// Sets the pending Python exception for an error raised by compiled code
 /// (called from inside a ufunc loop, possibly without the GIL). The first
 /// error wins: NumPy reports it when the loop returns.
-pub fn raise_runtime_error(error: crate::jit::runtime::RuntimeError) {
+pub fn raise_runtime_error(error: crate::engine::runtime::RuntimeError) {
     Python::attach(|py| {
         if PyErr::occurred(py) {
             return;
         }
         match error {
-            crate::jit::runtime::RuntimeError::Index(message) => {
+            crate::engine::runtime::RuntimeError::Index(message) => {
                 pyo3::exceptions::PyIndexError::new_err(message).restore(py)
             }
         }

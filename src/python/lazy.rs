@@ -22,9 +22,9 @@ use pyo3::types::PyTuple;
 
 use super::errors::IntoPy;
 use super::ufunc::KernelLibrary;
+use crate::engine::object::EmitOptions;
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::guvectorize::lazy::{gufunc_signature, returned_dtypes};
-use crate::jit::compile::EmitOptions;
 use crate::types::{parse_signature, Scalar, Signature, Type, Weak};
 use crate::vectorize::compile::{CompiledLoops, LoopInfo};
 use crate::vectorize::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};

@@ -16,9 +16,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyInt, PyString};
 
 use crate::codegen::FastMath;
+use crate::engine::object::EmitOptions;
 use crate::error::{CompileError, ErrorKind};
 use crate::frontend::read_function;
-use crate::jit::compile::EmitOptions;
 use crate::vectorize::build::prepare;
 use crate::vectorize::compile as ufunc_loop;
 use crate::vectorize::compile::CodegenOptions;
@@ -351,7 +351,7 @@ fn normalize_signature(py: Python<'_>, text: &str) -> PyResult<String> {
 /// The host CPU as LLVM sees it: (triple, cpu, features).
 #[pyfunction]
 fn host_cpu(py: Python<'_>) -> PyResult<(String, String, String)> {
-    let h = crate::jit::host::host_cpu().py_err(py)?;
+    let h = crate::engine::host::host_cpu().py_err(py)?;
     Ok((h.triple.clone(), h.cpu.clone(), h.features.clone()))
 }
 
@@ -397,7 +397,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
     m.add_class::<KernelLibrary>()?;
     m.add_class::<ufunc::UfuncOwner>()?;
-    crate::jit::runtime::set_error_handler(errors::raise_runtime_error);
+    crate::engine::runtime::set_error_handler(errors::raise_runtime_error);
     m.add("LLVM_VERSION", "19.1")?;
     Ok(())
 }

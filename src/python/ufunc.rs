@@ -18,9 +18,9 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
+use crate::engine::link::LoadedCode;
+use crate::engine::object::EmitOptions;
 use crate::guvectorize::layout::Layout;
-use crate::jit::compile::EmitOptions;
-use crate::jit::engine::LoadedCode;
 use crate::loops::parallel::{parallel_loop, LoopFn, ParallelLoop};
 use crate::syntax::FunctionDef;
 use crate::types::Scalar;

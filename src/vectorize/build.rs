@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::compile::{compile_elementwise, CodegenOptions, CompiledLoops, LoopInfo};
 use super::order::order_loops;
+use crate::engine::object::EmitOptions;
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::jit::compile::EmitOptions;
 use crate::syntax::FunctionDef;
 use crate::types::parse_signature;
 

@@ -10,10 +10,10 @@ use crate::codegen::fpstatus::FlagMode;
 use crate::codegen::function::emit_program;
 pub use crate::codegen::CodegenOptions;
 use crate::codegen::{next_module_id, symbol_safe, Codegen};
+use crate::dump::Timings;
+use crate::engine::link::LoadedCode;
+use crate::engine::object::{compile_module, EmitOptions};
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::jit::compile::{compile_module, EmitOptions};
-use crate::jit::dump::Timings;
-use crate::jit::engine::LoadedCode;
 use crate::loops::elementwise::{self, ElementwiseLoop};
 use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
@@ -109,8 +109,8 @@ pub fn compile_elementwise(
             None => {}
         }
         let program = type_kernel(def, &untyped, sig)?;
-        crate::jit::dump::dump(
-            crate::jit::dump::Stage::Typed,
+        crate::dump::dump(
+            crate::dump::DumpStage::Typed,
             &format!("{} {sig}", def.name),
             || program.to_string(),
         );

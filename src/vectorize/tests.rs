@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::compile::{compile_elementwise, CodegenOptions};
 use crate::builtins::{Callee, Flavour, MathFn};
-use crate::jit::compile::EmitOptions;
+use crate::engine::object::EmitOptions;
 use crate::syntax::build::*;
 use crate::syntax::{BinOp, FunctionDef};
 use crate::types::parse_signature;

@@ -5,8 +5,8 @@ use inkwell::attributes::AttributeLoc;
 use inkwell::context::Context;
 use inkwell::AddressSpace;
 
-use super::compile::{compile_module, EmitOptions};
 use super::host::host_cpu;
+use super::object::{compile_module, EmitOptions};
 use super::runtime::vector_math_available;
 
 #[test]
@@ -104,7 +104,7 @@ fn exp_loop_vectorizes_through_libmvec_and_runs() {
             keep_llvm_ir: true,
             keep_asm: true,
         },
-        &mut crate::jit::dump::Timings::start(),
+        &mut crate::dump::Timings::start(),
     )
     .unwrap();
     let asm = emitted.asm.unwrap();
@@ -136,7 +136,7 @@ fn exp_loop_vectorizes_through_libmvec_and_runs() {
 #[test]
 #[ignore = "timing probe, run by hand"]
 fn emission_cost_of_a_trivial_module() {
-    use super::compile::{optimize_and_emit, EmitOptions};
+    use super::object::{optimize_and_emit, EmitOptions};
     for round in 0..5 {
         let ctx = Context::create();
         let module = ctx.create_module("t");
@@ -149,7 +149,7 @@ fn emission_cost_of_a_trivial_module() {
         optimize_and_emit(
             &module,
             EmitOptions::default(),
-            &mut crate::jit::dump::Timings::start(),
+            &mut crate::dump::Timings::start(),
         )
         .unwrap();
         eprintln!("round {round}: {:?}", t.elapsed());

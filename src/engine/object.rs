@@ -6,10 +6,10 @@ use inkwell::module::Module;
 use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{FileType, TargetMachine};
 
+use crate::dump::{self, DumpStage, Timings};
+use crate::engine::host::host_target_machine;
+use crate::engine::link::{load_object, LoadedCode};
 use crate::error::{CompileError, Result};
-use crate::jit::dump::{self, Stage, Timings};
-use crate::jit::engine::{load_object, LoadedCode};
-use crate::jit::host::host_target_machine;
 
 /// The optimised module's text, assembly and object, as produced by
 /// `optimize_and_emit`.
@@ -97,7 +97,7 @@ fn optimize_and_emit_with(
     })?;
     timings.lap("verify");
     let name = module.get_name().to_string_lossy().into_owned();
-    dump::dump(Stage::LlvmUnoptimized, &name, || {
+    dump::dump(DumpStage::LlvmUnoptimized, &name, || {
         module.print_to_string().to_string()
     });
     let pass_options = PassBuilderOptions::create();
@@ -121,16 +121,18 @@ fn optimize_and_emit_with(
             .map_err(|e| CompileError::internal(format!("LLVM cleanup failed: {e}")))?;
     }
     timings.lap("optimize");
-    dump::dump(Stage::Llvm, &name, || module.print_to_string().to_string());
+    dump::dump(DumpStage::Llvm, &name, || {
+        module.print_to_string().to_string()
+    });
     let llvm_ir = options
         .keep_llvm_ir
         .then(|| module.print_to_string().to_string());
-    let asm = if options.keep_asm || dump::enabled(Stage::Asm) {
+    let asm = if options.keep_asm || dump::enabled(DumpStage::Asm) {
         let buffer = machine
             .write_to_memory_buffer(module, FileType::Assembly)
             .map_err(|e| CompileError::internal(format!("LLVM assembly output failed: {e}")))?;
         let text = String::from_utf8_lossy(buffer.as_slice()).into_owned();
-        dump::dump(Stage::Asm, &name, || text.clone());
+        dump::dump(DumpStage::Asm, &name, || text.clone());
         Some(text)
     } else {
         None

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 /// A stage that can be dumped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
+pub enum DumpStage {
     /// The typed IR of each kernel.
     Typed,
     /// LLVM IR before optimisation.
@@ -18,31 +18,31 @@ pub enum Stage {
     Timing,
 }
 
-fn stages() -> &'static [Stage] {
-    static STAGES: OnceLock<Vec<Stage>> = OnceLock::new();
+fn stages() -> &'static [DumpStage] {
+    static STAGES: OnceLock<Vec<DumpStage>> = OnceLock::new();
     STAGES.get_or_init(|| {
         let Ok(v) = std::env::var("JITUFUNC_DUMP") else {
             return vec![];
         };
         v.split(',')
             .filter_map(|s| match s.trim() {
-                "typed" | "ir" => Some(Stage::Typed),
-                "llvm-unopt" => Some(Stage::LlvmUnoptimized),
-                "llvm" => Some(Stage::Llvm),
-                "asm" => Some(Stage::Asm),
-                "timing" => Some(Stage::Timing),
+                "typed" | "ir" => Some(DumpStage::Typed),
+                "llvm-unopt" => Some(DumpStage::LlvmUnoptimized),
+                "llvm" => Some(DumpStage::Llvm),
+                "asm" => Some(DumpStage::Asm),
+                "timing" => Some(DumpStage::Timing),
                 _ => None,
             })
             .collect()
     })
 }
 
-pub fn enabled(stage: Stage) -> bool {
+pub fn enabled(stage: DumpStage) -> bool {
     stages().contains(&stage)
 }
 
 /// Prints `text` under a heading if `stage` is being dumped.
-pub fn dump(stage: Stage, what: &str, text: impl FnOnce() -> String) {
+pub fn dump(stage: DumpStage, what: &str, text: impl FnOnce() -> String) {
     if enabled(stage) {
         eprintln!("==== jitufunc {stage:?}: {what} ====\n{}", text());
     }
@@ -73,7 +73,7 @@ impl Timings {
     }
 
     pub fn report(&self, what: &str) {
-        dump(Stage::Timing, what, || {
+        dump(DumpStage::Timing, what, || {
             self.phases
                 .iter()
                 .map(|(n, d)| format!("{n:>12}: {:7.2} ms", d.as_secs_f64() * 1e3))

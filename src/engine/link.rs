@@ -1,6 +1,6 @@
 //! The process-wide ORC LLJIT that links compiled objects into memory.
 //!
-//! Objects are produced by our own host `TargetMachine` (see `compile.rs`) and
+//! Objects are produced by our own host `TargetMachine` (see `object.rs`) and
 //! handed to LLJIT as object files, so the same path serves fresh compiles and
 //! (later) objects read from the on-disk cache. Every object gets its own
 //! resource tracker: dropping the returned `LoadedCode` frees its machine code.
@@ -15,8 +15,8 @@ use llvm_sys::error::{LLVMDisposeErrorMessage, LLVMErrorRef, LLVMGetErrorMessage
 use llvm_sys::orc2::lljit::*;
 use llvm_sys::orc2::*;
 
+use crate::engine::host::host_cpu;
 use crate::error::{CompileError, Result};
-use crate::jit::host::host_cpu;
 
 /// Owns the LLJIT instance. ORC's LLJIT is internally synchronised, so one
 /// instance is shared by all threads.
@@ -88,7 +88,7 @@ fn create_engine() -> Result<Engine> {
 /// # Safety
 /// `jit` and `jd` must be the live LLJIT and its main JITDylib.
 unsafe fn define_runtime_symbols(jit: LLVMOrcLLJITRef, jd: LLVMOrcJITDylibRef) -> Result<()> {
-    let symbols = crate::jit::runtime::runtime_symbols();
+    let symbols = crate::engine::runtime::runtime_symbols();
     let mut pairs = vec![];
     for (name, address) in symbols {
         let cname = CString::new(name).expect("static names have no NUL");
