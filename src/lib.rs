@@ -10,6 +10,7 @@
 pub mod builtins;
 pub mod cache;
 pub mod codegen;
+pub mod driver;
 pub mod dump;
 pub mod engine;
 pub mod error;

@@ -4,8 +4,9 @@
 //! eager ufunc, or one signature of a lazy one) and what each loop is. Its
 //! key is everything the machine code depends on: the kernel as the
 //! frontend read it (source lines, and the value of every global it reads,
-//! called kernels included, all in `FunctionDef`), the signatures, the
-//! layout and writable inputs, the code generation options, the host CPU
+//! called kernels included, all in `FunctionDef`), the signatures, what
+//! the front door adds (`FrontDoor::cache_tag`: a gufunc's layout and
+//! writable inputs), the code generation options, the host CPU
 //! name and features, and the LLVM and jitufunc versions. A hit links the
 //! object without running LLVM at all.
 //!
@@ -23,11 +24,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
+use crate::driver::{CodegenOptions, CompiledLoops, LoopInfo};
 use crate::engine::link::{load_object, LoadedCode};
 use crate::error::Result;
 use crate::syntax::FunctionDef;
 use crate::types::{parse_signature, Scalar};
-use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};
 
 /// What a compile is: the kernel, signatures and options.
 pub struct CacheKey {
@@ -41,13 +42,12 @@ impl CacheKey {
     pub fn new(
         def: &FunctionDef,
         signatures: &[String],
-        layout: Option<&str>,
-        writable: &[usize],
+        entry: &str,
         options: CodegenOptions,
     ) -> Result<CacheKey> {
         let host = crate::engine::host::host_cpu()?;
         let text = format!(
-            "jitufunc {} build {}\nllvm {}\nhost {} {} {}\nlayout {layout:?}\nwritable {writable:?}\noptions {options:?}\nsignatures {signatures:?}\npasses {:?} lanes {:?} llvm-options {:?}\nlibmvec {}\nkernel {def:?}\n",
+            "jitufunc {} build {}\nllvm {}\nhost {} {} {}\nentry {entry}\noptions {options:?}\nsignatures {signatures:?}\npasses {:?} lanes {:?} llvm-options {:?}\nlibmvec {}\nkernel {def:?}\n",
             env!("CARGO_PKG_VERSION"),
             build_id(),
             llvm_version(),
@@ -296,12 +296,11 @@ pub fn store(key: &CacheKey, loops: &[LoopInfo], object: &[u8], code: &Arc<Loade
 pub fn cached(
     def: &Arc<FunctionDef>,
     signatures: &[String],
-    layout: Option<&str>,
-    writable: &[usize],
+    entry: &str,
     options: CodegenOptions,
     compile: impl FnOnce() -> Result<(Vec<LoopInfo>, CompiledLoops)>,
 ) -> Result<(Vec<LoopInfo>, CompiledLoops)> {
-    let key = CacheKey::new(def, signatures, layout, writable, options)?;
+    let key = CacheKey::new(def, signatures, entry, options)?;
     if let Some(hit) = lookup(&key) {
         return Ok(hit);
     }

@@ -40,7 +40,7 @@ impl From<CompileError> for FrontError {
 
 type R<T> = Result<T, FrontError>;
 
-pub struct Converter<'py> {
+pub struct Converter<'py, 'r> {
     pub py: Python<'py>,
     pub globals: Bound<'py, PyDict>,
     pub builtins: Bound<'py, PyAny>,
@@ -48,6 +48,8 @@ pub struct Converter<'py> {
     pub locals: HashSet<String>,
     pub line_offset: u32,
     pub col_offset: u32,
+    /// Recognises other jitufunc kernels (`super::KernelResolver`).
+    pub kernels: super::KernelResolver<'r>,
 }
 
 fn kind(node: &Bound<'_, PyAny>) -> R<String> {
@@ -104,7 +106,7 @@ fn not_supported(kind: &str) -> String {
     format!("{what} are not supported in kernels{hint}")
 }
 
-impl<'py> Converter<'py> {
+impl<'py> Converter<'py, '_> {
     pub fn span(&self, node: &Bound<'py, PyAny>) -> R<Span> {
         let get = |field: &str| -> R<u32> {
             Ok(match node.getattr(field) {
@@ -412,7 +414,7 @@ impl<'py> Converter<'py> {
     }
 
     fn global(&self, obj: &Bound<'py, PyAny>, path: &str) -> R<Global> {
-        Ok(classify(self.py, obj, path)?)
+        Ok(classify(self.py, obj, path, self.kernels)?)
     }
 
     fn expr(&self, node: &Bound<'py, PyAny>) -> R<Expr> {
@@ -562,7 +564,7 @@ impl<'py> Converter<'py> {
         if v.is_none() {
             return Ok(Const::None);
         }
-        match super::resolve::classify(self.py, v, "literal")? {
+        match super::resolve::classify(self.py, v, "literal", self.kernels)? {
             Global::Constant { value, .. } => Ok(value),
             _ => {
                 let what = if v.extract::<String>().is_ok() {

@@ -20,12 +20,20 @@ use crate::syntax::FunctionDef;
 
 use convert::{Converter, FrontError};
 
-/// Reads `func` into a `FunctionDef`. Python errors (which would be bugs)
-/// come back as `Err` of the outer result; problems with the user's code as
-/// `Ok(Err(CompileError))` with the source location filled in.
+/// Recognises other jitufunc kernels among the objects a kernel refers to:
+/// the definition behind `obj` if it is one. The Python edge supplies it
+/// (it knows what a jitufunc ufunc looks like; the frontend does not).
+pub type KernelResolver<'r> =
+    &'r dyn Fn(Python<'_>, &Bound<'_, PyAny>) -> PyResult<Option<Arc<FunctionDef>>>;
+
+/// Reads `func` into a `FunctionDef`, resolving calls of other kernels with
+/// `kernels`. Python errors (which would be bugs) come back as `Err` of the
+/// outer result; problems with the user's code as `Ok(Err(CompileError))`
+/// with the source location filled in.
 pub fn read_function(
     py: Python<'_>,
     func: &Bound<'_, PyAny>,
+    kernels: KernelResolver<'_>,
 ) -> PyResult<Result<Arc<FunctionDef>>> {
     if !func.hasattr("__code__")? || !func.hasattr("__globals__")? {
         let t = func.get_type().name()?.to_string();
@@ -63,6 +71,7 @@ pub fn read_function(
         locals: HashSet::new(),
         line_offset: parsed.line_offset,
         col_offset: parsed.col_offset,
+        kernels,
     };
     let source = Arc::new(parsed.info);
     let ast = py.import("ast")?;
@@ -74,13 +83,4 @@ pub fn read_function(
         Err(FrontError::Py(e)) => Err(e),
         Err(FrontError::Compile(e)) => Ok(Err(e.with_source(&source))),
     }
-}
-
-/// The definition behind a jitufunc kernel object (a ufunc made by
-/// `@vectorize`), if `obj` is one.
-pub fn kernel_definition(
-    py: Python<'_>,
-    obj: &Bound<'_, PyAny>,
-) -> PyResult<Option<Arc<FunctionDef>>> {
-    crate::python::ufunc::kernel_definition(py, obj)
 }

@@ -4,8 +4,8 @@
 //! Functions are recognised by identity (a table built on first use from
 //! `builtins`, `math`, `cmath` and `numpy`), so `from math import exp as e`
 //! and `import numpy as xp` work. Numbers become constants (Python numbers
-//! weak, NumPy scalars strong). Other jitufunc kernels are found through the
-//! owner object of their ufunc.
+//! weak, NumPy scalars strong). Other jitufunc kernels are recognised by the
+//! resolver the caller passes (`super::KernelResolver`).
 
 use std::collections::HashMap;
 
@@ -110,7 +110,12 @@ fn python_number(obj: &Bound<'_, PyAny>) -> PyResult<Option<(Const, Weak)>> {
 }
 
 /// Classifies the object a global name (or attribute chain) refers to.
-pub fn classify(py: Python<'_>, obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Global> {
+pub fn classify(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+    kernels: super::KernelResolver<'_>,
+) -> PyResult<Global> {
     let reg = registry(py)?;
     if let Some(c) = reg.callees.get(&(obj.as_ptr() as usize)) {
         return Ok(Global::Callee(*c));
@@ -142,7 +147,7 @@ pub fn classify(py: Python<'_>, obj: &Bound<'_, PyAny>, name: &str) -> PyResult<
     if let Ok(m) = obj.cast::<PyModule>() {
         return Ok(Global::Module(m.name()?.to_string()));
     }
-    if let Some(def) = super::kernel_definition(py, obj)? {
+    if let Some(def) = kernels(py, obj)? {
         return Ok(Global::Kernel(def));
     }
     let what = if obj.is_none() {

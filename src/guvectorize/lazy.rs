@@ -9,8 +9,8 @@
 
 use std::sync::Arc;
 
-use super::layout::Layout;
 use crate::error::Result;
+use crate::loops::layout::Layout;
 use crate::syntax::FunctionDef;
 use crate::types::{ArrayType, Layout as ArrayLayout, Scalar, Signature, Type};
 

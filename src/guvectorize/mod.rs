@@ -1,18 +1,19 @@
 //! `@guvectorize`: kernels over array blocks compiled into the loops of a
-//! real NumPy generalized ufunc. `layout` parses layouts such as
-//! `"(m,n),(n,p)->(m,p)"`; `plan` decides how each operand reaches the
-//! kernel for a signature; `compile` types and compiles every signature
-//! into one module; `build` is everything between reading the kernel and
-//! creating the gufunc; `lazy` the signature a lazy gufunc compiles
-//! for a call (the gufunc itself is made at the Python edge, `crate::python::ufunc`).
+//! real NumPy generalized ufunc. `door` is the front door the compile
+//! driver (`crate::driver`) calls; `plan` decides how each operand reaches
+//! the kernel for a signature (layouts themselves are parsed in
+//! `crate::loops::layout`); `jam` finds kernels that can run several outer
+//! iterations at once and `rerun` those that may be run twice; `lazy` is the
+//! signature a lazy gufunc compiles for a call (the gufunc itself is made at
+//! the Python edge, `crate::python::ufunc`).
 
-pub mod build;
-pub mod compile;
+pub mod door;
 pub mod jam;
-pub mod layout;
 pub mod lazy;
 pub mod plan;
 pub mod rerun;
+
+pub use door::Gufunc;
 
 #[cfg(test)]
 mod tests;

@@ -3,25 +3,27 @@
 
 use std::sync::Arc;
 
-use super::compile::compile_gufunc;
-use super::layout::parse_layout;
+use super::Gufunc;
 use crate::builtins::{Builtin, Callee};
-use crate::engine::object::EmitOptions;
+use crate::driver::{self, CodegenOptions, CompiledLoops, EmitOptions};
 use crate::error::ErrorKind;
+use crate::loops::layout::parse_layout;
 use crate::syntax::build::*;
 use crate::syntax::{BinOp, FunctionDef};
 use crate::types::parse_signature;
-use crate::vectorize::compile::{CodegenOptions, CompiledLoops};
 
 type Loop = unsafe extern "C" fn(*mut *mut u8, *const isize, *const isize, *mut u8);
 
 fn compile(def: FunctionDef, layout: &str, sig: &str) -> crate::error::Result<CompiledLoops> {
-    compile_gufunc(
+    let door = Gufunc {
+        layout: parse_layout(layout).unwrap(),
+        writable: vec![],
+    };
+    driver::compile(
+        &door,
         &Arc::new(def),
-        &parse_layout(layout).unwrap(),
         &[parse_signature(sig).unwrap()],
         &[sig.to_string()],
-        &[],
         CodegenOptions::default(),
         EmitOptions::default(),
     )

@@ -53,6 +53,16 @@ impl<T> IntoPy<T> for Result<T, CompileError> {
     }
 }
 
+/// Runs core work `f` with the GIL released and maps its error: the way
+/// the edge calls into the compiler (compiles and anything else that may
+/// take long).
+pub fn enter<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> Result<T, CompileError> + Send,
+) -> PyResult<T> {
+    py.detach(f).py_err(py)
+}
+
 /// Sets the pending Python exception for an error raised by compiled code
 /// (called from inside a ufunc loop, possibly without the GIL). The first
 /// error wins: NumPy reports it when the loop returns.

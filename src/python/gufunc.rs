@@ -22,7 +22,7 @@ use numpy::npyffi::{
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use crate::guvectorize::layout::Layout;
+use crate::loops::layout::Layout;
 
 type ProcessCoreDims = unsafe extern "C" fn(*mut PyUFuncObject, *mut npy_intp) -> c_int;
 
@@ -110,67 +110,6 @@ pub fn configure(
     Ok(())
 }
 
-/// What is wrong with the core sizes NumPy found, if anything; fills in
-/// the sizes of output dimensions that only broadcast inputs define.
-fn check_broadcast_dims(layout: &Layout, sizes: &mut [npy_intp], name: &str) -> Result<(), String> {
-    let describe = |k: usize| {
-        if k < layout.nin() {
-            format!("input operand {k}")
-        } else {
-            format!("output operand {}", k - layout.nin())
-        }
-    };
-    for (dim, d) in layout.dims.iter().enumerate() {
-        // (operand, NumPy dimension, broadcast) of every use of `dim`.
-        let occurrences: Vec<(usize, usize, bool)> = layout
-            .operands()
-            .enumerate()
-            .flat_map(|(k, op)| {
-                op.iter()
-                    .filter(|c| c.dim == dim)
-                    .map(move |c| (k, c.numpy, c.broadcast))
-            })
-            .collect();
-        if !occurrences.iter().any(|o| o.2) {
-            continue;
-        }
-        // The size, and the operand that sets it: an input without `|1`,
-        // else (as NumPy broadcasts) the first input size that is not 1
-        // (0 included), else 1.
-        let known = |o: &&(usize, usize, bool)| o.0 < layout.nin() && sizes[o.1] >= 0;
-        let setter = occurrences
-            .iter()
-            .filter(known)
-            .find(|o| !o.2)
-            .or_else(|| occurrences.iter().filter(known).find(|o| sizes[o.1] != 1))
-            .or_else(|| occurrences.iter().find(known));
-        let Some(&(setter_op, setter_ix, _)) = setter else {
-            continue;
-        };
-        let size = sizes[setter_ix];
-        for &(k, ix, broadcast) in &occurrences {
-            let s = sizes[ix];
-            if s < 0 {
-                sizes[ix] = size;
-            } else if s != size && !(broadcast && s == 1) {
-                let rule = if broadcast && size != 1 {
-                    format!("it may be 1 or {size}")
-                } else {
-                    format!("it must be {size}")
-                };
-                return Err(format!(
-                    "{name}: {} has size {s} in core dimension {} but {} has size {size} ({rule}; gufunc layout {})",
-                    describe(k),
-                    d.name,
-                    describe(setter_op),
-                    layout.text
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// NumPy's `process_core_dims_func` for layouts with `n|1` dimensions.
 ///
 /// # Safety
@@ -184,13 +123,13 @@ unsafe extern "C" fn process_core_dims(ufunc: *mut PyUFuncObject, sizes: *mut np
         return 0;
     };
     let lib = lib.get();
-    let Some(layout) = &lib.layout else {
+    let Some(layout) = lib.layout() else {
         return 0;
     };
     // SAFETY: NumPy passes one size per distinct core dimension, which is
     // `numpy_dims` for the signature we gave it.
     let sizes = unsafe { std::slice::from_raw_parts_mut(sizes, layout.numpy_dims) };
-    match check_broadcast_dims(layout, sizes, &lib.def.name) {
+    match crate::loops::layout::check_broadcast_dims(layout, sizes, &lib.def.name) {
         Ok(()) => 0,
         Err(message) => {
             let text = CString::new(message.replace('\0', "")).unwrap_or_default();
@@ -198,40 +137,5 @@ unsafe extern "C" fn process_core_dims(ufunc: *mut PyUFuncObject, sizes: *mut np
             unsafe { pyo3::ffi::PyErr_SetString(pyo3::ffi::PyExc_ValueError, text.as_ptr()) };
             -1
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::guvectorize::layout::parse_layout;
-
-    #[test]
-    fn broadcast_sizes_are_checked_and_filled() {
-        let l = parse_layout("(n|1),(n|1)->(n)").unwrap();
-        let mut sizes = vec![5, 1, -1];
-        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
-        assert_eq!(sizes, vec![5, 1, 5]);
-        let mut sizes = vec![5, 3, -1];
-        let e = check_broadcast_dims(&l, &mut sizes, "f").unwrap_err();
-        assert!(
-            e.contains("input operand 1 has size 3")
-                && e.contains("input operand 0 has size 5")
-                && e.contains("1 or 5"),
-            "{e}"
-        );
-        let l = parse_layout("(n),(n|1)->()").unwrap();
-        let mut sizes = vec![4, 1];
-        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
-        let mut sizes = vec![1, 4];
-        assert!(check_broadcast_dims(&l, &mut sizes, "f").is_err());
-        // 0 broadcasts against 1, like any other size.
-        let l = parse_layout("(n|1),(n|1)->(n)").unwrap();
-        let mut sizes = vec![0, 1, -1];
-        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
-        assert_eq!(sizes, vec![0, 1, 0]);
-        let l = parse_layout("(n|1),(n)->()").unwrap();
-        let mut sizes = vec![1, 0];
-        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
     }
 }

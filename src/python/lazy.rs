@@ -22,11 +22,10 @@ use pyo3::types::PyTuple;
 
 use super::errors::IntoPy;
 use super::ufunc::KernelLibrary;
-use crate::engine::object::EmitOptions;
+use crate::driver::{CompiledLoops, EmitOptions, LoopInfo};
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::guvectorize::lazy::{gufunc_signature, returned_dtypes};
 use crate::types::{parse_signature, Scalar, Signature, Type, Weak};
-use crate::vectorize::compile::{CompiledLoops, LoopInfo};
 use crate::vectorize::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};
 
 /// NumPy's private marks on 0-d arrays made from Python scalars
@@ -58,18 +57,8 @@ pub fn compile_signature(
     lib: &KernelLibrary,
     signature: &str,
     emit: EmitOptions,
-) -> Result<(CompiledLoops, Vec<LoopInfo>)> {
-    let signatures = [signature.to_string()];
-    let layout = lib.layout.as_ref().map(|l| l.text.as_str());
-    let (loops, compiled) = super::prepare_loops(
-        &lib.def,
-        &signatures,
-        layout,
-        &lib.writable,
-        lib.options,
-        emit,
-        lib.cache,
-    )?;
+) -> Result<(Vec<LoopInfo>, CompiledLoops)> {
+    let (loops, compiled) = lib.spec.compile(&[signature.to_string()], emit)?;
     for l in &loops {
         if l.inputs.len() != lib.nin || l.outputs.len() != lib.nout {
             return Err(CompileError::new(
@@ -86,7 +75,7 @@ pub fn compile_signature(
             ));
         }
     }
-    Ok((compiled, loops))
+    Ok((loops, compiled))
 }
 
 /// Whether a lazy compile may release the GIL.
@@ -101,8 +90,8 @@ enum Gil {
 
 /// The loop for `sig`, compiled and added unless `existing` finds one; an
 /// error if the compiled loop is not what `existing` asks for. One compile
-/// at a time per ufunc (`compile_lock`, only ever taken while nothing waits
-/// for the GIL under it).
+/// at a time per ufunc (`Library::get_or_compile`'s lock, only ever taken
+/// while nothing waits for the GIL under it).
 fn ensure_loop(
     py: Python<'_>,
     lib: &KernelLibrary,
@@ -111,31 +100,18 @@ fn ensure_loop(
     gil: Gil,
 ) -> PyResult<LoopInfo> {
     let text = sig.to_string();
-    let work = || -> Result<LoopInfo> {
-        let _one_at_a_time = lib.compile_lock.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(l) = lib.loops().into_iter().find(|l| existing(l)) {
-            return Ok(l);
-        }
-        let (compiled, loops) = compile_signature(lib, &text, lib.emit)?;
-        let first = loops[0].clone();
-        if !existing(&first) {
-            return Err(CompileError::new(
-                ErrorKind::Typing,
-                format!(
-                    "'{}' computes {} for these inputs, not the output dtypes asked for",
-                    lib.def.name, first.signature
-                ),
-            ));
-        }
-        lib.append(compiled, loops)
-            .map_err(CompileError::internal)?;
-        Ok(first)
+    let work = || {
+        lib.store.get_or_compile(
+            &lib.def.name,
+            &existing,
+            || compile_signature(lib, &text, lib.emit),
+            |compiled, loops| lib.append(compiled, loops),
+        )
     };
     let found = match gil {
-        Gil::Keep => work(),
-        Gil::Release => py.detach(work),
+        Gil::Keep => work().py_err(py)?,
+        Gil::Release => super::errors::enter(py, work)?,
     };
-    let found = found.py_err(py)?;
     // SAFETY: the GIL is held.
     unsafe { lib.publish() };
     Ok(found)
@@ -226,11 +202,11 @@ unsafe fn resolve(
                 .zip(outputs)
                 .all(|(o, f)| f.is_none_or(|f| *o == f))
     };
-    let existing = lib.loops().into_iter().find(same);
+    let existing = lib.store.find(same);
     let found = match existing {
         Some(l) => l,
         None => {
-            let sig = match &lib.layout {
+            let sig = match lib.layout() {
                 None if outputs.iter().any(|o| o.is_some())
                     && outputs.iter().any(|o| o.is_none()) =>
                 {

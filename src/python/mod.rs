@@ -16,14 +16,14 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyInt, PyString};
 
 use crate::codegen::FastMath;
-use crate::engine::object::EmitOptions;
+use crate::driver::{CodegenOptions, EmitOptions};
 use crate::error::{CompileError, ErrorKind};
 use crate::frontend::read_function;
-use crate::vectorize::build::prepare;
-use crate::vectorize::compile as ufunc_loop;
-use crate::vectorize::compile::CodegenOptions;
-use errors::IntoPy;
-use ufunc::{create_ufunc, KernelLibrary, KernelSpec, UfuncParts};
+use crate::guvectorize::Gufunc;
+use crate::loops::layout::parse_layout;
+use crate::vectorize::Elementwise;
+use errors::{enter, IntoPy};
+use ufunc::{KernelLibrary, KernelSpec, UfuncKind};
 
 /// `fastmath=`: a bool or a collection of LLVM flag names.
 fn fast_math_option(value: &Bound<'_, PyAny>) -> PyResult<FastMath> {
@@ -88,69 +88,62 @@ fn identity_option<'py>(value: &Bound<'py, PyAny>) -> PyResult<(c_int, Option<Bo
 static TYPENUMS_CHECKED: PyOnceLock<()> = PyOnceLock::new();
 
 /// What `vectorize_ufunc` and `guvectorize_ufunc` read the same way: the
-/// kernel, its identity, and the code generation and emission options.
-struct Request<'py> {
-    def: std::sync::Arc<crate::syntax::FunctionDef>,
-    identity: (c_int, Option<Bound<'py, PyAny>>),
-    options: CodegenOptions,
-    emit: EmitOptions,
+/// kernel, its identity, the code generation and emission options, and
+/// what the ufunc does with its loops.
+pub struct Request<'py> {
+    pub spec: KernelSpec,
+    pub identity: (c_int, Option<Bound<'py, PyAny>>),
+    pub signatures: Vec<String>,
+}
+
+/// Options of both decorators, as `_core` receives them.
+struct Options<'py> {
+    identity: Option<Bound<'py, PyAny>>,
+    fastmath: Option<Bound<'py, PyAny>>,
+    boundscheck: bool,
+    keep_ir: bool,
+    parallel: bool,
+    cache: bool,
 }
 
 fn request<'py>(
     py: Python<'py>,
     func: &Bound<'py, PyAny>,
-    identity: Option<Bound<'py, PyAny>>,
-    fastmath: Option<Bound<'py, PyAny>>,
-    boundscheck: bool,
-    keep_ir: bool,
+    kind: UfuncKind,
+    signatures: Vec<String>,
+    o: Options<'py>,
 ) -> PyResult<Request<'py>> {
     TYPENUMS_CHECKED.get_or_try_init(py, || ufunc::check_typenums(py))?;
-    let fast_math = match &fastmath {
+    let fast_math = match &o.fastmath {
         Some(v) => fast_math_option(v)?,
         None => FastMath::default(),
     };
-    let identity = match &identity {
+    let identity = match &o.identity {
         Some(v) => identity_option(v)?,
         None => (ufunc::PYUFUNC_NONE, None),
     };
+    let def = read_function(py, func, &ufunc::kernel_definition)?.py_err(py)?;
     Ok(Request {
-        def: read_function(py, func)?.py_err(py)?,
+        spec: KernelSpec {
+            def,
+            kind,
+            options: CodegenOptions {
+                fast_math,
+                boundscheck: o.boundscheck,
+            },
+            emit: EmitOptions {
+                keep_llvm_ir: o.keep_ir,
+                keep_asm: o.keep_ir,
+            },
+            lazy: signatures.is_empty(),
+            parallel: o.parallel,
+            cache: o.cache,
+            nin: 0,
+            nout: 0,
+        },
         identity,
-        options: CodegenOptions {
-            fast_math,
-            boundscheck,
-        },
-        emit: EmitOptions {
-            keep_llvm_ir: keep_ir,
-            keep_asm: keep_ir,
-        },
+        signatures,
     })
-}
-
-/// Compiles the loops of `def` for `signatures` (a gufunc when `layout` is
-/// given), through the on-disk cache when `cache` is set and no IR text is
-/// asked for. Loops come back in registration order.
-pub(crate) fn prepare_loops(
-    def: &std::sync::Arc<crate::syntax::FunctionDef>,
-    signatures: &[String],
-    layout: Option<&str>,
-    writable: &[usize],
-    options: CodegenOptions,
-    emit: EmitOptions,
-    cache: bool,
-) -> crate::error::Result<(Vec<ufunc_loop::LoopInfo>, ufunc_loop::CompiledLoops)> {
-    let compile = || match layout {
-        None => prepare(def, signatures, options, emit).map(|p| (p.loops, p.compiled)),
-        Some(layout) => {
-            crate::guvectorize::build::prepare(def, signatures, layout, writable, options, emit)
-                .map(|p| (p.loops, p.compiled))
-        }
-    };
-    if cache && !emit.keep_llvm_ir && !emit.keep_asm {
-        crate::cache::cached(def, signatures, layout, writable, options, compile)
-    } else {
-        compile()
-    }
 }
 
 /// Compiles `func` for `signatures` and returns a NumPy ufunc; with no
@@ -168,49 +161,16 @@ fn vectorize_ufunc<'py>(
     parallel: bool,
     cache: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let r = request(py, &func, identity, fastmath, false, keep_ir)?;
-    let lazy = signatures.is_empty();
-    let (nin, nout, loops, compiled) = if lazy {
-        if r.def.params.is_empty() {
-            return Err(option_error(
-                py,
-                format!(
-                    "'{}' takes no arguments, so there are no dtypes to compile it for on first use; give it a signature such as \"int64()\"",
-                    r.def.name
-                ),
-            ));
-        }
-        let nout = crate::vectorize::lazy::output_count(&r.def);
-        (r.def.params.len(), nout, vec![], None)
-    } else {
-        let (loops, compiled) = py
-            .detach(|| prepare_loops(&r.def, &signatures, None, &[], r.options, r.emit, cache))
-            .py_err(py)?;
-        let (nin, nout) = (loops[0].inputs.len(), loops[0].outputs.len());
-        (nin, nout, loops, Some(compiled))
-    };
-    let spec = KernelSpec {
-        def: r.def,
-        layout: None,
-        options: r.options,
-        emit: r.emit,
-        writable: vec![],
-        lazy,
+    let kind = UfuncKind::Elementwise(Elementwise);
+    let o = Options {
+        identity,
+        fastmath,
+        boundscheck: false,
+        keep_ir,
         parallel,
         cache,
-        nin,
-        nout,
     };
-    let parts = UfuncParts {
-        spec,
-        loops,
-        compiled,
-    };
-    let u = create_ufunc(py, parts, r.identity.0, r.identity.1)?;
-    if lazy {
-        lazy::make_lazy(&u)?;
-    }
-    Ok(u)
+    ufunc::make_ufunc(py, request(py, &func, kind, signatures, o)?)
 }
 
 /// Compiles `func` for `signatures` over `layout` and returns a NumPy
@@ -231,51 +191,20 @@ fn guvectorize_ufunc<'py>(
     parallel: bool,
     cache: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let r = request(py, &func, identity, fastmath, boundscheck, keep_ir)?;
-    let lazy = signatures.is_empty();
-    let (layout, loops, compiled) = if lazy {
-        let layout = crate::guvectorize::layout::parse_layout(&layout).py_err(py)?;
-        (layout, vec![], None)
-    } else {
-        let parsed = crate::guvectorize::layout::parse_layout(&layout).py_err(py)?;
-        let (loops, compiled) = py
-            .detach(|| {
-                prepare_loops(
-                    &r.def,
-                    &signatures,
-                    Some(&layout),
-                    &writable_args,
-                    r.options,
-                    r.emit,
-                    cache,
-                )
-            })
-            .py_err(py)?;
-        (parsed, loops, Some(compiled))
-    };
-    let spec = KernelSpec {
-        def: r.def,
-        nin: layout.nin(),
-        nout: layout.nout(),
-        layout: Some(layout.clone()),
-        options: r.options,
-        emit: r.emit,
-        writable: writable_args.clone(),
-        lazy,
+    let layout = parse_layout(&layout).py_err(py)?;
+    let kind = UfuncKind::Gufunc(Gufunc {
+        layout,
+        writable: writable_args,
+    });
+    let o = Options {
+        identity,
+        fastmath,
+        boundscheck,
+        keep_ir,
         parallel,
         cache,
     };
-    let parts = UfuncParts {
-        spec,
-        loops,
-        compiled,
-    };
-    let u = create_ufunc(py, parts, r.identity.0, r.identity.1)?;
-    gufunc::configure(py, &u, &layout, &writable_args)?;
-    if lazy {
-        lazy::make_lazy(&u)?;
-    }
-    Ok(u)
+    ufunc::make_ufunc(py, request(py, &func, kind, signatures, o)?)
 }
 
 /// `f.compile(signature)` of a lazy ufunc: compiles and adds a loop;
@@ -319,9 +248,7 @@ fn inspect(
     let mut out = vec![];
     for l in lib.loops() {
         let text = l.signature.to_string();
-        let (compiled, _) = py
-            .detach(|| lazy::compile_signature(lib, &text, emit))
-            .py_err(py)?;
+        let (_, compiled) = enter(py, || lazy::compile_signature(lib, &text, emit))?;
         let body = if kind == "llvm" {
             compiled.llvm_ir
         } else {

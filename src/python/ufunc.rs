@@ -18,13 +18,17 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-use crate::engine::link::LoadedCode;
-use crate::engine::object::EmitOptions;
-use crate::guvectorize::layout::Layout;
+use super::errors::{enter, IntoPy};
+use super::Request;
+use crate::driver::library::Library;
+use crate::driver::{self, CodegenOptions, CompiledLoops, EmitOptions, FrontDoor, LoopInfo};
+use crate::error::CompileError;
+use crate::guvectorize::Gufunc;
+use crate::loops::layout::Layout;
 use crate::loops::parallel::{parallel_loop, LoopFn, ParallelLoop};
 use crate::syntax::FunctionDef;
 use crate::types::Scalar;
-use crate::vectorize::compile::{CodegenOptions, CompiledLoops, LoopInfo};
+use crate::vectorize::Elementwise;
 
 /// NumPy's identity codes.
 pub const PYUFUNC_ZERO: c_int = 0;
@@ -41,22 +45,17 @@ struct LoopTables {
     types: Vec<c_char>,
 }
 
-/// What can grow after the ufunc is made (a lazy ufunc compiles loops on
-/// first use): the tables, the code they point to, and what each loop is.
+/// NumPy's view of the library's loops, which grows with it (a lazy ufunc
+/// compiles loops on first use).
 ///
 /// Tables are never changed in place: adding a loop builds new vectors and
 /// keeps the old ones (`retired`) alive for the ufunc's lifetime, because
 /// NumPy reads the old pointers until `publish` switches the ufunc's fields
 /// (under the GIL).
 #[derive(Default)]
-struct LibraryState {
+struct NumpyTables {
     tables: LoopTables,
     retired: Vec<LoopTables>,
-    code: Vec<Arc<LoadedCode>>,
-    /// Loops in registration order.
-    loops: Vec<LoopInfo>,
-    llvm_ir: Vec<String>,
-    asm: Vec<String>,
     /// What the `data` entries of a parallel ufunc point to (boxed: NumPy
     /// keeps their addresses while this vector grows).
     #[allow(clippy::vec_box)]
@@ -66,17 +65,45 @@ struct LibraryState {
 // SAFETY: the raw pointers in the tables are never written through; the
 // `data` entries are null or point to the `ParallelLoop`s kept in `parallel`
 // (Sync: read-only). All access goes through the mutex.
-unsafe impl Send for LibraryState {}
+unsafe impl Send for NumpyTables {}
+
+/// Which kind of ufunc, with the front door that compiles its loops.
+pub enum UfuncKind {
+    Elementwise(Elementwise),
+    Gufunc(Gufunc),
+}
+
+impl UfuncKind {
+    pub fn door(&self) -> &dyn FrontDoor {
+        match self {
+            UfuncKind::Elementwise(d) => d,
+            UfuncKind::Gufunc(d) => d,
+        }
+    }
+
+    /// The layout of a gufunc.
+    pub fn layout(&self) -> Option<&Layout> {
+        match self {
+            UfuncKind::Elementwise(_) => None,
+            UfuncKind::Gufunc(g) => Some(&g.layout),
+        }
+    }
+
+    /// Inputs a gufunc kernel may write.
+    pub fn writable(&self) -> &[usize] {
+        match self {
+            UfuncKind::Elementwise(_) => &[],
+            UfuncKind::Gufunc(g) => &g.writable,
+        }
+    }
+}
 
 /// What a jitufunc ufunc is: its kernel, and how its loops are made.
 pub struct KernelSpec {
     pub def: Arc<FunctionDef>,
-    /// The layout of a gufunc.
-    pub layout: Option<Layout>,
+    pub kind: UfuncKind,
     pub options: CodegenOptions,
     pub emit: EmitOptions,
-    /// Inputs a gufunc kernel may write.
-    pub writable: Vec<usize>,
     /// Compiles loops for new dtypes on first use.
     pub lazy: bool,
     /// Splits loops across the thread pool (`target="parallel"`).
@@ -87,9 +114,34 @@ pub struct KernelSpec {
     pub nout: usize,
 }
 
-/// Everything a jitufunc ufunc owns. Python sees it as `ufunc`'s hidden
-/// owner object; `jitufunc` reads its introspection data through the
-/// functions of `crate::python`.
+impl KernelSpec {
+    /// The layout of a gufunc.
+    pub fn layout(&self) -> Option<&Layout> {
+        self.kind.layout()
+    }
+
+    /// Compiles the loops for `signatures` (registration order), keeping
+    /// the IR text `emit` asks for.
+    pub fn compile(
+        &self,
+        signatures: &[String],
+        emit: EmitOptions,
+    ) -> crate::error::Result<(Vec<LoopInfo>, CompiledLoops)> {
+        driver::prepare(
+            self.kind.door(),
+            &self.def,
+            signatures,
+            self.options,
+            emit,
+            self.cache,
+        )
+    }
+}
+
+/// Everything a jitufunc ufunc owns: the compiled code (`store`, the core
+/// library) and NumPy's tables that point into it. Python sees it as the
+/// ufunc's hidden owner object; `jitufunc` reads its introspection data
+/// through the functions of `crate::python`.
 #[pyclass(module = "jitufunc._core", frozen, weakref)]
 pub struct KernelLibrary {
     /// The strings NumPy points to: name, doc, gufunc signature.
@@ -97,9 +149,9 @@ pub struct KernelLibrary {
     doc: CString,
     numpy_signature: Option<CString>,
     pub spec: KernelSpec,
-    state: Mutex<LibraryState>,
-    /// Held while a lazy loop compiles, so one compile serves every thread.
-    pub compile_lock: Mutex<()>,
+    /// The compiled loops.
+    pub store: Library,
+    numpy: Mutex<NumpyTables>,
     /// The ufunc this library belongs to (which owns it). Only read while
     /// the ufunc is known to be alive (see `jitufunc.decorators._finish`).
     pub ufunc: AtomicPtr<PyUFuncObject>,
@@ -114,37 +166,36 @@ impl std::ops::Deref for KernelLibrary {
 }
 
 impl KernelLibrary {
-    fn state(&self) -> std::sync::MutexGuard<'_, LibraryState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn numpy(&self) -> std::sync::MutexGuard<'_, NumpyTables> {
+        self.numpy.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Loops in registration order.
     pub fn loops(&self) -> Vec<LoopInfo> {
-        self.state().loops.clone()
+        self.store.loops()
     }
 
-    /// Adds compiled loops (appended after the existing ones). Needs no
-    /// GIL, and its errors are plain text (making a `PyErr` could wait for
-    /// the GIL while `compile_lock` is held).
+    /// Adds compiled loops (appended after the existing ones) to the store
+    /// and to NumPy's tables, together: a thread that sees a loop in the
+    /// store and then publishes finds it in the tables. Needs no GIL.
     pub fn append(
         &self,
         compiled: CompiledLoops,
         loops: Vec<LoopInfo>,
-    ) -> std::result::Result<(), String> {
-        let mut st = self.state();
-        let mut tables = st.tables.clone();
+    ) -> crate::error::Result<()> {
+        let mut np = self.numpy();
+        let mut tables = np.tables.clone();
         for l in &loops {
             if l.inputs.len() != self.nin || l.outputs.len() != self.nout {
-                return Err(
-                    "internal error: a loop has a different number of operands than the ufunc"
-                        .into(),
-                );
+                return Err(CompileError::internal(
+                    "a loop has a different number of operands than the ufunc",
+                ));
             }
             for s in l.inputs.iter().chain(&l.outputs) {
                 tables.types.push(s.typenum() as c_char);
             }
             // SAFETY: `address` is a loop compiled with the ufunc loop ABI
-            // and kept alive by `code` below.
+            // and kept alive by the store (`Library::add` below).
             let inner = unsafe { std::mem::transmute::<usize, LoopFn>(l.address) };
             if self.parallel {
                 let p = Box::new(ParallelLoop {
@@ -156,23 +207,20 @@ impl KernelLibrary {
                         .chain(&l.outputs)
                         .map(|s| s.itemsize())
                         .collect(),
-                    ncore_dims: self.layout.as_ref().map_or(0, |l| l.numpy_dims),
-                    writes_inputs: !self.writable.is_empty(),
+                    ncore_dims: self.layout().map_or(0, |l| l.numpy_dims),
+                    writes_inputs: !self.kind.writable().is_empty(),
                 });
                 tables.functions.push(Some(parallel_loop));
                 tables.data.push(&*p as *const ParallelLoop as *mut c_void);
-                st.parallel.push(p);
+                np.parallel.push(p);
             } else {
                 tables.functions.push(Some(inner));
                 tables.data.push(std::ptr::null_mut());
             }
         }
-        let old = std::mem::replace(&mut st.tables, tables);
-        st.retired.push(old);
-        st.code.push(compiled.code);
-        st.loops.extend(loops);
-        st.llvm_ir.extend(compiled.llvm_ir);
-        st.asm.extend(compiled.asm);
+        let old = std::mem::replace(&mut np.tables, tables);
+        np.retired.push(old);
+        self.store.add(compiled, loops);
         Ok(())
     }
 
@@ -187,14 +235,14 @@ impl KernelLibrary {
         if ufunc.is_null() {
             return;
         }
-        let st = self.state();
+        let np = self.numpy();
         // SAFETY: per the contract; the tables stay allocated for the
         // library's (so the ufunc's) lifetime, as `retired` keeps old ones.
         unsafe {
-            (*ufunc).fields.functions = st.tables.functions.as_ptr() as *mut PyUFuncGenericFunction;
-            (*ufunc).fields.data = st.tables.data.as_ptr() as *mut *mut c_void;
-            (*ufunc).fields.types = st.tables.types.as_ptr() as *mut c_char;
-            (*ufunc).fields.ntypes = st.tables.functions.len() as c_int;
+            (*ufunc).fields.functions = np.tables.functions.as_ptr() as *mut PyUFuncGenericFunction;
+            (*ufunc).fields.data = np.tables.data.as_ptr() as *mut *mut c_void;
+            (*ufunc).fields.types = np.tables.types.as_ptr() as *mut c_char;
+            (*ufunc).fields.ntypes = np.tables.functions.len() as c_int;
         }
     }
 }
@@ -204,34 +252,24 @@ impl KernelLibrary {
     /// Signatures of the compiled loops, in registration order.
     #[getter]
     fn signatures(&self) -> Vec<String> {
-        self.state()
-            .loops
-            .iter()
-            .map(|l| l.signature.to_string())
-            .collect()
+        self.store.signatures()
     }
 
     /// Typed IR of each loop's kernel, keyed by signature.
     pub fn typed_ir(&self) -> Vec<(String, String)> {
-        self.state()
-            .loops
-            .iter()
-            .map(|l| (l.signature.to_string(), l.typed_ir.clone()))
-            .collect()
+        self.store.typed_ir()
     }
 
     /// LLVM IR kept by `keep_ir=True` compiles.
     #[getter]
     fn llvm_ir(&self) -> Option<String> {
-        let st = self.state();
-        (!st.llvm_ir.is_empty()).then(|| st.llvm_ir.join("\n"))
+        self.store.llvm_ir()
     }
 
     /// Assembly kept by `keep_ir=True` compiles.
     #[getter]
     fn asm(&self) -> Option<String> {
-        let st = self.state();
-        (!st.asm.is_empty()).then(|| st.asm.join("\n"))
+        self.store.asm()
     }
 
     #[getter]
@@ -335,6 +373,55 @@ fn cstring(s: &str) -> PyResult<CString> {
     CString::new(s.replace('\0', "")).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
+/// The ufunc a decorator asked for: its loops compiled (none for a lazy
+/// ufunc, which compiles them on first use), the ufunc created, and what a
+/// gufunc or a lazy ufunc sets on it after that.
+pub fn make_ufunc<'py>(py: Python<'py>, r: Request<'py>) -> PyResult<Bound<'py, PyAny>> {
+    let mut spec = r.spec;
+    let (loops, compiled) = if spec.lazy {
+        (vec![], None)
+    } else {
+        let (loops, compiled) = enter(py, || spec.compile(&r.signatures, spec.emit))?;
+        (loops, Some(compiled))
+    };
+    (spec.nin, spec.nout) = match (&spec.kind, loops.first()) {
+        (UfuncKind::Gufunc(g), _) => (g.layout.nin(), g.layout.nout()),
+        (UfuncKind::Elementwise(_), Some(l)) => (l.inputs.len(), l.outputs.len()),
+        (UfuncKind::Elementwise(_), None) => {
+            if spec.def.params.is_empty() {
+                return Err(super::option_error(
+                    py,
+                    format!(
+                        "'{}' takes no arguments, so there are no dtypes to compile it for on first use; give it a signature such as \"int64()\"",
+                        spec.def.name
+                    ),
+                ));
+            }
+            (
+                spec.def.params.len(),
+                crate::vectorize::lazy::output_count(&spec.def),
+            )
+        }
+    };
+    let lazy = spec.lazy;
+    let parts = UfuncParts {
+        spec,
+        loops,
+        compiled,
+    };
+    let (identity, identity_value) = r.identity;
+    let u = create_ufunc(py, parts, identity, identity_value)?;
+    let lib =
+        library_of(py, &u)?.ok_or_else(|| PyRuntimeError::new_err("ufunc without library"))?;
+    if let Some(layout) = lib.get().layout() {
+        super::gufunc::configure(py, &u, layout, lib.get().kind.writable())?;
+    }
+    if lazy {
+        super::lazy::make_lazy(&u)?;
+    }
+    Ok(u)
+}
+
 /// Creates the ufunc. `identity` is one of NumPy's codes; with
 /// `PYUFUNC_IDENTITY_VALUE`, `identity_value` is the value.
 pub fn create_ufunc<'py>(
@@ -348,24 +435,21 @@ pub fn create_ufunc<'py>(
         doc: cstring(parts.spec.def.doc.as_deref().unwrap_or_default())?,
         numpy_signature: parts
             .spec
-            .layout
-            .as_ref()
+            .layout()
             .map(|l| cstring(&l.numpy_signature()))
             .transpose()?,
         spec: parts.spec,
-        state: Mutex::new(LibraryState::default()),
-        compile_lock: Mutex::new(()),
+        store: Library::new(),
+        numpy: Mutex::new(NumpyTables::default()),
         ufunc: AtomicPtr::new(std::ptr::null_mut()),
     };
     if let Some(compiled) = parts.compiled {
-        library
-            .append(compiled, parts.loops)
-            .map_err(PyRuntimeError::new_err)?;
+        library.append(compiled, parts.loops).py_err(py)?;
     }
     let library = Bound::new(py, library)?;
     let lib = library.get();
     let api = ufunc_api(py)?;
-    let st = lib.state();
+    let np = lib.numpy();
     // SAFETY: slot 42 of the ufunc API table is
     // PyUFunc_FromFuncAndDataAndSignatureAndIdentity (NumPy >= 1.16). Every
     // table pointer stays valid for the ufunc's lifetime because the library
@@ -375,10 +459,10 @@ pub fn create_ufunc<'py>(
     unsafe {
         let f: FromFuncAndDataAndSignatureAndIdentity = std::mem::transmute(*api.offset(42));
         let ufunc = f(
-            st.tables.functions.as_ptr() as *mut PyUFuncGenericFunction,
-            st.tables.data.as_ptr(),
-            st.tables.types.as_ptr(),
-            st.tables.functions.len() as c_int,
+            np.tables.functions.as_ptr() as *mut PyUFuncGenericFunction,
+            np.tables.data.as_ptr(),
+            np.tables.types.as_ptr(),
+            np.tables.functions.len() as c_int,
             lib.nin as c_int,
             lib.nout as c_int,
             identity,
@@ -443,7 +527,7 @@ pub fn library_of<'py>(
 }
 
 /// The definition of a kernel made by `@vectorize`, for calls from other
-/// kernels.
+/// kernels (the frontend's kernel resolver).
 pub fn kernel_definition(
     py: Python<'_>,
     obj: &Bound<'_, PyAny>,

@@ -1,13 +1,13 @@
 //! `@vectorize`: scalar kernels compiled into the loops of a real NumPy
-//! ufunc (`compile`), loop ordering (`order`), the loop a lazy ufunc compiles for a call
-//! (`lazy`), and the steps between
-//! reading a kernel and creating its ufunc (`build`). The ufunc object itself
-//! is created at the Python edge (`crate::python::ufunc`).
+//! ufunc. `door` is the front door the compile driver (`crate::driver`)
+//! calls: signature checks, typing, and the elementwise loop around each
+//! kernel; `lazy` is which loop a lazy ufunc compiles for a call. The
+//! ufunc object itself is created at the Python edge (`crate::python::ufunc`).
 
-pub mod build;
-pub mod compile;
+pub mod door;
 pub mod lazy;
-pub mod order;
+
+pub use door::Elementwise;
 
 #[cfg(test)]
 mod tests;

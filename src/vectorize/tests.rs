@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::compile::{compile_elementwise, CodegenOptions};
+use super::Elementwise;
 use crate::builtins::{Callee, Flavour, MathFn};
-use crate::engine::object::EmitOptions;
+use crate::driver::{self, CodegenOptions, EmitOptions};
 use crate::syntax::build::*;
 use crate::syntax::{BinOp, FunctionDef};
 use crate::types::parse_signature;
@@ -13,9 +13,11 @@ use crate::types::parse_signature;
 type Loop = unsafe extern "C" fn(*mut *mut u8, *const isize, *const isize, *mut u8);
 
 fn run_binary(def: FunctionDef, sig: &str, a: &[f64], b: &[f64], steps: [isize; 3]) -> Vec<f64> {
-    let compiled = compile_elementwise(
+    let compiled = driver::compile(
+        &Elementwise,
         &Arc::new(def),
         &[parse_signature(sig).unwrap()],
+        &[sig.to_string()],
         CodegenOptions::default(),
         EmitOptions {
             keep_llvm_ir: false,
@@ -76,12 +78,14 @@ fn exp_kernel_vectorizes_with_libmvec() {
             vec![neg(bin(BinOp::Mul, name("x"), name("x")))],
         ))],
     ));
-    let compiled = compile_elementwise(
+    let compiled = driver::compile(
+        &Elementwise,
         &def,
         &[
             parse_signature("f8(f8)").unwrap(),
             parse_signature("f4(f4)").unwrap(),
         ],
+        &["f8(f8)".to_string(), "f4(f4)".to_string()],
         CodegenOptions::default(),
         EmitOptions {
             keep_llvm_ir: true,

@@ -6,7 +6,11 @@
 //! also have as 1, broadcast to the others), which NumPy itself does not
 //! parse. `Layout::numpy_signature` is what NumPy is given: each `|1`
 //! occurrence becomes a dimension of its own name, and the ufunc's
-//! core-dimension hook checks and fills them (`crate::python::ufunc`).
+//! core-dimension hook checks and fills them (`check_broadcast_dims`,
+//! installed by `crate::python::gufunc`).
+//!
+//! It lives beside the loops because it is the loop's contract with NumPy:
+//! `loops::gufunc` reads `dims` and `steps` in this numbering.
 //!
 //! Dimension numbering follows NumPy's: the dimensions NumPy passes to the
 //! loop (`dims[1..]`) are the distinct names (and distinct fixed sizes) in
@@ -377,6 +381,74 @@ pub fn parse_layout(text: &str) -> Result<Layout> {
     })
 }
 
+/// What is wrong with the core sizes NumPy found for a layout with `n|1`
+/// dimensions (one size per NumPy dimension, -1 where NumPy has none yet),
+/// if anything; fills in the sizes of output dimensions that only broadcast
+/// inputs define. `name` is the gufunc's, for the message. This is NumPy's
+/// `process_core_dims_func` hook (`crate::python::gufunc`).
+pub fn check_broadcast_dims(
+    layout: &Layout,
+    sizes: &mut [isize],
+    name: &str,
+) -> Result<(), String> {
+    let describe = |k: usize| {
+        if k < layout.nin() {
+            format!("input operand {k}")
+        } else {
+            format!("output operand {}", k - layout.nin())
+        }
+    };
+    for (dim, d) in layout.dims.iter().enumerate() {
+        // (operand, NumPy dimension, broadcast) of every use of `dim`.
+        let occurrences: Vec<(usize, usize, bool)> = layout
+            .operands()
+            .enumerate()
+            .flat_map(|(k, op)| {
+                op.iter()
+                    .filter(|c| c.dim == dim)
+                    .map(move |c| (k, c.numpy, c.broadcast))
+            })
+            .collect();
+        if !occurrences.iter().any(|o| o.2) {
+            continue;
+        }
+        // The size, and the operand that sets it: an input without `|1`,
+        // else (as NumPy broadcasts) the first input size that is not 1
+        // (0 included), else 1.
+        let known = |o: &&(usize, usize, bool)| o.0 < layout.nin() && sizes[o.1] >= 0;
+        let setter = occurrences
+            .iter()
+            .filter(known)
+            .find(|o| !o.2)
+            .or_else(|| occurrences.iter().filter(known).find(|o| sizes[o.1] != 1))
+            .or_else(|| occurrences.iter().find(known));
+        let Some(&(setter_op, setter_ix, _)) = setter else {
+            continue;
+        };
+        let size = sizes[setter_ix];
+        for &(k, ix, broadcast) in &occurrences {
+            let s = sizes[ix];
+            if s < 0 {
+                sizes[ix] = size;
+            } else if s != size && !(broadcast && s == 1) {
+                let rule = if broadcast && size != 1 {
+                    format!("it may be 1 or {size}")
+                } else {
+                    format!("it must be {size}")
+                };
+                return Err(format!(
+                    "{name}: {} has size {s} in core dimension {} but {} has size {size} ({rule}; gufunc layout {})",
+                    describe(k),
+                    d.name,
+                    describe(setter_op),
+                    layout.text
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,5 +509,34 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::Layout, "{bad}");
             assert!(e.message.contains(needle), "{bad}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn broadcast_sizes_are_checked_and_filled() {
+        let l = parse_layout("(n|1),(n|1)->(n)").unwrap();
+        let mut sizes = vec![5, 1, -1];
+        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
+        assert_eq!(sizes, vec![5, 1, 5]);
+        let mut sizes = vec![5, 3, -1];
+        let e = check_broadcast_dims(&l, &mut sizes, "f").unwrap_err();
+        assert!(
+            e.contains("input operand 1 has size 3")
+                && e.contains("input operand 0 has size 5")
+                && e.contains("1 or 5"),
+            "{e}"
+        );
+        let l = parse_layout("(n),(n|1)->()").unwrap();
+        let mut sizes = vec![4, 1];
+        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
+        let mut sizes = vec![1, 4];
+        assert!(check_broadcast_dims(&l, &mut sizes, "f").is_err());
+        // 0 broadcasts against 1, like any other size.
+        let l = parse_layout("(n|1),(n|1)->(n)").unwrap();
+        let mut sizes = vec![0, 1, -1];
+        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
+        assert_eq!(sizes, vec![0, 1, 0]);
+        let l = parse_layout("(n|1),(n)->()").unwrap();
+        let mut sizes = vec![1, 0];
+        check_broadcast_dims(&l, &mut sizes, "f").unwrap();
     }
 }

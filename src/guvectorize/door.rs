@@ -1,0 +1,224 @@
+//! The `@guvectorize` front door: a signature is planned against the
+//! layout (`plan`: how each operand reaches the kernel), typed twice (a
+//! version for any strides and, when the kernel takes array views, one for
+//! unit innermost strides, also jammed over several outer iterations when
+//! `jam` allows), and emitted inside the gufunc loop (`loops::gufunc`).
+
+use std::sync::Arc;
+
+use super::jam::JamWhen;
+use super::plan::{plan_kernel, KernelPlan};
+use super::rerun::reads_outputs;
+use crate::codegen::fpstatus::FlagMode;
+use crate::codegen::function::{emit_program, emit_program_lanes};
+use crate::codegen::Codegen;
+use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
+use crate::error::Result;
+use crate::ir::Function;
+use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
+use crate::loops::layout::Layout;
+use crate::syntax::FunctionDef;
+use crate::types::Signature;
+use crate::typing::{type_kernel, Program};
+
+/// `@guvectorize`: kernels over array blocks in gufunc loops, for one
+/// layout and the inputs the kernel may write.
+#[derive(Clone, Debug)]
+pub struct Gufunc {
+    pub layout: Layout,
+    /// Inputs the kernel may write (`writable_args`).
+    pub writable: Vec<usize>,
+}
+
+impl FrontDoor for Gufunc {
+    fn symbol_tag(&self) -> &'static str {
+        "gu"
+    }
+
+    fn cache_tag(&self) -> String {
+        format!(
+            "gufunc layout {:?} writable {:?}",
+            self.layout.text, self.writable
+        )
+    }
+
+    fn example(&self) -> &'static str {
+        "guvectorize([\"void(float64[:], float64[:])\"], \"(n)->()\")"
+    }
+
+    fn type_entry<'a>(
+        &'a self,
+        def: &Arc<FunctionDef>,
+        untyped: &Function,
+        sig: &Signature,
+        text: &str,
+    ) -> Result<Box<dyn TypedEntry + 'a>> {
+        let plan = plan_kernel(def, untyped, &self.layout, sig, text, &self.writable)?;
+        let general = type_kernel(def, untyped, &plan.kernel_signature(false))?;
+        let contiguous = if plan.has_core_views(&self.layout) {
+            Some(type_kernel(def, untyped, &plan.kernel_signature(true))?)
+        } else {
+            None
+        };
+        Ok(Box::new(TypedGufunc {
+            door: self,
+            signature: sig.clone(),
+            plan,
+            general,
+            contiguous,
+        }))
+    }
+}
+
+/// One signature, planned and typed.
+struct TypedGufunc<'a> {
+    door: &'a Gufunc,
+    signature: Signature,
+    plan: KernelPlan,
+    general: Program,
+    contiguous: Option<Program>,
+}
+
+impl TypedEntry for TypedGufunc<'_> {
+    fn program(&self) -> &Program {
+        &self.general
+    }
+
+    fn emit<'ctx>(&self, cg: &mut Codegen<'ctx>, prefix: &str, symbol: &str) -> Result<()> {
+        let layout = &self.door.layout;
+        let tracked = cg.fast_math.0 == 0;
+        let outputs: Vec<usize> = self
+            .plan
+            .operands
+            .iter()
+            .skip(layout.nin())
+            .filter_map(|op| op.param)
+            .collect();
+        let rerunnable = tracked
+            && self.door.writable.is_empty()
+            && !reads_outputs(self.general.entry(), &outputs);
+        let any = emit_program(cg, &self.general, prefix, FlagMode::Exact)?;
+        let (exact, fast) = if rerunnable {
+            let fast_any = emit_program(
+                cg,
+                &self.general,
+                &format!("{prefix}.fast"),
+                FlagMode::Taint,
+            )?;
+            let fast_unit = emit_optional(
+                cg,
+                &self.contiguous,
+                &format!("{prefix}.fast.unit"),
+                FlagMode::Taint,
+            )?;
+            let unit_lanes = emit_lanes(
+                cg,
+                &self.contiguous,
+                &format!("{prefix}.fast.lanes"),
+                FlagMode::Taint,
+            )?;
+            (
+                KernelSet {
+                    any,
+                    unit: None,
+                    unit_lanes: None,
+                },
+                Some(KernelSet {
+                    any: fast_any,
+                    unit: fast_unit,
+                    unit_lanes,
+                }),
+            )
+        } else {
+            let unit = emit_optional(
+                cg,
+                &self.contiguous,
+                &format!("{prefix}.unit"),
+                FlagMode::Exact,
+            )?;
+            let unit_lanes = emit_lanes(
+                cg,
+                &self.contiguous,
+                &format!("{prefix}.lanes"),
+                FlagMode::Exact,
+            )?;
+            (
+                KernelSet {
+                    any,
+                    unit,
+                    unit_lanes,
+                },
+                None,
+            )
+        };
+        gufunc::emit(
+            cg,
+            &GufuncLoop {
+                name: symbol.to_string(),
+                layout,
+                plan: &self.plan,
+                exact,
+                fast,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, symbol: String, address: usize) -> Result<LoopInfo> {
+        let nin = self.door.layout.nin();
+        let dtypes = self.plan.dtypes();
+        Ok(LoopInfo {
+            inputs: dtypes[..nin].to_vec(),
+            outputs: dtypes[nin..].to_vec(),
+            address,
+            signature: self.signature,
+            typed_ir: self.general.to_string(),
+            symbol,
+        })
+    }
+}
+
+fn emit_optional<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Option<Program>,
+    name: &str,
+    mode: FlagMode,
+) -> Result<Option<inkwell::values::FunctionValue<'ctx>>> {
+    program
+        .as_ref()
+        .map(|p| emit_program(cg, p, name, mode))
+        .transpose()
+}
+
+/// `program` compiled for several outer iterations at once, if its control
+/// flow allows (`jam::lanes`), as many as `jam::choose_lane_count` finds
+/// worthwhile. `JITUFUNC_LANES` overrides the count (a developer knob for
+/// measuring; 1 turns jamming off).
+fn emit_lanes<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Option<Program>,
+    name: &str,
+    mode: FlagMode,
+) -> Result<Option<LanesKernel<'ctx>>> {
+    let Some(program) = program else {
+        return Ok(None);
+    };
+    let Some(mut lanes) = super::jam::lanes(program.entry(), 2) else {
+        return Ok(None);
+    };
+    let (chosen, when) = super::jam::choose_lane_count(program.entry(), &lanes);
+    let count = std::env::var("JITUFUNC_LANES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(chosen);
+    if count < 2 {
+        return Ok(None);
+    }
+    lanes.count = count;
+    let f = emit_program_lanes(cg, program, name, mode, &lanes)?;
+    Ok(Some(LanesKernel {
+        function: f,
+        count,
+        small_blocks_only: when == JamWhen::SmallBlocks,
+    }))
+}

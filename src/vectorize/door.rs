@@ -1,0 +1,191 @@
+//! The `@vectorize` front door: a signature of a scalar kernel is checked
+//! (scalars in, scalars out), typed, and emitted inside the elementwise
+//! ufunc loop (`loops::elementwise`); every loop of one ufunc must agree on
+//! the number of inputs and outputs.
+
+use std::sync::Arc;
+
+use crate::codegen::fpstatus::FlagMode;
+use crate::codegen::function::emit_program;
+use crate::codegen::Codegen;
+use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
+use crate::error::{CompileError, ErrorKind, Result};
+use crate::ir::Function;
+use crate::loops::elementwise::{self, ElementwiseLoop};
+use crate::syntax::FunctionDef;
+use crate::types::{Scalar, Signature, Type};
+use crate::typing::{type_kernel, Program};
+
+/// `@vectorize`: scalar kernels in elementwise ufunc loops.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Elementwise;
+
+fn scalar_of(t: &Type, what: &str, sig: &Signature) -> Result<Scalar> {
+    match t {
+        Type::Scalar(s) => Ok(*s),
+        Type::Weak(w) => Ok(w.default_scalar()),
+        other => Err(CompileError::new(
+            ErrorKind::Signature,
+            format!("@vectorize kernels take and return scalars, but signature '{sig}' has {what} of type {other} (use @guvectorize for arrays)"),
+        )),
+    }
+}
+
+fn void_signature(sig: &Signature) -> CompileError {
+    CompileError::new(
+        ErrorKind::Signature,
+        format!("@vectorize kernels must return a value, but '{sig}' returns void (void signatures are for @guvectorize)"),
+    )
+}
+
+/// Input and output dtypes of a typed kernel.
+fn loop_types(sig: &Signature, program: &Program) -> Result<(Vec<Scalar>, Vec<Scalar>)> {
+    let inputs = sig
+        .args
+        .iter()
+        .map(|a| scalar_of(a, "an argument", sig))
+        .collect::<Result<Vec<_>>>()?;
+    let ret = &program.entry().ret;
+    let outputs = match ret {
+        Type::Tuple(items) => items
+            .iter()
+            .map(|t| scalar_of(t, "a return value", sig))
+            .collect::<Result<Vec<_>>>()?,
+        Type::NoneType => return Err(void_signature(sig)),
+        t => vec![scalar_of(t, "a return value", sig)?],
+    };
+    Ok((inputs, outputs))
+}
+
+/// Checks that `sig` takes and returns scalars.
+fn check_scalars(sig: &Signature) -> Result<()> {
+    for a in &sig.args {
+        scalar_of(a, "an argument", sig)?;
+    }
+    match &sig.ret {
+        Some(Type::Tuple(items)) => {
+            for t in items {
+                scalar_of(t, "a return value", sig)?;
+            }
+        }
+        Some(Type::NoneType) => return Err(void_signature(sig)),
+        Some(r) => {
+            scalar_of(r, "a return value", sig)?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+impl FrontDoor for Elementwise {
+    fn symbol_tag(&self) -> &'static str {
+        ""
+    }
+
+    fn cache_tag(&self) -> String {
+        "elementwise".into()
+    }
+
+    fn example(&self) -> &'static str {
+        "vectorize([\"float64(float64)\"])"
+    }
+
+    fn type_entry<'a>(
+        &'a self,
+        def: &Arc<FunctionDef>,
+        untyped: &Function,
+        sig: &Signature,
+        _text: &str,
+    ) -> Result<Box<dyn TypedEntry + 'a>> {
+        check_scalars(sig)?;
+        let program = type_kernel(def, untyped, sig)?;
+        let (inputs, outputs) = loop_types(sig, &program)?;
+        Ok(Box::new(TypedLoop {
+            signature: sig.clone(),
+            program,
+            inputs,
+            outputs,
+        }))
+    }
+
+    fn check_entries(&self, loops: &[LoopInfo], texts: &[String]) -> Result<()> {
+        let (nin, nout) = (loops[0].inputs.len(), loops[0].outputs.len());
+        for (l, text) in loops.iter().zip(texts) {
+            if l.inputs.len() != nin || l.outputs.len() != nout {
+                return Err(CompileError::new(
+                    ErrorKind::Signature,
+                    format!(
+                        "signature {text:?} has {} inputs and {} outputs but {:?} has {nin} and {nout}; all signatures of a ufunc must agree",
+                        l.inputs.len(),
+                        l.outputs.len(),
+                        texts[0]
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One signature, typed: the kernel and its loop's dtypes.
+struct TypedLoop {
+    signature: Signature,
+    program: Program,
+    inputs: Vec<Scalar>,
+    outputs: Vec<Scalar>,
+}
+
+impl TypedEntry for TypedLoop {
+    fn program(&self) -> &Program {
+        &self.program
+    }
+
+    fn emit<'ctx>(&self, cg: &mut Codegen<'ctx>, prefix: &str, symbol: &str) -> Result<()> {
+        let kernel = emit_program(cg, &self.program, prefix, FlagMode::Exact)?;
+        let fast_kernel = if cg.fast_math.0 == 0 {
+            Some(emit_program(
+                cg,
+                &self.program,
+                &format!("{prefix}.fast"),
+                FlagMode::Taint,
+            )?)
+        } else {
+            None
+        };
+        elementwise::emit(
+            cg,
+            &ElementwiseLoop {
+                name: symbol.to_string(),
+                inputs: self.inputs.clone(),
+                outputs: self.outputs.clone(),
+                kernel,
+                fast_kernel,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, symbol: String, address: usize) -> Result<LoopInfo> {
+        let mut signature = self.signature;
+        // The loop's output dtypes, not Python types (`pyfloat`).
+        let ret = match &self.program.entry().ret {
+            Type::Tuple(items) => Type::Tuple(
+                self.outputs
+                    .iter()
+                    .map(|s| Type::Scalar(*s))
+                    .take(items.len())
+                    .collect(),
+            ),
+            _ => Type::Scalar(self.outputs[0]),
+        };
+        signature.ret = Some(ret);
+        Ok(LoopInfo {
+            inputs: self.inputs,
+            outputs: self.outputs,
+            address,
+            signature,
+            typed_ir: self.program.to_string(),
+            symbol,
+        })
+    }
+}
