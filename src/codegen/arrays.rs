@@ -197,7 +197,7 @@ fn check_index<'ctx>(
             false,
         ),
     );
-    let context = b.build_global_string_ptr(&cg.access_context, "index.context")?;
+    let context = b.build_global_string_ptr(&cg.func.access_context, "index.context")?;
     cg.call(
         raise,
         &[

@@ -200,7 +200,7 @@ pub fn binary<'ctx>(
 /// Flags of a complex division: divide-by-zero for a nonzero finite
 /// numerator over zero, then the generic NaN/overflow rules.
 fn division_flags<'ctx>(cg: &Codegen<'ctx>, a: Cx<'ctx>, b: Cx<'ctx>, q: Cx<'ctx>) -> Result<()> {
-    if cg.status.is_none() || fpstatus::taint(cg, &[q.re, q.im])? {
+    if cg.func.status.is_none() || fpstatus::taint(cg, &[q.re, q.im])? {
         return Ok(());
     }
     let f = F { cg };

@@ -17,7 +17,7 @@ use crate::error::{CompileError, Result};
 use crate::types::{Scalar, Type};
 
 /// An LLVM access group (a `distinct !{}` metadata node of the module's
-/// context), see `loops::metadata`.
+/// context), see `codegen::metadata`.
 #[derive(Clone, Copy, Debug)]
 pub struct AccessGroup(pub llvm_sys::prelude::LLVMMetadataRef);
 
@@ -84,6 +84,33 @@ pub fn symbol_safe(name: &str) -> String {
         .collect()
 }
 
+/// What belongs to the function being emitted rather than to the module:
+/// how it reports FP flags and errors, and the access group of the loop
+/// body being emitted. Each emitted function starts from its own
+/// (`Codegen::in_function`), so a kernel inlined into a ufunc loop and a
+/// stand-alone entry function never see each other's state.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionState<'ctx> {
+    /// How the function reports flags.
+    pub flag_mode: super::fpstatus::FlagMode,
+    /// The FP status word of the function (`fpstatus`); `None` when flags
+    /// are not tracked (fast-math) or outside a kernel.
+    pub status: Option<inkwell::values::PointerValue<'ctx>>,
+    /// The status word, also under fast-math (runtime errors set
+    /// `fpstatus::ERROR` in it).
+    pub error_status: Option<inkwell::values::PointerValue<'ctx>>,
+    /// While emitting a loop body whose iterations are independent, the
+    /// access group its loads and stores join (`codegen::metadata`).
+    pub access_group: Option<AccessGroup>,
+    /// Describes the array access being emitted for `IndexError` messages:
+    /// the array's name and the source line.
+    pub access_context: String,
+}
+
+/// The module being built: the LLVM module and builder, the host, the
+/// options every function of the module is compiled with, and helpers and
+/// declarations shared by its functions. `func` is the state of the
+/// function being emitted.
 pub struct Codegen<'ctx> {
     pub ctx: &'ctx Context,
     pub module: Module<'ctx>,
@@ -92,26 +119,14 @@ pub struct Codegen<'ctx> {
     /// libmvec is loaded: transcendental calls carry vector variants.
     pub vector_math: bool,
     pub fast_math: FastMath,
+    /// Check indices and raise `IndexError` (`boundscheck=True`).
+    pub boundscheck: bool,
     helpers: HashMap<String, FunctionValue<'ctx>>,
     /// Vector variants declared for the loop vectorizer; kept alive through
     /// `llvm.compiler.used` until it has run.
     pub vector_decls: Vec<FunctionValue<'ctx>>,
-    /// While emitting a loop body whose iterations are independent, the
-    /// access group its loads and stores join (`loops::metadata`).
-    pub access_group: Option<AccessGroup>,
-    /// The FP status word of the kernel being emitted (`fpstatus`); `None`
-    /// when flags are not tracked (fast-math) or outside a kernel.
-    pub status: Option<inkwell::values::PointerValue<'ctx>>,
-    /// How the kernel being emitted reports flags.
-    pub flag_mode: super::fpstatus::FlagMode,
-    /// Check indices and raise `IndexError` (`boundscheck=True`).
-    pub boundscheck: bool,
-    /// The status word of the kernel being emitted, also under fast-math
-    /// (runtime errors set `fpstatus::ERROR` in it).
-    pub error_status: Option<inkwell::values::PointerValue<'ctx>>,
-    /// Describes the array access being emitted for `IndexError` messages:
-    /// the array's name and the source line.
-    pub access_context: String,
+    /// The function being emitted.
+    pub func: FunctionState<'ctx>,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -137,15 +152,24 @@ impl<'ctx> Codegen<'ctx> {
             host,
             vector_math,
             fast_math: FastMath::default(),
+            boundscheck: false,
             helpers: HashMap::new(),
             vector_decls: vec![],
-            access_group: None,
-            status: None,
-            flag_mode: super::fpstatus::FlagMode::Exact,
-            boundscheck: false,
-            error_status: None,
-            access_context: String::new(),
+            func: FunctionState::default(),
         }
+    }
+
+    /// Runs `emit` with `state` as the state of the function being
+    /// emitted, then restores the caller's.
+    pub fn in_function<T>(
+        &mut self,
+        state: FunctionState<'ctx>,
+        emit: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        let outer = std::mem::replace(&mut self.func, state);
+        let result = emit(self);
+        self.func = outer;
+        result
     }
 
     pub fn float_type(&self, s: Scalar) -> FloatType<'ctx> {
@@ -265,11 +289,9 @@ impl<'ctx> Codegen<'ctx> {
         let f = self.add_inline_function(name, ty);
         self.helpers.insert(name.to_string(), f);
         let saved = self.builder.get_insert_block();
-        let status = self.status.take();
         let entry = self.ctx.append_basic_block(f, "entry");
         self.builder.position_at_end(entry);
-        let built = build(self, f);
-        self.status = status;
+        let built = self.in_function(FunctionState::default(), |cg| build(cg, f));
         if let Some(b) = saved {
             self.builder.position_at_end(b);
         }

@@ -40,9 +40,10 @@ pub const TAINT: u64 = 0x100;
 pub const ERROR: u64 = 0x200;
 
 /// How a kernel reports floating-point flags.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FlagMode {
     /// Every operation computes its exact flags.
+    #[default]
     Exact,
     /// Float operations report nothing; instead `TAINT` is recorded when a
     /// non-finite value reaches a place where it could vanish (a returned
@@ -57,7 +58,7 @@ pub enum FlagMode {
 /// Whether the current function tracks flags (it does unless fast-math
 /// lets LLVM assume there are no NaNs and infinities).
 fn tracking(cg: &Codegen<'_>) -> bool {
-    cg.status.is_some()
+    cg.func.status.is_some()
 }
 
 /// In taint mode, records `TAINT` if any result is not finite and returns
@@ -66,7 +67,7 @@ pub fn taint<'ctx>(cg: &Codegen<'ctx>, _results: &[FloatValue<'ctx>]) -> Result<
     // In taint mode the function emitter tests values where a non-finite
     // one could disappear (`taint_values`); individual operations report
     // nothing.
-    Ok(cg.flag_mode == FlagMode::Taint)
+    Ok(cg.func.flag_mode == FlagMode::Taint)
 }
 
 /// Records `TAINT` if any of `values` (all of one float type) is not
@@ -79,7 +80,7 @@ pub fn taint_values<'ctx>(
     values: &[FloatValue<'ctx>],
     pack: bool,
 ) -> Result<()> {
-    if cg.flag_mode != FlagMode::Taint || values.is_empty() {
+    if cg.func.flag_mode != FlagMode::Taint || values.is_empty() {
         return Ok(());
     }
     if values.len() == 1 || !pack {
@@ -113,7 +114,7 @@ pub fn taint_values<'ctx>(
 
 /// `status |= cond ? flag : 0`
 pub fn raise_if<'ctx>(cg: &Codegen<'ctx>, cond: IntValue<'ctx>, flag: u64) -> Result<()> {
-    let Some(status) = cg.status else {
+    let Some(status) = cg.func.status else {
         return Ok(());
     };
     let i32t = cg.ctx.i32_type();
@@ -127,7 +128,7 @@ pub fn raise_if<'ctx>(cg: &Codegen<'ctx>, cond: IntValue<'ctx>, flag: u64) -> Re
 
 /// Sets `ERROR` in the kernel's status word (a runtime error was reported).
 pub fn raise_error(cg: &Codegen<'_>) -> Result<()> {
-    let Some(status) = cg.error_status else {
+    let Some(status) = cg.func.error_status else {
         return Err(crate::error::CompileError::internal(
             "a runtime error outside a kernel",
         ));

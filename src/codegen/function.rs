@@ -16,7 +16,7 @@ use inkwell::basic_block::BasicBlock;
 use inkwell::types::{BasicMetadataTypeEnum, BasicType};
 use inkwell::values::{BasicValueEnum, FunctionValue, PhiValue};
 
-use super::context::Codegen;
+use super::context::{Codegen, FunctionState};
 use super::fpstatus::{self, FlagMode};
 use super::{arith, arrays, complex, math, scalar};
 use crate::builtins::MathFn;
@@ -98,7 +98,6 @@ pub fn emit_program<'ctx>(
     prefix: &str,
     flags: FlagMode,
 ) -> Result<FunctionValue<'ctx>> {
-    cg.flag_mode = flags;
     let mut funcs = vec![];
     for (i, f) in program.functions.iter().enumerate() {
         let name = format!("{prefix}.{}.{i}", f.name);
@@ -106,9 +105,8 @@ pub fn emit_program<'ctx>(
         funcs.push(decl);
     }
     for (i, f) in program.functions.iter().enumerate() {
-        emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f))?;
+        emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f), flags)?;
     }
-    cg.flag_mode = FlagMode::Exact;
     Ok(funcs[program.entry.index()])
 }
 
@@ -121,7 +119,6 @@ pub fn emit_program_lanes<'ctx>(
     flags: FlagMode,
     lanes: &Lanes,
 ) -> Result<FunctionValue<'ctx>> {
-    cg.flag_mode = flags;
     let mut funcs = vec![];
     for (i, f) in program.functions.iter().enumerate() {
         let name = format!("{prefix}.{}.{i}", f.name);
@@ -134,12 +131,11 @@ pub fn emit_program_lanes<'ctx>(
     }
     for (i, f) in program.functions.iter().enumerate() {
         if i == program.entry.index() {
-            emit_body(cg, f, funcs[i], &funcs, lanes)?;
+            emit_body(cg, f, funcs[i], &funcs, lanes, flags)?;
         } else {
-            emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f))?;
+            emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f), flags)?;
         }
     }
-    cg.flag_mode = FlagMode::Exact;
     Ok(funcs[program.entry.index()])
 }
 
@@ -196,7 +192,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
     ) -> Result<Option<BasicValueEnum<'ctx>>> {
         let f = self.f;
         if matches!(op, Op::GetItem | Op::SetItem) && self.cg.boundscheck {
-            self.cg.access_context = self.access_context(args[0], span);
+            self.cg.func.access_context = self.access_context(args[0], span);
         }
         let rty = result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
         let vals = args
@@ -287,12 +283,38 @@ impl<'ctx> Emitter<'_, 'ctx> {
     }
 }
 
+/// Emits the body of `f` into `llvm` in a function state of its own: FP
+/// flags reported as `flags` says into the status word (the first
+/// parameter), errors too.
 fn emit_body<'ctx>(
     cg: &mut Codegen<'ctx>,
     f: &Function,
     llvm: FunctionValue<'ctx>,
     funcs: &[FunctionValue<'ctx>],
     lanes: &Lanes,
+    flags: FlagMode,
+) -> Result<()> {
+    let status = llvm
+        .get_nth_param(0)
+        .ok_or_else(|| CompileError::internal("missing status parameter"))?
+        .into_pointer_value();
+    let state = FunctionState {
+        flag_mode: flags,
+        status: (cg.fast_math.0 == 0).then_some(status),
+        error_status: Some(status),
+        access_group: None,
+        access_context: String::new(),
+    };
+    cg.in_function(state, |cg| emit_blocks(cg, f, llvm, funcs, lanes, status))
+}
+
+fn emit_blocks<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    f: &Function,
+    llvm: FunctionValue<'ctx>,
+    funcs: &[FunctionValue<'ctx>],
+    lanes: &Lanes,
+    status_param: inkwell::values::PointerValue<'ctx>,
 ) -> Result<()> {
     let rpo = f.reverse_post_order();
     let mut blocks: Vec<Option<BasicBlock<'ctx>>> = vec![None; f.blocks.len()];
@@ -317,16 +339,6 @@ fn emit_body<'ctx>(
             lanes.count
         }
     };
-    let status_param = llvm
-        .get_nth_param(0)
-        .expect("status parameter")
-        .into_pointer_value();
-    cg.status = if cg.fast_math.0 == 0 {
-        Some(status_param)
-    } else {
-        None
-    };
-    cg.error_status = Some(status_param);
     let mut phis: Vec<Vec<PhiValue<'ctx>>> = vec![vec![]; f.values.len()];
     for &b in &rpo {
         if b == f.entry {
@@ -353,7 +365,7 @@ fn emit_body<'ctx>(
         lane: 0,
     };
     let uses = use_counts(f);
-    let tainting = em.cg.flag_mode == FlagMode::Taint;
+    let tainting = em.cg.func.flag_mode == FlagMode::Taint;
     let mut incoming: Vec<(PhiValue<'ctx>, BasicValueEnum<'ctx>, BasicBlock<'ctx>)> = vec![];
     for &b in &rpo {
         let bb = blocks[b.index()].expect("created");
@@ -460,8 +472,6 @@ fn emit_body<'ctx>(
     for (phi, v, bb) in incoming {
         phi.add_incoming(&[(&v, bb)]);
     }
-    em.cg.status = None;
-    em.cg.error_status = None;
     Ok(())
 }
 

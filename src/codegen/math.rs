@@ -322,7 +322,7 @@ fn function_flags<'ctx>(
     args: &[FloatValue<'ctx>],
     r: FloatValue<'ctx>,
 ) -> Result<()> {
-    if cg.status.is_none() || fpstatus::taint(cg, &[r])? {
+    if cg.func.status.is_none() || fpstatus::taint(cg, &[r])? {
         return Ok(());
     }
     fpstatus::if_not_finite(cg, &[r], |cg| function_flags_detailed(cg, m, args, r))

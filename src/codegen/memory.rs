@@ -1,6 +1,6 @@
 //! How scalars sit in NumPy's memory: loads and stores of every dtype (bool
 //! is a byte, complex is two floats), byte-strided element addresses, and
-//! the access-group tagging of those accesses (`loops::metadata`).
+//! the access-group tagging of those accesses (`codegen::metadata`).
 
 use inkwell::values::{
     AsValueRef, BasicValue, BasicValueEnum, InstructionValue, IntValue, PointerValue,
@@ -28,7 +28,7 @@ pub fn load_scalar<'ctx>(
         if let Some(i) = v.as_instruction_value() {
             // NumPy data is not guaranteed to be naturally aligned.
             let _ = i.set_alignment(1);
-            if let Some(group) = cg.access_group {
+            if let Some(group) = cg.func.access_group {
                 add_to_access_group(cg, i, group);
             }
         }
@@ -71,7 +71,7 @@ pub fn store_scalar<'ctx>(
     let store = |p: PointerValue<'ctx>, v: BasicValueEnum<'ctx>| -> Result<()> {
         let i = b.build_store(p, v)?;
         let _ = i.set_alignment(1);
-        if let Some(group) = cg.access_group {
+        if let Some(group) = cg.func.access_group {
             add_to_access_group(cg, i, group);
         }
         Ok(())

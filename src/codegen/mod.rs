@@ -11,11 +11,13 @@ pub mod arith;
 pub mod arrays;
 pub mod complex;
 pub mod context;
+pub mod counted_loop;
 pub mod fastmath;
 pub mod fpstatus;
 pub mod function;
 pub mod math;
 pub mod memory;
+pub mod metadata;
 pub mod scalar;
 
 pub use context::{next_module_id, symbol_safe, Codegen, CodegenOptions, FastMath};

@@ -23,15 +23,15 @@
 //! exact); then the buffer is copied out. The strided path and short
 //! arrays run the exact kernel directly.
 
-use inkwell::basic_block::BasicBlock;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
-use super::metadata::{new_access_group, set_loop_hints, LoopHint};
+use crate::codegen::counted_loop::counted_loop;
 use crate::codegen::fpstatus::TAINT;
 use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
+use crate::codegen::metadata::{new_access_group, LoopHint};
 use crate::codegen::Codegen;
 use crate::error::Result;
 use crate::types::Scalar;
@@ -48,44 +48,6 @@ pub struct ElementwiseLoop<'ctx> {
     /// The same kernel in taint mode (`codegen::fpstatus::FlagMode`), used
     /// by the chunked vector paths; `None` when flags are not tracked.
     pub fast_kernel: Option<FunctionValue<'ctx>>,
-}
-
-/// Emits `for i in 0..n { body(i) }` starting in the current block, which
-/// it leaves positioned at the exit. The loop is in rotated form (guard,
-/// then a bottom-tested body), the shape the vectorizer expects.
-pub fn counted_loop<'ctx>(
-    cg: &mut Codegen<'ctx>,
-    f: FunctionValue<'ctx>,
-    n: IntValue<'ctx>,
-    name: &str,
-    hints: &[LoopHint],
-    body: impl FnOnce(&mut Codegen<'ctx>, IntValue<'ctx>) -> Result<()>,
-) -> Result<BasicBlock<'ctx>> {
-    let i64t = cg.ctx.i64_type();
-    let pre = cg.builder.get_insert_block().expect("positioned");
-    let header = cg.ctx.append_basic_block(f, &format!("{name}.body"));
-    let exit = cg.ctx.append_basic_block(f, &format!("{name}.exit"));
-    let nonempty = cg
-        .builder
-        .build_int_compare(IntPredicate::SGT, n, i64t.const_zero(), "")?;
-    cg.builder
-        .build_conditional_branch(nonempty, header, exit)?;
-    cg.builder.position_at_end(header);
-    let phi = cg.builder.build_phi(i64t, "i")?;
-    let i = phi.as_basic_value().into_int_value();
-    body(cg, i)?;
-    let latch = cg.builder.get_insert_block().expect("positioned");
-    let next = cg
-        .builder
-        .build_int_nsw_add(i, i64t.const_int(1, false), "")?;
-    let more = cg
-        .builder
-        .build_int_compare(IntPredicate::SLT, next, n, "")?;
-    let branch = cg.builder.build_conditional_branch(more, header, exit)?;
-    set_loop_hints(cg, branch, hints);
-    phi.add_incoming(&[(&i64t.const_zero(), pre), (&next, latch)]);
-    cg.builder.position_at_end(exit);
-    Ok(exit)
 }
 
 /// Elements per chunk on the vector path (and per exact redo).
@@ -370,7 +332,7 @@ fn vector_path<'ctx>(
 
     // 1. The vector kernel over the chunk.
     let group = new_access_group(cg)?;
-    cg.access_group = Some(group);
+    cg.func.access_group = Some(group);
     let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
     let vector_loop = counted_loop(cg, f, m, "vector", &hints, |cg, i| {
         let mut args = vec![vp.fast_status.into()];
@@ -386,7 +348,7 @@ fn vector_path<'ctx>(
         }
         Ok(())
     });
-    cg.access_group = None;
+    cg.func.access_group = None;
     vector_loop?;
 
     let latch = cg.ctx.append_basic_block(f, "chunk.next");

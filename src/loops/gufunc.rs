@@ -19,15 +19,15 @@
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
-use super::elementwise::counted_loop;
 use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
 use super::layout::Layout;
-use super::metadata::LoopHint;
 use super::plan::{KernelPlan, Passing};
 use crate::codegen::arrays::View;
+use crate::codegen::counted_loop::counted_loop;
 use crate::codegen::fpstatus::TAINT;
 use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
+use crate::codegen::metadata::LoopHint;
 use crate::codegen::Codegen;
 use crate::error::Result;
 

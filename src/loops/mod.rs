@@ -9,6 +9,5 @@ pub mod entry;
 pub mod fpflags;
 pub mod gufunc;
 pub mod layout;
-pub mod metadata;
 pub mod parallel;
 pub mod plan;
