@@ -42,6 +42,14 @@ if ! command -v cargo >/dev/null; then
     fi
 fi
 
+# The test command also runs rustfmt and clippy.
+if [ "${JITUFUNC_TEST:-0}" = 1 ] && command -v rustup >/dev/null; then
+    for component in rustfmt clippy; do
+        rustup component list --installed 2>/dev/null | grep -q "^$component" ||
+            rustup component add "$component" >/dev/null
+    done
+fi
+
 # 3. Python environment.
 if [ ! -x .venv/bin/python ]; then
     log "creating .venv"

@@ -37,37 +37,42 @@ pub struct Stmt {
 #[derive(Clone, Debug)]
 pub enum StmtKind {
     /// `a = b = value`
-    Assign {
-        targets: Vec<Target>,
-        value: Expr,
-    },
+    Assign { targets: Vec<Target>, value: Expr },
     /// `target op= value`
     AugAssign {
         target: Target,
         op: BinOp,
         value: Expr,
     },
+    /// `if test: body else: orelse` (`elif` is an `If` in `orelse`).
     If {
         test: Expr,
         body: Vec<Stmt>,
         orelse: Vec<Stmt>,
     },
+    /// `while test: body else: orelse`
     While {
         test: Expr,
         body: Vec<Stmt>,
         orelse: Vec<Stmt>,
     },
+    /// `for target in iter: body else: orelse` (`iter` is `range(...)` or
+    /// an array).
     For {
         target: Target,
         iter: Expr,
         body: Vec<Stmt>,
         orelse: Vec<Stmt>,
     },
+    /// `break`
     Break,
+    /// `continue`
     Continue,
+    /// `return value`; `return` alone is `Return(None)`.
     Return(Option<Expr>),
     /// An expression evaluated for its effect (`a[i] = ...` is an Assign).
     Expr(Expr),
+    /// `pass`
     Pass,
 }
 
@@ -204,8 +209,11 @@ pub enum ExprKind {
     Name(String),
     /// A resolved global name or attribute chain (`math.pi`, `np.exp`, `K`).
     Global(Global),
+    /// A literal: `1`, `2.5`, `True`, `1j`, `None`.
     Const(Const),
+    /// `a + b`, `a ** b`, `a & b`, ... (`ast.BinOp`).
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `-a`, `+a`, `~a`, `not a` (`ast.UnaryOp`).
     Unary(UnaryOp, Box<Expr>),
     /// `a and b and c`
     BoolOp(BoolOp, Vec<Expr>),
@@ -217,6 +225,7 @@ pub enum ExprKind {
         body: Box<Expr>,
         orelse: Box<Expr>,
     },
+    /// `f(a, b, key=c)` (`ast.Call`).
     Call {
         func: Box<Expr>,
         args: Vec<Expr>,
@@ -224,8 +233,17 @@ pub enum ExprKind {
     },
     /// `value.attr` on a local value (`z.real`, `a.shape`).
     Attribute(Box<Expr>, String),
-    /// `value[i]`, `value[i, j]`
+    /// `value[i]`, `value[i, j]`, `value[1:n, ::2]`: one index per axis,
+    /// each an expression or a `Slice`.
     Subscript(Box<Expr>, Vec<Expr>),
+    /// `lower:upper:step` inside a subscript, any part omitted
+    /// (`ast.Slice`): `a[1:n]`, `a[::2]`, `a[:, 0]`.
+    Slice {
+        lower: Option<Box<Expr>>,
+        upper: Option<Box<Expr>>,
+        step: Option<Box<Expr>>,
+    },
+    /// `(a, b)`, `a, b` (`ast.Tuple`).
     Tuple(Vec<Expr>),
 }
 

@@ -31,6 +31,10 @@ settings.register_profile(
 )
 settings.load_profile("ci")
 
+# The IR verifier runs after every compiler pass in every test (bad IR is
+# an InternalError, never a miscompile). Set before jitufunc is imported.
+os.environ.setdefault("JITUFUNC_VERIFY", "1")
+
 # cache=True kernels in the tests and docs write here, never into the
 # user's cache directory (subprocesses inherit it).
 _CACHE_DIR = tempfile.mkdtemp(prefix="jitufunc-test-cache-")

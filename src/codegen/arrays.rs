@@ -1,9 +1,15 @@
-//! Array views in generated code: `{data ptr, [ndim x i64] shape,
-//! [ndim x i64] strides in bytes}`, passed by value (kernels are inlined,
-//! so the struct dissolves into registers). Element loads and stores with
-//! Python's negative indices (and, with `boundscheck`, an `IndexError`
-//! instead of an out-of-range access), partial indexing, `.shape`,
-//! `.size`, `len()`.
+//! Array views in generated code, and the one place typed array operations
+//! (`Op::Array`) become LLVM IR (`emit`).
+//!
+//! A view is `{data ptr, owner ptr, [ndim x i64] shape, [ndim x i64]
+//! strides in bytes}`, passed by value (kernels are inlined, so the struct
+//! dissolves into registers). `owner` is the object that keeps the memory
+//! alive: null for memory the caller lends (ufunc operands), the
+//! reference-counted block of an array compiled code allocates
+//! (`ArrayType::memory`); a view of a view keeps its owner. Element loads
+//! and stores with Python's negative indices (and, with `boundscheck`, an
+//! `IndexError` instead of an out-of-range access), partial indexing,
+//! `.shape`, `.size`, `len()`.
 //!
 //! A view whose type is C-layout (`float64[:, ::1]`) has a last-axis stride
 //! equal to its item size; codegen uses that constant instead of the
@@ -16,7 +22,7 @@ use inkwell::IntPredicate;
 use super::context::Codegen;
 use super::memory::{load_scalar, store_scalar};
 use crate::error::{CompileError, Result};
-use crate::ir::Attr;
+use crate::ir::ArrayOp;
 use crate::types::{ArrayType, Layout, Type};
 
 /// The LLVM struct of an array view with `ndim` dimensions.
@@ -24,6 +30,7 @@ pub fn view_type<'ctx>(cg: &Codegen<'ctx>, ndim: u32) -> StructType<'ctx> {
     let i64t = cg.ctx.i64_type();
     cg.ctx.struct_type(
         &[
+            cg.ptr_type().into(),
             cg.ptr_type().into(),
             i64t.array_type(ndim).into(),
             i64t.array_type(ndim).into(),
@@ -35,6 +42,8 @@ pub fn view_type<'ctx>(cg: &Codegen<'ctx>, ndim: u32) -> StructType<'ctx> {
 /// A view taken apart.
 pub struct View<'ctx> {
     pub ptr: PointerValue<'ctx>,
+    /// What keeps the memory alive (null: the caller's memory).
+    pub owner: PointerValue<'ctx>,
     pub shape: Vec<IntValue<'ctx>>,
     pub strides: Vec<IntValue<'ctx>>,
 }
@@ -45,8 +54,9 @@ impl<'ctx> View<'ctx> {
         let b = &cg.builder;
         let s = v.into_struct_value();
         let ptr = b.build_extract_value(s, 0, "data")?.into_pointer_value();
-        let shape_arr = b.build_extract_value(s, 1, "")?.into_array_value();
-        let strides_arr = b.build_extract_value(s, 2, "")?.into_array_value();
+        let owner = b.build_extract_value(s, 1, "owner")?.into_pointer_value();
+        let shape_arr = b.build_extract_value(s, 2, "")?.into_array_value();
+        let strides_arr = b.build_extract_value(s, 3, "")?.into_array_value();
         let mut shape = vec![];
         let mut strides = vec![];
         for k in 0..a.ndim {
@@ -63,6 +73,7 @@ impl<'ctx> View<'ctx> {
         }
         Ok(View {
             ptr,
+            owner,
             shape,
             strides,
         })
@@ -84,8 +95,9 @@ impl<'ctx> View<'ctx> {
         }
         let mut v: inkwell::values::AggregateValueEnum = ty.get_undef().into();
         v = b.build_insert_value(v, self.ptr, 0, "")?;
-        v = b.build_insert_value(v, shape.into_array_value(), 1, "")?;
-        v = b.build_insert_value(v, strides.into_array_value(), 2, "")?;
+        v = b.build_insert_value(v, self.owner, 1, "")?;
+        v = b.build_insert_value(v, shape.into_array_value(), 2, "")?;
+        v = b.build_insert_value(v, strides.into_array_value(), 3, "")?;
         Ok(v.into_struct_value().into())
     }
 }
@@ -99,9 +111,29 @@ fn array_type<'a>(t: &'a Type, what: &str) -> Result<&'a ArrayType> {
     }
 }
 
-pub fn attr<'ctx>(
+/// Emits array operation `op` on operands `vals` of types `types` (the
+/// array first); its result, if it has one.
+pub fn emit<'ctx>(
     cg: &Codegen<'ctx>,
-    a: Attr,
+    op: ArrayOp,
+    types: &[Type],
+    vals: &[BasicValueEnum<'ctx>],
+) -> Result<Option<BasicValueEnum<'ctx>>> {
+    let n = vals.len();
+    Ok(Some(match op {
+        ArrayOp::Load | ArrayOp::View => load(cg, &types[0], vals[0], &vals[1..])?,
+        ArrayOp::Store => {
+            store(cg, &types[0], vals[0], &vals[1..n - 1], vals[n - 1])?;
+            return Ok(None);
+        }
+        ArrayOp::Shape | ArrayOp::Size => attr(cg, op, &types[0], vals[0])?,
+        ArrayOp::Len => len(cg, &types[0], vals[0])?,
+    }))
+}
+
+fn attr<'ctx>(
+    cg: &Codegen<'ctx>,
+    a: ArrayOp,
     t: &Type,
     v: BasicValueEnum<'ctx>,
 ) -> Result<BasicValueEnum<'ctx>> {
@@ -109,7 +141,7 @@ pub fn attr<'ctx>(
     let view = View::unpack(cg, at, v)?;
     let i64t = cg.ctx.i64_type();
     match a {
-        Attr::Shape => {
+        ArrayOp::Shape => {
             let ty = cg
                 .ctx
                 .struct_type(&vec![i64t.into(); view.shape.len()], false);
@@ -119,7 +151,7 @@ pub fn attr<'ctx>(
             }
             Ok(agg.into_struct_value().into())
         }
-        Attr::Size => {
+        ArrayOp::Size => {
             let mut size = i64t.const_int(1, false);
             for d in &view.shape {
                 size = cg.builder.build_int_nsw_mul(size, *d, "size")?;
@@ -127,7 +159,7 @@ pub fn attr<'ctx>(
             Ok(size.into())
         }
         other => Err(CompileError::internal(format!(
-            "attribute .{} of {t} reached codegen",
+            "array.{} of {t} is not an attribute",
             other.name()
         ))),
     }
@@ -166,6 +198,7 @@ fn locate<'ctx>(
     let ptr = unsafe { b.build_gep(cg.ctx.i8_type(), view.ptr, &[offset], "element")? };
     Ok(View {
         ptr,
+        owner: view.owner,
         shape: view.shape[index.len()..].to_vec(),
         strides: view.strides[index.len()..].to_vec(),
     })
@@ -217,11 +250,11 @@ fn check_index<'ctx>(
     Ok(())
 }
 
-pub fn load<'ctx>(
+/// `a[i, j]`: the element, or the view of the axes not indexed.
+fn load<'ctx>(
     cg: &Codegen<'ctx>,
     t: &Type,
     array: BasicValueEnum<'ctx>,
-    _index_types: &[Type],
     index: &[BasicValueEnum<'ctx>],
 ) -> Result<BasicValueEnum<'ctx>> {
     let at = array_type(t, "indexing")?;
@@ -234,13 +267,11 @@ pub fn load<'ctx>(
     }
 }
 
-pub fn store<'ctx>(
+fn store<'ctx>(
     cg: &Codegen<'ctx>,
     t: &Type,
     array: BasicValueEnum<'ctx>,
-    _index_types: &[Type],
     index: &[BasicValueEnum<'ctx>],
-    _value_type: &Type,
     value: BasicValueEnum<'ctx>,
 ) -> Result<()> {
     let at = array_type(t, "storing")?;
@@ -249,7 +280,7 @@ pub fn store<'ctx>(
     store_scalar(cg, at.dtype, rest.ptr, value)
 }
 
-pub fn len<'ctx>(
+fn len<'ctx>(
     cg: &Codegen<'ctx>,
     t: &Type,
     v: BasicValueEnum<'ctx>,

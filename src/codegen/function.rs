@@ -21,7 +21,7 @@ use super::fpstatus::{self, FlagMode};
 use super::{arith, arrays, complex, math, scalar};
 use crate::builtins::MathFn;
 use crate::error::{CompileError, Result, Span};
-use crate::ir::{Function, InstData, Op, Terminator, Value};
+use crate::ir::{ArrayOp, Function, InstData, Op, Terminator, Value};
 use crate::syntax::BinOp;
 use crate::types::Type;
 use crate::typing::Program;
@@ -191,7 +191,9 @@ impl<'ctx> Emitter<'_, 'ctx> {
         span: Span,
     ) -> Result<Option<BasicValueEnum<'ctx>>> {
         let f = self.f;
-        if matches!(op, Op::GetItem | Op::SetItem) && self.cg.boundscheck {
+        if matches!(op, Op::Array(a) if a.effects().touches_memory() || *a == ArrayOp::View)
+            && self.cg.boundscheck
+        {
             self.cg.func.access_context = self.access_context(args[0], span);
         }
         let rty = result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
@@ -252,29 +254,21 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 cg.builder
                     .build_extract_value(vals[0].into_struct_value(), *i, "")?
             }
-            Op::Attr(a) => arrays::attr(cg, *a, &arg_ty(0), vals[0])?,
-            Op::GetItem => {
-                let v = vals;
-                let index_types: Vec<Type> = (1..args.len()).map(arg_ty).collect();
-                arrays::load(cg, &arg_ty(0), v[0], &index_types, &v[1..])?
+            Op::Array(a) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                match arrays::emit(cg, *a, &types, &vals)? {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
             }
-            Op::SetItem => {
-                let v = vals;
-                let n = args.len();
-                let index_types: Vec<Type> = (1..n - 1).map(arg_ty).collect();
-                arrays::store(
-                    cg,
-                    &arg_ty(0),
-                    v[0],
-                    &index_types,
-                    &v[1..n - 1],
-                    &arg_ty(n - 1),
-                    v[n - 1],
-                )?;
-                return Ok(None);
-            }
-            Op::Len => arrays::len(cg, &arg_ty(0), vals[0])?,
-            Op::Undef | Op::Call(_) | Op::CallKernel(_) => {
+            Op::Undef
+            | Op::Call(_)
+            | Op::CallKernel(_)
+            | Op::Attr(_)
+            | Op::GetItem
+            | Op::SetItem
+            | Op::Len
+            | Op::Slice => {
                 return Err(CompileError::internal(format!(
                     "{op} reached code generation"
                 )))
@@ -563,8 +557,27 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         }
         Op::TupleGet(_) => vec![0],
         // A value stored into an array leaves the kernel there.
-        Op::SetItem => vec![args.len() - 1],
-        _ => vec![],
+        Op::Array(ArrayOp::Store) => vec![args.len() - 1],
+        // Values pass through unchanged (tuples, loads of elements whose
+        // results are tested where they vanish), are not floats, or are
+        // tested inside the called function.
+        Op::Const(..)
+        | Op::Unary(_)
+        | Op::MakeComplex
+        | Op::MakeTuple
+        | Op::CallFunc(_)
+        | Op::Array(
+            ArrayOp::Load | ArrayOp::View | ArrayOp::Shape | ArrayOp::Size | ArrayOp::Len,
+        ) => vec![],
+        // Untyped only: never emitted.
+        Op::Undef
+        | Op::Call(_)
+        | Op::CallKernel(_)
+        | Op::Attr(_)
+        | Op::GetItem
+        | Op::SetItem
+        | Op::Len
+        | Op::Slice => vec![],
     };
     candidates
         .into_iter()

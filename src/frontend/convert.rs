@@ -95,7 +95,6 @@ fn describe(kind: &str) -> (&str, &str) {
         "Yield" | "YieldFrom" => ("generators ('yield')", ""),
         "NamedExpr" => ("assignment expressions (':=')", ""),
         "Starred" => ("starred expressions ('*args')", ""),
-        "Slice" => ("slices", ""),
         other => (other, ""),
     }
 }
@@ -549,6 +548,21 @@ impl<'py> Converter<'py, '_> {
                 b(self.expr(&node.getattr("value")?)?),
                 self.index(&node.getattr("slice")?)?,
             ),
+            "Slice" => {
+                let part = |field: &str| -> R<Option<Box<Expr>>> {
+                    let v = node.getattr(field)?;
+                    Ok(if v.is_none() {
+                        None
+                    } else {
+                        Some(b(self.expr(&v)?))
+                    })
+                };
+                ExprKind::Slice {
+                    lower: part("lower")?,
+                    upper: part("upper")?,
+                    step: part("step")?,
+                }
+            }
             "Tuple" => ExprKind::Tuple(
                 list(node, "elts")?
                     .iter()

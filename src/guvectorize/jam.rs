@@ -13,8 +13,12 @@
 //! not jammed.
 
 use crate::codegen::function::Lanes;
-use crate::ir::{Block, Function, Op, Terminator, Value};
+use crate::ir::{Block, Function, Operands, Terminator, Value};
 use crate::types::Type;
+
+fn is_array(f: &Function, v: Value) -> bool {
+    matches!(f.ty(v), Type::Array(_))
+}
 
 /// Blocks that are part of some loop (on a cycle of the CFG).
 fn loop_blocks(f: &Function) -> Vec<bool> {
@@ -87,7 +91,9 @@ pub fn choose_lane_count(f: &Function, lanes: &Lanes) -> (usize, JamWhen) {
             if !lanes.uniform_insts[inst.index()] {
                 varying_insts += 1;
             }
-            if matches!(d.op, Op::GetItem | Op::SetItem) {
+            let e = d.op.effects();
+            let through_first = [e.reads, e.writes, e.aliases].contains(&Operands::First);
+            if through_first && d.args.first().is_some_and(|a| is_array(f, *a)) {
                 let array = d.args[0];
                 let r = root[array.index()].or_else(|| param_of(array));
                 if let (Some(res), Some(r)) = (d.result, r) {
@@ -134,19 +140,21 @@ pub fn lanes(f: &Function, count: usize) -> Option<Lanes> {
     loop {
         let mut changed = false;
         for (i, inst) in f.insts.iter().enumerate() {
-            let uniform = match &inst.op {
+            let e = inst.op.effects();
+            let touches_arrays = inst
+                .args
+                .iter()
+                .enumerate()
+                .any(|(k, a)| (e.reads.contains(k) || e.writes.contains(k)) && is_array(f, *a));
+            let uniform = if e.shape_only {
                 // Shapes are the same in every outer iteration.
-                Op::Attr(_) | Op::Len
-                    if inst
-                        .args
-                        .first()
-                        .is_some_and(|a| matches!(f.ty(*a), Type::Array(_))) =>
-                {
-                    true
-                }
-                // A load differs (the arrays do); so does any store.
-                Op::GetItem | Op::SetItem => false,
-                _ => inst.args.iter().all(|a| uniform_values[a.index()]),
+                true
+            } else if touches_arrays {
+                // Each lane's arrays differ: so do loads, and stores happen
+                // once per lane.
+                false
+            } else {
+                inst.args.iter().all(|a| uniform_values[a.index()])
             };
             if !uniform && uniform_insts[i] {
                 uniform_insts[i] = false;

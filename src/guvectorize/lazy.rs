@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::loops::layout::Layout;
 use crate::syntax::FunctionDef;
-use crate::types::{ArrayType, Layout as ArrayLayout, Scalar, Signature, Type};
+use crate::types::{ArrayType, Layout as ArrayLayout, Memory, Scalar, Signature, Type};
 
 fn operand_type(dtype: Scalar, ndim: usize, output_written: bool) -> Type {
     let ndim = if output_written { ndim.max(1) } else { ndim };
@@ -24,6 +24,7 @@ fn operand_type(dtype: Scalar, ndim: usize, output_written: bool) -> Type {
         ndim: ndim as u32,
         layout: ArrayLayout::Any,
         readonly: false,
+        memory: Memory::Borrowed,
     })
 }
 

@@ -10,11 +10,13 @@
 //! output parameter (the parameter itself, a row of it, a tuple or block
 //! parameter carrying it), or an output view passed to another kernel.
 
-use crate::ir::{Function, Op, Terminator, Value};
+use crate::ir::{Function, Value};
 use crate::types::Type;
 
 /// Whether `f`, whose parameters `outputs` are output views, may read an
-/// output.
+/// output: an instruction reads memory through a value derived from one
+/// (`Effects::reads`), where values derive from outputs through
+/// `Effects::aliases` (views, tuples) and block arguments.
 pub fn reads_outputs(f: &Function, outputs: &[usize]) -> bool {
     let mut derived = vec![false; f.values.len()];
     for &p in outputs {
@@ -32,32 +34,23 @@ pub fn reads_outputs(f: &Function, outputs: &[usize]) -> bool {
             }
         };
         for inst in &f.insts {
-            let from_output = inst.args.iter().any(|a| derived[a.index()]);
-            if !from_output {
-                continue;
-            }
-            match &inst.op {
-                Op::CallFunc(_) => return true,
-                Op::GetItem | Op::MakeTuple | Op::TupleGet(_) => {
-                    if let Some(r) = inst.result {
-                        if carries(f.ty(r)) {
-                            mark(r, &mut derived);
-                        } else if matches!(inst.op, Op::GetItem) && derived[inst.args[0].index()] {
-                            // An element loaded from an output.
-                            return true;
-                        }
+            let effects = inst.op.effects();
+            for (k, a) in inst.args.iter().enumerate() {
+                if !derived[a.index()] {
+                    continue;
+                }
+                if effects.reads.contains(k) {
+                    return true;
+                }
+                if let Some(r) = inst.result {
+                    if effects.aliases.contains(k) && carries(f.ty(r)) {
+                        mark(r, &mut derived);
                     }
                 }
-                _ => {}
             }
         }
         for b in &f.blocks {
-            let edges: Vec<_> = match &b.term {
-                Terminator::Jump(t) => vec![t],
-                Terminator::Branch { then, orelse, .. } => vec![then, orelse],
-                _ => vec![],
-            };
-            for edge in edges {
+            for edge in b.term.targets() {
                 let params = &f.block(edge.block).params;
                 for (p, a) in params.iter().zip(&edge.args) {
                     if derived[a.index()] {

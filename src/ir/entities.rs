@@ -45,3 +45,9 @@ entity!(
     FuncId,
     "fn"
 );
+entity!(
+    /// An entry of a function's table of called kernels
+    /// (`Function::kernels`).
+    KernelRef,
+    "k"
+);

@@ -7,9 +7,10 @@
 
 use std::sync::Arc;
 
-use super::entities::{Block, Inst, Value};
+use super::entities::{Block, Inst, KernelRef, Value};
 use super::op::Op;
 use crate::error::{SourceInfo, Span};
+use crate::syntax::FunctionDef;
 use crate::types::Type;
 
 /// Where a value comes from.
@@ -119,6 +120,8 @@ pub struct Function {
     pub values: Vec<ValueData>,
     /// The declared or inferred return type (typed IR); `Unknown` before.
     pub ret: Type,
+    /// The other kernels `CallKernel` calls (untyped IR), by `KernelRef`.
+    pub kernels: Vec<Arc<FunctionDef>>,
     pub span: Span,
     pub source: Arc<SourceInfo>,
 }
@@ -132,11 +135,29 @@ impl Function {
             insts: vec![],
             values: vec![],
             ret: Type::Unknown,
+            kernels: vec![],
             span,
             source,
         };
         f.entry = f.new_block();
         f
+    }
+
+    /// The table entry for kernel `def` (added on first use).
+    pub fn kernel_ref(&mut self, def: &Arc<FunctionDef>) -> KernelRef {
+        let k = match self.kernels.iter().position(|d| Arc::ptr_eq(d, def)) {
+            Some(k) => k,
+            None => {
+                self.kernels.push(def.clone());
+                self.kernels.len() - 1
+            }
+        };
+        KernelRef::from_index(k)
+    }
+
+    /// The kernel a `KernelRef` names.
+    pub fn kernel(&self, k: KernelRef) -> &Arc<FunctionDef> {
+        &self.kernels[k.index()]
     }
 
     pub fn params(&self) -> &[Value] {

@@ -14,6 +14,9 @@ pub mod op;
 pub mod printer;
 pub mod verifier;
 
-pub use entities::{Block, FuncId, Inst, Value};
+pub use entities::{Block, FuncId, Inst, KernelRef, Value};
 pub use function::{BlockCall, BlockData, Function, InstData, Terminator, ValueData, ValueDef};
-pub use op::{Attr, Op, Stage};
+pub use op::{ArrayOp, Attr, Effects, Op, Operands, Stage, Stages};
+
+#[cfg(test)]
+mod tests;

@@ -1,26 +1,120 @@
-//! The operations of the IR.
+//! The operations of the IR and what each one does.
 //!
 //! One enum serves both stages: lowering produces Python-level operations
-//! (`Call`, `CallKernel`, mixed-type `Binary`), typing rewrites them into the
-//! typed form, where every operand has exactly the type the operation works
-//! at (explicit `Cast`s are inserted) and calls are resolved (`Math`,
-//! `CallFunc`). `Op::stage` says which stage may contain an operation; the
-//! verifier checks it.
+//! (`Call`, `CallKernel`, mixed-type `Binary`, `GetItem` on anything),
+//! typing rewrites them into the typed form, where every operand has
+//! exactly the type the operation works at (explicit `Cast`s are inserted),
+//! calls are resolved (`Math`, `CallFunc`) and array operations are one
+//! family (`Array(ArrayOp)`), handled by `typing/arrays.rs` and
+//! `codegen/arrays.rs` only.
+//!
+//! Every operation declares its properties here, next to it: the stages it
+//! may appear in (`Op::stages`, checked by the verifier), whether it has a
+//! result (`Op::has_result`), and its memory effects and views
+//! (`Op::effects`), which the analyses (`guvectorize::jam`,
+//! `guvectorize::rerun`) query instead of matching operations. All of these
+//! matches are exhaustive: a new operation does not compile until each
+//! property is decided. `docs/contributing.md` has the checklist.
 
 use std::fmt;
-use std::sync::Arc;
 
 use crate::builtins::{Callee, MathFn};
-use crate::ir::entities::FuncId;
-use crate::syntax::{BinOp, CmpOp, Const, FunctionDef, UnaryOp};
+use crate::ir::entities::{FuncId, KernelRef};
+use crate::syntax::{BinOp, CmpOp, Const, UnaryOp};
 use crate::types::Type;
 
-/// Which IR stage an operation belongs to.
+/// The stage a function's IR is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
+    /// As lowered from the syntax tree: types unknown.
     Untyped,
+    /// After typing for one signature.
     Typed,
+}
+
+/// The stages an operation may appear in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stages {
+    UntypedOnly,
+    TypedOnly,
     Both,
+}
+
+impl Stages {
+    pub fn allows(self, stage: Stage) -> bool {
+        matches!(
+            (self, stage),
+            (Stages::Both, _)
+                | (Stages::UntypedOnly, Stage::Untyped)
+                | (Stages::TypedOnly, Stage::Typed)
+        )
+    }
+}
+
+/// A set of an instruction's operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operands {
+    /// None of them.
+    None,
+    /// The first (the array of `a[i]`, the tuple of `t[0]`).
+    First,
+    /// Any of them.
+    All,
+}
+
+impl Operands {
+    /// Whether operand `k` is in the set.
+    pub fn contains(self, k: usize) -> bool {
+        match self {
+            Operands::None => false,
+            Operands::First => k == 0,
+            Operands::All => true,
+        }
+    }
+}
+
+/// What an operation does besides computing a value from its operands'
+/// values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Effects {
+    /// Reads array memory through (views in) these operands.
+    pub reads: Operands,
+    /// Writes array memory through these operands.
+    pub writes: Operands,
+    /// The result may be, or hold, a view of the memory of these operands
+    /// (a row of an array, a tuple holding an array).
+    pub aliases: Operands,
+    /// The result depends only on the shape of the first operand, not on
+    /// its data or address (`a.shape`, `len(a)`).
+    pub shape_only: bool,
+}
+
+impl Effects {
+    /// Computes a value from its operands' values and nothing else.
+    pub const PURE: Effects = Effects {
+        reads: Operands::None,
+        writes: Operands::None,
+        aliases: Operands::None,
+        shape_only: false,
+    };
+    /// Reads only the shape of its first operand.
+    pub const SHAPE: Effects = Effects {
+        shape_only: true,
+        ..Effects::PURE
+    };
+    /// A call of code that may read and write through any operand and
+    /// return views of them.
+    pub const CALL: Effects = Effects {
+        reads: Operands::All,
+        writes: Operands::All,
+        aliases: Operands::All,
+        shape_only: false,
+    };
+
+    /// Whether the operation may read or write memory.
+    pub fn touches_memory(&self) -> bool {
+        self.reads != Operands::None || self.writes != Operands::None
+    }
 }
 
 /// A named attribute of a value.
@@ -60,6 +154,57 @@ impl Attr {
     }
 }
 
+/// An operation on array views (typed IR). Arguments start with the array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArrayOp {
+    /// `a[i, j]` with every axis indexed: the element. Arguments: the
+    /// array, then one int64 index per axis (negative counts from the end).
+    Load,
+    /// `a[i]` on an array of more dimensions: a view of the remaining
+    /// (trailing) axes. Arguments as for `Load`, fewer indices.
+    View,
+    /// `a[i, j] = v`: arguments are the array, one index per axis, then the
+    /// value (of the array's dtype).
+    Store,
+    /// `a.shape`: a tuple of ints.
+    Shape,
+    /// `a.size`
+    Size,
+    /// `len(a)`: the length of the first axis.
+    Len,
+}
+
+impl ArrayOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            ArrayOp::Load => "load",
+            ArrayOp::View => "view",
+            ArrayOp::Store => "store",
+            ArrayOp::Shape => "shape",
+            ArrayOp::Size => "size",
+            ArrayOp::Len => "len",
+        }
+    }
+
+    pub fn effects(self) -> Effects {
+        match self {
+            ArrayOp::Load => Effects {
+                reads: Operands::First,
+                ..Effects::PURE
+            },
+            ArrayOp::View => Effects {
+                aliases: Operands::First,
+                ..Effects::PURE
+            },
+            ArrayOp::Store => Effects {
+                writes: Operands::First,
+                ..Effects::PURE
+            },
+            ArrayOp::Shape | ArrayOp::Size | ArrayOp::Len => Effects::SHAPE,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Op {
     /// A literal or global constant: `1`, `2.5`, `True`, `1j`, `math.pi`,
@@ -67,7 +212,7 @@ pub enum Op {
     /// it is a Python (weak) or NumPy (strong) scalar.
     Const(Const, Type),
     /// The value of a variable on a path where it was never assigned:
-    /// `if c: y = 1` then `return y`. Typed IR replaces it with a zero.
+    /// `if c: y = 1` then `return y`. Typing reports a use of it.
     Undef,
     /// `a + b`, `a // b`, `a ** b`, `a << b`, `a & b`, ...
     Binary(BinOp),
@@ -78,12 +223,13 @@ pub enum Op {
     /// The truth value of a value: `if a:`, `while a:`, `bool(a)`.
     Truth,
     /// A conversion to the value's type: `np.float32(x)`, `float(x)`,
-    /// `int(x)`, and the implicit conversions typing inserts.
+    /// `int(x)`, and the implicit conversions typing inserts (typed IR).
     Cast,
     /// `c ? a : b` on already-evaluated values, from `min(a, b)`, `max`,
     /// `abs`, ... (typed IR).
     Select,
-    /// `complex(re, im)`, `np.complex128(re, im)`: build a complex value.
+    /// `complex(re, im)`, `np.complex128(re, im)`: build a complex value
+    /// (typed IR).
     MakeComplex,
     /// A call of a builtin, `math`/`cmath`/NumPy function or dtype:
     /// `abs(x)`, `math.exp(x)`, `np.float32(x)` (untyped IR).
@@ -91,36 +237,134 @@ pub enum Op {
     /// A numeric function at one concrete type, e.g. `exp` on float32 (typed
     /// IR, from `math.exp(x)`, `np.exp(x)`, `abs(x)`, ...).
     Math(MathFn),
-    /// `g(a, b)` where `g` is another jitufunc kernel (untyped IR).
-    CallKernel(Arc<FunctionDef>),
+    /// `g(a, b)` where `g` is another jitufunc kernel, listed in the
+    /// function's kernel table (untyped IR).
+    CallKernel(KernelRef),
     /// A call of a typed function of the same program (typed IR).
     CallFunc(FuncId),
-    /// `value.attr`: `z.real`, `z.imag`, `a.shape`, `a.ndim`, `a.size`.
+    /// `value.attr`: `z.real`, `z.imag`, `a.shape`, `a.ndim`, `a.size`
+    /// (untyped IR; typing resolves it by the value's type).
     Attr(Attr),
     /// `(a, b, c)`
     MakeTuple,
     /// `t[0]`, or one target of `a, b = t`.
     TupleGet(u32),
-    /// `a[i]`, `a[i, j]`: arguments are the array then one index per axis.
+    /// `a[i]`, `a[i, j]`, `a[1:n]`: arguments are the value then one index
+    /// per axis (untyped IR; typing makes it a `TupleGet` or an array op).
     GetItem,
-    /// `a[i, j] = v`: arguments are the array, the indices, then the value.
+    /// `a[i, j] = v`: arguments are the value, the indices, then the value
+    /// stored (untyped IR).
     SetItem,
-    /// `len(a)`
+    /// `len(a)` (untyped IR).
     Len,
+    /// `start:stop:step` inside a subscript (`a[1:n:2]`); arguments are the
+    /// three bounds, `None` constants where omitted (untyped IR; kernels do
+    /// not support slicing yet, typing reports it).
+    Slice,
+    /// An operation on array views (typed IR).
+    Array(ArrayOp),
 }
 
 impl Op {
-    pub fn stage(&self) -> Stage {
+    /// The stages the operation may appear in.
+    pub fn stages(&self) -> Stages {
         match self {
-            Op::Call(_) | Op::CallKernel(_) => Stage::Untyped,
-            Op::Math(_) | Op::CallFunc(_) | Op::Select => Stage::Typed,
-            _ => Stage::Both,
+            Op::Undef
+            | Op::Call(_)
+            | Op::CallKernel(_)
+            | Op::Attr(_)
+            | Op::GetItem
+            | Op::SetItem
+            | Op::Len
+            | Op::Slice => Stages::UntypedOnly,
+            Op::Cast
+            | Op::Select
+            | Op::MakeComplex
+            | Op::Math(_)
+            | Op::CallFunc(_)
+            | Op::Array(_) => Stages::TypedOnly,
+            Op::Const(..)
+            | Op::Binary(_)
+            | Op::Unary(_)
+            | Op::Compare(_)
+            | Op::Truth
+            | Op::MakeTuple
+            | Op::TupleGet(_) => Stages::Both,
         }
     }
 
     /// Whether the operation produces a value.
     pub fn has_result(&self) -> bool {
-        !matches!(self, Op::SetItem)
+        match self {
+            Op::SetItem | Op::Array(ArrayOp::Store) => false,
+            Op::Const(..)
+            | Op::Undef
+            | Op::Binary(_)
+            | Op::Unary(_)
+            | Op::Compare(_)
+            | Op::Truth
+            | Op::Cast
+            | Op::Select
+            | Op::MakeComplex
+            | Op::Call(_)
+            | Op::Math(_)
+            | Op::CallKernel(_)
+            | Op::CallFunc(_)
+            | Op::Attr(_)
+            | Op::MakeTuple
+            | Op::TupleGet(_)
+            | Op::GetItem
+            | Op::Len
+            | Op::Slice
+            | Op::Array(_) => true,
+        }
+    }
+
+    /// The operation's memory effects and views.
+    pub fn effects(&self) -> Effects {
+        match self {
+            Op::Const(..)
+            | Op::Undef
+            | Op::Binary(_)
+            | Op::Unary(_)
+            | Op::Compare(_)
+            | Op::Truth
+            | Op::Cast
+            | Op::MakeComplex
+            | Op::Math(_)
+            | Op::Slice => Effects::PURE,
+            // Picks one of two values: the result is whichever was picked.
+            Op::Select => Effects {
+                aliases: Operands::All,
+                ..Effects::PURE
+            },
+            // Builtins and math functions read no arrays, but before typing
+            // the callee is not known to be one.
+            Op::Call(_) | Op::CallKernel(_) | Op::CallFunc(_) => Effects::CALL,
+            Op::Attr(a) => match a {
+                Attr::Shape | Attr::Ndim | Attr::Size => Effects::SHAPE,
+                Attr::Real | Attr::Imag => Effects::PURE,
+            },
+            Op::Len => Effects::SHAPE,
+            Op::MakeTuple => Effects {
+                aliases: Operands::All,
+                ..Effects::PURE
+            },
+            Op::TupleGet(_) => Effects {
+                aliases: Operands::First,
+                ..Effects::PURE
+            },
+            Op::GetItem => Effects {
+                reads: Operands::First,
+                aliases: Operands::First,
+                ..Effects::PURE
+            },
+            Op::SetItem => Effects {
+                writes: Operands::First,
+                ..Effects::PURE
+            },
+            Op::Array(a) => a.effects(),
+        }
     }
 }
 
@@ -144,7 +388,7 @@ impl fmt::Display for Op {
             Op::MakeComplex => f.write_str("complex"),
             Op::Call(c) => write!(f, "call {}", c.describe()),
             Op::Math(m) => write!(f, "math.{m:?}"),
-            Op::CallKernel(def) => write!(f, "call_kernel {}", def.name),
+            Op::CallKernel(k) => write!(f, "call_kernel {k}"),
             Op::CallFunc(id) => write!(f, "call {id}"),
             Op::Attr(a) => write!(f, "attr .{}", a.name()),
             Op::MakeTuple => f.write_str("tuple"),
@@ -152,6 +396,8 @@ impl fmt::Display for Op {
             Op::GetItem => f.write_str("getitem"),
             Op::SetItem => f.write_str("setitem"),
             Op::Len => f.write_str("len"),
+            Op::Slice => f.write_str("slice"),
+            Op::Array(a) => write!(f, "array.{}", a.name()),
         }
     }
 }

@@ -2,10 +2,15 @@
 //!
 //! ```text
 //! fn f(v0: float64, v1: float64) -> float64  # k.py:3
+//!     k0 = kernel g  # k.py:10
 //! b0(v0 x: float64, v1 y: float64):
 //!     v2: float64 = add v0, v1                # line 4
+//!     v3: ? = call_kernel k0 v2               # line 5
 //!     return v2
 //! ```
+//!
+//! The header lists the function's table of called kernels (`k0`, ...),
+//! which `call_kernel` instructions name.
 
 use std::fmt;
 
@@ -36,6 +41,16 @@ impl fmt::Display for Function {
             self.source.filename,
             self.span.line
         )?;
+        for (k, def) in self.kernels.iter().enumerate() {
+            writeln!(
+                f,
+                "    {} = kernel {}  # {}:{}",
+                crate::ir::KernelRef::from_index(k),
+                def.name,
+                def.source.filename,
+                def.span.line
+            )?;
+        }
         for b in self.reverse_post_order() {
             let data = self.block(b);
             let params: Vec<String> = data
@@ -73,7 +88,7 @@ impl fmt::Display for Function {
                     format!("    {lhs}{} {}", d.op, args.join(", "))
                 };
                 if d.span.is_known() {
-                    writeln!(f, "{text:<48}# line {}", d.span.line)?;
+                    writeln!(f, "{text:<47} # line {}", d.span.line)?;
                 } else {
                     writeln!(f, "{text}")?;
                 }

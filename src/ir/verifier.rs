@@ -1,18 +1,101 @@
-//! Structural and type checks of a function, run after every pass in tests
-//! (and in debug builds): terminated blocks, argument counts, definitions
-//! dominating uses, operations of the right stage, and in typed IR, operand
-//! types that match what each operation works at.
+//! Structural and type checks of a function, run after every pass when
+//! verification is on (`enabled`: debug builds, tests, and
+//! `JITUFUNC_VERIFY=1`, which the test suite sets): terminated blocks,
+//! argument counts, definitions dominating uses, operations of the right
+//! stage, and in typed IR, operand types that match what each operation
+//! works at. Every problem is located at a function, block, instruction or
+//! value (`VerifierError`).
 
-use super::entities::{Block, Value};
+use std::fmt;
+use std::sync::OnceLock;
+
+use super::entities::{Block, Inst, Value};
 use super::function::{Function, Terminator, ValueDef};
-use super::op::{Op, Stage};
+use super::op::{ArrayOp, Op, Stage};
 use crate::builtins::MathFn;
+use crate::error::CompileError;
 use crate::types::{Kind, Scalar, Type};
 
+/// Where a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Untyped,
-    Typed,
+pub enum Location {
+    Function,
+    Block(Block),
+    Inst(Inst),
+    Value(Value),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Function => f.write_str("function"),
+            Location::Block(b) => write!(f, "{b}"),
+            Location::Inst(i) => write!(f, "{i}"),
+            Location::Value(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// One problem the verifier found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifierError {
+    pub at: Location,
+    pub message: String,
+}
+
+impl fmt::Display for VerifierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.at, self.message)
+    }
+}
+
+/// Every problem found in one function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifierErrors(pub Vec<VerifierError>);
+
+impl VerifierErrors {
+    /// Whether some error is at `at` and mentions `text`.
+    pub fn has(&self, at: Location, text: &str) -> bool {
+        self.0
+            .iter()
+            .any(|e| e.at == at && e.message.contains(text))
+    }
+}
+
+impl fmt::Display for VerifierErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether functions are verified after each pass: in debug builds and
+/// tests always, otherwise when `JITUFUNC_VERIFY` is set (to anything but
+/// `0`).
+pub fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    cfg!(debug_assertions)
+        || cfg!(test)
+        || *ON.get_or_init(|| std::env::var("JITUFUNC_VERIFY").is_ok_and(|v| v != "0"))
+}
+
+/// Verifies `f` (in `stage`) after pass `pass` if verification is on; a
+/// failure is an internal error showing the problems and the IR.
+pub fn check(f: &Function, stage: Stage, pass: &str) -> Result<(), CompileError> {
+    if !enabled() {
+        return Ok(());
+    }
+    verify(f, stage).map_err(|errors| {
+        CompileError::internal(format!(
+            "the IR of '{}' failed verification after {pass}:\n{errors}\n{f}",
+            f.name
+        ))
+    })
 }
 
 /// Immediate dominators of reachable blocks (Cooper-Harvey-Kennedy).
@@ -73,68 +156,111 @@ fn dominates(idom: &[Option<Block>], a: Block, mut b: Block) -> bool {
 
 struct Checker<'a> {
     f: &'a Function,
-    errors: Vec<String>,
+    errors: Vec<VerifierError>,
 }
 
 impl Checker<'_> {
-    fn err(&mut self, msg: String) {
-        self.errors.push(msg);
+    fn err(&mut self, at: Location, message: String) {
+        self.errors.push(VerifierError { at, message });
     }
 
-    fn expect_same(&mut self, what: &str, args: &[Value]) -> Option<Type> {
+    /// The common type of `args`, reporting operands of another type.
+    fn expect_same(&mut self, at: Location, what: &str, args: &[Value]) -> Option<Type> {
         let first = self.f.ty(*args.first()?).clone();
         for a in args {
             if *self.f.ty(*a) != first {
-                self.err(format!(
-                    "{what}: operand {a} has type {} but {} was expected",
-                    self.f.ty(*a),
-                    first
-                ));
+                self.err(
+                    at,
+                    format!(
+                        "{what}: operand {a} has type {} but {} was expected",
+                        self.f.ty(*a),
+                        first
+                    ),
+                );
             }
         }
         Some(first)
     }
 
-    fn check_typed_inst(&mut self, op: &Op, args: &[Value], result: Option<Value>) {
+    fn arity(&mut self, at: Location, op: &Op, args: &[Value], n: usize) -> bool {
+        if args.len() == n {
+            return true;
+        }
+        self.err(
+            at,
+            format!("{op} takes {n} operand(s) but has {}", args.len()),
+        );
+        false
+    }
+
+    /// The typing contract of each operation (typed IR).
+    fn check_typed_inst(&mut self, at: Location, op: &Op, args: &[Value], result: Option<Value>) {
         let f = self.f;
         let rty = result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
         let is_bool = |t: &Type| t.storage() == Some(Scalar::Bool);
         match op {
+            Op::Const(_, t) => {
+                if *t != rty {
+                    self.err(at, format!("constant of type {t} in a value of type {rty}"));
+                }
+            }
             Op::Binary(_) => {
-                if let Some(t) = self.expect_same("binary", args) {
-                    if t != rty {
-                        self.err(format!("binary operands {t} but result {rty}"));
+                if self.arity(at, op, args, 2) {
+                    if let Some(t) = self.expect_same(at, "binary", args) {
+                        if t != rty || !t.is_scalar() {
+                            self.err(at, format!("binary operands {t} but result {rty}"));
+                        }
+                    }
+                }
+            }
+            Op::Unary(_) => {
+                if self.arity(at, op, args, 1) {
+                    let t = f.ty(args[0]);
+                    if *t != rty || !t.is_scalar() {
+                        self.err(at, format!("unary operand {t} but result {rty}"));
                     }
                 }
             }
             Op::Compare(_) => {
-                self.expect_same("compare", args);
+                if self.arity(at, op, args, 2) {
+                    self.expect_same(at, "compare", args);
+                }
                 if !is_bool(&rty) {
-                    self.err(format!("compare result must be bool, is {rty}"));
+                    self.err(at, format!("compare result must be bool, is {rty}"));
                 }
             }
-            Op::Truth if !is_bool(&rty) => {
-                self.err(format!("truth result must be bool, is {rty}"));
+            Op::Truth => {
+                self.arity(at, op, args, 1);
+                if !is_bool(&rty) {
+                    self.err(at, format!("truth result must be bool, is {rty}"));
+                }
             }
-            Op::Unary(_) => {
-                if let Some(t) = self.expect_same("unary", args) {
-                    if t != rty {
-                        self.err(format!("unary operand {t} but result {rty}"));
-                    }
+            Op::Cast => {
+                if self.arity(at, op, args, 1) && !(f.ty(args[0]).is_scalar() && rty.is_scalar()) {
+                    self.err(at, format!("cast from {} to {rty}", f.ty(args[0])));
                 }
             }
             Op::Select => {
                 if args.len() != 3 || !is_bool(f.ty(args[0])) {
-                    self.err("select needs (bool, a, b)".into());
+                    self.err(at, "select needs (bool, a, b)".into());
                 } else if f.ty(args[1]) != &rty || f.ty(args[2]) != &rty {
-                    self.err(format!("select arms must have the result type {rty}"));
+                    self.err(at, format!("select arms must have the result type {rty}"));
+                }
+            }
+            Op::MakeComplex => {
+                if self.arity(at, op, args, 2) {
+                    if let Some(t) = self.expect_same(at, "complex", args) {
+                        if rty.kind() != Some(Kind::Complex) || t.kind() != Some(Kind::Float) {
+                            self.err(at, format!("complex({t}, {t}) cannot give {rty}"));
+                        }
+                    }
                 }
             }
             Op::Math(m) => {
                 if args.len() != m.arity() {
-                    self.err(format!("math.{m:?} takes {} arguments", m.arity()));
+                    self.err(at, format!("math.{m:?} takes {} arguments", m.arity()));
                 }
-                if let Some(t) = self.expect_same("math", args) {
+                if let Some(t) = self.expect_same(at, "math", args) {
                     let ok = if m.is_predicate() {
                         is_bool(&rty)
                     } else if matches!(m, MathFn::Abs | MathFn::Real | MathFn::Imag | MathFn::Phase)
@@ -145,35 +271,135 @@ impl Checker<'_> {
                         rty == t
                     };
                     if !ok {
-                        self.err(format!("math.{m:?} on {t} cannot give {rty}"));
+                        self.err(at, format!("math.{m:?} on {t} cannot give {rty}"));
                     }
                 }
             }
-            Op::MakeComplex => {
-                if let Some(t) = self.expect_same("complex", args) {
-                    if rty.kind() != Some(Kind::Complex) || t.kind() != Some(Kind::Float) {
-                        self.err(format!("complex({t}, {t}) cannot give {rty}"));
+            // The verifier sees one function: typing checked the arguments
+            // and result against the callee's typed signature.
+            Op::CallFunc(_) => {}
+            Op::MakeTuple => {
+                let items = Type::Tuple(args.iter().map(|a| f.ty(*a).clone()).collect());
+                if items != rty {
+                    self.err(at, format!("tuple of {items} in a value of type {rty}"));
+                }
+            }
+            Op::TupleGet(i) => {
+                if self.arity(at, op, args, 1) {
+                    match f.ty(args[0]) {
+                        Type::Tuple(items) if (*i as usize) < items.len() => {
+                            if items[*i as usize] != rty {
+                                self.err(
+                                    at,
+                                    format!(
+                                        "item {i} is {} but the result is {rty}",
+                                        items[*i as usize]
+                                    ),
+                                );
+                            }
+                        }
+                        t => self.err(at, format!("tuple_get {i} of a value of type {t}")),
                     }
                 }
             }
-            Op::Const(_, t) if *t != rty => {
-                self.err(format!("constant of type {t} in a value of type {rty}"));
+            Op::Array(a) => self.check_array_op(at, *a, args, &rty),
+            // Untyped-only operations: the stage check reports them.
+            Op::Undef
+            | Op::Call(_)
+            | Op::CallKernel(_)
+            | Op::Attr(_)
+            | Op::GetItem
+            | Op::SetItem
+            | Op::Len
+            | Op::Slice => {}
+        }
+    }
+
+    fn check_array_op(&mut self, at: Location, op: ArrayOp, args: &[Value], rty: &Type) {
+        let f = self.f;
+        let Some(first) = args.first() else {
+            self.err(at, format!("array.{} needs an array operand", op.name()));
+            return;
+        };
+        let Type::Array(a) = f.ty(*first) else {
+            self.err(
+                at,
+                format!("array.{} of a value of type {}", op.name(), f.ty(*first)),
+            );
+            return;
+        };
+        let ndim = a.ndim as usize;
+        let indices = match op {
+            ArrayOp::Load | ArrayOp::View => &args[1..],
+            ArrayOp::Store => &args[1..args.len().saturating_sub(1).max(1)],
+            ArrayOp::Shape | ArrayOp::Size | ArrayOp::Len => &args[1..],
+        };
+        if matches!(op, ArrayOp::Load | ArrayOp::View | ArrayOp::Store) {
+            for i in indices {
+                if *f.ty(*i) != Type::I64 {
+                    self.err(at, format!("index {i} is {}, not int64", f.ty(*i)));
+                }
             }
-            Op::Undef => self.err("undef left in typed IR".into()),
-            _ => {}
+        } else if !indices.is_empty() {
+            self.err(at, format!("array.{} takes only the array", op.name()));
+        }
+        match op {
+            ArrayOp::Load => {
+                if indices.len() != ndim || *rty != Type::Scalar(a.dtype) {
+                    self.err(
+                        at,
+                        format!("load of {} with {} indices gives {rty}", a, indices.len()),
+                    );
+                }
+            }
+            ArrayOp::View => {
+                let ok = indices.len() < ndim
+                    && matches!(rty, Type::Array(v) if v.dtype == a.dtype && v.ndim as usize == ndim - indices.len());
+                if !ok {
+                    self.err(
+                        at,
+                        format!("view of {} with {} indices gives {rty}", a, indices.len()),
+                    );
+                }
+            }
+            ArrayOp::Store => {
+                let value = args.last().filter(|_| args.len() >= 2);
+                let ok = indices.len() == ndim
+                    && value.is_some_and(|v| *f.ty(*v) == Type::Scalar(a.dtype));
+                if !ok {
+                    self.err(at, format!("store into {a} with {} indices", indices.len()));
+                }
+                if a.readonly {
+                    self.err(at, format!("store into a read-only array {a}"));
+                }
+            }
+            ArrayOp::Shape => {
+                if *rty != Type::Tuple(vec![Type::PY_INT; ndim]) {
+                    self.err(at, format!("shape of {a} is {rty}"));
+                }
+            }
+            ArrayOp::Size | ArrayOp::Len => {
+                if *rty != Type::PY_INT || (op == ArrayOp::Len && ndim == 0) {
+                    self.err(at, format!("array.{} of {a} is {rty}", op.name()));
+                }
+            }
         }
     }
 }
 
-/// Checks `f`; returns every problem found.
-pub fn verify(f: &Function, mode: Mode) -> Result<(), Vec<String>> {
+/// Checks `f` as IR of `stage`; returns every problem found.
+pub fn verify(f: &Function, stage: Stage) -> Result<(), VerifierErrors> {
     let mut c = Checker { f, errors: vec![] };
+    let typed = stage == Stage::Typed;
     let idom = dominators(f);
     let rpo = f.reverse_post_order();
     // Where each instruction sits (block, position) for dominance in-block.
     let mut position = vec![None; f.insts.len()];
     for &b in &rpo {
         for (i, inst) in f.block(b).insts.iter().enumerate() {
+            if position[inst.index()].is_some() {
+                c.err(Location::Inst(*inst), "is listed in two places".into());
+            }
             position[inst.index()] = Some((b, i));
         }
     }
@@ -183,13 +409,13 @@ pub fn verify(f: &Function, mode: Mode) -> Result<(), Vec<String>> {
             ValueDef::Inst(i) => position[i.index()].map(|(b, p)| (b, p as isize)),
         }
     };
-    let check_use = |c: &mut Checker, v: Value, b: Block, pos: isize, what: &str| {
+    let check_use = |c: &mut Checker, at: Location, v: Value, b: Block, pos: isize| {
         if v.index() >= f.values.len() {
-            c.err(format!("{what} uses undefined value {v}"));
+            c.err(at, format!("uses undefined value {v}"));
             return;
         }
         match defined_at(v) {
-            None => c.err(format!("{what} uses {v}, defined in an unreachable block")),
+            None => c.err(at, format!("uses {v}, defined in an unreachable block")),
             Some((db, dpos)) => {
                 let ok = if db == b {
                     dpos < pos
@@ -197,90 +423,130 @@ pub fn verify(f: &Function, mode: Mode) -> Result<(), Vec<String>> {
                     dominates(&idom, db, b)
                 };
                 if !ok {
-                    c.err(format!(
-                        "{what} in {b} uses {v}, whose definition does not dominate it"
-                    ));
+                    c.err(
+                        at,
+                        format!("uses {v}, whose definition does not dominate the use"),
+                    );
                 }
             }
         }
     };
+    if typed {
+        for p in f.params() {
+            if !f.ty(*p).is_known() {
+                c.err(Location::Value(*p), "parameter has no type".into());
+            }
+        }
+    }
     for &b in &rpo {
         let data = f.block(b);
         for (p_index, p) in data.params.iter().enumerate() {
             if f.value(*p).def != ValueDef::Param(b, p_index as u32) {
-                c.err(format!("parameter {p} of {b} has a wrong definition"));
+                c.err(
+                    Location::Value(*p),
+                    format!("parameter {p_index} of {b} has a wrong definition"),
+                );
             }
-            if mode == Mode::Typed && !f.ty(*p).is_known() {
-                c.err(format!("parameter {p} of {b} has no type"));
+            if typed && !f.ty(*p).is_known() {
+                c.err(Location::Value(*p), format!("parameter of {b} has no type"));
             }
         }
         for (pos, inst) in data.insts.iter().enumerate() {
+            let at = Location::Inst(*inst);
             let d = f.inst(*inst);
-            let stage = d.op.stage();
-            match (mode, stage) {
-                (Mode::Untyped, Stage::Typed) | (Mode::Typed, Stage::Untyped) => {
-                    c.err(format!("{} is not allowed in {mode:?} IR", d.op))
+            if !d.op.stages().allows(stage) {
+                c.err(at, format!("{} is not allowed in {stage:?} IR", d.op));
+            }
+            if d.op.has_result() != d.result.is_some() {
+                c.err(
+                    at,
+                    format!(
+                        "{} {} a result",
+                        d.op,
+                        if d.op.has_result() {
+                            "lacks"
+                        } else {
+                            "must not have"
+                        }
+                    ),
+                );
+            }
+            if let Op::CallKernel(k) = &d.op {
+                if k.index() >= f.kernels.len() {
+                    c.err(at, format!("calls {k}, which is not in the kernel table"));
                 }
-                _ => {}
             }
             for a in &d.args {
-                check_use(&mut c, *a, b, pos as isize, &format!("{} ({inst})", d.op));
+                check_use(&mut c, at, *a, b, pos as isize);
             }
             if let Some(r) = d.result {
                 if f.value(r).def != ValueDef::Inst(*inst) {
-                    c.err(format!("result {r} of {inst} has a wrong definition"));
+                    c.err(
+                        Location::Value(r),
+                        format!("result of {inst} has a wrong definition"),
+                    );
                 }
-                if mode == Mode::Typed && !f.ty(r).is_known() {
-                    c.err(format!("result {r} of {} has no type", d.op));
+                if typed && !f.ty(r).is_known() {
+                    c.err(
+                        Location::Value(r),
+                        format!("result of {} has no type", d.op),
+                    );
                 }
             }
-            if mode == Mode::Typed {
-                c.check_typed_inst(&d.op, &d.args, d.result);
+            if typed {
+                c.check_typed_inst(at, &d.op, &d.args, d.result);
             }
         }
+        let at = Location::Block(b);
         let end = data.insts.len() as isize;
         for v in data.term.uses() {
-            check_use(&mut c, v, b, end, &format!("terminator of {b}"));
+            check_use(&mut c, at, v, b, end);
         }
         match &data.term {
-            Terminator::None => c.err(format!("{b} has no terminator")),
-            Terminator::Return(v) if mode == Mode::Typed => {
+            Terminator::None => c.err(at, "has no terminator".into()),
+            Terminator::Return(v) if typed => {
                 let t = v.map(|v| f.ty(v).clone()).unwrap_or(Type::NoneType);
                 if t != f.ret {
-                    c.err(format!(
-                        "{b} returns {t} but the function returns {}",
-                        f.ret
-                    ));
+                    c.err(
+                        at,
+                        format!("returns {t} but the function returns {}", f.ret),
+                    );
                 }
             }
             Terminator::Branch { cond, .. }
-                if mode == Mode::Typed && f.ty(*cond).storage() != Some(Scalar::Bool) =>
+                if typed && f.ty(*cond).storage() != Some(Scalar::Bool) =>
             {
-                c.err(format!(
-                    "branch condition {cond} is {}, not bool",
-                    f.ty(*cond)
-                ));
+                c.err(
+                    at,
+                    format!("branch condition {cond} is {}, not bool", f.ty(*cond)),
+                );
             }
-            _ => {}
+            Terminator::Jump(_) | Terminator::Branch { .. } | Terminator::Return(_) => {}
         }
         for t in data.term.targets() {
             let params = &f.block(t.block).params;
             if params.len() != t.args.len() {
-                c.err(format!(
-                    "{b} passes {} arguments to {} which has {} parameters",
-                    t.args.len(),
-                    t.block,
-                    params.len()
-                ));
-            } else if mode == Mode::Typed {
+                c.err(
+                    at,
+                    format!(
+                        "passes {} arguments to {} which has {} parameters",
+                        t.args.len(),
+                        t.block,
+                        params.len()
+                    ),
+                );
+            } else if typed {
                 for (a, p) in t.args.iter().zip(params) {
                     if f.ty(*a) != f.ty(*p) {
-                        c.err(format!(
-                            "{b} passes {a}: {} to {p}: {} of {}",
-                            f.ty(*a),
-                            f.ty(*p),
-                            t.block
-                        ));
+                        c.err(
+                            at,
+                            format!(
+                                "passes {a}: {} to {p}: {} of {}",
+                                f.ty(*a),
+                                f.ty(*p),
+                                t.block
+                            ),
+                        );
                     }
                 }
             }
@@ -289,6 +555,6 @@ pub fn verify(f: &Function, mode: Mode) -> Result<(), Vec<String>> {
     if c.errors.is_empty() {
         Ok(())
     } else {
-        Err(c.errors)
+        Err(VerifierErrors(c.errors))
     }
 }

@@ -258,6 +258,8 @@ fn kernel_args<'ctx>(
                 };
                 View {
                     ptr: blocks[k],
+                    // NumPy's operands: the caller owns the memory.
+                    owner: cg.ptr_type().const_null(),
                     shape,
                     strides,
                 }

@@ -4,7 +4,7 @@
 //! (`loops::gufunc`, which follows it).
 
 use super::layout::Layout;
-use crate::types::{ArrayType, Layout as MemLayout, Scalar, Signature, Type};
+use crate::types::{ArrayType, Layout as MemLayout, Memory, Scalar, Signature, Type};
 
 /// How an operand reaches the kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +61,7 @@ impl KernelPlan {
                         MemLayout::Any
                     },
                     readonly: !writable,
+                    memory: Memory::Borrowed,
                 }),
                 Passing::Value => Type::Scalar(op.dtype),
                 Passing::Returned => Type::Scalar(op.dtype),

@@ -117,6 +117,16 @@ impl Lowerer {
                 }
                 Ok(self.emit(Op::GetItem, args, e.span))
             }
+            ExprKind::Slice { lower, upper, step } => {
+                let mut args = vec![];
+                for part in [lower, upper, step] {
+                    args.push(match part {
+                        Some(x) => self.lower_expr(x)?,
+                        None => self.emit(Op::Const(Const::None, Type::NoneType), vec![], e.span),
+                    });
+                }
+                Ok(self.emit(Op::Slice, args, e.span))
+            }
             ExprKind::Tuple(items) => {
                 let vs = items
                     .iter()
@@ -268,7 +278,7 @@ impl Lowerer {
                 "range() is only supported as the iterable of a for loop"
             ),
             ExprKind::Global(Global::Callee(c)) => Op::Call(*c),
-            ExprKind::Global(Global::Kernel(def)) => Op::CallKernel(def.clone()),
+            ExprKind::Global(Global::Kernel(def)) => Op::CallKernel(self.ssa.f.kernel_ref(def)),
             ExprKind::Global(Global::Unsupported { name, what }) => bail!(
                 Unsupported,
                 func.span,

@@ -12,7 +12,7 @@ mod stmt;
 
 use crate::error::{Result, Span};
 use crate::ir::cleanup::{remove_trivial_params, remove_unreachable};
-use crate::ir::{Block, Function, Op, Value};
+use crate::ir::{verifier, Block, Function, Op, Stage, Value};
 use crate::syntax::FunctionDef;
 use crate::types::Type;
 
@@ -72,8 +72,11 @@ pub fn lower_function(def: &FunctionDef) -> Result<Function> {
         l.ssa.terminate(l.cur, crate::ir::Terminator::Return(None));
     }
     let mut f = l.ssa.finish();
+    verifier::check(&f, Stage::Untyped, "lowering")?;
     remove_unreachable(&mut f);
+    verifier::check(&f, Stage::Untyped, "remove_unreachable")?;
     remove_trivial_params(&mut f);
+    verifier::check(&f, Stage::Untyped, "remove_trivial_params")?;
     Ok(f)
 }
 

@@ -2,7 +2,8 @@
 //! variables through block parameters, and trivial parameters disappear.
 
 use super::lower_function;
-use crate::ir::verifier::{verify, Mode};
+use crate::ir::verifier::verify;
+use crate::ir::Stage;
 use crate::ir::{Op, Terminator};
 use crate::syntax::build::*;
 use crate::syntax::{BinOp, CmpOp};
@@ -15,7 +16,7 @@ fn straight_line_has_one_block() {
         vec![ret(bin(BinOp::Add, name("x"), name("y")))],
     );
     let f = lower_function(&def).unwrap();
-    verify(&f, Mode::Untyped).unwrap();
+    verify(&f, Stage::Untyped).unwrap();
     assert_eq!(f.reverse_post_order().len(), 1);
     let text = f.to_string();
     assert!(text.contains("add v0, v1"), "{text}");
@@ -36,7 +37,7 @@ fn range_loop_carries_accumulator_in_a_block_parameter() {
         ],
     );
     let f = lower_function(&def).unwrap();
-    verify(&f, Mode::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
+    verify(&f, Stage::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
     let text = f.to_string();
     // The header takes the counter and `s`; nothing else.
     let header_params = f.blocks.iter().map(|b| b.params.len()).max().unwrap();
@@ -62,7 +63,7 @@ fn if_else_merges_assignments() {
         ],
     );
     let f = lower_function(&def).unwrap();
-    verify(&f, Mode::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
+    verify(&f, Stage::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
     let merge = f
         .reverse_post_order()
         .into_iter()
@@ -84,7 +85,7 @@ fn variable_unassigned_on_one_path_reads_undef() {
         ],
     );
     let f = lower_function(&def).unwrap();
-    verify(&f, Mode::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
+    verify(&f, Stage::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
     assert!(f.insts.iter().any(|i| matches!(i.op, Op::Undef)), "{f}");
 }
 
@@ -107,7 +108,7 @@ fn code_after_return_is_dropped_and_break_exits() {
         ],
     );
     let f = lower_function(&def).unwrap();
-    verify(&f, Mode::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
+    verify(&f, Stage::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
     let returns = f
         .reverse_post_order()
         .into_iter()

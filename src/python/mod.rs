@@ -275,6 +275,38 @@ fn normalize_signature(py: Python<'_>, text: &str) -> PyResult<String> {
     Ok(crate::types::parse_signature(text).py_err(py)?.to_string())
 }
 
+/// The IR text of `func` (for golden tests and debugging): untyped as
+/// lowered, or typed for `signature` the way `@vectorize` (or, with a
+/// `layout`, `@guvectorize`) types it.
+#[pyfunction]
+#[pyo3(signature = (func, signature=None, layout=None))]
+fn ir_text(
+    py: Python<'_>,
+    func: Bound<'_, PyAny>,
+    signature: Option<String>,
+    layout: Option<String>,
+) -> PyResult<String> {
+    let def = read_function(py, &func, &ufunc::kernel_definition)?.py_err(py)?;
+    let door: Box<dyn crate::driver::FrontDoor> = match layout {
+        Some(l) => Box::new(Gufunc {
+            layout: parse_layout(&l).py_err(py)?,
+            writable: vec![],
+        }),
+        None => Box::new(Elementwise),
+    };
+    enter(py, || match &signature {
+        None => crate::driver::untyped_ir(&def),
+        Some(text) => crate::driver::typed_ir(&*door, &def, text),
+    })
+}
+
+/// Whether the IR verifier runs after every pass (`JITUFUNC_VERIFY=1`, as
+/// the test suite sets it, or a debug build).
+#[pyfunction]
+fn verifier_enabled() -> bool {
+    crate::ir::verifier::enabled()
+}
+
 /// The host CPU as LLVM sees it: (triple, cpu, features).
 #[pyfunction]
 fn host_cpu(py: Python<'_>) -> PyResult<(String, String, String)> {
@@ -322,6 +354,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cache_dir, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
+    m.add_function(wrap_pyfunction!(ir_text, m)?)?;
+    m.add_function(wrap_pyfunction!(verifier_enabled, m)?)?;
     m.add_class::<KernelLibrary>()?;
     m.add_class::<ufunc::UfuncOwner>()?;
     crate::engine::runtime::set_error_handler(errors::raise_runtime_error);

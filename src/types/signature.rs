@@ -12,7 +12,7 @@
 use std::fmt;
 
 use super::scalar::Scalar;
-use super::ty::{ArrayType, Layout, Type};
+use super::ty::{ArrayType, Layout, Memory, Type};
 use crate::error::{CompileError, ErrorKind, Result};
 
 /// A parsed signature. `ret == None` means "infer the return type".
@@ -209,6 +209,7 @@ impl<'a> Parser<'a> {
                 Layout::Any
             },
             readonly: false,
+            memory: Memory::Borrowed,
         }))
     }
 

@@ -68,13 +68,27 @@ pub enum Layout {
     C,
 }
 
-/// An array view: element type, number of dimensions, layout, writability.
+/// Who owns the memory an array view points to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Memory {
+    /// Memory the caller lends for the call: an argument (a ufunc's
+    /// operands) or a view of one. Compiled code never frees it.
+    #[default]
+    Borrowed,
+    /// An array allocated by compiled code: a reference-counted block that
+    /// the view's owner pointer keeps alive (`codegen::arrays::View`).
+    Owned,
+}
+
+/// An array view: element type, number of dimensions, layout, writability,
+/// and who owns its memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ArrayType {
     pub dtype: Scalar,
     pub ndim: u32,
     pub layout: Layout,
     pub readonly: bool,
+    pub memory: Memory,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -157,6 +171,9 @@ impl fmt::Display for ArrayType {
         f.write_str("]")?;
         if self.readonly {
             f.write_str(" (readonly)")?;
+        }
+        if self.memory == Memory::Owned {
+            f.write_str(" (owned)")?;
         }
         Ok(())
     }

@@ -1,6 +1,8 @@
-//! Typing rules for array views: attributes (`a.shape`, `a.ndim`,
+//! Typing rules for array views, the one place typing makes the typed
+//! array operations (`Op::Array`): attributes (`a.shape`, `a.ndim`,
 //! `a.size`), `len(a)`, element loads `a[i, j]`, partial indexing `a[i]`
-//! (a view of the remaining axes), and element stores `a[i, j] = v`.
+//! (a view of the remaining axes), element stores `a[i, j] = v`, and
+//! slices (rejected for now).
 //!
 //! As in NumPy, `a.shape`, `a.ndim`, `a.size` and `len(a)` are Python ints
 //! (weak in promotion), and an element is a NumPy scalar of the array's
@@ -12,7 +14,7 @@
 use super::emit::Emit;
 use super::rules::cast;
 use crate::error::Result;
-use crate::ir::{Attr, Op};
+use crate::ir::{ArrayOp, Attr, Op};
 use crate::syntax::Const;
 use crate::types::{ArrayType, Kind, Type};
 
@@ -26,12 +28,12 @@ pub fn array_attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
     };
     match attr {
         Attr::Shape => e.emit(
-            Op::Attr(Attr::Shape),
+            Op::Array(ArrayOp::Shape),
             vec![v],
             Type::Tuple(vec![Type::PY_INT; a.ndim as usize]),
         ),
         Attr::Ndim => e.constant(Const::Int(a.ndim as i128), Type::PY_INT),
-        Attr::Size => e.emit(Op::Attr(Attr::Size), vec![v], Type::PY_INT),
+        Attr::Size => e.emit(Op::Array(ArrayOp::Size), vec![v], Type::PY_INT),
         Attr::Real | Attr::Imag => Err(e.unsupported(format!(
             "'.{}' of an array is not supported in kernels; index the element first (a[i].{})",
             attr.name(),
@@ -82,16 +84,16 @@ pub fn load<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>) -> Result<E::V
     for i in index_values {
         args.push(index(e, i)?);
     }
-    let result = if n == a.ndim as usize {
-        Type::Scalar(a.dtype)
+    if n == a.ndim as usize {
+        e.emit(Op::Array(ArrayOp::Load), args, Type::Scalar(a.dtype))
     } else {
         // Leading axes are fixed, so the trailing ones keep their layout.
-        Type::Array(ArrayType {
+        let view = Type::Array(ArrayType {
             ndim: a.ndim - n as u32,
             ..a
-        })
-    };
-    e.emit(Op::GetItem, args, result)
+        });
+        e.emit(Op::Array(ArrayOp::View), args, view)
+    }
 }
 
 /// `a[i, j] = value`.
@@ -140,16 +142,23 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
         args.push(index(e, i)?);
     }
     args.push(cast(e, value, &Type::Scalar(a.dtype))?);
-    e.emit_effect(Op::SetItem, args)
+    e.emit_effect(Op::Array(ArrayOp::Store), args)
 }
 
 pub fn len<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
     match e.ty(&v) {
         Type::Tuple(items) => e.constant(Const::Int(items.len() as i128), Type::PY_INT),
         Type::Array(a) if a.ndim == 0 => Err(e.error("len() of a 0-dimensional array")),
-        Type::Array(_) => e.emit(Op::Len, vec![v], Type::PY_INT),
+        Type::Array(_) => e.emit(Op::Array(ArrayOp::Len), vec![v], Type::PY_INT),
         t => Err(e.error(format!(
             "a value of type {t} has no len() and cannot be iterated over ('for x in ...' works on range(...) and arrays)"
         ))),
     }
+}
+
+/// `a[1:n]`: slicing is not supported in kernels yet.
+pub fn slice<E: Emit>(e: &E) -> crate::error::CompileError {
+    e.unsupported(
+        "slices are not supported in @vectorize and @guvectorize kernels (a[start:stop:step]); index the elements in a loop",
+    )
 }

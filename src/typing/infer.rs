@@ -123,7 +123,7 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                     })
                     .collect();
                 cx.span = data.span;
-                let Ok(result) = type_inst(&mut cx, &data.op, args) else {
+                let Ok(result) = type_inst(&mut cx, f, &data.op, args) else {
                     continue;
                 };
                 if let (Some(r), Some(v)) = (data.result, result) {

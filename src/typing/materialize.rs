@@ -289,7 +289,7 @@ pub fn materialize(
                 .iter()
                 .map(|a| bld.arg(*a, data.span))
                 .collect::<Result<Vec<_>>>()?;
-            let result = type_inst(&mut bld, &data.op, args)?;
+            let result = type_inst(&mut bld, old, &data.op, args)?;
             if let (Some(r), Some(v)) = (data.result, result) {
                 bld.map[r.index()] = Mapped::Value(v);
                 if bld.new.value(v).name.is_none() {

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::ir::verifier::{verify, Mode};
+use crate::ir::verifier;
+use crate::ir::Stage;
 use crate::ir::{FuncId, Function, Op};
 use crate::lower::lower_function;
 use crate::syntax::FunctionDef;
@@ -136,15 +137,7 @@ fn type_function(
 ) -> Result<Function> {
     let types = infer::infer(f, params, ctx)?;
     let typed = materialize::materialize(f, &types, params, ret, ctx)?;
-    if cfg!(debug_assertions) {
-        if let Err(errors) = verify(&typed, Mode::Typed) {
-            return Err(CompileError::internal(format!(
-                "typed IR of '{}' failed verification:\n{}\n{typed}",
-                f.name,
-                errors.join("\n")
-            )));
-        }
-    }
+    verifier::check(&typed, Stage::Typed, "typing")?;
     Ok(typed)
 }
 
@@ -188,8 +181,13 @@ pub fn type_kernel(def: &Arc<FunctionDef>, untyped: &Function, sig: &Signature) 
     Ok(ctx.finish(entry))
 }
 
-/// Applies the typing rule of an untyped operation.
-pub(crate) fn type_inst<E: Emit>(e: &mut E, op: &Op, args: Vec<E::V>) -> Result<Option<E::V>> {
+/// Applies the typing rule of an untyped operation of `f`.
+pub(crate) fn type_inst<E: Emit>(
+    e: &mut E,
+    f: &Function,
+    op: &Op,
+    args: Vec<E::V>,
+) -> Result<Option<E::V>> {
     let mut it = args.into_iter();
     let mut next = || it.next().expect("operand count checked by the verifier");
     Ok(Some(match op {
@@ -208,9 +206,9 @@ pub(crate) fn type_inst<E: Emit>(e: &mut E, op: &Op, args: Vec<E::V>) -> Result<
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             calls::call(e, *c, args)?
         }
-        Op::CallKernel(def) => {
+        Op::CallKernel(k) => {
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
-            e.call_kernel(def, args)?
+            e.call_kernel(f.kernel(*k), args)?
         }
         Op::Attr(a) => rules::attr(e, *a, next())?,
         Op::MakeTuple => {
@@ -231,9 +229,14 @@ pub(crate) fn type_inst<E: Emit>(e: &mut E, op: &Op, args: Vec<E::V>) -> Result<
             return Ok(None);
         }
         Op::Len => arrays::len(e, next())?,
-        Op::Undef | Op::Cast | Op::Select | Op::MakeComplex | Op::Math(_) | Op::CallFunc(_) => {
-            return Err(CompileError::internal(format!("{op} in untyped IR")))
-        }
+        Op::Slice => return Err(arrays::slice(e)),
+        Op::Undef
+        | Op::Cast
+        | Op::Select
+        | Op::MakeComplex
+        | Op::Math(_)
+        | Op::CallFunc(_)
+        | Op::Array(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
     }))
 }
 

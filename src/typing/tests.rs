@@ -5,7 +5,8 @@ use std::sync::Arc;
 use super::type_kernel;
 use crate::builtins::{Callee, Flavour, MathFn};
 use crate::error::ErrorKind;
-use crate::ir::verifier::{verify, Mode};
+use crate::ir::verifier::verify;
+use crate::ir::Stage;
 use crate::lower::lower_function;
 use crate::syntax::build::*;
 use crate::syntax::{BinOp, CmpOp, FunctionDef};
@@ -15,7 +16,7 @@ fn typed_ret(def: FunctionDef, sig: &str) -> Result<Type, crate::error::CompileE
     let def = Arc::new(def);
     let f = lower_function(&def)?;
     let p = type_kernel(&def, &f, &parse_signature(sig)?)?;
-    verify(p.entry(), Mode::Typed).unwrap_or_else(|e| panic!("{e:?}\n{p}"));
+    verify(p.entry(), Stage::Typed).unwrap_or_else(|e| panic!("{e:?}\n{p}"));
     Ok(p.entry().ret.clone())
 }
 
