@@ -52,7 +52,8 @@ pub enum ErrorKind {
     /// A malformed or inconsistent signature string (`TypeError` subclass
     /// `SignatureError`).
     Signature,
-    /// A value out of range or an option that makes no sense (`ValueError`).
+    /// A value out of range or an option that makes no sense (`ValueError`
+    /// subclass `OptionError`).
     Value,
     /// A gufunc layout string that is malformed or does not match the kernel
     /// (`ValueError` subclass `LayoutError`).
@@ -61,6 +62,20 @@ pub enum ErrorKind {
     Source,
     /// LLVM or the JIT failed: a bug in jitufunc, never the user's fault.
     Internal,
+}
+
+impl ErrorKind {
+    /// Every kind (the order of the Python edge's class table).
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::Unsupported,
+        ErrorKind::UnknownName,
+        ErrorKind::Typing,
+        ErrorKind::Signature,
+        ErrorKind::Value,
+        ErrorKind::Layout,
+        ErrorKind::Source,
+        ErrorKind::Internal,
+    ];
 }
 
 /// Where the kernel's source came from, to render errors with context.
@@ -87,6 +102,9 @@ pub struct CompileError {
     pub span: Option<Span>,
     /// Filled in by `with_source` once the error leaves the function's passes.
     pub location: Option<String>,
+    /// The kernel's file, also filled in by `with_source` (the line is
+    /// `span.line`).
+    pub filename: Option<String>,
 }
 
 pub type Result<T, E = CompileError> = std::result::Result<T, E>;
@@ -98,6 +116,7 @@ impl CompileError {
             message: message.into(),
             span: None,
             location: None,
+            filename: None,
         }
     }
 
@@ -127,6 +146,7 @@ impl CompileError {
         if self.location.is_some() {
             return self;
         }
+        self.filename = Some(source.filename.clone());
         let Some(span) = self.span else {
             self.location = Some(format!(
                 "File \"{}\", in {}",
@@ -168,6 +188,13 @@ impl fmt::Display for CompileError {
             (None, Some(span)) => write!(f, " (line {})", span.line),
             (None, None) => Ok(()),
         }
+    }
+}
+
+impl CompileError {
+    /// The line in the kernel's file the error is about, if known.
+    pub fn lineno(&self) -> Option<u32> {
+        self.span.map(|s| s.line)
     }
 }
 

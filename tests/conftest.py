@@ -144,3 +144,23 @@ def run_together(n, work):
     assert not any(t.is_alive() for t in threads), "a thread hung"
     assert not errors, errors
     return results
+
+
+def assert_clear_error(err, exc, pattern, func, source, line):
+    """``err`` is an ``exc`` whose message matches ``pattern``; with a
+    ``line``, the message names the file, the line and its source text, and
+    the exception's ``filename`` and ``lineno`` attributes say the same."""
+    import re
+
+    message = str(err)
+    assert type(err) is exc, f"expected {exc.__name__}, got {type(err).__name__}: {message}"
+    assert re.search(pattern, message, re.S), f"{pattern!r} not found in message:\n{message}"
+    if line is None:
+        return
+    filename = func.__code__.co_filename
+    text = textwrap.dedent(source).lstrip("\n").splitlines()[line - 1].strip()
+    assert filename in message, f"file {filename!r} not named in:\n{message}"
+    assert re.search(rf"\bline {line}\b", message), f"'line {line}' not in:\n{message}"
+    assert text in message, f"source line {text!r} not shown in:\n{message}"
+    assert getattr(err, "filename", None) == filename, f"filename attribute of {message}"
+    assert getattr(err, "lineno", None) == line, f"lineno attribute {getattr(err, 'lineno', None)} of {message}"

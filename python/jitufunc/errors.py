@@ -10,7 +10,15 @@ class JitufuncError(Exception):
 
 
 class CompileError(JitufuncError):
-    """A kernel could not be compiled."""
+    """A kernel could not be compiled.
+
+    When the problem is at a place in the kernel, ``filename`` and
+    ``lineno`` say where (the message shows the line too); otherwise they
+    are None.
+    """
+
+    filename = None
+    lineno = None
 
 
 class UnsupportedError(CompileError, NotImplementedError):

@@ -1,13 +1,17 @@
 //! The one place compile errors become Python exceptions.
 //!
-//! Classes live in `jitufunc.errors` (Python), each deriving from the
-//! builtin exception that fits: `UnsupportedError(NotImplementedError)`,
-//! `TypingError(TypeError)`, `UnknownNameError(TypingError)`,
-//! `SignatureError(TypeError)`, `LayoutError(ValueError)`,
-//! `SourceError(OSError)`, `InternalError(RuntimeError)`.
+//! Classes live in `jitufunc.errors` (Python, so that each can derive from
+//! two bases), each deriving from the builtin exception that fits:
+//! `UnsupportedError(NotImplementedError)`, `TypingError(TypeError)`,
+//! `UnknownNameError(TypingError)`, `SignatureError(TypeError)`,
+//! `LayoutError(ValueError)`, `SourceError(OSError)`,
+//! `OptionError(ValueError)`, `InternalError(RuntimeError)`. They are
+//! looked up once, when `_core` is initialised (`init`). An exception for a
+//! problem in the kernel's source carries `filename` and `lineno`.
 
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
 
 use crate::error::{CompileError, ErrorKind};
 
@@ -24,21 +28,53 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// Converts a compile error into the matching `jitufunc.errors` exception.
+/// The exception classes, in the order of `ErrorKind::ALL`.
+static CLASSES: PyOnceLock<Vec<Py<PyType>>> = PyOnceLock::new();
+
+/// The classes, looked up in `jitufunc.errors` the first time.
+fn classes(py: Python<'_>) -> PyResult<&Vec<Py<PyType>>> {
+    CLASSES.get_or_try_init(py, || {
+        let module = py.import("jitufunc.errors")?;
+        ErrorKind::ALL
+            .iter()
+            .map(|k| {
+                Ok(module
+                    .getattr(class_name(*k))?
+                    .cast_into::<PyType>()?
+                    .unbind())
+            })
+            .collect()
+    })
+}
+
+/// Looks the classes up (at module initialisation, so a missing class is
+/// an import error rather than a surprise at the first compile error).
+pub fn init(py: Python<'_>) -> PyResult<()> {
+    classes(py).map(|_| ())
+}
+
+/// Converts a compile error into the matching `jitufunc.errors` exception,
+/// with `filename` and `lineno` when the error points into the kernel.
 pub fn to_pyerr(py: Python<'_>, e: CompileError) -> PyErr {
-    let message = e.to_string();
-    let class = py
-        .import("jitufunc.errors")
-        .and_then(|m| m.getattr(class_name(e.kind)));
-    match class {
-        Ok(cls) => match cls.call1((message.clone(),)) {
-            Ok(exc) => PyErr::from_value(exc),
-            Err(err) => err,
-        },
-        Err(_) => match e.kind {
-            ErrorKind::Internal => PyRuntimeError::new_err(message),
-            _ => PyValueError::new_err(message),
-        },
+    let classes = match classes(py) {
+        Ok(c) => c,
+        Err(err) => return err,
+    };
+    let index = ErrorKind::ALL
+        .iter()
+        .position(|k| *k == e.kind)
+        .unwrap_or(ErrorKind::ALL.len() - 1);
+    let made = classes[index]
+        .bind(py)
+        .call1((e.to_string(),))
+        .and_then(|exc| {
+            exc.setattr("filename", e.filename.clone())?;
+            exc.setattr("lineno", e.lineno())?;
+            Ok(exc)
+        });
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(err) => err,
     }
 }
 

@@ -39,21 +39,6 @@ struct UfuncObject2 {
     process_core_dims_func: Option<ProcessCoreDims>,
 }
 
-/// Whether the running NumPy has `process_core_dims_func` (2.1 or later).
-fn numpy_has_core_dims_hook(py: Python<'_>) -> PyResult<bool> {
-    let version: String = py.import("numpy")?.getattr("__version__")?.extract()?;
-    let mut parts = version.split('.').map(|p| {
-        p.chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect::<String>()
-            .parse::<u32>()
-            .unwrap_or(0)
-    });
-    let major = parts.next().unwrap_or(0);
-    let minor = parts.next().unwrap_or(0);
-    Ok((major, minor) >= (2, 1))
-}
-
 /// Sets the operand flags and core-dimension hook of a new gufunc.
 pub fn configure(
     py: Python<'_>,
@@ -85,7 +70,7 @@ pub fn configure(
     if !layout.has_broadcast_dims() {
         return Ok(());
     }
-    if !numpy_has_core_dims_hook(py)? {
+    if super::numpy_abi::versions(py)?.feature < super::numpy_abi::FEATURE_2_1 {
         return Err(super::option_error(
             py,
             format!(
@@ -94,9 +79,11 @@ pub fn configure(
             ),
         ));
     }
-    // SAFETY: NumPy >= 2.1, so the object has the fields of UfuncObject2.
-    // That the offsets are right is checked on `_loops`, which NumPy keeps
-    // as a list, before the hook is written.
+    super::numpy_abi::require_private(py, "a layout with broadcast dimensions (n|1)")?;
+    // SAFETY: C API feature version 0x13 (NumPy 2.1) or later, and one whose
+    // `PyUFuncObject` was checked to have the fields of UfuncObject2
+    // (`require_private`). The offsets are checked once more on `_loops`,
+    // which NumPy keeps as a list, before the hook is written.
     unsafe {
         let u = ufunc.as_ptr() as *mut UfuncObject2;
         let loops = (*u).loops;

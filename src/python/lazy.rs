@@ -29,13 +29,16 @@ use crate::types::{parse_signature, Scalar, Signature, Type, Weak};
 use crate::vectorize::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};
 
 /// NumPy's private marks on 0-d arrays made from Python scalars
-/// (`NPY_ARRAY_WAS_PYTHON_INT` and friends, numpy/_core/src/multiarray/arrayobject.h).
+/// (`NPY_ARRAY_WAS_PYTHON_INT` and friends, numpy/_core/src/multiarray/arrayobject.h),
+/// checked for the NumPy versions `numpy_abi::require_private` accepts.
 const WAS_PYTHON_INT: c_int = 1 << 30;
 const WAS_PYTHON_FLOAT: c_int = 1 << 29;
 const WAS_PYTHON_COMPLEX: c_int = 1 << 28;
 
 /// Turns a new ufunc into a lazy one.
 pub fn make_lazy(ufunc: &Bound<'_, PyAny>) -> PyResult<()> {
+    // The resolver reads NumPy's private Python-scalar marks.
+    super::numpy_abi::require_private(ufunc.py(), "a lazy ufunc (made without signatures)")?;
     // SAFETY: `ufunc` was just made by `create_ufunc`, so it is a
     // PyUFuncObject; the GIL is held. NumPy owns and releases `userloops`.
     unsafe {
@@ -282,8 +285,8 @@ unsafe extern "C" fn lazy_type_resolver(
         Ok(types) => {
             for (k, s) in types.iter().enumerate() {
                 // SAFETY: `s` is one of NumPy's builtin type numbers
-                // (checked at import); `out_dtypes` has `nargs` slots and
-                // takes new references.
+                // (checked by `check_typenums` before the ufunc was made);
+                // `out_dtypes` has `nargs` slots and takes new references.
                 unsafe {
                     let d = PY_ARRAY_API.PyArray_DescrFromType(py, s.typenum());
                     if d.is_null() {

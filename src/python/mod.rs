@@ -7,6 +7,7 @@
 pub mod errors;
 pub mod gufunc;
 pub mod lazy;
+pub mod numpy_abi;
 pub mod ufunc;
 
 use std::ffi::c_int;
@@ -358,6 +359,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verifier_enabled, m)?)?;
     m.add_class::<KernelLibrary>()?;
     m.add_class::<ufunc::UfuncOwner>()?;
+    errors::init(m.py())?;
     crate::engine::runtime::set_error_handler(errors::raise_runtime_error);
     m.add("LLVM_VERSION", "19.1")?;
     Ok(())

@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
 use super::errors::{enter, IntoPy};
-use super::Request;
+use super::{numpy_abi, Request};
 use crate::driver::library::Library;
 use crate::driver::{self, CodegenOptions, CompiledLoops, EmitOptions, FrontDoor, LoopInfo};
 use crate::error::CompileError;
@@ -448,14 +448,17 @@ pub fn create_ufunc<'py>(
     }
     let library = Bound::new(py, library)?;
     let lib = library.get();
+    numpy_abi::require_ufunc_api(py)?;
     let api = ufunc_api(py)?;
     let np = lib.numpy();
     // SAFETY: slot 42 of the ufunc API table is
-    // PyUFunc_FromFuncAndDataAndSignatureAndIdentity (NumPy >= 1.16). Every
-    // table pointer stays valid for the ufunc's lifetime because the library
-    // owning them is stored in the ufunc's `obj` below. Type numbers were
-    // checked against the running NumPy at import (`check_typenums`),
-    // counts match `nin`/`nout`/`ntypes`.
+    // PyUFunc_FromFuncAndDataAndSignatureAndIdentity in NumPy's C ABI 2
+    // from C API feature version 0x0d (NumPy 1.16) on, which
+    // `require_ufunc_api` just checked. Every table pointer stays valid for
+    // the ufunc's lifetime because the library owning them is stored in the
+    // ufunc's `obj` below. Type numbers were checked against the running
+    // NumPy by `check_typenums` (in `python::request`, before any ufunc is
+    // made); counts match `nin`/`nout`/`ntypes` (`KernelLibrary::append`).
     unsafe {
         let f: FromFuncAndDataAndSignatureAndIdentity = std::mem::transmute(*api.offset(42));
         let ufunc = f(

@@ -3,7 +3,8 @@
 //! `Scalar` is the closed set of element types the compiler supports. Its
 //! `typenum` values are NumPy's (`NPY_BOOL` = 0, ..., `NPY_HALF` = 23) for a
 //! 64-bit Linux build, where int64 is `NPY_LONG`; they are checked against
-//! the running NumPy at module import (`python::numpy_check`).
+//! the running NumPy (`python::ufunc::check_typenums`) by the first
+//! decorator call, before any ufunc is made or loop registered.
 
 use std::fmt;
 

@@ -6,7 +6,6 @@ and the source text of the offending construct. No bad input may crash or
 hang the interpreter.
 """
 
-import re
 import subprocess
 import sys
 import textwrap
@@ -25,7 +24,7 @@ from jitufunc.errors import (
     UnknownNameError,
     UnsupportedError,
 )
-from conftest import make_function
+from conftest import assert_clear_error, make_function
 
 
 def case(id, source, signatures, exc, pattern, line=None, options=None):
@@ -480,16 +479,7 @@ def test_bad_kernel_signature_or_option_raises_a_clear_error(source, signatures,
     f, build = _compile(source, signatures, options)
     with pytest.raises(Exception) as info:
         build()
-    err = info.value
-    message = str(err)
-    assert type(err) is exc, f"expected {exc.__name__}, got {type(err).__name__}: {message}"
-    assert re.search(pattern, message, re.S), f"{pattern!r} not found in message:\n{message}"
-    if line is not None:
-        filename = f.__code__.co_filename
-        text = source.splitlines()[line - 1].strip()
-        assert filename in message, f"file {filename!r} not named in:\n{message}"
-        assert re.search(rf"\bline {line}\b", message), f"'line {line}' not in:\n{message}"
-        assert text in message, f"source line {text!r} not shown in:\n{message}"
+    assert_clear_error(info.value, exc, pattern, f, source, line)
 
 
 def test_table_is_large_enough():
