@@ -100,3 +100,80 @@ fn exp_kernel_vectorizes_with_libmvec() {
         compiled.llvm_ir.unwrap()
     );
 }
+
+#[test]
+fn prepare_orders_loops_and_the_library_compiles_each_entry_once() {
+    use crate::driver::library::Library;
+    use crate::driver::LoopInfo;
+    use crate::error::ErrorKind;
+    use crate::types::Scalar;
+
+    let def = Arc::new(function(
+        "add",
+        &["x", "y"],
+        vec![ret(bin(BinOp::Add, name("x"), name("y")))],
+    ));
+    let prepare = |sigs: &[&str]| {
+        let texts: Vec<String> = sigs.iter().map(|s| s.to_string()).collect();
+        driver::prepare(
+            &Elementwise,
+            &def,
+            &texts,
+            CodegenOptions::default(),
+            EmitOptions::default(),
+            false,
+        )
+    };
+    // Registration order: float32 before float64 whatever the user wrote.
+    let (loops, _) = prepare(&["f8(f8, f8)", "f4(f4, f4)"]).unwrap();
+    let order: Vec<Scalar> = loops.iter().map(|l| l.inputs[0]).collect();
+    assert_eq!(order, vec![Scalar::F32, Scalar::F64]);
+    // Two loops for the same input types are refused.
+    let err = prepare(&["f8(f8, f8)", "float64(float64, float64)"])
+        .err()
+        .unwrap();
+    assert_eq!(err.kind, ErrorKind::Signature, "{}", err.message);
+    assert!(err.message.contains("same input types"), "{}", err.message);
+
+    let lib = Library::new();
+    let compiles = std::cell::Cell::new(0);
+    let f64_loop = |l: &LoopInfo| l.inputs == [Scalar::F64, Scalar::F64];
+    for _ in 0..3 {
+        let l = lib
+            .get_or_compile(
+                "add",
+                f64_loop,
+                || {
+                    compiles.set(compiles.get() + 1);
+                    prepare(&["f8(f8, f8)"])
+                },
+                |compiled, loops| {
+                    lib.add(compiled, loops);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(l.outputs, vec![Scalar::F64]);
+    }
+    assert_eq!(compiles.get(), 1);
+    assert_eq!(lib.signatures(), vec!["float64(float64, float64)"]);
+    // A compile that gives something else than asked for adds nothing.
+    let err = lib
+        .get_or_compile(
+            "add",
+            |l: &LoopInfo| l.inputs == [Scalar::I32, Scalar::I32] && l.outputs == [Scalar::I8],
+            || prepare(&["i4(i4, i4)"]),
+            |compiled, loops| {
+                lib.add(compiled, loops);
+                Ok(())
+            },
+        )
+        .err()
+        .unwrap();
+    assert!(
+        err.message.contains("not the output dtypes asked for"),
+        "{}",
+        err.message
+    );
+    assert_eq!(lib.loops().len(), 1);
+}
