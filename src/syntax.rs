@@ -253,6 +253,105 @@ impl Expr {
     }
 }
 
+/// Calls `visit` on every expression of `stmts`, outer expressions before
+/// the ones inside them (assignment targets' subscripts included).
+pub fn walk_exprs(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
+    fn expr(e: &Expr, visit: &mut impl FnMut(&Expr)) {
+        visit(e);
+        match &e.kind {
+            ExprKind::Name(_) | ExprKind::Global(_) | ExprKind::Const(_) => {}
+            ExprKind::Binary(_, a, b) => {
+                expr(a, visit);
+                expr(b, visit);
+            }
+            ExprKind::Unary(_, a) | ExprKind::Attribute(a, _) => expr(a, visit),
+            ExprKind::BoolOp(_, items) | ExprKind::Tuple(items) => {
+                items.iter().for_each(|i| expr(i, visit))
+            }
+            ExprKind::Compare(first, rest) => {
+                expr(first, visit);
+                rest.iter().for_each(|(_, e)| expr(e, visit));
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                expr(test, visit);
+                expr(body, visit);
+                expr(orelse, visit);
+            }
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => {
+                expr(func, visit);
+                args.iter().for_each(|a| expr(a, visit));
+                keywords.iter().for_each(|(_, k)| expr(k, visit));
+            }
+            ExprKind::Subscript(value, index) => {
+                expr(value, visit);
+                index.iter().for_each(|i| expr(i, visit));
+            }
+            ExprKind::Slice { lower, upper, step } => {
+                for part in [lower, upper, step].into_iter().flatten() {
+                    expr(part, visit);
+                }
+            }
+        }
+    }
+    fn target(t: &Target, visit: &mut impl FnMut(&Expr)) {
+        match t {
+            Target::Name(..) => {}
+            Target::Tuple(items, _) => items.iter().for_each(|t| target(t, visit)),
+            Target::Subscript { value, index, .. } => {
+                expr(value, visit);
+                index.iter().for_each(|i| expr(i, visit));
+            }
+        }
+    }
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Assign { targets, value } => {
+                targets.iter().for_each(|t| target(t, visit));
+                expr(value, visit);
+            }
+            StmtKind::AugAssign {
+                target: t, value, ..
+            } => {
+                target(t, visit);
+                expr(value, visit);
+            }
+            StmtKind::If { test, body, orelse } | StmtKind::While { test, body, orelse } => {
+                expr(test, visit);
+                walk_exprs(body, visit);
+                walk_exprs(orelse, visit);
+            }
+            StmtKind::For {
+                target: t,
+                iter,
+                body,
+                orelse,
+            } => {
+                target(t, visit);
+                expr(iter, visit);
+                walk_exprs(body, visit);
+                walk_exprs(orelse, visit);
+            }
+            StmtKind::Return(Some(e)) | StmtKind::Expr(e) => expr(e, visit),
+            StmtKind::Return(None) | StmtKind::Break | StmtKind::Continue | StmtKind::Pass => {}
+        }
+    }
+}
+
+/// The first slice (`a[1:n]`) in `def`, if any.
+pub fn first_slice(def: &FunctionDef) -> Option<Span> {
+    let mut found = None;
+    walk_exprs(&def.body, &mut |e| {
+        if found.is_none() && matches!(e.kind, ExprKind::Slice { .. }) {
+            found = Some(e.span);
+        }
+    });
+    found
+}
+
 /// A strong constant of a NumPy type, for globals such as `np.float32(2)`.
 pub fn typed_const(value: Const, dtype: Scalar) -> Global {
     Global::Constant {

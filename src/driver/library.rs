@@ -48,6 +48,9 @@ impl Library {
     }
 
     /// Adds `loops`, which point into `compiled.code` (kept alive here).
+    /// A caller that keeps tables of its own beside the library (NumPy's,
+    /// `python::ufunc::KernelLibrary::append`) adds under its own lock,
+    /// after updating them, so an entry `find` returns is in its tables.
     pub fn add(&self, compiled: CompiledLoops, loops: Vec<LoopInfo>) {
         let mut st = self.state();
         st.code.push(compiled.code);

@@ -59,6 +59,13 @@ pub trait FrontDoor: Sync {
     /// A call that gives signatures, for the error when none are given.
     fn example(&self) -> &'static str;
 
+    /// Rejects what this front door does not support anywhere in the kernel
+    /// (checked when it is decorated, before any signature is known, and
+    /// by `compile`).
+    fn check_kernel(&self, _def: &FunctionDef) -> Result<()> {
+        Ok(())
+    }
+
     /// Checks signature `sig` (written `text`) against the kernel `def`
     /// (lowered once as `untyped`) and types it.
     fn type_entry<'a>(
@@ -89,6 +96,7 @@ pub fn compile(
     emit: EmitOptions,
 ) -> Result<CompiledLoops> {
     let mut timings = Timings::start();
+    door.check_kernel(def)?;
     let untyped = lower_function(def).map_err(|e| e.with_source(&def.source))?;
     timings.lap("lower");
     let mut typed = vec![];

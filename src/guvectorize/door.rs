@@ -46,6 +46,10 @@ impl FrontDoor for Gufunc {
         "guvectorize([\"void(float64[:], float64[:])\"], \"(n)->()\")"
     }
 
+    fn check_kernel(&self, def: &FunctionDef) -> Result<()> {
+        crate::typing::arrays::reject_slices(def)
+    }
+
     fn type_entry<'a>(
         &'a self,
         def: &Arc<FunctionDef>,

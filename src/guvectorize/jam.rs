@@ -146,6 +146,9 @@ pub fn lanes(f: &Function, count: usize) -> Option<Lanes> {
                 .iter()
                 .enumerate()
                 .any(|(k, a)| (e.reads.contains(k) || e.writes.contains(k)) && is_array(f, *a));
+            // Arrays are never uniform: every one is (a view of) a
+            // parameter, whose block differs between lanes. (Arrays that
+            // compiled code allocates will need their own rule here.)
             let uniform = if e.shape_only {
                 // Shapes are the same in every outer iteration.
                 true

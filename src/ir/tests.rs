@@ -263,3 +263,46 @@ fn a_return_of_the_wrong_type_and_a_non_bool_branch_are_reported() {
     assert!(errors.has(Location::Block(b1), "returns int64"), "{errors}");
     let _: Block = b1;
 }
+
+#[test]
+fn calls_are_checked_against_their_callee() {
+    use super::verifier::verify_calls;
+    use super::FuncId;
+    // fn1(float64) -> float64; fn0 calls it with a float32, and calls fn7.
+    let (mut callee, q) = function(&[Type::F64]);
+    let b = callee.entry;
+    callee.set_term(b, Terminator::Return(Some(q[0])));
+    callee.ret = Type::F64;
+    let (mut caller, p) = function(&[Type::Scalar(Scalar::F32)]);
+    let b = caller.entry;
+    let wrong = caller
+        .push(
+            b,
+            Op::CallFunc(FuncId::from_index(1)),
+            p.clone(),
+            Type::F64,
+            Span::line(2),
+        )
+        .unwrap();
+    let missing = caller
+        .push(
+            b,
+            Op::CallFunc(FuncId::from_index(7)),
+            p.clone(),
+            Type::F64,
+            Span::line(3),
+        )
+        .unwrap();
+    caller.set_term(b, Terminator::Return(Some(wrong)));
+    caller.ret = Type::F64;
+    verify(&caller, Stage::Typed).unwrap();
+    let errors = verify_calls(&[caller.clone(), callee]).unwrap_err();
+    assert!(
+        errors.has(inst_of(&caller, wrong), "it takes (float64)"),
+        "{errors}"
+    );
+    assert!(
+        errors.has(inst_of(&caller, missing), "not in the program"),
+        "{errors}"
+    );
+}

@@ -353,8 +353,13 @@ impl Checker<'_> {
                 }
             }
             ArrayOp::View => {
+                // The trailing axes keep the layout, writability and owner.
                 let ok = indices.len() < ndim
-                    && matches!(rty, Type::Array(v) if v.dtype == a.dtype && v.ndim as usize == ndim - indices.len());
+                    && matches!(rty, Type::Array(v) if v.dtype == a.dtype
+                        && v.ndim as usize == ndim - indices.len()
+                        && v.layout == a.layout
+                        && v.readonly == a.readonly
+                        && v.memory == a.memory);
                 if !ok {
                     self.err(
                         at,
@@ -556,5 +561,76 @@ pub fn verify(f: &Function, stage: Stage) -> Result<(), VerifierErrors> {
         Ok(())
     } else {
         Err(VerifierErrors(c.errors))
+    }
+}
+
+/// `verify_calls` on a typed program if verification is on (see `check`).
+pub fn check_calls(functions: &[Function], pass: &str) -> Result<(), CompileError> {
+    if !enabled() {
+        return Ok(());
+    }
+    verify_calls(functions).map_err(|errors| {
+        let text: String = functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| format!("# fn{i}\n{f}"))
+            .collect();
+        CompileError::internal(format!(
+            "the calls of a typed program failed verification after {pass}:\n{errors}\n{text}"
+        ))
+    })
+}
+
+/// Checks every `call fnK` of `functions` (a typed program) against its
+/// callee: the id names a function, the arguments have its parameter types
+/// and the result its return type. (`verify` sees one function and
+/// cannot.)
+pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
+    let mut errors = vec![];
+    for (fi, f) in functions.iter().enumerate() {
+        for b in f.reverse_post_order() {
+            for inst in &f.block(b).insts {
+                let d = f.inst(*inst);
+                let Op::CallFunc(id) = d.op else { continue };
+                let mut err = |message: String| {
+                    errors.push(VerifierError {
+                        at: Location::Inst(*inst),
+                        message: format!("in fn{fi}: {message}"),
+                    })
+                };
+                let Some(callee) = functions.get(id.index()) else {
+                    err(format!("calls {id}, which is not in the program"));
+                    continue;
+                };
+                let params: Vec<&Type> = callee.params().iter().map(|p| callee.ty(*p)).collect();
+                let args: Vec<&Type> = d.args.iter().map(|a| f.ty(*a)).collect();
+                if params != args {
+                    err(format!(
+                        "calls {id} with ({}) but it takes ({})",
+                        args.iter()
+                            .map(|t| t.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        params
+                            .iter()
+                            .map(|t| t.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                let result = d.result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
+                if result != callee.ret {
+                    err(format!(
+                        "calls {id} for {result} but it returns {}",
+                        callee.ret
+                    ));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(VerifierErrors(errors))
     }
 }

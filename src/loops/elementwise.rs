@@ -28,6 +28,7 @@ use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
+use crate::codegen::context::FunctionState;
 use crate::codegen::counted_loop::counted_loop;
 use crate::codegen::fpstatus::TAINT;
 use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
@@ -411,6 +412,14 @@ fn vector_path<'ctx>(
 
 /// Emits the loop function.
 pub fn emit<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+) -> Result<FunctionValue<'ctx>> {
+    // The loop is a function of its own: it starts from a fresh state.
+    cg.in_function(FunctionState::default(), |cg| emit_loop(cg, spec))
+}
+
+fn emit_loop<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &ElementwiseLoop<'ctx>,
 ) -> Result<FunctionValue<'ctx>> {

@@ -24,6 +24,7 @@ use super::fpflags::FpFlags;
 use super::layout::Layout;
 use super::plan::{KernelPlan, Passing};
 use crate::codegen::arrays::View;
+use crate::codegen::context::FunctionState;
 use crate::codegen::counted_loop::counted_loop;
 use crate::codegen::fpstatus::TAINT;
 use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
@@ -568,7 +569,16 @@ fn by_strides<'ctx>(
     Ok(())
 }
 
+/// Emits the gufunc loop `spec.name` (exported, NumPy's loop ABI).
 pub fn emit<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &GufuncLoop<'_, 'ctx>,
+) -> Result<FunctionValue<'ctx>> {
+    // The loop is a function of its own: it starts from a fresh state.
+    cg.in_function(FunctionState::default(), |cg| emit_loop(cg, spec))
+}
+
+fn emit_loop<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &GufuncLoop<'_, 'ctx>,
 ) -> Result<FunctionValue<'ctx>> {

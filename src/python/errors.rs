@@ -9,6 +9,7 @@
 //! looked up once, when `_core` is initialised (`init`). An exception for a
 //! problem in the kernel's source carries `filename` and `lineno`.
 
+use pyo3::exceptions::{PyNotImplementedError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -56,9 +57,13 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
 /// Converts a compile error into the matching `jitufunc.errors` exception,
 /// with `filename` and `lineno` when the error points into the kernel.
 pub fn to_pyerr(py: Python<'_>, e: CompileError) -> PyErr {
-    let classes = match classes(py) {
-        Ok(c) => c,
-        Err(err) => return err,
+    let Ok(classes) = classes(py) else {
+        // Only if `jitufunc.errors` cannot be imported: the builtin bases.
+        return match e.kind {
+            ErrorKind::Internal => PyRuntimeError::new_err(e.to_string()),
+            ErrorKind::Unsupported => PyNotImplementedError::new_err(e.to_string()),
+            _ => PyValueError::new_err(e.to_string()),
+        };
     };
     let index = ErrorKind::ALL
         .iter()

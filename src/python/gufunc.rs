@@ -39,6 +39,25 @@ struct UfuncObject2 {
     process_core_dims_func: Option<ProcessCoreDims>,
 }
 
+/// Whether the running NumPy can make a gufunc with `layout`: broadcast
+/// dimensions (`n|1`) need NumPy 2.1's core-dimension hook, a field past
+/// rust-numpy's `PyUFuncObject` (a private detail, `numpy_abi`).
+pub fn check_numpy(py: Python<'_>, layout: &Layout) -> PyResult<()> {
+    if !layout.has_broadcast_dims() {
+        return Ok(());
+    }
+    if super::numpy_abi::versions(py)?.feature < super::numpy_abi::FEATURE_2_1 {
+        return Err(super::option_error(
+            py,
+            format!(
+                "layout {:?} has broadcast dimensions (n|1), which need NumPy 2.1 or later",
+                layout.text
+            ),
+        ));
+    }
+    super::numpy_abi::require_private(py, "a layout with broadcast dimensions (n|1)")
+}
+
 /// Sets the operand flags and core-dimension hook of a new gufunc.
 pub fn configure(
     py: Python<'_>,
@@ -70,19 +89,10 @@ pub fn configure(
     if !layout.has_broadcast_dims() {
         return Ok(());
     }
-    if super::numpy_abi::versions(py)?.feature < super::numpy_abi::FEATURE_2_1 {
-        return Err(super::option_error(
-            py,
-            format!(
-                "layout {:?} has broadcast dimensions (n|1), which need NumPy 2.1 or later",
-                layout.text
-            ),
-        ));
-    }
-    super::numpy_abi::require_private(py, "a layout with broadcast dimensions (n|1)")?;
+    check_numpy(py, layout)?;
     // SAFETY: C API feature version 0x13 (NumPy 2.1) or later, and one whose
     // `PyUFuncObject` was checked to have the fields of UfuncObject2
-    // (`require_private`). The offsets are checked once more on `_loops`,
+    // (`check_numpy`). The offsets are checked once more on `_loops`,
     // which NumPy keeps as a list, before the hook is written.
     unsafe {
         let u = ufunc.as_ptr() as *mut UfuncObject2;

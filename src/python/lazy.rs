@@ -36,9 +36,10 @@ const WAS_PYTHON_FLOAT: c_int = 1 << 29;
 const WAS_PYTHON_COMPLEX: c_int = 1 << 28;
 
 /// Turns a new ufunc into a lazy one.
+///
+/// The resolver reads NumPy's private Python-scalar marks: the caller has
+/// checked the NumPy version (`numpy_abi::require_private`).
 pub fn make_lazy(ufunc: &Bound<'_, PyAny>) -> PyResult<()> {
-    // The resolver reads NumPy's private Python-scalar marks.
-    super::numpy_abi::require_private(ufunc.py(), "a lazy ufunc (made without signatures)")?;
     // SAFETY: `ufunc` was just made by `create_ufunc`, so it is a
     // PyUFuncObject; the GIL is held. NumPy owns and releases `userloops`.
     unsafe {

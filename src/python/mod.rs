@@ -107,10 +107,12 @@ struct Options<'py> {
     cache: bool,
 }
 
+/// Reads the kernel and the options (in the order their errors are
+/// reported), then the kind of ufunc (`kind`: a gufunc parses its layout).
 fn request<'py>(
     py: Python<'py>,
     func: &Bound<'py, PyAny>,
-    kind: UfuncKind,
+    kind: impl FnOnce() -> crate::error::Result<UfuncKind>,
     signatures: Vec<String>,
     o: Options<'py>,
 ) -> PyResult<Request<'py>> {
@@ -124,6 +126,7 @@ fn request<'py>(
         None => (ufunc::PYUFUNC_NONE, None),
     };
     let def = read_function(py, func, &ufunc::kernel_definition)?.py_err(py)?;
+    let kind = kind().py_err(py)?;
     Ok(Request {
         spec: KernelSpec {
             def,
@@ -162,7 +165,7 @@ fn vectorize_ufunc<'py>(
     parallel: bool,
     cache: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let kind = UfuncKind::Elementwise(Elementwise);
+    let kind = || Ok(UfuncKind::Elementwise(Elementwise));
     let o = Options {
         identity,
         fastmath,
@@ -192,11 +195,12 @@ fn guvectorize_ufunc<'py>(
     parallel: bool,
     cache: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let layout = parse_layout(&layout).py_err(py)?;
-    let kind = UfuncKind::Gufunc(Gufunc {
-        layout,
-        writable: writable_args,
-    });
+    let kind = || {
+        Ok(UfuncKind::Gufunc(Gufunc {
+            layout: parse_layout(&layout)?,
+            writable: writable_args,
+        }))
+    };
     let o = Options {
         identity,
         fastmath,

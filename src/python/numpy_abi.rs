@@ -13,9 +13,15 @@
 //!   guess; the range grows when the headers are checked again.
 
 use numpy::npyffi::PY_ARRAY_API;
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+
+use crate::error::{CompileError, ErrorKind};
+
+/// A jitufunc `UnsupportedError` (also a `NotImplementedError`).
+fn unsupported(py: Python<'_>, message: String) -> PyErr {
+    super::errors::to_pyerr(py, CompileError::new(ErrorKind::Unsupported, message))
+}
 
 /// NumPy 2's C ABI version (`NPY_ABI_VERSION`).
 const ABI_2: u32 = 0x0200_0000;
@@ -26,7 +32,9 @@ const FEATURE_UFUNC_IDENTITY: u32 = 0x0d;
 pub const FEATURE_2_1: u32 = 0x13;
 /// The C API feature versions whose private details were checked against
 /// NumPy's headers: `NPY_2_0_API_VERSION` (0x12) to `NPY_2_4_API_VERSION`
-/// (0x15).
+/// (0x15). Extend it for each new NumPy release after checking
+/// `NPY_ARRAY_WAS_PYTHON_*` in `arrayobject.h` and `PyUFuncObject` in
+/// `ufuncobject.h` (and running the test suite on it).
 const CHECKED_PRIVATE: std::ops::RangeInclusive<u32> = 0x12..=0x15;
 
 /// The running NumPy's C ABI and C API feature versions.
@@ -61,10 +69,13 @@ pub fn versions(py: Python<'_>) -> PyResult<NumpyVersions> {
 pub fn require_ufunc_api(py: Python<'_>) -> PyResult<()> {
     let v = versions(py)?;
     if v.abi != ABI_2 || v.feature < FEATURE_UFUNC_IDENTITY {
-        return Err(PyRuntimeError::new_err(format!(
-            "jitufunc needs NumPy 2 (C ABI version 0x{ABI_2:x}); the running NumPy has C ABI version 0x{:x} and C API feature version 0x{:x}",
-            v.abi, v.feature
-        )));
+        return Err(unsupported(
+            py,
+            format!(
+                "jitufunc needs NumPy 2 (C ABI version 0x{ABI_2:x}); the running NumPy has C ABI version 0x{:x} and C API feature version 0x{:x}",
+                v.abi, v.feature
+            ),
+        ));
     }
     Ok(())
 }
@@ -75,12 +86,15 @@ pub fn require_private(py: Python<'_>, what: &str) -> PyResult<()> {
     require_ufunc_api(py)?;
     let v = versions(py)?;
     if !CHECKED_PRIVATE.contains(&v.feature) {
-        return Err(PyRuntimeError::new_err(format!(
-            "{what} relies on a private detail of NumPy that jitufunc has checked for NumPy 2.0 to 2.4 (C API feature versions 0x{:x} to 0x{:x}); the running NumPy reports 0x{:x}. Give the kernel signatures, or use NumPy 2.0 to 2.4",
-            CHECKED_PRIVATE.start(),
-            CHECKED_PRIVATE.end(),
-            v.feature
-        )));
+        return Err(unsupported(
+            py,
+            format!(
+                "{what} relies on a private detail of NumPy that jitufunc has checked for NumPy 2.0 to 2.4 (C API feature versions 0x{:x} to 0x{:x}); the running NumPy reports 0x{:x}. Give the kernel signatures, or use NumPy 2.0 to 2.4",
+                CHECKED_PRIVATE.start(),
+                CHECKED_PRIVATE.end(),
+                v.feature
+            ),
+        ));
     }
     Ok(())
 }

@@ -378,6 +378,15 @@ fn cstring(s: &str) -> PyResult<CString> {
 /// gufunc or a lazy ufunc sets on it after that.
 pub fn make_ufunc<'py>(py: Python<'py>, r: Request<'py>) -> PyResult<Bound<'py, PyAny>> {
     let mut spec = r.spec;
+    // Everything that can be refused is refused before compiling.
+    numpy_abi::require_ufunc_api(py)?;
+    if spec.lazy {
+        numpy_abi::require_private(py, "a lazy ufunc (made without signatures)")?;
+    }
+    if let Some(layout) = spec.layout() {
+        super::gufunc::check_numpy(py, layout)?;
+    }
+    spec.kind.door().check_kernel(&spec.def).py_err(py)?;
     let (loops, compiled) = if spec.lazy {
         (vec![], None)
     } else {

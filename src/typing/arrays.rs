@@ -156,9 +156,21 @@ pub fn len<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
     }
 }
 
+const SLICES_UNSUPPORTED: &str = "slices are not supported in @vectorize and @guvectorize kernels (a[start:stop:step]); index the elements in a loop";
+
 /// `a[1:n]`: slicing is not supported in kernels yet.
 pub fn slice<E: Emit>(e: &E) -> crate::error::CompileError {
-    e.unsupported(
-        "slices are not supported in @vectorize and @guvectorize kernels (a[start:stop:step]); index the elements in a loop",
-    )
+    e.unsupported(SLICES_UNSUPPORTED)
+}
+
+/// Rejects a kernel that slices anywhere (dead code too), when it is
+/// decorated: what the ufunc front doors check before compiling anything.
+pub fn reject_slices(def: &crate::syntax::FunctionDef) -> Result<()> {
+    match crate::syntax::first_slice(def) {
+        Some(span) => Err(
+            crate::error::CompileError::unsupported(span, SLICES_UNSUPPORTED)
+                .with_source(&def.source),
+        ),
+        None => Ok(()),
+    }
 }

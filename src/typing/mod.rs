@@ -5,7 +5,7 @@
 //! argument types they receive (`ProgramBuilder::instantiate`), once per
 //! distinct argument types, and become functions of the same program.
 
-mod arrays;
+pub mod arrays;
 mod calls;
 mod emit;
 mod infer;
@@ -178,7 +178,9 @@ pub fn type_kernel(def: &Arc<FunctionDef>, untyped: &Function, sig: &Signature) 
     let typed = type_function(untyped, &sig.args, sig.ret.as_ref(), &mut ctx)
         .map_err(|e| e.with_source(&def.source))?;
     ctx.functions[entry.index()] = Some(typed);
-    Ok(ctx.finish(entry))
+    let program = ctx.finish(entry);
+    verifier::check_calls(&program.functions, "typing")?;
+    Ok(program)
 }
 
 /// Applies the typing rule of an untyped operation of `f`.

@@ -90,6 +90,10 @@ impl FrontDoor for Elementwise {
         "vectorize([\"float64(float64)\"])"
     }
 
+    fn check_kernel(&self, def: &FunctionDef) -> Result<()> {
+        crate::typing::arrays::reject_slices(def)
+    }
+
     fn type_entry<'a>(
         &'a self,
         def: &Arc<FunctionDef>,
