@@ -4,7 +4,8 @@
 //! untyped `ir`), `typing` (typed `ir` for a signature), `codegen` (LLVM IR),
 //! `loops` (the ufunc inner loops around a kernel), `engine` (machine code);
 //! `dump` prints any stage for debugging.
-//! `vectorize` and `guvectorize` build NumPy ufuncs from the result;
+//! `vectorize` and `guvectorize` build NumPy ufuncs from the result, `jit`
+//! whole functions behind a native entry point;
 //! `python` is the thin pyo3 edge.
 
 pub mod builtins;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod frontend;
 pub mod guvectorize;
 pub mod ir;
+pub mod jit;
 pub mod loops;
 pub mod lower;
 pub mod python;

@@ -16,6 +16,10 @@ use crate::types::{Scalar, Type};
 pub struct FunctionDef {
     pub name: String,
     pub params: Vec<Param>,
+    /// How many of the last parameters have default values (`def f(a,
+    /// b=2)`: 1). Their values stay with the Python function; the `@jit`
+    /// dispatcher fills them in.
+    pub defaults: usize,
     pub body: Vec<Stmt>,
     pub span: Span,
     pub source: Arc<SourceInfo>,
@@ -388,6 +392,7 @@ pub mod build {
                     span: sp(),
                 })
                 .collect(),
+            defaults: 0,
             body,
             span: sp(),
             source: Arc::new(SourceInfo {

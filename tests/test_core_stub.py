@@ -18,7 +18,8 @@ def _stub():
         if isinstance(node, ast.FunctionDef):
             functions[node.name] = node
         elif isinstance(node, ast.ClassDef):
-            classes[node.name] = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+            classes[node.name] = {n.name for n in node.body
+                                  if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
         elif isinstance(node, ast.AnnAssign):
             names.add(node.target.id)
     return functions, classes, names

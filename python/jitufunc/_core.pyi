@@ -22,6 +22,24 @@ class KernelLibrary:
     @property
     def source(self) -> tuple[str, int, list[str]]: ...
 
+class Dispatcher:
+    """A function compiled by ``@jit`` (subclassed by ``jitufunc.dispatcher.Dispatcher``)."""
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        signatures: Sequence[str],
+        fastmath: Any = None,
+        boundscheck: bool = False,
+        error_model: str = "python",
+        nogil: bool = False,
+        keep_ir: bool = False,
+    ) -> None: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def signatures(self) -> list[str]: ...
+    def add_signature(self, signature: str) -> str: ...
+    def inspect(self, kind: str) -> list[tuple[str, str]]: ...
+
 class UfuncOwner:
     """The object in a jitufunc ufunc's ``obj`` field."""
 

@@ -212,3 +212,66 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
         return _finish(u, func, "guvectorize", dict(options, signatures=sigs))
 
     return wrap
+
+
+_ERROR_MODELS = ("python", "numpy")
+
+
+def jit(signature_or_function=None, *, nopython=True, forceobj=False, looplift=True, cache=False,
+        fastmath=False, boundscheck=False, nogil=False, error_model="python", inline="never",
+        parallel=False, locals=None, **kwargs):
+    """Compile a whole numeric function (Numba's ``@jit``/``@njit``).
+
+    Bare (``@jit``) or with options, with or without signatures
+    (``@jit("float64(float64[:])")``, a list of them): without signatures,
+    the first call with new argument types compiles a specialisation for
+    them. ``error_model="python"`` (the default) makes ``/``, ``//`` and
+    ``%`` by zero raise ``ZeroDivisionError``; ``"numpy"`` gives inf, nan
+    or 0 as NumPy does. ``nogil=True`` releases the GIL while the compiled
+    code runs; ``boundscheck=True`` checks every index. There is no object
+    mode: ``nopython=False`` and ``forceobj=True`` are errors.
+    ``looplift`` and ``inline`` are accepted for compatibility and change
+    nothing; ``parallel=True`` compiles serially for now; ``cache=True`` is
+    accepted and does not cache ``@jit`` functions yet.
+    """
+    import os
+
+    if callable(signature_or_function) and not isinstance(signature_or_function, (str, list, tuple)):
+        return jit(nopython=nopython, forceobj=forceobj, looplift=looplift, cache=cache,
+                   fastmath=fastmath, boundscheck=boundscheck, nogil=nogil,
+                   error_model=error_model, inline=inline, parallel=parallel, locals=locals,
+                   **kwargs)(signature_or_function)
+    if kwargs:
+        name = sorted(kwargs)[0]
+        raise OptionError(f"jit() got an unsupported option {name}={kwargs[name]!r}")
+    if not nopython or forceobj:
+        raise OptionError(
+            "jit(nopython=False / forceobj=True): object mode is not supported; functions are always compiled"
+        )
+    if not isinstance(cache, bool):
+        raise OptionError(f"jit(cache={cache!r}): cache is True or False")
+    if error_model not in _ERROR_MODELS:
+        raise OptionError(f"jit(error_model={error_model!r}) is not valid; use one of {_ERROR_MODELS}")
+    if inline not in ("never", "always") and not callable(inline):
+        raise OptionError(f"jit(inline={inline!r}) is not valid; use 'never' or 'always'")
+    if locals:
+        from jitufunc.errors import UnsupportedError
+
+        raise UnsupportedError("jit(locals=...) is not supported yet; annotate by converting, e.g. x = np.float32(x)")
+    sigs = _signature_list(signature_or_function) if signature_or_function is not None else []
+    options = dict(fastmath=fastmath, boundscheck=bool(boundscheck), error_model=error_model,
+                   nogil=bool(nogil))
+
+    def wrap(func):
+        if os.environ.get("JITUFUNC_DISABLE_JIT", "0") not in ("", "0"):
+            return func
+        from jitufunc.dispatcher import Dispatcher
+
+        return Dispatcher(func, sigs, **options)
+
+    return wrap
+
+
+def njit(*args, **kwargs):
+    """The same as ``jit`` (there is no object mode to opt out of)."""
+    return jit(*args, **kwargs)

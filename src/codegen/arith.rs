@@ -13,7 +13,7 @@ use inkwell::values::{BasicValueEnum, FloatValue, FunctionValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
 
 use super::complex;
-use super::context::Codegen;
+use super::context::{Codegen, ErrorModel};
 use super::fpstatus::{self, DIVBYZERO, OVERFLOW};
 use super::math;
 use super::scalar::{float_const, int_const};
@@ -34,6 +34,11 @@ pub fn binary<'ctx>(
     b: BasicValueEnum<'ctx>,
 ) -> Result<BasicValueEnum<'ctx>> {
     let s = storage(t)?;
+    if cg.error_model == ErrorModel::Python
+        && matches!(op, BinOp::TrueDiv | BinOp::FloorDiv | BinOp::Mod)
+    {
+        raise_zero_division(cg, op, s, b)?;
+    }
     match s.kind() {
         Kind::Bool => bool_binary(cg, op, a.into_int_value(), b.into_int_value()),
         Kind::Int => int_binary(cg, op, s, a.into_int_value(), b.into_int_value()),
@@ -49,6 +54,53 @@ pub fn binary<'ctx>(
         Kind::Float => float_binary(cg, op, s, a.into_float_value(), b.into_float_value()),
         Kind::Complex => complex::binary(cg, op, s, a, b),
     }
+}
+
+/// Python's error model: `ZeroDivisionError` when the divisor `b` (of
+/// type `s`) is zero. NaN is not zero (`x / nan` is nan in Python too).
+fn raise_zero_division<'ctx>(
+    cg: &Codegen<'ctx>,
+    op: BinOp,
+    s: Scalar,
+    b: BasicValueEnum<'ctx>,
+) -> Result<()> {
+    let bd = &cg.builder;
+    let nonzero = match s.kind() {
+        Kind::Bool | Kind::Int => {
+            let b = b.into_int_value();
+            bd.build_int_compare(IntPredicate::NE, b, b.get_type().const_zero(), "")?
+        }
+        Kind::Float => {
+            let b = b.into_float_value();
+            bd.build_float_compare(FloatPredicate::UNE, b, b.get_type().const_zero(), "")?
+        }
+        Kind::Complex => {
+            let (re, im) = complex::parts(cg, b)?;
+            let zero = re.get_type().const_zero();
+            let re = bd.build_float_compare(FloatPredicate::UNE, re, zero, "")?;
+            let im = bd.build_float_compare(FloatPredicate::UNE, im, zero, "")?;
+            bd.build_or(re, im, "")?
+        }
+    };
+    use crate::engine::runtime::ZeroDivision as Z;
+    let what = match (op, s.kind()) {
+        (BinOp::TrueDiv, Kind::Complex) => Z::Complex,
+        (BinOp::TrueDiv, _) => Z::Division,
+        (BinOp::FloorDiv, Kind::Float) => Z::FloatFloorDivision,
+        (BinOp::FloorDiv, _) => Z::IntegerDivision,
+        (BinOp::Mod, Kind::Float) => Z::FloatModulo,
+        (_, _) => Z::IntegerModulo,
+    };
+    let code = what as u64;
+    let i32t = cg.ctx.i32_type();
+    super::raise::raise_unless(
+        cg,
+        nonzero,
+        "zero.division",
+        "jitufunc_rt_zero_division",
+        &[i32t.into()],
+        &[i32t.const_int(code, false).into()],
+    )
 }
 
 fn bool_binary<'ctx>(

@@ -217,37 +217,20 @@ fn check_index<'ctx>(
     let b = &cg.builder;
     let i64t = cg.ctx.i64_type();
     let inside = b.build_int_compare(IntPredicate::ULT, wrapped, n, "in.bounds")?;
-    let here = b.get_insert_block().expect("positioned");
-    let f = here.get_parent().expect("inside a function");
-    let fail = cg.ctx.append_basic_block(f, "index.error");
-    let ok = cg.ctx.append_basic_block(f, "index.ok");
-    b.build_conditional_branch(inside, ok, fail)?;
-    b.position_at_end(fail);
-    let raise = cg.external(
-        "jitufunc_rt_index_error",
-        cg.ctx.void_type().fn_type(
-            &[cg.ptr_type().into(), i64t.into(), i64t.into(), i64t.into()],
-            false,
-        ),
-    );
     let context = b.build_global_string_ptr(&cg.func.access_context, "index.context")?;
-    cg.call(
-        raise,
+    super::raise::raise_unless(
+        cg,
+        inside,
+        "index",
+        "jitufunc_rt_index_error",
+        &[cg.ptr_type().into(), i64t.into(), i64t.into(), i64t.into()],
         &[
             context.as_pointer_value().into(),
             original.into(),
             i64t.const_int(axis as u64, false).into(),
             n.into(),
         ],
-    )?;
-    super::fpstatus::raise_error(cg)?;
-    let b = &cg.builder;
-    match f.get_type().get_return_type() {
-        Some(t) => b.build_return(Some(&t.const_zero()))?,
-        None => b.build_return(None)?,
-    };
-    b.position_at_end(ok);
-    Ok(())
+    )
 }
 
 /// `a[i, j]`: the element, or the view of the axes not indexed.

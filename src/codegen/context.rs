@@ -25,12 +25,25 @@ pub struct AccessGroup(pub llvm_sys::prelude::LLVMMetadataRef);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct FastMath(pub u32);
 
+/// What division by zero does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ErrorModel {
+    /// NumPy's: inf, nan or 0 and a floating-point flag (ufuncs; `@jit`
+    /// with `error_model="numpy"`).
+    #[default]
+    Numpy,
+    /// Python's: `/`, `//` and `%` by zero raise `ZeroDivisionError`
+    /// (`@jit`'s default, as Numba's).
+    Python,
+}
+
 /// Options that change the generated code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CodegenOptions {
     pub fast_math: FastMath,
     /// Check array indices (`boundscheck=True`).
     pub boundscheck: bool,
+    pub error_model: ErrorModel,
 }
 
 static MODULE_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -121,6 +134,7 @@ pub struct Codegen<'ctx> {
     pub fast_math: FastMath,
     /// Check indices and raise `IndexError` (`boundscheck=True`).
     pub boundscheck: bool,
+    pub error_model: ErrorModel,
     helpers: HashMap<String, FunctionValue<'ctx>>,
     /// Vector variants declared for the loop vectorizer; kept alive through
     /// `llvm.compiler.used` until it has run.
@@ -141,6 +155,7 @@ impl<'ctx> Codegen<'ctx> {
         );
         cg.fast_math = options.fast_math;
         cg.boundscheck = options.boundscheck;
+        cg.error_model = options.error_model;
         Ok(cg)
     }
 
@@ -153,10 +168,16 @@ impl<'ctx> Codegen<'ctx> {
             vector_math,
             fast_math: FastMath::default(),
             boundscheck: false,
+            error_model: ErrorModel::Numpy,
             helpers: HashMap::new(),
             vector_decls: vec![],
             func: FunctionState::default(),
         }
+    }
+
+    /// Whether generated functions may raise (and callers must check).
+    pub fn may_raise(&self) -> bool {
+        self.boundscheck || self.error_model == ErrorModel::Python
     }
 
     /// Runs `emit` with `state` as the state of the function being

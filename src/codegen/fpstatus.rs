@@ -53,6 +53,9 @@ pub enum FlagMode {
     /// integer operations and conversions still report exact flags. Loops
     /// re-run the exact kernel on the (rare) chunks that set `TAINT`.
     Taint,
+    /// No flags at all: whole functions (`@jit`) report none, as Numba's
+    /// do; only errors (`ERROR`) reach the status word.
+    Off,
 }
 
 /// Whether the current function tracks flags (it does unless fast-math

@@ -231,7 +231,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 let mut call_args = vec![self.status_param.into()];
                 call_args.extend(vals);
                 let call = cg.call(callee, &call_args)?;
-                if cg.boundscheck {
+                if cg.may_raise() {
                     return_if_failed(cg, self.status_param)?;
                 }
                 match call.try_as_basic_value() {
@@ -294,7 +294,7 @@ fn emit_body<'ctx>(
         .into_pointer_value();
     let state = FunctionState {
         flag_mode: flags,
-        status: (cg.fast_math.0 == 0).then_some(status),
+        status: (cg.fast_math.0 == 0 && flags != FlagMode::Off).then_some(status),
         error_status: Some(status),
         access_group: None,
         access_context: String::new(),

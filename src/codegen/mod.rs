@@ -18,6 +18,7 @@ pub mod function;
 pub mod math;
 pub mod memory;
 pub mod metadata;
+pub mod raise;
 pub mod scalar;
 
-pub use context::{next_module_id, symbol_safe, Codegen, CodegenOptions, FastMath};
+pub use context::{next_module_id, symbol_safe, Codegen, CodegenOptions, ErrorModel, FastMath};

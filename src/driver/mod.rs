@@ -82,6 +82,13 @@ pub trait FrontDoor: Sync {
     fn check_entries(&self, _entries: &[LoopInfo], _texts: &[String]) -> Result<()> {
         Ok(())
     }
+
+    /// The order the entries are kept in (indices into `entries`): for a
+    /// ufunc, the order NumPy tries its loops in (`order::order_loops`).
+    fn order(&self, entries: &[LoopInfo]) -> Result<Vec<usize>> {
+        let inputs: Vec<_> = entries.iter().map(|l| l.inputs.clone()).collect();
+        order::order_loops(&inputs)
+    }
 }
 
 /// Compiles `def` for every signature (`texts` are the signatures as the
@@ -141,7 +148,7 @@ pub fn compile(
 /// Compiles `def` for the signature strings `texts` (through the on-disk
 /// cache when `cache` is set and no IR text is asked for), checks that the
 /// entries fit together, and returns them in registration order
-/// (`order::order_loops`) beside the compiled code.
+/// (`FrontDoor::order`) beside the compiled code.
 pub fn prepare(
     door: &dyn FrontDoor,
     def: &Arc<FunctionDef>,
@@ -150,24 +157,37 @@ pub fn prepare(
     emit: EmitOptions,
     cache: bool,
 ) -> Result<(Vec<LoopInfo>, CompiledLoops)> {
+    if texts.is_empty() {
+        return Err(CompileError::new(
+            ErrorKind::Signature,
+            format!(
+                "no signatures given; pass at least one, e.g. {}",
+                door.example()
+            ),
+        ));
+    }
+    let signatures = texts
+        .iter()
+        .map(|s| parse_signature(s))
+        .collect::<Result<Vec<_>>>()?;
+    prepare_signatures(door, def, &signatures, texts, options, emit, cache)
+}
+
+/// `prepare` for signatures already parsed (`texts` as written, for
+/// messages and the cache key).
+pub fn prepare_signatures(
+    door: &dyn FrontDoor,
+    def: &Arc<FunctionDef>,
+    signatures: &[Signature],
+    texts: &[String],
+    options: CodegenOptions,
+    emit: EmitOptions,
+    cache: bool,
+) -> Result<(Vec<LoopInfo>, CompiledLoops)> {
     let build = || {
-        if texts.is_empty() {
-            return Err(CompileError::new(
-                ErrorKind::Signature,
-                format!(
-                    "no signatures given; pass at least one, e.g. {}",
-                    door.example()
-                ),
-            ));
-        }
-        let signatures = texts
-            .iter()
-            .map(|s| parse_signature(s))
-            .collect::<Result<Vec<_>>>()?;
-        let mut compiled = compile(door, def, &signatures, texts, options, emit)?;
+        let mut compiled = compile(door, def, signatures, texts, options, emit)?;
         door.check_entries(&compiled.loops, texts)?;
-        let inputs: Vec<_> = compiled.loops.iter().map(|l| l.inputs.clone()).collect();
-        let order = order::order_loops(&inputs)?;
+        let order = door.order(&compiled.loops)?;
         let loops = order.iter().map(|&i| compiled.loops[i].clone()).collect();
         compiled.loops.clear();
         Ok((loops, compiled))

@@ -28,7 +28,42 @@ pub fn vector_math_available() -> bool {
 /// exception by whoever handles it (the Python edge registers the handler).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuntimeError {
+    /// `IndexError` (`boundscheck`).
     Index(String),
+    /// `ZeroDivisionError` (Python's error model).
+    ZeroDivision(String),
+}
+
+/// Which division by zero generated code reports (its code is the `i32`
+/// argument of `jitufunc_rt_zero_division`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum ZeroDivision {
+    /// `x / 0`
+    Division = 0,
+    /// `i // 0`
+    IntegerDivision = 1,
+    /// `i % 0`
+    IntegerModulo = 2,
+    /// `x // 0.0`
+    FloatFloorDivision = 3,
+    /// `x % 0.0`
+    FloatModulo = 4,
+    /// `z / 0j`
+    Complex = 5,
+}
+
+impl ZeroDivision {
+    fn message(code: i32) -> &'static str {
+        match code {
+            0 => "division by zero",
+            1 => "integer division by zero",
+            2 => "integer modulo by zero",
+            3 => "float floor division by zero",
+            4 => "float modulo by zero",
+            _ => "complex division by zero",
+        }
+    }
 }
 
 static ERROR_HANDLER: OnceLock<fn(RuntimeError)> = OnceLock::new();
@@ -99,11 +134,25 @@ pub unsafe extern "C" fn jitufunc_rt_index_error(
     )));
 }
 
+/// Called by generated code for a division by zero under Python's error
+/// model; `code` is a `ZeroDivision`.
+pub extern "C" fn jitufunc_rt_zero_division(code: i32) {
+    report(RuntimeError::ZeroDivision(
+        ZeroDivision::message(code).to_string(),
+    ));
+}
+
 /// The runtime functions generated code may call, by symbol name; the JIT
 /// defines them before linking any object.
 pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
-    vec![(
-        "jitufunc_rt_index_error",
-        jitufunc_rt_index_error as *const () as usize,
-    )]
+    vec![
+        (
+            "jitufunc_rt_index_error",
+            jitufunc_rt_index_error as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_zero_division",
+            jitufunc_rt_zero_division as *const () as usize,
+        ),
+    ]
 }

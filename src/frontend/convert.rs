@@ -160,14 +160,12 @@ impl<'py> Converter<'py, '_> {
             return Err(self.unsupported(node, "async functions cannot be kernels"));
         }
         let args = node.getattr("args")?;
-        for (field, what) in [
-            ("kwonlyargs", "keyword-only parameters"),
-            ("defaults", "default parameter values"),
-        ] {
-            if !list(&args, field)?.is_empty() {
-                return Err(self.unsupported(node, format!("{what} are not supported in kernels")));
-            }
+        if !list(&args, "kwonlyargs")?.is_empty() {
+            return Err(
+                self.unsupported(node, "keyword-only parameters are not supported in kernels")
+            );
         }
+        let defaults = list(&args, "defaults")?.len();
         for (field, what) in [("vararg", "*args"), ("kwarg", "**kwargs")] {
             if !args.getattr(field)?.is_none() {
                 return Err(self.unsupported(
@@ -218,6 +216,7 @@ impl<'py> Converter<'py, '_> {
         Ok(FunctionDef {
             name,
             params,
+            defaults,
             body,
             span,
             source,

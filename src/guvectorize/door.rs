@@ -47,7 +47,7 @@ impl FrontDoor for Gufunc {
     }
 
     fn check_kernel(&self, def: &FunctionDef) -> Result<()> {
-        crate::typing::arrays::reject_slices(def)
+        crate::typing::arrays::check_ufunc_kernel(def)
     }
 
     fn type_entry<'a>(

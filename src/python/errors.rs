@@ -116,6 +116,9 @@ pub fn raise_runtime_error(error: crate::engine::runtime::RuntimeError) {
             crate::engine::runtime::RuntimeError::Index(message) => {
                 pyo3::exceptions::PyIndexError::new_err(message).restore(py)
             }
+            crate::engine::runtime::RuntimeError::ZeroDivision(message) => {
+                pyo3::exceptions::PyZeroDivisionError::new_err(message).restore(py)
+            }
         }
     });
 }

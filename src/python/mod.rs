@@ -4,6 +4,7 @@
 //! (with the GIL released around compilation), and turn the result into
 //! Python objects. They hold no compiler logic.
 
+pub mod dispatcher;
 pub mod errors;
 pub mod gufunc;
 pub mod lazy;
@@ -16,7 +17,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyInt, PyString};
 
-use crate::codegen::FastMath;
+use crate::codegen::{ErrorModel, FastMath};
 use crate::driver::{CodegenOptions, EmitOptions};
 use crate::error::{CompileError, ErrorKind};
 use crate::frontend::read_function;
@@ -134,6 +135,7 @@ fn request<'py>(
             options: CodegenOptions {
                 fast_math,
                 boundscheck: o.boundscheck,
+                error_model: ErrorModel::Numpy,
             },
             emit: EmitOptions {
                 keep_llvm_ir: o.keep_ir,
@@ -362,6 +364,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ir_text, m)?)?;
     m.add_function(wrap_pyfunction!(verifier_enabled, m)?)?;
     m.add_class::<KernelLibrary>()?;
+    m.add_class::<dispatcher::Dispatcher>()?;
     m.add_class::<ufunc::UfuncOwner>()?;
     errors::init(m.py())?;
     crate::engine::runtime::set_error_handler(errors::raise_runtime_error);

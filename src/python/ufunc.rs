@@ -538,11 +538,15 @@ pub fn library_of<'py>(
     Ok(unsafe { library_from_owner(py, (*(obj.as_ptr() as *mut PyUFuncObject)).fields.obj) })
 }
 
-/// The definition of a kernel made by `@vectorize`, for calls from other
-/// kernels (the frontend's kernel resolver).
+/// The definition of a kernel made by `@vectorize` or a function made by
+/// `@jit`, for calls from other kernels and functions (the frontend's
+/// kernel resolver).
 pub fn kernel_definition(
     py: Python<'_>,
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<Option<Arc<FunctionDef>>> {
+    if let Ok(d) = obj.cast::<super::dispatcher::Dispatcher>() {
+        return Ok(Some(d.get().definition(py)?.clone()));
+    }
     Ok(library_of(py, obj)?.map(|lib| lib.get().def.clone()))
 }

@@ -110,7 +110,7 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
             .map(|n| format!("'{n}'"))
             .unwrap_or_else(|| "this array".to_string());
         return Err(e.error(format!(
-            "cannot write to {name}: it is a read-only input (gufunc inputs are read-only; list the argument in writable_args=(...) to allow writing to it)"
+            "cannot write to {name}: it is a read-only input (gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off)"
         )));
     }
     let n = index_values.len();
@@ -163,9 +163,18 @@ pub fn slice<E: Emit>(e: &E) -> crate::error::CompileError {
     e.unsupported(SLICES_UNSUPPORTED)
 }
 
-/// Rejects a kernel that slices anywhere (dead code too), when it is
-/// decorated: what the ufunc front doors check before compiling anything.
-pub fn reject_slices(def: &crate::syntax::FunctionDef) -> Result<()> {
+/// Rejects what ufunc kernels cannot have, when they are decorated (the
+/// ufunc front doors check it before compiling anything): default
+/// parameter values (a ufunc takes every operand), and slices anywhere
+/// (dead code too).
+pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
+    if def.defaults > 0 {
+        return Err(crate::error::CompileError::unsupported(
+            def.span,
+            "default parameter values are not supported in kernels",
+        )
+        .with_source(&def.source));
+    }
     match crate::syntax::first_slice(def) {
         Some(span) => Err(
             crate::error::CompileError::unsupported(span, SLICES_UNSUPPORTED)

@@ -91,7 +91,7 @@ impl FrontDoor for Elementwise {
     }
 
     fn check_kernel(&self, def: &FunctionDef) -> Result<()> {
-        crate::typing::arrays::reject_slices(def)
+        crate::typing::arrays::check_ufunc_kernel(def)
     }
 
     fn type_entry<'a>(

@@ -1,0 +1,43 @@
+//! Exceptions raised by generated code: when a condition holds, call a
+//! runtime function that records the error (`engine::runtime`), set
+//! `fpstatus::ERROR` in the function's status word and return from the
+//! function at once (with a zero result). Callers of a function that may
+//! raise check the status word after the call (`codegen::function`), and
+//! whatever called the outermost function (a ufunc loop, a `@jit` entry)
+//! turns the bit into the Python exception.
+
+use inkwell::values::{BasicMetadataValueEnum, IntValue};
+
+use super::Codegen;
+use crate::error::{CompileError, Result};
+
+/// Unless `ok` holds, calls the runtime function `name` (declared with
+/// `params`) with `args`, marks the error and returns from the current
+/// function. Leaves the builder where `ok` holds.
+pub fn raise_unless<'ctx>(
+    cg: &Codegen<'ctx>,
+    ok: IntValue<'ctx>,
+    what: &str,
+    name: &str,
+    params: &[inkwell::types::BasicMetadataTypeEnum<'ctx>],
+    args: &[BasicMetadataValueEnum<'ctx>],
+) -> Result<()> {
+    let b = &cg.builder;
+    let f = b
+        .get_insert_block()
+        .and_then(|bb| bb.get_parent())
+        .ok_or_else(|| CompileError::internal("raising outside a function"))?;
+    let fail = cg.ctx.append_basic_block(f, &format!("{what}.error"));
+    let cont = cg.ctx.append_basic_block(f, &format!("{what}.ok"));
+    b.build_conditional_branch(ok, cont, fail)?;
+    b.position_at_end(fail);
+    let runtime = cg.external(name, cg.ctx.void_type().fn_type(params, false));
+    b.build_call(runtime, args, "")?;
+    super::fpstatus::raise_error(cg)?;
+    match f.get_type().get_return_type() {
+        Some(t) => b.build_return(Some(&t.const_zero()))?,
+        None => b.build_return(None)?,
+    };
+    b.position_at_end(cont);
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! The `@jit` front door: a specialisation is the function typed for its
+//! argument types (the return type inferred, or checked against a given
+//! signature), emitted with no floating-point flag tracking (as Numba's
+//! functions) and wrapped in an entry function with the native calling
+//! convention of `abi`.
+
+use std::sync::Arc;
+
+use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue};
+use inkwell::IntPredicate;
+
+use super::abi::{canonical, return_leaves, SLOT};
+use crate::codegen::fpstatus::{FlagMode, ERROR};
+use crate::codegen::function::emit_program;
+use crate::codegen::memory::{load_scalar, store_scalar};
+use crate::codegen::{scalar, Codegen};
+use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
+use crate::error::{CompileError, ErrorKind, Result};
+use crate::ir::Function;
+use crate::syntax::FunctionDef;
+use crate::types::{Scalar, Signature, Type};
+use crate::typing::{type_kernel, Program};
+
+/// `@jit`: whole functions behind a native entry point.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Jit;
+
+impl FrontDoor for Jit {
+    fn symbol_tag(&self) -> &'static str {
+        "jit"
+    }
+
+    fn cache_tag(&self) -> String {
+        "jit".into()
+    }
+
+    fn example(&self) -> &'static str {
+        "jit([\"float64(float64[:])\"])"
+    }
+
+    fn type_entry<'a>(
+        &'a self,
+        def: &Arc<FunctionDef>,
+        untyped: &Function,
+        sig: &Signature,
+        _text: &str,
+    ) -> Result<Box<dyn TypedEntry + 'a>> {
+        for (k, t) in sig.args.iter().enumerate() {
+            if !matches!(t, Type::Scalar(_) | Type::Array(_) | Type::Weak(_)) {
+                return Err(CompileError::new(
+                    ErrorKind::Signature,
+                    format!(
+                        "argument {k} of '{}' has type {t}; @jit functions take scalars and arrays",
+                        def.name
+                    ),
+                ));
+            }
+        }
+        let program = type_kernel(def, untyped, sig)?;
+        let leaves = return_leaves(&program.entry().ret).map_err(|e| {
+            CompileError::at(e.kind, program.entry().span, e.message).with_source(&def.source)
+        })?;
+        Ok(Box::new(Specialisation {
+            signature: sig.clone(),
+            program,
+            leaves,
+        }))
+    }
+
+    /// Specialisations stay in the order they were compiled; two for the
+    /// same argument types are an error.
+    fn order(&self, entries: &[LoopInfo]) -> Result<Vec<usize>> {
+        for (i, a) in entries.iter().enumerate() {
+            if entries[..i]
+                .iter()
+                .any(|b| b.signature.args == a.signature.args)
+            {
+                return Err(CompileError::new(
+                    ErrorKind::Signature,
+                    format!(
+                        "two signatures have the same argument types ({})",
+                        a.signature
+                    ),
+                ));
+            }
+        }
+        Ok((0..entries.len()).collect())
+    }
+}
+
+/// One specialisation, typed.
+struct Specialisation {
+    signature: Signature,
+    program: Program,
+    /// The scalar leaves of the return value.
+    leaves: Vec<Scalar>,
+}
+
+impl TypedEntry for Specialisation {
+    fn program(&self) -> &Program {
+        &self.program
+    }
+
+    fn emit<'ctx>(&self, cg: &mut Codegen<'ctx>, prefix: &str, symbol: &str) -> Result<()> {
+        let kernel = emit_program(cg, &self.program, prefix, FlagMode::Off)?;
+        emit_entry(cg, &self.program, kernel, &self.leaves, symbol)
+    }
+
+    fn finish(self: Box<Self>, symbol: String, address: usize) -> Result<LoopInfo> {
+        let mut signature = self.signature;
+        signature.ret = Some(self.program.entry().ret.strong());
+        Ok(LoopInfo {
+            inputs: vec![],
+            outputs: vec![],
+            address,
+            signature,
+            typed_ir: self.program.to_string(),
+            symbol,
+        })
+    }
+}
+
+/// `i32 symbol(ptr args, ptr ret)`: loads the arguments from their slots,
+/// calls `kernel` with a status word of its own, stores the return value's
+/// leaves and returns whether the kernel raised.
+fn emit_entry<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Program,
+    kernel: FunctionValue<'ctx>,
+    leaves: &[Scalar],
+    symbol: &str,
+) -> Result<()> {
+    let f = program.entry();
+    let ptr = cg.ptr_type();
+    let i32t = cg.ctx.i32_type();
+    let i64t = cg.ctx.i64_type();
+    let entry =
+        cg.module
+            .add_function(symbol, i32t.fn_type(&[ptr.into(), ptr.into()], false), None);
+    cg.add_host_attributes(entry);
+    let args = entry
+        .get_nth_param(0)
+        .expect("declared")
+        .into_pointer_value();
+    let ret = entry
+        .get_nth_param(1)
+        .expect("declared")
+        .into_pointer_value();
+    let body = cg.ctx.append_basic_block(entry, "entry");
+    cg.builder.position_at_end(body);
+    let status = cg.builder.build_alloca(i32t, "status")?;
+    cg.builder.build_store(status, i32t.const_zero())?;
+    let mut values: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
+    for (k, p) in f.params().iter().enumerate() {
+        // SAFETY: the caller passes one pointer per parameter (`abi`).
+        let slot_ptr = unsafe {
+            cg.builder
+                .build_gep(ptr, args, &[i64t.const_int(k as u64, false)], "")?
+        };
+        let slot = cg
+            .builder
+            .build_load(ptr, slot_ptr, "arg")?
+            .into_pointer_value();
+        let t = f.ty(*p);
+        values.push(match t {
+            Type::Scalar(_) | Type::Weak(_) => {
+                let c = canonical(t.storage().expect("a scalar"));
+                let v = load_scalar(cg, c, slot)?;
+                scalar::cast(cg, &Type::Scalar(c), t, v)?
+            }
+            Type::Array(a) => {
+                let view = crate::codegen::arrays::view_type(cg, a.ndim);
+                let load = cg.builder.build_load(view, slot, "view")?;
+                if let Some(i) = load.as_instruction_value() {
+                    let _ = i.set_alignment(8);
+                }
+                load
+            }
+            other => {
+                return Err(CompileError::internal(format!(
+                    "a @jit parameter of type {other}"
+                )))
+            }
+        });
+    }
+    let call = cg.call(kernel, &values)?;
+    if !leaves.is_empty() {
+        let result = match call.try_as_basic_value() {
+            inkwell::values::ValueKind::Basic(v) => v,
+            _ => {
+                return Err(CompileError::internal(
+                    "a returning kernel returned nothing",
+                ))
+            }
+        };
+        let mut flat = vec![];
+        flatten(cg, &f.ret, result, &mut flat)?;
+        for (j, (s, v)) in leaves.iter().zip(flat).enumerate() {
+            let c = canonical(*s);
+            let v = scalar::cast(cg, &Type::Scalar(*s), &Type::Scalar(c), v)?;
+            // SAFETY: the caller's buffer has one slot per leaf (`abi`).
+            let at = unsafe {
+                cg.builder.build_gep(
+                    cg.ctx.i8_type(),
+                    ret,
+                    &[i64t.const_int((j * SLOT) as u64, false)],
+                    "",
+                )?
+            };
+            store_scalar(cg, c, at, v)?;
+        }
+    }
+    let word = cg.builder.build_load(i32t, status, "")?.into_int_value();
+    let error = cg
+        .builder
+        .build_and(word, i32t.const_int(ERROR, false), "")?;
+    let raised = cg
+        .builder
+        .build_int_compare(IntPredicate::NE, error, i32t.const_zero(), "")?;
+    let rc = cg.builder.build_int_z_extend(raised, i32t, "")?;
+    cg.builder.build_return(Some(&rc))?;
+    Ok(())
+}
+
+/// The scalar leaves of `v` (of type `t`), depth first.
+fn flatten<'ctx>(
+    cg: &Codegen<'ctx>,
+    t: &Type,
+    v: BasicValueEnum<'ctx>,
+    out: &mut Vec<BasicValueEnum<'ctx>>,
+) -> Result<()> {
+    match t {
+        Type::Tuple(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let part = cg
+                    .builder
+                    .build_extract_value(v.into_struct_value(), i as u32, "")?;
+                flatten(cg, item, part, out)?;
+            }
+        }
+        Type::NoneType => {}
+        _ => out.push(v),
+    }
+    Ok(())
+}

@@ -1,0 +1,850 @@
+//! The `@jit` dispatcher: a Python callable that finds (or compiles) the
+//! specialisation of the function for its arguments' types and calls it
+//! through the native entry point (`crate::jit::abi`).
+//!
+//! A call reads each argument's type into an `ArgKey` with exact type
+//! checks and NumPy's C structs (no Python objects are made), looks the
+//! keys up among the specialisations, writes the arguments into slots and
+//! view records on the stack, calls the entry and turns the return slots
+//! into Python objects. Compiling happens with the GIL released, one
+//! compile at a time per function (`driver::library::Library`).
+
+use std::ffi::{c_int, c_void};
+use std::sync::{Arc, RwLock};
+
+use numpy::npyffi::{
+    get_type_object, NpyTypes, PyArrayObject, PyArray_Check, NPY_ARRAY_C_CONTIGUOUS,
+    NPY_ARRAY_WRITEABLE, PY_ARRAY_API,
+};
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use super::errors::{enter, IntoPy};
+use crate::driver::library::Library;
+use crate::driver::{self, CodegenOptions, EmitOptions, LoopInfo};
+use crate::jit::abi::{canonical, return_leaves, view_words, SLOT};
+use crate::jit::args::{ArgKey, MAX_NDIM};
+use crate::jit::Jit;
+use crate::syntax::FunctionDef;
+use crate::types::{Kind, Scalar, Signature, Type};
+
+/// An entry point: `int32 entry(const u8 *const *args, u8 *ret)`.
+type EntryFn = unsafe extern "C" fn(*const *const u8, *mut u8) -> i32;
+
+/// One compiled specialisation, ready to call.
+struct Specialisation {
+    keys: Vec<ArgKey>,
+    entry: EntryFn,
+    /// The return type (strong) and its scalar leaves.
+    ret: Type,
+    leaves: Vec<Scalar>,
+}
+
+/// How a call's arguments were bound to parameters.
+enum Bound<'a, 'py> {
+    /// `f(a, b)` with every parameter given positionally.
+    Positional(&'a pyo3::Bound<'py, PyTuple>),
+    /// Keywords or defaults were involved.
+    Filled(Vec<pyo3::Bound<'py, PyAny>>),
+}
+
+impl<'py> Bound<'_, 'py> {
+    fn get(&self, k: usize) -> *mut ffi::PyObject {
+        match self {
+            // SAFETY: `k` < the tuple's length (checked when binding).
+            Bound::Positional(t) => unsafe { ffi::PyTuple_GET_ITEM(t.as_ptr(), k as isize) },
+            Bound::Filled(v) => v[k].as_ptr(),
+        }
+    }
+}
+
+/// The compiled-function object behind `@jit` (Python subclasses it as
+/// `jitufunc.dispatcher.Dispatcher`).
+#[pyclass(module = "jitufunc._core", subclass, frozen, weakref)]
+pub struct Dispatcher {
+    /// The Python function.
+    func: Py<PyAny>,
+    /// `func.__name__`.
+    name: String,
+    /// The function as the frontend reads it: on the first compile (as
+    /// Numba does, so that it may call functions defined after it).
+    def: pyo3::sync::PyOnceLock<Arc<FunctionDef>>,
+    /// Set while `def` is being read (a function that calls itself would
+    /// otherwise read itself again).
+    reading: std::sync::atomic::AtomicBool,
+    options: CodegenOptions,
+    emit: EmitOptions,
+    /// Release the GIL while compiled code runs.
+    nogil: bool,
+    /// Compile a specialisation for each new combination of argument types
+    /// (no signatures were given).
+    lazy: bool,
+    params: Vec<String>,
+    /// `func.__defaults__`: values of the last parameters.
+    defaults: Vec<Py<PyAny>>,
+    store: Library,
+    specs: RwLock<Vec<Arc<Specialisation>>>,
+}
+
+fn type_error(message: String) -> PyErr {
+    PyTypeError::new_err(message)
+}
+
+impl Dispatcher {
+    /// The function's definition, read on first use (also for calls from
+    /// other functions).
+    pub fn definition(&self, py: Python<'_>) -> PyResult<&Arc<FunctionDef>> {
+        use std::sync::atomic::Ordering;
+        if let Some(def) = self.def.get(py) {
+            return Ok(def);
+        }
+        if self.reading.swap(true, Ordering::AcqRel) {
+            return Err(super::errors::to_pyerr(
+                py,
+                crate::error::CompileError::new(
+                    crate::error::ErrorKind::Unsupported,
+                    format!(
+                        "'{}' calls itself; recursive @jit functions are not supported yet",
+                        self.name
+                    ),
+                ),
+            ));
+        }
+        let read = self.def.get_or_try_init(py, || {
+            crate::frontend::read_function(
+                py,
+                self.func.bind(py),
+                &super::ufunc::kernel_definition,
+            )?
+            .py_err(py)
+        });
+        self.reading.store(false, Ordering::Release);
+        read
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Binds `args`/`kwargs` to the parameters the way Python would.
+    fn bind<'a, 'py>(
+        &self,
+        py: Python<'py>,
+        args: &'a pyo3::Bound<'py, PyTuple>,
+        kwargs: Option<&pyo3::Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'a, 'py>> {
+        let n = self.params.len();
+        let nkw = kwargs.map_or(0, |k| k.len());
+        if nkw == 0 && args.len() == n {
+            return Ok(Bound::Positional(args));
+        }
+        if args.len() > n {
+            return Err(type_error(format!(
+                "{}() takes {n} positional argument{} but {} were given",
+                self.name(),
+                if n == 1 { "" } else { "s" },
+                args.len()
+            )));
+        }
+        let mut slots: Vec<Option<pyo3::Bound<'py, PyAny>>> = args.iter().map(Some).collect();
+        slots.resize(n, None);
+        if let Some(kw) = kwargs {
+            for (key, value) in kw.iter() {
+                let key: String = key.extract()?;
+                let Some(k) = self.params.iter().position(|p| *p == key) else {
+                    return Err(type_error(format!(
+                        "{}() got an unexpected keyword argument '{key}'",
+                        self.name()
+                    )));
+                };
+                if slots[k].is_some() {
+                    return Err(type_error(format!(
+                        "{}() got multiple values for argument '{key}'",
+                        self.name()
+                    )));
+                }
+                slots[k] = Some(value);
+            }
+        }
+        let first_default = n - self.defaults.len();
+        let mut out = Vec::with_capacity(n);
+        for (k, slot) in slots.into_iter().enumerate() {
+            match slot {
+                Some(v) => out.push(v),
+                None if k >= first_default => {
+                    out.push(self.defaults[k - first_default].bind(py).clone())
+                }
+                None => {
+                    return Err(type_error(format!(
+                        "{}() missing required argument: '{}'",
+                        self.name(),
+                        self.params[k]
+                    )))
+                }
+            }
+        }
+        Ok(Bound::Filled(out))
+    }
+
+    /// The key of argument `k` (`obj`), or the `TypeError` naming it.
+    fn key_of(&self, py: Python<'_>, k: usize, obj: *mut ffi::PyObject) -> PyResult<ArgKey> {
+        // SAFETY: `obj` is a live object borrowed from the call's arguments;
+        // the GIL is held. Only type checks and NumPy's struct fields of an
+        // object that passed `PyArray_Check` are read.
+        unsafe {
+            if ffi::PyFloat_CheckExact(obj) != 0 {
+                return Ok(ArgKey::scalar(Scalar::F64));
+            }
+            if ffi::PyLong_CheckExact(obj) != 0 {
+                return Ok(ArgKey::scalar(Scalar::I64));
+            }
+            if ffi::PyBool_Check(obj) != 0 {
+                return Ok(ArgKey::python_bool());
+            }
+            if ffi::PyComplex_CheckExact(obj) != 0 {
+                return Ok(ArgKey::scalar(Scalar::C128));
+            }
+            if PyArray_Check(py, obj) != 0 {
+                let a = obj as *mut PyArrayObject;
+                let descr = (*a).fields.descr;
+                let num = (*descr).fields.type_num;
+                let Some(dtype) = Scalar::from_typenum(num) else {
+                    return Err(self.unsupported_arg(py, k, obj));
+                };
+                if (*descr).fields.byteorder as u8 == b'>' {
+                    return Err(type_error(format!(
+                        "{}() argument '{}': arrays in non-native byte order are not supported; convert with a.astype(a.dtype.newbyteorder('='))",
+                        self.name(),
+                        self.params[k]
+                    )));
+                }
+                let ndim = (*a).fields.nd as u32;
+                if ndim > MAX_NDIM {
+                    return Err(self.unsupported_arg(py, k, obj));
+                }
+                let flags = (*a).fields.flags;
+                return Ok(ArgKey::array(
+                    dtype,
+                    ndim,
+                    flags & NPY_ARRAY_C_CONTIGUOUS != 0,
+                    flags & NPY_ARRAY_WRITEABLE == 0,
+                ));
+            }
+            if ffi::PyObject_TypeCheck(obj, get_type_object(py, NpyTypes::PyGenericArrType_Type))
+                != 0
+            {
+                let descr = PY_ARRAY_API.PyArray_DescrFromScalar(py, obj);
+                if descr.is_null() {
+                    return Err(PyErr::fetch(py));
+                }
+                let num = (*descr).fields.type_num;
+                ffi::Py_DECREF(descr as *mut ffi::PyObject);
+                if let Some(s) = Scalar::from_typenum(num) {
+                    return Ok(ArgKey::scalar(s));
+                }
+            }
+            Err(self.unsupported_arg(py, k, obj))
+        }
+    }
+
+    fn unsupported_arg(&self, py: Python<'_>, k: usize, obj: *mut ffi::PyObject) -> PyErr {
+        // SAFETY: a live borrowed object; the GIL is held.
+        let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
+        let what = match obj.getattr("dtype") {
+            Ok(d) => format!(
+                "{} of dtype {}",
+                obj.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                d.str().map(|s| s.to_string()).unwrap_or_default()
+            ),
+            Err(_) => obj
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        };
+        type_error(format!(
+            "{}() argument '{}' is a {what}; @jit functions take bool, int, float and complex numbers, NumPy scalars and arrays of booleans, integers, floats and complex numbers",
+            self.name(),
+            self.params[k]
+        ))
+    }
+
+    fn find(&self, keys: &[ArgKey]) -> Option<Arc<Specialisation>> {
+        let specs = self.specs.read().unwrap_or_else(|e| e.into_inner());
+        specs.iter().find(|s| s.keys == keys).cloned()
+    }
+
+    /// The specialisation for `keys`: found, compiled (lazy dispatchers),
+    /// or one whose argument types these convert to safely.
+    fn specialisation(&self, py: Python<'_>, keys: &[ArgKey]) -> PyResult<Arc<Specialisation>> {
+        if let Some(s) = self.find(keys) {
+            return Ok(s);
+        }
+        if !self.lazy {
+            return self.converting(keys).ok_or_else(|| {
+                let types: Vec<String> = keys.iter().map(|k| k.to_type().to_string()).collect();
+                type_error(format!(
+                    "no compiled signature of {}() matches the argument types ({}); its signatures are {:?}",
+                    self.name(),
+                    types.join(", "),
+                    self.store.signatures()
+                ))
+            });
+        }
+        let sig = Signature {
+            args: keys.iter().map(|k| k.to_type()).collect(),
+            ret: None,
+        };
+        let def = self.definition(py)?.clone();
+        let info = enter(py, || self.compile(&def, &sig))?;
+        self.register(keys.to_vec(), &info).py_err(py)
+    }
+
+    /// A compiled specialisation the scalar arguments convert to safely
+    /// (as NumPy's `can_cast`), with arrays matching exactly.
+    fn converting(&self, keys: &[ArgKey]) -> Option<Arc<Specialisation>> {
+        use crate::types::promote::can_cast_scalar;
+        use crate::types::Casting;
+        let specs = self.specs.read().unwrap_or_else(|e| e.into_inner());
+        specs
+            .iter()
+            .find(|s| {
+                s.keys.len() == keys.len()
+                    && s.keys.iter().zip(keys).all(|(have, given)| {
+                        have == given
+                            || match (have.to_type(), given.to_type()) {
+                                (Type::Array(h), Type::Array(g)) => {
+                                    h.dtype == g.dtype
+                                        && h.ndim == g.ndim
+                                        && (h.layout == crate::types::Layout::Any
+                                            || g.layout == h.layout)
+                                        && (h.readonly || !g.readonly)
+                                }
+                                (Type::Array(_), _) | (_, Type::Array(_)) => false,
+                                _ => can_cast_scalar(given.dtype(), have.dtype(), Casting::Safe),
+                            }
+                    })
+            })
+            .cloned()
+    }
+
+    /// Compiles (or finds) the entry for `sig`; needs no GIL.
+    fn compile(&self, def: &Arc<FunctionDef>, sig: &Signature) -> crate::error::Result<LoopInfo> {
+        let args = sig.args.clone();
+        self.store.get_or_compile(
+            &def.name,
+            |l| l.signature.args == args,
+            || {
+                driver::prepare_signatures(
+                    &Jit,
+                    def,
+                    std::slice::from_ref(sig),
+                    &[sig.to_string()],
+                    self.options,
+                    self.emit,
+                    false,
+                )
+            },
+            |compiled, loops| {
+                self.store.add(compiled, loops);
+                Ok(())
+            },
+        )
+    }
+
+    /// Makes the compiled entry `info` callable for `keys`.
+    fn register(
+        &self,
+        keys: Vec<ArgKey>,
+        info: &LoopInfo,
+    ) -> crate::error::Result<Arc<Specialisation>> {
+        let ret = info.signature.ret.clone().unwrap_or(Type::NoneType);
+        let leaves = return_leaves(&ret)?;
+        // SAFETY: `address` is an entry compiled with the `abi` calling
+        // convention and kept alive by `store` for the dispatcher's life.
+        let entry = unsafe { std::mem::transmute::<usize, EntryFn>(info.address) };
+        let spec = Arc::new(Specialisation {
+            keys,
+            entry,
+            ret,
+            leaves,
+        });
+        let mut specs = self.specs.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = specs.iter().find(|s| s.keys == spec.keys) {
+            return Ok(s.clone());
+        }
+        specs.push(spec.clone());
+        Ok(spec)
+    }
+
+    /// Calls `spec` with the bound arguments.
+    fn call_with(
+        &self,
+        py: Python<'_>,
+        spec: &Specialisation,
+        keys: &[ArgKey],
+        args: &Bound<'_, '_>,
+    ) -> PyResult<Py<PyAny>> {
+        let words: usize = spec
+            .keys
+            .iter()
+            .map(|k| {
+                if k.is_array() {
+                    view_words(k.ndim())
+                } else {
+                    SLOT / 8
+                }
+            })
+            .sum();
+        let mut stack = [0u64; 64];
+        let mut heap = vec![];
+        let buffer: &mut [u64] = if words <= stack.len() {
+            &mut stack[..words]
+        } else {
+            heap.resize(words, 0u64);
+            &mut heap
+        };
+        let mut pointers = [std::ptr::null::<u8>(); 16];
+        let mut pointers_heap = vec![];
+        let pointers: &mut [*const u8] = if keys.len() <= pointers.len() {
+            &mut pointers[..keys.len()]
+        } else {
+            pointers_heap.resize(keys.len(), std::ptr::null());
+            &mut pointers_heap
+        };
+        let mut at = 0;
+        for (k, (have, given)) in spec.keys.iter().zip(keys).enumerate() {
+            let obj = args.get(k);
+            let slot = &mut buffer[at..];
+            pointers[k] = slot.as_ptr() as *const u8;
+            if have.is_array() {
+                // SAFETY: the key says `obj` passed `PyArray_Check` with
+                // this ndim; the record has `view_words(ndim)` words.
+                unsafe { write_view(obj as *mut PyArrayObject, have.ndim(), slot) };
+                at += view_words(have.ndim());
+            } else {
+                write_scalar(py, obj, *given, have.dtype(), slot)?;
+                at += SLOT / 8;
+            }
+        }
+        let mut ret = [0u64; 16];
+        let mut ret_heap = vec![];
+        let ret_buf: &mut [u64] = if spec.leaves.len() * 2 <= ret.len() {
+            &mut ret[..]
+        } else {
+            ret_heap.resize(spec.leaves.len() * 2, 0u64);
+            &mut ret_heap
+        };
+        let (args_ptr, ret_ptr) = (pointers.as_ptr(), ret_buf.as_mut_ptr() as *mut u8);
+        let entry = spec.entry;
+        let call = move |a: usize, r: usize| {
+            // SAFETY: the entry follows `abi`: one pointer per parameter to
+            // a slot or view record written above (alive until the call
+            // returns) and a return buffer of a slot per leaf. Arrays' data
+            // outlive the call: the caller's arguments hold them.
+            unsafe { entry(a as *const *const u8, r as *mut u8) }
+        };
+        let (a, r) = (args_ptr as usize, ret_ptr as usize);
+        let rc = if self.nogil {
+            py.detach(move || call(a, r))
+        } else {
+            call(a, r)
+        };
+        if rc != 0 {
+            return Err(PyErr::take(py).unwrap_or_else(|| {
+                PyRuntimeError::new_err(format!("{}() failed without an exception", self.name()))
+            }));
+        }
+        let mut leaves = spec
+            .leaves
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (*s, &ret_buf[j * 2..j * 2 + 2]));
+        to_python(py, &spec.ret, &mut leaves)
+    }
+}
+
+/// Writes the view record of array `a` (`abi`): data, owner (null: the
+/// caller's memory), shape, strides.
+///
+/// # Safety
+/// `a` is a live ndarray with `ndim` dimensions; `slot` has
+/// `view_words(ndim)` words.
+unsafe fn write_view(a: *mut PyArrayObject, ndim: u32, slot: &mut [u64]) {
+    // SAFETY: per the contract.
+    unsafe {
+        slot[0] = (*a).fields.data as u64;
+        slot[1] = 0;
+        let n = ndim as usize;
+        for d in 0..n {
+            slot[2 + d] = *(*a).fields.dimensions.add(d) as u64;
+            slot[2 + n + d] = *(*a).fields.strides.add(d) as u64;
+        }
+    }
+}
+
+/// Writes scalar argument `obj` (of type `given`) into `slot`, canonical
+/// for the parameter type `to` (`abi::canonical`).
+fn write_scalar(
+    py: Python<'_>,
+    obj: *mut ffi::PyObject,
+    given: ArgKey,
+    to: Scalar,
+    slot: &mut [u64],
+) -> PyResult<()> {
+    let value = read_scalar(py, obj, given.dtype())?;
+    let c = canonical(to);
+    let v = value.convert(c);
+    match v {
+        Value::Bool(b) => slot[0] = b as u64,
+        Value::Int(i) => slot[0] = i as u64,
+        Value::UInt(u) => slot[0] = u,
+        Value::Float(x) => slot[0] = x.to_bits(),
+        Value::Complex(re, im) => {
+            slot[0] = re.to_bits();
+            slot[1] = im.to_bits();
+        }
+    }
+    Ok(())
+}
+
+/// A scalar in canonical form.
+#[derive(Clone, Copy, Debug)]
+enum Value {
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Complex(f64, f64),
+}
+
+impl Value {
+    /// The value in the canonical form of `c` (a safe conversion: the
+    /// dispatcher only converts arguments NumPy would cast safely).
+    fn convert(self, c: Scalar) -> Value {
+        let as_f64 = |v: Value| match v {
+            Value::Bool(b) => b as u8 as f64,
+            Value::Int(i) => i as f64,
+            Value::UInt(u) => u as f64,
+            Value::Float(x) => x,
+            Value::Complex(re, _) => re,
+        };
+        match (c.kind(), self) {
+            (Kind::Bool, Value::Bool(_)) => self,
+            (Kind::Int, Value::Bool(b)) if c.is_signed() => Value::Int(b as i64),
+            (Kind::Int, Value::Bool(b)) => Value::UInt(b as u64),
+            (Kind::Int, Value::UInt(u)) if c.is_signed() => Value::Int(u as i64),
+            (Kind::Int, Value::Int(i)) if !c.is_signed() => Value::UInt(i as u64),
+            (Kind::Int, _) => self,
+            (Kind::Float, v) => Value::Float(as_f64(v)),
+            (Kind::Complex, Value::Complex(..)) => self,
+            (Kind::Complex, v) => Value::Complex(as_f64(v), 0.0),
+            (Kind::Bool, _) => self,
+        }
+    }
+}
+
+/// Reads scalar `obj` whose type is `s` (a Python number or a NumPy scalar).
+fn read_scalar(py: Python<'_>, obj: *mut ffi::PyObject, s: Scalar) -> PyResult<Value> {
+    // SAFETY: `obj` is live and borrowed; the GIL is held. Python numbers
+    // are read with their own accessors after exact type checks; NumPy
+    // scalars are copied into a buffer of at least their item size by
+    // `PyArray_ScalarAsCtype`, whose dtype `key_of` read.
+    unsafe {
+        if ffi::PyFloat_CheckExact(obj) != 0 {
+            return Ok(Value::Float(ffi::PyFloat_AS_DOUBLE(obj)));
+        }
+        if ffi::PyBool_Check(obj) != 0 {
+            return Ok(Value::Bool(obj == ffi::Py_True()));
+        }
+        if ffi::PyLong_CheckExact(obj) != 0 {
+            let mut overflow: c_int = 0;
+            let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
+            if overflow != 0 {
+                return Err(PyOverflowError::new_err(
+                    "Python int too large to convert to int64",
+                ));
+            }
+            return Ok(Value::Int(v));
+        }
+        if ffi::PyComplex_CheckExact(obj) != 0 {
+            return Ok(Value::Complex(
+                ffi::PyComplex_RealAsDouble(obj),
+                ffi::PyComplex_ImagAsDouble(obj),
+            ));
+        }
+        let mut raw = [0u8; 16];
+        PY_ARRAY_API.PyArray_ScalarAsCtype(py, obj, raw.as_mut_ptr() as *mut c_void);
+        Ok(from_bytes(s, &raw))
+    }
+}
+
+/// A value of dtype `s` stored in native order at the start of `raw`.
+fn from_bytes(s: Scalar, raw: &[u8; 16]) -> Value {
+    let b8 = |o: usize| -> [u8; 8] { raw[o..o + 8].try_into().expect("8 bytes") };
+    let b4 = |o: usize| -> [u8; 4] { raw[o..o + 4].try_into().expect("4 bytes") };
+    let b2 = |o: usize| -> [u8; 2] { raw[o..o + 2].try_into().expect("2 bytes") };
+    match s {
+        Scalar::Bool => Value::Bool(raw[0] != 0),
+        Scalar::I8 => Value::Int(raw[0] as i8 as i64),
+        Scalar::U8 => Value::UInt(raw[0] as u64),
+        Scalar::I16 => Value::Int(i16::from_ne_bytes(b2(0)) as i64),
+        Scalar::U16 => Value::UInt(u16::from_ne_bytes(b2(0)) as u64),
+        Scalar::I32 => Value::Int(i32::from_ne_bytes(b4(0)) as i64),
+        Scalar::U32 => Value::UInt(u32::from_ne_bytes(b4(0)) as u64),
+        Scalar::I64 => Value::Int(i64::from_ne_bytes(b8(0))),
+        Scalar::U64 => Value::UInt(u64::from_ne_bytes(b8(0))),
+        Scalar::F16 => Value::Float(f16_to_f64(u16::from_ne_bytes(b2(0)))),
+        Scalar::F32 => Value::Float(f32::from_ne_bytes(b4(0)) as f64),
+        Scalar::F64 => Value::Float(f64::from_ne_bytes(b8(0))),
+        Scalar::C64 => Value::Complex(
+            f32::from_ne_bytes(b4(0)) as f64,
+            f32::from_ne_bytes(b4(4)) as f64,
+        ),
+        Scalar::C128 => Value::Complex(f64::from_ne_bytes(b8(0)), f64::from_ne_bytes(b8(8))),
+    }
+}
+
+/// IEEE half precision to double (exact).
+fn f16_to_f64(h: u16) -> f64 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = ((h >> 10) & 0x1f) as i32;
+    let frac = (h & 0x3ff) as f64;
+    sign * match exp {
+        0 => frac * 2f64.powi(-24),
+        31 if frac == 0.0 => f64::INFINITY,
+        31 => f64::NAN,
+        e => (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
+    }
+}
+
+/// The Python object of a value of type `t` from its leaves (as Numba
+/// returns them: Python `bool`, `int`, `float`, `complex`; tuples; None).
+fn to_python<'a>(
+    py: Python<'_>,
+    t: &Type,
+    leaves: &mut impl Iterator<Item = (Scalar, &'a [u64])>,
+) -> PyResult<Py<PyAny>> {
+    match t {
+        Type::NoneType => Ok(py.None()),
+        Type::Tuple(items) => {
+            let objs = items
+                .iter()
+                .map(|i| to_python(py, i, leaves))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyTuple::new(py, objs)?.into_any().unbind())
+        }
+        _ => {
+            let (s, w) = leaves
+                .next()
+                .ok_or_else(|| PyRuntimeError::new_err("missing return value"))?;
+            Ok(match canonical(s) {
+                Scalar::Bool => (w[0] as u8 != 0)
+                    .into_pyobject(py)?
+                    .to_owned()
+                    .into_any()
+                    .unbind(),
+                Scalar::I64 => (w[0] as i64).into_pyobject(py)?.into_any().unbind(),
+                Scalar::U64 => w[0].into_pyobject(py)?.into_any().unbind(),
+                Scalar::F64 => f64::from_bits(w[0]).into_pyobject(py)?.into_any().unbind(),
+                _ => pyo3::types::PyComplex::from_doubles(
+                    py,
+                    f64::from_bits(w[0]),
+                    f64::from_bits(w[1]),
+                )
+                .into_any()
+                .unbind(),
+            })
+        }
+    }
+}
+
+#[pymethods]
+impl Dispatcher {
+    /// Reads `func` and compiles `signatures` now (none: on first use).
+    #[new]
+    #[pyo3(signature = (func, signatures, fastmath=None, boundscheck=false, error_model="python", nogil=false, keep_ir=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        func: pyo3::Bound<'_, PyAny>,
+        signatures: Vec<String>,
+        fastmath: Option<pyo3::Bound<'_, PyAny>>,
+        boundscheck: bool,
+        error_model: &str,
+        nogil: bool,
+        keep_ir: bool,
+    ) -> PyResult<Self> {
+        let fast_math = match &fastmath {
+            Some(v) => super::fast_math_option(v)?,
+            None => crate::codegen::FastMath::default(),
+        };
+        let error_model = match error_model {
+            "python" => crate::codegen::ErrorModel::Python,
+            "numpy" => crate::codegen::ErrorModel::Numpy,
+            other => {
+                return Err(super::option_error(
+                    py,
+                    format!("error_model={other:?} is not valid; use \"python\" or \"numpy\""),
+                ))
+            }
+        };
+        let code = func.getattr("__code__")?;
+        let argcount: usize = code.getattr("co_argcount")?.extract()?;
+        let names: Vec<String> = code.getattr("co_varnames")?.extract()?;
+        let params: Vec<String> = names.into_iter().take(argcount).collect();
+        let defaults = match func.getattr("__defaults__")? {
+            d if d.is_none() => vec![],
+            d => d
+                .cast_into::<PyTuple>()?
+                .iter()
+                .map(|v| v.unbind())
+                .collect(),
+        };
+        let name: String = func.getattr("__name__")?.extract()?;
+        let d = Dispatcher {
+            func: func.clone().unbind(),
+            name,
+            def: pyo3::sync::PyOnceLock::new(),
+            reading: std::sync::atomic::AtomicBool::new(false),
+            options: CodegenOptions {
+                fast_math,
+                boundscheck,
+                error_model,
+            },
+            emit: EmitOptions {
+                keep_llvm_ir: keep_ir,
+                keep_asm: keep_ir,
+            },
+            nogil,
+            lazy: signatures.is_empty(),
+            params,
+            defaults,
+            store: Library::new(),
+            specs: RwLock::new(vec![]),
+        };
+        if !signatures.is_empty() {
+            let def = d.definition(py)?.clone();
+            let (loops, compiled) = enter(py, || {
+                driver::prepare(&Jit, &def, &signatures, d.options, d.emit, false)
+            })?;
+            let infos = loops.clone();
+            d.store.add(compiled, loops);
+            for info in &infos {
+                let keys = keys_of(&info.signature).py_err(py)?;
+                d.register(keys, info).py_err(py)?;
+            }
+        }
+        Ok(d)
+    }
+
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        args: &pyo3::Bound<'_, PyTuple>,
+        kwargs: Option<&pyo3::Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let bound = self.bind(py, args, kwargs)?;
+        let n = self.params.len();
+        let mut keys_stack = [ArgKey(0); 8];
+        let mut keys_heap = vec![];
+        let keys: &mut [ArgKey] = if n <= keys_stack.len() {
+            &mut keys_stack[..n]
+        } else {
+            keys_heap.resize(n, ArgKey(0));
+            &mut keys_heap
+        };
+        for (k, key) in keys.iter_mut().enumerate() {
+            *key = self.key_of(py, k, bound.get(k))?;
+        }
+        let spec = self.specialisation(py, keys)?;
+        self.call_with(py, &spec, keys, &bound)
+    }
+
+    /// Signatures compiled so far (argument types and return type).
+    fn signatures(&self) -> Vec<String> {
+        self.store.signatures()
+    }
+
+    /// Compiles `signature` now; returns it with the return type filled in.
+    fn add_signature(&self, py: Python<'_>, signature: &str) -> PyResult<String> {
+        let sig = crate::types::parse_signature(signature).py_err(py)?;
+        let def = self.definition(py)?.clone();
+        let info = enter(py, || self.compile(&def, &sig))?;
+        let keys = keys_of(&info.signature).py_err(py)?;
+        self.register(keys, &info).py_err(py)?;
+        Ok(info.signature.to_string())
+    }
+
+    /// `(signature, text)` per specialisation: `kind` is "types" (typed
+    /// IR), "llvm" (optimised LLVM IR) or "asm"; LLVM IR and assembly come
+    /// from compiling each signature again with them kept.
+    fn inspect(&self, py: Python<'_>, kind: &str) -> PyResult<Vec<(String, String)>> {
+        let emit = match kind {
+            "types" => return Ok(self.store.typed_ir()),
+            "llvm" => EmitOptions {
+                keep_llvm_ir: true,
+                keep_asm: false,
+            },
+            "asm" => EmitOptions {
+                keep_llvm_ir: false,
+                keep_asm: true,
+            },
+            other => {
+                return Err(super::option_error(
+                    py,
+                    format!("inspect kind {other:?} is not one of 'llvm', 'asm', 'types'"),
+                ))
+            }
+        };
+        let mut out = vec![];
+        let def = self.definition(py)?.clone();
+        for l in self.store.loops() {
+            let (_, compiled) = enter(py, || {
+                driver::prepare_signatures(
+                    &Jit,
+                    &def,
+                    std::slice::from_ref(&l.signature),
+                    &[l.signature.to_string()],
+                    self.options,
+                    emit,
+                    false,
+                )
+            })?;
+            let text = if kind == "llvm" {
+                compiled.llvm_ir
+            } else {
+                compiled.asm
+            };
+            out.push((l.signature.to_string(), text.unwrap_or_default()));
+        }
+        Ok(out)
+    }
+}
+
+/// The argument keys a compiled signature is called with.
+fn keys_of(sig: &Signature) -> crate::error::Result<Vec<ArgKey>> {
+    sig.args
+        .iter()
+        .map(|t| match t {
+            Type::Scalar(s) => Ok(ArgKey::scalar(*s)),
+            Type::Weak(crate::types::Weak::Bool) => Ok(ArgKey::python_bool()),
+            Type::Array(a) => Ok(ArgKey::array(
+                a.dtype,
+                a.ndim,
+                a.layout == crate::types::Layout::C,
+                a.readonly,
+            )),
+            other => Err(crate::error::CompileError::new(
+                crate::error::ErrorKind::Signature,
+                format!("a @jit argument of type {other}"),
+            )),
+        })
+        .collect()
+}
