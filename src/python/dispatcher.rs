@@ -786,22 +786,8 @@ impl Dispatcher {
     /// IR), "llvm" (optimised LLVM IR) or "asm"; LLVM IR and assembly come
     /// from compiling each signature again with them kept.
     fn inspect(&self, py: Python<'_>, kind: &str) -> PyResult<Vec<(String, String)>> {
-        let emit = match kind {
-            "types" => return Ok(self.store.typed_ir()),
-            "llvm" => EmitOptions {
-                keep_llvm_ir: true,
-                keep_asm: false,
-            },
-            "asm" => EmitOptions {
-                keep_llvm_ir: false,
-                keep_asm: true,
-            },
-            other => {
-                return Err(super::option_error(
-                    py,
-                    format!("inspect kind {other:?} is not one of 'llvm', 'asm', 'types'"),
-                ))
-            }
+        let Some(emit) = super::inspect_emit(py, kind)? else {
+            return Ok(self.store.typed_ir());
         };
         let mut out = vec![];
         let def = self.definition(py)?.clone();

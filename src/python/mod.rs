@@ -235,8 +235,28 @@ fn inspect(
     kind: &str,
 ) -> PyResult<Vec<(String, String)>> {
     let lib = lib.get();
-    let emit = match kind {
-        "types" => return Ok(lib.typed_ir()),
+    let Some(emit) = inspect_emit(py, kind)? else {
+        return Ok(lib.typed_ir());
+    };
+    let mut out = vec![];
+    for l in lib.loops() {
+        let text = l.signature.to_string();
+        let (_, compiled) = enter(py, || lazy::compile_signature(lib, &text, emit))?;
+        let body = if kind == "llvm" {
+            compiled.llvm_ir
+        } else {
+            compiled.asm
+        };
+        out.push((text, body.unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+/// What an `inspect(kind)` compile keeps: `None` for "types" (the typed
+/// IR kept by every compile), else LLVM IR ("llvm") or assembly ("asm").
+pub(crate) fn inspect_emit(py: Python<'_>, kind: &str) -> PyResult<Option<EmitOptions>> {
+    Ok(Some(match kind {
+        "types" => return Ok(None),
         "llvm" => EmitOptions {
             keep_llvm_ir: true,
             keep_asm: false,
@@ -251,19 +271,7 @@ fn inspect(
                 format!("inspect kind {other:?} is not one of 'llvm', 'asm', 'types'"),
             ))
         }
-    };
-    let mut out = vec![];
-    for l in lib.loops() {
-        let text = l.signature.to_string();
-        let (_, compiled) = enter(py, || lazy::compile_signature(lib, &text, emit))?;
-        let body = if kind == "llvm" {
-            compiled.llvm_ir
-        } else {
-            compiled.asm
-        };
-        out.push((text, body.unwrap_or_default()));
-    }
-    Ok(out)
+    }))
 }
 
 /// The library (compiled code and introspection data) of a jitufunc ufunc.
