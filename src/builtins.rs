@@ -355,7 +355,41 @@ pub enum Callee {
     Math(MathFn, Flavour),
     /// `np.float32(x)` and friends.
     DType(Scalar),
+    /// A NumPy function that makes an array, with the dtype the call gives
+    /// (`dtype=np.int32`), if it gives one.
+    Array(ArrayFn, Option<Scalar>),
 }
+
+/// NumPy functions that make arrays (`@jit` only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArrayFn {
+    /// `np.empty(shape, dtype=float)`
+    Empty,
+    /// `np.zeros(shape, dtype=float)`
+    Zeros,
+    /// `np.ones(shape, dtype=float)`
+    Ones,
+    /// `np.full(shape, fill_value, dtype=None)`
+    Full,
+}
+
+impl ArrayFn {
+    /// How many positional arguments come before `dtype`.
+    pub fn args_before_dtype(self) -> usize {
+        match self {
+            ArrayFn::Empty | ArrayFn::Zeros | ArrayFn::Ones => 1,
+            ArrayFn::Full => 2,
+        }
+    }
+}
+
+/// `numpy.NAME` functions that make arrays.
+pub const NUMPY_ARRAY_FUNCTIONS: &[(&str, ArrayFn)] = &[
+    ("empty", ArrayFn::Empty),
+    ("zeros", ArrayFn::Zeros),
+    ("ones", ArrayFn::Ones),
+    ("full", ArrayFn::Full),
+];
 
 impl Callee {
     /// The name the user would write, for error messages.
@@ -377,6 +411,14 @@ impl Callee {
                 format!("{module}.{name}")
             }
             Callee::DType(s) => format!("numpy.{s}"),
+            Callee::Array(f, _) => {
+                let name = NUMPY_ARRAY_FUNCTIONS
+                    .iter()
+                    .find(|(_, g)| *g == f)
+                    .map(|(n, _)| *n)
+                    .unwrap_or("?");
+                format!("numpy.{name}")
+            }
         }
     }
 }

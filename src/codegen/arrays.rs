@@ -20,7 +20,7 @@ use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 use super::context::Codegen;
-use super::memory::{load_scalar, store_scalar};
+use super::memory::{element_ptr, load_scalar, store_scalar};
 use crate::error::{CompileError, Result};
 use crate::ir::ArrayOp;
 use crate::types::{ArrayType, Layout, Type};
@@ -112,11 +112,13 @@ fn array_type<'a>(t: &'a Type, what: &str) -> Result<&'a ArrayType> {
 }
 
 /// Emits array operation `op` on operands `vals` of types `types` (the
-/// array first); its result, if it has one.
+/// array first, but for `Empty`); its result (of type `rty`), if it has
+/// one.
 pub fn emit<'ctx>(
-    cg: &Codegen<'ctx>,
+    cg: &mut Codegen<'ctx>,
     op: ArrayOp,
     types: &[Type],
+    rty: &Type,
     vals: &[BasicValueEnum<'ctx>],
 ) -> Result<Option<BasicValueEnum<'ctx>>> {
     let n = vals.len();
@@ -128,7 +130,157 @@ pub fn emit<'ctx>(
         }
         ArrayOp::Shape | ArrayOp::Size => attr(cg, op, &types[0], vals[0])?,
         ArrayOp::Len => len(cg, &types[0], vals[0])?,
+        ArrayOp::Empty => empty(cg, rty, vals)?,
+        ArrayOp::Fill => {
+            fill(cg, &types[0], vals[0], vals[1])?;
+            return Ok(None);
+        }
+        ArrayOp::IncRef | ArrayOp::DecRef => {
+            refcount(cg, op == ArrayOp::IncRef, &types[0], vals[0])?;
+            return Ok(None);
+        }
     }))
+}
+
+/// `np.empty(dims)`: checks the sizes, allocates a block
+/// (`engine::memory`) and returns the C-contiguous view it owns.
+fn empty<'ctx>(
+    cg: &Codegen<'ctx>,
+    rty: &Type,
+    dims: &[BasicValueEnum<'ctx>],
+) -> Result<BasicValueEnum<'ctx>> {
+    let at = array_type(rty, "np.empty")?;
+    let b = &cg.builder;
+    let i64t = cg.ctx.i64_type();
+    let i32t = cg.ctx.i32_type();
+    let dims: Vec<IntValue<'ctx>> = dims.iter().map(|d| d.into_int_value()).collect();
+    let mut nonnegative = cg.ctx.bool_type().const_int(1, false);
+    for d in &dims {
+        let ok = b.build_int_compare(IntPredicate::SGE, *d, i64t.const_zero(), "")?;
+        nonnegative = b.build_and(nonnegative, ok, "")?;
+    }
+    let code = crate::engine::runtime::ValueErrorKind::NegativeDimensions as u64;
+    super::raise::raise_unless(
+        cg,
+        nonnegative,
+        "dims",
+        "jitufunc_rt_value_error",
+        &[i32t.into()],
+        &[i32t.const_int(code, false).into()],
+    )?;
+    let b = &cg.builder;
+    let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
+    // C order: the last axis has the item size as its stride.
+    let mut strides = vec![itemsize; dims.len()];
+    let mut nbytes = itemsize;
+    for k in (0..dims.len()).rev() {
+        strides[k] = nbytes;
+        nbytes = b.build_int_mul(nbytes, dims[k], "")?;
+    }
+    let alloc = cg.external(
+        "jitufunc_rt_alloc",
+        cg.ptr_type().fn_type(&[i64t.into()], false),
+    );
+    let block = cg.call_value(alloc, &[nbytes.into()])?.into_pointer_value();
+    let allocated = cg.builder.build_is_not_null(block, "allocated")?;
+    // The runtime reported the MemoryError.
+    super::raise::fail_unless(cg, allocated, "alloc", |_| Ok(()))?;
+    let b = &cg.builder;
+    // SAFETY: `MemBlock` is {i64 refcount, ptr data, ...}: data at byte 8.
+    let data_field = unsafe {
+        b.build_gep(
+            cg.ctx.i8_type(),
+            block,
+            &[i64t.const_int(8, false)],
+            "data.field",
+        )?
+    };
+    let ptr = b
+        .build_load(cg.ptr_type(), data_field, "data")?
+        .into_pointer_value();
+    View {
+        ptr,
+        owner: block,
+        shape: dims,
+        strides,
+    }
+    .pack(cg)
+}
+
+/// Sets every element of the C-contiguous array `v` to `value`.
+fn fill<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    t: &Type,
+    v: BasicValueEnum<'ctx>,
+    value: BasicValueEnum<'ctx>,
+) -> Result<()> {
+    let at = *array_type(t, "fill")?;
+    let view = View::unpack(cg, &at, v)?;
+    let i64t = cg.ctx.i64_type();
+    let mut n = i64t.const_int(1, false);
+    for d in &view.shape {
+        n = cg.builder.build_int_mul(n, *d, "")?;
+    }
+    let f = cg
+        .builder
+        .get_insert_block()
+        .and_then(|bb| bb.get_parent())
+        .ok_or_else(|| CompileError::internal("fill outside a function"))?;
+    let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
+    let data = view.ptr;
+    super::counted_loop::counted_loop(cg, f, n, "fill", &[], |cg, i| {
+        let p = element_ptr(cg, data, i, itemsize)?;
+        store_scalar(cg, at.dtype, p, value)
+    })?;
+    Ok(())
+}
+
+/// Drops a reference to `v` (of type `t`), as `array.decref` does.
+pub fn release<'ctx>(cg: &Codegen<'ctx>, t: &Type, v: BasicValueEnum<'ctx>) -> Result<()> {
+    refcount(cg, false, t, v)
+}
+
+/// `array.incref`/`array.decref` of `v` (an array, or a tuple holding
+/// arrays): the runtime call on each owner.
+fn refcount<'ctx>(
+    cg: &Codegen<'ctx>,
+    increment: bool,
+    t: &Type,
+    v: BasicValueEnum<'ctx>,
+) -> Result<()> {
+    match t {
+        Type::Array(_) => {
+            let owner = cg
+                .builder
+                .build_extract_value(v.into_struct_value(), 1, "owner")?;
+            let name = if increment {
+                "jitufunc_rt_incref"
+            } else {
+                "jitufunc_rt_decref"
+            };
+            let f = cg.external(
+                name,
+                cg.ctx.void_type().fn_type(&[cg.ptr_type().into()], false),
+            );
+            cg.call(f, &[owner])?;
+        }
+        Type::Tuple(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if crate::ir::refcount::counted(item) {
+                    let part =
+                        cg.builder
+                            .build_extract_value(v.into_struct_value(), i as u32, "")?;
+                    refcount(cg, increment, item, part)?;
+                }
+            }
+        }
+        other => {
+            return Err(CompileError::internal(format!(
+                "reference counting of a value of type {other}"
+            )))
+        }
+    }
+    Ok(())
 }
 
 fn attr<'ctx>(

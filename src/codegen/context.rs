@@ -118,6 +118,10 @@ pub struct FunctionState<'ctx> {
     /// Describes the array access being emitted for `IndexError` messages:
     /// the array's name and the source line.
     pub access_context: String,
+    /// The references to allocated arrays the function holds while the
+    /// instruction being emitted runs (`ir::Function::held`): an early
+    /// return because it raised drops them.
+    pub held: Vec<(crate::types::Type, inkwell::values::BasicValueEnum<'ctx>)>,
 }
 
 /// The module being built: the LLVM module and builder, the host, the
@@ -135,6 +139,9 @@ pub struct Codegen<'ctx> {
     /// Check indices and raise `IndexError` (`boundscheck=True`).
     pub boundscheck: bool,
     pub error_model: ErrorModel,
+    /// Every call checks whether the callee raised (whole functions, where
+    /// allocation can fail too), not only under `may_raise`'s options.
+    pub check_every_call: bool,
     helpers: HashMap<String, FunctionValue<'ctx>>,
     /// Vector variants declared for the loop vectorizer; kept alive through
     /// `llvm.compiler.used` until it has run.
@@ -169,6 +176,7 @@ impl<'ctx> Codegen<'ctx> {
             fast_math: FastMath::default(),
             boundscheck: false,
             error_model: ErrorModel::Numpy,
+            check_every_call: false,
             helpers: HashMap::new(),
             vector_decls: vec![],
             func: FunctionState::default(),
@@ -177,7 +185,7 @@ impl<'ctx> Codegen<'ctx> {
 
     /// Whether generated functions may raise (and callers must check).
     pub fn may_raise(&self) -> bool {
-        self.boundscheck || self.error_model == ErrorModel::Python
+        self.boundscheck || self.error_model == ErrorModel::Python || self.check_every_call
     }
 
     /// Runs `emit` with `state` as the state of the function being

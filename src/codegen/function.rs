@@ -21,7 +21,7 @@ use super::fpstatus::{self, FlagMode};
 use super::{arith, arrays, complex, math, scalar};
 use crate::builtins::MathFn;
 use crate::error::{CompileError, Result, Span};
-use crate::ir::{ArrayOp, Function, InstData, Op, Terminator, Value};
+use crate::ir::{ArrayOp, Function, Inst, InstData, Op, Terminator, Value};
 use crate::syntax::BinOp;
 use crate::types::Type;
 use crate::typing::Program;
@@ -185,12 +185,19 @@ impl<'ctx> Emitter<'_, 'ctx> {
 
     fn emit_inst(
         &mut self,
+        inst: Inst,
         op: &Op,
         args: &[Value],
         result: Option<Value>,
         span: Span,
     ) -> Result<Option<BasicValueEnum<'ctx>>> {
         let f = self.f;
+        if let Some(held) = f.held.get(inst.index()) {
+            self.cg.func.held = held
+                .iter()
+                .map(|v| Ok((f.ty(*v).clone(), self.get(*v)?)))
+                .collect::<Result<_>>()?;
+        }
         if matches!(op, Op::Array(a) if a.effects().touches_memory() || *a == ArrayOp::View)
             && self.cg.boundscheck
         {
@@ -256,7 +263,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
             }
             Op::Array(a) => {
                 let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
-                match arrays::emit(cg, *a, &types, &vals)? {
+                match arrays::emit(cg, *a, &types, &rty, &vals)? {
                     Some(v) => v,
                     None => return Ok(None),
                 }
@@ -298,6 +305,7 @@ fn emit_body<'ctx>(
         error_status: Some(status),
         access_group: None,
         access_context: String::new(),
+        held: vec![],
     };
     cg.in_function(state, |cg| emit_blocks(cg, f, llvm, funcs, lanes, status))
 }
@@ -389,7 +397,7 @@ fn emit_blocks<'ctx>(
             let mut tested = vec![];
             for lane in 0..count {
                 em.lane = lane;
-                let v = em.emit_inst(&d.op, &d.args, d.result, d.span)?;
+                let v = em.emit_inst(inst, &d.op, &d.args, d.result, d.span)?;
                 if let (Some(r), Some(v)) = (d.result, v) {
                     if tainting && uses[r.index()] == 0 {
                         float_parts(em.cg, f.ty(r), v, &mut tested)?;
@@ -482,6 +490,7 @@ fn return_if_failed<'ctx>(
     let ok = cg.ctx.append_basic_block(f, "callee.ok");
     cg.builder.build_conditional_branch(failed, fail, ok)?;
     cg.builder.position_at_end(fail);
+    super::raise::release_held(cg)?;
     match f.get_type().get_return_type() {
         Some(t) => cg.builder.build_return(Some(&t.const_zero()))?,
         None => cg.builder.build_return(None)?,
@@ -557,7 +566,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         }
         Op::TupleGet(_) => vec![0],
         // A value stored into an array leaves the kernel there.
-        Op::Array(ArrayOp::Store) => vec![args.len() - 1],
+        Op::Array(ArrayOp::Store | ArrayOp::Fill) => vec![args.len() - 1],
         // Values pass through unchanged (tuples, loads of elements whose
         // results are tested where they vanish), are not floats, or are
         // tested inside the called function.
@@ -567,7 +576,14 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::MakeTuple
         | Op::CallFunc(_)
         | Op::Array(
-            ArrayOp::Load | ArrayOp::View | ArrayOp::Shape | ArrayOp::Size | ArrayOp::Len,
+            ArrayOp::Load
+            | ArrayOp::View
+            | ArrayOp::Shape
+            | ArrayOp::Size
+            | ArrayOp::Len
+            | ArrayOp::Empty
+            | ArrayOp::IncRef
+            | ArrayOp::DecRef,
         ) => vec![],
         // Untyped only: never emitted.
         Op::Undef

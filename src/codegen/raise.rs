@@ -22,6 +22,30 @@ pub fn raise_unless<'ctx>(
     params: &[inkwell::types::BasicMetadataTypeEnum<'ctx>],
     args: &[BasicMetadataValueEnum<'ctx>],
 ) -> Result<()> {
+    fail_unless(cg, ok, what, |cg| {
+        let runtime = cg.external(name, cg.ctx.void_type().fn_type(params, false));
+        cg.builder.build_call(runtime, args, "")?;
+        Ok(())
+    })
+}
+
+/// Drops the references the function holds (before an early return).
+pub fn release_held(cg: &Codegen<'_>) -> Result<()> {
+    for (t, v) in &cg.func.held {
+        super::arrays::release(cg, t, *v)?;
+    }
+    Ok(())
+}
+
+/// Unless `ok` holds, runs `report` (which records the error; it may do
+/// nothing when a runtime function already did), marks the error and
+/// returns from the current function.
+pub fn fail_unless<'ctx>(
+    cg: &Codegen<'ctx>,
+    ok: IntValue<'ctx>,
+    what: &str,
+    report: impl FnOnce(&Codegen<'ctx>) -> Result<()>,
+) -> Result<()> {
     let b = &cg.builder;
     let f = b
         .get_insert_block()
@@ -31,9 +55,9 @@ pub fn raise_unless<'ctx>(
     let cont = cg.ctx.append_basic_block(f, &format!("{what}.ok"));
     b.build_conditional_branch(ok, cont, fail)?;
     b.position_at_end(fail);
-    let runtime = cg.external(name, cg.ctx.void_type().fn_type(params, false));
-    b.build_call(runtime, args, "")?;
+    report(cg)?;
     super::fpstatus::raise_error(cg)?;
+    release_held(cg)?;
     match f.get_type().get_return_type() {
         Some(t) => b.build_return(Some(&t.const_zero()))?,
         None => b.build_return(None)?,

@@ -1,10 +1,11 @@
 //! The machine-code layer: the host target (`host`), optimisation and
 //! object emission (`object`), the process-wide ORC linker that puts
 //! objects into memory (`link`), and the native runtime the generated code
-//! calls into (`runtime`). Nothing here knows about ufuncs or Python.
+//! calls into (`runtime`, and `memory` for arrays it allocates). Nothing here knows about ufuncs or Python.
 
 pub mod host;
 pub mod link;
+pub mod memory;
 pub mod object;
 pub mod runtime;
 

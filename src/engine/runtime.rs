@@ -32,6 +32,10 @@ pub enum RuntimeError {
     Index(String),
     /// `ZeroDivisionError` (Python's error model).
     ZeroDivision(String),
+    /// `ValueError` (`np.empty` of a negative size, ...).
+    Value(String),
+    /// `MemoryError`: an array that cannot be allocated.
+    Memory(String),
 }
 
 /// Which division by zero generated code reports (its code is the `i32`
@@ -80,7 +84,7 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-fn report(error: RuntimeError) {
+pub(crate) fn report(error: RuntimeError) {
     let deferred = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
         Some(list) => {
             list.push(error.clone());
@@ -142,6 +146,24 @@ pub extern "C" fn jitufunc_rt_zero_division(code: i32) {
     ));
 }
 
+/// What generated code reports as a `ValueError` (its code is the `i32`
+/// argument of `jitufunc_rt_value_error`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum ValueErrorKind {
+    /// `np.empty(-1)`
+    NegativeDimensions = 0,
+}
+
+/// Called by generated code for a `ValueErrorKind`.
+pub extern "C" fn jitufunc_rt_value_error(code: i32) {
+    let message = match code {
+        0 => "negative dimensions are not allowed",
+        _ => "invalid value",
+    };
+    report(RuntimeError::Value(message.to_string()));
+}
+
 /// The runtime functions generated code may call, by symbol name; the JIT
 /// defines them before linking any object.
 pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
@@ -153,6 +175,22 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
         (
             "jitufunc_rt_zero_division",
             jitufunc_rt_zero_division as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_value_error",
+            jitufunc_rt_value_error as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_alloc",
+            super::memory::jitufunc_rt_alloc as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_incref",
+            super::memory::jitufunc_rt_incref as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_decref",
+            super::memory::jitufunc_rt_decref as *const () as usize,
         ),
     ]
 }

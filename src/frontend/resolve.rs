@@ -14,8 +14,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyModule};
 
 use crate::builtins::{
-    Builtin, Callee, Flavour, MathFn, CMATH_FUNCTIONS, MATH_FUNCTIONS, NUMPY_DTYPES,
-    NUMPY_FUNCTIONS,
+    Builtin, Callee, Flavour, MathFn, CMATH_FUNCTIONS, MATH_FUNCTIONS, NUMPY_ARRAY_FUNCTIONS,
+    NUMPY_DTYPES, NUMPY_FUNCTIONS,
 };
 use crate::syntax::{Const, Global};
 use crate::types::{Scalar, Type, Weak};
@@ -57,6 +57,11 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
         }
     }
     let np = py.import("numpy")?;
+    for (name, f) in NUMPY_ARRAY_FUNCTIONS {
+        if let Ok(obj) = np.getattr(*name) {
+            add(obj, Callee::Array(*f, None));
+        }
+    }
     for (name, s) in NUMPY_DTYPES {
         if let Ok(obj) = np.getattr(*name) {
             add(obj, Callee::DType(*s));

@@ -122,6 +122,11 @@ pub struct Function {
     pub ret: Type,
     /// The other kernels `CallKernel` calls (untyped IR), by `KernelRef`.
     pub kernels: Vec<Arc<FunctionDef>>,
+    /// Per instruction (typed IR, by `Inst`): the references to allocated
+    /// arrays the function holds when it runs, which it drops if the
+    /// instruction raises. Filled by `ir::refcount`; empty when the
+    /// function holds none.
+    pub held: Vec<Vec<Value>>,
     pub span: Span,
     pub source: Arc<SourceInfo>,
 }
@@ -136,6 +141,7 @@ impl Function {
             values: vec![],
             ret: Type::Unknown,
             kernels: vec![],
+            held: vec![],
             span,
             source,
         };

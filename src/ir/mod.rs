@@ -12,6 +12,7 @@ pub mod entities;
 pub mod function;
 pub mod op;
 pub mod printer;
+pub mod refcount;
 pub mod verifier;
 
 pub use entities::{Block, FuncId, Inst, KernelRef, Value};

@@ -87,6 +87,10 @@ pub struct Effects {
     /// The result depends only on the shape of the first operand, not on
     /// its data or address (`a.shape`, `len(a)`).
     pub shape_only: bool,
+    /// The result holds a reference of its own to the memory it refers to
+    /// (fresh memory, or a reference a call returns), rather than sharing
+    /// one of its operands' (`ir::refcount`).
+    pub new_reference: bool,
 }
 
 impl Effects {
@@ -96,6 +100,7 @@ impl Effects {
         writes: Operands::None,
         aliases: Operands::None,
         shape_only: false,
+        new_reference: false,
     };
     /// Reads only the shape of its first operand.
     pub const SHAPE: Effects = Effects {
@@ -109,6 +114,7 @@ impl Effects {
         writes: Operands::All,
         aliases: Operands::All,
         shape_only: false,
+        new_reference: true,
     };
 
     /// Whether the operation may read or write memory.
@@ -172,6 +178,20 @@ pub enum ArrayOp {
     Size,
     /// `len(a)`: the length of the first axis.
     Len,
+    /// `np.empty((m, n), dtype)`: a new C-contiguous array of the result
+    /// type; arguments are the sizes (int64). Also the first step of
+    /// `np.zeros`, `np.ones`, `np.full`.
+    Empty,
+    /// Every element of the array (first argument) set to the value
+    /// (second, of the array's dtype): the rest of `np.zeros(n)`,
+    /// `np.full(n, v)`.
+    Fill,
+    /// A new reference to the memory of the operand (an array, or a tuple
+    /// holding arrays); inserted by `ir::refcount`, not written by users.
+    IncRef,
+    /// Drops a reference taken by the operand's definition or an
+    /// `IncRef`; the memory is freed with the last one (`ir::refcount`).
+    DecRef,
 }
 
 impl ArrayOp {
@@ -183,6 +203,10 @@ impl ArrayOp {
             ArrayOp::Shape => "shape",
             ArrayOp::Size => "size",
             ArrayOp::Len => "len",
+            ArrayOp::Empty => "empty",
+            ArrayOp::Fill => "fill",
+            ArrayOp::IncRef => "incref",
+            ArrayOp::DecRef => "decref",
         }
     }
 
@@ -201,6 +225,29 @@ impl ArrayOp {
                 ..Effects::PURE
             },
             ArrayOp::Shape | ArrayOp::Size | ArrayOp::Len => Effects::SHAPE,
+            ArrayOp::Empty => Effects {
+                new_reference: true,
+                ..Effects::PURE
+            },
+            ArrayOp::Fill => Effects {
+                writes: Operands::First,
+                ..Effects::PURE
+            },
+            // They change the reference count, never the elements.
+            ArrayOp::IncRef | ArrayOp::DecRef => Effects::PURE,
+        }
+    }
+
+    /// Whether the operation produces a value.
+    pub fn has_result(self) -> bool {
+        match self {
+            ArrayOp::Store | ArrayOp::Fill | ArrayOp::IncRef | ArrayOp::DecRef => false,
+            ArrayOp::Load
+            | ArrayOp::View
+            | ArrayOp::Shape
+            | ArrayOp::Size
+            | ArrayOp::Len
+            | ArrayOp::Empty => true,
         }
     }
 }
@@ -296,7 +343,8 @@ impl Op {
     /// Whether the operation produces a value.
     pub fn has_result(&self) -> bool {
         match self {
-            Op::SetItem | Op::Array(ArrayOp::Store) => false,
+            Op::SetItem => false,
+            Op::Array(a) => a.has_result(),
             Op::Const(..)
             | Op::Undef
             | Op::Binary(_)
@@ -315,8 +363,7 @@ impl Op {
             | Op::TupleGet(_)
             | Op::GetItem
             | Op::Len
-            | Op::Slice
-            | Op::Array(_) => true,
+            | Op::Slice => true,
         }
     }
 

@@ -14,7 +14,7 @@ use super::function::{Function, Terminator, ValueDef};
 use super::op::{ArrayOp, Op, Stage};
 use crate::builtins::MathFn;
 use crate::error::CompileError;
-use crate::types::{Kind, Scalar, Type};
+use crate::types::{Kind, Layout, Memory, Scalar, Type};
 
 /// Where a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -317,6 +317,34 @@ impl Checker<'_> {
 
     fn check_array_op(&mut self, at: Location, op: ArrayOp, args: &[Value], rty: &Type) {
         let f = self.f;
+        match op {
+            ArrayOp::Empty => {
+                let ok = matches!(rty, Type::Array(a) if a.memory == Memory::Owned
+                    && a.ndim as usize == args.len()
+                    && !a.readonly
+                    && (a.layout == Layout::C || a.ndim == 0));
+                if !ok || args.iter().any(|d| *f.ty(*d) != Type::I64) {
+                    self.err(
+                        at,
+                        format!("empty with {} int64 sizes gives {rty}", args.len()),
+                    );
+                }
+                return;
+            }
+            ArrayOp::IncRef | ArrayOp::DecRef => {
+                if args.len() != 1 || !crate::ir::refcount::counted(f.ty(args[0])) {
+                    self.err(
+                        at,
+                        format!(
+                            "array.{} needs one value holding allocated arrays",
+                            op.name()
+                        ),
+                    );
+                }
+                return;
+            }
+            _ => {}
+        }
         let Some(first) = args.first() else {
             self.err(at, format!("array.{} needs an array operand", op.name()));
             return;
@@ -333,6 +361,11 @@ impl Checker<'_> {
             ArrayOp::Load | ArrayOp::View => &args[1..],
             ArrayOp::Store => &args[1..args.len().saturating_sub(1).max(1)],
             ArrayOp::Shape | ArrayOp::Size | ArrayOp::Len => &args[1..],
+            // The value, not an index.
+            ArrayOp::Fill => &[],
+            ArrayOp::Empty | ArrayOp::IncRef | ArrayOp::DecRef => {
+                unreachable!("checked above")
+            }
         };
         if matches!(op, ArrayOp::Load | ArrayOp::View | ArrayOp::Store) {
             for i in indices {
@@ -388,6 +421,13 @@ impl Checker<'_> {
                     self.err(at, format!("array.{} of {a} is {rty}", op.name()));
                 }
             }
+            ArrayOp::Fill => {
+                let ok = args.len() == 2 && *f.ty(args[1]) == Type::Scalar(a.dtype);
+                if !ok || a.readonly {
+                    self.err(at, format!("fill of {a} needs one {} value", a.dtype));
+                }
+            }
+            ArrayOp::Empty | ArrayOp::IncRef | ArrayOp::DecRef => unreachable!("checked above"),
         }
     }
 }

@@ -12,14 +12,18 @@
 //!   two float64. An array is a view record of 64-bit words: data pointer,
 //!   owner pointer (null: the caller's memory), the shape, the strides in
 //!   bytes (`view_words`).
-//! - `ret` receives the return value: each scalar leaf of the return type
-//!   (tuples flattened, depth first; `None` has none) in its own 16-byte
-//!   slot, canonical.
+//! - The owner word of an argument's view record is the argument object's
+//!   address with its lowest bit set (`engine::memory`): the function may
+//!   return a view of the argument, whose base is then the argument.
+//! - `ret` receives the return value: each leaf of the return type (tuples
+//!   flattened, depth first; `None` has none) in order: a scalar in a
+//!   16-byte slot, canonical; an array as a view record, whose owner
+//!   reference (if it is a block) passes to the caller.
 //! - The result is 0, or 1 when the function raised; the exception was
 //!   reported to the runtime's error handler (`engine::runtime`).
 
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::types::{Kind, Scalar, Type};
+use crate::types::{ArrayType, Kind, Scalar, Type};
 
 /// Bytes per scalar slot.
 pub const SLOT: usize = 16;
@@ -40,29 +44,49 @@ pub fn view_words(ndim: u32) -> usize {
     2 + 2 * ndim as usize
 }
 
-/// The scalar leaves of a return type, in slot order.
-pub fn return_leaves(t: &Type) -> Result<Vec<Scalar>> {
+/// One leaf of a return value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leaf {
+    Scalar(Scalar),
+    Array(ArrayType),
+}
+
+impl Leaf {
+    /// Its size in the return buffer, in 64-bit words.
+    pub fn words(self) -> usize {
+        match self {
+            Leaf::Scalar(_) => SLOT / 8,
+            Leaf::Array(a) => view_words(a.ndim),
+        }
+    }
+}
+
+/// The leaves of a return type, in buffer order.
+pub fn return_leaves(t: &Type) -> Result<Vec<Leaf>> {
     let mut out = vec![];
     leaves(t, &mut out)?;
     Ok(out)
 }
 
-fn leaves(t: &Type, out: &mut Vec<Scalar>) -> Result<()> {
+fn leaves(t: &Type, out: &mut Vec<Leaf>) -> Result<()> {
     match t {
         Type::NoneType => Ok(()),
         Type::Scalar(s) => {
-            out.push(*s);
+            out.push(Leaf::Scalar(*s));
             Ok(())
         }
         Type::Weak(w) => {
-            out.push(w.default_scalar());
+            out.push(Leaf::Scalar(w.default_scalar()));
             Ok(())
         }
         Type::Tuple(items) => items.iter().try_for_each(|i| leaves(i, out)),
-        Type::Array(_) => Err(CompileError::new(
-            ErrorKind::Unsupported,
-            "returning an array from a @jit function is not supported yet",
+        Type::Array(a) => {
+            out.push(Leaf::Array(*a));
+            Ok(())
+        }
+        Type::Unknown => Err(CompileError::new(
+            ErrorKind::Internal,
+            "a return value of unknown type",
         )),
-        Type::Unknown => Err(CompileError::internal("a return value of unknown type")),
     }
 }

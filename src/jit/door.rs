@@ -9,7 +9,8 @@ use std::sync::Arc;
 use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue};
 use inkwell::IntPredicate;
 
-use super::abi::{canonical, return_leaves, SLOT};
+use super::abi::{canonical, return_leaves, Leaf};
+use crate::codegen::arrays::View;
 use crate::codegen::fpstatus::{FlagMode, ERROR};
 use crate::codegen::function::emit_program;
 use crate::codegen::memory::{load_scalar, store_scalar};
@@ -18,7 +19,7 @@ use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::ir::Function;
 use crate::syntax::FunctionDef;
-use crate::types::{Scalar, Signature, Type};
+use crate::types::{Signature, Type};
 use crate::typing::{type_kernel, Program};
 
 /// `@jit`: whole functions behind a native entry point.
@@ -92,8 +93,8 @@ impl FrontDoor for Jit {
 struct Specialisation {
     signature: Signature,
     program: Program,
-    /// The scalar leaves of the return value.
-    leaves: Vec<Scalar>,
+    /// The leaves of the return value.
+    leaves: Vec<Leaf>,
 }
 
 impl TypedEntry for Specialisation {
@@ -102,6 +103,8 @@ impl TypedEntry for Specialisation {
     }
 
     fn emit<'ctx>(&self, cg: &mut Codegen<'ctx>, prefix: &str, symbol: &str) -> Result<()> {
+        // Any function may raise (an allocation can fail).
+        cg.check_every_call = true;
         let kernel = emit_program(cg, &self.program, prefix, FlagMode::Off)?;
         emit_entry(cg, &self.program, kernel, &self.leaves, symbol)
     }
@@ -127,7 +130,7 @@ fn emit_entry<'ctx>(
     cg: &mut Codegen<'ctx>,
     program: &Program,
     kernel: FunctionValue<'ctx>,
-    leaves: &[Scalar],
+    leaves: &[Leaf],
     symbol: &str,
 ) -> Result<()> {
     let f = program.entry();
@@ -195,19 +198,42 @@ fn emit_entry<'ctx>(
         };
         let mut flat = vec![];
         flatten(cg, &f.ret, result, &mut flat)?;
-        for (j, (s, v)) in leaves.iter().zip(flat).enumerate() {
-            let c = canonical(*s);
-            let v = scalar::cast(cg, &Type::Scalar(*s), &Type::Scalar(c), v)?;
-            // SAFETY: the caller's buffer has one slot per leaf (`abi`).
+        let mut word = 0;
+        for (leaf, v) in leaves.iter().zip(flat) {
+            // SAFETY: the caller's buffer has room for every leaf (`abi`).
             let at = unsafe {
-                cg.builder.build_gep(
-                    cg.ctx.i8_type(),
-                    ret,
-                    &[i64t.const_int((j * SLOT) as u64, false)],
-                    "",
-                )?
+                cg.builder
+                    .build_gep(i64t, ret, &[i64t.const_int(word as u64, false)], "")?
             };
-            store_scalar(cg, c, at, v)?;
+            match leaf {
+                Leaf::Scalar(s) => {
+                    let c = canonical(*s);
+                    let v = scalar::cast(cg, &Type::Scalar(*s), &Type::Scalar(c), v)?;
+                    store_scalar(cg, c, at, v)?;
+                }
+                Leaf::Array(a) => {
+                    let view = View::unpack(cg, a, v)?;
+                    let mut fields: Vec<BasicValueEnum<'ctx>> = vec![
+                        cg.builder.build_ptr_to_int(view.ptr, i64t, "")?.into(),
+                        cg.builder.build_ptr_to_int(view.owner, i64t, "")?.into(),
+                    ];
+                    fields.extend(view.shape.iter().map(|d| BasicValueEnum::from(*d)));
+                    fields.extend(view.strides.iter().map(|d| BasicValueEnum::from(*d)));
+                    for (k, field) in fields.into_iter().enumerate() {
+                        // SAFETY: within the leaf's view record.
+                        let p = unsafe {
+                            cg.builder.build_gep(
+                                i64t,
+                                at,
+                                &[i64t.const_int(k as u64, false)],
+                                "",
+                            )?
+                        };
+                        cg.builder.build_store(p, field)?;
+                    }
+                }
+            }
+            word += leaf.words();
         }
     }
     let word = cg.builder.build_load(i32t, status, "")?.into_int_value();

@@ -4,11 +4,11 @@
 
 use super::Lowerer;
 use crate::bail;
-use crate::builtins::{Builtin, Callee, Flavour, MathFn};
+use crate::builtins::{ArrayFn, Builtin, Callee, Flavour, MathFn};
 use crate::error::{Result, Span};
 use crate::ir::{Attr, BlockCall, Op, Terminator, Value};
 use crate::syntax::{BoolOp, CmpOp, Const, Expr, ExprKind, Global};
-use crate::types::{Type, Weak};
+use crate::types::{Scalar, Type, Weak};
 
 fn const_type(c: &Const) -> Type {
     match c {
@@ -263,6 +263,9 @@ impl Lowerer {
             ExprKind::Global(Global::Kernel(d)) => d.name.clone(),
             _ => "this function".to_string(),
         };
+        if let ExprKind::Global(Global::Callee(Callee::Array(f, _))) = &func.kind {
+            return self.lower_array_call(*f, &callee_name(), args, keywords, span);
+        }
         if let Some((name, _)) = keywords.first() {
             bail!(
                 Unsupported,
@@ -321,5 +324,83 @@ impl Lowerer {
             .map(|a| self.lower_expr(a))
             .collect::<Result<Vec<_>>>()?;
         Ok(self.emit(op, vs, span))
+    }
+
+    /// `np.empty(shape, dtype)`, `np.full(shape, value, dtype=...)`: the
+    /// dtype, given positionally or as `dtype=`, becomes part of the callee
+    /// (a NumPy scalar type or `float`/`int`/`complex`/`bool`).
+    fn lower_array_call(
+        &mut self,
+        f: ArrayFn,
+        name: &str,
+        args: &[Expr],
+        keywords: &[(String, Expr)],
+        span: Span,
+    ) -> Result<Value> {
+        let n = f.args_before_dtype();
+        let mut params: Vec<&str> = vec!["shape"];
+        if f == ArrayFn::Full {
+            params.push("fill_value");
+        }
+        params.push("dtype");
+        let mut given: Vec<Option<&Expr>> = vec![None; params.len()];
+        if args.len() > params.len() {
+            bail!(
+                Typing,
+                span,
+                "{name}() takes at most {} positional arguments here ({}), {} given",
+                params.len(),
+                params.join(", "),
+                args.len()
+            );
+        }
+        for (k, a) in args.iter().enumerate() {
+            given[k] = Some(a);
+        }
+        for (key, value) in keywords {
+            let Some(k) = params.iter().position(|p| p == key) else {
+                bail!(
+                    Unsupported,
+                    value.span,
+                    "{name}() keyword argument {key}= is not supported in kernels (only {})",
+                    params.join("=, ") + "="
+                );
+            };
+            if given[k].is_some() {
+                bail!(Typing, value.span, "{name}() got multiple values for {key}");
+            }
+            given[k] = Some(value);
+        }
+        let dtype = match given[n] {
+            None => None,
+            Some(e) => match &e.kind {
+                ExprKind::Const(Const::None) => None,
+                ExprKind::Global(Global::Callee(Callee::DType(s))) => Some(*s),
+                ExprKind::Global(Global::Callee(Callee::Builtin(b))) => Some(match b {
+                    Builtin::Float => Scalar::F64,
+                    Builtin::Int => Scalar::I64,
+                    Builtin::Complex => Scalar::C128,
+                    Builtin::Bool => Scalar::Bool,
+                    _ => bail!(
+                        Unsupported,
+                        e.span,
+                        "dtype= takes a NumPy scalar type such as np.float32, or float, int, complex or bool"
+                    ),
+                }),
+                _ => bail!(
+                    Unsupported,
+                    e.span,
+                    "dtype= takes a NumPy scalar type such as np.float32, or float, int, complex or bool (dtype strings and np.dtype objects are not supported yet)"
+                ),
+            },
+        };
+        let mut vs = vec![];
+        for (k, p) in params.iter().enumerate().take(n) {
+            let Some(e) = given[k] else {
+                bail!(Typing, span, "{name}() missing required argument '{p}'");
+            };
+            vs.push(self.lower_expr(e)?);
+        }
+        Ok(self.emit(Op::Call(Callee::Array(f, dtype)), vs, span))
     }
 }

@@ -24,11 +24,16 @@ use pyo3::types::{PyDict, PyTuple};
 use super::errors::{enter, IntoPy};
 use crate::driver::library::Library;
 use crate::driver::{self, CodegenOptions, EmitOptions, LoopInfo};
-use crate::jit::abi::{canonical, return_leaves, view_words, SLOT};
+use crate::jit::abi::{canonical, return_leaves, view_words, Leaf, SLOT};
 use crate::jit::args::{ArgKey, MAX_NDIM};
 use crate::jit::Jit;
 use crate::syntax::FunctionDef;
 use crate::types::{Kind, Scalar, Signature, Type};
+
+thread_local! {
+    /// Dispatchers whose functions this thread is reading.
+    static READING: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(vec![]) };
+}
 
 /// An entry point: `int32 entry(const u8 *const *args, u8 *ret)`.
 type EntryFn = unsafe extern "C" fn(*const *const u8, *mut u8) -> i32;
@@ -37,9 +42,9 @@ type EntryFn = unsafe extern "C" fn(*const *const u8, *mut u8) -> i32;
 struct Specialisation {
     keys: Vec<ArgKey>,
     entry: EntryFn,
-    /// The return type (strong) and its scalar leaves.
+    /// The return type (strong) and its leaves.
     ret: Type,
-    leaves: Vec<Scalar>,
+    leaves: Vec<Leaf>,
 }
 
 /// How a call's arguments were bound to parameters.
@@ -71,9 +76,6 @@ pub struct Dispatcher {
     /// The function as the frontend reads it: on the first compile (as
     /// Numba does, so that it may call functions defined after it).
     def: pyo3::sync::PyOnceLock<Arc<FunctionDef>>,
-    /// Set while `def` is being read (a function that calls itself would
-    /// otherwise read itself again).
-    reading: std::sync::atomic::AtomicBool,
     options: CodegenOptions,
     emit: EmitOptions,
     /// Release the GIL while compiled code runs.
@@ -96,11 +98,13 @@ impl Dispatcher {
     /// The function's definition, read on first use (also for calls from
     /// other functions).
     pub fn definition(&self, py: Python<'_>) -> PyResult<&Arc<FunctionDef>> {
-        use std::sync::atomic::Ordering;
         if let Some(def) = self.def.get(py) {
             return Ok(def);
         }
-        if self.reading.swap(true, Ordering::AcqRel) {
+        // A function that calls itself would read itself again (on this
+        // thread); other threads may read it at the same time.
+        let me = self as *const Self as usize;
+        if READING.with(|r| r.borrow().contains(&me)) {
             return Err(super::errors::to_pyerr(
                 py,
                 crate::error::CompileError::new(
@@ -112,6 +116,7 @@ impl Dispatcher {
                 ),
             ));
         }
+        READING.with(|r| r.borrow_mut().push(me));
         let read = self.def.get_or_try_init(py, || {
             crate::frontend::read_function(
                 py,
@@ -120,7 +125,7 @@ impl Dispatcher {
             )?
             .py_err(py)
         });
-        self.reading.store(false, Ordering::Release);
+        READING.with(|r| r.borrow_mut().retain(|d| *d != me));
         read
     }
 
@@ -432,12 +437,13 @@ impl Dispatcher {
                 at += SLOT / 8;
             }
         }
+        let ret_words: usize = spec.leaves.iter().map(|l| l.words()).sum();
         let mut ret = [0u64; 16];
         let mut ret_heap = vec![];
-        let ret_buf: &mut [u64] = if spec.leaves.len() * 2 <= ret.len() {
+        let ret_buf: &mut [u64] = if ret_words <= ret.len() {
             &mut ret[..]
         } else {
-            ret_heap.resize(spec.leaves.len() * 2, 0u64);
+            ret_heap.resize(ret_words, 0u64);
             &mut ret_heap
         };
         let (args_ptr, ret_ptr) = (pointers.as_ptr(), ret_buf.as_mut_ptr() as *mut u8);
@@ -460,17 +466,24 @@ impl Dispatcher {
                 PyRuntimeError::new_err(format!("{}() failed without an exception", self.name()))
             }));
         }
-        let mut leaves = spec
+        // Every leaf becomes an object first, so that each array's
+        // reference is taken over even if another leaf fails.
+        let mut word = 0;
+        let objects: Vec<PyResult<Py<PyAny>>> = spec
             .leaves
             .iter()
-            .enumerate()
-            .map(|(j, s)| (*s, &ret_buf[j * 2..j * 2 + 2]));
-        to_python(py, &spec.ret, &mut leaves)
+            .map(|leaf| {
+                let w = &ret_buf[word..word + leaf.words()];
+                word += leaf.words();
+                leaf_object(py, *leaf, w)
+            })
+            .collect();
+        assemble(py, &spec.ret, &mut objects.into_iter())
     }
 }
 
-/// Writes the view record of array `a` (`abi`): data, owner (null: the
-/// caller's memory), shape, strides.
+/// Writes the view record of array `a` (`abi`): data, owner (the array
+/// object, tagged), shape, strides.
 ///
 /// # Safety
 /// `a` is a live ndarray with `ndim` dimensions; `slot` has
@@ -479,7 +492,8 @@ unsafe fn write_view(a: *mut PyArrayObject, ndim: u32, slot: &mut [u64]) {
     // SAFETY: per the contract.
     unsafe {
         slot[0] = (*a).fields.data as u64;
-        slot[1] = 0;
+        // The argument itself, tagged (`engine::memory`).
+        slot[1] = a as u64 | 1;
         let n = ndim as usize;
         for d in 0..n {
             slot[2 + d] = *(*a).fields.dimensions.add(d) as u64;
@@ -623,44 +637,126 @@ fn f16_to_f64(h: u16) -> f64 {
     }
 }
 
-/// The Python object of a value of type `t` from its leaves (as Numba
-/// returns them: Python `bool`, `int`, `float`, `complex`; tuples; None).
-fn to_python<'a>(
+/// The Python object of one returned leaf (as Numba returns them: Python
+/// `bool`, `int`, `float`, `complex`; arrays as NumPy arrays over the
+/// same memory).
+fn leaf_object(py: Python<'_>, leaf: Leaf, w: &[u64]) -> PyResult<Py<PyAny>> {
+    let s = match leaf {
+        Leaf::Scalar(s) => s,
+        Leaf::Array(a) => return array_object(py, &a, w),
+    };
+    Ok(match canonical(s) {
+        Scalar::Bool => (w[0] as u8 != 0)
+            .into_pyobject(py)?
+            .to_owned()
+            .into_any()
+            .unbind(),
+        Scalar::I64 => (w[0] as i64).into_pyobject(py)?.into_any().unbind(),
+        Scalar::U64 => w[0].into_pyobject(py)?.into_any().unbind(),
+        Scalar::F64 => f64::from_bits(w[0]).into_pyobject(py)?.into_any().unbind(),
+        _ => pyo3::types::PyComplex::from_doubles(py, f64::from_bits(w[0]), f64::from_bits(w[1]))
+            .into_any()
+            .unbind(),
+    })
+}
+
+/// The value of type `t` from its leaves' objects (tuples rebuilt).
+fn assemble(
     py: Python<'_>,
     t: &Type,
-    leaves: &mut impl Iterator<Item = (Scalar, &'a [u64])>,
+    objects: &mut impl Iterator<Item = PyResult<Py<PyAny>>>,
 ) -> PyResult<Py<PyAny>> {
     match t {
         Type::NoneType => Ok(py.None()),
         Type::Tuple(items) => {
-            let objs = items
-                .iter()
-                .map(|i| to_python(py, i, leaves))
-                .collect::<PyResult<Vec<_>>>()?;
-            Ok(PyTuple::new(py, objs)?.into_any().unbind())
+            let mut out = vec![];
+            let mut first_error = None;
+            for i in items {
+                match assemble(py, i, objects) {
+                    Ok(o) => out.push(o),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            match first_error {
+                Some(e) => Err(e),
+                None => Ok(PyTuple::new(py, out)?.into_any().unbind()),
+            }
         }
-        _ => {
-            let (s, w) = leaves
-                .next()
-                .ok_or_else(|| PyRuntimeError::new_err("missing return value"))?;
-            Ok(match canonical(s) {
-                Scalar::Bool => (w[0] as u8 != 0)
-                    .into_pyobject(py)?
-                    .to_owned()
-                    .into_any()
-                    .unbind(),
-                Scalar::I64 => (w[0] as i64).into_pyobject(py)?.into_any().unbind(),
-                Scalar::U64 => w[0].into_pyobject(py)?.into_any().unbind(),
-                Scalar::F64 => f64::from_bits(w[0]).into_pyobject(py)?.into_any().unbind(),
-                _ => pyo3::types::PyComplex::from_doubles(
-                    py,
-                    f64::from_bits(w[0]),
-                    f64::from_bits(w[1]),
-                )
-                .into_any()
+        _ => objects
+            .next()
+            .unwrap_or_else(|| Err(PyRuntimeError::new_err("missing return value"))),
+    }
+}
+
+/// What keeps the memory of an array compiled code allocated alive: one
+/// reference to its block (`engine::memory`), dropped with the last NumPy
+/// array that has it as base.
+#[pyclass(module = "jitufunc._core", frozen)]
+pub struct ArrayMemory {
+    block: usize,
+}
+
+impl Drop for ArrayMemory {
+    fn drop(&mut self) {
+        // SAFETY: `block` is a live block this object holds one reference to.
+        unsafe { crate::engine::memory::jitufunc_rt_decref(self.block as *mut _) };
+    }
+}
+
+/// A NumPy array over a returned view record `w` of type `a`, whose owner
+/// reference it takes over: a block becomes its base through
+/// `ArrayMemory`; a tagged argument becomes its base itself.
+fn array_object(py: Python<'_>, a: &crate::types::ArrayType, w: &[u64]) -> PyResult<Py<PyAny>> {
+    let owner = w[1] as usize;
+    let base: Option<Py<PyAny>> = if owner == 0 {
+        None
+    } else if owner & 1 == 0 {
+        Some(Py::new(py, ArrayMemory { block: owner })?.into_any())
+    } else {
+        // SAFETY: a tagged owner is an argument of this call, alive.
+        Some(
+            unsafe { pyo3::Bound::from_borrowed_ptr(py, (owner & !1) as *mut ffi::PyObject) }
                 .unbind(),
-            })
+        )
+    };
+    let n = a.ndim as usize;
+    let mut dims: Vec<isize> = w[2..2 + n].iter().map(|d| *d as isize).collect();
+    let mut strides: Vec<isize> = w[2 + n..2 + 2 * n].iter().map(|d| *d as isize).collect();
+    let flags = if a.readonly { 0 } else { NPY_ARRAY_WRITEABLE };
+    // SAFETY: the type number is one of NumPy's builtin ones (checked when
+    // jitufunc was first used); `dims`/`strides` have `n` entries and
+    // describe memory the base keeps alive; NewFromDescr steals `descr`,
+    // SetBaseObject steals the base reference.
+    unsafe {
+        let descr = PY_ARRAY_API.PyArray_DescrFromType(py, a.dtype.typenum());
+        if descr.is_null() {
+            return Err(PyErr::fetch(py));
         }
+        let array = PY_ARRAY_API.PyArray_NewFromDescr(
+            py,
+            get_type_object(py, NpyTypes::PyArray_Type),
+            descr,
+            n as c_int,
+            dims.as_mut_ptr(),
+            strides.as_mut_ptr(),
+            w[0] as *mut c_void,
+            flags,
+            std::ptr::null_mut(),
+        );
+        if array.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        if let Some(base) = base {
+            if PY_ARRAY_API.PyArray_SetBaseObject(py, array as *mut PyArrayObject, base.into_ptr())
+                != 0
+            {
+                ffi::Py_DECREF(array);
+                return Err(PyErr::fetch(py));
+            }
+        }
+        Ok(pyo3::Bound::from_owned_ptr(py, array).unbind())
     }
 }
 
@@ -711,7 +807,6 @@ impl Dispatcher {
             func: func.clone().unbind(),
             name,
             def: pyo3::sync::PyOnceLock::new(),
-            reading: std::sync::atomic::AtomicBool::new(false),
             options: CodegenOptions {
                 fast_math,
                 boundscheck,

@@ -119,6 +119,12 @@ pub fn raise_runtime_error(error: crate::engine::runtime::RuntimeError) {
             crate::engine::runtime::RuntimeError::ZeroDivision(message) => {
                 pyo3::exceptions::PyZeroDivisionError::new_err(message).restore(py)
             }
+            crate::engine::runtime::RuntimeError::Value(message) => {
+                PyValueError::new_err(message).restore(py)
+            }
+            crate::engine::runtime::RuntimeError::Memory(message) => {
+                pyo3::exceptions::PyMemoryError::new_err(message).restore(py)
+            }
         }
     });
 }

@@ -291,23 +291,25 @@ fn normalize_signature(py: Python<'_>, text: &str) -> PyResult<String> {
 }
 
 /// The IR text of `func` (for golden tests and debugging): untyped as
-/// lowered, or typed for `signature` the way `@vectorize` (or, with a
-/// `layout`, `@guvectorize`) types it.
+/// lowered, or typed for `signature` the way `@vectorize` (with a
+/// `layout`, `@guvectorize`; with `jit`, `@jit`) types it.
 #[pyfunction]
-#[pyo3(signature = (func, signature=None, layout=None))]
+#[pyo3(signature = (func, signature=None, layout=None, jit=false))]
 fn ir_text(
     py: Python<'_>,
     func: Bound<'_, PyAny>,
     signature: Option<String>,
     layout: Option<String>,
+    jit: bool,
 ) -> PyResult<String> {
     let def = read_function(py, &func, &ufunc::kernel_definition)?.py_err(py)?;
-    let door: Box<dyn crate::driver::FrontDoor> = match layout {
-        Some(l) => Box::new(Gufunc {
+    let door: Box<dyn crate::driver::FrontDoor> = match (layout, jit) {
+        (_, true) => Box::new(crate::jit::Jit),
+        (Some(l), false) => Box::new(Gufunc {
             layout: parse_layout(&l).py_err(py)?,
             writable: vec![],
         }),
-        None => Box::new(Elementwise),
+        (None, false) => Box::new(Elementwise),
     };
     enter(py, || match &signature {
         None => crate::driver::untyped_ir(&def),
@@ -350,6 +352,16 @@ fn cache_dir() -> Option<std::path::PathBuf> {
     crate::cache::cache_dir()
 }
 
+/// Arrays compiled code has allocated and freed in this process:
+/// {"allocated", "freed"} (blocks of `engine::memory`).
+#[pyfunction]
+fn memory_stats() -> std::collections::HashMap<&'static str, u64> {
+    let (allocated, freed) = crate::engine::memory::stats();
+    [("allocated", allocated), ("freed", freed)]
+        .into_iter()
+        .collect()
+}
+
 /// Threads `target="parallel"` ufuncs use (the pool's size).
 #[pyfunction]
 fn thread_count() -> usize {
@@ -371,8 +383,10 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(host_cpu, m)?)?;
     m.add_function(wrap_pyfunction!(ir_text, m)?)?;
     m.add_function(wrap_pyfunction!(verifier_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(memory_stats, m)?)?;
     m.add_class::<KernelLibrary>()?;
     m.add_class::<dispatcher::Dispatcher>()?;
+    m.add_class::<dispatcher::ArrayMemory>()?;
     m.add_class::<ufunc::UfuncOwner>()?;
     errors::init(m.py())?;
     crate::engine::runtime::set_error_handler(errors::raise_runtime_error);

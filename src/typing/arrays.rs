@@ -163,15 +163,54 @@ pub fn slice<E: Emit>(e: &E) -> crate::error::CompileError {
     e.unsupported(SLICES_UNSUPPORTED)
 }
 
+const ARRAYS_IN_UFUNCS: &str = "creating arrays (np.empty, np.zeros, ...) is supported in @jit functions, not in @vectorize and @guvectorize kernels";
+
+/// Rejects kernels (and the functions they call) that create arrays: a
+/// ufunc loop has nowhere to report a failed allocation.
+pub fn reject_allocation(program: &super::Program) -> Result<()> {
+    for f in &program.functions {
+        for inst in &f.insts {
+            if matches!(inst.op, Op::Array(ArrayOp::Empty)) {
+                return Err(
+                    crate::error::CompileError::unsupported(inst.span, ARRAYS_IN_UFUNCS)
+                        .with_source(&f.source),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Rejects what ufunc kernels cannot have, when they are decorated (the
 /// ufunc front doors check it before compiling anything): default
-/// parameter values (a ufunc takes every operand), and slices anywhere
-/// (dead code too).
+/// parameter values (a ufunc takes every operand), array creation, and
+/// slices anywhere (dead code too).
 pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
     if def.defaults > 0 {
         return Err(crate::error::CompileError::unsupported(
             def.span,
             "default parameter values are not supported in kernels",
+        )
+        .with_source(&def.source));
+    }
+    let mut creates = None;
+    crate::syntax::walk_exprs(&def.body, &mut |e| {
+        if let crate::syntax::ExprKind::Call { func, .. } = &e.kind {
+            if let crate::syntax::ExprKind::Global(crate::syntax::Global::Callee(
+                c @ crate::builtins::Callee::Array(..),
+            )) = &func.kind
+            {
+                if creates.is_none() {
+                    creates = Some((e.span, c.describe()));
+                }
+            }
+        }
+    });
+    if let Some((span, name)) = creates {
+        let name = name.replacen("numpy.", "np.", 1);
+        return Err(crate::error::CompileError::unsupported(
+            span,
+            format!("'{name}' creates an array: {ARRAYS_IN_UFUNCS}"),
         )
         .with_source(&def.source));
     }
@@ -182,4 +221,78 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
         ),
         None => Ok(()),
     }
+}
+
+/// `np.empty(shape)`, `np.zeros(shape)`, `np.ones(shape)`,
+/// `np.full(shape, value)` with `dtype` (`None`: NumPy's default, float64,
+/// or for `np.full` the value's type): a new C-contiguous array of the
+/// dimensions `shape` gives (an int or a tuple of ints).
+pub fn create<E: Emit>(
+    e: &mut E,
+    f: crate::builtins::ArrayFn,
+    dtype: Option<crate::types::Scalar>,
+    args: Vec<E::V>,
+) -> Result<E::V> {
+    use crate::builtins::ArrayFn;
+    use crate::types::{Layout, Memory, Scalar};
+    let mut args = args.into_iter();
+    let shape = args.next().ok_or_else(|| e.error("a shape is needed"))?;
+    let dims = match e.ty(&shape) {
+        t if t.kind() == Some(Kind::Int) => vec![cast(e, shape, &Type::I64)?],
+        Type::Tuple(items) => {
+            let mut dims = vec![];
+            for (k, item) in items.iter().enumerate() {
+                if item.kind() != Some(Kind::Int) {
+                    return Err(e.error(format!(
+                        "array dimensions must be integers, but dimension {k} of the shape is {item}"
+                    )));
+                }
+                let d = e.emit(Op::TupleGet(k as u32), vec![shape.clone()], item.clone())?;
+                dims.push(cast(e, d, &Type::I64)?);
+            }
+            dims
+        }
+        t => {
+            return Err(e.error(format!(
+                "an array shape is an int or a tuple of ints, not {t}"
+            )))
+        }
+    };
+    let value = args.next();
+    let dtype = match (dtype, &value) {
+        (Some(d), _) => d,
+        (None, Some(v)) if f == ArrayFn::Full => match e.ty(v) {
+            Type::Scalar(s) => s,
+            Type::Weak(w) => w.default_scalar(),
+            t => return Err(e.error(format!("np.full() fills with a number, not {t}"))),
+        },
+        (None, _) => Scalar::F64,
+    };
+    let array = Type::Array(ArrayType {
+        dtype,
+        ndim: dims.len() as u32,
+        layout: Layout::C,
+        readonly: false,
+        memory: Memory::Owned,
+    });
+    let a = e.emit(Op::Array(ArrayOp::Empty), dims, array)?;
+    let fill = match f {
+        ArrayFn::Empty => None,
+        ArrayFn::Zeros => Some(e.constant(Const::Int(0), Type::PY_INT)?),
+        ArrayFn::Ones => Some(e.constant(Const::Int(1), Type::PY_INT)?),
+        ArrayFn::Full => value,
+    };
+    if let Some(v) = fill {
+        if e.ty(&v).kind().is_none() {
+            return Err(e.error(format!("np.full() fills with a number, not {}", e.ty(&v))));
+        }
+        if e.ty(&v).kind() == Some(Kind::Complex) && dtype.kind() != Kind::Complex {
+            return Err(e.error(format!(
+                "cannot fill a {dtype} array with a complex value (NumPy would discard the imaginary part)"
+            )));
+        }
+        let v = cast(e, v, &Type::Scalar(dtype))?;
+        e.emit_effect(Op::Array(ArrayOp::Fill), vec![a.clone(), v])?;
+    }
+    Ok(a)
 }

@@ -136,8 +136,10 @@ fn type_function(
     ctx: &mut ProgramBuilder,
 ) -> Result<Function> {
     let types = infer::infer(f, params, ctx)?;
-    let typed = materialize::materialize(f, &types, params, ret, ctx)?;
+    let mut typed = materialize::materialize(f, &types, params, ret, ctx)?;
     verifier::check(&typed, Stage::Typed, "typing")?;
+    crate::ir::refcount::insert(&mut typed);
+    verifier::check(&typed, Stage::Typed, "refcount")?;
     Ok(typed)
 }
 

@@ -3,7 +3,7 @@ IR text must equal the ``.ir`` file beside it (``src/ir``, ``src/lower``,
 ``src/typing``; errors are recorded too).
 
 A case is a module with a function ``kernel``, its ``SIGNATURES`` and, for a
-gufunc kernel, its ``LAYOUT``. After a deliberate change to the IR, rewrite
+gufunc kernel, its ``LAYOUT``; ``JIT = True`` types it as ``@jit`` does. After a deliberate change to the IR, rewrite
 the expected files and review the diff::
 
     JITUFUNC_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/ir
@@ -30,9 +30,9 @@ def _load(path):
     return module
 
 
-def _text(func, signature=None, layout=None):
+def _text(func, signature=None, layout=None, jit=False):
     try:
-        text = _core.ir_text(func, signature, layout)
+        text = _core.ir_text(func, signature, layout, jit)
     except Exception as e:  # recorded: a case may show a rejected construct
         text = f"!! {type(e).__name__}: {str(e).splitlines()[0]}\n"
     # File names as written in the cases directory, wherever it is.
@@ -43,10 +43,12 @@ def render(path):
     """The IR text of case ``path``: untyped, then typed per signature."""
     case = _load(path)
     layout = getattr(case, "LAYOUT", None)
+    jit = getattr(case, "JIT", False)
     parts = ["== untyped\n", _text(case.kernel)]
     for sig in case.SIGNATURES:
-        parts.append(f"== typed {sig}" + (f" layout {layout}" if layout else "") + "\n")
-        parts.append(_text(case.kernel, sig, layout))
+        door = f" layout {layout}" if layout else (" jit" if jit else "")
+        parts.append(f"== typed {sig}{door}\n")
+        parts.append(_text(case.kernel, sig, layout, jit))
     return "".join(parts)
 
 

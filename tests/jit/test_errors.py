@@ -81,10 +81,6 @@ CASES = [
             b = a[1:]
             return b[0]
     """, (np.zeros(3),), UnsupportedError, r"slices are not supported", 2),
-    case("return-array-not-yet", """
-        def f(a):
-            return a
-    """, (np.zeros(3),), UnsupportedError, r"returning an array", None),
 ]
 
 

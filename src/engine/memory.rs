@@ -1,0 +1,143 @@
+//! Memory for arrays that compiled code creates: reference-counted blocks,
+//! 64-byte aligned, freed when their count drops to zero.
+//!
+//! An array view's *owner* word (`codegen::arrays::View`) is one of:
+//! - null: memory nobody counts (a ufunc operand);
+//! - a `MemBlock` pointer: memory from `jitufunc_rt_alloc`, one reference
+//!   per holder;
+//! - a Python object pointer with its lowest bit set: an array argument of
+//!   a `@jit` call, kept alive by the caller for the call.
+//!
+//! `jitufunc_rt_incref` and `jitufunc_rt_decref` act on blocks only and
+//! ignore the other two, so compiled code counts every owner the same way.
+
+use std::alloc::{alloc, dealloc, Layout};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+/// The header compiled code sees: a count and the data pointer (field 1,
+/// which codegen reads).
+#[repr(C)]
+pub struct MemBlock {
+    refcount: AtomicI64,
+    data: *mut u8,
+    size: usize,
+}
+
+/// Alignment of array data (a cache line; AVX-512 vectors).
+pub const ALIGN: usize = 64;
+
+static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+static FREED: AtomicU64 = AtomicU64::new(0);
+
+/// (blocks allocated, blocks freed) by this process so far.
+pub fn stats() -> (u64, u64) {
+    (
+        ALLOCATED.load(Ordering::Relaxed),
+        FREED.load(Ordering::Relaxed),
+    )
+}
+
+fn is_block(owner: *mut MemBlock) -> bool {
+    !owner.is_null() && (owner as usize) & 1 == 0
+}
+
+/// A block of `nbytes` bytes (zero allowed) with one reference, or null
+/// when the memory cannot be had (a `MemoryError` is reported).
+pub extern "C" fn jitufunc_rt_alloc(nbytes: i64) -> *mut MemBlock {
+    let fail = || {
+        super::runtime::report(super::runtime::RuntimeError::Memory(format!(
+            "cannot allocate an array of {nbytes} bytes"
+        )));
+        std::ptr::null_mut()
+    };
+    let Ok(size) = usize::try_from(nbytes) else {
+        return fail();
+    };
+    let Ok(layout) = Layout::from_size_align(size.max(1), ALIGN) else {
+        return fail();
+    };
+    // SAFETY: `layout` has a non-zero size.
+    let data = unsafe { alloc(layout) };
+    if data.is_null() {
+        return fail();
+    }
+    ALLOCATED.fetch_add(1, Ordering::Relaxed);
+    Box::into_raw(Box::new(MemBlock {
+        refcount: AtomicI64::new(1),
+        data,
+        size,
+    }))
+}
+
+/// Adds a reference to `owner` if it is a block.
+///
+/// # Safety
+/// `owner` is null, a tagged object pointer, or a live block.
+pub unsafe extern "C" fn jitufunc_rt_incref(owner: *mut MemBlock) {
+    if is_block(owner) {
+        // SAFETY: a live block, per the contract.
+        unsafe { (*owner).refcount.fetch_add(1, Ordering::Relaxed) };
+    }
+}
+
+/// Drops a reference to `owner` if it is a block, freeing the block and
+/// its data with the last one.
+///
+/// # Safety
+/// `owner` is null, a tagged object pointer, or a live block this caller
+/// holds a reference to.
+pub unsafe extern "C" fn jitufunc_rt_decref(owner: *mut MemBlock) {
+    if !is_block(owner) {
+        return;
+    }
+    // SAFETY: a live block, per the contract; the last reference frees it
+    // once (Release/Acquire orders every earlier use before the free).
+    unsafe {
+        if (*owner).refcount.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        std::sync::atomic::fence(Ordering::Acquire);
+        let block = Box::from_raw(owner);
+        let layout = Layout::from_size_align(block.size.max(1), ALIGN)
+            .expect("the layout it was allocated with");
+        dealloc(block.data, layout);
+    }
+    FREED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The data of block `owner`.
+///
+/// # Safety
+/// `owner` is a live block.
+pub unsafe fn data_of(owner: *mut MemBlock) -> *mut u8 {
+    // SAFETY: per the contract.
+    unsafe { (*owner).data }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_aligned_counted_and_freed_once() {
+        let (a0, f0) = stats();
+        let b = jitufunc_rt_alloc(100);
+        assert!(!b.is_null());
+        // SAFETY: `b` is live until the last decref below.
+        unsafe {
+            assert_eq!(data_of(b) as usize % ALIGN, 0);
+            jitufunc_rt_incref(b);
+            jitufunc_rt_decref(b);
+            assert_eq!(stats().1, f0);
+            // Null and tagged owners are not blocks.
+            jitufunc_rt_incref(std::ptr::null_mut());
+            jitufunc_rt_decref(0x1001 as *mut MemBlock);
+            jitufunc_rt_decref(b);
+        }
+        let (a1, f1) = stats();
+        assert_eq!((a1 - a0, f1 - f0), (1, 1));
+        let z = jitufunc_rt_alloc(0);
+        // SAFETY: `z` was just allocated.
+        unsafe { jitufunc_rt_decref(z) };
+    }
+}
