@@ -422,3 +422,64 @@ impl Callee {
         }
     }
 }
+
+/// A builtin exception class compiled code may raise (`raise
+/// ValueError("...")`, `assert`), by the code the runtime reports it with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum PyException {
+    Exception = 0,
+    ArithmeticError = 1,
+    AssertionError = 2,
+    IndexError = 3,
+    KeyError = 4,
+    LookupError = 5,
+    MemoryError = 6,
+    NotImplementedError = 7,
+    OverflowError = 8,
+    RuntimeError = 9,
+    TypeError = 10,
+    ValueError = 11,
+    ZeroDivisionError = 12,
+}
+
+impl PyException {
+    pub const ALL: [PyException; 13] = [
+        PyException::Exception,
+        PyException::ArithmeticError,
+        PyException::AssertionError,
+        PyException::IndexError,
+        PyException::KeyError,
+        PyException::LookupError,
+        PyException::MemoryError,
+        PyException::NotImplementedError,
+        PyException::OverflowError,
+        PyException::RuntimeError,
+        PyException::TypeError,
+        PyException::ValueError,
+        PyException::ZeroDivisionError,
+    ];
+
+    /// The builtin class's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            PyException::Exception => "Exception",
+            PyException::ArithmeticError => "ArithmeticError",
+            PyException::AssertionError => "AssertionError",
+            PyException::IndexError => "IndexError",
+            PyException::KeyError => "KeyError",
+            PyException::LookupError => "LookupError",
+            PyException::MemoryError => "MemoryError",
+            PyException::NotImplementedError => "NotImplementedError",
+            PyException::OverflowError => "OverflowError",
+            PyException::RuntimeError => "RuntimeError",
+            PyException::TypeError => "TypeError",
+            PyException::ValueError => "ValueError",
+            PyException::ZeroDivisionError => "ZeroDivisionError",
+        }
+    }
+
+    pub fn from_code(code: u32) -> Option<PyException> {
+        PyException::ALL.into_iter().find(|e| *e as u32 == code)
+    }
+}

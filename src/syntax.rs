@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::builtins::Callee;
+use crate::builtins::{Callee, PyException};
 use crate::error::{SourceInfo, Span};
 use crate::types::{Scalar, Type};
 
@@ -74,6 +74,14 @@ pub enum StmtKind {
     Continue,
     /// `return value`; `return` alone is `Return(None)`.
     Return(Option<Expr>),
+    /// `raise ValueError("message")`, `raise ValueError`: a builtin
+    /// exception class and a literal message.
+    Raise {
+        class: PyException,
+        message: Option<String>,
+    },
+    /// `assert test, "message"`
+    Assert { test: Expr, message: Option<String> },
     /// An expression evaluated for its effect (`a[i] = ...` is an Assign).
     Expr(Expr),
     /// `pass`
@@ -203,6 +211,8 @@ pub enum Global {
     Callee(Callee),
     /// Another jitufunc kernel; calls to it are compiled and inlined.
     Kernel(Arc<FunctionDef>),
+    /// A builtin exception class (only `raise` takes it).
+    Exception(PyException),
     /// Something kernels cannot use; an error if it is used.
     Unsupported { name: String, what: String },
 }
@@ -339,8 +349,38 @@ pub fn walk_exprs(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
                 walk_exprs(body, visit);
                 walk_exprs(orelse, visit);
             }
-            StmtKind::Return(Some(e)) | StmtKind::Expr(e) => expr(e, visit),
-            StmtKind::Return(None) | StmtKind::Break | StmtKind::Continue | StmtKind::Pass => {}
+            StmtKind::Return(Some(e)) | StmtKind::Expr(e) | StmtKind::Assert { test: e, .. } => {
+                expr(e, visit)
+            }
+            StmtKind::Return(None)
+            | StmtKind::Break
+            | StmtKind::Continue
+            | StmtKind::Pass
+            | StmtKind::Raise { .. } => {}
+        }
+    }
+}
+
+/// Calls `visit` on every statement of `stmts`, nested ones included.
+pub fn walk_stmts(stmts: &[Stmt], visit: &mut impl FnMut(&Stmt)) {
+    for s in stmts {
+        visit(s);
+        match &s.kind {
+            StmtKind::If { body, orelse, .. }
+            | StmtKind::While { body, orelse, .. }
+            | StmtKind::For { body, orelse, .. } => {
+                walk_stmts(body, visit);
+                walk_stmts(orelse, visit);
+            }
+            StmtKind::Assign { .. }
+            | StmtKind::AugAssign { .. }
+            | StmtKind::Break
+            | StmtKind::Continue
+            | StmtKind::Return(_)
+            | StmtKind::Raise { .. }
+            | StmtKind::Assert { .. }
+            | StmtKind::Expr(_)
+            | StmtKind::Pass => {}
         }
     }
 }

@@ -468,6 +468,7 @@ fn emit_blocks<'ctx>(
             Terminator::Return(None) => {
                 em.cg.builder.build_return(None)?;
             }
+            Terminator::Raise(r) => super::raise::raise_now(em.cg, r, llvm)?,
             Terminator::None => return Err(CompileError::internal("unterminated block")),
         }
     }

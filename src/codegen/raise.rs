@@ -65,3 +65,38 @@ pub fn fail_unless<'ctx>(
     b.position_at_end(cont);
     Ok(())
 }
+
+/// `raise C("message")` (a terminator): reports the exception to the
+/// runtime, marks the error and returns from `f` (whose references were
+/// dropped before, as at any end of the function).
+pub fn raise_now<'ctx>(
+    cg: &Codegen<'ctx>,
+    r: &crate::ir::Raise,
+    f: inkwell::values::FunctionValue<'ctx>,
+) -> Result<()> {
+    let b = &cg.builder;
+    let i32t = cg.ctx.i32_type();
+    let message = match &r.message {
+        Some(m) => b
+            .build_global_string_ptr(m, "raise.message")?
+            .as_pointer_value(),
+        None => cg.ptr_type().const_null(),
+    };
+    let runtime = cg.external(
+        "jitufunc_rt_raise",
+        cg.ctx
+            .void_type()
+            .fn_type(&[i32t.into(), cg.ptr_type().into()], false),
+    );
+    b.build_call(
+        runtime,
+        &[i32t.const_int(r.class as u64, false).into(), message.into()],
+        "",
+    )?;
+    super::fpstatus::raise_error(cg)?;
+    match f.get_type().get_return_type() {
+        Some(t) => b.build_return(Some(&t.const_zero()))?,
+        None => b.build_return(None)?,
+    };
+    Ok(())
+}

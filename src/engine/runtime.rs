@@ -36,6 +36,9 @@ pub enum RuntimeError {
     Value(String),
     /// `MemoryError`: an array that cannot be allocated.
     Memory(String),
+    /// `raise C("message")` in a function: the class's code
+    /// (`builtins::PyException`) and the message, if any.
+    Raise(u32, Option<String>),
 }
 
 /// Which division by zero generated code reports (its code is the `i32`
@@ -164,6 +167,25 @@ pub extern "C" fn jitufunc_rt_value_error(code: i32) {
     report(RuntimeError::Value(message.to_string()));
 }
 
+/// Called by generated code for `raise C("message")`: `class` is a
+/// `builtins::PyException` code, `message` null or NUL-terminated.
+///
+/// # Safety
+/// `message` is null or points to a NUL-terminated string.
+pub unsafe extern "C" fn jitufunc_rt_raise(class: i32, message: *const std::ffi::c_char) {
+    let message = if message.is_null() {
+        None
+    } else {
+        // SAFETY: per the contract (a constant string of the object).
+        Some(
+            unsafe { std::ffi::CStr::from_ptr(message) }
+                .to_string_lossy()
+                .into_owned(),
+        )
+    };
+    report(RuntimeError::Raise(class as u32, message));
+}
+
 /// The runtime functions generated code may call, by symbol name; the JIT
 /// defines them before linking any object.
 pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
@@ -180,6 +202,7 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             "jitufunc_rt_value_error",
             jitufunc_rt_value_error as *const () as usize,
         ),
+        ("jitufunc_rt_raise", jitufunc_rt_raise as *const () as usize),
         (
             "jitufunc_rt_alloc",
             super::memory::jitufunc_rt_alloc as *const () as usize,

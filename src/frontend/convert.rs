@@ -64,14 +64,6 @@ fn list<'py>(node: &Bound<'py, PyAny>, field: &str) -> R<Vec<Bound<'py, PyAny>>>
 /// Describes an unsupported statement or expression node for messages.
 fn describe(kind: &str) -> (&str, &str) {
     match kind {
-        "Raise" => (
-            "'raise' statements",
-            " (a ufunc loop cannot raise exceptions; return a sentinel such as nan instead)",
-        ),
-        "Assert" => (
-            "'assert' statements",
-            " (a ufunc loop cannot raise exceptions)",
-        ),
         "Try" | "TryStar" => ("'try' statements", ""),
         "With" | "AsyncWith" => ("'with' statements", ""),
         "FunctionDef" | "AsyncFunctionDef" => ("nested function definitions", ""),
@@ -224,6 +216,61 @@ impl<'py> Converter<'py, '_> {
         })
     }
 
+    /// `raise C`, `raise C("message")`: a builtin exception class and a
+    /// literal message.
+    fn raise(&self, node: &Bound<'py, PyAny>) -> R<StmtKind> {
+        let exc = node.getattr("exc")?;
+        if exc.is_none() {
+            return Err(self.unsupported(node, "a bare 'raise' (re-raising) is not supported"));
+        }
+        if !node.getattr("cause")?.is_none() {
+            return Err(self.unsupported(node, "'raise ... from ...' is not supported"));
+        }
+        let (class_node, message) = if kind(&exc)? == "Call" {
+            if !list(&exc, "keywords")?.is_empty() {
+                return Err(self.unsupported(
+                    &exc,
+                    "keyword arguments of a raised exception are not supported",
+                ));
+            }
+            let args = list(&exc, "args")?;
+            let message = match args.as_slice() {
+                [] => None,
+                [m] => Some(self.message(m)?),
+                _ => {
+                    return Err(self.unsupported(
+                        &exc,
+                        "a raised exception takes one message (a string literal) or none",
+                    ))
+                }
+            };
+            (exc.getattr("func")?, message)
+        } else {
+            (exc.clone(), None)
+        };
+        match self.expr(&class_node)?.kind {
+            ExprKind::Global(Global::Exception(class)) => Ok(StmtKind::Raise { class, message }),
+            _ => Err(self.unsupported(
+                &class_node,
+                "only builtin exception classes can be raised (ValueError, TypeError, IndexError, ZeroDivisionError, RuntimeError, ...)",
+            )),
+        }
+    }
+
+    /// The message of `raise C("...")` or `assert c, "..."`: a string
+    /// literal.
+    fn message(&self, node: &Bound<'py, PyAny>) -> R<String> {
+        if kind(node)? == "Constant" {
+            if let Ok(s) = node.getattr("value")?.extract::<String>() {
+                return Ok(s);
+            }
+        }
+        Err(self.unsupported(
+            node,
+            "the message of a raised exception must be a string literal",
+        ))
+    }
+
     fn block(&self, stmts: &[Bound<'py, PyAny>]) -> R<Vec<Stmt>> {
         stmts.iter().map(|s| self.stmt(s)).collect()
     }
@@ -293,6 +340,18 @@ impl<'py> Converter<'py, '_> {
                 body: self.block(&list(node, "body")?)?,
                 orelse: self.block(&list(node, "orelse")?)?,
             },
+            "Raise" => self.raise(node)?,
+            "Assert" => {
+                let msg = node.getattr("msg")?;
+                StmtKind::Assert {
+                    test: self.expr(&node.getattr("test")?)?,
+                    message: if msg.is_none() {
+                        None
+                    } else {
+                        Some(self.message(&msg)?)
+                    },
+                }
+            }
             other => return Err(self.unsupported(node, not_supported(other))),
         };
         Ok(Stmt { kind, span })

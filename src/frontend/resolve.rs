@@ -14,8 +14,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyModule};
 
 use crate::builtins::{
-    Builtin, Callee, Flavour, MathFn, CMATH_FUNCTIONS, MATH_FUNCTIONS, NUMPY_ARRAY_FUNCTIONS,
-    NUMPY_DTYPES, NUMPY_FUNCTIONS,
+    Builtin, Callee, Flavour, MathFn, PyException, CMATH_FUNCTIONS, MATH_FUNCTIONS,
+    NUMPY_ARRAY_FUNCTIONS, NUMPY_DTYPES, NUMPY_FUNCTIONS,
 };
 use crate::syntax::{Const, Global};
 use crate::types::{Scalar, Type, Weak};
@@ -23,6 +23,8 @@ use crate::types::{Scalar, Type, Weak};
 /// Known callables by object address; the objects are kept alive.
 struct Registry {
     callees: HashMap<usize, Callee>,
+    /// Builtin exception classes (`raise` takes them).
+    exceptions: HashMap<usize, PyException>,
     _keep: Vec<Py<PyAny>>,
     np_generic: Py<PyAny>,
 }
@@ -67,8 +69,15 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
             add(obj, Callee::DType(*s));
         }
     }
+    let mut exceptions = HashMap::new();
+    for e in PyException::ALL {
+        let class = builtins.getattr(e.name())?;
+        exceptions.insert(class.as_ptr() as usize, e);
+        keep.push(class.unbind());
+    }
     Ok(Registry {
         callees,
+        exceptions,
         _keep: keep,
         np_generic: np.getattr("generic")?.unbind(),
     })
@@ -124,6 +133,9 @@ pub fn classify(
     let reg = registry(py)?;
     if let Some(c) = reg.callees.get(&(obj.as_ptr() as usize)) {
         return Ok(Global::Callee(*c));
+    }
+    if let Some(e) = reg.exceptions.get(&(obj.as_ptr() as usize)) {
+        return Ok(Global::Exception(*e));
     }
     if obj.is_instance(reg.np_generic.bind(py))? {
         return Ok(match numpy_scalar(obj)? {

@@ -67,6 +67,16 @@ pub enum Terminator {
     },
     /// `return v`; `return` alone is `Return(None)`.
     Return(Option<Value>),
+    /// `raise ValueError("message")`, and the failing branch of `assert`:
+    /// the function ends with the exception.
+    Raise(Raise),
+}
+
+/// An exception a function raises: a builtin class and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Raise {
+    pub class: crate::builtins::PyException,
+    pub message: Option<Arc<str>>,
 }
 
 impl Terminator {

@@ -16,7 +16,9 @@ pub mod refcount;
 pub mod verifier;
 
 pub use entities::{Block, FuncId, Inst, KernelRef, Value};
-pub use function::{BlockCall, BlockData, Function, InstData, Terminator, ValueData, ValueDef};
+pub use function::{
+    BlockCall, BlockData, Function, InstData, Raise, Terminator, ValueData, ValueDef,
+};
 pub use op::{ArrayOp, Attr, Effects, Op, Operands, Stage, Stages};
 
 #[cfg(test)]

@@ -104,6 +104,10 @@ impl fmt::Display for Function {
                 )?,
                 Terminator::Return(Some(v)) => writeln!(f, "    return {v}")?,
                 Terminator::Return(None) => writeln!(f, "    return")?,
+                Terminator::Raise(r) => match &r.message {
+                    Some(m) => writeln!(f, "    raise {}({m:?})", r.class.name())?,
+                    None => writeln!(f, "    raise {}", r.class.name())?,
+                },
             }
         }
         Ok(())

@@ -168,7 +168,7 @@ pub fn insert(f: &mut Function) {
             Terminator::Return(Some(v)) if counted_values[v.index()] => {
                 insts.push(refcount_inst(f, ArrayOp::IncRef, *v, span));
             }
-            Terminator::Return(_) | Terminator::None => {}
+            Terminator::Return(_) | Terminator::Raise(_) | Terminator::None => {}
         }
         for v in deaths_at_end {
             insts.push(refcount_inst(f, ArrayOp::DecRef, v, span));

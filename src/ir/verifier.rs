@@ -566,7 +566,10 @@ pub fn verify(f: &Function, stage: Stage) -> Result<(), VerifierErrors> {
                     format!("branch condition {cond} is {}, not bool", f.ty(*cond)),
                 );
             }
-            Terminator::Jump(_) | Terminator::Branch { .. } | Terminator::Return(_) => {}
+            Terminator::Jump(_)
+            | Terminator::Branch { .. }
+            | Terminator::Return(_)
+            | Terminator::Raise(_) => {}
         }
         for t in data.term.targets() {
             let params = &f.block(t.block).params;

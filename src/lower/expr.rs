@@ -157,6 +157,13 @@ impl Lowerer {
                 span,
                 "module '{name}' cannot be used as a value in kernels"
             ),
+            Global::Exception(e) => bail!(
+                Unsupported,
+                span,
+                "'{}' is an exception class; functions can raise it ('raise {}(\"...\")') but not use it as a value",
+                e.name(),
+                e.name()
+            ),
             Global::Unsupported { name, what } => bail!(
                 Unsupported,
                 span,

@@ -3,6 +3,7 @@
 
 use super::{LoopTargets, Lowerer};
 use crate::bail;
+use crate::builtins::PyException;
 use crate::builtins::{Builtin, Callee};
 use crate::error::{Result, Span};
 use crate::ir::{BlockCall, Op, Terminator, Value};
@@ -31,6 +32,18 @@ impl Lowerer {
             self.lower_stmt(s)?;
         }
         Ok(())
+    }
+
+    /// Ends the current block raising `class(message)`.
+    fn raise(&mut self, class: PyException, message: &Option<String>, span: Span) {
+        if !self.ssa.f.is_terminated(self.cur) {
+            self.ssa.f.block_mut(self.cur).term_span = span;
+        }
+        let raise = crate::ir::Raise {
+            class,
+            message: message.as_deref().map(Into::into),
+        };
+        self.ssa.terminate(self.cur, Terminator::Raise(raise));
     }
 
     fn lower_stmt(&mut self, s: &Stmt) -> Result<()> {
@@ -64,6 +77,28 @@ impl Lowerer {
                     self.ssa.f.block_mut(self.cur).term_span = s.span;
                 }
                 self.ssa.terminate(self.cur, Terminator::Return(v));
+                Ok(())
+            }
+            StmtKind::Raise { class, message } => {
+                self.raise(*class, message, s.span);
+                Ok(())
+            }
+            StmtKind::Assert { test, message } => {
+                let c = self.lower_condition(test)?;
+                let (ok, fail) = (self.ssa.new_block(), self.ssa.new_block());
+                self.ssa.terminate(
+                    self.cur,
+                    Terminator::Branch {
+                        cond: c,
+                        then: BlockCall::new(ok),
+                        orelse: BlockCall::new(fail),
+                    },
+                );
+                self.ssa.seal(ok);
+                self.ssa.seal(fail);
+                self.switch_to(fail);
+                self.raise(PyException::AssertionError, message, s.span);
+                self.switch_to(ok);
                 Ok(())
             }
             StmtKind::If { test, body, orelse } => self.lower_if(test, body, orelse),

@@ -104,6 +104,38 @@ pub fn enter<T: Send>(
     py.detach(f).py_err(py)
 }
 
+/// The exception `raise C("message")` in compiled code makes.
+fn raised(py: Python<'_>, class: u32, message: Option<String>) -> PyErr {
+    use crate::builtins::PyException as E;
+    use pyo3::exceptions as x;
+    let Some(class) = E::from_code(class) else {
+        return PyRuntimeError::new_err(format!("an exception of unknown class {class}"));
+    };
+    let ty = match class {
+        E::Exception => py.get_type::<x::PyException>(),
+        E::ArithmeticError => py.get_type::<x::PyArithmeticError>(),
+        E::AssertionError => py.get_type::<x::PyAssertionError>(),
+        E::IndexError => py.get_type::<x::PyIndexError>(),
+        E::KeyError => py.get_type::<x::PyKeyError>(),
+        E::LookupError => py.get_type::<x::PyLookupError>(),
+        E::MemoryError => py.get_type::<x::PyMemoryError>(),
+        E::NotImplementedError => py.get_type::<x::PyNotImplementedError>(),
+        E::OverflowError => py.get_type::<x::PyOverflowError>(),
+        E::RuntimeError => py.get_type::<x::PyRuntimeError>(),
+        E::TypeError => py.get_type::<x::PyTypeError>(),
+        E::ValueError => py.get_type::<x::PyValueError>(),
+        E::ZeroDivisionError => py.get_type::<x::PyZeroDivisionError>(),
+    };
+    let made = match message {
+        Some(m) => ty.call1((m,)),
+        None => ty.call0(),
+    };
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
 /// Sets the pending Python exception for an error raised by compiled code
 /// (called from inside a ufunc loop, possibly without the GIL). The first
 /// error wins: NumPy reports it when the loop returns.
@@ -124,6 +156,9 @@ pub fn raise_runtime_error(error: crate::engine::runtime::RuntimeError) {
             }
             crate::engine::runtime::RuntimeError::Memory(message) => {
                 pyo3::exceptions::PyMemoryError::new_err(message).restore(py)
+            }
+            crate::engine::runtime::RuntimeError::Raise(class, message) => {
+                raised(py, class, message).restore(py)
             }
         }
     });

@@ -193,6 +193,24 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
         )
         .with_source(&def.source));
     }
+    let mut raises = None;
+    crate::syntax::walk_stmts(&def.body, &mut |s| {
+        let what = match s.kind {
+            crate::syntax::StmtKind::Raise { .. } => "'raise' statements",
+            crate::syntax::StmtKind::Assert { .. } => "'assert' statements",
+            _ => return,
+        };
+        if raises.is_none() {
+            raises = Some((s.span, what));
+        }
+    });
+    if let Some((span, what)) = raises {
+        return Err(crate::error::CompileError::unsupported(
+            span,
+            format!("{what} are not supported in @vectorize and @guvectorize kernels (a ufunc loop cannot raise exceptions; return a sentinel such as nan instead, or use @jit)"),
+        )
+        .with_source(&def.source));
+    }
     let mut creates = None;
     crate::syntax::walk_exprs(&def.body, &mut |e| {
         if let crate::syntax::ExprKind::Call { func, .. } = &e.kind {

@@ -343,6 +343,7 @@ pub fn materialize(
                 bld.check_return(&from, &ret, span)?;
                 Terminator::Return(Some(cast(&mut bld, nv, &ret)?))
             }
+            Terminator::Raise(r) => Terminator::Raise(r.clone()),
             Terminator::None => return Err(CompileError::internal("unterminated block")),
         };
         let cur = bld.cur;
