@@ -98,3 +98,98 @@ import math
 def {name}(x):
     return math.exp(-x * x)
 '''
+
+
+# --------------------------------------------------------------------------
+# Whole functions (@jit / @njit), the examples Numba's users learn from.
+# JIT_TEMPLATE is written to a new module per library ({njit_import} picks
+# jitufunc's or Numba's njit, {name} is a fresh suffix), so `mandel` inside
+# `create_fractal` is that library's compiled function.
+
+JIT_TEMPLATE = '''\
+import numpy as np
+{njit_import}
+
+
+@njit
+def add_{name}(a, b):
+    return a + b
+
+
+@njit
+def accumulate_{name}(x):
+    s = 0
+    for i in range(len(x)):
+        s += x[i]
+    return s
+
+
+@njit
+def matrix_multiply_{name}(A, B):
+    m, n = A.shape
+    n2, p = B.shape
+    if n != n2:
+        raise ValueError("Inner matrix dimensions must agree.")
+    C = np.zeros((m, p))
+    for i in range(m):
+        for k in range(n):
+            for j in range(p):
+                C[i, j] += A[i, k] * B[k, j]
+    return C
+
+
+@njit
+def mandel_{name}(x, y, max_iters):
+    c = complex(x, y)
+    z = 0.0j
+    for i in range(max_iters):
+        z = z * z + c
+        if (z.real * z.real + z.imag * z.imag) >= 4:
+            return i
+    return 255
+
+
+@njit
+def create_fractal_{name}(min_x, max_x, min_y, max_y, image, iters):
+    height = image.shape[0]
+    width = image.shape[1]
+    pixel_size_x = (max_x - min_x) / width
+    pixel_size_y = (max_y - min_y) / height
+    for x in range(width):
+        real = min_x + x * pixel_size_x
+        for y in range(height):
+            imag = min_y + y * pixel_size_y
+            color = mandel_{name}(real, imag, iters)
+            image[y, x] = color
+'''
+
+
+def create_fractal_python(min_x, max_x, min_y, max_y, image, iters):
+    """The fractal in plain Python (mandel inlined), for the reference image."""
+    height, width = image.shape
+    pixel_size_x = (max_x - min_x) / width
+    pixel_size_y = (max_y - min_y) / height
+    for x in range(width):
+        real = min_x + x * pixel_size_x
+        for y in range(height):
+            imag = min_y + y * pixel_size_y
+            c = complex(real, imag)
+            z = 0.0j
+            color = 255
+            for i in range(iters):
+                z = z * z + c
+                if (z.real * z.real + z.imag * z.imag) >= 4:
+                    color = i
+                    break
+            image[y, x] = color
+
+
+def _accumulate_python(x):
+    s = 0
+    for i in range(len(x)):
+        s += x[i]
+    return s
+
+
+#: Plain Python versions of the JIT_TEMPLATE functions, for the notes.
+JIT_PY = {"accumulate": _accumulate_python}

@@ -1,4 +1,4 @@
-"""jitufunc benchmark suite: jitufunc vs Numba's @vectorize and @guvectorize vs NumPy.
+"""jitufunc benchmark suite: jitufunc vs Numba's @vectorize, @guvectorize and @njit vs NumPy.
 
     .venv/bin/python benchmarks/run.py                 # print the table
     .venv/bin/python benchmarks/run.py --write-docs    # also docs/benchmarks.md + .png
@@ -696,6 +696,114 @@ def bench_fastmath(rng):
         failed(row, "jitufunc", exc, "fastmath row failed")
 
 
+# --------------------------------------------------------------------------
+# 12. whole functions: @jit / @njit
+
+JIT_IMPORTS = {"jitufunc": "from jitufunc import njit", "numba": "from numba import njit"}
+
+
+def jit_module(fresh, who):
+    """The JIT_TEMPLATE functions compiled by ``who``, in a new module."""
+    fresh.count += 1
+    suffix = f"{who}_{os.getpid()}_{fresh.count}"
+    path = fresh.dir / f"jitmod_{suffix}.py"
+    path.write_text(kernels.JIT_TEMPLATE.format(njit_import=JIT_IMPORTS[who], name=suffix))
+    spec = importlib.util.spec_from_file_location(f"jitmod_{suffix}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return {k.rsplit(f"_{suffix}", 1)[0]: v for k, v in vars(module).items() if k.endswith(suffix)}
+
+
+def per_call(f, *args, number=OVERHEAD_NUMBER):
+    """Best time of one call f(*args), timed as the statement f(a0, a1, ...)."""
+    f(*args)
+    names = {f"a{i}": a for i, a in enumerate(args)}
+    stmt = f"f({', '.join(names)})"
+    loops = timeit.repeat(stmt, globals={"f": f, **names}, number=number, repeat=OVERHEAD_REPEAT)
+    return min(loops) / number
+
+
+def bench_jit(rng):
+    fresh = FreshKernels()
+    try:
+        mods = {}
+        for who in ("jitufunc", "numba"):
+            try:
+                mods[who] = jit_module(fresh, who)
+            except Exception as exc:  # noqa: BLE001
+                row = Row("jit-import", "jit module")
+                failed(row, who, exc, f"{who} failed to decorate the @njit functions")
+        py = jit_module.__globals__["kernels"]
+
+        row = Row("jit-dispatch", "@njit call overhead, add(1.0, 2)", unit="us")
+        ROWS.append(row)
+        for who, m in mods.items():
+            if m["add"](1.0, 2) != 3.0:
+                check(row, who, m["add"](1.0, 2), 3.0)
+                continue
+            setattr(row, "jit" if who == "jitufunc" else "numba", per_call(m["add"], 1.0, 2))
+        python_add = (lambda a, b: a + b)
+        row.notes.append(f"plain Python function {per_call(python_add, 1.0, 2) * 1e9:.0f} ns; "
+                         f"best of {OVERHEAD_REPEAT} timeit loops of {OVERHEAD_NUMBER:,} calls")
+
+        row = Row("jit-accumulate", "@njit accumulate(np.arange(1000)), whole call", unit="us")
+        ROWS.append(row)
+        x = np.arange(1000)
+        for who, m in mods.items():
+            if check(row, who, np.int64(m["accumulate"](x)), np.int64(499500), exact=True):
+                setattr(row, "jit" if who == "jitufunc" else "numba", per_call(m["accumulate"], x))
+        row.numpy = per_call(np.sum, x)
+        row.notes.append(f"NumPy column: np.sum(x); plain Python loop "
+                         f"{per_call(py.JIT_PY['accumulate'], x, number=200) * 1e6:.0f} us")
+
+        row = Row("jit-matmul", "@njit matrix multiply 128x128 (A C-order, B F-order)")
+        ROWS.append(row)
+        A = rng.random((128, 128))
+        B = np.asfortranarray(rng.random((128, 128)))
+        ref = A @ B
+        for who, m in mods.items():
+            if check(row, who, m["matrix_multiply"](A, B), ref, rtol=1e-12):
+                setattr(row, "jit" if who == "jitufunc" else "numba",
+                        best(lambda m=m: m["matrix_multiply"](A, B), REPEAT_COMPUTE))
+        row.numpy = best(lambda: np.dot(A, B), REPEAT_COMPUTE)
+        row.notes.append("NumPy column: np.dot (OpenBLAS, 1 thread)")
+
+        row = Row("jit-fractal", "@njit create_fractal 500x750, 20 iterations")
+        ROWS.append(row)
+        ref_img = np.zeros((500, 750), dtype=np.uint8)
+        kernels.create_fractal_python(-2.0, 1.0, -1.0, 1.0, ref_img, 20)
+        for who, m in mods.items():
+            img = np.zeros((500, 750), dtype=np.uint8)
+            m["create_fractal"](-2.0, 1.0, -1.0, 1.0, img, 20)
+            if check(row, who, img, ref_img, exact=True):
+                setattr(row, "jit" if who == "jitufunc" else "numba",
+                        best(lambda m=m: m["create_fractal"](-2.0, 1.0, -1.0, 1.0, img, 20), REPEAT_COMPUTE))
+        row.notes.append("mandel called per pixel from create_fractal")
+
+        row = Row("jit-first-call", "@njit first call of the matrix multiply (typing + compile)")
+        ROWS.append(row)
+        small_a, small_b = rng.random((4, 3)), rng.random((3, 5))
+        for who in mods:
+            times = []
+            try:
+                for _ in range(COMPILE_RUNS + 1):
+                    m = jit_module(fresh, who)
+                    t = time.perf_counter()
+                    got = m["matrix_multiply"](small_a, small_b)
+                    times.append(time.perf_counter() - t)
+                    if not check(row, who, got, small_a @ small_b, rtol=1e-12):
+                        break
+                else:
+                    setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times[1:]))
+            except Exception as exc:  # noqa: BLE001
+                failed(row, who, exc, f"{who} failed in {row.key}")
+        row.notes.append(f"a fresh function each time, called on 4x3 and 3x5 float64 arrays; median of "
+                         f"{COMPILE_RUNS} after one warm-up")
+    finally:
+        fresh.close()
+
+
 def sum_in_order(v):
     """A strictly sequential float64 sum (math.fsum and np.sum are not)."""
     s = np.float64(0.0)
@@ -855,6 +963,26 @@ EXPLANATIONS = [
      "{sr} after one warm-up run."),
 ]
 
+#: Explanations of later rows, by row key (numbered as the rows are).
+KEYED_EXPLANATIONS = {
+    "jit-dispatch": ("@njit call overhead", "`add(a, b) = a + b` compiled by `njit` of each library, "
+                     "called as `f(1.0, 2)` (a float and an int: type dispatch on two arguments, a float "
+                     "returned); best of {orep} `timeit` loops of {onum} calls. The note gives a plain "
+                     "Python function's time for the same call."),
+    "jit-accumulate": ("@njit accumulate", "`s += x[i]` over `np.arange(1000)` (int64), the whole call "
+                       "(dispatch, loop, result); best of {orep} loops of {onum} calls. NumPy column: "
+                       "`np.sum(x)`."),
+    "jit-matmul": ("@njit matrix multiply", "The textbook triple loop (i, k, j) with a shape check that "
+                   "raises `ValueError` and `np.zeros` for the result, on 128x128 float64 matrices, A "
+                   "C-ordered and B F-ordered; best of {rc}. NumPy column: `np.dot` (OpenBLAS)."),
+    "jit-fractal": ("@njit fractal", "`create_fractal` filling a 500x750 uint8 image with 20 iterations, "
+                    "calling the `@njit` function `mandel` (complex arithmetic) per pixel; checked "
+                    "exactly against a plain Python version; best of {rc}."),
+    "jit-first-call": ("@njit first call", "The first call of a fresh `matrix_multiply` (a new module "
+                       "with new function objects every time): type inference, compilation and the "
+                       "call on small arrays; median of {cr} after one warm-up in the same process."),
+}
+
 
 def write_docs(info, elapsed):
     docs = ROOT / "docs"
@@ -863,7 +991,7 @@ def write_docs(info, elapsed):
                cr=COMPILE_RUNS, sr=SUBPROC_RUNS)
     rows = table_rows()
     md = ["# Benchmarks", "",
-          "jitufunc against Numba's `@vectorize` and `@guvectorize` (target `cpu`, same kernels, same signature strings and layouts) "
+          "jitufunc against Numba's `@vectorize`, `@guvectorize` and `@njit` (target `cpu`, same kernels and functions, same signature strings and layouts) "
           "and against plain NumPy. Times are wall-clock; **ratios above 1 mean jitufunc is faster** "
           "(`numba/jit` is Numba's time divided by jitufunc's). Generated by `benchmarks/run.py`; the "
           "kernels are in `benchmarks/kernels.py`.", "",
@@ -875,6 +1003,10 @@ def write_docs(info, elapsed):
            "## What each row measures", ""]
     for i, (name, text) in enumerate(EXPLANATIONS, 1):
         md.append(f"{i}. **{name}**: {text.format(**fmt)}")
+    for i, r in enumerate(ROWS, 1):
+        if r.key in KEYED_EXPLANATIONS:
+            name, text = KEYED_EXPLANATIONS[r.key]
+            md.append(f"{i}. **{name}**: {text.format(**fmt)}")
     md += ["", "Before anything is timed, each compiled ufunc's result is compared with NumPy's "
            "(`np.allclose`, or exact equality for the add and integer kernels); a mismatch is reported "
            "and that row is not timed. Every timed callable is called once before timing.", "",
@@ -916,7 +1048,7 @@ def write_plot(path, info):
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}x"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xticks([t for t in (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo / 1.6 <= t <= hi * 1.8])
-    ax.set_title(f"jitufunc vs Numba (vectorize, guvectorize) — {info['CPU'].split(' (')[0]}, {info['date']}", fontsize=10)
+    ax.set_title(f"jitufunc vs Numba (vectorize, guvectorize, njit) — {info['CPU'].split(' (')[0]}, {info['date']}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -944,7 +1076,8 @@ def others_busy(since):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
-    parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath"],
+    parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath",
+                                           "jit"],
                         help="run one group of rows only (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
@@ -982,6 +1115,9 @@ def main():
     if want("fastmath"):
         print("11. fastmath ...", flush=True)
         bench_fastmath(rng)
+    if want("jit"):
+        print("12. @njit functions ...", flush=True)
+        bench_jit(rng)
     return finish(args, start, run_snap)
 
 
@@ -1023,7 +1159,7 @@ def finish(args, start, run_snap):
     busy_run = others_busy(run_snap)
     info = machine_info()
     print()
-    print(f"jitufunc vs Numba (vectorize, guvectorize) vs NumPy  ({info['date']}; {info['CPU']}, {info['cores']} cores)")
+    print(f"jitufunc vs Numba (vectorize, guvectorize, njit) vs NumPy  ({info['date']}; {info['CPU']}, {info['cores']} cores)")
     print(f"Python {info['Python']}, NumPy {info['NumPy']}, Numba {info['Numba']}, jitufunc {info['jitufunc']}")
     print()
     print_table()

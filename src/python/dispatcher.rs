@@ -87,7 +87,12 @@ pub struct Dispatcher {
     /// `func.__defaults__`: values of the last parameters.
     defaults: Vec<Py<PyAny>>,
     store: Library,
+    /// Every specialisation; entries are never removed while the
+    /// dispatcher lives (`last` points into them).
     specs: RwLock<Vec<Arc<Specialisation>>>,
+    /// The specialisation the last call used (null before the first): a
+    /// call with the same argument types finds it without a lock.
+    last: std::sync::atomic::AtomicPtr<Specialisation>,
 }
 
 fn type_error(message: String) -> PyErr {
@@ -284,6 +289,26 @@ impl Dispatcher {
         specs.iter().find(|s| s.keys == keys).cloned()
     }
 
+    /// The specialisation for `keys` if the last call used it, or one the
+    /// list has; no reference count is taken.
+    fn find_fast(&self, keys: &[ArgKey]) -> Option<&Specialisation> {
+        use std::sync::atomic::Ordering;
+        let last = self.last.load(Ordering::Acquire);
+        // SAFETY: `last` is null or points into an `Arc` in `specs`, which
+        // keeps every entry for the dispatcher's lifetime (`&self` here).
+        if let Some(s) = unsafe { last.as_ref() } {
+            if s.keys == keys {
+                return Some(s);
+            }
+        }
+        let specs = self.specs.read().unwrap_or_else(|e| e.into_inner());
+        let found = specs.iter().find(|s| s.keys == keys)?;
+        let ptr = Arc::as_ptr(found) as *mut Specialisation;
+        self.last.store(ptr, Ordering::Release);
+        // SAFETY: as above: the entry outlives the lock guard.
+        Some(unsafe { &*ptr })
+    }
+
     /// The specialisation for `keys`: found, compiled (lazy dispatchers),
     /// or one whose argument types these convert to safely.
     fn specialisation(&self, py: Python<'_>, keys: &[ArgKey]) -> PyResult<Arc<Specialisation>> {
@@ -406,7 +431,7 @@ impl Dispatcher {
                 }
             })
             .sum();
-        let mut stack = [0u64; 64];
+        let mut stack = [0u64; 32];
         let mut heap = vec![];
         let buffer: &mut [u64] = if words <= stack.len() {
             &mut stack[..words]
@@ -465,6 +490,9 @@ impl Dispatcher {
             return Err(PyErr::take(py).unwrap_or_else(|| {
                 PyRuntimeError::new_err(format!("{}() failed without an exception", self.name()))
             }));
+        }
+        if let (Type::Scalar(_) | Type::Weak(_), [leaf]) = (&spec.ret, spec.leaves.as_slice()) {
+            return leaf_object(py, *leaf, ret_buf);
         }
         // Every leaf becomes an object first, so that each array's
         // reference is taken over even if another leaf fails.
@@ -822,6 +850,7 @@ impl Dispatcher {
             defaults,
             store: Library::new(),
             specs: RwLock::new(vec![]),
+            last: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
         };
         if !signatures.is_empty() {
             let def = d.definition(py)?.clone();
@@ -857,6 +886,9 @@ impl Dispatcher {
         };
         for (k, key) in keys.iter_mut().enumerate() {
             *key = self.key_of(py, k, bound.get(k))?;
+        }
+        if let Some(spec) = self.find_fast(keys) {
+            return self.call_with(py, spec, keys, &bound);
         }
         let spec = self.specialisation(py, keys)?;
         self.call_with(py, &spec, keys, &bound)
