@@ -249,6 +249,12 @@ impl<'ctx> Codegen<'ctx> {
                 self.ctx.struct_type(&fields, false).into()
             }
             Type::Array(a) => super::arrays::view_type(self, a.ndim).into(),
+            Type::Slice => {
+                let i64t = self.ctx.i64_type();
+                self.ctx
+                    .struct_type(&[i64t.into(), i64t.into(), i64t.into()], false)
+                    .into()
+            }
             other => return Err(CompileError::internal(format!("no LLVM type for {other}"))),
         }))
     }

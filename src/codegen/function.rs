@@ -211,6 +211,9 @@ impl<'ctx> Emitter<'_, 'ctx> {
         let cg = &mut *self.cg;
         let arg_ty = |i: usize| f.ty(args[i]).clone();
         Ok(Some(match op {
+            // `None` has no machine value (it only stands for an omitted
+            // slice bound, which typing replaced).
+            Op::Const(_, Type::NoneType) => return Ok(None),
             Op::Const(c, t) => scalar::constant(cg, c, t)?,
             Op::Binary(b) => arith::binary(cg, *b, &rty, vals[0], vals[1])?,
             Op::Unary(u) => arith::unary(cg, *u, &rty, vals[0])?,
@@ -268,14 +271,14 @@ impl<'ctx> Emitter<'_, 'ctx> {
                     None => return Ok(None),
                 }
             }
+            Op::Slice => arrays::slice_value(cg, &vals)?,
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
-            | Op::Len
-            | Op::Slice => {
+            | Op::Len => {
                 return Err(CompileError::internal(format!(
                     "{op} reached code generation"
                 )))
@@ -567,7 +570,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         }
         Op::TupleGet(_) => vec![0],
         // A value stored into an array leaves the kernel there.
-        Op::Array(ArrayOp::Store | ArrayOp::Fill) => vec![args.len() - 1],
+        Op::Array(ArrayOp::Store | ArrayOp::Fill | ArrayOp::Assign) => vec![args.len() - 1],
         // Values pass through unchanged (tuples, loads of elements whose
         // results are tested where they vanish), are not floats, or are
         // tested inside the called function.
@@ -583,9 +586,11 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::Size
             | ArrayOp::Len
             | ArrayOp::Empty
+            | ArrayOp::Subscript
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],
+        Op::Slice => vec![],
         // Untyped only: never emitted.
         Op::Undef
         | Op::Call(_)
@@ -593,8 +598,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::Attr(_)
         | Op::GetItem
         | Op::SetItem
-        | Op::Len
-        | Op::Slice => vec![],
+        | Op::Len => vec![],
     };
     candidates
         .into_iter()

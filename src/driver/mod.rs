@@ -209,6 +209,7 @@ pub fn untyped_ir(def: &Arc<FunctionDef>) -> Result<String> {
 /// The typed IR `door` compiles `def` with for the signature `text` (for
 /// golden tests and debugging): the kernel and every kernel it calls.
 pub fn typed_ir(door: &dyn FrontDoor, def: &Arc<FunctionDef>, text: &str) -> Result<String> {
+    door.check_kernel(def)?;
     let untyped = lower_function(def).map_err(|e| e.with_source(&def.source))?;
     let sig = parse_signature(text)?;
     let entry = door.type_entry(def, &untyped, &sig, text)?;

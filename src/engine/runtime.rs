@@ -156,12 +156,18 @@ pub extern "C" fn jitufunc_rt_zero_division(code: i32) {
 pub enum ValueErrorKind {
     /// `np.empty(-1)`
     NegativeDimensions = 0,
+    /// `a[::0]`
+    ZeroStep = 1,
+    /// `a[0:3] = b` where `b`'s shape does not broadcast to the slice's.
+    Broadcast = 2,
 }
 
 /// Called by generated code for a `ValueErrorKind`.
 pub extern "C" fn jitufunc_rt_value_error(code: i32) {
     let message = match code {
         0 => "negative dimensions are not allowed",
+        1 => "slice step cannot be zero",
+        2 => "could not broadcast the assigned array to the shape of the target",
         _ => "invalid value",
     };
     report(RuntimeError::Value(message.to_string()));

@@ -178,6 +178,15 @@ pub enum ArrayOp {
     Size,
     /// `len(a)`: the length of the first axis.
     Len,
+    /// `a[1:n:2, j]`: a view; arguments are the array, then one item per
+    /// leading axis, an int64 index (the axis is dropped) or a slice value
+    /// (the axis is kept, its bounds and step applied as Python does).
+    Subscript,
+    /// `a[1:5] = v`, `a[:, 0] = b`, `a[i] = 0` on a 2-d array: every
+    /// element of the view (first argument) set from the value (second): a
+    /// scalar of the view's dtype, or an array broadcast to the view's
+    /// shape (copied first when the two overlap, as NumPy does).
+    Assign,
     /// `np.empty((m, n), dtype)`: a new C-contiguous array of the result
     /// type; arguments are the sizes (int64). Also the first step of
     /// `np.zeros`, `np.ones`, `np.full`.
@@ -203,6 +212,8 @@ impl ArrayOp {
             ArrayOp::Shape => "shape",
             ArrayOp::Size => "size",
             ArrayOp::Len => "len",
+            ArrayOp::Subscript => "subscript",
+            ArrayOp::Assign => "assign",
             ArrayOp::Empty => "empty",
             ArrayOp::Fill => "fill",
             ArrayOp::IncRef => "incref",
@@ -233,6 +244,15 @@ impl ArrayOp {
                 writes: Operands::First,
                 ..Effects::PURE
             },
+            ArrayOp::Subscript => Effects {
+                aliases: Operands::First,
+                ..Effects::PURE
+            },
+            ArrayOp::Assign => Effects {
+                reads: Operands::All,
+                writes: Operands::First,
+                ..Effects::PURE
+            },
             // They change the reference count, never the elements.
             ArrayOp::IncRef | ArrayOp::DecRef => Effects::PURE,
         }
@@ -241,12 +261,17 @@ impl ArrayOp {
     /// Whether the operation produces a value.
     pub fn has_result(self) -> bool {
         match self {
-            ArrayOp::Store | ArrayOp::Fill | ArrayOp::IncRef | ArrayOp::DecRef => false,
+            ArrayOp::Store
+            | ArrayOp::Fill
+            | ArrayOp::Assign
+            | ArrayOp::IncRef
+            | ArrayOp::DecRef => false,
             ArrayOp::Load
             | ArrayOp::View
             | ArrayOp::Shape
             | ArrayOp::Size
             | ArrayOp::Len
+            | ArrayOp::Subscript
             | ArrayOp::Empty => true,
         }
     }
@@ -305,8 +330,8 @@ pub enum Op {
     /// `len(a)` (untyped IR).
     Len,
     /// `start:stop:step` inside a subscript (`a[1:n:2]`); arguments are the
-    /// three bounds, `None` constants where omitted (untyped IR; kernels do
-    /// not support slicing yet, typing reports it).
+    /// three bounds: `None` constants where omitted (untyped IR), int64
+    /// values with `Type::SLICE_OMITTED` there (typed IR).
     Slice,
     /// An operation on array views (typed IR).
     Array(ArrayOp),
@@ -322,8 +347,7 @@ impl Op {
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
-            | Op::Len
-            | Op::Slice => Stages::UntypedOnly,
+            | Op::Len => Stages::UntypedOnly,
             Op::Cast
             | Op::Select
             | Op::MakeComplex
@@ -336,7 +360,8 @@ impl Op {
             | Op::Compare(_)
             | Op::Truth
             | Op::MakeTuple
-            | Op::TupleGet(_) => Stages::Both,
+            | Op::TupleGet(_)
+            | Op::Slice => Stages::Both,
         }
     }
 

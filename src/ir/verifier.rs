@@ -303,6 +303,17 @@ impl Checker<'_> {
                 }
             }
             Op::Array(a) => self.check_array_op(at, *a, args, &rty),
+            Op::Slice => {
+                if args.len() != 3
+                    || args.iter().any(|a| *f.ty(*a) != Type::I64)
+                    || rty != Type::Slice
+                {
+                    self.err(
+                        at,
+                        format!("a slice is three int64 parts, giving a slice, not {rty}"),
+                    );
+                }
+            }
             // Untyped-only operations: the stage check reports them.
             Op::Undef
             | Op::Call(_)
@@ -310,8 +321,7 @@ impl Checker<'_> {
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
-            | Op::Len
-            | Op::Slice => {}
+            | Op::Len => {}
         }
     }
 
@@ -327,6 +337,44 @@ impl Checker<'_> {
                     self.err(
                         at,
                         format!("empty with {} int64 sizes gives {rty}", args.len()),
+                    );
+                }
+                return;
+            }
+            ArrayOp::Subscript => {
+                let (Some(Type::Array(a)), Type::Array(r)) = (args.first().map(|v| f.ty(*v)), rty)
+                else {
+                    self.err(at, format!("subscript gives {rty}"));
+                    return;
+                };
+                let items = &args[1..];
+                let dropped = items.iter().filter(|i| *f.ty(**i) == Type::I64).count();
+                let ok = items.len() <= a.ndim as usize
+                    && items
+                        .iter()
+                        .all(|i| matches!(f.ty(*i), Type::Slice) || *f.ty(*i) == Type::I64)
+                    && r.dtype == a.dtype
+                    && r.ndim as usize + dropped == a.ndim as usize
+                    && r.readonly == a.readonly
+                    && r.memory == a.memory;
+                if !ok {
+                    self.err(
+                        at,
+                        format!("subscript of {a} with {} items gives {rty}", items.len()),
+                    );
+                }
+                return;
+            }
+            ArrayOp::Assign => {
+                let target = args.first().map(|v| f.ty(*v));
+                let ok = args.len() == 2
+                    && matches!(target, Some(Type::Array(a)) if !a.readonly
+                        && (matches!(f.ty(args[1]), Type::Array(_))
+                            || *f.ty(args[1]) == Type::Scalar(a.dtype)));
+                if !ok {
+                    self.err(
+                        at,
+                        "assign needs a writable array and a value of its dtype or an array".into(),
                     );
                 }
                 return;
@@ -363,7 +411,11 @@ impl Checker<'_> {
             ArrayOp::Shape | ArrayOp::Size | ArrayOp::Len => &args[1..],
             // The value, not an index.
             ArrayOp::Fill => &[],
-            ArrayOp::Empty | ArrayOp::IncRef | ArrayOp::DecRef => {
+            ArrayOp::Empty
+            | ArrayOp::IncRef
+            | ArrayOp::DecRef
+            | ArrayOp::Subscript
+            | ArrayOp::Assign => {
                 unreachable!("checked above")
             }
         };
@@ -427,7 +479,11 @@ impl Checker<'_> {
                     self.err(at, format!("fill of {a} needs one {} value", a.dtype));
                 }
             }
-            ArrayOp::Empty | ArrayOp::IncRef | ArrayOp::DecRef => unreachable!("checked above"),
+            ArrayOp::Empty
+            | ArrayOp::IncRef
+            | ArrayOp::DecRef
+            | ArrayOp::Subscript
+            | ArrayOp::Assign => unreachable!("checked above"),
         }
     }
 }

@@ -84,6 +84,10 @@ fn leaves(t: &Type, out: &mut Vec<Leaf>) -> Result<()> {
             out.push(Leaf::Array(*a));
             Ok(())
         }
+        Type::Slice => Err(CompileError::new(
+            ErrorKind::Unsupported,
+            "a @jit function cannot return a slice object",
+        )),
         Type::Unknown => Err(CompileError::new(
             ErrorKind::Internal,
             "a return value of unknown type",

@@ -107,6 +107,9 @@ pub enum Type {
     Tuple(Vec<Type>),
     /// `None`: the result of a function that returns nothing.
     NoneType,
+    /// `start:stop:step` inside a subscript: three int64 parts, `i64::MIN`
+    /// where one was omitted (`Type::SLICE_OMITTED`).
+    Slice,
 }
 
 impl Type {
@@ -116,6 +119,8 @@ impl Type {
     pub const PY_INT: Type = Type::Weak(Weak::Int);
     pub const PY_FLOAT: Type = Type::Weak(Weak::Float);
     pub const PY_BOOL: Type = Type::Weak(Weak::Bool);
+    /// The part of a slice value that stands for an omitted bound or step.
+    pub const SLICE_OMITTED: i64 = i64::MIN;
 
     /// The scalar this value is stored as, if it is a (strong or weak) scalar.
     pub fn storage(&self) -> Option<Scalar> {
@@ -200,6 +205,7 @@ impl fmt::Display for Type {
                 f.write_str(")")
             }
             Type::NoneType => f.write_str("none"),
+            Type::Slice => f.write_str("slice"),
         }
     }
 }

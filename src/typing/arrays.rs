@@ -72,6 +72,9 @@ fn too_many<E: Emit>(e: &E, a: &ArrayType, n: usize) -> crate::error::CompileErr
 /// `a[i]`, `a[i, j]`: an element when every axis is indexed, else a view
 /// of the remaining (trailing) axes.
 pub fn load<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>) -> Result<E::V> {
+    if index_values.iter().any(|i| e.ty(i) == Type::Slice) {
+        return subscript(e, v, index_values);
+    }
     let t = e.ty(&v);
     let Type::Array(a) = t else {
         return Err(e.error(format!("a value of type {t} is not subscriptable")));
@@ -117,12 +120,11 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
     if n > a.ndim as usize {
         return Err(too_many(e, &a, n));
     }
-    if n < a.ndim as usize {
-        return Err(e.unsupported(format!(
-            "assigning to a part of an array (a {}-dimensional array indexed with {n} index{}) is not supported in kernels; assign the elements one by one",
-            a.ndim,
-            if n == 1 { "" } else { "es" }
-        )));
+    let slicing = index_values.iter().any(|i| e.ty(i) == Type::Slice);
+    if n < a.ndim as usize || slicing {
+        // A part of the array: the view, then every element of it.
+        let view = load(e, v, index_values)?;
+        return assign(e, view, value);
     }
     let vt = e.ty(&value);
     let Some(kind) = vt.kind() else {
@@ -158,24 +160,64 @@ pub fn len<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
 
 const SLICES_UNSUPPORTED: &str = "slices are not supported in @vectorize and @guvectorize kernels (a[start:stop:step]); index the elements in a loop";
 
-/// `a[1:n]`: slicing is not supported in kernels yet.
-pub fn slice<E: Emit>(e: &E) -> crate::error::CompileError {
-    e.unsupported(SLICES_UNSUPPORTED)
+/// `start:stop:step`: int parts (any integer type) or `None`, which
+/// becomes `Type::SLICE_OMITTED`.
+pub fn slice<E: Emit>(e: &mut E, start: E::V, stop: E::V, step: E::V) -> Result<E::V> {
+    let mut parts = vec![];
+    for (what, v) in [("start", start), ("stop", stop), ("step", step)] {
+        let t = e.ty(&v);
+        parts.push(match t {
+            Type::NoneType => e.constant(Const::Int(Type::SLICE_OMITTED as i128), Type::I64)?,
+            t if t.kind() == Some(Kind::Int) => cast(e, v, &Type::I64)?,
+            t => return Err(e.error(format!("slice {what} must be an integer or None, not {t}"))),
+        });
+    }
+    e.emit(Op::Slice, parts, Type::Slice)
+}
+
+/// `a[1:n:2, j]`: a view of the axes the slices keep (the rest whole).
+pub fn subscript<E: Emit>(e: &mut E, v: E::V, items: Vec<E::V>) -> Result<E::V> {
+    let t = e.ty(&v);
+    let Type::Array(a) = t else {
+        return Err(e.error(format!("a value of type {t} cannot be sliced")));
+    };
+    if items.len() > a.ndim as usize {
+        return Err(too_many(e, &a, items.len()));
+    }
+    let mut args = vec![v];
+    let mut dropped = 0;
+    for i in items {
+        if e.ty(&i) == Type::Slice {
+            args.push(i);
+        } else {
+            args.push(index(e, i)?);
+            dropped += 1;
+        }
+    }
+    let view = Type::Array(ArrayType {
+        ndim: a.ndim - dropped,
+        layout: crate::types::Layout::Any,
+        ..a
+    });
+    e.emit(Op::Array(ArrayOp::Subscript), args, view)
 }
 
 const ARRAYS_IN_UFUNCS: &str = "creating arrays (np.empty, np.zeros, ...) is supported in @jit functions, not in @vectorize and @guvectorize kernels";
 
-/// Rejects kernels (and the functions they call) that create arrays: a
-/// ufunc loop has nowhere to report a failed allocation.
+/// Rejects kernels (and the functions they call) that create arrays or
+/// assign to parts of arrays (which may need a temporary): a ufunc loop
+/// has nowhere to report a failed allocation.
 pub fn reject_allocation(program: &super::Program) -> Result<()> {
     for f in &program.functions {
         for inst in &f.insts {
-            if matches!(inst.op, Op::Array(ArrayOp::Empty)) {
-                return Err(
-                    crate::error::CompileError::unsupported(inst.span, ARRAYS_IN_UFUNCS)
-                        .with_source(&f.source),
-                );
-            }
+            let message = match inst.op {
+                Op::Array(ArrayOp::Empty) => ARRAYS_IN_UFUNCS.to_string(),
+                Op::Array(ArrayOp::Assign) => "assigning to a part of an array is not supported in @vectorize and @guvectorize kernels; assign the elements one by one (or use @jit)".to_string(),
+                _ => continue,
+            };
+            return Err(
+                crate::error::CompileError::unsupported(inst.span, message).with_source(&f.source)
+            );
         }
     }
     Ok(())
@@ -313,4 +355,35 @@ pub fn create<E: Emit>(
         e.emit_effect(Op::Array(ArrayOp::Fill), vec![a.clone(), v])?;
     }
     Ok(a)
+}
+
+/// `a[...] = value` on a view: from a scalar (converted to the dtype as
+/// item assignment does) or an array (broadcast at run time).
+pub fn assign<E: Emit>(e: &mut E, view: E::V, value: E::V) -> Result<()> {
+    let Type::Array(a) = e.ty(&view) else {
+        return Err(e.error("only arrays take slice assignment"));
+    };
+    let vt = e.ty(&value);
+    let value = match &vt {
+        Type::Array(va) => {
+            if va.dtype.kind() == Kind::Complex && a.dtype.kind() != Kind::Complex {
+                return Err(e.error(format!(
+                    "cannot assign a complex array into a {} array (NumPy would discard the imaginary part)",
+                    a.dtype
+                )));
+            }
+            value
+        }
+        t if t.kind().is_some() => {
+            if t.kind() == Some(Kind::Complex) && a.dtype.kind() != Kind::Complex {
+                return Err(e.error(format!(
+                    "cannot store a complex value into a {} array (NumPy would discard the imaginary part); store .real or use a complex array",
+                    a.dtype
+                )));
+            }
+            cast(e, value, &Type::Scalar(a.dtype))?
+        }
+        t => return Err(e.error(format!("cannot assign a value of type {t} into an array"))),
+    };
+    e.emit_effect(Op::Array(ArrayOp::Assign), vec![view, value])
 }

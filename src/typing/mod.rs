@@ -233,7 +233,10 @@ pub(crate) fn type_inst<E: Emit>(
             return Ok(None);
         }
         Op::Len => arrays::len(e, next())?,
-        Op::Slice => return Err(arrays::slice(e)),
+        Op::Slice => {
+            let (start, stop, step) = (next(), next(), next());
+            arrays::slice(e, start, stop, step)?
+        }
         Op::Undef
         | Op::Cast
         | Op::Select

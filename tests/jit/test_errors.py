@@ -76,11 +76,6 @@ CASES = [
         def f(a, z):
             a[0] = z
     """, (np.zeros(3), 1j), TypingError, r"cannot store a complex value", 2),
-    case("slice-not-yet", """
-        def f(a):
-            b = a[1:]
-            return b[0]
-    """, (np.zeros(3),), UnsupportedError, r"slices are not supported", 2),
 ]
 
 
