@@ -11,6 +11,8 @@ checked against before anything is timed.
 
 import math
 
+import numpy as np
+
 
 def add(x, y):
     """Streaming kernel: one add per element, so memory bandwidth bounds it."""
@@ -117,6 +119,20 @@ def add_{name}(a, b):
 
 
 @njit
+def primes_{name}(max=100000):
+    numbers = np.ones(max, dtype=np.uint8)
+    for i in range(2, max):
+        if numbers[i] == 0:
+            continue
+        else:
+            x = i + i
+            while x < max:
+                numbers[x] = 0
+                x += i
+    return np.nonzero(numbers)[0][2:]
+
+
+@njit
 def accumulate_{name}(x):
     s = 0
     for i in range(len(x)):
@@ -191,5 +207,18 @@ def _accumulate_python(x):
     return s
 
 
+def _primes_python(max=100000):
+    numbers = np.ones(max, dtype=np.uint8)
+    for i in range(2, max):
+        if numbers[i] == 0:
+            continue
+        else:
+            x = i + i
+            while x < max:
+                numbers[x] = 0
+                x += i
+    return np.nonzero(numbers)[0][2:]
+
+
 #: Plain Python versions of the JIT_TEMPLATE functions, for the notes.
-JIT_PY = {"accumulate": _accumulate_python}
+JIT_PY = {"accumulate": _accumulate_python, "primes": _primes_python}

@@ -747,6 +747,17 @@ def bench_jit(rng):
         row.notes.append(f"plain Python function {per_call(python_add, 1.0, 2) * 1e9:.0f} ns; "
                          f"best of {OVERHEAD_REPEAT} timeit loops of {OVERHEAD_NUMBER:,} calls")
 
+        row = Row("jit-sieve", "@njit sieve of Eratosthenes to 100,000")
+        ROWS.append(row)
+        expected = py.JIT_PY["primes"]()
+        for who, m in mods.items():
+            if check(row, who, m["primes"](), expected, exact=True):
+                setattr(row, "jit" if who == "jitufunc" else "numba", best(m["primes"], REPEAT_COMPUTE))
+        t = time.perf_counter()
+        py.JIT_PY["primes"]()
+        row.notes.append(f"plain Python {(time.perf_counter() - t) * 1e3:.0f} ms; "
+                         f"np.ones, nested loops, np.nonzero(...)[0][2:]")
+
         row = Row("jit-accumulate", "@njit accumulate(np.arange(1000)), whole call", unit="us")
         ROWS.append(row)
         x = np.arange(1000)
@@ -969,6 +980,9 @@ KEYED_EXPLANATIONS = {
                      "called as `f(1.0, 2)` (a float and an int: type dispatch on two arguments, a float "
                      "returned); best of {orep} `timeit` loops of {onum} calls. The note gives a plain "
                      "Python function's time for the same call."),
+    "jit-sieve": ("@njit sieve", "The sieve of Eratosthenes to 100,000 from Numba's documentation "
+                  "(`np.ones` of uint8, nested loops, `np.nonzero(numbers)[0][2:]`): the whole call, "
+                  "allocation and the returned array included; best of {rc}."),
     "jit-accumulate": ("@njit accumulate", "`s += x[i]` over `np.arange(1000)` (int64), the whole call "
                        "(dispatch, loop, result); best of {orep} loops of {onum} calls. NumPy column: "
                        "`np.sum(x)`."),

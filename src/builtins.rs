@@ -371,6 +371,16 @@ pub enum ArrayFn {
     Ones,
     /// `np.full(shape, fill_value, dtype=None)`
     Full,
+    /// `np.arange([start,] stop[, step], dtype=None)`
+    Arange,
+    /// `np.nonzero(a)`, `a.nonzero()`: a tuple of index arrays.
+    Nonzero,
+    /// `np.copy(a)`, `a.copy()`
+    Copy,
+    /// `a.astype(dtype)`
+    Astype,
+    /// `a.transpose()`, `a.T`
+    Transpose,
 }
 
 impl ArrayFn {
@@ -379,7 +389,33 @@ impl ArrayFn {
         match self {
             ArrayFn::Empty | ArrayFn::Zeros | ArrayFn::Ones => 1,
             ArrayFn::Full => 2,
+            ArrayFn::Arange => 3,
+            ArrayFn::Nonzero | ArrayFn::Copy | ArrayFn::Transpose => 1,
+            // The array, then the dtype.
+            ArrayFn::Astype => 1,
         }
+    }
+
+    /// The parameter names, in order (the dtype last where there is one).
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            ArrayFn::Empty | ArrayFn::Zeros | ArrayFn::Ones => &["shape", "dtype"],
+            ArrayFn::Full => &["shape", "fill_value", "dtype"],
+            ArrayFn::Arange => &["start", "stop", "step", "dtype"],
+            ArrayFn::Nonzero | ArrayFn::Copy | ArrayFn::Transpose => &["a"],
+            ArrayFn::Astype => &["a", "dtype"],
+        }
+    }
+
+    /// The array method of this name (`a.copy()`), if there is one.
+    pub fn method(name: &str) -> Option<ArrayFn> {
+        Some(match name {
+            "nonzero" => ArrayFn::Nonzero,
+            "copy" => ArrayFn::Copy,
+            "astype" => ArrayFn::Astype,
+            "transpose" => ArrayFn::Transpose,
+            _ => return None,
+        })
     }
 }
 
@@ -389,6 +425,10 @@ pub const NUMPY_ARRAY_FUNCTIONS: &[(&str, ArrayFn)] = &[
     ("zeros", ArrayFn::Zeros),
     ("ones", ArrayFn::Ones),
     ("full", ArrayFn::Full),
+    ("arange", ArrayFn::Arange),
+    ("nonzero", ArrayFn::Nonzero),
+    ("copy", ArrayFn::Copy),
+    ("transpose", ArrayFn::Transpose),
 ];
 
 impl Callee {
@@ -411,6 +451,7 @@ impl Callee {
                 format!("{module}.{name}")
             }
             Callee::DType(s) => format!("numpy.{s}"),
+            Callee::Array(ArrayFn::Astype, _) => ".astype()".into(),
             Callee::Array(f, _) => {
                 let name = NUMPY_ARRAY_FUNCTIONS
                     .iter()

@@ -132,6 +132,14 @@ pub fn emit<'ctx>(
         ArrayOp::Len => len(cg, &types[0], vals[0])?,
         ArrayOp::Empty => empty(cg, rty, vals)?,
         ArrayOp::Subscript => subscript(cg, &types[0], &types[1..], vals[0], &vals[1..])?,
+        ArrayOp::Transpose => {
+            let mut view = View::unpack(cg, array_type(&types[0], "transpose")?, vals[0])?;
+            view.shape.reverse();
+            view.strides.reverse();
+            view.pack(cg)?
+        }
+        ArrayOp::Arange => arange(cg, &types[0], rty, vals)?,
+        ArrayOp::Nonzero => nonzero(cg, &types[0], rty, vals[0])?,
         ArrayOp::Assign => {
             assign(cg, &types[0], &types[1], vals[0], vals[1])?;
             return Ok(None);
@@ -801,4 +809,209 @@ fn extent<'ctx>(
     // An empty view spans nothing.
     let high = b.build_select(empty, low, high, "")?.into_int_value();
     Ok((low, high))
+}
+
+/// `np.arange(start, stop, step)` (bounds of type `bounds`: int64 or
+/// float64): `ceil((stop - start) / step)` elements (none when negative),
+/// element `i` being `start + i * step` converted to the result's dtype. A
+/// zero step raises `ZeroDivisionError`, as NumPy does.
+fn arange<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    bounds: &Type,
+    rty: &Type,
+    vals: &[BasicValueEnum<'ctx>],
+) -> Result<BasicValueEnum<'ctx>> {
+    let at = *array_type(rty, "np.arange")?;
+    let i64t = cg.ctx.i64_type();
+    let i32t = cg.ctx.i32_type();
+    let float = bounds.kind() == Some(crate::types::Kind::Float);
+    let b = &cg.builder;
+    let nonzero = if float {
+        b.build_float_compare(
+            inkwell::FloatPredicate::UNE,
+            vals[2].into_float_value(),
+            cg.ctx.f64_type().const_zero(),
+            "",
+        )?
+    } else {
+        b.build_int_compare(
+            IntPredicate::NE,
+            vals[2].into_int_value(),
+            i64t.const_zero(),
+            "",
+        )?
+    };
+    super::raise::raise_unless(
+        cg,
+        nonzero,
+        "arange.step",
+        "jitufunc_rt_zero_division",
+        &[i32t.into()],
+        &[i32t
+            .const_int(crate::engine::runtime::ZeroDivision::Division as u64, false)
+            .into()],
+    )?;
+    let b = &cg.builder;
+    let len = if float {
+        let (start, stop, step) = (
+            vals[0].into_float_value(),
+            vals[1].into_float_value(),
+            vals[2].into_float_value(),
+        );
+        let q = b.build_float_div(b.build_float_sub(stop, start, "")?, step, "")?;
+        let ceil = inkwell::intrinsics::Intrinsic::find("llvm.ceil")
+            .and_then(|i| i.get_declaration(&cg.module, &[cg.ctx.f64_type().into()]))
+            .ok_or_else(|| CompileError::internal("no llvm.ceil"))?;
+        let q = cg.call_value(ceil, &[q.into()])?.into_float_value();
+        // NaN (a NaN bound) and negative lengths are empty.
+        let positive = b.build_float_compare(
+            inkwell::FloatPredicate::OGT,
+            q,
+            cg.ctx.f64_type().const_zero(),
+            "",
+        )?;
+        let n = b.build_float_to_signed_int(q, i64t, "")?;
+        b.build_select(positive, n, i64t.const_zero(), "")?
+            .into_int_value()
+    } else {
+        let (start, stop, step) = (
+            vals[0].into_int_value(),
+            vals[1].into_int_value(),
+            vals[2].into_int_value(),
+        );
+        // ceil((stop - start) / step) with truncating division.
+        let span = b.build_int_sub(stop, start, "")?;
+        let q = b.build_int_signed_div(span, step, "")?;
+        let r = b.build_int_signed_rem(span, step, "")?;
+        let inexact = b.build_int_compare(IntPredicate::NE, r, i64t.const_zero(), "")?;
+        let same_sign = b.build_int_compare(
+            IntPredicate::SGE,
+            b.build_xor(span, step, "")?,
+            i64t.const_zero(),
+            "",
+        )?;
+        let bump = b.build_and(inexact, same_sign, "")?;
+        let q = b.build_int_add(q, b.build_int_z_extend(bump, i64t, "")?, "")?;
+        let positive = b.build_int_compare(IntPredicate::SGT, q, i64t.const_zero(), "")?;
+        b.build_select(positive, q, i64t.const_zero(), "")?
+            .into_int_value()
+    };
+    let array = empty(cg, rty, &[len.into()])?;
+    let view = View::unpack(cg, &at, array)?;
+    let data = view.ptr;
+    let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
+    let f = cg
+        .builder
+        .get_insert_block()
+        .and_then(|bb| bb.get_parent())
+        .ok_or_else(|| CompileError::internal("arange outside a function"))?;
+    let start = vals[0];
+    // NumPy fills with start + i * delta, delta being the second element
+    // minus the first (which rounds differently from the step).
+    let step = if float {
+        let b = &cg.builder;
+        let second = b.build_float_add(start.into_float_value(), vals[2].into_float_value(), "")?;
+        b.build_float_sub(second, start.into_float_value(), "delta")?
+            .into()
+    } else {
+        vals[2]
+    };
+    let bounds = bounds.clone();
+    super::counted_loop::counted_loop(cg, f, len, "arange", &[], |cg, i| {
+        let b = &cg.builder;
+        let v: BasicValueEnum<'ctx> = if float {
+            let fi = b.build_signed_int_to_float(i, cg.ctx.f64_type(), "")?;
+            b.build_float_add(
+                start.into_float_value(),
+                b.build_float_mul(fi, step.into_float_value(), "")?,
+                "",
+            )?
+            .into()
+        } else {
+            b.build_int_add(
+                start.into_int_value(),
+                b.build_int_mul(i, step.into_int_value(), "")?,
+                "",
+            )?
+            .into()
+        };
+        let v = super::scalar::cast(cg, &bounds, &Type::Scalar(at.dtype), v)?;
+        let p = element_ptr(cg, data, i, itemsize)?;
+        store_scalar(cg, at.dtype, p, v)
+    })?;
+    Ok(array)
+}
+
+/// `np.nonzero(a)`: counts the non-zero elements, then fills one int64
+/// array per axis with their indices, in C order.
+fn nonzero<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    t: &Type,
+    rty: &Type,
+    a: BasicValueEnum<'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    let at = *array_type(t, "np.nonzero")?;
+    let view = View::unpack(cg, &at, a)?;
+    let i64t = cg.ctx.i64_type();
+    let counter = cg.builder.build_alloca(i64t, "nonzero.count")?;
+    cg.builder.build_store(counter, i64t.const_zero())?;
+    let shape = view.shape.clone();
+    let test = |cg: &Codegen<'ctx>, idx: &[IntValue<'ctx>]| -> Result<IntValue<'ctx>> {
+        let p = element_at(cg, &view, idx)?;
+        let v = load_scalar(cg, at.dtype, p)?;
+        Ok(super::scalar::truth(cg, &Type::Scalar(at.dtype), v)?.into_int_value())
+    };
+    nd_loop(cg, &shape, &mut |cg, idx| {
+        let hit = test(cg, idx)?;
+        let b = &cg.builder;
+        let n = b.build_load(i64t, counter, "")?.into_int_value();
+        let n = b.build_int_add(n, b.build_int_z_extend(hit, i64t, "")?, "")?;
+        b.build_store(counter, n)?;
+        Ok(())
+    })?;
+    let count = cg.builder.build_load(i64t, counter, "count")?;
+    let Type::Tuple(items) = rty else {
+        return Err(CompileError::internal("np.nonzero gives a tuple"));
+    };
+    let mut outs = vec![];
+    for item in items {
+        let arr = empty(cg, item, &[count])?;
+        outs.push((View::unpack(cg, array_type(item, "np.nonzero")?, arr)?, arr));
+    }
+    cg.builder.build_store(counter, i64t.const_zero())?;
+    let eight = i64t.const_int(8, false);
+    let out_ptrs: Vec<PointerValue<'ctx>> = outs.iter().map(|(v, _)| v.ptr).collect();
+    nd_loop(cg, &shape, &mut |cg, idx| {
+        let hit = test(cg, idx)?;
+        let f = cg
+            .builder
+            .get_insert_block()
+            .and_then(|bb| bb.get_parent())
+            .ok_or_else(|| CompileError::internal("nonzero outside a function"))?;
+        let write = cg.ctx.append_basic_block(f, "nonzero.write");
+        let next = cg.ctx.append_basic_block(f, "nonzero.next");
+        cg.builder.build_conditional_branch(hit, write, next)?;
+        cg.builder.position_at_end(write);
+        let n = cg.builder.build_load(i64t, counter, "")?.into_int_value();
+        for (axis, p) in out_ptrs.iter().enumerate() {
+            let at_n = element_ptr(cg, *p, n, eight)?;
+            // A 0-d array has one axis of index 0.
+            let i = idx.get(axis).copied().unwrap_or(i64t.const_zero());
+            cg.builder.build_store(at_n, i)?;
+        }
+        let b = &cg.builder;
+        b.build_store(counter, b.build_int_add(n, i64t.const_int(1, false), "")?)?;
+        b.build_unconditional_branch(next)?;
+        cg.builder.position_at_end(next);
+        Ok(())
+    })?;
+    let ty = cg
+        .llvm_type(rty)?
+        .ok_or_else(|| CompileError::internal("nonzero tuple type"))?
+        .into_struct_type();
+    let mut agg: inkwell::values::AggregateValueEnum = ty.get_undef().into();
+    for (k, (_, arr)) in outs.iter().enumerate() {
+        agg = cg.builder.build_insert_value(agg, *arr, k as u32, "")?;
+    }
+    Ok(agg.into_struct_value().into())
 }

@@ -587,6 +587,9 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::Len
             | ArrayOp::Empty
             | ArrayOp::Subscript
+            | ArrayOp::Transpose
+            | ArrayOp::Arange
+            | ArrayOp::Nonzero
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],

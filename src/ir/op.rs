@@ -136,6 +136,8 @@ pub enum Attr {
     Ndim,
     /// `a.size`
     Size,
+    /// `a.T`
+    T,
 }
 
 impl Attr {
@@ -146,6 +148,7 @@ impl Attr {
             "shape" => Attr::Shape,
             "ndim" => Attr::Ndim,
             "size" => Attr::Size,
+            "T" => Attr::T,
             _ => return None,
         })
     }
@@ -156,6 +159,7 @@ impl Attr {
             Attr::Shape => "shape",
             Attr::Ndim => "ndim",
             Attr::Size => "size",
+            Attr::T => "T",
         }
     }
 }
@@ -187,6 +191,14 @@ pub enum ArrayOp {
     /// scalar of the view's dtype, or an array broadcast to the view's
     /// shape (copied first when the two overlap, as NumPy does).
     Assign,
+    /// `a.T`, `a.transpose()`: the view with the axes reversed.
+    Transpose,
+    /// `np.arange(start, stop, step)`: a new 1-d array of the result type;
+    /// arguments are the bounds (int64 or float64, as NumPy computes them).
+    Arange,
+    /// `np.nonzero(a)`: a tuple of new int64 arrays, the indices of the
+    /// non-zero elements along each axis.
+    Nonzero,
     /// `np.empty((m, n), dtype)`: a new C-contiguous array of the result
     /// type; arguments are the sizes (int64). Also the first step of
     /// `np.zeros`, `np.ones`, `np.full`.
@@ -213,6 +225,9 @@ impl ArrayOp {
             ArrayOp::Size => "size",
             ArrayOp::Len => "len",
             ArrayOp::Subscript => "subscript",
+            ArrayOp::Transpose => "transpose",
+            ArrayOp::Arange => "arange",
+            ArrayOp::Nonzero => "nonzero",
             ArrayOp::Assign => "assign",
             ArrayOp::Empty => "empty",
             ArrayOp::Fill => "fill",
@@ -244,8 +259,17 @@ impl ArrayOp {
                 writes: Operands::First,
                 ..Effects::PURE
             },
-            ArrayOp::Subscript => Effects {
+            ArrayOp::Subscript | ArrayOp::Transpose => Effects {
                 aliases: Operands::First,
+                ..Effects::PURE
+            },
+            ArrayOp::Arange => Effects {
+                new_reference: true,
+                ..Effects::PURE
+            },
+            ArrayOp::Nonzero => Effects {
+                reads: Operands::First,
+                new_reference: true,
                 ..Effects::PURE
             },
             ArrayOp::Assign => Effects {
@@ -272,6 +296,9 @@ impl ArrayOp {
             | ArrayOp::Size
             | ArrayOp::Len
             | ArrayOp::Subscript
+            | ArrayOp::Transpose
+            | ArrayOp::Arange
+            | ArrayOp::Nonzero
             | ArrayOp::Empty => true,
         }
     }
@@ -416,6 +443,10 @@ impl Op {
             Op::Attr(a) => match a {
                 Attr::Shape | Attr::Ndim | Attr::Size => Effects::SHAPE,
                 Attr::Real | Attr::Imag => Effects::PURE,
+                Attr::T => Effects {
+                    aliases: Operands::First,
+                    ..Effects::PURE
+                },
             },
             Op::Len => Effects::SHAPE,
             Op::MakeTuple => Effects {

@@ -365,6 +365,45 @@ impl Checker<'_> {
                 }
                 return;
             }
+            ArrayOp::Transpose => {
+                let ok = args.len() == 1
+                    && matches!((f.ty(args[0]), rty), (Type::Array(a), Type::Array(r))
+                        if r.dtype == a.dtype && r.ndim == a.ndim
+                            && r.readonly == a.readonly && r.memory == a.memory);
+                if !ok {
+                    self.err(at, format!("transpose gives {rty}"));
+                }
+                return;
+            }
+            ArrayOp::Arange => {
+                let bounds = args.first().map(|v| f.ty(*v).clone());
+                let ok = args.len() == 3
+                    && matches!(bounds, Some(Type::Scalar(Scalar::I64 | Scalar::F64)))
+                    && args.iter().all(|a| Some(f.ty(*a).clone()) == bounds)
+                    && matches!(rty, Type::Array(r) if r.ndim == 1 && r.memory == Memory::Owned);
+                if !ok {
+                    self.err(
+                        at,
+                        format!("arange of three int64 or float64 bounds gives {rty}"),
+                    );
+                }
+                return;
+            }
+            ArrayOp::Nonzero => {
+                let ok = match (args.first().map(|v| f.ty(*v)), rty) {
+                    (Some(Type::Array(a)), Type::Tuple(items)) => {
+                        args.len() == 1
+                            && items.len() == (a.ndim as usize).max(1)
+                            && items.iter().all(|t| matches!(t, Type::Array(r)
+                                if r.dtype == Scalar::I64 && r.ndim == 1 && r.memory == Memory::Owned))
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    self.err(at, format!("nonzero gives {rty}"));
+                }
+                return;
+            }
             ArrayOp::Assign => {
                 let target = args.first().map(|v| f.ty(*v));
                 let ok = args.len() == 2
@@ -415,7 +454,10 @@ impl Checker<'_> {
             | ArrayOp::IncRef
             | ArrayOp::DecRef
             | ArrayOp::Subscript
-            | ArrayOp::Assign => {
+            | ArrayOp::Assign
+            | ArrayOp::Transpose
+            | ArrayOp::Arange
+            | ArrayOp::Nonzero => {
                 unreachable!("checked above")
             }
         };
@@ -483,7 +525,10 @@ impl Checker<'_> {
             | ArrayOp::IncRef
             | ArrayOp::DecRef
             | ArrayOp::Subscript
-            | ArrayOp::Assign => unreachable!("checked above"),
+            | ArrayOp::Assign
+            | ArrayOp::Transpose
+            | ArrayOp::Arange
+            | ArrayOp::Nonzero => unreachable!("checked above"),
         }
     }
 }

@@ -304,6 +304,14 @@ impl Lowerer {
                 func.span,
                 "a number is not callable"
             ),
+            ExprKind::Attribute(value, method) if ArrayFn::method(method).is_some() => {
+                let f = ArrayFn::method(method).expect("checked");
+                // `a.copy()` is `np.copy(a)`: the receiver is the first
+                // argument.
+                let mut all = vec![(**value).clone()];
+                all.extend(args.iter().cloned());
+                return self.lower_array_call(f, &format!(".{method}"), &all, keywords, span);
+            }
             ExprKind::Attribute(value, method) => {
                 let m = match method.as_str() {
                     "conjugate" => MathFn::Conj,
@@ -344,12 +352,9 @@ impl Lowerer {
         keywords: &[(String, Expr)],
         span: Span,
     ) -> Result<Value> {
-        let n = f.args_before_dtype();
-        let mut params: Vec<&str> = vec!["shape"];
-        if f == ArrayFn::Full {
-            params.push("fill_value");
-        }
-        params.push("dtype");
+        let params = f.params();
+        let has_dtype = params.last() == Some(&"dtype");
+        let n = params.len() - has_dtype as usize;
         let mut given: Vec<Option<&Expr>> = vec![None; params.len()];
         if args.len() > params.len() {
             bail!(
@@ -378,7 +383,7 @@ impl Lowerer {
             }
             given[k] = Some(value);
         }
-        let dtype = match given[n] {
+        let dtype = match given.get(n).copied().flatten().filter(|_| has_dtype) {
             None => None,
             Some(e) => match &e.kind {
                 ExprKind::Const(Const::None) => None,
@@ -403,10 +408,15 @@ impl Lowerer {
         };
         let mut vs = vec![];
         for (k, p) in params.iter().enumerate().take(n) {
-            let Some(e) = given[k] else {
-                bail!(Typing, span, "{name}() missing required argument '{p}'");
-            };
-            vs.push(self.lower_expr(e)?);
+            match given[k] {
+                Some(e) => vs.push(self.lower_expr(e)?),
+                // np.arange(stop), np.arange(start, stop): the rest omitted.
+                None if f == ArrayFn::Arange && k > 0 => break,
+                None => bail!(Typing, span, "{name}() missing required argument '{p}'"),
+            }
+        }
+        if f == ArrayFn::Astype && dtype.is_none() {
+            bail!(Typing, span, "{name}() needs a dtype");
         }
         Ok(self.emit(Op::Call(Callee::Array(f, dtype)), vs, span))
     }

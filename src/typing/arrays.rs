@@ -34,6 +34,7 @@ pub fn array_attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
         ),
         Attr::Ndim => e.constant(Const::Int(a.ndim as i128), Type::PY_INT),
         Attr::Size => e.emit(Op::Array(ArrayOp::Size), vec![v], Type::PY_INT),
+        Attr::T => transpose(e, v),
         Attr::Real | Attr::Imag => Err(e.unsupported(format!(
             "'.{}' of an array is not supported in kernels; index the element first (a[i].{})",
             attr.name(),
@@ -283,6 +284,187 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
     }
 }
 
+/// A call of a NumPy function that makes an array (`np.zeros`, `np.arange`,
+/// `np.nonzero`, `a.copy()`, `a.astype(t)`, `a.transpose()`, ...).
+pub fn array_call<E: Emit>(
+    e: &mut E,
+    f: crate::builtins::ArrayFn,
+    dtype: Option<crate::types::Scalar>,
+    args: Vec<E::V>,
+) -> Result<E::V> {
+    use crate::builtins::ArrayFn;
+    match f {
+        ArrayFn::Empty | ArrayFn::Zeros | ArrayFn::Ones | ArrayFn::Full => {
+            create(e, f, dtype, args)
+        }
+        ArrayFn::Arange => arange(e, dtype, args),
+        ArrayFn::Nonzero => {
+            let a = the_array(e, "nonzero", args)?;
+            let Type::Array(at) = e.ty(&a) else {
+                unreachable!("the_array checks")
+            };
+            if at.ndim == 0 {
+                return Err(e.error(
+                    "calling nonzero on 0-d arrays is not allowed (as in NumPy); use np.atleast_1d",
+                ));
+            }
+            let index = Type::Array(ArrayType {
+                dtype: crate::types::Scalar::I64,
+                ndim: 1,
+                layout: crate::types::Layout::C,
+                readonly: false,
+                memory: crate::types::Memory::Owned,
+            });
+            let result = Type::Tuple(vec![index; at.ndim.max(1) as usize]);
+            e.emit(Op::Array(ArrayOp::Nonzero), vec![a], result)
+        }
+        ArrayFn::Copy => {
+            let a = the_array(e, "copy", args)?;
+            let Type::Array(at) = e.ty(&a) else {
+                unreachable!("the_array checks")
+            };
+            copy_as(e, a, at.dtype)
+        }
+        ArrayFn::Astype => {
+            let a = the_array(e, "astype", args)?;
+            let to = dtype.ok_or_else(|| e.error("astype() needs a dtype"))?;
+            copy_as(e, a, to)
+        }
+        ArrayFn::Transpose => {
+            let a = the_array(e, "transpose", args)?;
+            transpose(e, a)
+        }
+    }
+}
+
+/// The one array argument of `name`.
+fn the_array<E: Emit>(e: &E, name: &str, args: Vec<E::V>) -> Result<E::V> {
+    let mut it = args.into_iter();
+    match (it.next(), it.next()) {
+        (Some(a), None) if matches!(e.ty(&a), Type::Array(_)) => Ok(a),
+        (Some(a), None) => Err(e.error(format!(
+            "{name}() of a value of type {} (it takes an array)",
+            e.ty(&a)
+        ))),
+        _ => Err(e.error(format!("{name}() takes one array"))),
+    }
+}
+
+/// `a.T`, `a.transpose()`: the view with the axes reversed.
+pub fn transpose<E: Emit>(e: &mut E, a: E::V) -> Result<E::V> {
+    let Type::Array(at) = e.ty(&a) else {
+        return Err(e.error("transpose of a non-array"));
+    };
+    let t = Type::Array(ArrayType {
+        layout: if at.ndim <= 1 {
+            at.layout
+        } else {
+            crate::types::Layout::Any
+        },
+        ..at
+    });
+    e.emit(Op::Array(ArrayOp::Transpose), vec![a], t)
+}
+
+/// A new C-contiguous array of dtype `to` with the elements of `a`
+/// (`a.copy()`, `a.astype(to)`: NumPy's unsafe casting, but complex to
+/// real, which would drop the imaginary part).
+fn copy_as<E: Emit>(e: &mut E, a: E::V, to: crate::types::Scalar) -> Result<E::V> {
+    let Type::Array(at) = e.ty(&a) else {
+        return Err(e.error("copy of a non-array"));
+    };
+    let shape = e.emit(
+        Op::Array(ArrayOp::Shape),
+        vec![a.clone()],
+        Type::Tuple(vec![Type::PY_INT; at.ndim as usize]),
+    )?;
+    let mut dims = vec![];
+    for k in 0..at.ndim {
+        let d = e.emit(Op::TupleGet(k), vec![shape.clone()], Type::PY_INT)?;
+        dims.push(cast(e, d, &Type::I64)?);
+    }
+    let new = e.emit(
+        Op::Array(ArrayOp::Empty),
+        dims,
+        Type::Array(ArrayType {
+            dtype: to,
+            ndim: at.ndim,
+            layout: crate::types::Layout::C,
+            readonly: false,
+            memory: crate::types::Memory::Owned,
+        }),
+    )?;
+    assign(e, new.clone(), a)?;
+    Ok(new)
+}
+
+/// `np.arange(stop)`, `np.arange(start, stop[, step])`: the dtype given, or
+/// float64 when a bound is a float, else int64.
+fn arange<E: Emit>(
+    e: &mut E,
+    dtype: Option<crate::types::Scalar>,
+    args: Vec<E::V>,
+) -> Result<E::V> {
+    use crate::types::Scalar;
+    for a in &args {
+        match e.ty(a).kind() {
+            Some(Kind::Bool | Kind::Int | Kind::Float) => {}
+            _ => {
+                return Err(e.error(format!(
+                    "np.arange() takes integer or float bounds, not {}",
+                    e.ty(a)
+                )))
+            }
+        }
+    }
+    let inferred = if args.iter().any(|a| e.ty(a).kind() == Some(Kind::Float)) {
+        Scalar::F64
+    } else {
+        Scalar::I64
+    };
+    let dtype = dtype.unwrap_or(inferred);
+    if dtype.kind() == Kind::Complex || dtype == Scalar::Bool {
+        return Err(e.error(format!("np.arange() of dtype {dtype} is not supported")));
+    }
+    // The bounds are computed in float64 or int64, as NumPy does.
+    let work = if dtype.kind() == Kind::Float || inferred == Scalar::F64 {
+        Scalar::F64
+    } else {
+        Scalar::I64
+    };
+    let mut it = args.into_iter();
+    let (start, stop, step) = match (it.next(), it.next(), it.next()) {
+        (Some(stop), None, None) => (None, stop, None),
+        (Some(start), Some(stop), None) => (Some(start), stop, None),
+        (Some(start), Some(stop), Some(step)) => (Some(start), stop, Some(step)),
+        _ => return Err(e.error("np.arange() takes 1 to 3 bounds")),
+    };
+    let w = Type::Scalar(work);
+    let start = match start {
+        Some(v) => cast(e, v, &w)?,
+        None => {
+            let z = e.constant(Const::Int(0), Type::PY_INT)?;
+            cast(e, z, &w)?
+        }
+    };
+    let stop = cast(e, stop, &w)?;
+    let step = match step {
+        Some(v) => cast(e, v, &w)?,
+        None => {
+            let one = e.constant(Const::Int(1), Type::PY_INT)?;
+            cast(e, one, &w)?
+        }
+    };
+    let t = Type::Array(ArrayType {
+        dtype,
+        ndim: 1,
+        layout: crate::types::Layout::C,
+        readonly: false,
+        memory: crate::types::Memory::Owned,
+    });
+    e.emit(Op::Array(ArrayOp::Arange), vec![start, stop, step], t)
+}
+
 /// `np.empty(shape)`, `np.zeros(shape)`, `np.ones(shape)`,
 /// `np.full(shape, value)` with `dtype` (`None`: NumPy's default, float64,
 /// or for `np.full` the value's type): a new C-contiguous array of the
@@ -337,6 +519,11 @@ pub fn create<E: Emit>(
     });
     let a = e.emit(Op::Array(ArrayOp::Empty), dims, array)?;
     let fill = match f {
+        ArrayFn::Arange
+        | ArrayFn::Nonzero
+        | ArrayFn::Copy
+        | ArrayFn::Astype
+        | ArrayFn::Transpose => unreachable!("made by array_call"),
         ArrayFn::Empty => None,
         ArrayFn::Zeros => Some(e.constant(Const::Int(0), Type::PY_INT)?),
         ArrayFn::Ones => Some(e.constant(Const::Int(1), Type::PY_INT)?),
