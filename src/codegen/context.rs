@@ -201,6 +201,28 @@ impl<'ctx> Codegen<'ctx> {
         result
     }
 
+    /// A stack slot of type `ty` at the start of the current function's
+    /// entry block, where LLVM's mem2reg promotes it to a register (an
+    /// alloca inside a loop body stays in memory and grows the stack).
+    pub fn entry_alloca(
+        &self,
+        ty: impl BasicType<'ctx>,
+        name: &str,
+    ) -> Result<inkwell::values::PointerValue<'ctx>> {
+        let entry = self
+            .builder
+            .get_insert_block()
+            .and_then(|bb| bb.get_parent())
+            .and_then(|f| f.get_first_basic_block())
+            .ok_or_else(|| CompileError::internal("alloca outside a function"))?;
+        let at_entry = self.ctx.create_builder();
+        match entry.get_first_instruction() {
+            Some(first) => at_entry.position_before(&first),
+            None => at_entry.position_at_end(entry),
+        }
+        Ok(at_entry.build_alloca(ty, name)?)
+    }
+
     pub fn float_type(&self, s: Scalar) -> FloatType<'ctx> {
         match s {
             Scalar::F16 => self.ctx.f16_type(),

@@ -272,6 +272,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 }
             }
             Op::Slice => arrays::slice_value(cg, &vals)?,
+            Op::Range(r) => super::range::emit(cg, *r, &vals)?,
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
@@ -593,7 +594,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],
-        Op::Slice => vec![],
+        Op::Slice | Op::Range(_) => vec![],
         // Untyped only: never emitted.
         Op::Undef
         | Op::Call(_)

@@ -19,6 +19,7 @@ pub mod math;
 pub mod memory;
 pub mod metadata;
 pub mod raise;
+pub mod range;
 pub mod scalar;
 
 pub use context::{next_module_id, symbol_safe, Codegen, CodegenOptions, ErrorModel, FastMath};

@@ -160,6 +160,8 @@ pub enum ValueErrorKind {
     ZeroStep = 1,
     /// `a[0:3] = b` where `b`'s shape does not broadcast to the slice's.
     Broadcast = 2,
+    /// `range(0, n, 0)` with a step known only at run time.
+    RangeZeroStep = 3,
 }
 
 /// Called by generated code for a `ValueErrorKind`.
@@ -168,6 +170,7 @@ pub extern "C" fn jitufunc_rt_value_error(code: i32) {
         0 => "negative dimensions are not allowed",
         1 => "slice step cannot be zero",
         2 => "could not broadcast the assigned array to the shape of the target",
+        3 => "range() arg 3 must not be zero",
         _ => "invalid value",
     };
     report(RuntimeError::Value(message.to_string()));

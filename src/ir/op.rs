@@ -362,6 +362,37 @@ pub enum Op {
     Slice,
     /// An operation on array views (typed IR).
     Array(ArrayOp),
+    /// The counting of a `for` loop over `range(...)` or an array.
+    Range(RangeOp),
+}
+
+/// How `for i in range(start, stop, step)` (and `for x in a`, a range over
+/// `len(a)`) counts: a trip count computed once, then a counter and the
+/// loop variable advanced together, so the loop runs exactly as often as
+/// Python's even where `i + step` would overflow, and LLVM sees a counted
+/// loop with non-wrapping steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RangeOp {
+    /// `len(range(start, stop, step))`: operands start, stop, step
+    /// (int64), giving an int64 (saturated at its maximum). A zero step
+    /// raises `ValueError` where the function may raise and counts no
+    /// trips elsewhere. Pure apart from that error.
+    Len,
+    /// `i + step` at the end of a trip: operands the value and the step.
+    /// The sum is used only by the next trip, which exists only when it
+    /// lies in the range, so it never overflows where it is used
+    /// (codegen emits a non-wrapping add). Pure.
+    Next,
+}
+
+impl RangeOp {
+    /// The name in printed IR (`range.len`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RangeOp::Len => "len",
+            RangeOp::Next => "next",
+        }
+    }
 }
 
 impl Op {
@@ -388,7 +419,8 @@ impl Op {
             | Op::Truth
             | Op::MakeTuple
             | Op::TupleGet(_)
-            | Op::Slice => Stages::Both,
+            | Op::Slice
+            | Op::Range(_) => Stages::Both,
         }
     }
 
@@ -415,7 +447,8 @@ impl Op {
             | Op::TupleGet(_)
             | Op::GetItem
             | Op::Len
-            | Op::Slice => true,
+            | Op::Slice
+            | Op::Range(_) => true,
         }
     }
 
@@ -431,7 +464,8 @@ impl Op {
             | Op::Cast
             | Op::MakeComplex
             | Op::Math(_)
-            | Op::Slice => Effects::PURE,
+            | Op::Slice
+            | Op::Range(_) => Effects::PURE,
             // Picks one of two values: the result is whichever was picked.
             Op::Select => Effects {
                 aliases: Operands::All,
@@ -501,6 +535,7 @@ impl fmt::Display for Op {
             Op::Len => f.write_str("len"),
             Op::Slice => f.write_str("slice"),
             Op::Array(a) => write!(f, "array.{}", a.name()),
+            Op::Range(r) => write!(f, "range.{}", r.name()),
         }
     }
 }

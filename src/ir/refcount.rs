@@ -9,7 +9,8 @@
 //!   reference right after its definition; fresh memory and the results of
 //!   calls (`Effects::new_reference`) come with theirs.
 //! - A block parameter owns the reference its incoming edge takes for the
-//!   argument; a returned value hands one to the caller.
+//!   argument; a returned value hands one to the caller. A value that dies
+//!   at that jump or return hands over its own.
 //! - Parameters of the function are borrowed: the caller keeps them alive
 //!   for the call, and the function never drops them.
 //! - A value dies after its last use in a block it is not live out of; on
@@ -133,9 +134,16 @@ pub fn insert(f: &mut Function) {
         let span = data.term_span;
         let mut term = data.term.clone();
         match &mut term {
+            // A value that dies here hands its own reference on instead
+            // of taking a new one and dropping its own.
             Terminator::Jump(t) => {
                 for v in edge_references(f, t) {
-                    insts.push(refcount_inst(f, ArrayOp::IncRef, v, span));
+                    match deaths_at_end.iter().position(|d| *d == v) {
+                        Some(k) => {
+                            deaths_at_end.swap_remove(k);
+                        }
+                        None => insts.push(refcount_inst(f, ArrayOp::IncRef, v, span)),
+                    }
                 }
             }
             Terminator::Branch { then, orelse, .. } => {
@@ -166,7 +174,12 @@ pub fn insert(f: &mut Function) {
                 }
             }
             Terminator::Return(Some(v)) if counted_values[v.index()] => {
-                insts.push(refcount_inst(f, ArrayOp::IncRef, *v, span));
+                match deaths_at_end.iter().position(|d| d == v) {
+                    Some(k) => {
+                        deaths_at_end.swap_remove(k);
+                    }
+                    None => insts.push(refcount_inst(f, ArrayOp::IncRef, *v, span)),
+                }
             }
             Terminator::Return(_) | Terminator::Raise(_) | Terminator::None => {}
         }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use super::entities::{Block, Inst, Value};
 use super::function::{Function, Terminator, ValueDef};
-use super::op::{ArrayOp, Op, Stage};
+use super::op::{ArrayOp, Op, RangeOp, Stage};
 use crate::builtins::MathFn;
 use crate::error::CompileError;
 use crate::types::{Kind, Layout, Memory, Scalar, Type};
@@ -311,6 +311,24 @@ impl Checker<'_> {
                     self.err(
                         at,
                         format!("a slice is three int64 parts, giving a slice, not {rty}"),
+                    );
+                }
+            }
+            Op::Range(r) => {
+                let arity = match r {
+                    RangeOp::Len => 3,
+                    RangeOp::Next => 2,
+                };
+                if args.len() != arity
+                    || args.iter().any(|a| *f.ty(*a) != Type::PY_INT)
+                    || rty != Type::PY_INT
+                {
+                    self.err(
+                        at,
+                        format!(
+                            "range.{} takes {arity} Python ints and gives one, not {rty}",
+                            r.name()
+                        ),
                     );
                 }
             }

@@ -6,7 +6,7 @@ use crate::bail;
 use crate::builtins::PyException;
 use crate::builtins::{Builtin, Callee};
 use crate::error::{Result, Span};
-use crate::ir::{BlockCall, Op, Terminator, Value};
+use crate::ir::{BlockCall, Op, RangeOp, Terminator, Value};
 use crate::syntax::{BinOp, CmpOp, Const, Expr, ExprKind, Global, Stmt, StmtKind, Target};
 use crate::types::Type;
 
@@ -309,9 +309,9 @@ impl Lowerer {
         };
         // `for x in a` iterates `a[0], a[1], ...` (elements of a 1-d array,
         // rows of a 2-d one): a range loop over `len(a)`.
-        let (start, stop, step, step_const, iterable) = if is_range(iter) {
-            let (start, stop, step, step_const) = self.range_bounds(iter)?;
-            (start, stop, step, step_const, None)
+        let (start, stop, step, from_zero, iterable) = if is_range(iter) {
+            let (start, stop, step, from_zero) = self.range_bounds(iter)?;
+            (start, stop, step, from_zero, None)
         } else {
             if let ExprKind::Call { func, .. } = &iter.kind {
                 if let ExprKind::Global(Global::Callee(c)) = &func.kind {
@@ -327,11 +327,22 @@ impl Lowerer {
             let n = self.emit(Op::Len, vec![it], iter.span);
             let zero = self.emit(Op::Const(Const::Int(0), Type::PY_INT), vec![], iter.span);
             let one = self.emit(Op::Const(Const::Int(1), Type::PY_INT), vec![], iter.span);
-            (zero, n, one, Some(1), Some(it))
+            (zero, n, one, true, Some(it))
         };
 
+        // A trip counter `k` runs 0..len(range(...)) beside the loop
+        // variable (see `RangeOp`); counting 0, 1, 2, ... they are one.
+        let trips = self.emit(Op::Range(RangeOp::Len), vec![start, stop, step], iter.span);
         let counter = self.fresh_name("range");
         self.ssa.write_var(self.cur, &counter, start);
+        let trip = if from_zero {
+            counter.clone()
+        } else {
+            let trip = self.fresh_name("trip");
+            let zero = self.emit(Op::Const(Const::Int(0), Type::PY_INT), vec![], iter.span);
+            self.ssa.write_var(self.cur, &trip, zero);
+            trip
+        };
         let header = self.ssa.new_block();
         let latch = self.ssa.new_block();
         let body_block = self.ssa.new_block();
@@ -341,21 +352,8 @@ impl Lowerer {
 
         self.switch_to(header);
         let i = self.ssa.read_var(header, &counter);
-        let cond = match step_const {
-            Some(s) if s > 0 => self.emit(Op::Compare(CmpOp::Lt), vec![i, stop], iter.span),
-            Some(_) => self.emit(Op::Compare(CmpOp::Gt), vec![i, stop], iter.span),
-            None => {
-                // (step > 0 and i < stop) or (step < 0 and i > stop)
-                let zero = self.emit(Op::Const(Const::Int(0), Type::PY_INT), vec![], iter.span);
-                let up = self.emit(Op::Compare(CmpOp::Gt), vec![step, zero], iter.span);
-                let below = self.emit(Op::Compare(CmpOp::Lt), vec![i, stop], iter.span);
-                let down = self.emit(Op::Compare(CmpOp::Lt), vec![step, zero], iter.span);
-                let above = self.emit(Op::Compare(CmpOp::Gt), vec![i, stop], iter.span);
-                let a = self.emit(Op::Binary(BinOp::BitAnd), vec![up, below], iter.span);
-                let b = self.emit(Op::Binary(BinOp::BitAnd), vec![down, above], iter.span);
-                self.emit(Op::Binary(BinOp::BitOr), vec![a, b], iter.span)
-            }
-        };
+        let k = self.ssa.read_var(header, &trip);
+        let cond = self.emit(Op::Compare(CmpOp::Lt), vec![k, trips], iter.span);
         self.ssa.terminate(
             header,
             Terminator::Branch {
@@ -384,8 +382,14 @@ impl Lowerer {
 
         self.switch_to(latch);
         let current = self.ssa.read_var(latch, &counter);
-        let next = self.emit(Op::Binary(BinOp::Add), vec![current, step], span);
+        let next = self.emit(Op::Range(RangeOp::Next), vec![current, step], span);
         self.ssa.write_var(latch, &counter, next);
+        if !from_zero {
+            let current = self.ssa.read_var(latch, &trip);
+            let one = self.emit(Op::Const(Const::Int(1), Type::PY_INT), vec![], span);
+            let next = self.emit(Op::Range(RangeOp::Next), vec![current, one], span);
+            self.ssa.write_var(latch, &trip, next);
+        }
         self.ssa.jump(latch, BlockCall::new(header));
         self.ssa.seal(header);
 
@@ -397,9 +401,10 @@ impl Lowerer {
         Ok(())
     }
 
-    /// The start, stop and step values of `range(...)` (and the step if it
-    /// is a constant).
-    fn range_bounds(&mut self, iter: &Expr) -> Result<(Value, Value, Value, Option<i128>)> {
+    /// The start, stop and step values of `range(...)` (a constant zero
+    /// step is an error here, a variable one when the loop starts), and
+    /// whether it counts 0, 1, 2, ... (no start, or 0; no step, or 1).
+    fn range_bounds(&mut self, iter: &Expr) -> Result<(Value, Value, Value, bool)> {
         let ExprKind::Call { args, keywords, .. } = &iter.kind else {
             unreachable!("checked by the caller");
         };
@@ -432,6 +437,8 @@ impl Lowerer {
         let start = self.emit(Op::TupleGet(0), vec![rng], iter.span);
         let stop = self.emit(Op::TupleGet(1), vec![rng], iter.span);
         let step = self.emit(Op::TupleGet(2), vec![rng], iter.span);
-        Ok((start, stop, step, step_const))
+        let starts_at_zero =
+            args.len() == 1 || matches!(args[0].kind, ExprKind::Const(Const::Int(0)));
+        Ok((start, stop, step, starts_at_zero && step_const == Some(1)))
     }
 }

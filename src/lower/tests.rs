@@ -39,10 +39,13 @@ fn range_loop_carries_accumulator_in_a_block_parameter() {
     let f = lower_function(&def).unwrap();
     verify(&f, Stage::Untyped).unwrap_or_else(|e| panic!("{e:?}\n{f}"));
     let text = f.to_string();
-    // The header takes the counter and `s`; nothing else.
+    // The header takes the counter (counting from zero, it is also the
+    // trip counter) and `s`; nothing else.
     let header_params = f.blocks.iter().map(|b| b.params.len()).max().unwrap();
     assert_eq!(header_params, 2, "{text}");
+    assert!(text.contains("range.len"), "{text}");
     assert!(text.contains("cmp <"), "{text}");
+    assert_eq!(text.matches("range.next").count(), 1, "{text}");
 }
 
 #[test]

@@ -237,6 +237,10 @@ pub(crate) fn type_inst<E: Emit>(
             let (start, stop, step) = (next(), next(), next());
             arrays::slice(e, start, stop, step)?
         }
+        Op::Range(r) => {
+            let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
+            rules::range_op(e, *r, args)?
+        }
         Op::Undef
         | Op::Cast
         | Op::Select

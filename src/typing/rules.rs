@@ -9,7 +9,7 @@
 
 use super::emit::Emit;
 use crate::error::Result;
-use crate::ir::{Attr, Op};
+use crate::ir::{Attr, Op, RangeOp};
 use crate::syntax::{BinOp, CmpOp, Const, UnaryOp};
 use crate::types::{promote, Kind, Scalar, Type, Weak};
 
@@ -394,6 +394,21 @@ pub fn get_item<E: Emit>(e: &mut E, v: E::V, index: Vec<E::V>) -> Result<E::V> {
         Type::Array(_) => super::arrays::load(e, v, index),
         _ => Err(e.error(format!("a value of type {t} is not subscriptable"))),
     }
+}
+
+/// `range.len` and `range.next`: Python ints in, a Python int out (the
+/// lowering gives them the int bounds `range(...)` was typed with, or a
+/// length and constants).
+pub fn range_op<E: Emit>(e: &mut E, op: RangeOp, args: Vec<E::V>) -> Result<E::V> {
+    let mut ints = vec![];
+    for a in args {
+        let t = e.ty(&a);
+        if !matches!(t.kind(), Some(Kind::Bool | Kind::Int)) {
+            return Err(e.error(format!("a loop counts with integers, not {t}")));
+        }
+        ints.push(cast(e, a, &Type::PY_INT)?);
+    }
+    e.emit(Op::Range(op), ints, Type::PY_INT)
 }
 
 pub fn make_tuple<E: Emit>(e: &mut E, items: Vec<E::V>) -> Result<E::V> {

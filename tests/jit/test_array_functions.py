@@ -54,6 +54,38 @@ def test_nonzero_matches_numpy(dtype, shape):
             np.testing.assert_array_equal(g, e)
 
 
+@pytest.mark.parametrize("n", [1, 63, 64, 65, 127, 128, 129, 1000])
+@pytest.mark.parametrize("fill", ["zeros", "ones", "sparse", "half", "runs"])
+@pytest.mark.parametrize("view", ["contiguous", "reversed", "step2", "2d-F"])
+def test_nonzero_across_block_boundaries(n, fill, view):
+    """np.nonzero goes through the last axis in blocks of 64 (full blocks,
+    empty ones, mixed ones); lengths and views around that size."""
+    rng = np.random.default_rng(n)
+    base = {
+        "zeros": np.zeros(2 * n),
+        "ones": np.ones(2 * n),
+        "sparse": (rng.random(2 * n) < 0.05).astype(float),
+        "half": (rng.random(2 * n) < 0.5).astype(float),
+        "runs": (np.arange(2 * n) // 70 % 2).astype(float),
+    }[fill]
+    base[base == 0] = -0.0  # negative zero is zero
+    base[base != 0] *= np.array([1.0, np.nan, -2.0])[np.arange(int((base != 0).sum())) % 3]
+    a = {
+        "contiguous": base[:n],
+        "reversed": base[:n][::-1],
+        "step2": base[::2],
+        "2d-F": np.asfortranarray(base.reshape(2, n)),
+    }[view]
+    f = njit(make_function("""
+        def f(a):
+            return np.nonzero(a)
+    """))
+    got, expected = f(a), np.nonzero(a)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
 def test_nonzero_of_a_0d_array_is_refused_as_in_numpy():
     from jitufunc.errors import TypingError
 

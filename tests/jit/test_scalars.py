@@ -316,3 +316,59 @@ def test_disable_jit_returns_the_python_function(monkeypatch):
     """)
     assert njit(py) is py
     assert jit(cache=True)(py) is py
+
+
+BIG = 2 ** 63 - 1
+
+
+@pytest.mark.parametrize("start, stop, step", [
+    (0, 10, 1), (10, 0, -1), (3, 17, 4), (17, 3, -4), (5, 5, 1), (5, 4, 1), (4, 5, -1),
+    (-10, 10, 3), (10, -10, -3), (0, 1, BIG), (0, -1, -BIG), (-5, 5, 2 ** 62),
+    # The loop variable's next value would pass the int64 limits: Python
+    # stops, a wrapping counter would run on.
+    (BIG - 10, BIG, 3), (-BIG + 10, -BIG - 1, -3), (0, BIG, 2 ** 62), (-BIG - 1, BIG, 2 ** 62),
+])
+def test_range_loops_count_like_python(start, stop, step):
+    py = make_function("""
+        def f(start, stop, step):
+            n = 0
+            last = 0
+            first = 0
+            for i in range(start, stop, step):
+                if n == 0:
+                    first = i
+                n += 1
+                last = i
+            return n, first, last
+    """)
+    assert njit(py)(start, stop, step) == py(start, stop, step)
+
+
+def test_range_with_a_zero_step_raises_value_error_like_python():
+    py = make_function("""
+        def f(step):
+            n = 0
+            for i in range(0, 10, step):
+                n += 1
+            return n
+    """)
+    with pytest.raises(ValueError, match="range\\(\\) arg 3 must not be zero"):
+        njit(py)(0)
+    with pytest.raises(ValueError, match="range\\(\\) arg 3 must not be zero"):
+        py(0)
+    assert njit(py)(3) == py(3) == 4
+
+
+def test_range_loop_variable_keeps_its_last_value_after_the_loop():
+    py = make_function("""
+        def f(n, stop_at):
+            i = -1
+            for i in range(n):
+                if i == stop_at:
+                    break
+            else:
+                i = i * 10
+            return i
+    """)
+    for args in [(5, 2), (5, 9), (0, 0), (1, 0)]:
+        assert njit(py)(*args) == py(*args), args
