@@ -346,10 +346,15 @@ fn locate<'ctx>(
         let n = view.shape[axis];
         // Python's negative indices: a[-1] is a[n - 1].
         let negative = b.build_int_compare(IntPredicate::SLT, i, i64t.const_zero(), "")?;
-        let wrapped = b.build_int_add(i, n, "")?;
-        let wrapped = b
-            .build_select(negative, wrapped, i, "index")?
-            .into_int_value();
+        let wrapped = if loaded_from_memory(i) {
+            // Data: its sign may change from one element to the next.
+            b.build_select(negative, b.build_int_add(i, n, "")?, i, "index")?
+                .into_int_value()
+        } else {
+            // Computed (a loop variable, arithmetic on one): a branch the
+            // CPU predicts, where LLVM cannot prove it non-negative.
+            wrap_rarely_negative(cg, i, n, negative)?
+        };
         if cg.boundscheck {
             check_index(cg, i, wrapped, axis, n)?;
         }
@@ -368,6 +373,51 @@ fn locate<'ctx>(
         shape: view.shape[index.len()..].to_vec(),
         strides: view.strides[index.len()..].to_vec(),
     })
+}
+
+/// Whether index `i` was read from memory (an element of an index array,
+/// maybe converted), rather than computed.
+fn loaded_from_memory(i: IntValue<'_>) -> bool {
+    use inkwell::values::{BasicValue, InstructionOpcode as Opcode};
+    let mut inst = i.as_instruction_value();
+    while let Some(x) = inst {
+        match x.get_opcode() {
+            Opcode::Load => return true,
+            Opcode::SExt | Opcode::ZExt | Opcode::Trunc => {
+                inst = x
+                    .get_operand(0)
+                    .and_then(|o| o.value())
+                    .and_then(|v| v.as_instruction_value());
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// `i + n` when `negative`, else `i`, as a branch marked rarely taken.
+fn wrap_rarely_negative<'ctx>(
+    cg: &Codegen<'ctx>,
+    i: IntValue<'ctx>,
+    n: IntValue<'ctx>,
+    negative: IntValue<'ctx>,
+) -> Result<IntValue<'ctx>> {
+    let b = &cg.builder;
+    let here = b.get_insert_block().expect("positioned");
+    let f = here
+        .get_parent()
+        .ok_or_else(|| CompileError::internal("an index outside a function"))?;
+    let from_end = cg.ctx.append_basic_block(f, "index.from_end");
+    let done = cg.ctx.append_basic_block(f, "index.done");
+    let br = b.build_conditional_branch(negative, from_end, done)?;
+    super::metadata::set_rarely_taken(cg, br);
+    b.position_at_end(from_end);
+    let shifted = b.build_int_add(i, n, "")?;
+    b.build_unconditional_branch(done)?;
+    b.position_at_end(done);
+    let phi = b.build_phi(i.get_type(), "index")?;
+    phi.add_incoming(&[(&shifted, from_end), (&i, here)]);
+    Ok(phi.as_basic_value().into_int_value())
 }
 
 /// Under `boundscheck`: unless `0 <= wrapped < n`, reports an

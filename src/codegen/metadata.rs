@@ -102,3 +102,17 @@ pub fn new_access_group(cg: &Codegen<'_>) -> crate::error::Result<AccessGroup> {
 }
 
 pub use crate::codegen::memory::add_to_access_group;
+
+/// Marks the conditional `branch` as almost never taking its first
+/// successor (`!prof` branch weights), so that LLVM keeps it a branch the
+/// CPU predicts rather than arithmetic on every trip.
+pub fn set_rarely_taken(cg: &Codegen<'_>, branch: InstructionValue<'_>) {
+    let i32t = cg.ctx.i32_type();
+    let weights = cg.ctx.metadata_node(&[
+        cg.ctx.metadata_string("branch_weights").into(),
+        i32t.const_int(1, false).into(),
+        i32t.const_int(1 << 20, false).into(),
+    ]);
+    // Setting metadata fails only on a non-instruction value.
+    let _ = branch.set_metadata(weights, cg.ctx.get_kind_id("prof"));
+}
