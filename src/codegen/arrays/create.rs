@@ -1,0 +1,235 @@
+//! Arrays compiled code makes: `np.empty` (and the fills of `np.zeros`,
+//! `np.ones`, `np.full`), `np.arange`.
+
+use inkwell::values::{BasicValueEnum, IntValue};
+use inkwell::IntPredicate;
+
+use super::{array_type, View};
+use crate::codegen::context::Codegen;
+use crate::codegen::memory::{element_ptr, store_scalar};
+use crate::error::{CompileError, Result};
+use crate::types::Type;
+
+/// `np.empty(dims)`: checks the sizes, allocates a block
+/// (`engine::memory`) and returns the C-contiguous view it owns.
+pub(super) fn empty<'ctx>(
+    cg: &Codegen<'ctx>,
+    rty: &Type,
+    dims: &[BasicValueEnum<'ctx>],
+) -> Result<BasicValueEnum<'ctx>> {
+    let at = array_type(rty, "np.empty")?;
+    let b = &cg.builder;
+    let i64t = cg.ctx.i64_type();
+    let i32t = cg.ctx.i32_type();
+    let dims: Vec<IntValue<'ctx>> = dims.iter().map(|d| d.into_int_value()).collect();
+    let mut nonnegative = cg.ctx.bool_type().const_int(1, false);
+    for d in &dims {
+        let ok = b.build_int_compare(IntPredicate::SGE, *d, i64t.const_zero(), "")?;
+        nonnegative = b.build_and(nonnegative, ok, "")?;
+    }
+    let code = crate::engine::runtime::ValueErrorKind::NegativeDimensions as u64;
+    crate::codegen::raise::raise_unless(
+        cg,
+        nonnegative,
+        "dims",
+        "jitufunc_rt_value_error",
+        &[i32t.into()],
+        &[i32t.const_int(code, false).into()],
+    )?;
+    let b = &cg.builder;
+    let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
+    // C order: the last axis has the item size as its stride.
+    let mut strides = vec![itemsize; dims.len()];
+    let mut nbytes = itemsize;
+    for k in (0..dims.len()).rev() {
+        strides[k] = nbytes;
+        nbytes = b.build_int_mul(nbytes, dims[k], "")?;
+    }
+    let alloc = cg.external(
+        "jitufunc_rt_alloc",
+        cg.ptr_type().fn_type(&[i64t.into()], false),
+    );
+    let block = cg.call_value(alloc, &[nbytes.into()])?.into_pointer_value();
+    let allocated = cg.builder.build_is_not_null(block, "allocated")?;
+    // The runtime reported the MemoryError.
+    crate::codegen::raise::fail_unless(cg, allocated, "alloc", |_| Ok(()))?;
+    let b = &cg.builder;
+    // SAFETY: `MemBlock` is {i64 refcount, ptr data, ...}: data at byte 8.
+    let data_field = unsafe {
+        b.build_gep(
+            cg.ctx.i8_type(),
+            block,
+            &[i64t.const_int(8, false)],
+            "data.field",
+        )?
+    };
+    let ptr = b
+        .build_load(cg.ptr_type(), data_field, "data")?
+        .into_pointer_value();
+    View {
+        ptr,
+        owner: block,
+        shape: dims,
+        strides,
+    }
+    .pack(cg)
+}
+
+/// Sets every element of the C-contiguous array `v` to `value`.
+pub(super) fn fill<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    t: &Type,
+    v: BasicValueEnum<'ctx>,
+    value: BasicValueEnum<'ctx>,
+) -> Result<()> {
+    let at = *array_type(t, "fill")?;
+    let view = View::unpack(cg, &at, v)?;
+    let i64t = cg.ctx.i64_type();
+    let mut n = i64t.const_int(1, false);
+    for d in &view.shape {
+        n = cg.builder.build_int_mul(n, *d, "")?;
+    }
+    let f = cg
+        .builder
+        .get_insert_block()
+        .and_then(|bb| bb.get_parent())
+        .ok_or_else(|| CompileError::internal("fill outside a function"))?;
+    let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
+    let data = view.ptr;
+    crate::codegen::counted_loop::counted_loop(cg, f, n, "fill", &[], |cg, i| {
+        let p = element_ptr(cg, data, i, itemsize)?;
+        store_scalar(cg, at.dtype, p, value)
+    })?;
+    Ok(())
+}
+
+/// `np.arange(start, stop, step)` (bounds of type `bounds`: int64 or
+/// float64): `ceil((stop - start) / step)` elements (none when negative),
+/// element `i` being `start + i * step` converted to the result's dtype. A
+/// zero step raises `ZeroDivisionError`, as NumPy does.
+pub(super) fn arange<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    bounds: &Type,
+    rty: &Type,
+    vals: &[BasicValueEnum<'ctx>],
+) -> Result<BasicValueEnum<'ctx>> {
+    let at = *array_type(rty, "np.arange")?;
+    let i64t = cg.ctx.i64_type();
+    let i32t = cg.ctx.i32_type();
+    let float = bounds.kind() == Some(crate::types::Kind::Float);
+    let b = &cg.builder;
+    let nonzero = if float {
+        b.build_float_compare(
+            inkwell::FloatPredicate::UNE,
+            vals[2].into_float_value(),
+            cg.ctx.f64_type().const_zero(),
+            "",
+        )?
+    } else {
+        b.build_int_compare(
+            IntPredicate::NE,
+            vals[2].into_int_value(),
+            i64t.const_zero(),
+            "",
+        )?
+    };
+    crate::codegen::raise::raise_unless(
+        cg,
+        nonzero,
+        "arange.step",
+        "jitufunc_rt_zero_division",
+        &[i32t.into()],
+        &[i32t
+            .const_int(crate::engine::runtime::ZeroDivision::Division as u64, false)
+            .into()],
+    )?;
+    let b = &cg.builder;
+    let len = if float {
+        let (start, stop, step) = (
+            vals[0].into_float_value(),
+            vals[1].into_float_value(),
+            vals[2].into_float_value(),
+        );
+        let q = b.build_float_div(b.build_float_sub(stop, start, "")?, step, "")?;
+        let ceil = inkwell::intrinsics::Intrinsic::find("llvm.ceil")
+            .and_then(|i| i.get_declaration(&cg.module, &[cg.ctx.f64_type().into()]))
+            .ok_or_else(|| CompileError::internal("no llvm.ceil"))?;
+        let q = cg.call_value(ceil, &[q.into()])?.into_float_value();
+        // NaN (a NaN bound) and negative lengths are empty.
+        let positive = b.build_float_compare(
+            inkwell::FloatPredicate::OGT,
+            q,
+            cg.ctx.f64_type().const_zero(),
+            "",
+        )?;
+        let n = b.build_float_to_signed_int(q, i64t, "")?;
+        b.build_select(positive, n, i64t.const_zero(), "")?
+            .into_int_value()
+    } else {
+        let (start, stop, step) = (
+            vals[0].into_int_value(),
+            vals[1].into_int_value(),
+            vals[2].into_int_value(),
+        );
+        // ceil((stop - start) / step) with truncating division.
+        let span = b.build_int_sub(stop, start, "")?;
+        let q = b.build_int_signed_div(span, step, "")?;
+        let r = b.build_int_signed_rem(span, step, "")?;
+        let inexact = b.build_int_compare(IntPredicate::NE, r, i64t.const_zero(), "")?;
+        let same_sign = b.build_int_compare(
+            IntPredicate::SGE,
+            b.build_xor(span, step, "")?,
+            i64t.const_zero(),
+            "",
+        )?;
+        let bump = b.build_and(inexact, same_sign, "")?;
+        let q = b.build_int_add(q, b.build_int_z_extend(bump, i64t, "")?, "")?;
+        let positive = b.build_int_compare(IntPredicate::SGT, q, i64t.const_zero(), "")?;
+        b.build_select(positive, q, i64t.const_zero(), "")?
+            .into_int_value()
+    };
+    let array = empty(cg, rty, &[len.into()])?;
+    let view = View::unpack(cg, &at, array)?;
+    let data = view.ptr;
+    let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
+    let f = cg
+        .builder
+        .get_insert_block()
+        .and_then(|bb| bb.get_parent())
+        .ok_or_else(|| CompileError::internal("arange outside a function"))?;
+    let start = vals[0];
+    // NumPy fills with start + i * delta, delta being the second element
+    // minus the first (which rounds differently from the step).
+    let step = if float {
+        let b = &cg.builder;
+        let second = b.build_float_add(start.into_float_value(), vals[2].into_float_value(), "")?;
+        b.build_float_sub(second, start.into_float_value(), "delta")?
+            .into()
+    } else {
+        vals[2]
+    };
+    let bounds = bounds.clone();
+    crate::codegen::counted_loop::counted_loop(cg, f, len, "arange", &[], |cg, i| {
+        let b = &cg.builder;
+        let v: BasicValueEnum<'ctx> = if float {
+            let fi = b.build_signed_int_to_float(i, cg.ctx.f64_type(), "")?;
+            b.build_float_add(
+                start.into_float_value(),
+                b.build_float_mul(fi, step.into_float_value(), "")?,
+                "",
+            )?
+            .into()
+        } else {
+            b.build_int_add(
+                start.into_int_value(),
+                b.build_int_mul(i, step.into_int_value(), "")?,
+                "",
+            )?
+            .into()
+        };
+        let v = crate::codegen::scalar::cast(cg, &bounds, &Type::Scalar(at.dtype), v)?;
+        let p = element_ptr(cg, data, i, itemsize)?;
+        store_scalar(cg, at.dtype, p, v)
+    })?;
+    Ok(array)
+}
