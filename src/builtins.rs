@@ -381,6 +381,31 @@ pub enum ArrayFn {
     Astype,
     /// `a.transpose()`, `a.T`
     Transpose,
+    /// `np.reshape(a, shape)`, `a.reshape(shape)`, `a.reshape(m, n)`
+    Reshape,
+    /// `np.ravel(a)`, `a.ravel()`
+    Ravel,
+    /// `a.flatten()`
+    Flatten,
+    /// `np.empty_like(a, dtype=None)`
+    EmptyLike,
+    /// `np.zeros_like(a, dtype=None)`
+    ZerosLike,
+    /// `np.ones_like(a, dtype=None)`
+    OnesLike,
+    /// `np.full_like(a, fill_value, dtype=None)`
+    FullLike,
+    /// `np.eye(N, M=None, k=0, dtype=float)`
+    Eye,
+    /// `np.identity(n, dtype=float)`
+    Identity,
+    /// `np.linspace(start, stop, num=50, endpoint=True, dtype=None)`
+    Linspace,
+    /// `np.array(object, dtype=None)`: a new array of a number, a (nested)
+    /// tuple or list of numbers, or a copy of an array.
+    Array,
+    /// `np.asarray(a, dtype=None)`: an array as it is, else as `np.array`.
+    Asarray,
 }
 
 impl ArrayFn {
@@ -393,6 +418,14 @@ impl ArrayFn {
             ArrayFn::Nonzero | ArrayFn::Copy | ArrayFn::Transpose => 1,
             // The array, then the dtype.
             ArrayFn::Astype => 1,
+            ArrayFn::Reshape => 2,
+            ArrayFn::Ravel | ArrayFn::Flatten => 1,
+            ArrayFn::EmptyLike | ArrayFn::ZerosLike | ArrayFn::OnesLike => 1,
+            ArrayFn::FullLike => 2,
+            ArrayFn::Eye => 3,
+            ArrayFn::Identity => 1,
+            ArrayFn::Linspace => 4,
+            ArrayFn::Array | ArrayFn::Asarray => 1,
         }
     }
 
@@ -404,6 +437,28 @@ impl ArrayFn {
             ArrayFn::Arange => &["start", "stop", "step", "dtype"],
             ArrayFn::Nonzero | ArrayFn::Copy | ArrayFn::Transpose => &["a"],
             ArrayFn::Astype => &["a", "dtype"],
+            ArrayFn::Reshape => &["a", "shape"],
+            ArrayFn::Ravel | ArrayFn::Flatten => &["a"],
+            ArrayFn::EmptyLike | ArrayFn::ZerosLike | ArrayFn::OnesLike => &["a", "dtype"],
+            ArrayFn::FullLike => &["a", "fill_value", "dtype"],
+            ArrayFn::Eye => &["N", "M", "k", "dtype"],
+            ArrayFn::Identity => &["n", "dtype"],
+            ArrayFn::Linspace => &["start", "stop", "num", "endpoint", "dtype"],
+            ArrayFn::Array => &["object", "dtype"],
+            ArrayFn::Asarray => &["a", "dtype"],
+        }
+    }
+
+    /// The value of parameter `k` when it is omitted (`None`: required,
+    /// or for `np.arange` the bounds that are left out, for `np.eye` M,
+    /// which is N).
+    pub fn default(self, k: usize) -> Option<crate::syntax::Const> {
+        use crate::syntax::Const;
+        match (self, k) {
+            (ArrayFn::Eye, 2) => Some(Const::Int(0)),
+            (ArrayFn::Linspace, 2) => Some(Const::Int(50)),
+            (ArrayFn::Linspace, 3) => Some(Const::Bool(true)),
+            _ => None,
         }
     }
 
@@ -414,6 +469,9 @@ impl ArrayFn {
             "copy" => ArrayFn::Copy,
             "astype" => ArrayFn::Astype,
             "transpose" => ArrayFn::Transpose,
+            "reshape" => ArrayFn::Reshape,
+            "ravel" => ArrayFn::Ravel,
+            "flatten" => ArrayFn::Flatten,
             _ => return None,
         })
     }
@@ -429,6 +487,17 @@ pub const NUMPY_ARRAY_FUNCTIONS: &[(&str, ArrayFn)] = &[
     ("nonzero", ArrayFn::Nonzero),
     ("copy", ArrayFn::Copy),
     ("transpose", ArrayFn::Transpose),
+    ("reshape", ArrayFn::Reshape),
+    ("ravel", ArrayFn::Ravel),
+    ("empty_like", ArrayFn::EmptyLike),
+    ("zeros_like", ArrayFn::ZerosLike),
+    ("ones_like", ArrayFn::OnesLike),
+    ("full_like", ArrayFn::FullLike),
+    ("eye", ArrayFn::Eye),
+    ("identity", ArrayFn::Identity),
+    ("linspace", ArrayFn::Linspace),
+    ("array", ArrayFn::Array),
+    ("asarray", ArrayFn::Asarray),
 ];
 
 impl Callee {
@@ -452,6 +521,7 @@ impl Callee {
             }
             Callee::DType(s) => format!("numpy.{s}"),
             Callee::Array(ArrayFn::Astype, _) => ".astype()".into(),
+            Callee::Array(ArrayFn::Flatten, _) => ".flatten()".into(),
             Callee::Array(f, _) => {
                 let name = NUMPY_ARRAY_FUNCTIONS
                     .iter()

@@ -591,6 +591,9 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::Transpose
             | ArrayOp::Arange
             | ArrayOp::Nonzero
+            | ArrayOp::Reshape
+            | ArrayOp::Eye
+            | ArrayOp::Linspace
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],

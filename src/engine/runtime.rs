@@ -176,6 +176,43 @@ pub extern "C" fn jitufunc_rt_value_error(code: i32) {
     report(RuntimeError::Value(message.to_string()));
 }
 
+/// Called by generated code when `a.reshape(dims)` cannot reshape an
+/// array of `size` elements: `ndim` sizes at `dims` as written (-1 for
+/// the unknown one); the message is NumPy's.
+///
+/// # Safety
+/// `dims` points to `ndim` readable `i64`s.
+pub unsafe extern "C" fn jitufunc_rt_reshape_error(size: i64, ndim: i64, dims: *const i64) {
+    // SAFETY: per the contract.
+    let dims = unsafe { std::slice::from_raw_parts(dims, ndim.max(0) as usize) };
+    let message = if dims.iter().filter(|d| **d == -1).count() > 1 {
+        "can only specify one unknown dimension".to_string()
+    } else if dims.iter().any(|d| *d < -1) {
+        "negative dimensions not allowed".to_string()
+    } else {
+        let shape = match dims {
+            [one] => format!("({one},)"),
+            _ => format!(
+                "({})",
+                dims.iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        format!("cannot reshape array of size {size} into shape {shape}")
+    };
+    report(RuntimeError::Value(message));
+}
+
+/// Called by generated code for `np.linspace(start, stop, num)` with a
+/// negative `num`.
+pub extern "C" fn jitufunc_rt_linspace_error(num: i64) {
+    report(RuntimeError::Value(format!(
+        "Number of samples, {num}, must be non-negative."
+    )));
+}
+
 /// Called by generated code for `raise C("message")`: `class` is a
 /// `builtins::PyException` code, `message` null or NUL-terminated.
 ///
@@ -212,6 +249,14 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             jitufunc_rt_value_error as *const () as usize,
         ),
         ("jitufunc_rt_raise", jitufunc_rt_raise as *const () as usize),
+        (
+            "jitufunc_rt_reshape_error",
+            jitufunc_rt_reshape_error as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_linspace_error",
+            jitufunc_rt_linspace_error as *const () as usize,
+        ),
         (
             "jitufunc_rt_alloc",
             super::memory::jitufunc_rt_alloc as *const () as usize,

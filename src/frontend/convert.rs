@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::resolve::classify;
+use crate::builtins::Callee;
 use crate::error::{CompileError, ErrorKind, SourceInfo, Span};
 use crate::syntax::{
     BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, Param, Stmt, StmtKind,
@@ -575,15 +576,26 @@ impl<'py> Converter<'py, '_> {
                 orelse: b(self.expr(&node.getattr("orelse")?)?),
             },
             "Call" => {
+                let func = self.expr(&node.getattr("func")?)?;
+                // NumPy's array functions take lists (as tuples: they are
+                // only read) and dtype strings.
+                let array_fn = match &func.kind {
+                    ExprKind::Global(Global::Callee(Callee::Array(f, _))) => Some(*f),
+                    _ => None,
+                };
+                let dtype_at = array_fn.and_then(|f| f.params().iter().position(|p| *p == "dtype"));
                 let mut args = vec![];
-                for a in list(node, "args")? {
-                    if kind(&a)? == "Starred" {
+                for (k, a) in list(node, "args")?.iter().enumerate() {
+                    if kind(a)? == "Starred" {
                         return Err(self.unsupported(
-                            &a,
+                            a,
                             "starred arguments ('*args') are not supported in kernels",
                         ));
                     }
-                    args.push(self.expr(&a)?);
+                    args.push(match array_fn {
+                        Some(_) => self.array_argument(a, dtype_at == Some(k))?,
+                        None => self.expr(a)?,
+                    });
                 }
                 let mut keywords = vec![];
                 for kw in list(node, "keywords")? {
@@ -594,10 +606,16 @@ impl<'py> Converter<'py, '_> {
                             "'**kwargs' arguments are not supported in kernels",
                         ));
                     }
-                    keywords.push((arg.extract()?, self.expr(&kw.getattr("value")?)?));
+                    let name: String = arg.extract()?;
+                    let value = kw.getattr("value")?;
+                    let value = match array_fn {
+                        Some(_) => self.array_argument(&value, name == "dtype")?,
+                        None => self.expr(&value)?,
+                    };
+                    keywords.push((name, value));
                 }
                 ExprKind::Call {
-                    func: b(self.expr(&node.getattr("func")?)?),
+                    func: b(func),
                     args,
                     keywords,
                 }
@@ -630,6 +648,44 @@ impl<'py> Converter<'py, '_> {
             other => return Err(self.unsupported(node, not_supported(other))),
         };
         Ok(Expr::new(kind, span))
+    }
+
+    /// An argument of a NumPy array function: a list literal is read as a
+    /// tuple (nested lists too), and a string where the dtype goes names
+    /// the dtype (`dtype="float32"`, as `np.dtype("float32")` reads it).
+    fn array_argument(&self, node: &Bound<'py, PyAny>, is_dtype: bool) -> R<Expr> {
+        match kind(node)?.as_str() {
+            "List" | "Tuple" => {
+                let items = list(node, "elts")?
+                    .iter()
+                    .map(|e| self.array_argument(e, false))
+                    .collect::<R<Vec<_>>>()?;
+                Ok(Expr::new(ExprKind::Tuple(items), self.span(node)?))
+            }
+            "Constant" if is_dtype => {
+                let value = node.getattr("value")?;
+                let Ok(name) = value.extract::<String>() else {
+                    return self.expr(node);
+                };
+                let numpy = self.py.import("numpy")?;
+                let scalar_type = match numpy.getattr("dtype")?.call1((name.as_str(),)) {
+                    Ok(dtype) => dtype.getattr("type")?,
+                    Err(_) => {
+                        return Err(self.unsupported(node, format!("'{name}' is not a NumPy dtype")))
+                    }
+                };
+                match self.global(&scalar_type, &name)? {
+                    g @ Global::Callee(Callee::DType(_)) => {
+                        Ok(Expr::new(ExprKind::Global(g), self.span(node)?))
+                    }
+                    _ => Err(self.unsupported(
+                        node,
+                        format!("dtype '{name}' is not supported in kernels (numbers only: bool, integers, floats, complex)"),
+                    )),
+                }
+            }
+            _ => self.expr(node),
+        }
     }
 
     fn constant(&self, v: &Bound<'py, PyAny>, node: &Bound<'py, PyAny>) -> R<Const> {

@@ -199,6 +199,22 @@ pub enum ArrayOp {
     /// `np.nonzero(a)`: a tuple of new int64 arrays, the indices of the
     /// non-zero elements along each axis.
     Nonzero,
+    /// `a.reshape(m, n)`, `np.reshape(a, shape)`, `a.ravel()`: arguments
+    /// are the array and the new sizes (int64, one may be -1: the rest).
+    /// A C-contiguous view of the same memory when the array is
+    /// C-contiguous at run time, else a C-contiguous copy; either way the
+    /// result holds a reference of its own. `ValueError` when the sizes
+    /// do not multiply to the array's size.
+    Reshape,
+    /// `np.eye(N, M, k)`, `np.identity(n)`: a new N x M array of the
+    /// result's dtype, ones on diagonal `k`, zeros elsewhere; arguments
+    /// are N, M and k (int64).
+    Eye,
+    /// `np.linspace(start, stop, num, endpoint)`: a new 1-d array of `num`
+    /// evenly spaced values computed as NumPy does (float64, then floored
+    /// for an integer dtype); arguments are start and stop (float64), num
+    /// (int64) and endpoint (bool).
+    Linspace,
     /// `np.empty((m, n), dtype)`: a new C-contiguous array of the result
     /// type; arguments are the sizes (int64). Also the first step of
     /// `np.zeros`, `np.ones`, `np.full`.
@@ -228,6 +244,9 @@ impl ArrayOp {
             ArrayOp::Transpose => "transpose",
             ArrayOp::Arange => "arange",
             ArrayOp::Nonzero => "nonzero",
+            ArrayOp::Reshape => "reshape",
+            ArrayOp::Eye => "eye",
+            ArrayOp::Linspace => "linspace",
             ArrayOp::Assign => "assign",
             ArrayOp::Empty => "empty",
             ArrayOp::Fill => "fill",
@@ -263,7 +282,15 @@ impl ArrayOp {
                 aliases: Operands::First,
                 ..Effects::PURE
             },
-            ArrayOp::Arange => Effects {
+            ArrayOp::Arange | ArrayOp::Eye | ArrayOp::Linspace => Effects {
+                new_reference: true,
+                ..Effects::PURE
+            },
+            // A view of the operand or a copy of it, with a reference of
+            // its own either way.
+            ArrayOp::Reshape => Effects {
+                reads: Operands::First,
+                aliases: Operands::First,
                 new_reference: true,
                 ..Effects::PURE
             },
@@ -299,6 +326,9 @@ impl ArrayOp {
             | ArrayOp::Transpose
             | ArrayOp::Arange
             | ArrayOp::Nonzero
+            | ArrayOp::Reshape
+            | ArrayOp::Eye
+            | ArrayOp::Linspace
             | ArrayOp::Empty => true,
         }
     }

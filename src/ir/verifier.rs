@@ -422,6 +422,41 @@ impl Checker<'_> {
                 }
                 return;
             }
+            ArrayOp::Reshape => {
+                let ok = matches!((args.first().map(|v| f.ty(*v)), rty),
+                    (Some(Type::Array(a)), Type::Array(r)) if r.dtype == a.dtype
+                        && r.ndim as usize + 1 == args.len()
+                        && (r.layout == Layout::C || r.ndim == 0)
+                        && r.readonly == a.readonly
+                        && r.memory == Memory::Owned)
+                    && args[1..].iter().all(|d| *f.ty(*d) == Type::I64);
+                if !ok {
+                    self.err(
+                        at,
+                        format!(
+                            "reshape of an array to {} int64 sizes gives {rty}",
+                            args.len().saturating_sub(1)
+                        ),
+                    );
+                }
+                return;
+            }
+            ArrayOp::Eye | ArrayOp::Linspace => {
+                let params: &[Type] = if op == ArrayOp::Eye {
+                    &[Type::I64, Type::I64, Type::I64]
+                } else {
+                    &[Type::F64, Type::F64, Type::I64, Type::BOOL]
+                };
+                let ndim = if op == ArrayOp::Eye { 2 } else { 1 };
+                let ok = args.len() == params.len()
+                    && args.iter().zip(params).all(|(a, p)| f.ty(*a) == p)
+                    && matches!(rty, Type::Array(r) if r.ndim == ndim
+                        && r.layout == Layout::C && !r.readonly && r.memory == Memory::Owned);
+                if !ok {
+                    self.err(at, format!("array.{} gives {rty}", op.name()));
+                }
+                return;
+            }
             ArrayOp::Assign => {
                 let target = args.first().map(|v| f.ty(*v));
                 let ok = args.len() == 2
@@ -475,7 +510,10 @@ impl Checker<'_> {
             | ArrayOp::Assign
             | ArrayOp::Transpose
             | ArrayOp::Arange
-            | ArrayOp::Nonzero => {
+            | ArrayOp::Nonzero
+            | ArrayOp::Reshape
+            | ArrayOp::Eye
+            | ArrayOp::Linspace => {
                 unreachable!("checked above")
             }
         };
@@ -546,7 +584,10 @@ impl Checker<'_> {
             | ArrayOp::Assign
             | ArrayOp::Transpose
             | ArrayOp::Arange
-            | ArrayOp::Nonzero => unreachable!("checked above"),
+            | ArrayOp::Nonzero
+            | ArrayOp::Reshape
+            | ArrayOp::Eye
+            | ArrayOp::Linspace => unreachable!("checked above"),
         }
     }
 }

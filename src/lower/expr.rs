@@ -309,7 +309,14 @@ impl Lowerer {
                 // `a.copy()` is `np.copy(a)`: the receiver is the first
                 // argument.
                 let mut all = vec![(**value).clone()];
-                all.extend(args.iter().cloned());
+                match f {
+                    // `a.reshape(m, n)` is `a.reshape((m, n))`.
+                    ArrayFn::Reshape if args.len() > 1 => all.push(Expr::new(
+                        ExprKind::Tuple(args.to_vec()),
+                        args[0].span,
+                    )),
+                    _ => all.extend(args.iter().cloned()),
+                }
                 return self.lower_array_call(f, &format!(".{method}"), &all, keywords, span);
             }
             ExprKind::Attribute(value, method) => {
@@ -408,10 +415,18 @@ impl Lowerer {
         };
         let mut vs = vec![];
         for (k, p) in params.iter().enumerate().take(n) {
-            match given[k] {
+            // np.eye(N, None) is np.eye(N).
+            let given_none = |e: &&Expr| matches!(e.kind, ExprKind::Const(Const::None));
+            match given[k].filter(|e| !(f == ArrayFn::Eye && given_none(e))) {
                 Some(e) => vs.push(self.lower_expr(e)?),
                 // np.arange(stop), np.arange(start, stop): the rest omitted.
                 None if f == ArrayFn::Arange && k > 0 => break,
+                // np.eye(N): M is N.
+                None if f == ArrayFn::Eye && k == 1 => vs.push(vs[0]),
+                None if f.default(k).is_some() => {
+                    let c = f.default(k).expect("checked");
+                    vs.push(self.lower_expr(&Expr::new(ExprKind::Const(c), span))?)
+                }
                 None => bail!(Typing, span, "{name}() missing required argument '{p}'"),
             }
         }

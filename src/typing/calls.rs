@@ -20,7 +20,7 @@ pub fn call<E: Emit>(e: &mut E, callee: Callee, args: Vec<E::V>) -> Result<E::V>
         Callee::Builtin(b) => builtin(e, b, args),
         Callee::Math(f, flavour) => math(e, f, flavour, args, callee),
         Callee::DType(s) => dtype(e, s, args),
-        Callee::Array(f, dtype) => super::arrays::array_call(e, f, dtype, args),
+        Callee::Array(f, dtype) => super::array_calls::array_call(e, f, dtype, args),
     }
 }
 

@@ -5,6 +5,7 @@
 //! argument types they receive (`ProgramBuilder::instantiate`), once per
 //! distinct argument types, and become functions of the same program.
 
+pub mod array_calls;
 pub mod arrays;
 mod calls;
 mod emit;

@@ -1,5 +1,5 @@
 //! Arrays compiled code makes: `np.empty` (and the fills of `np.zeros`,
-//! `np.ones`, `np.full`), `np.arange`.
+//! `np.ones`, `np.full`), `np.arange`, `np.eye`, `np.linspace`.
 
 use inkwell::values::{BasicValueEnum, IntValue};
 use inkwell::IntPredicate;
@@ -231,5 +231,168 @@ pub(super) fn arange<'ctx>(
         let p = element_ptr(cg, data, i, itemsize)?;
         store_scalar(cg, at.dtype, p, v)
     })?;
+    Ok(array)
+}
+
+/// `np.eye(n, m, k)`: a new n x m array of zeros with ones on diagonal `k`
+/// (above the main one when positive); a diagonal outside the array
+/// leaves it all zeros.
+pub(super) fn eye<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    rty: &Type,
+    vals: &[BasicValueEnum<'ctx>],
+) -> Result<BasicValueEnum<'ctx>> {
+    let at = *array_type(rty, "np.eye")?;
+    let (n, m, k) = (
+        vals[0].into_int_value(),
+        vals[1].into_int_value(),
+        vals[2].into_int_value(),
+    );
+    let array = empty(cg, rty, &[n.into(), m.into()])?;
+    let i64t = cg.ctx.i64_type();
+    let number = |v: u64| -> Result<BasicValueEnum<'ctx>> {
+        crate::codegen::scalar::cast(
+            cg,
+            &Type::I64,
+            &Type::Scalar(at.dtype),
+            i64t.const_int(v, false).into(),
+        )
+    };
+    let (zero_value, one_value) = (number(0)?, number(1)?);
+    fill(cg, rty, array, zero_value)?;
+    let b = &cg.builder;
+    let zero = i64t.const_zero();
+    // Rows i in [max(0, -k), min(n, m - k)) hold a one at column i + k;
+    // none when k >= m or k <= -n (no overflow on those tests).
+    let below_m = b.build_int_compare(IntPredicate::SLT, k, m, "")?;
+    let above_n = b.build_int_compare(IntPredicate::SGT, k, b.build_int_neg(n, "")?, "")?;
+    let inside = b.build_and(below_m, above_n, "")?;
+    let safe_k = b.build_select(inside, k, zero, "")?.into_int_value();
+    let negative = b.build_int_compare(IntPredicate::SLT, safe_k, zero, "")?;
+    let first = b
+        .build_select(negative, b.build_int_neg(safe_k, "")?, zero, "")?
+        .into_int_value();
+    let m_left = b.build_int_sub(m, safe_k, "")?;
+    let shorter = b.build_int_compare(IntPredicate::SLT, n, m_left, "")?;
+    let last = b.build_select(shorter, n, m_left, "")?.into_int_value();
+    let count = b.build_int_sub(last, first, "")?;
+    let count = b
+        .build_select(inside, count, zero, "diagonal")?
+        .into_int_value();
+    let view = View::unpack(cg, &at, array)?;
+    let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
+    let f = cg
+        .builder
+        .get_insert_block()
+        .and_then(|bb| bb.get_parent())
+        .ok_or_else(|| CompileError::internal("np.eye outside a function"))?;
+    crate::codegen::counted_loop::counted_loop(cg, f, count, "eye", &[], |cg, t| {
+        let b = &cg.builder;
+        let i = b.build_int_add(first, t, "")?;
+        let at_diagonal = b.build_int_add(
+            b.build_int_mul(i, m, "")?,
+            b.build_int_add(i, safe_k, "")?,
+            "",
+        )?;
+        let p = element_ptr(cg, view.ptr, at_diagonal, itemsize)?;
+        store_scalar(cg, at.dtype, p, one_value)
+    })?;
+    Ok(array)
+}
+
+/// `np.linspace(start, stop, num, endpoint)` as NumPy computes it: `div`
+/// is `num - 1` (endpoint) or `num`; element i is `i * step + start` with
+/// `step = (stop - start) / div`, or `i / div * delta + start` when that
+/// step is zero (denormal deltas), or `i * delta + start` when `div` is 0;
+/// the last element is `stop` exactly with the endpoint; an integer dtype
+/// floors first. A negative `num` raises `ValueError`.
+pub(super) fn linspace<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    rty: &Type,
+    vals: &[BasicValueEnum<'ctx>],
+) -> Result<BasicValueEnum<'ctx>> {
+    let at = *array_type(rty, "np.linspace")?;
+    let (start, stop) = (vals[0].into_float_value(), vals[1].into_float_value());
+    let (num, endpoint) = (vals[2].into_int_value(), vals[3].into_int_value());
+    let i64t = cg.ctx.i64_type();
+    let f64t = cg.ctx.f64_type();
+    let zero = i64t.const_zero();
+    let one = i64t.const_int(1, false);
+    let nonnegative = cg
+        .builder
+        .build_int_compare(IntPredicate::SGE, num, zero, "")?;
+    crate::codegen::raise::raise_unless(
+        cg,
+        nonnegative,
+        "linspace",
+        "jitufunc_rt_linspace_error",
+        &[i64t.into()],
+        &[num.into()],
+    )?;
+    let array = empty(cg, rty, &[num.into()])?;
+    let view = View::unpack(cg, &at, array)?;
+    let b = &cg.builder;
+    let div = b.build_int_sub(num, b.build_int_z_extend(endpoint, i64t, "")?, "div")?;
+    let div_f = b.build_signed_int_to_float(div, f64t, "")?;
+    let delta = b.build_float_sub(stop, start, "delta")?;
+    let step = b.build_float_div(delta, div_f, "step")?;
+    let positive = b.build_int_compare(IntPredicate::SGT, div, zero, "")?;
+    let step_zero =
+        b.build_float_compare(inkwell::FloatPredicate::OEQ, step, f64t.const_zero(), "")?;
+    let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
+    let f = b
+        .get_insert_block()
+        .and_then(|bb| bb.get_parent())
+        .ok_or_else(|| CompileError::internal("np.linspace outside a function"))?;
+    let store = |cg: &Codegen<'ctx>, i: IntValue<'ctx>, y: inkwell::values::FloatValue<'ctx>| {
+        let y = if at.dtype.kind() == crate::types::Kind::Int {
+            crate::codegen::math::intrinsic1(cg, "llvm.floor", y)?
+        } else {
+            y
+        };
+        let v = crate::codegen::scalar::cast(cg, &Type::F64, &Type::Scalar(at.dtype), y.into())?;
+        store_scalar(cg, at.dtype, element_ptr(cg, view.ptr, i, itemsize)?, v)
+    };
+    // The three formulas, each its own loop (a branch on loop-invariant
+    // values, taken once).
+    let stepped = cg.ctx.append_basic_block(f, "linspace.stepped");
+    let tiny = cg.ctx.append_basic_block(f, "linspace.tiny");
+    let undivided = cg.ctx.append_basic_block(f, "linspace.undivided");
+    let divided = cg.ctx.append_basic_block(f, "linspace.divided");
+    let done = cg.ctx.append_basic_block(f, "linspace.done");
+    b.build_conditional_branch(positive, divided, undivided)?;
+    b.position_at_end(divided);
+    b.build_conditional_branch(step_zero, tiny, stepped)?;
+    for (block, name) in [
+        (stepped, "stepped"),
+        (tiny, "tiny"),
+        (undivided, "undivided"),
+    ] {
+        cg.builder.position_at_end(block);
+        crate::codegen::counted_loop::counted_loop(cg, f, num, "linspace", &[], |cg, i| {
+            let b = &cg.builder;
+            let x = b.build_signed_int_to_float(i, f64t, "")?;
+            let scaled = match name {
+                "stepped" => b.build_float_mul(x, step, "")?,
+                "tiny" => b.build_float_mul(b.build_float_div(x, div_f, "")?, delta, "")?,
+                _ => b.build_float_mul(x, delta, "")?,
+            };
+            let y = b.build_float_add(scaled, start, "")?;
+            store(cg, i, y)
+        })?;
+        cg.builder.build_unconditional_branch(done)?;
+    }
+    cg.builder.position_at_end(done);
+    let b = &cg.builder;
+    let several = b.build_int_compare(IntPredicate::SGT, num, one, "")?;
+    let pin = b.build_and(endpoint, several, "")?;
+    let pinned = cg.ctx.append_basic_block(f, "linspace.endpoint");
+    let after = cg.ctx.append_basic_block(f, "linspace.end");
+    b.build_conditional_branch(pin, pinned, after)?;
+    b.position_at_end(pinned);
+    let last = cg.builder.build_int_sub(num, one, "")?;
+    store(cg, last, stop)?;
+    cg.builder.build_unconditional_branch(after)?;
+    cg.builder.position_at_end(after);
     Ok(array)
 }

@@ -11,8 +11,9 @@
 //! `IndexError` instead of an out-of-range access), partial indexing,
 //! `.shape`, `.size`, `len()`.
 //!
-//! Submodules: `create` (new arrays: `np.empty` and fills, `np.arange`),
-//! `slicing` (slice views and slice assignment), `nonzero`.
+//! Submodules: `create` (new arrays: `np.empty` and fills, `np.arange`,
+//! `np.eye`, `np.linspace`), `slicing` (slice views and slice
+//! assignment), `reshape`, `nonzero`.
 //!
 //! A view whose type is C-layout (`float64[:, ::1]`) has a last-axis stride
 //! equal to its item size; codegen uses that constant instead of the
@@ -24,6 +25,7 @@ use inkwell::IntPredicate;
 
 mod create;
 mod nonzero;
+mod reshape;
 mod slicing;
 
 pub use slicing::slice_value;
@@ -33,7 +35,7 @@ use super::memory::{load_scalar, store_scalar};
 use crate::error::{CompileError, Result};
 use crate::ir::ArrayOp;
 use crate::types::{ArrayType, Layout, Type};
-use create::{arange, empty, fill};
+use create::{arange, empty, eye, fill, linspace};
 use nonzero::nonzero;
 use slicing::{assign, subscript};
 
@@ -152,6 +154,9 @@ pub fn emit<'ctx>(
         }
         ArrayOp::Arange => arange(cg, &types[0], rty, vals)?,
         ArrayOp::Nonzero => nonzero(cg, &types[0], rty, vals[0])?,
+        ArrayOp::Reshape => reshape::reshape(cg, &types[0], rty, vals[0], &vals[1..])?,
+        ArrayOp::Eye => eye(cg, rty, vals)?,
+        ArrayOp::Linspace => linspace(cg, rty, vals)?,
         ArrayOp::Assign => {
             assign(cg, &types[0], &types[1], vals[0], vals[1])?;
             return Ok(None);
