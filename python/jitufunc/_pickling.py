@@ -1,4 +1,4 @@
-"""Pickling jitufunc ufuncs.
+"""Pickling jitufunc ufuncs (and @jit dispatchers, which use the same pieces).
 
 NumPy pickles a ufunc by name (``module.name``), through an entry in
 ``copyreg.dispatch_table``. jitufunc wraps that entry: other ufuncs are
@@ -83,6 +83,12 @@ def _rebuild(kind, func_bytes, source, options, compiled):
 
     options = dict(options)
     signatures = options.pop("signatures")
+    if kind == "jit":
+        dispatcher = decorators.jit(signatures or None, **options)(func)
+        if not signatures:
+            for sig in compiled:
+                dispatcher.compile(_arguments_of(sig))
+        return dispatcher
     if kind == "vectorize":
         ufunc = decorators.vectorize(signatures or None, **options)(func)
     else:
@@ -92,6 +98,18 @@ def _rebuild(kind, func_bytes, source, options, compiled):
         for sig in compiled:
             ufunc.compile(sig)
     return ufunc
+
+
+def _arguments_of(signature):
+    """The argument list of a compiled signature, ``(float64[:], int64)``
+    of ``(float64, pyint)(float64[:], int64)`` (the return type is
+    inferred again)."""
+    depth = 0
+    for i in range(len(signature) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(signature[i], 0)
+        if depth == 0:
+            return signature[i:]
+    return signature
 
 
 def _reduce(ufunc):

@@ -230,9 +230,10 @@ def jit(signature_or_function=None, *, nopython=True, forceobj=False, looplift=T
     or 0 as NumPy does. ``nogil=True`` releases the GIL while the compiled
     code runs; ``boundscheck=True`` checks every index. There is no object
     mode: ``nopython=False`` and ``forceobj=True`` are errors.
-    ``looplift`` and ``inline`` are accepted for compatibility and change
-    nothing; ``parallel=True`` compiles serially for now; ``cache=True`` is
-    accepted and does not cache ``@jit`` functions yet.
+    ``cache=True`` keeps each compiled specialisation on disk (as for
+    ufuncs: ``JITUFUNC_CACHE_DIR``), so a new process links it instead of
+    compiling. ``looplift`` and ``inline`` are accepted for compatibility
+    and change nothing; ``parallel=True`` compiles serially for now.
     """
     import os
 
@@ -260,7 +261,7 @@ def jit(signature_or_function=None, *, nopython=True, forceobj=False, looplift=T
         raise UnsupportedError("jit(locals=...) is not supported yet; annotate by converting, e.g. x = np.float32(x)")
     sigs = _signature_list(signature_or_function) if signature_or_function is not None else []
     options = dict(fastmath=fastmath, boundscheck=bool(boundscheck), error_model=error_model,
-                   nogil=bool(nogil))
+                   nogil=bool(nogil), cache=cache)
 
     def wrap(func):
         if os.environ.get("JITUFUNC_DISABLE_JIT", "0") not in ("", "0"):

@@ -19,6 +19,7 @@ class Dispatcher(_core.Dispatcher):
     def __init__(self, func, signatures, **options):
         functools.update_wrapper(self, func)
         self.py_func = func
+        self._given = list(signatures)
         self._options = dict(options)
 
     @property
@@ -52,6 +53,23 @@ class Dispatcher(_core.Dispatcher):
     def inspect_asm(self, signature=None):
         """The assembly of each specialisation, or of one."""
         return self._inspect("asm", signature)
+
+    def __reduce__(self):
+        # As ufuncs pickle (jitufunc._pickling): by reference when the
+        # module finds this very object, else by value (the function with
+        # cloudpickle, the source it compiles from, the options and the
+        # signatures compiled so far).
+        from jitufunc import _pickling
+
+        if _pickling._importable(self):
+            return _pickling._lookup, (self.__module__, self.__qualname__)
+        try:
+            import cloudpickle
+        except ImportError:
+            return _pickling._lookup, (self.__module__, self.__qualname__)
+        func_bytes = cloudpickle.dumps(self.py_func)
+        options = dict(self._options, signatures=self._given)
+        return _pickling.rebuild, ("jit", func_bytes, self.source(), options, self.signatures)
 
     def __repr__(self):
         return f"<jitufunc.Dispatcher {self.__qualname__}>"

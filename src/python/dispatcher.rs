@@ -80,6 +80,8 @@ pub struct Dispatcher {
     emit: EmitOptions,
     /// Release the GIL while compiled code runs.
     nogil: bool,
+    /// Keep compiled specialisations on disk (`cache=True`).
+    cache: bool,
     /// Compile a specialisation for each new combination of argument types
     /// (no signatures were given).
     lazy: bool,
@@ -377,7 +379,7 @@ impl Dispatcher {
                     &[sig.to_string()],
                     self.options,
                     self.emit,
-                    false,
+                    self.cache,
                 )
             },
             |compiled, loops| {
@@ -792,7 +794,7 @@ fn array_object(py: Python<'_>, a: &crate::types::ArrayType, w: &[u64]) -> PyRes
 impl Dispatcher {
     /// Reads `func` and compiles `signatures` now (none: on first use).
     #[new]
-    #[pyo3(signature = (func, signatures, fastmath=None, boundscheck=false, error_model="python", nogil=false, keep_ir=false))]
+    #[pyo3(signature = (func, signatures, fastmath=None, boundscheck=false, error_model="python", nogil=false, cache=false, keep_ir=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -802,6 +804,7 @@ impl Dispatcher {
         boundscheck: bool,
         error_model: &str,
         nogil: bool,
+        cache: bool,
         keep_ir: bool,
     ) -> PyResult<Self> {
         let fast_math = match &fastmath {
@@ -845,6 +848,7 @@ impl Dispatcher {
                 keep_asm: keep_ir,
             },
             nogil,
+            cache,
             lazy: signatures.is_empty(),
             params,
             defaults,
@@ -855,7 +859,7 @@ impl Dispatcher {
         if !signatures.is_empty() {
             let def = d.definition(py)?.clone();
             let (loops, compiled) = enter(py, || {
-                driver::prepare(&Jit, &def, &signatures, d.options, d.emit, false)
+                driver::prepare(&Jit, &def, &signatures, d.options, d.emit, d.cache)
             })?;
             let infos = loops.clone();
             d.store.add(compiled, loops);
@@ -892,6 +896,13 @@ impl Dispatcher {
         }
         let spec = self.specialisation(py, keys)?;
         self.call_with(py, &spec, keys, &bound)
+    }
+
+    /// The source the function is compiled from: (file name, first line,
+    /// lines); reads the function if no call has yet.
+    fn source(&self, py: Python<'_>) -> PyResult<(String, u32, Vec<String>)> {
+        let s = &self.definition(py)?.source;
+        Ok((s.filename.clone(), s.first_line, s.lines.clone()))
     }
 
     /// Signatures compiled so far (argument types and return type).

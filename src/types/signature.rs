@@ -12,7 +12,7 @@
 use std::fmt;
 
 use super::scalar::Scalar;
-use super::ty::{ArrayType, Layout, Memory, Type};
+use super::ty::{ArrayType, Layout, Memory, Type, Weak};
 use crate::error::{CompileError, ErrorKind, Result};
 
 /// A parsed signature. `ret == None` means "infer the return type".
@@ -166,6 +166,11 @@ impl<'a> Parser<'a> {
                 self.expect(')')?;
                 return Ok(Type::Tuple(vec![item; count]));
             }
+            // Python scalars, as `Type`'s display writes them (`pyint`).
+            "pybool" => return Ok(Type::Weak(Weak::Bool)),
+            "pyint" => return Ok(Type::Weak(Weak::Int)),
+            "pyfloat" => return Ok(Type::Weak(Weak::Float)),
+            "pycomplex" => return Ok(Type::Weak(Weak::Complex)),
             _ => {}
         }
         let Some(dtype) = Scalar::parse(name) else {
@@ -200,6 +205,17 @@ impl<'a> Parser<'a> {
             }
             self.expect(',')?;
         }
+        // The flags `Type`'s display adds, so that signatures round-trip.
+        let mut flag = |word: &str| {
+            self.skip_ws();
+            let found = self.text[self.pos..].starts_with(word);
+            if found {
+                self.pos += word.len();
+            }
+            found
+        };
+        let readonly = flag("(readonly)");
+        let owned = flag("(owned)");
         Ok(Type::Array(ArrayType {
             dtype,
             ndim,
@@ -208,8 +224,12 @@ impl<'a> Parser<'a> {
             } else {
                 Layout::Any
             },
-            readonly: false,
-            memory: Memory::Borrowed,
+            readonly,
+            memory: if owned {
+                Memory::Owned
+            } else {
+                Memory::Borrowed
+            },
         }))
     }
 
@@ -319,6 +339,18 @@ pub fn parse_signature(text: &str) -> Result<Signature> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn displayed_signatures_parse_back() {
+        for text in [
+            "(float64[::1] (owned), float64[::1], (float64[:, ::1], int64), pybool, float64[::1] (owned))(float64[:, ::1], int64, pybool)",
+            "pyint(int8[:] (readonly), pyfloat, pycomplex)",
+            "none(float32[:, :] (readonly) (owned))",
+        ] {
+            let s = parse_signature(text).unwrap();
+            assert_eq!(s.to_string(), text.replace("none(", "void("));
+        }
+    }
 
     #[test]
     fn parses_numba_spellings() {
