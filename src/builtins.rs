@@ -35,10 +35,14 @@ pub enum Builtin {
     Divmod,
     /// `pow(a, b)`
     Pow,
+    /// `enumerate(a, start=0)` (only as a `for` iterable)
+    Enumerate,
+    /// `zip(a, b, ...)` (only as a `for` iterable)
+    Zip,
 }
 
 impl Builtin {
-    pub const ALL: [(&'static str, Builtin); 12] = [
+    pub const ALL: [(&'static str, Builtin); 14] = [
         ("abs", Builtin::Abs),
         ("min", Builtin::Min),
         ("max", Builtin::Max),
@@ -51,6 +55,8 @@ impl Builtin {
         ("len", Builtin::Len),
         ("divmod", Builtin::Divmod),
         ("pow", Builtin::Pow),
+        ("enumerate", Builtin::Enumerate),
+        ("zip", Builtin::Zip),
     ];
 
     pub fn name(self) -> &'static str {

@@ -85,9 +85,9 @@ def _rebuild(kind, func_bytes, source, options, compiled):
     signatures = options.pop("signatures")
     if kind == "jit":
         dispatcher = decorators.jit(signatures or None, **options)(func)
-        if not signatures:
-            for sig in compiled:
-                dispatcher.compile(_arguments_of(sig))
+        # Every specialisation it had: found again, or compiled.
+        for sig in compiled:
+            dispatcher.compile(_arguments_of(sig))
         return dispatcher
     if kind == "vectorize":
         ufunc = decorators.vectorize(signatures or None, **options)(func)

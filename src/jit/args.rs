@@ -1,7 +1,12 @@
 //! Argument types as the dispatcher reads them from Python objects, packed
 //! into one `u32` each (`ArgKey`) so that finding the specialisation for a
-//! call compares a few integers and creates no Python objects.
+//! call compares a few integers and creates no Python objects. A tuple's
+//! key is the number of its item keys in a process-wide table.
 
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
+use super::abi::{view_words, SLOT};
 use crate::types::{ArrayType, Layout, Memory, Scalar, Type};
 
 /// One argument's type: a scalar dtype, or an array's dtype, number of
@@ -9,7 +14,8 @@ use crate::types::{ArrayType, Layout, Memory, Scalar, Type};
 ///
 /// Bits 0-7: the dtype's NumPy type number; bit 8: an array; bits 9-15: its
 /// number of dimensions; bit 16: C-contiguous; bit 17: read-only; bit 18: a
-/// Python `bool` (not `np.bool_`: `True + True` is 2 in Python).
+/// Python `bool` (not `np.bool_`: `True + True` is 2 in Python). With bit
+/// 19 set, a tuple: bits 0-18 number its item keys in `tuple_table`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ArgKey(pub u32);
 
@@ -17,6 +23,23 @@ const ARRAY: u32 = 1 << 8;
 const C_CONTIGUOUS: u32 = 1 << 16;
 const READONLY: u32 = 1 << 17;
 const PYTHON_BOOL: u32 = 1 << 18;
+const TUPLE: u32 = 1 << 19;
+
+/// The item keys of every tuple type seen, both ways.
+struct TupleTable {
+    items: Vec<Vec<ArgKey>>,
+    index: HashMap<Vec<ArgKey>, u32>,
+}
+
+fn tuple_table() -> &'static RwLock<TupleTable> {
+    static TABLE: OnceLock<RwLock<TupleTable>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        RwLock::new(TupleTable {
+            items: vec![],
+            index: HashMap::new(),
+        })
+    })
+}
 /// Arrays of more dimensions than this are refused (NumPy's limit is 64).
 pub const MAX_NDIM: u32 = 64;
 
@@ -42,6 +65,50 @@ impl ArgKey {
         ArgKey(k)
     }
 
+    /// A tuple of items of these keys.
+    pub fn tuple(items: &[ArgKey]) -> ArgKey {
+        let table = tuple_table();
+        if let Some(i) = table
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .index
+            .get(items)
+        {
+            return ArgKey(TUPLE | i);
+        }
+        let mut t = table.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = t.index.get(items) {
+            return ArgKey(TUPLE | i);
+        }
+        let i = t.items.len() as u32;
+        assert!(i < TUPLE, "too many distinct tuple argument types");
+        t.items.push(items.to_vec());
+        t.index.insert(items.to_vec(), i);
+        ArgKey(TUPLE | i)
+    }
+
+    pub fn is_tuple(self) -> bool {
+        self.0 & TUPLE != 0
+    }
+
+    /// The item keys of a tuple key.
+    pub fn items(self) -> Vec<ArgKey> {
+        let t = tuple_table().read().unwrap_or_else(|e| e.into_inner());
+        t.items[(self.0 & (TUPLE - 1)) as usize].clone()
+    }
+
+    /// The 64-bit words the argument takes in the call's buffer (`abi`):
+    /// a scalar slot, a view record, or a tuple's leaves.
+    pub fn words(self) -> usize {
+        if self.is_tuple() {
+            self.items().iter().map(|k| k.words()).sum()
+        } else if self.is_array() {
+            view_words(self.ndim())
+        } else {
+            SLOT / 8
+        }
+    }
+
     pub fn dtype(self) -> Scalar {
         Scalar::from_typenum((self.0 & 0xff) as i32).expect("keys are made from scalars")
     }
@@ -56,6 +123,9 @@ impl ArgKey {
 
     /// The type the function is compiled for.
     pub fn to_type(self) -> Type {
+        if self.is_tuple() {
+            return Type::Tuple(self.items().iter().map(|k| k.to_type()).collect());
+        }
         if self.0 & PYTHON_BOOL != 0 {
             return Type::Weak(crate::types::Weak::Bool);
         }
@@ -104,5 +174,22 @@ mod tests {
             ArgKey::array(Scalar::F64, 1, true, false),
             ArgKey::scalar(Scalar::F64)
         );
+    }
+
+    #[test]
+    fn tuple_keys_are_interned_and_nest() {
+        let inner = ArgKey::tuple(&[ArgKey::scalar(Scalar::I64), ArgKey::python_bool()]);
+        let outer = ArgKey::tuple(&[inner, ArgKey::array(Scalar::F32, 2, false, false)]);
+        assert_eq!(
+            outer,
+            ArgKey::tuple(&[inner, ArgKey::array(Scalar::F32, 2, false, false)])
+        );
+        assert_ne!(inner, outer);
+        assert_eq!(outer.words(), 2 + 2 + view_words(2));
+        assert_eq!(
+            outer.to_type().to_string(),
+            "((int64, pybool), float32[:, :])"
+        );
+        assert_eq!(ArgKey::tuple(&[]).to_type(), Type::Tuple(vec![]));
     }
 }

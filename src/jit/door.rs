@@ -9,7 +9,7 @@ use std::sync::Arc;
 use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue};
 use inkwell::IntPredicate;
 
-use super::abi::{canonical, return_leaves, Leaf};
+use super::abi::{canonical, return_leaves, view_words, Leaf, SLOT};
 use crate::codegen::arrays::View;
 use crate::codegen::fpstatus::{FlagMode, ERROR};
 use crate::codegen::function::emit_program;
@@ -46,12 +46,19 @@ impl FrontDoor for Jit {
         sig: &Signature,
         _text: &str,
     ) -> Result<Box<dyn TypedEntry + 'a>> {
+        fn passable(t: &Type) -> bool {
+            match t {
+                Type::Scalar(_) | Type::Array(_) | Type::Weak(_) => true,
+                Type::Tuple(items) => items.iter().all(passable),
+                _ => false,
+            }
+        }
         for (k, t) in sig.args.iter().enumerate() {
-            if !matches!(t, Type::Scalar(_) | Type::Array(_) | Type::Weak(_)) {
+            if !passable(t) {
                 return Err(CompileError::new(
                     ErrorKind::Signature,
                     format!(
-                        "argument {k} of '{}' has type {t}; @jit functions take scalars and arrays",
+                        "argument {k} of '{}' has type {t}; @jit functions take scalars, arrays and tuples of them",
                         def.name
                     ),
                 ));
@@ -164,27 +171,8 @@ fn emit_entry<'ctx>(
             .builder
             .build_load(ptr, slot_ptr, "arg")?
             .into_pointer_value();
-        let t = f.ty(*p);
-        values.push(match t {
-            Type::Scalar(_) | Type::Weak(_) => {
-                let c = canonical(t.storage().expect("a scalar"));
-                let v = load_scalar(cg, c, slot)?;
-                scalar::cast(cg, &Type::Scalar(c), t, v)?
-            }
-            Type::Array(a) => {
-                let view = crate::codegen::arrays::view_type(cg, a.ndim);
-                let load = cg.builder.build_load(view, slot, "view")?;
-                if let Some(i) = load.as_instruction_value() {
-                    let _ = i.set_alignment(8);
-                }
-                load
-            }
-            other => {
-                return Err(CompileError::internal(format!(
-                    "a @jit parameter of type {other}"
-                )))
-            }
-        });
+        let mut word = 0;
+        values.push(load_argument(cg, f.ty(*p), slot, &mut word)?);
     }
     let call = cg.call(kernel, &values)?;
     if !leaves.is_empty() {
@@ -246,6 +234,57 @@ fn emit_entry<'ctx>(
     let rc = cg.builder.build_int_z_extend(raised, i32t, "")?;
     cg.builder.build_return(Some(&rc))?;
     Ok(())
+}
+
+/// Argument of type `t` from the words at `slot` (`abi`), starting at
+/// word `*word`, which it advances past it: a scalar slot, a view record,
+/// or a tuple's leaves in order.
+fn load_argument<'ctx>(
+    cg: &Codegen<'ctx>,
+    t: &Type,
+    slot: inkwell::values::PointerValue<'ctx>,
+    word: &mut usize,
+) -> Result<BasicValueEnum<'ctx>> {
+    let i64t = cg.ctx.i64_type();
+    // SAFETY: the caller's record has every leaf of `t` (`abi`).
+    let at = unsafe {
+        cg.builder
+            .build_gep(i64t, slot, &[i64t.const_int(*word as u64, false)], "")?
+    };
+    Ok(match t {
+        Type::Scalar(_) | Type::Weak(_) => {
+            *word += SLOT / 8;
+            let c = canonical(t.storage().expect("a scalar"));
+            let v = load_scalar(cg, c, at)?;
+            scalar::cast(cg, &Type::Scalar(c), t, v)?
+        }
+        Type::Array(a) => {
+            *word += view_words(a.ndim);
+            let view = crate::codegen::arrays::view_type(cg, a.ndim);
+            let load = cg.builder.build_load(view, at, "view")?;
+            if let Some(i) = load.as_instruction_value() {
+                let _ = i.set_alignment(8);
+            }
+            load
+        }
+        Type::Tuple(items) => {
+            let ty = cg
+                .llvm_type(t)?
+                .ok_or_else(|| CompileError::internal("a tuple parameter's type"))?
+                .into_struct_type();
+            let mut agg: inkwell::values::AggregateValueEnum = ty.get_undef().into();
+            for (i, item) in items.iter().enumerate() {
+                let v = load_argument(cg, item, slot, word)?;
+                agg = cg.builder.build_insert_value(agg, v, i as u32, "")?;
+            }
+            agg.into_struct_value().into()
+        }
+        other => {
+            return Err(CompileError::internal(format!(
+                "a @jit parameter of type {other}"
+            )))
+        }
+    })
 }
 
 /// The scalar leaves of `v` (of type `t`), depth first.

@@ -282,10 +282,13 @@ impl Lowerer {
             );
         }
         let op = match &func.kind {
-            ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Range))) => bail!(
+            ExprKind::Global(Global::Callee(Callee::Builtin(
+                b @ (Builtin::Range | Builtin::Enumerate | Builtin::Zip),
+            ))) => bail!(
                 Unsupported,
                 span,
-                "range() is only supported as the iterable of a for loop"
+                "{}() is only supported as the iterable of a for loop",
+                b.name()
             ),
             ExprKind::Global(Global::Callee(c)) => Op::Call(*c),
             ExprKind::Global(Global::Kernel(def)) => Op::CallKernel(self.ssa.f.kernel_ref(def)),

@@ -7,6 +7,7 @@
 //! operations are Python-level; types come later.
 
 mod expr;
+mod iteration;
 mod ssa;
 mod stmt;
 

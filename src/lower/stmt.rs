@@ -1,14 +1,14 @@
 //! Statements: assignments, `if`, `while`, `for ... in range(...)`,
 //! `break`, `continue`, `return`.
 
+use super::iteration::Iteration;
 use super::{LoopTargets, Lowerer};
 use crate::bail;
 use crate::builtins::PyException;
 use crate::builtins::{Builtin, Callee};
 use crate::error::{Result, Span};
 use crate::ir::{BlockCall, Op, RangeOp, Terminator, Value};
-use crate::syntax::{BinOp, CmpOp, Const, Expr, ExprKind, Global, Stmt, StmtKind, Target};
-use crate::types::Type;
+use crate::syntax::{BinOp, CmpOp, Const, Expr, ExprKind, Stmt, StmtKind, Target};
 
 /// The truth value of a literal condition, if it is one (`while True:`).
 fn constant_truth(e: &Expr) -> Option<bool> {
@@ -300,48 +300,29 @@ impl Lowerer {
         orelse: &[Stmt],
         span: Span,
     ) -> Result<()> {
-        let is_range = |e: &Expr| {
-            matches!(
-                &e.kind,
-                ExprKind::Call { func, .. }
-                    if matches!(&func.kind, ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Range))))
-            )
-        };
-        // `for x in a` iterates `a[0], a[1], ...` (elements of a 1-d array,
-        // rows of a 2-d one): a range loop over `len(a)`.
-        let (start, stop, step, from_zero, iterable) = if is_range(iter) {
-            let (start, stop, step, from_zero) = self.range_bounds(iter)?;
-            (start, stop, step, from_zero, None)
-        } else {
-            if let ExprKind::Call { func, .. } = &iter.kind {
-                if let ExprKind::Global(Global::Callee(c)) = &func.kind {
-                    bail!(
-                        Unsupported,
-                        iter.span,
-                        "iterating over {}(...) is not supported in kernels; use 'for i in range(...)' or iterate over an array",
-                        c.describe()
-                    );
-                }
+        if let ExprKind::Tuple(items) = &iter.kind {
+            return self.lower_unrolled_for(target, items, body, orelse);
+        }
+        // A trip counter `k` runs 0..trips; a range not counting from zero
+        // keeps its loop variable beside it, advanced by its step (see
+        // `RangeOp`); anything else computes its item from `k`.
+        let source = self.iteration(iter)?;
+        let trips = self.trips(&source, iter.span);
+        let trip = self.fresh_name("trip");
+        let zero = self.int(0, iter.span);
+        self.ssa.write_var(self.cur, &trip, zero);
+        let stepped = match &source {
+            Iteration::Range {
+                start,
+                step,
+                from_zero: false,
+                ..
+            } => {
+                let var = self.fresh_name("range");
+                self.ssa.write_var(self.cur, &var, *start);
+                Some((var, *step))
             }
-            let it = self.lower_expr(iter)?;
-            let n = self.emit(Op::Len, vec![it], iter.span);
-            let zero = self.emit(Op::Const(Const::Int(0), Type::PY_INT), vec![], iter.span);
-            let one = self.emit(Op::Const(Const::Int(1), Type::PY_INT), vec![], iter.span);
-            (zero, n, one, true, Some(it))
-        };
-
-        // A trip counter `k` runs 0..len(range(...)) beside the loop
-        // variable (see `RangeOp`); counting 0, 1, 2, ... they are one.
-        let trips = self.emit(Op::Range(RangeOp::Len), vec![start, stop, step], iter.span);
-        let counter = self.fresh_name("range");
-        self.ssa.write_var(self.cur, &counter, start);
-        let trip = if from_zero {
-            counter.clone()
-        } else {
-            let trip = self.fresh_name("trip");
-            let zero = self.emit(Op::Const(Const::Int(0), Type::PY_INT), vec![], iter.span);
-            self.ssa.write_var(self.cur, &trip, zero);
-            trip
+            _ => None,
         };
         let header = self.ssa.new_block();
         let latch = self.ssa.new_block();
@@ -351,7 +332,6 @@ impl Lowerer {
         self.ssa.jump(self.cur, BlockCall::new(header));
 
         self.switch_to(header);
-        let i = self.ssa.read_var(header, &counter);
         let k = self.ssa.read_var(header, &trip);
         let cond = self.emit(Op::Compare(CmpOp::Lt), vec![k, trips], iter.span);
         self.ssa.terminate(
@@ -366,9 +346,9 @@ impl Lowerer {
         self.ssa.seal(else_block);
 
         self.switch_to(body_block);
-        let item = match iterable {
-            Some(it) => self.emit(Op::GetItem, vec![it, i], iter.span),
-            None => i,
+        let item = match &stepped {
+            Some((var, _)) => self.ssa.read_var(body_block, var),
+            None => self.item(&source, k, iter.span),
         };
         self.assign(target, item)?;
         self.loops.push(LoopTargets {
@@ -381,15 +361,15 @@ impl Lowerer {
         self.ssa.seal(latch);
 
         self.switch_to(latch);
-        let current = self.ssa.read_var(latch, &counter);
-        let next = self.emit(Op::Range(RangeOp::Next), vec![current, step], span);
-        self.ssa.write_var(latch, &counter, next);
-        if !from_zero {
-            let current = self.ssa.read_var(latch, &trip);
-            let one = self.emit(Op::Const(Const::Int(1), Type::PY_INT), vec![], span);
-            let next = self.emit(Op::Range(RangeOp::Next), vec![current, one], span);
-            self.ssa.write_var(latch, &trip, next);
+        if let Some((var, step)) = &stepped {
+            let current = self.ssa.read_var(latch, var);
+            let next = self.emit(Op::Range(RangeOp::Next), vec![current, *step], span);
+            self.ssa.write_var(latch, var, next);
         }
+        let current = self.ssa.read_var(latch, &trip);
+        let one = self.int(1, span);
+        let next = self.emit(Op::Range(RangeOp::Next), vec![current, one], span);
+        self.ssa.write_var(latch, &trip, next);
         self.ssa.jump(latch, BlockCall::new(header));
         self.ssa.seal(header);
 
@@ -401,10 +381,46 @@ impl Lowerer {
         Ok(())
     }
 
+    /// `for x in (a, b, c)` with the tuple written in the loop: the body
+    /// once per item, each with the item's own type (the items may mix
+    /// ints, floats and arrays); `continue` goes to the next copy, `break`
+    /// past the `else`.
+    fn lower_unrolled_for(
+        &mut self,
+        target: &Target,
+        items: &[Expr],
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> Result<()> {
+        let values = items
+            .iter()
+            .map(|e| self.lower_expr(e))
+            .collect::<Result<Vec<_>>>()?;
+        let exit = self.ssa.new_block();
+        for v in values {
+            let next = self.ssa.new_block();
+            self.assign(target, v)?;
+            self.loops.push(LoopTargets {
+                continue_to: next,
+                break_to: exit,
+            });
+            self.lower_body(body)?;
+            self.loops.pop();
+            self.ssa.jump(self.cur, BlockCall::new(next));
+            self.ssa.seal(next);
+            self.switch_to(next);
+        }
+        self.lower_body(orelse)?;
+        self.ssa.jump(self.cur, BlockCall::new(exit));
+        self.ssa.seal(exit);
+        self.switch_to(exit);
+        Ok(())
+    }
+
     /// The start, stop and step values of `range(...)` (a constant zero
     /// step is an error here, a variable one when the loop starts), and
     /// whether it counts 0, 1, 2, ... (no start, or 0; no step, or 1).
-    fn range_bounds(&mut self, iter: &Expr) -> Result<(Value, Value, Value, bool)> {
+    pub(super) fn range_bounds(&mut self, iter: &Expr) -> Result<(Value, Value, Value, bool)> {
         let ExprKind::Call { args, keywords, .. } = &iter.kind else {
             unreachable!("checked by the caller");
         };

@@ -218,6 +218,14 @@ impl Dispatcher {
             if ffi::PyComplex_CheckExact(obj) != 0 {
                 return Ok(ArgKey::scalar(Scalar::C128));
             }
+            if ffi::PyTuple_CheckExact(obj) != 0 {
+                let n = ffi::PyTuple_GET_SIZE(obj);
+                let mut items = Vec::with_capacity(n as usize);
+                for i in 0..n {
+                    items.push(self.key_of(py, k, ffi::PyTuple_GET_ITEM(obj, i))?);
+                }
+                return Ok(ArgKey::tuple(&items));
+            }
             if PyArray_Check(py, obj) != 0 {
                 let a = obj as *mut PyArrayObject;
                 let descr = (*a).fields.descr;
@@ -280,7 +288,7 @@ impl Dispatcher {
                 .unwrap_or_default(),
         };
         type_error(format!(
-            "{}() argument '{}' is a {what}; @jit functions take bool, int, float and complex numbers, NumPy scalars and arrays of booleans, integers, floats and complex numbers",
+            "{}() argument '{}' is a {what}; @jit functions take bool, int, float and complex numbers, NumPy scalars, arrays of booleans, integers, floats and complex numbers, and tuples of these",
             self.name(),
             self.params[k]
         ))
@@ -422,17 +430,7 @@ impl Dispatcher {
         keys: &[ArgKey],
         args: &Bound<'_, '_>,
     ) -> PyResult<Py<PyAny>> {
-        let words: usize = spec
-            .keys
-            .iter()
-            .map(|k| {
-                if k.is_array() {
-                    view_words(k.ndim())
-                } else {
-                    SLOT / 8
-                }
-            })
-            .sum();
+        let words: usize = spec.keys.iter().map(|k| k.words()).sum();
         let mut stack = [0u64; 32];
         let mut heap = vec![];
         let buffer: &mut [u64] = if words <= stack.len() {
@@ -451,18 +449,9 @@ impl Dispatcher {
         };
         let mut at = 0;
         for (k, (have, given)) in spec.keys.iter().zip(keys).enumerate() {
-            let obj = args.get(k);
             let slot = &mut buffer[at..];
             pointers[k] = slot.as_ptr() as *const u8;
-            if have.is_array() {
-                // SAFETY: the key says `obj` passed `PyArray_Check` with
-                // this ndim; the record has `view_words(ndim)` words.
-                unsafe { write_view(obj as *mut PyArrayObject, have.ndim(), slot) };
-                at += view_words(have.ndim());
-            } else {
-                write_scalar(py, obj, *given, have.dtype(), slot)?;
-                at += SLOT / 8;
-            }
+            at += write_arg(py, args.get(k), *have, *given, slot)?;
         }
         let ret_words: usize = spec.leaves.iter().map(|l| l.words()).sum();
         let mut ret = [0u64; 16];
@@ -510,6 +499,36 @@ impl Dispatcher {
             .collect();
         assemble(py, &spec.ret, &mut objects.into_iter())
     }
+}
+
+/// Writes argument `obj` (of key `given`) for a parameter of key `have`
+/// into `slot` (`abi`); returns the words written.
+fn write_arg(
+    py: Python<'_>,
+    obj: *mut ffi::PyObject,
+    have: ArgKey,
+    given: ArgKey,
+    slot: &mut [u64],
+) -> PyResult<usize> {
+    if have.is_tuple() {
+        // Tuples match exactly (`given == have`): the item keys agree.
+        let mut at = 0;
+        for (i, item) in have.items().into_iter().enumerate() {
+            // SAFETY: the key says `obj` is an exact tuple of this many
+            // items; the GIL is held.
+            let x = unsafe { ffi::PyTuple_GET_ITEM(obj, i as isize) };
+            at += write_arg(py, x, item, item, &mut slot[at..])?;
+        }
+        return Ok(at);
+    }
+    if have.is_array() {
+        // SAFETY: the key says `obj` passed `PyArray_Check` with this
+        // ndim; the record has `view_words(ndim)` words.
+        unsafe { write_view(obj as *mut PyArrayObject, have.ndim(), slot) };
+        return Ok(view_words(have.ndim()));
+    }
+    write_scalar(py, obj, given, have.dtype(), slot)?;
+    Ok(SLOT / 8)
 }
 
 /// Writes the view record of array `a` (`abi`): data, owner (the array
@@ -965,6 +984,13 @@ fn keys_of(sig: &Signature) -> crate::error::Result<Vec<ArgKey>> {
                 a.layout == crate::types::Layout::C,
                 a.readonly,
             )),
+            Type::Tuple(items) => {
+                let keys = keys_of(&Signature {
+                    args: items.clone(),
+                    ret: None,
+                })?;
+                Ok(ArgKey::tuple(&keys))
+            }
             other => Err(crate::error::CompileError::new(
                 crate::error::ErrorKind::Signature,
                 format!("a @jit argument of type {other}"),

@@ -156,6 +156,11 @@ fn round<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
 fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
     let n = args.len();
     match b {
+        // Lowering makes them loops; a call never reaches typing.
+        Builtin::Enumerate | Builtin::Zip => Err(e.error(format!(
+            "{}() is only supported as the iterable of a for loop",
+            b.name()
+        ))),
         Builtin::Abs => {
             arity(e, "abs", n, 1, 1)?;
             abs_value(e, args.into_iter().next().expect("arity"))

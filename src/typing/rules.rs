@@ -386,14 +386,66 @@ pub fn get_item<E: Emit>(e: &mut E, v: E::V, index: Vec<E::V>) -> Result<E::V> {
             if index.len() != 1 {
                 return Err(e.error("a tuple takes one index"));
             }
-            let Some(i) = const_int(e, &index[0]) else {
-                return Err(e.error("a tuple index must be a constant integer"));
-            };
-            tuple_get(e, v, i)
+            match const_int(e, &index[0]) {
+                Some(i) => tuple_get(e, v, i),
+                None => tuple_item_at(e, v, index.into_iter().next().expect("one index")),
+            }
         }
         Type::Array(_) => super::arrays::load(e, v, index),
         _ => Err(e.error(format!("a value of type {t} is not subscriptable"))),
     }
+}
+
+/// `t[i]` with `i` known only when it runs (`for x in t`, a loop over a
+/// tuple): the items must all have one type; a chain of selects picks
+/// the item (a negative `i` counts from the end).
+fn tuple_item_at<E: Emit>(e: &mut E, v: E::V, i: E::V) -> Result<E::V> {
+    let Type::Tuple(items) = e.ty(&v) else {
+        unreachable!("the caller checks")
+    };
+    // Numbers of one kind meet in one type (1 and an int64 as int64).
+    let mut item = items[0].clone();
+    for other in &items[1..] {
+        let joined = match (item.kind(), other.kind()) {
+            (Some(a), Some(b)) if a == b => crate::types::join(&item, other),
+            _ if item == *other => Some(item.clone()),
+            _ => None,
+        };
+        item = joined.ok_or_else(|| {
+            e.error(format!(
+                "a tuple of items of different types ({} and {other}) takes only constant indices; a loop over a tuple variable needs items of one kind (a tuple written in the loop, 'for x in (1, 2.5)', may mix them)",
+                items[0]
+            ))
+        })?;
+    }
+    if !matches!(e.ty(&i).kind(), Some(Kind::Int | Kind::Bool)) {
+        return Err(e.error(format!(
+            "a tuple index must be an integer, not {}",
+            e.ty(&i)
+        )));
+    }
+    let i = cast(e, i, &Type::I64)?;
+    let n = items.len() as i128;
+    let get = |e: &mut E, k: usize| -> Result<E::V> {
+        let x = e.emit(Op::TupleGet(k as u32), vec![v.clone()], items[k].clone())?;
+        cast(e, x, &item)
+    };
+    let mut picked = get(e, n as usize - 1)?;
+    for k in (0..n - 1).rev() {
+        let here = get(e, k as usize)?;
+        let mut hit = None;
+        for at in [k, k - n] {
+            let at = e.constant(Const::Int(at), Type::I64)?;
+            let is = compare(e, CmpOp::Eq, i.clone(), at)?;
+            hit = Some(match hit {
+                None => is,
+                Some(h) => binary(e, BinOp::BitOr, h, is)?,
+            });
+        }
+        let hit = hit.expect("two tests");
+        picked = e.emit(Op::Select, vec![hit, here, picked], item.clone())?;
+    }
+    Ok(picked)
 }
 
 /// `range.len` and `range.next`: Python ints in, a Python int out (the
