@@ -39,10 +39,12 @@ pub enum Builtin {
     Enumerate,
     /// `zip(a, b, ...)` (only as a `for` iterable)
     Zip,
+    /// `print(...)` (only as a statement)
+    Print,
 }
 
 impl Builtin {
-    pub const ALL: [(&'static str, Builtin); 14] = [
+    pub const ALL: [(&'static str, Builtin); 15] = [
         ("abs", Builtin::Abs),
         ("min", Builtin::Min),
         ("max", Builtin::Max),
@@ -57,6 +59,7 @@ impl Builtin {
         ("pow", Builtin::Pow),
         ("enumerate", Builtin::Enumerate),
         ("zip", Builtin::Zip),
+        ("print", Builtin::Print),
     ];
 
     pub fn name(self) -> &'static str {

@@ -84,8 +84,24 @@ pub enum StmtKind {
     Assert { test: Expr, message: Option<String> },
     /// An expression evaluated for its effect (`a[i] = ...` is an Assign).
     Expr(Expr),
+    /// `print(a, "text", b, sep=" ", end="\n")` as a statement: string
+    /// literals and values, in order.
+    Print {
+        items: Vec<PrintItem>,
+        sep: String,
+        end: String,
+    },
     /// `pass`
     Pass,
+}
+
+/// One argument of `print(...)`.
+#[derive(Clone, Debug)]
+pub enum PrintItem {
+    /// A string literal, printed as it is.
+    Text(String),
+    /// A value, printed as Python's `print` prints it.
+    Value(Expr),
 }
 
 #[derive(Clone, Debug)]
@@ -352,6 +368,13 @@ pub fn walk_exprs(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
             StmtKind::Return(Some(e)) | StmtKind::Expr(e) | StmtKind::Assert { test: e, .. } => {
                 expr(e, visit)
             }
+            StmtKind::Print { items, .. } => {
+                for item in items {
+                    if let PrintItem::Value(e) = item {
+                        expr(e, visit);
+                    }
+                }
+            }
             StmtKind::Return(None)
             | StmtKind::Break
             | StmtKind::Continue
@@ -380,6 +403,7 @@ pub fn walk_stmts(stmts: &[Stmt], visit: &mut impl FnMut(&Stmt)) {
             | StmtKind::Raise { .. }
             | StmtKind::Assert { .. }
             | StmtKind::Expr(_)
+            | StmtKind::Print { .. }
             | StmtKind::Pass => {}
         }
     }

@@ -273,6 +273,11 @@ impl<'ctx> Emitter<'_, 'ctx> {
             }
             Op::Slice => arrays::slice_value(cg, &vals)?,
             Op::Range(r) => super::range::emit(cg, *r, &vals)?,
+            Op::Print(format) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                super::print::emit(cg, format, &types, &vals)?;
+                return Ok(None);
+            }
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
@@ -597,7 +602,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],
-        Op::Slice | Op::Range(_) => vec![],
+        Op::Slice | Op::Range(_) | Op::Print(_) => vec![],
         // Untyped only: never emitted.
         Op::Undef
         | Op::Call(_)

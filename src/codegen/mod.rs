@@ -18,6 +18,7 @@ pub mod function;
 pub mod math;
 pub mod memory;
 pub mod metadata;
+pub mod print;
 pub mod raise;
 pub mod range;
 pub mod scalar;

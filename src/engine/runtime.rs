@@ -232,6 +232,119 @@ pub unsafe extern "C" fn jitufunc_rt_raise(class: i32, message: *const std::ffi:
     report(RuntimeError::Raise(class as u32, message));
 }
 
+/// One argument of `print(...)` as generated code lays it out: a key
+/// (`print_key_*`, or `PRINT_TEXT`) and a pointer to the value: a
+/// NUL-terminated string, a 16-byte scalar slot in canonical form (as
+/// `jit::abi` passes scalars), or an array's view record.
+#[repr(C)]
+pub struct PrintItem {
+    pub key: i64,
+    pub data: *const u8,
+}
+
+/// The key of a string literal.
+pub const PRINT_TEXT: i64 = -1;
+const PRINT_PYTHON: i64 = 1 << 8;
+const PRINT_ARRAY: i64 = 1 << 9;
+
+/// The key of a scalar of type `s`; `python`: a Python number rather than
+/// a NumPy scalar.
+pub fn print_key_scalar(s: crate::types::Scalar, python: bool) -> i64 {
+    s.typenum() as i64 | if python { PRINT_PYTHON } else { 0 }
+}
+
+/// The key of an array of dtype `s` with `ndim` dimensions.
+pub fn print_key_array(s: crate::types::Scalar, ndim: u32) -> i64 {
+    s.typenum() as i64 | PRINT_ARRAY | ((ndim as i64) << 10)
+}
+
+/// A `print` argument, read.
+pub enum PrintArg<'a> {
+    Text(&'a str),
+    /// The canonical slot of a scalar of type `dtype`; `python`: print it
+    /// as a Python number.
+    Scalar {
+        dtype: crate::types::Scalar,
+        python: bool,
+        slot: [u64; 2],
+    },
+    /// The view record (data, owner, shape, strides) of an array.
+    Array {
+        dtype: crate::types::Scalar,
+        record: &'a [i64],
+    },
+}
+
+/// What prints: the Python edge registers it (`print` needs Python's
+/// `sys.stdout`). Returns false when printing failed, the error pending.
+type PrintHandler = fn(&[PrintArg<'_>], &str, &str) -> bool;
+
+static PRINT_HANDLER: OnceLock<PrintHandler> = OnceLock::new();
+
+/// Registers what `print(...)` in compiled code calls (once).
+pub fn set_print_handler(handler: PrintHandler) {
+    let _ = PRINT_HANDLER.set(handler);
+}
+
+/// Called by generated code for `print(...)`: `n` items, `sep` and `end`
+/// NUL-terminated. Returns 0, or 1 when printing raised (the exception is
+/// pending for the caller of the compiled function).
+///
+/// # Safety
+/// `items` points to `n` items laid out as `PrintItem` describes; `sep`
+/// and `end` are NUL-terminated.
+pub unsafe extern "C" fn jitufunc_rt_print(
+    items: *const PrintItem,
+    n: i64,
+    sep: *const std::ffi::c_char,
+    end: *const std::ffi::c_char,
+) -> i32 {
+    use crate::types::Scalar;
+    let text = |p: *const std::ffi::c_char| {
+        // SAFETY: NUL-terminated constants of the object, per the contract.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy()
+    };
+    // SAFETY: per the contract.
+    let items = unsafe { std::slice::from_raw_parts(items, n.max(0) as usize) };
+    let mut texts = vec![];
+    for item in items {
+        if item.key == PRINT_TEXT {
+            texts.push(text(item.data as *const std::ffi::c_char));
+        }
+    }
+    let mut next_text = texts.iter();
+    let mut args = vec![];
+    for item in items {
+        if item.key == PRINT_TEXT {
+            args.push(PrintArg::Text(next_text.next().expect("counted")));
+            continue;
+        }
+        let Some(dtype) = Scalar::from_typenum((item.key & 0xff) as i32) else {
+            return 1;
+        };
+        if item.key & PRINT_ARRAY != 0 {
+            let ndim = (item.key >> 10) as usize;
+            // SAFETY: a view record of `2 + 2 * ndim` words, per the contract.
+            let record =
+                unsafe { std::slice::from_raw_parts(item.data as *const i64, 2 + 2 * ndim) };
+            args.push(PrintArg::Array { dtype, record });
+        } else {
+            // SAFETY: a 16-byte slot, per the contract.
+            let slot = unsafe { *(item.data as *const [u64; 2]) };
+            args.push(PrintArg::Scalar {
+                dtype,
+                python: item.key & PRINT_PYTHON != 0,
+                slot,
+            });
+        }
+    }
+    match PRINT_HANDLER.get() {
+        Some(handler) if handler(&args, &text(sep), &text(end)) => 0,
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
 /// The runtime functions generated code may call, by symbol name; the JIT
 /// defines them before linking any object.
 pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
@@ -249,6 +362,7 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             jitufunc_rt_value_error as *const () as usize,
         ),
         ("jitufunc_rt_raise", jitufunc_rt_raise as *const () as usize),
+        ("jitufunc_rt_print", jitufunc_rt_print as *const () as usize),
         (
             "jitufunc_rt_reshape_error",
             jitufunc_rt_reshape_error as *const () as usize,

@@ -295,6 +295,8 @@ impl<'py> Converter<'py, '_> {
                 let v = node.getattr("value")?;
                 if kind(&v)? == "Constant" && v.getattr("value")?.extract::<String>().is_ok() {
                     StmtKind::Pass // a stray string (comment-like)
+                } else if let Some(print) = self.print_statement(&v)? {
+                    print
                 } else {
                     StmtKind::Expr(self.expr(&v)?)
                 }
@@ -648,6 +650,64 @@ impl<'py> Converter<'py, '_> {
             other => return Err(self.unsupported(node, not_supported(other))),
         };
         Ok(Expr::new(kind, span))
+    }
+
+    /// `print(...)` as a statement: its string literals kept as text,
+    /// `sep=` and `end=` string literals; `None` if `node` is not a call
+    /// of the builtin `print`.
+    fn print_statement(&self, node: &Bound<'py, PyAny>) -> R<Option<StmtKind>> {
+        if kind(node)? != "Call" {
+            return Ok(None);
+        }
+        let func = self.expr(&node.getattr("func")?)?;
+        if !matches!(
+            func.kind,
+            ExprKind::Global(Global::Callee(Callee::Builtin(
+                crate::builtins::Builtin::Print
+            )))
+        ) {
+            return Ok(None);
+        }
+        let text = |n: &Bound<'py, PyAny>| -> R<Option<String>> {
+            if kind(n)? == "Constant" {
+                if let Ok(t) = n.getattr("value")?.extract::<String>() {
+                    return Ok(Some(t));
+                }
+            }
+            Ok(None)
+        };
+        let mut items = vec![];
+        for a in list(node, "args")? {
+            if kind(&a)? == "Starred" {
+                return Err(self.unsupported(&a, "print(*args) is not supported"));
+            }
+            items.push(match text(&a)? {
+                Some(t) => crate::syntax::PrintItem::Text(t),
+                None => crate::syntax::PrintItem::Value(self.expr(&a)?),
+            });
+        }
+        let (mut sep, mut end) = (" ".to_string(), "\n".to_string());
+        for kw in list(node, "keywords")? {
+            let name: Option<String> = kw.getattr("arg")?.extract()?;
+            let value = kw.getattr("value")?;
+            let slot = match name.as_deref() {
+                Some("sep") => &mut sep,
+                Some("end") => &mut end,
+                other => {
+                    return Err(self.unsupported(
+                        &kw,
+                        format!(
+                            "print() keyword {}= is not supported (only sep= and end=, as string literals)",
+                            other.unwrap_or("**")
+                        ),
+                    ))
+                }
+            };
+            *slot = text(&value)?.ok_or_else(|| {
+                self.unsupported(&value, "print()'s sep= and end= must be string literals")
+            })?;
+        }
+        Ok(Some(StmtKind::Print { items, sep, end }))
     }
 
     /// An argument of a NumPy array function: a list literal is read as a

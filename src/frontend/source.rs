@@ -28,12 +28,13 @@ fn source_error(name: &str, why: impl std::fmt::Display) -> CompileError {
 /// functions rebuilt from a by-value pickle to `(file name, first line,
 /// lines)`, the exact text the kernel was compiled from where it was
 /// pickled.
-fn carried_source(func: &Bound<'_, PyAny>) -> PyResult<Option<(Vec<String>, u32)>> {
+fn carried_source(func: &Bound<'_, PyAny>) -> PyResult<Option<(String, Vec<String>, u32)>> {
     let Ok(carried) = func.getattr("__jitufunc_source__") else {
         return Ok(None);
     };
-    let (_, first_line, lines): (String, u32, Vec<String>) = carried.extract()?;
+    let (filename, first_line, lines): (String, u32, Vec<String>) = carried.extract()?;
     Ok(Some((
+        filename,
         lines.into_iter().map(|l| l + "\n").collect(),
         first_line,
     )))
@@ -46,10 +47,15 @@ pub fn parse_function<'py>(
 ) -> PyResult<Result<ParsedSource<'py>>> {
     let name: String = func.getattr("__name__")?.extract()?;
     let code = func.getattr("__code__")?;
-    let filename: String = code.getattr("co_filename")?.extract()?;
+    let mut filename: String = code.getattr("co_filename")?.extract()?;
     let inspect = py.import("inspect")?;
+    // Source carried by a pickled function names the file it was read
+    // from (the function's own code may say "<dynamic-code>").
     let (lines, start): (Vec<String>, u32) = match carried_source(func)? {
-        Some(carried) => carried,
+        Some((carried_name, lines, start)) => {
+            filename = carried_name;
+            (lines, start)
+        }
         None => match inspect.call_method1("getsourcelines", (func,)) {
             Ok(r) => r.extract()?,
             Err(e) => return Ok(Err(source_error(&name, e.value(py)))),

@@ -17,6 +17,7 @@
 //! property is decided. `docs/contributing.md` has the checklist.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::builtins::{Callee, MathFn};
 use crate::ir::entities::{FuncId, KernelRef};
@@ -394,6 +395,31 @@ pub enum Op {
     Array(ArrayOp),
     /// The counting of a `for` loop over `range(...)` or an array.
     Range(RangeOp),
+    /// `print(a, "text", b, sep=..., end=...)`: writes the operands (the
+    /// values, in order) between the format's literal text, as Python's
+    /// `print` does, to `sys.stdout`. Reads arrays; an effect, no result.
+    Print(Arc<PrintFormat>),
+}
+
+/// The text of a `print(...)` around its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrintFormat {
+    /// In order: `Some(text)` a string literal, `None` the next operand.
+    pub items: Vec<Option<Arc<str>>>,
+    pub sep: Arc<str>,
+    pub end: Arc<str>,
+}
+
+impl PrintFormat {
+    /// Whether `print` prints values of type `t`: numbers and arrays.
+    pub fn printable(t: &Type) -> bool {
+        matches!(t, Type::Scalar(_) | Type::Weak(_) | Type::Array(_))
+    }
+
+    /// How many values it prints.
+    pub fn values(&self) -> usize {
+        self.items.iter().filter(|i| i.is_none()).count()
+    }
 }
 
 /// How `for i in range(start, stop, step)` (and `for x in a`, a range over
@@ -450,14 +476,15 @@ impl Op {
             | Op::MakeTuple
             | Op::TupleGet(_)
             | Op::Slice
-            | Op::Range(_) => Stages::Both,
+            | Op::Range(_)
+            | Op::Print(_) => Stages::Both,
         }
     }
 
     /// Whether the operation produces a value.
     pub fn has_result(&self) -> bool {
         match self {
-            Op::SetItem => false,
+            Op::SetItem | Op::Print(_) => false,
             Op::Array(a) => a.has_result(),
             Op::Const(..)
             | Op::Undef
@@ -513,6 +540,11 @@ impl Op {
                 },
             },
             Op::Len => Effects::SHAPE,
+            // Writes to sys.stdout: kept by having no result.
+            Op::Print(_) => Effects {
+                reads: Operands::All,
+                ..Effects::PURE
+            },
             Op::MakeTuple => Effects {
                 aliases: Operands::All,
                 ..Effects::PURE
@@ -566,6 +598,16 @@ impl fmt::Display for Op {
             Op::Slice => f.write_str("slice"),
             Op::Array(a) => write!(f, "array.{}", a.name()),
             Op::Range(r) => write!(f, "range.{}", r.name()),
+            Op::Print(p) => {
+                f.write_str("print")?;
+                for item in &p.items {
+                    match item {
+                        Some(t) => write!(f, " {t:?}")?,
+                        None => f.write_str(" _")?,
+                    }
+                }
+                write!(f, " sep={:?} end={:?}", p.sep, p.end)
+            }
         }
     }
 }

@@ -332,6 +332,22 @@ impl Checker<'_> {
                     );
                 }
             }
+            Op::Print(format) => {
+                if args.len() != format.values()
+                    || args
+                        .iter()
+                        .any(|a| !super::op::PrintFormat::printable(f.ty(*a)))
+                {
+                    self.err(
+                        at,
+                        format!(
+                            "print of {} values needs {} numbers or arrays",
+                            args.len(),
+                            format.values()
+                        ),
+                    );
+                }
+            }
             // Untyped-only operations: the stage check reports them.
             Op::Undef
             | Op::Call(_)

@@ -23,20 +23,14 @@
 //!   reported to the runtime's error handler (`engine::runtime`).
 
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::types::{ArrayType, Kind, Scalar, Type};
+use crate::types::{ArrayType, Scalar, Type};
 
 /// Bytes per scalar slot.
 pub const SLOT: usize = 16;
 
 /// The canonical form a scalar of type `s` crosses the boundary in.
 pub fn canonical(s: Scalar) -> Scalar {
-    match s.kind() {
-        Kind::Bool => Scalar::Bool,
-        Kind::Int if s.is_signed() => Scalar::I64,
-        Kind::Int => Scalar::U64,
-        Kind::Float => Scalar::F64,
-        Kind::Complex => Scalar::C128,
-    }
+    s.canonical()
 }
 
 /// 64-bit words of the view record of an array with `ndim` dimensions.

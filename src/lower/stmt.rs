@@ -53,6 +53,31 @@ impl Lowerer {
                 self.lower_expr(e)?;
                 Ok(())
             }
+            StmtKind::Print { items, sep, end } => {
+                let mut texts = vec![];
+                let mut values = vec![];
+                for item in items {
+                    match item {
+                        crate::syntax::PrintItem::Text(t) => texts.push(Some(t.as_str().into())),
+                        crate::syntax::PrintItem::Value(e) => {
+                            texts.push(None);
+                            values.push(self.lower_expr(e)?);
+                        }
+                    }
+                }
+                let format = crate::ir::PrintFormat {
+                    items: texts,
+                    sep: sep.as_str().into(),
+                    end: end.as_str().into(),
+                };
+                self.ssa.emit(
+                    self.cur,
+                    Op::Print(std::sync::Arc::new(format)),
+                    values,
+                    s.span,
+                );
+                Ok(())
+            }
             StmtKind::Assign { targets, value } => {
                 if let [Target::Tuple(items, span)] = targets.as_slice() {
                     if let ExprKind::Tuple(values) = &value.kind {

@@ -689,7 +689,7 @@ fn f16_to_f64(h: u16) -> f64 {
 /// The Python object of one returned leaf (as Numba returns them: Python
 /// `bool`, `int`, `float`, `complex`; arrays as NumPy arrays over the
 /// same memory).
-fn leaf_object(py: Python<'_>, leaf: Leaf, w: &[u64]) -> PyResult<Py<PyAny>> {
+pub(super) fn leaf_object(py: Python<'_>, leaf: Leaf, w: &[u64]) -> PyResult<Py<PyAny>> {
     let s = match leaf {
         Leaf::Scalar(s) => s,
         Leaf::Array(a) => return array_object(py, &a, w),
@@ -757,7 +757,11 @@ impl Drop for ArrayMemory {
 /// A NumPy array over a returned view record `w` of type `a`, whose owner
 /// reference it takes over: a block becomes its base through
 /// `ArrayMemory`; a tagged argument becomes its base itself.
-fn array_object(py: Python<'_>, a: &crate::types::ArrayType, w: &[u64]) -> PyResult<Py<PyAny>> {
+pub(super) fn array_object(
+    py: Python<'_>,
+    a: &crate::types::ArrayType,
+    w: &[u64],
+) -> PyResult<Py<PyAny>> {
     let owner = w[1] as usize;
     let base: Option<Py<PyAny>> = if owner == 0 {
         None

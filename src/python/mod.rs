@@ -9,6 +9,7 @@ pub mod errors;
 pub mod gufunc;
 pub mod lazy;
 pub mod numpy_abi;
+pub mod print;
 pub mod ufunc;
 
 use std::ffi::c_int;
@@ -390,6 +391,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ufunc::UfuncOwner>()?;
     errors::init(m.py())?;
     crate::engine::runtime::set_error_handler(errors::raise_runtime_error);
+    crate::engine::runtime::set_print_handler(print::print_handler);
     m.add("LLVM_VERSION", "19.1")?;
     Ok(())
 }

@@ -36,6 +36,20 @@ pub enum Kind {
 }
 
 impl Scalar {
+    /// The form a scalar of this type crosses native boundaries in (`@jit`
+    /// arguments and results, `print`): bool as a byte, signed integers as
+    /// int64, unsigned as uint64, floats as float64, complex as two
+    /// float64.
+    pub fn canonical(self) -> Scalar {
+        match self.kind() {
+            Kind::Bool => Scalar::Bool,
+            Kind::Int if self.is_signed() => Scalar::I64,
+            Kind::Int => Scalar::U64,
+            Kind::Float => Scalar::F64,
+            Kind::Complex => Scalar::C128,
+        }
+    }
+
     pub const ALL: [Scalar; 14] = [
         Scalar::Bool,
         Scalar::I8,

@@ -185,8 +185,9 @@ impl<'a> Parser<'a> {
         }
         self.expect('[')?;
         let mut ndim = 0u32;
-        let mut contiguous_last;
-        loop {
+        let mut contiguous_last = false;
+        // `float64[]`: a 0-d array, as `Type`'s display writes it.
+        while !self.eat(']') {
             self.skip_ws();
             if self.text[self.pos..].starts_with("::1") {
                 self.pos += 3;
@@ -197,8 +198,8 @@ impl<'a> Parser<'a> {
                 return Err(self.error("expected ':' or '::1' in array dimensions"));
             }
             ndim += 1;
-            if self.eat(']') {
-                break;
+            if self.peek() == Some(']') {
+                continue;
             }
             if contiguous_last {
                 return Err(self.error("'::1' (C contiguity) may only mark the last dimension"));
@@ -346,6 +347,7 @@ mod tests {
             "(float64[::1] (owned), float64[::1], (float64[:, ::1], int64), pybool, float64[::1] (owned))(float64[:, ::1], int64, pybool)",
             "pyint(int8[:] (readonly), pyfloat, pycomplex)",
             "none(float32[:, :] (readonly) (owned))",
+            "float64(float64[], int8[] (readonly))",
         ] {
             let s = parse_signature(text).unwrap();
             assert_eq!(s.to_string(), text.replace("none(", "void("));

@@ -243,6 +243,7 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
         let what = match s.kind {
             crate::syntax::StmtKind::Raise { .. } => "'raise' statements",
             crate::syntax::StmtKind::Assert { .. } => "'assert' statements",
+            crate::syntax::StmtKind::Print { .. } => "print() calls",
             _ => return,
         };
         if raises.is_none() {
@@ -252,7 +253,11 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
     if let Some((span, what)) = raises {
         return Err(crate::error::CompileError::unsupported(
             span,
-            format!("{what} are not supported in @vectorize and @guvectorize kernels (a ufunc loop cannot raise exceptions; return a sentinel such as nan instead, or use @jit)"),
+            if what == "print() calls" {
+                "print() calls are not supported in @vectorize and @guvectorize kernels (a ufunc loop may run without the GIL, on several threads); use @jit".to_string()
+            } else {
+                format!("{what} are not supported in @vectorize and @guvectorize kernels (a ufunc loop cannot raise exceptions; return a sentinel such as nan instead, or use @jit)")
+            },
         )
         .with_source(&def.source));
     }

@@ -161,6 +161,9 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
             "{}() is only supported as the iterable of a for loop",
             b.name()
         ))),
+        Builtin::Print => {
+            Err(e.error("print() is only supported as a statement of its own (its result is None)"))
+        }
         Builtin::Abs => {
             arity(e, "abs", n, 1, 1)?;
             abs_value(e, args.into_iter().next().expect("arity"))

@@ -242,6 +242,11 @@ pub(crate) fn type_inst<E: Emit>(
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             rules::range_op(e, *r, args)?
         }
+        Op::Print(format) => {
+            let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
+            rules::print(e, format, args)?;
+            return Ok(None);
+        }
         Op::Undef
         | Op::Cast
         | Op::Select

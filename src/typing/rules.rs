@@ -463,6 +463,24 @@ pub fn range_op<E: Emit>(e: &mut E, op: RangeOp, args: Vec<E::V>) -> Result<E::V
     e.emit(Op::Range(op), ints, Type::PY_INT)
 }
 
+/// `print(...)`: numbers and arrays (a tuple or another value is a
+/// compile error naming it).
+pub fn print<E: Emit>(
+    e: &mut E,
+    format: &std::sync::Arc<crate::ir::PrintFormat>,
+    args: Vec<E::V>,
+) -> Result<()> {
+    for a in &args {
+        let t = e.ty(a);
+        if !crate::ir::PrintFormat::printable(&t) {
+            return Err(e.error(format!(
+                "print() of a value of type {t} is not supported; print numbers, arrays and string literals"
+            )));
+        }
+    }
+    e.emit_effect(Op::Print(format.clone()), args)
+}
+
 pub fn make_tuple<E: Emit>(e: &mut E, items: Vec<E::V>) -> Result<E::V> {
     let ty = Type::Tuple(items.iter().map(|i| e.ty(i)).collect());
     e.emit(Op::MakeTuple, items, ty)
