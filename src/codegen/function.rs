@@ -260,6 +260,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 }
                 agg.into_struct_value().into()
             }
+            Op::TupleItem => super::tuple::item(cg, &arg_ty(0), vals[0], vals[1])?,
             Op::TupleGet(i) => {
                 cg.builder
                     .build_extract_value(vals[0].into_struct_value(), *i, "")?
@@ -574,7 +575,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
                 vec![]
             }
         }
-        Op::TupleGet(_) => vec![0],
+        Op::TupleGet(_) | Op::TupleItem => vec![0],
         // A value stored into an array leaves the kernel there.
         Op::Array(ArrayOp::Store | ArrayOp::Fill | ArrayOp::Assign) => vec![args.len() - 1],
         // Values pass through unchanged (tuples, loads of elements whose

@@ -22,5 +22,6 @@ pub mod print;
 pub mod raise;
 pub mod range;
 pub mod scalar;
+pub mod tuple;
 
 pub use context::{next_module_id, symbol_safe, Codegen, CodegenOptions, ErrorModel, FastMath};

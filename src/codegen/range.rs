@@ -20,6 +20,7 @@ pub fn emit<'ctx>(
         // The next trip exists only when the sum lies in the range, so it
         // does not overflow where it is used.
         RangeOp::Next => cg.builder.build_int_nsw_add(int(0), int(1), "")?.into(),
+        RangeOp::Index => cg.builder.build_int_add(int(0), int(1), "")?.into(),
     })
 }
 

@@ -379,6 +379,11 @@ pub enum Op {
     MakeTuple,
     /// `t[0]`, or one target of `a, b = t`.
     TupleGet(u32),
+    /// `t[i]` with `i` (int64) known only when it runs, on a tuple whose
+    /// items all have one type (from `for x in t` and `t[i]`): the item,
+    /// counting from the end for a negative `i`; `IndexError` out of
+    /// range (typed IR).
+    TupleItem,
     /// `a[i]`, `a[i, j]`, `a[1:n]`: arguments are the value then one index
     /// per axis (untyped IR; typing makes it a `TupleGet` or an array op).
     GetItem,
@@ -439,6 +444,11 @@ pub enum RangeOp {
     /// lies in the range, so it never overflows where it is used
     /// (codegen emits a non-wrapping add). Pure.
     Next,
+    /// `start + k`, the index `enumerate(x, start)` gives trip `k`:
+    /// Python ints (a start of a narrower integer type counts as a Python
+    /// int, as Python's `enumerate` does), wrapping as int64 sums do.
+    /// Pure.
+    Index,
 }
 
 impl RangeOp {
@@ -447,6 +457,7 @@ impl RangeOp {
         match self {
             RangeOp::Len => "len",
             RangeOp::Next => "next",
+            RangeOp::Index => "index",
         }
     }
 }
@@ -467,6 +478,7 @@ impl Op {
             | Op::MakeComplex
             | Op::Math(_)
             | Op::CallFunc(_)
+            | Op::TupleItem
             | Op::Array(_) => Stages::TypedOnly,
             Op::Const(..)
             | Op::Binary(_)
@@ -502,6 +514,7 @@ impl Op {
             | Op::Attr(_)
             | Op::MakeTuple
             | Op::TupleGet(_)
+            | Op::TupleItem
             | Op::GetItem
             | Op::Len
             | Op::Slice
@@ -549,7 +562,7 @@ impl Op {
                 aliases: Operands::All,
                 ..Effects::PURE
             },
-            Op::TupleGet(_) => Effects {
+            Op::TupleGet(_) | Op::TupleItem => Effects {
                 aliases: Operands::First,
                 ..Effects::PURE
             },
@@ -592,6 +605,7 @@ impl fmt::Display for Op {
             Op::Attr(a) => write!(f, "attr .{}", a.name()),
             Op::MakeTuple => f.write_str("tuple"),
             Op::TupleGet(i) => write!(f, "tuple_get {i}"),
+            Op::TupleItem => f.write_str("tuple_item"),
             Op::GetItem => f.write_str("getitem"),
             Op::SetItem => f.write_str("setitem"),
             Op::Len => f.write_str("len"),

@@ -303,6 +303,18 @@ impl Checker<'_> {
                 }
             }
             Op::Array(a) => self.check_array_op(at, *a, args, &rty),
+            Op::TupleItem => {
+                let ok = args.len() == 2
+                    && *f.ty(args[1]) == Type::I64
+                    && matches!(f.ty(args[0]), Type::Tuple(items)
+                        if !items.is_empty() && items.iter().all(|t| *t == rty));
+                if !ok {
+                    self.err(
+                        at,
+                        format!("tuple_item needs a tuple of items of type {rty} and an int64"),
+                    );
+                }
+            }
             Op::Slice => {
                 if args.len() != 3
                     || args.iter().any(|a| *f.ty(*a) != Type::I64)
@@ -317,7 +329,7 @@ impl Checker<'_> {
             Op::Range(r) => {
                 let arity = match r {
                     RangeOp::Len => 3,
-                    RangeOp::Next => 2,
+                    RangeOp::Next | RangeOp::Index => 2,
                 };
                 if args.len() != arity
                     || args.iter().any(|a| *f.ty(*a) != Type::PY_INT)

@@ -160,7 +160,7 @@ impl Lowerer {
             }
             Iteration::Items(v) => self.emit(Op::GetItem, vec![*v, k], span),
             Iteration::Enumerate(inner, start) => {
-                let index = self.emit(Op::Binary(BinOp::Add), vec![*start, k], span);
+                let index = self.emit(Op::Range(RangeOp::Index), vec![*start, k], span);
                 let item = self.item(inner, k, span);
                 self.emit(Op::MakeTuple, vec![index, item], span)
             }

@@ -249,6 +249,7 @@ pub(crate) fn type_inst<E: Emit>(
         }
         Op::Undef
         | Op::Cast
+        | Op::TupleItem
         | Op::Select
         | Op::MakeComplex
         | Op::Math(_)

@@ -397,26 +397,53 @@ pub fn get_item<E: Emit>(e: &mut E, v: E::V, index: Vec<E::V>) -> Result<E::V> {
 }
 
 /// `t[i]` with `i` known only when it runs (`for x in t`, a loop over a
-/// tuple): the items must all have one type; a chain of selects picks
-/// the item (a negative `i` counts from the end).
+/// tuple): the items must all have one type, each keeping Python's
+/// meaning (a loop over a tuple written in the `for` statement may mix
+/// types: lowering unrolls it).
 fn tuple_item_at<E: Emit>(e: &mut E, v: E::V, i: E::V) -> Result<E::V> {
     let Type::Tuple(items) = e.ty(&v) else {
         unreachable!("the caller checks")
     };
-    // Numbers of one kind meet in one type (1 and an int64 as int64).
-    let mut item = items[0].clone();
-    for other in &items[1..] {
-        let joined = match (item.kind(), other.kind()) {
-            (Some(a), Some(b)) if a == b => crate::types::join(&item, other),
-            _ if item == *other => Some(item.clone()),
+    let Some(first) = items.first().cloned() else {
+        return Err(e.error(
+            "indexing or looping over an empty tuple variable is not supported (it has no items to give)",
+        ));
+    };
+    // One type for every item, so each keeps Python's meaning; a Python
+    // number meets the type Python numbers are passed as (an int with
+    // int64, a float with float64).
+    let same = |a: &Type, b: &Type| -> Option<Type> {
+        match (a, b) {
+            _ if a == b => Some(a.clone()),
+            // Not bools: Python's True + True is 2, NumPy's is True.
+            (Type::Weak(w), Type::Scalar(s)) | (Type::Scalar(s), Type::Weak(w))
+                if w.default_scalar() == *s && *w != crate::types::Weak::Bool =>
+            {
+                Some(Type::Scalar(*s))
+            }
             _ => None,
-        };
-        item = joined.ok_or_else(|| {
+        }
+    };
+    let mut item = first;
+    for other in &items[1..] {
+        item = same(&item, other).ok_or_else(|| {
             e.error(format!(
-                "a tuple of items of different types ({} and {other}) takes only constant indices; a loop over a tuple variable needs items of one kind (a tuple written in the loop, 'for x in (1, 2.5)', may mix them)",
-                items[0]
+                "a tuple of items of different types ({item} and {other}) takes only constant indices; a loop over a tuple variable needs items of one type (a tuple written in the loop, 'for x in (1, 2.5)', may mix them)"
             ))
         })?;
+    }
+    if items.iter().any(|t| *t != item) {
+        let converted = items
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                let x = e.emit(Op::TupleGet(k as u32), vec![v.clone()], t.clone())?;
+                cast(e, x, &item)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let ty = Type::Tuple(vec![item.clone(); items.len()]);
+        let v2 = e.emit(Op::MakeTuple, converted, ty)?;
+        return tuple_item_at(e, v2, i);
     }
     if !matches!(e.ty(&i).kind(), Some(Kind::Int | Kind::Bool)) {
         return Err(e.error(format!(
@@ -425,27 +452,7 @@ fn tuple_item_at<E: Emit>(e: &mut E, v: E::V, i: E::V) -> Result<E::V> {
         )));
     }
     let i = cast(e, i, &Type::I64)?;
-    let n = items.len() as i128;
-    let get = |e: &mut E, k: usize| -> Result<E::V> {
-        let x = e.emit(Op::TupleGet(k as u32), vec![v.clone()], items[k].clone())?;
-        cast(e, x, &item)
-    };
-    let mut picked = get(e, n as usize - 1)?;
-    for k in (0..n - 1).rev() {
-        let here = get(e, k as usize)?;
-        let mut hit = None;
-        for at in [k, k - n] {
-            let at = e.constant(Const::Int(at), Type::I64)?;
-            let is = compare(e, CmpOp::Eq, i.clone(), at)?;
-            hit = Some(match hit {
-                None => is,
-                Some(h) => binary(e, BinOp::BitOr, h, is)?,
-            });
-        }
-        let hit = hit.expect("two tests");
-        picked = e.emit(Op::Select, vec![hit, here, picked], item.clone())?;
-    }
-    Ok(picked)
+    e.emit(Op::TupleItem, vec![v, i], item)
 }
 
 /// `range.len` and `range.next`: Python ints in, a Python int out (the
@@ -456,7 +463,19 @@ pub fn range_op<E: Emit>(e: &mut E, op: RangeOp, args: Vec<E::V>) -> Result<E::V
     for a in args {
         let t = e.ty(&a);
         if !matches!(t.kind(), Some(Kind::Bool | Kind::Int)) {
-            return Err(e.error(format!("a loop counts with integers, not {t}")));
+            let what = if op == RangeOp::Index {
+                "enumerate() counts from an integer start"
+            } else {
+                "a loop counts with integers"
+            };
+            return Err(e.error(format!(
+                "{what}, not {t} ('{}' object cannot be interpreted as an integer)",
+                match t.kind() {
+                    Some(Kind::Float) => "float",
+                    Some(Kind::Complex) => "complex",
+                    _ => "object",
+                }
+            )));
         }
         ints.push(cast(e, a, &Type::PY_INT)?);
     }
