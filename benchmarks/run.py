@@ -813,6 +813,62 @@ def bench_jit(rng):
                          f"{COMPILE_RUNS} after one warm-up")
     finally:
         fresh.close()
+    bench_jit_warm_cache()
+
+
+JIT_CACHED_MODULE = {
+    who: f"import numpy as np\n{header}\n\n@{decorator}(cache=True)\n"
+         "def g(A, B):\n"
+         "    m, n = A.shape\n"
+         "    n2, p = B.shape\n"
+         "    if n != n2:\n"
+         "        raise ValueError('Inner matrix dimensions must agree.')\n"
+         "    C = np.zeros((m, p))\n"
+         "    for i in range(m):\n"
+         "        for k in range(n):\n"
+         "            for j in range(p):\n"
+         "                C[i, j] += A[i, k] * B[k, j]\n"
+         "    return C\n"
+    for who, header, decorator in [("jitufunc", "from jitufunc import njit", "njit"),
+                                   ("numba", "import numba", "numba.njit")]
+}
+JIT_CACHED_SCRIPT = (
+    "import sys, time; import numpy; sys.path.insert(0, {dir!r}); a = numpy.arange(12.0).reshape(3, 4); "
+    "t0 = time.perf_counter(); import {module} as m; r = m.g(a, a.T); t1 = time.perf_counter(); "
+    "assert numpy.allclose(r, a @ a.T); print(t1 - t0)"
+)
+
+
+def bench_jit_warm_cache():
+    """A fresh process importing an @njit(cache=True) function whose cache
+    is warm, and calling it."""
+    row = Row("jit-warm-cache", "@njit(cache=True) warm start: import + first call (fresh process)")
+    ROWS.append(row)
+    tmp = Path(tempfile.mkdtemp(prefix="jitufunc-jit-cache-bench-"))
+    env = os.environ.copy()
+    env["JITUFUNC_CACHE_DIR"] = str(tmp / "jitufunc-cache")
+    env["NUMBA_CACHE_DIR"] = str(tmp / "numba-cache")
+    try:
+        for who, source in JIT_CACHED_MODULE.items():
+            module = f"jit_cached_{who}"
+            (tmp / f"{module}.py").write_text(source)
+            code = JIT_CACHED_SCRIPT.format(dir=str(tmp), module=module)
+            try:
+                def run():
+                    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+                    if proc.returncode != 0:
+                        raise RuntimeError(proc.stderr)
+                    return float(proc.stdout.split()[0])
+                cold = run()  # fills the cache
+                times = [run() for _ in range(SUBPROC_RUNS)]
+                setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
+                row.notes.append(f"{who} cold {cold * 1e3:.0f} ms")
+            except Exception as exc:  # noqa: BLE001
+                failed(row, who, exc, f"jit warm-cache benchmark failed for {who}")
+        row.notes.append(f"the matrix multiply on a 3x4 array; includes importing jitufunc/numba; "
+                         f"median of {SUBPROC_RUNS}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def sum_in_order(v):
@@ -992,6 +1048,10 @@ KEYED_EXPLANATIONS = {
     "jit-fractal": ("@njit fractal", "`create_fractal` filling a 500x750 uint8 image with 20 iterations, "
                     "calling the `@njit` function `mandel` (complex arithmetic) per pixel; checked "
                     "exactly against a plain Python version; best of {rc}."),
+    "jit-warm-cache": ("@njit warm cache", "A fresh Python process imports a module holding the matrix multiply "
+                       "as `@njit(cache=True)` and calls it once; the cache was filled by an earlier process. "
+                       "Timed from before the import to after the first result, NumPy already imported. "
+                       "Median of {sr}."),
     "jit-first-call": ("@njit first call", "The first call of a fresh `matrix_multiply` (a new module "
                        "with new function objects every time): type inference, compilation and the "
                        "call on small arrays; median of {cr} after one warm-up in the same process."),
