@@ -212,6 +212,8 @@ pub enum Const {
     Float(f64),
     Complex(f64, f64),
     None,
+    /// `...` (only as an index: every axis not otherwise indexed).
+    Ellipsis,
 }
 
 /// What a global, builtin or closure name refers to, resolved by the

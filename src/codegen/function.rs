@@ -595,6 +595,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::Empty
             | ArrayOp::Subscript
             | ArrayOp::Transpose
+            | ArrayOp::NewAxis
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape

@@ -38,7 +38,9 @@ pub fn constant<'ctx>(cg: &Codegen<'ctx>, c: &Const, t: &Type) -> Result<BasicVa
         Const::Int(i) => (i as f64, 0.0, i),
         Const::Float(x) => (x, 0.0, x as i128),
         Const::Complex(r, i) => (r, i, r as i128),
-        Const::None => return Err(CompileError::internal("None constant")),
+        Const::None | Const::Ellipsis => {
+            return Err(CompileError::internal("None or Ellipsis constant"))
+        }
     };
     Ok(match s.kind() {
         Kind::Bool => cg

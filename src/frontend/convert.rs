@@ -392,10 +392,23 @@ impl<'py> Converter<'py, '_> {
 
     fn index(&self, node: &Bound<'py, PyAny>) -> R<Vec<Expr>> {
         if kind(node)? == "Tuple" {
-            list(node, "elts")?.iter().map(|e| self.expr(e)).collect()
+            list(node, "elts")?
+                .iter()
+                .map(|e| self.index_item(e))
+                .collect()
         } else {
-            Ok(vec![self.expr(node)?])
+            Ok(vec![self.index_item(node)?])
         }
+    }
+
+    /// One index: `np.newaxis` (a global that is `None`) is `None`.
+    fn index_item(&self, node: &Bound<'py, PyAny>) -> R<Expr> {
+        if let Some((obj, _)) = self.global_object(node)? {
+            if obj.is_none() {
+                return Ok(Expr::new(ExprKind::Const(Const::None), self.span(node)?));
+            }
+        }
+        self.expr(node)
     }
 
     fn binop(&self, op: &Bound<'py, PyAny>, at: &Bound<'py, PyAny>) -> R<BinOp> {
@@ -751,6 +764,9 @@ impl<'py> Converter<'py, '_> {
     fn constant(&self, v: &Bound<'py, PyAny>, node: &Bound<'py, PyAny>) -> R<Const> {
         if v.is_none() {
             return Ok(Const::None);
+        }
+        if v.is(self.py.Ellipsis()) {
+            return Ok(Const::Ellipsis);
         }
         match super::resolve::classify(self.py, v, "literal", self.kernels)? {
             Global::Constant { value, .. } => Ok(value),

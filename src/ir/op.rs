@@ -194,6 +194,10 @@ pub enum ArrayOp {
     Assign,
     /// `a.T`, `a.transpose()`: the view with the axes reversed.
     Transpose,
+    /// `a[None]`, `a[:, np.newaxis]`: the view with an axis of length 1
+    /// (stride 0) inserted before axis `k`; arguments are the array and
+    /// `k`, an int64 constant.
+    NewAxis,
     /// `np.arange(start, stop, step)`: a new 1-d array of the result type;
     /// arguments are the bounds (int64 or float64, as NumPy computes them).
     Arange,
@@ -243,6 +247,7 @@ impl ArrayOp {
             ArrayOp::Len => "len",
             ArrayOp::Subscript => "subscript",
             ArrayOp::Transpose => "transpose",
+            ArrayOp::NewAxis => "newaxis",
             ArrayOp::Arange => "arange",
             ArrayOp::Nonzero => "nonzero",
             ArrayOp::Reshape => "reshape",
@@ -279,7 +284,7 @@ impl ArrayOp {
                 writes: Operands::First,
                 ..Effects::PURE
             },
-            ArrayOp::Subscript | ArrayOp::Transpose => Effects {
+            ArrayOp::Subscript | ArrayOp::Transpose | ArrayOp::NewAxis => Effects {
                 aliases: Operands::First,
                 ..Effects::PURE
             },
@@ -325,6 +330,7 @@ impl ArrayOp {
             | ArrayOp::Len
             | ArrayOp::Subscript
             | ArrayOp::Transpose
+            | ArrayOp::NewAxis
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
@@ -589,6 +595,7 @@ impl fmt::Display for Op {
                 Const::Float(x) => write!(f, "const {x:?}"),
                 Const::Complex(re, im) => write!(f, "const ({re:?}{im:+?}j)"),
                 Const::None => write!(f, "const None"),
+                Const::Ellipsis => write!(f, "const ..."),
             },
             Op::Undef => f.write_str("undef"),
             Op::Binary(b) => write!(f, "{}", binop_name(*b)),

@@ -411,6 +411,17 @@ impl Checker<'_> {
                 }
                 return;
             }
+            ArrayOp::NewAxis => {
+                let ok = args.len() == 2
+                    && *f.ty(args[1]) == Type::I64
+                    && matches!((f.ty(args[0]), rty), (Type::Array(a), Type::Array(r))
+                        if r.dtype == a.dtype && r.ndim == a.ndim + 1
+                            && r.readonly == a.readonly && r.memory == a.memory);
+                if !ok {
+                    self.err(at, format!("newaxis gives {rty}"));
+                }
+                return;
+            }
             ArrayOp::Transpose => {
                 let ok = args.len() == 1
                     && matches!((f.ty(args[0]), rty), (Type::Array(a), Type::Array(r))
@@ -537,6 +548,7 @@ impl Checker<'_> {
             | ArrayOp::Subscript
             | ArrayOp::Assign
             | ArrayOp::Transpose
+            | ArrayOp::NewAxis
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
@@ -611,6 +623,7 @@ impl Checker<'_> {
             | ArrayOp::Subscript
             | ArrayOp::Assign
             | ArrayOp::Transpose
+            | ArrayOp::NewAxis
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape

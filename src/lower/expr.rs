@@ -16,13 +16,24 @@ fn const_type(c: &Const) -> Type {
         Const::Int(_) => Type::Weak(Weak::Int),
         Const::Float(_) => Type::Weak(Weak::Float),
         Const::Complex(..) => Type::Weak(Weak::Complex),
-        Const::None => Type::NoneType,
+        Const::None | Const::Ellipsis => Type::NoneType,
     }
 }
 
 impl Lowerer {
     pub(super) fn read_local(&mut self, name: &str, _span: Span) -> Result<Value> {
         Ok(self.ssa.read_var(self.cur, name))
+    }
+
+    /// One index of a subscript: `None` (a new axis) and `...` are
+    /// constants here, typed by the subscript.
+    pub(super) fn lower_index(&mut self, e: &Expr) -> Result<Value> {
+        match &e.kind {
+            ExprKind::Const(c @ (Const::None | Const::Ellipsis)) => {
+                Ok(self.emit(Op::Const(*c, Type::NoneType), vec![], e.span))
+            }
+            _ => self.lower_expr(e),
+        }
     }
 
     /// A value's truth as a branch condition.
@@ -35,11 +46,12 @@ impl Lowerer {
         match &e.kind {
             ExprKind::Name(name) => self.read_local(name, e.span),
             ExprKind::Const(c) => {
-                if matches!(c, Const::None) {
+                if matches!(c, Const::None | Const::Ellipsis) {
                     bail!(
                         Unsupported,
                         e.span,
-                        "None is not supported as a value in kernels"
+                        "{} is not supported as a value in kernels (only as an index: a[None], a[..., 0])",
+                        if *c == Const::None { "None" } else { "Ellipsis (...)" }
                     );
                 }
                 Ok(self.emit(Op::Const(*c, const_type(c)), vec![], e.span))
@@ -113,7 +125,7 @@ impl Lowerer {
             ExprKind::Subscript(value, index) => {
                 let mut args = vec![self.lower_expr(value)?];
                 for i in index {
-                    args.push(self.lower_expr(i)?);
+                    args.push(self.lower_index(i)?);
                 }
                 Ok(self.emit(Op::GetItem, args, e.span))
             }

@@ -192,7 +192,7 @@ impl Lowerer {
             Target::Subscript { value, index, span } => {
                 let mut args = vec![self.lower_expr(value)?];
                 for i in index {
-                    args.push(self.lower_expr(i)?);
+                    args.push(self.lower_index(i)?);
                 }
                 args.push(v);
                 self.ssa.emit(self.cur, Op::SetItem, args, *span);
@@ -224,7 +224,7 @@ impl Lowerer {
                 let a = self.lower_expr(array)?;
                 let mut idx = vec![];
                 for i in index {
-                    idx.push(self.lower_expr(i)?);
+                    idx.push(self.lower_index(i)?);
                 }
                 let mut load_args = vec![a];
                 load_args.extend(&idx);

@@ -70,9 +70,94 @@ fn too_many<E: Emit>(e: &E, a: &ArrayType, n: usize) -> crate::error::CompileErr
     ))
 }
 
+/// Whether an index is `None` (a new axis) or `...`: constants of type
+/// `none` in the IR, told apart by their value.
+fn special_index<E: Emit>(e: &E, i: &E::V) -> Option<Const> {
+    match (e.ty(i), e.konst(i)) {
+        (Type::NoneType, Some(Const::Ellipsis)) => Some(Const::Ellipsis),
+        (Type::NoneType, _) => Some(Const::None),
+        _ => None,
+    }
+}
+
+/// `a[..., 0]`, `a[None, 1:]`: `...` replaced by full slices of the axes
+/// nothing else indexes; returns the ints and slices, and where the new
+/// axes of `None` go in the result (ascending).
+fn expand_index<E: Emit>(
+    e: &mut E,
+    a: &ArrayType,
+    items: Vec<E::V>,
+) -> Result<(Vec<E::V>, Vec<u32>)> {
+    let kinds: Vec<Option<Const>> = items.iter().map(|i| special_index(e, i)).collect();
+    let ellipses = kinds
+        .iter()
+        .filter(|k| **k == Some(Const::Ellipsis))
+        .count();
+    if ellipses > 1 {
+        return Err(e.error("an index can only have a single ellipsis ('...')"));
+    }
+    let indexed = kinds.iter().filter(|k| k.is_none()).count();
+    if indexed > a.ndim as usize {
+        return Err(too_many(e, a, indexed));
+    }
+    let mut out = vec![];
+    let mut new_axes = vec![];
+    let mut position = 0u32;
+    for (i, kind) in items.into_iter().zip(kinds) {
+        match kind {
+            Some(Const::Ellipsis) => {
+                for _ in 0..a.ndim as usize - indexed {
+                    let omitted = Type::SLICE_OMITTED as i128;
+                    let mut parts = vec![];
+                    for _ in 0..3 {
+                        parts.push(e.constant(Const::Int(omitted), Type::I64)?);
+                    }
+                    out.push(e.emit(Op::Slice, parts, Type::Slice)?);
+                    position += 1;
+                }
+            }
+            Some(_) => {
+                new_axes.push(position);
+                position += 1;
+            }
+            None => {
+                if e.ty(&i) == Type::Slice {
+                    position += 1;
+                }
+                out.push(i);
+            }
+        }
+    }
+    Ok((out, new_axes))
+}
+
 /// `a[i]`, `a[i, j]`: an element when every axis is indexed, else a view
-/// of the remaining (trailing) axes.
+/// of the remaining (trailing) axes; with slices, `None` or `...`, a view
+/// (`subscript`).
 pub fn load<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>) -> Result<E::V> {
+    if index_values.iter().any(|i| special_index(e, i).is_some()) {
+        let Type::Array(a) = e.ty(&v) else {
+            return Err(e.error(format!(
+                "a value of type {} cannot be indexed with None or ...",
+                e.ty(&v)
+            )));
+        };
+        let (items, new_axes) = expand_index(e, &a, index_values)?;
+        let mut view = subscript(e, v, items)?;
+        for k in new_axes {
+            let Type::Array(va) = e.ty(&view) else {
+                unreachable!("subscript gives a view")
+            };
+            let at = e.constant(Const::Int(k as i128), Type::I64)?;
+            let t = Type::Array(ArrayType {
+                ndim: va.ndim + 1,
+                layout: crate::types::Layout::Any,
+                ..va
+            });
+            view = e.emit(Op::Array(ArrayOp::NewAxis), vec![view, at], t)?;
+        }
+        return Ok(view);
+    }
     if index_values.iter().any(|i| e.ty(i) == Type::Slice) {
         return subscript(e, v, index_values);
     }
@@ -117,12 +202,13 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
             "cannot write to {name}: it is a read-only input (gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off)"
         )));
     }
+    let special = index_values.iter().any(|i| special_index(e, i).is_some());
     let n = index_values.len();
-    if n > a.ndim as usize {
+    if n > a.ndim as usize && !special {
         return Err(too_many(e, &a, n));
     }
     let slicing = index_values.iter().any(|i| e.ty(i) == Type::Slice);
-    if n < a.ndim as usize || slicing {
+    if n < a.ndim as usize || slicing || special {
         // A part of the array: the view, then every element of it.
         let view = load(e, v, index_values)?;
         return assign(e, view, value);
@@ -215,6 +301,11 @@ pub fn reject_allocation(program: &super::Program) -> Result<()> {
                 // Every operation that makes an array (`np.empty`, the
                 // copy `a.reshape` may make, ...).
                 Op::Array(a) if a.effects().new_reference => ARRAYS_IN_UFUNCS.to_string(),
+                // Slices are refused when the kernel is decorated; None and
+                // ... make these too.
+                Op::Array(ArrayOp::Subscript | ArrayOp::NewAxis) => {
+                    "views made by None, ... or slices are not supported in @vectorize and @guvectorize kernels; index the elements (or use @jit)".to_string()
+                }
                 Op::Array(ArrayOp::Assign) => "assigning to a part of an array is not supported in @vectorize and @guvectorize kernels; assign the elements one by one (or use @jit)".to_string(),
                 _ => continue,
             };

@@ -179,3 +179,58 @@ def test_slices_are_still_refused_in_ufunc_kernels():
             def k(x, out):
                 out[0] = x[1:][0]
         """))
+
+
+NEWAXIS_READS = [
+    "a[None]", "a[:, None]", "a[..., None]", "a[None, 1, np.newaxis, ::2]", "a[..., 1]",
+    "a[1, ...]", "a[...]", "a[0, 1, ...]", "a[i, None]", "a[None, ..., None]", "a[::-1, None, j:]",
+    "a[np.newaxis, np.newaxis]", "a[..., ::-2][None]",
+]
+
+
+@pytest.mark.parametrize("expr", NEWAXIS_READS)
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_none_and_ellipsis_make_the_views_numpy_makes(expr, layout):
+    base = np.arange(3.0 * 4 * 5).reshape(3, 4, 5)[:, :, 1]
+    a = {"C": np.ascontiguousarray(base), "F": np.asfortranarray(base), "strided": base}[layout]
+    _check_read(expr, a, i=1, j=2, k=1)
+
+
+@pytest.mark.parametrize("stmt", [
+    "a[..., 0] = 7", "a[None, 1] = 5", "a[..., ::2] = a[..., 1::2]", "a[0, ...] = -1",
+    "a[:, None] = a[:, 1:2, None]",
+])
+def test_assignment_through_none_and_ellipsis(stmt):
+    py = make_function(f"""
+        def f(a):
+            {stmt}
+            return a
+    """)
+    a = np.arange(12.0).reshape(3, 4)
+    expected = py(a.copy())
+    got = njit(py)(a.copy())
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("expr, pattern", [
+    ("a[..., ...]", "single ellipsis"),
+    ("a[0, 1, 2, None]", "too many indices"),
+])
+def test_bad_none_and_ellipsis_indices_are_clear_errors(expr, pattern):
+    f = njit(make_function(f"""
+        def f(a):
+            return {expr}
+    """))
+    with pytest.raises(TypingError, match=pattern):
+        f(np.zeros((2, 2)))
+
+
+def test_none_and_ellipsis_are_refused_in_ufunc_kernels():
+    from jitufunc import guvectorize
+    from jitufunc.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="None, ... or slices"):
+        guvectorize(["void(float64[:], float64[:])"], "(n)->()")(make_function("""
+            def g(x, out):
+                out[0] = x[None][0, 0]
+        """))

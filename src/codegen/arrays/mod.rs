@@ -152,6 +152,18 @@ pub fn emit<'ctx>(
             view.strides.reverse();
             view.pack(cg)?
         }
+        ArrayOp::NewAxis => {
+            let mut view = View::unpack(cg, array_type(&types[0], "newaxis")?, vals[0])?;
+            let k = vals[1]
+                .into_int_value()
+                .get_zero_extended_constant()
+                .ok_or_else(|| CompileError::internal("newaxis at a variable axis"))?
+                as usize;
+            let i64t = cg.ctx.i64_type();
+            view.shape.insert(k, i64t.const_int(1, false));
+            view.strides.insert(k, i64t.const_zero());
+            view.pack(cg)?
+        }
         ArrayOp::Arange => arange(cg, &types[0], rty, vals)?,
         ArrayOp::Nonzero => nonzero(cg, &types[0], rty, vals[0])?,
         ArrayOp::Reshape => reshape::reshape(cg, &types[0], rty, vals[0], &vals[1..])?,
