@@ -577,7 +577,9 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         }
         Op::TupleGet(_) | Op::TupleItem => vec![0],
         // A value stored into an array leaves the kernel there.
-        Op::Array(ArrayOp::Store | ArrayOp::Fill | ArrayOp::Assign) => vec![args.len() - 1],
+        Op::Array(ArrayOp::Store | ArrayOp::Fill | ArrayOp::Assign | ArrayOp::Put) => {
+            vec![args.len() - 1]
+        }
         // Values pass through unchanged (tuples, loads of elements whose
         // results are tested where they vanish), are not floats, or are
         // tested inside the called function.
@@ -596,6 +598,8 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::Subscript
             | ArrayOp::Transpose
             | ArrayOp::NewAxis
+            | ArrayOp::Take
+            | ArrayOp::CheckMask
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape

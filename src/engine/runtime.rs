@@ -205,6 +205,14 @@ pub unsafe extern "C" fn jitufunc_rt_reshape_error(size: i64, ndim: i64, dims: *
     report(RuntimeError::Value(message));
 }
 
+/// Called by generated code when a boolean mask's axis `axis` has
+/// `mask_size` elements where the array's has `size` (NumPy's message).
+pub extern "C" fn jitufunc_rt_mask_error(axis: i64, size: i64, mask_size: i64) {
+    report(RuntimeError::Index(format!(
+        "boolean index did not match indexed array along axis {axis}; size of axis is {size} but size of corresponding boolean axis is {mask_size}"
+    )));
+}
+
 /// Called by generated code for `np.linspace(start, stop, num)` with a
 /// negative `num`.
 pub extern "C" fn jitufunc_rt_linspace_error(num: i64) {
@@ -366,6 +374,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
         (
             "jitufunc_rt_reshape_error",
             jitufunc_rt_reshape_error as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_mask_error",
+            jitufunc_rt_mask_error as *const () as usize,
         ),
         (
             "jitufunc_rt_linspace_error",

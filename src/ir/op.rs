@@ -194,6 +194,20 @@ pub enum ArrayOp {
     Assign,
     /// `a.T`, `a.transpose()`: the view with the axes reversed.
     Transpose,
+    /// `a[idx]`, `a[i0, i1]`, `a[mask]` (as the index arrays
+    /// `np.nonzero(mask)` gives): arguments are the array and one integer
+    /// array per leading axis, all of one shape S; a new C-ordered array of
+    /// shape `S + a.shape[k:]`. Negative indices count from the end;
+    /// `IndexError` out of range (always checked, as NumPy does).
+    Take,
+    /// `a[idx] = v`, `a[mask] = v`: arguments are the array, the index
+    /// arrays (as for `Take`), then the value: a scalar of the array's
+    /// dtype or an array broadcast to `S + a.shape[k:]` (read in full
+    /// before any write).
+    Put,
+    /// `a[mask]`: `IndexError` unless the mask (second argument) has the
+    /// shape of the first axes of the array (first argument).
+    CheckMask,
     /// `a[None]`, `a[:, np.newaxis]`: the view with an axis of length 1
     /// (stride 0) inserted before axis `k`; arguments are the array and
     /// `k`, an int64 constant.
@@ -248,6 +262,9 @@ impl ArrayOp {
             ArrayOp::Subscript => "subscript",
             ArrayOp::Transpose => "transpose",
             ArrayOp::NewAxis => "newaxis",
+            ArrayOp::Take => "take",
+            ArrayOp::Put => "put",
+            ArrayOp::CheckMask => "checkmask",
             ArrayOp::Arange => "arange",
             ArrayOp::Nonzero => "nonzero",
             ArrayOp::Reshape => "reshape",
@@ -305,11 +322,18 @@ impl ArrayOp {
                 new_reference: true,
                 ..Effects::PURE
             },
-            ArrayOp::Assign => Effects {
+            ArrayOp::Assign | ArrayOp::Put => Effects {
                 reads: Operands::All,
                 writes: Operands::First,
                 ..Effects::PURE
             },
+            ArrayOp::Take => Effects {
+                reads: Operands::All,
+                new_reference: true,
+                ..Effects::PURE
+            },
+            // Reads only the shapes; raises on a mismatch.
+            ArrayOp::CheckMask => Effects::SHAPE,
             // They change the reference count, never the elements.
             ArrayOp::IncRef | ArrayOp::DecRef => Effects::PURE,
         }
@@ -321,6 +345,8 @@ impl ArrayOp {
             ArrayOp::Store
             | ArrayOp::Fill
             | ArrayOp::Assign
+            | ArrayOp::Put
+            | ArrayOp::CheckMask
             | ArrayOp::IncRef
             | ArrayOp::DecRef => false,
             ArrayOp::Load
@@ -331,6 +357,7 @@ impl ArrayOp {
             | ArrayOp::Subscript
             | ArrayOp::Transpose
             | ArrayOp::NewAxis
+            | ArrayOp::Take
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape

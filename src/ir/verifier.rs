@@ -411,6 +411,60 @@ impl Checker<'_> {
                 }
                 return;
             }
+            ArrayOp::Take | ArrayOp::Put => {
+                let n = args.len();
+                // Take: the array and the index arrays; Put: then the value.
+                let end = if op == ArrayOp::Take {
+                    n
+                } else {
+                    n.saturating_sub(1)
+                };
+                let indices = &args[1.min(end)..end];
+                let int_arrays = !indices.is_empty()
+                    && indices
+                        .iter()
+                        .all(|i| matches!(f.ty(*i), Type::Array(x) if x.dtype.kind() == Kind::Int));
+                let ok = match (args.first().map(|v| f.ty(*v)), op) {
+                    (Some(Type::Array(a)), ArrayOp::Take) => {
+                        let s = indices.first().map(|i| match f.ty(*i) {
+                            Type::Array(x) => x.ndim,
+                            _ => 0,
+                        });
+                        int_arrays
+                            && indices.len() <= a.ndim as usize
+                            && matches!(rty, Type::Array(r) if r.dtype == a.dtype
+                                && r.memory == Memory::Owned && r.layout == Layout::C
+                                && Some(r.ndim + indices.len() as u32) == s.map(|s| s + a.ndim))
+                    }
+                    (Some(Type::Array(a)), _) => {
+                        let value = f.ty(args[n - 1]);
+                        int_arrays
+                            && !a.readonly
+                            && indices.len() <= a.ndim as usize
+                            && (matches!(value, Type::Array(_)) || *value == Type::Scalar(a.dtype))
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    self.err(
+                        at,
+                        format!("array.{} with {} index arrays", op.name(), indices.len()),
+                    );
+                }
+                return;
+            }
+            ArrayOp::CheckMask => {
+                let ok = args.len() == 2
+                    && matches!((f.ty(args[0]), f.ty(args[1])), (Type::Array(a), Type::Array(m))
+                        if m.dtype == Scalar::Bool && m.ndim <= a.ndim);
+                if !ok {
+                    self.err(
+                        at,
+                        "checkmask needs an array and a bool mask of no more axes".into(),
+                    );
+                }
+                return;
+            }
             ArrayOp::NewAxis => {
                 let ok = args.len() == 2
                     && *f.ty(args[1]) == Type::I64
@@ -549,6 +603,9 @@ impl Checker<'_> {
             | ArrayOp::Assign
             | ArrayOp::Transpose
             | ArrayOp::NewAxis
+            | ArrayOp::Take
+            | ArrayOp::Put
+            | ArrayOp::CheckMask
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
@@ -624,6 +681,9 @@ impl Checker<'_> {
             | ArrayOp::Assign
             | ArrayOp::Transpose
             | ArrayOp::NewAxis
+            | ArrayOp::Take
+            | ArrayOp::Put
+            | ArrayOp::CheckMask
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape

@@ -131,10 +131,97 @@ fn expand_index<E: Emit>(
     Ok((out, new_axes))
 }
 
+/// `a[idx]`, `a[i0, i1]`, `a[mask]`: the index arrays over the leading
+/// axes (a mask checked against them, then `np.nonzero` of it), or `None`
+/// when no index is an array.
+fn advanced_index<E: Emit>(e: &mut E, a: &E::V, items: &[E::V]) -> Result<Option<Vec<E::V>>> {
+    let arrays = items
+        .iter()
+        .filter(|i| matches!(e.ty(i), Type::Array(_)))
+        .count();
+    if arrays == 0 {
+        return Ok(None);
+    }
+    if arrays != items.len() {
+        return Err(e.unsupported(
+            "an array index mixed with integers, slices, None or ... is not supported yet; index with arrays only (a[idx], a[rows, cols], a[mask]) and slice the result",
+        ));
+    }
+    let Type::Array(at) = e.ty(a) else {
+        unreachable!("the caller checks")
+    };
+    let kinds: Vec<ArrayType> = items
+        .iter()
+        .map(|i| match e.ty(i) {
+            Type::Array(x) => x,
+            _ => unreachable!("counted"),
+        })
+        .collect();
+    if let [mask] = kinds.as_slice() {
+        if mask.dtype == crate::types::Scalar::Bool {
+            if mask.ndim == 0 || mask.ndim > at.ndim {
+                return Err(e.error(format!(
+                    "a boolean mask of {} dimensions cannot index a {}-dimensional array",
+                    mask.ndim, at.ndim
+                )));
+            }
+            e.emit_effect(
+                Op::Array(ArrayOp::CheckMask),
+                vec![a.clone(), items[0].clone()],
+            )?;
+            let index = Type::Array(ArrayType {
+                dtype: crate::types::Scalar::I64,
+                ndim: 1,
+                layout: crate::types::Layout::C,
+                readonly: false,
+                memory: crate::types::Memory::Owned,
+            });
+            let nz = e.emit(
+                Op::Array(ArrayOp::Nonzero),
+                vec![items[0].clone()],
+                Type::Tuple(vec![index.clone(); mask.ndim as usize]),
+            )?;
+            let mut out = vec![];
+            for k in 0..mask.ndim {
+                out.push(e.emit(Op::TupleGet(k), vec![nz.clone()], index.clone())?);
+            }
+            return Ok(Some(out));
+        }
+    }
+    if let Some(bad) = kinds.iter().find(|k| k.dtype.kind() != Kind::Int) {
+        return Err(e.error(format!(
+            "arrays used as indices must be of integer (or boolean) type, not {}",
+            bad.dtype
+        )));
+    }
+    if kinds.len() > at.ndim as usize {
+        return Err(too_many(e, &at, kinds.len()));
+    }
+    Ok(Some(items.to_vec()))
+}
+
 /// `a[i]`, `a[i, j]`: an element when every axis is indexed, else a view
 /// of the remaining (trailing) axes; with slices, `None` or `...`, a view
-/// (`subscript`).
+/// (`subscript`); with arrays, a new array (`array.take`).
 pub fn load<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>) -> Result<E::V> {
+    if let Type::Array(at) = e.ty(&v) {
+        if let Some(indices) = advanced_index(e, &v, &index_values)? {
+            let Type::Array(first) = e.ty(&indices[0]) else {
+                unreachable!("index arrays")
+            };
+            let t = Type::Array(ArrayType {
+                dtype: at.dtype,
+                ndim: first.ndim + at.ndim - indices.len() as u32,
+                layout: crate::types::Layout::C,
+                readonly: false,
+                memory: crate::types::Memory::Owned,
+            });
+            let mut args = vec![v];
+            args.extend(indices);
+            return e.emit(Op::Array(ArrayOp::Take), args, t);
+        }
+    }
+
     if index_values.iter().any(|i| special_index(e, i).is_some()) {
         let Type::Array(a) = e.ty(&v) else {
             return Err(e.error(format!(
@@ -202,7 +289,30 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
             "cannot write to {name}: it is a read-only input (gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off)"
         )));
     }
+    if let Some(indices) = advanced_index(e, &v, &index_values)? {
+        let value = match e.ty(&value) {
+            Type::Array(_) => value,
+            vt if vt.kind() == Some(Kind::Complex) && a.dtype.kind() != Kind::Complex => {
+                return Err(e.error(format!(
+                    "cannot store a complex value into a {} array (NumPy would discard the imaginary part)",
+                    a.dtype
+                )))
+            }
+            vt if vt.kind().is_some() => cast(e, value, &Type::Scalar(a.dtype))?,
+            vt => {
+                return Err(e.error(format!(
+                    "cannot store a value of type {vt} into a {} array",
+                    a.dtype
+                )))
+            }
+        };
+        let mut args = vec![v];
+        args.extend(indices);
+        args.push(value);
+        return e.emit_effect(Op::Array(ArrayOp::Put), args);
+    }
     let special = index_values.iter().any(|i| special_index(e, i).is_some());
+
     let n = index_values.len();
     if n > a.ndim as usize && !special {
         return Err(too_many(e, &a, n));
@@ -303,6 +413,7 @@ pub fn reject_allocation(program: &super::Program) -> Result<()> {
                 Op::Array(a) if a.effects().new_reference => ARRAYS_IN_UFUNCS.to_string(),
                 // Slices are refused when the kernel is decorated; None and
                 // ... make these too.
+                Op::Array(ArrayOp::Put) => "assigning through an index array or a mask is not supported in @vectorize and @guvectorize kernels; assign the elements one by one (or use @jit)".to_string(),
                 Op::Array(ArrayOp::Subscript | ArrayOp::NewAxis) => {
                     "views made by None, ... or slices are not supported in @vectorize and @guvectorize kernels; index the elements (or use @jit)".to_string()
                 }

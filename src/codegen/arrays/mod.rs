@@ -24,6 +24,7 @@ use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 mod create;
+mod fancy;
 mod nonzero;
 mod reshape;
 mod slicing;
@@ -165,6 +166,15 @@ pub fn emit<'ctx>(
             view.pack(cg)?
         }
         ArrayOp::Arange => arange(cg, &types[0], rty, vals)?,
+        ArrayOp::Take => fancy::take(cg, types, rty, vals)?,
+        ArrayOp::Put => {
+            fancy::put(cg, types, vals)?;
+            return Ok(None);
+        }
+        ArrayOp::CheckMask => {
+            fancy::check_mask(cg, types, vals)?;
+            return Ok(None);
+        }
         ArrayOp::Nonzero => nonzero(cg, &types[0], rty, vals[0])?,
         ArrayOp::Reshape => reshape::reshape(cg, &types[0], rty, vals[0], &vals[1..])?,
         ArrayOp::Eye => eye(cg, rty, vals)?,
@@ -358,7 +368,7 @@ fn wrap_rarely_negative<'ctx>(
 /// Under `boundscheck`: unless `0 <= wrapped < n`, reports an
 /// `IndexError` (with the index as written, `original`) and returns from
 /// the kernel with the error bit set.
-fn check_index<'ctx>(
+pub(super) fn check_index<'ctx>(
     cg: &Codegen<'ctx>,
     original: IntValue<'ctx>,
     wrapped: IntValue<'ctx>,
