@@ -561,10 +561,12 @@ pub enum PyException {
     TypeError = 10,
     ValueError = 11,
     ZeroDivisionError = 12,
+    /// Also what a recursion too deep for the thread's stack raises.
+    RecursionError = 13,
 }
 
 impl PyException {
-    pub const ALL: [PyException; 13] = [
+    pub const ALL: [PyException; 14] = [
         PyException::Exception,
         PyException::ArithmeticError,
         PyException::AssertionError,
@@ -578,6 +580,7 @@ impl PyException {
         PyException::TypeError,
         PyException::ValueError,
         PyException::ZeroDivisionError,
+        PyException::RecursionError,
     ];
 
     /// The builtin class's name.
@@ -596,6 +599,7 @@ impl PyException {
             PyException::TypeError => "TypeError",
             PyException::ValueError => "ValueError",
             PyException::ZeroDivisionError => "ZeroDivisionError",
+            PyException::RecursionError => "RecursionError",
         }
     }
 

@@ -24,6 +24,40 @@ pub struct FunctionDef {
     pub span: Span,
     pub source: Arc<SourceInfo>,
     pub doc: Option<String>,
+    /// The `@jit` dispatcher that read it, if one did: what a recursive
+    /// call refers to (`KernelTarget::Reading`).
+    pub identity: Option<Identity>,
+}
+
+/// The identity of a `@jit` dispatcher (its address while it lives). Its
+/// debug text is `_`, so that a definition's text (the on-disk cache key)
+/// does not depend on where things are in memory.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Identity(pub usize);
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("_")
+    }
+}
+
+/// Another jitufunc kernel a function calls.
+#[derive(Clone, Debug)]
+pub enum KernelTarget {
+    /// Its definition.
+    Def(Arc<FunctionDef>),
+    /// A `@jit` function still being read when the call was read: the
+    /// function itself (recursion), found by identity when typing.
+    Reading(Identity, String),
+}
+
+impl KernelTarget {
+    pub fn name(&self) -> &str {
+        match self {
+            KernelTarget::Def(d) => &d.name,
+            KernelTarget::Reading(_, name) => name,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -228,7 +262,7 @@ pub enum Global {
     /// A function the compiler knows.
     Callee(Callee),
     /// Another jitufunc kernel; calls to it are compiled and inlined.
-    Kernel(Arc<FunctionDef>),
+    Kernel(KernelTarget),
     /// A builtin exception class (only `raise` takes it).
     Exception(PyException),
     /// Something kernels cannot use; an error if it is used.
@@ -468,6 +502,7 @@ pub mod build {
                 lines: vec![],
             }),
             doc: None,
+            identity: None,
         }
     }
 

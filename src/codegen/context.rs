@@ -142,6 +142,11 @@ pub struct Codegen<'ctx> {
     /// Every call checks whether the callee raised (whole functions, where
     /// allocation can fail too), not only under `may_raise`'s options.
     pub check_every_call: bool,
+    /// The status word functions get is the first field of a `StatusRecord`
+    /// whose `stack_limit` the entry filled in (`@jit` entries): a
+    /// recursive function reads its stack limit there instead of calling
+    /// the runtime.
+    pub stack_limit_in_status: bool,
     helpers: HashMap<String, FunctionValue<'ctx>>,
     /// Vector variants declared for the loop vectorizer; kept alive through
     /// `llvm.compiler.used` until it has run.
@@ -177,6 +182,7 @@ impl<'ctx> Codegen<'ctx> {
             boundscheck: false,
             error_model: ErrorModel::Numpy,
             check_every_call: false,
+            stack_limit_in_status: false,
             helpers: HashMap::new(),
             vector_decls: vec![],
             func: FunctionState::default(),

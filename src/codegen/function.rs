@@ -317,7 +317,71 @@ fn emit_body<'ctx>(
         access_context: String::new(),
         held: vec![],
     };
-    cg.in_function(state, |cg| emit_blocks(cg, f, llvm, funcs, lanes, status))
+    let recursive = f
+        .insts
+        .iter()
+        .any(|i| matches!(i.op, Op::CallFunc(id) if funcs[id.index()] == llvm));
+    cg.in_function(state, |cg| {
+        emit_blocks(cg, f, llvm, funcs, lanes, status, recursive)
+    })
+}
+
+/// Byte offset of the stack limit in a `@jit` entry's status record
+/// (`Codegen::stack_limit_in_status`): `{i32 status, i32, i64 limit}`.
+pub const STACK_LIMIT_OFFSET: u64 = 8;
+
+/// At the start of a function that calls itself: `RecursionError` when
+/// the thread's stack is nearly used up, rather than overflowing it.
+fn check_stack<'ctx>(
+    cg: &Codegen<'ctx>,
+    status: inkwell::values::PointerValue<'ctx>,
+) -> Result<()> {
+    let i64t = cg.ctx.i64_type();
+    let marker = cg.entry_alloca(cg.ctx.i8_type(), "stack.marker")?;
+    let here = cg.builder.build_ptr_to_int(marker, i64t, "stack")?;
+    let limit = if cg.stack_limit_in_status {
+        // SAFETY: the entry's status record has the limit at this offset.
+        let at = unsafe {
+            cg.builder.build_gep(
+                cg.ctx.i8_type(),
+                status,
+                &[i64t.const_int(STACK_LIMIT_OFFSET, false)],
+                "stack.limit.at",
+            )?
+        };
+        cg.builder
+            .build_load(i64t, at, "stack.limit")?
+            .into_int_value()
+    } else {
+        let limit = cg.external("jitufunc_rt_stack_limit", i64t.fn_type(&[], false));
+        cg.call_value(limit, &[])?.into_int_value()
+    };
+    let room = cg
+        .builder
+        .build_int_compare(inkwell::IntPredicate::UGT, here, limit, "room")?;
+    super::raise::fail_unless(cg, room, "recursion", |cg| {
+        let message = cg.builder.build_global_string_ptr(
+            "maximum recursion depth exceeded (the thread's stack is nearly full)",
+            "recursion.message",
+        )?;
+        let i32t = cg.ctx.i32_type();
+        let raise = cg.external(
+            "jitufunc_rt_raise",
+            cg.ctx
+                .void_type()
+                .fn_type(&[i32t.into(), cg.ptr_type().into()], false),
+        );
+        let class = crate::builtins::PyException::RecursionError as u64;
+        cg.builder.build_call(
+            raise,
+            &[
+                i32t.const_int(class, false).into(),
+                message.as_pointer_value().into(),
+            ],
+            "",
+        )?;
+        Ok(())
+    })
 }
 
 fn emit_blocks<'ctx>(
@@ -327,6 +391,7 @@ fn emit_blocks<'ctx>(
     funcs: &[FunctionValue<'ctx>],
     lanes: &Lanes,
     status_param: inkwell::values::PointerValue<'ctx>,
+    recursive: bool,
 ) -> Result<()> {
     let rpo = f.reverse_post_order();
     let mut blocks: Vec<Option<BasicBlock<'ctx>>> = vec![None; f.blocks.len()];
@@ -382,6 +447,9 @@ fn emit_blocks<'ctx>(
     for &b in &rpo {
         let bb = blocks[b.index()].expect("created");
         em.cg.builder.position_at_end(bb);
+        if b == f.entry && recursive {
+            check_stack(em.cg, status_param)?;
+        }
         for &inst in &f.block(b).insts {
             let d = f.inst(inst);
             let count = if lanes.uniform_insts[inst.index()] {

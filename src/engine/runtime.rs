@@ -353,6 +353,42 @@ pub unsafe extern "C" fn jitufunc_rt_print(
     }
 }
 
+/// The lowest stack address a recursive compiled function may start at
+/// on this thread (the stack's end plus a margin for what runs on top of
+/// it, raising the error included); below it, it raises `RecursionError`
+/// instead of overflowing the stack.
+pub extern "C" fn jitufunc_rt_stack_limit() -> u64 {
+    thread_local! {
+        static LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    LIMIT.with(|limit| {
+        if limit.get() == 0 {
+            limit.set(stack_limit());
+        }
+        limit.get()
+    })
+}
+
+fn stack_limit() -> u64 {
+    // SAFETY: pthread_getattr_np fills `attr` for the calling thread, which
+    // is destroyed after reading the stack's bounds from it.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return 0;
+        }
+        let mut low: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let got = libc::pthread_attr_getstack(&attr, &mut low, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        if got != 0 {
+            return 0;
+        }
+        let margin = (size / 8).clamp(64 << 10, 1 << 20);
+        low as u64 + margin as u64
+    }
+}
+
 /// The runtime functions generated code may call, by symbol name; the JIT
 /// defines them before linking any object.
 pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
@@ -371,6 +407,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
         ),
         ("jitufunc_rt_raise", jitufunc_rt_raise as *const () as usize),
         ("jitufunc_rt_print", jitufunc_rt_print as *const () as usize),
+        (
+            "jitufunc_rt_stack_limit",
+            jitufunc_rt_stack_limit as *const () as usize,
+        ),
         (
             "jitufunc_rt_reshape_error",
             jitufunc_rt_reshape_error as *const () as usize,

@@ -51,6 +51,14 @@ pub struct Converter<'py, 'r> {
     pub col_offset: u32,
     /// Recognises other jitufunc kernels (`super::KernelResolver`).
     pub kernels: super::KernelResolver<'r>,
+    /// The `@jit` dispatcher reading this function, and the function's
+    /// name: a call of that name that no global defines yet (an eager
+    /// signature compiles before the decorator returns) is a call of
+    /// itself.
+    pub itself: Option<(crate::syntax::Identity, String)>,
+    /// The Python function being read (a global that is this very
+    /// function, undecorated, is a call of itself too).
+    pub function: Bound<'py, PyAny>,
 }
 
 fn kind(node: &Bound<'_, PyAny>) -> R<String> {
@@ -214,6 +222,7 @@ impl<'py> Converter<'py, '_> {
             span,
             source,
             doc,
+            identity: self.itself.as_ref().map(|(identity, _)| *identity),
         })
     }
 
@@ -499,6 +508,20 @@ impl<'py> Converter<'py, '_> {
                 let id: String = node.getattr("id")?.extract()?;
                 if self.locals.contains(&id) {
                     ExprKind::Name(id)
+                } else if let Some((identity, name)) = self
+                    .itself
+                    .as_ref()
+                    .filter(|(_, name)| *name == id)
+                    .filter(|_| match self.lookup(&id) {
+                        Ok(None) => true,
+                        Ok(Some(obj)) => obj.is(&self.function),
+                        Err(_) => false,
+                    })
+                {
+                    ExprKind::Global(Global::Kernel(crate::syntax::KernelTarget::Reading(
+                        *identity,
+                        name.clone(),
+                    )))
                 } else {
                     let (obj, path) = self.global_object(node)?.expect("non-local name resolves");
                     ExprKind::Global(self.global(&obj, &path)?)

@@ -24,7 +24,7 @@ use convert::{Converter, FrontError};
 /// the definition behind `obj` if it is one. The Python edge supplies it
 /// (it knows what a jitufunc ufunc looks like; the frontend does not).
 pub type KernelResolver<'r> =
-    &'r dyn Fn(Python<'_>, &Bound<'_, PyAny>) -> PyResult<Option<Arc<FunctionDef>>>;
+    &'r dyn Fn(Python<'_>, &Bound<'_, PyAny>) -> PyResult<Option<crate::syntax::KernelTarget>>;
 
 /// Reads `func` into a `FunctionDef`, resolving calls of other kernels with
 /// `kernels`. Python errors (which would be bugs) come back as `Err` of the
@@ -34,6 +34,7 @@ pub fn read_function(
     py: Python<'_>,
     func: &Bound<'_, PyAny>,
     kernels: KernelResolver<'_>,
+    identity: Option<crate::syntax::Identity>,
 ) -> PyResult<Result<Arc<FunctionDef>>> {
     if !func.hasattr("__code__")? || !func.hasattr("__globals__")? {
         let t = func.get_type().name()?.to_string();
@@ -72,6 +73,11 @@ pub fn read_function(
         line_offset: parsed.line_offset,
         col_offset: parsed.col_offset,
         kernels,
+        itself: match identity {
+            Some(i) => Some((i, func.getattr("__name__")?.extract()?)),
+            None => None,
+        },
+        function: func.clone(),
     };
     let source = Arc::new(parsed.info);
     let ast = py.import("ast")?;

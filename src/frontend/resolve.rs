@@ -164,8 +164,8 @@ pub fn classify(
     if let Ok(m) = obj.cast::<PyModule>() {
         return Ok(Global::Module(m.name()?.to_string()));
     }
-    if let Some(def) = kernels(py, obj)? {
-        return Ok(Global::Kernel(def));
+    if let Some(target) = kernels(py, obj)? {
+        return Ok(Global::Kernel(target));
     }
     let what = if obj.is_none() {
         "None".to_string()

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::entities::{Block, Inst, KernelRef, Value};
 use super::op::Op;
 use crate::error::{SourceInfo, Span};
-use crate::syntax::FunctionDef;
+use crate::syntax::KernelTarget;
 use crate::types::Type;
 
 /// Where a value comes from.
@@ -131,7 +131,7 @@ pub struct Function {
     /// The declared or inferred return type (typed IR); `Unknown` before.
     pub ret: Type,
     /// The other kernels `CallKernel` calls (untyped IR), by `KernelRef`.
-    pub kernels: Vec<Arc<FunctionDef>>,
+    pub kernels: Vec<KernelTarget>,
     /// Per instruction (typed IR, by `Inst`): the references to allocated
     /// arrays the function holds when it runs, which it drops if the
     /// instruction raises. Filled by `ir::refcount`; empty when the
@@ -159,12 +159,17 @@ impl Function {
         f
     }
 
-    /// The table entry for kernel `def` (added on first use).
-    pub fn kernel_ref(&mut self, def: &Arc<FunctionDef>) -> KernelRef {
-        let k = match self.kernels.iter().position(|d| Arc::ptr_eq(d, def)) {
+    /// The table entry for kernel `target` (added on first use).
+    pub fn kernel_ref(&mut self, target: &KernelTarget) -> KernelRef {
+        let same = |t: &KernelTarget| match (t, target) {
+            (KernelTarget::Def(a), KernelTarget::Def(b)) => Arc::ptr_eq(a, b),
+            (KernelTarget::Reading(a, _), KernelTarget::Reading(b, _)) => a == b,
+            _ => false,
+        };
+        let k = match self.kernels.iter().position(same) {
             Some(k) => k,
             None => {
-                self.kernels.push(def.clone());
+                self.kernels.push(target.clone());
                 self.kernels.len() - 1
             }
         };
@@ -172,7 +177,7 @@ impl Function {
     }
 
     /// The kernel a `KernelRef` names.
-    pub fn kernel(&self, k: KernelRef) -> &Arc<FunctionDef> {
+    pub fn kernel(&self, k: KernelRef) -> &KernelTarget {
         &self.kernels[k.index()]
     }
 

@@ -41,15 +41,18 @@ impl fmt::Display for Function {
             self.source.filename,
             self.span.line
         )?;
-        for (k, def) in self.kernels.iter().enumerate() {
-            writeln!(
-                f,
-                "    {} = kernel {}  # {}:{}",
-                crate::ir::KernelRef::from_index(k),
-                def.name,
-                def.source.filename,
-                def.span.line
-            )?;
+        for (k, target) in self.kernels.iter().enumerate() {
+            let k = crate::ir::KernelRef::from_index(k);
+            match target {
+                crate::syntax::KernelTarget::Def(def) => writeln!(
+                    f,
+                    "    {k} = kernel {}  # {}:{}",
+                    def.name, def.source.filename, def.span.line
+                )?,
+                crate::syntax::KernelTarget::Reading(_, name) => {
+                    writeln!(f, "    {k} = kernel {name}  # itself (recursion)")?
+                }
+            }
         }
         for b in self.reverse_post_order() {
             let data = self.block(b);

@@ -112,6 +112,7 @@ impl TypedEntry for Specialisation {
     fn emit<'ctx>(&self, cg: &mut Codegen<'ctx>, prefix: &str, symbol: &str) -> Result<()> {
         // Any function may raise (an allocation can fail).
         cg.check_every_call = true;
+        cg.stack_limit_in_status = true;
         let kernel = emit_program(cg, &self.program, prefix, FlagMode::Off)?;
         emit_entry(cg, &self.program, kernel, &self.leaves, symbol)
     }
@@ -158,8 +159,19 @@ fn emit_entry<'ctx>(
         .into_pointer_value();
     let body = cg.ctx.append_basic_block(entry, "entry");
     cg.builder.position_at_end(body);
-    let status = cg.builder.build_alloca(i32t, "status")?;
+    // The status word, then the stack limit recursive functions check
+    // (`codegen::function::STACK_LIMIT_OFFSET`).
+    let record = cg
+        .ctx
+        .struct_type(&[i32t.into(), i32t.into(), i64t.into()], false);
+    let status = cg.builder.build_alloca(record, "status")?;
     cg.builder.build_store(status, i32t.const_zero())?;
+    let limit = cg.external("jitufunc_rt_stack_limit", i64t.fn_type(&[], false));
+    let limit = cg.call_value(limit, &[])?;
+    let limit_at = cg
+        .builder
+        .build_struct_gep(record, status, 2, "stack.limit.at")?;
+    cg.builder.build_store(limit_at, limit)?;
     let mut values: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
     for (k, p) in f.params().iter().enumerate() {
         // SAFETY: the caller passes one pointer per parameter (`abi`).

@@ -162,7 +162,7 @@ impl Lowerer {
                 Unsupported,
                 span,
                 "'{}' is a kernel; kernels can call it but not use it as a value",
-                def.name
+                def.name()
             ),
             Global::Module(name) => bail!(
                 Unsupported,
@@ -279,7 +279,7 @@ impl Lowerer {
     ) -> Result<Value> {
         let callee_name = || match &func.kind {
             ExprKind::Global(Global::Callee(c)) => c.describe(),
-            ExprKind::Global(Global::Kernel(d)) => d.name.clone(),
+            ExprKind::Global(Global::Kernel(d)) => d.name().to_string(),
             _ => "this function".to_string(),
         };
         if let ExprKind::Global(Global::Callee(Callee::Array(f, _))) = &func.kind {

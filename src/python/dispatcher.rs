@@ -82,6 +82,9 @@ pub struct Dispatcher {
     nogil: bool,
     /// Keep compiled specialisations on disk (`cache=True`).
     cache: bool,
+    /// Tells this dispatcher apart from every other of the process (the
+    /// identity recursive calls refer to).
+    serial: usize,
     /// Compile a specialisation for each new combination of argument types
     /// (no signatures were given).
     lazy: bool,
@@ -108,32 +111,31 @@ impl Dispatcher {
         if let Some(def) = self.def.get(py) {
             return Ok(def);
         }
-        // A function that calls itself would read itself again (on this
-        // thread); other threads may read it at the same time.
-        let me = self as *const Self as usize;
-        if READING.with(|r| r.borrow().contains(&me)) {
-            return Err(super::errors::to_pyerr(
-                py,
-                crate::error::CompileError::new(
-                    crate::error::ErrorKind::Unsupported,
-                    format!(
-                        "'{}' calls itself; recursive @jit functions are not supported yet",
-                        self.name
-                    ),
-                ),
-            ));
-        }
+        // While it is read, a call of itself (on this thread) is a
+        // `KernelTarget::Reading` (`reading`); other threads may read it
+        // at the same time.
+        let me = self.serial;
         READING.with(|r| r.borrow_mut().push(me));
         let read = self.def.get_or_try_init(py, || {
             crate::frontend::read_function(
                 py,
                 self.func.bind(py),
                 &super::ufunc::kernel_definition,
+                Some(crate::syntax::Identity(me)),
             )?
             .py_err(py)
         });
         READING.with(|r| r.borrow_mut().retain(|d| *d != me));
         read
+    }
+
+    /// What a call of this function is while this thread reads it (a
+    /// recursive call), if it does.
+    pub fn reading(&self) -> Option<crate::syntax::KernelTarget> {
+        let me = self.serial;
+        READING.with(|r| r.borrow().contains(&me)).then(|| {
+            crate::syntax::KernelTarget::Reading(crate::syntax::Identity(me), self.name.clone())
+        })
     }
 
     fn name(&self) -> &str {
@@ -872,6 +874,11 @@ impl Dispatcher {
             },
             nogil,
             cache,
+            serial: {
+                static SERIAL: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(1);
+                SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
             lazy: signatures.is_empty(),
             params,
             defaults,

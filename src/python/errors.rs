@@ -125,6 +125,7 @@ fn raised(py: Python<'_>, class: u32, message: Option<String>) -> PyErr {
         E::TypeError => py.get_type::<x::PyTypeError>(),
         E::ValueError => py.get_type::<x::PyValueError>(),
         E::ZeroDivisionError => py.get_type::<x::PyZeroDivisionError>(),
+        E::RecursionError => py.get_type::<x::PyRecursionError>(),
     };
     let made = match message {
         Some(m) => ty.call1((m,)),

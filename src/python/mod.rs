@@ -127,7 +127,7 @@ fn request<'py>(
         Some(v) => identity_option(v)?,
         None => (ufunc::PYUFUNC_NONE, None),
     };
-    let def = read_function(py, func, &ufunc::kernel_definition)?.py_err(py)?;
+    let def = read_function(py, func, &ufunc::kernel_definition, None)?.py_err(py)?;
     let kind = kind().py_err(py)?;
     Ok(Request {
         spec: KernelSpec {
@@ -303,7 +303,9 @@ fn ir_text(
     layout: Option<String>,
     jit: bool,
 ) -> PyResult<String> {
-    let def = read_function(py, &func, &ufunc::kernel_definition)?.py_err(py)?;
+    // As a `@jit` dispatcher reads it: a call of itself is recursion.
+    let identity = jit.then_some(crate::syntax::Identity(0));
+    let def = read_function(py, &func, &ufunc::kernel_definition, identity)?.py_err(py)?;
     let door: Box<dyn crate::driver::FrontDoor> = match (layout, jit) {
         (_, true) => Box::new(crate::jit::Jit),
         (Some(l), false) => Box::new(Gufunc {

@@ -544,9 +544,14 @@ pub fn library_of<'py>(
 pub fn kernel_definition(
     py: Python<'_>,
     obj: &Bound<'_, PyAny>,
-) -> PyResult<Option<Arc<FunctionDef>>> {
+) -> PyResult<Option<crate::syntax::KernelTarget>> {
+    use crate::syntax::KernelTarget;
     if let Ok(d) = obj.cast::<super::dispatcher::Dispatcher>() {
-        return Ok(Some(d.get().definition(py)?.clone()));
+        // A dispatcher this thread is reading calls itself (recursion).
+        if let Some(reading) = d.get().reading() {
+            return Ok(Some(reading));
+        }
+        return Ok(Some(KernelTarget::Def(d.get().definition(py)?.clone())));
     }
-    Ok(library_of(py, obj)?.map(|lib| lib.get().def.clone()))
+    Ok(library_of(py, obj)?.map(|lib| KernelTarget::Def(lib.get().def.clone())))
 }

@@ -131,6 +131,32 @@ fn expand_index<E: Emit>(
     Ok((out, new_axes))
 }
 
+/// `a[np.array(1), np.array(2)]` with every axis indexed by a 0-d integer
+/// array: their values as plain integer indices (NumPy gives the
+/// element); anything else unchanged.
+fn scalar_indices<E: Emit>(e: &mut E, a: &E::V, items: Vec<E::V>) -> Result<Vec<E::V>> {
+    let Type::Array(at) = e.ty(a) else {
+        return Ok(items);
+    };
+    let all_0d_ints = !items.is_empty()
+        && items.len() == at.ndim as usize
+        && items.iter().all(
+            |i| matches!(e.ty(i), Type::Array(x) if x.ndim == 0 && x.dtype.kind() == Kind::Int),
+        );
+    if !all_0d_ints {
+        return Ok(items);
+    }
+    items
+        .into_iter()
+        .map(|i| {
+            let Type::Array(x) = e.ty(&i) else {
+                unreachable!("checked")
+            };
+            e.emit(Op::Array(ArrayOp::Load), vec![i], Type::Scalar(x.dtype))
+        })
+        .collect()
+}
+
 /// `a[idx]`, `a[i0, i1]`, `a[mask]`: the index arrays over the leading
 /// axes (a mask checked against them, then `np.nonzero` of it), or `None`
 /// when no index is an array.
@@ -204,6 +230,7 @@ fn advanced_index<E: Emit>(e: &mut E, a: &E::V, items: &[E::V]) -> Result<Option
 /// of the remaining (trailing) axes; with slices, `None` or `...`, a view
 /// (`subscript`); with arrays, a new array (`array.take`).
 pub fn load<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>) -> Result<E::V> {
+    let index_values = scalar_indices(e, &v, index_values)?;
     if let Type::Array(at) = e.ty(&v) {
         if let Some(indices) = advanced_index(e, &v, &index_values)? {
             let Type::Array(first) = e.ty(&indices[0]) else {
@@ -274,6 +301,7 @@ pub fn load<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>) -> Result<E::V
 
 /// `a[i, j] = value`.
 pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) -> Result<()> {
+    let index_values = scalar_indices(e, &v, index_values)?;
     let t = e.ty(&v);
     let Type::Array(a) = t else {
         return Err(e.error(format!(
@@ -291,6 +319,12 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
     }
     if let Some(indices) = advanced_index(e, &v, &index_values)? {
         let value = match e.ty(&value) {
+            Type::Array(va) if va.dtype.kind() == Kind::Complex && a.dtype.kind() != Kind::Complex => {
+                return Err(e.error(format!(
+                    "cannot assign a complex array into a {} array (NumPy would discard the imaginary part)",
+                    a.dtype
+                )))
+            }
             Type::Array(_) => value,
             vt if vt.kind() == Some(Kind::Complex) && a.dtype.kind() != Kind::Complex => {
                 return Err(e.error(format!(
@@ -410,10 +444,10 @@ pub fn reject_allocation(program: &super::Program) -> Result<()> {
             let message = match inst.op {
                 // Every operation that makes an array (`np.empty`, the
                 // copy `a.reshape` may make, ...).
+                Op::Array(ArrayOp::Take | ArrayOp::Put | ArrayOp::CheckMask) => "indexing with an index array or a boolean mask is not supported in @vectorize and @guvectorize kernels; index the elements one by one (or use @jit)".to_string(),
                 Op::Array(a) if a.effects().new_reference => ARRAYS_IN_UFUNCS.to_string(),
                 // Slices are refused when the kernel is decorated; None and
                 // ... make these too.
-                Op::Array(ArrayOp::Put) => "assigning through an index array or a mask is not supported in @vectorize and @guvectorize kernels; assign the elements one by one (or use @jit)".to_string(),
                 Op::Array(ArrayOp::Subscript | ArrayOp::NewAxis) => {
                     "views made by None, ... or slices are not supported in @vectorize and @guvectorize kernels; index the elements (or use @jit)".to_string()
                 }

@@ -6,11 +6,9 @@
 //! same rule with the typed-function builder, whose values are IR values, to
 //! emit the typed instructions. The two can therefore never disagree.
 
-use std::sync::Arc;
-
 use crate::error::{CompileError, ErrorKind, Result, Span};
 use crate::ir::Op;
-use crate::syntax::{Const, FunctionDef};
+use crate::syntax::{Const, KernelTarget};
 use crate::types::Type;
 
 pub trait Emit {
@@ -25,7 +23,7 @@ pub trait Emit {
     /// Emits an operation without a result (`SetItem`).
     fn emit_effect(&mut self, op: Op, args: Vec<Self::V>) -> Result<()>;
     /// Types (and emits) a call of another kernel.
-    fn call_kernel(&mut self, def: &Arc<FunctionDef>, args: Vec<Self::V>) -> Result<Self::V>;
+    fn call_kernel(&mut self, target: &KernelTarget, args: Vec<Self::V>) -> Result<Self::V>;
     /// The source span of the instruction being typed.
     fn span(&self) -> Span;
     /// The variable a value was assigned to, if known (for messages).

@@ -8,13 +8,11 @@
 //! may still be growing); materialisation re-runs the rules and reports
 //! them with the final types.
 
-use std::sync::Arc;
-
 use super::emit::{Emit, TypedConst};
 use super::{type_inst, ProgramBuilder};
 use crate::error::{CompileError, Result, Span};
 use crate::ir::{Function, Op, Value};
-use crate::syntax::{Const, FunctionDef};
+use crate::syntax::{Const, KernelTarget};
 use crate::types::{join, Type};
 
 struct Inferring<'p> {
@@ -41,9 +39,13 @@ impl Emit for Inferring<'_> {
     fn emit_effect(&mut self, _op: Op, _args: Vec<TypedConst>) -> Result<()> {
         Ok(())
     }
-    fn call_kernel(&mut self, def: &Arc<FunctionDef>, args: Vec<TypedConst>) -> Result<TypedConst> {
+    fn call_kernel(&mut self, target: &KernelTarget, args: Vec<TypedConst>) -> Result<TypedConst> {
         let types: Vec<Type> = args.into_iter().map(|a| a.ty).collect();
-        let (_, ret) = self.ctx.instantiate(def, &types)?;
+        let (_, ret) = self.ctx.instantiate(target, &types)?;
+        if !ret.is_known() {
+            // A recursive call before its return type is known.
+            return Err(CompileError::internal("return type not known yet"));
+        }
         Ok(TypedConst {
             ty: ret,
             konst: None,
@@ -132,6 +134,24 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                         changed = true;
                     }
                 }
+            }
+        }
+        // A function that calls itself: the return type found so far
+        // types those calls in the next round.
+        if let Some(key) = cx.ctx.current().cloned() {
+            let mut ret = Type::Unknown;
+            for b in &rpo {
+                let returned = match &f.block(*b).term {
+                    crate::ir::Terminator::Return(Some(v)) => types[v.index()].clone(),
+                    crate::ir::Terminator::Return(None) => Type::NoneType,
+                    _ => continue,
+                };
+                if let Some(t) = join(&ret, &returned) {
+                    ret = t;
+                }
+            }
+            if ret.is_known() && cx.ctx.settle_return(&key, ret) {
+                changed = true;
             }
         }
         if !changed {

@@ -3,14 +3,12 @@
 //! with explicit casts; block arguments are cast to their parameters'
 //! types; return values are checked against and cast to the return type.
 
-use std::sync::Arc;
-
 use super::emit::Emit;
 use super::rules::cast;
 use super::{type_inst, ProgramBuilder};
 use crate::error::{CompileError, ErrorKind, Result, Span};
 use crate::ir::{Block, BlockCall, Function, Op, Terminator, Value};
-use crate::syntax::{Const, FunctionDef};
+use crate::syntax::{Const, KernelTarget};
 use crate::types::{can_cast, Casting, Type};
 
 #[derive(Clone, Copy)]
@@ -52,9 +50,15 @@ impl Emit for Builder<'_, '_> {
         self.new.push(self.cur, op, args, Type::NoneType, self.span);
         Ok(())
     }
-    fn call_kernel(&mut self, def: &Arc<FunctionDef>, args: Vec<Value>) -> Result<Value> {
+    fn call_kernel(&mut self, target: &KernelTarget, args: Vec<Value>) -> Result<Value> {
         let types: Vec<Type> = args.iter().map(|a| self.ty(a)).collect();
-        let (id, ret) = self.ctx.instantiate(def, &types)?;
+        let (id, ret) = self.ctx.instantiate(target, &types)?;
+        if !ret.is_known() {
+            return Err(self.error(format!(
+                "cannot infer the return type of the recursive function '{}': no return reaches a value without calling it; give its signature (e.g. @jit(\"int64(int64)\"))",
+                target.name()
+            )));
+        }
         self.emit(Op::CallFunc(id), args, ret)
     }
     fn span(&self) -> Span {

@@ -21,7 +21,7 @@ use crate::ir::verifier;
 use crate::ir::Stage;
 use crate::ir::{FuncId, Function, Op};
 use crate::lower::lower_function;
-use crate::syntax::FunctionDef;
+use crate::syntax::{FunctionDef, KernelTarget};
 use crate::types::{Scalar, Signature, Type};
 
 pub use emit::Emit;
@@ -52,15 +52,34 @@ impl std::fmt::Display for Program {
     }
 }
 
+/// An instance of a function: its definition (by address) and argument
+/// types.
+type InstanceKey = (usize, Vec<Type>);
+
 /// Collects typed functions while typing a kernel and its callees.
+///
+/// Recursion: an instance being typed calls itself; the call's type is the
+/// return type known so far (the declared one, or what inference has found
+/// on the paths that return without the call), which inference updates
+/// until it settles. Mutual recursion (a callee calling back into a
+/// function still being typed) is refused.
 #[derive(Default)]
 pub struct ProgramBuilder {
     functions: Vec<Option<Function>>,
-    instances: HashMap<(usize, Vec<Type>), (FuncId, Type)>,
+    instances: HashMap<InstanceKey, (FuncId, Type)>,
     lowered: HashMap<usize, Arc<Function>>,
-    /// Keeps callee definitions alive so their addresses stay unique keys.
+    /// Keeps callee definitions alive so their addresses stay unique keys
+    /// (and finds a recursive call's definition by identity).
     defs: Vec<Arc<FunctionDef>>,
+    /// The instances being typed, innermost last.
+    typing: Vec<InstanceKey>,
+    /// Instances whose return type a signature declares.
+    declared: std::collections::HashSet<InstanceKey>,
 }
+
+/// Instances typed inside one another before giving up (a recursion
+/// whose argument types keep changing).
+const MAX_NESTED_INSTANCES: usize = 64;
 
 impl ProgramBuilder {
     fn reserve(&mut self) -> FuncId {
@@ -79,21 +98,70 @@ impl ProgramBuilder {
         Ok(f)
     }
 
-    /// Types kernel `def` for argument types `args` (once per distinct
-    /// types); returns its id and return type.
-    pub fn instantiate(&mut self, def: &Arc<FunctionDef>, args: &[Type]) -> Result<(FuncId, Type)> {
+    /// The definition a call refers to: a recursive call's is found by
+    /// the identity of the function being read when the call was read.
+    fn resolve(&self, target: &KernelTarget) -> Result<Arc<FunctionDef>> {
+        match target {
+            KernelTarget::Def(def) => Ok(def.clone()),
+            KernelTarget::Reading(identity, name) => self
+                .defs
+                .iter()
+                .find(|d| d.identity == Some(*identity))
+                .cloned()
+                .ok_or_else(|| {
+                    CompileError::new(
+                        ErrorKind::Unsupported,
+                        format!("'{name}' is called while it is being read (recursion through another function is not supported)"),
+                    )
+                }),
+        }
+    }
+
+    /// The instance inference is typing now, if any.
+    pub(crate) fn current(&self) -> Option<&InstanceKey> {
+        self.typing.last()
+    }
+
+    /// Records the return type inference has found so far for `key`;
+    /// returns whether it changed (an instance with a declared return
+    /// type keeps it).
+    pub(crate) fn settle_return(&mut self, key: &InstanceKey, ret: Type) -> bool {
+        match self.instances.get_mut(key) {
+            Some((_, t)) if !t.is_known() || (*t != ret && !self.declared.contains(key)) => {
+                *t = ret;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Types kernel `target` for argument types `args` (once per distinct
+    /// types); returns its id and return type (for an instance being typed,
+    /// the return type known so far, maybe `Unknown`).
+    pub fn instantiate(&mut self, target: &KernelTarget, args: &[Type]) -> Result<(FuncId, Type)> {
+        let def = self.resolve(target)?;
+        let def = &def;
         let key = (Arc::as_ptr(def) as usize, args.to_vec());
         if let Some((id, ret)) = self.instances.get(&key) {
-            if self.functions[id.index()].is_none() {
+            if self.functions[id.index()].is_none() && self.typing.last() != Some(&key) {
                 return Err(CompileError::new(
                     ErrorKind::Unsupported,
                     format!(
-                        "recursive kernel calls are not supported ('{}' calls itself)",
+                        "'{}' is called back while another function it calls is typed (mutual recursion is not supported; direct recursion is)",
                         def.name
                     ),
                 ));
             }
             return Ok((*id, ret.clone()));
+        }
+        if self.typing.len() >= MAX_NESTED_INSTANCES {
+            return Err(CompileError::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "'{}' calls itself with argument types that keep changing; give its signature",
+                    def.name
+                ),
+            ));
         }
         if args.len() != def.params.len() {
             return Err(CompileError::new(
@@ -109,22 +177,47 @@ impl ProgramBuilder {
         let untyped = self.lowered(def)?;
         let id = self.reserve();
         self.instances.insert(key.clone(), (id, Type::Unknown));
+        self.typing.push(key.clone());
         let typed =
-            type_function(&untyped, args, None, self).map_err(|e| e.with_source(&def.source))?;
+            type_function(&untyped, args, None, self).map_err(|e| e.with_source(&def.source));
+        self.typing.pop();
+        let typed = match typed {
+            Ok(t) => t,
+            Err(e) => {
+                // Not an instance being typed any more: a later call
+                // types it again (and reports the same error).
+                self.instances.remove(&key);
+                return Err(e);
+            }
+        };
         let ret = typed.ret.clone();
         self.functions[id.index()] = Some(typed);
         self.instances.insert(key, (id, ret.clone()));
         Ok((id, ret))
     }
 
+    /// The program of the typed functions. A slot reserved for an
+    /// instance whose typing failed (inference tries calls before their
+    /// argument types settle) is dropped, and calls renumbered.
     fn finish(self, entry: FuncId) -> Program {
+        let mut remap = vec![None; self.functions.len()];
+        let mut functions = vec![];
+        for (i, f) in self.functions.into_iter().enumerate() {
+            if let Some(f) = f {
+                remap[i] = Some(FuncId::from_index(functions.len()));
+                functions.push(f);
+            }
+        }
+        for f in &mut functions {
+            for inst in &mut f.insts {
+                if let Op::CallFunc(id) = &mut inst.op {
+                    *id = remap[id.index()].expect("calls only typed functions");
+                }
+            }
+        }
         Program {
-            functions: self
-                .functions
-                .into_iter()
-                .map(|f| f.expect("every reserved function was typed"))
-                .collect(),
-            entry,
+            functions,
+            entry: remap[entry.index()].expect("the entry was typed"),
         }
     }
 }
@@ -178,8 +271,19 @@ pub fn type_kernel(def: &Arc<FunctionDef>, untyped: &Function, sig: &Signature) 
     }
     let mut ctx = ProgramBuilder::default();
     let entry = ctx.reserve();
+    // The entry is an instance too, so that it may call itself.
+    let key = (Arc::as_ptr(def) as usize, sig.args.clone());
+    ctx.defs.push(def.clone());
+    ctx.lowered.insert(key.0, Arc::new(untyped.clone()));
+    let declared = sig.ret.clone().unwrap_or(Type::Unknown);
+    if sig.ret.is_some() {
+        ctx.declared.insert(key.clone());
+    }
+    ctx.instances.insert(key.clone(), (entry, declared));
+    ctx.typing.push(key);
     let typed = type_function(untyped, &sig.args, sig.ret.as_ref(), &mut ctx)
         .map_err(|e| e.with_source(&def.source))?;
+    ctx.typing.pop();
     ctx.functions[entry.index()] = Some(typed);
     let program = ctx.finish(entry);
     verifier::check_calls(&program.functions, "typing")?;

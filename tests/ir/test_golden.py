@@ -44,7 +44,7 @@ def render(path):
     case = _load(path)
     layout = getattr(case, "LAYOUT", None)
     jit = getattr(case, "JIT", False)
-    parts = ["== untyped\n", _text(case.kernel)]
+    parts = ["== untyped\n", _text(case.kernel, jit=jit)]
     for sig in case.SIGNATURES:
         door = f" layout {layout}" if layout else (" jit" if jit else "")
         parts.append(f"== typed {sig}{door}\n")

@@ -146,7 +146,7 @@ def test_functions_may_call_functions_defined_after_them():
     assert first(4) == 41
 
 
-def test_recursion_is_a_clear_error_for_now():
+def test_self_recursion_compiles_and_runs():
     f = make_function("""
         def fact(n):
             if n <= 1:
@@ -154,8 +154,7 @@ def test_recursion_is_a_clear_error_for_now():
             return n * fact(n - 1)
     """)
     f.__globals__["fact"] = njit(f)
-    with pytest.raises(UnsupportedError, match="calls itself"):
-        f.__globals__["fact"](5)
+    assert f.__globals__["fact"](20) == 2432902008176640000
 
 
 def test_concurrent_first_calls_compile_once(rng):

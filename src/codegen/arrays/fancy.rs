@@ -75,9 +75,48 @@ fn raise_index_error_unless<'ctx>(
     })
 }
 
-/// The element of `a` the index arrays pick at position `at` of their
-/// shape, with Python's negative indices and NumPy's bounds check: the
-/// view of the axes they do not index.
+/// Index `at` of index array `axis`, as int64, and with Python's
+/// negative indices counted from the end of that axis of `a`.
+fn index_at<'ctx>(
+    cg: &Codegen<'ctx>,
+    a: &View<'ctx>,
+    (iv, it): &(View<'ctx>, ArrayType),
+    axis: usize,
+    at: &[IntValue<'ctx>],
+) -> Result<(IntValue<'ctx>, IntValue<'ctx>)> {
+    let i64t = cg.ctx.i64_type();
+    let raw = load_scalar(cg, it.dtype, element_at(cg, iv, at)?)?;
+    let i = crate::codegen::scalar::cast(cg, &Type::Scalar(it.dtype), &Type::I64, raw)?
+        .into_int_value();
+    let n = a.shape[axis];
+    let b = &cg.builder;
+    let negative = b.build_int_compare(IntPredicate::SLT, i, i64t.const_zero(), "")?;
+    let wrapped = b
+        .build_select(negative, b.build_int_add(i, n, "")?, i, "")?
+        .into_int_value();
+    Ok((i, wrapped))
+}
+
+/// Checks every index before anything is allocated or written, one index
+/// array after the other (NumPy's order, so the first bad index of the
+/// first array is the one reported): `IndexError` out of range.
+fn check_indices<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    a: &View<'ctx>,
+    indices: &[(View<'ctx>, ArrayType)],
+) -> Result<()> {
+    let outer = indices[0].0.shape.clone();
+    for (axis, index) in indices.iter().enumerate() {
+        nd_loop(cg, &outer, &mut |cg, at| {
+            let (i, wrapped) = index_at(cg, a, index, axis, at)?;
+            check_index(cg, i, wrapped, axis, a.shape[axis])
+        })?;
+    }
+    Ok(())
+}
+
+/// The element of `a` the (checked) index arrays pick at position `at` of
+/// their shape: the view of the axes they do not index.
 fn picked<'ctx>(
     cg: &Codegen<'ctx>,
     a: &View<'ctx>,
@@ -86,18 +125,8 @@ fn picked<'ctx>(
 ) -> Result<View<'ctx>> {
     let i64t = cg.ctx.i64_type();
     let mut offset = i64t.const_zero();
-    for (axis, (iv, it)) in indices.iter().enumerate() {
-        let raw = load_scalar(cg, it.dtype, element_at(cg, iv, at)?)?;
-        let i = crate::codegen::scalar::cast(cg, &Type::Scalar(it.dtype), &Type::I64, raw)?
-            .into_int_value();
-        let n = a.shape[axis];
-        let b = &cg.builder;
-        let negative = b.build_int_compare(IntPredicate::SLT, i, i64t.const_zero(), "")?;
-        let wrapped = b
-            .build_select(negative, b.build_int_add(i, n, "")?, i, "")?
-            .into_int_value();
-        // Always checked, as NumPy checks advanced indices.
-        check_index(cg, i, wrapped, axis, n)?;
+    for (axis, index) in indices.iter().enumerate() {
+        let (_, wrapped) = index_at(cg, a, index, axis, at)?;
         let b = &cg.builder;
         offset = b.build_int_add(offset, b.build_int_mul(wrapped, a.strides[axis], "")?, "")?;
     }
@@ -126,6 +155,7 @@ pub(super) fn take<'ctx>(
     let at = *array_type(&types[0], "take")?;
     let a = View::unpack(cg, &at, vals[0])?;
     let indices = index_views(cg, &types[1..], &vals[1..])?;
+    check_indices(cg, &a, &indices)?;
     let outer = indices[0].0.shape.clone();
     let mut dims: Vec<BasicValueEnum<'ctx>> = outer.iter().map(|d| (*d).into()).collect();
     dims.extend(
@@ -167,6 +197,7 @@ pub(super) fn put<'ctx>(
     let at = *array_type(&types[0], "put")?;
     let a = View::unpack(cg, &at, vals[0])?;
     let indices = index_views(cg, &types[1..n - 1], &vals[1..n - 1])?;
+    check_indices(cg, &a, &indices)?;
     let outer = indices[0].0.shape.clone();
     let (value_type, value) = (&types[n - 1], vals[n - 1]);
     let Type::Array(vt) = value_type else {

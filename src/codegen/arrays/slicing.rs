@@ -210,7 +210,19 @@ pub(super) fn assign<'ctx>(
     let (n, m) = (view.shape.len(), source.shape.len());
     // The source's shape broadcast to the target's: its strides, 0 where it
     // repeats.
-    let mut ok = cg.ctx.bool_type().const_int((m <= n) as u64, false);
+    // Extra leading axes of the source must have length 1 (NumPy drops
+    // them).
+    let mut ok = cg.ctx.bool_type().const_int(1, false);
+    for axis in 0..m.saturating_sub(n) {
+        let b = &cg.builder;
+        let unit = b.build_int_compare(
+            IntPredicate::EQ,
+            source.shape[axis],
+            i64t.const_int(1, false),
+            "",
+        )?;
+        ok = b.build_and(ok, unit, "")?;
+    }
     let mut strides = vec![i64t.const_zero(); n];
     for j in 0..m.min(n) {
         let (axis, src_axis) = (n - 1 - j, m - 1 - j);
