@@ -41,10 +41,13 @@ pub enum Builtin {
     Zip,
     /// `print(...)` (only as a statement)
     Print,
+    /// `sum(iterable, start=0)`: lowered to a loop adding the items to the
+    /// start, as Python's `sum` does.
+    Sum,
 }
 
 impl Builtin {
-    pub const ALL: [(&'static str, Builtin); 15] = [
+    pub const ALL: [(&'static str, Builtin); 16] = [
         ("abs", Builtin::Abs),
         ("min", Builtin::Min),
         ("max", Builtin::Max),
@@ -60,6 +63,7 @@ impl Builtin {
         ("enumerate", Builtin::Enumerate),
         ("zip", Builtin::Zip),
         ("print", Builtin::Print),
+        ("sum", Builtin::Sum),
     ];
 
     pub fn name(self) -> &'static str {

@@ -27,6 +27,9 @@ pub struct FunctionDef {
     /// The `@jit` dispatcher that read it, if one did: what a recursive
     /// call refers to (`KernelTarget::Reading`).
     pub identity: Option<Identity>,
+    /// `@jit(locals={"x": np.float32})`: these variables keep these types;
+    /// every assignment to one converts, as `x = np.float32(value)`.
+    pub locals: Vec<(String, crate::types::Scalar)>,
 }
 
 /// The identity of a `@jit` dispatcher (its address while it lives). Its
@@ -217,6 +220,11 @@ pub enum CmpOp {
     Ge,
     Eq,
     Ne,
+    /// `x is y`: only with `None` on one side, decided by the types (a
+    /// value of type `none` is None, any other value is not).
+    Is,
+    /// `x is not y`, as `Is`.
+    IsNot,
 }
 
 impl CmpOp {
@@ -228,6 +236,8 @@ impl CmpOp {
             CmpOp::Ge => ">=",
             CmpOp::Eq => "==",
             CmpOp::Ne => "!=",
+            CmpOp::Is => "is",
+            CmpOp::IsNot => "is not",
         }
     }
 }
@@ -265,8 +275,42 @@ pub enum Global {
     Kernel(KernelTarget),
     /// A builtin exception class (only `raise` takes it).
     Exception(PyException),
+    /// A global NumPy array, frozen when the function is read.
+    Array(Arc<FrozenArray>),
     /// Something kernels cannot use; an error if it is used.
     Unsupported { name: String, what: String },
+}
+
+/// A global NumPy array as a function saw it when it was read (as Numba
+/// does, later changes to the array are not seen): its elements in C order
+/// and native byte order. Compiled code reads it as a read-only array.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FrozenArray {
+    pub dtype: Scalar,
+    pub shape: Vec<usize>,
+    pub bytes: Arc<[u8]>,
+}
+
+impl FrozenArray {
+    /// A digest of the elements (FNV-1a, 64 bits), which names the array in
+    /// printed IR and in the on-disk cache key.
+    pub fn digest(&self) -> u64 {
+        self.bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    }
+}
+
+impl std::fmt::Debug for FrozenArray {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "frozen {}{:?} #{:016x}",
+            self.dtype,
+            self.shape,
+            self.digest()
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -503,6 +547,7 @@ pub mod build {
             }),
             doc: None,
             identity: None,
+            locals: vec![],
         }
     }
 

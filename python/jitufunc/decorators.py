@@ -255,22 +255,43 @@ def jit(signature_or_function=None, *, nopython=True, forceobj=False, looplift=T
         raise OptionError(f"jit(error_model={error_model!r}) is not valid; use one of {_ERROR_MODELS}")
     if inline not in ("never", "always") and not callable(inline):
         raise OptionError(f"jit(inline={inline!r}) is not valid; use 'never' or 'always'")
-    if locals:
-        from jitufunc.errors import UnsupportedError
-
-        raise UnsupportedError("jit(locals=...) is not supported yet; annotate by converting, e.g. x = np.float32(x)")
+    if locals is not None and not isinstance(locals, dict):
+        raise OptionError(f"jit(locals={locals!r}): locals is a dict of variable names to types")
+    local_types = [(name, _local_type(name, t)) for name, t in (locals or {}).items()]
     sigs = _signature_list(signature_or_function) if signature_or_function is not None else []
     options = dict(fastmath=fastmath, boundscheck=bool(boundscheck), error_model=error_model,
                    nogil=bool(nogil), cache=cache)
+    if local_types:
+        options["locals"] = local_types
 
     def wrap(func):
         if os.environ.get("JITUFUNC_DISABLE_JIT", "0") not in ("", "0"):
             return func
         from jitufunc.dispatcher import Dispatcher
 
+        code = getattr(func, "__code__", None)
+        for name, _ in local_types:
+            if code is not None and name not in code.co_varnames:
+                raise OptionError(
+                    f"jit(locals=...) names '{name}', which is not a variable of {func.__name__}()")
+
         return Dispatcher(func, sigs, **options)
 
     return wrap
+
+
+def _local_type(name, t):
+    """The dtype name of a ``locals=`` type: a NumPy scalar type, a dtype,
+    Python's ``float``/``int``/``complex``/``bool``, a dtype string, or a
+    Numba scalar type (by its name)."""
+    import numpy as np
+
+    if isinstance(t, str):
+        return t
+    try:
+        return np.dtype(t).name
+    except TypeError:
+        return str(t)
 
 
 def njit(*args, **kwargs):

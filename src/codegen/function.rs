@@ -77,11 +77,11 @@ pub fn declare<'ctx>(
 ) -> Result<FunctionValue<'ctx>> {
     let mut params: Vec<BasicMetadataTypeEnum> = vec![cg.ptr_type().into()];
     for _ in 0..count {
+        // A `None` parameter has no machine value: callers pass nothing.
         for p in f.params() {
-            let t = cg
-                .llvm_type(f.ty(*p))?
-                .ok_or_else(|| CompileError::internal("None parameter"))?;
-            params.push(t.into());
+            if let Some(t) = cg.llvm_type(f.ty(*p))? {
+                params.push(t.into());
+            }
         }
     }
     let fn_type = match lanes_return_type(cg, &f.ret, count)? {
@@ -204,8 +204,10 @@ impl<'ctx> Emitter<'_, 'ctx> {
             self.cg.func.access_context = self.access_context(args[0], span);
         }
         let rty = result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
+        // `None` arguments of calls have no machine value and no parameter.
         let vals = args
             .iter()
+            .filter(|a| !matches!(op, Op::CallFunc(_)) || f.ty(**a).has_value())
             .map(|a| self.get(*a))
             .collect::<Result<Vec<_>>>()?;
         let cg = &mut *self.cg;
@@ -213,8 +215,9 @@ impl<'ctx> Emitter<'_, 'ctx> {
         Ok(Some(match op {
             // `None` has no machine value (it only stands for an omitted
             // slice bound, which typing replaced).
-            Op::Const(_, Type::NoneType) => return Ok(None),
+            Op::Const(_, Type::NoneType | Type::DType(_)) => return Ok(None),
             Op::Const(c, t) => scalar::constant(cg, c, t)?,
+            Op::Frozen(a) => arrays::frozen(cg, a)?,
             Op::Binary(b) => arith::binary(cg, *b, &rty, vals[0], vals[1])?,
             Op::Unary(u) => arith::unary(cg, *u, &rty, vals[0])?,
             Op::Compare(c) => scalar::compare(cg, *c, &arg_ty(0), vals[0], vals[1])?,
@@ -398,10 +401,16 @@ fn emit_blocks<'ctx>(
     for &b in &rpo {
         blocks[b.index()] = Some(cg.ctx.append_basic_block(llvm, &b.to_string()));
     }
-    // Lane k's parameters follow lane k-1's.
-    let nparams = f.params().len();
+    // Lane k's parameters follow lane k-1's; `None` parameters have none.
+    let passed: Vec<Value> = f
+        .params()
+        .iter()
+        .copied()
+        .filter(|p| f.ty(*p).has_value())
+        .collect();
+    let nparams = passed.len();
     let mut values: Vec<Vec<BasicValueEnum<'ctx>>> = vec![vec![]; f.values.len()];
-    for (i, p) in f.params().iter().enumerate() {
+    for (i, p) in passed.iter().enumerate() {
         values[p.index()] = (0..lanes.count)
             .map(|lane| {
                 llvm.get_nth_param((1 + lane * nparams + i) as u32)
@@ -676,7 +685,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],
-        Op::Slice | Op::Range(_) | Op::Print(_) => vec![],
+        Op::Slice | Op::Range(_) | Op::Print(_) | Op::Frozen(_) => vec![],
         // Untyped only: never emitted.
         Op::Undef
         | Op::Call(_)

@@ -294,8 +294,9 @@ pub fn float_predicate(op: CmpOp) -> FloatPredicate {
         CmpOp::Le => FloatPredicate::OLE,
         CmpOp::Gt => FloatPredicate::OGT,
         CmpOp::Ge => FloatPredicate::OGE,
-        CmpOp::Eq => FloatPredicate::OEQ,
-        CmpOp::Ne => FloatPredicate::UNE,
+        // `is`/`is not` are folded to constants by typing.
+        CmpOp::Eq | CmpOp::Is => FloatPredicate::OEQ,
+        CmpOp::Ne | CmpOp::IsNot => FloatPredicate::UNE,
     }
 }
 
@@ -309,8 +310,8 @@ pub fn int_predicate(op: CmpOp, signed: bool) -> IntPredicate {
         (CmpOp::Le, false) => IntPredicate::ULE,
         (CmpOp::Gt, false) => IntPredicate::UGT,
         (CmpOp::Ge, false) => IntPredicate::UGE,
-        (CmpOp::Eq, _) => IntPredicate::EQ,
-        (CmpOp::Ne, _) => IntPredicate::NE,
+        (CmpOp::Eq | CmpOp::Is, _) => IntPredicate::EQ,
+        (CmpOp::Ne | CmpOp::IsNot, _) => IntPredicate::NE,
     }
 }
 

@@ -223,6 +223,7 @@ impl<'py> Converter<'py, '_> {
             source,
             doc,
             identity: self.itself.as_ref().map(|(identity, _)| *identity),
+            locals: vec![],
         })
     }
 
@@ -591,10 +592,10 @@ impl<'py> Converter<'py, '_> {
                         "GtE" => CmpOp::Ge,
                         "Eq" => CmpOp::Eq,
                         "NotEq" => CmpOp::Ne,
+                        "Is" => CmpOp::Is,
+                        "IsNot" => CmpOp::IsNot,
                         other => {
                             let word = match other {
-                                "Is" => "is",
-                                "IsNot" => "is not",
                                 "In" => "in",
                                 _ => "not in",
                             };

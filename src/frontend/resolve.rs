@@ -27,6 +27,7 @@ struct Registry {
     exceptions: HashMap<usize, PyException>,
     _keep: Vec<Py<PyAny>>,
     np_generic: Py<PyAny>,
+    np_ndarray: Py<PyAny>,
 }
 
 static REGISTRY: PyOnceLock<Registry> = PyOnceLock::new();
@@ -80,6 +81,7 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
         exceptions,
         _keep: keep,
         np_generic: np.getattr("generic")?.unbind(),
+        np_ndarray: np.getattr("ndarray")?.unbind(),
     })
 }
 
@@ -103,6 +105,32 @@ fn numpy_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, Const)>> {
     };
     let item = obj.call_method0("item")?;
     Ok(python_number(&item)?.map(|(c, _)| (s, c)))
+}
+
+/// A global array, copied (C order) into the definition.
+fn frozen_array(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Global> {
+    let dtype = obj.getattr("dtype")?;
+    let num: i32 = dtype.getattr("num")?.extract()?;
+    let native = dtype.getattr("isnative")?.extract::<bool>()?;
+    let Some(s) = Scalar::from_typenum(num).filter(|_| native) else {
+        return Ok(Global::Unsupported {
+            name: name.into(),
+            what: format!(
+                "an array of dtype {} (global arrays of booleans, integers, floats and complex numbers in native byte order are read as constants)",
+                dtype.str()?
+            ),
+        });
+    };
+    let shape: Vec<usize> = obj.getattr("shape")?.extract()?;
+    let bytes = obj.call_method0("tobytes")?;
+    let bytes = bytes.cast::<pyo3::types::PyBytes>()?.as_bytes();
+    Ok(Global::Array(std::sync::Arc::new(
+        crate::syntax::FrozenArray {
+            dtype: s,
+            shape,
+            bytes: bytes.into(),
+        },
+    )))
 }
 
 /// A Python number's value and weak type.
@@ -163,6 +191,9 @@ pub fn classify(
     }
     if let Ok(m) = obj.cast::<PyModule>() {
         return Ok(Global::Module(m.name()?.to_string()));
+    }
+    if obj.is_instance(reg.np_ndarray.bind(py))? {
+        return frozen_array(obj, name);
     }
     if let Some(target) = kernels(py, obj)? {
         return Ok(Global::Kernel(target));

@@ -139,6 +139,8 @@ pub enum Attr {
     Size,
     /// `a.T`
     T,
+    /// `a.dtype` (of an array or a NumPy scalar): a `Type::DType`.
+    Dtype,
 }
 
 impl Attr {
@@ -150,6 +152,7 @@ impl Attr {
             "ndim" => Attr::Ndim,
             "size" => Attr::Size,
             "T" => Attr::T,
+            "dtype" => Attr::Dtype,
             _ => return None,
         })
     }
@@ -161,6 +164,7 @@ impl Attr {
             Attr::Ndim => "ndim",
             Attr::Size => "size",
             Attr::T => "T",
+            Attr::Dtype => "dtype",
         }
     }
 }
@@ -437,6 +441,10 @@ pub enum Op {
     /// values, in order) between the format's literal text, as Python's
     /// `print` does, to `sys.stdout`. Reads arrays; an effect, no result.
     Print(Arc<PrintFormat>),
+    /// `A` for a global NumPy array `A`: a read-only, C-contiguous view of
+    /// its elements as they were when the function was read, which compiled
+    /// code keeps as a constant. Pure.
+    Frozen(Arc<crate::syntax::FrozenArray>),
 }
 
 /// The text of a `print(...)` around its values.
@@ -522,6 +530,7 @@ impl Op {
             | Op::TupleGet(_)
             | Op::Slice
             | Op::Range(_)
+            | Op::Frozen(_)
             | Op::Print(_) => Stages::Both,
         }
     }
@@ -533,6 +542,7 @@ impl Op {
             Op::Array(a) => a.has_result(),
             Op::Const(..)
             | Op::Undef
+            | Op::Frozen(_)
             | Op::Binary(_)
             | Op::Unary(_)
             | Op::Compare(_)
@@ -579,13 +589,15 @@ impl Op {
             Op::Call(_) | Op::CallKernel(_) | Op::CallFunc(_) => Effects::CALL,
             Op::Attr(a) => match a {
                 Attr::Shape | Attr::Ndim | Attr::Size => Effects::SHAPE,
-                Attr::Real | Attr::Imag => Effects::PURE,
+                // The dtype is the array's type: nothing is read.
+                Attr::Real | Attr::Imag | Attr::Dtype => Effects::PURE,
                 Attr::T => Effects {
                     aliases: Operands::First,
                     ..Effects::PURE
                 },
             },
             Op::Len => Effects::SHAPE,
+            Op::Frozen(_) => Effects::PURE,
             // Writes to sys.stdout: kept by having no result.
             Op::Print(_) => Effects {
                 reads: Operands::All,
@@ -625,6 +637,7 @@ impl fmt::Display for Op {
                 Const::Ellipsis => write!(f, "const ..."),
             },
             Op::Undef => f.write_str("undef"),
+            Op::Frozen(a) => write!(f, "{a:?}"),
             Op::Binary(b) => write!(f, "{}", binop_name(*b)),
             Op::Unary(u) => write!(f, "{}", unop_name(*u)),
             Op::Compare(c) => write!(f, "cmp {}", c.symbol()),

@@ -204,6 +204,14 @@ impl Checker<'_> {
                     self.err(at, format!("constant of type {t} in a value of type {rty}"));
                 }
             }
+            Op::Frozen(a) => {
+                let ok = matches!(&rty, Type::Array(t)
+                    if t.dtype == a.dtype && t.ndim as usize == a.shape.len() && t.readonly
+                        && a.bytes.len() == a.shape.iter().product::<usize>() * a.dtype.itemsize());
+                if !args.is_empty() || !ok {
+                    self.err(at, format!("a frozen array {a:?} typed {rty}"));
+                }
+            }
             Op::Binary(_) => {
                 if self.arity(at, op, args, 2) {
                     if let Some(t) = self.expect_same(at, "binary", args) {

@@ -15,7 +15,8 @@ use crate::types::{ArrayType, Layout, Memory, Scalar, Type};
 /// Bits 0-7: the dtype's NumPy type number; bit 8: an array; bits 9-15: its
 /// number of dimensions; bit 16: C-contiguous; bit 17: read-only; bit 18: a
 /// Python `bool` (not `np.bool_`: `True + True` is 2 in Python). With bit
-/// 19 set, a tuple: bits 0-18 number its item keys in `tuple_table`.
+/// 19 set, a tuple: bits 0-18 number its item keys in `tuple_table`. Bit
+/// 20 alone: `None`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ArgKey(pub u32);
 
@@ -24,6 +25,7 @@ const C_CONTIGUOUS: u32 = 1 << 16;
 const READONLY: u32 = 1 << 17;
 const PYTHON_BOOL: u32 = 1 << 18;
 const TUPLE: u32 = 1 << 19;
+const NONE: u32 = 1 << 20;
 
 /// The item keys of every tuple type seen, both ways.
 struct TupleTable {
@@ -65,6 +67,15 @@ impl ArgKey {
         ArgKey(k)
     }
 
+    /// `None`: typed `none`, passed as nothing.
+    pub fn none() -> ArgKey {
+        ArgKey(NONE)
+    }
+
+    pub fn is_none(self) -> bool {
+        self.0 == NONE
+    }
+
     /// A tuple of items of these keys.
     pub fn tuple(items: &[ArgKey]) -> ArgKey {
         let table = tuple_table();
@@ -102,6 +113,8 @@ impl ArgKey {
     pub fn words(self) -> usize {
         if self.is_tuple() {
             self.items().iter().map(|k| k.words()).sum()
+        } else if self.is_none() {
+            0
         } else if self.is_array() {
             view_words(self.ndim())
         } else {
@@ -125,6 +138,9 @@ impl ArgKey {
     pub fn to_type(self) -> Type {
         if self.is_tuple() {
             return Type::Tuple(self.items().iter().map(|k| k.to_type()).collect());
+        }
+        if self.is_none() {
+            return Type::NoneType;
         }
         if self.0 & PYTHON_BOOL != 0 {
             return Type::Weak(crate::types::Weak::Bool);
@@ -191,5 +207,8 @@ mod tests {
             "((int64, pybool), float32[:, :])"
         );
         assert_eq!(ArgKey::tuple(&[]).to_type(), Type::Tuple(vec![]));
+        assert_eq!(ArgKey::none().to_type(), Type::NoneType);
+        assert_eq!(ArgKey::none().words(), 0);
+        assert!(!ArgKey::scalar(Scalar::Bool).is_none());
     }
 }

@@ -48,8 +48,8 @@ impl FrontDoor for Jit {
     ) -> Result<Box<dyn TypedEntry + 'a>> {
         fn passable(t: &Type) -> bool {
             match t {
-                Type::Scalar(_) | Type::Array(_) | Type::Weak(_) => true,
-                Type::Tuple(items) => items.iter().all(passable),
+                Type::Scalar(_) | Type::Array(_) | Type::Weak(_) | Type::NoneType => true,
+                Type::Tuple(items) => items.iter().all(|i| *i != Type::NoneType && passable(i)),
                 _ => false,
             }
         }
@@ -174,6 +174,10 @@ fn emit_entry<'ctx>(
     cg.builder.build_store(limit_at, limit)?;
     let mut values: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
     for (k, p) in f.params().iter().enumerate() {
+        if *f.ty(*p) == Type::NoneType {
+            // `None` has no value: its slot is not read.
+            continue;
+        }
         // SAFETY: the caller passes one pointer per parameter (`abi`).
         let slot_ptr = unsafe {
             cg.builder

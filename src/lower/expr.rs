@@ -7,7 +7,7 @@ use crate::bail;
 use crate::builtins::{ArrayFn, Builtin, Callee, Flavour, MathFn};
 use crate::error::{Result, Span};
 use crate::ir::{Attr, BlockCall, Op, Terminator, Value};
-use crate::syntax::{BoolOp, CmpOp, Const, Expr, ExprKind, Global};
+use crate::syntax::{BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, Global, Stmt, StmtKind, Target};
 use crate::types::{Scalar, Type, Weak};
 
 fn const_type(c: &Const) -> Type {
@@ -46,12 +46,11 @@ impl Lowerer {
         match &e.kind {
             ExprKind::Name(name) => self.read_local(name, e.span),
             ExprKind::Const(c) => {
-                if matches!(c, Const::None | Const::Ellipsis) {
+                if *c == Const::Ellipsis {
                     bail!(
                         Unsupported,
                         e.span,
-                        "{} is not supported as a value in kernels (only as an index: a[None], a[..., 0])",
-                        if *c == Const::None { "None" } else { "Ellipsis (...)" }
+                        "Ellipsis (...) is not supported as a value in kernels (only as an index: a[..., 0])"
                     );
                 }
                 Ok(self.emit(Op::Const(*c, const_type(c)), vec![], e.span))
@@ -152,6 +151,7 @@ impl Lowerer {
     fn lower_global(&mut self, g: &Global, span: Span) -> Result<Value> {
         match g {
             Global::Constant { value, ty } => Ok(self.emit(Op::Const(*value, ty.clone()), vec![], span)),
+            Global::Array(a) => Ok(self.emit(Op::Frozen(a.clone()), vec![], span)),
             Global::Callee(c) => bail!(
                 Unsupported,
                 span,
@@ -285,6 +285,9 @@ impl Lowerer {
         if let ExprKind::Global(Global::Callee(Callee::Array(f, _))) = &func.kind {
             return self.lower_array_call(*f, &callee_name(), args, keywords, span);
         }
+        if let ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Sum))) = &func.kind {
+            return self.lower_sum(args, keywords, span);
+        }
         if let Some((name, _)) = keywords.first() {
             bail!(
                 Unsupported,
@@ -366,6 +369,46 @@ impl Lowerer {
     /// `np.empty(shape, dtype)`, `np.full(shape, value, dtype=...)`: the
     /// dtype, given positionally or as `dtype=`, becomes part of the callee
     /// (a NumPy scalar type or `float`/`int`/`complex`/`bool`).
+    /// `sum(iterable, start=0)`: `acc = start`, then `acc = acc + item`
+    /// for each item (a loop as `for` makes it), as Python's `sum`.
+    fn lower_sum(
+        &mut self,
+        args: &[Expr],
+        keywords: &[(String, Expr)],
+        span: Span,
+    ) -> Result<Value> {
+        let (iter, start) = match (args, keywords) {
+            ([it], []) => (it, None),
+            ([it, s], []) => (it, Some(s)),
+            ([it], [(key, s)]) if key == "start" => (it, Some(s)),
+            _ => bail!(
+                Typing,
+                span,
+                "sum() takes an iterable and an optional start (sum(a) or sum(a, 0.0))"
+            ),
+        };
+        let acc = self.fresh_name("sum");
+        let item = self.fresh_name("item");
+        let start = match start {
+            Some(s) => self.lower_expr(s)?,
+            None => self.int(0, span),
+        };
+        self.ssa.write_var(self.cur, &acc, start);
+        let name = |n: &str| Expr::new(ExprKind::Name(n.to_string()), span);
+        let add = Stmt {
+            kind: StmtKind::Assign {
+                targets: vec![Target::Name(acc.clone(), span)],
+                value: Expr::new(
+                    ExprKind::Binary(BinOp::Add, Box::new(name(&acc)), Box::new(name(&item))),
+                    span,
+                ),
+            },
+            span,
+        };
+        self.lower_for(&Target::Name(item, span), iter, &[add], &[], span)?;
+        Ok(self.ssa.read_var(self.cur, &acc))
+    }
+
     fn lower_array_call(
         &mut self,
         f: ArrayFn,
@@ -421,12 +464,23 @@ impl Lowerer {
                         "dtype= takes a NumPy scalar type such as np.float32, or float, int, complex or bool"
                     ),
                 }),
-                _ => bail!(
-                    Unsupported,
-                    e.span,
-                    "dtype= takes a NumPy scalar type such as np.float32, or float, int, complex or bool (dtype strings and np.dtype objects are not supported yet)"
-                ),
+                // Another array's dtype (`a.dtype`), known when typing:
+                // passed as the last operand.
+                _ => None,
             },
+        };
+        let dtype_operand = match given.get(n).copied().flatten().filter(|_| has_dtype) {
+            Some(e) if dtype.is_none() && !matches!(e.kind, ExprKind::Const(Const::None)) => {
+                if !matches!(e.kind, ExprKind::Attribute(..) | ExprKind::Name(_)) {
+                    bail!(
+                        Unsupported,
+                        e.span,
+                        "dtype= takes a NumPy scalar type such as np.float32, float, int, complex or bool, a dtype string, or another array's a.dtype"
+                    );
+                }
+                Some(e)
+            }
+            _ => None,
         };
         let mut vs = vec![];
         for (k, p) in params.iter().enumerate().take(n) {
@@ -445,7 +499,10 @@ impl Lowerer {
                 None => bail!(Typing, span, "{name}() missing required argument '{p}'"),
             }
         }
-        if f == ArrayFn::Astype && dtype.is_none() {
+        if let Some(e) = dtype_operand {
+            let d = self.lower_expr(e)?;
+            vs.push(d);
+        } else if f == ArrayFn::Astype && dtype.is_none() {
             bail!(Typing, span, "{name}() needs a dtype");
         }
         Ok(self.emit(Op::Call(Callee::Array(f, dtype)), vs, span))

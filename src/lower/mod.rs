@@ -32,6 +32,8 @@ pub(crate) struct Lowerer {
     cur: Block,
     loops: Vec<LoopTargets>,
     counter: u32,
+    /// Variables of fixed types (`FunctionDef::locals`).
+    locals: Vec<(String, crate::types::Scalar)>,
 }
 
 impl Lowerer {
@@ -66,7 +68,12 @@ pub fn lower_function(def: &FunctionDef) -> Result<Function> {
         cur: entry,
         loops: vec![],
         counter: 0,
+        locals: def.locals.clone(),
     };
+    for p in &def.params {
+        let v = l.ssa.read_var(entry, &p.name);
+        l.assign(&crate::syntax::Target::Name(p.name.clone(), p.span), v)?;
+    }
     l.lower_body(&def.body)?;
     // Falling off the end returns None.
     if !l.ssa.f.is_terminated(l.cur) {

@@ -178,7 +178,14 @@ impl Lowerer {
 
     pub(super) fn assign(&mut self, target: &Target, v: Value) -> Result<()> {
         match target {
-            Target::Name(name, _) => {
+            Target::Name(name, span) => {
+                // A variable of a fixed type converts what it is given.
+                let v = match self.locals.iter().find(|(n, _)| n == name) {
+                    Some((_, s)) => {
+                        self.emit(Op::Call(crate::builtins::Callee::DType(*s)), vec![v], *span)
+                    }
+                    None => v,
+                };
                 self.ssa.write_var(self.cur, name, v);
                 Ok(())
             }
@@ -317,7 +324,7 @@ impl Lowerer {
         Ok(())
     }
 
-    fn lower_for(
+    pub(super) fn lower_for(
         &mut self,
         target: &Target,
         iter: &Expr,

@@ -82,6 +82,8 @@ pub struct Dispatcher {
     nogil: bool,
     /// Keep compiled specialisations on disk (`cache=True`).
     cache: bool,
+    /// `locals=`: variables of fixed types.
+    locals: Vec<(String, Scalar)>,
     /// Tells this dispatcher apart from every other of the process (the
     /// identity recursive calls refer to).
     serial: usize,
@@ -117,13 +119,19 @@ impl Dispatcher {
         let me = self.serial;
         READING.with(|r| r.borrow_mut().push(me));
         let read = self.def.get_or_try_init(py, || {
-            crate::frontend::read_function(
+            let mut def = crate::frontend::read_function(
                 py,
                 self.func.bind(py),
                 &super::ufunc::kernel_definition,
                 Some(crate::syntax::Identity(me)),
             )?
-            .py_err(py)
+            .py_err(py)?;
+            if !self.locals.is_empty() {
+                Arc::get_mut(&mut def)
+                    .expect("a definition just read has one owner")
+                    .locals = self.locals.clone();
+            }
+            Ok(def)
         });
         READING.with(|r| r.borrow_mut().retain(|d| *d != me));
         read
@@ -211,6 +219,9 @@ impl Dispatcher {
             if ffi::PyFloat_CheckExact(obj) != 0 {
                 return Ok(ArgKey::scalar(Scalar::F64));
             }
+            if obj == ffi::Py_None() {
+                return Ok(ArgKey::none());
+            }
             if ffi::PyLong_CheckExact(obj) != 0 {
                 return Ok(ArgKey::scalar(Scalar::I64));
             }
@@ -224,7 +235,15 @@ impl Dispatcher {
                 let n = ffi::PyTuple_GET_SIZE(obj);
                 let mut items = Vec::with_capacity(n as usize);
                 for i in 0..n {
-                    items.push(self.key_of(py, k, ffi::PyTuple_GET_ITEM(obj, i))?);
+                    let item = ffi::PyTuple_GET_ITEM(obj, i);
+                    if item == ffi::Py_None() {
+                        return Err(type_error(format!(
+                            "{}() argument '{}' is a tuple holding None; @jit functions take None on its own, not inside tuples",
+                            self.name(),
+                            self.params[k]
+                        )));
+                    }
+                    items.push(self.key_of(py, k, item)?);
                 }
                 return Ok(ArgKey::tuple(&items));
             }
@@ -368,6 +387,9 @@ impl Dispatcher {
                                         && (h.readonly || !g.readonly)
                                 }
                                 (Type::Array(_), _) | (_, Type::Array(_)) => false,
+                                // Tuples and None match only exactly.
+                                (Type::Tuple(_) | Type::NoneType, _)
+                                | (_, Type::Tuple(_) | Type::NoneType) => false,
                                 _ => can_cast_scalar(given.dtype(), have.dtype(), Casting::Safe),
                             }
                     })
@@ -522,6 +544,9 @@ fn write_arg(
             at += write_arg(py, x, item, item, &mut slot[at..])?;
         }
         return Ok(at);
+    }
+    if have.is_none() {
+        return Ok(0);
     }
     if have.is_array() {
         // SAFETY: the key says `obj` passed `PyArray_Check` with this
@@ -810,6 +835,19 @@ pub(super) fn array_object(
                 ffi::Py_DECREF(array);
                 return Err(PyErr::fetch(py));
             }
+        } else {
+            // No owner: a global array frozen into the compiled code (or a
+            // view of one), which may be unloaded before the result dies.
+            let copy = PY_ARRAY_API.PyArray_NewCopy(
+                py,
+                array as *mut PyArrayObject,
+                numpy::npyffi::NPY_ORDER::NPY_KEEPORDER,
+            );
+            ffi::Py_DECREF(array);
+            if copy.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            return Ok(pyo3::Bound::from_owned_ptr(py, copy).unbind());
         }
         Ok(pyo3::Bound::from_owned_ptr(py, array).unbind())
     }
@@ -819,7 +857,7 @@ pub(super) fn array_object(
 impl Dispatcher {
     /// Reads `func` and compiles `signatures` now (none: on first use).
     #[new]
-    #[pyo3(signature = (func, signatures, fastmath=None, boundscheck=false, error_model="python", nogil=false, cache=false, keep_ir=false))]
+    #[pyo3(signature = (func, signatures, fastmath=None, boundscheck=false, error_model="python", nogil=false, cache=false, keep_ir=false, locals=vec![]))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -831,7 +869,18 @@ impl Dispatcher {
         nogil: bool,
         cache: bool,
         keep_ir: bool,
+        locals: Vec<(String, String)>,
     ) -> PyResult<Self> {
+        let locals = locals
+            .into_iter()
+            .map(|(name, t)| match Scalar::parse(&t) {
+                Some(s) => Ok((name, s)),
+                None => Err(super::option_error(
+                    py,
+                    format!("jit(locals={{{name:?}: {t}}}): locals take NumPy scalar types (np.float32, 'int64', float, ...); {t} is not one"),
+                )),
+            })
+            .collect::<PyResult<Vec<_>>>()?;
         let fast_math = match &fastmath {
             Some(v) => super::fast_math_option(v)?,
             None => crate::codegen::FastMath::default(),
@@ -874,6 +923,7 @@ impl Dispatcher {
             },
             nogil,
             cache,
+            locals,
             serial: {
                 static SERIAL: std::sync::atomic::AtomicUsize =
                     std::sync::atomic::AtomicUsize::new(1);
@@ -989,6 +1039,7 @@ fn keys_of(sig: &Signature) -> crate::error::Result<Vec<ArgKey>> {
         .map(|t| match t {
             Type::Scalar(s) => Ok(ArgKey::scalar(*s)),
             Type::Weak(crate::types::Weak::Bool) => Ok(ArgKey::python_bool()),
+            Type::NoneType => Ok(ArgKey::none()),
             Type::Array(a) => Ok(ArgKey::array(
                 a.dtype,
                 a.ndim,

@@ -110,6 +110,9 @@ pub enum Type {
     /// `start:stop:step` inside a subscript: three int64 parts, `i64::MIN`
     /// where one was omitted (`Type::SLICE_OMITTED`).
     Slice,
+    /// `a.dtype`: known from the type alone, so it has no machine value;
+    /// it can be passed as `dtype=` and compared.
+    DType(Scalar),
 }
 
 impl Type {
@@ -121,6 +124,12 @@ impl Type {
     pub const PY_BOOL: Type = Type::Weak(Weak::Bool);
     /// The part of a slice value that stands for an omitted bound or step.
     pub const SLICE_OMITTED: i64 = i64::MIN;
+
+    /// Whether values of this type exist at run time (`None` and dtypes
+    /// are known from their types alone).
+    pub fn has_value(&self) -> bool {
+        !matches!(self, Type::NoneType | Type::DType(_))
+    }
 
     /// The scalar this value is stored as, if it is a (strong or weak) scalar.
     pub fn storage(&self) -> Option<Scalar> {
@@ -206,6 +215,7 @@ impl fmt::Display for Type {
             }
             Type::NoneType => f.write_str("none"),
             Type::Slice => f.write_str("slice"),
+            Type::DType(s) => write!(f, "dtype({s})"),
         }
     }
 }

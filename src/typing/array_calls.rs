@@ -17,9 +17,17 @@ pub fn array_call<E: Emit>(
     e: &mut E,
     f: crate::builtins::ArrayFn,
     dtype: Option<crate::types::Scalar>,
-    args: Vec<E::V>,
+    mut args: Vec<E::V>,
 ) -> Result<E::V> {
     use crate::builtins::ArrayFn;
+    // `dtype=a.dtype`: lowering passed it last, typing knows which.
+    let dtype = match args.last().map(|a| e.ty(a)) {
+        Some(Type::DType(s)) => {
+            args.pop();
+            Some(s)
+        }
+        _ => dtype,
+    };
     match f {
         ArrayFn::Empty | ArrayFn::Zeros | ArrayFn::Ones | ArrayFn::Full => {
             create(e, f, dtype, args)

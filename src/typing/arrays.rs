@@ -18,6 +18,19 @@ use crate::ir::{ArrayOp, Attr, Op};
 use crate::syntax::Const;
 use crate::types::{ArrayType, Kind, Type};
 
+/// A global array: read-only, C-contiguous, memory that compiled code
+/// keeps (never freed, so borrowed).
+pub fn frozen<E: Emit>(e: &mut E, a: &std::sync::Arc<crate::syntax::FrozenArray>) -> Result<E::V> {
+    let t = Type::Array(ArrayType {
+        dtype: a.dtype,
+        ndim: a.shape.len() as u32,
+        layout: crate::types::Layout::C,
+        readonly: true,
+        memory: crate::types::Memory::Borrowed,
+    });
+    e.emit(Op::Frozen(a.clone()), vec![], t)
+}
+
 pub fn array_attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
     let t = e.ty(&v);
     let Type::Array(a) = t else {
@@ -35,6 +48,7 @@ pub fn array_attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
         Attr::Ndim => e.constant(Const::Int(a.ndim as i128), Type::PY_INT),
         Attr::Size => e.emit(Op::Array(ArrayOp::Size), vec![v], Type::PY_INT),
         Attr::T => super::array_calls::transpose(e, v),
+        Attr::Dtype => e.constant(Const::None, Type::DType(a.dtype)),
         Attr::Real | Attr::Imag => Err(e.unsupported(format!(
             "'.{}' of an array is not supported in kernels; index the element first (a[i].{})",
             attr.name(),
@@ -314,7 +328,7 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
             .map(|n| format!("'{n}'"))
             .unwrap_or_else(|| "this array".to_string());
         return Err(e.error(format!(
-            "cannot write to {name}: it is a read-only input (gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off)"
+            "cannot write to {name}: it is read-only (a global array is a constant frozen when the function is compiled; gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off)"
         )));
     }
     if let Some(indices) = advanced_index(e, &v, &index_values)? {

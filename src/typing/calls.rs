@@ -157,7 +157,7 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
     let n = args.len();
     match b {
         // Lowering makes them loops; a call never reaches typing.
-        Builtin::Enumerate | Builtin::Zip => Err(e.error(format!(
+        Builtin::Enumerate | Builtin::Zip | Builtin::Sum => Err(e.error(format!(
             "{}() is only supported as the iterable of a for loop",
             b.name()
         ))),

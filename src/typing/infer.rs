@@ -7,11 +7,17 @@
 //! so iteration ends. Rule errors during iteration are not final (an operand
 //! may still be growing); materialisation re-runs the rules and reports
 //! them with the final types.
+//!
+//! Only live blocks are typed: a branch whose condition typing decides (a
+//! constant, such as `x is None` for a parameter of type `none`) makes
+//! only its taken edge live, so the other side may be ill-typed for these
+//! argument types (`if out is None: out = np.empty(n)`), as Numba's
+//! dead-branch pruning allows.
 
 use super::emit::{Emit, TypedConst};
 use super::{type_inst, ProgramBuilder};
 use crate::error::{CompileError, Result, Span};
-use crate::ir::{Function, Op, Value};
+use crate::ir::{Block, BlockCall, Function, Op, Terminator, Value};
 use crate::syntax::{Const, KernelTarget};
 use crate::types::{join, Type};
 
@@ -56,10 +62,30 @@ impl Emit for Inferring<'_> {
     }
 }
 
+/// What inference found: every value's type, which blocks can run, and
+/// the branches whose direction the types decide.
+pub struct Inferred {
+    pub types: Vec<Type>,
+    pub live: Vec<bool>,
+    /// For a block ending in a branch on a constant: whether it goes to
+    /// `then`.
+    pub decided: Vec<Option<bool>>,
+}
+
+/// The edges of `b`'s terminator that can be taken.
+fn live_targets<'f>(decided: &[Option<bool>], f: &'f Function, b: Block) -> Vec<&'f BlockCall> {
+    match (&f.block(b).term, decided[b.index()]) {
+        (Terminator::Branch { then, .. }, Some(true)) => vec![then],
+        (Terminator::Branch { orelse, .. }, Some(false)) => vec![orelse],
+        (term, _) => term.targets(),
+    }
+}
+
 /// Infers the type of every value of `f` for parameter types `params`.
 /// Values that stay `Unknown` are only reachable through unassigned
-/// variables (or rules that fail; materialisation reports those).
-pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<Vec<Type>> {
+/// variables or dead blocks (or rules that fail; materialisation reports
+/// those).
+pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<Inferred> {
     let mut types = vec![Type::Unknown; f.values.len()];
     let mut konsts: Vec<Option<Const>> = vec![None; f.values.len()];
     for inst in &f.insts {
@@ -73,17 +99,24 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
     let rpo = f.reverse_post_order();
     let preds = f.predecessors();
     let mut cx = Inferring { ctx, span: f.span };
+    let mut live = vec![false; f.blocks.len()];
+    let mut decided: Vec<Option<bool>> = vec![None; f.blocks.len()];
+    live[f.entry.index()] = true;
     for _round in 0..64 {
         let mut changed = false;
         for &b in &rpo {
+            if !live[b.index()] {
+                continue;
+            }
             if b != f.entry {
                 let mut seen_preds = preds[b.index()].clone();
                 seen_preds.sort();
                 seen_preds.dedup();
+                seen_preds.retain(|p| live[p.index()]);
                 for (k, &p) in f.block(b).params.iter().enumerate() {
                     let mut t = Type::Unknown;
                     for &pred in &seen_preds {
-                        for edge in f.block(pred).term.targets() {
+                        for edge in live_targets(&decided, f, pred) {
                             if edge.block != b {
                                 continue;
                             }
@@ -129,10 +162,30 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                     continue;
                 };
                 if let (Some(r), Some(v)) = (data.result, result) {
+                    konsts[r.index()] = v.konst;
                     if v.ty != types[r.index()] {
                         types[r.index()] = v.ty;
                         changed = true;
                     }
+                }
+            }
+            // Which way a branch goes, when typing made its condition a
+            // constant; then the edges that can be taken.
+            decided[b.index()] = match &f.block(b).term {
+                Terminator::Branch { cond, .. } => match konsts[cond.index()] {
+                    Some(Const::Bool(x)) => Some(x),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let targets: Vec<Block> = live_targets(&decided, f, b)
+                .iter()
+                .map(|t| t.block)
+                .collect();
+            for t in targets {
+                if !live[t.index()] {
+                    live[t.index()] = true;
+                    changed = true;
                 }
             }
         }
@@ -140,10 +193,10 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
         // types those calls in the next round.
         if let Some(key) = cx.ctx.current().cloned() {
             let mut ret = Type::Unknown;
-            for b in &rpo {
+            for b in rpo.iter().filter(|b| live[b.index()]) {
                 let returned = match &f.block(*b).term {
-                    crate::ir::Terminator::Return(Some(v)) => types[v.index()].clone(),
-                    crate::ir::Terminator::Return(None) => Type::NoneType,
+                    Terminator::Return(Some(v)) => types[v.index()].clone(),
+                    Terminator::Return(None) => Type::NoneType,
                     _ => continue,
                 };
                 if let Some(t) = join(&ret, &returned) {
@@ -155,7 +208,11 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
             }
         }
         if !changed {
-            return Ok(types);
+            return Ok(Inferred {
+                types,
+                live,
+                decided,
+            });
         }
     }
     Err(CompileError::internal(format!(

@@ -4,6 +4,7 @@
 //! types; return values are checked against and cast to the return type.
 
 use super::emit::Emit;
+use super::infer::Inferred;
 use super::rules::cast;
 use super::{type_inst, ProgramBuilder};
 use crate::error::{CompileError, ErrorKind, Result, Span};
@@ -186,17 +187,23 @@ impl Builder<'_, '_> {
     }
 }
 
-/// Builds the typed version of `old` given the inferred `types`. `ret` is
+/// Builds the typed version of `old` given what inference found: its live
+/// blocks only, and a jump where a branch's direction is decided. `ret` is
 /// the declared return type (`None`: the join of what it returns).
 pub fn materialize(
     old: &Function,
-    types: &[Type],
+    inferred: &Inferred,
     params: &[Type],
     ret: Option<&Type>,
     ctx: &mut ProgramBuilder,
 ) -> Result<Function> {
+    let types = &inferred.types;
     let mut new = Function::new(old.name.clone(), old.source.clone(), old.span);
-    let rpo = old.reverse_post_order();
+    let rpo: Vec<Block> = old
+        .reverse_post_order()
+        .into_iter()
+        .filter(|b| inferred.live[b.index()])
+        .collect();
     let mut map = vec![Mapped::Missing; old.values.len()];
     for inst in &old.insts {
         if let (Op::Undef, Some(r)) = (&inst.op, inst.result) {
@@ -235,6 +242,8 @@ pub fn materialize(
     for &b in &rpo {
         if let Terminator::Return(v) = &old.block(b).term {
             match v {
+                // `return None`, as a bare `return`.
+                Some(v) if types[v.index()] == Type::NoneType => returns_none = true,
                 Some(v) if types[v.index()].is_known() => {
                     let t = &types[v.index()];
                     returned = Some(match &returned {
@@ -303,6 +312,14 @@ pub fn materialize(
         }
         let term = match &old.block(b).term {
             Terminator::Jump(t) => Terminator::Jump(bld.edge(t, &blocks, &kept)?),
+            Terminator::Branch { then, orelse, .. } if inferred.decided[b.index()].is_some() => {
+                let taken = if inferred.decided[b.index()] == Some(true) {
+                    then
+                } else {
+                    orelse
+                };
+                Terminator::Jump(bld.edge(taken, &blocks, &kept)?)
+            }
             Terminator::Branch { cond, then, orelse } => {
                 bld.span = bld.span_of(*cond);
                 let c = bld.arg(*cond, bld.span)?;
@@ -334,7 +351,9 @@ pub fn materialize(
                 bld.span = span;
                 let nv = bld.arg(*v, span)?;
                 let ret = bld.new.ret.clone();
-                if ret == Type::NoneType {
+                if ret == Type::NoneType && bld.ty(&nv) == Type::NoneType {
+                    Terminator::Return(None)
+                } else if ret == Type::NoneType {
                     return Err(CompileError::typing(
                         span,
                         format!(
@@ -342,10 +361,11 @@ pub fn materialize(
                             old.name
                         ),
                     ));
+                } else {
+                    let from = bld.ty(&nv);
+                    bld.check_return(&from, &ret, span)?;
+                    Terminator::Return(Some(cast(&mut bld, nv, &ret)?))
                 }
-                let from = bld.ty(&nv);
-                bld.check_return(&from, &ret, span)?;
-                Terminator::Return(Some(cast(&mut bld, nv, &ret)?))
             }
             Terminator::Raise(r) => Terminator::Raise(r.clone()),
             Terminator::None => return Err(CompileError::internal("unterminated block")),

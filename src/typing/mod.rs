@@ -229,8 +229,8 @@ fn type_function(
     ret: Option<&Type>,
     ctx: &mut ProgramBuilder,
 ) -> Result<Function> {
-    let types = infer::infer(f, params, ctx)?;
-    let mut typed = materialize::materialize(f, &types, params, ret, ctx)?;
+    let inferred = infer::infer(f, params, ctx)?;
+    let mut typed = materialize::materialize(f, &inferred, params, ret, ctx)?;
     verifier::check(&typed, Stage::Typed, "typing")?;
     crate::ir::refcount::insert(&mut typed);
     verifier::check(&typed, Stage::Typed, "refcount")?;
@@ -346,6 +346,7 @@ pub(crate) fn type_inst<E: Emit>(
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             rules::range_op(e, *r, args)?
         }
+        Op::Frozen(a) => arrays::frozen(e, a)?,
         Op::Print(format) => {
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             rules::print(e, format, args)?;

@@ -254,6 +254,9 @@ fn fold_python_ints<E: Emit>(e: &mut E, op: BinOp, a: &E::V, b: &E::V) -> Result
 
 pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> {
     let (ta, tb) = (e.ty(&a), e.ty(&b));
+    if let Some(same) = none_identity(e, op, &ta, &tb)? {
+        return e.constant(Const::Bool(same), Type::PY_BOOL);
+    }
     scalar_operands(e, op.symbol(), &ta, &tb)?;
     let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
     let (t, result) = match (&ta, &tb) {
@@ -274,6 +277,40 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
     e.emit(Op::Compare(op), vec![a, b], result)
 }
 
+/// `x is None`, `x is not None`, `x == None` and `x != None`: decided by
+/// the types, since a value of type `none` is always None and a value of
+/// any other type never is (there is no optional type). `None` when
+/// neither side is None; `is` between other values is refused.
+fn none_identity<E: Emit>(e: &E, op: CmpOp, a: &Type, b: &Type) -> Result<Option<bool>> {
+    if let (Type::DType(x), Type::DType(y)) = (a, b) {
+        return match op {
+            CmpOp::Eq => Ok(Some(x == y)),
+            CmpOp::Ne => Ok(Some(x != y)),
+            _ => Err(e.error(format!("'{}' is not supported between dtypes", op.symbol()))),
+        };
+    }
+    let (a_none, b_none) = (*a == Type::NoneType, *b == Type::NoneType);
+    let identity = matches!(op, CmpOp::Is | CmpOp::IsNot);
+    if !a_none && !b_none {
+        if identity {
+            return Err(e.unsupported(format!(
+                "'{}' is only supported with None on one side (x is None); compare numbers with == and !=",
+                op.symbol()
+            )));
+        }
+        return Ok(None);
+    }
+    let same = a_none && b_none;
+    match op {
+        CmpOp::Is | CmpOp::Eq => Ok(Some(same)),
+        CmpOp::IsNot | CmpOp::Ne => Ok(Some(!same)),
+        _ => Err(e.error(format!(
+            "'{}' is not supported between '{a}' and '{b}'",
+            op.symbol()
+        ))),
+    }
+}
+
 /// The truth value of `v` as a bool (`if v:`, `bool(v)`).
 pub fn truth<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
     let t = e.ty(&v);
@@ -284,9 +321,7 @@ pub fn truth<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
             Type::Array(_) => e.error(
                 "the truth value of an array is ambiguous; use a comparison on its elements",
             ),
-            Type::NoneType => {
-                e.error("the value is None (a call of a kernel that returns nothing)")
-            }
+            Type::NoneType => return e.constant(Const::Bool(false), Type::PY_BOOL),
             _ => e.error(format!("a value of type {t} has no truth value in kernels")),
         }),
     }
@@ -332,6 +367,10 @@ pub fn component(t: &Type) -> Type {
 pub fn attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
     let t = e.ty(&v);
     match attr {
+        Attr::Dtype if matches!(t, Type::Scalar(_)) => {
+            let s = t.storage().expect("a scalar");
+            e.constant(Const::None, Type::DType(s))
+        }
         Attr::Real | Attr::Imag if t.is_scalar() => {
             if t.kind() == Some(Kind::Complex) {
                 let m = if attr == Attr::Real {
@@ -489,6 +528,31 @@ pub fn print<E: Emit>(
     format: &std::sync::Arc<crate::ir::PrintFormat>,
     args: Vec<E::V>,
 ) -> Result<()> {
+    // `None` prints as its text, a literal of the format.
+    if args.iter().any(|a| e.ty(a) == Type::NoneType) {
+        let mut values = args.into_iter();
+        let mut kept = vec![];
+        let mut items = vec![];
+        for item in &format.items {
+            match item {
+                Some(text) => items.push(Some(text.clone())),
+                None => {
+                    let v = values.next().expect("one value per operand");
+                    if e.ty(&v) == Type::NoneType {
+                        items.push(Some("None".into()));
+                    } else {
+                        items.push(None);
+                        kept.push(v);
+                    }
+                }
+            }
+        }
+        let format = std::sync::Arc::new(crate::ir::PrintFormat {
+            items,
+            ..(**format).clone()
+        });
+        return print(e, &format, kept);
+    }
     for a in &args {
         let t = e.ty(a);
         if !crate::ir::PrintFormat::printable(&t) {
@@ -501,6 +565,11 @@ pub fn print<E: Emit>(
 }
 
 pub fn make_tuple<E: Emit>(e: &mut E, items: Vec<E::V>) -> Result<E::V> {
+    if items.iter().any(|i| e.ty(i) == Type::NoneType) {
+        return Err(e.unsupported(
+            "a tuple holding None is not supported in @jit functions; use a separate variable",
+        ));
+    }
     let ty = Type::Tuple(items.iter().map(|i| e.ty(i)).collect());
     e.emit(Op::MakeTuple, items, ty)
 }

@@ -74,7 +74,7 @@ def test_writing_an_input_is_a_typing_error(source, signature, layout, name, lin
     with pytest.raises(TypingError) as info:
         guvectorize([signature], layout)(f)
     message = str(info.value)
-    assert re.search(rf"cannot write to '{name}': it is a read-only input", message), message
+    assert re.search(rf"cannot write to '{name}': it is read-only", message), message
     assert "writable_args" in message
     text = textwrap.dedent(source).lstrip("\n").splitlines()[line - 1].strip()
     assert f.__code__.co_filename in message and f"line {line}" in message and text in message, message

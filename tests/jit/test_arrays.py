@@ -167,7 +167,7 @@ def test_arrays_pass_to_other_jit_functions():
     ([1, 2], "list"),
     (np.array(["a", "b"]), "dtype <U1"),
     (np.zeros(2, dtype="datetime64[s]"), "datetime64"),
-    (None, "NoneType"),
+    ({}, "dict"),
 ])
 def test_unsupported_arguments_are_type_errors_naming_the_parameter(bad, what):
     f = njit(make_function("""

@@ -114,9 +114,17 @@ def test_accepted_numba_options_compile():
         assert jit(**options)(py)(21) == 42, options
 
 
-def test_locals_is_refused_until_supported():
-    with pytest.raises(UnsupportedError, match="locals"):
-        jit(locals={"x": "float32"})
+def test_locals_must_be_a_dict_of_scalar_types_of_variables():
+    with pytest.raises(OptionError, match="locals is a dict"):
+        jit(locals=[("x", "float32")])
+    f = make_function("""
+        def f(x):
+            return x
+    """)
+    with pytest.raises(OptionError, match="'z', which is not a variable of f"):
+        jit(locals={"z": "float32"})(f)
+    with pytest.raises(OptionError, match="locals take NumPy scalar types"):
+        jit(locals={"x": "float64[:]"})(f)
 
 
 def test_a_bad_signature_fails_when_decorating():

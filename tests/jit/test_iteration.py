@@ -1237,8 +1237,8 @@ def test_one_specialisation_per_tuple_item_types():
 
 
 @pytest.mark.parametrize("p, what", [
-    ((1, "a"), "str"), (("a",), "str"), ((1, [1, 2]), "list"), ((None,), "NoneType"),
-    ((np.arange(2), (1, None)), "NoneType"), (((1, 2), {}), "dict"),
+    ((1, "a"), "str"), (("a",), "str"), ((1, [1, 2]), "list"), ((None,), "tuple holding None"),
+    ((np.arange(2), (1, None)), "tuple holding None"), (((1, 2), {}), "dict"),
 ], ids=["str", "only-str", "list", "None", "nested-None", "dict"])
 def test_tuple_with_an_unsupported_object_is_a_type_error_naming_the_parameter(p, what):
     py, jf = compiled("""

@@ -159,7 +159,7 @@ CASES = [
     case("none", """
         def f(x):
             return None
-    """, F8, UnsupportedError, r"None", 2),
+    """, F8, TypingError, r"returns none here, but its signature's return type is float64", 2),
     case("is-operator", """
         def f(x, y):
             return 1.0 if x is y else 0.0

@@ -54,6 +54,47 @@ pub fn view_type<'ctx>(cg: &Codegen<'ctx>, ndim: u32) -> StructType<'ctx> {
     )
 }
 
+/// A global array (`Op::Frozen`): its bytes as a private constant of the
+/// module, 64-byte aligned, viewed C-contiguous with no owner (the memory
+/// lives as long as the compiled code; the dispatcher copies an array
+/// without owner that a function returns).
+pub fn frozen<'ctx>(
+    cg: &Codegen<'ctx>,
+    a: &crate::syntax::FrozenArray,
+) -> Result<BasicValueEnum<'ctx>> {
+    let i64t = cg.ctx.i64_type();
+    let data = cg.ctx.const_string(&a.bytes, false);
+    let global = cg.module.add_global(
+        data.get_type(),
+        None,
+        &format!("frozen.{:016x}", a.digest()),
+    );
+    global.set_initializer(&data);
+    global.set_constant(true);
+    global.set_linkage(inkwell::module::Linkage::Private);
+    global.set_unnamed_addr(true);
+    global.set_alignment(64);
+    let itemsize = a.dtype.itemsize() as u64;
+    let mut strides = vec![];
+    let mut step = itemsize;
+    for d in a.shape.iter().rev() {
+        strides.push(i64t.const_int(step, false));
+        step *= (*d as u64).max(1);
+    }
+    strides.reverse();
+    View {
+        ptr: global.as_pointer_value(),
+        owner: cg.ptr_type().const_null(),
+        shape: a
+            .shape
+            .iter()
+            .map(|d| i64t.const_int(*d as u64, false))
+            .collect(),
+        strides,
+    }
+    .pack(cg)
+}
+
 /// A view taken apart.
 pub struct View<'ctx> {
     pub ptr: PointerValue<'ctx>,
