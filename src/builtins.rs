@@ -368,9 +368,20 @@ pub enum Callee {
     Math(MathFn, Flavour),
     /// `np.float32(x)` and friends.
     DType(Scalar),
-    /// A NumPy function that makes an array, with the dtype the call gives
-    /// (`dtype=np.int32`), if it gives one.
-    Array(ArrayFn, Option<Scalar>),
+    /// A NumPy function that makes an array, with the dtype the call gives.
+    Array(ArrayFn, DtypeArg),
+}
+
+/// The `dtype=` of a NumPy array function's call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DtypeArg {
+    /// Not given (or `None`): NumPy's default for the function.
+    Default,
+    /// A dtype written in the call: `np.int32`, `float`, `"f4"`.
+    Given(Scalar),
+    /// A value such as `a.dtype`, passed as the last operand: its type
+    /// says which dtype (a value of another type is an error).
+    Operand,
 }
 
 /// NumPy functions that make arrays (`@jit` only).

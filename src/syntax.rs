@@ -54,6 +54,30 @@ pub enum KernelTarget {
     Reading(Identity, String),
 }
 
+/// Functions passed as values (`Type::Function`): a process-wide,
+/// append-only table, so a `FunctionRef` stays valid while the process
+/// lives. The Python edge registers each function object once (and keeps
+/// it alive, so that its identity is not reused).
+pub mod function_value {
+    use super::KernelTarget;
+    use crate::types::FunctionRef;
+    use std::sync::RwLock;
+
+    static TABLE: RwLock<Vec<KernelTarget>> = RwLock::new(Vec::new());
+
+    /// Adds `target`; its reference.
+    pub fn register(target: KernelTarget) -> FunctionRef {
+        let mut t = TABLE.write().unwrap_or_else(|e| e.into_inner());
+        t.push(target);
+        FunctionRef((t.len() - 1) as u32)
+    }
+
+    /// The function `r` refers to.
+    pub fn get(r: FunctionRef) -> KernelTarget {
+        TABLE.read().unwrap_or_else(|e| e.into_inner())[r.0 as usize].clone()
+    }
+}
+
 impl KernelTarget {
     pub fn name(&self) -> &str {
         match self {

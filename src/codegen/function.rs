@@ -285,6 +285,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
+            | Op::CallValue
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
@@ -690,6 +691,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         Op::Undef
         | Op::Call(_)
         | Op::CallKernel(_)
+        | Op::CallValue
         | Op::Attr(_)
         | Op::GetItem
         | Op::SetItem

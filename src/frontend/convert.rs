@@ -618,11 +618,16 @@ impl<'py> Converter<'py, '_> {
                 let func = self.expr(&node.getattr("func")?)?;
                 // NumPy's array functions take lists (as tuples: they are
                 // only read) and dtype strings.
-                let array_fn = match &func.kind {
-                    ExprKind::Global(Global::Callee(Callee::Array(f, _))) => Some(*f),
-                    _ => None,
+                // A method (`a.astype("f4")`) takes the receiver as its
+                // first parameter.
+                let (array_fn, receiver) = match &func.kind {
+                    ExprKind::Global(Global::Callee(Callee::Array(f, _))) => (Some(*f), 0),
+                    ExprKind::Attribute(_, m) => (crate::builtins::ArrayFn::method(m), 1),
+                    _ => (None, 0),
                 };
-                let dtype_at = array_fn.and_then(|f| f.params().iter().position(|p| *p == "dtype"));
+                let dtype_at = array_fn
+                    .and_then(|f| f.params().iter().position(|p| *p == "dtype"))
+                    .and_then(|k| k.checked_sub(receiver));
                 let mut args = vec![];
                 for (k, a) in list(node, "args")?.iter().enumerate() {
                     if kind(a)? == "Starred" {

@@ -62,7 +62,7 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
     let np = py.import("numpy")?;
     for (name, f) in NUMPY_ARRAY_FUNCTIONS {
         if let Ok(obj) = np.getattr(*name) {
-            add(obj, Callee::Array(*f, None));
+            add(obj, Callee::Array(*f, crate::builtins::DtypeArg::Default));
         }
     }
     for (name, s) in NUMPY_DTYPES {

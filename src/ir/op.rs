@@ -407,6 +407,10 @@ pub enum Op {
     /// `g(a, b)` where `g` is another jitufunc kernel, listed in the
     /// function's kernel table (untyped IR).
     CallKernel(KernelRef),
+    /// `g(a, b)` where `g` is a variable (a function passed as an
+    /// argument): the first operand is the callee, the rest its arguments
+    /// (untyped IR; typing calls the kernel the callee's type names).
+    CallValue,
     /// A call of a typed function of the same program (typed IR).
     CallFunc(FuncId),
     /// `value.attr`: `z.real`, `z.imag`, `a.shape`, `a.ndim`, `a.size`
@@ -510,6 +514,7 @@ impl Op {
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
+            | Op::CallValue
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
@@ -553,6 +558,7 @@ impl Op {
             | Op::Call(_)
             | Op::Math(_)
             | Op::CallKernel(_)
+            | Op::CallValue
             | Op::CallFunc(_)
             | Op::Attr(_)
             | Op::MakeTuple
@@ -586,7 +592,7 @@ impl Op {
             },
             // Builtins and math functions read no arrays, but before typing
             // the callee is not known to be one.
-            Op::Call(_) | Op::CallKernel(_) | Op::CallFunc(_) => Effects::CALL,
+            Op::Call(_) | Op::CallKernel(_) | Op::CallValue | Op::CallFunc(_) => Effects::CALL,
             Op::Attr(a) => match a {
                 Attr::Shape | Attr::Ndim | Attr::Size => Effects::SHAPE,
                 // The dtype is the array's type: nothing is read.
@@ -648,6 +654,7 @@ impl fmt::Display for Op {
             Op::Call(c) => write!(f, "call {}", c.describe()),
             Op::Math(m) => write!(f, "math.{m:?}"),
             Op::CallKernel(k) => write!(f, "call_kernel {k}"),
+            Op::CallValue => f.write_str("call_value"),
             Op::CallFunc(id) => write!(f, "call {id}"),
             Op::Attr(a) => write!(f, "attr .{}", a.name()),
             Op::MakeTuple => f.write_str("tuple"),

@@ -372,6 +372,7 @@ impl Checker<'_> {
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
+            | Op::CallValue
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem

@@ -82,6 +82,10 @@ fn leaves(t: &Type, out: &mut Vec<Leaf>) -> Result<()> {
             ErrorKind::Unsupported,
             "a @jit function cannot return a slice object",
         )),
+        Type::Function(_) => Err(CompileError::new(
+            ErrorKind::Unsupported,
+            "a @jit function cannot return a function (functions can be passed as arguments and called)",
+        )),
         Type::DType(_) => Err(CompileError::new(
             ErrorKind::Unsupported,
             "a @jit function cannot return a dtype (a.dtype can be passed as dtype= and compared)",

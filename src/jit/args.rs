@@ -16,7 +16,8 @@ use crate::types::{ArrayType, Layout, Memory, Scalar, Type};
 /// number of dimensions; bit 16: C-contiguous; bit 17: read-only; bit 18: a
 /// Python `bool` (not `np.bool_`: `True + True` is 2 in Python). With bit
 /// 19 set, a tuple: bits 0-18 number its item keys in `tuple_table`. Bit
-/// 20 alone: `None`.
+/// 20 alone: `None`. With bit 21 set, a function passed as a value: bits
+/// 0-20 are its `FunctionRef`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ArgKey(pub u32);
 
@@ -26,6 +27,7 @@ const READONLY: u32 = 1 << 17;
 const PYTHON_BOOL: u32 = 1 << 18;
 const TUPLE: u32 = 1 << 19;
 const NONE: u32 = 1 << 20;
+const FUNCTION: u32 = 1 << 21;
 
 /// The item keys of every tuple type seen, both ways.
 struct TupleTable {
@@ -76,6 +78,17 @@ impl ArgKey {
         self.0 == NONE
     }
 
+    /// A `@jit` function or jitufunc ufunc: typed by which one it is,
+    /// passed as nothing.
+    pub fn function(r: crate::types::FunctionRef) -> ArgKey {
+        assert!(r.0 < NONE, "too many functions passed as values");
+        ArgKey(FUNCTION | r.0)
+    }
+
+    pub fn is_function(self) -> bool {
+        self.0 & FUNCTION != 0
+    }
+
     /// A tuple of items of these keys.
     pub fn tuple(items: &[ArgKey]) -> ArgKey {
         let table = tuple_table();
@@ -113,7 +126,7 @@ impl ArgKey {
     pub fn words(self) -> usize {
         if self.is_tuple() {
             self.items().iter().map(|k| k.words()).sum()
-        } else if self.is_none() {
+        } else if self.is_none() || self.is_function() {
             0
         } else if self.is_array() {
             view_words(self.ndim())
@@ -141,6 +154,9 @@ impl ArgKey {
         }
         if self.is_none() {
             return Type::NoneType;
+        }
+        if self.is_function() {
+            return Type::Function(crate::types::FunctionRef(self.0 & (FUNCTION - 1)));
         }
         if self.0 & PYTHON_BOOL != 0 {
             return Type::Weak(crate::types::Weak::Bool);
@@ -210,5 +226,9 @@ mod tests {
         assert_eq!(ArgKey::none().to_type(), Type::NoneType);
         assert_eq!(ArgKey::none().words(), 0);
         assert!(!ArgKey::scalar(Scalar::Bool).is_none());
+        let f = ArgKey::function(crate::types::FunctionRef(5));
+        assert_eq!(f.to_type(), Type::Function(crate::types::FunctionRef(5)));
+        assert_eq!(f.words(), 0);
+        assert!(!f.is_tuple() && !f.is_array() && !f.is_none());
     }
 }

@@ -48,8 +48,12 @@ impl FrontDoor for Jit {
     ) -> Result<Box<dyn TypedEntry + 'a>> {
         fn passable(t: &Type) -> bool {
             match t {
-                Type::Scalar(_) | Type::Array(_) | Type::Weak(_) | Type::NoneType => true,
-                Type::Tuple(items) => items.iter().all(|i| *i != Type::NoneType && passable(i)),
+                Type::Scalar(_)
+                | Type::Array(_)
+                | Type::Weak(_)
+                | Type::NoneType
+                | Type::Function(_) => true,
+                Type::Tuple(items) => items.iter().all(|i| i.has_value() && passable(i)),
                 _ => false,
             }
         }
@@ -174,8 +178,8 @@ fn emit_entry<'ctx>(
     cg.builder.build_store(limit_at, limit)?;
     let mut values: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
     for (k, p) in f.params().iter().enumerate() {
-        if *f.ty(*p) == Type::NoneType {
-            // `None` has no value: its slot is not read.
+        if !f.ty(*p).has_value() {
+            // `None` and functions have no value: the slot is not read.
             continue;
         }
         // SAFETY: the caller passes one pointer per parameter (`abi`).

@@ -4,7 +4,7 @@
 
 use super::Lowerer;
 use crate::bail;
-use crate::builtins::{ArrayFn, Builtin, Callee, Flavour, MathFn};
+use crate::builtins::{ArrayFn, Builtin, Callee, DtypeArg, Flavour, MathFn};
 use crate::error::{Result, Span};
 use crate::ir::{Attr, BlockCall, Op, Terminator, Value};
 use crate::syntax::{BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, Global, Stmt, StmtKind, Target};
@@ -352,11 +352,14 @@ impl Lowerer {
                 let v = self.lower_expr(value)?;
                 return Ok(self.emit(Op::Call(Callee::Math(m, Flavour::Method)), vec![v], span));
             }
-            ExprKind::Name(name) => bail!(
-                Unsupported,
-                func.span,
-                "calling the local variable '{name}' is not supported; call kernels and functions by their global name"
-            ),
+            // A function passed as an argument: typing finds which.
+            ExprKind::Name(name) => {
+                let mut vs = vec![self.read_local(name, func.span)?];
+                for a in args {
+                    vs.push(self.lower_expr(a)?);
+                }
+                return Ok(self.emit(Op::CallValue, vs, span));
+            }
             _ => bail!(Unsupported, func.span, "this kind of call is not supported in kernels"),
         };
         let vs = args
@@ -366,9 +369,6 @@ impl Lowerer {
         Ok(self.emit(op, vs, span))
     }
 
-    /// `np.empty(shape, dtype)`, `np.full(shape, value, dtype=...)`: the
-    /// dtype, given positionally or as `dtype=`, becomes part of the callee
-    /// (a NumPy scalar type or `float`/`int`/`complex`/`bool`).
     /// `sum(iterable, start=0)`: `acc = start`, then `acc = acc + item`
     /// for each item (a loop as `for` makes it), as Python's `sum`.
     fn lower_sum(
@@ -409,6 +409,9 @@ impl Lowerer {
         Ok(self.ssa.read_var(self.cur, &acc))
     }
 
+    /// `np.empty(shape, dtype)`, `np.full(shape, value, dtype=...)`: the
+    /// dtype, given positionally or as `dtype=`, becomes part of the callee
+    /// (a NumPy scalar type or `float`/`int`/`complex`/`bool`).
     fn lower_array_call(
         &mut self,
         f: ArrayFn,
@@ -505,6 +508,11 @@ impl Lowerer {
         } else if f == ArrayFn::Astype && dtype.is_none() {
             bail!(Typing, span, "{name}() needs a dtype");
         }
+        let dtype = match (dtype, dtype_operand) {
+            (Some(s), _) => DtypeArg::Given(s),
+            (None, Some(_)) => DtypeArg::Operand,
+            (None, None) => DtypeArg::Default,
+        };
         Ok(self.emit(Op::Call(Callee::Array(f, dtype)), vs, span))
     }
 }

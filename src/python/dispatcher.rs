@@ -91,6 +91,9 @@ pub struct Dispatcher {
     /// (no signatures were given).
     lazy: bool,
     params: Vec<String>,
+    /// The function has `*args`, `**kwargs` or keyword-only parameters,
+    /// which the frontend refuses: calls report that first.
+    odd_params: bool,
     /// `func.__defaults__`: values of the last parameters.
     defaults: Vec<Py<PyAny>>,
     store: Library,
@@ -100,6 +103,42 @@ pub struct Dispatcher {
     /// The specialisation the last call used (null before the first): a
     /// call with the same argument types finds it without a lock.
     last: std::sync::atomic::AtomicPtr<Specialisation>,
+}
+
+/// The key of a `@jit` function or jitufunc ufunc passed as an argument
+/// (`None` for other objects). Each object is registered once and kept
+/// alive, so that its address keeps naming it.
+fn function_key(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<Option<ArgKey>> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    /// By address: the object (kept alive) and its reference.
+    type Seen = HashMap<usize, (Py<PyAny>, crate::types::FunctionRef)>;
+    static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+    if let Some((_, r)) = SEEN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .get(&(obj as usize))
+    {
+        return Ok(Some(ArgKey::function(*r)));
+    }
+    // SAFETY: a live object borrowed from the call's arguments; the GIL
+    // is held.
+    let bound = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
+    let Some(target) = super::ufunc::kernel_definition(py, &bound)? else {
+        return Ok(None);
+    };
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(HashMap::new);
+    let r = match seen.get(&(obj as usize)) {
+        Some((_, r)) => *r,
+        None => {
+            let r = crate::syntax::function_value::register(target);
+            seen.insert(obj as usize, (bound.unbind(), r));
+            r
+        }
+    };
+    Ok(Some(ArgKey::function(r)))
 }
 
 fn type_error(message: String) -> PyErr {
@@ -286,6 +325,9 @@ impl Dispatcher {
                     return Ok(ArgKey::scalar(s));
                 }
             }
+            if let Some(key) = function_key(py, obj)? {
+                return Ok(key);
+            }
             Err(self.unsupported_arg(py, k, obj))
         }
     }
@@ -309,7 +351,7 @@ impl Dispatcher {
                 .unwrap_or_default(),
         };
         type_error(format!(
-            "{}() argument '{}' is a {what}; @jit functions take bool, int, float and complex numbers, NumPy scalars, arrays of booleans, integers, floats and complex numbers, and tuples of these",
+            "{}() argument '{}' is a {what}; @jit functions take bool, int, float and complex numbers, NumPy scalars, arrays of booleans, integers, floats and complex numbers, tuples of these, None, and @jit functions or jitufunc ufuncs (plain Python functions and NumPy's ufuncs cannot be passed)",
             self.name(),
             self.params[k]
         ))
@@ -388,8 +430,8 @@ impl Dispatcher {
                                 }
                                 (Type::Array(_), _) | (_, Type::Array(_)) => false,
                                 // Tuples and None match only exactly.
-                                (Type::Tuple(_) | Type::NoneType, _)
-                                | (_, Type::Tuple(_) | Type::NoneType) => false,
+                                (Type::Tuple(_) | Type::NoneType | Type::Function(_), _)
+                                | (_, Type::Tuple(_) | Type::NoneType | Type::Function(_)) => false,
                                 _ => can_cast_scalar(given.dtype(), have.dtype(), Casting::Safe),
                             }
                     })
@@ -411,7 +453,9 @@ impl Dispatcher {
                     &[sig.to_string()],
                     self.options,
                     self.emit,
-                    self.cache,
+                    // A function argument's type is a number of this
+                    // process: such code is not kept on disk.
+                    self.cache && !args.iter().any(|t| matches!(t, Type::Function(_))),
                 )
             },
             |compiled, loops| {
@@ -545,7 +589,7 @@ fn write_arg(
         }
         return Ok(at);
     }
-    if have.is_none() {
+    if have.is_none() || have.is_function() {
         return Ok(0);
     }
     if have.is_array() {
@@ -899,6 +943,10 @@ impl Dispatcher {
         let argcount: usize = code.getattr("co_argcount")?.extract()?;
         let names: Vec<String> = code.getattr("co_varnames")?.extract()?;
         let params: Vec<String> = names.into_iter().take(argcount).collect();
+        let flags: u32 = code.getattr("co_flags")?.extract()?;
+        let kwonly: usize = code.getattr("co_kwonlyargcount")?.extract()?;
+        // CO_VARARGS | CO_VARKEYWORDS
+        let odd_params = flags & 0x0c != 0 || kwonly > 0;
         let defaults = match func.getattr("__defaults__")? {
             d if d.is_none() => vec![],
             d => d
@@ -931,6 +979,7 @@ impl Dispatcher {
             },
             lazy: signatures.is_empty(),
             params,
+            odd_params,
             defaults,
             store: Library::new(),
             specs: RwLock::new(vec![]),
@@ -958,6 +1007,10 @@ impl Dispatcher {
         args: &pyo3::Bound<'_, PyTuple>,
         kwargs: Option<&pyo3::Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
+        if self.odd_params {
+            // The frontend's error names the parameter and its line.
+            self.definition(py)?;
+        }
         let bound = self.bind(py, args, kwargs)?;
         let n = self.params.len();
         let mut keys_stack = [ArgKey(0); 8];
@@ -1040,6 +1093,7 @@ fn keys_of(sig: &Signature) -> crate::error::Result<Vec<ArgKey>> {
             Type::Scalar(s) => Ok(ArgKey::scalar(*s)),
             Type::Weak(crate::types::Weak::Bool) => Ok(ArgKey::python_bool()),
             Type::NoneType => Ok(ArgKey::none()),
+            Type::Function(r) => Ok(ArgKey::function(*r)),
             Type::Array(a) => Ok(ArgKey::array(
                 a.dtype,
                 a.ndim,

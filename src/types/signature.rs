@@ -258,8 +258,10 @@ impl<'a> Parser<'a> {
             return Ok(args);
         }
         loop {
+            let start = self.pos;
             let t = self.ty()?;
-            if matches!(t, Type::NoneType) {
+            // `none` is an argument type (@jit takes None); `void` is not.
+            if matches!(t, Type::NoneType) && self.text[start..self.pos].trim() == "void" {
                 return Err(self.error("'void' is only valid as a return type"));
             }
             args.push(t);

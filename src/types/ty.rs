@@ -113,7 +113,16 @@ pub enum Type {
     /// `a.dtype`: known from the type alone, so it has no machine value;
     /// it can be passed as `dtype=` and compared.
     DType(Scalar),
+    /// A `@jit` function or jitufunc ufunc passed as an argument: which one
+    /// is part of the type (`crate::syntax::function_value`), so it has
+    /// no machine value; calling it calls that kernel.
+    Function(FunctionRef),
 }
+
+/// A function passed as a value: its number in the process's table of
+/// them (`crate::syntax::function_value`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FunctionRef(pub u32);
 
 impl Type {
     pub const BOOL: Type = Type::Scalar(Scalar::Bool);
@@ -128,7 +137,7 @@ impl Type {
     /// Whether values of this type exist at run time (`None` and dtypes
     /// are known from their types alone).
     pub fn has_value(&self) -> bool {
-        !matches!(self, Type::NoneType | Type::DType(_))
+        !matches!(self, Type::NoneType | Type::DType(_) | Type::Function(_))
     }
 
     /// The scalar this value is stored as, if it is a (strong or weak) scalar.
@@ -216,6 +225,7 @@ impl fmt::Display for Type {
             Type::NoneType => f.write_str("none"),
             Type::Slice => f.write_str("slice"),
             Type::DType(s) => write!(f, "dtype({s})"),
+            Type::Function(r) => write!(f, "function(#{})", r.0),
         }
     }
 }

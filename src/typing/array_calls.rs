@@ -16,17 +16,23 @@ use crate::types::{ArrayType, Kind, Layout, Memory, Scalar, Type};
 pub fn array_call<E: Emit>(
     e: &mut E,
     f: crate::builtins::ArrayFn,
-    dtype: Option<crate::types::Scalar>,
+    dtype: crate::builtins::DtypeArg,
     mut args: Vec<E::V>,
 ) -> Result<E::V> {
-    use crate::builtins::ArrayFn;
-    // `dtype=a.dtype`: lowering passed it last, typing knows which.
-    let dtype = match args.last().map(|a| e.ty(a)) {
-        Some(Type::DType(s)) => {
-            args.pop();
-            Some(s)
-        }
-        _ => dtype,
+    use crate::builtins::{ArrayFn, DtypeArg};
+    let dtype = match dtype {
+        DtypeArg::Default => None,
+        DtypeArg::Given(s) => Some(s),
+        // `dtype=a.dtype`: lowering passed it last.
+        DtypeArg::Operand => match args.pop().map(|a| e.ty(&a)) {
+            Some(Type::DType(s)) => Some(s),
+            t => {
+                return Err(e.error(format!(
+                    "dtype= takes a dtype (np.float32, 'int64', float, a.dtype), not a value of type {}",
+                    t.unwrap_or_default()
+                )))
+            }
+        },
     };
     match f {
         ArrayFn::Empty | ArrayFn::Zeros | ArrayFn::Ones | ArrayFn::Full => {

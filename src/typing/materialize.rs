@@ -53,7 +53,13 @@ impl Emit for Builder<'_, '_> {
     }
     fn call_kernel(&mut self, target: &KernelTarget, args: Vec<Value>) -> Result<Value> {
         let types: Vec<Type> = args.iter().map(|a| self.ty(a)).collect();
-        let (id, ret) = self.ctx.instantiate(target, &types)?;
+        let (id, ret) = self.ctx.instantiate(target, &types).map_err(|mut e| {
+            // Errors about the call itself point at it.
+            if e.span.is_none() && e.location.is_none() && self.span.is_known() {
+                e.span = Some(self.span);
+            }
+            e
+        })?;
         if !ret.is_known() {
             return Err(self.error(format!(
                 "cannot infer the return type of the recursive function '{}': no return reaches a value without calling it; give its signature (e.g. @jit(\"int64(int64)\"))",

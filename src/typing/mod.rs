@@ -111,7 +111,7 @@ impl ProgramBuilder {
                 .ok_or_else(|| {
                     CompileError::new(
                         ErrorKind::Unsupported,
-                        format!("'{name}' is called while it is being read (recursion through another function is not supported)"),
+                        format!("'{name}' and a function it calls call each other: mutual recursion is not supported (a function calling itself is)"),
                     )
                 }),
         }
@@ -318,6 +318,22 @@ pub(crate) fn type_inst<E: Emit>(
         Op::CallKernel(k) => {
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             e.call_kernel(f.kernel(*k), args)?
+        }
+        Op::CallValue => {
+            let callee = next();
+            let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
+            match e.ty(&callee) {
+                Type::Function(r) => e.call_kernel(&crate::syntax::function_value::get(r), args)?,
+                t => {
+                    let what = e
+                        .value_name(&callee)
+                        .map(|n| format!("'{n}'"))
+                        .unwrap_or_else(|| "this value".into());
+                    return Err(e.error(format!(
+                        "{what} is not callable: it is a value of type {t} (functions passed as arguments must be @jit functions or jitufunc ufuncs)"
+                    )));
+                }
+            }
         }
         Op::Attr(a) => rules::attr(e, *a, next())?,
         Op::MakeTuple => {

@@ -291,7 +291,7 @@ CASES = [
     case("call-local-variable", """
         def f(x):
             return x(1.0)
-    """, F8, UnsupportedError, r"'x'|call", 2),
+    """, F8, TypingError, r"'x' is not callable", 2),
     case("unsupported-method", """
         def f(x):
             return x.bit_length()
