@@ -20,6 +20,10 @@ pub struct FunctionDef {
     /// b=2)`: 1). Their values stay with the Python function; the `@jit`
     /// dispatcher fills them in.
     pub defaults: usize,
+    /// The default values as constants (numbers and `None`), for calls
+    /// from compiled code that leave them out; `None` where a default is
+    /// something else (such calls must pass it).
+    pub default_values: Vec<Option<(Const, Type)>>,
     pub body: Vec<Stmt>,
     pub span: Span,
     pub source: Arc<SourceInfo>,
@@ -561,6 +565,7 @@ pub mod build {
                 })
                 .collect(),
             defaults: 0,
+            default_values: vec![],
             body,
             span: sp(),
             source: Arc::new(SourceInfo {

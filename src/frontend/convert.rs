@@ -218,6 +218,7 @@ impl<'py> Converter<'py, '_> {
             name,
             params,
             defaults,
+            default_values: self.default_values()?,
             body,
             span,
             source,
@@ -481,6 +482,12 @@ impl<'py> Converter<'py, '_> {
                 let Some((obj, path)) = self.global_object(&node.getattr("value")?)? else {
                     return Ok(None);
                 };
+                // `G.shape` of a global array is read from the frozen
+                // array, as of a local one.
+                let ndarray = obj.py().import("numpy")?.getattr("ndarray")?;
+                if obj.is_instance(&ndarray)? {
+                    return Ok(None);
+                }
                 let attr: String = node.getattr("attr")?.extract()?;
                 match obj.getattr(attr.as_str()) {
                     Ok(v) => Ok(Some((v, format!("{path}.{attr}")))),
@@ -494,6 +501,27 @@ impl<'py> Converter<'py, '_> {
             }
             _ => Ok(None),
         }
+    }
+
+    /// The function's default values that are numbers or `None`.
+    fn default_values(&self) -> R<Vec<Option<(Const, crate::types::Type)>>> {
+        let defaults = self.function.getattr("__defaults__")?;
+        if defaults.is_none() {
+            return Ok(vec![]);
+        }
+        let mut out = vec![];
+        for d in defaults.try_iter()? {
+            let d = d?;
+            out.push(if d.is_none() {
+                Some((Const::None, crate::types::Type::NoneType))
+            } else {
+                match self.global(&d, "default")? {
+                    Global::Constant { value, ty } => Some((value, ty)),
+                    _ => None,
+                }
+            });
+        }
+        Ok(out)
     }
 
     fn global(&self, obj: &Bound<'py, PyAny>, path: &str) -> R<Global> {

@@ -220,8 +220,9 @@ impl Lowerer {
                 let old = self.read_local(name, *tspan)?;
                 let rhs = self.lower_expr(value)?;
                 let new = self.emit(Op::Binary(op), vec![old, rhs], span);
-                self.ssa.write_var(self.cur, name, new);
-                Ok(())
+                // As `name = name op value` (a variable of fixed type
+                // converts).
+                self.assign(target, new)
             }
             Target::Subscript {
                 value: array,

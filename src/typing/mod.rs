@@ -222,6 +222,35 @@ impl ProgramBuilder {
     }
 }
 
+/// `args` of a call of `target`, completed with the default values of
+/// the parameters the call leaves out.
+fn with_defaults<E: Emit>(
+    e: &mut E,
+    target: &KernelTarget,
+    mut args: Vec<E::V>,
+) -> Result<Vec<E::V>> {
+    let KernelTarget::Def(def) = target else {
+        return Ok(args);
+    };
+    let n = def.params.len();
+    let first_default = n - def.defaults;
+    if args.len() >= n || args.len() < first_default {
+        return Ok(args);
+    }
+    for k in args.len()..n {
+        match def.default_values.get(k - first_default).cloned().flatten() {
+            Some((c, t)) => args.push(e.constant(c, t)?),
+            None => {
+                return Err(e.unsupported(format!(
+                    "the default value of parameter '{}' of '{}' is not a number or None: calls from compiled code must pass it",
+                    def.params[k].name, def.name
+                )))
+            }
+        }
+    }
+    Ok(args)
+}
+
 /// Types one untyped function for parameter types `params`.
 fn type_function(
     f: &Function,
@@ -317,13 +346,18 @@ pub(crate) fn type_inst<E: Emit>(
         }
         Op::CallKernel(k) => {
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
+            let args = with_defaults(e, f.kernel(*k), args)?;
             e.call_kernel(f.kernel(*k), args)?
         }
         Op::CallValue => {
             let callee = next();
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             match e.ty(&callee) {
-                Type::Function(r) => e.call_kernel(&crate::syntax::function_value::get(r), args)?,
+                Type::Function(r) => {
+                    let target = crate::syntax::function_value::get(r);
+                    let args = with_defaults(e, &target, args)?;
+                    e.call_kernel(&target, args)?
+                }
                 t => {
                     let what = e
                         .value_name(&callee)

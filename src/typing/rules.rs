@@ -301,6 +301,12 @@ fn none_identity<E: Emit>(e: &E, op: CmpOp, a: &Type, b: &Type) -> Result<Option
         return Ok(None);
     }
     let same = a_none && b_none;
+    if !identity && (matches!(a, Type::Array(_)) || matches!(b, Type::Array(_))) {
+        return Err(e.unsupported(format!(
+            "'{}' between an array and None compares elementwise in NumPy, which is not supported; test the array with 'is None' / 'is not None'",
+            op.symbol()
+        )));
+    }
     match op {
         CmpOp::Is | CmpOp::Eq => Ok(Some(same)),
         CmpOp::IsNot | CmpOp::Ne => Ok(Some(!same)),
