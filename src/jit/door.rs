@@ -170,12 +170,20 @@ fn emit_entry<'ctx>(
         .struct_type(&[i32t.into(), i32t.into(), i64t.into()], false);
     let status = cg.builder.build_alloca(record, "status")?;
     cg.builder.build_store(status, i32t.const_zero())?;
-    let limit = cg.external("jitufunc_rt_stack_limit", i64t.fn_type(&[], false));
-    let limit = cg.call_value(limit, &[])?;
-    let limit_at = cg
-        .builder
-        .build_struct_gep(record, status, 2, "stack.limit.at")?;
-    cg.builder.build_store(limit_at, limit)?;
+    // Only recursive functions read the limit: others skip the call.
+    let recursive = program.functions.iter().enumerate().any(|(i, g)| {
+        g.insts
+            .iter()
+            .any(|inst| matches!(inst.op, crate::ir::Op::CallFunc(id) if id.index() == i))
+    });
+    if recursive {
+        let limit = cg.external("jitufunc_rt_stack_limit", i64t.fn_type(&[], false));
+        let limit = cg.call_value(limit, &[])?;
+        let limit_at = cg
+            .builder
+            .build_struct_gep(record, status, 2, "stack.limit.at")?;
+        cg.builder.build_store(limit_at, limit)?;
+    }
     let mut values: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
     for (k, p) in f.params().iter().enumerate() {
         if !f.ty(*p).has_value() {

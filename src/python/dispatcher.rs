@@ -258,9 +258,6 @@ impl Dispatcher {
             if ffi::PyFloat_CheckExact(obj) != 0 {
                 return Ok(ArgKey::scalar(Scalar::F64));
             }
-            if obj == ffi::Py_None() {
-                return Ok(ArgKey::none());
-            }
             if ffi::PyLong_CheckExact(obj) != 0 {
                 return Ok(ArgKey::scalar(Scalar::I64));
             }
@@ -269,6 +266,9 @@ impl Dispatcher {
             }
             if ffi::PyComplex_CheckExact(obj) != 0 {
                 return Ok(ArgKey::scalar(Scalar::C128));
+            }
+            if obj == ffi::Py_None() {
+                return Ok(ArgKey::none());
             }
             if ffi::PyTuple_CheckExact(obj) != 0 {
                 let n = ffi::PyTuple_GET_SIZE(obj);
@@ -1025,11 +1025,16 @@ impl Dispatcher {
         args: &pyo3::Bound<'_, PyTuple>,
         kwargs: Option<&pyo3::Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        if self.odd_params {
-            // The frontend's error names the parameter and its line.
-            self.definition(py)?;
-        }
-        let bound = self.bind(py, args, kwargs)?;
+        let bound = match self.bind(py, args, kwargs) {
+            Ok(b) => b,
+            Err(e) => {
+                if self.odd_params {
+                    // The frontend's error names the parameter and its line.
+                    self.definition(py)?;
+                }
+                return Err(e);
+            }
+        };
         let n = self.params.len();
         let mut keys_stack = [ArgKey(0); 8];
         let mut keys_heap = vec![];
