@@ -34,6 +34,9 @@ pub struct FunctionDef {
     /// `@jit(locals={"x": np.float32})`: these variables keep these types;
     /// every assignment to one converts, as `x = np.float32(value)`.
     pub locals: Vec<(String, crate::types::Scalar)>,
+    /// A scalar function made for an array expression
+    /// (`typing::elementwise`): compiled with NumPy's error model.
+    pub elementwise: bool,
 }
 
 /// The identity of a `@jit` dispatcher (its address while it lives). Its
@@ -51,8 +54,11 @@ impl std::fmt::Debug for Identity {
 /// Another jitufunc kernel a function calls.
 #[derive(Clone, Debug)]
 pub enum KernelTarget {
-    /// Its definition.
+    /// Its definition (a `@jit` function, a `@guvectorize` kernel).
     Def(Arc<FunctionDef>),
+    /// A `@vectorize` kernel: its scalar function on scalars, applied
+    /// element by element on arrays (as its ufunc).
+    Ufunc(Arc<FunctionDef>),
     /// A `@jit` function still being read when the call was read: the
     /// function itself (recursion), found by identity when typing.
     Reading(Identity, String),
@@ -85,7 +91,7 @@ pub mod function_value {
 impl KernelTarget {
     pub fn name(&self) -> &str {
         match self {
-            KernelTarget::Def(d) => &d.name,
+            KernelTarget::Def(d) | KernelTarget::Ufunc(d) => &d.name,
             KernelTarget::Reading(_, name) => name,
         }
     }
@@ -577,6 +583,7 @@ pub mod build {
             doc: None,
             identity: None,
             locals: vec![],
+            elementwise: false,
         }
     }
 

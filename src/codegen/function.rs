@@ -238,6 +238,17 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 )?
             }
             Op::Math(m) => math::call(cg, *m, &arg_ty(0), &rty, &vals)?,
+            Op::Map(id) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                arrays::map(
+                    cg,
+                    self.funcs[id.index()],
+                    self.status_param,
+                    &types,
+                    &vals,
+                    &rty,
+                )?
+            }
             Op::CallFunc(id) => {
                 // Callees take one lane: a call per lane.
                 let callee = self.funcs[id.index()];
@@ -325,9 +336,16 @@ fn emit_body<'ctx>(
         .insts
         .iter()
         .any(|i| matches!(i.op, Op::CallFunc(id) if funcs[id.index()] == llvm));
-    cg.in_function(state, |cg| {
+    // Array expressions follow NumPy (no ZeroDivisionError).
+    let model = cg.error_model;
+    if f.elementwise {
+        cg.error_model = super::ErrorModel::Numpy;
+    }
+    let emitted = cg.in_function(state, |cg| {
         emit_blocks(cg, f, llvm, funcs, lanes, status, recursive)
-    })
+    });
+    cg.error_model = model;
+    emitted
 }
 
 /// Byte offset of the stack limit in a `@jit` entry's status record
@@ -666,6 +684,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::MakeComplex
         | Op::MakeTuple
         | Op::CallFunc(_)
+        | Op::Map(_)
         | Op::Array(
             ArrayOp::Load
             | ArrayOp::View

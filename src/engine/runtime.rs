@@ -162,6 +162,8 @@ pub enum ValueErrorKind {
     Broadcast = 2,
     /// `range(0, n, 0)` with a step known only at run time.
     RangeZeroStep = 3,
+    /// `a + b` where the shapes of `a` and `b` do not broadcast together.
+    BroadcastOperands = 4,
 }
 
 /// Called by generated code for a `ValueErrorKind`.
@@ -171,6 +173,7 @@ pub extern "C" fn jitufunc_rt_value_error(code: i32) {
         1 => "slice step cannot be zero",
         2 => "could not broadcast the assigned array to the shape of the target",
         3 => "range() arg 3 must not be zero",
+        4 => "operands could not be broadcast together (their shapes differ in an axis where neither has length 1)",
         _ => "invalid value",
     };
     report(RuntimeError::Value(message.to_string()));

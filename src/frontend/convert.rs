@@ -225,6 +225,7 @@ impl<'py> Converter<'py, '_> {
             doc,
             identity: self.itself.as_ref().map(|(identity, _)| *identity),
             locals: vec![],
+            elementwise: false,
         })
     }
 

@@ -139,6 +139,9 @@ pub struct Function {
     pub held: Vec<Vec<Value>>,
     pub span: Span,
     pub source: Arc<SourceInfo>,
+    /// The scalar function of an array expression: NumPy's error model
+    /// (`FunctionDef::elementwise`).
+    pub elementwise: bool,
 }
 
 impl Function {
@@ -154,6 +157,7 @@ impl Function {
             held: vec![],
             span,
             source,
+            elementwise: false,
         };
         f.entry = f.new_block();
         f
@@ -162,7 +166,8 @@ impl Function {
     /// The table entry for kernel `target` (added on first use).
     pub fn kernel_ref(&mut self, target: &KernelTarget) -> KernelRef {
         let same = |t: &KernelTarget| match (t, target) {
-            (KernelTarget::Def(a), KernelTarget::Def(b)) => Arc::ptr_eq(a, b),
+            (KernelTarget::Def(a), KernelTarget::Def(b))
+            | (KernelTarget::Ufunc(a), KernelTarget::Ufunc(b)) => Arc::ptr_eq(a, b),
             (KernelTarget::Reading(a, _), KernelTarget::Reading(b, _)) => a == b,
             _ => false,
         };

@@ -413,6 +413,13 @@ pub enum Op {
     CallValue,
     /// A call of a typed function of the same program (typed IR).
     CallFunc(FuncId),
+    /// `a * b - 4.1 * a`, `np.sqrt(a)`: the scalar function (an element
+    /// function of the program, `typing::elementwise`) applied to the
+    /// elements of the operands, arrays and scalars broadcast together as
+    /// NumPy does (`ValueError` when they cannot be), into a new C-ordered
+    /// array (typed IR). Reads its array operands; the result aliases
+    /// nothing.
+    Map(FuncId),
     /// `value.attr`: `z.real`, `z.imag`, `a.shape`, `a.ndim`, `a.size`
     /// (untyped IR; typing resolves it by the value's type).
     Attr(Attr),
@@ -524,6 +531,7 @@ impl Op {
             | Op::MakeComplex
             | Op::Math(_)
             | Op::CallFunc(_)
+            | Op::Map(_)
             | Op::TupleItem
             | Op::Array(_) => Stages::TypedOnly,
             Op::Const(..)
@@ -560,6 +568,7 @@ impl Op {
             | Op::CallKernel(_)
             | Op::CallValue
             | Op::CallFunc(_)
+            | Op::Map(_)
             | Op::Attr(_)
             | Op::MakeTuple
             | Op::TupleGet(_)
@@ -604,6 +613,11 @@ impl Op {
             },
             Op::Len => Effects::SHAPE,
             Op::Frozen(_) => Effects::PURE,
+            Op::Map(_) => Effects {
+                reads: Operands::All,
+                new_reference: true,
+                ..Effects::PURE
+            },
             // Writes to sys.stdout: kept by having no result.
             Op::Print(_) => Effects {
                 reads: Operands::All,
@@ -656,6 +670,7 @@ impl fmt::Display for Op {
             Op::CallKernel(k) => write!(f, "call_kernel {k}"),
             Op::CallValue => f.write_str("call_value"),
             Op::CallFunc(id) => write!(f, "call {id}"),
+            Op::Map(id) => write!(f, "map {id}"),
             Op::Attr(a) => write!(f, "attr .{}", a.name()),
             Op::MakeTuple => f.write_str("tuple"),
             Op::TupleGet(i) => write!(f, "tuple_get {i}"),

@@ -44,11 +44,13 @@ impl fmt::Display for Function {
         for (k, target) in self.kernels.iter().enumerate() {
             let k = crate::ir::KernelRef::from_index(k);
             match target {
-                crate::syntax::KernelTarget::Def(def) => writeln!(
-                    f,
-                    "    {k} = kernel {}  # {}:{}",
-                    def.name, def.source.filename, def.span.line
-                )?,
+                crate::syntax::KernelTarget::Def(def) | crate::syntax::KernelTarget::Ufunc(def) => {
+                    writeln!(
+                        f,
+                        "    {k} = kernel {}  # {}:{}",
+                        def.name, def.source.filename, def.span.line
+                    )?
+                }
                 crate::syntax::KernelTarget::Reading(_, name) => {
                     writeln!(f, "    {k} = kernel {name}  # itself (recursion)")?
                 }

@@ -286,6 +286,34 @@ impl Checker<'_> {
             // The verifier sees one function: typing checked the arguments
             // and result against the callee's typed signature.
             Op::CallFunc(_) => {}
+            // The element function's parameters are checked with the
+            // program's calls (`verify_calls`).
+            Op::Map(_) => {
+                let ndim = args
+                    .iter()
+                    .map(|a| match f.ty(*a) {
+                        Type::Array(t) => Some(t.ndim),
+                        t if t.is_scalar() => Some(0),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<u32>>>();
+                let any_array = args.iter().any(|a| matches!(f.ty(*a), Type::Array(_)));
+                let ok = match (&rty, ndim) {
+                    (Type::Array(r), Some(n)) => {
+                        any_array
+                            && r.ndim == n.into_iter().max().unwrap_or(0)
+                            && r.layout == crate::types::Layout::C
+                            && r.memory == crate::types::Memory::Owned
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    self.err(
+                        at,
+                        format!("map needs arrays and scalars (one array at least) and gives a new C array, gives {rty}"),
+                    );
+                }
+            }
             Op::MakeTuple => {
                 let items = Type::Tuple(args.iter().map(|a| f.ty(*a).clone()).collect());
                 if items != rty {
@@ -904,7 +932,9 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
         for b in f.reverse_post_order() {
             for inst in &f.block(b).insts {
                 let d = f.inst(*inst);
-                let Op::CallFunc(id) = d.op else { continue };
+                let (Op::CallFunc(id) | Op::Map(id)) = d.op else {
+                    continue;
+                };
                 let mut err = |message: String| {
                     errors.push(VerifierError {
                         at: Location::Inst(*inst),
@@ -916,7 +946,16 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                     continue;
                 };
                 let params: Vec<&Type> = callee.params().iter().map(|p| callee.ty(*p)).collect();
-                let args: Vec<&Type> = d.args.iter().map(|a| f.ty(*a)).collect();
+                // A map passes elements of its array operands.
+                let elements: Vec<Type> = d
+                    .args
+                    .iter()
+                    .map(|a| match (f.ty(*a), &d.op) {
+                        (Type::Array(t), Op::Map(_)) => Type::Scalar(t.dtype),
+                        (t, _) => t.clone(),
+                    })
+                    .collect();
+                let args: Vec<&Type> = elements.iter().collect();
                 if params != args {
                     err(format!(
                         "calls {id} with ({}) but it takes ({})",
@@ -931,7 +970,14 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                             .join(", ")
                     ));
                 }
-                let result = d.result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
+                let result = match (d.result.map(|r| f.ty(r).clone()), &d.op) {
+                    // A map makes an array of the elements it returns.
+                    (Some(Type::Array(a)), Op::Map(_)) => match callee.ret.storage() {
+                        Some(s) if s == a.dtype => callee.ret.clone(),
+                        _ => Type::Array(a),
+                    },
+                    (r, _) => r.unwrap_or(Type::NoneType),
+                };
                 if result != callee.ret {
                     err(format!(
                         "calls {id} for {result} but it returns {}",

@@ -56,7 +56,8 @@ impl Lowerer {
 
 /// Lowers a function definition into untyped IR.
 pub fn lower_function(def: &FunctionDef) -> Result<Function> {
-    let f = Function::new(def.name.clone(), def.source.clone(), def.span);
+    let mut f = Function::new(def.name.clone(), def.source.clone(), def.span);
+    f.elementwise = def.elementwise;
     let mut ssa = SsaBuilder::new(f);
     let entry = ssa.f.entry;
     for p in &def.params {

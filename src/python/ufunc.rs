@@ -553,5 +553,11 @@ pub fn kernel_definition(
         }
         return Ok(Some(KernelTarget::Def(d.get().definition(py)?.clone())));
     }
-    Ok(library_of(py, obj)?.map(|lib| KernelTarget::Def(lib.get().def.clone())))
+    Ok(library_of(py, obj)?.map(|lib| {
+        let lib = lib.get();
+        match lib.numpy_signature {
+            None => KernelTarget::Ufunc(lib.def.clone()),
+            Some(_) => KernelTarget::Def(lib.def.clone()),
+        }
+    }))
 }

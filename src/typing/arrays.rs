@@ -466,6 +466,7 @@ pub fn reject_allocation(program: &super::Program) -> Result<()> {
                     "views made by None, ... or slices are not supported in @vectorize and @guvectorize kernels; index the elements (or use @jit)".to_string()
                 }
                 Op::Array(ArrayOp::Assign) => "assigning to a part of an array is not supported in @vectorize and @guvectorize kernels; assign the elements one by one (or use @jit)".to_string(),
+                Op::Map(_) => "arithmetic and NumPy functions on whole arrays make new arrays, which is supported in @jit functions, not in @vectorize and @guvectorize kernels; compute element by element (or use @jit)".to_string(),
                 _ => continue,
             };
             return Err(

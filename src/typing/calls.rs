@@ -6,6 +6,7 @@
 //! complex; `np.f` picks NumPy's loop for the argument dtype (an int8
 //! argument of `np.sqrt` computes in float16, a float32 stays float32).
 
+use super::elementwise::{any_array, elementwise, ElemNode};
 use super::emit::Emit;
 use super::rules::{binary, cast, compare, component, const_int, make_tuple, truth, zero};
 use crate::builtins::{Builtin, Callee, Flavour, MathFn};
@@ -17,7 +18,14 @@ use crate::types::{promote, Kind, Scalar, Type, Weak};
 
 pub fn call<E: Emit>(e: &mut E, callee: Callee, args: Vec<E::V>) -> Result<E::V> {
     match callee {
+        Callee::Builtin(Builtin::Abs) if any_array(e, &args) => {
+            elementwise(e, ElemNode::Math(MathFn::Abs, Flavour::Numpy), args)
+        }
         Callee::Builtin(b) => builtin(e, b, args),
+        // NumPy's functions work element by element on arrays.
+        Callee::Math(f, Flavour::Numpy) if any_array(e, &args) => {
+            elementwise(e, ElemNode::Math(f, Flavour::Numpy), args)
+        }
         Callee::Math(f, flavour) => math(e, f, flavour, args, callee),
         Callee::DType(s) => dtype(e, s, args),
         Callee::Array(f, dtype) => super::array_calls::array_call(e, f, dtype, args),

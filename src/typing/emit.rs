@@ -24,6 +24,9 @@ pub trait Emit {
     fn emit_effect(&mut self, op: Op, args: Vec<Self::V>) -> Result<()>;
     /// Types (and emits) a call of another kernel.
     fn call_kernel(&mut self, target: &KernelTarget, args: Vec<Self::V>) -> Result<Self::V>;
+    /// Types (and emits) an array expression: the element function of
+    /// `expr` mapped over `leaves` (`typing::elementwise`).
+    fn map(&mut self, expr: super::elementwise::ElemExpr, leaves: Vec<Self::V>) -> Result<Self::V>;
     /// The source span of the instruction being typed.
     fn span(&self) -> Span;
     /// The variable a value was assigned to, if known (for messages).

@@ -24,6 +24,7 @@ use crate::types::{join, Type};
 struct Inferring<'p> {
     ctx: &'p mut ProgramBuilder,
     span: Span,
+    source: std::sync::Arc<crate::error::SourceInfo>,
 }
 
 impl Emit for Inferring<'_> {
@@ -56,6 +57,19 @@ impl Emit for Inferring<'_> {
             ty: ret,
             konst: None,
         })
+    }
+    fn map(
+        &mut self,
+        expr: super::elementwise::ElemExpr,
+        leaves: Vec<TypedConst>,
+    ) -> Result<TypedConst> {
+        let types: Vec<Type> = leaves.into_iter().map(|l| l.ty).collect();
+        let (_, ret) = self
+            .ctx
+            .element_function(&expr, &types, &self.source, self.span)?;
+        let ty = super::elementwise::map_type(&ret, &types)
+            .ok_or_else(|| CompileError::internal("an array expression of no array"))?;
+        Ok(TypedConst { ty, konst: None })
     }
     fn span(&self) -> Span {
         self.span
@@ -98,7 +112,11 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
     }
     let rpo = f.reverse_post_order();
     let preds = f.predecessors();
-    let mut cx = Inferring { ctx, span: f.span };
+    let mut cx = Inferring {
+        ctx,
+        span: f.span,
+        source: f.source.clone(),
+    };
     let mut live = vec![false; f.blocks.len()];
     let mut decided: Vec<Option<bool>> = vec![None; f.blocks.len()];
     live[f.entry.index()] = true;

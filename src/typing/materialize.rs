@@ -68,6 +68,19 @@ impl Emit for Builder<'_, '_> {
         }
         self.emit(Op::CallFunc(id), args, ret)
     }
+    fn map(&mut self, expr: super::elementwise::ElemExpr, leaves: Vec<Value>) -> Result<Value> {
+        let types: Vec<Type> = leaves.iter().map(|l| self.ty(l)).collect();
+        let source = self.old.source.clone();
+        let (id, ret) = self
+            .ctx
+            .element_function(&expr, &types, &source, self.span)?;
+        let ty = super::elementwise::map_type(&ret, &types).ok_or_else(|| {
+            self.error(format!(
+                "an array expression whose elements are {ret} (arrays hold numbers)"
+            ))
+        })?;
+        self.emit(Op::Map(id), leaves, ty)
+    }
     fn span(&self) -> Span {
         self.span
     }
@@ -205,6 +218,7 @@ pub fn materialize(
 ) -> Result<Function> {
     let types = &inferred.types;
     let mut new = Function::new(old.name.clone(), old.source.clone(), old.span);
+    new.elementwise = old.elementwise;
     let rpo: Vec<Block> = old
         .reverse_post_order()
         .into_iter()

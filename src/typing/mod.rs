@@ -8,7 +8,9 @@
 pub mod array_calls;
 pub mod arrays;
 mod calls;
+mod elementwise;
 mod emit;
+mod fuse;
 mod infer;
 mod materialize;
 pub mod rules;
@@ -75,6 +77,10 @@ pub struct ProgramBuilder {
     typing: Vec<InstanceKey>,
     /// Instances whose return type a signature declares.
     declared: std::collections::HashSet<InstanceKey>,
+    /// The scalar functions of array expressions, by expression and place.
+    element_defs: HashMap<String, Arc<FunctionDef>>,
+    /// The expression each element function computes (for fusion).
+    element_trees: HashMap<FuncId, elementwise::ElemExpr>,
 }
 
 /// Instances typed inside one another before giving up (a recursion
@@ -102,7 +108,7 @@ impl ProgramBuilder {
     /// the identity of the function being read when the call was read.
     fn resolve(&self, target: &KernelTarget) -> Result<Arc<FunctionDef>> {
         match target {
-            KernelTarget::Def(def) => Ok(def.clone()),
+            KernelTarget::Def(def) | KernelTarget::Ufunc(def) => Ok(def.clone()),
             KernelTarget::Reading(identity, name) => self
                 .defs
                 .iter()
@@ -115,6 +121,32 @@ impl ProgramBuilder {
                     )
                 }),
         }
+    }
+
+    /// The element function of array expression `expr` for operands of
+    /// types `operands`: its id and the element type it returns.
+    pub(crate) fn element_function(
+        &mut self,
+        expr: &elementwise::ElemExpr,
+        operands: &[Type],
+        source: &Arc<crate::error::SourceInfo>,
+        span: crate::error::Span,
+    ) -> Result<(FuncId, Type)> {
+        let key = format!("{expr:?}@{span:?}");
+        let def = self
+            .element_defs
+            .entry(key)
+            .or_insert_with(|| Arc::new(expr.definition(operands.len(), source, span)))
+            .clone();
+        let types: Vec<Type> = operands.iter().map(elementwise::element_type).collect();
+        let (id, ret) = self.instantiate(&KernelTarget::Def(def), &types)?;
+        self.element_trees.insert(id, expr.clone());
+        Ok((id, ret))
+    }
+
+    /// The expression element function `id` computes.
+    pub(crate) fn element_tree(&self, id: FuncId) -> Option<&elementwise::ElemExpr> {
+        self.element_trees.get(&id)
     }
 
     /// The instance inference is typing now, if any.
@@ -200,18 +232,40 @@ impl ProgramBuilder {
     /// instance whose typing failed (inference tries calls before their
     /// argument types settle) is dropped, and calls renumbered.
     fn finish(self, entry: FuncId) -> Program {
+        // The functions the entry reaches (element functions that fusion
+        // replaced are not).
+        let mut reachable = vec![false; self.functions.len()];
+        let mut stack = vec![entry.index()];
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut reachable[i], true) {
+                continue;
+            }
+            if let Some(f) = &self.functions[i] {
+                for b in &f.blocks {
+                    for inst in &b.insts {
+                        if let Op::CallFunc(id) | Op::Map(id) = f.inst(*inst).op {
+                            stack.push(id.index());
+                        }
+                    }
+                }
+            }
+        }
         let mut remap = vec![None; self.functions.len()];
         let mut functions = vec![];
         for (i, f) in self.functions.into_iter().enumerate() {
-            if let Some(f) = f {
+            if let Some(f) = f.filter(|_| reachable[i]) {
                 remap[i] = Some(FuncId::from_index(functions.len()));
                 functions.push(f);
             }
         }
         for f in &mut functions {
             for inst in &mut f.insts {
-                if let Op::CallFunc(id) = &mut inst.op {
-                    *id = remap[id.index()].expect("calls only typed functions");
+                if let Op::CallFunc(id) | Op::Map(id) = &mut inst.op {
+                    // Instructions fusion removed from their blocks may
+                    // name dropped functions; they are never emitted.
+                    if let Some(new) = remap[id.index()] {
+                        *id = new;
+                    }
                 }
             }
         }
@@ -222,6 +276,11 @@ impl ProgramBuilder {
     }
 }
 
+/// Whether `target` is a `@vectorize` kernel.
+fn is_ufunc_kernel(target: &KernelTarget) -> bool {
+    matches!(target, KernelTarget::Ufunc(_))
+}
+
 /// `args` of a call of `target`, completed with the default values of
 /// the parameters the call leaves out.
 fn with_defaults<E: Emit>(
@@ -229,7 +288,7 @@ fn with_defaults<E: Emit>(
     target: &KernelTarget,
     mut args: Vec<E::V>,
 ) -> Result<Vec<E::V>> {
-    let KernelTarget::Def(def) = target else {
+    let (KernelTarget::Def(def) | KernelTarget::Ufunc(def)) = target else {
         return Ok(args);
     };
     let n = def.params.len();
@@ -260,6 +319,7 @@ fn type_function(
 ) -> Result<Function> {
     let inferred = infer::infer(f, params, ctx)?;
     let mut typed = materialize::materialize(f, &inferred, params, ret, ctx)?;
+    fuse::fuse(&mut typed, ctx)?;
     verifier::check(&typed, Stage::Typed, "typing")?;
     crate::ir::refcount::insert(&mut typed);
     verifier::check(&typed, Stage::Typed, "refcount")?;
@@ -346,8 +406,17 @@ pub(crate) fn type_inst<E: Emit>(
         }
         Op::CallKernel(k) => {
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
-            let args = with_defaults(e, f.kernel(*k), args)?;
-            e.call_kernel(f.kernel(*k), args)?
+            let target = f.kernel(*k);
+            if is_ufunc_kernel(target) && elementwise::any_array(e, &args) {
+                // A @vectorize kernel on arrays works as its ufunc does.
+                return Ok(Some(elementwise::elementwise(
+                    e,
+                    elementwise::ElemNode::Kernel(target.clone()),
+                    args,
+                )?));
+            }
+            let args = with_defaults(e, target, args)?;
+            e.call_kernel(target, args)?
         }
         Op::CallValue => {
             let callee = next();
@@ -409,6 +478,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::MakeComplex
         | Op::Math(_)
         | Op::CallFunc(_)
+        | Op::Map(_)
         | Op::Array(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
     }))
 }

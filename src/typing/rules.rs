@@ -7,6 +7,7 @@
 //! `0.5`), and NumPy's quirks are kept (`np.True_ + np.True_` is `True`,
 //! `np.True_ - np.True_` is an error, `np.int8 // np.int8` is int8).
 
+use super::elementwise::{any_array, elementwise, ElemNode};
 use super::emit::Emit;
 use crate::error::Result;
 use crate::ir::{Attr, Op, RangeOp};
@@ -180,6 +181,9 @@ pub fn binary_type<E: Emit>(e: &E, op: BinOp, a: &E::V, b: &E::V) -> Result<Type
 }
 
 pub fn binary<E: Emit>(e: &mut E, op: BinOp, a: E::V, b: E::V) -> Result<E::V> {
+    if any_array(e, &[a.clone(), b.clone()]) {
+        return elementwise(e, ElemNode::Binary(op), vec![a, b]);
+    }
     if let Some(folded) = fold_python_ints(e, op, &a, &b)? {
         return Ok(folded);
     }
@@ -256,6 +260,9 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
     let (ta, tb) = (e.ty(&a), e.ty(&b));
     if let Some(same) = none_identity(e, op, &ta, &tb)? {
         return e.constant(Const::Bool(same), Type::PY_BOOL);
+    }
+    if any_array(e, &[a.clone(), b.clone()]) {
+        return elementwise(e, ElemNode::Compare(op), vec![a, b]);
     }
     scalar_operands(e, op.symbol(), &ta, &tb)?;
     let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
@@ -340,6 +347,9 @@ pub fn unary<E: Emit>(e: &mut E, op: UnaryOp, a: E::V) -> Result<E::V> {
         return e.emit(Op::Unary(UnaryOp::Not), vec![t], Type::PY_BOOL);
     }
     let t = e.ty(&a);
+    if matches!(t, Type::Array(_)) {
+        return elementwise(e, ElemNode::Unary(op), vec![a]);
+    }
     if !t.is_scalar() {
         return Err(e.error(format!("bad operand type for unary operator: '{t}'")));
     }

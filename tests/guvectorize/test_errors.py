@@ -160,7 +160,7 @@ CASES = [
     case("array-arithmetic", """
         def f(x, out):
             out[0] = (x + 1.0)[0]
-    """, F8_2, "(n)->()", TypingError, r"unsupported operand types for \+: 'float64\[:\]", 2),
+    """, F8_2, "(n)->()", UnsupportedError, r"arithmetic and NumPy functions on whole arrays .* not in @vectorize and @guvectorize kernels", 2),
     case("store-complex-into-float-array", """
         def f(x, out):
             out[0] = x[0] * 1j
@@ -180,7 +180,7 @@ CASES = [
     case("scalar-input-used-as-array", """
         def f(x, c, out):
             out[0] = x[0] + c
-    """, F8_3, "(n),()->()", TypingError, r"unsupported operand types for \+", 2),
+    """, F8_3, "(n),()->()", TypingError, r"cannot store a value of type float64\[::1\] \(owned\) into an element", 2),
     case("unknown-name", """
         def f(x, out):
             out[0] = x[0] + undefined_name

@@ -462,10 +462,6 @@ CASES = [
         def f(x):
             return x & 1
     """, (1.5,), TypingError, r"unsupported operand types for &.*bitwise operators need integers", 2, TypeError),
-    case("array-plus-array", """
-        def f(a):
-            return a + a
-    """, (A1,), TypingError, r"unsupported operand types for \+: 'float64\[::1\]' and 'float64\[::1\]'", 2),
     case("too-many-indices-on-2d", """
         def f(a):
             return a[1, 2, 3]

@@ -25,10 +25,12 @@ use inkwell::IntPredicate;
 
 mod create;
 mod fancy;
+mod map;
 mod nonzero;
 mod reshape;
 mod slicing;
 
+pub use map::map;
 pub use slicing::slice_value;
 
 use super::context::Codegen;

@@ -1,0 +1,246 @@
+//! Array expressions: an operator or NumPy function applied to arrays
+//! (`a * b - 4.1 * a`, `np.sqrt(a)`, `a > 0`) works element by element,
+//! broadcasting as NumPy does.
+//!
+//! Each such operation is typed as an *element expression*: a tree of the
+//! scalar operations, over leaves that are the operands (an array stands
+//! for its elements, a scalar for itself; literals stay constants, so
+//! NumPy's rules for Python numbers apply). The tree becomes a small scalar
+//! function (typed by the ordinary rules, with NumPy's error model: no
+//! `ZeroDivisionError`), and the operation an `Op::Map` of that function
+//! over the broadcast operands into a new array. `fuse` later merges a map
+//! into the map that consumes it, so a chain of operations is one loop.
+
+use std::sync::Arc;
+
+use super::emit::Emit;
+use crate::builtins::{Callee, Flavour, MathFn};
+use crate::error::{Result, SourceInfo, Span};
+use crate::syntax::{
+    BinOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, KernelTarget, Param, Stmt, StmtKind,
+    UnaryOp,
+};
+use crate::types::{ArrayType, Layout, Memory, Scalar, Type};
+
+/// One scalar operation of an element expression.
+#[derive(Clone)]
+pub enum ElemNode {
+    Binary(BinOp),
+    Compare(CmpOp),
+    Unary(UnaryOp),
+    Math(MathFn, Flavour),
+    /// A conversion to this dtype (an intermediate array's dtype, kept
+    /// exactly when two maps are fused).
+    Cast(Scalar),
+    /// A jitufunc `@vectorize` kernel, inlined into the loop.
+    Kernel(KernelTarget),
+}
+
+impl std::fmt::Debug for ElemNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ElemNode::Binary(op) => write!(f, "Binary({op:?})"),
+            ElemNode::Compare(op) => write!(f, "Compare({op:?})"),
+            ElemNode::Unary(op) => write!(f, "Unary({op:?})"),
+            ElemNode::Math(m, fl) => write!(f, "Math({m:?}, {fl:?})"),
+            ElemNode::Cast(s) => write!(f, "Cast({s})"),
+            // By identity: the key of a definition is its address.
+            ElemNode::Kernel(KernelTarget::Def(d) | KernelTarget::Ufunc(d)) => {
+                write!(f, "Kernel({}@{:p})", d.name, Arc::as_ptr(d))
+            }
+            ElemNode::Kernel(t) => write!(f, "Kernel({})", t.name()),
+        }
+    }
+}
+
+/// An element expression over numbered leaves.
+#[derive(Clone, Debug)]
+pub enum ElemExpr {
+    /// Operand `k` of the map: an element of an array, or a scalar.
+    Leaf(usize),
+    /// A literal.
+    Const(Const, Type),
+    Node(ElemNode, Vec<ElemExpr>),
+}
+
+impl ElemExpr {
+    /// The expression with leaf `k` replaced by `with`, and the leaves
+    /// after it renumbered by `shift(index)`.
+    pub fn substitute(
+        &self,
+        k: usize,
+        with: &ElemExpr,
+        shift: &dyn Fn(usize) -> usize,
+    ) -> ElemExpr {
+        match self {
+            ElemExpr::Leaf(i) if *i == k => with.clone(),
+            ElemExpr::Leaf(i) => ElemExpr::Leaf(shift(*i)),
+            ElemExpr::Const(..) => self.clone(),
+            ElemExpr::Node(n, args) => ElemExpr::Node(
+                n.clone(),
+                args.iter().map(|a| a.substitute(k, with, shift)).collect(),
+            ),
+        }
+    }
+
+    /// The expression with every leaf renumbered by `map`.
+    pub fn renumber(&self, map: &dyn Fn(usize) -> usize) -> ElemExpr {
+        match self {
+            ElemExpr::Leaf(i) => ElemExpr::Leaf(map(*i)),
+            ElemExpr::Const(..) => self.clone(),
+            ElemExpr::Node(n, args) => {
+                ElemExpr::Node(n.clone(), args.iter().map(|a| a.renumber(map)).collect())
+            }
+        }
+    }
+
+    /// As Python source (for printed IR and messages), leaves `x0`, `x1`.
+    pub fn text(&self) -> String {
+        let leaf = |i: usize| format!("x{i}");
+        match self {
+            ElemExpr::Leaf(i) => leaf(*i),
+            ElemExpr::Const(c, _) => format!("{c:?}"),
+            ElemExpr::Node(n, args) => {
+                let a: Vec<String> = args.iter().map(|a| a.text()).collect();
+                match n {
+                    ElemNode::Binary(op) => format!("({} {:?} {})", a[0], op, a[1]),
+                    ElemNode::Compare(op) => format!("({} {} {})", a[0], op.symbol(), a[1]),
+                    ElemNode::Unary(op) => format!("{op:?}({})", a[0]),
+                    ElemNode::Math(m, f) => format!("{f:?}.{m:?}({})", a.join(", ")),
+                    ElemNode::Cast(s) => format!("{s}({})", a[0]),
+                    ElemNode::Kernel(t) => format!("{}({})", t.name(), a.join(", ")),
+                }
+            }
+        }
+    }
+
+    /// The scalar function computing it, as a definition the ordinary
+    /// frontend-to-typing path compiles: `def f(x0, x1, ...): return ...`.
+    pub fn definition(&self, leaves: usize, source: &Arc<SourceInfo>, span: Span) -> FunctionDef {
+        fn build(x: &ElemExpr, span: Span) -> Expr {
+            let e = |kind| Expr::new(kind, span);
+            match x {
+                ElemExpr::Leaf(i) => e(ExprKind::Name(format!("x{i}"))),
+                ElemExpr::Const(c, t) => match t {
+                    Type::Weak(_) => e(ExprKind::Const(*c)),
+                    _ => e(ExprKind::Global(Global::Constant {
+                        value: *c,
+                        ty: t.clone(),
+                    })),
+                },
+                ElemExpr::Node(n, args) => {
+                    let mut a: Vec<Expr> = args.iter().map(|a| build(a, span)).collect();
+                    match n {
+                        ElemNode::Binary(op) => {
+                            let r = a.pop().expect("two operands");
+                            let l = a.pop().expect("two operands");
+                            e(ExprKind::Binary(*op, Box::new(l), Box::new(r)))
+                        }
+                        ElemNode::Compare(op) => {
+                            let r = a.pop().expect("two operands");
+                            let l = a.pop().expect("two operands");
+                            e(ExprKind::Compare(Box::new(l), vec![(*op, r)]))
+                        }
+                        ElemNode::Unary(op) => {
+                            e(ExprKind::Unary(*op, Box::new(a.pop().expect("an operand"))))
+                        }
+                        ElemNode::Math(m, f) => e(ExprKind::Call {
+                            func: Box::new(e(ExprKind::Global(Global::Callee(Callee::Math(
+                                *m, *f,
+                            ))))),
+                            args: a,
+                            keywords: vec![],
+                        }),
+                        ElemNode::Cast(s) => e(ExprKind::Call {
+                            func: Box::new(e(ExprKind::Global(Global::Callee(Callee::DType(*s))))),
+                            args: a,
+                            keywords: vec![],
+                        }),
+                        ElemNode::Kernel(t) => e(ExprKind::Call {
+                            func: Box::new(e(ExprKind::Global(Global::Kernel(t.clone())))),
+                            args: a,
+                            keywords: vec![],
+                        }),
+                    }
+                }
+            }
+        }
+        FunctionDef {
+            name: "<array expression>".into(),
+            params: (0..leaves)
+                .map(|i| Param {
+                    name: format!("x{i}"),
+                    span,
+                })
+                .collect(),
+            defaults: 0,
+            default_values: vec![],
+            body: vec![Stmt {
+                kind: StmtKind::Return(Some(build(self, span))),
+                span,
+            }],
+            span,
+            source: source.clone(),
+            doc: None,
+            identity: None,
+            locals: vec![],
+            elementwise: true,
+        }
+    }
+}
+
+/// The element type an operand contributes: an array's dtype, a scalar's
+/// own type.
+pub fn element_type(t: &Type) -> Type {
+    match t {
+        Type::Array(a) => Type::Scalar(a.dtype),
+        t => t.clone(),
+    }
+}
+
+/// Whether any operand is an array (the operation is elementwise).
+pub fn any_array<E: Emit>(e: &E, args: &[E::V]) -> bool {
+    args.iter().any(|a| matches!(e.ty(a), Type::Array(_)))
+}
+
+/// `node` applied to `args` element by element (at least one an array).
+pub fn elementwise<E: Emit>(e: &mut E, node: ElemNode, args: Vec<E::V>) -> Result<E::V> {
+    let mut leaves = vec![];
+    let mut operands = vec![];
+    for a in args {
+        let t = e.ty(&a);
+        match (&t, e.konst(&a)) {
+            (Type::Scalar(_) | Type::Weak(_), Some(c)) => operands.push(ElemExpr::Const(c, t)),
+            (Type::Scalar(_) | Type::Weak(_) | Type::Array(_), _) => {
+                operands.push(ElemExpr::Leaf(leaves.len()));
+                leaves.push(a);
+            }
+            _ => {
+                return Err(e.error(format!(
+                    "an array expression takes arrays and numbers, not a value of type {t}"
+                )))
+            }
+        }
+    }
+    e.map(ElemExpr::Node(node, operands), leaves)
+}
+
+/// The type of the array a map of an element function returning `element`
+/// over operands of types `operands` makes.
+pub fn map_type(element: &Type, operands: &[Type]) -> Option<Type> {
+    let dtype = element.storage()?;
+    let ndim = operands
+        .iter()
+        .map(|t| match t {
+            Type::Array(a) => a.ndim,
+            _ => 0,
+        })
+        .max()?;
+    Some(Type::Array(ArrayType {
+        dtype,
+        ndim,
+        layout: Layout::C,
+        readonly: false,
+        memory: Memory::Owned,
+    }))
+}

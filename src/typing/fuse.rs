@@ -1,0 +1,117 @@
+//! Fusion of array expressions: a map (`Op::Map`) whose array is used once,
+//! by a later map of the same block, with nothing between them that could
+//! write memory, is computed inside that map instead: the two element
+//! expressions become one (`ElemExpr::substitute`), so `t = a * b; u = t -
+//! 4.1 * a` is one loop that never makes `t`. The intermediate's dtype is
+//! kept by a conversion node, so results are exactly those of the separate
+//! maps.
+
+use super::elementwise::{ElemExpr, ElemNode};
+use super::ProgramBuilder;
+use crate::error::Result;
+use crate::ir::{Function, Op, Operands, Value};
+use crate::types::Type;
+
+/// Fuses the maps of `f` (typed) as far as they go.
+pub fn fuse(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<()> {
+    while fuse_one(f, ctx)? {}
+    Ok(())
+}
+
+/// How many times each value is used.
+fn use_counts(f: &Function) -> Vec<usize> {
+    let mut uses = vec![0; f.values.len()];
+    for b in f.reverse_post_order() {
+        let block = f.block(b);
+        for i in &block.insts {
+            for a in &f.inst(*i).args {
+                uses[a.index()] += 1;
+            }
+        }
+        for v in block.term.uses() {
+            uses[v.index()] += 1;
+        }
+    }
+    uses
+}
+
+/// Whether an operation may write memory or run code that does.
+fn barrier(op: &Op) -> bool {
+    matches!(op, Op::CallFunc(_) | Op::Print(_)) || op.effects().writes != Operands::None
+}
+
+/// Fuses one pair; whether it found one.
+fn fuse_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
+    let uses = use_counts(f);
+    for b in f.reverse_post_order() {
+        let insts = f.block(b).insts.clone();
+        for (pos, &consumer) in insts.iter().enumerate() {
+            let Op::Map(outer) = f.inst(consumer).op else {
+                continue;
+            };
+            let args = f.inst(consumer).args.clone();
+            for (k, &arg) in args.iter().enumerate() {
+                if uses[arg.index()] != 1 {
+                    continue;
+                }
+                let Some(jpos) = insts[..pos]
+                    .iter()
+                    .position(|j| f.inst(*j).result == Some(arg))
+                else {
+                    continue;
+                };
+                let producer = insts[jpos];
+                let Op::Map(inner) = f.inst(producer).op else {
+                    continue;
+                };
+                if insts[jpos + 1..pos].iter().any(|i| barrier(&f.inst(*i).op)) {
+                    continue;
+                }
+                let (Some(outer_tree), Some(inner_tree)) = (
+                    ctx.element_tree(outer).cloned(),
+                    ctx.element_tree(inner).cloned(),
+                ) else {
+                    continue;
+                };
+                let Type::Array(made) = f.ty(arg).clone() else {
+                    continue;
+                };
+                // The consumer's operands without `arg`, then the
+                // producer's; a value used by both is one operand.
+                let inner_args = f.inst(producer).args.clone();
+                let mut leaves: Vec<Value> = args
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != k)
+                    .map(|(_, v)| *v)
+                    .collect();
+                let mut inner_map = vec![];
+                for v in &inner_args {
+                    inner_map.push(match leaves.iter().position(|l| l == v) {
+                        Some(i) => i,
+                        None => {
+                            leaves.push(*v);
+                            leaves.len() - 1
+                        }
+                    });
+                }
+                let inner_expr = ElemExpr::Node(
+                    ElemNode::Cast(made.dtype),
+                    vec![inner_tree.renumber(&|i| inner_map[i])],
+                );
+                let fused =
+                    outer_tree.substitute(k, &inner_expr, &|i| if i > k { i - 1 } else { i });
+                let types: Vec<Type> = leaves.iter().map(|v| f.ty(*v).clone()).collect();
+                let span = f.inst(consumer).span;
+                let source = f.source.clone();
+                let (id, _) = ctx.element_function(&fused, &types, &source, span)?;
+                let c = &mut f.insts[consumer.index()];
+                c.op = Op::Map(id);
+                c.args = leaves;
+                f.block_mut(b).insts.remove(jpos);
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
