@@ -297,6 +297,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
             | Op::Call(_)
             | Op::CallKernel(_)
             | Op::CallValue
+            | Op::InPlace(_)
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
@@ -711,6 +712,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::Call(_)
         | Op::CallKernel(_)
         | Op::CallValue
+        | Op::InPlace(_)
         | Op::Attr(_)
         | Op::GetItem
         | Op::SetItem

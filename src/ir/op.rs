@@ -407,6 +407,10 @@ pub enum Op {
     /// `g(a, b)` where `g` is another jitufunc kernel, listed in the
     /// function's kernel table (untyped IR).
     CallKernel(KernelRef),
+    /// `x op= y` (untyped IR): on an array, NumPy's in-place operation
+    /// (the elements of `x` are overwritten; the result is `x` itself); on
+    /// a number, `x op y`.
+    InPlace(BinOp),
     /// `g(a, b)` where `g` is a variable (a function passed as an
     /// argument): the first operand is the callee, the rest its arguments
     /// (untyped IR; typing calls the kernel the callee's type names).
@@ -522,6 +526,7 @@ impl Op {
             | Op::Call(_)
             | Op::CallKernel(_)
             | Op::CallValue
+            | Op::InPlace(_)
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
@@ -567,6 +572,7 @@ impl Op {
             | Op::Math(_)
             | Op::CallKernel(_)
             | Op::CallValue
+            | Op::InPlace(_)
             | Op::CallFunc(_)
             | Op::Map(_)
             | Op::Attr(_)
@@ -613,6 +619,13 @@ impl Op {
             },
             Op::Len => Effects::SHAPE,
             Op::Frozen(_) => Effects::PURE,
+            // May overwrite the first operand's elements.
+            Op::InPlace(_) => Effects {
+                reads: Operands::All,
+                writes: Operands::First,
+                aliases: Operands::First,
+                ..Effects::PURE
+            },
             Op::Map(_) => Effects {
                 reads: Operands::All,
                 new_reference: true,
@@ -669,6 +682,7 @@ impl fmt::Display for Op {
             Op::Math(m) => write!(f, "math.{m:?}"),
             Op::CallKernel(k) => write!(f, "call_kernel {k}"),
             Op::CallValue => f.write_str("call_value"),
+            Op::InPlace(b) => write!(f, "inplace {}", binop_name(*b)),
             Op::CallFunc(id) => write!(f, "call {id}"),
             Op::Map(id) => write!(f, "map {id}"),
             Op::Attr(a) => write!(f, "attr .{}", a.name()),

@@ -401,6 +401,7 @@ impl Checker<'_> {
             | Op::Call(_)
             | Op::CallKernel(_)
             | Op::CallValue
+            | Op::InPlace(_)
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem

@@ -219,9 +219,9 @@ impl Lowerer {
             Target::Name(name, tspan) => {
                 let old = self.read_local(name, *tspan)?;
                 let rhs = self.lower_expr(value)?;
-                let new = self.emit(Op::Binary(op), vec![old, rhs], span);
-                // As `name = name op value` (a variable of fixed type
-                // converts).
+                // In place on an array (as NumPy), `name = name op value`
+                // on a number (a variable of fixed type converts).
+                let new = self.emit(Op::InPlace(op), vec![old, rhs], span);
                 self.assign(target, new)
             }
             Target::Subscript {

@@ -544,6 +544,39 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
 
 /// `a[...] = value` on a view: from a scalar (converted to the dtype as
 /// item assignment does) or an array (broadcast at run time).
+/// `a op= b` on array `a`: NumPy's in-place operation. The result's dtype
+/// must cast to `a`'s with NumPy's `same_kind` rule (`int_array += 1.5` is
+/// an error, as NumPy's `UFuncTypeError`); the result is `a`.
+pub fn in_place<E: Emit>(e: &mut E, op: crate::syntax::BinOp, a: E::V, b: E::V) -> Result<E::V> {
+    let Type::Array(at) = e.ty(&a) else {
+        unreachable!("the caller checks")
+    };
+    if at.readonly {
+        let name = e
+            .value_name(&a)
+            .map(|n| format!("'{n}'"))
+            .unwrap_or_else(|| "this array".to_string());
+        return Err(e.error(format!("cannot write to {name} in place: it is read-only")));
+    }
+    let r = super::rules::binary(e, op, a.clone(), b)?;
+    if let Type::Array(rt) = e.ty(&r) {
+        if !crate::types::promote::can_cast_scalar(
+            rt.dtype,
+            at.dtype,
+            crate::types::Casting::SameKind,
+        ) {
+            return Err(e.error(format!(
+                "cannot cast the result of '{}' from {} to {} (the dtype of the array written in place) with NumPy's casting rule 'same_kind'",
+                op.symbol(),
+                rt.dtype,
+                at.dtype
+            )));
+        }
+    }
+    assign(e, a.clone(), r)?;
+    Ok(a)
+}
+
 pub fn assign<E: Emit>(e: &mut E, view: E::V, value: E::V) -> Result<()> {
     let Type::Array(a) = e.ty(&view) else {
         return Err(e.error("only arrays take slice assignment"));

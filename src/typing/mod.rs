@@ -457,6 +457,13 @@ pub(crate) fn type_inst<E: Emit>(
             return Ok(None);
         }
         Op::Len => arrays::len(e, next())?,
+        Op::InPlace(op) => {
+            let (a, b) = (next(), next());
+            match e.ty(&a) {
+                Type::Array(_) => arrays::in_place(e, *op, a, b)?,
+                _ => rules::binary(e, *op, a, b)?,
+            }
+        }
         Op::Slice => {
             let (start, stop, step) = (next(), next(), next());
             arrays::slice(e, start, stop, step)?
