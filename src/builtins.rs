@@ -430,6 +430,10 @@ pub enum ArrayFn {
     Array,
     /// `np.asarray(a, dtype=None)`: an array as it is, else as `np.array`.
     Asarray,
+    /// `np.sum(a)`, `a.sum()`: a reduction of every element (`Reduction`).
+    Reduce(Reduction),
+    /// `np.mean(a)`, `a.mean()`
+    Mean,
 }
 
 impl ArrayFn {
@@ -450,6 +454,7 @@ impl ArrayFn {
             ArrayFn::Identity => 1,
             ArrayFn::Linspace => 4,
             ArrayFn::Array | ArrayFn::Asarray => 1,
+            ArrayFn::Reduce(_) | ArrayFn::Mean => 1,
         }
     }
 
@@ -470,6 +475,7 @@ impl ArrayFn {
             ArrayFn::Linspace => &["start", "stop", "num", "endpoint", "dtype"],
             ArrayFn::Array => &["object", "dtype"],
             ArrayFn::Asarray => &["a", "dtype"],
+            ArrayFn::Reduce(_) | ArrayFn::Mean => &["a"],
         }
     }
 
@@ -496,6 +502,13 @@ impl ArrayFn {
             "reshape" => ArrayFn::Reshape,
             "ravel" => ArrayFn::Ravel,
             "flatten" => ArrayFn::Flatten,
+            "sum" => ArrayFn::Reduce(Reduction::Sum),
+            "prod" => ArrayFn::Reduce(Reduction::Prod),
+            "min" => ArrayFn::Reduce(Reduction::Min),
+            "max" => ArrayFn::Reduce(Reduction::Max),
+            "any" => ArrayFn::Reduce(Reduction::Any),
+            "all" => ArrayFn::Reduce(Reduction::All),
+            "mean" => ArrayFn::Mean,
             _ => return None,
         })
     }
@@ -522,7 +535,61 @@ pub const NUMPY_ARRAY_FUNCTIONS: &[(&str, ArrayFn)] = &[
     ("linspace", ArrayFn::Linspace),
     ("array", ArrayFn::Array),
     ("asarray", ArrayFn::Asarray),
+    ("sum", ArrayFn::Reduce(Reduction::Sum)),
+    ("prod", ArrayFn::Reduce(Reduction::Prod)),
+    ("min", ArrayFn::Reduce(Reduction::Min)),
+    ("amin", ArrayFn::Reduce(Reduction::Min)),
+    ("max", ArrayFn::Reduce(Reduction::Max)),
+    ("amax", ArrayFn::Reduce(Reduction::Max)),
+    ("any", ArrayFn::Reduce(Reduction::Any)),
+    ("all", ArrayFn::Reduce(Reduction::All)),
+    ("mean", ArrayFn::Mean),
 ];
+
+/// How a reduction combines the elements of an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reduction {
+    /// `np.sum`: from 0, adding (integers below 64 bits add as int64 or
+    /// uint64, bools as int64, as NumPy).
+    Sum,
+    /// `np.prod`: from 1, multiplying (widened as `Sum`).
+    Prod,
+    /// `np.min`: the least element (NaN if any is NaN); `ValueError` for
+    /// no elements.
+    Min,
+    /// `np.max`, as `Min`.
+    Max,
+    /// `np.any`: whether any element is true (non-zero).
+    Any,
+    /// `np.all`: whether every element is true.
+    All,
+}
+
+impl Reduction {
+    /// The method's name (`a.sum()`).
+    pub fn method_name(self) -> &'static str {
+        match self {
+            Reduction::Sum => "sum",
+            Reduction::Prod => "prod",
+            Reduction::Min => "min",
+            Reduction::Max => "max",
+            Reduction::Any => "any",
+            Reduction::All => "all",
+        }
+    }
+
+    /// NumPy's name of the ufunc reducing (for messages).
+    pub fn numpy_name(self) -> &'static str {
+        match self {
+            Reduction::Sum => "add",
+            Reduction::Prod => "multiply",
+            Reduction::Min => "minimum",
+            Reduction::Max => "maximum",
+            Reduction::Any => "logical_or",
+            Reduction::All => "logical_and",
+        }
+    }
+}
 
 impl Callee {
     /// The name the user would write, for error messages.

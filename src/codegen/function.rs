@@ -249,6 +249,18 @@ impl<'ctx> Emitter<'_, 'ctx> {
                     &rty,
                 )?
             }
+            Op::Reduce(r, id) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                arrays::reduce(
+                    cg,
+                    *r,
+                    self.funcs[id.index()],
+                    self.status_param,
+                    &types,
+                    &vals,
+                    &rty,
+                )?
+            }
             Op::CallFunc(id) => {
                 // Callees take one lane: a call per lane.
                 let callee = self.funcs[id.index()];
@@ -686,6 +698,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::MakeTuple
         | Op::CallFunc(_)
         | Op::Map(_)
+        | Op::Reduce(..)
         | Op::Array(
             ArrayOp::Load
             | ArrayOp::View

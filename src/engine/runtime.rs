@@ -164,6 +164,10 @@ pub enum ValueErrorKind {
     RangeZeroStep = 3,
     /// `a + b` where the shapes of `a` and `b` do not broadcast together.
     BroadcastOperands = 4,
+    /// `np.min` of no elements.
+    EmptyMinimum = 5,
+    /// `np.max` of no elements.
+    EmptyMaximum = 6,
 }
 
 /// Called by generated code for a `ValueErrorKind`.
@@ -174,6 +178,8 @@ pub extern "C" fn jitufunc_rt_value_error(code: i32) {
         2 => "could not broadcast the assigned array to the shape of the target",
         3 => "range() arg 3 must not be zero",
         4 => "operands could not be broadcast together (their shapes differ in an axis where neither has length 1)",
+        5 => "zero-size array to reduction operation minimum which has no identity",
+        6 => "zero-size array to reduction operation maximum which has no identity",
         _ => "invalid value",
     };
     report(RuntimeError::Value(message.to_string()));

@@ -424,6 +424,11 @@ pub enum Op {
     /// array (typed IR). Reads its array operands; the result aliases
     /// nothing.
     Map(FuncId),
+    /// `np.sum(a * b)`, `a.max()`: the element function applied as by
+    /// `Map`, its results combined by the reduction into one number of
+    /// the function's result type (typed IR). Reads its array operands;
+    /// `ValueError` for `Min`/`Max` of no elements.
+    Reduce(crate::builtins::Reduction, FuncId),
     /// `value.attr`: `z.real`, `z.imag`, `a.shape`, `a.ndim`, `a.size`
     /// (untyped IR; typing resolves it by the value's type).
     Attr(Attr),
@@ -537,6 +542,7 @@ impl Op {
             | Op::Math(_)
             | Op::CallFunc(_)
             | Op::Map(_)
+            | Op::Reduce(..)
             | Op::TupleItem
             | Op::Array(_) => Stages::TypedOnly,
             Op::Const(..)
@@ -575,6 +581,7 @@ impl Op {
             | Op::InPlace(_)
             | Op::CallFunc(_)
             | Op::Map(_)
+            | Op::Reduce(..)
             | Op::Attr(_)
             | Op::MakeTuple
             | Op::TupleGet(_)
@@ -631,6 +638,10 @@ impl Op {
                 new_reference: true,
                 ..Effects::PURE
             },
+            Op::Reduce(..) => Effects {
+                reads: Operands::All,
+                ..Effects::PURE
+            },
             // Writes to sys.stdout: kept by having no result.
             Op::Print(_) => Effects {
                 reads: Operands::All,
@@ -685,6 +696,7 @@ impl fmt::Display for Op {
             Op::InPlace(b) => write!(f, "inplace {}", binop_name(*b)),
             Op::CallFunc(id) => write!(f, "call {id}"),
             Op::Map(id) => write!(f, "map {id}"),
+            Op::Reduce(r, id) => write!(f, "reduce.{} {id}", r.method_name()),
             Op::Attr(a) => write!(f, "attr .{}", a.name()),
             Op::MakeTuple => f.write_str("tuple"),
             Op::TupleGet(i) => write!(f, "tuple_get {i}"),

@@ -286,6 +286,18 @@ impl Checker<'_> {
             // The verifier sees one function: typing checked the arguments
             // and result against the callee's typed signature.
             Op::CallFunc(_) => {}
+            Op::Reduce(..) => {
+                let any_array = args.iter().any(|a| matches!(f.ty(*a), Type::Array(_)));
+                let fine = args
+                    .iter()
+                    .all(|a| matches!(f.ty(*a), Type::Array(_)) || f.ty(*a).is_scalar());
+                if !any_array || !fine || !matches!(rty, Type::Scalar(_)) {
+                    self.err(
+                        at,
+                        format!("reduce needs arrays and scalars and gives a number, gives {rty}"),
+                    );
+                }
+            }
             // The element function's parameters are checked with the
             // program's calls (`verify_calls`).
             Op::Map(_) => {
@@ -933,7 +945,7 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
         for b in f.reverse_post_order() {
             for inst in &f.block(b).insts {
                 let d = f.inst(*inst);
-                let (Op::CallFunc(id) | Op::Map(id)) = d.op else {
+                let (Op::CallFunc(id) | Op::Map(id) | Op::Reduce(_, id)) = d.op else {
                     continue;
                 };
                 let mut err = |message: String| {
@@ -952,7 +964,7 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                     .args
                     .iter()
                     .map(|a| match (f.ty(*a), &d.op) {
-                        (Type::Array(t), Op::Map(_)) => Type::Scalar(t.dtype),
+                        (Type::Array(t), Op::Map(_) | Op::Reduce(..)) => Type::Scalar(t.dtype),
                         (t, _) => t.clone(),
                     })
                     .collect();

@@ -104,6 +104,14 @@ pub fn array_call<E: Emit>(
         ArrayFn::Eye | ArrayFn::Identity => eye(e, f, dtype, args),
         ArrayFn::Linspace => linspace(e, dtype, args),
         ArrayFn::Array | ArrayFn::Asarray => array(e, f, dtype, args),
+        ArrayFn::Reduce(r) => {
+            let a = the_array(e, r.method_name(), args)?;
+            super::elementwise::reduce(e, r, a)
+        }
+        ArrayFn::Mean => {
+            let a = the_array(e, "mean", args)?;
+            super::elementwise::mean(e, a)
+        }
     }
 }
 

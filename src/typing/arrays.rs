@@ -454,7 +454,11 @@ const ARRAYS_IN_UFUNCS: &str = "creating arrays (np.empty, np.zeros, ...) is sup
 /// has nowhere to report a failed allocation.
 pub fn reject_allocation(program: &super::Program) -> Result<()> {
     for f in &program.functions {
-        for inst in &f.insts {
+        let insts = f
+            .blocks
+            .iter()
+            .flat_map(|b| b.insts.iter().map(|i| f.inst(*i)));
+        for inst in insts {
             let message = match inst.op {
                 // Every operation that makes an array (`np.empty`, the
                 // copy `a.reshape` may make, ...).
@@ -516,9 +520,16 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
     crate::syntax::walk_exprs(&def.body, &mut |e| {
         if let crate::syntax::ExprKind::Call { func, .. } = &e.kind {
             if let crate::syntax::ExprKind::Global(crate::syntax::Global::Callee(
-                c @ crate::builtins::Callee::Array(..),
+                c @ crate::builtins::Callee::Array(f, _),
             )) = &func.kind
             {
+                // Reductions make numbers.
+                if matches!(
+                    f,
+                    crate::builtins::ArrayFn::Reduce(_) | crate::builtins::ArrayFn::Mean
+                ) {
+                    return;
+                }
                 if creates.is_none() {
                     creates = Some((e.span, c.describe()));
                 }

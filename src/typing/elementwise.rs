@@ -14,13 +14,13 @@
 use std::sync::Arc;
 
 use super::emit::Emit;
-use crate::builtins::{Callee, Flavour, MathFn};
+use crate::builtins::{Callee, Flavour, MathFn, Reduction};
 use crate::error::{Result, SourceInfo, Span};
 use crate::syntax::{
     BinOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, KernelTarget, Param, Stmt, StmtKind,
     UnaryOp,
 };
-use crate::types::{ArrayType, Layout, Memory, Scalar, Type};
+use crate::types::{ArrayType, Kind, Layout, Memory, Scalar, Type};
 
 /// One scalar operation of an element expression.
 #[derive(Clone)]
@@ -198,6 +198,89 @@ pub fn element_type(t: &Type) -> Type {
     }
 }
 
+/// What is done with an element function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `Op::Map`: a new array of its results.
+    Map,
+    /// `Op::Reduce`: its results combined into one number.
+    Reduce(Reduction),
+    /// `Op::CallFunc` on scalars: NumPy's arithmetic on numbers (`np.mean`
+    /// dividing its sum, where Python's error model would raise).
+    Scalar,
+}
+
+/// The type of what `mode` makes of an element function returning
+/// `element` over operands of types `operands`.
+pub fn result_type(mode: Mode, element: &Type, operands: &[Type]) -> Option<Type> {
+    match mode {
+        Mode::Map => map_type(element, operands),
+        Mode::Reduce(_) | Mode::Scalar => Some(Type::Scalar(element.storage()?)),
+    }
+}
+
+/// The dtype `r` accumulates elements of dtype `s` in (NumPy's: small
+/// integers add and multiply as 64-bit ones).
+pub fn accumulator(r: Reduction, s: Scalar) -> Scalar {
+    match r {
+        Reduction::Any | Reduction::All => Scalar::Bool,
+        Reduction::Min | Reduction::Max => s,
+        Reduction::Sum | Reduction::Prod => match s.kind() {
+            Kind::Bool => Scalar::I64,
+            Kind::Int if s.is_signed() => Scalar::I64,
+            Kind::Int => Scalar::U64,
+            _ => s,
+        },
+    }
+}
+
+/// `np.sum(a)`, `a.max()`, ...: `r` over every element of array `a`.
+pub fn reduce<E: Emit>(e: &mut E, r: Reduction, a: E::V) -> Result<E::V> {
+    let Type::Array(at) = e.ty(&a) else {
+        return Err(e.error(format!(
+            "{}() takes an array here, not a value of type {}",
+            r.method_name(),
+            e.ty(&a)
+        )));
+    };
+    if matches!(r, Reduction::Min | Reduction::Max) && at.dtype.kind() == Kind::Complex {
+        return Err(e.unsupported(format!(
+            "{}() of a complex array is not supported",
+            r.method_name()
+        )));
+    }
+    let acc = accumulator(r, at.dtype);
+    let expr = ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]);
+    e.map(expr, vec![a], Mode::Reduce(r))
+}
+
+/// `np.mean(a)`, `a.mean()`: the sum (in float64 for integers and bools,
+/// as NumPy) divided by the number of elements (NaN for none, as NumPy).
+pub fn mean<E: Emit>(e: &mut E, a: E::V) -> Result<E::V> {
+    let Type::Array(at) = e.ty(&a) else {
+        return Err(e.error(format!(
+            "mean() takes an array here, not a value of type {}",
+            e.ty(&a)
+        )));
+    };
+    let acc = match at.dtype.kind() {
+        Kind::Bool | Kind::Int => Scalar::F64,
+        _ => at.dtype,
+    };
+    let expr = ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]);
+    let n = e.emit(
+        crate::ir::Op::Array(crate::ir::ArrayOp::Size),
+        vec![a.clone()],
+        Type::PY_INT,
+    )?;
+    let sum = e.map(expr, vec![a], Mode::Reduce(Reduction::Sum))?;
+    let divide = ElemExpr::Node(
+        ElemNode::Binary(BinOp::TrueDiv),
+        vec![ElemExpr::Leaf(0), ElemExpr::Leaf(1)],
+    );
+    e.map(divide, vec![sum, n], Mode::Scalar)
+}
+
 /// Whether any operand is an array (the operation is elementwise).
 pub fn any_array<E: Emit>(e: &E, args: &[E::V]) -> bool {
     args.iter().any(|a| matches!(e.ty(a), Type::Array(_)))
@@ -222,7 +305,7 @@ pub fn elementwise<E: Emit>(e: &mut E, node: ElemNode, args: Vec<E::V>) -> Resul
             }
         }
     }
-    e.map(ElemExpr::Node(node, operands), leaves)
+    e.map(ElemExpr::Node(node, operands), leaves, Mode::Map)
 }
 
 /// The type of the array a map of an element function returning `element`

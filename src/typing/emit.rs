@@ -25,8 +25,14 @@ pub trait Emit {
     /// Types (and emits) a call of another kernel.
     fn call_kernel(&mut self, target: &KernelTarget, args: Vec<Self::V>) -> Result<Self::V>;
     /// Types (and emits) an array expression: the element function of
-    /// `expr` mapped over `leaves` (`typing::elementwise`).
-    fn map(&mut self, expr: super::elementwise::ElemExpr, leaves: Vec<Self::V>) -> Result<Self::V>;
+    /// `expr` over `leaves`, mapped into a new array, reduced, or called
+    /// once on scalars (`typing::elementwise`).
+    fn map(
+        &mut self,
+        expr: super::elementwise::ElemExpr,
+        leaves: Vec<Self::V>,
+        mode: super::elementwise::Mode,
+    ) -> Result<Self::V>;
     /// The source span of the instruction being typed.
     fn span(&self) -> Span;
     /// The variable a value was assigned to, if known (for messages).

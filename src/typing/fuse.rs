@@ -1,5 +1,6 @@
 //! Fusion of array expressions: a map (`Op::Map`) whose array is used once,
-//! by a later map of the same block, with nothing between them that could
+//! by a later map or reduction of the same block (`np.sum(a * b)` makes no
+//! array), with nothing between them that could
 //! write memory, is computed inside that map instead: the two element
 //! expressions become one (`ElemExpr::substitute`), so `t = a * b; u = t -
 //! 4.1 * a` is one loop that never makes `t`. The intermediate's dtype is
@@ -46,7 +47,7 @@ fn fuse_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
     for b in f.reverse_post_order() {
         let insts = f.block(b).insts.clone();
         for (pos, &consumer) in insts.iter().enumerate() {
-            let Op::Map(outer) = f.inst(consumer).op else {
+            let (Op::Map(outer) | Op::Reduce(_, outer)) = f.inst(consumer).op else {
                 continue;
             };
             let args = f.inst(consumer).args.clone();
@@ -106,9 +107,18 @@ fn fuse_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
                 let source = f.source.clone();
                 let (id, _) = ctx.element_function(&fused, &types, &source, span)?;
                 let c = &mut f.insts[consumer.index()];
-                c.op = Op::Map(id);
+                c.op = match c.op {
+                    Op::Reduce(r, _) => Op::Reduce(r, id),
+                    _ => Op::Map(id),
+                };
                 c.args = leaves;
                 f.block_mut(b).insts.remove(jpos);
+                // Out of every block; also inert for passes that walk all
+                // instructions.
+                let gone = &mut f.insts[producer.index()];
+                gone.op = Op::Const(crate::syntax::Const::None, Type::NoneType);
+                gone.args.clear();
+                gone.result = None;
                 return Ok(true);
             }
         }

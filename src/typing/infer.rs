@@ -62,12 +62,13 @@ impl Emit for Inferring<'_> {
         &mut self,
         expr: super::elementwise::ElemExpr,
         leaves: Vec<TypedConst>,
+        mode: super::elementwise::Mode,
     ) -> Result<TypedConst> {
         let types: Vec<Type> = leaves.into_iter().map(|l| l.ty).collect();
         let (_, ret) = self
             .ctx
             .element_function(&expr, &types, &self.source, self.span)?;
-        let ty = super::elementwise::map_type(&ret, &types)
+        let ty = super::elementwise::result_type(mode, &ret, &types)
             .ok_or_else(|| CompileError::internal("an array expression of no array"))?;
         Ok(TypedConst { ty, konst: None })
     }

@@ -68,18 +68,29 @@ impl Emit for Builder<'_, '_> {
         }
         self.emit(Op::CallFunc(id), args, ret)
     }
-    fn map(&mut self, expr: super::elementwise::ElemExpr, leaves: Vec<Value>) -> Result<Value> {
+    fn map(
+        &mut self,
+        expr: super::elementwise::ElemExpr,
+        leaves: Vec<Value>,
+        mode: super::elementwise::Mode,
+    ) -> Result<Value> {
+        use super::elementwise::Mode;
         let types: Vec<Type> = leaves.iter().map(|l| self.ty(l)).collect();
         let source = self.old.source.clone();
         let (id, ret) = self
             .ctx
             .element_function(&expr, &types, &source, self.span)?;
-        let ty = super::elementwise::map_type(&ret, &types).ok_or_else(|| {
+        let ty = super::elementwise::result_type(mode, &ret, &types).ok_or_else(|| {
             self.error(format!(
                 "an array expression whose elements are {ret} (arrays hold numbers)"
             ))
         })?;
-        self.emit(Op::Map(id), leaves, ty)
+        let op = match mode {
+            Mode::Map => Op::Map(id),
+            Mode::Reduce(r) => Op::Reduce(r, id),
+            Mode::Scalar => Op::CallFunc(id),
+        };
+        self.emit(op, leaves, ty)
     }
     fn span(&self) -> Span {
         self.span

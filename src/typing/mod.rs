@@ -243,7 +243,8 @@ impl ProgramBuilder {
             if let Some(f) = &self.functions[i] {
                 for b in &f.blocks {
                     for inst in &b.insts {
-                        if let Op::CallFunc(id) | Op::Map(id) = f.inst(*inst).op {
+                        if let Op::CallFunc(id) | Op::Map(id) | Op::Reduce(_, id) = f.inst(*inst).op
+                        {
                             stack.push(id.index());
                         }
                     }
@@ -260,7 +261,7 @@ impl ProgramBuilder {
         }
         for f in &mut functions {
             for inst in &mut f.insts {
-                if let Op::CallFunc(id) | Op::Map(id) = &mut inst.op {
+                if let Op::CallFunc(id) | Op::Map(id) | Op::Reduce(_, id) = &mut inst.op {
                     // Instructions fusion removed from their blocks may
                     // name dropped functions; they are never emitted.
                     if let Some(new) = remap[id.index()] {
@@ -486,6 +487,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::Math(_)
         | Op::CallFunc(_)
         | Op::Map(_)
+        | Op::Reduce(..)
         | Op::Array(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
     }))
 }

@@ -127,14 +127,14 @@ CASES = [
                 out[i] = a[i]
     """, ["void(float64[:,:], float64[:,:])"], "(m,n)->(m,n)", UnsupportedError,
          r"assigning to a part of an array", 3),
-    case("np-sum", """
+    case("np-cumsum", """
         def f(x, out):
-            out[0] = np.sum(x)
-    """, F8_2, "(n)->()", UnsupportedError, r"'np\.sum'.*cannot call", 2),
+            out[0] = np.cumsum(x)[0]
+    """, F8_2, "(n)->()", UnsupportedError, r"'np\.cumsum'.*cannot call", 2),
     case("array-method", """
         def f(x, out):
-            out[0] = x.sum()
-    """, F8_2, "(n)->()", UnsupportedError, r"\.sum\(\)", 2),
+            out[0] = x.argmax()
+    """, F8_2, "(n)->()", UnsupportedError, r"\.argmax\(\)", 2),
     case("array-creation", """
         def f(x, out):
             tmp = np.zeros(3)

@@ -154,10 +154,10 @@ CASES = [
             a.fill(0)
             return a
     """, (A1,), UnsupportedError, r"method '\.fill\(\)' is not supported", 2),
-    case("method-sum", """
+    case("method-argmax", """
         def f(a):
-            return a.sum()
-    """, (A1,), UnsupportedError, r"method '\.sum\(\)' is not supported", 2),
+            return a.argmax()
+    """, (A1,), UnsupportedError, r"method '\.argmax\(\)' is not supported", 2),
     case("attribute-that-does-not-exist", """
         def f(a):
             return a.foo

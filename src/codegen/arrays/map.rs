@@ -9,14 +9,16 @@
 //! repeated on.
 
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
-use inkwell::IntPredicate;
+use inkwell::{FloatPredicate, IntPredicate};
 
 use super::create::empty;
 use super::{array_type, element_at, nd_loop, View};
+use crate::builtins::Reduction;
 use crate::codegen::context::Codegen;
 use crate::codegen::memory::{load_scalar, store_scalar};
 use crate::error::{CompileError, Result};
-use crate::types::{Scalar, Type};
+use crate::syntax::{BinOp, CmpOp};
+use crate::types::{Kind, Scalar, Type};
 
 /// One operand of a map: a view broadcast to the result, or a scalar.
 enum Operand<'ctx> {
@@ -24,18 +26,29 @@ enum Operand<'ctx> {
     Scalar(BasicValueEnum<'ctx>),
 }
 
-/// Emits `Op::Map(element)` over `args` (of types `types`), giving an
-/// array of type `rty`.
-pub fn map<'ctx>(
+/// The operands of a map or reduction broadcast together.
+struct Walk<'ctx> {
+    shape: Vec<IntValue<'ctx>>,
+    operands: Vec<Operand<'ctx>>,
+    /// Every array operand is C-contiguous with the full shape.
+    flat: IntValue<'ctx>,
+}
+
+/// Where the walk is: element `i` in C order (flat), or an index per axis.
+enum Position<'a, 'ctx> {
+    Flat(IntValue<'ctx>),
+    Nd(&'a [IntValue<'ctx>]),
+}
+
+/// Broadcasts `args` (of types `types`) to `n` axes: NumPy's shape
+/// (`ValueError` when the operands disagree), each array operand as a
+/// view of that shape (stride 0 along the axes it repeats on).
+fn broadcast<'ctx>(
     cg: &mut Codegen<'ctx>,
-    element: FunctionValue<'ctx>,
-    status: PointerValue<'ctx>,
     types: &[Type],
     args: &[BasicValueEnum<'ctx>],
-    rty: &Type,
-) -> Result<BasicValueEnum<'ctx>> {
-    let rt = *array_type(rty, "an array expression")?;
-    let n = rt.ndim as usize;
+    n: usize,
+) -> Result<Walk<'ctx>> {
     let i64t = cg.ctx.i64_type();
     let one = i64t.const_int(1, false);
     let mut views = vec![];
@@ -45,7 +58,6 @@ pub fn map<'ctx>(
             _ => None,
         });
     }
-    // The broadcast shape, and whether the operands agree.
     let mut shape = vec![one; n];
     let mut ok = cg.ctx.bool_type().const_int(1, false);
     for (view, _) in views.iter().flatten() {
@@ -75,11 +87,8 @@ pub fn map<'ctx>(
             )
             .into()],
     )?;
-    let dims: Vec<BasicValueEnum<'ctx>> = shape.iter().map(|d| (*d).into()).collect();
-    let out = empty(cg, rty, &dims)?;
-    let out_view = View::unpack(cg, &rt, out)?;
-    // Each array operand as a view of the result's shape.
     let mut operands = vec![];
+    let mut flat = cg.ctx.bool_type().const_int(1, false);
     for (view, arg) in views.into_iter().zip(args) {
         operands.push(match view {
             None => Operand::Scalar(*arg),
@@ -93,6 +102,27 @@ pub fn map<'ctx>(
                         .build_select(repeated, i64t.const_zero(), *st, "")?
                         .into_int_value();
                 }
+                // Flat when its own shape is the full one and it is
+                // C-contiguous (a length-1 axis may have any stride).
+                let mut expect = i64t.const_int(dtype.itemsize() as u64, false);
+                for k in (0..n).rev() {
+                    let b = &cg.builder;
+                    let own = if k >= offset {
+                        view.shape[k - offset]
+                    } else {
+                        one
+                    };
+                    let full = b.build_int_compare(IntPredicate::EQ, own, shape[k], "")?;
+                    let unit = b.build_int_compare(IntPredicate::EQ, shape[k], one, "")?;
+                    let stride_ok = if k >= offset {
+                        b.build_int_compare(IntPredicate::EQ, view.strides[k - offset], expect, "")?
+                    } else {
+                        cg.ctx.bool_type().const_int(1, false)
+                    };
+                    let axis_ok = b.build_and(full, b.build_or(stride_ok, unit, "")?, "")?;
+                    flat = b.build_and(flat, axis_ok, "")?;
+                    expect = b.build_int_mul(expect, shape[k], "")?;
+                }
                 Operand::Array {
                     view: View {
                         ptr: view.ptr,
@@ -105,22 +135,27 @@ pub fn map<'ctx>(
             }
         });
     }
-    // Flat when every array operand is C-contiguous with the result's
-    // shape (its broadcast strides are then its C strides).
-    let mut flat = cg.ctx.bool_type().const_int(1, false);
-    for op in &operands {
-        if let Operand::Array { view, dtype } = op {
-            let mut expect = i64t.const_int(dtype.itemsize() as u64, false);
-            for k in (0..n).rev() {
-                let b = &cg.builder;
-                let st = b.build_int_compare(IntPredicate::EQ, view.strides[k], expect, "")?;
-                // A length-1 axis may have any stride (NumPy's contiguity).
-                let unit = b.build_int_compare(IntPredicate::EQ, view.shape[k], one, "")?;
-                flat = b.build_and(flat, b.build_or(st, unit, "")?, "")?;
-                expect = b.build_int_mul(expect, view.shape[k], "")?;
-            }
-        }
-    }
+    Ok(Walk {
+        shape,
+        operands,
+        flat,
+    })
+}
+
+/// Calls `element` on every element of the walk (in C order), passing
+/// each result and its position to `body`: one flat loop when the walk is
+/// flat, nested loops otherwise.
+fn run<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    walk: &Walk<'ctx>,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    body: &mut dyn FnMut(
+        &mut Codegen<'ctx>,
+        Position<'_, 'ctx>,
+        BasicValueEnum<'ctx>,
+    ) -> Result<()>,
+) -> Result<()> {
     let f = cg
         .builder
         .get_insert_block()
@@ -130,53 +165,217 @@ pub fn map<'ctx>(
     let strided_block = cg.ctx.append_basic_block(f, "map.strided");
     let done = cg.ctx.append_basic_block(f, "map.done");
     cg.builder
-        .build_conditional_branch(flat, flat_block, strided_block)?;
-
-    let apply = |cg: &mut Codegen<'ctx>,
-                 at: &dyn Fn(&Codegen<'ctx>, &View<'ctx>, Scalar) -> Result<PointerValue<'ctx>>|
-     -> Result<()> {
+        .build_conditional_branch(walk.flat, flat_block, strided_block)?;
+    let call = |cg: &mut Codegen<'ctx>, at: &Position<'_, 'ctx>| -> Result<BasicValueEnum<'ctx>> {
         let mut values: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
-        for op in &operands {
+        for op in &walk.operands {
             values.push(match op {
                 Operand::Scalar(v) => *v,
                 Operand::Array { view, dtype } => {
-                    let p = at(cg, view, *dtype)?;
+                    let p = match at {
+                        Position::Flat(i) => flat_element(cg, view, *dtype, *i)?,
+                        Position::Nd(idx) => element_at(cg, view, idx)?,
+                    };
                     load_scalar(cg, *dtype, p)?
                 }
             });
         }
-        let call = cg.call(element, &values)?;
-        let v = match call.try_as_basic_value() {
-            inkwell::values::ValueKind::Basic(v) => v,
-            _ => {
-                return Err(CompileError::internal(
-                    "an element function returned nothing",
-                ))
-            }
-        };
-        let p = at(cg, &out_view, rt.dtype)?;
-        store_scalar(cg, rt.dtype, p, v)
+        match cg.call(element, &values)?.try_as_basic_value() {
+            inkwell::values::ValueKind::Basic(v) => Ok(v),
+            _ => Err(CompileError::internal(
+                "an element function returned nothing",
+            )),
+        }
     };
-
     // Flat: one counted loop over every element.
     cg.builder.position_at_end(flat_block);
-    let mut size = one;
-    for d in &shape {
+    let mut size = cg.ctx.i64_type().const_int(1, false);
+    for d in &walk.shape {
         size = cg.builder.build_int_mul(size, *d, "")?;
     }
     crate::codegen::counted_loop::counted_loop(cg, f, size, "map", &[], |cg, i| {
-        apply(cg, &|cg, view, dtype| flat_element(cg, view, dtype, i))
+        let v = call(cg, &Position::Flat(i))?;
+        body(cg, Position::Flat(i), v)
     })?;
     cg.builder.build_unconditional_branch(done)?;
-
-    // Strided: nested loops over the result's shape.
+    // Strided: nested loops over the shape.
     cg.builder.position_at_end(strided_block);
+    let shape = walk.shape.clone();
     nd_loop(cg, &shape, &mut |cg, idx| {
-        apply(cg, &|cg, view, _| element_at(cg, view, idx))
+        let v = call(cg, &Position::Nd(idx))?;
+        body(cg, Position::Nd(idx), v)
     })?;
     cg.builder.build_unconditional_branch(done)?;
     cg.builder.position_at_end(done);
+    Ok(())
+}
+
+/// Emits `Op::Map(element)` over `args` (of types `types`), giving an
+/// array of type `rty`.
+pub fn map<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    types: &[Type],
+    args: &[BasicValueEnum<'ctx>],
+    rty: &Type,
+) -> Result<BasicValueEnum<'ctx>> {
+    let rt = *array_type(rty, "an array expression")?;
+    let walk = broadcast(cg, types, args, rt.ndim as usize)?;
+    let dims: Vec<BasicValueEnum<'ctx>> = walk.shape.iter().map(|d| (*d).into()).collect();
+    let out = empty(cg, rty, &dims)?;
+    let out_view = View::unpack(cg, &rt, out)?;
+    run(cg, &walk, element, status, &mut |cg, at, v| {
+        let p = match at {
+            Position::Flat(i) => flat_element(cg, &out_view, rt.dtype, i)?,
+            Position::Nd(idx) => element_at(cg, &out_view, idx)?,
+        };
+        store_scalar(cg, rt.dtype, p, v)
+    })?;
     Ok(out)
+}
+
+/// Emits `Op::Reduce(r, element)` over `args`: the element function's
+/// results combined by `r` into a number of type `rty`.
+pub fn reduce<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    r: Reduction,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    types: &[Type],
+    args: &[BasicValueEnum<'ctx>],
+    rty: &Type,
+) -> Result<BasicValueEnum<'ctx>> {
+    let s = rty
+        .storage()
+        .ok_or_else(|| CompileError::internal("a reduction to a non-number"))?;
+    let n = types
+        .iter()
+        .map(|t| match t {
+            Type::Array(a) => a.ndim as usize,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0);
+    let walk = broadcast(cg, types, args, n)?;
+    let llvm = cg.scalar_type(s);
+    let acc = cg.entry_alloca(llvm, "acc")?;
+    let start = match r {
+        Reduction::Sum | Reduction::Any => {
+            crate::codegen::scalar::constant(cg, &crate::syntax::Const::Int(0), &Type::Scalar(s))?
+        }
+        Reduction::Prod | Reduction::All => {
+            crate::codegen::scalar::constant(cg, &crate::syntax::Const::Int(1), &Type::Scalar(s))?
+        }
+        Reduction::Min | Reduction::Max => {
+            // No identity: NumPy's ValueError for no elements; else the
+            // extreme value of the dtype (infinity for floats).
+            let i64t = cg.ctx.i64_type();
+            let mut size = i64t.const_int(1, false);
+            for d in &walk.shape {
+                size = cg.builder.build_int_mul(size, *d, "")?;
+            }
+            let some =
+                cg.builder
+                    .build_int_compare(IntPredicate::SGT, size, i64t.const_zero(), "")?;
+            let i32t = cg.ctx.i32_type();
+            let code = if r == Reduction::Min {
+                crate::engine::runtime::ValueErrorKind::EmptyMinimum
+            } else {
+                crate::engine::runtime::ValueErrorKind::EmptyMaximum
+            };
+            crate::codegen::raise::raise_unless(
+                cg,
+                some,
+                "empty",
+                "jitufunc_rt_value_error",
+                &[i32t.into()],
+                &[i32t.const_int(code as u64, false).into()],
+            )?;
+            extreme(cg, s, r == Reduction::Min)?
+        }
+    };
+    cg.builder.build_store(acc, start)?;
+    run(cg, &walk, element, status, &mut |cg, _, v| {
+        let a = cg.builder.build_load(llvm, acc, "")?;
+        let next = combine(cg, r, s, a, v)?;
+        cg.builder.build_store(acc, next)?;
+        Ok(())
+    })?;
+    Ok(cg.builder.build_load(llvm, acc, "reduced")?)
+}
+
+/// The start of a minimum (the dtype's largest value) or maximum.
+fn extreme<'ctx>(cg: &Codegen<'ctx>, s: Scalar, min: bool) -> Result<BasicValueEnum<'ctx>> {
+    Ok(match s.kind() {
+        Kind::Bool => cg.ctx.bool_type().const_int(min as u64, false).into(),
+        Kind::Int => {
+            let t = cg.int_type(s.bits());
+            let bits = s.bits();
+            let v: u64 = match (s.is_signed(), min) {
+                (true, true) => (1u64 << (bits - 1)) - 1,
+                (true, false) => 1u64 << (bits - 1),
+                (false, true) => u64::MAX >> (64 - bits),
+                (false, false) => 0,
+            };
+            t.const_int(v, false).into()
+        }
+        _ => {
+            let t = cg.float_type(s);
+            t.const_float(if min {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            })
+            .into()
+        }
+    })
+}
+
+/// `acc` combined with `v` by `r` (NaN wins a minimum or maximum, as in
+/// NumPy).
+fn combine<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    r: Reduction,
+    s: Scalar,
+    acc: BasicValueEnum<'ctx>,
+    v: BasicValueEnum<'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    let t = Type::Scalar(s);
+    match r {
+        Reduction::Sum => crate::codegen::arith::binary(cg, BinOp::Add, &t, acc, v),
+        Reduction::Prod => crate::codegen::arith::binary(cg, BinOp::Mul, &t, acc, v),
+        Reduction::Any => Ok(cg
+            .builder
+            .build_or(acc.into_int_value(), v.into_int_value(), "")?
+            .into()),
+        Reduction::All => Ok(cg
+            .builder
+            .build_and(acc.into_int_value(), v.into_int_value(), "")?
+            .into()),
+        Reduction::Min | Reduction::Max => {
+            let op = if r == Reduction::Min {
+                CmpOp::Lt
+            } else {
+                CmpOp::Gt
+            };
+            let b = &cg.builder;
+            let better = match s.kind() {
+                Kind::Float => {
+                    let (a, x) = (acc.into_float_value(), v.into_float_value());
+                    let pred = crate::codegen::scalar::float_predicate(op);
+                    let wins = b.build_float_compare(pred, x, a, "")?;
+                    let nan = b.build_float_compare(FloatPredicate::UNO, x, x, "")?;
+                    b.build_or(wins, nan, "")?
+                }
+                _ => {
+                    let pred = crate::codegen::scalar::int_predicate(op, s.is_signed());
+                    b.build_int_compare(pred, v.into_int_value(), acc.into_int_value(), "")?
+                }
+            };
+            Ok(b.build_select(better, v, acc, "")?)
+        }
+    }
 }
 
 /// Element `i` (in C order) of a C-contiguous view of dtype `dtype`.
