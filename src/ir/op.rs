@@ -602,11 +602,16 @@ impl Op {
             | Op::Unary(_)
             | Op::Compare(_)
             | Op::Truth
-            | Op::Cast
             | Op::MakeComplex
             | Op::Math(_)
             | Op::Slice
             | Op::Range(_) => Effects::PURE,
+            // A number converted; or an array view seen with a looser type
+            // (any layout, read-only, owned): the same view.
+            Op::Cast => Effects {
+                aliases: Operands::First,
+                ..Effects::PURE
+            },
             // Picks one of two values: the result is whichever was picked.
             Op::Select => Effects {
                 aliases: Operands::All,

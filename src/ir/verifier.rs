@@ -244,7 +244,12 @@ impl Checker<'_> {
                 }
             }
             Op::Cast => {
-                if self.arity(at, op, args, 1) && !(f.ty(args[0]).is_scalar() && rty.is_scalar()) {
+                let view = matches!((f.ty(args[0]), &rty), (Type::Array(x), Type::Array(y))
+                    if crate::types::ty::view_converts(x, y));
+                if self.arity(at, op, args, 1)
+                    && !view
+                    && !(f.ty(args[0]).is_scalar() && rty.is_scalar())
+                {
                     self.err(at, format!("cast from {} to {rty}", f.ty(args[0])));
                 }
             }

@@ -139,6 +139,11 @@ pub fn join(a: &Type, b: &Type) -> Option<Type> {
             if x.layout != y.layout {
                 t.layout = super::ty::Layout::Any;
             }
+            // An argument on one path and a new array on another: counted
+            // (counting a borrowed view's reference does nothing).
+            if x.memory != y.memory {
+                t.memory = super::ty::Memory::Owned;
+            }
             Some(Type::Array(t))
         }
         _ => promote(a, b),

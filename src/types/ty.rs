@@ -80,6 +80,18 @@ pub enum Memory {
     Owned,
 }
 
+/// Whether a view of type `from` may be seen as one of type `to` (the same
+/// view): the same dtype and dimensions, a layout at least as loose,
+/// read-only if it was, and owned if it was (a borrowed view counts as
+/// owned: counting its reference does nothing).
+pub fn view_converts(from: &ArrayType, to: &ArrayType) -> bool {
+    from.dtype == to.dtype
+        && from.ndim == to.ndim
+        && (to.layout == Layout::Any || from.layout == to.layout)
+        && (to.readonly || !from.readonly)
+        && (to.memory == Memory::Owned || from.memory == Memory::Borrowed)
+}
+
 /// An array view: element type, number of dimensions, layout, writability,
 /// and who owns its memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

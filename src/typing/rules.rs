@@ -33,6 +33,9 @@ pub fn cast<E: Emit>(e: &mut E, v: E::V, to: &Type) -> Result<E::V> {
             e.emit(Op::MakeTuple, items, to.clone())
         }
         (f, t) if f.is_scalar() && t.is_scalar() => e.emit(Op::Cast, vec![v], to.clone()),
+        (Type::Array(f), Type::Array(t)) if crate::types::ty::view_converts(f, t) => {
+            e.emit(Op::Cast, vec![v], to.clone())
+        }
         _ => Err(e.error(format!("cannot convert a value of type {from} to {to}"))),
     }
 }

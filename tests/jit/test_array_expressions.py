@@ -903,10 +903,6 @@ def test_expression_stored_into_an_array_of_another_dtype():
     "x = a[::2]\nfor k in range(3):\n    x = x * 2 + k\nreturn x",
     "r = a\nfor i in range(3):\n    r = r + a\n    a[0] = 1000.0\nreturn r",
 ], ids=["alias_in_loop", "argument_in_loop", "argument_in_branch", "view_in_loop", "alias_accumulated"])
-@pytest.mark.xfail(strict=True, raises=TypingError,
-                   reason="BUG: a variable holding an argument (or a view of one) that is rebound to a new array "
-                          "inside a loop or a branch is a TypingError 'cannot convert a value of type "
-                          "float64[::1] (owned) to float64[::1]'")
 def test_argument_variable_rebound_to_an_expression_in_a_loop_or_branch(source):
     body = "\n".join("    " + line for line in source.splitlines())
     check_mutating(f"def f(a):\n{body}\n", lambda: [ar(5)])
