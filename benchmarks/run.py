@@ -816,6 +816,128 @@ def bench_jit(rng):
     bench_jit_warm_cache()
 
 
+EXPR_TEMPLATE = """\
+import numpy as np
+{njit_import}
+
+
+@njit
+def fused(a, b):
+    return a * b - 4.1 * a > 2.5 * b
+
+
+@njit
+def three(a, b):
+    t = a * b
+    u = t - 4.1 * a
+    return u > 2.5 * b
+
+
+@njit
+def transcendental(a, b):
+    return np.sin(a) ** 2 + np.cos(b) ** 2 * np.exp(-a * a)
+
+
+@njit
+def dot_sum(a, b):
+    return np.sum(a * b)
+"""
+
+# The peak RSS of this process's memory (VmHWM): getrusage's ru_maxrss also
+# counts the parent's peak at fork.
+EXPR_RSS_SCRIPT = (
+    "import sys; import numpy as np; sys.path.insert(0, {dir!r}); import {module} as m; "
+    "hwm = lambda: int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]); "
+    "a = np.random.rand(10**7); b = np.random.rand(10**7); m.three(a[:10], b[:10]); "
+    "r0 = hwm(); r = m.three(a, b); print((hwm() - r0) / 1024)"
+)
+
+
+def expr_modules(fresh):
+    """EXPR_TEMPLATE compiled by each library: module name and namespace."""
+    mods = {}
+    for who in ("jitufunc", "numba"):
+        fresh.count += 1
+        name = f"exprmod_{who}_{os.getpid()}_{fresh.count}"
+        path = fresh.dir / f"{name}.py"
+        path.write_text(EXPR_TEMPLATE.format(njit_import=JIT_IMPORTS[who]))
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        mods[who] = (name, vars(module))
+    return mods
+
+
+def bench_expressions(rng):
+    try:
+        import numexpr
+    except ImportError:
+        numexpr = None
+    fresh = FreshKernels()
+    try:
+        mods = expr_modules(fresh)
+
+        def timed(row, key, args, ref, number=None, **tol):
+            for who, (_, m) in mods.items():
+                f = m[key]
+                if check(row, who, f(*args), ref, **tol):
+                    t = per_call(f, *args, number=number) if number else best(lambda f=f: f(*args),
+                                                                              REPEAT_COMPUTE)
+                    setattr(row, "jit" if who == "jitufunc" else "numba", t)
+
+        for n, key in [(10**6, "expr-fused-1e6"), (10**7, "expr-fused-1e7")]:
+            row = Row(key, f"fused a*b-4.1*a > 2.5*b in @njit, {n:.0e} float64")
+            ROWS.append(row)
+            a, b = rng.random(n), rng.random(n)
+            ref = a * b - 4.1 * a > 2.5 * b
+            timed(row, "fused", (a, b), ref, exact=True)
+            row.numpy = best(lambda: a * b - 4.1 * a > 2.5 * b, REPEAT_COMPUTE)
+            if numexpr is not None:
+                t = best(lambda: numexpr.evaluate("a*b-4.1*a > 2.5*b", local_dict={"a": a, "b": b}),
+                         REPEAT_COMPUTE)
+                row.notes.append(f"numexpr {t * 1e3:.2f} ms ({numexpr.nthreads} threads)")
+
+        row = Row("expr-three-statements", "three statements t=a*b; u=t-4.1*a; u>2.5*b, 1e7")
+        ROWS.append(row)
+        timed(row, "three", (a, b), ref, exact=True)
+        growth = {}
+        for who, (name, _) in mods.items():
+            out = subprocess.run([sys.executable, "-c", EXPR_RSS_SCRIPT.format(dir=str(fresh.dir), module=name)],
+                                 capture_output=True, text=True, timeout=300)
+            if out.returncode == 0:
+                growth[who] = float(out.stdout.strip().splitlines()[-1])
+        row.notes.append("peak RSS growth over the call: " + ", ".join(
+            f"{who} {mb:.0f} MB" for who, mb in growth.items()) + " (result: 10 MB)")
+
+        row = Row("expr-transcendental", "sin(a)**2 + cos(b)**2 * exp(-a*a), 1e7 float64")
+        ROWS.append(row)
+        ref = np.sin(a) ** 2 + np.cos(b) ** 2 * np.exp(-a * a)
+        timed(row, "transcendental", (a, b), ref, rtol=1e-12)
+        row.numpy = best(lambda: np.sin(a) ** 2 + np.cos(b) ** 2 * np.exp(-a * a), REPEAT_COMPUTE)
+        if numexpr is not None:
+            t = best(lambda: numexpr.evaluate("sin(a)**2 + cos(b)**2 * exp(-a*a)", local_dict={"a": a, "b": b}),
+                     REPEAT_COMPUTE)
+            row.notes.append(f"numexpr {t * 1e3:.2f} ms")
+
+        row = Row("expr-sum", "np.sum(a * b) in @njit, 1e7 float64")
+        ROWS.append(row)
+        timed(row, "dot_sum", (a, b), np.sum(a * b), rtol=1e-9)
+        row.numpy = best(lambda: np.sum(a * b), REPEAT_COMPUTE)
+        row.notes.append("NumPy column: np.sum(a * b) (a temporary, pairwise sum)")
+
+        row = Row("expr-small", "fused expression on 100 elements, whole call", unit="us")
+        ROWS.append(row)
+        s1, s2 = rng.random(100), rng.random(100)
+        timed(row, "fused", (s1, s2), s1 * s2 - 4.1 * s1 > 2.5 * s2, number=OVERHEAD_NUMBER, exact=True)
+        row.numpy = per_call(lambda x, y: x * y - 4.1 * x > 2.5 * y, s1, s2)
+        if numexpr is not None:
+            t = per_call(lambda x, y: numexpr.evaluate("x*y-4.1*x > 2.5*y", local_dict={"x": x, "y": y}), s1, s2)
+            row.notes.append(f"numexpr {t * 1e6:.2f} us")
+    finally:
+        fresh.close()
+
+
 JIT_CACHED_MODULE = {
     who: f"import numpy as np\n{header}\n\n@{decorator}(cache=True)\n"
          "def g(A, B):\n"
@@ -1055,6 +1177,21 @@ KEYED_EXPLANATIONS = {
     "jit-first-call": ("@njit first call", "The first call of a fresh `matrix_multiply` (a new module "
                        "with new function objects every time): type inference, compilation and the "
                        "call on small arrays; median of {cr} after one warm-up in the same process."),
+    "expr-fused-1e6": ("fused expression, 1e6", "`a*b - 4.1*a > 2.5*b` as one line in an `@njit` function "
+                       "of each library (both fuse it into one loop), float64 inputs, the bool result "
+                       "allocated by the call; best of {rc}. NumPy column: the same expression in NumPy "
+                       "(a temporary per operator). The note gives numexpr's `evaluate` (default threads)."),
+    "expr-fused-1e7": ("fused expression, 1e7", "As the previous row on 1e7 elements."),
+    "expr-three-statements": ("three statements", "`t = a*b; u = t - 4.1*a; return u > 2.5*b` in `@njit`: "
+                              "jitufunc fuses across the statements (one loop, only the result "
+                              "allocated); Numba makes `t` and `u`. 1e7 float64; best of {rc}. The note "
+                              "gives the growth of the peak RSS of a fresh process over the call."),
+    "expr-transcendental": ("transcendental expression", "`np.sin(a)**2 + np.cos(b)**2 * np.exp(-a*a)` in "
+                            "`@njit`, 1e7 float64; best of {rc}. Note: numexpr's `evaluate`."),
+    "expr-sum": ("fused reduction", "`np.sum(a * b)` in `@njit` (jitufunc makes no temporary), 1e7 "
+                 "float64; best of {rc}."),
+    "expr-small": ("small-array call", "The fused expression on 100 elements: the whole call. Note: "
+                   "numexpr's `evaluate` on the same arrays."),
 }
 
 
@@ -1151,7 +1288,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
     parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath",
-                                           "jit"],
+                                           "jit", "expr"],
                         help="run one group of rows only (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
@@ -1192,6 +1329,9 @@ def main():
     if want("jit"):
         print("12. @njit functions ...", flush=True)
         bench_jit(rng)
+    if want("expr"):
+        print("13. array expressions ...", flush=True)
+        bench_expressions(rng)
     return finish(args, start, run_snap)
 
 
