@@ -434,6 +434,21 @@ pub enum ArrayFn {
     Reduce(Reduction),
     /// `np.mean(a)`, `a.mean()`
     Mean,
+    /// `np.where(condition, x, y)`: element by element, `x` where the
+    /// condition holds, else `y`.
+    Where,
+    /// `np.clip(a, a_min, a_max)`: `minimum(maximum(a, a_min), a_max)`.
+    Clip,
+    /// `np.add(x1, x2)`, `np.multiply`, ...: NumPy's ufunc of an operator.
+    Binary(crate::syntax::BinOp),
+    /// `np.less(x1, x2)`, `np.equal`, ...
+    Compare(crate::syntax::CmpOp),
+    /// `np.logical_and(x1, x2)`, `np.logical_or`: of the truth values.
+    Logical(crate::syntax::BoolOp),
+    /// `np.logical_not(x)`
+    LogicalNot,
+    /// `np.negative(x)`
+    Negative,
 }
 
 impl ArrayFn {
@@ -455,6 +470,9 @@ impl ArrayFn {
             ArrayFn::Linspace => 4,
             ArrayFn::Array | ArrayFn::Asarray => 1,
             ArrayFn::Reduce(_) | ArrayFn::Mean => 1,
+            ArrayFn::Where | ArrayFn::Clip => 3,
+            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => 2,
+            ArrayFn::LogicalNot | ArrayFn::Negative => 1,
         }
     }
 
@@ -476,6 +494,10 @@ impl ArrayFn {
             ArrayFn::Array => &["object", "dtype"],
             ArrayFn::Asarray => &["a", "dtype"],
             ArrayFn::Reduce(_) | ArrayFn::Mean => &["a"],
+            ArrayFn::Where => &["condition", "x", "y"],
+            ArrayFn::Clip => &["a", "a_min", "a_max"],
+            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => &["x1", "x2"],
+            ArrayFn::LogicalNot | ArrayFn::Negative => &["x"],
         }
     }
 
@@ -544,7 +566,51 @@ pub const NUMPY_ARRAY_FUNCTIONS: &[(&str, ArrayFn)] = &[
     ("any", ArrayFn::Reduce(Reduction::Any)),
     ("all", ArrayFn::Reduce(Reduction::All)),
     ("mean", ArrayFn::Mean),
+    ("where", ArrayFn::Where),
+    ("clip", ArrayFn::Clip),
+    ("add", ArrayFn::Binary(BinOp::Add)),
+    ("subtract", ArrayFn::Binary(BinOp::Sub)),
+    ("multiply", ArrayFn::Binary(BinOp::Mul)),
+    ("divide", ArrayFn::Binary(BinOp::TrueDiv)),
+    ("true_divide", ArrayFn::Binary(BinOp::TrueDiv)),
+    ("floor_divide", ArrayFn::Binary(BinOp::FloorDiv)),
+    ("remainder", ArrayFn::Binary(BinOp::Mod)),
+    ("mod", ArrayFn::Binary(BinOp::Mod)),
+    ("bitwise_and", ArrayFn::Binary(BinOp::BitAnd)),
+    ("bitwise_or", ArrayFn::Binary(BinOp::BitOr)),
+    ("bitwise_xor", ArrayFn::Binary(BinOp::BitXor)),
+    ("left_shift", ArrayFn::Binary(BinOp::LShift)),
+    ("right_shift", ArrayFn::Binary(BinOp::RShift)),
+    ("less", ArrayFn::Compare(CmpOp::Lt)),
+    ("less_equal", ArrayFn::Compare(CmpOp::Le)),
+    ("greater", ArrayFn::Compare(CmpOp::Gt)),
+    ("greater_equal", ArrayFn::Compare(CmpOp::Ge)),
+    ("equal", ArrayFn::Compare(CmpOp::Eq)),
+    ("not_equal", ArrayFn::Compare(CmpOp::Ne)),
+    ("logical_and", ArrayFn::Logical(BoolOp::And)),
+    ("logical_or", ArrayFn::Logical(BoolOp::Or)),
+    ("logical_not", ArrayFn::LogicalNot),
+    ("negative", ArrayFn::Negative),
 ];
+
+use crate::syntax::{BinOp, BoolOp, CmpOp};
+
+impl ArrayFn {
+    /// Works element by element (on numbers too): makes an array only
+    /// when given one.
+    pub fn elementwise(self) -> bool {
+        matches!(
+            self,
+            ArrayFn::Where
+                | ArrayFn::Clip
+                | ArrayFn::Binary(_)
+                | ArrayFn::Compare(_)
+                | ArrayFn::Logical(_)
+                | ArrayFn::LogicalNot
+                | ArrayFn::Negative
+        )
+    }
+}
 
 /// How a reduction combines the elements of an array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

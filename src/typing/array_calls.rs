@@ -112,6 +112,13 @@ pub fn array_call<E: Emit>(
             let a = the_array(e, "mean", args)?;
             super::elementwise::mean(e, a)
         }
+        ArrayFn::Where
+        | ArrayFn::Clip
+        | ArrayFn::Binary(_)
+        | ArrayFn::Compare(_)
+        | ArrayFn::Logical(_)
+        | ArrayFn::LogicalNot
+        | ArrayFn::Negative => super::elementwise::numpy_function(e, f, args),
     }
 }
 

@@ -523,11 +523,13 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
                 c @ crate::builtins::Callee::Array(f, _),
             )) = &func.kind
             {
-                // Reductions make numbers.
+                // Reductions make numbers; elementwise functions arrays only
+                // of arrays (refused after typing).
                 if matches!(
                     f,
                     crate::builtins::ArrayFn::Reduce(_) | crate::builtins::ArrayFn::Mean
-                ) {
+                ) || f.elementwise()
+                {
                     return;
                 }
                 if creates.is_none() {

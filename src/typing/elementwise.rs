@@ -17,8 +17,8 @@ use super::emit::Emit;
 use crate::builtins::{Callee, Flavour, MathFn, Reduction};
 use crate::error::{Result, SourceInfo, Span};
 use crate::syntax::{
-    BinOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, KernelTarget, Param, Stmt, StmtKind,
-    UnaryOp,
+    BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, KernelTarget, Param, Stmt,
+    StmtKind, UnaryOp,
 };
 use crate::types::{ArrayType, Kind, Layout, Memory, Scalar, Type};
 
@@ -34,6 +34,10 @@ pub enum ElemNode {
     Cast(Scalar),
     /// A jitufunc `@vectorize` kernel, inlined into the loop.
     Kernel(KernelTarget),
+    /// `np.where(c, x, y)`: `x if c else y`.
+    Where,
+    /// `np.logical_and`/`or` of the truth values.
+    Logical(BoolOp),
 }
 
 impl std::fmt::Debug for ElemNode {
@@ -49,6 +53,8 @@ impl std::fmt::Debug for ElemNode {
                 write!(f, "Kernel({}@{:p})", d.name, Arc::as_ptr(d))
             }
             ElemNode::Kernel(t) => write!(f, "Kernel({})", t.name()),
+            ElemNode::Where => f.write_str("Where"),
+            ElemNode::Logical(op) => write!(f, "Logical({op:?})"),
         }
     }
 }
@@ -109,6 +115,8 @@ impl ElemExpr {
                     ElemNode::Math(m, f) => format!("{f:?}.{m:?}({})", a.join(", ")),
                     ElemNode::Cast(s) => format!("{s}({})", a[0]),
                     ElemNode::Kernel(t) => format!("{}({})", t.name(), a.join(", ")),
+                    ElemNode::Where => format!("({} if {} else {})", a[1], a[0], a[2]),
+                    ElemNode::Logical(op) => format!("logical_{op:?}({})", a.join(", ")),
                 }
             }
         }
@@ -156,6 +164,28 @@ impl ElemExpr {
                             args: a,
                             keywords: vec![],
                         }),
+                        ElemNode::Where => {
+                            let y = a.pop().expect("three operands");
+                            let x = a.pop().expect("three operands");
+                            let c = a.pop().expect("three operands");
+                            e(ExprKind::IfExp {
+                                test: Box::new(c),
+                                body: Box::new(x),
+                                orelse: Box::new(y),
+                            })
+                        }
+                        ElemNode::Logical(op) => {
+                            let truth = |x: Expr| {
+                                e(ExprKind::Call {
+                                    func: Box::new(e(ExprKind::Global(Global::Callee(
+                                        Callee::DType(Scalar::Bool),
+                                    )))),
+                                    args: vec![x],
+                                    keywords: vec![],
+                                })
+                            };
+                            e(ExprKind::BoolOp(*op, a.into_iter().map(truth).collect()))
+                        }
                         ElemNode::Kernel(t) => e(ExprKind::Call {
                             func: Box::new(e(ExprKind::Global(Global::Kernel(t.clone())))),
                             args: a,
@@ -279,6 +309,50 @@ pub fn mean<E: Emit>(e: &mut E, a: E::V) -> Result<E::V> {
         vec![ElemExpr::Leaf(0), ElemExpr::Leaf(1)],
     );
     e.map(divide, vec![sum, n], Mode::Scalar)
+}
+
+/// `np.where`, `np.add`, ... (`ArrayFn::elementwise`): element by element
+/// on arrays, NumPy's arithmetic once on numbers.
+pub fn numpy_function<E: Emit>(
+    e: &mut E,
+    f: crate::builtins::ArrayFn,
+    args: Vec<E::V>,
+) -> Result<E::V> {
+    use crate::builtins::ArrayFn;
+    let leaf = ElemExpr::Leaf;
+    let expr = match f {
+        ArrayFn::Where => ElemExpr::Node(ElemNode::Where, vec![leaf(0), leaf(1), leaf(2)]),
+        ArrayFn::Clip => ElemExpr::Node(
+            ElemNode::Math(MathFn::Minimum, Flavour::Numpy),
+            vec![
+                ElemExpr::Node(
+                    ElemNode::Math(MathFn::Maximum, Flavour::Numpy),
+                    vec![leaf(0), leaf(1)],
+                ),
+                leaf(2),
+            ],
+        ),
+        ArrayFn::Binary(op) => ElemExpr::Node(ElemNode::Binary(op), vec![leaf(0), leaf(1)]),
+        ArrayFn::Compare(op) => ElemExpr::Node(ElemNode::Compare(op), vec![leaf(0), leaf(1)]),
+        ArrayFn::Logical(op) => ElemExpr::Node(ElemNode::Logical(op), vec![leaf(0), leaf(1)]),
+        ArrayFn::LogicalNot => ElemExpr::Node(ElemNode::Unary(UnaryOp::Not), vec![leaf(0)]),
+        ArrayFn::Negative => ElemExpr::Node(ElemNode::Unary(UnaryOp::Neg), vec![leaf(0)]),
+        _ => unreachable!("only elementwise functions"),
+    };
+    for a in &args {
+        let t = e.ty(a);
+        if !(t.is_scalar() || matches!(t, Type::Array(_))) {
+            return Err(e.error(format!(
+                "numpy.{f:?}() takes arrays and numbers, not a value of type {t}"
+            )));
+        }
+    }
+    let mode = if any_array(e, &args) {
+        Mode::Map
+    } else {
+        Mode::Scalar
+    };
+    e.map(expr, args, mode)
 }
 
 /// Whether any operand is an array (the operation is elementwise).
