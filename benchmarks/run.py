@@ -926,6 +926,33 @@ def bench_expressions(rng):
         row.numpy = best(lambda: np.sum(a * b), REPEAT_COMPUTE)
         row.notes.append("NumPy column: np.sum(a * b) (a temporary, pairwise sum)")
 
+        import jitufunc
+
+        for key, label, ex, arrays in [
+            ("evaluate-1e7", "evaluate('a*b-4.1*a > 2.5*b'), 1e7 float64", "a*b-4.1*a > 2.5*b", (a, b)),
+            ("evaluate-transcendental", "evaluate('sin(a)**2 + cos(b)**2 * exp(-a*a)'), 1e7",
+             "sin(a)**2 + cos(b)**2 * exp(-a*a)", (a, b)),
+            ("evaluate-small", "evaluate('s1*s2+1'), 100 elements, whole call", "s1*s2+1",
+             (rng.random(100), rng.random(100))),
+        ]:
+            small = key == "evaluate-small"
+            row = Row(key, label, unit="us" if small else "ms")
+            ROWS.append(row)
+            names = ("s1", "s2") if small else ("a", "b")
+            env = dict(zip(names, arrays))
+            ref = eval(compile(ex.replace("sin", "np.sin").replace("cos", "np.cos").replace("exp", "np.exp"),
+                               "<ref>", "eval"), {"np": np}, env)  # the reference, in NumPy
+            got = jitufunc.evaluate(ex, local_dict=env)
+            if check(row, "jitufunc", got, ref, rtol=1e-12):
+                f = (lambda: jitufunc.evaluate(ex, local_dict=env))
+                row.jit = per_call(f) if small else best(f, REPEAT_COMPUTE)
+            if numexpr is not None:
+                f = (lambda: numexpr.evaluate(ex, local_dict=env))
+                t = per_call(f) if small else best(f, REPEAT_COMPUTE)
+                row.notes.append(f"numexpr {t * (1e6 if small else 1e3):.2f} {'us' if small else 'ms'} "
+                                 f"({numexpr.nthreads} thread): {t / row.jit:.1f}x jitufunc's time"
+                                 if row.jit else f"numexpr {t:.3g} s")
+
         row = Row("expr-small", "fused expression on 100 elements, whole call", unit="us")
         ROWS.append(row)
         s1, s2 = rng.random(100), rng.random(100)
@@ -1192,6 +1219,13 @@ KEYED_EXPLANATIONS = {
                  "float64; best of {rc}."),
     "expr-small": ("small-array call", "The fused expression on 100 elements: the whole call. Note: "
                    "numexpr's `evaluate` on the same arrays."),
+    "evaluate-1e7": ("evaluate, fused", "`jitufunc.evaluate(ex, local_dict=...)` against numexpr's "
+                     "`evaluate` with the same arguments (one thread: the benchmarks pin every library "
+                     "to one); best of {rc}. NumPy column: the expression in NumPy."),
+    "evaluate-transcendental": ("evaluate, transcendental", "As the previous row for "
+                                "`sin(a)**2 + cos(b)**2 * exp(-a*a)` (numexpr without VML)."),
+    "evaluate-small": ("evaluate, small arrays", "A repeated `evaluate` call on 100-element arrays: the "
+                       "cost of the call (expression lookup, operands, dispatch)."),
 }
 
 
