@@ -469,7 +469,7 @@ impl ArrayFn {
             ArrayFn::Identity => 1,
             ArrayFn::Linspace => 4,
             ArrayFn::Array | ArrayFn::Asarray => 1,
-            ArrayFn::Reduce(_) | ArrayFn::Mean => 1,
+            ArrayFn::Reduce(_) | ArrayFn::Mean => 2,
             ArrayFn::Where | ArrayFn::Clip => 3,
             ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => 2,
             ArrayFn::LogicalNot | ArrayFn::Negative => 1,
@@ -493,7 +493,7 @@ impl ArrayFn {
             ArrayFn::Linspace => &["start", "stop", "num", "endpoint", "dtype"],
             ArrayFn::Array => &["object", "dtype"],
             ArrayFn::Asarray => &["a", "dtype"],
-            ArrayFn::Reduce(_) | ArrayFn::Mean => &["a"],
+            ArrayFn::Reduce(_) | ArrayFn::Mean => &["a", "axis"],
             ArrayFn::Where => &["condition", "x", "y"],
             ArrayFn::Clip => &["a", "a_min", "a_max"],
             ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => &["x1", "x2"],
@@ -510,6 +510,7 @@ impl ArrayFn {
             (ArrayFn::Eye, 2) => Some(Const::Int(0)),
             (ArrayFn::Linspace, 2) => Some(Const::Int(50)),
             (ArrayFn::Linspace, 3) => Some(Const::Bool(true)),
+            (ArrayFn::Reduce(_) | ArrayFn::Mean, 1) => Some(Const::None),
             _ => None,
         }
     }

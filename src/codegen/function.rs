@@ -251,6 +251,19 @@ impl<'ctx> Emitter<'_, 'ctx> {
                     &rty,
                 )?
             }
+            Op::ReduceAxis(r, axis, id) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                arrays::reduce_axis(
+                    cg,
+                    *r,
+                    *axis as usize,
+                    self.funcs[id.index()],
+                    self.status_param,
+                    &types,
+                    &vals,
+                    &rty,
+                )?
+            }
             Op::Reduce(r, id) => {
                 let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
                 arrays::reduce(
@@ -701,6 +714,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::CallFunc(_)
         | Op::Map(_)
         | Op::Reduce(..)
+        | Op::ReduceAxis(..)
         | Op::Array(
             ArrayOp::Load
             | ArrayOp::View

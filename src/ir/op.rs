@@ -429,6 +429,9 @@ pub enum Op {
     /// the function's result type (typed IR). Reads its array operands;
     /// `ValueError` for `Min`/`Max` of no elements.
     Reduce(crate::builtins::Reduction, FuncId),
+    /// `a.sum(axis=1)`: as `Reduce` along one axis (of the broadcast
+    /// operands), into a new C-ordered array of the other axes (typed IR).
+    ReduceAxis(crate::builtins::Reduction, u32, FuncId),
     /// `value.attr`: `z.real`, `z.imag`, `a.shape`, `a.ndim`, `a.size`
     /// (untyped IR; typing resolves it by the value's type).
     Attr(Attr),
@@ -543,6 +546,7 @@ impl Op {
             | Op::CallFunc(_)
             | Op::Map(_)
             | Op::Reduce(..)
+            | Op::ReduceAxis(..)
             | Op::TupleItem
             | Op::Array(_) => Stages::TypedOnly,
             Op::Const(..)
@@ -582,6 +586,7 @@ impl Op {
             | Op::CallFunc(_)
             | Op::Map(_)
             | Op::Reduce(..)
+            | Op::ReduceAxis(..)
             | Op::Attr(_)
             | Op::MakeTuple
             | Op::TupleGet(_)
@@ -647,6 +652,11 @@ impl Op {
                 reads: Operands::All,
                 ..Effects::PURE
             },
+            Op::ReduceAxis(..) => Effects {
+                reads: Operands::All,
+                new_reference: true,
+                ..Effects::PURE
+            },
             // Writes to sys.stdout: kept by having no result.
             Op::Print(_) => Effects {
                 reads: Operands::All,
@@ -702,6 +712,7 @@ impl fmt::Display for Op {
             Op::CallFunc(id) => write!(f, "call {id}"),
             Op::Map(id) => write!(f, "map {id}"),
             Op::Reduce(r, id) => write!(f, "reduce.{} {id}", r.method_name()),
+            Op::ReduceAxis(r, axis, id) => write!(f, "reduce.{} axis {axis} {id}", r.method_name()),
             Op::Attr(a) => write!(f, "attr .{}", a.name()),
             Op::MakeTuple => f.write_str("tuple"),
             Op::TupleGet(i) => write!(f, "tuple_get {i}"),

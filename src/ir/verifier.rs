@@ -291,6 +291,24 @@ impl Checker<'_> {
             // The verifier sees one function: typing checked the arguments
             // and result against the callee's typed signature.
             Op::CallFunc(_) => {}
+            Op::ReduceAxis(_, axis, _) => {
+                let ndim = args
+                    .iter()
+                    .map(|a| match f.ty(*a) {
+                        Type::Array(t) => t.ndim,
+                        _ => 0,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let ok = matches!(&rty, Type::Array(r)
+                    if r.ndim + 1 == ndim && *axis < ndim && r.memory == crate::types::Memory::Owned);
+                if !ok {
+                    self.err(
+                        at,
+                        format!("reduce along axis {axis} of {ndim}-d operands gives {rty}"),
+                    );
+                }
+            }
             Op::Reduce(..) => {
                 let any_array = args.iter().any(|a| matches!(f.ty(*a), Type::Array(_)));
                 let fine = args
@@ -950,7 +968,9 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
         for b in f.reverse_post_order() {
             for inst in &f.block(b).insts {
                 let d = f.inst(*inst);
-                let (Op::CallFunc(id) | Op::Map(id) | Op::Reduce(_, id)) = d.op else {
+                let (Op::CallFunc(id) | Op::Map(id) | Op::Reduce(_, id) | Op::ReduceAxis(_, _, id)) =
+                    d.op
+                else {
                     continue;
                 };
                 let mut err = |message: String| {
@@ -969,7 +989,9 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                     .args
                     .iter()
                     .map(|a| match (f.ty(*a), &d.op) {
-                        (Type::Array(t), Op::Map(_) | Op::Reduce(..)) => Type::Scalar(t.dtype),
+                        (Type::Array(t), Op::Map(_) | Op::Reduce(..) | Op::ReduceAxis(..)) => {
+                            Type::Scalar(t.dtype)
+                        }
                         (t, _) => t.clone(),
                     })
                     .collect();
@@ -990,10 +1012,12 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                 }
                 let result = match (d.result.map(|r| f.ty(r).clone()), &d.op) {
                     // A map makes an array of the elements it returns.
-                    (Some(Type::Array(a)), Op::Map(_)) => match callee.ret.storage() {
-                        Some(s) if s == a.dtype => callee.ret.clone(),
-                        _ => Type::Array(a),
-                    },
+                    (Some(Type::Array(a)), Op::Map(_) | Op::ReduceAxis(..)) => {
+                        match callee.ret.storage() {
+                            Some(s) if s == a.dtype => callee.ret.clone(),
+                            _ => Type::Array(a),
+                        }
+                    }
                     (r, _) => r.unwrap_or(Type::NoneType),
                 };
                 if result != callee.ret {

@@ -288,7 +288,10 @@ impl Lowerer {
         if let ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Sum))) = &func.kind {
             return self.lower_sum(args, keywords, span);
         }
-        if let Some((name, _)) = keywords.first() {
+        // Array methods take NumPy's keywords (`a.sum(axis=0)`).
+        let array_method =
+            matches!(&func.kind, ExprKind::Attribute(_, m) if ArrayFn::method(m).is_some());
+        if let Some((name, _)) = keywords.first().filter(|_| !array_method) {
             bail!(
                 Unsupported,
                 span,

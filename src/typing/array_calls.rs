@@ -105,12 +105,16 @@ pub fn array_call<E: Emit>(
         ArrayFn::Linspace => linspace(e, dtype, args),
         ArrayFn::Array | ArrayFn::Asarray => array(e, f, dtype, args),
         ArrayFn::Reduce(r) => {
+            let mut args = args;
+            let axis = args.pop().expect("lowering passes axis");
             let a = the_array(e, r.method_name(), args)?;
-            super::elementwise::reduce(e, r, a)
+            super::elementwise::reduce_with_axis(e, r, a, axis)
         }
         ArrayFn::Mean => {
+            let mut args = args;
+            let axis = args.pop().expect("lowering passes axis");
             let a = the_array(e, "mean", args)?;
-            super::elementwise::mean(e, a)
+            super::elementwise::mean_with_axis(e, a, axis)
         }
         ArrayFn::Where
         | ArrayFn::Clip

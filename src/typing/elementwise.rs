@@ -235,6 +235,8 @@ pub enum Mode {
     Map,
     /// `Op::Reduce`: its results combined into one number.
     Reduce(Reduction),
+    /// `Op::ReduceAxis`: combined along one axis into an array.
+    ReduceAxis(Reduction, u32),
     /// `Op::CallFunc` on scalars: NumPy's arithmetic on numbers (`np.mean`
     /// dividing its sum, where Python's error model would raise).
     Scalar,
@@ -245,6 +247,13 @@ pub enum Mode {
 pub fn result_type(mode: Mode, element: &Type, operands: &[Type]) -> Option<Type> {
     match mode {
         Mode::Map => map_type(element, operands),
+        Mode::ReduceAxis(..) => match map_type(element, operands)? {
+            Type::Array(a) => Some(Type::Array(ArrayType {
+                ndim: a.ndim - 1,
+                ..a
+            })),
+            _ => None,
+        },
         Mode::Reduce(_) | Mode::Scalar => Some(Type::Scalar(element.storage()?)),
     }
 }
@@ -264,8 +273,38 @@ pub fn accumulator(r: Reduction, s: Scalar) -> Scalar {
     }
 }
 
-/// `np.sum(a)`, `a.max()`, ...: `r` over every element of array `a`.
-pub fn reduce<E: Emit>(e: &mut E, r: Reduction, a: E::V) -> Result<E::V> {
+/// The axis an `axis=` value names (negative counts from the end), for an
+/// array of `ndim` dimensions: `None` for all of them.
+fn axis_of<E: Emit>(e: &E, axis: &E::V, ndim: u32) -> Result<Option<u32>> {
+    match (e.ty(axis), e.konst(axis)) {
+        (Type::NoneType, _) => Ok(None),
+        (t, Some(Const::Int(k))) if t.kind() == Some(Kind::Int) => {
+            let n = ndim as i128;
+            if k < -n || k >= n {
+                return Err(e.error(format!(
+                    "axis {k} is out of bounds for an array of dimension {ndim} (NumPy's AxisError)"
+                )));
+            }
+            Ok(Some(if k < 0 { k + n } else { k } as u32))
+        }
+        (t, _) => Err(e.unsupported(format!(
+            "axis= takes an integer written in the code (or None), not a value of type {t} known only when running"
+        ))),
+    }
+}
+
+/// `np.sum(a)`, `a.max()`, `np.sum(a, axis=k)`: `r` over every element
+/// of array `a`, or along the axis `axis` names (all: `None`).
+pub fn reduce_with_axis<E: Emit>(e: &mut E, r: Reduction, a: E::V, axis: E::V) -> Result<E::V> {
+    let ndim = match e.ty(&a) {
+        Type::Array(at) => at.ndim,
+        _ => 0,
+    };
+    let axis = axis_of(e, &axis, ndim)?;
+    reduce_along(e, r, a, axis)
+}
+
+fn reduce_along<E: Emit>(e: &mut E, r: Reduction, a: E::V, axis: Option<u32>) -> Result<E::V> {
     let Type::Array(at) = e.ty(&a) else {
         return Err(e.error(format!(
             "{}() takes an array here, not a value of type {}",
@@ -280,8 +319,49 @@ pub fn reduce<E: Emit>(e: &mut E, r: Reduction, a: E::V) -> Result<E::V> {
         )));
     }
     let acc = accumulator(r, at.dtype);
+    let expr = match r {
+        // The truth of each element (`x != 0`, complex numbers included).
+        Reduction::Any | Reduction::All => ElemExpr::Node(
+            ElemNode::Compare(CmpOp::Ne),
+            vec![
+                ElemExpr::Leaf(0),
+                ElemExpr::Const(Const::Int(0), Type::PY_INT),
+            ],
+        ),
+        _ => ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]),
+    };
+    match axis {
+        // Along the only axis: a number, as NumPy.
+        Some(k) if at.ndim > 1 => e.map(expr, vec![a], Mode::ReduceAxis(r, k)),
+        _ => e.map(expr, vec![a], Mode::Reduce(r)),
+    }
+}
+
+/// `np.mean(a, axis=k)`: the sums along the axis divided by its length.
+pub fn mean_with_axis<E: Emit>(e: &mut E, a: E::V, axis: E::V) -> Result<E::V> {
+    let Type::Array(at) = e.ty(&a) else {
+        return mean(e, a);
+    };
+    let Some(k) = axis_of(e, &axis, at.ndim)?.filter(|_| at.ndim > 1) else {
+        return mean(e, a);
+    };
+    let acc = match at.dtype.kind() {
+        Kind::Bool | Kind::Int => Scalar::F64,
+        _ => at.dtype,
+    };
     let expr = ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]);
-    e.map(expr, vec![a], Mode::Reduce(r))
+    let shape = e.emit(
+        crate::ir::Op::Array(crate::ir::ArrayOp::Shape),
+        vec![a.clone()],
+        Type::Tuple(vec![Type::PY_INT; at.ndim as usize]),
+    )?;
+    let n = e.emit(crate::ir::Op::TupleGet(k), vec![shape], Type::PY_INT)?;
+    let sums = e.map(expr, vec![a], Mode::ReduceAxis(Reduction::Sum, k))?;
+    let divide = ElemExpr::Node(
+        ElemNode::Binary(BinOp::TrueDiv),
+        vec![ElemExpr::Leaf(0), ElemExpr::Leaf(1)],
+    );
+    e.map(divide, vec![sums, n], Mode::Map)
 }
 
 /// `np.mean(a)`, `a.mean()`: the sum (in float64 for integers and bools,

@@ -47,7 +47,9 @@ fn fuse_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
     for b in f.reverse_post_order() {
         let insts = f.block(b).insts.clone();
         for (pos, &consumer) in insts.iter().enumerate() {
-            let (Op::Map(outer) | Op::Reduce(_, outer)) = f.inst(consumer).op else {
+            let (Op::Map(outer) | Op::Reduce(_, outer) | Op::ReduceAxis(_, _, outer)) =
+                f.inst(consumer).op
+            else {
                 continue;
             };
             let args = f.inst(consumer).args.clone();
@@ -109,6 +111,7 @@ fn fuse_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
                 let c = &mut f.insts[consumer.index()];
                 c.op = match c.op {
                     Op::Reduce(r, _) => Op::Reduce(r, id),
+                    Op::ReduceAxis(r, axis, _) => Op::ReduceAxis(r, axis, id),
                     _ => Op::Map(id),
                 };
                 c.args = leaves;

@@ -88,6 +88,7 @@ impl Emit for Builder<'_, '_> {
         let op = match mode {
             Mode::Map => Op::Map(id),
             Mode::Reduce(r) => Op::Reduce(r, id),
+            Mode::ReduceAxis(r, k) => Op::ReduceAxis(r, k, id),
             Mode::Scalar => Op::CallFunc(id),
         };
         self.emit(op, leaves, ty)

@@ -243,7 +243,10 @@ impl ProgramBuilder {
             if let Some(f) = &self.functions[i] {
                 for b in &f.blocks {
                     for inst in &b.insts {
-                        if let Op::CallFunc(id) | Op::Map(id) | Op::Reduce(_, id) = f.inst(*inst).op
+                        if let Op::CallFunc(id)
+                        | Op::Map(id)
+                        | Op::Reduce(_, id)
+                        | Op::ReduceAxis(_, _, id) = f.inst(*inst).op
                         {
                             stack.push(id.index());
                         }
@@ -261,7 +264,11 @@ impl ProgramBuilder {
         }
         for f in &mut functions {
             for inst in &mut f.insts {
-                if let Op::CallFunc(id) | Op::Map(id) | Op::Reduce(_, id) = &mut inst.op {
+                if let Op::CallFunc(id)
+                | Op::Map(id)
+                | Op::Reduce(_, id)
+                | Op::ReduceAxis(_, _, id) = &mut inst.op
+                {
                     // Instructions fusion removed from their blocks may
                     // name dropped functions; they are never emitted.
                     if let Some(new) = remap[id.index()] {
@@ -488,6 +495,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::CallFunc(_)
         | Op::Map(_)
         | Op::Reduce(..)
+        | Op::ReduceAxis(..)
         | Op::Array(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
     }))
 }

@@ -166,27 +166,8 @@ fn run<'ctx>(
     let done = cg.ctx.append_basic_block(f, "map.done");
     cg.builder
         .build_conditional_branch(walk.flat, flat_block, strided_block)?;
-    let call = |cg: &mut Codegen<'ctx>, at: &Position<'_, 'ctx>| -> Result<BasicValueEnum<'ctx>> {
-        let mut values: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
-        for op in &walk.operands {
-            values.push(match op {
-                Operand::Scalar(v) => *v,
-                Operand::Array { view, dtype } => {
-                    let p = match at {
-                        Position::Flat(i) => flat_element(cg, view, *dtype, *i)?,
-                        Position::Nd(idx) => element_at(cg, view, idx)?,
-                    };
-                    load_scalar(cg, *dtype, p)?
-                }
-            });
-        }
-        match cg.call(element, &values)?.try_as_basic_value() {
-            inkwell::values::ValueKind::Basic(v) => Ok(v),
-            _ => Err(CompileError::internal(
-                "an element function returned nothing",
-            )),
-        }
-    };
+    let call =
+        |cg: &mut Codegen<'ctx>, at: &Position<'_, 'ctx>| call_at(cg, walk, element, status, at);
     // Flat: one counted loop over every element.
     cg.builder.position_at_end(flat_block);
     let mut size = cg.ctx.i64_type().const_int(1, false);
@@ -208,6 +189,125 @@ fn run<'ctx>(
     cg.builder.build_unconditional_branch(done)?;
     cg.builder.position_at_end(done);
     Ok(())
+}
+
+/// The element function's result at position `at` of the walk.
+fn call_at<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    walk: &Walk<'ctx>,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    at: &Position<'_, 'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    let mut values: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
+    for op in &walk.operands {
+        values.push(match op {
+            Operand::Scalar(v) => *v,
+            Operand::Array { view, dtype } => {
+                let p = match at {
+                    Position::Flat(i) => flat_element(cg, view, *dtype, *i)?,
+                    Position::Nd(idx) => element_at(cg, view, idx)?,
+                };
+                load_scalar(cg, *dtype, p)?
+            }
+        });
+    }
+    match cg.call(element, &values)?.try_as_basic_value() {
+        inkwell::values::ValueKind::Basic(v) => Ok(v),
+        _ => Err(CompileError::internal(
+            "an element function returned nothing",
+        )),
+    }
+}
+
+/// Emits `Op::ReduceAxis(r, axis, element)`: as `reduce` along `axis`
+/// only, into a new array of the other axes (`rty`).
+#[allow(clippy::too_many_arguments)]
+pub fn reduce_axis<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    r: Reduction,
+    axis: usize,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    types: &[Type],
+    args: &[BasicValueEnum<'ctx>],
+    rty: &Type,
+) -> Result<BasicValueEnum<'ctx>> {
+    let rt = *array_type(rty, "a reduction along an axis")?;
+    let s = rt.dtype;
+    let n = rt.ndim as usize + 1;
+    let walk = broadcast(cg, types, args, n)?;
+    let i64t = cg.ctx.i64_type();
+    let kept: Vec<IntValue<'ctx>> = walk
+        .shape
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != axis)
+        .map(|(_, d)| *d)
+        .collect();
+    if matches!(r, Reduction::Min | Reduction::Max) {
+        // NumPy: an error when an empty axis is reduced into elements.
+        let mut size = i64t.const_int(1, false);
+        for d in &kept {
+            size = cg.builder.build_int_mul(size, *d, "")?;
+        }
+        let b = &cg.builder;
+        let some =
+            b.build_int_compare(IntPredicate::SGT, walk.shape[axis], i64t.const_zero(), "")?;
+        let none_out = b.build_int_compare(IntPredicate::EQ, size, i64t.const_zero(), "")?;
+        let ok = b.build_or(some, none_out, "")?;
+        let i32t = cg.ctx.i32_type();
+        let code = if r == Reduction::Min {
+            crate::engine::runtime::ValueErrorKind::EmptyMinimum
+        } else {
+            crate::engine::runtime::ValueErrorKind::EmptyMaximum
+        };
+        crate::codegen::raise::raise_unless(
+            cg,
+            ok,
+            "empty",
+            "jitufunc_rt_value_error",
+            &[i32t.into()],
+            &[i32t.const_int(code as u64, false).into()],
+        )?;
+    }
+    let dims: Vec<BasicValueEnum<'ctx>> = kept.iter().map(|d| (*d).into()).collect();
+    let out = empty(cg, rty, &dims)?;
+    let out_view = View::unpack(cg, &rt, out)?;
+    let start = start_value(cg, r, s)?;
+    nd_loop(cg, &kept, &mut |cg, idx| {
+        let p = element_at(cg, &out_view, idx)?;
+        store_scalar(cg, s, p, start)
+    })?;
+    let shape = walk.shape.clone();
+    nd_loop(cg, &shape, &mut |cg, idx| {
+        let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
+        let at: Vec<IntValue<'ctx>> = idx
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != axis)
+            .map(|(_, i)| *i)
+            .collect();
+        let p = element_at(cg, &out_view, &at)?;
+        let acc = load_scalar(cg, s, p)?;
+        let next = combine(cg, r, s, acc, v)?;
+        store_scalar(cg, s, p, next)
+    })?;
+    Ok(out)
+}
+
+/// What a reduction starts from: its identity, or for a minimum or
+/// maximum the dtype's extreme value.
+fn start_value<'ctx>(cg: &Codegen<'ctx>, r: Reduction, s: Scalar) -> Result<BasicValueEnum<'ctx>> {
+    match r {
+        Reduction::Sum | Reduction::Any => {
+            crate::codegen::scalar::constant(cg, &crate::syntax::Const::Int(0), &Type::Scalar(s))
+        }
+        Reduction::Prod | Reduction::All => {
+            crate::codegen::scalar::constant(cg, &crate::syntax::Const::Int(1), &Type::Scalar(s))
+        }
+        Reduction::Min | Reduction::Max => extreme(cg, s, r == Reduction::Min),
+    }
 }
 
 /// Emits `Op::Map(element)` over `args` (of types `types`), giving an

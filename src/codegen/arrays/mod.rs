@@ -30,7 +30,7 @@ mod nonzero;
 mod reshape;
 mod slicing;
 
-pub use map::{map, reduce};
+pub use map::{map, reduce, reduce_axis};
 pub use slicing::slice_value;
 
 use super::context::Codegen;
