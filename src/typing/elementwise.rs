@@ -175,14 +175,13 @@ impl ElemExpr {
                             })
                         }
                         ElemNode::Logical(op) => {
+                            // The truth of each operand: `x != 0` (complex
+                            // numbers too).
                             let truth = |x: Expr| {
-                                e(ExprKind::Call {
-                                    func: Box::new(e(ExprKind::Global(Global::Callee(
-                                        Callee::DType(Scalar::Bool),
-                                    )))),
-                                    args: vec![x],
-                                    keywords: vec![],
-                                })
+                                e(ExprKind::Compare(
+                                    Box::new(x),
+                                    vec![(CmpOp::Ne, e(ExprKind::Const(Const::Int(0))))],
+                                ))
                             };
                             e(ExprKind::BoolOp(*op, a.into_iter().map(truth).collect()))
                         }
@@ -254,7 +253,9 @@ pub fn result_type(mode: Mode, element: &Type, operands: &[Type]) -> Option<Type
             })),
             _ => None,
         },
-        Mode::Reduce(_) | Mode::Scalar => Some(Type::Scalar(element.storage()?)),
+        Mode::Reduce(_) => Some(Type::Scalar(element.storage()?)),
+        // A call of the element function on numbers: what it returns.
+        Mode::Scalar => element.storage().map(|_| element.clone()),
     }
 }
 
