@@ -41,6 +41,33 @@ fn is_block(owner: *mut MemBlock) -> bool {
     !owner.is_null() && (owner as usize) & 1 == 0
 }
 
+/// Blocks of at least this many bytes ask for transparent huge pages.
+const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
+const HUGE_PAGE: usize = 2 << 20;
+
+/// Asks the kernel to back the 2 MiB-aligned part of a large block with
+/// huge pages (as NumPy does for its large arrays): a fresh 80 MB array
+/// then takes 40 page faults instead of 20 000, which is most of the cost
+/// of writing it once.
+fn advise_huge_pages(data: *mut u8, size: usize) {
+    #[cfg(target_os = "linux")]
+    if size >= HUGE_PAGE_THRESHOLD {
+        let start = (data as usize).div_ceil(HUGE_PAGE) * HUGE_PAGE;
+        let end = (data as usize + size) / HUGE_PAGE * HUGE_PAGE;
+        if end > start {
+            // SAFETY: [start, end) lies inside the block just allocated
+            // (`size` bytes from `data`), which this process owns; the
+            // advice changes only how the kernel backs it, never its
+            // contents or validity. A failure (no THP) is ignored.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (data, size);
+}
+
 /// A block of `nbytes` bytes (zero allowed) with one reference, or null
 /// when the memory cannot be had (a `MemoryError` is reported).
 pub extern "C" fn jitufunc_rt_alloc(nbytes: i64) -> *mut MemBlock {
@@ -62,6 +89,7 @@ pub extern "C" fn jitufunc_rt_alloc(nbytes: i64) -> *mut MemBlock {
         return fail();
     }
     ALLOCATED.fetch_add(1, Ordering::Relaxed);
+    advise_huge_pages(data, size);
     Box::into_raw(Box::new(MemBlock {
         refcount: AtomicI64::new(1),
         data,
