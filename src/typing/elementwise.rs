@@ -428,12 +428,26 @@ pub fn numpy_function<E: Emit>(
             )));
         }
     }
-    let mode = if any_array(e, &args) {
-        Mode::Map
+    if any_array(e, &args) {
+        let made = e.map(expr, args, Mode::Map)?;
+        // np.where is not a ufunc: it always makes an array.
+        if f == ArrayFn::Where {
+            return Ok(made);
+        }
+        zero_d_as_scalar(e, made)
     } else {
-        Mode::Scalar
-    };
-    e.map(expr, args, mode)
+        let number = e.map(expr, args, Mode::Scalar)?;
+        if f == ArrayFn::Where {
+            // A 0-d array, as NumPy's np.where of numbers.
+            return super::array_calls::array_call(
+                e,
+                ArrayFn::Array,
+                crate::builtins::DtypeArg::Default,
+                vec![number],
+            );
+        }
+        Ok(number)
+    }
 }
 
 /// Whether any operand is an array (the operation is elementwise).
@@ -460,7 +474,17 @@ pub fn elementwise<E: Emit>(e: &mut E, node: ElemNode, args: Vec<E::V>) -> Resul
             }
         }
     }
-    e.map(ElemExpr::Node(node, operands), leaves, Mode::Map)
+    let made = e.map(ElemExpr::Node(node, operands), leaves, Mode::Map)?;
+    zero_d_as_scalar(e, made)
+}
+
+/// NumPy's ufuncs give a scalar, not a 0-d array, when every operand is
+/// 0-d: the element of a 0-d result.
+fn zero_d_as_scalar<E: Emit>(e: &mut E, made: E::V) -> Result<E::V> {
+    match e.ty(&made) {
+        Type::Array(a) if a.ndim == 0 => super::arrays::load(e, made, vec![]),
+        _ => Ok(made),
+    }
 }
 
 /// The type of the array a map of an element function returning `element`

@@ -635,9 +635,6 @@ def test_zero_d_arrays_combined():
     """, np.array(2.0), np.array(3.0))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: an expression of 0-d arrays returns a 0-d array; NumPy's ufuncs return a "
-                   "NumPy scalar (np.array(2.0) * np.array(3.0) is np.float64(6.0))")
 def test_zero_d_result_is_a_numpy_scalar():
     py, jf = py_and_jit("""
         def f(a, b):
