@@ -320,6 +320,8 @@ fn reduce_along<E: Emit>(e: &mut E, r: Reduction, a: E::V, axis: Option<u32>) ->
         )));
     }
     let acc = accumulator(r, at.dtype);
+    // float16 adds and multiplies in float32, as NumPy's, then rounds.
+    let acc = if acc == Scalar::F16 { Scalar::F32 } else { acc };
     let expr = match r {
         // The truth of each element (`x != 0`, complex numbers included).
         Reduction::Any | Reduction::All => ElemExpr::Node(
@@ -331,11 +333,22 @@ fn reduce_along<E: Emit>(e: &mut E, r: Reduction, a: E::V, axis: Option<u32>) ->
         ),
         _ => ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]),
     };
-    match axis {
+    let (reduced, mode) = match axis {
         // Along the only axis: a number, as NumPy.
-        Some(k) if at.ndim > 1 => e.map(expr, vec![a], Mode::ReduceAxis(r, k)),
-        _ => e.map(expr, vec![a], Mode::Reduce(r)),
+        Some(k) if at.ndim > 1 => (e.map(expr, vec![a], Mode::ReduceAxis(r, k))?, Mode::Map),
+        _ => (e.map(expr, vec![a], Mode::Reduce(r))?, Mode::Scalar),
+    };
+    narrowed(e, reduced, acc, accumulator(r, at.dtype), mode)
+}
+
+/// `v`, computed in dtype `wide`, rounded to `dtype` when they differ
+/// (float16 reduced in float32).
+fn narrowed<E: Emit>(e: &mut E, v: E::V, wide: Scalar, dtype: Scalar, mode: Mode) -> Result<E::V> {
+    if wide == dtype {
+        return Ok(v);
     }
+    let cast = ElemExpr::Node(ElemNode::Cast(dtype), vec![ElemExpr::Leaf(0)]);
+    e.map(cast, vec![v], mode)
 }
 
 /// `np.mean(a, axis=k)`: the sums along the axis divided by its length.
@@ -348,6 +361,8 @@ pub fn mean_with_axis<E: Emit>(e: &mut E, a: E::V, axis: E::V) -> Result<E::V> {
     };
     let acc = match at.dtype.kind() {
         Kind::Bool | Kind::Int => Scalar::F64,
+        // float16 in float32, rounded at the end (as NumPy).
+        _ if at.dtype == Scalar::F16 => Scalar::F32,
         _ => at.dtype,
     };
     let expr = ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]);
@@ -362,7 +377,9 @@ pub fn mean_with_axis<E: Emit>(e: &mut E, a: E::V, axis: E::V) -> Result<E::V> {
         ElemNode::Binary(BinOp::TrueDiv),
         vec![ElemExpr::Leaf(0), ElemExpr::Leaf(1)],
     );
-    e.map(divide, vec![sums, n], Mode::Map)
+    let means = e.map(divide, vec![sums, n], Mode::Map)?;
+    let dtype = if acc == Scalar::F32 { at.dtype } else { acc };
+    narrowed(e, means, acc, dtype, Mode::Map)
 }
 
 /// `np.mean(a)`, `a.mean()`: the sum (in float64 for integers and bools,
@@ -376,6 +393,8 @@ pub fn mean<E: Emit>(e: &mut E, a: E::V) -> Result<E::V> {
     };
     let acc = match at.dtype.kind() {
         Kind::Bool | Kind::Int => Scalar::F64,
+        // float16 in float32, rounded at the end (as NumPy).
+        _ if at.dtype == Scalar::F16 => Scalar::F32,
         _ => at.dtype,
     };
     let expr = ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]);
@@ -389,7 +408,9 @@ pub fn mean<E: Emit>(e: &mut E, a: E::V) -> Result<E::V> {
         ElemNode::Binary(BinOp::TrueDiv),
         vec![ElemExpr::Leaf(0), ElemExpr::Leaf(1)],
     );
-    e.map(divide, vec![sum, n], Mode::Scalar)
+    let mean = e.map(divide, vec![sum, n], Mode::Scalar)?;
+    let dtype = if acc == Scalar::F32 { at.dtype } else { acc };
+    narrowed(e, mean, acc, dtype, Mode::Scalar)
 }
 
 /// `np.where`, `np.add`, ... (`ArrayFn::elementwise`): element by element
