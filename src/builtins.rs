@@ -470,9 +470,10 @@ impl ArrayFn {
             ArrayFn::Linspace => 4,
             ArrayFn::Array | ArrayFn::Asarray => 1,
             ArrayFn::Reduce(_) | ArrayFn::Mean => 2,
-            ArrayFn::Where | ArrayFn::Clip => 3,
-            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => 2,
-            ArrayFn::LogicalNot | ArrayFn::Negative => 1,
+            ArrayFn::Where => 3,
+            ArrayFn::Clip => 4,
+            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => 3,
+            ArrayFn::LogicalNot | ArrayFn::Negative => 2,
         }
     }
 
@@ -495,9 +496,9 @@ impl ArrayFn {
             ArrayFn::Asarray => &["a", "dtype"],
             ArrayFn::Reduce(_) | ArrayFn::Mean => &["a", "axis"],
             ArrayFn::Where => &["condition", "x", "y"],
-            ArrayFn::Clip => &["a", "a_min", "a_max"],
-            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => &["x1", "x2"],
-            ArrayFn::LogicalNot | ArrayFn::Negative => &["x"],
+            ArrayFn::Clip => &["a", "a_min", "a_max", "out"],
+            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => &["x1", "x2", "out"],
+            ArrayFn::LogicalNot | ArrayFn::Negative => &["x", "out"],
         }
     }
 
@@ -511,6 +512,10 @@ impl ArrayFn {
             (ArrayFn::Linspace, 2) => Some(Const::Int(50)),
             (ArrayFn::Linspace, 3) => Some(Const::Bool(true)),
             (ArrayFn::Reduce(_) | ArrayFn::Mean, 1) => Some(Const::None),
+            // `out=` of the ufuncs: a new array when not given.
+            (ArrayFn::Clip, 3)
+            | (ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_), 2)
+            | (ArrayFn::LogicalNot | ArrayFn::Negative, 1) => Some(Const::None),
             _ => None,
         }
     }

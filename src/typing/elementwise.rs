@@ -421,6 +421,12 @@ pub fn numpy_function<E: Emit>(
     args: Vec<E::V>,
 ) -> Result<E::V> {
     use crate::builtins::ArrayFn;
+    let mut args = args;
+    // `out=`: the last operand of the ufuncs that take it.
+    let out = match f {
+        ArrayFn::Where => None,
+        _ => args.pop().filter(|o| e.ty(o) != Type::NoneType),
+    };
     let leaf = ElemExpr::Leaf;
     let expr = match f {
         ArrayFn::Where => ElemExpr::Node(ElemNode::Where, vec![leaf(0), leaf(1), leaf(2)]),
@@ -448,6 +454,44 @@ pub fn numpy_function<E: Emit>(
                 "numpy.{f:?}() takes arrays and numbers, not a value of type {t}"
             )));
         }
+    }
+    if let Some(out) = out {
+        // NumPy writes the result into `out` (broadcast to its shape,
+        // cast with the same_kind rule) and returns it.
+        let Type::Array(ot) = e.ty(&out) else {
+            return Err(e.error(format!(
+                "out= takes an array, not a value of type {}",
+                e.ty(&out)
+            )));
+        };
+        let mode = if any_array(e, &args) {
+            Mode::Map
+        } else {
+            Mode::Scalar
+        };
+        let made = e.map(expr, args, mode)?;
+        let rt = e.ty(&made);
+        let from = rt.storage().or(match &rt {
+            Type::Array(a) => Some(a.dtype),
+            _ => None,
+        });
+        if let Some(from) = from {
+            if !crate::types::promote::can_cast_scalar(
+                from,
+                ot.dtype,
+                crate::types::Casting::SameKind,
+            ) {
+                return Err(e.error(format!(
+                    "cannot cast the result from {from} to {} (out='s dtype) with NumPy's casting rule 'same_kind'",
+                    ot.dtype
+                )));
+            }
+        }
+        if ot.readonly {
+            return Err(e.error("out= is a read-only array"));
+        }
+        super::arrays::assign(e, out.clone(), made)?;
+        return Ok(out);
     }
     if any_array(e, &args) {
         let made = e.map(expr, args, Mode::Map)?;
