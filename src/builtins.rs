@@ -635,6 +635,9 @@ pub enum Reduction {
     Any,
     /// `np.all`: whether every element is true.
     All,
+    /// `np.mean`: the sum divided by the number of elements (NaN for
+    /// none, as NumPy).
+    Mean,
 }
 
 impl Reduction {
@@ -647,6 +650,7 @@ impl Reduction {
             Reduction::Max => "max",
             Reduction::Any => "any",
             Reduction::All => "all",
+            Reduction::Mean => "mean",
         }
     }
 
@@ -659,6 +663,7 @@ impl Reduction {
             Reduction::Max => "maximum",
             Reduction::Any => "logical_or",
             Reduction::All => "logical_and",
+            Reduction::Mean => "add",
         }
     }
 }

@@ -265,6 +265,11 @@ pub fn accumulator(r: Reduction, s: Scalar) -> Scalar {
     match r {
         Reduction::Any | Reduction::All => Scalar::Bool,
         Reduction::Min | Reduction::Max => s,
+        // The mean of integers and bools in float64, as NumPy.
+        Reduction::Mean => match s.kind() {
+            Kind::Bool | Kind::Int => Scalar::F64,
+            _ => s,
+        },
         Reduction::Sum | Reduction::Prod => match s.kind() {
             Kind::Bool => Scalar::I64,
             Kind::Int if s.is_signed() => Scalar::I64,
@@ -351,66 +356,14 @@ fn narrowed<E: Emit>(e: &mut E, v: E::V, wide: Scalar, dtype: Scalar, mode: Mode
     e.map(cast, vec![v], mode)
 }
 
-/// `np.mean(a, axis=k)`: the sums along the axis divided by its length.
+/// `np.mean(a, axis=k)`: the means along the axis (all: `None`).
 pub fn mean_with_axis<E: Emit>(e: &mut E, a: E::V, axis: E::V) -> Result<E::V> {
-    let Type::Array(at) = e.ty(&a) else {
-        return mean(e, a);
+    let ndim = match e.ty(&a) {
+        Type::Array(at) => at.ndim,
+        _ => 0,
     };
-    let Some(k) = axis_of(e, &axis, at.ndim)?.filter(|_| at.ndim > 1) else {
-        return mean(e, a);
-    };
-    let acc = match at.dtype.kind() {
-        Kind::Bool | Kind::Int => Scalar::F64,
-        // float16 in float32, rounded at the end (as NumPy).
-        _ if at.dtype == Scalar::F16 => Scalar::F32,
-        _ => at.dtype,
-    };
-    let expr = ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]);
-    let shape = e.emit(
-        crate::ir::Op::Array(crate::ir::ArrayOp::Shape),
-        vec![a.clone()],
-        Type::Tuple(vec![Type::PY_INT; at.ndim as usize]),
-    )?;
-    let n = e.emit(crate::ir::Op::TupleGet(k), vec![shape], Type::PY_INT)?;
-    let sums = e.map(expr, vec![a], Mode::ReduceAxis(Reduction::Sum, k))?;
-    let divide = ElemExpr::Node(
-        ElemNode::Binary(BinOp::TrueDiv),
-        vec![ElemExpr::Leaf(0), ElemExpr::Leaf(1)],
-    );
-    let means = e.map(divide, vec![sums, n], Mode::Map)?;
-    let dtype = if acc == Scalar::F32 { at.dtype } else { acc };
-    narrowed(e, means, acc, dtype, Mode::Map)
-}
-
-/// `np.mean(a)`, `a.mean()`: the sum (in float64 for integers and bools,
-/// as NumPy) divided by the number of elements (NaN for none, as NumPy).
-pub fn mean<E: Emit>(e: &mut E, a: E::V) -> Result<E::V> {
-    let Type::Array(at) = e.ty(&a) else {
-        return Err(e.error(format!(
-            "mean() takes an array here, not a value of type {}",
-            e.ty(&a)
-        )));
-    };
-    let acc = match at.dtype.kind() {
-        Kind::Bool | Kind::Int => Scalar::F64,
-        // float16 in float32, rounded at the end (as NumPy).
-        _ if at.dtype == Scalar::F16 => Scalar::F32,
-        _ => at.dtype,
-    };
-    let expr = ElemExpr::Node(ElemNode::Cast(acc), vec![ElemExpr::Leaf(0)]);
-    let n = e.emit(
-        crate::ir::Op::Array(crate::ir::ArrayOp::Size),
-        vec![a.clone()],
-        Type::PY_INT,
-    )?;
-    let sum = e.map(expr, vec![a], Mode::Reduce(Reduction::Sum))?;
-    let divide = ElemExpr::Node(
-        ElemNode::Binary(BinOp::TrueDiv),
-        vec![ElemExpr::Leaf(0), ElemExpr::Leaf(1)],
-    );
-    let mean = e.map(divide, vec![sum, n], Mode::Scalar)?;
-    let dtype = if acc == Scalar::F32 { at.dtype } else { acc };
-    narrowed(e, mean, acc, dtype, Mode::Scalar)
+    let axis = axis_of(e, &axis, ndim)?;
+    reduce_along(e, Reduction::Mean, a, axis)
 }
 
 /// `np.where`, `np.add`, ... (`ArrayFn::elementwise`): element by element

@@ -626,20 +626,15 @@ def test_operand_modified_before_the_reduction(source):
     check_mutating(f"def f(a):\n{body}\n", lambda: [ar(5) + 1])
 
 
-MEAN_NOT_FUSED = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="BUG (missed fusion): np.mean of an elementwise expression makes the expression's array (one "
-    "allocation, two for np.mean(a.astype(np.int32) * 2)); np.sum, np.max, np.any ... of the same expression "
-    "make none")
 
 
 @pytest.mark.parametrize("expr", [
     "np.sum(a * b)", "(a * a + b * b).sum()", "np.max(np.abs(a - b))", "np.sum(a > 0)", "np.any(a > 3)",
     "np.all(a == a)", "np.sum(a[:, None] * b[None, :])", "np.prod(a > 0)", "np.min(np.abs(a))",
     "np.sum(np.where(a > 0, a, 0.0))", "np.sum(np.clip(a, -1, 1))", "np.sum(a * b), np.max(a - b)",
-    pytest.param("np.mean(a > 0)", marks=MEAN_NOT_FUSED),
-    pytest.param("np.mean(a * b)", marks=MEAN_NOT_FUSED),
-    pytest.param("(a - b).mean()", marks=MEAN_NOT_FUSED),
+    "np.mean(a > 0)",
+    "np.mean(a * b)",
+    "(a - b).mean()",
 ])
 def test_fused_reduction_allocates_no_array(expr):
     """A reduction of an expression reads the operands once and makes no

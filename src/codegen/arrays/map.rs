@@ -293,6 +293,15 @@ pub fn reduce_axis<'ctx>(
         let next = combine(cg, r, s, acc, v)?;
         store_scalar(cg, s, p, next)
     })?;
+    if r == Reduction::Mean {
+        let count = walk.shape[axis];
+        nd_loop(cg, &kept, &mut |cg, idx| {
+            let p = element_at(cg, &out_view, idx)?;
+            let sum = load_scalar(cg, s, p)?;
+            let q = divided(cg, s, sum, count)?;
+            store_scalar(cg, s, p, q)
+        })?;
+    }
     Ok(out)
 }
 
@@ -300,7 +309,7 @@ pub fn reduce_axis<'ctx>(
 /// maximum the dtype's extreme value.
 fn start_value<'ctx>(cg: &Codegen<'ctx>, r: Reduction, s: Scalar) -> Result<BasicValueEnum<'ctx>> {
     match r {
-        Reduction::Sum | Reduction::Any => {
+        Reduction::Sum | Reduction::Mean | Reduction::Any => {
             crate::codegen::scalar::constant(cg, &crate::syntax::Const::Int(0), &Type::Scalar(s))
         }
         Reduction::Prod | Reduction::All => {
@@ -361,7 +370,7 @@ pub fn reduce<'ctx>(
     let llvm = cg.scalar_type(s);
     let acc = cg.entry_alloca(llvm, "acc")?;
     let start = match r {
-        Reduction::Sum | Reduction::Any => {
+        Reduction::Sum | Reduction::Mean | Reduction::Any => {
             crate::codegen::scalar::constant(cg, &crate::syntax::Const::Int(0), &Type::Scalar(s))?
         }
         Reduction::Prod | Reduction::All => {
@@ -396,16 +405,41 @@ pub fn reduce<'ctx>(
         }
     };
     cg.builder.build_store(acc, start)?;
-    if r == Reduction::Sum && s.kind() == Kind::Float {
-        return blocked_float_sum(cg, &walk, element, status, s, acc);
+    let reduced = if matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float {
+        blocked_float_sum(cg, &walk, element, status, s, acc)?
+    } else {
+        run(cg, &walk, element, status, &mut |cg, _, v| {
+            let a = cg.builder.build_load(llvm, acc, "")?;
+            let next = combine(cg, r, s, a, v)?;
+            cg.builder.build_store(acc, next)?;
+            Ok(())
+        })?;
+        cg.builder.build_load(llvm, acc, "reduced")?
+    };
+    if r != Reduction::Mean {
+        return Ok(reduced);
     }
-    run(cg, &walk, element, status, &mut |cg, _, v| {
-        let a = cg.builder.build_load(llvm, acc, "")?;
-        let next = combine(cg, r, s, a, v)?;
-        cg.builder.build_store(acc, next)?;
-        Ok(())
-    })?;
-    Ok(cg.builder.build_load(llvm, acc, "reduced")?)
+    let mut size = cg.ctx.i64_type().const_int(1, false);
+    for d in &walk.shape {
+        size = cg.builder.build_int_mul(size, *d, "")?;
+    }
+    divided(cg, s, reduced, size)
+}
+
+/// `sum / count` in dtype `s` with NumPy's arithmetic (0 / 0 is nan).
+fn divided<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    s: Scalar,
+    sum: BasicValueEnum<'ctx>,
+    count: IntValue<'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    let t = Type::Scalar(s);
+    let n = crate::codegen::scalar::cast(cg, &Type::I64, &t, count.into())?;
+    let model = cg.error_model;
+    cg.error_model = crate::codegen::ErrorModel::Numpy;
+    let q = crate::codegen::arith::binary(cg, BinOp::TrueDiv, &t, sum, n);
+    cg.error_model = model;
+    q
 }
 
 /// Adds `count` elements (`element(i)` for i in 0..count) to the float at
@@ -591,7 +625,9 @@ fn combine<'ctx>(
 ) -> Result<BasicValueEnum<'ctx>> {
     let t = Type::Scalar(s);
     match r {
-        Reduction::Sum => crate::codegen::arith::binary(cg, BinOp::Add, &t, acc, v),
+        Reduction::Sum | Reduction::Mean => {
+            crate::codegen::arith::binary(cg, BinOp::Add, &t, acc, v)
+        }
         Reduction::Prod => crate::codegen::arith::binary(cg, BinOp::Mul, &t, acc, v),
         Reduction::Any => Ok(cg
             .builder
