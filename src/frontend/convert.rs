@@ -485,8 +485,7 @@ impl<'py> Converter<'py, '_> {
                 };
                 // `G.shape` of a global array is read from the frozen
                 // array, as of a local one.
-                let ndarray = obj.py().import("numpy")?.getattr("ndarray")?;
-                if obj.is_instance(&ndarray)? {
+                if super::resolve::is_ndarray(self.py, &obj)? {
                     return Ok(None);
                 }
                 let attr: String = node.getattr("attr")?.extract()?;

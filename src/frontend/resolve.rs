@@ -89,6 +89,11 @@ fn registry(py: Python<'_>) -> PyResult<&Registry> {
     REGISTRY.get_or_try_init(py, || build_registry(py))
 }
 
+/// Whether `obj` is a NumPy array.
+pub fn is_ndarray(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.is_instance(registry(py)?.np_ndarray.bind(py))
+}
+
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
@@ -192,7 +197,7 @@ pub fn classify(
     if let Ok(m) = obj.cast::<PyModule>() {
         return Ok(Global::Module(m.name()?.to_string()));
     }
-    if obj.is_instance(reg.np_ndarray.bind(py))? {
+    if is_ndarray(py, obj)? {
         return frozen_array(obj, name);
     }
     if let Some(target) = kernels(py, obj)? {

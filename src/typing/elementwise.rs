@@ -398,7 +398,11 @@ pub fn numpy_function<E: Emit>(
         ArrayFn::Logical(op) => ElemExpr::Node(ElemNode::Logical(op), vec![leaf(0), leaf(1)]),
         ArrayFn::LogicalNot => ElemExpr::Node(ElemNode::Unary(UnaryOp::Not), vec![leaf(0)]),
         ArrayFn::Negative => ElemExpr::Node(ElemNode::Unary(UnaryOp::Neg), vec![leaf(0)]),
-        _ => unreachable!("only elementwise functions"),
+        other => {
+            return Err(crate::error::CompileError::internal(format!(
+                "numpy.{other:?} is not an elementwise function"
+            )))
+        }
     };
     for a in &args {
         let t = e.ty(a);

@@ -90,3 +90,42 @@ def test_bad_axes_are_clear_errors(rng):
     """)
     with pytest.raises(UnsupportedError, match="axis= takes an integer written in the code"):
         njit(g)(a, 0)
+
+
+def _live_blocks():
+    from jitufunc import _core
+
+    stats = _core.memory_stats()
+    return stats["allocated"] - stats["freed"]
+
+
+def test_memory_stays_flat_over_many_axis_reductions_outs_and_evaluates():
+    """Every array an axis reduction, a mean along an axis, an `out=` call,
+    a 0-d np.where or `evaluate` makes is freed: the runtime's live blocks
+    come back to where they were, and the peak RSS does not grow."""
+    import resource
+
+    import jitufunc
+
+    f = njit(make_function("""
+        def f(a, c, n):
+            s = 0.0
+            for i in range(n):
+                s += a.sum(axis=0)[0] + np.mean(a * 2, axis=1)[0]
+                np.add(a[0], 1.0, out=c)
+                s += c[0] + np.where(a[0, 0] > 0, 1.0, 2.0)[()]
+            return s
+    """))
+    a = np.arange(12.0).reshape(3, 4)
+    c = np.zeros(4)
+    f(a, c, 10)
+    x = np.arange(100.0)
+    jitufunc.evaluate("x * 2 + 1")
+    before = _live_blocks()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    f(a, c, 200_000)
+    for _ in range(20_000):
+        jitufunc.evaluate("x * 2 + 1")
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert _live_blocks() == before
+    assert (rss1 - rss0) / 1024 < 16, f"RSS grew {(rss1 - rss0) / 1024:.1f} MB"

@@ -170,10 +170,7 @@ fn run<'ctx>(
         |cg: &mut Codegen<'ctx>, at: &Position<'_, 'ctx>| call_at(cg, walk, element, status, at);
     // Flat: one counted loop over every element.
     cg.builder.position_at_end(flat_block);
-    let mut size = cg.ctx.i64_type().const_int(1, false);
-    for d in &walk.shape {
-        size = cg.builder.build_int_mul(size, *d, "")?;
-    }
+    let size = product(cg, &walk.shape)?;
     crate::codegen::counted_loop::counted_loop(cg, f, size, "map", &[], |cg, i| {
         let v = call(cg, &Position::Flat(i))?;
         body(cg, Position::Flat(i), v)
@@ -247,29 +244,13 @@ pub fn reduce_axis<'ctx>(
         .collect();
     if matches!(r, Reduction::Min | Reduction::Max) {
         // NumPy: an error when an empty axis is reduced into elements.
-        let mut size = i64t.const_int(1, false);
-        for d in &kept {
-            size = cg.builder.build_int_mul(size, *d, "")?;
-        }
+        let size = product(cg, &kept)?;
         let b = &cg.builder;
         let some =
             b.build_int_compare(IntPredicate::SGT, walk.shape[axis], i64t.const_zero(), "")?;
         let none_out = b.build_int_compare(IntPredicate::EQ, size, i64t.const_zero(), "")?;
         let ok = b.build_or(some, none_out, "")?;
-        let i32t = cg.ctx.i32_type();
-        let code = if r == Reduction::Min {
-            crate::engine::runtime::ValueErrorKind::EmptyMinimum
-        } else {
-            crate::engine::runtime::ValueErrorKind::EmptyMaximum
-        };
-        crate::codegen::raise::raise_unless(
-            cg,
-            ok,
-            "empty",
-            "jitufunc_rt_value_error",
-            &[i32t.into()],
-            &[i32t.const_int(code as u64, false).into()],
-        )?;
+        raise_unless_identity(cg, r, ok)?;
     }
     let dims: Vec<BasicValueEnum<'ctx>> = kept.iter().map(|d| (*d).into()).collect();
     let out = empty(cg, rty, &dims)?;
@@ -303,6 +284,34 @@ pub fn reduce_axis<'ctx>(
         })?;
     }
     Ok(out)
+}
+
+/// The number of elements of a shape.
+fn product<'ctx>(cg: &Codegen<'ctx>, dims: &[IntValue<'ctx>]) -> Result<IntValue<'ctx>> {
+    let mut size = cg.ctx.i64_type().const_int(1, false);
+    for d in dims {
+        size = cg.builder.build_int_mul(size, *d, "")?;
+    }
+    Ok(size)
+}
+
+/// Unless `ok`, NumPy's `ValueError` for a minimum or maximum of no
+/// elements (they have no identity).
+fn raise_unless_identity<'ctx>(cg: &Codegen<'ctx>, r: Reduction, ok: IntValue<'ctx>) -> Result<()> {
+    let i32t = cg.ctx.i32_type();
+    let code = if r == Reduction::Min {
+        crate::engine::runtime::ValueErrorKind::EmptyMinimum
+    } else {
+        crate::engine::runtime::ValueErrorKind::EmptyMaximum
+    };
+    crate::codegen::raise::raise_unless(
+        cg,
+        ok,
+        "empty",
+        "jitufunc_rt_value_error",
+        &[i32t.into()],
+        &[i32t.const_int(code as u64, false).into()],
+    )
 }
 
 /// What a reduction starts from: its identity, or for a minimum or
@@ -369,41 +378,15 @@ pub fn reduce<'ctx>(
     let walk = broadcast(cg, types, args, n)?;
     let llvm = cg.scalar_type(s);
     let acc = cg.entry_alloca(llvm, "acc")?;
-    let start = match r {
-        Reduction::Sum | Reduction::Mean | Reduction::Any => {
-            crate::codegen::scalar::constant(cg, &crate::syntax::Const::Int(0), &Type::Scalar(s))?
-        }
-        Reduction::Prod | Reduction::All => {
-            crate::codegen::scalar::constant(cg, &crate::syntax::Const::Int(1), &Type::Scalar(s))?
-        }
-        Reduction::Min | Reduction::Max => {
-            // No identity: NumPy's ValueError for no elements; else the
-            // extreme value of the dtype (infinity for floats).
-            let i64t = cg.ctx.i64_type();
-            let mut size = i64t.const_int(1, false);
-            for d in &walk.shape {
-                size = cg.builder.build_int_mul(size, *d, "")?;
-            }
-            let some =
-                cg.builder
-                    .build_int_compare(IntPredicate::SGT, size, i64t.const_zero(), "")?;
-            let i32t = cg.ctx.i32_type();
-            let code = if r == Reduction::Min {
-                crate::engine::runtime::ValueErrorKind::EmptyMinimum
-            } else {
-                crate::engine::runtime::ValueErrorKind::EmptyMaximum
-            };
-            crate::codegen::raise::raise_unless(
-                cg,
-                some,
-                "empty",
-                "jitufunc_rt_value_error",
-                &[i32t.into()],
-                &[i32t.const_int(code as u64, false).into()],
-            )?;
-            extreme(cg, s, r == Reduction::Min)?
-        }
-    };
+    if matches!(r, Reduction::Min | Reduction::Max) {
+        let size = product(cg, &walk.shape)?;
+        let i64t = cg.ctx.i64_type();
+        let some = cg
+            .builder
+            .build_int_compare(IntPredicate::SGT, size, i64t.const_zero(), "")?;
+        raise_unless_identity(cg, r, some)?;
+    }
+    let start = start_value(cg, r, s)?;
     cg.builder.build_store(acc, start)?;
     let reduced = if matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float {
         blocked_float_sum(cg, &walk, element, status, s, acc)?
@@ -419,10 +402,7 @@ pub fn reduce<'ctx>(
     if r != Reduction::Mean {
         return Ok(reduced);
     }
-    let mut size = cg.ctx.i64_type().const_int(1, false);
-    for d in &walk.shape {
-        size = cg.builder.build_int_mul(size, *d, "")?;
-    }
+    let size = product(cg, &walk.shape)?;
     divided(cg, s, reduced, size)
 }
 
@@ -534,7 +514,6 @@ fn blocked_float_sum<'ctx>(
     acc: PointerValue<'ctx>,
 ) -> Result<BasicValueEnum<'ctx>> {
     let ft = cg.float_type(s);
-    let i64t = cg.ctx.i64_type();
     let f = cg
         .builder
         .get_insert_block()
@@ -554,10 +533,7 @@ fn blocked_float_sum<'ctx>(
         };
 
     cg.builder.position_at_end(flat_block);
-    let mut size = i64t.const_int(1, false);
-    for d in &walk.shape {
-        size = cg.builder.build_int_mul(size, *d, "")?;
-    }
+    let size = product(cg, &walk.shape)?;
     summed_in_blocks(cg, f, ft, size, acc, &mut |cg, i| {
         call_at(cg, walk, element, status, &Position::Flat(i))
     })?;
