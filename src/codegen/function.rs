@@ -88,7 +88,55 @@ pub fn declare<'ctx>(
         Some(t) => t.fn_type(&params, false),
         None => cg.ctx.void_type().fn_type(&params, false),
     };
-    Ok(cg.add_inline_function(name, fn_type))
+    let llvm = cg.add_inline_function(name, fn_type);
+    if has_costly_elements(f) {
+        llvm.add_attribute(
+            inkwell::attributes::AttributeLoc::Function,
+            cg.ctx.create_string_attribute(COSTLY, ""),
+        );
+    }
+    Ok(llvm)
+}
+
+/// The attribute of a function whose elements cost much more than a few
+/// arithmetic instructions (`has_costly_elements`): maps of it go to the
+/// thread pool at smaller sizes (`arrays::map`).
+pub const COSTLY: &str = "jitufunc-costly";
+
+/// Whether `f` calls a transcendental function, a power or another
+/// function (which may do anything).
+fn has_costly_elements(f: &Function) -> bool {
+    use crate::builtins::MathFn as M;
+    f.insts.iter().any(|i| match &i.op {
+        Op::Math(m) => !matches!(
+            m,
+            M::Sqrt
+                | M::Fabs
+                | M::Abs
+                | M::Floor
+                | M::Ceil
+                | M::Trunc
+                | M::Rint
+                | M::Copysign
+                | M::IsNan
+                | M::IsInf
+                | M::IsFinite
+                | M::Degrees
+                | M::Radians
+                | M::Sign
+                | M::Square
+                | M::Reciprocal
+                | M::Conj
+                | M::Real
+                | M::Imag
+                | M::Maximum
+                | M::Minimum
+                | M::Fmax
+                | M::Fmin
+        ),
+        Op::Binary(BinOp::Pow) | Op::CallFunc(_) | Op::CallKernel(_) | Op::CallValue => true,
+        _ => false,
+    })
 }
 
 /// Emits every function of `program`; returns the entry's LLVM function.
@@ -104,10 +152,63 @@ pub fn emit_program<'ctx>(
         let decl = declare(cg, f, &name, 1)?;
         funcs.push(decl);
     }
+    let twins = declare_exact_twins(cg, program, &funcs)?;
     for (i, f) in program.functions.iter().enumerate() {
         emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f), flags)?;
     }
+    emit_exact_twins(cg, program, &twins, &funcs)?;
     Ok(funcs[program.entry.index()])
+}
+
+/// The name of the exact-flags twin of an element function
+/// (`emit_exact_twin`).
+fn twin_name(f: FunctionValue<'_>) -> String {
+    format!("{}.exact", f.get_name().to_string_lossy())
+}
+
+/// An element function (`Function::elementwise`) is emitted in taint mode
+/// (`FlagMode::Taint`: full speed, `TAINT` when a value was not finite)
+/// and, unless fast-math drops flags, again in exact mode as its twin,
+/// which loops re-run on the elements that set `TAINT` (`exact_twin`).
+/// The twins are declared before any body is emitted, so that the loops
+/// find them.
+fn declare_exact_twins<'ctx>(
+    cg: &Codegen<'ctx>,
+    program: &Program,
+    funcs: &[FunctionValue<'ctx>],
+) -> Result<Vec<Option<FunctionValue<'ctx>>>> {
+    program
+        .functions
+        .iter()
+        .zip(funcs)
+        .map(|(f, llvm)| {
+            if f.elementwise && cg.fast_math.0 == 0 {
+                declare(cg, f, &twin_name(*llvm), 1).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .collect()
+}
+
+/// Emits the bodies of the twins `declare_exact_twins` declared.
+fn emit_exact_twins<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Program,
+    twins: &[Option<FunctionValue<'ctx>>],
+    funcs: &[FunctionValue<'ctx>],
+) -> Result<()> {
+    for (f, twin) in program.functions.iter().zip(twins) {
+        if let Some(twin) = twin {
+            emit_body(cg, f, *twin, funcs, &Lanes::single(f), FlagMode::Exact)?;
+        }
+    }
+    Ok(())
+}
+
+/// The exact-flags twin of element function `f`, if it has one.
+pub fn exact_twin<'ctx>(cg: &Codegen<'ctx>, f: FunctionValue<'ctx>) -> Option<FunctionValue<'ctx>> {
+    cg.module.get_function(&twin_name(f))
 }
 
 /// Emits `program` with its entry function for `lanes` (its callees once
@@ -129,6 +230,7 @@ pub fn emit_program_lanes<'ctx>(
         };
         funcs.push(declare(cg, f, &name, count)?);
     }
+    let twins = declare_exact_twins(cg, program, &funcs)?;
     for (i, f) in program.functions.iter().enumerate() {
         if i == program.entry.index() {
             emit_body(cg, f, funcs[i], &funcs, lanes, flags)?;
@@ -136,6 +238,7 @@ pub fn emit_program_lanes<'ctx>(
             emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f), flags)?;
         }
     }
+    emit_exact_twins(cg, program, &twins, &funcs)?;
     Ok(funcs[program.entry.index()])
 }
 
@@ -352,6 +455,14 @@ fn emit_body<'ctx>(
         .get_nth_param(0)
         .ok_or_else(|| CompileError::internal("missing status parameter"))?
         .into_pointer_value();
+    // Array expressions report NumPy's FP flags (`np.errstate`), also in
+    // functions that report none themselves: at full speed in taint mode,
+    // with an exact twin for the elements that need it (`emit_exact_twin`).
+    let flags = if f.elementwise && flags != FlagMode::Exact {
+        FlagMode::Taint
+    } else {
+        flags
+    };
     let state = FunctionState {
         flag_mode: flags,
         status: (cg.fast_math.0 == 0 && flags != FlagMode::Off).then_some(status),

@@ -19,11 +19,17 @@
 //!   flattened, depth first; `None` has none) in order: a scalar in a
 //!   16-byte slot, canonical; an array as a view record, whose owner
 //!   reference (if it is a block) passes to the caller.
-//! - The result is 0, or 1 when the function raised; the exception was
-//!   reported to the runtime's error handler (`engine::runtime`).
+//! - The result's bit 0 is set when the function raised; the exception
+//!   was reported to the runtime's error handler (`engine::runtime`).
+//!   Above `FLAGS_SHIFT` are the FP flags its array expressions set
+//!   (`codegen::fpstatus` bits), which the caller reports as NumPy does
+//!   after a ufunc (`np.errstate`).
 
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::types::{ArrayType, Scalar, Type};
+
+/// Where the FP flags start in an entry's result.
+pub const FLAGS_SHIFT: u32 = 8;
 
 /// Bytes per scalar slot.
 pub const SLOT: usize = 16;

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue};
 use inkwell::IntPredicate;
 
-use super::abi::{canonical, return_leaves, view_words, Leaf, SLOT};
+use super::abi::{self, canonical, return_leaves, view_words, Leaf, SLOT};
 use crate::codegen::arrays::View;
-use crate::codegen::fpstatus::{FlagMode, ERROR};
+use crate::codegen::fpstatus::{FlagMode, DIVBYZERO, ERROR, INVALID, OVERFLOW};
 use crate::codegen::function::emit_program;
 use crate::codegen::memory::{load_scalar, store_scalar};
 use crate::codegen::{scalar, Codegen};
@@ -137,7 +137,8 @@ impl TypedEntry for Specialisation {
 
 /// `i32 symbol(ptr args, ptr ret)`: loads the arguments from their slots,
 /// calls `kernel` with a status word of its own, stores the return value's
-/// leaves and returns whether the kernel raised.
+/// leaves and returns whether the kernel raised and the FP flags its
+/// array expressions set (`abi`).
 fn emit_entry<'ctx>(
     cg: &mut Codegen<'ctx>,
     program: &Program,
@@ -259,7 +260,17 @@ fn emit_entry<'ctx>(
     let raised = cg
         .builder
         .build_int_compare(IntPredicate::NE, error, i32t.const_zero(), "")?;
-    let rc = cg.builder.build_int_z_extend(raised, i32t, "")?;
+    let raised = cg.builder.build_int_z_extend(raised, i32t, "")?;
+    // The FP flags of array expressions, for `np.errstate` (`abi`).
+    let flags = cg.builder.build_and(
+        word,
+        i32t.const_int(INVALID | DIVBYZERO | OVERFLOW, false),
+        "",
+    )?;
+    let flags =
+        cg.builder
+            .build_left_shift(flags, i32t.const_int(abi::FLAGS_SHIFT as u64, false), "")?;
+    let rc = cg.builder.build_or(raised, flags, "")?;
     cg.builder.build_return(Some(&rc))?;
     Ok(())
 }

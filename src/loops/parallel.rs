@@ -281,6 +281,111 @@ pub unsafe extern "C" fn parallel_loop(
     }
 }
 
+/// The chunk function of a map a `@jit` function splits
+/// (`codegen::arrays::map`): it computes elements `start..end` of the map
+/// described by `context`, reporting FP flags and errors into `status`
+/// (a `StatusRecord`).
+pub type ChunkFn = unsafe extern "C" fn(*mut c_void, i64, i64, *mut c_void);
+
+/// Chunk starts are multiples of this many elements, so every chunk starts
+/// on a cache line (and a page for 8-byte elements) and the vector loop
+/// runs from the first element.
+const MAP_CHUNK_ALIGN: usize = 512;
+
+/// A `@jit` entry's status record (`codegen::function::check_stack`):
+/// the status word, padding, and the stack limit of the thread it is on.
+#[repr(C)]
+struct StatusRecord {
+    status: i32,
+    _pad: i32,
+    stack_limit: u64,
+}
+
+/// Runs `chunk` over `0..n` on the pool: called by generated code for the
+/// element loop of a large array expression. Maps of fewer than
+/// `min_elements` elements (the caller's estimate of where threads start
+/// to pay), and any map when
+/// there is no pool, run on the calling thread in one call. Each chunk has
+/// a status record of its own; their status words are ORed into
+/// `status`, and the first error in element order is reported on the
+/// calling thread.
+///
+/// # Safety
+/// `chunk` must be safe to call with `context` on any sub-range of `0..n`
+/// from any thread at once (chunks write disjoint elements), and `status`
+/// must point to a status word.
+pub unsafe extern "C" fn jitufunc_rt_parallel_map(
+    chunk: ChunkFn,
+    context: *mut c_void,
+    n: i64,
+    min_elements: i64,
+    status: *mut c_void,
+) {
+    let serial = || {
+        // SAFETY: the whole range on the calling thread, with its record.
+        unsafe { chunk(context, 0, n, status) }
+    };
+    if n < min_elements.max(2) {
+        return serial();
+    }
+    let Some(pool) = pool() else {
+        return serial();
+    };
+    let threads = pool.current_num_threads();
+    if threads < 2 {
+        return serial();
+    }
+    let n = n as usize;
+    let per_chunk = n
+        .div_ceil(threads * 2)
+        .max(min_elements as usize / 2)
+        .next_multiple_of(MAP_CHUNK_ALIGN);
+    if per_chunk >= n {
+        return serial();
+    }
+    let flags = AtomicI32::new(0);
+    let first_error: Mutex<Option<(usize, RuntimeError)>> = Mutex::new(None);
+    // Raw pointers are not Send; the chunks only pass these on.
+    let (context_addr, chunk_addr) = (context as usize, chunk as usize);
+    pool.install(|| {
+        (0..n.div_ceil(per_chunk)).into_par_iter().for_each(|c| {
+            let start = c * per_chunk;
+            let end = (start + per_chunk).min(n);
+            let mut record = StatusRecord {
+                status: 0,
+                _pad: 0,
+                stack_limit: crate::engine::runtime::jitufunc_rt_stack_limit(),
+            };
+            let errors = collect_errors(|| {
+                // SAFETY: `chunk_addr` is the `ChunkFn` the caller passed;
+                // the chunk is a sub-range of `0..n` no other chunk writes
+                // (the caller's contract), with a record of its own.
+                unsafe {
+                    let chunk: ChunkFn = std::mem::transmute::<usize, ChunkFn>(chunk_addr);
+                    chunk(
+                        context_addr as *mut c_void,
+                        start as i64,
+                        end as i64,
+                        (&raw mut record).cast(),
+                    );
+                }
+            });
+            flags.fetch_or(record.status, Ordering::Relaxed);
+            if let Some(e) = errors.into_iter().next() {
+                let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                if first.as_ref().is_none_or(|(k, _)| c < *k) {
+                    *first = Some((c, e));
+                }
+            }
+        })
+    });
+    // SAFETY: `status` points to the caller's status word (the contract).
+    unsafe { *status.cast::<i32>() |= flags.load(Ordering::Relaxed) };
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        crate::engine::runtime::report(e);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

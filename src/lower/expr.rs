@@ -7,7 +7,10 @@ use crate::bail;
 use crate::builtins::{ArrayFn, Builtin, Callee, DtypeArg, Flavour, MathFn};
 use crate::error::{Result, Span};
 use crate::ir::{Attr, BlockCall, Op, Terminator, Value};
-use crate::syntax::{BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, Global, Stmt, StmtKind, Target};
+use crate::syntax::{
+    BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, KernelTarget, Stmt, StmtKind,
+    Target,
+};
 use crate::types::{Scalar, Type, Weak};
 
 fn const_type(c: &Const) -> Type {
@@ -288,6 +291,17 @@ impl Lowerer {
         if let ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Sum))) = &func.kind {
             return self.lower_sum(args, keywords, span);
         }
+        // Calls of other `@jit` functions bind keywords to parameters.
+        if let ExprKind::Global(Global::Kernel(
+            target @ (KernelTarget::Def(def) | KernelTarget::Ufunc(def)),
+        )) = &func.kind
+        {
+            if !keywords.is_empty() {
+                let vs = self.bind_keywords(def, args, keywords, span)?;
+                let op = Op::CallKernel(self.ssa.f.kernel_ref(target));
+                return Ok(self.emit(op, vs, span));
+            }
+        }
         // Array methods take NumPy's keywords (`a.sum(axis=0)`).
         let array_method =
             matches!(&func.kind, ExprKind::Attribute(_, m) if ArrayFn::method(m).is_some());
@@ -370,6 +384,79 @@ impl Lowerer {
             .map(|a| self.lower_expr(a))
             .collect::<Result<Vec<_>>>()?;
         Ok(self.emit(op, vs, span))
+    }
+
+    /// The arguments of a call of `def` with keywords, in parameter order:
+    /// each keyword goes to the parameter of its name, and a parameter left
+    /// out before the last one given takes its default value, as Python
+    /// binds them.
+    fn bind_keywords(
+        &mut self,
+        def: &FunctionDef,
+        args: &[Expr],
+        keywords: &[(String, Expr)],
+        span: Span,
+    ) -> Result<Vec<Value>> {
+        let n = def.params.len();
+        if args.len() > n {
+            bail!(
+                Typing,
+                span,
+                "{}() takes {n} arguments but {} were given",
+                def.name,
+                args.len()
+            );
+        }
+        let mut slots: Vec<Option<&Expr>> = vec![None; n];
+        for (slot, a) in slots.iter_mut().zip(args) {
+            *slot = Some(a);
+        }
+        for (key, value) in keywords {
+            let Some(k) = def.params.iter().position(|p| &p.name == key) else {
+                bail!(
+                    Typing,
+                    value.span,
+                    "{}() got an unexpected keyword argument '{key}'",
+                    def.name
+                );
+            };
+            if slots[k].is_some() {
+                bail!(
+                    Typing,
+                    value.span,
+                    "{}() got multiple values for argument '{key}'",
+                    def.name
+                );
+            }
+            slots[k] = Some(value);
+        }
+        let given = slots.iter().rposition(|s| s.is_some()).map_or(0, |k| k + 1);
+        let first_default = n - def.defaults;
+        let mut vs = Vec::with_capacity(given);
+        for (k, slot) in slots.iter().take(given).enumerate() {
+            let v = match slot {
+                Some(expr) => self.lower_expr(expr)?,
+                None if k < first_default => bail!(
+                    Typing,
+                    span,
+                    "{}() missing required argument '{}'",
+                    def.name,
+                    def.params[k].name
+                ),
+                None => match def.default_values.get(k - first_default).cloned().flatten() {
+                    Some((c, t)) => self.emit(Op::Const(c, t), vec![], span),
+                    None => bail!(
+                        Unsupported,
+                        span,
+                        "the default value of parameter '{}' of '{}' is not a number or None: calls from compiled code must pass it",
+                        def.params[k].name,
+                        def.name
+                    ),
+                },
+            };
+            vs.push(v);
+        }
+        Ok(vs)
     }
 
     /// `sum(iterable, start=0)`: `acc = start`, then `acc = acc + item`

@@ -545,11 +545,28 @@ impl Dispatcher {
         } else {
             call(a, r)
         };
-        if rc != 0 {
+        if rc & 1 != 0 {
             return Err(PyErr::take(py).unwrap_or_else(|| {
                 PyRuntimeError::new_err(format!("{}() failed without an exception", self.name()))
             }));
         }
+        let flags = rc >> crate::jit::abi::FLAGS_SHIFT;
+        let result = self.result(py, spec, ret_buf);
+        if flags != 0 {
+            // Reported after the result is taken over, so that an error
+            // (`np.errstate(all="raise")`) drops it instead of leaking it.
+            super::ufunc::give_fp_errors(py, self.name(), flags)?;
+        }
+        result
+    }
+
+    /// The Python object of the return value in `ret_buf`.
+    fn result(
+        &self,
+        py: Python<'_>,
+        spec: &Specialisation,
+        ret_buf: &[u64],
+    ) -> PyResult<Py<PyAny>> {
         if let (Type::Scalar(_) | Type::Weak(_), [leaf]) = (&spec.ret, spec.leaves.as_slice()) {
             return leaf_object(py, *leaf, ret_buf);
         }

@@ -369,6 +369,39 @@ fn ufunc_api(py: Python<'_>) -> PyResult<*const *const c_void> {
     Ok(*addr as *const *const c_void)
 }
 
+/// `PyUFunc_GiveFloatingpointErrors` (slot 46 of `_UFUNC_API`, NumPy 2).
+type GiveFpErrors = unsafe extern "C" fn(*const c_char, c_int) -> c_int;
+
+/// Reports FP flags (`codegen::fpstatus` bits) the way NumPy does after a
+/// ufunc: as `np.errstate` says (warn, raise, call, ...), naming `name`.
+pub fn give_fp_errors(py: Python<'_>, name: &str, flags: i32) -> PyResult<()> {
+    use crate::codegen::fpstatus::{DIVBYZERO, INVALID, OVERFLOW};
+    // NumPy's NPY_FPE_* bits.
+    let mut npy = 0;
+    for (ours, theirs) in [(DIVBYZERO, 1), (OVERFLOW, 2), (INVALID, 8)] {
+        if flags as u64 & ours != 0 {
+            npy |= theirs;
+        }
+    }
+    if npy == 0 {
+        return Ok(());
+    }
+    numpy_abi::require_ufunc_api(py)?;
+    let api = ufunc_api(py)?;
+    let name = cstring(name)?;
+    // SAFETY: NumPy 2's C ABI was checked (`require_ufunc_api`); slot 46 of
+    // its ufunc API table is `int PyUFunc_GiveFloatingpointErrors(const
+    // char *, int)` in every NumPy 2 release; the GIL is held.
+    let rc = unsafe {
+        let give: GiveFpErrors = std::mem::transmute(*api.add(46));
+        give(name.as_ptr(), npy)
+    };
+    if rc < 0 {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(())
+}
+
 fn cstring(s: &str) -> PyResult<CString> {
     CString::new(s.replace('\0', "")).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }

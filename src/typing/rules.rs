@@ -267,6 +267,25 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
     if any_array(e, &[a.clone(), b.clone()]) {
         return elementwise(e, ElemNode::Compare(op), vec![a, b]);
     }
+    // Integers known when the function is typed (`a.ndim == 1`, a global
+    // constant): the comparison is a constant, so the branch it decides is
+    // pruned and the other one need not type (`a[i, j]` of a 1-d array).
+    if let (Some(x), Some(y), Type::Weak(_), Type::Weak(_)) =
+        (const_int(e, &a), const_int(e, &b), &ta, &tb)
+    {
+        let r = match op {
+            CmpOp::Eq => Some(x == y),
+            CmpOp::Ne => Some(x != y),
+            CmpOp::Lt => Some(x < y),
+            CmpOp::Le => Some(x <= y),
+            CmpOp::Gt => Some(x > y),
+            CmpOp::Ge => Some(x >= y),
+            CmpOp::Is | CmpOp::IsNot => None,
+        };
+        if let Some(r) = r {
+            return e.constant(Const::Bool(r), Type::PY_BOOL);
+        }
+    }
     scalar_operands(e, op.symbol(), &ta, &tb)?;
     let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
     let (t, result) = match (&ta, &tb) {

@@ -255,24 +255,26 @@ pub fn reduce_axis<'ctx>(
     let dims: Vec<BasicValueEnum<'ctx>> = kept.iter().map(|d| (*d).into()).collect();
     let out = empty(cg, rty, &dims)?;
     let out_view = View::unpack(cg, &rt, out)?;
-    let start = start_value(cg, r, s)?;
-    nd_loop(cg, &kept, &mut |cg, idx| {
-        let p = element_at(cg, &out_view, idx)?;
-        store_scalar(cg, s, p, start)
-    })?;
     let shape = walk.shape.clone();
-    nd_loop(cg, &shape, &mut |cg, idx| {
-        let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
-        let at: Vec<IntValue<'ctx>> = idx
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| *k != axis)
-            .map(|(_, i)| *i)
-            .collect();
-        let p = element_at(cg, &out_view, &at)?;
-        let acc = load_scalar(cg, s, p)?;
-        let next = combine(cg, r, s, acc, v)?;
-        store_scalar(cg, s, p, next)
+    with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+        let start = start_value(cg, r, s)?;
+        nd_loop(cg, &kept, &mut |cg, idx| {
+            let p = element_at(cg, &out_view, idx)?;
+            store_scalar(cg, s, p, start)
+        })?;
+        nd_loop(cg, &shape, &mut |cg, idx| {
+            let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
+            let at: Vec<IntValue<'ctx>> = idx
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != axis)
+                .map(|(_, i)| *i)
+                .collect();
+            let p = element_at(cg, &out_view, &at)?;
+            let acc = load_scalar(cg, s, p)?;
+            let next = combine(cg, r, s, acc, v)?;
+            store_scalar(cg, s, p, next)
+        })
     })?;
     if r == Reduction::Mean {
         let count = walk.shape[axis];
@@ -343,14 +345,252 @@ pub fn map<'ctx>(
     let dims: Vec<BasicValueEnum<'ctx>> = walk.shape.iter().map(|d| (*d).into()).collect();
     let out = empty(cg, rty, &dims)?;
     let out_view = View::unpack(cg, &rt, out)?;
-    run(cg, &walk, element, status, &mut |cg, at, v| {
-        let p = match at {
-            Position::Flat(i) => flat_element(cg, &out_view, rt.dtype, i)?,
-            Position::Nd(idx) => element_at(cg, &out_view, idx)?,
-        };
-        store_scalar(cg, rt.dtype, p, v)
+    let f = current_function(cg)?;
+    let flat_block = cg.ctx.append_basic_block(f, "map.flat");
+    let strided_block = cg.ctx.append_basic_block(f, "map.strided");
+    let done = cg.ctx.append_basic_block(f, "map.done");
+    cg.builder
+        .build_conditional_branch(walk.flat, flat_block, strided_block)?;
+    // Flat: chunks of the flat loop, on the pool when the map is large.
+    cg.builder.position_at_end(flat_block);
+    flat_in_chunks(cg, &walk, element, status, &out_view, rt.dtype)?;
+    cg.builder.build_unconditional_branch(done)?;
+    // Strided: nested loops over the shape.
+    cg.builder.position_at_end(strided_block);
+    let shape = walk.shape.clone();
+    with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+        nd_loop(cg, &shape, &mut |cg, idx| {
+            let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
+            let p = element_at(cg, &out_view, idx)?;
+            store_scalar(cg, rt.dtype, p, v)
+        })
     })?;
+    cg.builder.build_unconditional_branch(done)?;
+    cg.builder.position_at_end(done);
     Ok(out)
+}
+
+/// Emits `body` with `element` (in taint mode, `codegen::function::
+/// emit_exact_twin`), then, when it set `TAINT` (a value was not finite),
+/// clears it and emits `body` again with the element function's exact
+/// twin, so that the status word gets exactly NumPy's flags. `body` must
+/// give the same result when run twice (it only reads its operands and
+/// writes memory no operand reads).
+///
+/// The loops report into a status record of their own on the stack (which
+/// LLVM keeps in a register, so the loop vectorizes), ORed into `status`
+/// at the end; it carries `status`'s stack limit (`Codegen::
+/// stack_limit_in_status`).
+fn with_exact_rerun<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    body: &mut dyn FnMut(&mut Codegen<'ctx>, FunctionValue<'ctx>, PointerValue<'ctx>) -> Result<()>,
+) -> Result<()> {
+    let i32t = cg.ctx.i32_type();
+    let i64t = cg.ctx.i64_type();
+    let record_t = cg
+        .ctx
+        .struct_type(&[i32t.into(), i32t.into(), i64t.into()], false);
+    let local = cg.entry_alloca(record_t, "loop.status")?;
+    cg.builder.build_store(local, i32t.const_zero())?;
+    if cg.stack_limit_in_status {
+        let limit_at = cg.builder.build_struct_gep(record_t, status, 2, "")?;
+        let limit = cg.builder.build_load(i64t, limit_at, "")?;
+        let local_limit = cg.builder.build_struct_gep(record_t, local, 2, "")?;
+        cg.builder.build_store(local_limit, limit)?;
+    }
+    body(cg, element, local)?;
+    if let Some(exact) = crate::codegen::function::exact_twin(cg, element) {
+        let f = current_function(cg)?;
+        let taint = i32t.const_int(crate::codegen::fpstatus::TAINT, false);
+        let word = cg.builder.build_load(i32t, local, "")?.into_int_value();
+        let tainted = cg.builder.build_and(word, taint, "")?;
+        let tainted =
+            cg.builder
+                .build_int_compare(IntPredicate::NE, tainted, i32t.const_zero(), "")?;
+        let rerun = cg.ctx.append_basic_block(f, "exact.rerun");
+        let done = cg.ctx.append_basic_block(f, "exact.done");
+        cg.builder.build_conditional_branch(tainted, rerun, done)?;
+        cg.builder.position_at_end(rerun);
+        let cleared = cg.builder.build_and(word, taint.const_not(), "")?;
+        cg.builder.build_store(local, cleared)?;
+        body(cg, exact, local)?;
+        cg.builder.build_unconditional_branch(done)?;
+        cg.builder.position_at_end(done);
+    }
+    let word = cg.builder.build_load(i32t, local, "")?.into_int_value();
+    let before = cg.builder.build_load(i32t, status, "")?.into_int_value();
+    let after = cg.builder.build_or(before, word, "")?;
+    cg.builder.build_store(status, after)?;
+    Ok(())
+}
+
+/// Elements below which a map of arithmetic runs on one thread: waking
+/// the pool costs more than the loop (measured on 2 cores with sweeps of
+/// `a*b - 4.1*a > 2.5*b` and `a + b`: 2 threads were slower at 1e5
+/// elements, faster from about 2.5e5).
+const MIN_PARALLEL_CHEAP: u64 = 1 << 18;
+/// The same for maps of transcendental functions and calls, which cost
+/// 10-50x more per element.
+const MIN_PARALLEL_COSTLY: u64 = 1 << 13;
+
+/// The function the builder is in.
+fn current_function<'ctx>(cg: &Codegen<'ctx>) -> Result<FunctionValue<'ctx>> {
+    cg.builder
+        .get_insert_block()
+        .and_then(|bb| bb.get_parent())
+        .ok_or_else(|| CompileError::internal("a map outside a function"))
+}
+
+/// The flat loop of a map as a chunk function of its own
+/// (`loops::parallel::ChunkFn`: elements `start..end` of the operands and
+/// the result, whose addresses and scalar values it reads from a context
+/// record), run by `jitufunc_rt_parallel_map`: on the thread pool in
+/// chunks when the map is large, else in one call on this thread. Every
+/// element is computed by the same loop either way.
+fn flat_in_chunks<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    walk: &Walk<'ctx>,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    out: &View<'ctx>,
+    dtype: Scalar,
+) -> Result<()> {
+    let ptr_t = cg.ptr_type();
+    let i64t = cg.ctx.i64_type();
+    // The context record: each operand's address or value, then the
+    // result's address.
+    let mut fields: Vec<inkwell::types::BasicTypeEnum<'ctx>> = walk
+        .operands
+        .iter()
+        .map(|op| match op {
+            Operand::Array { .. } => ptr_t.into(),
+            Operand::Scalar(v) => v.get_type(),
+        })
+        .collect();
+    fields.push(ptr_t.into());
+    let record_t = cg.ctx.struct_type(&fields, false);
+    let record = cg.entry_alloca(record_t, "map.context")?;
+    let values: Vec<BasicValueEnum<'ctx>> = walk
+        .operands
+        .iter()
+        .map(|op| match op {
+            Operand::Array { view, .. } => view.ptr.into(),
+            Operand::Scalar(v) => *v,
+        })
+        .chain([out.ptr.into()])
+        .collect();
+    for (k, v) in values.iter().enumerate() {
+        let p = cg
+            .builder
+            .build_struct_gep(record_t, record, k as u32, "")?;
+        cg.builder.build_store(p, *v)?;
+    }
+    let size = product(cg, &walk.shape)?;
+    let caller = cg.builder.get_insert_block().expect("positioned");
+    // The chunk function.
+    let chunk_t = cg.ctx.void_type().fn_type(
+        &[ptr_t.into(), i64t.into(), i64t.into(), ptr_t.into()],
+        false,
+    );
+    let chunk = cg.module.add_function(
+        "map.chunk",
+        chunk_t,
+        Some(inkwell::module::Linkage::Private),
+    );
+    cg.add_host_attributes(chunk);
+    cg.align_stack_for_vectors(chunk);
+    cg.add_enum_attribute(chunk, "noinline");
+    let param = |k: u32| chunk.get_nth_param(k).expect("declared above");
+    let (context, start, end, chunk_status) = (
+        param(0).into_pointer_value(),
+        param(1).into_int_value(),
+        param(2).into_int_value(),
+        param(3).into_pointer_value(),
+    );
+    cg.builder
+        .position_at_end(cg.ctx.append_basic_block(chunk, "entry"));
+    let mut loaded = vec![];
+    for (k, t) in fields.iter().enumerate() {
+        let p = cg
+            .builder
+            .build_struct_gep(record_t, context, k as u32, "")?;
+        loaded.push(cg.builder.build_load(*t, p, "")?);
+    }
+    let null = ptr_t.const_null();
+    let view_at = |ptr: BasicValueEnum<'ctx>| View {
+        ptr: ptr.into_pointer_value(),
+        owner: null,
+        shape: vec![],
+        strides: vec![],
+    };
+    let local = Walk {
+        shape: vec![],
+        operands: walk
+            .operands
+            .iter()
+            .zip(&loaded)
+            .map(|(op, v)| match op {
+                Operand::Array { dtype, .. } => Operand::Array {
+                    view: view_at(*v),
+                    dtype: *dtype,
+                },
+                Operand::Scalar(_) => Operand::Scalar(*v),
+            })
+            .collect(),
+        flat: cg.ctx.bool_type().const_int(1, false),
+    };
+    let out_local = view_at(loaded[walk.operands.len()]);
+    let count = cg.builder.build_int_nsw_sub(end, start, "")?;
+    with_exact_rerun(cg, element, chunk_status, &mut |cg, element, status| {
+        crate::codegen::counted_loop::counted_loop(cg, chunk, count, "map", &[], |cg, k| {
+            let i = cg.builder.build_int_nsw_add(start, k, "")?;
+            let v = call_at(cg, &local, element, status, &Position::Flat(i))?;
+            let p = flat_element(cg, &out_local, dtype, i)?;
+            store_scalar(cg, dtype, p, v)
+        })?;
+        Ok(())
+    })?;
+    cg.builder.build_return(None)?;
+    // The call, back in the caller.
+    cg.builder.position_at_end(caller);
+    let runtime = cg.external(
+        "jitufunc_rt_parallel_map",
+        cg.ctx.void_type().fn_type(
+            &[
+                ptr_t.into(),
+                ptr_t.into(),
+                i64t.into(),
+                i64t.into(),
+                ptr_t.into(),
+            ],
+            false,
+        ),
+    );
+    // Costly elements pay for the threads at smaller sizes.
+    let costly = element
+        .get_string_attribute(
+            inkwell::attributes::AttributeLoc::Function,
+            crate::codegen::function::COSTLY,
+        )
+        .is_some();
+    let min_elements = if costly {
+        MIN_PARALLEL_COSTLY
+    } else {
+        MIN_PARALLEL_CHEAP
+    };
+    cg.call(
+        runtime,
+        &[
+            chunk.as_global_value().as_pointer_value().into(),
+            record.into(),
+            size.into(),
+            i64t.const_int(min_elements, false).into(),
+            status.into(),
+        ],
+    )?;
+    Ok(())
 }
 
 /// Emits `Op::Reduce(r, element)` over `args`: the element function's
@@ -386,19 +626,25 @@ pub fn reduce<'ctx>(
             .build_int_compare(IntPredicate::SGT, size, i64t.const_zero(), "")?;
         raise_unless_identity(cg, r, some)?;
     }
-    let start = start_value(cg, r, s)?;
-    cg.builder.build_store(acc, start)?;
-    let reduced = if matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float {
-        blocked_float_sum(cg, &walk, element, status, s, acc)?
-    } else {
-        run(cg, &walk, element, status, &mut |cg, _, v| {
-            let a = cg.builder.build_load(llvm, acc, "")?;
-            let next = combine(cg, r, s, a, v)?;
-            cg.builder.build_store(acc, next)?;
-            Ok(())
-        })?;
-        cg.builder.build_load(llvm, acc, "reduced")?
-    };
+    let result = cg.entry_alloca(llvm, "reduced")?;
+    with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+        let start = start_value(cg, r, s)?;
+        cg.builder.build_store(acc, start)?;
+        let reduced = if matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float {
+            blocked_float_sum(cg, &walk, element, status, s, acc)?
+        } else {
+            run(cg, &walk, element, status, &mut |cg, _, v| {
+                let a = cg.builder.build_load(llvm, acc, "")?;
+                let next = combine(cg, r, s, a, v)?;
+                cg.builder.build_store(acc, next)?;
+                Ok(())
+            })?;
+            cg.builder.build_load(llvm, acc, "")?
+        };
+        cg.builder.build_store(result, reduced)?;
+        Ok(())
+    })?;
+    let reduced = cg.builder.build_load(llvm, result, "reduced")?;
     if r != Reduction::Mean {
         return Ok(reduced);
     }
