@@ -567,6 +567,32 @@ impl<'py> Converter<'py, '_> {
                 let v = node.getattr("value")?;
                 ExprKind::Const(self.constant(&v, node)?)
             }
+            // `a @ b` is `np.matmul(a, b)` (`jitufunc._numpy_functions`).
+            // (`@vectorize` kernels, read without an identity, keep the
+            // error: their operands are numbers.)
+            "BinOp" if kind(&node.getattr("op")?)? == "MatMult" && self.itself.is_some() => {
+                let matmul = self.py.import("numpy")?.getattr("matmul")?;
+                let target =
+                    match super::resolve::numpy_implementation(self.py, "FUNCTIONS", &matmul)? {
+                        Some(imp) => (self.kernels)(self.py, &imp)?,
+                        None => None,
+                    };
+                let Some(target) = target else {
+                    return Err(self.unsupported(
+                        node,
+                        "the matrix multiplication operator '@' is not supported here",
+                    ));
+                };
+                let span = self.span(node)?;
+                ExprKind::Call {
+                    func: b(Expr::new(ExprKind::Global(Global::Kernel(target)), span)),
+                    args: vec![
+                        self.expr(&node.getattr("left")?)?,
+                        self.expr(&node.getattr("right")?)?,
+                    ],
+                    keywords: vec![],
+                }
+            }
             "BinOp" => ExprKind::Binary(
                 self.binop(&node.getattr("op")?, node)?,
                 b(self.expr(&node.getattr("left")?)?),
@@ -643,7 +669,25 @@ impl<'py> Converter<'py, '_> {
                 orelse: b(self.expr(&node.getattr("orelse")?)?),
             },
             "Call" => {
-                let func = self.expr(&node.getattr("func")?)?;
+                let mut func = self.expr(&node.getattr("func")?)?;
+                // An array method jitufunc implements in Python
+                // (`a.argmax()`): a call of that function with the
+                // receiver first.
+                let mut receiver_arg = None;
+                if let ExprKind::Attribute(value, m) = &func.kind {
+                    if crate::builtins::ArrayFn::method(m).is_none() && m != "conjugate" {
+                        let name = pyo3::types::PyString::new(self.py, m);
+                        if let Some(imp) =
+                            super::resolve::numpy_implementation(self.py, "METHODS", &name)?
+                        {
+                            if let Some(target) = (self.kernels)(self.py, &imp)? {
+                                receiver_arg = Some((**value).clone());
+                                func =
+                                    Expr::new(ExprKind::Global(Global::Kernel(target)), func.span);
+                            }
+                        }
+                    }
+                }
                 // NumPy's array functions take lists (as tuples: they are
                 // only read) and dtype strings.
                 // A method (`a.astype("f4")`) takes the receiver as its
@@ -656,7 +700,7 @@ impl<'py> Converter<'py, '_> {
                 let dtype_at = array_fn
                     .and_then(|f| f.params().iter().position(|p| *p == "dtype"))
                     .and_then(|k| k.checked_sub(receiver));
-                let mut args = vec![];
+                let mut args: Vec<Expr> = receiver_arg.into_iter().collect();
                 for (k, a) in list(node, "args")?.iter().enumerate() {
                     if kind(a)? == "Starred" {
                         return Err(self.unsupported(

@@ -156,6 +156,30 @@ fn python_number(obj: &Bound<'_, PyAny>) -> PyResult<Option<(Const, Weak)>> {
     }))
 }
 
+/// The tables of NumPy functions and array methods that jitufunc
+/// implements in Python, compiled like any `@jit` function
+/// (`jitufunc._numpy_functions`).
+static IMPLEMENTATIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// The `@jit` function implementing `key` (a NumPy function object in
+/// table `FUNCTIONS`, a method name in `METHODS`), if there is one.
+pub fn numpy_implementation<'py>(
+    py: Python<'py>,
+    table: &str,
+    key: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let module = IMPLEMENTATIONS.get_or_try_init(py, || {
+        py.import("jitufunc._numpy_functions").map(Bound::unbind)
+    })?;
+    let table = module.bind(py).getattr(table)?;
+    let table = table.cast::<pyo3::types::PyDict>()?;
+    // Unhashable objects are in no table.
+    if key.hash().is_err() {
+        return Ok(None);
+    }
+    table.get_item(key)
+}
+
 /// Classifies the object a global name (or attribute chain) refers to.
 pub fn classify(
     py: Python<'_>,
@@ -203,8 +227,20 @@ pub fn classify(
     if let Some(target) = kernels(py, obj)? {
         return Ok(Global::Kernel(target));
     }
+    if let Some(implementation) = numpy_implementation(py, "FUNCTIONS", obj)? {
+        if let Some(target) = kernels(py, &implementation)? {
+            return Ok(Global::Kernel(target));
+        }
+    }
+    let from_numpy = obj
+        .getattr("__module__")
+        .ok()
+        .and_then(|m| m.extract::<String>().ok())
+        .is_some_and(|m| m == "numpy" || m.starts_with("numpy."));
     let what = if obj.is_none() {
         "None".to_string()
+    } else if from_numpy && obj.is_callable() {
+        "a NumPy function that jitufunc does not support (yet; docs/arrays.md lists the NumPy functions compiled code can call)".to_string()
     } else if obj.is_callable() {
         match type_name(obj).as_str() {
             "builtin_function_or_method" => "a built-in function".to_string(),

@@ -134,11 +134,21 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                 seen_preds.retain(|p| live[p.index()]);
                 for (k, &p) in f.block(b).params.iter().enumerate() {
                     let mut t = Type::Unknown;
+                    // A constant every edge passes (`x and y` of constants
+                    // decided at typing time) is one here too.
+                    let mut konst: Option<Option<Const>> = None;
                     for &pred in &seen_preds {
                         for edge in live_targets(&decided, f, pred) {
                             if edge.block != b {
                                 continue;
                             }
+                            let arg = edge.args[k].index();
+                            let passed = konsts[arg].filter(|_| types[arg].is_known());
+                            konst = match konst {
+                                None => Some(passed),
+                                Some(c) if c == passed => Some(c),
+                                Some(_) => Some(None),
+                            };
                             let at = &types[edge.args[k].index()];
                             t = join(&t, at).ok_or_else(|| {
                                 let what = match &f.value(p).name {
@@ -156,6 +166,11 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                     }
                     if t != types[p.index()] {
                         types[p.index()] = t;
+                        changed = true;
+                    }
+                    let konst = konst.flatten();
+                    if konst != konsts[p.index()] {
+                        konsts[p.index()] = konst;
                         changed = true;
                     }
                 }

@@ -405,6 +405,11 @@ pub fn component(t: &Type) -> Type {
 pub fn attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
     let t = e.ty(&v);
     match attr {
+        // Numbers have `ndim` 0, as NumPy scalars do (so that code tells
+        // them from arrays at compile time).
+        Attr::Ndim if matches!(t, Type::Scalar(_) | Type::Weak(_)) => {
+            e.constant(Const::Int(0), Type::PY_INT)
+        }
         Attr::Dtype if matches!(t, Type::Scalar(_)) => {
             let s = t.storage().expect("a scalar");
             e.constant(Const::None, Type::DType(s))

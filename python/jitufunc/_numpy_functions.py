@@ -1,0 +1,759 @@
+"""NumPy functions and array methods inside ``@jit``, written in Python.
+
+These are ordinary ``@njit`` functions compiled by jitufunc's own core, per
+call site and argument types like any other: a call of ``np.argmax(a)`` (or
+``a.argmax()``) in a ``@jit`` function is a call of ``argmax`` below. The
+compiler finds them through two tables at the end of this module:
+``FUNCTIONS`` (NumPy function object -> implementation) and ``METHODS``
+(array method name -> implementation, the receiver passed first).
+
+Each follows NumPy's results (dtypes, NaN handling, errors) for what it
+supports; what it does not support is refused with an exception naming the
+function. Element-wise helpers are ``@vectorize`` kernels, so they
+broadcast like NumPy's ufuncs and fuse into the caller's array expressions.
+"""
+
+import math
+
+import numpy as np
+
+from .decorators import njit, vectorize
+
+
+# --- reductions to an index -------------------------------------------------
+
+
+@njit
+def _arg_extreme_flat(a, largest):
+    flat = a.ravel()
+    n = flat.size
+    if n == 0:
+        raise ValueError("attempt to get argmax/argmin of an empty sequence")
+    best = flat[0]
+    at = 0
+    if best != best:
+        return 0
+    for i in range(1, n):
+        x = flat[i]
+        if x != x:
+            return i
+        if largest:
+            if x > best:
+                best = x
+                at = i
+        else:
+            if x < best:
+                best = x
+                at = i
+    return at
+
+
+@njit
+def _arg_extreme_2d(a, axis, largest):
+    if axis < 0:
+        axis += 2
+    if axis == 0:
+        rows, cols = a.shape[0], a.shape[1]
+        if rows == 0:
+            raise ValueError("attempt to get argmax/argmin of an empty sequence")
+        out = np.zeros(cols, dtype=np.int64)
+        for j in range(cols):
+            out[j] = _arg_extreme_flat(a[:, j], largest)
+        return out
+    if axis == 1:
+        rows, cols = a.shape[0], a.shape[1]
+        if cols == 0:
+            raise ValueError("attempt to get argmax/argmin of an empty sequence")
+        out = np.zeros(rows, dtype=np.int64)
+        for i in range(rows):
+            out[i] = _arg_extreme_flat(a[i], largest)
+        return out
+    raise ValueError("axis is out of bounds for array of dimension 2")
+
+
+@njit
+def argmax(a, axis=None):
+    if axis is None:
+        return _arg_extreme_flat(a, True)
+    if a.ndim == 1:
+        if axis != 0 and axis != -1:
+            raise ValueError("axis is out of bounds for array of dimension 1")
+        return _arg_extreme_flat(a, True)
+    if a.ndim == 2:
+        return _arg_extreme_2d(a, axis, True)
+    raise NotImplementedError("np.argmax with axis= supports 1-d and 2-d arrays")
+
+
+@njit
+def argmin(a, axis=None):
+    if axis is None:
+        return _arg_extreme_flat(a, False)
+    if a.ndim == 1:
+        if axis != 0 and axis != -1:
+            raise ValueError("axis is out of bounds for array of dimension 1")
+        return _arg_extreme_flat(a, False)
+    if a.ndim == 2:
+        return _arg_extreme_2d(a, axis, False)
+    raise NotImplementedError("np.argmin with axis= supports 1-d and 2-d arrays")
+
+
+# --- accumulations ----------------------------------------------------------
+
+
+@njit
+def _accumulate_flat(flat, out, product):
+    n = flat.size
+    if n == 0:
+        return out
+    acc = out[0]
+    acc = flat[0]
+    out[0] = acc
+    for i in range(1, n):
+        if product:
+            acc = acc * flat[i]
+        else:
+            acc = acc + flat[i]
+        out[i] = acc
+    return out
+
+
+@njit
+def _accumulate(a, axis, product):
+    flat = a.ravel()
+    # NumPy's accumulation dtype: that of the sum (product) of the array.
+    if product:
+        zero = np.prod(flat[:0])
+    else:
+        zero = np.sum(flat[:0])
+    if axis is None:
+        out = np.empty(flat.size, dtype=zero.dtype)
+        return _accumulate_flat(flat, out, product)
+    if a.ndim == 1:
+        if axis != 0 and axis != -1:
+            raise ValueError("axis is out of bounds for array of dimension 1")
+        out = np.empty(flat.size, dtype=zero.dtype)
+        return _accumulate_flat(flat, out, product)
+    if a.ndim == 2:
+        if axis < 0:
+            axis += 2
+        rows, cols = a.shape[0], a.shape[1]
+        out = np.empty((rows, cols), dtype=zero.dtype)
+        if axis == 0:
+            for j in range(cols):
+                _accumulate_flat(a[:, j], out[:, j], product)
+            return out
+        if axis == 1:
+            for i in range(rows):
+                _accumulate_flat(a[i], out[i], product)
+            return out
+        raise ValueError("axis is out of bounds for array of dimension 2")
+    raise NotImplementedError("np.cumsum/np.cumprod with axis= supports 1-d and 2-d arrays")
+
+
+@njit
+def cumsum(a, axis=None):
+    return _accumulate(a, axis, False)
+
+
+@njit
+def cumprod(a, axis=None):
+    return _accumulate(a, axis, True)
+
+
+# --- differences ------------------------------------------------------------
+
+
+# A global array is a constant inside compiled code; its dtype tells
+# booleans apart at compile time.
+_BOOLS = np.zeros(0, dtype=np.bool_)
+
+
+@njit
+def _step(x, y):
+    # NumPy's diff subtracts, except for booleans, which it compares.
+    if x.dtype == _BOOLS.dtype:
+        return x != y
+    return x - y
+
+
+@njit
+def _diff_once(a, axis):
+    if a.ndim == 1:
+        n = a.shape[0]
+        m = max(n - 1, 0)
+        out = np.empty(m, dtype=a.dtype)
+        for i in range(m):
+            out[i] = _step(a[i + 1], a[i])
+        return out
+    rows, cols = a.shape[0], a.shape[1]
+    if axis == 1:
+        m = max(cols - 1, 0)
+        out = np.empty((rows, m), dtype=a.dtype)
+        for i in range(rows):
+            for j in range(m):
+                out[i, j] = _step(a[i, j + 1], a[i, j])
+        return out
+    m = max(rows - 1, 0)
+    out = np.empty((m, cols), dtype=a.dtype)
+    for i in range(m):
+        for j in range(cols):
+            out[i, j] = _step(a[i + 1, j], a[i, j])
+    return out
+
+
+@njit
+def diff(a, n=1, axis=-1):
+    if n < 0:
+        raise ValueError("order must be non-negative")
+    if a.ndim == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    if a.ndim > 2:
+        raise NotImplementedError("np.diff supports 1-d and 2-d arrays")
+    if axis < 0:
+        axis += a.ndim
+    if axis < 0 or axis >= a.ndim:
+        raise ValueError("axis is out of bounds for the array")
+    out = a.copy()
+    for _ in range(n):
+        out = _diff_once(out, axis)
+    return out
+
+
+# --- statistics ---------------------------------------------------------------
+
+
+@njit
+def var(a, axis=None, ddof=0):
+    if axis is not None:
+        raise NotImplementedError("np.var with axis= is not supported yet")
+    m = np.mean(a)
+    d = a - m
+    # |d|**2 as NumPy computes it: d * conj(d), real part.
+    s = np.sum(np.real(d * np.conj(d)))
+    return s / max(a.size - ddof, 0)
+
+
+@njit
+def std(a, axis=None, ddof=0):
+    return np.sqrt(var(a, axis, ddof))
+
+
+@njit
+def count_nonzero(a, axis=None):
+    if axis is not None:
+        raise NotImplementedError("np.count_nonzero with axis= is not supported yet")
+    return np.sum(a != 0)
+
+
+# --- element-wise -------------------------------------------------------------
+
+
+@vectorize
+def _isclose(x, y, rtol, atol, equal_nan):
+    if x == y:
+        return True
+    if x != x or y != y:
+        return equal_nan and x != x and y != y
+    if abs(x) == math.inf or abs(y) == math.inf:
+        return False
+    return abs(x - y) <= atol + rtol * abs(y)
+
+
+@njit
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _isclose(a, b, rtol, atol, equal_nan)
+
+
+@njit
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.all(_isclose(a, b, rtol, atol, equal_nan)))
+
+
+@vectorize
+def _round_scaled(x, scale):
+    return np.rint(x * scale) / scale
+
+
+@vectorize
+def _round_divided(x, scale):
+    return np.rint(x / scale) * scale
+
+
+@njit
+def round(a, decimals=0):
+    # Integers (and booleans) divide into floats; inexact numbers do not.
+    if (a * 1 / 1).dtype != (a * 1).dtype:
+        if decimals >= 0:
+            return a * 1
+        return _round_divided(a, 10.0 ** (-decimals)).astype((a * 1).dtype)
+    if decimals == 0:
+        return np.rint(a)
+    if decimals > 0:
+        return _round_scaled(a, 10.0**decimals)
+    return _round_divided(a, 10.0 ** (-decimals))
+
+
+# --- products -----------------------------------------------------------------
+
+
+@njit
+def _dot_1d(a, b):
+    n = a.shape[0]
+    if b.shape[0] != n:
+        raise ValueError("shapes are not aligned for dot")
+    acc = a[:0].sum() + b[:0].sum()
+    for i in range(n):
+        acc += a[i] * b[i]
+    return acc
+
+
+@njit
+def _matmul_2d(a, b):
+    m, k = a.shape[0], a.shape[1]
+    if b.shape[0] != k:
+        raise ValueError("matmul: mismatch in its core dimension (n,k),(k,m)->(n,m)")
+    p = b.shape[1]
+    zero = a[:0, :0].sum() * b[:0, :0].sum()
+    out = np.zeros((m, p), dtype=zero.dtype)
+    for i in range(m):
+        for kk in range(k):
+            x = a[i, kk]
+            for j in range(p):
+                out[i, j] += x * b[kk, j]
+    return out
+
+
+@njit
+def dot(a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return _dot_1d(a, b)
+    if a.ndim == 2 and b.ndim == 2:
+        return _matmul_2d(a, b)
+    if a.ndim == 2 and b.ndim == 1:
+        return _matmul_2d(a, b[:, None])[:, 0]
+    if a.ndim == 1 and b.ndim == 2:
+        return _matmul_2d(a[None, :], b)[0]
+    raise NotImplementedError("np.dot supports 1-d and 2-d arrays")
+
+
+@njit
+def matmul(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: an operand is 0-dimensional")
+    return dot(a, b)
+
+
+@njit
+def outer(a, b):
+    return a.ravel()[:, None] * b.ravel()[None, :]
+
+
+@njit
+def trace(a, offset=0):
+    if a.ndim != 2:
+        raise NotImplementedError("np.trace supports 2-d arrays")
+    rows, cols = a.shape[0], a.shape[1]
+    acc = np.sum(a[:0, :0])
+    i = 0
+    j = offset
+    if offset < 0:
+        i = -offset
+        j = 0
+    while i < rows and j < cols:
+        acc += a[i, j]
+        i += 1
+        j += 1
+    return acc
+
+
+# --- sorting and searching ------------------------------------------------------
+
+
+@njit
+def _less(x, y):
+    # NumPy's order: NaN last.
+    return x < y or (y != y and x == x)
+
+
+@njit
+def _merge_sort(keys, order, buffer):
+    """Sorts `order` (indices into `keys`) stably by key, bottom-up."""
+    n = order.shape[0]
+    # Short runs by insertion.
+    run = 16
+    for start in range(0, n, run):
+        end = min(start + run, n)
+        for i in range(start + 1, end):
+            v = order[i]
+            j = i - 1
+            while j >= start and _less(keys[v], keys[order[j]]):
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = v
+    width = run
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            if mid >= hi:
+                continue
+            i = lo
+            j = mid
+            k = lo
+            while i < mid and j < hi:
+                if _less(keys[order[j]], keys[order[i]]):
+                    buffer[k] = order[j]
+                    j += 1
+                else:
+                    buffer[k] = order[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                buffer[k] = order[i]
+                i += 1
+                k += 1
+            while j < hi:
+                buffer[k] = order[j]
+                j += 1
+                k += 1
+            for t in range(lo, hi):
+                order[t] = buffer[t]
+        width *= 2
+    return order
+
+
+@njit
+def _argsort_1d(a):
+    n = a.shape[0]
+    order = np.arange(n)
+    buffer = np.empty(n, dtype=np.int64)
+    return _merge_sort(a, order, buffer)
+
+
+@njit
+def argsort(a, axis=-1):
+    if a.ndim == 1:
+        return _argsort_1d(a)
+    if a.ndim == 2:
+        if axis == -1 or axis == 1:
+            out = np.empty((a.shape[0], a.shape[1]), dtype=np.int64)
+            for i in range(a.shape[0]):
+                out[i] = _argsort_1d(a[i])
+            return out
+        if axis == 0:
+            out = np.empty((a.shape[0], a.shape[1]), dtype=np.int64)
+            for j in range(a.shape[1]):
+                out[:, j] = _argsort_1d(a[:, j])
+            return out
+        raise ValueError("axis is out of bounds for array of dimension 2")
+    raise NotImplementedError("np.argsort supports 1-d and 2-d arrays")
+
+
+@njit
+def _sorted_1d(a, out):
+    order = _argsort_1d(a)
+    values = a.copy()
+    for i in range(order.shape[0]):
+        out[i] = values[order[i]]
+    return out
+
+
+@njit
+def sort(a, axis=-1):
+    if axis is None:
+        flat = a.ravel()
+        return _sorted_1d(flat, np.empty(flat.size, dtype=a.dtype))
+    out = a.copy()
+    _sort_in_place(out, axis)
+    return out
+
+
+@njit
+def _sort_in_place(a, axis=-1):
+    if a.ndim == 1:
+        _sorted_1d(a, a)
+        return None
+    if a.ndim == 2:
+        if axis == -1 or axis == 1:
+            for i in range(a.shape[0]):
+                _sorted_1d(a[i], a[i])
+            return None
+        if axis == 0:
+            for j in range(a.shape[1]):
+                _sorted_1d(a[:, j], a[:, j])
+            return None
+        raise ValueError("axis is out of bounds for array of dimension 2")
+    raise NotImplementedError("sort supports 1-d and 2-d arrays")
+
+
+@njit
+def _search_left(a, x):
+    lo = 0
+    hi = a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _less(a[mid], x):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit
+def searchsorted(a, v):
+    if a.ndim != 1:
+        raise ValueError("object too deep for desired array")
+    if v.ndim == 0:
+        return _search_left(a, v)
+    flat = v.ravel()
+    out = np.empty(flat.size, dtype=np.int64)
+    for i in range(flat.size):
+        out[i] = _search_left(a, flat[i])
+    return out.reshape(v.shape)
+
+
+@njit
+def unique(a):
+    s = sort(a, None)
+    n = s.shape[0]
+    if n == 0:
+        return s
+    keep = np.empty(n, dtype=np.bool_)
+    keep[0] = True
+    for i in range(1, n):
+        # NaNs are one value, as NumPy's equal_nan=True.
+        keep[i] = not (s[i] == s[i - 1] or (s[i] != s[i] and s[i - 1] != s[i - 1]))
+    return s[keep]
+
+
+# --- joining ------------------------------------------------------------------
+
+
+@njit
+def concatenate(arrays, axis=0):
+    count = len(arrays)
+    if count == 0:
+        raise ValueError("need at least one array to concatenate")
+    first = arrays[0]
+    if first.ndim == 1:
+        if axis != 0 and axis != -1:
+            raise ValueError("axis is out of bounds for array of dimension 1")
+        total = 0
+        for k in range(count):
+            total += arrays[k].shape[0]
+        out = np.empty(total, dtype=first.dtype)
+        at = 0
+        for k in range(count):
+            n = arrays[k].shape[0]
+            out[at:at + n] = arrays[k]
+            at += n
+        return out
+    if first.ndim == 2:
+        if axis < 0:
+            axis += 2
+        if axis == 0:
+            total = 0
+            for k in range(count):
+                if arrays[k].shape[1] != first.shape[1]:
+                    raise ValueError("all the input array dimensions except for the concatenation axis must match exactly")
+                total += arrays[k].shape[0]
+            out = np.empty((total, first.shape[1]), dtype=first.dtype)
+            at = 0
+            for k in range(count):
+                n = arrays[k].shape[0]
+                out[at:at + n, :] = arrays[k]
+                at += n
+            return out
+        if axis == 1:
+            total = 0
+            for k in range(count):
+                if arrays[k].shape[0] != first.shape[0]:
+                    raise ValueError("all the input array dimensions except for the concatenation axis must match exactly")
+                total += arrays[k].shape[1]
+            out = np.empty((first.shape[0], total), dtype=first.dtype)
+            at = 0
+            for k in range(count):
+                n = arrays[k].shape[1]
+                out[:, at:at + n] = arrays[k]
+                at += n
+            return out
+        raise ValueError("axis is out of bounds for array of dimension 2")
+    raise NotImplementedError("np.concatenate supports 1-d and 2-d arrays")
+
+
+@njit
+def stack(arrays, axis=0):
+    count = len(arrays)
+    if count == 0:
+        raise ValueError("need at least one array to stack")
+    first = arrays[0]
+    if first.ndim != 1:
+        raise NotImplementedError("np.stack supports 1-d arrays")
+    n = first.shape[0]
+    for k in range(count):
+        if arrays[k].shape[0] != n:
+            raise ValueError("all input arrays must have the same shape")
+    if axis == 0 or axis == -2:
+        out = np.empty((count, n), dtype=first.dtype)
+        for k in range(count):
+            out[k] = arrays[k]
+        return out
+    if axis == 1 or axis == -1:
+        out = np.empty((n, count), dtype=first.dtype)
+        for k in range(count):
+            out[:, k] = arrays[k]
+        return out
+    raise ValueError("axis is out of bounds for array of dimension 2")
+
+
+@njit
+def hstack(arrays):
+    if arrays[0].ndim == 1:
+        return concatenate(arrays, 0)
+    return concatenate(arrays, 1)
+
+
+@njit
+def vstack(arrays):
+    if arrays[0].ndim == 1:
+        return stack(arrays, 0)
+    return concatenate(arrays, 0)
+
+
+# --- binning and interpolation ------------------------------------------------
+
+
+@njit
+def histogram(a, bins=10):
+    if bins < 1:
+        raise ValueError("`bins` must be positive, when an integer")
+    flat = a.ravel()
+    if flat.size == 0:
+        first = 0.0
+        last = 1.0
+    else:
+        first = float(flat.min())
+        last = float(flat.max())
+        if not (math.isfinite(first) and math.isfinite(last)):
+            raise ValueError("autodetected range of [nan, nan] is not finite")
+    if first == last:
+        first -= 0.5
+        last += 0.5
+    edges = np.linspace(first, last, bins + 1)
+    counts = np.zeros(bins, dtype=np.int64)
+    norm_numerator = bins
+    norm_denominator = last - first
+    for i in range(flat.size):
+        x = float(flat[i])
+        if x < first or x > last:
+            continue
+        k = int((x - first) / norm_denominator * norm_numerator)
+        if k == bins:
+            k -= 1
+        if x < edges[k]:
+            k -= 1
+        elif x >= edges[k + 1] and k != bins - 1:
+            k += 1
+        counts[k] += 1
+    return counts, edges
+
+
+@njit
+def _interp_one(x, xp, fp, left, right):
+    n = xp.shape[0]
+    if x != x:
+        return x
+    if x < xp[0]:
+        return left
+    if x > xp[n - 1]:
+        return right
+    # The last j with xp[j] <= x.
+    lo = 0
+    hi = n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if xp[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    j = lo
+    if j == n - 1:
+        return fp[j]
+    if x == xp[j]:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    r = slope * (x - xp[j]) + fp[j]
+    if r != r:
+        r = slope * (x - xp[j + 1]) + fp[j + 1]
+        if r != r and fp[j] == fp[j + 1]:
+            r = fp[j]
+    return r
+
+
+@njit
+def interp(x, xp, fp):
+    if xp.ndim != 1 or fp.ndim != 1:
+        raise ValueError("xp and fp must be 1-d sequences")
+    n = xp.shape[0]
+    if n == 0:
+        raise ValueError("array of sample points is empty")
+    if fp.shape[0] != n:
+        raise ValueError("fp and xp are not of the same length.")
+    xpf = xp.astype(np.float64)
+    fpf = fp.astype(np.float64)
+    left = fpf[0]
+    right = fpf[n - 1]
+    if x.ndim == 0:
+        return _interp_one(float(x), xpf, fpf, left, right)
+    flat = x.ravel()
+    out = np.empty(flat.size, dtype=np.float64)
+    for i in range(flat.size):
+        out[i] = _interp_one(float(flat[i]), xpf, fpf, left, right)
+    return out.reshape(x.shape)
+
+
+# --- the tables the compiler reads --------------------------------------------
+
+FUNCTIONS = {
+    np.argmax: argmax,
+    np.argmin: argmin,
+    np.cumsum: cumsum,
+    np.cumprod: cumprod,
+    np.diff: diff,
+    np.var: var,
+    np.std: std,
+    np.count_nonzero: count_nonzero,
+    np.isclose: isclose,
+    np.allclose: allclose,
+    np.round: round,
+    np.around: round,
+    np.dot: dot,
+    np.matmul: matmul,
+    np.outer: outer,
+    np.trace: trace,
+    np.argsort: argsort,
+    np.sort: sort,
+    np.searchsorted: searchsorted,
+    np.unique: unique,
+    np.concatenate: concatenate,
+    np.stack: stack,
+    np.hstack: hstack,
+    np.vstack: vstack,
+    np.histogram: histogram,
+    np.interp: interp,
+}
+
+METHODS = {
+    "argmax": argmax,
+    "argmin": argmin,
+    "cumsum": cumsum,
+    "cumprod": cumprod,
+    "var": var,
+    "std": std,
+    "round": round,
+    "dot": dot,
+    "trace": trace,
+    "argsort": argsort,
+    "sort": _sort_in_place,
+    "searchsorted": searchsorted,
+}
