@@ -525,7 +525,13 @@ impl<'py> Converter<'py, '_> {
     }
 
     fn global(&self, obj: &Bound<'py, PyAny>, path: &str) -> R<Global> {
-        Ok(classify(self.py, obj, path, self.kernels)?)
+        Ok(classify(
+            self.py,
+            obj,
+            path,
+            self.kernels,
+            self.itself.is_some(),
+        )?)
     }
 
     fn expr(&self, node: &Bound<'py, PyAny>) -> R<Expr> {
@@ -675,7 +681,10 @@ impl<'py> Converter<'py, '_> {
                 // receiver first.
                 let mut receiver_arg = None;
                 if let ExprKind::Attribute(value, m) = &func.kind {
-                    if crate::builtins::ArrayFn::method(m).is_none() && m != "conjugate" {
+                    if crate::builtins::ArrayFn::method(m).is_none()
+                        && m != "conjugate"
+                        && self.itself.is_some()
+                    {
                         let name = pyo3::types::PyString::new(self.py, m);
                         if let Some(imp) =
                             super::resolve::numpy_implementation(self.py, "METHODS", &name)?
@@ -869,7 +878,8 @@ impl<'py> Converter<'py, '_> {
         if v.is(self.py.Ellipsis()) {
             return Ok(Const::Ellipsis);
         }
-        match super::resolve::classify(self.py, v, "literal", self.kernels)? {
+        match super::resolve::classify(self.py, v, "literal", self.kernels, self.itself.is_some())?
+        {
             Global::Constant { value, .. } => Ok(value),
             _ => {
                 let what = if v.extract::<String>().is_ok() {

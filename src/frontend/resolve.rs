@@ -180,12 +180,15 @@ pub fn numpy_implementation<'py>(
     table.get_item(key)
 }
 
-/// Classifies the object a global name (or attribute chain) refers to.
+/// Classifies the object a global name (or attribute chain) refers to;
+/// with `numpy_library` (`@jit` functions), NumPy functions jitufunc
+/// implements in Python are those implementations.
 pub fn classify(
     py: Python<'_>,
     obj: &Bound<'_, PyAny>,
     name: &str,
     kernels: super::KernelResolver<'_>,
+    numpy_library: bool,
 ) -> PyResult<Global> {
     let reg = registry(py)?;
     if let Some(c) = reg.callees.get(&(obj.as_ptr() as usize)) {
@@ -227,7 +230,12 @@ pub fn classify(
     if let Some(target) = kernels(py, obj)? {
         return Ok(Global::Kernel(target));
     }
-    if let Some(implementation) = numpy_implementation(py, "FUNCTIONS", obj)? {
+    let implementation = if numpy_library {
+        numpy_implementation(py, "FUNCTIONS", obj)?
+    } else {
+        None
+    };
+    if let Some(implementation) = implementation {
         if let Some(target) = kernels(py, &implementation)? {
             return Ok(Global::Kernel(target));
         }

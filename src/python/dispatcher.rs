@@ -545,12 +545,17 @@ impl Dispatcher {
         } else {
             call(a, r)
         };
-        if rc & 1 != 0 {
-            return Err(PyErr::take(py).unwrap_or_else(|| {
-                PyRuntimeError::new_err(format!("{}() failed without an exception", self.name()))
-            }));
-        }
         let flags = rc >> crate::jit::abi::FLAGS_SHIFT;
+        if rc & 1 != 0 {
+            let error = PyErr::take(py).unwrap_or_else(|| {
+                PyRuntimeError::new_err(format!("{}() failed without an exception", self.name()))
+            });
+            // The flags raised before the exception are reported first, as
+            // NumPy would have at the operation (a `FloatingPointError`
+            // under `np.errstate(all="raise")` replaces the exception).
+            super::ufunc::give_fp_errors(py, self.name(), flags)?;
+            return Err(error);
+        }
         let result = self.result(py, spec, ret_buf);
         if flags != 0 {
             // Reported after the result is taken over, so that an error
