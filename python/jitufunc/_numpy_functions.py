@@ -105,9 +105,9 @@ def _accumulate_flat(flat, out, product):
     n = flat.size
     if n == 0:
         return out
+    # The running value has the result's dtype (int8 input, int64 sums).
+    out[0] = flat[0]
     acc = out[0]
-    acc = flat[0]
-    out[0] = acc
     for i in range(1, n):
         if product:
             acc = acc * flat[i]
@@ -230,7 +230,8 @@ def var(a, axis=None, ddof=0):
     d = a - m
     # |d|**2 as NumPy computes it: d * conj(d), real part.
     s = np.sum(np.real(d * np.conj(d)))
-    return s / max(a.size - ddof, 0)
+    # NumPy's division: no degrees of freedom give nan or inf.
+    return np.divide(s, max(a.size - ddof, 0))
 
 
 @njit
@@ -261,12 +262,16 @@ def _isclose(x, y, rtol, atol, equal_nan):
 
 @njit
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return _isclose(a, b, rtol, atol, equal_nan)
+    # As NumPy: integers and booleans compare as floats.
+    return _isclose(a + 0.0, b + 0.0, rtol, atol, equal_nan)
 
 
 @njit
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.all(_isclose(a, b, rtol, atol, equal_nan)))
+    close = isclose(a, b, rtol, atol, equal_nan)
+    if close.ndim == 0:
+        return bool(close)
+    return bool(np.all(close))
 
 
 @vectorize
