@@ -841,6 +841,11 @@ def transcendental(a, b):
 @njit
 def dot_sum(a, b):
     return np.sum(a * b)
+
+
+@njit
+def matmul(a, b):
+    return a @ b
 """
 
 # The peak RSS of this process's memory (VmHWM): getrusage's ru_maxrss also
@@ -925,6 +930,20 @@ def bench_expressions(rng):
         timed(row, "dot_sum", (a, b), np.sum(a * b), rtol=1e-9)
         row.numpy = best(lambda: np.sum(a * b), REPEAT_COMPUTE)
         row.notes.append("NumPy column: np.sum(a * b) (a temporary, pairwise sum)")
+
+        row = Row("expr-matmul", "a @ b in @njit, 256x256 float64")
+        ROWS.append(row)
+        m1, m2 = rng.random((256, 256)), rng.random((256, 256))
+        for who, (_, m) in mods.items():
+            if who == "numba" and importlib.util.find_spec("scipy") is None:
+                row.notes.append("Numba's @ needs SciPy (not installed)")
+                continue
+            f = m["matmul"]
+            if check(row, who, f(m1, m2), m1 @ m2, rtol=1e-12):
+                t = best(lambda f=f: f(m1, m2), REPEAT_COMPUTE)
+                setattr(row, "jit" if who == "jitufunc" else "numba", t)
+        row.numpy = best(lambda: m1 @ m2, REPEAT_COMPUTE)
+        row.notes.append("NumPy (and Numba) call BLAS; jitufunc runs a triple loop")
 
         import jitufunc
 

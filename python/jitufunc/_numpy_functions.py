@@ -287,10 +287,12 @@ def _round_divided(x, scale):
 @njit
 def round(a, decimals=0):
     # Integers (and booleans) divide into floats; inexact numbers do not.
-    if (a * 1 / 1).dtype != (a * 1).dtype:
+    # (Asked of an empty array of a's dtype: the test costs nothing.)
+    kind = np.zeros(0, dtype=a.dtype) * 1
+    if (kind / 1).dtype != kind.dtype:
         if decimals >= 0:
             return a * 1
-        return _round_divided(a, 10.0 ** (-decimals)).astype((a * 1).dtype)
+        return _round_divided(a, 10.0 ** (-decimals)).astype(kind.dtype)
     if decimals == 0:
         return np.rint(a)
     if decimals > 0:

@@ -89,7 +89,7 @@ pub fn declare<'ctx>(
         None => cg.ctx.void_type().fn_type(&params, false),
     };
     let llvm = cg.add_inline_function(name, fn_type);
-    if has_costly_elements(f) {
+    if f.elementwise && has_costly_elements(f) {
         llvm.add_attribute(
             inkwell::attributes::AttributeLoc::Function,
             cg.ctx.create_string_attribute(COSTLY, ""),
@@ -161,7 +161,7 @@ pub fn emit_program<'ctx>(
 }
 
 /// The name of the exact-flags twin of an element function
-/// (`emit_exact_twin`).
+/// (`declare_exact_twins`).
 fn twin_name(f: FunctionValue<'_>) -> String {
     format!("{}.exact", f.get_name().to_string_lossy())
 }
@@ -457,7 +457,8 @@ fn emit_body<'ctx>(
         .into_pointer_value();
     // Array expressions report NumPy's FP flags (`np.errstate`), also in
     // functions that report none themselves: at full speed in taint mode,
-    // with an exact twin for the elements that need it (`emit_exact_twin`).
+    // with an exact twin for the elements that need it
+    // (`declare_exact_twins`).
     let flags = if f.elementwise && flags != FlagMode::Exact {
         FlagMode::Taint
     } else {
@@ -490,6 +491,14 @@ fn emit_body<'ctx>(
 /// Byte offset of the stack limit in a `@jit` entry's status record
 /// (`Codegen::stack_limit_in_status`): `{i32 status, i32, i64 limit}`.
 pub const STACK_LIMIT_OFFSET: u64 = 8;
+
+/// The LLVM type of a status record (`STACK_LIMIT_OFFSET`); the limit is
+/// field 2. `loops::parallel::StatusRecord` is the same record in Rust.
+pub fn status_record_type<'ctx>(cg: &Codegen<'ctx>) -> inkwell::types::StructType<'ctx> {
+    let (i32t, i64t) = (cg.ctx.i32_type(), cg.ctx.i64_type());
+    cg.ctx
+        .struct_type(&[i32t.into(), i32t.into(), i64t.into()], false)
+}
 
 /// At the start of a function that calls itself: `RecursionError` when
 /// the thread's stack is nearly used up, rather than overflowing it.

@@ -29,6 +29,25 @@ pub fn raise_unless<'ctx>(
     })
 }
 
+/// Unless `ok` holds, NumPy's `ValueError` of kind `kind` (the runtime
+/// has its message) and a return from the current function.
+pub fn value_error_unless<'ctx>(
+    cg: &Codegen<'ctx>,
+    ok: IntValue<'ctx>,
+    what: &str,
+    kind: crate::engine::runtime::ValueErrorKind,
+) -> Result<()> {
+    let i32t = cg.ctx.i32_type();
+    raise_unless(
+        cg,
+        ok,
+        what,
+        "jitufunc_rt_value_error",
+        &[i32t.into()],
+        &[i32t.const_int(kind as u64, false).into()],
+    )
+}
+
 /// Drops the references the function holds (before an early return).
 pub fn release_held(cg: &Codegen<'_>) -> Result<()> {
     for (t, v) in &cg.func.held {

@@ -5,7 +5,6 @@ use inkwell::values::{BasicValueEnum, IntValue};
 use inkwell::IntPredicate;
 
 use super::Codegen;
-use crate::engine::runtime::ValueErrorKind;
 use crate::error::Result;
 use crate::ir::RangeOp;
 
@@ -35,22 +34,17 @@ fn trip_count<'ctx>(
     step: IntValue<'ctx>,
 ) -> Result<IntValue<'ctx>> {
     let i64t = cg.ctx.i64_type();
-    let i32t = cg.ctx.i32_type();
     let zero = i64t.const_zero();
     let one = i64t.const_int(1, false);
     if cg.may_raise() {
         let nonzero = cg
             .builder
             .build_int_compare(IntPredicate::NE, step, zero, "")?;
-        super::raise::raise_unless(
+        super::raise::value_error_unless(
             cg,
             nonzero,
             "range.step",
-            "jitufunc_rt_value_error",
-            &[i32t.into()],
-            &[i32t
-                .const_int(ValueErrorKind::RangeZeroStep as u64, false)
-                .into()],
+            crate::engine::runtime::ValueErrorKind::RangeZeroStep,
         )?;
     }
     let b = &cg.builder;

@@ -166,9 +166,7 @@ fn emit_entry<'ctx>(
     cg.builder.position_at_end(body);
     // The status word, then the stack limit recursive functions check
     // (`codegen::function::STACK_LIMIT_OFFSET`).
-    let record = cg
-        .ctx
-        .struct_type(&[i32t.into(), i32t.into(), i64t.into()], false);
+    let record = crate::codegen::function::status_record_type(cg);
     let status = cg.builder.build_alloca(record, "status")?;
     cg.builder.build_store(status, i32t.const_zero())?;
     // Only recursive functions read the limit: others skip the call.

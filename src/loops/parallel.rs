@@ -292,8 +292,9 @@ pub type ChunkFn = unsafe extern "C" fn(*mut c_void, i64, i64, *mut c_void);
 /// runs from the first element.
 const MAP_CHUNK_ALIGN: usize = 512;
 
-/// A `@jit` entry's status record (`codegen::function::check_stack`):
-/// the status word, padding, and the stack limit of the thread it is on.
+/// A `@jit` entry's status record (`codegen::function::
+/// status_record_type`): the status word, padding, and the stack limit of
+/// the thread it is on.
 #[repr(C)]
 struct StatusRecord {
     status: i32,

@@ -1407,3 +1407,53 @@ def test_unimplemented_numpy_function_is_refused(call):
     assert np.isfinite(py(np.arange(5.0)))  # NumPy has it
     with pytest.raises(UnsupportedError, match="NumPy function that jitufunc does not support"):
         jf(np.arange(5.0))
+
+
+# ---------------------------------------------------------------------------
+# memory
+
+
+def _live_blocks():
+    from jitufunc import _core
+
+    stats = _core.memory_stats()
+    return stats["allocated"] - stats["freed"]
+
+
+def test_memory_stays_flat_over_many_calls_and_threaded_maps():
+    """Every array the NumPy functions make (sorts, joins, histograms,
+    products, accumulations) and every large map run on the thread pool is
+    freed: the runtime's live blocks come back to where they were and the
+    peak RSS does not grow."""
+    import resource
+
+    f = njit(make_function("""
+        def f(a, b, m, n):
+            s = 0.0
+            for i in range(n):
+                s += np.sort(a)[0] + np.argsort(a)[0] + np.unique(a)[0]
+                s += np.concatenate((a, b))[0] + np.vstack((a, b))[1, 0]
+                s += np.histogram(a, 5)[0][0] + np.cumsum(a)[-1] + np.diff(a)[0]
+                s += (m @ m)[0, 0] + np.outer(a, b)[0, 0] + np.interp(b, np.sort(a), a)[0]
+            return s
+    """))
+    g = njit(make_function("""
+        def g(x, n):
+            s = 0.0
+            for i in range(n):
+                s += (x * 2.0 + 1.0)[0] + np.exp(x)[0]
+            return s
+    """))
+    rng = np.random.default_rng(5)
+    a, b, m = rng.standard_normal(64), rng.standard_normal(64), rng.standard_normal((8, 8))
+    x = rng.standard_normal(2**19)  # above both thread thresholds
+    want_g = 3 * (x[0] * 2.0 + 1.0 + np.exp(x[0]))
+    f(a, b, m, 10)
+    assert np.isclose(g(x, 3), want_g, rtol=1e-13, atol=0)
+    before = _live_blocks()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    f(a, b, m, 20_000)
+    g(x, 300)
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert _live_blocks() == before
+    assert (rss1 - rss0) / 1024 < 16, f"RSS grew {(rss1 - rss0) / 1024:.1f} MB"

@@ -20,22 +20,14 @@ pub(super) fn empty<'ctx>(
     let at = array_type(rty, "np.empty")?;
     let b = &cg.builder;
     let i64t = cg.ctx.i64_type();
-    let i32t = cg.ctx.i32_type();
     let dims: Vec<IntValue<'ctx>> = dims.iter().map(|d| d.into_int_value()).collect();
     let mut nonnegative = cg.ctx.bool_type().const_int(1, false);
     for d in &dims {
         let ok = b.build_int_compare(IntPredicate::SGE, *d, i64t.const_zero(), "")?;
         nonnegative = b.build_and(nonnegative, ok, "")?;
     }
-    let code = crate::engine::runtime::ValueErrorKind::NegativeDimensions as u64;
-    crate::codegen::raise::raise_unless(
-        cg,
-        nonnegative,
-        "dims",
-        "jitufunc_rt_value_error",
-        &[i32t.into()],
-        &[i32t.const_int(code, false).into()],
-    )?;
+    let code = crate::engine::runtime::ValueErrorKind::NegativeDimensions;
+    crate::codegen::raise::value_error_unless(cg, nonnegative, "dims", code)?;
     let b = &cg.builder;
     let itemsize = i64t.const_int(at.dtype.itemsize() as u64, false);
     // C order: the last axis has the item size as its stride.

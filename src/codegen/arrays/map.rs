@@ -73,19 +73,11 @@ fn broadcast<'ctx>(
             shape[offset + k] = b.build_select(s_is_1, r, *s, "")?.into_int_value();
         }
     }
-    let i32t = cg.ctx.i32_type();
-    crate::codegen::raise::raise_unless(
+    crate::codegen::raise::value_error_unless(
         cg,
         ok,
         "broadcast",
-        "jitufunc_rt_value_error",
-        &[i32t.into()],
-        &[i32t
-            .const_int(
-                crate::engine::runtime::ValueErrorKind::BroadcastOperands as u64,
-                false,
-            )
-            .into()],
+        crate::engine::runtime::ValueErrorKind::BroadcastOperands,
     )?;
     let mut operands = vec![];
     let mut flat = cg.ctx.bool_type().const_int(1, false);
@@ -156,33 +148,53 @@ fn run<'ctx>(
         BasicValueEnum<'ctx>,
     ) -> Result<()>,
 ) -> Result<()> {
-    let f = cg
-        .builder
-        .get_insert_block()
-        .and_then(|bb| bb.get_parent())
-        .ok_or_else(|| CompileError::internal("a map outside a function"))?;
+    let call =
+        |cg: &mut Codegen<'ctx>, at: &Position<'_, 'ctx>| call_at(cg, walk, element, status, at);
+    let shape = walk.shape.clone();
+    let body = std::cell::RefCell::new(body);
+    branch_on_flat(
+        cg,
+        walk,
+        // Flat: one counted loop over every element.
+        &mut |cg| {
+            let f = current_function(cg)?;
+            let size = product(cg, &walk.shape)?;
+            crate::codegen::counted_loop::counted_loop(cg, f, size, "map", &[], |cg, i| {
+                let v = call(cg, &Position::Flat(i))?;
+                (body.borrow_mut())(cg, Position::Flat(i), v)
+            })?;
+            Ok(())
+        },
+        // Strided: nested loops over the shape.
+        &mut |cg| {
+            nd_loop(cg, &shape, &mut |cg, idx| {
+                let v = call(cg, &Position::Nd(idx))?;
+                (body.borrow_mut())(cg, Position::Nd(idx), v)
+            })
+        },
+    )
+}
+
+/// Emits `flat` for a walk whose operands are all C-contiguous with its
+/// shape (`Walk::flat`, decided at run time) and `strided` for the others,
+/// joining after both.
+fn branch_on_flat<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    walk: &Walk<'ctx>,
+    flat: &mut dyn FnMut(&mut Codegen<'ctx>) -> Result<()>,
+    strided: &mut dyn FnMut(&mut Codegen<'ctx>) -> Result<()>,
+) -> Result<()> {
+    let f = current_function(cg)?;
     let flat_block = cg.ctx.append_basic_block(f, "map.flat");
     let strided_block = cg.ctx.append_basic_block(f, "map.strided");
     let done = cg.ctx.append_basic_block(f, "map.done");
     cg.builder
         .build_conditional_branch(walk.flat, flat_block, strided_block)?;
-    let call =
-        |cg: &mut Codegen<'ctx>, at: &Position<'_, 'ctx>| call_at(cg, walk, element, status, at);
-    // Flat: one counted loop over every element.
     cg.builder.position_at_end(flat_block);
-    let size = product(cg, &walk.shape)?;
-    crate::codegen::counted_loop::counted_loop(cg, f, size, "map", &[], |cg, i| {
-        let v = call(cg, &Position::Flat(i))?;
-        body(cg, Position::Flat(i), v)
-    })?;
+    flat(cg)?;
     cg.builder.build_unconditional_branch(done)?;
-    // Strided: nested loops over the shape.
     cg.builder.position_at_end(strided_block);
-    let shape = walk.shape.clone();
-    nd_loop(cg, &shape, &mut |cg, idx| {
-        let v = call(cg, &Position::Nd(idx))?;
-        body(cg, Position::Nd(idx), v)
-    })?;
+    strided(cg)?;
     cg.builder.build_unconditional_branch(done)?;
     cg.builder.position_at_end(done);
     Ok(())
@@ -300,20 +312,12 @@ fn product<'ctx>(cg: &Codegen<'ctx>, dims: &[IntValue<'ctx>]) -> Result<IntValue
 /// Unless `ok`, NumPy's `ValueError` for a minimum or maximum of no
 /// elements (they have no identity).
 fn raise_unless_identity<'ctx>(cg: &Codegen<'ctx>, r: Reduction, ok: IntValue<'ctx>) -> Result<()> {
-    let i32t = cg.ctx.i32_type();
     let code = if r == Reduction::Min {
         crate::engine::runtime::ValueErrorKind::EmptyMinimum
     } else {
         crate::engine::runtime::ValueErrorKind::EmptyMaximum
     };
-    crate::codegen::raise::raise_unless(
-        cg,
-        ok,
-        "empty",
-        "jitufunc_rt_value_error",
-        &[i32t.into()],
-        &[i32t.const_int(code as u64, false).into()],
-    )
+    crate::codegen::raise::value_error_unless(cg, ok, "empty", code)
 }
 
 /// What a reduction starts from: its identity, or for a minimum or
@@ -345,33 +349,28 @@ pub fn map<'ctx>(
     let dims: Vec<BasicValueEnum<'ctx>> = walk.shape.iter().map(|d| (*d).into()).collect();
     let out = empty(cg, rty, &dims)?;
     let out_view = View::unpack(cg, &rt, out)?;
-    let f = current_function(cg)?;
-    let flat_block = cg.ctx.append_basic_block(f, "map.flat");
-    let strided_block = cg.ctx.append_basic_block(f, "map.strided");
-    let done = cg.ctx.append_basic_block(f, "map.done");
-    cg.builder
-        .build_conditional_branch(walk.flat, flat_block, strided_block)?;
-    // Flat: chunks of the flat loop, on the pool when the map is large.
-    cg.builder.position_at_end(flat_block);
-    flat_in_chunks(cg, &walk, element, status, &out_view, rt.dtype)?;
-    cg.builder.build_unconditional_branch(done)?;
-    // Strided: nested loops over the shape.
-    cg.builder.position_at_end(strided_block);
     let shape = walk.shape.clone();
-    with_exact_rerun(cg, element, status, &mut |cg, element, status| {
-        nd_loop(cg, &shape, &mut |cg, idx| {
-            let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
-            let p = element_at(cg, &out_view, idx)?;
-            store_scalar(cg, rt.dtype, p, v)
-        })
-    })?;
-    cg.builder.build_unconditional_branch(done)?;
-    cg.builder.position_at_end(done);
+    branch_on_flat(
+        cg,
+        &walk,
+        // Flat: chunks of the flat loop, on the pool when the map is large.
+        &mut |cg| flat_in_chunks(cg, &walk, element, status, &out_view, rt.dtype),
+        // Strided: nested loops over the shape.
+        &mut |cg| {
+            with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+                nd_loop(cg, &shape, &mut |cg, idx| {
+                    let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
+                    let p = element_at(cg, &out_view, idx)?;
+                    store_scalar(cg, rt.dtype, p, v)
+                })
+            })
+        },
+    )?;
     Ok(out)
 }
 
 /// Emits `body` with `element` (in taint mode, `codegen::function::
-/// emit_exact_twin`), then, when it set `TAINT` (a value was not finite),
+/// declare_exact_twins`), then, when it set `TAINT` (a value was not finite),
 /// clears it and emits `body` again with the element function's exact
 /// twin, so that the status word gets exactly NumPy's flags. `body` must
 /// give the same result when run twice (it only reads its operands and
@@ -389,9 +388,7 @@ fn with_exact_rerun<'ctx>(
 ) -> Result<()> {
     let i32t = cg.ctx.i32_type();
     let i64t = cg.ctx.i64_type();
-    let record_t = cg
-        .ctx
-        .struct_type(&[i32t.into(), i32t.into(), i64t.into()], false);
+    let record_t = crate::codegen::function::status_record_type(cg);
     let local = cg.entry_alloca(record_t, "loop.status")?;
     cg.builder.build_store(local, i32t.const_zero())?;
     if cg.stack_limit_in_status {

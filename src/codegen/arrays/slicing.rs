@@ -54,19 +54,11 @@ fn slice_indices<'ctx>(
         };
     let step = select(is_omitted(step)?, one, step)?;
     let nonzero = b.build_int_compare(IntPredicate::NE, step, zero, "")?;
-    let i32t = cg.ctx.i32_type();
-    crate::codegen::raise::raise_unless(
+    crate::codegen::raise::value_error_unless(
         cg,
         nonzero,
         "slice.step",
-        "jitufunc_rt_value_error",
-        &[i32t.into()],
-        &[i32t
-            .const_int(
-                crate::engine::runtime::ValueErrorKind::ZeroStep as u64,
-                false,
-            )
-            .into()],
+        crate::engine::runtime::ValueErrorKind::ZeroStep,
     )?;
     let b = &cg.builder;
     let select =
@@ -206,7 +198,6 @@ pub(super) fn assign<'ctx>(
     let vt = *vt;
     let source = View::unpack(cg, &vt, value)?;
     let i64t = cg.ctx.i64_type();
-    let i32t = cg.ctx.i32_type();
     let (n, m) = (view.shape.len(), source.shape.len());
     // The source's shape broadcast to the target's: its strides, 0 where it
     // repeats.
@@ -235,18 +226,11 @@ pub(super) fn assign<'ctx>(
             .build_select(single, i64t.const_zero(), source.strides[src_axis], "")?
             .into_int_value();
     }
-    crate::codegen::raise::raise_unless(
+    crate::codegen::raise::value_error_unless(
         cg,
         ok,
         "broadcast",
-        "jitufunc_rt_value_error",
-        &[i32t.into()],
-        &[i32t
-            .const_int(
-                crate::engine::runtime::ValueErrorKind::Broadcast as u64,
-                false,
-            )
-            .into()],
+        crate::engine::runtime::ValueErrorKind::Broadcast,
     )?;
     let broadcast = View {
         ptr: source.ptr,
