@@ -215,6 +215,29 @@ def test_strided_inputs_are_identical_to_cpu(affine, case, rng):
     np.testing.assert_allclose(got, np.sin(x) * 2.0 + y, rtol=1e-13, atol=1e-13)
 
 
+@pytest.mark.parametrize("where", ["before", "after", "elsewhere"])
+def test_broadcast_scalar_next_to_the_output_takes_the_same_path(affine, where, rng):
+    # A stride-0 input spans one element, not n: stored just before or just
+    # after the output it does not overlap it, so the loop must take the
+    # same (vector) path as for a scalar elsewhere. It once took the scalar
+    # path there, giving results 1 ulp apart depending on the allocator.
+    _, cpu, par = affine
+    x = rng.uniform(-5, 5, BIG)
+    want = cpu(x, 1.5)
+    for ufunc in (cpu, par):
+        buf = np.full(BIG + 2, np.nan)
+        if where == "before":
+            scalar, out = buf[0:1], buf[1 : BIG + 1]
+        elif where == "after":
+            scalar, out = buf[BIG : BIG + 1], buf[:BIG]
+        else:
+            scalar, out = np.empty(1), buf[:BIG]
+        scalar[0] = 1.5
+        got = ufunc(x, np.broadcast_to(scalar.reshape(()), (BIG,)), out=out)
+        assert got is out
+        assert_identical(got, want)
+
+
 @pytest.mark.parametrize("step", [3, -1, -2])
 def test_strided_outputs_are_identical_to_cpu(affine, step, rng):
     _, cpu, par = affine

@@ -449,10 +449,20 @@ fn emit_loop<'ctx>(
     let mut vectorizable =
         cg.builder
             .build_int_compare(IntPredicate::SGE, n, i64t.const_int(SHORT, false), "")?;
+    // The bytes an operand of the vector path spans: `n` elements when
+    // contiguous, one element when of stride 0 (a broadcast scalar next to
+    // the output must not send the loop down the scalar path: the result
+    // would then depend on where the allocator put it).
     let bytes = |cg: &Codegen<'ctx>, k: usize| -> Result<(IntValue<'ctx>, IntValue<'ctx>)> {
-        let start = cg.builder.build_ptr_to_int(ops.bases[k], i64t, "")?;
-        let len = cg.builder.build_int_mul(n, ops.itemsize(cg, k), "")?;
-        Ok((start, cg.builder.build_int_add(start, len, "")?))
+        let b = &cg.builder;
+        let start = b.build_ptr_to_int(ops.bases[k], i64t, "")?;
+        let itemsize = ops.itemsize(cg, k);
+        let zero = b.build_int_compare(IntPredicate::EQ, ops.strides[k], i64t.const_zero(), "")?;
+        let count = b
+            .build_select(zero, i64t.const_int(1, false), n, "")?
+            .into_int_value();
+        let len = b.build_int_mul(count, itemsize, "")?;
+        Ok((start, b.build_int_add(start, len, "")?))
     };
     for k in 0..nops {
         let b = &cg.builder;
