@@ -449,6 +449,10 @@ pub enum ArrayFn {
     LogicalNot,
     /// `np.negative(x)`
     Negative,
+    /// `jitufunc._intrinsics.blas_matmul(out, a, b)`: `out[...] = a @ b`
+    /// by NumPy's BLAS when it can take the operands, returning whether it
+    /// did (the NumPy functions written in Python fall back to a loop).
+    BlasMatmul,
 }
 
 impl ArrayFn {
@@ -474,6 +478,7 @@ impl ArrayFn {
             ArrayFn::Clip => 4,
             ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => 3,
             ArrayFn::LogicalNot | ArrayFn::Negative => 2,
+            ArrayFn::BlasMatmul => 3,
         }
     }
 
@@ -499,6 +504,7 @@ impl ArrayFn {
             ArrayFn::Clip => &["a", "a_min", "a_max", "out"],
             ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => &["x1", "x2", "out"],
             ArrayFn::LogicalNot | ArrayFn::Negative => &["x", "out"],
+            ArrayFn::BlasMatmul => &["out", "a", "b"],
         }
     }
 
@@ -690,6 +696,7 @@ impl Callee {
             Callee::DType(s) => format!("numpy.{s}"),
             Callee::Array(ArrayFn::Astype, _) => ".astype()".into(),
             Callee::Array(ArrayFn::Flatten, _) => ".flatten()".into(),
+            Callee::Array(ArrayFn::BlasMatmul, _) => "jitufunc._intrinsics.blas_matmul".into(),
             Callee::Array(f, _) => {
                 let name = NUMPY_ARRAY_FUNCTIONS
                     .iter()

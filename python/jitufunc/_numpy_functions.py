@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ._intrinsics import blas_matmul
 from .decorators import njit, vectorize
 
 
@@ -308,10 +309,40 @@ def _dot_1d(a, b):
     n = a.shape[0]
     if b.shape[0] != n:
         raise ValueError("shapes are not aligned for dot")
-    acc = a[:0].sum() + b[:0].sum()
-    for i in range(n):
-        acc += a[i] * b[i]
-    return acc
+    # A 1 x n by n x 1 product: NumPy's BLAS (and its rounding) for floats,
+    # NumPy's result dtype for the rest.
+    return _matmul_2d(a[None, :], b[:, None])[0, 0]
+
+
+@njit
+def _matmul_rows(a, b, out, i, k, p):
+    """``out[i:i+4] += a[i:i+4] @ b``: four rows of the result at once, two
+    rows of ``b`` at a time, so each element of ``out`` is loaded and stored
+    once per two products and the inner loop (over a row) vectorizes."""
+    o0, o1, o2, o3 = out[i], out[i + 1], out[i + 2], out[i + 3]
+    kk = 0
+    while kk + 2 <= k:
+        b0, b1 = b[kk], b[kk + 1]
+        x00, x01 = a[i, kk], a[i, kk + 1]
+        x10, x11 = a[i + 1, kk], a[i + 1, kk + 1]
+        x20, x21 = a[i + 2, kk], a[i + 2, kk + 1]
+        x30, x31 = a[i + 3, kk], a[i + 3, kk + 1]
+        for j in range(p):
+            u, v = b0[j], b1[j]
+            o0[j] += x00 * u + x01 * v
+            o1[j] += x10 * u + x11 * v
+            o2[j] += x20 * u + x21 * v
+            o3[j] += x30 * u + x31 * v
+        kk += 2
+    if kk < k:
+        b0 = b[kk]
+        x0, x1, x2, x3 = a[i, kk], a[i + 1, kk], a[i + 2, kk], a[i + 3, kk]
+        for j in range(p):
+            u = b0[j]
+            o0[j] += x0 * u
+            o1[j] += x1 * u
+            o2[j] += x2 * u
+            o3[j] += x3 * u
 
 
 @njit
@@ -320,13 +351,24 @@ def _matmul_2d(a, b):
     if b.shape[0] != k:
         raise ValueError("matmul: mismatch in its core dimension (n,k),(k,m)->(n,m)")
     p = b.shape[1]
-    zero = a[:0, :0].sum() * b[:0, :0].sum()
-    out = np.zeros((m, p), dtype=zero.dtype)
-    for i in range(m):
+    # NumPy's result dtype: that of the product of two elements.
+    out = np.zeros((m, p), dtype=(a[:0, :0] * b[:0, :0]).dtype)
+    # NumPy's BLAS for float and complex operands it can read as they are;
+    # otherwise (integers, mixed dtypes, no BLAS) a loop four rows at a time.
+    if blas_matmul(out, a, b):
+        return out
+    i = 0
+    while i + 4 <= m:
+        _matmul_rows(a, b, out, i, k, p)
+        i += 4
+    while i < m:
+        row = out[i]
         for kk in range(k):
             x = a[i, kk]
+            b0 = b[kk]
             for j in range(p):
-                out[i, j] += x * b[kk, j]
+                row[j] += x * b0[j]
+        i += 1
     return out
 
 

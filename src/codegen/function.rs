@@ -852,6 +852,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::Reshape
             | ArrayOp::Eye
             | ArrayOp::Linspace
+            | ArrayOp::BlasMatmul
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],

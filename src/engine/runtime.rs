@@ -433,6 +433,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             jitufunc_rt_linspace_error as *const () as usize,
         ),
         (
+            "jitufunc_rt_blas_matmul",
+            super::blas::jitufunc_rt_blas_matmul as *const () as usize,
+        ),
+        (
             "jitufunc_rt_parallel_map",
             crate::loops::parallel::jitufunc_rt_parallel_map as *const () as usize,
         ),

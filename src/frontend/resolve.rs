@@ -65,6 +65,14 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
             add(obj, Callee::Array(*f, crate::builtins::DtypeArg::Default));
         }
     }
+    let intrinsics = py.import("jitufunc._intrinsics")?;
+    add(
+        intrinsics.getattr("blas_matmul")?,
+        Callee::Array(
+            crate::builtins::ArrayFn::BlasMatmul,
+            crate::builtins::DtypeArg::Default,
+        ),
+    );
     for (name, s) in NUMPY_DTYPES {
         if let Ok(obj) = np.getattr(*name) {
             add(obj, Callee::DType(*s));

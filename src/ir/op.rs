@@ -252,6 +252,11 @@ pub enum ArrayOp {
     /// Drops a reference taken by the operand's definition or an
     /// `IncRef`; the memory is freed with the last one (`ir::refcount`).
     DecRef,
+    /// `blas_matmul(out, a, b)` in jitufunc's own NumPy functions
+    /// (`np.dot`, `a @ b` on 2-d arrays): `out = a @ b` by NumPy's BLAS,
+    /// all three 2-d arrays of one float or complex dtype. The result
+    /// (bool) says whether BLAS did it; when false nothing was written.
+    BlasMatmul,
 }
 
 impl ArrayOp {
@@ -279,6 +284,7 @@ impl ArrayOp {
             ArrayOp::Fill => "fill",
             ArrayOp::IncRef => "incref",
             ArrayOp::DecRef => "decref",
+            ArrayOp::BlasMatmul => "blas_matmul",
         }
     }
 
@@ -326,7 +332,7 @@ impl ArrayOp {
                 new_reference: true,
                 ..Effects::PURE
             },
-            ArrayOp::Assign | ArrayOp::Put => Effects {
+            ArrayOp::Assign | ArrayOp::Put | ArrayOp::BlasMatmul => Effects {
                 reads: Operands::All,
                 writes: Operands::First,
                 ..Effects::PURE
@@ -367,7 +373,8 @@ impl ArrayOp {
             | ArrayOp::Reshape
             | ArrayOp::Eye
             | ArrayOp::Linspace
-            | ArrayOp::Empty => true,
+            | ArrayOp::Empty
+            | ArrayOp::BlasMatmul => true,
         }
     }
 }

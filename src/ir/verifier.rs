@@ -607,6 +607,29 @@ impl Checker<'_> {
                 }
                 return;
             }
+            ArrayOp::BlasMatmul => {
+                let dtype = args.first().and_then(|v| match f.ty(*v) {
+                    Type::Array(a) if !a.readonly => Some(a.dtype),
+                    _ => None,
+                });
+                let ok = args.len() == 3
+                    && *rty == Type::BOOL
+                    && matches!(
+                        dtype,
+                        Some(Scalar::F32 | Scalar::F64 | Scalar::C64 | Scalar::C128)
+                    )
+                    && args.iter().all(|a| {
+                        matches!(f.ty(*a), Type::Array(x)
+                        if x.ndim == 2 && Some(x.dtype) == dtype)
+                    });
+                if !ok {
+                    self.err(
+                        at,
+                        "blas_matmul takes a writable out, a and b: 2-d arrays of one float or complex dtype, and gives a bool".into(),
+                    );
+                }
+                return;
+            }
             ArrayOp::Eye | ArrayOp::Linspace => {
                 let params: &[Type] = if op == ArrayOp::Eye {
                     &[Type::I64, Type::I64, Type::I64]
@@ -683,7 +706,8 @@ impl Checker<'_> {
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
             | ArrayOp::Eye
-            | ArrayOp::Linspace => {
+            | ArrayOp::Linspace
+            | ArrayOp::BlasMatmul => {
                 unreachable!("checked above")
             }
         };
@@ -761,7 +785,8 @@ impl Checker<'_> {
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
             | ArrayOp::Eye
-            | ArrayOp::Linspace => unreachable!("checked above"),
+            | ArrayOp::Linspace
+            | ArrayOp::BlasMatmul => unreachable!("checked above"),
         }
     }
 }

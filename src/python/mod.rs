@@ -371,6 +371,13 @@ fn thread_count() -> usize {
     crate::loops::parallel::pool_size()
 }
 
+/// Whether `np.dot`/`@` in `@jit` code can call NumPy's BLAS
+/// (`engine::blas`).
+#[pyfunction]
+fn blas_available() -> bool {
+    crate::engine::blas::available()
+}
+
 #[pymodule]
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -380,6 +387,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(add_signature, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
+    m.add_function(wrap_pyfunction!(blas_available, m)?)?;
     m.add_function(wrap_pyfunction!(cache_stats, m)?)?;
     m.add_function(wrap_pyfunction!(cache_dir, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_signature, m)?)?;
@@ -392,6 +400,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dispatcher::ArrayMemory>()?;
     m.add_class::<ufunc::UfuncOwner>()?;
     errors::init(m.py())?;
+    numpy_abi::load_blas(m.py());
     crate::engine::runtime::set_error_handler(errors::raise_runtime_error);
     crate::engine::runtime::set_print_handler(print::print_handler);
     m.add("LLVM_VERSION", "19.1")?;

@@ -98,3 +98,16 @@ pub fn require_private(py: Python<'_>, what: &str) -> PyResult<()> {
     }
     Ok(())
 }
+
+/// Lets `engine::blas` find NumPy's BLAS in NumPy's already-loaded
+/// `_multiarray_umath` (no BLAS, and jitufunc's own matrix-product loop,
+/// when that fails for any reason).
+pub fn load_blas(py: Python<'_>) {
+    let path = py
+        .import("numpy._core._multiarray_umath")
+        .and_then(|m| m.getattr("__file__"))
+        .and_then(|f| f.extract::<String>());
+    if let Ok(Ok(path)) = path.map(std::ffi::CString::new) {
+        crate::engine::blas::load(&path);
+    }
+}

@@ -123,6 +123,30 @@ pub fn array_call<E: Emit>(
         | ArrayFn::Logical(_)
         | ArrayFn::LogicalNot
         | ArrayFn::Negative => super::elementwise::numpy_function(e, f, args),
+        ArrayFn::BlasMatmul => blas_matmul(e, args),
+    }
+}
+
+/// `blas_matmul(out, a, b)`: the BLAS call when the three are 2-d arrays of
+/// one float or complex dtype and `out` is writable; otherwise the
+/// constant False (decided here, so the caller's fallback loop is all
+/// that is compiled).
+fn blas_matmul<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
+    let types: Vec<Type> = args.iter().map(|a| e.ty(a)).collect();
+    let [Type::Array(out), Type::Array(a), Type::Array(b)] = types.as_slice() else {
+        return Err(e.error("blas_matmul(out, a, b) takes three 2-d arrays"));
+    };
+    if [out, a, b].iter().any(|t| t.ndim != 2) {
+        return Err(e.error("blas_matmul(out, a, b) takes three 2-d arrays"));
+    }
+    let blas_dtype = matches!(
+        out.dtype,
+        Scalar::F32 | Scalar::F64 | Scalar::C64 | Scalar::C128
+    );
+    if blas_dtype && !out.readonly && a.dtype == out.dtype && b.dtype == out.dtype {
+        e.emit(Op::Array(ArrayOp::BlasMatmul), args, Type::BOOL)
+    } else {
+        e.constant(Const::Bool(false), Type::BOOL)
     }
 }
 

@@ -739,28 +739,11 @@ PRODUCT_SHAPES = {
 }
 PRODUCT_CALLS = ["np.dot(a, b)", "a.dot(b)", "np.matmul(a, b)", "a @ b"]
 
-# NumPy's dot and matmul keep the operands' dtype (bool stays bool: "or" of
-# "and"s, int8 and int32 do not widen); jitufunc accumulates in the dtype of
-# a sum (int64, uint64 for unsigned).
-PRODUCT_DTYPE_BUG = {
-    np.bool_: "gives int64 (counts of True products) for bool operands; NumPy gives bool",
-    np.int8: "gives int64 for int8 operands; NumPy keeps int8",
-    np.int32: "gives int64 for int32 operands; NumPy keeps int32",
-    np.uint16: "gives uint64 for uint16 operands; NumPy keeps uint16",
-}
-
-
 def product_params():
-    params = []
-    for shapes in PRODUCT_SHAPES:
-        for call in PRODUCT_CALLS:
-            for dtype in DTYPES:
-                marks = []
-                if dtype in PRODUCT_DTYPE_BUG:
-                    marks = [xfail(f"{call} ({shapes}) {PRODUCT_DTYPE_BUG[dtype]}")]
-                params.append(pytest.param(shapes, call, dtype, marks=marks,
-                                           id=f"{shapes}-{call}-{dt_id(dtype)}"))
-    return params
+    # NumPy's dot and matmul keep the operands' dtype (bool stays bool: "or"
+    # of "and"s; int8 and int32 do not widen), and so does jitufunc.
+    return [pytest.param(shapes, call, dtype, id=f"{shapes}-{call}-{dt_id(dtype)}")
+            for shapes in PRODUCT_SHAPES for call in PRODUCT_CALLS for dtype in DTYPES]
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "strided"])

@@ -13,7 +13,8 @@
 //!
 //! Submodules: `create` (new arrays: `np.empty` and fills, `np.arange`,
 //! `np.eye`, `np.linspace`), `slicing` (slice views and slice
-//! assignment), `reshape`, `nonzero`.
+//! assignment), `reshape`, `nonzero`, `blas` (matrix products by NumPy's
+//! BLAS).
 //!
 //! A view whose type is C-layout (`float64[:, ::1]`) has a last-axis stride
 //! equal to its item size; codegen uses that constant instead of the
@@ -23,6 +24,7 @@ use inkwell::types::StructType;
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
+mod blas;
 mod create;
 mod fancy;
 mod map;
@@ -234,6 +236,7 @@ pub fn emit<'ctx>(
             refcount(cg, op == ArrayOp::IncRef, &types[0], vals[0])?;
             return Ok(None);
         }
+        ArrayOp::BlasMatmul => blas::blas_matmul(cg, types, vals)?,
     }))
 }
 
