@@ -449,6 +449,10 @@ pub enum ArrayFn {
     LogicalNot,
     /// `np.negative(x)`
     Negative,
+    /// `np.exp(x, out=o)`, `np.maximum(x1, x2, where=m)`, `np.sqrt(x, o)`:
+    /// a NumPy math ufunc called with `out=` or `where=` (called without
+    /// them it is `Callee::Math`).
+    Math(MathFn),
     /// `jitufunc._intrinsics.blas_matmul(out, a, b)`: `out[...] = a @ b`
     /// by NumPy's BLAS when it can take the operands, returning whether it
     /// did (the NumPy functions written in Python fall back to a loop).
@@ -475,11 +479,30 @@ impl ArrayFn {
             ArrayFn::Array | ArrayFn::Asarray => 1,
             ArrayFn::Reduce(_) | ArrayFn::Mean => 2,
             ArrayFn::Where => 3,
-            ArrayFn::Clip => 4,
-            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => 3,
-            ArrayFn::LogicalNot | ArrayFn::Negative => 2,
             ArrayFn::BlasMatmul => 3,
+            // The ufuncs: no dtype.
+            ArrayFn::Clip
+            | ArrayFn::Binary(_)
+            | ArrayFn::Compare(_)
+            | ArrayFn::Logical(_)
+            | ArrayFn::LogicalNot
+            | ArrayFn::Negative
+            | ArrayFn::Math(_) => self.params().len(),
         }
+    }
+
+    /// Whether this is a NumPy ufunc (it takes `out=` and `where=`).
+    pub fn is_ufunc(self) -> bool {
+        matches!(
+            self,
+            ArrayFn::Clip
+                | ArrayFn::Binary(_)
+                | ArrayFn::Compare(_)
+                | ArrayFn::Logical(_)
+                | ArrayFn::LogicalNot
+                | ArrayFn::Negative
+                | ArrayFn::Math(_)
+        )
     }
 
     /// The parameter names, in order (the dtype last where there is one).
@@ -501,9 +524,13 @@ impl ArrayFn {
             ArrayFn::Asarray => &["a", "dtype"],
             ArrayFn::Reduce(_) | ArrayFn::Mean => &["a", "axis"],
             ArrayFn::Where => &["condition", "x", "y"],
-            ArrayFn::Clip => &["a", "a_min", "a_max", "out"],
-            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => &["x1", "x2", "out"],
-            ArrayFn::LogicalNot | ArrayFn::Negative => &["x", "out"],
+            ArrayFn::Clip => &["a", "a_min", "a_max", "out", "where"],
+            ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => {
+                &["x1", "x2", "out", "where"]
+            }
+            ArrayFn::LogicalNot | ArrayFn::Negative => &["x", "out", "where"],
+            ArrayFn::Math(f) if f.arity() == 2 => &["x1", "x2", "out", "where"],
+            ArrayFn::Math(_) => &["x", "out", "where"],
             ArrayFn::BlasMatmul => &["out", "a", "b"],
         }
     }
@@ -518,10 +545,12 @@ impl ArrayFn {
             (ArrayFn::Linspace, 2) => Some(Const::Int(50)),
             (ArrayFn::Linspace, 3) => Some(Const::Bool(true)),
             (ArrayFn::Reduce(_) | ArrayFn::Mean, 1) => Some(Const::None),
-            // `out=` of the ufuncs: a new array when not given.
-            (ArrayFn::Clip, 3)
-            | (ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_), 2)
-            | (ArrayFn::LogicalNot | ArrayFn::Negative, 1) => Some(Const::None),
+            // `out=` and `where=` of the ufuncs: a new array, every
+            // element, when not given.
+            (ArrayFn::Clip, 3 | 4)
+            | (ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_), 2 | 3)
+            | (ArrayFn::LogicalNot | ArrayFn::Negative, 1 | 2) => Some(Const::None),
+            (ArrayFn::Math(f), k) if k >= f.arity() => Some(Const::None),
             _ => None,
         }
     }
@@ -697,6 +726,7 @@ impl Callee {
             Callee::Array(ArrayFn::Astype, _) => ".astype()".into(),
             Callee::Array(ArrayFn::Flatten, _) => ".flatten()".into(),
             Callee::Array(ArrayFn::BlasMatmul, _) => "jitufunc._intrinsics.blas_matmul".into(),
+            Callee::Array(ArrayFn::Math(f), _) => Callee::Math(f, Flavour::Numpy).describe(),
             Callee::Array(f, _) => {
                 let name = NUMPY_ARRAY_FUNCTIONS
                     .iter()

@@ -288,6 +288,19 @@ impl Lowerer {
         if let ExprKind::Global(Global::Callee(Callee::Array(f, _))) = &func.kind {
             return self.lower_array_call(*f, &callee_name(), args, keywords, span);
         }
+        // A NumPy math ufunc given `out=` or `where=` (or `out`
+        // positionally): the ufunc call with its operands.
+        if let ExprKind::Global(Global::Callee(Callee::Math(f, Flavour::Numpy))) = &func.kind {
+            if !keywords.is_empty() || args.len() > f.arity() {
+                return self.lower_array_call(
+                    ArrayFn::Math(*f),
+                    &callee_name(),
+                    args,
+                    keywords,
+                    span,
+                );
+            }
+        }
         if let ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::Sum))) = &func.kind {
             return self.lower_sum(args, keywords, span);
         }
@@ -514,6 +527,16 @@ impl Lowerer {
         let has_dtype = params.last() == Some(&"dtype");
         let n = params.len() - has_dtype as usize;
         let mut given: Vec<Option<&Expr>> = vec![None; params.len()];
+        // A ufunc's `where=` is keyword-only.
+        if f.is_ufunc() && args.len() == params.len() {
+            bail!(
+                Typing,
+                span,
+                "{name}() takes at most {} positional arguments ({}); where= is keyword-only",
+                params.len() - 1,
+                params[..params.len() - 1].join(", ")
+            );
+        }
         if args.len() > params.len() {
             bail!(
                 Typing,

@@ -122,7 +122,8 @@ pub fn array_call<E: Emit>(
         | ArrayFn::Compare(_)
         | ArrayFn::Logical(_)
         | ArrayFn::LogicalNot
-        | ArrayFn::Negative => super::elementwise::numpy_function(e, f, args),
+        | ArrayFn::Negative
+        | ArrayFn::Math(_) => super::elementwise::numpy_function(e, f, args),
         ArrayFn::BlasMatmul => blas_matmul(e, args),
     }
 }

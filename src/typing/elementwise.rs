@@ -375,11 +375,28 @@ pub fn numpy_function<E: Emit>(
 ) -> Result<E::V> {
     use crate::builtins::ArrayFn;
     let mut args = args;
-    // `out=`: the last operand of the ufuncs that take it.
-    let out = match f {
-        ArrayFn::Where => None,
-        _ => args.pop().filter(|o| e.ty(o) != Type::NoneType),
+    // `out=` and `where=`: the last two operands of the ufuncs.
+    let given = |e: &E, v: Option<E::V>| v.filter(|o| e.ty(o) != Type::NoneType);
+    let mask = match f.is_ufunc() {
+        true => given(e, args.pop()),
+        false => None,
     };
+    let out = match f.is_ufunc() {
+        true => given(e, args.pop()),
+        false => None,
+    };
+    if let Some(m) = &mask {
+        let t = e.ty(m);
+        let bool_mask = match &t {
+            Type::Array(a) => a.dtype == crate::types::Scalar::Bool,
+            t => t.storage() == Some(crate::types::Scalar::Bool),
+        };
+        if !bool_mask {
+            return Err(e.error(format!(
+                "where= takes a boolean array or a bool, not a value of type {t}"
+            )));
+        }
+    }
     let leaf = ElemExpr::Leaf;
     let expr = match f {
         ArrayFn::Where => ElemExpr::Node(ElemNode::Where, vec![leaf(0), leaf(1), leaf(2)]),
@@ -398,6 +415,10 @@ pub fn numpy_function<E: Emit>(
         ArrayFn::Logical(op) => ElemExpr::Node(ElemNode::Logical(op), vec![leaf(0), leaf(1)]),
         ArrayFn::LogicalNot => ElemExpr::Node(ElemNode::Unary(UnaryOp::Not), vec![leaf(0)]),
         ArrayFn::Negative => ElemExpr::Node(ElemNode::Unary(UnaryOp::Neg), vec![leaf(0)]),
+        ArrayFn::Math(m) => ElemExpr::Node(
+            ElemNode::Math(m, Flavour::Numpy),
+            (0..m.arity()).map(leaf).collect(),
+        ),
         other => {
             return Err(crate::error::CompileError::internal(format!(
                 "numpy.{other:?} is not an elementwise function"
@@ -447,8 +468,50 @@ pub fn numpy_function<E: Emit>(
         if ot.readonly {
             return Err(e.error("out= is a read-only array"));
         }
+        // `where=`: out keeps its elements where the mask is False.
+        let made = match mask {
+            Some(mask) => {
+                let guarded = ElemExpr::Node(
+                    ElemNode::Where,
+                    vec![
+                        leaf(0),
+                        ElemExpr::Node(ElemNode::Cast(ot.dtype), vec![leaf(1)]),
+                        leaf(2),
+                    ],
+                );
+                e.map(guarded, vec![mask, made, out.clone()], Mode::Map)?
+            }
+            None => made,
+        };
         super::arrays::assign(e, out.clone(), made)?;
         return Ok(out);
+    }
+    if let Some(mask) = mask {
+        // `where=` without `out=`: NumPy leaves the elements where the
+        // mask is False uninitialized; here they are 0.
+        if !any_array(e, &args) {
+            return Err(e.unsupported(
+                "where= without out= on numbers is not supported (NumPy's result would be uninitialized); pass out=",
+            ));
+        }
+        let made = e.map(expr, args, Mode::Map)?;
+        let Type::Array(mt) = e.ty(&made) else {
+            return Err(crate::error::CompileError::internal(
+                "a map over arrays made a number",
+            ));
+        };
+        let guarded = ElemExpr::Node(
+            ElemNode::Cast(mt.dtype),
+            vec![ElemExpr::Node(
+                ElemNode::Where,
+                vec![
+                    leaf(0),
+                    leaf(1),
+                    ElemExpr::Const(Const::Int(0), Type::PY_INT),
+                ],
+            )],
+        );
+        return e.map(guarded, vec![mask, made], Mode::Map);
     }
     if any_array(e, &args) {
         let made = e.map(expr, args, Mode::Map)?;
