@@ -21,81 +21,205 @@ from ._intrinsics import blas_matmul
 from .decorators import njit, vectorize
 
 
+# --- along one axis of an n-d array ----------------------------------------
+#
+# A function along axis k of an n-d array works on the array as 3-d,
+# (pre, n, post): pre is the product of the dimensions before k, n the
+# length of axis k, post the product of those after it, so the (i, :, j)
+# lanes of the 3-d array are the 1-d slices NumPy works on. That is
+# ``a.reshape(pre, n, post)`` (``_lanes``), and for a 2-d array a view,
+# ``a[None, :, :]`` or ``a[:, :, None]`` (no copy of a non-contiguous
+# array; each its own call of the kernel, as one variable holding either
+# would have the slower any-layout type). A fresh C-ordered result,
+# np.empty(a.shape), reshaped the same way is a view of it, written lane by
+# lane. A result of another shape is made 2-d or 3-d and then reshaped to
+# NumPy's shape, a tuple whose length the compiler needs when compiling:
+# ``_without`` and ``_replaced`` spell it out for arrays of up to 8
+# dimensions (more are refused with NotImplementedError). The functions
+# whose result has the array's shape (cumsum, cumprod, sort, argsort) take
+# any number of dimensions.
+
+
+@njit
+def _axis_index(axis, ndim):
+    """``axis`` (negative counts from the end) as an index of the array's
+    dimensions; NumPy's AxisError (a ValueError) when out of bounds."""
+    if axis < -ndim or axis >= ndim:
+        raise ValueError("axis is out of bounds for the array's number of dimensions (NumPy's AxisError)")
+    if axis < 0:
+        return axis + ndim
+    return axis
+
+
+@njit
+def _lanes(a, k):
+    """``a`` as a 3-d array (before axis k, along it, after it): a view when
+    ``a`` is C-contiguous, else a C-ordered copy (to read, not to write)."""
+    pre = 1
+    for d in range(k):
+        pre *= a.shape[d]
+    post = 1
+    for d in range(k + 1, a.ndim):
+        post *= a.shape[d]
+    return a.reshape(pre, a.shape[k], post)
+
+
+@njit
+def _skip(s, i, k):
+    if i >= k:
+        return s[i + 1]
+    return s[i]
+
+
+@njit
+def _without(s, k):
+    """Shape ``s`` without its entry ``k``."""
+    if len(s) == 1:
+        return ()
+    if len(s) == 2:
+        return (_skip(s, 0, k),)
+    if len(s) == 3:
+        return (_skip(s, 0, k), _skip(s, 1, k))
+    if len(s) == 4:
+        return (_skip(s, 0, k), _skip(s, 1, k), _skip(s, 2, k))
+    if len(s) == 5:
+        return (_skip(s, 0, k), _skip(s, 1, k), _skip(s, 2, k), _skip(s, 3, k))
+    if len(s) == 6:
+        return (_skip(s, 0, k), _skip(s, 1, k), _skip(s, 2, k), _skip(s, 3, k), _skip(s, 4, k))
+    if len(s) == 7:
+        return (_skip(s, 0, k), _skip(s, 1, k), _skip(s, 2, k), _skip(s, 3, k), _skip(s, 4, k),
+                _skip(s, 5, k))
+    if len(s) == 8:
+        return (_skip(s, 0, k), _skip(s, 1, k), _skip(s, 2, k), _skip(s, 3, k), _skip(s, 4, k),
+                _skip(s, 5, k), _skip(s, 6, k))
+    raise NotImplementedError("axis= supports arrays of up to 8 dimensions here")
+
+
+@njit
+def _put(s, i, k, m):
+    if i == k:
+        return m
+    return s[i]
+
+
+@njit
+def _replaced(s, k, m):
+    """Shape ``s`` with ``m`` for its entry ``k``."""
+    if len(s) == 1:
+        return (m,)
+    if len(s) == 2:
+        return (_put(s, 0, k, m), _put(s, 1, k, m))
+    if len(s) == 3:
+        return (_put(s, 0, k, m), _put(s, 1, k, m), _put(s, 2, k, m))
+    if len(s) == 4:
+        return (_put(s, 0, k, m), _put(s, 1, k, m), _put(s, 2, k, m), _put(s, 3, k, m))
+    if len(s) == 5:
+        return (_put(s, 0, k, m), _put(s, 1, k, m), _put(s, 2, k, m), _put(s, 3, k, m), _put(s, 4, k, m))
+    if len(s) == 6:
+        return (_put(s, 0, k, m), _put(s, 1, k, m), _put(s, 2, k, m), _put(s, 3, k, m), _put(s, 4, k, m),
+                _put(s, 5, k, m))
+    if len(s) == 7:
+        return (_put(s, 0, k, m), _put(s, 1, k, m), _put(s, 2, k, m), _put(s, 3, k, m), _put(s, 4, k, m),
+                _put(s, 5, k, m), _put(s, 6, k, m))
+    if len(s) == 8:
+        return (_put(s, 0, k, m), _put(s, 1, k, m), _put(s, 2, k, m), _put(s, 3, k, m), _put(s, 4, k, m),
+                _put(s, 5, k, m), _put(s, 6, k, m), _put(s, 7, k, m))
+    raise NotImplementedError("axis= supports arrays of up to 8 dimensions here")
+
+
 # --- reductions to an index -------------------------------------------------
+
+
+@njit
+def _arg_extreme_lane(x, largest):
+    """The index of the first largest (smallest) element of non-empty 1-d
+    ``x``, or of its first NaN."""
+    best = x[0]
+    if best != best:
+        return 0
+    at = 0
+    for i in range(1, x.shape[0]):
+        v = x[i]
+        if v != v:
+            return i
+        if largest:
+            if v > best:
+                best = v
+                at = i
+        elif v < best:
+            best = v
+            at = i
+    return at
 
 
 @njit
 def _arg_extreme_flat(a, largest):
     flat = a.ravel()
-    n = flat.size
-    if n == 0:
+    if flat.size == 0:
         raise ValueError("attempt to get argmax/argmin of an empty sequence")
-    best = flat[0]
-    at = 0
-    if best != best:
-        return 0
-    for i in range(1, n):
-        x = flat[i]
-        if x != x:
-            return i
-        if largest:
-            if x > best:
-                best = x
-                at = i
-        else:
-            if x < best:
-                best = x
-                at = i
-    return at
+    return _arg_extreme_lane(flat, largest)
 
 
 @njit
-def _arg_extreme_2d(a, axis, largest):
-    if axis < 0:
-        axis += 2
-    if axis == 0:
-        rows, cols = a.shape[0], a.shape[1]
-        if rows == 0:
-            raise ValueError("attempt to get argmax/argmin of an empty sequence")
-        out = np.zeros(cols, dtype=np.int64)
-        for j in range(cols):
-            out[j] = _arg_extreme_flat(a[:, j], largest)
-        return out
-    if axis == 1:
-        rows, cols = a.shape[0], a.shape[1]
-        if cols == 0:
-            raise ValueError("attempt to get argmax/argmin of an empty sequence")
-        out = np.zeros(rows, dtype=np.int64)
-        for i in range(rows):
-            out[i] = _arg_extreme_flat(a[i], largest)
-        return out
-    raise ValueError("axis is out of bounds for array of dimension 2")
+def _arg_extreme_lanes(b, largest):
+    """The argmax/argmin of each (i, :, j) lane of 3-d ``b``: (pre, post)."""
+    pre, n, post = b.shape[0], b.shape[1], b.shape[2]
+    if n == 0:
+        raise ValueError("attempt to get argmax/argmin of an empty sequence")
+    out = np.zeros((pre, post), dtype=np.int64)
+    if post == 1:
+        # Along the last axis: lane by lane.
+        for i in range(pre):
+            out[i, 0] = _arg_extreme_lane(b[i, :, 0], largest)
+    elif pre * post > 0:
+        # The best so far of each lane, walking along the axis with the
+        # lanes side by side (the inner loop reads memory in order); a NaN
+        # wins and stays.
+        best = b[:, 0, :].copy()
+        for i in range(pre):
+            for t in range(1, n):
+                for j in range(post):
+                    cur = best[i, j]
+                    if cur != cur:
+                        continue
+                    x = b[i, t, j]
+                    if x != x:
+                        best[i, j] = x
+                        out[i, j] = t
+                    elif largest:
+                        if x > cur:
+                            best[i, j] = x
+                            out[i, j] = t
+                    elif x < cur:
+                        best[i, j] = x
+                        out[i, j] = t
+    return out
+
+
+@njit
+def _arg_extreme(a, axis, largest):
+    if axis is None or a.ndim == 0:
+        return _arg_extreme_flat(a, largest)
+    k = _axis_index(axis, a.ndim)
+    if a.ndim == 1:
+        return _arg_extreme_flat(a, largest)
+    if a.ndim == 2:
+        if k == 0:
+            return _arg_extreme_lanes(a[None, :, :], largest).ravel()
+        return _arg_extreme_lanes(a[:, :, None], largest).ravel()
+    if a.ndim > 8:
+        raise NotImplementedError("np.argmax/np.argmin along an axis support arrays of up to 8 dimensions")
+    return _arg_extreme_lanes(_lanes(a, k), largest).reshape(_without(a.shape, k))
 
 
 @njit
 def argmax(a, axis=None):
-    if axis is None:
-        return _arg_extreme_flat(a, True)
-    if a.ndim == 1:
-        if axis != 0 and axis != -1:
-            raise ValueError("axis is out of bounds for array of dimension 1")
-        return _arg_extreme_flat(a, True)
-    if a.ndim == 2:
-        return _arg_extreme_2d(a, axis, True)
-    raise NotImplementedError("np.argmax with axis= supports 1-d and 2-d arrays")
+    return _arg_extreme(a, axis, True)
 
 
 @njit
 def argmin(a, axis=None):
-    if axis is None:
-        return _arg_extreme_flat(a, False)
-    if a.ndim == 1:
-        if axis != 0 and axis != -1:
-            raise ValueError("axis is out of bounds for array of dimension 1")
-        return _arg_extreme_flat(a, False)
-    if a.ndim == 2:
-        return _arg_extreme_2d(a, axis, False)
-    raise NotImplementedError("np.argmin with axis= supports 1-d and 2-d arrays")
+    return _arg_extreme(a, axis, False)
 
 
 # --- accumulations ----------------------------------------------------------
@@ -119,6 +243,31 @@ def _accumulate_flat(flat, out, product):
 
 
 @njit
+def _accumulate_lanes(b, o, product):
+    """The running sums (products) of each (i, :, j) lane of 3-d ``b``,
+    into ``o`` (of b's shape and the result's dtype)."""
+    pre, n, post = b.shape[0], b.shape[1], b.shape[2]
+    if n == 0:
+        return None
+    if post == 1:
+        # Along the last axis: lane by lane.
+        for i in range(pre):
+            _accumulate_flat(b[i, :, 0], o[i, :, 0], product)
+        return None
+    for i in range(pre):
+        # Lanes side by side: the running values are the previous row.
+        for j in range(post):
+            o[i, 0, j] = b[i, 0, j]
+        for t in range(1, n):
+            for j in range(post):
+                if product:
+                    o[i, t, j] = o[i, t - 1, j] * b[i, t, j]
+                else:
+                    o[i, t, j] = o[i, t - 1, j] + b[i, t, j]
+    return None
+
+
+@njit
 def _accumulate(a, axis, product):
     flat = a.ravel()
     # NumPy's accumulation dtype: that of the sum (product) of the array.
@@ -126,29 +275,24 @@ def _accumulate(a, axis, product):
         zero = np.prod(flat[:0])
     else:
         zero = np.sum(flat[:0])
-    if axis is None:
+    if axis is None or a.ndim == 0:
         out = np.empty(flat.size, dtype=zero.dtype)
         return _accumulate_flat(flat, out, product)
+    k = _axis_index(axis, a.ndim)
     if a.ndim == 1:
-        if axis != 0 and axis != -1:
-            raise ValueError("axis is out of bounds for array of dimension 1")
         out = np.empty(flat.size, dtype=zero.dtype)
         return _accumulate_flat(flat, out, product)
+    out = np.empty(a.shape, dtype=zero.dtype)
+    # Views of the fresh C-ordered result.
+    o = _lanes(out, k)
     if a.ndim == 2:
-        if axis < 0:
-            axis += 2
-        rows, cols = a.shape[0], a.shape[1]
-        out = np.empty((rows, cols), dtype=zero.dtype)
-        if axis == 0:
-            for j in range(cols):
-                _accumulate_flat(a[:, j], out[:, j], product)
-            return out
-        if axis == 1:
-            for i in range(rows):
-                _accumulate_flat(a[i], out[i], product)
-            return out
-        raise ValueError("axis is out of bounds for array of dimension 2")
-    raise NotImplementedError("np.cumsum/np.cumprod with axis= supports 1-d and 2-d arrays")
+        if k == 0:
+            _accumulate_lanes(a[None, :, :], o, product)
+        else:
+            _accumulate_lanes(a[:, :, None], o, product)
+        return out
+    _accumulate_lanes(_lanes(a, k), o, product)
+    return out
 
 
 @njit
@@ -186,20 +330,30 @@ def _diff_once(a, axis):
         for i in range(m):
             out[i] = _step(a[i + 1], a[i])
         return out
-    rows, cols = a.shape[0], a.shape[1]
-    if axis == 1:
-        m = max(cols - 1, 0)
-        out = np.empty((rows, m), dtype=a.dtype)
-        for i in range(rows):
-            for j in range(m):
-                out[i, j] = _step(a[i, j + 1], a[i, j])
+    if a.ndim == 2:
+        rows, cols = a.shape[0], a.shape[1]
+        if axis == 1:
+            m = max(cols - 1, 0)
+            out = np.empty((rows, m), dtype=a.dtype)
+            for i in range(rows):
+                for j in range(m):
+                    out[i, j] = _step(a[i, j + 1], a[i, j])
+            return out
+        m = max(rows - 1, 0)
+        out = np.empty((m, cols), dtype=a.dtype)
+        for i in range(m):
+            for j in range(cols):
+                out[i, j] = _step(a[i + 1, j], a[i, j])
         return out
-    m = max(rows - 1, 0)
-    out = np.empty((m, cols), dtype=a.dtype)
-    for i in range(m):
-        for j in range(cols):
-            out[i, j] = _step(a[i + 1, j], a[i, j])
-    return out
+    b = _lanes(a, axis)
+    pre, n, post = b.shape[0], b.shape[1], b.shape[2]
+    m = max(n - 1, 0)
+    out = np.empty((pre, m, post), dtype=a.dtype)
+    for i in range(pre):
+        for t in range(m):
+            for j in range(post):
+                out[i, t, j] = _step(b[i, t + 1, j], b[i, t, j])
+    return out.reshape(_replaced(a.shape, axis, m))
 
 
 @njit
@@ -208,12 +362,9 @@ def diff(a, n=1, axis=-1):
         raise ValueError("order must be non-negative")
     if a.ndim == 0:
         raise ValueError("diff requires input that is at least one dimensional")
-    if a.ndim > 2:
-        raise NotImplementedError("np.diff supports 1-d and 2-d arrays")
-    if axis < 0:
-        axis += a.ndim
-    if axis < 0 or axis >= a.ndim:
-        raise ValueError("axis is out of bounds for the array")
+    axis = _axis_index(axis, a.ndim)
+    if a.ndim > 8:
+        raise NotImplementedError("np.diff supports arrays of up to 8 dimensions")
     out = a.copy()
     for _ in range(n):
         out = _diff_once(out, axis)
@@ -224,15 +375,52 @@ def diff(a, n=1, axis=-1):
 
 
 @njit
+def _var_rows(x, ddof):
+    """The variance of each row of 2-d ``x``."""
+    rows, n = x.shape[0], x.shape[1]
+    m = np.sum(x * 1.0, axis=1) / n
+    d = x - m.reshape(rows, 1)
+    s = np.sum(np.real(d * np.conj(d)), axis=1)
+    return np.divide(s, float(max(n - ddof, 0)))
+
+
+@njit
+def _var_lanes(b, ddof):
+    """The variance of each (i, :, j) lane of 3-d ``b``: (pre, post)."""
+    pre, n, post = b.shape[0], b.shape[1], b.shape[2]
+    if post == 1:
+        # Along the last axis: rows of a 2-d view (faster sums).
+        return _var_rows(b[:, :, 0], ddof).reshape(pre, 1)
+    # As NumPy: integers and booleans are summed as float64 (``* 1.0``
+    # keeps float32 and complex as they are), the mean of each lane
+    # subtracted from it, |d|**2 summed and divided by n - ddof (none left:
+    # nan or inf, as NumPy; a Python float: float32 stays float32 whatever
+    # ddof's type).
+    m = np.sum(b * 1.0, axis=1) / n
+    d = b - m.reshape(pre, 1, post)
+    s = np.sum(np.real(d * np.conj(d)), axis=1)
+    return np.divide(s, float(max(n - ddof, 0)))
+
+
+@njit
 def var(a, axis=None, ddof=0):
-    if axis is not None:
-        raise NotImplementedError("np.var with axis= is not supported yet")
-    m = np.mean(a)
-    d = a - m
-    # |d|**2 as NumPy computes it: d * conj(d), real part.
-    s = np.sum(np.real(d * np.conj(d)))
-    # NumPy's division: no degrees of freedom give nan or inf.
-    return np.divide(s, max(a.size - ddof, 0))
+    if axis is None or a.ndim <= 1:
+        if axis is not None:
+            _axis_index(axis, a.ndim)
+        m = np.mean(a)
+        d = a - m
+        # |d|**2 as NumPy computes it: d * conj(d), real part.
+        s = np.sum(np.real(d * np.conj(d)))
+        # NumPy's division: no degrees of freedom give nan or inf.
+        return np.divide(s, float(max(a.size - ddof, 0)))
+    k = _axis_index(axis, a.ndim)
+    if a.ndim == 2:
+        if k == 0:
+            return _var_lanes(a[None, :, :], ddof).ravel()
+        return _var_lanes(a[:, :, None], ddof).ravel()
+    if a.ndim > 8:
+        raise NotImplementedError("np.var/np.std along an axis support arrays of up to 8 dimensions")
+    return _var_lanes(_lanes(a, k), ddof).reshape(_without(a.shape, k))
 
 
 @njit
@@ -242,9 +430,23 @@ def std(a, axis=None, ddof=0):
 
 @njit
 def count_nonzero(a, axis=None):
-    if axis is not None:
-        raise NotImplementedError("np.count_nonzero with axis= is not supported yet")
-    return np.sum(a != 0)
+    if axis is None:
+        return np.sum(a != 0)
+    if a.ndim <= 1:
+        _axis_index(axis, 1)
+        return np.sum(a != 0)
+    k = _axis_index(axis, a.ndim)
+    if a.ndim == 2:
+        if k == 0:
+            return np.sum(a != 0, axis=0)
+        return np.sum(a != 0, axis=1)
+    if a.ndim > 8:
+        raise NotImplementedError("np.count_nonzero along an axis supports arrays of up to 8 dimensions")
+    b = _lanes(a, k)
+    if b.shape[2] == 1:
+        # Along the last axis: rows of a 2-d view (faster sums).
+        return np.sum(b[:, :, 0] != 0, axis=1).reshape(_without(a.shape, k))
+    return np.sum(b != 0, axis=1).reshape(_without(a.shape, k))
 
 
 # --- element-wise -------------------------------------------------------------
@@ -480,22 +682,67 @@ def _argsort_1d(a):
 
 
 @njit
+def _lane_order(keys, order, buffer):
+    for t in range(order.shape[0]):
+        order[t] = t
+    return _merge_sort(keys, order, buffer)
+
+
+@njit
+def _argsort_lanes(a, k):
+    """np.argsort along axis k of an n-d array."""
+    b = _lanes(a, k)
+    pre, n, post = b.shape[0], b.shape[1], b.shape[2]
+    out = np.empty(a.shape, dtype=np.int64)
+    o = _lanes(out, k)
+    order = np.empty(n, dtype=np.int64)
+    buffer = np.empty(n, dtype=np.int64)
+    for i in range(pre):
+        for j in range(post):
+            _lane_order(b[i, :, j], order, buffer)
+            lane = o[i, :, j]
+            for t in range(n):
+                lane[t] = order[t]
+    return out
+
+
+@njit
+def _sort_lanes(a, k):
+    """np.sort along axis k of an n-d array: a new C-ordered array."""
+    b = _lanes(a, k)
+    pre, n, post = b.shape[0], b.shape[1], b.shape[2]
+    out = np.empty(a.shape, dtype=a.dtype)
+    o = _lanes(out, k)
+    order = np.empty(n, dtype=np.int64)
+    buffer = np.empty(n, dtype=np.int64)
+    for i in range(pre):
+        for j in range(post):
+            keys = b[i, :, j]
+            _lane_order(keys, order, buffer)
+            lane = o[i, :, j]
+            for t in range(n):
+                lane[t] = keys[order[t]]
+    return out
+
+
+@njit
 def argsort(a, axis=-1):
+    if axis is None or a.ndim == 0:
+        return _argsort_1d(a.ravel())
     if a.ndim == 1:
+        _axis_index(axis, 1)
         return _argsort_1d(a)
+    k = _axis_index(axis, a.ndim)
     if a.ndim == 2:
-        if axis == -1 or axis == 1:
-            out = np.empty((a.shape[0], a.shape[1]), dtype=np.int64)
+        out = np.empty((a.shape[0], a.shape[1]), dtype=np.int64)
+        if k == 1:
             for i in range(a.shape[0]):
                 out[i] = _argsort_1d(a[i])
-            return out
-        if axis == 0:
-            out = np.empty((a.shape[0], a.shape[1]), dtype=np.int64)
+        else:
             for j in range(a.shape[1]):
                 out[:, j] = _argsort_1d(a[:, j])
-            return out
-        raise ValueError("axis is out of bounds for array of dimension 2")
-    raise NotImplementedError("np.argsort supports 1-d and 2-d arrays")
+        return out
+    return _argsort_lanes(a, k)
 
 
 @njit
@@ -512,6 +759,8 @@ def sort(a, axis=-1):
     if axis is None:
         flat = a.ravel()
         return _sorted_1d(flat, np.empty(flat.size, dtype=a.dtype))
+    if a.ndim >= 3:
+        return _sort_lanes(a, _axis_index(axis, a.ndim))
     out = a.copy()
     _sort_in_place(out, axis)
     return out
@@ -519,20 +768,24 @@ def sort(a, axis=-1):
 
 @njit
 def _sort_in_place(a, axis=-1):
+    if a.ndim == 0:
+        raise ValueError("axis is out of bounds for the array's number of dimensions (NumPy's AxisError)")
+    k = _axis_index(axis, a.ndim)
     if a.ndim == 1:
         _sorted_1d(a, a)
         return None
     if a.ndim == 2:
-        if axis == -1 or axis == 1:
+        if k == 1:
             for i in range(a.shape[0]):
                 _sorted_1d(a[i], a[i])
-            return None
-        if axis == 0:
+        else:
             for j in range(a.shape[1]):
                 _sorted_1d(a[:, j], a[:, j])
-            return None
-        raise ValueError("axis is out of bounds for array of dimension 2")
-    raise NotImplementedError("sort supports 1-d and 2-d arrays")
+        return None
+    # A sorted copy written back: `a` may be a view that reshapes only
+    # to a copy.
+    a[...] = _sort_lanes(a, k)
+    return None
 
 
 @njit
