@@ -327,7 +327,14 @@ impl<'ctx> Emitter<'_, 'ctx> {
             Op::Truth => scalar::truth(cg, &arg_ty(0), vals[0])?,
             // A view seen with a looser type is the same view.
             Op::Cast if matches!(rty, Type::Array(_)) => vals[0],
-            Op::Cast => scalar::cast(cg, &arg_ty(0), &rty, vals[0])?,
+            Op::Cast => {
+                if arg_ty(0) == Type::PY_INT {
+                    if let Type::Scalar(to) = rty {
+                        super::raise::python_int_fits(cg, to, vals[0].into_int_value())?;
+                    }
+                }
+                scalar::cast(cg, &arg_ty(0), &rty, vals[0])?
+            }
             Op::Select => {
                 let v = vals;
                 cg.builder

@@ -48,6 +48,45 @@ pub fn value_error_unless<'ctx>(
     )
 }
 
+/// NumPy 2's `OverflowError` unless the Python int `v` (an int64) fits
+/// integer type `to` (nothing to check for bool, int64 and non-integers).
+pub fn python_int_fits<'ctx>(
+    cg: &Codegen<'ctx>,
+    to: crate::types::Scalar,
+    v: IntValue<'ctx>,
+) -> Result<()> {
+    use inkwell::IntPredicate;
+    if !to.is_int() || to == crate::types::Scalar::I64 {
+        return Ok(());
+    }
+    let i64t = cg.ctx.i64_type();
+    let b = &cg.builder;
+    let ok = if to == crate::types::Scalar::U64 {
+        b.build_int_compare(IntPredicate::SGE, v, i64t.const_zero(), "")?
+    } else {
+        // Types narrower than 64 bits: both limits fit an i64.
+        let (lo, hi) = to.int_range();
+        let (lo, hi) = (lo as i64, hi as i64);
+        // lo <= v <= hi as one unsigned compare of v - lo.
+        let shifted = b.build_int_sub(v, i64t.const_int(lo as u64, true), "")?;
+        b.build_int_compare(
+            IntPredicate::ULE,
+            shifted,
+            i64t.const_int((hi - lo) as u64, false),
+            "",
+        )?
+    };
+    let i32t = cg.ctx.i32_type();
+    raise_unless(
+        cg,
+        ok,
+        "int.fits",
+        "jitufunc_rt_int_out_of_bounds",
+        &[i64t.into(), i32t.into()],
+        &[v.into(), i32t.const_int(to.typenum() as u64, true).into()],
+    )
+}
+
 /// Drops the references the function holds (before an early return).
 pub fn release_held(cg: &Codegen<'_>) -> Result<()> {
     for (t, v) in &cg.func.held {

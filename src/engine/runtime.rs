@@ -230,6 +230,20 @@ pub extern "C" fn jitufunc_rt_linspace_error(num: i64) {
     )));
 }
 
+/// Called by generated code when a Python int does not fit the NumPy
+/// integer type it is converted to (`int8_array + x` with `x = 1000`, a
+/// Python int argument): NumPy 2's `OverflowError`. `typenum` is the
+/// target's NumPy type number.
+pub extern "C" fn jitufunc_rt_int_out_of_bounds(value: i64, typenum: i32) {
+    let name = crate::types::Scalar::from_typenum(typenum)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "this integer type".into());
+    report(RuntimeError::Raise(
+        crate::builtins::PyException::OverflowError as u32,
+        Some(format!("Python integer {value} out of bounds for {name}")),
+    ));
+}
+
 /// Called by generated code for `raise C("message")`: `class` is a
 /// `builtins::PyException` code, `message` null or NUL-terminated.
 ///
@@ -415,6 +429,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             jitufunc_rt_value_error as *const () as usize,
         ),
         ("jitufunc_rt_raise", jitufunc_rt_raise as *const () as usize),
+        (
+            "jitufunc_rt_int_out_of_bounds",
+            jitufunc_rt_int_out_of_bounds as *const () as usize,
+        ),
         ("jitufunc_rt_print", jitufunc_rt_print as *const () as usize),
         (
             "jitufunc_rt_stack_limit",

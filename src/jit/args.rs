@@ -14,7 +14,9 @@ use crate::types::{ArrayType, Layout, Memory, Scalar, Type};
 ///
 /// Bits 0-7: the dtype's NumPy type number; bit 8: an array; bits 9-15: its
 /// number of dimensions; bit 16: C-contiguous; bit 17: read-only; bit 18: a
-/// Python `bool` (not `np.bool_`: `True + True` is 2 in Python). With bit
+/// Python number (`bool`, `int`, `float`, `complex`; not a NumPy scalar),
+/// typed weak as NEP 50 says: `True + True` is 2, `float32_array * x` for a
+/// Python float `x` stays float32. With bit
 /// 19 set, a tuple: bits 0-18 number its item keys in `tuple_table`. Bit
 /// 20 alone: `None`. With bit 21 set, a function passed as a value: bits
 /// 0-20 are its `FunctionRef`.
@@ -24,7 +26,7 @@ pub struct ArgKey(pub u32);
 const ARRAY: u32 = 1 << 8;
 const C_CONTIGUOUS: u32 = 1 << 16;
 const READONLY: u32 = 1 << 17;
-const PYTHON_BOOL: u32 = 1 << 18;
+const PYTHON_NUMBER: u32 = 1 << 18;
 const TUPLE: u32 = 1 << 19;
 const NONE: u32 = 1 << 20;
 const FUNCTION: u32 = 1 << 21;
@@ -55,7 +57,22 @@ impl ArgKey {
     /// A Python `bool`: typed as Python's bool (weak), so that arithmetic
     /// on it is Python's (`True + True == 2`), as Numba's is.
     pub fn python_bool() -> ArgKey {
-        ArgKey(Scalar::Bool.typenum() as u32 | PYTHON_BOOL)
+        ArgKey::python_number(crate::types::Weak::Bool)
+    }
+
+    /// A Python number, typed weak (NEP 50): it takes the other operand's
+    /// dtype in arithmetic with arrays and NumPy scalars of its kind, as
+    /// in NumPy 2. Stored as Python's own width (int64, float64,
+    /// complex128).
+    pub fn python_number(w: crate::types::Weak) -> ArgKey {
+        use crate::types::Weak;
+        let s = match w {
+            Weak::Bool => Scalar::Bool,
+            Weak::Int => Scalar::I64,
+            Weak::Float => Scalar::F64,
+            Weak::Complex => Scalar::C128,
+        };
+        ArgKey(s.typenum() as u32 | PYTHON_NUMBER)
     }
 
     pub fn array(dtype: Scalar, ndim: u32, c_contiguous: bool, readonly: bool) -> ArgKey {
@@ -67,6 +84,21 @@ impl ArgKey {
             k |= READONLY;
         }
         ArgKey(k)
+    }
+
+    /// The key with each Python number (also inside tuples) replaced by
+    /// its default NumPy dtype (`int64`, `float64`, `complex128`; a
+    /// Python bool stays a Python bool): how explicit signatures are
+    /// matched.
+    pub fn strengthened(self) -> ArgKey {
+        if self.is_tuple() {
+            let items: Vec<ArgKey> = self.items().iter().map(|k| k.strengthened()).collect();
+            return ArgKey::tuple(&items);
+        }
+        if self.0 & PYTHON_NUMBER != 0 && self.dtype() != Scalar::Bool {
+            return ArgKey::scalar(self.dtype());
+        }
+        self
     }
 
     /// `None`: typed `none`, passed as nothing.
@@ -158,8 +190,14 @@ impl ArgKey {
         if self.is_function() {
             return Type::Function(crate::types::FunctionRef(self.0 & (FUNCTION - 1)));
         }
-        if self.0 & PYTHON_BOOL != 0 {
-            return Type::Weak(crate::types::Weak::Bool);
+        if self.0 & PYTHON_NUMBER != 0 {
+            use crate::types::Weak;
+            return Type::Weak(match self.dtype() {
+                Scalar::Bool => Weak::Bool,
+                Scalar::I64 => Weak::Int,
+                Scalar::F64 => Weak::Float,
+                _ => Weak::Complex,
+            });
         }
         if !self.is_array() {
             return Type::Scalar(self.dtype());

@@ -28,7 +28,7 @@ use crate::jit::abi::{canonical, return_leaves, view_words, Leaf, SLOT};
 use crate::jit::args::{ArgKey, MAX_NDIM};
 use crate::jit::Jit;
 use crate::syntax::FunctionDef;
-use crate::types::{Kind, Scalar, Signature, Type};
+use crate::types::{Kind, Scalar, Signature, Type, Weak};
 
 thread_local! {
     /// Dispatchers whose functions this thread is reading.
@@ -256,16 +256,16 @@ impl Dispatcher {
         // object that passed `PyArray_Check` are read.
         unsafe {
             if ffi::PyFloat_CheckExact(obj) != 0 {
-                return Ok(ArgKey::scalar(Scalar::F64));
+                return Ok(ArgKey::python_number(Weak::Float));
             }
             if ffi::PyLong_CheckExact(obj) != 0 {
-                return Ok(ArgKey::scalar(Scalar::I64));
+                return Ok(ArgKey::python_number(Weak::Int));
             }
             if ffi::PyBool_Check(obj) != 0 {
                 return Ok(ArgKey::python_bool());
             }
             if ffi::PyComplex_CheckExact(obj) != 0 {
-                return Ok(ArgKey::scalar(Scalar::C128));
+                return Ok(ArgKey::python_number(Weak::Complex));
             }
             if obj == ffi::Py_None() {
                 return Ok(ArgKey::none());
@@ -282,7 +282,10 @@ impl Dispatcher {
                             self.params[k]
                         )));
                     }
-                    items.push(self.key_of(py, k, item)?);
+                    // Python numbers inside tuples take NumPy's default
+                    // dtypes, so that `((1, 2), (3, np.int64(4)))` has
+                    // items of one type a loop can run over.
+                    items.push(self.key_of(py, k, item)?.strengthened());
                 }
                 return Ok(ArgKey::tuple(&items));
             }
@@ -389,6 +392,12 @@ impl Dispatcher {
             return Ok(s);
         }
         if !self.lazy {
+            // A Python number first matches its default dtype exactly
+            // (`f(3, 4)` calls `int64(int64, int64)`, as in Numba).
+            let strong: Vec<ArgKey> = keys.iter().map(|k| k.strengthened()).collect();
+            if let Some(s) = self.find(&strong) {
+                return Ok(s);
+            }
             return self.converting(keys).ok_or_else(|| {
                 let types: Vec<String> = keys.iter().map(|k| k.to_type().to_string()).collect();
                 type_error(format!(
@@ -1136,7 +1145,7 @@ fn keys_of(sig: &Signature) -> crate::error::Result<Vec<ArgKey>> {
         .iter()
         .map(|t| match t {
             Type::Scalar(s) => Ok(ArgKey::scalar(*s)),
-            Type::Weak(crate::types::Weak::Bool) => Ok(ArgKey::python_bool()),
+            Type::Weak(w) => Ok(ArgKey::python_number(*w)),
             Type::NoneType => Ok(ArgKey::none()),
             Type::Function(r) => Ok(ArgKey::function(*r)),
             Type::Array(a) => Ok(ArgKey::array(

@@ -86,6 +86,18 @@ impl Scalar {
     pub fn is_complex(self) -> bool {
         self.kind() == Kind::Complex
     }
+    /// The smallest and largest value of an integer type (of bool: 0, 1).
+    pub fn int_range(self) -> (i128, i128) {
+        let bits = self.bits();
+        if self == Scalar::Bool {
+            (0, 1)
+        } else if self.is_signed() {
+            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+        } else {
+            (0, (1i128 << bits) - 1)
+        }
+    }
+
     pub fn is_signed(self) -> bool {
         use Scalar::*;
         matches!(self, I8 | I16 | I32 | I64)

@@ -397,6 +397,9 @@ pub fn numpy_function<E: Emit>(
             )));
         }
     }
+    if f == ArrayFn::Clip {
+        clamp_int_bounds(e, &mut args)?;
+    }
     let leaf = ElemExpr::Leaf;
     let expr = match f {
         ArrayFn::Where => ElemExpr::Node(ElemNode::Where, vec![leaf(0), leaf(1), leaf(2)]),
@@ -521,6 +524,23 @@ pub fn numpy_function<E: Emit>(
         }
         zero_d_as_scalar(e, made)
     } else {
+        // NumPy converts Python numbers to NumPy scalars of the default
+        // dtypes when nothing else decides (`np.add(2, 3)` is an int64,
+        // `np.less(1+2j, 2)` compares complex128 with int64); a Python
+        // number next to a NumPy scalar stays weak (NEP 50).
+        let args = if args.iter().all(|a| e.ty(a).is_weak()) {
+            args.into_iter()
+                .map(|a| {
+                    let t = e.ty(&a);
+                    match t.storage() {
+                        Some(s) => super::rules::cast(e, a, &Type::Scalar(s)),
+                        None => Ok(a),
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            args
+        };
         let number = e.map(expr, args, Mode::Scalar)?;
         if f == ArrayFn::Where {
             // A 0-d array, as NumPy's np.where of numbers.
@@ -533,6 +553,34 @@ pub fn numpy_function<E: Emit>(
         }
         Ok(number)
     }
+}
+
+/// `np.clip(a, lo, hi)` of integers with a Python int bound outside `a`'s
+/// dtype: NumPy 2 clips to the dtype's range instead of raising
+/// `OverflowError` (`np.clip(uint8_array, -1, 300)` is `a` unchanged), so
+/// such a literal bound becomes the dtype's limit.
+fn clamp_int_bounds<E: Emit>(e: &mut E, args: &mut [E::V]) -> Result<()> {
+    let dtype = match args.first().map(|a| e.ty(a)) {
+        Some(Type::Array(a)) => a.dtype,
+        Some(Type::Scalar(s)) => s,
+        _ => return Ok(()),
+    };
+    if !dtype.is_int() {
+        return Ok(());
+    }
+    let (lo, hi) = dtype.int_range();
+    for bound in args.iter_mut().skip(1).take(2) {
+        if e.ty(bound) != Type::PY_INT {
+            continue;
+        }
+        if let Some(Const::Int(i)) = e.konst(bound) {
+            let clamped = i.clamp(lo, hi);
+            if clamped != i {
+                *bound = e.constant(Const::Int(clamped), Type::PY_INT)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether any operand is an array (the operation is elementwise).

@@ -81,12 +81,7 @@ fn check_int_literal<E: Emit>(e: &E, v: &E::V, target: Scalar) -> Result<()> {
         return Ok(());
     }
     if let Some(Const::Int(i)) = e.konst(v) {
-        let bits = target.bits();
-        let (lo, hi): (i128, i128) = if target.is_signed() {
-            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
-        } else {
-            (0, (1i128 << bits) - 1)
-        };
+        let (lo, hi) = target.int_range();
         if i < lo || i > hi {
             return Err(e.error(format!(
                 "Python integer {i} out of bounds for {target} (NumPy raises OverflowError here)"
@@ -142,8 +137,12 @@ pub fn binary_type<E: Emit>(e: &E, op: BinOp, a: &E::V, b: &E::V) -> Result<Type
         Some(Type::Scalar(s)) => s,
         _ => unreachable!("scalar operands promote to a scalar"),
     };
-    check_int_literal(e, a, t)?;
-    check_int_literal(e, b, t)?;
+    // True division of integers converts both operands to float64 (a
+    // Python int never meets the integer type, so never overflows it).
+    if !(op == BinOp::TrueDiv && t.kind() <= Kind::Int) {
+        check_int_literal(e, a, t)?;
+        check_int_literal(e, b, t)?;
+    }
     use BinOp::*;
     let result = match op {
         Add | Mul => t,
@@ -299,11 +298,41 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
             }
             (Type::Weak(k), Type::PY_BOOL)
         }
-        _ => (promote(&ta, &tb).expect("scalars"), Type::BOOL),
+        _ => {
+            let t = exact_int_comparison(e, &a, &b)
+                .unwrap_or_else(|| promote(&ta, &tb).expect("scalars"));
+            (t, Type::BOOL)
+        }
     };
     let a = cast(e, a, &t)?;
     let b = cast(e, b, &t)?;
     e.emit(Op::Compare(op), vec![a, b], result)
+}
+
+/// NumPy 2 compares a NumPy integer with a Python int exactly, whatever the
+/// Python int's value (`uint8_value < -1` is False, `int8_value == 1000`
+/// False; only arithmetic raises `OverflowError`). So unless the Python int
+/// is a constant that fits the integer's type (the common case, compared
+/// at the integer's own width), both are compared as int64. (A uint64
+/// against a negative Python int is not covered: it raises.)
+fn exact_int_comparison<E: Emit>(e: &E, a: &E::V, b: &E::V) -> Option<Type> {
+    let (ta, tb) = (e.ty(a), e.ty(b));
+    let (python, other) = match (&ta, &tb) {
+        (Type::Weak(Weak::Int), Type::Scalar(s)) => (a, *s),
+        (Type::Scalar(s), Type::Weak(Weak::Int)) => (b, *s),
+        _ => return None,
+    };
+    if !other.is_int() || matches!(other, Scalar::I64 | Scalar::U64) {
+        return None;
+    }
+    let fits = match e.konst(python) {
+        Some(Const::Int(i)) => {
+            let (lo, hi) = other.int_range();
+            (lo..=hi).contains(&i)
+        }
+        _ => false,
+    };
+    (!fits).then_some(Type::I64)
 }
 
 /// `x is None`, `x is not None`, `x == None` and `x != None`: decided by

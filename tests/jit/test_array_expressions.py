@@ -340,10 +340,6 @@ def test_python_scalar_arguments_with_arrays_of_their_own_width(scalar, dtype):
             check_or_same_error(src, a, scalar)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: Python int/float/complex arguments are typed int64/float64/complex128 "
-                   "and upcast arrays (uint8 array + 3 gives int64, float32 array * 2.5 float64); NumPy (NEP 50) "
-                   "treats Python scalars as weak wherever they come from")
 @pytest.mark.parametrize("dtype,scalar", [(np.uint8, 3), (np.float32, 2.5), (np.int16, -2), (np.complex64, 1j),
                                           (np.float32, 2)], ids=lambda v: dt_id(v) if isinstance(v, type) else repr(v))
 def test_python_scalar_arguments_are_weak_as_in_numpy(dtype, scalar):
@@ -370,11 +366,9 @@ def test_literals_through_local_variables_and_lengths_stay_weak():
     """, a)
 
 
-@pytest.mark.xfail(strict=True, raises=TypingError,
-                   reason="BUG: an out-of-range Python int literal compared with (or truly divided by) "
-                   "an integer array is a TypingError 'out of bounds (NumPy raises OverflowError here)'; NumPy 2 "
-                   "allows it: `uint8_array < -2` is all False, `int8_array == 300` all False, `int8_array / 300` "
-                   "float64")
+# NumPy 2 compares integers with any Python int exactly and truly divides
+# them as float64: `uint8_array < -2` is all False, `int8_array == 300` all
+# False, `int8_array / 300` float64.
 @pytest.mark.parametrize("source", [
     "a < -2", "a >= -2", "a == 300", "a != 300", "-129 < a", "a / 300", "1000 / a",
 ])

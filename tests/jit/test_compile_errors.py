@@ -114,7 +114,7 @@ CASES = [
     case("call-of-a-parameter", """
         def f(x):
             return x(1)
-    """, (1,), TypingError, r"'x' is not callable: it is a value of type int64", 2, TypeError),
+    """, (1,), TypingError, r"'x' is not callable: it is a value of type pyint", 2, TypeError),
     case("call-of-a-copied-variable", """
         def f(x):
             y = x
@@ -375,15 +375,15 @@ CASES = [
         def f(x):
             t = (1, 2)
             return t + x
-    """, (1,), TypingError, r"unsupported operand types for \+: '\(pyint, pyint\)' and 'int64'", 3, TypeError),
+    """, (1,), TypingError, r"unsupported operand types for \+: '\(pyint, pyint\)' and 'pyint'", 3, TypeError),
     case("index-a-float", """
         def f(x):
             return x[0]
-    """, (1.5,), TypingError, r"float64 is not subscriptable", 2, TypeError),
+    """, (1.5,), TypingError, r"pyfloat is not subscriptable", 2, TypeError),
     case("slice-a-scalar", """
         def f(x):
             return x[1:2]
-    """, (1.5,), TypingError, r"float64 is not subscriptable", 2, TypeError),
+    """, (1.5,), TypingError, r"pyfloat is not subscriptable", 2, TypeError),
     case("len-of-an-int", """
         def f(x):
             return len(3)
@@ -398,7 +398,7 @@ CASES = [
             for v in x:
                 s += v
             return s
-    """, (1.5,), TypingError, r"float64 has no len\(\) and cannot be iterated over", 3, TypeError),
+    """, (1.5,), TypingError, r"pyfloat has no len\(\) and cannot be iterated over", 3, TypeError),
     case("variable-int-or-array", """
         def f(a, x):
             if x > 0:
@@ -443,7 +443,7 @@ CASES = [
     case("complex-floor-division", """
         def f(z):
             return z // 2j
-    """, (1j,), TypingError, r"unsupported operand types for //.*no floor division or modulo for complex", 2,
+    """, (1j,), TypingError, r"unsupported operand types for //: complex numbers", 2,
          TypeError),
     case("bitwise-and-of-a-float", """
         def f(x):
@@ -457,7 +457,7 @@ CASES = [
     case("complex-index", """
         def f(a, z):
             return a[z]
-    """, (A1, 1j), TypingError, r"array indices must be integers, not complex128", 2, IndexError),
+    """, (A1, 1j), TypingError, r"array indices must be integers, not pycomplex", 2, IndexError),
     case("float-slice-bound", """
         def f(a):
             return a[0:1.5]
@@ -473,7 +473,7 @@ CASES = [
     case("store-tuple-into-element", """
         def f(a, x):
             a[0] = (x, x)
-    """, (A1, 1.0), TypingError, r"cannot store a value of type \(float64, float64\) into an element", 2,
+    """, (A1, 1.0), TypingError, r"cannot store a value of type \(pyfloat, pyfloat\) into an element", 2,
          ValueError),
     case("tuple-item-assignment", """
         def f(x):
@@ -699,9 +699,6 @@ def test_astype_takes_a_dtype_string():
     np.testing.assert_array_equal(got, py(a))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Python complex arguments are ordered (1j < 2j is True, max(1j, 2j) "
-                                       "is 2j); Python and Numba raise TypeError (1j < 2j with literals is "
-                                       "already a TypingError)")
 @pytest.mark.parametrize("source", [
     "def f(x, y):\n    return x < y\n",
     "def f(x, y):\n    return max(x, y)\n",

@@ -188,7 +188,7 @@ def test_module_level_dispatchers_pickle_by_reference(kernel_module):
             assert pickle.loads(data) is d
         assert copy.copy(d) is d and copy.deepcopy(d) is d         # as for a module-level function
         assert pickle.loads(pickle.dumps([d, {"again": d}])) == [d, {"again": d}]
-    assert m.lazy_poly.signatures == ["float64(float64, float64)"]
+    assert m.lazy_poly.signatures == ["float64(pyfloat, pyfloat)"]
 
 
 def test_module_level_dispatchers_pickle_by_reference_with_cloudpickle_too(kernel_module):
@@ -577,7 +577,7 @@ def _cached_round_trip(tmp_path):
         out = run_python([tmp_path / "child.py", pkl], cwd=tmp_path, env_extra={"JITUFUNC_CACHE_DIR": str(cache_dir)})
         r = json.loads(out.strip().splitlines()[-1])
         assert r["results"] == pytest.approx(CACHED_WANT, rel=1e-15)
-        assert r["signatures"] == [["float64(float64, float64)", "float64(int64, int64)"], ["float64(float64[::1])"]]
+        assert r["signatures"] == [["float64(pyfloat, pyfloat)", "float64(pyint, pyint)"], ["float64(float64[::1])"]]
         return r
 
     return cache, child
@@ -642,7 +642,7 @@ def test_by_value_function_is_not_confused_with_a_same_named_function_of_the_loa
     (a / "producer.py").unlink()
     (b / "consumer.py").write_text(CONSUMER)
     out = run_python([b / "consumer.py", tmp_path / "k.pkl"], cwd=b)
-    assert "RESULT 12 12.5 ['int64(int64, int64)', 'float64(float64, float64)']" in out, out
+    assert "RESULT 12 12.5 ['int64(pyint, pyint)', 'float64(pyfloat, pyfloat)']" in out, out
 
 
 # --- by value, in this process ----------------------------------------------------
@@ -692,7 +692,7 @@ def test_boundscheck_survives_pickling_by_value():
     a = np.arange(5.0)
     assert checked(a, 4) == 4.0
     v = pickle.loads(pickle.dumps(checked))
-    assert v.signatures == checked.signatures == ["float64(float64[::1], int64)"]
+    assert v.signatures == checked.signatures == ["float64(float64[::1], pyint)"]
     assert v(a, -1) == a[-1] and v(a, 2) == a[2]
     with pytest.raises(IndexError):
         v(a, 5)
@@ -833,7 +833,7 @@ def test_the_same_pickle_is_rebuilt_once_per_process():
     data = cloudpickle.dumps(d)
     a, b = pickle.loads(data), pickle.loads(data)
     assert a is b and a is not d
-    assert a.signatures == ["float64(float64)"]
+    assert a.signatures == ["float64(pyfloat)"]
     assert a(2.0) == 7.0
     # pickle.dumps goes through the same path.
     assert pickle.loads(pickle.dumps(d)) is a
@@ -842,7 +842,7 @@ def test_the_same_pickle_is_rebuilt_once_per_process():
     assert x is y is a
     # Shared by every caller: what a loaded copy compiles later, the next load has.
     assert a(4) == 13 and type(a(4)) is int
-    assert pickle.loads(data) is a and pickle.loads(data).signatures == ["float64(float64)", "int64(int64)"]
+    assert pickle.loads(data) is a and pickle.loads(data).signatures == ["float64(pyfloat)", "int64(pyint)"]
     # A dispatcher that compiled more since is a different pickle.
     d(np.int32(5))
     c = pickle.loads(cloudpickle.dumps(d))
@@ -903,7 +903,7 @@ def test_by_value_pickle_compiles_the_pickled_source_not_the_edited_file(tmp_pat
         path.write_text(KMOD.replace("x + 1", "x + 2"))
         linecache.checkcache(str(path))
         a2 = pickle.loads(data)
-        assert a2.signatures == ["int64(int64)"]
+        assert a2.signatures == ["int64(pyint)"]
         assert a2(4) == 5 and a2(2.5) == 3.5          # what was pickled, not the file
         # Other functions of the file still compile from the file.
         assert kmod.make_b()(4) == 40

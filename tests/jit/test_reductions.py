@@ -25,7 +25,7 @@ import pytest
 
 from conftest import ALL_DTYPES, COMPLEX_DTYPES, FLOAT_DTYPES, assert_clear_error, make_function
 from jitufunc import _core, guvectorize, njit
-from jitufunc.errors import CompileError, InternalError, TypingError, UnsupportedError
+from jitufunc.errors import CompileError, TypingError, UnsupportedError
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -791,14 +791,7 @@ def test_ufuncs_by_name_on_literal_numbers(name, literals, request):
     check_or_same_error(f"def f():\n    return np.{name}({literals})\n", rtol=1e-15)
 
 
-PYTHON_BOOLS = pytest.mark.xfail(
-    strict=True, reason="BUG: Python bool arguments are Python's bools (True + False is 1), so np.add/subtract/"
-    "multiply of two of them compute as ints where NumPy uses its bool loops (np.add(True, False) is np.True_, "
-    "np.subtract and np.negative of bools are a TypeError)")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=PYTHON_BOOLS) if n in ("add", "subtract", "multiply")
-                                  else n for n in BINARY_UFUNCS])
+@pytest.mark.parametrize("name", BINARY_UFUNCS)
 def test_ufuncs_by_name_on_two_bools(name):
     """NumPy's bool loops: add is or, multiply and, floor_divide/remainder/
     shifts use int8, subtract is refused (a TypeError, which must not be an
@@ -816,11 +809,6 @@ def test_logical_not_on_numbers(x):
     check_or_same_error("def f(x):\n    return np.logical_not(x)\n", x)
 
 
-@pytest.mark.xfail(strict=True, raises=InternalError,
-                   reason="BUG: np.negative(True) with a Python bool argument is an InternalError (the weak-number "
-                   "bug); NumPy refuses it with TypeError ('The numpy boolean negative ... is not supported'), "
-                   "as jitufunc does for bool arrays")
-@PYTHON_BOOLS
 def test_negative_of_a_bool_is_refused():
     check_or_same_error("def f(x):\n    return np.negative(x)\n", True)
 
@@ -976,10 +964,6 @@ def test_where_of_a_0d_array(source):
     check(f"def f(a):\n    return {source}\n", np.array(3.0))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: a Python float/int passed as an argument to np.where is typed float64/int64 and "
-                   "upcasts the array (np.where(c, float32_array, 2.5) is float64); NumPy treats it as weak "
-                   "(float32) - the known strong-Python-scalar-argument issue, also for np.where")
 @pytest.mark.parametrize("dtype,scalar", [(np.float32, 2.5), (np.uint8, 3), (np.int16, -1)],
                          ids=lambda v: dt_id(v) if isinstance(v, type) else repr(v))
 def test_where_with_python_scalar_arguments_is_weak(dtype, scalar):
@@ -1005,11 +989,6 @@ def test_clip_with_negative_literal_bounds(dtype):
     check("def f(a):\n    return np.clip(a, -2, 5), np.clip(a, -3, -1), np.clip(a, -2.5, 0)\n", values_a(dtype))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: np.clip with a Python int bound outside the array's range casts the bound to the "
-                   "array's dtype (wraps): np.clip(uint8 [1, 2, 250], 0, 300) gives [1, 2, 44] and "
-                   "np.clip(uint8 [1, 2, 250], -1, 3) gives [3, 3, 3]; NumPy 2 gives [1, 2, 250] and [1, 2, 3] "
-                   "(uint8)")
 @pytest.mark.parametrize("source", ["np.clip(a, 0, 300)", "np.clip(a, -1, 3)", "np.clip(a, -1000, 1000)"])
 def test_clip_with_out_of_range_literal_bounds(source):
     check(f"def f(a):\n    return {source}\n", np.array([1, 2, 250], dtype=np.uint8))

@@ -159,7 +159,7 @@ def test_each_argument_type_combination_gets_one_specialisation():
             return a + b
     """))
     assert f(1, 2) == 3 and f(1.5, 2) == 3.5 and f(1, 2) == 3
-    assert f.signatures == ["int64(int64, int64)", "float64(float64, int64)"]
+    assert f.signatures == ["int64(pyint, pyint)", "float64(pyfloat, pyint)"]
     f(np.float32(1.5), np.float32(2))
     assert "float32(float32, float32)" in f.signatures
     assert len(f.signatures) == 3
