@@ -361,6 +361,11 @@ impl<'ctx> Emitter<'_, 'ctx> {
                     &rty,
                 )?
             }
+            Op::MapInto(id) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                arrays::map_into(cg, self.funcs[id.index()], self.status_param, &types, &vals)?;
+                return Ok(None);
+            }
             Op::ReduceAxis(r, axis, id) => {
                 let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
                 arrays::reduce_axis(
@@ -840,6 +845,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::MakeTuple
         | Op::CallFunc(_)
         | Op::Map(_)
+        | Op::MapInto(_)
         | Op::Reduce(..)
         | Op::ReduceAxis(..)
         | Op::Array(

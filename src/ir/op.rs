@@ -431,6 +431,14 @@ pub enum Op {
     /// array (typed IR). Reads its array operands; the result aliases
     /// nothing.
     Map(FuncId),
+    /// `c[:] = a * b + 1`, `np.exp(a, out=c)`: a `Map` whose array is only
+    /// assigned to the view `c` (first operand; the rest are the map's
+    /// operands), written straight into `c` when it has the operands'
+    /// broadcast shape and overlaps none of them; otherwise through a
+    /// temporary, as the assignment does. The element function returns
+    /// `c`'s dtype. Made by fusion (`typing::fuse`), never by typing.
+    /// Writes the first operand, reads all.
+    MapInto(FuncId),
     /// `np.sum(a * b)`, `a.max()`: the element function applied as by
     /// `Map`, its results combined by the reduction into one number of
     /// the function's result type (typed IR). Reads its array operands;
@@ -552,6 +560,7 @@ impl Op {
             | Op::Math(_)
             | Op::CallFunc(_)
             | Op::Map(_)
+            | Op::MapInto(_)
             | Op::Reduce(..)
             | Op::ReduceAxis(..)
             | Op::TupleItem
@@ -573,7 +582,7 @@ impl Op {
     /// Whether the operation produces a value.
     pub fn has_result(&self) -> bool {
         match self {
-            Op::SetItem | Op::Print(_) => false,
+            Op::SetItem | Op::Print(_) | Op::MapInto(_) => false,
             Op::Array(a) => a.has_result(),
             Op::Const(..)
             | Op::Undef
@@ -655,6 +664,11 @@ impl Op {
                 new_reference: true,
                 ..Effects::PURE
             },
+            Op::MapInto(_) => Effects {
+                reads: Operands::All,
+                writes: Operands::First,
+                ..Effects::PURE
+            },
             Op::Reduce(..) => Effects {
                 reads: Operands::All,
                 ..Effects::PURE
@@ -718,6 +732,7 @@ impl fmt::Display for Op {
             Op::InPlace(b) => write!(f, "inplace {}", binop_name(*b)),
             Op::CallFunc(id) => write!(f, "call {id}"),
             Op::Map(id) => write!(f, "map {id}"),
+            Op::MapInto(id) => write!(f, "map_into {id}"),
             Op::Reduce(r, id) => write!(f, "reduce.{} {id}", r.method_name()),
             Op::ReduceAxis(r, axis, id) => write!(f, "reduce.{} axis {axis} {id}", r.method_name()),
             Op::Attr(a) => write!(f, "attr .{}", a.name()),

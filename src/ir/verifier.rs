@@ -323,6 +323,23 @@ impl Checker<'_> {
             }
             // The element function's parameters are checked with the
             // program's calls (`verify_calls`).
+            Op::MapInto(_) => {
+                let target = args.first().map(|a| f.ty(*a));
+                let ok = matches!(target, Some(Type::Array(t))
+                if !t.readonly
+                    && args[1..].iter().all(|a| match f.ty(*a) {
+                        Type::Array(x) => x.ndim <= t.ndim,
+                        x => x.is_scalar(),
+                    }))
+                    && args[1..].iter().any(|a| matches!(f.ty(*a), Type::Array(_)));
+                if !ok {
+                    self.err(
+                        at,
+                        "map_into needs a writable array, then arrays of no more axes and scalars"
+                            .into(),
+                    );
+                }
+            }
             Op::Map(_) => {
                 let ndim = args
                     .iter()
@@ -993,8 +1010,11 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
         for b in f.reverse_post_order() {
             for inst in &f.block(b).insts {
                 let d = f.inst(*inst);
-                let (Op::CallFunc(id) | Op::Map(id) | Op::Reduce(_, id) | Op::ReduceAxis(_, _, id)) =
-                    d.op
+                let (Op::CallFunc(id)
+                | Op::Map(id)
+                | Op::MapInto(id)
+                | Op::Reduce(_, id)
+                | Op::ReduceAxis(_, _, id)) = d.op
                 else {
                     continue;
                 };
@@ -1009,14 +1029,16 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                     continue;
                 };
                 let params: Vec<&Type> = callee.params().iter().map(|p| callee.ty(*p)).collect();
-                // A map passes elements of its array operands.
-                let elements: Vec<Type> = d
-                    .args
+                // A map passes elements of its array operands (a map into
+                // a view: of the operands after the view).
+                let skip = usize::from(matches!(d.op, Op::MapInto(_)));
+                let elements: Vec<Type> = d.args[skip.min(d.args.len())..]
                     .iter()
                     .map(|a| match (f.ty(*a), &d.op) {
-                        (Type::Array(t), Op::Map(_) | Op::Reduce(..) | Op::ReduceAxis(..)) => {
-                            Type::Scalar(t.dtype)
-                        }
+                        (
+                            Type::Array(t),
+                            Op::Map(_) | Op::MapInto(_) | Op::Reduce(..) | Op::ReduceAxis(..),
+                        ) => Type::Scalar(t.dtype),
                         (t, _) => t.clone(),
                     })
                     .collect();
@@ -1036,6 +1058,11 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                     ));
                 }
                 let result = match (d.result.map(|r| f.ty(r).clone()), &d.op) {
+                    // Into a view: elements of its dtype.
+                    (None, Op::MapInto(_)) => match d.args.first().map(|a| f.ty(*a)) {
+                        Some(Type::Array(t)) => Type::Scalar(t.dtype),
+                        _ => Type::NoneType,
+                    },
                     // A map makes an array of the elements it returns.
                     (Some(Type::Array(a)), Op::Map(_) | Op::ReduceAxis(..)) => {
                         match callee.ret.storage() {

@@ -6,6 +6,10 @@
 //! 4.1 * a` is one loop that never makes `t`. The intermediate's dtype is
 //! kept by a conversion node, so results are exactly those of the separate
 //! maps.
+//!
+//! Then a map whose array is only assigned to a view (`c[:] = a * b + 1`,
+//! `out=` of a ufunc) becomes `Op::MapInto` that view: the results go
+//! straight into it, with no temporary array.
 
 use super::elementwise::{ElemExpr, ElemNode};
 use super::ProgramBuilder;
@@ -16,7 +20,74 @@ use crate::types::Type;
 /// Fuses the maps of `f` (typed) as far as they go.
 pub fn fuse(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<()> {
     while fuse_one(f, ctx)? {}
+    while map_into_one(f, ctx)? {}
     Ok(())
+}
+
+/// Turns one `assign(view, map(...))` into `map_into(view, ...)`; whether
+/// it found one. The map must be of the same block, used only there, with
+/// nothing between them that writes memory, and have as many axes as the
+/// view (other shapes keep the temporary).
+fn map_into_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
+    let uses = use_counts(f);
+    for b in f.reverse_post_order() {
+        let insts = f.block(b).insts.clone();
+        for (pos, &consumer) in insts.iter().enumerate() {
+            if !matches!(f.inst(consumer).op, Op::Array(crate::ir::ArrayOp::Assign)) {
+                continue;
+            }
+            let [target, value] = f.inst(consumer).args[..] else {
+                continue;
+            };
+            if uses[value.index()] != 1 {
+                continue;
+            }
+            let Some(jpos) = insts[..pos]
+                .iter()
+                .position(|j| f.inst(*j).result == Some(value))
+            else {
+                continue;
+            };
+            let producer = insts[jpos];
+            let Op::Map(inner) = f.inst(producer).op else {
+                continue;
+            };
+            if insts[jpos + 1..pos].iter().any(|i| barrier(&f.inst(*i).op)) {
+                continue;
+            }
+            let (Type::Array(made), Type::Array(view)) =
+                (f.ty(value).clone(), f.ty(target).clone())
+            else {
+                continue;
+            };
+            if made.ndim != view.ndim {
+                continue;
+            }
+            let Some(tree) = ctx.element_tree(inner).cloned() else {
+                continue;
+            };
+            // The map's dtype, then the view's, as the assignment converts.
+            let into = ElemExpr::Node(
+                ElemNode::Cast(view.dtype),
+                vec![ElemExpr::Node(ElemNode::Cast(made.dtype), vec![tree])],
+            );
+            let leaves = f.inst(producer).args.clone();
+            let types: Vec<Type> = leaves.iter().map(|v| f.ty(*v).clone()).collect();
+            let span = f.inst(consumer).span;
+            let source = f.source.clone();
+            let (id, _) = ctx.element_function(&into, &types, &source, span)?;
+            let c = &mut f.insts[consumer.index()];
+            c.op = Op::MapInto(id);
+            c.args = std::iter::once(target).chain(leaves).collect();
+            f.block_mut(b).insts.remove(jpos);
+            let gone = &mut f.insts[producer.index()];
+            gone.op = Op::Const(crate::syntax::Const::None, Type::NoneType);
+            gone.args.clear();
+            gone.result = None;
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// How many times each value is used.

@@ -245,6 +245,7 @@ impl ProgramBuilder {
                     for inst in &b.insts {
                         if let Op::CallFunc(id)
                         | Op::Map(id)
+                        | Op::MapInto(id)
                         | Op::Reduce(_, id)
                         | Op::ReduceAxis(_, _, id) = f.inst(*inst).op
                         {
@@ -266,6 +267,7 @@ impl ProgramBuilder {
             for inst in &mut f.insts {
                 if let Op::CallFunc(id)
                 | Op::Map(id)
+                | Op::MapInto(id)
                 | Op::Reduce(_, id)
                 | Op::ReduceAxis(_, _, id) = &mut inst.op
                 {
@@ -494,6 +496,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::Math(_)
         | Op::CallFunc(_)
         | Op::Map(_)
+        | Op::MapInto(_)
         | Op::Reduce(..)
         | Op::ReduceAxis(..)
         | Op::Array(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),

@@ -369,6 +369,87 @@ pub fn map<'ctx>(
     Ok(out)
 }
 
+/// Emits `Op::MapInto(element)`: `types[0]`/`args[0]` is the view written,
+/// the rest the map's operands. Straight into the view when it has the
+/// operands' broadcast shape and overlaps none of them (then the loops may
+/// run twice for exact FP flags, and in chunks on the pool); otherwise
+/// through a temporary of the view's dtype and the assignment's copy
+/// (which broadcasts it, or raises NumPy's `ValueError`).
+pub fn map_into<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    types: &[Type],
+    args: &[BasicValueEnum<'ctx>],
+) -> Result<()> {
+    let tt = *array_type(&types[0], "the target of an array expression")?;
+    let n = tt.ndim as usize;
+    let target = View::unpack(cg, &tt, args[0])?;
+    // The target takes part in the broadcast (so `flat` covers it); it is
+    // not an operand of the element function.
+    let mut walk = broadcast(cg, types, args, n)?;
+    walk.operands.remove(0);
+    let mut direct = cg.ctx.bool_type().const_int(1, false);
+    for k in 0..n {
+        let b = &cg.builder;
+        let same = b.build_int_compare(IntPredicate::EQ, target.shape[k], walk.shape[k], "")?;
+        direct = b.build_and(direct, same, "")?;
+    }
+    let (t_lo, t_hi) = super::slicing::extent(cg, &target, tt.dtype.itemsize())?;
+    for op in &walk.operands {
+        if let Operand::Array { view, dtype } = op {
+            let (lo, hi) = super::slicing::extent(cg, view, dtype.itemsize())?;
+            let b = &cg.builder;
+            let apart = b.build_or(
+                b.build_int_compare(IntPredicate::ULE, t_hi, lo, "")?,
+                b.build_int_compare(IntPredicate::ULE, hi, t_lo, "")?,
+                "",
+            )?;
+            direct = b.build_and(direct, apart, "")?;
+        }
+    }
+    let f = current_function(cg)?;
+    let direct_block = cg.ctx.append_basic_block(f, "map_into.direct");
+    let temp_block = cg.ctx.append_basic_block(f, "map_into.temporary");
+    let done = cg.ctx.append_basic_block(f, "map_into.done");
+    cg.builder
+        .build_conditional_branch(direct, direct_block, temp_block)?;
+    cg.builder.position_at_end(direct_block);
+    let shape = walk.shape.clone();
+    branch_on_flat(
+        cg,
+        &walk,
+        &mut |cg| flat_in_chunks(cg, &walk, element, status, &target, tt.dtype),
+        &mut |cg| {
+            with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+                nd_loop(cg, &shape, &mut |cg, idx| {
+                    let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
+                    let p = element_at(cg, &target, idx)?;
+                    store_scalar(cg, tt.dtype, p, v)
+                })
+            })
+        },
+    )?;
+    cg.builder.build_unconditional_branch(done)?;
+    cg.builder.position_at_end(temp_block);
+    let temp_type = Type::Array(crate::types::ArrayType {
+        dtype: tt.dtype,
+        ndim: tt.ndim,
+        layout: crate::types::Layout::C,
+        readonly: false,
+        memory: crate::types::Memory::Owned,
+    });
+    let temp = map(cg, element, status, &types[1..], &args[1..], &temp_type)?;
+    // Held while the copy may raise (a shape that does not broadcast).
+    cg.func.held.push((temp_type.clone(), temp));
+    super::slicing::assign(cg, &types[0], &temp_type, args[0], temp)?;
+    cg.func.held.pop();
+    super::release(cg, &temp_type, temp)?;
+    cg.builder.build_unconditional_branch(done)?;
+    cg.builder.position_at_end(done);
+    Ok(())
+}
+
 /// Emits `body` with `element` (in taint mode, `codegen::function::
 /// declare_exact_twins`), then, when it set `TAINT` (a value was not finite),
 /// clears it and emits `body` again with the element function's exact

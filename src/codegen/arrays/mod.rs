@@ -32,7 +32,7 @@ mod nonzero;
 mod reshape;
 mod slicing;
 
-pub use map::{map, reduce, reduce_axis};
+pub use map::{map, map_into, reduce, reduce_axis};
 pub use slicing::slice_value;
 
 use super::context::Codegen;

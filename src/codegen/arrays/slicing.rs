@@ -307,7 +307,7 @@ pub(super) fn assign<'ctx>(
 }
 
 /// The byte range `[low, high)` a view's elements lie in (as integers).
-fn extent<'ctx>(
+pub(super) fn extent<'ctx>(
     cg: &Codegen<'ctx>,
     view: &View<'ctx>,
     itemsize: usize,
