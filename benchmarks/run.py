@@ -972,6 +972,20 @@ def bench_expressions(rng):
                                  f"({numexpr.nthreads} thread): {t / row.jit:.1f}x jitufunc's time"
                                  if row.jit else f"numexpr {t:.3g} s")
 
+        row = Row("evaluate-out", "evaluate('a*b - 4.1*a', out=c), 1e7 float64 into c")
+        ROWS.append(row)
+        env = {"a": a, "b": b}
+        c = np.empty_like(a)
+        jitufunc.evaluate("a*b - 4.1*a", local_dict=env, out=c)
+        if check(row, "jitufunc", c, a * b - 4.1 * a, rtol=1e-12):
+            row.jit = best(lambda: jitufunc.evaluate("a*b - 4.1*a", local_dict=env, out=c), REPEAT_COMPUTE)
+        row.numpy = best(lambda: np.subtract(np.multiply(a, b, out=c), 4.1 * a, out=c), REPEAT_COMPUTE)
+        row.notes.append("NumPy column: multiply then subtract with out=c (one temporary for 4.1*a)")
+        if numexpr is not None:
+            t = best(lambda: numexpr.evaluate("a*b - 4.1*a", local_dict=env, out=c), REPEAT_COMPUTE)
+            row.notes.append(f"numexpr {t * 1e3:.2f} ms ({numexpr.nthreads} thread): {t / row.jit:.1f}x jitufunc's time"
+                             if row.jit else f"numexpr {t:.3g} s")
+
         row = Row("expr-small", "fused expression on 100 elements, whole call", unit="us")
         ROWS.append(row)
         s1, s2 = rng.random(100), rng.random(100)

@@ -121,6 +121,75 @@ def test_out_is_written_in_place(rng):
         ju.evaluate("a * 2.5", out=np.empty(20, np.int64))     # casting='safe'
 
 
+@pytest.mark.parametrize("ex", ["a * b - 4.1 * a", "sin(a) ** 2 + b", "where(a > 0, a, b * 2)", "a > b",
+                                "sum(a * b)"])
+@pytest.mark.parametrize("out_dtype, casting", [(np.float64, "safe"), (np.float32, "same_kind"),
+                                                (np.int32, "unsafe"), (np.float32, "safe"), (np.bool_, "safe")],
+                         ids=str)
+def test_out_and_casting_as_numpy(ex, out_dtype, casting, rng):
+    a, b = rng.uniform(-2, 2, (2, 50))
+    want_out, got_out = np.zeros(50, out_dtype), np.zeros(50, out_dtype)
+    env = {"a": a, "b": b}
+    with np.errstate(all="ignore"):
+        want = eval(ex.replace("where", "np.where").replace("sin", "np.sin").replace("sum", "np.sum"),
+                    {"np": np}, env)
+    try:
+        np.copyto(want_out, want, casting=casting)
+    except TypeError:
+        with pytest.raises(TypeError, match="according to the rule"):
+            ju.evaluate(ex, local_dict=env, out=got_out, casting=casting)
+        return
+    r = ju.evaluate(ex, local_dict=env, out=got_out, casting=casting)
+    assert r is got_out
+    np.testing.assert_allclose(got_out, want_out, rtol=1e-6 if out_dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("ex, out_view", [("a * 2 + 1", "a"), ("a[::-1] * 2", "a"), ("b + 1", "a[1:]")],
+                         ids=str)
+def test_out_overlapping_an_operand(ex, out_view):
+    # NumPy evaluates the whole expression before writing out.
+    a = np.arange(10.0)
+    env = {"a": a.copy()}
+    env["b"] = env["a"][:-1]
+    want_a = a.copy()
+    want_b = want_a[:-1]
+    want = eval(ex, {}, {"a": want_a, "b": want_b})
+    eval(out_view, {}, {"a": want_a})[...] = want
+    out = eval(out_view, {}, env)
+    if ex == "a[::-1] * 2":
+        pytest.raises(ValueError, ju.evaluate, ex, local_dict=env, out=out)  # subscripts are refused
+        return
+    ju.evaluate(ex, local_dict=env, out=out)
+    np.testing.assert_array_equal(env["a"], want_a)
+
+
+def test_out_broadcasts_the_result_and_refuses_a_smaller_out(rng):
+    a = rng.uniform(size=4)
+    out = np.zeros((3, 4))
+    ju.evaluate("a * 2", out=out)
+    np.testing.assert_array_equal(out, np.broadcast_to(a * 2, (3, 4)))
+    with pytest.raises(ValueError):
+        ju.evaluate("a * 2", out=np.zeros(3))
+    with pytest.raises(ValueError, match="read-only"):
+        ro = np.zeros(4)
+        ro.flags.writeable = False
+        ju.evaluate("a * 2", out=ro)
+    with pytest.raises(TypeError, match="NumPy array"):
+        ju.evaluate("a * 2", out=[0.0] * 4)
+
+
+def test_out_allocates_no_array(rng):
+    from jitufunc import _core
+
+    a, b, out = rng.uniform(size=(3, 10000))
+    ju.evaluate("a * b - 4.1 * a", out=out)
+    before = _core.memory_stats()
+    for _ in range(50):
+        ju.evaluate("a * b - 4.1 * a", out=out)
+    assert _core.memory_stats() == before
+    np.testing.assert_allclose(out, a * b - 4.1 * a, rtol=1e-15)
+
+
 def test_names_come_from_dicts_or_the_callers_frame(rng):
     a = rng.standard_normal(5)
     same(ju.evaluate("x + y", local_dict={"x": a, "y": 2.0}), a + 2.0)

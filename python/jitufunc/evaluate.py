@@ -92,26 +92,72 @@ def _parse(ex):
     return tree, sorted(names)
 
 
+def _njit_source(params, statements):
+    """An ``@njit`` dispatcher of a function of ``params`` whose body is
+    ``statements`` (source lines); it is only read by the compiler, never
+    called by Python."""
+    from jitufunc.decorators import njit
+
+    fname = f"__evaluate_{next(_counter)}"
+    filename = f"<jitufunc.evaluate {fname}>"
+    source = f"def {fname}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in statements)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module = compile(source, filename, "exec")
+    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    return njit(types.FunctionType(code, dict(_FUNCTIONS), fname))
+
+
+class _Expression:
+    """An expression compiled for ``evaluate``: the function returning its
+    value, and (made on first use of ``out=``) the one writing it into
+    ``out`` with no temporary array."""
+
+    def __init__(self, body, names):
+        self.body = body
+        self.names = names
+        self.function = _njit_source(names, [f"return {body}"])
+        self._into = None
+        self._dtypes = {}
+
+    def into(self):
+        if self._into is None:
+            out = "__out"
+            while out in self.names:
+                out += "_"
+            self._into = _njit_source([out, *self.names], [f"{out}[...] = {self.body}", f"return {out}"])
+        return self._into
+
+    def dtype(self, args):
+        """The result's dtype for operands ``args``: NumPy's, found by
+        evaluating the expression with NumPy on one-element stand-ins
+        (kept per operand types)."""
+        import numpy as np
+
+        key = tuple(
+            (a.dtype.str, a.ndim) if isinstance(a, np.ndarray)
+            else (type(a), getattr(a, "dtype", None)) for a in args
+        )
+        dtype = self._dtypes.get(key)
+        if dtype is None:
+            stand_ins = {
+                name: np.zeros((1,) * a.ndim, a.dtype) if isinstance(a, np.ndarray) else a
+                for name, a in zip(self.names, args)
+            }
+            with np.errstate(all="ignore"):
+                dtype = np.asarray(eval(self.body, dict(_FUNCTIONS), stand_ins)).dtype  # noqa: S307 - parsed and checked by _parse
+            self._dtypes[key] = dtype
+        return dtype
+
+
 def _compile(ex):
-    """The compiled function of expression ``ex`` and its operand names."""
+    """The compiled expression ``ex`` (an ``_Expression``)."""
     key = ex
     with _lock:
         hit = _compiled.get(key)
     if hit is not None:
         return hit
-    from jitufunc.decorators import njit
-
     tree, names = _parse(ex)
-    body = ast.unparse(tree.body)
-    fname = f"__evaluate_{next(_counter)}"
-    filename = f"<jitufunc.evaluate {fname}>"
-    source = f"def {fname}({', '.join(names)}):\n    return {body}\n"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    module = compile(source, filename, "exec")
-    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
-    # The function is only read by the compiler, never called by Python.
-    func = types.FunctionType(code, dict(_FUNCTIONS), fname)
-    hit = (njit(func), names)
+    hit = _Expression(ast.unparse(tree.body), names)
     with _lock:
         _compiled[key] = hit
     return hit
@@ -135,14 +181,24 @@ def _operands(names, local_dict, global_dict, depth):
     return args
 
 
-def _run(function, args, out, casting):
+def _run(expression, args, out, casting):
     import numpy as np
 
     args = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
-    result = function(*args)
     if out is None:
-        return result
-    np.copyto(out, result, casting=casting)
+        return expression.function(*args)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out= must be a NumPy array, not {type(out).__name__}")
+    if not out.flags.writeable:
+        raise ValueError("out= is a read-only array")
+    dtype = expression.dtype(args)
+    if not np.can_cast(dtype, out.dtype, casting):
+        raise TypeError(
+            f"Cannot cast array data from {dtype!r} to {out.dtype!r} according to the rule {casting!r}"
+        )
+    # Written straight into out (through a temporary only when out
+    # overlaps an operand).
+    expression.into()(out, *args)
     return out
 
 
@@ -153,20 +209,19 @@ def evaluate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
     (dtypes, broadcasting). ``out=`` receives the result (NumPy's
     ``casting`` rule applies); ``order`` is accepted for numexpr's API (the
     result is C-ordered)."""
-    function, names = _compile(ex)
-    args = _operands(names, local_dict, global_dict, 2)
-    _last.state = (function, names)
-    return _run(function, args, out, casting)
+    expression = _compile(ex)
+    args = _operands(expression.names, local_dict, global_dict, 2)
+    _last.state = expression
+    return _run(expression, args, out, casting)
 
 
 def re_evaluate(local_dict=None, global_dict=None):
     """Evaluates the last expression of this thread again, on the current
     values of its operands."""
-    state = getattr(_last, "state", None)
-    if state is None:
+    expression = getattr(_last, "state", None)
+    if expression is None:
         raise RuntimeError("re_evaluate() needs an earlier evaluate() or validate()")
-    function, names = state
-    return _run(function, _operands(names, local_dict, global_dict, 2), None, "safe")
+    return _run(expression, _operands(expression.names, local_dict, global_dict, 2), None, "safe")
 
 
 def validate(ex, local_dict=None, global_dict=None, out=None, order="K", casting="safe"):
@@ -175,9 +230,9 @@ def validate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
     it is valid, else the exception, as numexpr's ``validate``. (Type
     errors show when it first runs.)"""
     try:
-        function, names = _compile(ex)
-        _operands(names, local_dict, global_dict, 2)
-        _last.state = (function, names)
+        expression = _compile(ex)
+        _operands(expression.names, local_dict, global_dict, 2)
+        _last.state = expression
         return None
     except Exception as exc:  # noqa: BLE001 - numexpr's validate returns it
         return exc
