@@ -515,6 +515,58 @@ impl Lowerer {
     /// `np.empty(shape, dtype)`, `np.full(shape, value, dtype=...)`: the
     /// dtype, given positionally or as `dtype=`, becomes part of the callee
     /// (a NumPy scalar type or `float`/`int`/`complex`/`bool`).
+    /// `np.sum(a, axis=(0, 2))`, `a.mean(axis=(-1, 0))`: the reduction
+    /// called with the array and each axis as an operand of its own (typing
+    /// reduces along them one after the other). `None` when the axis is not
+    /// a tuple of integers written in the call.
+    fn reduction_along_axes(
+        &mut self,
+        f: ArrayFn,
+        args: &[Expr],
+        keywords: &[(String, Expr)],
+        span: Span,
+    ) -> Result<Option<Value>> {
+        let axis = keywords
+            .iter()
+            .find(|(k, _)| k == "axis")
+            .map(|(_, e)| e)
+            .or(args.get(1));
+        let (
+            Some(array),
+            Some(Expr {
+                kind: ExprKind::Tuple(items),
+                ..
+            }),
+        ) = (args.first(), axis)
+        else {
+            return Ok(None);
+        };
+        if items.is_empty() || keywords.iter().any(|(k, _)| k != "axis") || args.len() > 2 {
+            return Ok(None);
+        }
+        let mut axes = vec![];
+        for item in items {
+            let k = match &item.kind {
+                ExprKind::Const(Const::Int(k)) => *k,
+                ExprKind::Unary(crate::syntax::UnaryOp::Neg, inner) => match inner.kind {
+                    ExprKind::Const(Const::Int(k)) => -k,
+                    _ => return Ok(None),
+                },
+                _ => return Ok(None),
+            };
+            axes.push(k);
+        }
+        let mut vs = vec![self.lower_expr(array)?];
+        for k in axes {
+            vs.push(self.lower_expr(&Expr::new(ExprKind::Const(Const::Int(k)), span))?);
+        }
+        Ok(Some(self.emit(
+            Op::Call(Callee::Array(f, DtypeArg::Default)),
+            vs,
+            span,
+        )))
+    }
+
     fn lower_array_call(
         &mut self,
         f: ArrayFn,
@@ -523,6 +575,11 @@ impl Lowerer {
         keywords: &[(String, Expr)],
         span: Span,
     ) -> Result<Value> {
+        if matches!(f, ArrayFn::Reduce(_) | ArrayFn::Mean) {
+            if let Some(v) = self.reduction_along_axes(f, args, keywords, span)? {
+                return Ok(v);
+            }
+        }
         let params = f.params();
         let has_dtype = params.last() == Some(&"dtype");
         let n = params.len() - has_dtype as usize;

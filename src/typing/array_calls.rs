@@ -104,17 +104,18 @@ pub fn array_call<E: Emit>(
         ArrayFn::Eye | ArrayFn::Identity => eye(e, f, dtype, args),
         ArrayFn::Linspace => linspace(e, dtype, args),
         ArrayFn::Array | ArrayFn::Asarray => array(e, f, dtype, args),
+        // The array, then one axis (or None), or several (`axis=(0, 2)`).
         ArrayFn::Reduce(r) => {
             let mut args = args;
-            let axis = args.pop().expect("lowering passes axis");
+            let axes = args.split_off(1.min(args.len()));
             let a = the_array(e, r.method_name(), args)?;
-            super::elementwise::reduce_with_axis(e, r, a, axis)
+            super::elementwise::reduce_with_axes(e, r, a, axes)
         }
         ArrayFn::Mean => {
             let mut args = args;
-            let axis = args.pop().expect("lowering passes axis");
+            let axes = args.split_off(1.min(args.len()));
             let a = the_array(e, "mean", args)?;
-            super::elementwise::mean_with_axis(e, a, axis)
+            super::elementwise::reduce_with_axes(e, crate::builtins::Reduction::Mean, a, axes)
         }
         ArrayFn::Where
         | ArrayFn::Clip

@@ -293,6 +293,9 @@ fn axis_of<E: Emit>(e: &E, axis: &E::V, ndim: u32) -> Result<Option<u32>> {
             }
             Ok(Some(if k < 0 { k + n } else { k } as u32))
         }
+        (Type::Tuple(_), _) => Err(e.unsupported(
+            "axis= takes a tuple of axes only when it is written in the call (np.sum(a, axis=(0, 1)))",
+        )),
         (t, _) => Err(e.unsupported(format!(
             "axis= takes an integer written in the code (or None), not a value of type {t} known only when running"
         ))),
@@ -300,7 +303,8 @@ fn axis_of<E: Emit>(e: &E, axis: &E::V, ndim: u32) -> Result<Option<u32>> {
 }
 
 /// `np.sum(a)`, `a.max()`, `np.sum(a, axis=k)`: `r` over every element
-/// of array `a`, or along the axis `axis` names (all: `None`).
+/// of array `a`, or along the axis `axis` names (all: `None`). (A tuple of
+/// axes written in the call is nested reductions, `lower::expr`.)
 pub fn reduce_with_axis<E: Emit>(e: &mut E, r: Reduction, a: E::V, axis: E::V) -> Result<E::V> {
     let ndim = match e.ty(&a) {
         Type::Array(at) => at.ndim,
@@ -308,6 +312,47 @@ pub fn reduce_with_axis<E: Emit>(e: &mut E, r: Reduction, a: E::V, axis: E::V) -
     };
     let axis = axis_of(e, &axis, ndim)?;
     reduce_along(e, r, a, axis)
+}
+
+/// `np.sum(a, axis=k)` with `axes = [k]` (as `reduce_with_axis`), or
+/// `np.sum(a, axis=(0, 2))` with one operand per axis: integers written in
+/// the call, in bounds and distinct, reduced along one after the other
+/// from the highest (so each still names its axis; a mean of means over
+/// equal groups is the mean).
+pub fn reduce_with_axes<E: Emit>(
+    e: &mut E,
+    r: Reduction,
+    a: E::V,
+    axes: Vec<E::V>,
+) -> Result<E::V> {
+    let mut axes = axes;
+    if axes.len() <= 1 {
+        let axis = match axes.pop() {
+            Some(axis) => axis,
+            None => e.constant(Const::None, Type::NoneType)?,
+        };
+        return reduce_with_axis(e, r, a, axis);
+    }
+    let ndim = match e.ty(&a) {
+        Type::Array(at) => at.ndim,
+        _ => 0,
+    };
+    let mut ks = vec![];
+    for axis in &axes {
+        let Some(k) = axis_of(e, axis, ndim)? else {
+            return Err(e.error("axis= holds None; it takes integers"));
+        };
+        if ks.contains(&k) {
+            return Err(e.error("duplicate value in 'axis' (NumPy's ValueError)"));
+        }
+        ks.push(k);
+    }
+    ks.sort_unstable_by(|x, y| y.cmp(x));
+    let mut v = a;
+    for k in ks {
+        v = reduce_along(e, r, v, Some(k))?;
+    }
+    Ok(v)
 }
 
 fn reduce_along<E: Emit>(e: &mut E, r: Reduction, a: E::V, axis: Option<u32>) -> Result<E::V> {
@@ -354,16 +399,6 @@ fn narrowed<E: Emit>(e: &mut E, v: E::V, wide: Scalar, dtype: Scalar, mode: Mode
     }
     let cast = ElemExpr::Node(ElemNode::Cast(dtype), vec![ElemExpr::Leaf(0)]);
     e.map(cast, vec![v], mode)
-}
-
-/// `np.mean(a, axis=k)`: the means along the axis (all: `None`).
-pub fn mean_with_axis<E: Emit>(e: &mut E, a: E::V, axis: E::V) -> Result<E::V> {
-    let ndim = match e.ty(&a) {
-        Type::Array(at) => at.ndim,
-        _ => 0,
-    };
-    let axis = axis_of(e, &axis, ndim)?;
-    reduce_along(e, Reduction::Mean, a, axis)
 }
 
 /// `np.where`, `np.add`, ... (`ArrayFn::elementwise`): element by element

@@ -92,6 +92,51 @@ def test_bad_axes_are_clear_errors(rng):
         njit(g)(a, 0)
 
 
+TUPLE_AXES = {
+    3: [(0, 1), (1, 2), (0, 2), (2, 0), (0, 1, 2), (-1, 0), (-1, -2), (0, -1), (1,), (-3, -1)],
+    4: [(0, 3), (1, 2), (-1, -3), (0, 1, 2, 3), (3, 1, 0), (-4, 2)],
+}
+
+
+@pytest.mark.parametrize("ndim", [3, 4])
+@pytest.mark.parametrize("name", REDUCTIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int8, np.bool_], ids=lambda d: np.dtype(d).name)
+def test_tuples_of_axes(name, ndim, dtype, rng):
+    shape = (2, 3, 4, 5)[:ndim]
+    a = (rng.standard_normal(shape) * 3).astype(dtype)
+    if name in ("min", "max") and dtype == np.bool_:
+        a = a.astype(np.int8)
+    for axes in TUPLE_AXES[ndim]:
+        for body in (f"np.{name}(a, axis={axes})", f"a.{name}(axis={axes})", f"np.{name}(a.T, {axes})"):
+            f = compiled(body)
+            got, want = njit(f)(a), f(a)
+            if np.ndim(want) == 0:
+                assert np.isclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12), body
+            else:
+                got, want = np.asarray(got), np.asarray(want)
+                assert got.shape == want.shape and got.dtype == want.dtype, (body, got.dtype, want.dtype)
+                # Means of means round differently from NumPy's one pass.
+                np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-15)
+
+
+def test_bad_tuples_of_axes_are_clear_errors(rng):
+    a = rng.standard_normal((2, 3, 4))
+    with pytest.raises(TypingError, match="duplicate value in 'axis'"):
+        njit(compiled("a.sum(axis=(1, 1))"))(a)
+    with pytest.raises(TypingError, match="out of bounds"):
+        njit(compiled("np.sum(a, axis=(0, 3))"))(a)
+    # The same axis spelled twice (0 and -3).
+    with pytest.raises(TypingError, match="duplicate value in 'axis'"):
+        njit(compiled("np.sum(a, axis=(0, -3))"))(a)
+    g = make_function("""
+        def g(a):
+            ax = (0, 1)
+            return a.sum(axis=ax)
+    """)
+    with pytest.raises(UnsupportedError, match="written in the call"):
+        njit(g)(a)
+
+
 def _live_blocks():
     from jitufunc import _core
 
