@@ -190,6 +190,29 @@ def test_out_allocates_no_array(rng):
     np.testing.assert_allclose(out, a * b - 4.1 * a, rtol=1e-15)
 
 
+@pytest.mark.parametrize("ex", ["complex(a, b)", "complex(a, 1)", "complex(b, a) * 2 + 1j", "real(complex(a, b))",
+                                "imag(complex(a, b)) - b", "complex(a, b) == complex(b, a)"])
+def test_numexprs_complex_constructor(ex):
+    # numexpr's complex(): complex128 from two real parts, inf/nan/-0 kept.
+    a = np.array([1.0, np.inf, np.nan, -0.0, 3.5], np.float32)
+    b = np.array([2.0, -0.0, 1.0, np.nan, -np.inf])
+    env = {"a": a, "b": b}
+    ref = ex.replace("complex(", "_c(").replace("real(", "np.real(").replace("imag(", "np.imag(")
+    with np.errstate(all="ignore"):
+        want = eval(ref, {"np": np, "_c": _complex_parts}, env)
+        got = ju.evaluate(ex, local_dict=env)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def _complex_parts(x, y):
+    """complex128 with real part x and imaginary part y, exactly."""
+    x, y = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(y, np.float64))
+    out = np.empty(x.shape, np.complex128)
+    out.real, out.imag = x, y
+    return out
+
+
 def test_names_come_from_dicts_or_the_callers_frame(rng):
     a = rng.standard_normal(5)
     same(ju.evaluate("x + y", local_dict={"x": a, "y": 2.0}), a + 2.0)

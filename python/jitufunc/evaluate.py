@@ -35,12 +35,22 @@ _lock = threading.Lock()
 _last = threading.local()
 
 
+def _complex(real, imag):
+    """numexpr's ``complex(real, imag)``: complex128 from two real parts
+    (inf and nan kept in each part, as numexpr does)."""
+    return complex(real, imag)
+
+
 def _functions():
     """Every name an expression may call: numexpr's functions and every
-    NumPy ufunc, as the NumPy objects the compiler knows."""
+    NumPy ufunc, as the NumPy objects the compiler knows, and numexpr's
+    ``complex`` (a lazy jitufunc ufunc, inlined into the loop)."""
     import numpy as np
 
+    from jitufunc.decorators import vectorize
+
     table = {name: getattr(np, target) for name, target in _NUMEXPR_FUNCTIONS.items()}
+    table["complex"] = vectorize()(_complex)
     for name in dir(np):
         obj = getattr(np, name, None)
         if isinstance(obj, np.ufunc) and name not in table:
