@@ -268,7 +268,7 @@ pub fn reduce_axis<'ctx>(
     let out = empty(cg, rty, &dims)?;
     let out_view = View::unpack(cg, &rt, out)?;
     let shape = walk.shape.clone();
-    with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+    let tainted = with_exact_rerun(cg, element, status, &mut |cg, element, status| {
         let start = start_value(cg, r, s)?;
         nd_loop(cg, &kept, &mut |cg, idx| {
             let p = element_at(cg, &out_view, idx)?;
@@ -288,6 +288,13 @@ pub fn reduce_axis<'ctx>(
             store_scalar(cg, s, p, next)
         })
     })?;
+    if matches!(r, Reduction::Sum | Reduction::Prod | Reduction::Mean) && s.kind() == Kind::Float {
+        nd_loop(cg, &kept, &mut |cg, idx| {
+            let p = element_at(cg, &out_view, idx)?;
+            let v = load_scalar(cg, s, p)?;
+            accumulation_flags(cg, s, tainted, v, status)
+        })?;
+    }
     if r == Reduction::Mean {
         let count = walk.shape[axis];
         nd_loop(cg, &kept, &mut |cg, idx| {
@@ -363,7 +370,8 @@ pub fn map<'ctx>(
                     let p = element_at(cg, &out_view, idx)?;
                     store_scalar(cg, rt.dtype, p, v)
                 })
-            })
+            })?;
+            Ok(())
         },
     )?;
     Ok(out)
@@ -427,7 +435,8 @@ pub fn map_into<'ctx>(
                     let p = element_at(cg, &target, idx)?;
                     store_scalar(cg, tt.dtype, p, v)
                 })
-            })
+            })?;
+            Ok(())
         },
     )?;
     cg.builder.build_unconditional_branch(done)?;
@@ -466,7 +475,7 @@ fn with_exact_rerun<'ctx>(
     element: FunctionValue<'ctx>,
     status: PointerValue<'ctx>,
     body: &mut dyn FnMut(&mut Codegen<'ctx>, FunctionValue<'ctx>, PointerValue<'ctx>) -> Result<()>,
-) -> Result<()> {
+) -> Result<IntValue<'ctx>> {
     let i32t = cg.ctx.i32_type();
     let i64t = cg.ctx.i64_type();
     let record_t = crate::codegen::function::status_record_type(cg);
@@ -479,14 +488,14 @@ fn with_exact_rerun<'ctx>(
         cg.builder.build_store(local_limit, limit)?;
     }
     body(cg, element, local)?;
+    let taint = i32t.const_int(crate::codegen::fpstatus::TAINT, false);
+    let word = cg.builder.build_load(i32t, local, "")?.into_int_value();
+    let tainted = cg.builder.build_and(word, taint, "")?;
+    let tainted =
+        cg.builder
+            .build_int_compare(IntPredicate::NE, tainted, i32t.const_zero(), "tainted")?;
     if let Some(exact) = crate::codegen::function::exact_twin(cg, element) {
         let f = current_function(cg)?;
-        let taint = i32t.const_int(crate::codegen::fpstatus::TAINT, false);
-        let word = cg.builder.build_load(i32t, local, "")?.into_int_value();
-        let tainted = cg.builder.build_and(word, taint, "")?;
-        let tainted =
-            cg.builder
-                .build_int_compare(IntPredicate::NE, tainted, i32t.const_zero(), "")?;
         let rerun = cg.ctx.append_basic_block(f, "exact.rerun");
         let done = cg.ctx.append_basic_block(f, "exact.done");
         cg.builder.build_conditional_branch(tainted, rerun, done)?;
@@ -501,6 +510,52 @@ fn with_exact_rerun<'ctx>(
     let before = cg.builder.build_load(i32t, status, "")?.into_int_value();
     let after = cg.builder.build_or(before, word, "")?;
     cg.builder.build_store(status, after)?;
+    Ok(tainted)
+}
+
+/// NumPy's flags of a float reduction's own additions or multiplications,
+/// judged from its result `v` (of dtype `s`): when no element was
+/// non-finite (`tainted` false), an infinite result overflowed
+/// (`add.reduce` of `[1e308, 1e308]`) and a nan came from overflowed
+/// partial results meeting (`inf - inf`: overflow and invalid). A result
+/// of non-finite elements is not judged (their flags are the elements').
+fn accumulation_flags<'ctx>(
+    cg: &Codegen<'ctx>,
+    s: Scalar,
+    tainted: IntValue<'ctx>,
+    v: BasicValueEnum<'ctx>,
+    status: PointerValue<'ctx>,
+) -> Result<()> {
+    if s.kind() != Kind::Float {
+        return Ok(());
+    }
+    use crate::codegen::fpstatus::{is_inf, is_nan, INVALID, OVERFLOW};
+    let x = v.into_float_value();
+    let (inf, nan) = (is_inf(cg, x)?, is_nan(cg, x)?);
+    let i32t = cg.ctx.i32_type();
+    let b = &cg.builder;
+    let clean = b.build_not(tainted, "")?;
+    let overflowed = b.build_and(clean, b.build_or(inf, nan, "")?, "")?;
+    let invalid = b.build_and(clean, nan, "")?;
+    let bits = b.build_or(
+        b.build_select(
+            overflowed,
+            i32t.const_int(OVERFLOW, false),
+            i32t.const_zero(),
+            "",
+        )?
+        .into_int_value(),
+        b.build_select(
+            invalid,
+            i32t.const_int(INVALID, false),
+            i32t.const_zero(),
+            "",
+        )?
+        .into_int_value(),
+        "",
+    )?;
+    let before = b.build_load(i32t, status, "")?.into_int_value();
+    b.build_store(status, b.build_or(before, bits, "")?)?;
     Ok(())
 }
 
@@ -705,7 +760,7 @@ pub fn reduce<'ctx>(
         raise_unless_identity(cg, r, some)?;
     }
     let result = cg.entry_alloca(llvm, "reduced")?;
-    with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+    let tainted = with_exact_rerun(cg, element, status, &mut |cg, element, status| {
         let start = start_value(cg, r, s)?;
         cg.builder.build_store(acc, start)?;
         let reduced = if matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float {
@@ -723,6 +778,9 @@ pub fn reduce<'ctx>(
         Ok(())
     })?;
     let reduced = cg.builder.build_load(llvm, result, "reduced")?;
+    if matches!(r, Reduction::Sum | Reduction::Prod | Reduction::Mean) {
+        accumulation_flags(cg, s, tainted, reduced, status)?;
+    }
     if r != Reduction::Mean {
         return Ok(reduced);
     }
