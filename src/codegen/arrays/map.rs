@@ -268,7 +268,54 @@ pub fn reduce_axis<'ctx>(
     let out = empty(cg, rty, &dims)?;
     let out_view = View::unpack(cg, &rt, out)?;
     let shape = walk.shape.clone();
+    // A float sum along the last axis: each row summed pairwise, as NumPy
+    // does along a contiguous axis (other axes add row after row).
+    let pairwise_rows =
+        matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float && axis + 1 == n;
     let tainted = with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+        if pairwise_rows {
+            let f = current_function(cg)?;
+            let ft = cg.float_type(s);
+            let acc = cg.entry_alloca(ft, "row.sum")?;
+            let length = walk.shape[axis];
+            // Rows in C order: row r starts at flat element r * length
+            // when every operand is C-contiguous (`walk.flat`).
+            let row = cg.entry_alloca(i64t, "row")?;
+            cg.builder.build_store(row, i64t.const_zero())?;
+            return nd_loop(cg, &kept, &mut |cg, idx| {
+                cg.builder.build_store(acc, ft.const_zero())?;
+                let r = cg.builder.build_load(i64t, row, "")?.into_int_value();
+                let start = cg.builder.build_int_mul(r, length, "")?;
+                let rows = |cg: &mut Codegen<'ctx>, flat: bool| -> Result<()> {
+                    summed_in_blocks(cg, f, ft, length, acc, &mut |cg, i| {
+                        if flat {
+                            let at = cg.builder.build_int_add(start, i, "")?;
+                            return call_at(cg, &walk, element, status, &Position::Flat(at));
+                        }
+                        let mut at = idx.to_vec();
+                        at.push(i);
+                        call_at(cg, &walk, element, status, &Position::Nd(&at))
+                    })
+                };
+                let on_flat = cg.ctx.append_basic_block(f, "row.flat");
+                let on_strided = cg.ctx.append_basic_block(f, "row.strided");
+                let joined = cg.ctx.append_basic_block(f, "row.done");
+                cg.builder
+                    .build_conditional_branch(walk.flat, on_flat, on_strided)?;
+                cg.builder.position_at_end(on_flat);
+                rows(cg, true)?;
+                cg.builder.build_unconditional_branch(joined)?;
+                cg.builder.position_at_end(on_strided);
+                rows(cg, false)?;
+                cg.builder.build_unconditional_branch(joined)?;
+                cg.builder.position_at_end(joined);
+                let next = cg.builder.build_int_add(r, i64t.const_int(1, false), "")?;
+                cg.builder.build_store(row, next)?;
+                let sum = cg.builder.build_load(ft, acc, "")?;
+                let p = element_at(cg, &out_view, idx)?;
+                store_scalar(cg, s, p, sum)
+            });
+        }
         let start = start_value(cg, r, s)?;
         nd_loop(cg, &kept, &mut |cg, idx| {
             let p = element_at(cg, &out_view, idx)?;
@@ -828,6 +875,41 @@ fn summed_in_blocks<'ctx>(
     let lanes: Vec<PointerValue<'ctx>> = (0..SUM_LANES)
         .map(|k| cg.entry_alloca(ft, &format!("sum.lane{k}")))
         .collect::<Result<_>>()?;
+    // The blocks' sums are combined pairwise as a binary counter: level l
+    // holds the sum of 2^l blocks; block b's sum absorbs the levels of b's
+    // trailing one bits and lands on the next level. The error grows with
+    // log2 of the number of blocks, as in NumPy's recursive pairwise sum.
+    let levels_t = ft.array_type(64);
+    let levels = cg.entry_alloca(levels_t, "sum.levels")?;
+    let level_at = |cg: &Codegen<'ctx>, l: IntValue<'ctx>| -> Result<PointerValue<'ctx>> {
+        // SAFETY: `l` < 64: a trailing-ones count of a block index below
+        // 2^63, or a counted level below 64.
+        Ok(unsafe {
+            cg.builder
+                .build_gep(levels_t, levels, &[i64t.const_zero(), l], "sum.level")?
+        })
+    };
+    // Only the levels below the bit length of the block count are used.
+    let ctlz = inkwell::intrinsics::Intrinsic::find("llvm.ctlz")
+        .and_then(|i| i.get_declaration(&cg.module, &[i64t.into()]))
+        .ok_or_else(|| CompileError::internal("no llvm.ctlz.i64"))?;
+    let leading = cg
+        .call_value(
+            ctlz,
+            &[blocks.into(), cg.ctx.bool_type().const_zero().into()],
+        )?
+        .into_int_value();
+    let used = cg
+        .builder
+        .build_int_sub(i64t.const_int(64, false), leading, "sum.levels.used")?;
+    crate::codegen::counted_loop::counted_loop(cg, f, used, "sum.levels.clear", &[], |cg, l| {
+        let at = level_at(cg, l)?;
+        cg.builder.build_store(at, ft.const_zero())?;
+        Ok(())
+    })?;
+    let cttz = inkwell::intrinsics::Intrinsic::find("llvm.cttz")
+        .and_then(|i| i.get_declaration(&cg.module, &[i64t.into()]))
+        .ok_or_else(|| CompileError::internal("no llvm.cttz.i64"))?;
     crate::codegen::counted_loop::counted_loop(cg, f, blocks, "sum.block", &[], |cg, b| {
         for lane in &lanes {
             cg.builder.build_store(*lane, ft.const_zero())?;
@@ -864,8 +946,50 @@ fn summed_in_blocks<'ctx>(
             "",
         )?;
         let block_sum = b2.build_float_add(left, right, "block.sum")?;
-        add(cg, acc, block_sum.into())
+        let partial = cg.entry_alloca(ft, "sum.partial")?;
+        cg.builder.build_store(partial, block_sum)?;
+        let not_b = cg.builder.build_not(b, "")?;
+        let ones = cg
+            .call_value(
+                cttz,
+                &[not_b.into(), cg.ctx.bool_type().const_zero().into()],
+            )?
+            .into_int_value();
+        crate::codegen::counted_loop::counted_loop(cg, f, ones, "sum.carry", &[], |cg, l| {
+            let at = level_at(cg, l)?;
+            let lower = cg.builder.build_load(ft, at, "")?.into_float_value();
+            let upper = cg.builder.build_load(ft, partial, "")?.into_float_value();
+            let joined = cg.builder.build_float_add(lower, upper, "")?;
+            cg.builder.build_store(partial, joined)?;
+            Ok(())
+        })?;
+        let at = level_at(cg, ones)?;
+        let joined = cg.builder.build_load(ft, partial, "")?;
+        cg.builder.build_store(at, joined)?;
+        Ok(())
     })?;
+    // The levels the block count's one bits name, from the latest blocks
+    // (low levels) to the earliest.
+    let total = cg.entry_alloca(ft, "sum.total")?;
+    cg.builder.build_store(total, ft.const_zero())?;
+    crate::codegen::counted_loop::counted_loop(cg, f, used, "sum.levels.join", &[], |cg, l| {
+        let b = &cg.builder;
+        let bit = b.build_and(
+            b.build_right_shift(blocks, l, false, "")?,
+            i64t.const_int(1, false),
+            "",
+        )?;
+        let set = b.build_int_compare(IntPredicate::NE, bit, i64t.const_zero(), "")?;
+        let at = level_at(cg, l)?;
+        let level = cg.builder.build_load(ft, at, "")?.into_float_value();
+        let t = cg.builder.build_load(ft, total, "")?.into_float_value();
+        let joined = cg.builder.build_float_add(level, t, "")?;
+        let next = cg.builder.build_select(set, joined, t, "")?;
+        cg.builder.build_store(total, next)?;
+        Ok(())
+    })?;
+    let joined = cg.builder.build_load(ft, total, "")?;
+    add(cg, acc, joined)?;
     let whole = cg.builder.build_int_mul(blocks, block, "")?;
     let rest = cg.builder.build_int_sub(count, whole, "")?;
     crate::codegen::counted_loop::counted_loop(cg, f, rest, "sum.rest", &[], |cg, k| {
@@ -883,10 +1007,10 @@ const SUM_LANES: u64 = 8;
 /// A float sum as NumPy's pairwise summation does it within a block: 128
 /// elements at a time into 8 accumulators (element `8j + k` into
 /// accumulator `k`), combined as `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))`,
-/// each block's sum then added to the total; the elements after the last
-/// whole block one by one. The error grows with the number of blocks, not
-/// of elements (a float32 sum of 2e7 ones is exact), and the 8 chains are
-/// independent (they vectorize). Walks that are not flat add one by one.
+/// the blocks' sums combined pairwise (`summed_in_blocks`); the elements
+/// after the last whole block one by one. The error grows with the
+/// logarithm of the number of elements, and the 8 chains are independent
+/// (they vectorize). Walks that are not flat add one by one.
 fn blocked_float_sum<'ctx>(
     cg: &mut Codegen<'ctx>,
     walk: &Walk<'ctx>,
