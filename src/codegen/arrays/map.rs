@@ -851,6 +851,144 @@ fn divided<'ctx>(
     q
 }
 
+/// Partial sums combined pairwise as they come, as a binary counter: level
+/// l holds the sum of 2^l partial sums; the n-th pushed absorbs the levels
+/// of n's trailing one bits and lands on the next level. The error of the
+/// total grows with log2 of the count, as in NumPy's recursive pairwise
+/// sum. Levels are only read where the count's bits say they were written.
+struct Cascade<'ctx> {
+    ft: inkwell::types::FloatType<'ctx>,
+    levels_t: inkwell::types::ArrayType<'ctx>,
+    levels: PointerValue<'ctx>,
+    count: PointerValue<'ctx>,
+    partial: PointerValue<'ctx>,
+}
+
+impl<'ctx> Cascade<'ctx> {
+    fn new(cg: &Codegen<'ctx>, ft: inkwell::types::FloatType<'ctx>) -> Result<Self> {
+        let levels_t = ft.array_type(64);
+        let c = Cascade {
+            ft,
+            levels_t,
+            levels: cg.entry_alloca(levels_t, "sum.levels")?,
+            count: cg.entry_alloca(cg.ctx.i64_type(), "sum.pushed")?,
+            partial: cg.entry_alloca(ft, "sum.partial")?,
+        };
+        cg.builder
+            .build_store(c.count, cg.ctx.i64_type().const_zero())?;
+        Ok(c)
+    }
+
+    fn level(&self, cg: &Codegen<'ctx>, l: IntValue<'ctx>) -> Result<PointerValue<'ctx>> {
+        let i64t = cg.ctx.i64_type();
+        // SAFETY: `l` < 64: a trailing-ones count of a push count below
+        // 2^63, or a level below the count's bit length.
+        Ok(unsafe {
+            cg.builder.build_gep(
+                self.levels_t,
+                self.levels,
+                &[i64t.const_zero(), l],
+                "sum.level",
+            )?
+        })
+    }
+
+    fn bit_count_intrinsic(cg: &Codegen<'ctx>, name: &str) -> Result<FunctionValue<'ctx>> {
+        inkwell::intrinsics::Intrinsic::find(name)
+            .and_then(|i| i.get_declaration(&cg.module, &[cg.ctx.i64_type().into()]))
+            .ok_or_else(|| CompileError::internal(format!("no {name}.i64")))
+    }
+
+    fn push(
+        &self,
+        cg: &mut Codegen<'ctx>,
+        f: FunctionValue<'ctx>,
+        v: inkwell::values::FloatValue<'ctx>,
+    ) -> Result<()> {
+        let i64t = cg.ctx.i64_type();
+        let n = cg
+            .builder
+            .build_load(i64t, self.count, "")?
+            .into_int_value();
+        cg.builder.build_store(self.partial, v)?;
+        let cttz = Self::bit_count_intrinsic(cg, "llvm.cttz")?;
+        let not_n = cg.builder.build_not(n, "")?;
+        let ones = cg
+            .call_value(
+                cttz,
+                &[not_n.into(), cg.ctx.bool_type().const_zero().into()],
+            )?
+            .into_int_value();
+        crate::codegen::counted_loop::counted_loop(cg, f, ones, "sum.carry", &[], |cg, l| {
+            let at = self.level(cg, l)?;
+            let lower = cg.builder.build_load(self.ft, at, "")?.into_float_value();
+            let upper = cg
+                .builder
+                .build_load(self.ft, self.partial, "")?
+                .into_float_value();
+            let joined = cg.builder.build_float_add(lower, upper, "")?;
+            cg.builder.build_store(self.partial, joined)?;
+            Ok(())
+        })?;
+        let at = self.level(cg, ones)?;
+        let joined = cg.builder.build_load(self.ft, self.partial, "")?;
+        cg.builder.build_store(at, joined)?;
+        let next = cg.builder.build_int_add(n, i64t.const_int(1, false), "")?;
+        cg.builder.build_store(self.count, next)?;
+        Ok(())
+    }
+
+    /// The sum of everything pushed (0 when nothing was), from the latest
+    /// partial sums (low levels) to the earliest.
+    fn total(
+        &self,
+        cg: &mut Codegen<'ctx>,
+        f: FunctionValue<'ctx>,
+    ) -> Result<inkwell::values::FloatValue<'ctx>> {
+        let i64t = cg.ctx.i64_type();
+        let n = cg
+            .builder
+            .build_load(i64t, self.count, "")?
+            .into_int_value();
+        let ctlz = Self::bit_count_intrinsic(cg, "llvm.ctlz")?;
+        let leading = cg
+            .call_value(ctlz, &[n.into(), cg.ctx.bool_type().const_zero().into()])?
+            .into_int_value();
+        let used = cg
+            .builder
+            .build_int_sub(i64t.const_int(64, false), leading, "")?;
+        cg.builder.build_store(self.partial, self.ft.const_zero())?;
+        crate::codegen::counted_loop::counted_loop(cg, f, used, "sum.join", &[], |cg, l| {
+            let b = &cg.builder;
+            let bit = b.build_and(
+                b.build_right_shift(n, l, false, "")?,
+                i64t.const_int(1, false),
+                "",
+            )?;
+            let set = b.build_int_compare(IntPredicate::NE, bit, i64t.const_zero(), "")?;
+            let on = cg.ctx.append_basic_block(f, "sum.join.level");
+            let next = cg.ctx.append_basic_block(f, "sum.join.next");
+            cg.builder.build_conditional_branch(set, on, next)?;
+            cg.builder.position_at_end(on);
+            let at = self.level(cg, l)?;
+            let level = cg.builder.build_load(self.ft, at, "")?.into_float_value();
+            let t = cg
+                .builder
+                .build_load(self.ft, self.partial, "")?
+                .into_float_value();
+            let joined = cg.builder.build_float_add(level, t, "")?;
+            cg.builder.build_store(self.partial, joined)?;
+            cg.builder.build_unconditional_branch(next)?;
+            cg.builder.position_at_end(next);
+            Ok(())
+        })?;
+        Ok(cg
+            .builder
+            .build_load(self.ft, self.partial, "")?
+            .into_float_value())
+    }
+}
+
 /// Adds `count` elements (`element(i)` for i in 0..count) to the float at
 /// `acc`: whole blocks of `SUM_BLOCK` into `SUM_LANES` partial sums
 /// combined pairwise, then the rest one by one (`blocked_float_sum`).
@@ -872,48 +1010,13 @@ fn summed_in_blocks<'ctx>(
         };
     let block = i64t.const_int(SUM_BLOCK, false);
     let blocks = cg.builder.build_int_unsigned_div(count, block, "blocks")?;
-    let lanes: Vec<PointerValue<'ctx>> = (0..SUM_LANES)
-        .map(|k| cg.entry_alloca(ft, &format!("sum.lane{k}")))
-        .collect::<Result<_>>()?;
-    // The blocks' sums are combined pairwise as a binary counter: level l
-    // holds the sum of 2^l blocks; block b's sum absorbs the levels of b's
-    // trailing one bits and lands on the next level. The error grows with
-    // log2 of the number of blocks, as in NumPy's recursive pairwise sum.
-    let levels_t = ft.array_type(64);
-    let levels = cg.entry_alloca(levels_t, "sum.levels")?;
-    let level_at = |cg: &Codegen<'ctx>, l: IntValue<'ctx>| -> Result<PointerValue<'ctx>> {
-        // SAFETY: `l` < 64: a trailing-ones count of a block index below
-        // 2^63, or a counted level below 64.
-        Ok(unsafe {
-            cg.builder
-                .build_gep(levels_t, levels, &[i64t.const_zero(), l], "sum.level")?
-        })
-    };
-    // Only the levels below the bit length of the block count are used.
-    let ctlz = inkwell::intrinsics::Intrinsic::find("llvm.ctlz")
-        .and_then(|i| i.get_declaration(&cg.module, &[i64t.into()]))
-        .ok_or_else(|| CompileError::internal("no llvm.ctlz.i64"))?;
-    let leading = cg
-        .call_value(
-            ctlz,
-            &[blocks.into(), cg.ctx.bool_type().const_zero().into()],
-        )?
-        .into_int_value();
-    let used = cg
-        .builder
-        .build_int_sub(i64t.const_int(64, false), leading, "sum.levels.used")?;
-    crate::codegen::counted_loop::counted_loop(cg, f, used, "sum.levels.clear", &[], |cg, l| {
-        let at = level_at(cg, l)?;
-        cg.builder.build_store(at, ft.const_zero())?;
-        Ok(())
-    })?;
-    let cttz = inkwell::intrinsics::Intrinsic::find("llvm.cttz")
-        .and_then(|i| i.get_declaration(&cg.module, &[i64t.into()]))
-        .ok_or_else(|| CompileError::internal("no llvm.cttz.i64"))?;
+    // The 8 accumulators are the lanes of one vector (element 8j + k goes
+    // to lane k), so the adds are one vector add per 8 elements.
+    let vt = ft.vec_type(SUM_LANES as u32);
+    let lanes = cg.entry_alloca(vt, "sum.lanes")?;
+    let cascade = Cascade::new(cg, ft)?;
     crate::codegen::counted_loop::counted_loop(cg, f, blocks, "sum.block", &[], |cg, b| {
-        for lane in &lanes {
-            cg.builder.build_store(*lane, ft.const_zero())?;
-        }
+        cg.builder.build_store(lanes, vt.const_zero())?;
         let base = cg.builder.build_int_mul(b, block, "")?;
         let rows = i64t.const_int(SUM_BLOCK / SUM_LANES, false);
         crate::codegen::counted_loop::counted_loop(cg, f, rows, "sum.row", &[], |cg, j| {
@@ -921,18 +1024,32 @@ fn summed_in_blocks<'ctx>(
                 .builder
                 .build_int_mul(j, i64t.const_int(SUM_LANES, false), "")?;
             let row = cg.builder.build_int_add(base, row, "")?;
-            for (k, lane) in lanes.iter().enumerate() {
+            let mut values = vt.get_undef();
+            for k in 0..SUM_LANES {
                 let i = cg
                     .builder
-                    .build_int_add(row, i64t.const_int(k as u64, false), "")?;
+                    .build_int_add(row, i64t.const_int(k, false), "")?;
                 let v = element(cg, i)?;
-                add(cg, *lane, v)?;
+                values = cg.builder.build_insert_element(
+                    values,
+                    v.into_float_value(),
+                    i64t.const_int(k, false),
+                    "",
+                )?;
             }
+            let sums = cg.builder.build_load(vt, lanes, "")?.into_vector_value();
+            let sums = cg.builder.build_float_add(sums, values, "")?;
+            cg.builder.build_store(lanes, sums)?;
             Ok(())
         })?;
-        let r: Vec<inkwell::values::FloatValue<'ctx>> = lanes
-            .iter()
-            .map(|l| Ok(cg.builder.build_load(ft, *l, "")?.into_float_value()))
+        let sums = cg.builder.build_load(vt, lanes, "")?.into_vector_value();
+        let r: Vec<inkwell::values::FloatValue<'ctx>> = (0..SUM_LANES)
+            .map(|k| {
+                Ok(cg
+                    .builder
+                    .build_extract_element(sums, i64t.const_int(k, false), "")?
+                    .into_float_value())
+            })
             .collect::<Result<_>>()?;
         let b2 = &cg.builder;
         let left = b2.build_float_add(
@@ -946,50 +1063,10 @@ fn summed_in_blocks<'ctx>(
             "",
         )?;
         let block_sum = b2.build_float_add(left, right, "block.sum")?;
-        let partial = cg.entry_alloca(ft, "sum.partial")?;
-        cg.builder.build_store(partial, block_sum)?;
-        let not_b = cg.builder.build_not(b, "")?;
-        let ones = cg
-            .call_value(
-                cttz,
-                &[not_b.into(), cg.ctx.bool_type().const_zero().into()],
-            )?
-            .into_int_value();
-        crate::codegen::counted_loop::counted_loop(cg, f, ones, "sum.carry", &[], |cg, l| {
-            let at = level_at(cg, l)?;
-            let lower = cg.builder.build_load(ft, at, "")?.into_float_value();
-            let upper = cg.builder.build_load(ft, partial, "")?.into_float_value();
-            let joined = cg.builder.build_float_add(lower, upper, "")?;
-            cg.builder.build_store(partial, joined)?;
-            Ok(())
-        })?;
-        let at = level_at(cg, ones)?;
-        let joined = cg.builder.build_load(ft, partial, "")?;
-        cg.builder.build_store(at, joined)?;
-        Ok(())
+        cascade.push(cg, f, block_sum)
     })?;
-    // The levels the block count's one bits name, from the latest blocks
-    // (low levels) to the earliest.
-    let total = cg.entry_alloca(ft, "sum.total")?;
-    cg.builder.build_store(total, ft.const_zero())?;
-    crate::codegen::counted_loop::counted_loop(cg, f, used, "sum.levels.join", &[], |cg, l| {
-        let b = &cg.builder;
-        let bit = b.build_and(
-            b.build_right_shift(blocks, l, false, "")?,
-            i64t.const_int(1, false),
-            "",
-        )?;
-        let set = b.build_int_compare(IntPredicate::NE, bit, i64t.const_zero(), "")?;
-        let at = level_at(cg, l)?;
-        let level = cg.builder.build_load(ft, at, "")?.into_float_value();
-        let t = cg.builder.build_load(ft, total, "")?.into_float_value();
-        let joined = cg.builder.build_float_add(level, t, "")?;
-        let next = cg.builder.build_select(set, joined, t, "")?;
-        cg.builder.build_store(total, next)?;
-        Ok(())
-    })?;
-    let joined = cg.builder.build_load(ft, total, "")?;
-    add(cg, acc, joined)?;
+    let joined = cascade.total(cg, f)?;
+    add(cg, acc, joined.into())?;
     let whole = cg.builder.build_int_mul(blocks, block, "")?;
     let rest = cg.builder.build_int_sub(count, whole, "")?;
     crate::codegen::counted_loop::counted_loop(cg, f, rest, "sum.rest", &[], |cg, k| {
@@ -1053,15 +1130,23 @@ fn blocked_float_sum<'ctx>(
             add(cg, acc, v)?;
         }
         Some((&last, outer)) => {
+            // Each row pairwise, and the rows' sums pairwise.
             let outer = outer.to_vec();
+            let rows = Cascade::new(cg, ft)?;
+            let row_sum = cg.entry_alloca(ft, "row.sum")?;
             nd_loop(cg, &outer, &mut |cg, idx| {
                 let idx = idx.to_vec();
-                summed_in_blocks(cg, f, ft, last, acc, &mut |cg, i| {
+                cg.builder.build_store(row_sum, ft.const_zero())?;
+                summed_in_blocks(cg, f, ft, last, row_sum, &mut |cg, i| {
                     let mut full = idx.clone();
                     full.push(i);
                     call_at(cg, walk, element, status, &Position::Nd(&full))
-                })
+                })?;
+                let v = cg.builder.build_load(ft, row_sum, "")?.into_float_value();
+                rows.push(cg, f, v)
             })?;
+            let total = rows.total(cg, f)?;
+            add(cg, acc, total.into())?;
         }
     }
     cg.builder.build_unconditional_branch(done)?;
