@@ -106,6 +106,10 @@ pub fn symbol_safe(name: &str) -> String {
 pub struct FunctionState<'ctx> {
     /// How the function reports flags.
     pub flag_mode: super::fpstatus::FlagMode,
+    /// In taint mode, whether the returned value goes untested (the sum
+    /// twin of an element function: a sum's own result shows whether any
+    /// element was not finite; `function::sum_twin`).
+    pub return_untested: bool,
     /// The FP status word of the function (`fpstatus`); `None` when flags
     /// are not tracked (fast-math) or outside a kernel.
     pub status: Option<inkwell::values::PointerValue<'ctx>>,

@@ -153,11 +153,80 @@ pub fn emit_program<'ctx>(
         funcs.push(decl);
     }
     let twins = declare_exact_twins(cg, program, &funcs)?;
+    let sums = declare_sum_twins(cg, program, &funcs)?;
     for (i, f) in program.functions.iter().enumerate() {
         emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f), flags)?;
     }
     emit_exact_twins(cg, program, &twins, &funcs)?;
+    emit_sum_twins(cg, program, &sums, &funcs)?;
     Ok(funcs[program.entry.index()])
+}
+
+/// The name of the sum twin of an element function (`declare_sum_twins`).
+fn sum_twin_name(f: FunctionValue<'_>) -> String {
+    format!("{}.sum", f.get_name().to_string_lossy())
+}
+
+/// An element function a float sum or mean reduces (`Op::Reduce`) is also
+/// emitted in taint mode without testing its returned value: the sum of
+/// the values shows whether one was not finite, so its loop runs that
+/// twin first, testing nothing per element but what could vanish inside.
+fn declare_sum_twins<'ctx>(
+    cg: &Codegen<'ctx>,
+    program: &Program,
+    funcs: &[FunctionValue<'ctx>],
+) -> Result<Vec<Option<FunctionValue<'ctx>>>> {
+    use crate::builtins::Reduction;
+    let mut summed = vec![false; program.functions.len()];
+    for f in &program.functions {
+        for inst in &f.insts {
+            if let Op::Reduce(Reduction::Sum | Reduction::Mean, id) = inst.op {
+                summed[id.index()] = true;
+            }
+        }
+    }
+    program
+        .functions
+        .iter()
+        .zip(funcs)
+        .zip(summed)
+        .map(|((f, llvm), summed)| {
+            let float = f.ret.kind() == Some(crate::types::Kind::Float);
+            if summed && float && f.elementwise && cg.fast_math.0 == 0 {
+                declare(cg, f, &sum_twin_name(*llvm), 1).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .collect()
+}
+
+/// Emits the bodies of the twins `declare_sum_twins` declared.
+fn emit_sum_twins<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    program: &Program,
+    twins: &[Option<FunctionValue<'ctx>>],
+    funcs: &[FunctionValue<'ctx>],
+) -> Result<()> {
+    for (f, twin) in program.functions.iter().zip(twins) {
+        if let Some(twin) = twin {
+            emit_body_with(
+                cg,
+                f,
+                *twin,
+                funcs,
+                &Lanes::single(f),
+                FlagMode::Taint,
+                true,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The sum twin of element function `f`, if it has one.
+pub fn sum_twin<'ctx>(cg: &Codegen<'ctx>, f: FunctionValue<'ctx>) -> Option<FunctionValue<'ctx>> {
+    cg.module.get_function(&sum_twin_name(f))
 }
 
 /// The name of the exact-flags twin of an element function
@@ -231,6 +300,7 @@ pub fn emit_program_lanes<'ctx>(
         funcs.push(declare(cg, f, &name, count)?);
     }
     let twins = declare_exact_twins(cg, program, &funcs)?;
+    let sums = declare_sum_twins(cg, program, &funcs)?;
     for (i, f) in program.functions.iter().enumerate() {
         if i == program.entry.index() {
             emit_body(cg, f, funcs[i], &funcs, lanes, flags)?;
@@ -239,6 +309,7 @@ pub fn emit_program_lanes<'ctx>(
         }
     }
     emit_exact_twins(cg, program, &twins, &funcs)?;
+    emit_sum_twins(cg, program, &sums, &funcs)?;
     Ok(funcs[program.entry.index()])
 }
 
@@ -463,6 +534,20 @@ fn emit_body<'ctx>(
     lanes: &Lanes,
     flags: FlagMode,
 ) -> Result<()> {
+    emit_body_with(cg, f, llvm, funcs, lanes, flags, false)
+}
+
+/// `emit_body`, with the returned value untested in taint mode when
+/// `return_untested` (`sum_twin`).
+fn emit_body_with<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    f: &Function,
+    llvm: FunctionValue<'ctx>,
+    funcs: &[FunctionValue<'ctx>],
+    lanes: &Lanes,
+    flags: FlagMode,
+    return_untested: bool,
+) -> Result<()> {
     let status = llvm
         .get_nth_param(0)
         .ok_or_else(|| CompileError::internal("missing status parameter"))?
@@ -478,6 +563,7 @@ fn emit_body<'ctx>(
     };
     let state = FunctionState {
         flag_mode: flags,
+        return_untested: return_untested && flags == FlagMode::Taint,
         status: (cg.fast_math.0 == 0 && flags != FlagMode::Off).then_some(status),
         error_status: Some(status),
         access_group: None,
@@ -711,7 +797,7 @@ fn emit_blocks<'ctx>(
                 for lane in 0..lanes.count {
                     em.lane = lane;
                     let value = em.get(*v)?;
-                    if tainting && (lane == 0 || lanes_of(*v) > 1) {
+                    if tainting && !em.cg.func.return_untested && (lane == 0 || lanes_of(*v) > 1) {
                         float_parts(em.cg, f.ty(*v), value, &mut tested)?;
                     }
                     results.push(value);

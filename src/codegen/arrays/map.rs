@@ -524,16 +524,7 @@ fn with_exact_rerun<'ctx>(
     body: &mut dyn FnMut(&mut Codegen<'ctx>, FunctionValue<'ctx>, PointerValue<'ctx>) -> Result<()>,
 ) -> Result<IntValue<'ctx>> {
     let i32t = cg.ctx.i32_type();
-    let i64t = cg.ctx.i64_type();
-    let record_t = crate::codegen::function::status_record_type(cg);
-    let local = cg.entry_alloca(record_t, "loop.status")?;
-    cg.builder.build_store(local, i32t.const_zero())?;
-    if cg.stack_limit_in_status {
-        let limit_at = cg.builder.build_struct_gep(record_t, status, 2, "")?;
-        let limit = cg.builder.build_load(i64t, limit_at, "")?;
-        let local_limit = cg.builder.build_struct_gep(record_t, local, 2, "")?;
-        cg.builder.build_store(local_limit, limit)?;
-    }
+    let local = local_status(cg, status)?;
     body(cg, element, local)?;
     let taint = i32t.const_int(crate::codegen::fpstatus::TAINT, false);
     let word = cg.builder.build_load(i32t, local, "")?.into_int_value();
@@ -558,6 +549,27 @@ fn with_exact_rerun<'ctx>(
     let after = cg.builder.build_or(before, word, "")?;
     cg.builder.build_store(status, after)?;
     Ok(tainted)
+}
+
+/// A status record of a loop's own on the stack (which LLVM keeps in a
+/// register, so the loop vectorizes), cleared, carrying `status`'s stack
+/// limit (`Codegen::stack_limit_in_status`).
+fn local_status<'ctx>(
+    cg: &Codegen<'ctx>,
+    status: PointerValue<'ctx>,
+) -> Result<PointerValue<'ctx>> {
+    let i64t = cg.ctx.i64_type();
+    let record_t = crate::codegen::function::status_record_type(cg);
+    let local = cg.entry_alloca(record_t, "loop.status")?;
+    cg.builder
+        .build_store(local, cg.ctx.i32_type().const_zero())?;
+    if cg.stack_limit_in_status {
+        let limit_at = cg.builder.build_struct_gep(record_t, status, 2, "")?;
+        let limit = cg.builder.build_load(i64t, limit_at, "")?;
+        let local_limit = cg.builder.build_struct_gep(record_t, local, 2, "")?;
+        cg.builder.build_store(local_limit, limit)?;
+    }
+    Ok(local)
 }
 
 /// NumPy's flags of a float reduction's own additions or multiplications,
@@ -807,10 +819,11 @@ pub fn reduce<'ctx>(
         raise_unless_identity(cg, r, some)?;
     }
     let result = cg.entry_alloca(llvm, "reduced")?;
-    let tainted = with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+    let summing = matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float;
+    let mut body = |cg: &mut Codegen<'ctx>, element, status| -> Result<()> {
         let start = start_value(cg, r, s)?;
         cg.builder.build_store(acc, start)?;
-        let reduced = if matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float {
+        let reduced = if summing {
             blocked_float_sum(cg, &walk, element, status, s, acc)?
         } else {
             run(cg, &walk, element, status, &mut |cg, _, v| {
@@ -823,7 +836,61 @@ pub fn reduce<'ctx>(
         };
         cg.builder.build_store(result, reduced)?;
         Ok(())
-    })?;
+    };
+    let fast = crate::codegen::function::sum_twin(cg, element).filter(|_| summing);
+    let tainted = match fast {
+        // First with the twin that tests no element's value: a finite sum
+        // and no TAINT from inside the elements settle it; otherwise (or
+        // after an error) the sum runs again as any reduction does.
+        Some(fast) => {
+            let i32t = cg.ctx.i32_type();
+            let local = local_status(cg, status)?;
+            body(cg, fast, local)?;
+            let word = cg.builder.build_load(i32t, local, "")?.into_int_value();
+            let sum = cg.builder.build_load(llvm, result, "")?.into_float_value();
+            let finite = crate::codegen::fpstatus::is_finite(cg, sum)?;
+            let b = &cg.builder;
+            let taint = i32t.const_int(crate::codegen::fpstatus::TAINT, false);
+            let error = i32t.const_int(crate::codegen::fpstatus::ERROR, false);
+            let tainted = b.build_int_compare(
+                IntPredicate::NE,
+                b.build_and(word, taint, "")?,
+                i32t.const_zero(),
+                "",
+            )?;
+            let failed = b.build_int_compare(
+                IntPredicate::NE,
+                b.build_and(word, error, "")?,
+                i32t.const_zero(),
+                "",
+            )?;
+            let doubtful = b.build_or(tainted, b.build_not(finite, "")?, "")?;
+            let again = b.build_and(doubtful, b.build_not(failed, "")?, "sum.again")?;
+            let f = current_function(cg)?;
+            let slow = cg.ctx.append_basic_block(f, "sum.slow");
+            let settled = cg.ctx.append_basic_block(f, "sum.settled");
+            let joined = cg.ctx.append_basic_block(f, "sum.joined");
+            cg.builder.build_conditional_branch(again, slow, settled)?;
+            cg.builder.position_at_end(settled);
+            let before = cg.builder.build_load(i32t, status, "")?.into_int_value();
+            let after = cg.builder.build_or(before, word, "")?;
+            cg.builder.build_store(status, after)?;
+            let settled_end = cg.builder.get_insert_block().expect("positioned");
+            cg.builder.build_unconditional_branch(joined)?;
+            cg.builder.position_at_end(slow);
+            let slow_tainted = with_exact_rerun(cg, element, status, &mut body)?;
+            let slow_end = cg.builder.get_insert_block().expect("positioned");
+            cg.builder.build_unconditional_branch(joined)?;
+            cg.builder.position_at_end(joined);
+            let phi = cg.builder.build_phi(cg.ctx.bool_type(), "tainted")?;
+            phi.add_incoming(&[
+                (&cg.ctx.bool_type().const_zero(), settled_end),
+                (&slow_tainted, slow_end),
+            ]);
+            phi.as_basic_value().into_int_value()
+        }
+        None => with_exact_rerun(cg, element, status, &mut body)?,
+    };
     let reduced = cg.builder.build_load(llvm, result, "reduced")?;
     if matches!(r, Reduction::Sum | Reduction::Prod | Reduction::Mean) {
         accumulation_flags(cg, s, tainted, reduced, status)?;
