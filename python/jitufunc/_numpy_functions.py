@@ -311,6 +311,9 @@ def cumprod(a, axis=None):
 # A global array is a constant inside compiled code; its dtype tells
 # booleans apart at compile time.
 _BOOLS = np.zeros(0, dtype=np.bool_)
+_F64 = np.zeros(0, dtype=np.float64)
+_C64 = np.zeros(0, dtype=np.complex64)
+_C128 = np.zeros(0, dtype=np.complex128)
 
 
 @njit
@@ -487,20 +490,61 @@ def _round_divided(x, scale):
     return np.rint(x / scale) * scale
 
 
+@vectorize
+def _complex_of(re, im):
+    return complex(re, im)
+
+
+@njit
+def _power_of_ten(n):
+    # NumPy's power_of_ten: exact up to 1e22, then multiplied by ten.
+    if n <= 22:
+        return 10.0**n
+    p = 1e9
+    for _ in range(n - 9):
+        p *= 10.0
+    return p
+
+
+@njit
+def _round_real(a, decimals):
+    if decimals == 0:
+        return np.rint(a)
+    if decimals > 0:
+        return _round_scaled(a, _power_of_ten(decimals))
+    return _round_divided(a, _power_of_ten(-decimals))
+
+
 @njit
 def round(a, decimals=0):
-    # Integers (and booleans) divide into floats; inexact numbers do not.
-    # (Asked of an empty array of a's dtype: the test costs nothing.)
+    if a.dtype == _BOOLS.dtype:
+        # NumPy's rint of booleans gives float16; with decimals its
+        # multiply (divide) cannot cast the float64 result to bool.
+        if decimals != 0:
+            raise TypeError("Cannot cast ufunc 'multiply' (or 'divide') output from dtype('float64') "
+                            "to dtype('bool') with casting rule 'same_kind'")
+        return np.rint(a)
+    # Integers divide into floats; inexact numbers do not. (Asked of an
+    # empty array of a's dtype: the test costs nothing.)
     kind = np.zeros(0, dtype=a.dtype) * 1
     if (kind / 1).dtype != kind.dtype:
         if decimals >= 0:
             return a * 1
-        return _round_divided(a, 10.0 ** (-decimals)).astype(kind.dtype)
+        return _round_divided(a, _power_of_ten(-decimals)).astype(kind.dtype)
+    if a.dtype == _C128.dtype or a.dtype == _C64.dtype:
+        if decimals == 0:
+            return np.rint(a)
+        # As NumPy: the real and imaginary parts rounded as floats (a
+        # complex product or quotient would round differently).
+        z = _complex_of(_round_real(np.real(a), decimals), _round_real(np.imag(a), decimals))
+        if a.dtype == _C128.dtype:
+            return z
+        return z.astype(a.dtype)
     if decimals == 0:
         return np.rint(a)
     if decimals > 0:
-        return _round_scaled(a, 10.0**decimals)
-    return _round_divided(a, 10.0 ** (-decimals))
+        return _round_scaled(a, _power_of_ten(decimals))
+    return _round_divided(a, _power_of_ten(-decimals))
 
 
 # --- products -----------------------------------------------------------------
@@ -622,8 +666,21 @@ def trace(a, offset=0):
 
 @njit
 def _less(x, y):
-    # NumPy's order: NaN last.
-    return x < y or (y != y and x == x)
+    # NumPy's order: NaN last; complex numbers lexicographically, a NaN
+    # part ordering as NumPy's sorts do: R + Rj < R + nanj < nan + Rj <
+    # nan + nanj. (For real numbers the imaginary parts are constant zeros
+    # and this is x < y or (y != y and x == x).)
+    xr = x.real
+    xi = x.imag
+    yr = y.real
+    yi = y.imag
+    if xr < yr:
+        return xi == xi or yi != yi
+    if xr > yr:
+        return yi != yi and xi == xi
+    if xr == yr or (xr != xr and yr != yr):
+        return xi < yi or (yi != yi and xi == xi)
+    return yr != yr
 
 
 @njit
@@ -825,104 +882,371 @@ def unique(a):
     for i in range(1, n):
         # NaNs are one value, as NumPy's equal_nan=True.
         keep[i] = not (s[i] == s[i - 1] or (s[i] != s[i] and s[i - 1] != s[i - 1]))
-    return s[keep]
+    r = s[keep]
+    last = r[r.shape[0] - 1]
+    if (a.dtype == _C128.dtype or a.dtype == _C64.dtype) and last != last:
+        # The complex values with a NaN part (sorted last) are one value,
+        # as NumPy's unique: the first of them in the array's order.
+        flat = a.ravel()
+        for i in range(flat.size):
+            x = flat[i]
+            if x != x:
+                r[r.shape[0] - 1] = x
+                break
+    return r
 
 
 # --- joining ------------------------------------------------------------------
+#
+# The arrays of a tuple may differ in dtype and memory layout, and a tuple
+# of items of different types takes only constant indices: ``_join_each``
+# goes through the first 16 items one constant index at a time (the steps
+# for items a shorter tuple does not have are not compiled: ``len(t) > i``
+# is known when compiling), each step working on its array with the
+# array's own type, and through the items of a longer tuple after them in
+# a loop (those must then be of one type). How a function sees each array
+# (as it is, at least 1-d or 2-d, with a new axis, flattened) is told by
+# one of these empty arrays, apart by their number of dimensions when
+# compiling.
+
+_AS_IS = np.zeros((0,))
+_AT_LEAST_1D = np.zeros((0, 0))
+_AT_LEAST_2D = np.zeros((0, 0, 0))
+_STACKED = np.zeros((0, 0, 0, 0))
+_FLAT = np.zeros((0, 0, 0, 0, 0))
+
+
+@njit
+def _ins(s, i, k, m):
+    if i < k:
+        return s[i]
+    if i == k:
+        return m
+    return s[i - 1]
+
+
+@njit
+def _inserted(s, k, m):
+    """Shape ``s`` with ``m`` inserted before its entry ``k``."""
+    if len(s) == 0:
+        return (m,)
+    if len(s) == 1:
+        return (_ins(s, 0, k, m), _ins(s, 1, k, m))
+    if len(s) == 2:
+        return (_ins(s, 0, k, m), _ins(s, 1, k, m), _ins(s, 2, k, m))
+    if len(s) == 3:
+        return (_ins(s, 0, k, m), _ins(s, 1, k, m), _ins(s, 2, k, m), _ins(s, 3, k, m))
+    if len(s) == 4:
+        return (_ins(s, 0, k, m), _ins(s, 1, k, m), _ins(s, 2, k, m), _ins(s, 3, k, m), _ins(s, 4, k, m))
+    if len(s) == 5:
+        return (_ins(s, 0, k, m), _ins(s, 1, k, m), _ins(s, 2, k, m), _ins(s, 3, k, m), _ins(s, 4, k, m),
+                _ins(s, 5, k, m))
+    if len(s) == 6:
+        return (_ins(s, 0, k, m), _ins(s, 1, k, m), _ins(s, 2, k, m), _ins(s, 3, k, m), _ins(s, 4, k, m),
+                _ins(s, 5, k, m), _ins(s, 6, k, m))
+    if len(s) == 7:
+        return (_ins(s, 0, k, m), _ins(s, 1, k, m), _ins(s, 2, k, m), _ins(s, 3, k, m), _ins(s, 4, k, m),
+                _ins(s, 5, k, m), _ins(s, 6, k, m), _ins(s, 7, k, m))
+    raise NotImplementedError("np.stack supports arrays of up to 7 dimensions here")
+
+
+@njit
+def _join_shape(x, how, k):
+    """The shape of array ``x`` as the joining sees it (``_join_view``)."""
+    if how.ndim == _AT_LEAST_1D.ndim:
+        if x.ndim == 0:
+            return (1,)
+        return x.shape
+    if how.ndim == _AT_LEAST_2D.ndim:
+        if x.ndim == 0:
+            return (1, 1)
+        if x.ndim == 1:
+            return (1, x.shape[0])
+        return x.shape
+    if how.ndim == _STACKED.ndim:
+        return _inserted(x.shape, k, 1)
+    return x.shape
+
+
+@njit
+def _join_view(x, how, k):
+    """Array ``x`` as the joining sees it: at least 1-d or 2-d (NumPy's
+    atleast_1d, atleast_2d) or with a new axis k of length 1 (stacked); a
+    view, but of a non-contiguous array of 3 or more dimensions stacked."""
+    if how.ndim == _AT_LEAST_1D.ndim:
+        if x.ndim == 0:
+            return x.reshape(1)
+        return x
+    if how.ndim == _AT_LEAST_2D.ndim:
+        if x.ndim == 0:
+            return x.reshape(1, 1)
+        if x.ndim == 1:
+            return x[None, :]
+        return x
+    if how.ndim == _STACKED.ndim:
+        if x.ndim == 0:
+            return x.reshape(1)
+        if x.ndim == 1:
+            if k == 0:
+                return x[None, :]
+            return x[:, None]
+        if x.ndim == 2:
+            if k == 0:
+                return x[None, :, :]
+            if k == 1:
+                return x[:, None, :]
+            return x[:, :, None]
+        return x.reshape(_inserted(x.shape, k, 1))
+    return x
+
+
+@njit
+def _join_length(s, first, k, how):
+    """The length along the joining axis ``k`` of an array of shape ``s``,
+    after NumPy's checks of it against the first array's shape (of as
+    many dimensions)."""
+    for d in range(len(s)):
+        if d != k and s[d] != first[d]:
+            if how.ndim == _STACKED.ndim:
+                raise ValueError("all input arrays must have the same shape")
+            raise ValueError("all the input array dimensions except for the concatenation axis must match exactly")
+    return s[k]
+
+
+@njit
+def _check_ndims(differ, stacked):
+    # Known when compiling, but raised from here: a caller raising it
+    # itself would not compile the rest (nor return a value).
+    if differ:
+        if stacked:
+            raise ValueError("all input arrays must have the same shape")
+        raise ValueError("all the input arrays must have same number of dimensions")
+
+
+@njit
+def _join_put(x, out, k, at):
+    """Copies ``x`` into ``out`` from ``at`` along axis ``k``; the next
+    offset."""
+    if x.ndim != out.ndim:
+        # Flattened (axis=None): x's elements in C order.
+        n = x.size
+        out[at:at + n].reshape(x.shape)[...] = x
+        return at + n
+    n = x.shape[k]
+    if out.ndim == 1:
+        out[at:at + n] = x
+    elif out.ndim == 2:
+        if k == 0:
+            out[at:at + n, :] = x
+        else:
+            out[:, at:at + n] = x
+    else:
+        # Both as (before k, along k, after k): a view of the C-ordered
+        # result.
+        o = _lanes(out, k)
+        o[:, at:at + n, :] = _lanes(x, k)
+    return at + n
+
+
+@njit
+def _promoted(p, x):
+    """An array of the dtype NumPy gives to joining arrays of p's and x's
+    dtypes (p itself when they are the same; only its dtype is used)."""
+    if x.dtype == p.dtype:
+        return p
+    return np.empty(0, dtype=p.dtype) + np.empty(0, dtype=x.dtype)
+
+
+@njit
+def _stack_put(x, out, k, at):
+    """Copies 1-d or 2-d ``x`` into ``out`` as its entry ``at`` along the
+    new axis ``k``."""
+    if x.ndim == 1:
+        if k == 0:
+            out[at] = x
+        else:
+            out[:, at] = x
+    elif k == 0:
+        out[at] = x
+    elif k == 1:
+        out[:, at] = x
+    else:
+        out[:, :, at] = x
+    return at + 1
+
+
+@njit
+def _join_step(x, first, k, how, out, p, at):
+    """One array of the tuple: with ``out`` None, its dtype joined into
+    ``p``'s and its length along axis ``k`` added to ``at``; else copied
+    into ``out`` from ``at``."""
+    stacked = how.ndim == _STACKED.ndim
+    if out is None:
+        if how.ndim == _FLAT.ndim:
+            return _promoted(p, x), at + x.size
+        _check_ndims(x.ndim + stacked != len(first) and stacked, stacked)
+        s = _join_shape(x, how, k)
+        _check_ndims(len(s) != len(first), stacked)
+        return _promoted(p, x), at + _join_length(s, first, k, how)
+    if how.ndim == _FLAT.ndim:
+        return p, _join_put(x, out, k, at)
+    # Straight into the result where a view of x would be slower to read.
+    if stacked and x.ndim >= 1 and x.ndim <= 2 and out.ndim == x.ndim + 1:
+        return p, _stack_put(x, out, k, at)
+    if how.ndim == _AT_LEAST_2D.ndim and x.ndim == 1 and out.ndim == 2:
+        out[at] = x
+        return p, at + 1
+    return p, _join_put(_join_view(x, how, k), out, k, at)
+
+
+@njit
+def _join_each(t, k, how, out):
+    """With ``out`` None: (an empty array of the result dtype, the total
+    length along axis ``k``) of joining the arrays of tuple ``t``, their
+    shapes checked; else copies them into ``out``."""
+    first = _join_shape(t[0], how, k)
+    p, at = _join_step(t[0], first, k, how, out, t[0], 0)
+    if len(t) > 1:
+        p, at = _join_step(t[1], first, k, how, out, p, at)
+    if len(t) > 2:
+        p, at = _join_step(t[2], first, k, how, out, p, at)
+    if len(t) > 3:
+        p, at = _join_step(t[3], first, k, how, out, p, at)
+    if len(t) > 4:
+        p, at = _join_step(t[4], first, k, how, out, p, at)
+    if len(t) > 5:
+        p, at = _join_step(t[5], first, k, how, out, p, at)
+    if len(t) > 6:
+        p, at = _join_step(t[6], first, k, how, out, p, at)
+    if len(t) > 7:
+        p, at = _join_step(t[7], first, k, how, out, p, at)
+    if len(t) > 8:
+        p, at = _join_step(t[8], first, k, how, out, p, at)
+    if len(t) > 9:
+        p, at = _join_step(t[9], first, k, how, out, p, at)
+    if len(t) > 10:
+        p, at = _join_step(t[10], first, k, how, out, p, at)
+    if len(t) > 11:
+        p, at = _join_step(t[11], first, k, how, out, p, at)
+    if len(t) > 12:
+        p, at = _join_step(t[12], first, k, how, out, p, at)
+    if len(t) > 13:
+        p, at = _join_step(t[13], first, k, how, out, p, at)
+    if len(t) > 14:
+        p, at = _join_step(t[14], first, k, how, out, p, at)
+    if len(t) > 15:
+        p, at = _join_step(t[15], first, k, how, out, p, at)
+    if len(t) > 16:
+        for i in range(16, len(t)):
+            p, at = _join_step(t[i], first, k, how, out, p, at)
+    return p, at
+
+
+@njit
+def _join(t, k, how):
+    p, total = _join_each(t, k, how, None)
+    if how.ndim == _FLAT.ndim:
+        out = np.empty(total, dtype=p.dtype)
+    else:
+        out = np.empty(_replaced(_join_shape(t[0], how, k), k, total), dtype=p.dtype)
+    _join_each(t, k, how, out)
+    return out
 
 
 @njit
 def concatenate(arrays, axis=0):
-    count = len(arrays)
-    if count == 0:
+    if len(arrays) == 0:
         raise ValueError("need at least one array to concatenate")
-    first = arrays[0]
-    if first.ndim == 1:
-        if axis != 0 and axis != -1:
-            raise ValueError("axis is out of bounds for array of dimension 1")
-        total = 0
-        for k in range(count):
-            total += arrays[k].shape[0]
-        out = np.empty(total, dtype=first.dtype)
-        at = 0
-        for k in range(count):
-            n = arrays[k].shape[0]
-            out[at:at + n] = arrays[k]
-            at += n
-        return out
-    if first.ndim == 2:
-        if axis < 0:
-            axis += 2
-        if axis == 0:
-            total = 0
-            for k in range(count):
-                if arrays[k].shape[1] != first.shape[1]:
-                    raise ValueError("all the input array dimensions except for the concatenation axis must match exactly")
-                total += arrays[k].shape[0]
-            out = np.empty((total, first.shape[1]), dtype=first.dtype)
-            at = 0
-            for k in range(count):
-                n = arrays[k].shape[0]
-                out[at:at + n, :] = arrays[k]
-                at += n
-            return out
-        if axis == 1:
-            total = 0
-            for k in range(count):
-                if arrays[k].shape[0] != first.shape[0]:
-                    raise ValueError("all the input array dimensions except for the concatenation axis must match exactly")
-                total += arrays[k].shape[1]
-            out = np.empty((first.shape[0], total), dtype=first.dtype)
-            at = 0
-            for k in range(count):
-                n = arrays[k].shape[1]
-                out[:, at:at + n] = arrays[k]
-                at += n
-            return out
-        raise ValueError("axis is out of bounds for array of dimension 2")
-    raise NotImplementedError("np.concatenate supports 1-d and 2-d arrays")
+    if axis is None:
+        return _join(arrays, 0, _FLAT)
+    if arrays[0].ndim == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    return _join(arrays, _axis_index(axis, arrays[0].ndim), _AS_IS)
 
 
 @njit
 def stack(arrays, axis=0):
-    count = len(arrays)
-    if count == 0:
+    if len(arrays) == 0:
         raise ValueError("need at least one array to stack")
-    first = arrays[0]
-    if first.ndim != 1:
-        raise NotImplementedError("np.stack supports 1-d arrays")
-    n = first.shape[0]
-    for k in range(count):
-        if arrays[k].shape[0] != n:
-            raise ValueError("all input arrays must have the same shape")
-    if axis == 0 or axis == -2:
-        out = np.empty((count, n), dtype=first.dtype)
-        for k in range(count):
-            out[k] = arrays[k]
-        return out
-    if axis == 1 or axis == -1:
-        out = np.empty((n, count), dtype=first.dtype)
-        for k in range(count):
-            out[:, k] = arrays[k]
-        return out
-    raise ValueError("axis is out of bounds for array of dimension 2")
+    return _join(arrays, _axis_index(axis, arrays[0].ndim + 1), _STACKED)
 
 
 @njit
 def hstack(arrays):
-    if arrays[0].ndim == 1:
-        return concatenate(arrays, 0)
-    return concatenate(arrays, 1)
+    if len(arrays) == 0:
+        raise ValueError("need at least one array to concatenate")
+    # NumPy's atleast_1d, then along the first axis of 1-d arrays, the
+    # second of others.
+    if arrays[0].ndim <= 1:
+        return _join(arrays, 0, _AT_LEAST_1D)
+    return _join(arrays, 1, _AT_LEAST_1D)
 
 
 @njit
 def vstack(arrays):
-    if arrays[0].ndim == 1:
-        return stack(arrays, 0)
-    return concatenate(arrays, 0)
+    if len(arrays) == 0:
+        raise ValueError("need at least one array to concatenate")
+    # NumPy's atleast_2d, then along the first axis.
+    return _join(arrays, 0, _AT_LEAST_2D)
 
 
 # --- binning and interpolation ------------------------------------------------
+
+
+@njit
+def _check_edges(edges):
+    for i in range(edges.shape[0] - 1):
+        if edges[i] >= edges[i + 1]:
+            raise ValueError("Too many bins for data range. Cannot create finite-sized bins.")
+
+
+@njit
+def _linspace_into(out, first, last):
+    """NumPy's linspace(first, last, out.size) computed in out's dtype
+    (that of ``first`` and ``last``): i * step + first, the last one
+    ``last``."""
+    num = out.shape[0]
+    out[0] = num - 1
+    div = out[0]
+    delta = last - first
+    step = delta / div
+    if step == 0:
+        # NumPy's way for subnormal steps.
+        for i in range(num):
+            out[i] = i
+            out[i] = out[i] / div * delta + first
+    else:
+        for i in range(num):
+            out[i] = i
+            out[i] = out[i] * step + first
+    out[num - 1] = last
+    return out
+
+
+@njit
+def _bin_counts(flat, first, last, edges, bins):
+    """NumPy's counts for equal bins: each value's bin from its offset,
+    moved by one where rounding put it past an edge; the last edge belongs
+    to the last bin."""
+    counts = np.zeros(bins, dtype=np.int64)
+    norm_denominator = last - first
+    # The number of bins as a number of the edges' dtype.
+    scale = edges[:1].copy()
+    scale[0] = bins
+    norm_numerator = scale[0]
+    for i in range(flat.size):
+        x = flat[i]
+        if x < first or x > last:
+            continue
+        k = int((x - first) / norm_denominator * norm_numerator)
+        if k == bins:
+            k -= 1
+        if x < edges[k]:
+            k -= 1
+        elif x >= edges[k + 1] and k != bins - 1:
+            k += 1
+        counts[k] += 1
+    return counts
 
 
 @njit
@@ -930,6 +1254,26 @@ def histogram(a, bins=10):
     if bins < 1:
         raise ValueError("`bins` must be positive, when an integer")
     flat = a.ravel()
+    # NumPy's edges: float64 for integer and boolean data, else the data's
+    # dtype (float32 data: edges and bin arithmetic in float32).
+    if (flat[:0] * 1.0).dtype != _F64.dtype:
+        if flat.size == 0:
+            # NumPy's range [0, 1] of Python ints: edges computed in
+            # float64.
+            return np.zeros(bins, dtype=np.int64), np.linspace(0.0, 1.0, bins + 1).astype(a.dtype)
+        ends = np.empty(2, dtype=a.dtype)
+        ends[0] = flat.min()
+        ends[1] = flat.max()
+        if not (math.isfinite(ends[0]) and math.isfinite(ends[1])):
+            raise ValueError("autodetected range of [nan, nan] is not finite")
+        if ends[0] == ends[1]:
+            ends[0] = ends[0] - 0.5
+            ends[1] = ends[1] + 0.5
+        first = ends[0]
+        last = ends[1]
+        edges = _linspace_into(np.empty(bins + 1, dtype=a.dtype), first, last)
+        _check_edges(edges)
+        return _bin_counts(flat, first, last, edges, bins), edges
     if flat.size == 0:
         first = 0.0
         last = 1.0
@@ -942,6 +1286,7 @@ def histogram(a, bins=10):
         first -= 0.5
         last += 0.5
     edges = np.linspace(first, last, bins + 1)
+    _check_edges(edges)
     counts = np.zeros(bins, dtype=np.int64)
     norm_numerator = bins
     norm_denominator = last - first
@@ -961,15 +1306,14 @@ def histogram(a, bins=10):
 
 
 @njit
-def _interp_one(x, xp, fp, left, right):
+def _interp_index(x, xp):
+    """For x not NaN: -1 left of xp[0], n right of xp[-1], else the last j
+    with xp[j] <= x."""
     n = xp.shape[0]
-    if x != x:
-        return x
     if x < xp[0]:
-        return left
+        return -1
     if x > xp[n - 1]:
-        return right
-    # The last j with xp[j] <= x.
+        return n
     lo = 0
     hi = n
     while hi - lo > 1:
@@ -978,7 +1322,27 @@ def _interp_one(x, xp, fp, left, right):
             lo = mid
         else:
             hi = mid
-    j = lo
+    return lo
+
+
+@njit
+def _interp_one(x, xp, fp, left, right):
+    n = xp.shape[0]
+    if n == 1:
+        # NumPy's single sample point: fp[0] unless x is left or right of
+        # it (NaN is neither).
+        if x < xp[0]:
+            return left
+        if x > xp[0]:
+            return right
+        return fp[0]
+    if x != x:
+        return x
+    j = _interp_index(x, xp)
+    if j == -1:
+        return left
+    if j == n:
+        return right
     if j == n - 1:
         return fp[j]
     if x == xp[j]:
@@ -993,6 +1357,46 @@ def _interp_one(x, xp, fp, left, right):
 
 
 @njit
+def _interp_part(x, xp, j, inv_dx, lo, hi):
+    """One part (real or imaginary) of NumPy's complex interpolation between
+    values lo and hi."""
+    slope = (hi - lo) * inv_dx
+    r = slope * (x - xp[j]) + lo
+    if r != r:
+        r = slope * (x - xp[j + 1]) + hi
+        if r != r and lo == hi:
+            r = lo
+    return r
+
+
+@njit
+def _interp_one_complex(x, xp, fp, left, right):
+    n = xp.shape[0]
+    if n == 1:
+        if x < xp[0]:
+            return left
+        if x > xp[0]:
+            return right
+        return fp[0]
+    if x != x:
+        return complex(x, 0.0)
+    j = _interp_index(x, xp)
+    if j == -1:
+        return left
+    if j == n:
+        return right
+    if j == n - 1:
+        return fp[j]
+    if x == xp[j]:
+        return fp[j]
+    # As NumPy: both parts by the reciprocal of the step.
+    inv_dx = 1.0 / (xp[j + 1] - xp[j])
+    a = fp[j]
+    b = fp[j + 1]
+    return complex(_interp_part(x, xp, j, inv_dx, a.real, b.real), _interp_part(x, xp, j, inv_dx, a.imag, b.imag))
+
+
+@njit
 def interp(x, xp, fp):
     if xp.ndim != 1 or fp.ndim != 1:
         raise ValueError("xp and fp must be 1-d sequences")
@@ -1002,6 +1406,16 @@ def interp(x, xp, fp):
     if fp.shape[0] != n:
         raise ValueError("fp and xp are not of the same length.")
     xpf = xp.astype(np.float64)
+    if fp.dtype == _C128.dtype or fp.dtype == _C64.dtype:
+        # NumPy's complex interpolation: complex128.
+        fpc = fp.astype(np.complex128)
+        if x.ndim == 0:
+            return _interp_one_complex(float(x), xpf, fpc, fpc[0], fpc[n - 1])
+        flat = x.ravel()
+        out = np.empty(flat.size, dtype=np.complex128)
+        for i in range(flat.size):
+            out[i] = _interp_one_complex(float(flat[i]), xpf, fpc, fpc[0], fpc[n - 1])
+        return out.reshape(x.shape)
     fpf = fp.astype(np.float64)
     left = fpf[0]
     right = fpf[n - 1]

@@ -649,30 +649,32 @@ def round_values(dtype, shape, seed=0):
     return v.astype(dt)
 
 
-ROUND_COMPLEX = xfail(
-    "np.round/np.around/a.round of complex128 with decimals > 0 is off by one ulp for about 15% of values: "
-    "np.round(np.array([63.9814654603079+0j]), 2) gives 63.980000000000004, NumPy 63.98 (NumPy rounds the "
-    "real and imaginary parts as floats; in compiled code complex / float is inexact: (6398+0j) / 100.0 in "
-    "an @njit function gives 63.980000000000004, Python and NumPy 63.98)")
-
-
 def round_params():
     params = []
     for p in calls_and_views(ROUND_CALLS, ROUND_CALLS):
         ndim, view, call = p.values
         for dtype in NUMERIC_DTYPES:
-            positive = any(d in call for d in ("1)", "2)", "3)")) and "-" not in call
-            marks = [ROUND_COMPLEX] if dtype is np.complex128 and positive else []
-            params.append(pytest.param(ndim, view, call, dtype, marks=marks, id=f"{p.id}-{dt_id(dtype)}"))
+            params.append(pytest.param(ndim, view, call, dtype, id=f"{p.id}-{dt_id(dtype)}"))
     return params
 
 
 @pytest.mark.parametrize("ndim, view, call, dtype", round_params())
 def test_round(ndim, view, call, dtype):
     # Integers keep their dtype (decimals >= 0 is a copy; negative decimals
-    # round to tens through float64), floats and complex keep theirs.
+    # round to tens through float64), floats and complex keep theirs
+    # (complex: the real and imaginary parts rounded as floats).
     a = make_view(ndim, view, round_values, dtype)
     check(returning_plain(call), a)
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2, 5, 9, 23, 25, 30, -1, -3, -23, -25])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.complex64, np.complex128, np.int16,
+                                   np.uint8, np.int64], ids=dt_id)
+def test_round_decimals_and_dtypes(dtype, decimals):
+    # NumPy's powers of ten (exact up to 1e22, then multiplied by ten) and
+    # the dtype's own arithmetic (float16, float32, complex64 parts).
+    a = round_values(dtype, (200,), seed=decimals % 7)
+    check(returning_plain(f"np.round(a, {decimals})"), a)
 
 
 @pytest.mark.parametrize("call", ["np.round(a)", "np.round(a, 2)", "np.round(a, -1)"])
@@ -682,25 +684,16 @@ def test_round_special_values(values, call):
     check(returning_plain(call), np.array(values))
 
 
-@pytest.mark.parametrize("call", [
-    pytest.param("np.round(a)", marks=xfail(
-        "np.round of a bool array gives int64 [1, 0, 1]; NumPy gives float16 [1., 0., 1.]")),
-    pytest.param("a.round()", marks=xfail(
-        "a.round() of a bool array gives int64 [1, 0, 1]; NumPy gives float16 [1., 0., 1.]")),
-])
+@pytest.mark.parametrize("call", ["np.round(a)", "a.round()", "np.around(a, 0)"])
 def test_round_bool(call):
+    # NumPy's rint of booleans: float16.
     check(returning_plain(call), np.array([True, False, True]))
+    check(returning_plain(call), np.array([[True, False], [False, False]]).T)
 
 
-@pytest.mark.parametrize("call", [
-    pytest.param("np.round(a, 2)", marks=xfail(
-        "np.round(bool_array, 2) returns an int64 array; NumPy raises a TypeError (UFuncTypeError: cannot "
-        "cast the multiply output from float64 to bool)")),
-    pytest.param("np.round(a, -1)", marks=xfail(
-        "np.round(bool_array, -1) returns an int64 array; NumPy raises a TypeError (UFuncTypeError: cannot "
-        "cast the divide output from float64 to bool)")),
-])
+@pytest.mark.parametrize("call", ["np.round(a, 2)", "np.round(a, -1)", "a.round(1)"])
 def test_round_bool_with_decimals_raises_type_error(call):
+    # NumPy's multiply (divide) cannot cast its float64 result to bool.
     check_raises(returning_plain(call), np.array([True, False, True]), exc=TypeError)
 
 
@@ -895,20 +888,41 @@ def test_argsort_lengths_around_the_merge_runs(order, n):
     check(returning_plain("np.sort(a)"), a)
 
 
-COMPLEX_NAN_ORDER = xfail(
-    "complex values with a NaN part are all treated as one NaN (kept in input order at the end); NumPy "
-    "orders them R+Rj < R+nanj < nan+Rj < nan+nanj")
+def complex_with_nans(n, seed):
+    """Complex values whose parts are drawn from a few numbers, infinities
+    and NaNs (many ties, NaNs in either part or both)."""
+    rng = np.random.default_rng(seed)
+    parts = np.array([0.0, 1.0, -1.0, 2.5, np.nan, np.inf, -np.inf])
+    out = np.empty(n, dtype=np.complex128)
+    out.real = rng.choice(parts, n)
+    out.imag = rng.choice(parts, n)
+    return out
 
 
 @pytest.mark.parametrize("values", [
     pytest.param([complex(np.nan, 0), complex(1, np.nan), 1 + 1j, complex(np.nan, np.nan), 0j],
-                 marks=COMPLEX_NAN_ORDER, id="nan-real-before-nan-imag"),
+                 id="nan-real-before-nan-imag"),
     pytest.param([complex(1, np.nan), complex(np.nan, 0), 1 + 1j, 0j], id="already-in-numpy-order"),
     pytest.param([2 + 1j, 1 + 3j, 2 - 1j, 1 + 3j, -1 + 0j], id="lexicographic-with-ties"),
+    pytest.param([complex(np.nan, 2), complex(np.nan, -1), complex(3, np.nan), complex(-3, np.nan),
+                  complex(np.nan, np.nan), complex(np.inf, np.nan), complex(np.nan, np.inf), 1j],
+                 id="nan-parts-ordered-by-the-other-part"),
+    pytest.param(complex_with_nans(60, 1), id="random-nans-and-infinities"),
+    pytest.param(complex_with_nans(200, 2), id="random-nans-and-infinities-200"),
 ])
 @pytest.mark.parametrize("call", ["np.argsort(a)", "np.sort(a)"])
 def test_sort_argsort_complex(call, values):
+    # NumPy orders complex numbers lexicographically with NaN parts last:
+    # R + Rj < R + nanj < nan + Rj < nan + nanj (ties by the other part).
     check(returning_plain(call), np.array(values), reference=returning_plain(with_stable_kind(call)))
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_sort_searchsorted_unique_complex_with_nans(seed):
+    a = complex_with_nans(80, seed)
+    check(returning_plain("np.sort(a, axis=0)"), a.reshape(20, 4))
+    check(returning_plain("np.unique(a)"), a)
+    check(returning_plain("np.searchsorted(s, v)", "s, v"), np.sort(a), complex_with_nans(30, seed + 10))
 
 
 SORT_CALLS_1D = ["np.sort(a)", "np.sort(a, axis=0)", "np.sort(a, axis=-1)", "np.sort(a, axis=None)"]
@@ -1131,10 +1145,6 @@ def test_join(ndim, call, layout, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.int8], ids=dt_id)
 @pytest.mark.parametrize("ndim, call", join_params())
-@xfail("concatenate/stack/hstack/vstack of a contiguous and a non-contiguous array of the same dtype "
-       "(np.concatenate((np.ones(2), np.ones(4)[::2]))) is refused when compiling: TypingError 'a tuple of items "
-       "of different types (float64[::1] and float64[:]) takes only constant indices'; NumPy accepts any "
-       "memory layouts")
 def test_join_contiguous_with_non_contiguous(ndim, call, dtype):
     a, b, c = join_operands(ndim, "mixed", dtype)
     check(returning_plain(call, "a, b, c"), a, b, c)
@@ -1176,28 +1186,119 @@ def test_join_mismatched_shapes_and_bad_axes_raise_value_error(call, shapes):
 
 
 @pytest.mark.parametrize("call, a, b", [
-    pytest.param("np.concatenate((a, b))", np.ones(3), np.arange(2, dtype=np.int32), marks=xfail(
-        "np.concatenate of a float64 and an int32 array is refused when compiling (TypingError: a tuple of "
-        "items of different types takes only constant indices); NumPy promotes to float64"),
-        id="concatenate-float64-int32"),
+    pytest.param("np.concatenate((a, b))", np.ones(3), np.arange(2, dtype=np.int32), id="concatenate-float64-int32"),
     pytest.param("np.vstack((a, b))", np.ones((1, 2), dtype=np.int8), np.ones((1, 2), dtype=np.int64),
-                 marks=xfail("np.vstack of int8 and int64 arrays is refused when compiling (TypingError: a "
-                             "tuple of items of different types); NumPy promotes to int64"),
                  id="vstack-int8-int64"),
-    pytest.param("np.concatenate((a, b), axis=None)", np.ones((2, 2)), np.zeros((1, 3)), marks=xfail(
-        "np.concatenate(..., axis=None) is refused when compiling (TypingError: '<' is not supported "
-        "between 'none' and 'pyint'); NumPy concatenates the flattened arrays"),
-        id="concatenate-axis-none"),
+    pytest.param("np.concatenate((a, b), axis=None)", np.ones((2, 2)), np.zeros((1, 3)), id="concatenate-axis-none"),
 ])
 def test_join_beyond_one_dtype(call, a, b):
     check(returning_plain(call, "a, b"), a, b)
 
 
-@xfail("np.concatenate of a 2-d and a 1-d array is refused when compiling with a TypingError (a TypeError: "
-       "'a tuple of items of different types takes only constant indices'); NumPy raises ValueError ('all "
-       "the input arrays must have same number of dimensions')")
+JOIN_MIXED_1D = ["np.concatenate((a, b, c))", "np.concatenate((a, b, c), axis=None)", "np.stack((a, b, c))",
+                 "np.stack((a, b, c), axis=-1)", "np.hstack((a, b, c))", "np.vstack((a, b, c))"]
+JOIN_MIXED_2D = ["np.concatenate((a, b, c))", "np.concatenate((a, b, c), axis=1)",
+                 "np.concatenate((a, b, c), axis=None)", "np.stack((a, b, c))", "np.stack((a, b, c), axis=1)",
+                 "np.stack((a, b, c), axis=-1)", "np.hstack((a, b, c))", "np.vstack((a, b, c))"]
+
+
+@pytest.mark.parametrize("dtypes", [(np.bool_, np.int8, np.uint16), (np.float32, np.int64, np.bool_),
+                                    (np.int8, np.uint8, np.float32), (np.complex128, np.float32, np.int32),
+                                    (np.uint64, np.int64, np.int8), (np.float16, np.int16, np.float16)],
+                         ids=lambda ds: "-".join(dt_id(d) for d in ds))
+@pytest.mark.parametrize("layout", ["contiguous", "mixed"])
+@pytest.mark.parametrize("ndim, call", [(1, c) for c in JOIN_MIXED_1D] + [(2, c) for c in JOIN_MIXED_2D],
+                         ids=lambda x: str(x))
+def test_join_mixed_dtypes(ndim, call, layout, dtypes):
+    # NumPy's result dtype is the promotion of all the arrays' dtypes.
+    a, b, c = join_operands(ndim, layout, np.int8)
+    check(returning_plain(call, "a, b, c"), a.astype(dtypes[0]), b.astype(dtypes[1]), c.astype(dtypes[2]))
+
+
+def nd_operands(shape, axis, seed, layout):
+    """Three arrays (float64, int32, float64) of ``shape`` but for their
+    lengths along ``axis`` (1, 2 and 3; None: all of ``shape``): all
+    contiguous, all strided views (every other element, the last one
+    reversed too), or ``mixed`` (the first contiguous)."""
+    out = []
+    for i, dtype in enumerate([np.float64, np.int32, np.float64]):
+        s = list(shape)
+        if axis is not None:
+            s[axis] = i + 1
+        view = ties(dtype, tuple(2 * n for n in s), seed + i)[tuple(slice(None, None, 2) for _ in s)]
+        if layout == "contiguous" or (layout == "mixed" and i == 0):
+            view = view.copy()
+        elif i == 2:
+            view = view[::-1]
+        out.append(view)
+    return out
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "mixed"])
+@pytest.mark.parametrize("shape, axis", [((2, 3, 4), 0), ((2, 3, 4), 1), ((2, 3, 4), 2), ((2, 3, 4), -1),
+                                         ((3, 2, 2, 3), 2), ((2, 1, 2, 1, 2), 4)], ids=str)
+def test_concatenate_nd(shape, axis, layout):
+    a, b, c = nd_operands(shape, axis % len(shape), 5, layout)
+    check(returning_plain(f"np.concatenate((a, b, c), axis={axis})", "a, b, c"), a, b, c)
+    check(returning_plain("np.concatenate((a, b, c), axis=None)", "a, b, c"), a, b, c)
+    if axis == 0:
+        check(returning_plain("np.vstack((a, b, c))", "a, b, c"), a, b, c)
+    if axis == 1:
+        check(returning_plain("np.hstack((a, b, c))", "a, b, c"), a, b, c)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "mixed"])
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 3, 4), (2, 1, 3, 2)], ids=str)
+def test_stack_nd(shape, layout):
+    a, b, c = nd_operands(shape, None, 6, layout)
+    for axis in range(-len(shape) - 1, len(shape) + 1):
+        check(returning_plain(f"np.stack((a, b, c), axis={axis})", "a, b, c"), a, b, c)
+
+
+@pytest.mark.parametrize("call, shapes", [
+    ("np.vstack((a, b))", [(3,), (2, 3)]),
+    ("np.vstack((a, b))", [(2, 3), (3,)]),
+    ("np.vstack((a, b, c))", [(1,), (1, 1), (4, 1)]),
+    ("np.concatenate((a, b), axis=None)", [(2, 3), (4,)]),
+    ("np.concatenate((a, b, c), axis=None)", [(2, 3, 2), (0,), (3, 1)]),
+], ids=str)
+def test_join_arrays_of_different_ndims(call, shapes):
+    # vstack makes 1-d arrays rows (NumPy's atleast_2d); axis=None
+    # flattens every array.
+    a, b, c = (ties(np.float64, s, i) for i, s in enumerate(shapes + [(1,)] * (3 - len(shapes))))
+    check(returning_plain(call, "a, b, c"), a[::-1] if a.ndim == 1 else a, b, c)
+
+
+@pytest.mark.parametrize("call, shapes", [
+    ("np.concatenate((a, b))", [(2, 3), (3,)]),
+    ("np.concatenate((a, b), axis=1)", [(2, 3), (2, 3, 1)]),
+    ("np.stack((a, b))", [(3,), (1, 3)]),
+    ("np.stack((a, b), axis=-1)", [(2, 2), (2,)]),
+    ("np.stack((a, b), axis=2)", [(2, 2), (2, 2, 1)]),
+    ("np.hstack((a, b))", [(3,), (2, 3)]),
+    ("np.hstack((a, b))", [(2, 3), (3,)]),
+    ("np.vstack((a, b))", [(2, 3), (1, 2, 3)]),
+], ids=str)
+def test_join_different_ndims_raises_value_error(call, shapes):
+    a, b = (np.ones(s) for s in shapes)
+    check_raises(returning_plain(call, "a, b"), a, b.astype(np.int16))
+
+
 def test_concatenate_different_ndims_raises_value_error():
     check_raises(returning_plain("np.concatenate((a, b))", "a, b"), np.ones((2, 3)), np.ones(3))
+
+
+def test_join_many_arrays():
+    # The first 16 arrays of a tuple may differ in dtype and layout; more
+    # must be of one type.
+    names = [f"x{i}" for i in range(16)]
+    mixed = [ties([np.float32, np.int64, np.bool_][i % 3], (2 + i % 3,), i)[::1 + i % 2] for i in range(16)]
+    check(returning_plain(f"np.concatenate(({', '.join(names)},))", ", ".join(names)), *mixed)
+    check(returning_plain(f"np.hstack(({', '.join(names)},))", ", ".join(names)), *mixed)
+    names = [f"x{i}" for i in range(21)]
+    same = [ties(np.float64, (3,), i) for i in range(21)]
+    for call in ["np.concatenate", "np.stack", "np.vstack"]:
+        check(returning_plain(f"{call}(({', '.join(names)},))", ", ".join(names)), *same)
 
 
 # ---------------------------------------------------------------------------
@@ -1205,16 +1306,11 @@ def test_concatenate_different_ndims_raises_value_error():
 
 HIST_CALLS = ["np.histogram(a)", "np.histogram(a, 1)", "np.histogram(a, bins=5)", "np.histogram(a, bins=10)",
               "np.histogram(a, 7)"]
-HIST_FLOAT32 = xfail("np.histogram of float32 data gives float64 bin edges; NumPy gives float32 edges "
-                     "(computed from the float32 min/max)")
-
-
 def hist_params():
     params = []
     for ndim, name in [(1, n) for n in VIEWS_1D] + [(2, n) for n in VIEWS_2D]:
         for dtype in REAL_DTYPES:
-            marks = [HIST_FLOAT32] if dtype is np.float32 else []
-            params.append(pytest.param(ndim, name, dtype, marks=marks, id=f"{ndim}d-{name}-{dt_id(dtype)}"))
+            params.append(pytest.param(ndim, name, dtype, id=f"{ndim}d-{name}-{dt_id(dtype)}"))
     return params
 
 
@@ -1222,8 +1318,9 @@ def hist_params():
 @pytest.mark.parametrize("call", HIST_CALLS)
 @pytest.mark.parametrize("ndim, view, dtype", hist_params())
 def test_histogram(ndim, view, dtype, call):
-    # Counts are int64, edges float64 (for integer data too). NumPy's bool
-    # data is converted to uint8 (with a warning).
+    # Counts are int64, edges float64 for integer data, else of the data's
+    # dtype (float32 edges and bin arithmetic for float32 data). NumPy's
+    # bool data is converted to uint8 (with a warning).
     a = make_view(ndim, view, spread, dtype)
     check(returning_plain(call), a)
 
@@ -1257,11 +1354,26 @@ def test_histogram_values_at_the_edges(values, call):
     check(returning_plain(call), values)
 
 
+@pytest.mark.parametrize("call", HIST_CALLS + ["np.histogram(a, 100)", "np.histogram(a, 13)"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=dt_id)
+def test_histogram_float32_and_float16(dtype, call):
+    # Edges from NumPy's linspace in the data's dtype, bins found in it.
+    rng = np.random.default_rng(9)
+    cases = [rng.uniform(-20, 20, 300), rng.integers(-10, 10, 300) * 0.1, np.linspace(-3.3, 7.1, 31),
+             rng.uniform(50, 60, 50), [2.5] * 4, [0.0]]
+    if dtype is np.float32:
+        cases.append(rng.uniform(1e4, 1e4 + 3, 50))
+    for values in cases:
+        check(returning_plain(call), np.asarray(values).astype(dtype))
+
+
 def test_histogram_of_empty():
     # NumPy uses the range [0, 1].
     for call in HIST_CALLS:
         check(returning_plain(call), np.zeros(0))
         check(returning_plain(call), np.zeros((0, 3), dtype=np.int32))
+        check(returning_plain(call), np.zeros(0, dtype=np.float32))
+        check(returning_plain(call), np.zeros(0, dtype=np.float16))
 
 
 @pytest.mark.parametrize("values", [[1.0, np.nan, 2.0], [np.inf, 1.0], [-np.inf, 0.0]],
@@ -1273,6 +1385,13 @@ def test_histogram_of_non_finite_data_raises_value_error(values):
 def test_histogram_with_no_bins_raises_value_error():
     check_raises(returning_plain("np.histogram(a, bins=0)"), np.ones(3))
     check_raises(returning_plain("np.histogram(a, -2)"), np.ones(3))
+
+
+@pytest.mark.parametrize("values", [np.full(3, 1e10, dtype=np.float32), np.full(2, 1e17), np.array([1.0, 1.0 + 2e-16]),
+                                    np.array([1.0, 1.0000001], dtype=np.float32)], ids=repr)
+def test_histogram_with_bins_too_narrow_raises_value_error(values):
+    # NumPy's "Too many bins for data range" (edges that do not increase).
+    check_raises(returning_plain("np.histogram(a, 10)"), values, match="bins")
 
 
 # ---------------------------------------------------------------------------
@@ -1330,11 +1449,11 @@ def test_interp_special_samples(xp, fp):
     check(returning("np.interp(x, xp, fp)", "x, xp, fp"), np.array(x), np.array(xp), np.array(fp))
 
 
-@xfail("np.interp(nan, [1.0], [7.0]) gives nan; NumPy gives 7.0 (with a single sample point NumPy returns "
-       "fp[0] unless x < xp[0] or x > xp[0], and NaN is neither)")
 def test_interp_nan_with_a_single_sample_point():
+    # NumPy returns fp[0] unless x < xp[0] or x > xp[0], and NaN is neither.
     check(returning("np.interp(x, xp, fp)", "x, xp, fp"), np.array([np.nan, 0.0]), np.array([1.0]),
           np.array([7.0]))
+    check(returning("np.interp(x, xp, fp)", "x, xp, fp"), np.nan, np.array([1.0]), np.array([7.0]))
 
 
 @pytest.mark.parametrize("xp, fp", [([], []), ([1.0, 2.0], [1.0]), ([[1.0, 2.0]], [[1.0, 2.0]])],
@@ -1343,11 +1462,19 @@ def test_interp_bad_samples_raise_value_error(xp, fp):
     check_raises(returning_plain("np.interp(x, xp, fp)", "x, xp, fp"), np.ones(3), np.array(xp), np.array(fp))
 
 
-@xfail("np.interp with complex fp is refused when compiling (TypingError: cannot assign a complex array into "
-       "a float64 array); NumPy interpolates real and imaginary parts and returns complex128")
 def test_interp_complex_fp():
-    check(returning("np.interp(x, xp, fp)", "x, xp, fp"), np.array([0.5, 1.5]), np.arange(3.0),
-          np.array([1j, 2 + 0j, 3 - 1j]))
+    # NumPy interpolates the real and imaginary parts (by the reciprocal of
+    # the step); complex128, a NaN x gives complex(nan, 0).
+    src = returning("np.interp(x, xp, fp)", "x, xp, fp")
+    check(src, np.array([0.5, 1.5]), np.arange(3.0), np.array([1j, 2 + 0j, 3 - 1j]))
+    x = np.array([-1.0, 0.0, 0.3, 1.0, 1.7, 2.0, 2.5, 9.0, np.nan, np.inf, -np.inf]).reshape(1, 11)
+    xp = np.array([0.0, 0.1, 1.0, 2.0, 2.0, 3.0])
+    fp = np.array([1 + 1j, complex(np.inf, 0), 2 - 1j, complex(np.nan, 1), 3 + 3j, complex(5, np.inf)])
+    check(src, x, xp, fp)
+    check(src, x.T, xp[::-1].copy()[::-1], fp.astype(np.complex64))
+    check(src, np.array([0.5, np.nan, 2.0]), np.array([1.0]), np.array([2 - 3j]))
+    for scalar in [0.3, np.nan, -1.0, 7]:
+        check(src, scalar, xp, fp)
 
 
 # ---------------------------------------------------------------------------
