@@ -10,6 +10,11 @@
 //!
 //! `jitufunc_rt_incref` and `jitufunc_rt_decref` act on blocks only and
 //! ignore the other two, so compiled code counts every owner the same way.
+//!
+//! The data of the last two large blocks freed (`Spare`) is kept for the
+//! next block of the same size: a function called in a loop gets its
+//! result's memory back instead of fresh pages from the kernel, whose page
+//! faults and zeroing cost more than computing a cheap expression.
 
 use std::alloc::{alloc, dealloc, Layout};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -68,6 +73,58 @@ fn advise_huge_pages(data: *mut u8, size: usize) {
     let _ = (data, size);
 }
 
+/// Freed data kept for reuse: at most `SPARE_SLOTS` regions of
+/// `SPARE_MIN`..=`SPARE_MAX` bytes each, the most recently freed last.
+struct Spare {
+    regions: Vec<(usize, usize)>,
+}
+
+const SPARE_SLOTS: usize = 2;
+const SPARE_MIN: usize = 1 << 20;
+const SPARE_MAX: usize = 1 << 30;
+
+static SPARE: std::sync::Mutex<Spare> = std::sync::Mutex::new(Spare {
+    regions: Vec::new(),
+});
+
+fn data_layout(size: usize) -> Layout {
+    Layout::from_size_align(size.max(1), ALIGN).expect("checked when allocated")
+}
+
+/// Kept data of exactly `size` bytes, if there is one.
+fn take_spare(size: usize) -> Option<*mut u8> {
+    if !(SPARE_MIN..=SPARE_MAX).contains(&size) {
+        return None;
+    }
+    let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
+    let k = spare.regions.iter().rposition(|(s, _)| *s == size)?;
+    Some(spare.regions.remove(k).1 as *mut u8)
+}
+
+/// Keeps `data` (of `size` bytes) for reuse, freeing what no longer fits.
+///
+/// # Safety
+/// `data` was allocated with `data_layout(size)` and is used no more.
+unsafe fn free_data(data: *mut u8, size: usize) {
+    let evicted = if (SPARE_MIN..=SPARE_MAX).contains(&size) {
+        let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
+        spare.regions.push((size, data as usize));
+        if spare.regions.len() > SPARE_SLOTS {
+            Some(spare.regions.remove(0))
+        } else {
+            None
+        }
+    } else {
+        Some((size, data as usize))
+    };
+    if let Some((size, data)) = evicted {
+        // SAFETY: every kept region was allocated with `data_layout` of
+        // its size and is owned by nobody else (per the contract, or
+        // removed from the spare list under its lock).
+        unsafe { dealloc(data as *mut u8, data_layout(size)) };
+    }
+}
+
 /// A block of `nbytes` bytes (zero allowed) with one reference, or null
 /// when the memory cannot be had (a `MemoryError` is reported).
 pub extern "C" fn jitufunc_rt_alloc(nbytes: i64) -> *mut MemBlock {
@@ -83,13 +140,19 @@ pub extern "C" fn jitufunc_rt_alloc(nbytes: i64) -> *mut MemBlock {
     let Ok(layout) = Layout::from_size_align(size.max(1), ALIGN) else {
         return fail();
     };
-    // SAFETY: `layout` has a non-zero size.
-    let data = unsafe { alloc(layout) };
-    if data.is_null() {
-        return fail();
-    }
+    let data = match take_spare(size) {
+        Some(data) => data,
+        None => {
+            // SAFETY: `layout` has a non-zero size.
+            let data = unsafe { alloc(layout) };
+            if data.is_null() {
+                return fail();
+            }
+            advise_huge_pages(data, size);
+            data
+        }
+    };
     ALLOCATED.fetch_add(1, Ordering::Relaxed);
-    advise_huge_pages(data, size);
     Box::into_raw(Box::new(MemBlock {
         refcount: AtomicI64::new(1),
         data,
@@ -126,9 +189,7 @@ pub unsafe extern "C" fn jitufunc_rt_decref(owner: *mut MemBlock) {
         }
         std::sync::atomic::fence(Ordering::Acquire);
         let block = Box::from_raw(owner);
-        let layout = Layout::from_size_align(block.size.max(1), ALIGN)
-            .expect("the layout it was allocated with");
-        dealloc(block.data, layout);
+        free_data(block.data, block.size);
     }
     FREED.fetch_add(1, Ordering::Relaxed);
 }
@@ -145,6 +206,36 @@ pub unsafe fn data_of(owner: *mut MemBlock) -> *mut u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_freed_data_is_reused_for_the_same_size() {
+        let size = (SPARE_MIN + 4096) as i64;
+        let a = jitufunc_rt_alloc(size);
+        // SAFETY: `a` is live until its decref.
+        let first = unsafe { data_of(a) };
+        // SAFETY: the only reference.
+        unsafe { jitufunc_rt_decref(a) };
+        let b = jitufunc_rt_alloc(size);
+        // SAFETY: `b` is live until its decref (another test may have
+        // taken the region first: then it is merely fresh memory).
+        let again = unsafe { data_of(b) };
+        assert_eq!(again as usize % ALIGN, 0);
+        // SAFETY: the only reference.
+        unsafe { jitufunc_rt_decref(b) };
+        let _ = (first, again);
+        // At most SPARE_SLOTS regions stay kept.
+        let blocks: Vec<_> = (0..5).map(|k| jitufunc_rt_alloc(size + k * 64)).collect();
+        for b in blocks {
+            // SAFETY: the only reference of each.
+            unsafe { jitufunc_rt_decref(b) };
+        }
+        let kept = SPARE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .regions
+            .len();
+        assert!(kept <= SPARE_SLOTS, "{kept} regions kept");
+    }
 
     #[test]
     fn blocks_are_aligned_counted_and_freed_once() {
