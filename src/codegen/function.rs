@@ -180,8 +180,25 @@ fn declare_sum_twins<'ctx>(
     let mut summed = vec![false; program.functions.len()];
     for f in &program.functions {
         for inst in &f.insts {
-            if let Op::Reduce(Reduction::Sum | Reduction::Mean, id) = inst.op {
-                summed[id.index()] = true;
+            match inst.op {
+                Op::Reduce(Reduction::Sum | Reduction::Mean, id) => summed[id.index()] = true,
+                // Along the last axis only (`arrays::reduce_axis` sums
+                // those rows pairwise).
+                Op::ReduceAxis(Reduction::Sum | Reduction::Mean, axis, id) => {
+                    let ndim = inst
+                        .args
+                        .iter()
+                        .map(|a| match f.ty(*a) {
+                            crate::types::Type::Array(t) => t.ndim,
+                            _ => 0,
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    if axis + 1 == ndim {
+                        summed[id.index()] = true;
+                    }
+                }
+                _ => {}
             }
         }
     }

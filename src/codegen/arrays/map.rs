@@ -272,7 +272,7 @@ pub fn reduce_axis<'ctx>(
     // does along a contiguous axis (other axes add row after row).
     let pairwise_rows =
         matches!(r, Reduction::Sum | Reduction::Mean) && s.kind() == Kind::Float && axis + 1 == n;
-    let tainted = with_exact_rerun(cg, element, status, &mut |cg, element, status| {
+    let mut body = |cg: &mut Codegen<'ctx>, element, status| -> Result<()> {
         if pairwise_rows {
             let f = current_function(cg)?;
             let ft = cg.float_type(s);
@@ -334,7 +334,31 @@ pub fn reduce_axis<'ctx>(
             let next = combine(cg, r, s, acc, v)?;
             store_scalar(cg, s, p, next)
         })
-    })?;
+    };
+    let tainted = if pairwise_rows {
+        let all_finite = cg.entry_alloca(cg.ctx.bool_type(), "rows.finite")?;
+        sum_twin_first(cg, element, status, &mut body, &mut |cg| {
+            let yes = cg.ctx.bool_type().const_int(1, false);
+            cg.builder.build_store(all_finite, yes)?;
+            nd_loop(cg, &kept, &mut |cg, idx| {
+                let p = element_at(cg, &out_view, idx)?;
+                let v = load_scalar(cg, s, p)?.into_float_value();
+                let ok = crate::codegen::fpstatus::is_finite(cg, v)?;
+                let b = &cg.builder;
+                let so_far = b
+                    .build_load(cg.ctx.bool_type(), all_finite, "")?
+                    .into_int_value();
+                b.build_store(all_finite, b.build_and(so_far, ok, "")?)?;
+                Ok(())
+            })?;
+            Ok(cg
+                .builder
+                .build_load(cg.ctx.bool_type(), all_finite, "")?
+                .into_int_value())
+        })?
+    } else {
+        with_exact_rerun(cg, element, status, &mut body)?
+    };
     if matches!(r, Reduction::Sum | Reduction::Prod | Reduction::Mean) && s.kind() == Kind::Float {
         nd_loop(cg, &kept, &mut |cg, idx| {
             let p = element_at(cg, &out_view, idx)?;
@@ -549,6 +573,65 @@ fn with_exact_rerun<'ctx>(
     let after = cg.builder.build_or(before, word, "")?;
     cg.builder.build_store(status, after)?;
     Ok(tainted)
+}
+
+/// Runs a float sum's `body` first with the sum twin of `element`
+/// (`codegen::function::sum_twin`, which tests no element's value): when
+/// `finite` says its results are finite and nothing inside the elements
+/// set `TAINT`, that settles it (no element was non-finite, no flag was
+/// raised but the exact integer ones it recorded); otherwise (but not
+/// after an error) `body` runs again as `with_exact_rerun` runs it. Returns
+/// whether the elements were tainted (false when settled).
+fn sum_twin_first<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    body: &mut dyn FnMut(&mut Codegen<'ctx>, FunctionValue<'ctx>, PointerValue<'ctx>) -> Result<()>,
+    finite: &mut dyn FnMut(&mut Codegen<'ctx>) -> Result<IntValue<'ctx>>,
+) -> Result<IntValue<'ctx>> {
+    let Some(fast) = crate::codegen::function::sum_twin(cg, element) else {
+        return with_exact_rerun(cg, element, status, body);
+    };
+    let i32t = cg.ctx.i32_type();
+    let local = local_status(cg, status)?;
+    body(cg, fast, local)?;
+    let word = cg.builder.build_load(i32t, local, "")?.into_int_value();
+    let finite = finite(cg)?;
+    let b = &cg.builder;
+    let bit_set = |bit: u64| -> Result<IntValue<'ctx>> {
+        Ok(b.build_int_compare(
+            IntPredicate::NE,
+            b.build_and(word, i32t.const_int(bit, false), "")?,
+            i32t.const_zero(),
+            "",
+        )?)
+    };
+    let tainted = bit_set(crate::codegen::fpstatus::TAINT)?;
+    let failed = bit_set(crate::codegen::fpstatus::ERROR)?;
+    let doubtful = b.build_or(tainted, b.build_not(finite, "")?, "")?;
+    let again = b.build_and(doubtful, b.build_not(failed, "")?, "sum.again")?;
+    let f = current_function(cg)?;
+    let slow = cg.ctx.append_basic_block(f, "sum.slow");
+    let settled = cg.ctx.append_basic_block(f, "sum.settled");
+    let joined = cg.ctx.append_basic_block(f, "sum.joined");
+    cg.builder.build_conditional_branch(again, slow, settled)?;
+    cg.builder.position_at_end(settled);
+    let before = cg.builder.build_load(i32t, status, "")?.into_int_value();
+    let after = cg.builder.build_or(before, word, "")?;
+    cg.builder.build_store(status, after)?;
+    let settled_end = cg.builder.get_insert_block().expect("positioned");
+    cg.builder.build_unconditional_branch(joined)?;
+    cg.builder.position_at_end(slow);
+    let slow_tainted = with_exact_rerun(cg, element, status, body)?;
+    let slow_end = cg.builder.get_insert_block().expect("positioned");
+    cg.builder.build_unconditional_branch(joined)?;
+    cg.builder.position_at_end(joined);
+    let phi = cg.builder.build_phi(cg.ctx.bool_type(), "tainted")?;
+    phi.add_incoming(&[
+        (&cg.ctx.bool_type().const_zero(), settled_end),
+        (&slow_tainted, slow_end),
+    ]);
+    Ok(phi.as_basic_value().into_int_value())
 }
 
 /// A status record of a loop's own on the stack (which LLVM keeps in a
@@ -837,59 +920,13 @@ pub fn reduce<'ctx>(
         cg.builder.build_store(result, reduced)?;
         Ok(())
     };
-    let fast = crate::codegen::function::sum_twin(cg, element).filter(|_| summing);
-    let tainted = match fast {
-        // First with the twin that tests no element's value: a finite sum
-        // and no TAINT from inside the elements settle it; otherwise (or
-        // after an error) the sum runs again as any reduction does.
-        Some(fast) => {
-            let i32t = cg.ctx.i32_type();
-            let local = local_status(cg, status)?;
-            body(cg, fast, local)?;
-            let word = cg.builder.build_load(i32t, local, "")?.into_int_value();
+    let tainted = if summing {
+        sum_twin_first(cg, element, status, &mut body, &mut |cg| {
             let sum = cg.builder.build_load(llvm, result, "")?.into_float_value();
-            let finite = crate::codegen::fpstatus::is_finite(cg, sum)?;
-            let b = &cg.builder;
-            let taint = i32t.const_int(crate::codegen::fpstatus::TAINT, false);
-            let error = i32t.const_int(crate::codegen::fpstatus::ERROR, false);
-            let tainted = b.build_int_compare(
-                IntPredicate::NE,
-                b.build_and(word, taint, "")?,
-                i32t.const_zero(),
-                "",
-            )?;
-            let failed = b.build_int_compare(
-                IntPredicate::NE,
-                b.build_and(word, error, "")?,
-                i32t.const_zero(),
-                "",
-            )?;
-            let doubtful = b.build_or(tainted, b.build_not(finite, "")?, "")?;
-            let again = b.build_and(doubtful, b.build_not(failed, "")?, "sum.again")?;
-            let f = current_function(cg)?;
-            let slow = cg.ctx.append_basic_block(f, "sum.slow");
-            let settled = cg.ctx.append_basic_block(f, "sum.settled");
-            let joined = cg.ctx.append_basic_block(f, "sum.joined");
-            cg.builder.build_conditional_branch(again, slow, settled)?;
-            cg.builder.position_at_end(settled);
-            let before = cg.builder.build_load(i32t, status, "")?.into_int_value();
-            let after = cg.builder.build_or(before, word, "")?;
-            cg.builder.build_store(status, after)?;
-            let settled_end = cg.builder.get_insert_block().expect("positioned");
-            cg.builder.build_unconditional_branch(joined)?;
-            cg.builder.position_at_end(slow);
-            let slow_tainted = with_exact_rerun(cg, element, status, &mut body)?;
-            let slow_end = cg.builder.get_insert_block().expect("positioned");
-            cg.builder.build_unconditional_branch(joined)?;
-            cg.builder.position_at_end(joined);
-            let phi = cg.builder.build_phi(cg.ctx.bool_type(), "tainted")?;
-            phi.add_incoming(&[
-                (&cg.ctx.bool_type().const_zero(), settled_end),
-                (&slow_tainted, slow_end),
-            ]);
-            phi.as_basic_value().into_int_value()
-        }
-        None => with_exact_rerun(cg, element, status, &mut body)?,
+            crate::codegen::fpstatus::is_finite(cg, sum)
+        })?
+    } else {
+        with_exact_rerun(cg, element, status, &mut body)?
     };
     let reduced = cg.builder.build_load(llvm, result, "reduced")?;
     if matches!(r, Reduction::Sum | Reduction::Prod | Reduction::Mean) {
