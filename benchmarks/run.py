@@ -846,6 +846,16 @@ def dot_sum(a, b):
 @njit
 def matmul(a, b):
     return a @ b
+
+
+@njit
+def plain_sum(a):
+    return np.sum(a)
+
+
+@njit
+def row_sums(a):
+    return a.sum(axis=1)
 """
 
 # The peak RSS of this process's memory (VmHWM): getrusage's ru_maxrss also
@@ -930,6 +940,26 @@ def bench_expressions(rng):
         timed(row, "dot_sum", (a, b), np.sum(a * b), rtol=1e-9)
         row.numpy = best(lambda: np.sum(a * b), REPEAT_COMPUTE)
         row.notes.append("NumPy column: np.sum(a * b) (a temporary, pairwise sum)")
+
+        x32 = rng.random(2 * 10**7).astype(np.float32)
+        rows32 = x32.reshape(2, 10**7)
+        for key, label, fname, arg, numpy_f in [
+            ("expr-plain-sum", "np.sum(a) in @njit, 2e7 float32", "plain_sum", x32, lambda: np.sum(x32)),
+            ("expr-row-sums", "a.sum(axis=1) in @njit, 2x1e7 float32", "row_sums", rows32,
+             lambda: rows32.sum(axis=1)),
+        ]:
+            row = Row(key, label)
+            ROWS.append(row)
+            want = numpy_f()
+            # A number comes back from compiled code as a Python float.
+            timed(row, fname, (arg,), np.float64(want) if np.ndim(want) == 0 else want, rtol=1e-4)
+            row.numpy = best(numpy_f, REPEAT_COMPUTE)
+            exact = arg.astype(np.float64).sum(axis=-1)
+            errors = {who: np.max(np.abs(np.asarray(m[fname](arg), np.float64) - exact) / exact)
+                      for who, (_, m) in mods.items()}
+            errors["NumPy"] = np.max(np.abs(np.asarray(want, np.float64) - exact) / exact)
+            row.notes.append("max relative error vs float64: "
+                             + ", ".join(f"{who} {e:.1e}" for who, e in errors.items()))
 
         row = Row("expr-matmul", "a @ b in @njit, 256x256 float64")
         ROWS.append(row)
@@ -1250,6 +1280,10 @@ KEYED_EXPLANATIONS = {
                             "`@njit`, 1e7 float64; best of {rc}. Note: numexpr's `evaluate`."),
     "expr-sum": ("fused reduction", "`np.sum(a * b)` in `@njit` (jitufunc makes no temporary), 1e7 "
                  "float64; best of {rc}."),
+    "expr-plain-sum": ("plain sum", "`np.sum(a)` of 2e7 float32 in `@njit`; best of {rc}. NumPy column: "
+                       "`np.sum(a)`."),
+    "expr-row-sums": ("row sums", "`a.sum(axis=1)` of a 2x1e7 float32 array in `@njit`; best of {rc}. NumPy "
+                      "column: the same in NumPy."),
     "expr-small": ("small-array call", "The fused expression on 100 elements: the whole call. Note: "
                    "numexpr's `evaluate` on the same arrays."),
     "evaluate-1e7": ("evaluate, fused", "`jitufunc.evaluate(ex, local_dict=...)` against numexpr's "
