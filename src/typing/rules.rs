@@ -286,6 +286,9 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
         }
     }
     scalar_operands(e, op.symbol(), &ta, &tb)?;
+    if let Some(r) = decided_int_comparison(e, op, &a, &b) {
+        return e.constant(Const::Bool(r), Type::BOOL);
+    }
     let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
     let (t, result) = match (&ta, &tb) {
         (Type::Weak(x), Type::Weak(y)) => {
@@ -309,12 +312,55 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
     e.emit(Op::Compare(op), vec![a, b], result)
 }
 
+/// A NumPy integer compared with a Python int constant outside its type's
+/// range: NumPy 2 compares exactly, so the answer is the same for every
+/// value (`uint8_x < -1` is False, `int64_x < 2**70` True).
+fn decided_int_comparison<E: Emit>(e: &E, op: CmpOp, a: &E::V, b: &E::V) -> Option<bool> {
+    let (ta, tb) = (e.ty(a), e.ty(b));
+    // `x op k`, with the Python int on the right (flipped when it is left).
+    let (k, s, op) = match (&ta, &tb) {
+        (Type::Scalar(s), Type::Weak(Weak::Int)) => (e.konst(b)?, *s, op),
+        (Type::Weak(Weak::Int), Type::Scalar(s)) => {
+            let flipped = match op {
+                CmpOp::Lt => CmpOp::Gt,
+                CmpOp::Le => CmpOp::Ge,
+                CmpOp::Gt => CmpOp::Lt,
+                CmpOp::Ge => CmpOp::Le,
+                other => other,
+            };
+            (e.konst(a)?, *s, flipped)
+        }
+        _ => return None,
+    };
+    let Const::Int(k) = k else { return None };
+    if !s.is_int() {
+        return None;
+    }
+    let (lo, hi) = s.int_range();
+    let above = if k > hi {
+        true
+    } else if k < lo {
+        false
+    } else {
+        return None;
+    };
+    // Every x is below k (`above`) or above it.
+    match op {
+        CmpOp::Lt | CmpOp::Le => Some(above),
+        CmpOp::Gt | CmpOp::Ge => Some(!above),
+        CmpOp::Eq => Some(false),
+        CmpOp::Ne => Some(true),
+        CmpOp::Is | CmpOp::IsNot => None,
+    }
+}
+
 /// NumPy 2 compares a NumPy integer with a Python int exactly, whatever the
 /// Python int's value (`uint8_value < -1` is False, `int8_value == 1000`
 /// False; only arithmetic raises `OverflowError`). So unless the Python int
 /// is a constant that fits the integer's type (the common case, compared
-/// at the integer's own width), both are compared as int64. (A uint64
-/// against a negative Python int is not covered: it raises.)
+/// at the integer's own width), both are compared as int64. (Constants out
+/// of range are decided by `decided_int_comparison`; a uint64 against a
+/// negative Python int known only at run time raises OverflowError.)
 fn exact_int_comparison<E: Emit>(e: &E, a: &E::V, b: &E::V) -> Option<Type> {
     let (ta, tb) = (e.ty(a), e.ty(b));
     let (python, other) = match (&ta, &tb) {

@@ -251,6 +251,18 @@ def test_python_literal_operands_are_weak(expr, op, dt):
     assert_matches(actual, reference(f, [x], res))
 
 
+@pytest.mark.parametrize("dt", INT_DTYPES, ids=[dtype_name(d) for d in INT_DTYPES])
+@pytest.mark.parametrize("expr", ["x < -1", "x >= -129", "x == 1000", "x != 70000", "-40000 < x",
+                                  "x <= 2**40", "x > 300"])
+def test_comparison_with_an_out_of_range_literal_is_exact(expr, dt):
+    # NumPy 2 compares an integer with any Python int exactly (no
+    # OverflowError, which only arithmetic raises): uint16 x < -1 is False.
+    f = kernel(expr, 1)
+    u = vectorize([f"bool({dtype_name(dt)})"])(f)
+    x = values(dt)
+    assert_matches(u(x), reference(f, [x], np.dtype(bool)))
+
+
 # --- integer division by zero and overflow flags -----------------------------
 
 @pytest.mark.parametrize("dt", INT_DTYPES, ids=[dtype_name(d) for d in INT_DTYPES])
