@@ -453,6 +453,10 @@ pub enum ArrayFn {
     /// a NumPy math ufunc called with `out=` or `where=` (called without
     /// them it is `Callee::Math`).
     Math(MathFn),
+    /// `np.where(c, x, y)` on numbers inside an array expression's element
+    /// function (`typing::elementwise::ElemNode::Select`): both computed,
+    /// one chosen (`Op::Select`), with NumPy's promotion of `x` and `y`.
+    Select,
     /// `jitufunc._intrinsics.blas_matmul(out, a, b)`: `out[...] = a @ b`
     /// by NumPy's BLAS when it can take the operands, returning whether it
     /// did (the NumPy functions written in Python fall back to a loop).
@@ -479,7 +483,7 @@ impl ArrayFn {
             ArrayFn::Array | ArrayFn::Asarray => 1,
             ArrayFn::Reduce(_) | ArrayFn::Mean => 2,
             ArrayFn::Where => 3,
-            ArrayFn::BlasMatmul => 3,
+            ArrayFn::BlasMatmul | ArrayFn::Select => 3,
             // The ufuncs: no dtype.
             ArrayFn::Clip
             | ArrayFn::Binary(_)
@@ -532,6 +536,7 @@ impl ArrayFn {
             ArrayFn::Math(f) if f.arity() == 2 => &["x1", "x2", "out", "where"],
             ArrayFn::Math(_) => &["x", "out", "where"],
             ArrayFn::BlasMatmul => &["out", "a", "b"],
+            ArrayFn::Select => &["condition", "x", "y"],
         }
     }
 
@@ -726,6 +731,7 @@ impl Callee {
             Callee::Array(ArrayFn::Astype, _) => ".astype()".into(),
             Callee::Array(ArrayFn::Flatten, _) => ".flatten()".into(),
             Callee::Array(ArrayFn::BlasMatmul, _) => "jitufunc._intrinsics.blas_matmul".into(),
+            Callee::Array(ArrayFn::Select, _) => "numpy.where".into(),
             Callee::Array(ArrayFn::Math(f), _) => Callee::Math(f, Flavour::Numpy).describe(),
             Callee::Array(f, _) => {
                 let name = NUMPY_ARRAY_FUNCTIONS

@@ -126,7 +126,28 @@ pub fn array_call<E: Emit>(
         | ArrayFn::Negative
         | ArrayFn::Math(_) => super::elementwise::numpy_function(e, f, args),
         ArrayFn::BlasMatmul => blas_matmul(e, args),
+        ArrayFn::Select => select(e, args),
     }
+}
+
+/// `np.where(c, x, y)` of numbers in an element function: `x` and `y`
+/// converted to NumPy's promotion of the two, then `Op::Select` on the
+/// truth of `c` (both were computed, as NumPy computes both arrays whole).
+fn select<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
+    let [c, x, y] = <[E::V; 3]>::try_from(args)
+        .map_err(|_| e.error("np.where(condition, x, y) takes three arguments"))?;
+    if [&c, &x, &y].iter().any(|v| !e.ty(v).is_scalar()) {
+        return Err(crate::error::CompileError::internal(
+            "select of non-numbers in an element function",
+        ));
+    }
+    let t = crate::types::promote::promote(&e.ty(&x), &e.ty(&y))
+        .ok_or_else(|| e.error("np.where: x and y have no common type"))?;
+    let c = super::rules::truth(e, c)?;
+    let c = cast(e, c, &Type::BOOL)?;
+    let x = cast(e, x, &t)?;
+    let y = cast(e, y, &t)?;
+    e.emit(Op::Select, vec![c, x, y], t)
 }
 
 /// `blas_matmul(out, a, b)`: the BLAS call when the three are 2-d arrays of

@@ -34,8 +34,13 @@ pub enum ElemNode {
     Cast(Scalar),
     /// A jitufunc `@vectorize` kernel, inlined into the loop.
     Kernel(KernelTarget),
-    /// `np.where(c, x, y)`: `x if c else y`.
+    /// `x if c else y`, computing only the one chosen (a `where=` mask:
+    /// NumPy computes nothing where the mask is False).
     Where,
+    /// `np.where(c, x, y)`: `x` where `c` holds, else `y`, both computed
+    /// for every element as NumPy computes them whole (so their FP flags
+    /// are NumPy's).
+    Select,
     /// `np.logical_and`/`or` of the truth values.
     Logical(BoolOp),
 }
@@ -54,6 +59,7 @@ impl std::fmt::Debug for ElemNode {
             }
             ElemNode::Kernel(t) => write!(f, "Kernel({})", t.name()),
             ElemNode::Where => f.write_str("Where"),
+            ElemNode::Select => f.write_str("Select"),
             ElemNode::Logical(op) => write!(f, "Logical({op:?})"),
         }
     }
@@ -116,6 +122,7 @@ impl ElemExpr {
                     ElemNode::Cast(s) => format!("{s}({})", a[0]),
                     ElemNode::Kernel(t) => format!("{}({})", t.name(), a.join(", ")),
                     ElemNode::Where => format!("({} if {} else {})", a[1], a[0], a[2]),
+                    ElemNode::Select => format!("where({}, {}, {})", a[0], a[1], a[2]),
                     ElemNode::Logical(op) => format!("logical_{op:?}({})", a.join(", ")),
                 }
             }
@@ -174,6 +181,16 @@ impl ElemExpr {
                                 orelse: Box::new(y),
                             })
                         }
+                        // Both operands computed, then one chosen (an
+                        // `Op::Select`: no control flow).
+                        ElemNode::Select => e(ExprKind::Call {
+                            func: Box::new(e(ExprKind::Global(Global::Callee(Callee::Array(
+                                crate::builtins::ArrayFn::Select,
+                                crate::builtins::DtypeArg::Default,
+                            ))))),
+                            args: a,
+                            keywords: vec![],
+                        }),
                         ElemNode::Logical(op) => {
                             // The truth of each operand: `x != 0` (complex
                             // numbers too).
@@ -437,7 +454,7 @@ pub fn numpy_function<E: Emit>(
     }
     let leaf = ElemExpr::Leaf;
     let expr = match f {
-        ArrayFn::Where => ElemExpr::Node(ElemNode::Where, vec![leaf(0), leaf(1), leaf(2)]),
+        ArrayFn::Where => ElemExpr::Node(ElemNode::Select, vec![leaf(0), leaf(1), leaf(2)]),
         ArrayFn::Clip => ElemExpr::Node(
             ElemNode::Math(MathFn::Minimum, Flavour::Numpy),
             vec![
