@@ -482,8 +482,7 @@ impl ArrayFn {
             ArrayFn::Linspace => 4,
             ArrayFn::Array | ArrayFn::Asarray => 1,
             ArrayFn::Reduce(_) | ArrayFn::Mean => 2,
-            ArrayFn::Where => 3,
-            ArrayFn::BlasMatmul | ArrayFn::Select => 3,
+            ArrayFn::Where | ArrayFn::Select | ArrayFn::BlasMatmul => 3,
             // The ufuncs: no dtype.
             ArrayFn::Clip
             | ArrayFn::Binary(_)
@@ -527,7 +526,7 @@ impl ArrayFn {
             ArrayFn::Array => &["object", "dtype"],
             ArrayFn::Asarray => &["a", "dtype"],
             ArrayFn::Reduce(_) | ArrayFn::Mean => &["a", "axis"],
-            ArrayFn::Where => &["condition", "x", "y"],
+            ArrayFn::Where | ArrayFn::Select => &["condition", "x", "y"],
             ArrayFn::Clip => &["a", "a_min", "a_max", "out", "where"],
             ArrayFn::Binary(_) | ArrayFn::Compare(_) | ArrayFn::Logical(_) => {
                 &["x1", "x2", "out", "where"]
@@ -536,7 +535,6 @@ impl ArrayFn {
             ArrayFn::Math(f) if f.arity() == 2 => &["x1", "x2", "out", "where"],
             ArrayFn::Math(_) => &["x", "out", "where"],
             ArrayFn::BlasMatmul => &["out", "a", "b"],
-            ArrayFn::Select => &["condition", "x", "y"],
         }
     }
 

@@ -75,6 +75,21 @@ def dtype_name(dt):
     return np.dtype(dt).name
 
 
+_COMPILED_PAIRS = {}
+
+
+def py_and_jit(source):
+    """The Python function defined by ``source`` and its ``njit`` version,
+    made once per source text (so each signature compiles once per
+    session)."""
+    if source not in _COMPILED_PAIRS:
+        from jitufunc import njit
+
+        py = make_function(source)
+        _COMPILED_PAIRS[source] = (py, njit(py))
+    return _COMPILED_PAIRS[source]
+
+
 def reference(pyfunc, args, out_dtype):
     """``pyfunc`` applied elementwise to NumPy scalars of ``args`` (arrays or
     scalars, broadcast together), stored into an array of ``out_dtype``."""

@@ -108,7 +108,7 @@ pub struct FunctionState<'ctx> {
     pub flag_mode: super::fpstatus::FlagMode,
     /// In taint mode, whether the returned value goes untested (the sum
     /// twin of an element function: a sum's own result shows whether any
-    /// element was not finite; `function::sum_twin`).
+    /// element was not finite; `function::Twin::Sum`).
     pub return_untested: bool,
     /// The FP status word of the function (`fpstatus`); `None` when flags
     /// are not tracked (fast-math) or outside a kernel.

@@ -152,124 +152,104 @@ pub fn emit_program<'ctx>(
         let decl = declare(cg, f, &name, 1)?;
         funcs.push(decl);
     }
-    let twins = declare_exact_twins(cg, program, &funcs)?;
-    let sums = declare_sum_twins(cg, program, &funcs)?;
+    let twins = declare_twins(cg, program, &funcs, Twin::Exact)?;
+    let sums = declare_twins(cg, program, &funcs, Twin::Sum)?;
     for (i, f) in program.functions.iter().enumerate() {
         emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f), flags)?;
     }
-    emit_exact_twins(cg, program, &twins, &funcs)?;
-    emit_sum_twins(cg, program, &sums, &funcs)?;
+    emit_twins(cg, program, &twins, &funcs, Twin::Exact)?;
+    emit_twins(cg, program, &sums, &funcs, Twin::Sum)?;
     Ok(funcs[program.entry.index()])
 }
 
-/// The name of the sum twin of an element function (`declare_sum_twins`).
-fn sum_twin_name(f: FunctionValue<'_>) -> String {
-    format!("{}.sum", f.get_name().to_string_lossy())
+/// The second copies of element functions (`Function::elementwise`) the
+/// loops call. Each is declared before any body is emitted, so that the
+/// loops find it (`twin`), and only unless fast-math drops flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Twin {
+    /// Every element function is emitted in taint mode (`FlagMode::Taint`:
+    /// full speed, `TAINT` when a value was not finite) and again in
+    /// exact mode, which loops re-run on the elements that set `TAINT`.
+    Exact,
+    /// An element function a float sum or mean reduces (whole, or along
+    /// its last axis, which `arrays::reduce_axis` sums pairwise row by
+    /// row) is also emitted in taint mode without testing its returned
+    /// value: the sum shows whether one was not finite, so its loop runs
+    /// this twin first, testing nothing per element but what could vanish
+    /// inside (`arrays::map::sum_twin_first`).
+    Sum,
 }
 
-/// An element function a float sum or mean reduces (`Op::Reduce`) is also
-/// emitted in taint mode without testing its returned value: the sum of
-/// the values shows whether one was not finite, so its loop runs that
-/// twin first, testing nothing per element but what could vanish inside.
-fn declare_sum_twins<'ctx>(
-    cg: &Codegen<'ctx>,
-    program: &Program,
-    funcs: &[FunctionValue<'ctx>],
-) -> Result<Vec<Option<FunctionValue<'ctx>>>> {
-    use crate::builtins::Reduction;
-    let mut summed = vec![false; program.functions.len()];
-    for f in &program.functions {
-        for inst in &f.insts {
-            match inst.op {
-                Op::Reduce(Reduction::Sum | Reduction::Mean, id) => summed[id.index()] = true,
-                // Along the last axis only (`arrays::reduce_axis` sums
-                // those rows pairwise).
-                Op::ReduceAxis(Reduction::Sum | Reduction::Mean, axis, id) => {
-                    let ndim = inst
-                        .args
-                        .iter()
-                        .map(|a| match f.ty(*a) {
-                            crate::types::Type::Array(t) => t.ndim,
-                            _ => 0,
-                        })
-                        .max()
-                        .unwrap_or(0);
-                    if axis + 1 == ndim {
+impl Twin {
+    fn name(self, f: FunctionValue<'_>) -> String {
+        let suffix = match self {
+            Twin::Exact => "exact",
+            Twin::Sum => "sum",
+        };
+        format!("{}.{suffix}", f.get_name().to_string_lossy())
+    }
+
+    /// Which functions of `program` have this twin.
+    fn wanted(self, program: &Program) -> Vec<bool> {
+        let elementwise = program.functions.iter().map(|f| f.elementwise);
+        match self {
+            Twin::Exact => elementwise.collect(),
+            Twin::Sum => {
+                use crate::builtins::Reduction;
+                let mut summed = vec![false; program.functions.len()];
+                for f in &program.functions {
+                    for inst in &f.insts {
+                        let id = match inst.op {
+                            Op::Reduce(Reduction::Sum | Reduction::Mean, id) => id,
+                            Op::ReduceAxis(Reduction::Sum | Reduction::Mean, axis, id) => {
+                                let ndim = inst
+                                    .args
+                                    .iter()
+                                    .map(|a| match f.ty(*a) {
+                                        crate::types::Type::Array(t) => t.ndim,
+                                        _ => 0,
+                                    })
+                                    .max()
+                                    .unwrap_or(0);
+                                if axis + 1 != ndim {
+                                    continue;
+                                }
+                                id
+                            }
+                            _ => continue,
+                        };
                         summed[id.index()] = true;
                     }
                 }
-                _ => {}
+                let float = program
+                    .functions
+                    .iter()
+                    .map(|f| f.ret.kind() == Some(crate::types::Kind::Float));
+                elementwise
+                    .zip(float)
+                    .zip(summed)
+                    .map(|((e, f), s)| e && f && s)
+                    .collect()
             }
         }
     }
-    program
-        .functions
-        .iter()
-        .zip(funcs)
-        .zip(summed)
-        .map(|((f, llvm), summed)| {
-            let float = f.ret.kind() == Some(crate::types::Kind::Float);
-            if summed && float && f.elementwise && cg.fast_math.0 == 0 {
-                declare(cg, f, &sum_twin_name(*llvm), 1).map(Some)
-            } else {
-                Ok(None)
-            }
-        })
-        .collect()
 }
 
-/// Emits the bodies of the twins `declare_sum_twins` declared.
-fn emit_sum_twins<'ctx>(
-    cg: &mut Codegen<'ctx>,
-    program: &Program,
-    twins: &[Option<FunctionValue<'ctx>>],
-    funcs: &[FunctionValue<'ctx>],
-) -> Result<()> {
-    for (f, twin) in program.functions.iter().zip(twins) {
-        if let Some(twin) = twin {
-            emit_body_with(
-                cg,
-                f,
-                *twin,
-                funcs,
-                &Lanes::single(f),
-                FlagMode::Taint,
-                true,
-            )?;
-        }
-    }
-    Ok(())
-}
-
-/// The sum twin of element function `f`, if it has one.
-pub fn sum_twin<'ctx>(cg: &Codegen<'ctx>, f: FunctionValue<'ctx>) -> Option<FunctionValue<'ctx>> {
-    cg.module.get_function(&sum_twin_name(f))
-}
-
-/// The name of the exact-flags twin of an element function
-/// (`declare_exact_twins`).
-fn twin_name(f: FunctionValue<'_>) -> String {
-    format!("{}.exact", f.get_name().to_string_lossy())
-}
-
-/// An element function (`Function::elementwise`) is emitted in taint mode
-/// (`FlagMode::Taint`: full speed, `TAINT` when a value was not finite)
-/// and, unless fast-math drops flags, again in exact mode as its twin,
-/// which loops re-run on the elements that set `TAINT` (`exact_twin`).
-/// The twins are declared before any body is emitted, so that the loops
-/// find them.
-fn declare_exact_twins<'ctx>(
+/// Declares the `kind` twins of `program`'s functions (`funcs`).
+fn declare_twins<'ctx>(
     cg: &Codegen<'ctx>,
     program: &Program,
     funcs: &[FunctionValue<'ctx>],
+    kind: Twin,
 ) -> Result<Vec<Option<FunctionValue<'ctx>>>> {
     program
         .functions
         .iter()
         .zip(funcs)
-        .map(|(f, llvm)| {
-            if f.elementwise && cg.fast_math.0 == 0 {
-                declare(cg, f, &twin_name(*llvm), 1).map(Some)
+        .zip(kind.wanted(program))
+        .map(|((f, llvm), wanted)| {
+            if wanted && cg.fast_math.0 == 0 {
+                declare(cg, f, &kind.name(*llvm), 1).map(Some)
             } else {
                 Ok(None)
             }
@@ -277,24 +257,34 @@ fn declare_exact_twins<'ctx>(
         .collect()
 }
 
-/// Emits the bodies of the twins `declare_exact_twins` declared.
-fn emit_exact_twins<'ctx>(
+/// Emits the bodies of the twins `declare_twins` declared.
+fn emit_twins<'ctx>(
     cg: &mut Codegen<'ctx>,
     program: &Program,
     twins: &[Option<FunctionValue<'ctx>>],
     funcs: &[FunctionValue<'ctx>],
+    kind: Twin,
 ) -> Result<()> {
+    let (flags, return_untested) = match kind {
+        Twin::Exact => (FlagMode::Exact, false),
+        Twin::Sum => (FlagMode::Taint, true),
+    };
     for (f, twin) in program.functions.iter().zip(twins) {
         if let Some(twin) = twin {
-            emit_body(cg, f, *twin, funcs, &Lanes::single(f), FlagMode::Exact)?;
+            let lanes = Lanes::single(f);
+            emit_body_with(cg, f, *twin, funcs, &lanes, flags, return_untested)?;
         }
     }
     Ok(())
 }
 
-/// The exact-flags twin of element function `f`, if it has one.
-pub fn exact_twin<'ctx>(cg: &Codegen<'ctx>, f: FunctionValue<'ctx>) -> Option<FunctionValue<'ctx>> {
-    cg.module.get_function(&twin_name(f))
+/// The `kind` twin of element function `f`, if it has one.
+pub fn twin<'ctx>(
+    cg: &Codegen<'ctx>,
+    f: FunctionValue<'ctx>,
+    kind: Twin,
+) -> Option<FunctionValue<'ctx>> {
+    cg.module.get_function(&kind.name(f))
 }
 
 /// Emits `program` with its entry function for `lanes` (its callees once
@@ -316,8 +306,8 @@ pub fn emit_program_lanes<'ctx>(
         };
         funcs.push(declare(cg, f, &name, count)?);
     }
-    let twins = declare_exact_twins(cg, program, &funcs)?;
-    let sums = declare_sum_twins(cg, program, &funcs)?;
+    let twins = declare_twins(cg, program, &funcs, Twin::Exact)?;
+    let sums = declare_twins(cg, program, &funcs, Twin::Sum)?;
     for (i, f) in program.functions.iter().enumerate() {
         if i == program.entry.index() {
             emit_body(cg, f, funcs[i], &funcs, lanes, flags)?;
@@ -325,8 +315,8 @@ pub fn emit_program_lanes<'ctx>(
             emit_body(cg, f, funcs[i], &funcs, &Lanes::single(f), flags)?;
         }
     }
-    emit_exact_twins(cg, program, &twins, &funcs)?;
-    emit_sum_twins(cg, program, &sums, &funcs)?;
+    emit_twins(cg, program, &twins, &funcs, Twin::Exact)?;
+    emit_twins(cg, program, &sums, &funcs, Twin::Sum)?;
     Ok(funcs[program.entry.index()])
 }
 
@@ -555,7 +545,7 @@ fn emit_body<'ctx>(
 }
 
 /// `emit_body`, with the returned value untested in taint mode when
-/// `return_untested` (`sum_twin`).
+/// `return_untested` (`Twin::Sum`).
 fn emit_body_with<'ctx>(
     cg: &mut Codegen<'ctx>,
     f: &Function,
@@ -572,7 +562,7 @@ fn emit_body_with<'ctx>(
     // Array expressions report NumPy's FP flags (`np.errstate`), also in
     // functions that report none themselves: at full speed in taint mode,
     // with an exact twin for the elements that need it
-    // (`declare_exact_twins`).
+    // (`Twin::Exact`).
     let flags = if f.elementwise && flags != FlagMode::Exact {
         FlagMode::Taint
     } else {

@@ -18,37 +18,22 @@ const NO_TRANS: i32 = 111;
 const TRANS: i32 = 112;
 
 /// `cblas_?gemm` with 64-bit integers: order, transa, transb, m, n, k,
-/// alpha, a, lda, b, ldb, beta, c, ldc. Real ones take alpha and beta by
-/// value, complex ones by pointer.
-type RealGemm<T> = unsafe extern "C" fn(
+/// alpha, a, lda, b, ldb, beta, c, ldc. `S` is how alpha and beta are
+/// passed: by value (`f32`, `f64`) for real ones, by pointer for complex
+/// ones; the matrices are element pointers whatever their type.
+type Gemm<S> = unsafe extern "C" fn(
     i32,
     i32,
     i32,
     i64,
     i64,
     i64,
-    T,
-    *const T,
-    i64,
-    *const T,
-    i64,
-    T,
-    *mut T,
-    i64,
-);
-type ComplexGemm = unsafe extern "C" fn(
-    i32,
-    i32,
-    i32,
-    i64,
-    i64,
-    i64,
-    *const c_void,
+    S,
     *const c_void,
     i64,
     *const c_void,
     i64,
-    *const c_void,
+    S,
     *mut c_void,
     i64,
 );
@@ -246,6 +231,10 @@ pub unsafe extern "C" fn jitufunc_rt_blas_matmul(
     if address.is_null() {
         return false;
     }
+    let (one32, zero32) = ([1.0f32, 0.0], [0.0f32, 0.0]);
+    let (one64, zero64) = ([1.0f64, 0.0], [0.0f64, 0.0]);
+    let (a, b, out) = ((a.cast(), lda), (b.cast(), ldb), (out.cast(), ldc));
+    let (trans, dims) = ([ta, tb], [m, p, k]);
     // SAFETY: `address` is the non-null address of OpenBLAS's ILP64 CBLAS
     // `gemm` for `kind`'s element type (`load`), whose C prototype the
     // function type it is turned into spells out (`scipy-openblas64` is
@@ -253,76 +242,52 @@ pub unsafe extern "C" fn jitufunc_rt_blas_matmul(
     // guarantees the three views; the layouts checked above make
     // (trans, ld) describe exactly them, with ld >= the row length BLAS
     // requires, and `out` does not overlap an input. With k == 0 BLAS
-    // only scales `out` by beta = 0 (sets zeros).
+    // only scales `out` by beta = 0 (sets zeros). Real `gemm`s take alpha
+    // and beta by value, complex ones by pointer (to parts that live until
+    // the call returns), as passed here.
     unsafe {
         match kind {
-            GemmKind::F32 => {
-                let g = std::mem::transmute::<*mut c_void, RealGemm<f32>>(address);
-                g(
-                    ROW_MAJOR,
-                    ta,
-                    tb,
-                    m,
-                    p,
-                    k,
-                    1.0,
-                    a.cast(),
-                    lda,
-                    b.cast(),
-                    ldb,
-                    0.0,
-                    out.cast(),
-                    ldc,
-                )
+            GemmKind::F32 => gemm(address, trans, dims, (1.0f32, 0.0f32), a, b, out),
+            GemmKind::F64 => gemm(address, trans, dims, (1.0f64, 0.0f64), a, b, out),
+            GemmKind::C64 => {
+                let alpha: (*const c_void, *const c_void) =
+                    (one32.as_ptr().cast(), zero32.as_ptr().cast());
+                gemm(address, trans, dims, alpha, a, b, out)
             }
-            GemmKind::F64 => {
-                let g = std::mem::transmute::<*mut c_void, RealGemm<f64>>(address);
-                g(
-                    ROW_MAJOR,
-                    ta,
-                    tb,
-                    m,
-                    p,
-                    k,
-                    1.0,
-                    a.cast(),
-                    lda,
-                    b.cast(),
-                    ldb,
-                    0.0,
-                    out.cast(),
-                    ldc,
-                )
-            }
-            GemmKind::C64 | GemmKind::C128 => {
-                let g = std::mem::transmute::<*mut c_void, ComplexGemm>(address);
-                let (one32, zero32) = ([1.0f32, 0.0], [0.0f32, 0.0]);
-                let (one64, zero64) = ([1.0f64, 0.0], [0.0f64, 0.0]);
-                let (alpha, beta): (*const c_void, *const c_void) = if kind == GemmKind::C64 {
-                    (one32.as_ptr().cast(), zero32.as_ptr().cast())
-                } else {
-                    (one64.as_ptr().cast(), zero64.as_ptr().cast())
-                };
-                g(
-                    ROW_MAJOR,
-                    ta,
-                    tb,
-                    m,
-                    p,
-                    k,
-                    alpha,
-                    a.cast(),
-                    lda,
-                    b.cast(),
-                    ldb,
-                    beta,
-                    out.cast(),
-                    ldc,
-                )
+            GemmKind::C128 => {
+                let alpha: (*const c_void, *const c_void) =
+                    (one64.as_ptr().cast(), zero64.as_ptr().cast());
+                gemm(address, trans, dims, alpha, a, b, out)
             }
         }
     }
     true
+}
+
+/// Calls the `gemm` at `address` (row-major): `out = one a @ b + zero
+/// out` on (pointer, leading dimension) operands.
+///
+/// # Safety
+/// `address` is a CBLAS ILP64 `gemm` taking alpha and beta as `S` (`Gemm`);
+/// the operands describe valid matrices for `[m, n, k]` under `trans`,
+/// `out` overlapping neither.
+unsafe fn gemm<S>(
+    address: *mut c_void,
+    [ta, tb]: [i32; 2],
+    [m, n, k]: [i64; 3],
+    (one, zero): (S, S),
+    (a, lda): (*const c_void, i64),
+    (b, ldb): (*const c_void, i64),
+    (out, ldc): (*mut c_void, i64),
+) {
+    // SAFETY: per the contract, `address` is a function of type `Gemm<S>`
+    // (a function pointer, whatever `S`), called with its arguments.
+    unsafe {
+        let g = std::mem::transmute_copy::<*mut c_void, Gemm<S>>(&address);
+        g(
+            ROW_MAJOR, ta, tb, m, n, k, one, a, lda, b, ldb, zero, out, ldc,
+        )
+    }
 }
 
 #[cfg(test)]

@@ -39,22 +39,10 @@ fn map_into_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
             let [target, value] = f.inst(consumer).args[..] else {
                 continue;
             };
-            if uses[value.index()] != 1 {
-                continue;
-            }
-            let Some(jpos) = insts[..pos]
-                .iter()
-                .position(|j| f.inst(*j).result == Some(value))
-            else {
+            let Some((jpos, inner)) = foldable_map(f, &uses, &insts, pos, value) else {
                 continue;
             };
             let producer = insts[jpos];
-            let Op::Map(inner) = f.inst(producer).op else {
-                continue;
-            };
-            if insts[jpos + 1..pos].iter().any(|i| barrier(&f.inst(*i).op)) {
-                continue;
-            }
             let (Type::Array(made), Type::Array(view)) =
                 (f.ty(value).clone(), f.ty(target).clone())
             else {
@@ -79,11 +67,7 @@ fn map_into_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
             let c = &mut f.insts[consumer.index()];
             c.op = Op::MapInto(id);
             c.args = std::iter::once(target).chain(leaves).collect();
-            f.block_mut(b).insts.remove(jpos);
-            let gone = &mut f.insts[producer.index()];
-            gone.op = Op::Const(crate::syntax::Const::None, Type::NoneType);
-            gone.args.clear();
-            gone.result = None;
+            drop_folded(f, b, jpos, producer);
             return Ok(true);
         }
     }
@@ -107,6 +91,42 @@ fn use_counts(f: &Function) -> Vec<usize> {
     uses
 }
 
+/// The `Op::Map` making `value` (its position in `insts` and element
+/// function) when it can be folded into the instruction at `pos`: made
+/// earlier in the same block, used only there, with nothing between them
+/// that may write memory.
+fn foldable_map(
+    f: &Function,
+    uses: &[usize],
+    insts: &[crate::ir::Inst],
+    pos: usize,
+    value: Value,
+) -> Option<(usize, crate::ir::FuncId)> {
+    if uses[value.index()] != 1 {
+        return None;
+    }
+    let jpos = insts[..pos]
+        .iter()
+        .position(|j| f.inst(*j).result == Some(value))?;
+    let Op::Map(inner) = f.inst(insts[jpos]).op else {
+        return None;
+    };
+    if insts[jpos + 1..pos].iter().any(|i| barrier(&f.inst(*i).op)) {
+        return None;
+    }
+    Some((jpos, inner))
+}
+
+/// Takes the folded map `producer` (at `jpos` of block `b`) out of every
+/// block, leaving it inert for passes that walk all instructions.
+fn drop_folded(f: &mut Function, b: crate::ir::Block, jpos: usize, producer: crate::ir::Inst) {
+    f.block_mut(b).insts.remove(jpos);
+    let gone = &mut f.insts[producer.index()];
+    gone.op = Op::Const(crate::syntax::Const::None, Type::NoneType);
+    gone.args.clear();
+    gone.result = None;
+}
+
 /// Whether an operation may write memory or run code that does.
 fn barrier(op: &Op) -> bool {
     matches!(op, Op::CallFunc(_) | Op::Print(_)) || op.effects().writes != Operands::None
@@ -125,22 +145,10 @@ fn fuse_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
             };
             let args = f.inst(consumer).args.clone();
             for (k, &arg) in args.iter().enumerate() {
-                if uses[arg.index()] != 1 {
-                    continue;
-                }
-                let Some(jpos) = insts[..pos]
-                    .iter()
-                    .position(|j| f.inst(*j).result == Some(arg))
-                else {
+                let Some((jpos, inner)) = foldable_map(f, &uses, &insts, pos, arg) else {
                     continue;
                 };
                 let producer = insts[jpos];
-                let Op::Map(inner) = f.inst(producer).op else {
-                    continue;
-                };
-                if insts[jpos + 1..pos].iter().any(|i| barrier(&f.inst(*i).op)) {
-                    continue;
-                }
                 let (Some(outer_tree), Some(inner_tree)) = (
                     ctx.element_tree(outer).cloned(),
                     ctx.element_tree(inner).cloned(),
@@ -186,13 +194,7 @@ fn fuse_one(f: &mut Function, ctx: &mut ProgramBuilder) -> Result<bool> {
                     _ => Op::Map(id),
                 };
                 c.args = leaves;
-                f.block_mut(b).insts.remove(jpos);
-                // Out of every block; also inert for passes that walk all
-                // instructions.
-                let gone = &mut f.insts[producer.index()];
-                gone.op = Op::Const(crate::syntax::Const::None, Type::NoneType);
-                gone.args.clear();
-                gone.result = None;
+                drop_folded(f, b, jpos, producer);
                 return Ok(true);
             }
         }

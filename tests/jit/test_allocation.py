@@ -5,6 +5,7 @@ and reference counting that frees every temporary (runtime counts and RSS
 over a million allocations)."""
 
 import gc
+import os
 import resource
 
 import numpy as np
@@ -90,6 +91,31 @@ def test_memory_flat_over_a_million_temporaries():
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert live_blocks() == before
     assert (rss1 - rss0) / 1024 < 16, f"RSS grew {(rss1 - rss0) / 1024:.1f} MB"
+
+
+def test_large_results_reuse_freed_memory_and_rss_stays_flat():
+    # Freed blocks of 1 MiB or more are kept for the next block of the same
+    # size (at most two): results of alternating and of new sizes, called
+    # many times, must neither leak nor keep more than that.
+    f = njit(make_function("""
+        def f(a):
+            return a * 2.0
+    """))
+
+    def rss_mb():
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    inputs = [np.ones(1_000_000 + 512 * k) for k in range(6)]   # 8 MB results
+    for a in inputs:
+        f(a)
+    before, blocks = rss_mb(), live_blocks()
+    for i in range(300):
+        r = f(inputs[i % 6])
+        assert r[-1] == 2.0
+        del r
+    assert live_blocks() == blocks
+    assert rss_mb() - before < 40, f"RSS grew {rss_mb() - before:.1f} MB"
 
 
 def test_returned_arrays_free_their_memory_when_python_drops_them():

@@ -15,21 +15,12 @@ import warnings
 import numpy as np
 import pytest
 
-from conftest import make_function
-from jitufunc import _core, njit
-
-_COMPILED = {}
-
-
-def both(source):
-    if source not in _COMPILED:
-        py = make_function(source)
-        _COMPILED[source] = (py, njit(py))
-    return _COMPILED[source]
+from conftest import py_and_jit
+from jitufunc import _core
 
 
 def same(source, *args, rtol=1e-15):
-    py, jf = both(source)
+    py, jf = py_and_jit(source)
     mine = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     theirs = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
@@ -106,7 +97,7 @@ def test_empty_views(rng):
 
 
 def test_fp_warnings_are_numpys():
-    py, jf = both("def f(c, a, b):\n    c[:] = a / b\n    return c\n")
+    py, jf = py_and_jit("def f(c, a, b):\n    c[:] = a / b\n    return c\n")
     a, b = np.ones(20000), np.zeros(20000)
     with pytest.warns(RuntimeWarning, match="divide by zero"):
         jf(np.zeros(20000), a, b)
@@ -123,7 +114,7 @@ def test_large_views_direct_and_on_threads(rng):
 
 
 def test_direct_path_allocates_nothing(rng):
-    _, jf = both("def f(c, a, b):\n    c[:] = a * b - 4.1 * a\n    np.exp(a, out=c)\n    return c\n")
+    _, jf = py_and_jit("def f(c, a, b):\n    c[:] = a * b - 4.1 * a\n    np.exp(a, out=c)\n    return c\n")
     a, b, c = rng.uniform(size=1000), rng.uniform(size=1000), np.zeros(1000)
     jf(c, a, b)
     before = _core.memory_stats()
@@ -138,7 +129,7 @@ def test_rss_stays_flat_over_many_calls(rng):
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-    _, jf = both("def f(a):\n    a[1:] = a[:-1] * 0.5 + 1\n    return a\n")
+    _, jf = py_and_jit("def f(a):\n    a[1:] = a[:-1] * 0.5 + 1\n    return a\n")
     a = rng.uniform(size=100_000)
     for _ in range(50):
         jf(a)

@@ -22,7 +22,7 @@ Differences from NumPy are kept as strict xfails whose reason starts with
 import numpy as np
 import pytest
 
-from conftest import make_function
+from conftest import make_function, py_and_jit
 from jitufunc import njit
 from jitufunc.errors import UnsupportedError
 
@@ -36,18 +36,6 @@ REAL_DTYPES = [d for d in DTYPES if d is not np.complex128]
 
 def dt_id(dt):
     return np.dtype(dt).name
-
-
-_COMPILED = {}
-
-
-def py_and_jit(source):
-    """The Python function defined by ``source`` and its njit version, made
-    once per source text, so each signature compiles once per session."""
-    if source not in _COMPILED:
-        py = make_function(source)
-        _COMPILED[source] = (py, njit(py))
-    return _COMPILED[source]
 
 
 def returning(call, params="a"):

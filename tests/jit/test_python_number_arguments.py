@@ -9,21 +9,12 @@ arguments."""
 import numpy as np
 import pytest
 
-from conftest import make_function
+from conftest import make_function, py_and_jit
 from jitufunc import njit
-
-_COMPILED = {}
-
-
-def both(source):
-    if source not in _COMPILED:
-        py = make_function(source)
-        _COMPILED[source] = (py, njit(py))
-    return _COMPILED[source]
 
 
 def same(source, *args):
-    py, jf = both(source)
+    py, jf = py_and_jit(source)
     try:
         with np.errstate(all="ignore"):
             want = py(*args)
@@ -105,7 +96,7 @@ def test_python_number_from_a_tuple_with_a_float32_array():
 
 
 def test_one_specialisation_per_kind_of_python_number():
-    py, _ = both("def f(a, x):\n    return a + x\n")
+    py, _ = py_and_jit("def f(a, x):\n    return a + x\n")
     d = njit(py)
     a = np.ones(2, np.float32)
     d(a, 1.5), d(a, 2.5), d(a, 3), d(a, 4), d(a, np.float64(1.5))

@@ -11,21 +11,11 @@ are compared (and the zeros checked)."""
 import numpy as np
 import pytest
 
-from conftest import make_function
-from jitufunc import njit
+from conftest import py_and_jit
 from jitufunc.errors import TypingError, UnsupportedError
 
-_COMPILED = {}
 
-
-def py_and_jit(source):
-    if source not in _COMPILED:
-        py = make_function(source)
-        _COMPILED[source] = (py, njit(py))
-    return _COMPILED[source]
-
-
-def run_both(source, *args, out_index=None):
+def run_both(source, *args):
     """Runs NumPy and compiled on copies of ``args``; returns both results
     and both argument lists (after the call)."""
     py, jf = py_and_jit(source)
@@ -42,7 +32,7 @@ def assert_same(got, want):
     assert got.dtype == want.dtype, (got.dtype, want.dtype)
     assert got.shape == want.shape, (got.shape, want.shape)
     if want.dtype.kind in "fc":
-        np.testing.assert_allclose(got, want, rtol=1e-6 if want.dtype.itemsize <= 8 and want.dtype.kind == "f" and want.dtype.itemsize == 4 else 1e-14, equal_nan=True)
+        np.testing.assert_allclose(got, want, rtol=1e-6 if want.dtype == np.float32 else 1e-14, equal_nan=True)
     else:
         np.testing.assert_array_equal(got, want)
 

@@ -427,25 +427,38 @@ pub fn map<'ctx>(
     let dims: Vec<BasicValueEnum<'ctx>> = walk.shape.iter().map(|d| (*d).into()).collect();
     let out = empty(cg, rty, &dims)?;
     let out_view = View::unpack(cg, &rt, out)?;
+    write_results(cg, &walk, element, status, &out_view, rt.dtype)?;
+    Ok(out)
+}
+
+/// Writes the element function's results over `walk` into `out` (of
+/// `walk`'s shape, overlapping no operand, dtype `s`): chunks of the flat
+/// loop, on the pool when the map is large, or nested loops over the
+/// shape, each with the exact rerun.
+fn write_results<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    walk: &Walk<'ctx>,
+    element: FunctionValue<'ctx>,
+    status: PointerValue<'ctx>,
+    out: &View<'ctx>,
+    s: Scalar,
+) -> Result<()> {
     let shape = walk.shape.clone();
     branch_on_flat(
         cg,
-        &walk,
-        // Flat: chunks of the flat loop, on the pool when the map is large.
-        &mut |cg| flat_in_chunks(cg, &walk, element, status, &out_view, rt.dtype),
-        // Strided: nested loops over the shape.
+        walk,
+        &mut |cg| flat_in_chunks(cg, walk, element, status, out, s),
         &mut |cg| {
             with_exact_rerun(cg, element, status, &mut |cg, element, status| {
                 nd_loop(cg, &shape, &mut |cg, idx| {
-                    let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
-                    let p = element_at(cg, &out_view, idx)?;
-                    store_scalar(cg, rt.dtype, p, v)
+                    let v = call_at(cg, walk, element, status, &Position::Nd(idx))?;
+                    let p = element_at(cg, out, idx)?;
+                    store_scalar(cg, s, p, v)
                 })
             })?;
             Ok(())
         },
-    )?;
-    Ok(out)
+    )
 }
 
 /// Emits `Op::MapInto(element)`: `types[0]`/`args[0]` is the view written,
@@ -474,17 +487,14 @@ pub fn map_into<'ctx>(
         let same = b.build_int_compare(IntPredicate::EQ, target.shape[k], walk.shape[k], "")?;
         direct = b.build_and(direct, same, "")?;
     }
-    let (t_lo, t_hi) = super::slicing::extent(cg, &target, tt.dtype.itemsize())?;
     for op in &walk.operands {
         if let Operand::Array { view, dtype } = op {
-            let (lo, hi) = super::slicing::extent(cg, view, dtype.itemsize())?;
-            let b = &cg.builder;
-            let apart = b.build_or(
-                b.build_int_compare(IntPredicate::ULE, t_hi, lo, "")?,
-                b.build_int_compare(IntPredicate::ULE, hi, t_lo, "")?,
-                "",
+            let apart = super::slicing::disjoint(
+                cg,
+                (&target, tt.dtype.itemsize()),
+                (view, dtype.itemsize()),
             )?;
-            direct = b.build_and(direct, apart, "")?;
+            direct = cg.builder.build_and(direct, apart, "")?;
         }
     }
     let f = current_function(cg)?;
@@ -494,22 +504,7 @@ pub fn map_into<'ctx>(
     cg.builder
         .build_conditional_branch(direct, direct_block, temp_block)?;
     cg.builder.position_at_end(direct_block);
-    let shape = walk.shape.clone();
-    branch_on_flat(
-        cg,
-        &walk,
-        &mut |cg| flat_in_chunks(cg, &walk, element, status, &target, tt.dtype),
-        &mut |cg| {
-            with_exact_rerun(cg, element, status, &mut |cg, element, status| {
-                nd_loop(cg, &shape, &mut |cg, idx| {
-                    let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
-                    let p = element_at(cg, &target, idx)?;
-                    store_scalar(cg, tt.dtype, p, v)
-                })
-            })?;
-            Ok(())
-        },
-    )?;
+    write_results(cg, &walk, element, status, &target, tt.dtype)?;
     cg.builder.build_unconditional_branch(done)?;
     cg.builder.position_at_end(temp_block);
     let temp_type = Type::Array(crate::types::ArrayType {
@@ -531,7 +526,7 @@ pub fn map_into<'ctx>(
 }
 
 /// Emits `body` with `element` (in taint mode, `codegen::function::
-/// declare_exact_twins`), then, when it set `TAINT` (a value was not finite),
+/// Twin::Exact`), then, when it set `TAINT` (a value was not finite),
 /// clears it and emits `body` again with the element function's exact
 /// twin, so that the status word gets exactly NumPy's flags. `body` must
 /// give the same result when run twice (it only reads its operands and
@@ -556,7 +551,9 @@ fn with_exact_rerun<'ctx>(
     let tainted =
         cg.builder
             .build_int_compare(IntPredicate::NE, tainted, i32t.const_zero(), "tainted")?;
-    if let Some(exact) = crate::codegen::function::exact_twin(cg, element) {
+    if let Some(exact) =
+        crate::codegen::function::twin(cg, element, crate::codegen::function::Twin::Exact)
+    {
         let f = current_function(cg)?;
         let rerun = cg.ctx.append_basic_block(f, "exact.rerun");
         let done = cg.ctx.append_basic_block(f, "exact.done");
@@ -576,7 +573,7 @@ fn with_exact_rerun<'ctx>(
 }
 
 /// Runs a float sum's `body` first with the sum twin of `element`
-/// (`codegen::function::sum_twin`, which tests no element's value): when
+/// (`codegen::function::Twin::Sum`, which tests no element's value): when
 /// `finite` says its results are finite and nothing inside the elements
 /// set `TAINT`, that settles it (no element was non-finite, no flag was
 /// raised but the exact integer ones it recorded); otherwise (but not
@@ -589,7 +586,9 @@ fn sum_twin_first<'ctx>(
     body: &mut dyn FnMut(&mut Codegen<'ctx>, FunctionValue<'ctx>, PointerValue<'ctx>) -> Result<()>,
     finite: &mut dyn FnMut(&mut Codegen<'ctx>) -> Result<IntValue<'ctx>>,
 ) -> Result<IntValue<'ctx>> {
-    let Some(fast) = crate::codegen::function::sum_twin(cg, element) else {
+    let Some(fast) =
+        crate::codegen::function::twin(cg, element, crate::codegen::function::Twin::Sum)
+    else {
         return with_exact_rerun(cg, element, status, body);
     };
     let i32t = cg.ctx.i32_type();

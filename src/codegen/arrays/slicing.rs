@@ -240,14 +240,12 @@ pub(super) fn assign<'ctx>(
     };
     // Overlap: the byte ranges the two views span intersect (as NumPy, copy
     // the source first then).
-    let (lo_t, hi_t) = extent(cg, &view, at.dtype.itemsize())?;
-    let (lo_s, hi_s) = extent(cg, &broadcast, vt.dtype.itemsize())?;
-    let b = &cg.builder;
-    let disjoint = b.build_or(
-        b.build_int_compare(IntPredicate::ULE, hi_t, lo_s, "")?,
-        b.build_int_compare(IntPredicate::ULE, hi_s, lo_t, "")?,
-        "",
+    let disjoint = disjoint(
+        cg,
+        (&view, at.dtype.itemsize()),
+        (&broadcast, vt.dtype.itemsize()),
     )?;
+    let b = &cg.builder;
     let f = b
         .get_insert_block()
         .and_then(|bb| bb.get_parent())
@@ -306,8 +304,25 @@ pub(super) fn assign<'ctx>(
     Ok(())
 }
 
+/// Whether two views (with their item sizes) span byte ranges that do not
+/// intersect (`extent`).
+pub(super) fn disjoint<'ctx>(
+    cg: &Codegen<'ctx>,
+    a: (&View<'ctx>, usize),
+    b: (&View<'ctx>, usize),
+) -> Result<IntValue<'ctx>> {
+    let (lo_a, hi_a) = extent(cg, a.0, a.1)?;
+    let (lo_b, hi_b) = extent(cg, b.0, b.1)?;
+    let bd = &cg.builder;
+    Ok(bd.build_or(
+        bd.build_int_compare(IntPredicate::ULE, hi_a, lo_b, "")?,
+        bd.build_int_compare(IntPredicate::ULE, hi_b, lo_a, "")?,
+        "",
+    )?)
+}
+
 /// The byte range `[low, high)` a view's elements lie in (as integers).
-pub(super) fn extent<'ctx>(
+fn extent<'ctx>(
     cg: &Codegen<'ctx>,
     view: &View<'ctx>,
     itemsize: usize,
