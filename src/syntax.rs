@@ -62,6 +62,27 @@ pub enum KernelTarget {
     /// A `@jit` function still being read when the call was read: the
     /// function itself (recursion), found by identity when typing.
     Reading(Identity, String),
+    /// A `@guvectorize` gufunc called on arrays inside `@jit`: its kernel
+    /// runs once per loop index on views of the operands' core blocks
+    /// (`typing::gufunc::call`).
+    Gufunc(Arc<GufuncTarget>),
+}
+
+/// What typing needs to call a gufunc from compiled code: its kernel, its
+/// layout, and the loops NumPy would choose from.
+#[derive(Debug)]
+pub struct GufuncTarget {
+    /// The ufunc's name (`f.__name__`, for messages).
+    pub name: String,
+    pub def: Arc<FunctionDef>,
+    pub layout: crate::types::gufunc_layout::Layout,
+    /// An eager gufunc's loops in NumPy's search order: each signature
+    /// (return type filled in) with its operand dtypes, inputs then
+    /// outputs. Empty for a lazy gufunc, which is typed for the argument
+    /// dtypes.
+    pub loops: Vec<(crate::types::Signature, Vec<Scalar>)>,
+    /// Inputs the kernel may write (`writable_args`).
+    pub writable: Vec<usize>,
 }
 
 /// Functions passed as values (`Type::Function`): a process-wide,
@@ -93,6 +114,7 @@ impl KernelTarget {
         match self {
             KernelTarget::Def(d) | KernelTarget::Ufunc(d) => &d.name,
             KernelTarget::Reading(_, name) => name,
+            KernelTarget::Gufunc(g) => &g.name,
         }
     }
 }

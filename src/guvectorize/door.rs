@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use super::jam::JamWhen;
-use super::plan::{plan_kernel, KernelPlan};
 use super::rerun::reads_outputs;
 use crate::codegen::fpstatus::FlagMode;
 use crate::codegen::function::{emit_program, emit_program_lanes};
@@ -16,9 +15,11 @@ use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
 use crate::error::Result;
 use crate::ir::Function;
 use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
-use crate::loops::layout::Layout;
 use crate::syntax::FunctionDef;
+use crate::types::gufunc_layout::Layout;
+use crate::types::gufunc_plan::KernelPlan;
 use crate::types::Signature;
+use crate::typing::gufunc::planner::plan_kernel;
 use crate::typing::{type_kernel, Program};
 
 /// `@guvectorize`: kernels over array blocks in gufunc loops, for one

@@ -7,9 +7,9 @@ use super::Gufunc;
 use crate::builtins::{Builtin, Callee};
 use crate::driver::{self, CodegenOptions, CompiledLoops, EmitOptions};
 use crate::error::ErrorKind;
-use crate::loops::layout::parse_layout;
 use crate::syntax::build::*;
 use crate::syntax::{BinOp, FunctionDef};
+use crate::types::gufunc_layout::parse_layout;
 use crate::types::parse_signature;
 
 type Loop = unsafe extern "C" fn(*mut *mut u8, *const isize, *const isize, *mut u8);

@@ -169,6 +169,7 @@ impl Function {
             (KernelTarget::Def(a), KernelTarget::Def(b))
             | (KernelTarget::Ufunc(a), KernelTarget::Ufunc(b)) => Arc::ptr_eq(a, b),
             (KernelTarget::Reading(a, _), KernelTarget::Reading(b, _)) => a == b,
+            (KernelTarget::Gufunc(a), KernelTarget::Gufunc(b)) => Arc::ptr_eq(a, b),
             _ => false,
         };
         let k = match self.kernels.iter().position(same) {

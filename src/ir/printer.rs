@@ -54,6 +54,11 @@ impl fmt::Display for Function {
                 crate::syntax::KernelTarget::Reading(_, name) => {
                     writeln!(f, "    {k} = kernel {name}  # itself (recursion)")?
                 }
+                crate::syntax::KernelTarget::Gufunc(g) => writeln!(
+                    f,
+                    "    {k} = gufunc {} {:?}  # {}:{}",
+                    g.name, g.layout.text, g.def.source.filename, g.def.span.line
+                )?,
             }
         }
         for b in self.reverse_post_order() {

@@ -1,7 +1,7 @@
 //! The inner loop of a generalized ufunc, as NumPy calls it:
 //! `void loop(char **args, npy_intp const *dims, npy_intp const *steps, void *data)`
 //! with `dims[0]` the number of outer iterations, `dims[1..]` the core
-//! dimension sizes (NumPy's numbering, see `loops::layout`), and
+//! dimension sizes (NumPy's numbering, see `types::gufunc_layout`), and
 //! `steps` the outer stride of every operand followed by each operand's core
 //! strides.
 //!
@@ -21,8 +21,6 @@ use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
-use super::layout::Layout;
-use super::plan::{KernelPlan, Passing};
 use crate::codegen::arrays::View;
 use crate::codegen::context::FunctionState;
 use crate::codegen::counted_loop::counted_loop;
@@ -31,6 +29,8 @@ use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
 use crate::codegen::metadata::LoopHint;
 use crate::codegen::Codegen;
 use crate::error::Result;
+use crate::types::gufunc_layout::Layout;
+use crate::types::gufunc_plan::{KernelPlan, Passing};
 
 /// One kernel compiled for any strides and, if it takes array views, for
 /// unit innermost strides.

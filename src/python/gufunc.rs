@@ -22,7 +22,7 @@ use numpy::npyffi::{
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use crate::loops::layout::Layout;
+use crate::types::gufunc_layout::Layout;
 
 type ProcessCoreDims = unsafe extern "C" fn(*mut PyUFuncObject, *mut npy_intp) -> c_int;
 
@@ -126,7 +126,7 @@ unsafe extern "C" fn process_core_dims(ufunc: *mut PyUFuncObject, sizes: *mut np
     // SAFETY: NumPy passes one size per distinct core dimension, which is
     // `numpy_dims` for the signature we gave it.
     let sizes = unsafe { std::slice::from_raw_parts_mut(sizes, layout.numpy_dims) };
-    match crate::loops::layout::check_broadcast_dims(layout, sizes, &lib.def.name) {
+    match crate::types::gufunc_layout::check_broadcast_dims(layout, sizes, &lib.def.name) {
         Ok(()) => 0,
         Err(message) => {
             let text = CString::new(message.replace('\0', "")).unwrap_or_default();

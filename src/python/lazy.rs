@@ -24,8 +24,8 @@ use super::errors::IntoPy;
 use super::ufunc::KernelLibrary;
 use crate::driver::{CompiledLoops, EmitOptions, LoopInfo};
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::guvectorize::lazy::{gufunc_signature, returned_dtypes};
 use crate::types::{parse_signature, Scalar, Signature, Type, Weak};
+use crate::typing::gufunc::lazy::{gufunc_signature, returned_dtypes};
 use crate::vectorize::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};
 
 /// NumPy's private marks on 0-d arrays made from Python scalars

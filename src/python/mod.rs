@@ -23,7 +23,7 @@ use crate::driver::{CodegenOptions, EmitOptions};
 use crate::error::{CompileError, ErrorKind};
 use crate::frontend::read_function;
 use crate::guvectorize::Gufunc;
-use crate::loops::layout::parse_layout;
+use crate::types::gufunc_layout::parse_layout;
 use crate::vectorize::Elementwise;
 use errors::{enter, IntoPy};
 use ufunc::{KernelLibrary, KernelSpec, UfuncKind};

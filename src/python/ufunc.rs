@@ -24,9 +24,9 @@ use crate::driver::library::Library;
 use crate::driver::{self, CodegenOptions, CompiledLoops, EmitOptions, FrontDoor, LoopInfo};
 use crate::error::CompileError;
 use crate::guvectorize::Gufunc;
-use crate::loops::layout::Layout;
 use crate::loops::parallel::{parallel_loop, LoopFn, ParallelLoop};
 use crate::syntax::FunctionDef;
+use crate::types::gufunc_layout::Layout;
 use crate::types::Scalar;
 use crate::vectorize::Elementwise;
 
@@ -588,9 +588,25 @@ pub fn kernel_definition(
     }
     Ok(library_of(py, obj)?.map(|lib| {
         let lib = lib.get();
-        match lib.numpy_signature {
+        match lib.layout() {
             None => KernelTarget::Ufunc(lib.def.clone()),
-            Some(_) => KernelTarget::Def(lib.def.clone()),
+            Some(layout) => KernelTarget::Gufunc(Arc::new(crate::syntax::GufuncTarget {
+                name: lib.name.to_string_lossy().into_owned(),
+                def: lib.def.clone(),
+                layout: layout.clone(),
+                loops: if lib.lazy {
+                    vec![]
+                } else {
+                    lib.loops()
+                        .into_iter()
+                        .map(|l| {
+                            let dtypes = l.inputs.iter().chain(&l.outputs).copied().collect();
+                            (l.signature, dtypes)
+                        })
+                        .collect()
+                },
+                writable: lib.kind.writable().to_vec(),
+            })),
         }
     }))
 }

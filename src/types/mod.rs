@@ -1,6 +1,8 @@
 //! The type system: NumPy scalar dtypes, inferred value types, NumPy 2
 //! promotion and casting, and signature strings.
 
+pub mod gufunc_layout;
+pub mod gufunc_plan;
 pub mod promote;
 pub mod scalar;
 pub mod signature;

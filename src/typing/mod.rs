@@ -11,6 +11,7 @@ mod calls;
 mod elementwise;
 mod emit;
 mod fuse;
+pub mod gufunc;
 mod infer;
 mod materialize;
 pub mod rules;
@@ -109,6 +110,7 @@ impl ProgramBuilder {
     fn resolve(&self, target: &KernelTarget) -> Result<Arc<FunctionDef>> {
         match target {
             KernelTarget::Def(def) | KernelTarget::Ufunc(def) => Ok(def.clone()),
+            KernelTarget::Gufunc(g) => Ok(g.def.clone()),
             KernelTarget::Reading(identity, name) => self
                 .defs
                 .iter()

@@ -18,9 +18,9 @@
 
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::ir::{Function, Terminator, Value};
-pub use crate::loops::layout::Layout;
-pub use crate::loops::plan::{KernelPlan, OperandPlan, Passing};
 use crate::syntax::FunctionDef;
+use crate::types::gufunc_layout::Layout;
+use crate::types::gufunc_plan::{KernelPlan, OperandPlan, Passing};
 use crate::types::{Signature, Type};
 
 fn sig_error(sig_text: &str, message: impl std::fmt::Display) -> CompileError {

@@ -9,8 +9,10 @@
 //! core-dimension hook checks and fills them (`check_broadcast_dims`,
 //! installed by `crate::python::gufunc`).
 //!
-//! It lives beside the loops because it is the loop's contract with NumPy:
-//! `loops::gufunc` reads `dims` and `steps` in this numbering.
+//! It is the gufunc loop's contract with NumPy (`loops::gufunc` reads
+//! `dims` and `steps` in this numbering), and a type-level fact: a gufunc
+//! called inside `@jit` (`syntax::KernelTarget::Gufunc`) carries its
+//! layout, which typing checks the operands against.
 //!
 //! Dimension numbering follows NumPy's: the dimensions NumPy passes to the
 //! loop (`dims[1..]`) are the distinct names (and distinct fixed sizes) in

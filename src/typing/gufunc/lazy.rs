@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::loops::layout::Layout;
 use crate::syntax::FunctionDef;
+use crate::types::gufunc_layout::Layout;
 use crate::types::{ArrayType, Layout as ArrayLayout, Memory, Scalar, Signature, Type};
 
 fn operand_type(dtype: Scalar, ndim: usize, output_written: bool) -> Type {

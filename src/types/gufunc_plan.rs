@@ -1,9 +1,10 @@
 //! How a gufunc kernel's operands are passed, per signature: the contract
-//! between the planner (`guvectorize::plan`, which decides it from the
-//! layout, the signature and the kernel) and the gufunc loop
-//! (`loops::gufunc`, which follows it).
+//! between the planner (`typing::gufunc::planner`, which decides it from
+//! the layout, the signature and the kernel) and the code that calls the
+//! kernel: the gufunc loop NumPy calls (`loops::gufunc`) and a gufunc
+//! call inside `@jit` (`Op::Gufunc`).
 
-use super::layout::Layout;
+use crate::types::gufunc_layout::Layout;
 use crate::types::{ArrayType, Layout as MemLayout, Memory, Scalar, Signature, Type};
 
 /// How an operand reaches the kernel.
