@@ -469,6 +469,11 @@ impl<'ctx> Emitter<'_, 'ctx> {
                     &rty,
                 )?
             }
+            Op::Gufunc(id, call) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                let kernel = self.funcs[id.index()];
+                arrays::gufunc(cg, kernel, self.status_param, call, &types, &vals, &rty)?
+            }
             Op::CallFunc(id) => {
                 // Callees take one lane: a call per lane.
                 let callee = self.funcs[id.index()];
@@ -839,7 +844,7 @@ fn emit_blocks<'ctx>(
 
 /// After a call of a kernel that may raise: if it did, returns at once
 /// (with a zero result; the caller checks the status word too).
-fn return_if_failed<'ctx>(
+pub(crate) fn return_if_failed<'ctx>(
     cg: &Codegen<'ctx>,
     status: inkwell::values::PointerValue<'ctx>,
 ) -> Result<()> {
@@ -941,6 +946,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::MapInto(_)
         | Op::Reduce(..)
         | Op::ReduceAxis(..)
+        | Op::Gufunc(..)
         | Op::Array(
             ArrayOp::Load
             | ArrayOp::View

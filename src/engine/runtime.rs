@@ -168,6 +168,9 @@ pub enum ValueErrorKind {
     EmptyMinimum = 5,
     /// `np.max` of no elements.
     EmptyMaximum = 6,
+    /// A gufunc called inside `@jit` on inputs whose core dimensions
+    /// disagree with its layout or with each other.
+    GufuncCoreDims = 7,
 }
 
 /// Called by generated code for a `ValueErrorKind`.
@@ -180,6 +183,7 @@ pub extern "C" fn jitufunc_rt_value_error(code: i32) {
         4 => "operands could not be broadcast together (their shapes differ in an axis where neither has length 1)",
         5 => "zero-size array to reduction operation minimum which has no identity",
         6 => "zero-size array to reduction operation maximum which has no identity",
+        7 => "a gufunc's input has a mismatch in its core dimensions: their sizes differ from the layout's fixed sizes or from the other inputs' (as NumPy's 'Input operand has a mismatch in its core dimension')",
         _ => "invalid value",
     };
     report(RuntimeError::Value(message.to_string()));

@@ -19,7 +19,9 @@ pub use entities::{Block, FuncId, Inst, KernelRef, Value};
 pub use function::{
     BlockCall, BlockData, Function, InstData, Raise, Terminator, ValueData, ValueDef,
 };
-pub use op::{ArrayOp, Attr, Effects, Op, Operands, PrintFormat, RangeOp, Stage, Stages};
+pub use op::{
+    ArrayOp, Attr, Effects, GufuncCall, Op, Operands, PrintFormat, RangeOp, Stage, Stages,
+};
 
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,31 @@ use crate::ir::entities::{FuncId, KernelRef};
 use crate::syntax::{BinOp, CmpOp, Const, UnaryOp};
 use crate::types::Type;
 
+/// How `Op::Gufunc` calls a gufunc's kernel.
+#[derive(Debug)]
+pub struct GufuncCall {
+    /// The ufunc's name (for messages).
+    pub name: String,
+    pub layout: crate::types::gufunc_layout::Layout,
+    /// How each operand (inputs, then outputs) reaches the kernel.
+    pub plan: crate::types::gufunc_plan::KernelPlan,
+    /// What the kernel returns (numbers for the outputs the plan fills
+    /// from its return value, converted to their dtypes).
+    pub kernel_ret: Type,
+}
+
+impl GufuncCall {
+    /// Whether the kernel may write an input.
+    pub fn writes_inputs(&self) -> bool {
+        self.plan.operands[..self.layout.nin()].iter().any(|o| {
+            matches!(
+                o.passing,
+                crate::types::gufunc_plan::Passing::View { writable: true, .. }
+            )
+        })
+    }
+}
+
 /// The stage a function's IR is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -444,6 +469,19 @@ pub enum Op {
     /// the function's result type (typed IR). Reads its array operands;
     /// `ValueError` for `Min`/`Max` of no elements.
     Reduce(crate::builtins::Reduction, FuncId),
+    /// `f(a, b)` where `f` is a `@guvectorize` gufunc (typed IR): the
+    /// kernel (function `FuncId`, typed for the plan's parameter types)
+    /// called once per index of the inputs' loop dimensions (those before
+    /// their core dimensions, broadcast together as NumPy does), on views
+    /// of the core blocks (loaded values for `()` inputs the plan passes
+    /// by value). The operands are the inputs, at the plan's dtypes. The
+    /// outputs are new C-ordered arrays of the loop shape followed by
+    /// their core dimensions; the result is the one output, or a tuple of
+    /// them. `ValueError` when the inputs' core dimensions disagree with
+    /// the layout or each other, or their loop dimensions do not
+    /// broadcast. Reads every operand, writes the inputs the kernel may
+    /// write (`writable_args`).
+    Gufunc(FuncId, Arc<GufuncCall>),
     /// `a.sum(axis=1)`: as `Reduce` along one axis (of the broadcast
     /// operands), into a new C-ordered array of the other axes (typed IR).
     ReduceAxis(crate::builtins::Reduction, u32, FuncId),
@@ -563,6 +601,7 @@ impl Op {
             | Op::MapInto(_)
             | Op::Reduce(..)
             | Op::ReduceAxis(..)
+            | Op::Gufunc(..)
             | Op::TupleItem
             | Op::Array(_) => Stages::TypedOnly,
             Op::Const(..)
@@ -603,6 +642,7 @@ impl Op {
             | Op::Map(_)
             | Op::Reduce(..)
             | Op::ReduceAxis(..)
+            | Op::Gufunc(..)
             | Op::Attr(_)
             | Op::MakeTuple
             | Op::TupleGet(_)
@@ -678,6 +718,16 @@ impl Op {
                 new_reference: true,
                 ..Effects::PURE
             },
+            Op::Gufunc(_, call) => Effects {
+                reads: Operands::All,
+                writes: if call.writes_inputs() {
+                    Operands::All
+                } else {
+                    Operands::None
+                },
+                new_reference: true,
+                ..Effects::PURE
+            },
             // Writes to sys.stdout: kept by having no result.
             Op::Print(_) => Effects {
                 reads: Operands::All,
@@ -735,6 +785,7 @@ impl fmt::Display for Op {
             Op::MapInto(id) => write!(f, "map_into {id}"),
             Op::Reduce(r, id) => write!(f, "reduce.{} {id}", r.method_name()),
             Op::ReduceAxis(r, axis, id) => write!(f, "reduce.{} axis {axis} {id}", r.method_name()),
+            Op::Gufunc(id, call) => write!(f, "gufunc {} {:?} {id}", call.name, call.layout.text),
             Op::Attr(a) => write!(f, "attr .{}", a.name()),
             Op::MakeTuple => f.write_str("tuple"),
             Op::TupleGet(i) => write!(f, "tuple_get {i}"),

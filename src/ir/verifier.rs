@@ -366,6 +366,57 @@ impl Checker<'_> {
                     );
                 }
             }
+            Op::Gufunc(_, call) => {
+                let layout = &call.layout;
+                let nin = layout.nin();
+                // Inputs at the plan's dtypes with at least their core
+                // dimensions; the loop dimensions of the longest.
+                let loops: Option<Vec<u32>> = args
+                    .iter()
+                    .enumerate()
+                    .map(|(k, a)| {
+                        let core = layout.operand(k).len() as u32;
+                        let dtype = call.plan.operands.get(k)?.dtype;
+                        match f.ty(*a) {
+                            Type::Array(t) if t.dtype == dtype && t.ndim >= core => {
+                                Some(t.ndim - core)
+                            }
+                            Type::Scalar(s) if *s == dtype && core == 0 => Some(0),
+                            _ => None,
+                        }
+                    })
+                    .collect();
+                let ok = match loops {
+                    Some(loops) if args.len() == nin => {
+                        let n = loops.into_iter().max().unwrap_or(0);
+                        let outputs: Vec<Type> = (nin..nin + layout.nout())
+                            .map(|k| {
+                                Type::Array(crate::types::ArrayType {
+                                    dtype: call.plan.operands[k].dtype,
+                                    ndim: n + layout.operand(k).len() as u32,
+                                    layout: crate::types::Layout::C,
+                                    readonly: false,
+                                    memory: crate::types::Memory::Owned,
+                                })
+                            })
+                            .collect();
+                        match outputs.as_slice() {
+                            [one] => *one == rty,
+                            all => Type::Tuple(all.to_vec()) == rty,
+                        }
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    self.err(
+                        at,
+                        format!(
+                            "gufunc {} {:?} needs its {nin} inputs at the plan's dtypes with their core dimensions, and gives new C arrays of the loop shape and the outputs' core dimensions, gives {rty}",
+                            call.name, layout.text
+                        ),
+                    );
+                }
+            }
             Op::MakeTuple => {
                 let items = Type::Tuple(args.iter().map(|a| f.ty(*a).clone()).collect());
                 if items != rty {
@@ -1014,7 +1065,8 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                 | Op::Map(id)
                 | Op::MapInto(id)
                 | Op::Reduce(_, id)
-                | Op::ReduceAxis(_, _, id)) = d.op
+                | Op::ReduceAxis(_, _, id)
+                | Op::Gufunc(id, _)) = d.op
                 else {
                     continue;
                 };
@@ -1029,6 +1081,32 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                     continue;
                 };
                 let params: Vec<&Type> = callee.params().iter().map(|p| callee.ty(*p)).collect();
+                if let Op::Gufunc(_, call) = &d.op {
+                    // The kernel takes the plan's parameters and returns
+                    // numbers for the outputs filled from its return.
+                    let want = call.plan.param_types(false);
+                    if params != want.iter().collect::<Vec<_>>() {
+                        err(format!(
+                            "gufunc {} calls {id}, whose parameters are not the plan's",
+                            call.name
+                        ));
+                    }
+                    let returned = match &callee.ret {
+                        Type::Tuple(items) => {
+                            items.iter().all(|t| t.is_scalar())
+                                && items.len() == call.plan.returned.len()
+                        }
+                        Type::NoneType => call.plan.returned.is_empty(),
+                        t => t.is_scalar() && call.plan.returned.len() == 1,
+                    };
+                    if !returned {
+                        err(format!(
+                            "gufunc {} calls {id}, which returns {} for outputs {:?}",
+                            call.name, callee.ret, call.plan.returned
+                        ));
+                    }
+                    continue;
+                }
                 // A map passes elements of its array operands (a map into
                 // a view: of the operands after the view).
                 let skip = usize::from(matches!(d.op, Op::MapInto(_)));

@@ -205,7 +205,7 @@ pub fn transpose<E: Emit>(e: &mut E, a: E::V) -> Result<E::V> {
 /// A new C-contiguous array of dtype `to` with the elements of `a`
 /// (`a.copy()`, `a.astype(to)`: NumPy's unsafe casting, but complex to
 /// real, which would drop the imaginary part).
-fn copy_as<E: Emit>(e: &mut E, a: E::V, to: crate::types::Scalar) -> Result<E::V> {
+pub(crate) fn copy_as<E: Emit>(e: &mut E, a: E::V, to: crate::types::Scalar) -> Result<E::V> {
     let Type::Array(at) = e.ty(&a) else {
         return Err(e.error("copy of a non-array"));
     };

@@ -24,6 +24,13 @@ pub trait Emit {
     fn emit_effect(&mut self, op: Op, args: Vec<Self::V>) -> Result<()>;
     /// Types (and emits) a call of another kernel.
     fn call_kernel(&mut self, target: &KernelTarget, args: Vec<Self::V>) -> Result<Self::V>;
+    /// The kernel instance and plan of gufunc `g` called on inputs of
+    /// types `types` (`typing::gufunc::call`).
+    fn gufunc(
+        &mut self,
+        g: &std::sync::Arc<crate::syntax::GufuncTarget>,
+        types: &[Type],
+    ) -> Result<(crate::ir::FuncId, std::sync::Arc<crate::ir::GufuncCall>)>;
     /// Types (and emits) an array expression: the element function of
     /// `expr` over `leaves`, mapped into a new array, reduced, or called
     /// once on scalars (`typing::elementwise`).

@@ -58,6 +58,13 @@ impl Emit for Inferring<'_> {
             konst: None,
         })
     }
+    fn gufunc(
+        &mut self,
+        g: &std::sync::Arc<crate::syntax::GufuncTarget>,
+        types: &[Type],
+    ) -> Result<(crate::ir::FuncId, std::sync::Arc<crate::ir::GufuncCall>)> {
+        self.ctx.gufunc_instance(g, types)
+    }
     fn map(
         &mut self,
         expr: super::elementwise::ElemExpr,

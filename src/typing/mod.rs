@@ -249,7 +249,8 @@ impl ProgramBuilder {
                         | Op::Map(id)
                         | Op::MapInto(id)
                         | Op::Reduce(_, id)
-                        | Op::ReduceAxis(_, _, id) = f.inst(*inst).op
+                        | Op::ReduceAxis(_, _, id)
+                        | Op::Gufunc(id, _) = f.inst(*inst).op
                         {
                             stack.push(id.index());
                         }
@@ -271,7 +272,8 @@ impl ProgramBuilder {
                 | Op::Map(id)
                 | Op::MapInto(id)
                 | Op::Reduce(_, id)
-                | Op::ReduceAxis(_, _, id) = &mut inst.op
+                | Op::ReduceAxis(_, _, id)
+                | Op::Gufunc(id, _) = &mut inst.op
                 {
                     // Instructions fusion removed from their blocks may
                     // name dropped functions; they are never emitted.
@@ -419,6 +421,9 @@ pub(crate) fn type_inst<E: Emit>(
         Op::CallKernel(k) => {
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             let target = f.kernel(*k);
+            if let KernelTarget::Gufunc(g) = target {
+                return Ok(Some(gufunc::call::call(e, g, args)?));
+            }
             if is_ufunc_kernel(target) && elementwise::any_array(e, &args) {
                 // A @vectorize kernel on arrays works as its ufunc does.
                 return Ok(Some(elementwise::elementwise(
@@ -436,6 +441,9 @@ pub(crate) fn type_inst<E: Emit>(
             match e.ty(&callee) {
                 Type::Function(r) => {
                     let target = crate::syntax::function_value::get(r);
+                    if let KernelTarget::Gufunc(g) = &target {
+                        return Ok(Some(gufunc::call::call(e, g, args)?));
+                    }
                     let args = with_defaults(e, &target, args)?;
                     e.call_kernel(&target, args)?
                 }
@@ -501,6 +509,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::MapInto(_)
         | Op::Reduce(..)
         | Op::ReduceAxis(..)
+        | Op::Gufunc(..)
         | Op::Array(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
     }))
 }

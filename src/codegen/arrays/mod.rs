@@ -14,7 +14,7 @@
 //! Submodules: `create` (new arrays: `np.empty` and fills, `np.arange`,
 //! `np.eye`, `np.linspace`), `slicing` (slice views and slice
 //! assignment), `reshape`, `nonzero`, `blas` (matrix products by NumPy's
-//! BLAS).
+//! BLAS), `gufunc` (a gufunc's kernel over loop dimensions).
 //!
 //! A view whose type is C-layout (`float64[:, ::1]`) has a last-axis stride
 //! equal to its item size; codegen uses that constant instead of the
@@ -27,11 +27,13 @@ use inkwell::IntPredicate;
 mod blas;
 mod create;
 mod fancy;
+mod gufunc;
 mod map;
 mod nonzero;
 mod reshape;
 mod slicing;
 
+pub use gufunc::gufunc;
 pub use map::{map, map_into, reduce, reduce_axis};
 pub use slicing::slice_value;
 

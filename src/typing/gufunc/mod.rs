@@ -8,5 +8,6 @@
 //! follow the same plans, so a kernel is passed its operands the same way
 //! whether NumPy or compiled code calls it.
 
+pub(crate) mod call;
 pub mod lazy;
 pub mod planner;
