@@ -912,6 +912,16 @@ def bench_expressions(rng):
                 t = best(lambda: numexpr.evaluate("a*b-4.1*a > 2.5*b", local_dict={"a": a, "b": b}),
                          REPEAT_COMPUTE)
                 row.notes.append(f"numexpr {t * 1e3:.2f} ms ({numexpr.nthreads} threads)")
+            if n == 10**7 and row.jit and row.numba:
+                # Memory-bound: what reading the inputs alone costs (BLAS's
+                # dot reads a and b once, 16 bytes per element, and writes
+                # nothing), and the bandwidth each library reached (17 bytes
+                # per element: 16 read, 1 written).
+                t = best(lambda: np.dot(a, b), REPEAT_COMPUTE)
+                row.notes.append(
+                    f"reading a and b alone (np.dot): {t * 1e3:.2f} ms; bandwidth reached "
+                    f"(17 B/element): jitufunc {17 * n / row.jit / 1e9:.0f} GB/s, "
+                    f"numba {17 * n / row.numba / 1e9:.0f} GB/s")
 
         row = Row("expr-three-statements", "three statements t=a*b; u=t-4.1*a; u>2.5*b, 1e7")
         ROWS.append(row)
