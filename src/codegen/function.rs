@@ -956,6 +956,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::Empty
             | ArrayOp::Subscript
             | ArrayOp::Transpose
+            | ArrayOp::MoveAxesToEnd
             | ArrayOp::NewAxis
             | ArrayOp::Take
             | ArrayOp::CheckMask

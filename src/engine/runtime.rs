@@ -171,6 +171,10 @@ pub enum ValueErrorKind {
     /// A gufunc called inside `@jit` on inputs whose core dimensions
     /// disagree with its layout or with each other.
     GufuncCoreDims = 7,
+    /// `np.sum(a, axis=k)` with a run-time `k` out of bounds.
+    AxisOutOfBounds = 8,
+    /// `np.sum(a, axis=(j, k))` with run-time axes naming one axis twice.
+    DuplicateAxis = 9,
 }
 
 /// Called by generated code for a `ValueErrorKind`.
@@ -183,6 +187,8 @@ pub extern "C" fn jitufunc_rt_value_error(code: i32) {
         4 => "operands could not be broadcast together (their shapes differ in an axis where neither has length 1)",
         5 => "zero-size array to reduction operation minimum which has no identity",
         6 => "zero-size array to reduction operation maximum which has no identity",
+        8 => "axis is out of bounds for the array's number of dimensions (NumPy's AxisError)",
+        9 => "duplicate value in 'axis'",
         7 => "a gufunc's input has a mismatch in its core dimensions: their sizes differ from the layout's fixed sizes or from the other inputs' (as NumPy's 'Input operand has a mismatch in its core dimension')",
         _ => "invalid value",
     };

@@ -223,6 +223,13 @@ pub enum ArrayOp {
     Assign,
     /// `a.T`, `a.transpose()`: the view with the axes reversed.
     Transpose,
+    /// `np.sum(a, axis=k)`, `a.max(axis=ks)` with axes known only when
+    /// running: the view of the array (first argument) with the axes the
+    /// other arguments name (int64, negative counting from the end) moved
+    /// to the end in that order, the others keeping theirs; typing then
+    /// reduces the last axes. `ValueError` (NumPy's AxisError) for an axis
+    /// out of bounds, `ValueError` for one named twice.
+    MoveAxesToEnd,
     /// `a[idx]`, `a[i0, i1]`, `a[mask]` (as the index arrays
     /// `np.nonzero(mask)` gives): arguments are the array and one integer
     /// array per leading axis, all of one shape S; a new C-ordered array of
@@ -295,6 +302,7 @@ impl ArrayOp {
             ArrayOp::Len => "len",
             ArrayOp::Subscript => "subscript",
             ArrayOp::Transpose => "transpose",
+            ArrayOp::MoveAxesToEnd => "move_axes_to_end",
             ArrayOp::NewAxis => "newaxis",
             ArrayOp::Take => "take",
             ArrayOp::Put => "put",
@@ -336,10 +344,12 @@ impl ArrayOp {
                 writes: Operands::First,
                 ..Effects::PURE
             },
-            ArrayOp::Subscript | ArrayOp::Transpose | ArrayOp::NewAxis => Effects {
-                aliases: Operands::First,
-                ..Effects::PURE
-            },
+            ArrayOp::Subscript | ArrayOp::Transpose | ArrayOp::MoveAxesToEnd | ArrayOp::NewAxis => {
+                Effects {
+                    aliases: Operands::First,
+                    ..Effects::PURE
+                }
+            }
             ArrayOp::Arange | ArrayOp::Eye | ArrayOp::Linspace => Effects {
                 new_reference: true,
                 ..Effects::PURE
@@ -391,6 +401,7 @@ impl ArrayOp {
             | ArrayOp::Len
             | ArrayOp::Subscript
             | ArrayOp::Transpose
+            | ArrayOp::MoveAxesToEnd
             | ArrayOp::NewAxis
             | ArrayOp::Take
             | ArrayOp::Arange

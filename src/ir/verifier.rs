@@ -617,6 +617,17 @@ impl Checker<'_> {
                 }
                 return;
             }
+            ArrayOp::MoveAxesToEnd => {
+                let ok = args.len() >= 2
+                    && args[1..].iter().all(|a| *f.ty(*a) == Type::I64)
+                    && matches!((f.ty(args[0]), rty), (Type::Array(a), Type::Array(r))
+                        if r.dtype == a.dtype && r.ndim == a.ndim && a.ndim as usize >= args.len() - 1
+                            && r.readonly == a.readonly && r.memory == a.memory);
+                if !ok {
+                    self.err(at, format!("move_axes_to_end gives {rty}"));
+                }
+                return;
+            }
             ArrayOp::Transpose => {
                 let ok = args.len() == 1
                     && matches!((f.ty(args[0]), rty), (Type::Array(a), Type::Array(r))
@@ -766,6 +777,7 @@ impl Checker<'_> {
             | ArrayOp::Subscript
             | ArrayOp::Assign
             | ArrayOp::Transpose
+            | ArrayOp::MoveAxesToEnd
             | ArrayOp::NewAxis
             | ArrayOp::Take
             | ArrayOp::Put
@@ -845,6 +857,7 @@ impl Checker<'_> {
             | ArrayOp::Subscript
             | ArrayOp::Assign
             | ArrayOp::Transpose
+            | ArrayOp::MoveAxesToEnd
             | ArrayOp::NewAxis
             | ArrayOp::Take
             | ArrayOp::Put

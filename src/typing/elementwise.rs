@@ -16,6 +16,7 @@ use std::sync::Arc;
 use super::emit::Emit;
 use crate::builtins::{Callee, Flavour, MathFn, Reduction};
 use crate::error::{Result, SourceInfo, Span};
+use crate::ir::{ArrayOp, Op};
 use crate::syntax::{
     BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, KernelTarget, Param, Stmt,
     StmtKind, UnaryOp,
@@ -310,11 +311,8 @@ fn axis_of<E: Emit>(e: &E, axis: &E::V, ndim: u32) -> Result<Option<u32>> {
             }
             Ok(Some(if k < 0 { k + n } else { k } as u32))
         }
-        (Type::Tuple(_), _) => Err(e.unsupported(
-            "axis= takes a tuple of axes only when it is written in the call (np.sum(a, axis=(0, 1)))",
-        )),
-        (t, _) => Err(e.unsupported(format!(
-            "axis= takes an integer written in the code (or None), not a value of type {t} known only when running"
+        (t, _) => Err(e.error(format!(
+            "axis= takes an integer, a tuple of integers or None, not a value of type {t}"
         ))),
     }
 }
@@ -323,6 +321,23 @@ fn axis_of<E: Emit>(e: &E, axis: &E::V, ndim: u32) -> Result<Option<u32>> {
 /// of array `a`, or along the axis `axis` names (all: `None`). (A tuple of
 /// axes written in the call is nested reductions, `lower::expr`.)
 pub fn reduce_with_axis<E: Emit>(e: &mut E, r: Reduction, a: E::V, axis: E::V) -> Result<E::V> {
+    if let Type::Tuple(items) = e.ty(&axis) {
+        // A tuple held in a variable: its items.
+        if items.is_empty() {
+            return Err(e.unsupported("axis=() (reducing no axis) is not supported"));
+        }
+        let mut axes = vec![];
+        for (i, t) in items.iter().enumerate() {
+            axes.push(e.emit(Op::TupleGet(i as u32), vec![axis.clone()], t.clone())?);
+        }
+        return match axes.len() {
+            1 => reduce_at_runtime_axes(e, r, a, axes),
+            _ => reduce_with_axes(e, r, a, axes),
+        };
+    }
+    if runtime_axis(e, &axis) {
+        return reduce_at_runtime_axes(e, r, a, vec![axis]);
+    }
     let ndim = match e.ty(&a) {
         Type::Array(at) => at.ndim,
         _ => 0,
@@ -343,6 +358,9 @@ pub fn reduce_with_axes<E: Emit>(
     axes: Vec<E::V>,
 ) -> Result<E::V> {
     let mut axes = axes;
+    if axes.iter().any(|x| runtime_axis(e, x)) {
+        return reduce_at_runtime_axes(e, r, a, axes);
+    }
     if axes.len() <= 1 {
         let axis = match axes.pop() {
             Some(axis) => axis,
@@ -368,6 +386,58 @@ pub fn reduce_with_axes<E: Emit>(
     let mut v = a;
     for k in ks {
         v = reduce_along(e, r, v, Some(k))?;
+    }
+    Ok(v)
+}
+
+/// Whether `axis` is an integer known only when running.
+fn runtime_axis<E: Emit>(e: &E, axis: &E::V) -> bool {
+    e.konst(axis).is_none() && e.ty(axis).kind() == Some(Kind::Int)
+}
+
+/// `np.sum(a, axis=k)`, `np.sum(a, axis=(j, k))` with axes known only
+/// when running: the axes moved to the end of a view (checked there:
+/// NumPy's AxisError, or a duplicate), then reduced from the last.
+fn reduce_at_runtime_axes<E: Emit>(
+    e: &mut E,
+    r: Reduction,
+    a: E::V,
+    axes: Vec<E::V>,
+) -> Result<E::V> {
+    let at = match e.ty(&a) {
+        Type::Array(at) => at,
+        t => {
+            return Err(e.error(format!(
+                "{}() with axis= takes an array, not a value of type {t}",
+                r.method_name()
+            )))
+        }
+    };
+    if axes.len() > at.ndim as usize {
+        return Err(e.error(format!(
+            "{} axes given for an array of dimension {} (NumPy's AxisError)",
+            axes.len(),
+            at.ndim
+        )));
+    }
+    let mut args = vec![a];
+    for axis in axes {
+        if e.ty(&axis).kind() != Some(Kind::Int) {
+            return Err(e.error(format!(
+                "axis= takes integers, not a value of type {}",
+                e.ty(&axis)
+            )));
+        }
+        args.push(super::rules::cast(e, axis, &Type::I64)?);
+    }
+    let n = args.len() - 1;
+    let moved = Type::Array(ArrayType {
+        layout: if at.ndim <= 1 { at.layout } else { Layout::Any },
+        ..at
+    });
+    let mut v = e.emit(Op::Array(ArrayOp::MoveAxesToEnd), args, moved)?;
+    for i in 0..n as u32 {
+        v = reduce_along(e, r, v, Some(at.ndim - 1 - i))?;
     }
     Ok(v)
 }

@@ -88,8 +88,14 @@ def test_bad_axes_are_clear_errors(rng):
         def g(a, k):
             return a.sum(axis=k)
     """)
-    with pytest.raises(UnsupportedError, match="axis= takes an integer written in the code"):
-        njit(g)(a, 0)
+    with pytest.raises(TypingError, match="axis= takes an integer, a tuple of integers or None"):
+        njit(g)(a, 0.5)
+    with pytest.raises(ValueError, match="out of bounds"):
+        njit(g)(a, 2)
+    with pytest.raises(ValueError, match="out of bounds"):
+        njit(g)(a, -3)
+    with pytest.raises(np.exceptions.AxisError):
+        g(a, 2)
 
 
 TUPLE_AXES = {
@@ -129,12 +135,61 @@ def test_bad_tuples_of_axes_are_clear_errors(rng):
     with pytest.raises(TypingError, match="duplicate value in 'axis'"):
         njit(compiled("np.sum(a, axis=(0, -3))"))(a)
     g = make_function("""
-        def g(a):
-            ax = (0, 1)
+        def g(a, ax):
             return a.sum(axis=ax)
     """)
-    with pytest.raises(UnsupportedError, match="written in the call"):
-        njit(g)(a)
+    with pytest.raises(ValueError, match="duplicate value in 'axis'"):
+        njit(g)(a, (1, -2))
+    with pytest.raises(ValueError, match="out of bounds"):
+        njit(g)(a, (0, 3))
+    with pytest.raises(TypingError, match="4 axes given for an array of dimension 3"):
+        njit(g)(a, (0, 1, 2, 0))
+    with pytest.raises(UnsupportedError, match=r"axis=\(\)"):
+        njit(g)(a, ())
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int16, np.bool_, np.complex128],
+                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("view", ["plain", "reversed", "strided", "transposed"])
+def test_axes_known_only_when_running(name, dtype, view, rng):
+    # axis= from an argument, an int or a tuple (in a variable or written
+    # with run-time items): the same results as NumPy for every axis.
+    if name in ("min", "max") and dtype in (np.complex128, np.bool_):
+        dtype = np.int16
+    a = (rng.standard_normal((4, 6, 5)) * 3).astype(dtype)
+    a = {"plain": a, "reversed": a[::-1, :, ::-1], "strided": a[:, ::2], "transposed": a.T}[view]
+    one = make_function(f"""
+        def one(a, k):
+            return np.{name}(a, axis=k), a.{name}(axis=k)
+    """)
+    pair = make_function(f"""
+        def pair(a, j, k):
+            return np.{name}(a, axis=(j, k)), a.{name}(axis=(k, 0))
+    """)
+    held = make_function(f"""
+        def held(a, ks):
+            return np.{name}(a, axis=ks)
+    """)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+
+    def check(got, want):
+        if np.ndim(want) == 0:
+            # A number (@jit returns numbers as Python's).
+            assert np.ndim(got) == 0 and np.isclose(got, want, rtol=tol), (got, want)
+            return
+        got, want = np.asarray(got), np.asarray(want)
+        assert got.shape == want.shape and got.dtype == want.dtype, (got.dtype, want.dtype, got.shape)
+        np.testing.assert_allclose(got, want, rtol=tol, atol=1e-13)
+
+    for k in range(-3, 3):
+        for g, w in zip(njit(one)(a, k), one(a, k)):
+            check(g, w)
+    for j, k in [(1, 2), (-1, 1), (0, -1)]:
+        for g, w in zip(njit(pair)(a, j, k), pair(a, j, k)):
+            check(g, w)
+    for ks in [(0, 2), (2, 1), (-1,), (0, 1, 2), (1, -3, 2)]:
+        check(njit(held)(a, ks), held(a, ks))
 
 
 def _live_blocks():

@@ -200,6 +200,11 @@ pub fn emit<'ctx>(
             view.strides.reverse();
             view.pack(cg)?
         }
+        ArrayOp::MoveAxesToEnd => {
+            let at = array_type(&types[0], "move_axes_to_end")?;
+            let axes: Vec<IntValue<'ctx>> = vals[1..].iter().map(|v| v.into_int_value()).collect();
+            reshape::move_axes_to_end(cg, at, vals[0], &axes)?
+        }
         ArrayOp::NewAxis => {
             let mut view = View::unpack(cg, array_type(&types[0], "newaxis")?, vals[0])?;
             let k = vals[1]

@@ -192,3 +192,96 @@ fn c_contiguous<'ctx>(
     let empty = b.build_int_compare(IntPredicate::EQ, size, i64t.const_zero(), "")?;
     Ok(b.build_or(ok, empty, "contiguous")?)
 }
+
+/// `Op::Array(MoveAxesToEnd)`: the view of `a` with axes `axes` (run-time
+/// int64s, negative from the end) moved to the end in their order, the
+/// other axes keeping theirs. Each new axis is picked from the old ones
+/// by comparisons (`select` chains over at most 32 axes), so no loop is
+/// emitted.
+pub(super) fn move_axes_to_end<'ctx>(
+    cg: &Codegen<'ctx>,
+    at: &crate::types::ArrayType,
+    a: BasicValueEnum<'ctx>,
+    axes: &[IntValue<'ctx>],
+) -> Result<BasicValueEnum<'ctx>> {
+    use crate::engine::runtime::ValueErrorKind;
+    let view = View::unpack(cg, at, a)?;
+    let n = view.shape.len();
+    let i64t = cg.ctx.i64_type();
+    let b = &cg.builder;
+    let zero = i64t.const_zero();
+    let ndim = i64t.const_int(n as u64, false);
+    let mut ks = vec![];
+    let mut ok = cg.ctx.bool_type().const_int(1, false);
+    for &k in axes {
+        let negative = b.build_int_compare(IntPredicate::SLT, k, zero, "")?;
+        let k = b
+            .build_select(negative, b.build_int_add(k, ndim, "")?, k, "axis")?
+            .into_int_value();
+        let low = b.build_int_compare(IntPredicate::SGE, k, zero, "")?;
+        let high = b.build_int_compare(IntPredicate::SLT, k, ndim, "")?;
+        ok = b.build_and(ok, b.build_and(low, high, "")?, "")?;
+        ks.push(k);
+    }
+    crate::codegen::raise::value_error_unless(cg, ok, "axis", ValueErrorKind::AxisOutOfBounds)?;
+    let b = &cg.builder;
+    let mut distinct = cg.ctx.bool_type().const_int(1, false);
+    for (i, x) in ks.iter().enumerate() {
+        for y in &ks[i + 1..] {
+            let differ = b.build_int_compare(IntPredicate::NE, *x, *y, "")?;
+            distinct = b.build_and(distinct, differ, "")?;
+        }
+    }
+    crate::codegen::raise::value_error_unless(cg, distinct, "axis", ValueErrorKind::DuplicateAxis)?;
+    let b = &cg.builder;
+    // Which old axes move, and each staying axis's new position.
+    let mut moved = vec![];
+    let mut rank = vec![];
+    let mut count = zero;
+    for j in 0..n {
+        let jv = i64t.const_int(j as u64, false);
+        let mut m = cg.ctx.bool_type().const_zero();
+        for k in &ks {
+            m = b.build_or(m, b.build_int_compare(IntPredicate::EQ, *k, jv, "")?, "")?;
+        }
+        moved.push(m);
+        rank.push(count);
+        let stays = b.build_int_z_extend(b.build_not(m, "")?, i64t, "")?;
+        count = b.build_int_add(count, stays, "")?;
+    }
+    let pick = |wanted: &dyn Fn(usize) -> Result<IntValue<'ctx>>| -> Result<(IntValue<'ctx>, IntValue<'ctx>)> {
+        let (mut size, mut stride) = (zero, zero);
+        for j in 0..n {
+            let w = wanted(j)?;
+            size = b.build_select(w, view.shape[j], size, "")?.into_int_value();
+            stride = b.build_select(w, view.strides[j], stride, "")?.into_int_value();
+        }
+        Ok((size, stride))
+    };
+    let mut shape = vec![];
+    let mut strides = vec![];
+    for p in 0..n - ks.len() {
+        let pv = i64t.const_int(p as u64, false);
+        let (s, t) = pick(&|j| {
+            let here = b.build_int_compare(IntPredicate::EQ, rank[j], pv, "")?;
+            Ok(b.build_and(b.build_not(moved[j], "")?, here, "")?)
+        })?;
+        shape.push(s);
+        strides.push(t);
+    }
+    for k in &ks {
+        let (s, t) = pick(&|j| {
+            let jv = i64t.const_int(j as u64, false);
+            Ok(b.build_int_compare(IntPredicate::EQ, *k, jv, "")?)
+        })?;
+        shape.push(s);
+        strides.push(t);
+    }
+    View {
+        ptr: view.ptr,
+        owner: view.owner,
+        shape,
+        strides,
+    }
+    .pack(cg)
+}
