@@ -856,6 +856,11 @@ def plain_sum(a):
 @njit
 def row_sums(a):
     return a.sum(axis=1)
+
+
+@njit
+def column_sums(a):
+    return a.sum(axis=0)
 """
 
 # The peak RSS of this process's memory (VmHWM): getrusage's ru_maxrss also
@@ -970,6 +975,13 @@ def bench_expressions(rng):
             errors["NumPy"] = np.max(np.abs(np.asarray(want, np.float64) - exact) / exact)
             row.notes.append("max relative error vs float64: "
                              + ", ".join(f"{who} {e:.1e}" for who, e in errors.items()))
+
+        row = Row("expr-column-sums", "a.sum(axis=0) in @njit, 2000x5000 float64")
+        ROWS.append(row)
+        cols = rng.random((2000, 5000))
+        timed(row, "column_sums", (cols,), cols.sum(axis=0), exact=True)
+        row.numpy = best(lambda: cols.sum(axis=0), REPEAT_COMPUTE)
+        row.notes.append("the same additions as NumPy's (rows added in order): identical results")
 
         row = Row("expr-matmul", "a @ b in @njit, 256x256 float64")
         ROWS.append(row)
@@ -1294,6 +1306,8 @@ KEYED_EXPLANATIONS = {
                        "`np.sum(a)`."),
     "expr-row-sums": ("row sums", "`a.sum(axis=1)` of a 2x1e7 float32 array in `@njit`; best of {rc}. NumPy "
                       "column: the same in NumPy."),
+    "expr-column-sums": ("column sums", "`a.sum(axis=0)` of a 2000x5000 float64 array in `@njit`; best of "
+                         "{rc}. NumPy column: the same in NumPy."),
     "expr-small": ("small-array call", "The fused expression on 100 elements: the whole call. Note: "
                    "numexpr's `evaluate` on the same arrays."),
     "evaluate-1e7": ("evaluate, fused", "`jitufunc.evaluate(ex, local_dict=...)` against numexpr's "

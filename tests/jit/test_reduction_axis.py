@@ -229,3 +229,17 @@ def test_memory_stays_flat_over_many_axis_reductions_outs_and_evaluates():
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert _live_blocks() == before
     assert (rss1 - rss0) / 1024 < 16, f"RSS grew {(rss1 - rss0) / 1024:.1f} MB"
+
+
+@pytest.mark.parametrize("shape, axis", [((1000, 37), 0), ((3, 1000), 0), ((40, 50, 60), 1),
+                                         ((40, 50, 60), 0), ((7, 1, 5), 1), ((0, 5), 0)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sums_along_leading_axes_add_rows_in_order_as_numpy(shape, axis, dtype, rng):
+    # Along an axis that is not the last, NumPy adds the slices one after
+    # the other; a C-contiguous array takes the memory-order loop here,
+    # which does the same additions, so the results are identical.
+    a = rng.standard_normal(shape).astype(dtype)
+    f = compiled(f"(a.sum(axis={axis}), np.mean(a, axis={axis}), a.max(axis={axis}) if a.size else a.sum(axis={axis}))")
+    for got, want in zip(njit(f)(a), f(a)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)

@@ -321,6 +321,35 @@ pub fn reduce_axis<'ctx>(
             let p = element_at(cg, &out_view, idx)?;
             store_scalar(cg, s, p, start)
         })?;
+        // Every operand C-contiguous with the full shape: the array as
+        // (before, along, after) walked in memory order, the result's
+        // elements (before, after) combined with unit steps in the
+        // innermost loop, which LLVM vectorizes (sum along axis 0 of
+        // 2000x2000 float64: 3.6 ms strided, NumPy 1.7 ms).
+        let f = current_function(cg)?;
+        let on_flat = cg.ctx.append_basic_block(f, "reduce.flat");
+        let on_strided = cg.ctx.append_basic_block(f, "reduce.strided");
+        let joined = cg.ctx.append_basic_block(f, "reduce.done");
+        cg.builder
+            .build_conditional_branch(walk.flat, on_flat, on_strided)?;
+        cg.builder.position_at_end(on_flat);
+        let before = product(cg, &shape[..axis])?;
+        let after = product(cg, &shape[axis + 1..])?;
+        let along = shape[axis];
+        let itemsize = i64t.const_int(s.itemsize() as u64, false);
+        nd_loop(cg, &[before, along, after], &mut |cg, idx| {
+            let b = &cg.builder;
+            let row = b.build_int_add(b.build_int_mul(idx[0], along, "")?, idx[1], "")?;
+            let at = b.build_int_add(b.build_int_mul(row, after, "")?, idx[2], "")?;
+            let o = b.build_int_add(b.build_int_mul(idx[0], after, "")?, idx[2], "")?;
+            let v = call_at(cg, &walk, element, status, &Position::Flat(at))?;
+            let p = crate::codegen::memory::element_ptr(cg, out_view.ptr, o, itemsize)?;
+            let acc = load_scalar(cg, s, p)?;
+            let next = combine(cg, r, s, acc, v)?;
+            store_scalar(cg, s, p, next)
+        })?;
+        cg.builder.build_unconditional_branch(joined)?;
+        cg.builder.position_at_end(on_strided);
         nd_loop(cg, &shape, &mut |cg, idx| {
             let v = call_at(cg, &walk, element, status, &Position::Nd(idx))?;
             let at: Vec<IntValue<'ctx>> = idx
@@ -333,7 +362,10 @@ pub fn reduce_axis<'ctx>(
             let acc = load_scalar(cg, s, p)?;
             let next = combine(cg, r, s, acc, v)?;
             store_scalar(cg, s, p, next)
-        })
+        })?;
+        cg.builder.build_unconditional_branch(joined)?;
+        cg.builder.position_at_end(joined);
+        Ok(())
     };
     let tainted = if pairwise_rows {
         let all_finite = cg.entry_alloca(cg.ctx.bool_type(), "rows.finite")?;
