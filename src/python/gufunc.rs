@@ -90,14 +90,20 @@ pub fn configure(
         return Ok(());
     }
     check_numpy(py, layout)?;
+    let dict_loops = super::numpy_abi::versions(py)?.feature >= super::numpy_abi::FEATURE_2_5;
     // SAFETY: C API feature version 0x13 (NumPy 2.1) or later, and one whose
     // `PyUFuncObject` was checked to have the fields of UfuncObject2
     // (`check_numpy`). The offsets are checked once more on `_loops`,
-    // which NumPy keeps as a list, before the hook is written.
+    // which NumPy keeps as a list (2.1-2.4) or a dict (2.5), before the
+    // hook is written.
     unsafe {
         let u = ufunc.as_ptr() as *mut UfuncObject2;
         let loops = (*u).loops;
-        if loops.is_null() || pyo3::ffi::PyList_Check(loops) == 0 {
+        let expected = match dict_loops {
+            true => !loops.is_null() && pyo3::ffi::PyDict_Check(loops) != 0,
+            false => !loops.is_null() && pyo3::ffi::PyList_Check(loops) != 0,
+        };
+        if !expected {
             return Err(PyRuntimeError::new_err(
                 "unexpected PyUFuncObject layout; broadcast dimensions (n|1) are not available with this NumPy",
             ));

@@ -31,11 +31,15 @@ const FEATURE_UFUNC_IDENTITY: u32 = 0x0d;
 /// `NPY_2_1_API_VERSION`: `PyUFuncObject.process_core_dims_func`.
 pub const FEATURE_2_1: u32 = 0x13;
 /// The C API feature versions whose private details were checked against
-/// NumPy's headers: `NPY_2_0_API_VERSION` (0x12) to `NPY_2_4_API_VERSION`
-/// (0x15). Extend it for each new NumPy release after checking
+/// NumPy's headers: `NPY_2_0_API_VERSION` (0x12) to `NPY_2_5_API_VERSION`
+/// (0x16). Extend it for each new NumPy release after checking
 /// `NPY_ARRAY_WAS_PYTHON_*` in `arrayobject.h` and `PyUFuncObject` in
-/// `ufuncobject.h` (and running the test suite on it).
-const CHECKED_PRIVATE: std::ops::RangeInclusive<u32> = 0x12..=0x15;
+/// `ufuncobject.h` (and running the test suite on it). NumPy 2.5 keeps
+/// both; its `PyUFuncObject._loops` is a dict where 2.0-2.4 have a list
+/// (`crate::python::gufunc::configure` accepts either).
+const CHECKED_PRIVATE: std::ops::RangeInclusive<u32> = 0x12..=0x16;
+/// `NPY_2_5_API_VERSION`: `PyUFuncObject._loops` became a dict.
+pub const FEATURE_2_5: u32 = 0x16;
 
 /// The running NumPy's C ABI and C API feature versions.
 #[derive(Clone, Copy, Debug)]
@@ -89,7 +93,7 @@ pub fn require_private(py: Python<'_>, what: &str) -> PyResult<()> {
         return Err(unsupported(
             py,
             format!(
-                "{what} relies on a private detail of NumPy that jitufunc has checked for NumPy 2.0 to 2.4 (C API feature versions 0x{:x} to 0x{:x}); the running NumPy reports 0x{:x}. Give the kernel signatures, or use NumPy 2.0 to 2.4",
+                "{what} relies on a private detail of NumPy that jitufunc has checked for NumPy 2.0 to 2.5 (C API feature versions 0x{:x} to 0x{:x}); the running NumPy reports 0x{:x}. Give the kernel signatures, or use NumPy 2.0 to 2.5",
                 CHECKED_PRIVATE.start(),
                 CHECKED_PRIVATE.end(),
                 v.feature
