@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh), then runs the whole test suite: the Rust unit
-# tests (cargo test) and the Python tests (pytest).
+# tests (cargo test) and the Python tests (pytest), the latter on the
+# NumPy of .venv (the newest jitufunc supports for its Python) and, at the
+# same time, on the oldest supported NumPy and on the newest supported
+# NumPy when that needs another Python (scripts/numpy-version): a change in
+# NumPy's private details shows here, not in a user's hands.
+#
+#   scripts/test.sh                 # everything
+#   scripts/test.sh tests/jit -x    # pytest arguments: one NumPy (.venv) only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JITUFUNC_TEST=1 scripts/setup.sh
@@ -14,5 +21,62 @@ cargo clippy --all-targets -q -- -D warnings
 echo "== cargo test" >&2
 cargo test --release -q 2>&1 | grep -v '^\s*$' | tail -n 40
 test "${PIPESTATUS[0]}" = 0
-echo "== pytest" >&2
-exec .venv/bin/python -m pytest -q -p no:cacheprovider tests "$@"
+pytest_args=(-q -p no:cacheprovider)
+if [ $# -gt 0 ]; then
+    echo "== pytest (.venv only)" >&2
+    exec .venv/bin/python -m pytest "${pytest_args[@]}" "$@"
+fi
+
+# The other NumPy releases of the matrix, each in its own environment.
+version() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
+main_python=$(version .venv/bin/python)
+main_numpy=$(.venv/bin/python -c 'import numpy; print(numpy.__version__)')
+extra=()
+oldest=$(scripts/numpy-version oldest "$main_python")
+if [ "$oldest" != "$main_numpy" ]; then
+    scripts/numpy-venv.sh .venv-numpy-oldest python3 "$oldest"
+    extra+=(.venv-numpy-oldest)
+fi
+newest=$(scripts/numpy-version newest 3.99)
+if [ "$newest" != "$main_numpy" ]; then
+    # NumPy's newest release needs a newer Python than .venv's: use one
+    # this machine has (on PATH, or installed by pyenv).
+    newer=""
+    for v in 3.13 3.12; do
+        for candidate in "$(command -v "python$v" || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python"$v"; do
+            if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import venv' 2>/dev/null; then
+                newer=$candidate
+                break 2
+            fi
+        done
+    done
+    if [ -n "$newer" ] && [ "$(scripts/numpy-version newest "$(version "$newer")")" = "$newest" ]; then
+        scripts/numpy-venv.sh .venv-numpy-newest "$newer" "$newest"
+        extra+=(.venv-numpy-newest)
+    else
+        echo "== NOT TESTED: NumPy $newest needs Python 3.12 or later, and this machine has none (install one, e.g. with pyenv, to test it)" >&2
+    fi
+fi
+
+# All environments at once: each pytest run is one process, and the
+# machine has a core for each of two.
+pids=()
+for env in "${extra[@]}"; do
+    echo "== pytest on $env: $($env/bin/python -V), NumPy $($env/bin/python -c 'import numpy; print(numpy.__version__)') (log: $env/pytest.log)" >&2
+    "$env/bin/python" -m pytest "${pytest_args[@]}" tests > "$env/pytest.log" 2>&1 &
+    pids+=($!)
+done
+echo "== pytest on .venv: $(.venv/bin/python -V), NumPy $main_numpy" >&2
+status=0
+.venv/bin/python -m pytest "${pytest_args[@]}" tests || status=$?
+for i in "${!extra[@]}"; do
+    env=${extra[$i]}
+    s=0
+    wait "${pids[$i]}" || s=$?
+    echo "== pytest on $env ($(tail -n 1 "$env/pytest.log"))" >&2
+    if [ "$s" != 0 ]; then
+        grep -E '^(FAILED|ERROR)' "$env/pytest.log" >&2 || tail -n 40 "$env/pytest.log" >&2
+        status=$s
+    fi
+done
+exit "$status"

@@ -20,6 +20,10 @@ import numpy as np
 from ._intrinsics import blas_matmul
 from .decorators import njit, vectorize
 
+# Where NumPy's results changed between the releases jitufunc supports,
+# the running NumPy's are followed (a global is a constant when compiling).
+_NUMPY_2_4 = tuple(int(p) for p in np.__version__.split(".")[:2]) >= (2, 4)
+
 
 # --- along one axis of an n-d array ----------------------------------------
 #
@@ -884,9 +888,10 @@ def unique(a):
         keep[i] = not (s[i] == s[i - 1] or (s[i] != s[i] and s[i - 1] != s[i - 1]))
     r = s[keep]
     last = r[r.shape[0] - 1]
-    if (a.dtype == _C128.dtype or a.dtype == _C64.dtype) and last != last:
+    if _NUMPY_2_4 and (a.dtype == _C128.dtype or a.dtype == _C64.dtype) and last != last:
         # The complex values with a NaN part (sorted last) are one value,
-        # as NumPy's unique: the first of them in the array's order.
+        # as NumPy's unique: from NumPy 2.4 the first of them in the
+        # array's order (before, the first in sorted order: `last`).
         flat = a.ravel()
         for i in range(flat.size):
             x = flat[i]
