@@ -103,15 +103,12 @@ pub fn gufunc<'ctx>(
         };
         let offset = n - *loops;
         for k in 0..*loops {
+            let (fits, size) = super::map::broadcast_length(cg, view.shape[k], shape[offset + k])?;
             let b = &cg.builder;
-            let (s, r) = (view.shape[k], shape[offset + k]);
-            let s_is_1 = b.build_int_compare(IntPredicate::EQ, s, one, "")?;
-            let r_is_1 = b.build_int_compare(IntPredicate::EQ, r, one, "")?;
-            let same = b.build_int_compare(IntPredicate::EQ, s, r, "")?;
-            let fits = b.build_or(b.build_or(s_is_1, r_is_1, "")?, same, "")?;
             ok = b.build_and(ok, fits, "")?;
-            shape[offset + k] = b.build_select(s_is_1, r, s, "")?.into_int_value();
+            shape[offset + k] = size;
             // Repeated along an axis where it has length 1.
+            let s_is_1 = b.build_int_compare(IntPredicate::EQ, view.shape[k], one, "")?;
             view.strides[k] = b
                 .build_select(s_is_1, zero, view.strides[k], "")?
                 .into_int_value();
