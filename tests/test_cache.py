@@ -467,6 +467,38 @@ def test_damaged_or_foreign_entries_are_rejected_rewritten_and_then_hit(tmp_path
         check_simple(r)
 
 
+@pytest.mark.parametrize("kind", ["fifo", "directory", "symlink_to_fifo"])
+def test_an_entry_that_is_not_a_regular_file_is_rejected_without_blocking(tmp_path, kind):
+    # A FIFO at an entry's path used to block the process forever (opening
+    # it for reading waits for a writer): it is opened without blocking,
+    # rejected, and replaced by the new entry (a directory cannot be).
+    script = write_script(tmp_path, "simple.py", SIMPLE)
+    good_dir = tmp_path / "good"
+    run(script, good_dir, tmp_path / "r0.npz")
+    ((name, _),) = entries(good_dir).items()
+    cache = tmp_path / kind
+    cache.mkdir()
+    if kind == "fifo":
+        os.mkfifo(cache / name)
+    elif kind == "directory":
+        (cache / name).mkdir()
+    else:
+        os.mkfifo(tmp_path / "elsewhere")
+        (cache / name).symlink_to(tmp_path / "elsewhere")
+    proc = start(script, cache, tmp_path / "r1.npz")
+    try:
+        report, r = finish(proc, tmp_path / "r1.npz")
+    finally:
+        proc.kill()
+    check_simple(r)
+    stored = 0 if kind == "directory" else 1
+    assert report["stats"] == {"hits": 0, "rejected": 1, "stores": stored}
+    if kind != "directory":
+        assert (cache / name).is_file() and not (cache / name).is_symlink()
+        report, r = run(script, cache, tmp_path / "r2.npz")
+        assert report["stats"] == {"hits": 1, "rejected": 0, "stores": 0}
+
+
 def test_unrelated_files_in_the_cache_dir_are_ignored(tmp_path):
     script = write_script(tmp_path, "simple.py", SIMPLE)
     cache = tmp_path / "cache"

@@ -236,12 +236,56 @@ fn lookup_entry(key: &CacheKey) -> Lookup {
     let Some(dir) = cache_dir() else {
         return Lookup::Missing;
     };
-    let Ok(bytes) = std::fs::read(dir.join(&key.file)) else {
-        return Lookup::Missing;
+    let bytes = match read_entry(&dir.join(&key.file)) {
+        Entry::Missing => return Lookup::Missing,
+        Entry::Unusable => return Lookup::Rejected,
+        Entry::Bytes(bytes) => bytes,
     };
     match link_entry(key, &bytes) {
         Some((loops, compiled)) => Lookup::Hit(loops, Box::new(compiled)),
         None => Lookup::Rejected,
+    }
+}
+
+/// What the file at an entry's path holds.
+enum Entry {
+    Missing,
+    /// Not a regular file (a FIFO, a device, a directory) or too large.
+    Unusable,
+    Bytes(Vec<u8>),
+}
+
+/// Entries larger than this are not read (an object file of one kernel
+/// library is kilobytes to a few megabytes).
+const MAX_ENTRY_BYTES: u64 = 1 << 30;
+
+/// Reads the entry at `path` only if it is a regular file of a sane size.
+/// It is opened without blocking, so that a FIFO or a device someone put
+/// there cannot hang the process (opening a FIFO for reading otherwise
+/// waits for a writer), then checked on the open file (no race with a
+/// rename in between), and read no further than its size.
+fn read_entry(path: &std::path::Path) -> Entry {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(file) => file,
+        // No entry, or no cache directory one could be in.
+        Err(_) => return Entry::Missing,
+    };
+    let Ok(meta) = file.metadata() else {
+        return Entry::Unusable;
+    };
+    if !meta.is_file() || meta.len() > MAX_ENTRY_BYTES {
+        return Entry::Unusable;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    match file.take(MAX_ENTRY_BYTES).read_to_end(&mut bytes) {
+        Ok(_) => Entry::Bytes(bytes),
+        Err(_) => Entry::Unusable,
     }
 }
 
