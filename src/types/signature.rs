@@ -43,6 +43,25 @@ impl fmt::Display for Signature {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Types being parsed inside one another.
+    depth: u32,
+}
+
+/// The most items a `UniTuple(t, n)` may have: NumPy's limit on a ufunc's
+/// operands (`NPY_MAXARGS`), far above any real signature.
+const MAX_TUPLE_ITEMS: usize = 64;
+/// The deepest types may nest (`((f8, f8), f8)` is depth 3).
+const MAX_TYPE_DEPTH: u32 = 16;
+/// The most numbers and arrays one type may hold in all (nested tuples
+/// multiply), so that no type is too big to compile or to print.
+const MAX_TYPE_LEAVES: usize = 1024;
+
+/// How many numbers and arrays `t` holds.
+fn leaves(t: &Type) -> usize {
+    match t {
+        Type::Tuple(items) => items.iter().map(leaves).sum(),
+        _ => 1,
+    }
 }
 
 const TYPE_NAMES: &[&str] = &[
@@ -81,13 +100,40 @@ const TYPE_NAMES: &[&str] = &[
 
 impl<'a> Parser<'a> {
     fn error(&self, what: impl fmt::Display) -> CompileError {
-        let caret = format!("{}^", " ".repeat(self.pos));
+        // A long signature is shown around the place of the error.
+        const WIDTH: usize = 100;
+        let (start, end) = if self.text.len() <= WIDTH {
+            (0, self.text.len())
+        } else {
+            let start = self
+                .pos
+                .saturating_sub(WIDTH / 2)
+                .min(self.text.len() - WIDTH);
+            (start, start + WIDTH)
+        };
+        let floor = |mut i: usize| {
+            while !self.text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let (start, end) = (floor(start), floor(end));
+        let shown = format!(
+            "{}{}{}",
+            if start > 0 { "..." } else { "" },
+            &self.text[start..end],
+            if end < self.text.len() { "..." } else { "" }
+        );
+        let quoted = if self.text.len() <= WIDTH {
+            format!("{:?}", self.text)
+        } else {
+            format!("of {} characters", self.text.len())
+        };
+        let caret_at = self.pos.saturating_sub(start) + if start > 0 { 3 } else { 0 };
+        let caret = format!("{}^", " ".repeat(caret_at));
         CompileError::new(
             ErrorKind::Signature,
-            format!(
-                "invalid signature {:?}: {what}\n    {}\n     {caret}",
-                self.text, self.text
-            ),
+            format!("invalid signature {quoted}: {what}\n    {shown}\n     {caret}"),
         )
     }
 
@@ -138,6 +184,22 @@ impl<'a> Parser<'a> {
 
     /// `scalar`, `scalar[:, ::1]`, `Tuple((...))`, `UniTuple(t, n)`, `void`.
     fn ty(&mut self) -> Result<Type> {
+        if self.depth >= MAX_TYPE_DEPTH {
+            return Err(self.error(format!("types nest more than {MAX_TYPE_DEPTH} levels deep")));
+        }
+        self.depth += 1;
+        let t = self.ty_inner();
+        self.depth -= 1;
+        let t = t?;
+        if leaves(&t) > MAX_TYPE_LEAVES {
+            return Err(self.error(format!(
+                "a type holds more than {MAX_TYPE_LEAVES} numbers and arrays in all"
+            )));
+        }
+        Ok(t)
+    }
+
+    fn ty_inner(&mut self) -> Result<Type> {
         if self.peek() == Some('(') {
             return self.tuple_body();
         }
@@ -163,6 +225,11 @@ impl<'a> Parser<'a> {
                     .and_then(|n| n.parse::<usize>().ok())
                     .filter(|n| *n > 0)
                     .ok_or_else(|| self.error("expected a positive tuple length"))?;
+                if count > MAX_TUPLE_ITEMS {
+                    return Err(self.error(format!(
+                        "UniTuple of {count} items: at most {MAX_TUPLE_ITEMS} (NumPy's limit on a ufunc's operands)"
+                    )));
+                }
                 self.expect(')')?;
                 return Ok(Type::Tuple(vec![item; count]));
             }
@@ -310,7 +377,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Parses a signature string.
 pub fn parse_signature(text: &str) -> Result<Signature> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     if p.peek().is_none() {
         return Err(p.error("the signature is empty"));
     }
@@ -400,5 +471,29 @@ mod tests {
         );
         let e = parse_signature("f8(f8[::1, :])").unwrap_err();
         assert!(e.message.contains("last dimension"), "{}", e.message);
+    }
+
+    #[test]
+    fn huge_or_deep_types_are_refused_at_once_with_a_short_message() {
+        let start = std::time::Instant::now();
+        let e = parse_signature("UniTuple(float64, 100000000)(float64)").unwrap_err();
+        assert!(e.message.contains("at most 64"), "{}", e.message);
+        assert!(parse_signature("UniTuple(f8, 64)(f8)").is_ok());
+        // Nested UniTuples multiply: 2**22 numbers.
+        let deep = format!("{}f8{}(f8)", "UniTuple(".repeat(22), ", 2)".repeat(22));
+        let e = parse_signature(&deep).unwrap_err();
+        assert!(e.message.contains("nest more than 16"), "{}", e.message);
+        let wide = format!("{}f8{}(f8)", "UniTuple(".repeat(3), ", 64)".repeat(3));
+        let e = parse_signature(&wide).unwrap_err();
+        assert!(e.message.contains("more than 1024"), "{}", e.message);
+        // Parentheses deep enough to overflow a recursive parser's stack.
+        let parens = format!("{}f8{}(f8)", "(".repeat(100_000), ")".repeat(100_000));
+        let e = parse_signature(&parens).unwrap_err();
+        assert!(e.message.len() < 600, "{} characters", e.message.len());
+        let long = format!("f8({}x)", "f8, ".repeat(10_000));
+        let e = parse_signature(&long).unwrap_err();
+        assert!(e.message.contains("of 40005 characters"), "{}", e.message);
+        assert!(e.message.len() < 600, "{} characters", e.message.len());
+        assert!(start.elapsed().as_secs_f64() < 1.0);
     }
 }

@@ -621,3 +621,20 @@ def test_bad_inputs_neither_crash_nor_hang_a_fresh_interpreter():
     )
     assert proc.returncode == 0, f"interpreter exited with {proc.returncode}:\n{proc.stderr[-3000:]}"
     assert "OK [1.0, 2.0, 3.0]" in proc.stdout, proc.stdout + proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize("sig, message", [
+    ("UniTuple(float64, 100000000)(float64)", "at most 64"),
+    ("UniTuple(" * 22 + "float64" + ", 2)" * 22 + "(float64)", "nest more than 16"),
+    ("(" * 100_000 + "f8" + ")" * 100_000 + "(f8)", "nest more than 16"),
+])
+def test_huge_or_deep_signature_types_fail_at_once_with_a_short_message(sig, message):
+    # UniTuple(f8, 10**8) took 39 s and a 1.8e9-character message; 22
+    # nested UniTuples 2.7 s (their size doubles per level).
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(SignatureError, match=message) as info:
+        vectorize([sig])(make_function("def k(x):\n    return x\n"))
+    assert time.perf_counter() - start < 2.0
+    assert len(str(info.value)) < 600
