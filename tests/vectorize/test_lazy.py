@@ -13,7 +13,9 @@ on NumPy scalars (``reference``); expected dtypes come from NumPy.
 
 import contextlib
 import functools
+import linecache
 import re
+import textwrap
 
 import numpy as np
 import pytest
@@ -871,3 +873,32 @@ def test_fixing_some_outputs_of_a_multi_output_kernel_compiles_once():
         np.testing.assert_array_equal(half, x / 2)
         np.testing.assert_array_equal(double, (x * 2).astype(np.float32))
     assert u.types == ["l->df"]
+
+
+def test_globals_are_read_once_as_the_docs_say():
+    # docs/supported.md: a ufunc reads its globals when decorated (a lazy
+    # ufunc's later loops too), a @jit function when first compiled.
+    ns = {}
+    src = textwrap.dedent("""
+        import numpy as np
+        from jitufunc import vectorize, njit
+        G = 1.0
+        @vectorize
+        def lazy(x):
+            return x + G
+        @vectorize(["float64(float64)"])
+        def eager(x):
+            return x + G
+        @njit
+        def jit(x):
+            return x + G
+        G = 100.0
+        first = (lazy(np.float64(1.0)), eager(np.float64(1.0)), jit(1.0))
+        G = 1000.0
+        later = (lazy(np.float32(1.0)), jit(1))
+    """)
+    name = "<globals-read-once>"
+    linecache.cache[name] = (len(src), None, src.splitlines(True), name)
+    exec(compile(src, name, "exec"), ns)
+    assert ns["first"] == (2.0, 2.0, 101.0)
+    assert ns["later"] == (2.0, 101)
