@@ -38,6 +38,32 @@ pub struct GufuncCall {
 }
 
 impl GufuncCall {
+    /// The outputs, for inputs whose loop dimensions broadcast to `loops`
+    /// axes: new C-ordered arrays of those axes and their core dimensions.
+    pub fn output_types(&self, loops: u32) -> Vec<Type> {
+        let nin = self.layout.nin();
+        (nin..nin + self.layout.nout())
+            .map(|k| {
+                Type::Array(crate::types::ArrayType {
+                    dtype: self.plan.operands[k].dtype,
+                    ndim: loops + self.layout.operand(k).len() as u32,
+                    layout: crate::types::Layout::C,
+                    readonly: false,
+                    memory: crate::types::Memory::Owned,
+                })
+            })
+            .collect()
+    }
+
+    /// The operation's result for `loops` loop axes: the one output, or
+    /// the tuple of them.
+    pub fn result_type(&self, loops: u32) -> Type {
+        match <[Type; 1]>::try_from(self.output_types(loops)) {
+            Ok([one]) => one,
+            Err(all) => Type::Tuple(all),
+        }
+    }
+
     /// Whether the kernel may write an input.
     pub fn writes_inputs(&self) -> bool {
         self.plan.operands[..self.layout.nin()].iter().any(|o| {
@@ -590,6 +616,47 @@ impl RangeOp {
     }
 }
 
+/// `$then` with `$id` bound to the operation's callee (`Op::callee`),
+/// else `None`: one exhaustive match for `callee` and `callee_mut`.
+macro_rules! match_callee {
+    ($op:expr, $id:ident => $then:expr) => {
+        match $op {
+            Op::CallFunc($id)
+            | Op::Map($id)
+            | Op::MapInto($id)
+            | Op::Reduce(_, $id)
+            | Op::ReduceAxis(_, _, $id)
+            | Op::Gufunc($id, _) => $then,
+            Op::Const(..)
+            | Op::Undef
+            | Op::Frozen(_)
+            | Op::Binary(_)
+            | Op::Unary(_)
+            | Op::Compare(_)
+            | Op::Truth
+            | Op::Cast
+            | Op::Select
+            | Op::MakeComplex
+            | Op::Call(_)
+            | Op::Math(_)
+            | Op::CallKernel(_)
+            | Op::CallValue
+            | Op::InPlace(_)
+            | Op::Attr(_)
+            | Op::MakeTuple
+            | Op::TupleGet(_)
+            | Op::TupleItem
+            | Op::GetItem
+            | Op::SetItem
+            | Op::Len
+            | Op::Slice
+            | Op::Range(_)
+            | Op::Print(_)
+            | Op::Array(_) => None,
+        }
+    };
+}
+
 impl Op {
     /// The stages the operation may appear in.
     pub fn stages(&self) -> Stages {
@@ -663,6 +730,18 @@ impl Op {
             | Op::Slice
             | Op::Range(_) => true,
         }
+    }
+
+    /// The function of the program the operation calls (typed IR): a
+    /// call's callee, the element function of a map or reduction, a
+    /// gufunc's kernel.
+    pub fn callee(&self) -> Option<FuncId> {
+        match_callee!(self, id => Some(*id))
+    }
+
+    /// `callee`, to renumber it.
+    pub fn callee_mut(&mut self) -> Option<&mut FuncId> {
+        match_callee!(self, id => Some(id))
     }
 
     /// The operation's memory effects and views.

@@ -388,22 +388,7 @@ impl Checker<'_> {
                     .collect();
                 let ok = match loops {
                     Some(loops) if args.len() == nin => {
-                        let n = loops.into_iter().max().unwrap_or(0);
-                        let outputs: Vec<Type> = (nin..nin + layout.nout())
-                            .map(|k| {
-                                Type::Array(crate::types::ArrayType {
-                                    dtype: call.plan.operands[k].dtype,
-                                    ndim: n + layout.operand(k).len() as u32,
-                                    layout: crate::types::Layout::C,
-                                    readonly: false,
-                                    memory: crate::types::Memory::Owned,
-                                })
-                            })
-                            .collect();
-                        match outputs.as_slice() {
-                            [one] => *one == rty,
-                            all => Type::Tuple(all.to_vec()) == rty,
-                        }
+                        call.result_type(loops.into_iter().max().unwrap_or(0)) == rty
                     }
                     _ => false,
                 };
@@ -1074,13 +1059,7 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
         for b in f.reverse_post_order() {
             for inst in &f.block(b).insts {
                 let d = f.inst(*inst);
-                let (Op::CallFunc(id)
-                | Op::Map(id)
-                | Op::MapInto(id)
-                | Op::Reduce(_, id)
-                | Op::ReduceAxis(_, _, id)
-                | Op::Gufunc(id, _)) = d.op
-                else {
+                let Some(id) = d.op.callee() else {
                     continue;
                 };
                 let mut err = |message: String| {

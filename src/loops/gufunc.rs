@@ -21,11 +21,11 @@ use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
-use crate::codegen::arrays::View;
+use crate::codegen::arrays::{kernel_args, CoreOperand, View};
 use crate::codegen::context::FunctionState;
 use crate::codegen::counted_loop::counted_loop;
 use crate::codegen::fpstatus::TAINT;
-use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
+use crate::codegen::memory::{element_ptr, store_scalar};
 use crate::codegen::metadata::LoopHint;
 use crate::codegen::Codegen;
 use crate::error::Result;
@@ -227,7 +227,7 @@ fn unit_strides<'ctx>(
 
 /// The kernel's arguments for outer iteration `r`, and each operand's
 /// block address there.
-fn kernel_args<'ctx>(
+fn iteration_args<'ctx>(
     cg: &Codegen<'ctx>,
     spec: &GufuncLoop<'_, 'ctx>,
     ops: &Operands<'ctx>,
@@ -235,7 +235,6 @@ fn kernel_args<'ctx>(
     opaque: bool,
 ) -> Result<(Vec<BasicValueEnum<'ctx>>, Vec<PointerValue<'ctx>>)> {
     let plan = spec.plan;
-    let i64t = cg.ctx.i64_type();
     let mut blocks = vec![];
     for k in 0..plan.operands.len() {
         let block = element_ptr(cg, ops.bases[k], r, ops.outer[k])?;
@@ -245,35 +244,21 @@ fn kernel_args<'ctx>(
             block
         });
     }
-    let mut params: Vec<(usize, BasicValueEnum<'ctx>)> = vec![];
-    for (k, op) in plan.operands.iter().enumerate() {
-        let Some(p) = op.param else { continue };
-        let value = match op.passing {
-            Passing::View { .. } => {
-                let (shape, strides) = if ops.axes[k].is_empty() {
-                    // A `()` operand declared as an array: one element.
-                    let size = i64t.const_int(op.dtype.itemsize() as u64, false);
-                    (vec![i64t.const_int(1, false)], vec![size])
-                } else {
-                    ops.axes[k].iter().copied().unzip()
-                };
-                View {
-                    ptr: blocks[k],
-                    // NumPy's operands: the caller owns the memory.
-                    owner: cg.ptr_type().const_null(),
-                    shape,
-                    strides,
-                }
-                .pack(cg)?
-            }
-            Passing::Value => load_scalar(cg, op.dtype, blocks[k])?,
-            // Never read (the planner rejects kernels that use it).
-            Passing::Returned => cg.scalar_type(op.dtype).const_zero(),
-        };
-        params.push((p, value));
-    }
-    params.sort_by_key(|(p, _)| *p);
-    Ok((params.into_iter().map(|(_, v)| v).collect(), blocks))
+    let operands: Vec<CoreOperand<'ctx>> = blocks
+        .iter()
+        .zip(&ops.axes)
+        .map(|(&ptr, axes)| {
+            let (shape, strides) = axes.iter().copied().unzip();
+            CoreOperand::Block(View {
+                ptr,
+                // NumPy's operands: the caller owns the memory.
+                owner: cg.ptr_type().const_null(),
+                shape,
+                strides,
+            })
+        })
+        .collect();
+    Ok((kernel_args(cg, plan, &operands)?, blocks))
 }
 
 /// `p`, through an empty inline-asm statement: a value LLVM cannot relate
@@ -326,7 +311,7 @@ fn call_kernel<'ctx>(
         let rl = cg
             .builder
             .build_int_nsw_add(r, i64t.const_int(lane as u64, false), "")?;
-        let (args, blocks) = kernel_args(cg, spec, ops, rl, lanes >= 8)?;
+        let (args, blocks) = iteration_args(cg, spec, ops, rl, lanes >= 8)?;
         call_args.extend(args);
         lane_blocks.push(blocks);
     }

@@ -26,7 +26,7 @@ use crate::driver::{CompiledLoops, EmitOptions, LoopInfo};
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::types::{parse_signature, Scalar, Signature, Type, Weak};
 use crate::typing::gufunc::lazy::{gufunc_signature, returned_dtypes};
-use crate::vectorize::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};
+use crate::typing::lazy::{elementwise_signature, loop_inputs, result_dtype, Operand};
 
 /// NumPy's private marks on 0-d arrays made from Python scalars
 /// (`NPY_ARRAY_WAS_PYTHON_INT` and friends, numpy/_core/src/multiarray/arrayobject.h),

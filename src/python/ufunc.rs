@@ -441,7 +441,7 @@ pub fn make_ufunc<'py>(py: Python<'py>, r: Request<'py>) -> PyResult<Bound<'py, 
             }
             (
                 spec.def.params.len(),
-                crate::vectorize::lazy::output_count(&spec.def),
+                crate::typing::lazy::output_count(&spec.def),
             )
         }
     };

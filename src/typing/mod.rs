@@ -13,6 +13,7 @@ mod emit;
 mod fuse;
 pub mod gufunc;
 mod infer;
+pub mod lazy;
 mod materialize;
 pub mod rules;
 
@@ -245,13 +246,7 @@ impl ProgramBuilder {
             if let Some(f) = &self.functions[i] {
                 for b in &f.blocks {
                     for inst in &b.insts {
-                        if let Op::CallFunc(id)
-                        | Op::Map(id)
-                        | Op::MapInto(id)
-                        | Op::Reduce(_, id)
-                        | Op::ReduceAxis(_, _, id)
-                        | Op::Gufunc(id, _) = f.inst(*inst).op
-                        {
+                        if let Some(id) = f.inst(*inst).op.callee() {
                             stack.push(id.index());
                         }
                     }
@@ -268,13 +263,7 @@ impl ProgramBuilder {
         }
         for f in &mut functions {
             for inst in &mut f.insts {
-                if let Op::CallFunc(id)
-                | Op::Map(id)
-                | Op::MapInto(id)
-                | Op::Reduce(_, id)
-                | Op::ReduceAxis(_, _, id)
-                | Op::Gufunc(id, _) = &mut inst.op
-                {
+                if let Some(id) = inst.op.callee_mut() {
                     // Instructions fusion removed from their blocks may
                     // name dropped functions; they are never emitted.
                     if let Some(new) = remap[id.index()] {

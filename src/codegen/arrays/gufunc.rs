@@ -18,8 +18,8 @@ use crate::codegen::context::Codegen;
 use crate::codegen::memory::{load_scalar, store_scalar};
 use crate::error::{CompileError, Result};
 use crate::ir::GufuncCall;
-use crate::types::gufunc_plan::Passing;
-use crate::types::{ArrayType, Layout, Memory, Type};
+use crate::types::gufunc_plan::{KernelPlan, Passing};
+use crate::types::Type;
 
 /// One operand: its view (loop strides made 0 where it has length 1), its
 /// number of loop dimensions; or a number.
@@ -123,14 +123,11 @@ pub fn gufunc<'ctx>(
     // The outputs, held until returned (a kernel may raise).
     let held = cg.func.held.len();
     let mut outputs = vec![];
-    for k in nin..nin + nout {
-        let t = Type::Array(ArrayType {
-            dtype: plan.operands[k].dtype,
-            ndim: (n + layout.operand(k).len()) as u32,
-            layout: Layout::C,
-            readonly: false,
-            memory: Memory::Owned,
-        });
+    let out_types = match rty {
+        Type::Tuple(items) => items.clone(),
+        t => vec![t.clone()],
+    };
+    for (k, t) in (nin..nin + nout).zip(out_types) {
         let mut dims: Vec<BasicValueEnum<'ctx>> = shape.iter().map(|d| (*d).into()).collect();
         for d in layout.operand(k) {
             let size = sizes[d.dim].ok_or_else(|| {
@@ -147,54 +144,20 @@ pub fn gufunc<'ctx>(
     let ret_type = call.kernel_ret.clone();
     nd_loop(cg, &shape, &mut |cg, index| {
         // Each operand's core block at this index.
-        let mut blocks = vec![];
+        let mut operands = vec![];
         for input in &inputs {
-            blocks.push(match input {
-                Operand::Array { view, loops } => Some(core_block(cg, view, &index[n - loops..])?),
-                Operand::Number(_) => None,
+            operands.push(match input {
+                Operand::Array { view, loops } => {
+                    CoreOperand::Block(core_block(cg, view, &index[n - loops..])?)
+                }
+                Operand::Number(v) => CoreOperand::Number(*v),
             });
         }
         for (_, _, view) in &outputs {
-            blocks.push(Some(core_block(cg, view, index)?));
+            operands.push(CoreOperand::Block(core_block(cg, view, index)?));
         }
-        let mut params: Vec<(usize, BasicValueEnum<'ctx>)> = vec![];
-        for (k, op) in plan.operands.iter().enumerate() {
-            let Some(p) = op.param else { continue };
-            let value = match (op.passing, &blocks[k]) {
-                (Passing::View { .. }, Some((ptr, shape, strides, owner))) => {
-                    let (shape, strides) = if shape.is_empty() {
-                        // A `()` operand declared as an array: one element.
-                        let size = i64t.const_int(op.dtype.itemsize() as u64, false);
-                        (vec![one], vec![size])
-                    } else {
-                        (shape.to_vec(), strides.to_vec())
-                    };
-                    View {
-                        ptr: *ptr,
-                        owner: *owner,
-                        shape,
-                        strides,
-                    }
-                    .pack(cg)?
-                }
-                (Passing::Value, Some((ptr, ..))) => load_scalar(cg, op.dtype, *ptr)?,
-                (Passing::Value, None) => match &inputs[k] {
-                    Operand::Number(v) => *v,
-                    Operand::Array { .. } => unreachable!("an array has a block"),
-                },
-                // Never read (the planner rejects kernels that use it).
-                (Passing::Returned, _) => cg.scalar_type(op.dtype).const_zero(),
-                (Passing::View { .. }, None) => {
-                    return Err(CompileError::internal(
-                        "a number passed as a view to a gufunc kernel",
-                    ))
-                }
-            };
-            params.push((p, value));
-        }
-        params.sort_by_key(|(p, _)| *p);
         let mut call_args: Vec<BasicValueEnum<'ctx>> = vec![status.into()];
-        call_args.extend(params.into_iter().map(|(_, v)| v));
+        call_args.extend(kernel_args(cg, plan, &operands)?);
         let result = cg.call(kernel, &call_args)?;
         if cg.may_raise() {
             crate::codegen::function::return_if_failed(cg, status)?;
@@ -219,8 +182,10 @@ pub fn gufunc<'ctx>(
             };
             let dtype = plan.operands[k].dtype;
             let value = crate::codegen::scalar::cast(cg, &from, &Type::Scalar(dtype), value)?;
-            let (ptr, ..) = blocks[k].expect("outputs have blocks");
-            store_scalar(cg, dtype, ptr, value)?;
+            let CoreOperand::Block(block) = &operands[k] else {
+                unreachable!("outputs have blocks")
+            };
+            store_scalar(cg, dtype, block.ptr, value)?;
         }
         Ok(())
     })?;
@@ -241,26 +206,66 @@ pub fn gufunc<'ctx>(
     })
 }
 
-/// A core block: its address, shape, strides and owner.
-type Block<'a, 'ctx> = (
-    PointerValue<'ctx>,
-    &'a [IntValue<'ctx>],
-    &'a [IntValue<'ctx>],
-    PointerValue<'ctx>,
-);
-
 /// `view`'s core block at loop index `index` (one entry per loop axis;
 /// the axes after them are the core).
-fn core_block<'a, 'ctx>(
+fn core_block<'ctx>(
     cg: &Codegen<'ctx>,
-    view: &'a View<'ctx>,
+    view: &View<'ctx>,
     index: &[IntValue<'ctx>],
-) -> Result<Block<'a, 'ctx>> {
+) -> Result<View<'ctx>> {
     let loops = index.len();
-    Ok((
-        super::element_at(cg, view, index)?,
-        &view.shape[loops..],
-        &view.strides[loops..],
-        view.owner,
-    ))
+    Ok(View {
+        ptr: super::element_at(cg, view, index)?,
+        owner: view.owner,
+        shape: view.shape[loops..].to_vec(),
+        strides: view.strides[loops..].to_vec(),
+    })
+}
+
+/// One operand of one kernel call: its core block (a view whose axes are
+/// the core dimensions; none for a `()` operand), or a number passed as it
+/// is (a `()` input that is not an array).
+pub enum CoreOperand<'ctx> {
+    Block(View<'ctx>),
+    Number(BasicValueEnum<'ctx>),
+}
+
+/// The kernel's arguments, in parameter order, as `plan` passes each
+/// operand (inputs, then outputs): a view of its block (one element for a
+/// `()` operand declared as an array), the value loaded from it, or a
+/// placeholder for an output the kernel returns. The one place this
+/// contract is carried out, for the gufunc loop NumPy calls
+/// (`loops::gufunc`) and for `Op::Gufunc`.
+pub fn kernel_args<'ctx>(
+    cg: &Codegen<'ctx>,
+    plan: &KernelPlan,
+    operands: &[CoreOperand<'ctx>],
+) -> Result<Vec<BasicValueEnum<'ctx>>> {
+    let i64t = cg.ctx.i64_type();
+    let mut params: Vec<(usize, BasicValueEnum<'ctx>)> = vec![];
+    for (op, operand) in plan.operands.iter().zip(operands.iter()) {
+        let Some(p) = op.param else { continue };
+        let value = match (op.passing, operand) {
+            (Passing::View { .. }, CoreOperand::Block(block)) if block.shape.is_empty() => View {
+                ptr: block.ptr,
+                owner: block.owner,
+                shape: vec![i64t.const_int(1, false)],
+                strides: vec![i64t.const_int(op.dtype.itemsize() as u64, false)],
+            }
+            .pack(cg)?,
+            (Passing::View { .. }, CoreOperand::Block(block)) => block.pack(cg)?,
+            (Passing::Value, CoreOperand::Block(block)) => load_scalar(cg, op.dtype, block.ptr)?,
+            (Passing::Value, CoreOperand::Number(v)) => *v,
+            // Never read (the planner rejects kernels that use it).
+            (Passing::Returned, _) => cg.scalar_type(op.dtype).const_zero(),
+            (Passing::View { .. }, CoreOperand::Number(_)) => {
+                return Err(CompileError::internal(
+                    "a number passed as a view to a gufunc kernel",
+                ))
+            }
+        };
+        params.push((p, value));
+    }
+    params.sort_by_key(|(p, _)| *p);
+    Ok(params.into_iter().map(|(_, v)| v).collect())
 }

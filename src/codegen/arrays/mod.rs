@@ -33,7 +33,7 @@ mod nonzero;
 mod reshape;
 mod slicing;
 
-pub use gufunc::gufunc;
+pub use gufunc::{gufunc, kernel_args, CoreOperand};
 pub use map::{map, map_into, reduce, reduce_axis};
 pub use slicing::slice_value;
 

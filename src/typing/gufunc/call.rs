@@ -21,7 +21,8 @@ use crate::error::{CompileError, ErrorKind, Result};
 use crate::ir::{ArrayOp, FuncId, GufuncCall, Op};
 use crate::syntax::{GufuncTarget, KernelTarget};
 use crate::types::gufunc_layout::Layout;
-use crate::types::{can_cast, promote, ArrayType, Casting, Memory, Scalar, Type};
+use crate::types::{can_cast, Casting, Scalar, Type};
+use crate::typing::lazy::{result_dtype, Operand};
 use crate::typing::{rules, Emit, ProgramBuilder};
 
 /// The number of loop dimensions of each input: its dimensions before the
@@ -101,12 +102,15 @@ impl ProgramBuilder {
             let outputs = match returned_dtypes(&g.def, layout, &inputs)? {
                 Some(r) => r,
                 None => {
-                    let common = types
+                    let ops: Vec<Operand> = types
                         .iter()
-                        .map(crate::typing::elementwise::element_type)
-                        .reduce(|a, b| promote(&a, &b).unwrap_or(a))
-                        .map_or(Scalar::F64, |t| dtype_of(&t));
-                    vec![common; layout.nout()]
+                        .zip(&inputs)
+                        .map(|(t, s)| match t {
+                            Type::Weak(w) => Operand::Weak(*w),
+                            _ => Operand::Strong(*s),
+                        })
+                        .collect();
+                    vec![result_dtype(&ops, &inputs); layout.nout()]
                 }
             };
             let sig = gufunc_signature(&g.def, layout, &inputs, &outputs);
@@ -210,21 +214,8 @@ pub(crate) fn call<E: Emit>(e: &mut E, g: &Arc<GufuncTarget>, args: Vec<E::V>) -
         });
     }
     let loop_ndim = loops.into_iter().max().unwrap_or(0);
-    let outputs: Vec<Type> = (nin..nin + nout)
-        .map(|k| {
-            Type::Array(ArrayType {
-                dtype: call.plan.operands[k].dtype,
-                ndim: loop_ndim + layout.operand(k).len() as u32,
-                layout: crate::types::Layout::C,
-                readonly: false,
-                memory: Memory::Owned,
-            })
-        })
-        .collect();
-    let ty = match <[Type; 1]>::try_from(outputs.clone()) {
-        Ok([one]) => one,
-        Err(all) => Type::Tuple(all),
-    };
+    let outputs = call.output_types(loop_ndim);
+    let ty = call.result_type(loop_ndim);
     let result = e.emit(Op::Gufunc(id, call), operands, ty.clone())?;
     // NumPy gives 0-d outputs as scalars.
     let scalar = |e: &mut E, v: E::V, t: &Type| match t {
@@ -236,10 +227,9 @@ pub(crate) fn call<E: Emit>(e: &mut E, g: &Arc<GufuncTarget>, args: Vec<E::V>) -
     if nout == 1 {
         return scalar(e, result, &ty);
     }
-    if loop_ndim > 0
-        || outputs
-            .iter()
-            .all(|t| !matches!(t, Type::Array(a) if a.ndim == 0))
+    if outputs
+        .iter()
+        .all(|t| !matches!(t, Type::Array(a) if a.ndim == 0))
     {
         return Ok(result);
     }

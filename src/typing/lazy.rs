@@ -1,4 +1,7 @@
-//! Lazy (signature-free) ufuncs: which loop to compile for a call.
+//! Lazy (signature-free) ufuncs and gufuncs: which loop to compile for a
+//! call (the Python edge's type resolver, `crate::python::lazy`), and the
+//! dtype of a lazy gufunc's written outputs, also when compiled code calls
+//! it (`typing::gufunc::call`).
 //!
 //! NumPy hands the type resolver of a lazy ufunc the operands of a call
 //! (arrays, and Python scalars marked as such) and any dtypes the caller
