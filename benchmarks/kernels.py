@@ -93,6 +93,26 @@ def {name}(x):
 
 
 # A small fresh kernel for the compile-time benchmark (one transcendental).
+#: Statements of the long kernel (LONG_COMPILE_TEMPLATE).
+LONG_STATEMENTS = 10_000
+
+#: A kernel of LONG_STATEMENTS statements `y = y * 1.0001 + c`, to show
+#: that compile time grows linearly with kernel length.
+LONG_COMPILE_TEMPLATE = (
+    "def {name}(x):\n    y = x\n"
+    + "".join(f"    y = y * 1.0001 + {i % 7}.5\n" for i in range(LONG_STATEMENTS)).replace("{", "{{").replace("}", "}}")
+    + "    return y\n"
+)
+
+
+def long_kernel_numpy(x):
+    """What LONG_COMPILE_TEMPLATE computes, in NumPy."""
+    y = np.array(x, dtype=np.float64)
+    for i in range(LONG_STATEMENTS):
+        y = y * 1.0001 + (i % 7 + 0.5)
+    return y
+
+
 SIMPLE_COMPILE_TEMPLATE = '''\
 import math
 

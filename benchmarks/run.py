@@ -361,7 +361,8 @@ class FreshKernels:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def bench_compile():
+def bench_compile(long=False):
+    """Compile times of fresh kernels; ``long``: the 10^4-statement kernel only."""
     import numba
     from jitufunc import vectorize
 
@@ -379,27 +380,34 @@ def bench_compile():
         ("compile-2sig", "compile a fresh kernel, branchy, 2 signatures", ["float32(float32)", "float64(float64)"],
          kernels.COMPILE_TEMPLATE, piecewise_numpy(x)),
     ]
+    if long:
+        cases = [("compile-long", f"compile a fresh kernel of {kernels.LONG_STATEMENTS:,} statements, 1 signature",
+                  ["float64(float64)"], kernels.LONG_COMPILE_TEMPLATE, kernels.long_kernel_numpy(x))]
     try:
         for key, title, sigs, template, expected in cases:
+            # The long kernel takes seconds: one timed compile, checked.
+            runs = 1 if key == "compile-long" else COMPILE_RUNS
             row = Row(key, title)
             ROWS.append(row)
             for who, make in tools.items():
                 try:
-                    # Warm-up: one throwaway compile, then check what it computes.
-                    u = make(sigs, fresh.new(template))
-                    if not check(row, who, call_checked(row, who, lambda: u(x)), expected):
-                        continue
                     times = []
-                    for _ in range(COMPILE_RUNS):
+                    if runs > 1:
+                        # Warm-up: one throwaway compile.
+                        make(sigs, fresh.new(template))
+                    for _ in range(runs):
                         f = fresh.new(template)  # a new function object from a new file
                         t = time.perf_counter()
-                        make(sigs, f)
+                        u = make(sigs, f)
                         times.append(time.perf_counter() - t)
+                    # Check what the last one computes.
+                    if not check(row, who, call_checked(row, who, lambda: u(x)), expected):
+                        continue
                     setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
                 except Exception as exc:  # noqa: BLE001
                     failed(row, who, exc, f"{who} failed in {row.key}")
             if row.jit is not None:
-                row.notes.append(f"{row.jit / len(sigs) * 1e3:.1f} ms per signature; median of {COMPILE_RUNS}")
+                row.notes.append(f"{row.jit / len(sigs) * 1e3:.1f} ms per signature; median of {runs}")
     finally:
         fresh.close()
 
@@ -1274,6 +1282,9 @@ EXPLANATIONS = [
 
 #: Explanations of later rows, by row key (numbered as the rows are).
 KEYED_EXPLANATIONS = {
+    "compile-long": ("compile a long kernel", "Time for `vectorize([\"float64(float64)\"])(f)` on a fresh kernel "
+                     "of {long_statements:,} statements `y = y * 1.0001 + c` (`LONG_COMPILE_TEMPLATE`), once per "
+                     "library, checked against NumPy afterwards."),
     "jit-dispatch": ("@njit call overhead", "`add(a, b) = a + b` compiled by `njit` of each library, "
                      "called as `f(1.0, 2)` (a float and an int: type dispatch on two arguments, a float "
                      "returned); best of {orep} `timeit` loops of {onum} calls. The note gives a plain "
@@ -1332,7 +1343,7 @@ def write_docs(info, elapsed):
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
     fmt = dict(rs=REPEAT_STREAM, rc=REPEAT_COMPUTE, orep=OVERHEAD_REPEAT, onum=OVERHEAD_NUMBER,
-               cr=COMPILE_RUNS, sr=SUBPROC_RUNS)
+               cr=COMPILE_RUNS, sr=SUBPROC_RUNS, long_statements=kernels.LONG_STATEMENTS)
     rows = table_rows()
     md = ["# Benchmarks", "",
           "jitufunc against Numba's `@vectorize`, `@guvectorize` and `@njit` (target `cpu`, same kernels and functions, same signature strings and layouts) "
@@ -1421,12 +1432,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
     parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath",
-                                           "jit", "expr"],
-                        help="run one group of rows only (for development; not with --write-docs)")
+                                           "jit", "expr", "compile-long"],
+                        nargs="+", help="run only these groups of rows (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
         parser.error("--only cannot be combined with --write-docs")
-    want = (lambda group: args.only in (None, group))
+    want = (lambda group: args.only is None or group in args.only)
     start = time.perf_counter()
     run_snap = cpu_snapshot()
 
@@ -1465,6 +1476,9 @@ def main():
     if want("expr"):
         print("13. array expressions ...", flush=True)
         bench_expressions(rng)
+    if want("compile-long"):
+        print("14. compile time of a long kernel ...", flush=True)
+        bench_compile(long=True)
     return finish(args, start, run_snap)
 
 

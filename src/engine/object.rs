@@ -120,6 +120,7 @@ fn optimize_and_emit_with(
             .run_passes("globaldce", machine, PassBuilderOptions::create())
             .map_err(|e| CompileError::internal(format!("LLVM cleanup failed: {e}")))?;
     }
+    crate::engine::huge::mark_huge_functions(module);
     timings.lap("optimize");
     dump::dump(DumpStage::Llvm, &name, || {
         module.print_to_string().to_string()
