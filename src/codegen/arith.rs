@@ -52,7 +52,7 @@ pub fn binary<'ctx>(
             Ok(r16.into())
         }
         Kind::Float => float_binary(cg, op, s, a.into_float_value(), b.into_float_value()),
-        Kind::Complex => complex::binary(cg, op, s, a, b),
+        Kind::Complex => complex::binary(cg, op, s, t.is_weak(), a, b),
     }
 }
 

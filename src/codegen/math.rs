@@ -104,6 +104,17 @@ pub fn intrinsic1<'ctx>(
     Ok(v.try_as_basic_value().unwrap_basic().into_float_value())
 }
 
+/// `x * y + z` with one rounding (`llvm.fma`).
+pub fn fma<'ctx>(
+    cg: &Codegen<'ctx>,
+    x: FloatValue<'ctx>,
+    y: FloatValue<'ctx>,
+    z: FloatValue<'ctx>,
+) -> Result<FloatValue<'ctx>> {
+    let v = intrinsic(cg, "llvm.fma", &[x, y, z])?;
+    Ok(v.try_as_basic_value().unwrap_basic().into_float_value())
+}
+
 fn intrinsic<'ctx>(
     cg: &Codegen<'ctx>,
     name: &str,
