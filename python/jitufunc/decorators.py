@@ -118,13 +118,14 @@ def vectorize(signatures=None, identity=None, nopython=True, fastmath=False, cac
     is a real ``numpy.ufunc``: broadcasting, ``out=``, ``where=``,
     ``reduce``/``accumulate``/``outer``/``at`` come from NumPy itself.
 
-    ``identity`` is 0, 1, None, ``"reorderable"`` or any value; it is what
+    ``identity`` is a number, None or ``"reorderable"``; it is what
     ``reduce`` starts from. ``fastmath`` is a bool or a set of LLVM fast-math
     flag names.
     """
     if callable(signatures) and not isinstance(signatures, (str, list, tuple)):
-        # Bare @vectorize: a lazy ufunc.
-        return vectorize()(signatures)
+        # @vectorize or vectorize(f, **options): a lazy ufunc.
+        return vectorize(None, identity=identity, nopython=nopython, fastmath=fastmath, cache=cache,
+                         target=target, forceobj=forceobj, **kwargs)(signatures)
     if forceobj:
         raise OptionError("vectorize(forceobj=True): object mode is not supported")
     _check_options(nopython, target, cache, kwargs, "vectorize")

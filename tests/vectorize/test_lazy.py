@@ -103,6 +103,17 @@ def operand_dtype(op, operands):
 
 # --- the ufunc object ------------------------------------------------------------
 
+def test_function_passed_with_options_keeps_them(plus_py):
+    # vectorize(f, identity=0) as in Numba: the options are not dropped.
+    u = vectorize(plus_py, identity=0)
+    assert u.identity == 0
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(u.reduce(a, axis=(0, 1)), np.add.reduce(a, axis=(0, 1)))
+    assert u.reduce(np.empty(0)) == 0.0
+    with pytest.raises(OptionError, match="target"):
+        vectorize(plus_py, target="gpu")
+
+
 @pytest.mark.parametrize("spelling", ["bare", "call", "empty-list"])
 def test_lazy_ufunc_is_a_real_ufunc_without_loops(spelling, plus_py):
     if spelling == "bare":
