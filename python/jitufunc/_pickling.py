@@ -18,7 +18,6 @@ pickled exactly as before; a jitufunc ufunc is pickled
 
 import collections
 import copyreg
-import hashlib
 import importlib
 import threading
 
@@ -54,6 +53,8 @@ _REBUILT_LOCK = threading.Lock()
 
 def rebuild(kind, func_bytes, source, options, compiled):
     """Makes the ufunc again from what ``_reduce`` saved (once per process)."""
+    import hashlib  # here: not on the decoration path (2.4 ms to import)
+
     digest = hashlib.sha256(
         repr((kind, func_bytes, source, sorted(options.items(), key=str), list(compiled))).encode()
     ).digest()
