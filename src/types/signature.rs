@@ -6,6 +6,15 @@
 //! (float64, float64)(float64)    Tuple((f8, i8))(f8)    UniTuple(f8, 2)(f8)
 //! (float64, float64)             -- no return type: it is inferred
 //! ```
+//! and the text Numba's own type objects print, so signatures built from
+//! `numba.float64[:]`, `numba.types.*` or `Signature` objects work:
+//! ```text
+//! array(float64, 1d, A)          readonly array(float32, 2d, C)
+//! Array(float64, 1, 'C', False, aligned=True)
+//! (float64, int64) -> float64    (Array(...), Array(...)) -> none
+//! float64[::1, :] (F order)      UniTuple(float64 x 3)    Tuple(float64, int64)
+//! f8[:], f8[:]                   -- argument types only, as Numba takes them
+//! ```
 //! A bad signature is a `Signature` error that quotes the text and says what
 //! is wrong where.
 
@@ -210,15 +219,37 @@ impl<'a> Parser<'a> {
         match name {
             "void" | "none" => return Ok(Type::NoneType),
             "Tuple" => {
+                // `Tuple((f8, i8))`, or `Tuple(float64, int64)` as Numba
+                // prints it (its items are never bare parentheses).
+                let open = self.pos;
                 self.expect('(')?;
-                let t = self.tuple_body()?;
-                self.expect(')')?;
-                return Ok(t);
+                if self.peek() == Some('(') {
+                    let t = self.tuple_body()?;
+                    self.expect(')')?;
+                    return Ok(t);
+                }
+                self.pos = open;
+                return self.tuple_body();
             }
+            "array" => return self.numba_array_str(false),
+            "readonly" => {
+                if self.ident() != Some("array") {
+                    return Err(self.error("expected 'array' after 'readonly'"));
+                }
+                return self.numba_array_str(true);
+            }
+            "Array" => return self.numba_array_repr(),
             "UniTuple" => {
                 self.expect('(')?;
                 let item = self.ty()?;
-                self.expect(',')?;
+                // `UniTuple(f8, 3)`, or `UniTuple(float64 x 3)` as Numba
+                // prints it.
+                self.skip_ws();
+                if self.text[self.pos..].starts_with("x ") {
+                    self.pos += 1;
+                } else {
+                    self.expect(',')?;
+                }
                 self.skip_ws();
                 let count = self
                     .ident()
@@ -253,6 +284,19 @@ impl<'a> Parser<'a> {
         self.expect('[')?;
         let mut ndim = 0u32;
         let mut contiguous_last = false;
+        // `float64[::1, :, :]`: Fortran order (unit stride first), which
+        // is strided here (`Layout::Any`).
+        let bracket = self.pos;
+        if self.text[self.pos..].trim_start().starts_with("::1") {
+            let rest = &self.text[self.pos..];
+            let close = rest.find(']').unwrap_or(rest.len());
+            let dims: Vec<&str> = rest[..close].split(',').map(str::trim).collect();
+            if dims.len() >= 2 && dims[0] == "::1" && dims[1..].iter().all(|d| *d == ":") {
+                self.pos += close + 1;
+                return Ok(self.finish_array(dtype, dims.len() as u32, Layout::Any));
+            }
+            self.pos = bracket;
+        }
         // `float64[]`: a 0-d array, as `Type`'s display writes it.
         while !self.eat(']') {
             self.skip_ws();
@@ -273,7 +317,17 @@ impl<'a> Parser<'a> {
             }
             self.expect(',')?;
         }
-        // The flags `Type`'s display adds, so that signatures round-trip.
+        let layout = if contiguous_last {
+            Layout::C
+        } else {
+            Layout::Any
+        };
+        Ok(self.finish_array(dtype, ndim, layout))
+    }
+
+    /// An array type, with the flags `Type`'s display adds after it (so
+    /// that signatures round-trip).
+    fn finish_array(&mut self, dtype: Scalar, ndim: u32, layout: Layout) -> Type {
         let mut flag = |word: &str| {
             self.skip_ws();
             let found = self.text[self.pos..].starts_with(word);
@@ -284,21 +338,110 @@ impl<'a> Parser<'a> {
         };
         let readonly = flag("(readonly)");
         let owned = flag("(owned)");
-        Ok(Type::Array(ArrayType {
+        Type::Array(ArrayType {
             dtype,
             ndim,
-            layout: if contiguous_last {
-                Layout::C
-            } else {
-                Layout::Any
-            },
+            layout,
             readonly,
             memory: if owned {
                 Memory::Owned
             } else {
                 Memory::Borrowed
             },
-        }))
+        })
+    }
+
+    /// A number type's name, for the dtype of Numba's array spellings.
+    fn dtype_name(&mut self) -> Result<Scalar> {
+        let start = self.pos;
+        let name = self.ident().unwrap_or("");
+        Scalar::parse(name).ok_or_else(|| {
+            self.pos = start;
+            self.error(format!(
+                "expected a number type for the array's items, found '{name}'"
+            ))
+        })
+    }
+
+    /// Numba's layout letter: `C`, `F` or `A`, as a layout of `ndim`
+    /// dimensions (a 1-d `F` array is contiguous; other `F` arrays are
+    /// strided here).
+    fn layout_letter(&mut self, letter: &str, ndim: u32) -> Result<Layout> {
+        Ok(match (letter, ndim) {
+            ("C", _) | ("F", 0..=1) => Layout::C,
+            ("F", _) | ("A", _) => Layout::Any,
+            _ => return Err(self.error(format!("expected the layout C, F or A, found '{letter}'"))),
+        })
+    }
+
+    /// `array(float64, 2d, C)` (after `array`), as `str()` of a Numba array
+    /// type prints it; `readonly` came before it.
+    fn numba_array_str(&mut self, readonly: bool) -> Result<Type> {
+        self.expect('(')?;
+        let dtype = self.dtype_name()?;
+        self.expect(',')?;
+        let ndim = self
+            .ident()
+            .and_then(|d| d.strip_suffix('d'))
+            .and_then(|n| n.parse::<u32>().ok())
+            .ok_or_else(|| self.error("expected the number of dimensions, as in '2d'"))?;
+        self.expect(',')?;
+        let letter = self.ident().unwrap_or("");
+        let layout = self.layout_letter(letter, ndim)?;
+        self.expect(')')?;
+        Ok(self.numba_array(dtype, ndim, layout, readonly))
+    }
+
+    /// `Array(float64, 2, 'C', False, aligned=True)` (after `Array`), as
+    /// `repr()` of a Numba array type prints it.
+    fn numba_array_repr(&mut self) -> Result<Type> {
+        self.expect('(')?;
+        let dtype = self.dtype_name()?;
+        self.expect(',')?;
+        let ndim = self
+            .ident()
+            .and_then(|n| n.parse::<u32>().ok())
+            .ok_or_else(|| self.error("expected the number of dimensions"))?;
+        self.expect(',')?;
+        let quote = if self.eat('\'') { '\'' } else { '"' };
+        if quote == '"' {
+            self.expect('"')?;
+        }
+        let letter = self.ident().unwrap_or("");
+        let layout = self.layout_letter(letter, ndim)?;
+        self.expect(quote)?;
+        // Then `readonly` (positional or as a keyword) and `aligned=`.
+        let mut readonly = false;
+        while self.eat(',') {
+            let (key, value) = match self.ident() {
+                Some(key @ ("readonly" | "aligned")) => {
+                    self.expect('=')?;
+                    (key, self.ident())
+                }
+                value => ("readonly", value),
+            };
+            let value = match value {
+                Some("True") => true,
+                Some("False") => false,
+                _ => return Err(self.error("expected True or False")),
+            };
+            if key == "readonly" {
+                readonly = value;
+            }
+        }
+        self.expect(')')?;
+        Ok(self.numba_array(dtype, ndim, layout, readonly))
+    }
+
+    fn numba_array(&mut self, dtype: Scalar, ndim: u32, layout: Layout, readonly: bool) -> Type {
+        let t = self.finish_array(dtype, ndim, layout);
+        match t {
+            Type::Array(mut a) => {
+                a.readonly |= readonly;
+                Type::Array(a)
+            }
+            other => other,
+        }
     }
 
     /// `(t1, t2, ...)` as a tuple type.
@@ -394,15 +537,33 @@ pub fn parse_signature(text: &str) -> Result<Signature> {
             p.pos = save;
             let ret = p.tuple_body()?;
             (Some(ret), p.arg_list()?)
+        } else if p.text[p.pos..].trim_start().starts_with("->") {
+            // `(float64, int64) -> float64`: a Numba `Signature` printed.
+            p.skip_ws();
+            p.pos += 2;
+            (Some(p.ty()?), first)
         } else {
             (None, first)
         }
     } else {
-        let ret = p.ty()?;
-        if p.peek() != Some('(') {
-            return Err(p.error("expected '(' and the argument types after the return type"));
+        let first = p.ty()?;
+        if p.peek() == Some(',') {
+            // `f8[:], f8[:]`: the argument types, without a return type,
+            // as Numba takes them (a tuple of types).
+            let mut args = vec![first];
+            while p.eat(',') {
+                if p.peek().is_none() {
+                    break;
+                }
+                args.push(p.ty()?);
+            }
+            (None, args)
+        } else {
+            if p.peek() != Some('(') {
+                return Err(p.error("expected '(' and the argument types after the return type"));
+            }
+            (Some(first), p.arg_list()?)
         }
-        (Some(ret), p.arg_list()?)
     };
     if let Some(c) = p.peek() {
         return Err(p.error(format!("unexpected {c:?} after the argument list")));
@@ -450,6 +611,56 @@ mod tests {
         assert_eq!(s.args.len(), 2);
     }
 
+    /// What Numba 0.68's type objects print (`str(numba.float64[:])`,
+    /// `str(numba.void(...))`, `repr(...)`) is the same signature as our
+    /// spelling of it.
+    #[test]
+    fn parses_the_text_of_numba_type_objects() {
+        let same = |numba: &str, ours: &str| {
+            assert_eq!(
+                parse_signature(numba).unwrap(),
+                parse_signature(ours).unwrap(),
+                "{numba}"
+            );
+        };
+        same("(float64, int64) -> float64", "float64(float64, int64)");
+        same(
+            "(Array(float64, 1, 'A', False, aligned=True), Array(float64, 1, 'A', False, aligned=True)) -> none",
+            "void(float64[:], float64[:])",
+        );
+        same("(float64,) -> none", "void(float64)");
+        same(
+            "void(array(float64, 1d, A), array(float32, 2d, C))",
+            "void(f8[:], f4[:, ::1])",
+        );
+        same(
+            "void(array(int64, 1d, F), array(int64, 2d, F))",
+            "void(i8[::1], i8[:, :])",
+        );
+        same(
+            "void(readonly array(float64, 1d, C))",
+            "void(float64[::1] (readonly))",
+        );
+        same(
+            "void(Array(float64, 2, 'C', True, aligned=True))",
+            "void(float64[:, ::1] (readonly))",
+        );
+        same("void(float64[::1, :])", "void(float64[:, :])");
+        same("UniTuple(float64 x 2)(float64)", "(f8, f8)(f8)");
+        same("Tuple(float64, int64)(float64)", "(f8, i8)(f8)");
+        same("f8[:], f8[:]", "(f8[:], f8[:])");
+        same("int64[:], int64, int64[:]", "(int64[:], int64, int64[:])");
+        for bad in [
+            "array(float64, 2d, X)(f8)",
+            "void(array(float64, two, C))",
+            "void(Array(float64, 1, 'C', maybe))",
+            "void(readonly float64)",
+            "f8",
+        ] {
+            assert!(parse_signature(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn errors_quote_and_locate() {
         let e = parse_signature("float64(flot64)").unwrap_err();
@@ -469,7 +680,7 @@ mod tests {
             "{}",
             e.message
         );
-        let e = parse_signature("f8(f8[::1, :])").unwrap_err();
+        let e = parse_signature("f8(f8[:, ::1, :])").unwrap_err();
         assert!(e.message.contains("last dimension"), "{}", e.message);
     }
 
