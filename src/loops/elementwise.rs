@@ -30,7 +30,7 @@ use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
 use crate::codegen::context::FunctionState;
 use crate::codegen::counted_loop::counted_loop;
-use crate::codegen::fpstatus::TAINT;
+use crate::codegen::fpstatus::{ERROR, TAINT};
 use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
 use crate::codegen::metadata::{new_access_group, LoopHint};
 use crate::codegen::Codegen;
@@ -49,6 +49,9 @@ pub struct ElementwiseLoop<'ctx> {
     /// The same kernel in taint mode (`codegen::fpstatus::FlagMode`), used
     /// by the chunked vector paths; `None` when flags are not tracked.
     pub fast_kernel: Option<FunctionValue<'ctx>>,
+    /// Whether the kernel can raise (`raise`, `assert`): the loop then
+    /// stops at the first element that raised (`fpstatus::ERROR`).
+    pub may_raise: bool,
 }
 
 /// Elements per chunk on the vector path (and per exact redo).
@@ -166,25 +169,27 @@ fn emit_exact_range<'ctx>(
     let status = cg.builder.build_alloca(i32t, "status")?;
     cg.builder.build_store(status, i32t.const_zero())?;
     let count = cg.builder.build_int_sub(hi, lo, "")?;
-    let nin = spec.inputs.len();
     // With unknown strides, vectorizing means AVX-512 gathers and scatters,
     // which cost more compile time than they gained.
     let hints = [LoopHint::NoUnroll, LoopHint::NoVectorize];
     counted_loop(cg, f, count, "exact", &hints, |cg, i| {
-        let at = cg.builder.build_int_nsw_add(lo, i, "")?;
-        let mut args = vec![status.into()];
-        for k in 0..nin {
-            let p = element_ptr(cg, ops.bases[k], at, ops.strides[k])?;
-            args.push(load_scalar(cg, ops.types[k], p)?);
+        if spec.may_raise {
+            // Once an element raised, the rest are skipped.
+            let s = cg.builder.build_load(i32t, status, "")?.into_int_value();
+            let raised = cg.builder.build_and(s, i32t.const_int(ERROR, false), "")?;
+            let raised =
+                cg.builder
+                    .build_int_compare(IntPredicate::NE, raised, i32t.const_zero(), "")?;
+            let run = cg.ctx.append_basic_block(f, "exact.run");
+            let skip = cg.ctx.append_basic_block(f, "exact.skip");
+            cg.builder.build_conditional_branch(raised, skip, run)?;
+            cg.builder.position_at_end(run);
+            exact_element(cg, spec, &ops, status, lo, i)?;
+            cg.builder.build_unconditional_branch(skip)?;
+            cg.builder.position_at_end(skip);
+            return Ok(());
         }
-        let result = cg.call_value(spec.kernel, &args)?;
-        for j in 0..spec.outputs.len() {
-            let k = nin + j;
-            let p = element_ptr(cg, ops.bases[k], at, ops.strides[k])?;
-            let v = output(cg, spec.outputs.len(), result, j)?;
-            store_scalar(cg, ops.types[k], p, v)?;
-        }
-        Ok(())
+        exact_element(cg, spec, &ops, status, lo, i)
     })?;
     let raised = cg.builder.build_load(i32t, status, "")?.into_int_value();
     let before = cg
@@ -198,6 +203,32 @@ fn emit_exact_range<'ctx>(
         cg.builder.position_at_end(b);
     }
     Ok(f)
+}
+
+/// The exact kernel on element `lo + i`, writing its outputs.
+fn exact_element<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+    ops: &Operands<'ctx>,
+    status: PointerValue<'ctx>,
+    lo: IntValue<'ctx>,
+    i: IntValue<'ctx>,
+) -> Result<()> {
+    let nin = spec.inputs.len();
+    let at = cg.builder.build_int_nsw_add(lo, i, "")?;
+    let mut args = vec![status.into()];
+    for k in 0..nin {
+        let p = element_ptr(cg, ops.bases[k], at, ops.strides[k])?;
+        args.push(load_scalar(cg, ops.types[k], p)?);
+    }
+    let result = cg.call_value(spec.kernel, &args)?;
+    for j in 0..spec.outputs.len() {
+        let k = nin + j;
+        let p = element_ptr(cg, ops.bases[k], at, ops.strides[k])?;
+        let v = output(cg, spec.outputs.len(), result, j)?;
+        store_scalar(cg, ops.types[k], p, v)?;
+    }
+    Ok(())
 }
 
 /// What the vector path works with.
@@ -401,9 +432,23 @@ fn vector_path<'ctx>(
     }
     cg.builder.build_unconditional_branch(latch)?;
     cg.builder.position_at_end(latch);
-    let more = cg
+    let mut more = cg
         .builder
         .build_int_compare(IntPredicate::SLT, end, n, "")?;
+    if spec.may_raise {
+        // An element raised: no more chunks.
+        let s = cg.builder.build_load(i32t, vp.status, "")?.into_int_value();
+        let noted = cg
+            .builder
+            .build_load(i32t, vp.fast_status, "")?
+            .into_int_value();
+        let s = cg.builder.build_or(s, noted, "")?;
+        let raised = cg.builder.build_and(s, i32t.const_int(ERROR, false), "")?;
+        let clean =
+            cg.builder
+                .build_int_compare(IntPredicate::EQ, raised, i32t.const_zero(), "")?;
+        more = cg.builder.build_and(more, clean, "")?;
+    }
     cg.builder.build_conditional_branch(more, header, exit)?;
     start_phi.add_incoming(&[(&i64t.const_zero(), pre), (&end, latch)]);
     cg.builder.position_at_end(exit);

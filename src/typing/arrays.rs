@@ -493,26 +493,19 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
         )
         .with_source(&def.source));
     }
-    let mut raises = None;
+    // `raise` and `assert` are allowed: the loop stops at the first
+    // element that raises and the ufunc call raises the exception (as
+    // Numba's ufuncs do).
+    let mut prints = None;
     crate::syntax::walk_stmts(&def.body, &mut |s| {
-        let what = match s.kind {
-            crate::syntax::StmtKind::Raise { .. } => "'raise' statements",
-            crate::syntax::StmtKind::Assert { .. } => "'assert' statements",
-            crate::syntax::StmtKind::Print { .. } => "print() calls",
-            _ => return,
-        };
-        if raises.is_none() {
-            raises = Some((s.span, what));
+        if matches!(s.kind, crate::syntax::StmtKind::Print { .. }) && prints.is_none() {
+            prints = Some(s.span);
         }
     });
-    if let Some((span, what)) = raises {
+    if let Some(span) = prints {
         return Err(crate::error::CompileError::unsupported(
             span,
-            if what == "print() calls" {
-                "print() calls are not supported in @vectorize and @guvectorize kernels (a ufunc loop may run without the GIL, on several threads); use @jit".to_string()
-            } else {
-                format!("{what} are not supported in @vectorize and @guvectorize kernels (a ufunc loop cannot raise exceptions; return a sentinel such as nan instead, or use @jit)")
-            },
+            "print() calls are not supported in @vectorize and @guvectorize kernels (a ufunc loop may run without the GIL, on several threads); use @jit",
         )
         .with_source(&def.source));
     }

@@ -165,6 +165,11 @@ impl TypedEntry for TypedLoop {
                 outputs: self.outputs.clone(),
                 kernel,
                 fast_kernel,
+                may_raise: self.program.functions.iter().any(|f| {
+                    f.blocks
+                        .iter()
+                        .any(|b| matches!(b.term, crate::ir::Terminator::Raise(_)))
+                }),
             },
         )?;
         Ok(())

@@ -140,15 +140,3 @@ def test_unsupported_raises_are_compile_errors(source, pattern):
     """, name="f")
     with pytest.raises(UnsupportedError, match=pattern):
         njit(py)(1)
-
-
-def test_raise_in_ufunc_kernels_is_still_refused():
-    from jitufunc import vectorize
-
-    with pytest.raises(UnsupportedError, match="'raise' statements are not supported"):
-        vectorize(["float64(float64)"])(make_function("""
-            def k(x):
-                if x < 0:
-                    raise ValueError("negative")
-                return x
-        """))

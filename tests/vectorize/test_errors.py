@@ -89,17 +89,6 @@ CASES = [
                 pass
             return x
     """, F8, UnsupportedError, r"\bwith\b", 2),
-    case("raise", """
-        def f(x):
-            if x < 0:
-                raise ValueError("negative")
-            return x
-    """, F8, UnsupportedError, r"\braise\b", 3),
-    case("assert", """
-        def f(x):
-            assert x >= 0
-            return x
-    """, F8, UnsupportedError, r"\bassert\b", 2),
     case("yield", """
         def f(x):
             yield x

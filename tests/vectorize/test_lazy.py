@@ -666,7 +666,7 @@ COMPILE_ERRORS = [
     ("float32(float32, float32, float32)", SignatureError),
     ("garbage", SignatureError),
     ("", SignatureError),
-    ("float32, float32", SignatureError),
+    ("float32 float32", SignatureError),
     ("int32(float64, float64)", TypingError),
 ]
 
