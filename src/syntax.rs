@@ -545,17 +545,6 @@ pub fn walk_stmts(stmts: &[Stmt], visit: &mut impl FnMut(&Stmt)) {
     }
 }
 
-/// The first slice (`a[1:n]`) in `def`, if any.
-pub fn first_slice(def: &FunctionDef) -> Option<Span> {
-    let mut found = None;
-    walk_exprs(&def.body, &mut |e| {
-        if found.is_none() && matches!(e.kind, ExprKind::Slice { .. }) {
-            found = Some(e.span);
-        }
-    });
-    found
-}
-
 /// A strong constant of a NumPy type, for globals such as `np.float32(2)`.
 pub fn typed_const(value: Const, dtype: Scalar) -> Global {
     Global::Constant {

@@ -60,7 +60,6 @@ impl FrontDoor for Gufunc {
     ) -> Result<Box<dyn TypedEntry + 'a>> {
         let plan = plan_kernel(def, untyped, &self.layout, sig, text, &self.writable)?;
         let general = type_kernel(def, untyped, &plan.kernel_signature(false))?;
-        crate::typing::arrays::reject_allocation(&general)?;
         let contiguous = if plan.has_core_views(&self.layout) {
             Some(type_kernel(def, untyped, &plan.kernel_signature(true))?)
         } else {

@@ -403,8 +403,6 @@ pub fn len<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
     }
 }
 
-const SLICES_UNSUPPORTED: &str = "slices are not supported in @vectorize and @guvectorize kernels (a[start:stop:step]); index the elements in a loop";
-
 /// `start:stop:step`: int parts (any integer type) or `None`, which
 /// becomes `Type::SLICE_OMITTED`.
 pub fn slice<E: Emit>(e: &mut E, start: E::V, stop: E::V, step: E::V) -> Result<E::V> {
@@ -447,44 +445,12 @@ pub fn subscript<E: Emit>(e: &mut E, v: E::V, items: Vec<E::V>) -> Result<E::V> 
     e.emit(Op::Array(ArrayOp::Subscript), args, view)
 }
 
-const ARRAYS_IN_UFUNCS: &str = "creating arrays (np.empty, np.zeros, ...) is supported in @jit functions, not in @vectorize and @guvectorize kernels";
-
-/// Rejects kernels (and the functions they call) that create arrays or
-/// assign to parts of arrays (which may need a temporary): a ufunc loop
-/// has nowhere to report a failed allocation.
-pub fn reject_allocation(program: &super::Program) -> Result<()> {
-    for f in &program.functions {
-        let insts = f
-            .blocks
-            .iter()
-            .flat_map(|b| b.insts.iter().map(|i| f.inst(*i)));
-        for inst in insts {
-            let message = match inst.op {
-                // Every operation that makes an array (`np.empty`, the
-                // copy `a.reshape` may make, ...).
-                Op::Array(ArrayOp::Take | ArrayOp::Put | ArrayOp::CheckMask) => "indexing with an index array or a boolean mask is not supported in @vectorize and @guvectorize kernels; index the elements one by one (or use @jit)".to_string(),
-                Op::Array(a) if a.effects().new_reference => ARRAYS_IN_UFUNCS.to_string(),
-                // Slices are refused when the kernel is decorated; None and
-                // ... make these too.
-                Op::Array(ArrayOp::Subscript | ArrayOp::NewAxis) => {
-                    "views made by None, ... or slices are not supported in @vectorize and @guvectorize kernels; index the elements (or use @jit)".to_string()
-                }
-                Op::Array(ArrayOp::Assign) => "assigning to a part of an array is not supported in @vectorize and @guvectorize kernels; assign the elements one by one (or use @jit)".to_string(),
-                Op::Map(_) => "arithmetic and NumPy functions on whole arrays make new arrays, which is supported in @jit functions, not in @vectorize and @guvectorize kernels; compute element by element (or use @jit)".to_string(),
-                _ => continue,
-            };
-            return Err(
-                crate::error::CompileError::unsupported(inst.span, message).with_source(&f.source)
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Rejects what ufunc kernels cannot have, when they are decorated (the
 /// ufunc front doors check it before compiling anything): default
-/// parameter values (a ufunc takes every operand), array creation, and
-/// slices anywhere (dead code too).
+/// parameter values (a ufunc takes every operand) and `print()` (a ufunc
+/// loop may run without the GIL). Arrays, slices and array expressions
+/// work in kernels as in `@jit` functions; a failed allocation raises
+/// `MemoryError` from the ufunc call, as `raise` does.
 pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
     if def.defaults > 0 {
         return Err(crate::error::CompileError::unsupported(
@@ -509,43 +475,7 @@ pub fn check_ufunc_kernel(def: &crate::syntax::FunctionDef) -> Result<()> {
         )
         .with_source(&def.source));
     }
-    let mut creates = None;
-    crate::syntax::walk_exprs(&def.body, &mut |e| {
-        if let crate::syntax::ExprKind::Call { func, .. } = &e.kind {
-            if let crate::syntax::ExprKind::Global(crate::syntax::Global::Callee(
-                c @ crate::builtins::Callee::Array(f, _),
-            )) = &func.kind
-            {
-                // Reductions make numbers; elementwise functions arrays only
-                // of arrays (refused after typing).
-                if matches!(
-                    f,
-                    crate::builtins::ArrayFn::Reduce(_) | crate::builtins::ArrayFn::Mean
-                ) || f.elementwise()
-                {
-                    return;
-                }
-                if creates.is_none() {
-                    creates = Some((e.span, c.describe()));
-                }
-            }
-        }
-    });
-    if let Some((span, name)) = creates {
-        let name = name.replacen("numpy.", "np.", 1);
-        return Err(crate::error::CompileError::unsupported(
-            span,
-            format!("'{name}' creates an array: {ARRAYS_IN_UFUNCS}"),
-        )
-        .with_source(&def.source));
-    }
-    match crate::syntax::first_slice(def) {
-        Some(span) => Err(
-            crate::error::CompileError::unsupported(span, SLICES_UNSUPPORTED)
-                .with_source(&def.source),
-        ),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// `a[...] = value` on a view: from a scalar (converted to the dtype as

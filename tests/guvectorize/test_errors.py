@@ -111,22 +111,6 @@ CASES = [
             x[0] = 1.0
             out[0] = x[0]
     """, F8_2, "(n)->()", TypingError, r"cannot write to 'x'.*writable_args", 2),
-    case("slice", """
-        def f(x, out):
-            y = x[1:3]
-            out[0] = y[0]
-    """, F8_2, "(n)->()", UnsupportedError, r"slices are not supported", 2),
-    case("column-slice", """
-        def f(a, out):
-            for i in range(a.shape[0]):
-                out[i] = a[:, 0][i]
-    """, ["void(float64[:,:], float64[:])"], "(m,n)->(m)", UnsupportedError, r"slice", 3),
-    case("assign-whole-row", """
-        def f(a, out):
-            for i in range(a.shape[0]):
-                out[i] = a[i]
-    """, ["void(float64[:,:], float64[:,:])"], "(m,n)->(m,n)", UnsupportedError,
-         r"assigning to a part of an array", 3),
     case("np-cumsum", """
         def f(x, out):
             out[0] = np.cumsum(x)[0]
@@ -135,11 +119,6 @@ CASES = [
         def f(x, out):
             out[0] = x.argmax()
     """, F8_2, "(n)->()", UnsupportedError, r"\.argmax\(\)", 2),
-    case("array-creation", """
-        def f(x, out):
-            tmp = np.zeros(3)
-            out[0] = x[0]
-    """, F8_2, "(n)->()", UnsupportedError, r"'np\.zeros'", 2),
     case("too-many-indices", """
         def f(x, out):
             out[0] = x[0, 1]
@@ -157,10 +136,6 @@ CASES = [
             m, n = x.shape
             out[0] = m
     """, F8_2, "(n)->()", TypingError, r"out of range", 2),
-    case("array-arithmetic", """
-        def f(x, out):
-            out[0] = (x + 1.0)[0]
-    """, F8_2, "(n)->()", UnsupportedError, r"arithmetic and NumPy functions on whole arrays .* not in @vectorize and @guvectorize kernels", 2),
     case("store-complex-into-float-array", """
         def f(x, out):
             out[0] = x[0] * 1j

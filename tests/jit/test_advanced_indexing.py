@@ -845,59 +845,69 @@ def test_compile_errors_name_the_construct_and_the_line(source, args, exc, patte
     assert f.signatures == []
 
 
-# (id, signature, layout, source, pattern or None, line of the error)
+# (id, signature, layout, source, the rows' inputs): advanced indexing, None
+# and ... inside gufunc kernels, compared with the kernel run in Python on
+# each row.
+_X = np.arange(12.0).reshape(3, 4) - 5
+_I = np.array([[0, 3], [1, 1], [2, 0]])
+_M = _X > -1
 UFUNC_CASES = [
     ("put-index", "void(float64[:], int64[:], float64[:])", "(n),(m)->(n)", """
         def k(x, i, out):
+            out[:] = x
             out[i] = 0.0
-    """, r"indexing with an index array or a boolean mask is not supported in @vectorize and @guvectorize", 2),
+    """, (_X, _I)),
     ("take-index", "void(float64[:], int64[:], float64[:])", "(n),(m)->()", """
         def k(x, i, out):
-            out[0] = x[i][0]
-    """, None, 2),
+            out[0] = x[i][0] + x[i].sum()
+    """, (_X, _I)),
     ("take-mask", "void(float64[:], boolean[:], float64[:])", "(n),(n)->()", """
         def k(x, m, out):
-            out[0] = x[m][0]
-    """, None, 2),
+            out[0] = x[m].sum()
+    """, (_X, _M)),
     ("put-mask", "void(float64[:], boolean[:], float64[:])", "(n),(n)->(n)", """
         def k(x, m, out):
+            out[:] = x
             out[m] = 0.0
-    """, None, 2),
+    """, (_X, _M)),
     ("ellipsis-read", "void(float64[:, :], float64[:])", "(n,m)->()", """
         def k(x, out):
-            out[0] = x[..., 0][0]
-    """, r"views made by None, \.\.\. or slices are not supported", 2),
+            out[0] = x[..., 0][0] + x[..., 1].sum()
+    """, (np.arange(24.0).reshape(2, 3, 4),)),
     ("none-read", "void(float64[:], float64[:])", "(n)->()", """
         def k(x, out):
             s = 0.0
-            out[0] = x[None][0, 0] + s
-    """, r"views made by None, \.\.\. or slices are not supported", 3),
+            out[0] = x[None][0, 1] + s
+    """, (_X,)),
     ("ellipsis-write", "void(float64[:, :], float64[:, :])", "(n,m)->(n,m)", """
         def k(x, out):
+            out[...] = x
             out[..., 0] = 1.0
-    """, r"views made by None, \.\.\. or slices are not supported", 2),
+    """, (np.arange(24.0).reshape(2, 3, 4),)),
     ("none-write", "void(float64[:], float64[:])", "(n)->(n)", """
         def k(x, out):
             out[None] = 1.0
-    """, r"views made by None, \.\.\. or slices are not supported", 2),
+            out[1] = x[0]
+    """, (_X,)),
 ]
 
 
-@pytest.mark.parametrize("signature, layout, source, pattern, line", [c[1:] for c in UFUNC_CASES],
+@pytest.mark.parametrize("signature, layout, source, inputs", [c[1:] for c in UFUNC_CASES],
                          ids=[c[0] for c in UFUNC_CASES])
-def test_ufunc_kernels_refuse_advanced_indexing_none_and_ellipsis(signature, layout, source, pattern, line):
-    """Refused when the gufunc is made (it has a signature), with the line."""
+def test_ufunc_kernels_index_with_arrays_masks_none_and_ellipsis(signature, layout, source, inputs):
     py = make_function(source)
-    with pytest.raises(Exception) as info:
-        guvectorize([signature], layout)(py)
-    assert_clear_error(info.value, UnsupportedError, pattern or "", py, source, line)
-
-
-@pytest.mark.parametrize("signature, layout, source", [c[1:4] for c in UFUNC_CASES if c[4] is None],
-                         ids=[c[0] for c in UFUNC_CASES if c[4] is None])
-def test_ufunc_refusals_of_index_arrays_and_masks_name_them(signature, layout, source):
-    with pytest.raises(UnsupportedError, match=r"(?i)index array|mask|advanced index"):
-        guvectorize([signature], layout)(make_function(source))
+    g = guvectorize([signature], layout)(py)
+    got = g(*inputs)
+    out_core = layout.split("->")[1]
+    first = inputs[0]
+    core = {"(n)": first.shape[-1:], "()": (1,), "(n,m)": first.shape[-2:]}[out_core]
+    loop = first.shape[:first.ndim - (2 if layout.startswith("(n,m)") else 1)]
+    expected = np.zeros(loop + core)
+    for idx in np.ndindex(*loop):
+        py(*(a[idx] for a in inputs), expected[idx])
+    if out_core == "()":
+        expected = expected[..., 0]
+    np.testing.assert_array_equal(got, expected)
 
 
 def test_vectorize_kernels_cannot_subscript_their_scalars():

@@ -223,23 +223,28 @@ def test_arrays_made_inside_are_passed_to_other_functions():
     assert live_blocks() == before
 
 
-def test_array_creation_is_refused_in_ufunc_kernels():
+def test_array_creation_works_in_ufunc_kernels():
     from jitufunc import guvectorize, vectorize
-    from jitufunc.errors import UnsupportedError
 
     k = make_function("""
         def k(x):
             a = np.zeros(3)
-            return x + a[0]
+            a[1] = x
+            return x + a[0] + a.sum()
     """)
-    with pytest.raises(UnsupportedError, match="only|@jit"):
-        vectorize(["float64(float64)"])(k)
-    with pytest.raises(UnsupportedError, match="@jit"):
-        guvectorize("(n)->()")(make_function("""
-            def g(x, out):
-                t = np.empty(3)
-                out[0] = t[0]
-        """))
+    x = np.linspace(-2, 2, 7)
+    np.testing.assert_array_equal(vectorize(["float64(float64)"])(k)(x), [k(v) for v in x])
+    g = make_function("""
+        def g(x, out):
+            t = np.empty(3)
+            t[:] = x[0]
+            out[0] = t.sum()
+    """)
+    rows = np.arange(8.0).reshape(4, 2)
+    expected = np.zeros((4, 1))
+    for r, o in zip(rows, expected):
+        g(r, o)
+    np.testing.assert_array_equal(guvectorize("(n)->()")(g)(rows), expected[:, 0])
 
 
 @pytest.mark.parametrize("source", [

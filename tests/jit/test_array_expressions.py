@@ -1217,15 +1217,17 @@ def test_truth_value_of_an_array_is_ambiguous(source, line):
     "b = -a\n    out[0] = b[0]",
     "out[0] = twice(a)[0]",
 ])
-def test_array_expressions_in_kernels_are_unsupported_and_point_to_jit(body):
+def test_array_expressions_work_in_gufunc_kernels(body):
     twice = vectorize(make_function("def twice(x):\n    return x + x\n"))
     k = make_function(f"def k(a, out):\n    {body}\n", {"twice": twice})
-    with pytest.raises(UnsupportedError, match="@jit") as info:
-        guvectorize(["void(float64[:], float64[:])"], "(n)->(n)")(k)
-    assert "on whole arrays make new arrays" in str(info.value)
-    assert info.value.lineno == 2
-    with pytest.raises(UnsupportedError, match="@jit"):
-        guvectorize("(n)->(n)")(k)(np.ones(3))
+    a = np.arange(12.0).reshape(3, 4) + 1
+    expected = np.zeros_like(a)
+    for r, o in zip(a, expected):
+        k(r, o)
+    got = guvectorize(["void(float64[:], float64[:])"], "(n)->(n)")(k)(a, out=np.zeros_like(a))
+    np.testing.assert_array_equal(got, expected)
+    lazy = guvectorize("(n)->(n)")(k)(a, out=np.zeros_like(a))
+    np.testing.assert_array_equal(lazy, expected)
 
 
 def test_invalid_operand_dtypes_are_type_errors_naming_the_operator():
@@ -1238,11 +1240,8 @@ def test_invalid_operand_dtypes_are_type_errors_naming_the_operator():
 
 @pytest.mark.parametrize("expr", ["(G * x)[0]", "np.sqrt(G)[1] + x", "(G > x)[2] * 1.0"])
 @pytest.mark.parametrize("lazy", [False, True], ids=["signature", "lazy"])
-def test_array_expressions_on_global_arrays_in_vectorize_kernels_point_to_jit(expr, lazy):
+def test_array_expressions_on_global_arrays_in_vectorize_kernels(expr, lazy):
     k = make_function(f"def k(x):\n    return {expr}\n", {"G": np.arange(3.0)})
-    with pytest.raises(UnsupportedError, match="on whole arrays make new arrays.*@jit") as info:
-        if lazy:
-            vectorize(k)(np.ones(2))
-        else:
-            vectorize(["float64(float64)"])(k)
-    assert info.value.lineno == 2
+    u = vectorize(k) if lazy else vectorize(["float64(float64)"])(k)
+    x = np.linspace(-1, 3, 9)
+    np.testing.assert_array_equal(u(x), [k(v) for v in x])

@@ -1160,13 +1160,15 @@ def test_gufunc_fused_expression_across_statements():
     "t = x * 2\n    out[0] = np.sum(t) + np.max(t)",
     "t = np.sqrt(x)\n    out[0] = np.sum(t) * t[1]",
 ])
-def test_gufunc_unfused_array_temporary_is_refused_pointing_to_jit(body):
+def test_gufunc_array_temporaries(body):
     k = make_function(f"def k(x, out):\n    {body}\n")
-    with pytest.raises(UnsupportedError, match="@jit") as info:
-        guvectorize(["void(float64[:], float64[:])"], "(n)->()")(k)
-    assert info.value.lineno == 2
-    with pytest.raises(UnsupportedError, match="@jit"):
-        guvectorize("(n)->()")(k)(np.ones(3))
+    x = np.arange(12.0).reshape(3, 4) + 0.5
+    expected = np.zeros((3, 1))
+    for r, o in zip(x, expected):
+        k(r, o)
+    np.testing.assert_allclose(guvectorize(["void(float64[:], float64[:])"], "(n)->()")(k)(x), expected[:, 0],
+                               rtol=1e-15)
+    np.testing.assert_allclose(guvectorize("(n)->()")(k)(x), expected[:, 0], rtol=1e-15)
 
 
 # ---------------------------------------------------------------------------

@@ -219,7 +219,7 @@ CASES = [
         def f(x):
             t = (x, x, x)
             return t[0:2][0]
-    """, F8, UnsupportedError, r"slice", 3),
+    """, F8, TypingError, r"tuple index must be an integer, not slice", 3),
     case("attribute-assignment", """
         def f(x):
             x.real = 1.0
@@ -473,31 +473,6 @@ def test_bad_kernel_signature_or_option_raises_a_clear_error(source, signatures,
 
 def test_table_is_large_enough():
     assert len(CASES) >= 30
-
-
-SLICING = """
-def f(x, out):
-    out[0] = x[0]
-    return
-    out[0] = x[1:3].sum()
-"""
-
-
-@pytest.mark.parametrize("lazy", [False, True], ids=["signatures", "lazy"])
-@pytest.mark.parametrize("door", ["vectorize", "guvectorize"])
-def test_a_slice_is_refused_when_the_kernel_is_decorated_even_in_dead_code(door, lazy):
-    from jitufunc import guvectorize
-    from jitufunc.errors import UnsupportedError
-
-    f = make_function(SLICING)
-    if door == "vectorize":
-        make = vectorize() if lazy else vectorize(["float64(float64, float64)"])
-    else:
-        sigs = [] if lazy else ["void(float64[:], float64[:])"]
-        make = guvectorize(sigs, "(n)->()") if not lazy else guvectorize("(n)->()")
-    with pytest.raises(UnsupportedError) as info:
-        make(f)
-    assert_clear_error(info.value, UnsupportedError, r"slices are not supported", f, SLICING, 4)
 
 
 def test_errors_derive_from_the_fitting_builtin_exceptions():
