@@ -180,3 +180,16 @@ def test_flags_of_array_statements_in_kernels():
         with pytest.raises(FloatingPointError, match="divide"):
             g(np.array([[1.0, 0.0]]))
         np.testing.assert_array_equal(g(np.array([[1.0, 4.0]])), [[1.0, 0.25]])
+
+
+def test_failed_allocation_in_a_kernel_raises_memory_error():
+    f = make_function("""
+        def k(x, n, out):
+            t = np.empty(n)
+            out[0] = x[0]
+    """)
+    g = guvectorize(["void(f8[:], i8, f8[:])"], "(m),()->()")(f)
+    np.testing.assert_array_equal(g(np.ones((2, 3)), 4), [1.0, 1.0])
+    with pytest.raises(MemoryError):
+        g(np.ones((2, 3)), 2**60)
+    assert np.add(1.0, 2.0) == 3.0
