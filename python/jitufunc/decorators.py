@@ -134,6 +134,8 @@ def vectorize(signatures=None, identity=None, nopython=True, fastmath=False, cac
     from jitufunc import _core
 
     def wrap(func):
+        if _is_numba_dispatcher(func):  # a Numba @njit function: its Python function
+            func = func.py_func
         u = _core.vectorize_ufunc(func, sigs, identity=identity, fastmath=fastmath,
                                   parallel=target == "parallel", cache=cache)
         return _finish(u, func, "vectorize", dict(options, signatures=sigs))
@@ -206,6 +208,8 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
     from jitufunc import _core
 
     def wrap(func):
+        if _is_numba_dispatcher(func):  # a Numba @njit function: its Python function
+            func = func.py_func
         writable = _writable_indices(func, writable_args)
         u = _core.guvectorize_ufunc(func, sigs, layout, identity=identity, fastmath=fastmath,
                                     writable_args=writable, boundscheck=bool(boundscheck),
@@ -298,3 +302,32 @@ def _local_type(name, t):
 def njit(*args, **kwargs):
     """The same as ``jit`` (there is no object mode to opt out of)."""
     return jit(*args, **kwargs)
+
+
+# Numba dispatchers (`numba.njit` functions) met by kernels: the jitufunc
+# `@jit` function compiled from the same Python function, made once per
+# dispatcher (weakly keyed: it goes when the Numba dispatcher goes).
+_FROM_NUMBA = None
+_NUMBA_OPTIONS = ("fastmath", "boundscheck", "error_model", "nogil")
+
+
+def _is_numba_dispatcher(obj):
+    t = type(obj)
+    return t.__module__.startswith("numba") and t.__name__ == "CPUDispatcher" and hasattr(obj, "py_func")
+
+
+def _from_numba(dispatcher):
+    """The jitufunc ``@jit`` function for a Numba ``@njit`` dispatcher: its
+    ``py_func`` compiled on our core with the options both understand."""
+    global _FROM_NUMBA
+    import weakref
+
+    if _FROM_NUMBA is None:
+        _FROM_NUMBA = weakref.WeakKeyDictionary()
+    found = _FROM_NUMBA.get(dispatcher)
+    if found is None:
+        options = getattr(dispatcher, "targetoptions", {}) or {}
+        kept = {k: options[k] for k in _NUMBA_OPTIONS if options.get(k) is not None}
+        found = jit(**kept)(dispatcher.py_func)
+        _FROM_NUMBA[dispatcher] = found
+    return found

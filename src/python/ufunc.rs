@@ -586,6 +586,18 @@ pub fn kernel_definition(
         }
         return Ok(Some(KernelTarget::Def(d.get().definition(py)?.clone())));
     }
+    // A Numba `@njit` function: its Python function, compiled as a jitufunc
+    // `@jit` function (made once per Numba dispatcher, in Python).
+    let ty = obj.get_type();
+    if ty.name()? == "CPUDispatcher"
+        && ty.module()?.to_string().starts_with("numba")
+        && obj.hasattr("py_func")?
+    {
+        let ours = py
+            .import("jitufunc.decorators")?
+            .call_method1("_from_numba", (obj,))?;
+        return kernel_definition(py, &ours);
+    }
     Ok(library_of(py, obj)?.map(|lib| {
         let lib = lib.get();
         match lib.layout() {
