@@ -147,6 +147,35 @@ fn cdiv<'ctx>(f: &F<'_, 'ctx>, s: Scalar, a: Cx<'ctx>, b: Cx<'ctx>) -> Result<Cx
     Ok(Cx { re, im })
 }
 
+/// `z ** n` for `0 <= n < 128` by repeated squaring from 1 (multiplying
+/// as NumPy's and CPython's loops do, bit by bit from the lowest).
+fn power_by_squaring<'ctx>(cg: &Codegen<'ctx>, z: Cx<'ctx>, n: IntValue<'ctx>) -> Result<Cx<'ctx>> {
+    let t = z.re.get_type();
+    let i32t = cg.ctx.i32_type();
+    let mut acc = Cx {
+        re: t.const_float(1.0),
+        im: t.const_zero(),
+    };
+    let mut base = z;
+    for bit in 0..7 {
+        let f = F { cg };
+        let set = cg.builder.build_int_compare(
+            inkwell::IntPredicate::NE,
+            cg.builder
+                .build_and(n, i32t.const_int(1 << bit, false), "")?,
+            i32t.const_zero(),
+            "",
+        )?;
+        let prod = cmul(&f, acc, base)?;
+        acc = Cx {
+            re: f.select(set, prod.re, acc.re)?,
+            im: f.select(set, prod.im, acc.im)?,
+        };
+        base = cmul(&f, base, base)?;
+    }
+    Ok(acc)
+}
+
 /// CPython's complex division (`_Py_c_quot`, Python 3.10-3.13): Smith's
 /// algorithm dividing by the denominator (NumPy multiplies by its
 /// reciprocal, which turns `1j / 1e-310j` into NaN); NaN when a part of
@@ -229,24 +258,7 @@ fn python_pow<'ctx>(
     cg.builder.position_at_end(int_block);
     let i32t = cg.ctx.i32_type();
     let n = cg.builder.build_float_to_signed_int(abs_n, i32t, "")?;
-    let mut acc = Cx { re: one, im: zero };
-    let mut base = z;
-    for bit in 0..7 {
-        let f = F { cg };
-        let set = cg.builder.build_int_compare(
-            inkwell::IntPredicate::NE,
-            cg.builder
-                .build_and(n, i32t.const_int(1 << bit, false), "")?,
-            i32t.const_zero(),
-            "",
-        )?;
-        let prod = cmul(&f, acc, base)?;
-        acc = Cx {
-            re: f.select(set, prod.re, acc.re)?,
-            im: f.select(set, prod.im, acc.im)?,
-        };
-        base = cmul(&f, base, base)?;
-    }
+    let acc = power_by_squaring(cg, z, n)?;
     let f = F { cg };
     let negative = f.cmp(FloatPredicate::OLT, w.re, zero)?;
     let inv = python_div(&f, s, Cx { re: one, im: zero }, acc)?;
@@ -557,30 +569,8 @@ fn pow<'ctx>(
                 ret(cg, v)?;
                 cg.builder.position_at_end(after);
             }
-            let m = cg.builder.build_int_cast_sign_flag(
-                cg.builder.build_float_to_signed_int(abs_n, i32t, "")?,
-                i32t,
-                true,
-                "",
-            )?;
-            let mut acc = Cx { re: one, im: zero };
-            let mut base = z;
-            for bit in 0..7 {
-                let f = F { cg };
-                let set = cg.builder.build_int_compare(
-                    inkwell::IntPredicate::NE,
-                    cg.builder
-                        .build_and(m, i32t.const_int(1 << bit, false), "")?,
-                    i32t.const_zero(),
-                    "",
-                )?;
-                let prod = cmul(&f, acc, base)?;
-                acc = Cx {
-                    re: f.select(set, prod.re, acc.re)?,
-                    im: f.select(set, prod.im, acc.im)?,
-                };
-                base = cmul(&f, base, base)?;
-            }
+            let m = cg.builder.build_float_to_signed_int(abs_n, i32t, "")?;
+            let acc = power_by_squaring(cg, z, m)?;
             let f = F { cg };
             let negative = f.cmp(FloatPredicate::OLT, w.re, zero)?;
             let inv = cdiv(&f, s, Cx { re: one, im: zero }, acc)?;
@@ -676,7 +666,6 @@ fn c_library<'ctx>(
     c: Scalar,
     args: &[Cx<'ctx>],
 ) -> Result<Cx<'ctx>> {
-    use inkwell::attributes::{Attribute, AttributeLoc};
     let bd = &cg.builder;
     let call = if c == Scalar::F32 {
         let v2 = cg.ctx.f32_type().vec_type(2);
@@ -705,18 +694,7 @@ fn c_library<'ctx>(
             .collect();
         cg.call(f, &values)?
     };
-    call.add_attribute(
-        AttributeLoc::Function,
-        cg.ctx
-            .create_enum_attribute(Attribute::get_named_enum_kind_id("memory"), 0),
-    );
-    for attr in ["nounwind", "willreturn"] {
-        call.add_attribute(
-            AttributeLoc::Function,
-            cg.ctx
-                .create_enum_attribute(Attribute::get_named_enum_kind_id(attr), 0),
-        );
-    }
+    math::mark_pure_call(cg, call);
     let value = call.try_as_basic_value().unwrap_basic();
     let (re, im) = if c == Scalar::F32 {
         let v = value.into_vector_value();

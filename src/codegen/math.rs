@@ -270,6 +270,25 @@ fn add_vector_variants<'ctx>(
     Ok(())
 }
 
+/// Marks a C library call as a pure function of its arguments (errno is
+/// never read): `memory(none) nounwind willreturn`. LLVM still never
+/// speculates it out of an untaken branch, since the declaration is not
+/// `speculatable`.
+pub fn mark_pure_call<'ctx>(cg: &Codegen<'ctx>, call: CallSiteValue<'ctx>) {
+    call.add_attribute(
+        AttributeLoc::Function,
+        cg.ctx
+            .create_enum_attribute(Attribute::get_named_enum_kind_id("memory"), 0),
+    );
+    for attr in ["nounwind", "willreturn"] {
+        call.add_attribute(
+            AttributeLoc::Function,
+            cg.ctx
+                .create_enum_attribute(Attribute::get_named_enum_kind_id(attr), 0),
+        );
+    }
+}
+
 fn libm_call<'ctx>(
     cg: &mut Codegen<'ctx>,
     name: &str,
@@ -287,22 +306,9 @@ fn libm_call<'ctx>(
     let f = cg.external(&full, ft.fn_type(&params, false));
     let argv: Vec<BasicValueEnum> = args.iter().map(|a| (*a).into()).collect();
     let call = cg.call(f, &argv)?;
-    // errno is never read: the call is a pure function of its arguments.
     // (No `nobuiltin`: it would keep the vectorizer from using the
-    // variants. LLVM never speculates a libm call out of an untaken branch,
-    // since the declaration is not `speculatable`.)
-    call.add_attribute(
-        AttributeLoc::Function,
-        cg.ctx
-            .create_enum_attribute(Attribute::get_named_enum_kind_id("memory"), 0),
-    );
-    for attr in ["nounwind", "willreturn"] {
-        call.add_attribute(
-            AttributeLoc::Function,
-            cg.ctx
-                .create_enum_attribute(Attribute::get_named_enum_kind_id(attr), 0),
-        );
-    }
+    // variants.)
+    mark_pure_call(cg, call);
     if vectorized {
         add_vector_variants(cg, call, name, &full, s, args.len())?;
     }
