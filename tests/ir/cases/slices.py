@@ -1,5 +1,5 @@
-"""A slice is part of the syntax tree and of untyped IR (a `slice` value
-passed to getitem); typing rejects it for now."""
+"""A slice in a gufunc kernel: a `slice` value in untyped IR, a view
+(`array.subscript`) after typing, as in @jit functions."""
 SIGNATURES = ["void(float64[:], float64[:])"]
 LAYOUT = "(n)->()"
 
