@@ -2,17 +2,17 @@
 
 Hypothesis writes kernels as Python source: several statements, if/elif/else,
 bounded ``for i in range(...)`` loops (negative steps too) and counter-bounded
-``while`` loops with break/continue/else, early returns, local variables
-(plain, chained, annotated, swapped, augmented), every operator (arithmetic,
-``**``, comparisons and chains, and/or/not, conditional expressions, bit
-operations and shifts), math/cmath/NumPy scalar functions, builtins (abs,
-min, max, round, int, float, bool, complex, divmod, pow), dtype constructors,
-complex parts, module-level constants and calls of other ``@vectorize``
-kernels, for signatures over every dtype (bool, int8..uint64, float16,
-float32, float64, complex64, complex128). Each kernel is written to a module
-file, compiled with ``jitufunc.vectorize`` and run on arrays holding special
-values (NaN, infinities, signed zeros, huge, tiny and subnormal floats,
-integer extremes) and random ones.
+``while`` loops with break/continue/else, early returns, ``raise`` and
+``assert``, local variables (plain, chained, annotated, swapped, augmented),
+every operator (arithmetic, ``**``, comparisons and chains, and/or/not,
+conditional expressions, bit operations and shifts), math/cmath/NumPy
+scalar functions, builtins (abs, min, max, round, int, float, bool, complex,
+divmod, pow), dtype constructors, complex parts, module-level constants and
+calls of other ``@vectorize`` kernels, for signatures over every dtype
+(bool, int8..uint64, float16, float32, float64, complex64, complex128). Each
+kernel is written to a module file, compiled with ``jitufunc.vectorize`` and
+run on arrays holding special values (NaN, infinities, signed zeros, huge,
+tiny and subnormal floats, integer extremes) and random ones.
 
 The expected value of every element is the Python function called on NumPy
 scalars of the signature's dtypes, cast to the output dtype (docs/
@@ -29,7 +29,9 @@ loop's scalar path) and from the call on the whole array (its vector path):
   slack); an element whose outcome changes under the nudges is *fragile* and
   not compared; integer results are exact either way;
 * exceptions: an element for which Python raises NumPy's OverflowError (a
-  Python int out of bounds for the dtype it meets) must raise it too;
+  Python int out of bounds for the dtype it meets) or the kernel's own
+  ValueError/RuntimeError/AssertionError must raise it too (the whole array:
+  the exception of the first element that raises);
 * flags (divide, overflow, invalid; underflow is never reported) exactly, as
   supported.md promises, under ``np.errstate(all="call")``: per element on the
   scalar path, their union on the vector path. Not compared where the path
@@ -77,9 +79,9 @@ import jitufunc
 from jitufunc import vectorize
 
 from .fuzz_kernels_oracle import (
-    BIG_LITERAL, F16_OVERFLOW, FLAG_NAMES, FLOOR_OF_INT, FLOORDIV_OVERFLOW, GAMMA_OVERFLOW, KERNEL_CALL, NP_COMPLEX_TYPES,
-    NP_FLOAT_TYPES, NP_INT_TYPES, NP_TYPES, UINT64_COMPARE, Oracle, Skip, cast_value, oracle_expression,
-    oracle_function, oracle_namespace,
+    BIG_LITERAL, F16_OVERFLOW, FLAG_NAMES, FLOOR_OF_INT, FLOORDIV_OVERFLOW, GAMMA_OVERFLOW, KERNEL_CALL,
+    NP_COMPLEX_TYPES, NP_FLOAT_TYPES, NP_INT_TYPES, NP_TYPES, REAL_OF_PY, UINT64_COMPARE, Oracle, Skip,
+    cast_value, oracle_expression, oracle_function, oracle_namespace,
 )
 
 if not os.environ.get("JITUFUNC_FUZZ_PROCESS"):
@@ -255,7 +257,7 @@ class Gen:
         self.budget = draw(st.integers(3, 14))
         self.unstable = unstable
         self.unstable_merges = 0
-        self.py_kernel_call = False  # calls another kernel with Python numbers only
+        self.static_tags = set()  # known issues the source meets (a compile error may show them)
         self.loop_depth = 0
         self.R = None
 
@@ -429,7 +431,11 @@ class Gen:
             (a, _), (b, _) = self.operand_pair(depth)
             return self.typed(f"np.{f}({a}, {b})")
         f = self.pick(NP_1)
-        return self.typed(f"np.{f}({self.expr(depth)[0]})")
+        a, t = self.expr(depth)
+        made = self.typed(f"np.{f}({a})")
+        if made and f in ("real", "imag") and t in PY_NUMBER_TYPES:
+            self.static_tags.add(REAL_OF_PY)
+        return made
 
     def e_builtin(self, depth):
         f = self.pick(["abs", "min", "max", "int", "float", "bool", "complex", "round", "round2",
@@ -477,7 +483,7 @@ class Gen:
             made = self.typed(f"fz_h2({a})")
             types = (ta,)
         if made and all(t in PY_NUMBER_TYPES for t in types):
-            self.py_kernel_call = True
+            self.static_tags.add(KERNEL_CALL)
         return made
 
     def e_complex_part(self, depth):
@@ -486,7 +492,10 @@ class Gen:
             return None
         form = self.pick(["{}.real", "{}.imag", "{}.conjugate()", "np.real({})", "np.imag({})",
                           "np.conj({})", "np.angle({})"])
-        return self.typed(form.format(a if a.isidentifier() else f"({a})"))
+        made = self.typed(form.format(a if a.isidentifier() else f"({a})"))
+        if made and form.startswith(("np.real", "np.imag")) and t in PY_NUMBER_TYPES:
+            self.static_tags.add(REAL_OF_PY)
+        return made
 
     def cast(self, made, t):
         """Source of expression ``made`` (src, type) converted to type ``t``."""
@@ -533,6 +542,8 @@ class Gen:
             forms += ["ret"]
             if self.loop_depth:
                 forms += ["brk"]
+        if self.n(0, 3) == 0:
+            forms += ["raise_"]
         getattr(self, "s_" + self.pick(forms))(indent, in_block)
 
     def rhs(self, name, in_block):
@@ -606,6 +617,15 @@ class Gen:
         cond = self.expr(self.n(1, 2))[0]
         self.emit(indent, f"if {cond}:")
         self.emit(indent + 1, f"return {self.cast_expr(self.n(0, 2), self.R)}")
+
+    def s_raise_(self, indent, in_block):
+        cond = self.expr(self.n(1, 2))[0]
+        if self.n(0, 2) == 0:
+            self.emit(indent, f'assert {cond}, "fz-assert"')
+            return
+        self.emit(indent, f"if {cond}:")
+        cls = self.pick(["ValueError", "RuntimeError"])
+        self.emit(indent + 1, f'raise {cls}("fz-{cls}")')
 
     def s_brk(self, indent, in_block):
         cond = self.expr(self.n(1, 2))[0]
@@ -718,7 +738,7 @@ class Kernel:
         self.source = head + body
         self.source_unified = head + body_unified if unstable_merges else None
         self.unstable_merges = unstable_merges
-        self.py_kernel_call = False
+        self.static_tags = frozenset()
         self.R = R
         self.signature = f"{out_dtype.name}({', '.join(np.dtype(t).name for t in in_types)})"
 
@@ -751,7 +771,7 @@ def kernels(draw):
         out = np.dtype(draw(st.sampled_from([np.float64, np.float32, np.complex128])))
     name = f"fz_{os.getpid()}_{next(_kernel_counter)}"
     kernel = Kernel(name, in_types, out, g.render(0), g.render(1), g.unstable_merges, g.R)
-    kernel.py_kernel_call = g.py_kernel_call
+    kernel.static_tags = frozenset(g.static_tags)
     return kernel
 
 
@@ -863,11 +883,24 @@ def run_reference(func, oracle, args, out_dtype, mode):
                        soft=oracle.soft)
     except Skip as exc:
         return Outcome("skip", reason=exc.reason)
-    except OverflowError as exc:
-        if "out of bounds" not in str(exc):
+    except (OverflowError, ValueError, RuntimeError, AssertionError) as exc:
+        name = exception_name(exc)
+        if name is None:
             raise
-        return Outcome("raise", "OverflowError", oracle.flags, oracle.approx, known=frozenset(oracle.known),
+        return Outcome("raise", name, oracle.flags, oracle.approx, known=frozenset(oracle.known),
                        cplx=oracle.cplx, soft=oracle.soft)
+
+
+def exception_name(exc):
+    """How an exception the kernel may raise is compared: NumPy's
+    OverflowError for a Python int out of bounds (by class), and the
+    kernel's own raise/assert statements (class and message); None for
+    anything else."""
+    if isinstance(exc, OverflowError) and "out of bounds" in str(exc):
+        return "OverflowError"
+    if type(exc) in (ValueError, RuntimeError, AssertionError) and str(exc).startswith("fz-"):
+        return f"{type(exc).__name__}({str(exc)!r})"
+    return None
 
 
 def reference_outcomes(func, oracle, args, out_dtype):
@@ -895,8 +928,8 @@ def run_ufunc(ufunc, arrays):
             with np.errstate(all="call", call=cap):
                 out = ufunc(*arrays)
         return Outcome("value", out, cap.bits)
-    except OverflowError as exc:
-        return Outcome("raise", type(exc).__name__, cap.bits, reason=str(exc))
+    except (OverflowError, ValueError, RuntimeError, AssertionError) as exc:
+        return Outcome("raise", exception_name(exc) or repr(exc), cap.bits, reason=repr(exc))
 
 
 def same_exact(a, b):
@@ -961,7 +994,7 @@ def judge(got_value, got_flags, refs, out_dtype, check_flags=True):
     verdict, detail = _judge(got_value, got_flags, refs, out_dtype, check_flags and not first.cplx)
     if verdict == "fail" and first.known:
         tags = set().union(*(r.known for r in refs))
-        if tags & {BIG_LITERAL, KERNEL_CALL, UINT64_COMPARE, FLOOR_OF_INT} or (
+        if tags & {BIG_LITERAL, KERNEL_CALL, UINT64_COMPARE, FLOOR_OF_INT, REAL_OF_PY} or (
                 detail == "flags" and tags & {F16_OVERFLOW, GAMMA_OVERFLOW, FLOORDIV_OVERFLOW}):
             return "known", sorted(tags)[0]
     return verdict, detail
@@ -1014,18 +1047,17 @@ def documented_refusal(exc):
     msg = str(exc)
     m = re.match(r"\S+ (//|%|/) 0 divides by zero \(Python raises ZeroDivisionError\)", msg)
     if m:
-        return "compile error: an int constant divided by zero (documented)"
+        return "compile error: int constant // 0"
     m = re.match(r"Python integer (-?\d+) out of bounds for (\w+) \(NumPy raises OverflowError here\)", msg)
     if m:
         info = np.iinfo(np.dtype(m.group(2)))
         if not info.min <= int(m.group(1)) <= info.max:
-            return "compile error: an int constant out of bounds for the type it meets (documented)"
+            return "compile error: int constant out of bounds"
     return None
 
 
-VECTOR_FLAGS = ("the vector path drops the flags of a value used only on a path not taken "
-                "(test_vector_path_keeps_flags_of_values_used_only_on_untaken_paths)")
-MERGE = "a variable of different types where paths merge (test_merge_unifies_variable_types)"
+VECTOR_FLAGS = "vector loop misses a flag (test_vector_path_keeps_flags_of_values_used_only_on_untaken_paths)"
+MERGE = "types differ where paths merge (test_merge_unifies_variable_types)"
 
 
 def check_kernel(kernel, arrays):
@@ -1049,8 +1081,11 @@ def check_kernel(kernel, arrays):
         if refusal:
             KNOWN[refusal] += 1
             return []
-        if "Python complex" in str(exc) and kernel.py_kernel_call:
-            KNOWN[KERNEL_CALL] += 1
+        if kernel.static_tags:
+            # e.g. "'>' is not supported between Python complex numbers" in
+            # a kernel called with Python numbers only
+            for tag in kernel.static_tags:
+                KNOWN[tag] += 1
             return []
         return [f"compile error {type(exc).__name__}: {exc}\n  kernel ({kernel.signature}):\n{kernel.source}"]
     STATS["kernels"] += 1
@@ -1080,6 +1115,8 @@ def check_kernel(kernel, arrays):
             STATS["elements not compared: fragile under the nudges"] += 1
         elif verdict == "ok":
             STATS["elements (exact)" if len(refs[0][i]) == 1 else "elements (transcendental, in range)"] += 1
+            if refs[0][i][0].tag == "raise":
+                STATS["elements raising the expected exception (among those)"] += 1
             if refs[0][i][0].cplx:
                 STATS["elements whose flags are not compared (complex values)"] += 1
         else:
@@ -1087,10 +1124,15 @@ def check_kernel(kernel, arrays):
 
     # The whole array (the vector loop): the same values, and the union of
     # the elements' flags.
-    raising = [i for i in range(n) if verdicts[i] == "ok" and refs[0][i][0].tag == "raise"]
+    # (the loop stops at the first element that raises, and the call raises
+    # its exception: supported.md, Statements)
+    raising = [i for i in range(n) if refs[0][i][0].tag == "raise"]
     if raising:
-        if whole.tag != "raise":
-            failures.append(f"whole array: no OverflowError (element {raising[0]} raises one alone)\n{kernel!r}")
+        first = raising[0]
+        if verdicts[first] == "ok" and all(v == "ok" for v in verdicts[:first]) and (
+                whole.tag != "raise" or whole.value != refs[0][first][0].value):
+            failures.append(f"whole array: {whole!r}; expected {refs[0][first][0].value} (element {first} "
+                            f"raises it alone, the earlier ones do not)\n{kernel!r}")
         return failures
     if whole.tag == "raise":
         if all(v == "ok" for v in verdicts):
@@ -1179,7 +1221,9 @@ def test_fuzz_summary():
         pytest.skip("test_fuzz_kernels did not run in this session (nothing to summarise)")
     assert STATS["kernels"] >= min(EXAMPLES, 10) // 2, STATS
     assert STATS["elements (exact)"] > 0, STATS
-    print(dict(STATS), dict(KNOWN), dict(SKIPS))
+    compared = STATS["elements (exact)"] + STATS["elements (transcendental, in range)"]
+    print(f"{STATS['kernels']} kernels, {STATS['input values']} input values, {compared} elements compared; "
+          f"known differences met: {sum(KNOWN.values())}; elements not compared: {sum(SKIPS.values())}")
 
 
 # --- known differences found by the fuzzer -----------------------------------
@@ -1210,10 +1254,12 @@ def _flags_of(call):
     return result, flag_names(cap.bits)
 
 
-@pytest.mark.xfail(strict=True, reason="a variable assigned values of different types on different paths "
-                   "gets one promoted type (int8 and float: float64), so `v * 100` does not wrap as "
-                   "the int8 Python computes on the x > 0 path; not in docs/supported.md")
+@pytest.mark.xfail(strict=True, reason="types of a variable differ where paths merge: jitufunc promotes")
 def test_merge_unifies_variable_types():
+    """A variable assigned an int8 on one path and a float on the other gets
+    one promoted type (float64), so ``v * 100`` does not wrap as the int8
+    that Python computes with on the ``x > 0`` path (300.0 instead of 44.0).
+    Not in docs/supported.md."""
     f = _kernel_from_source(
         "def kernel(x):\n"
         "    if x > 0:\n"
@@ -1227,9 +1273,12 @@ def test_merge_unifies_variable_types():
     np.testing.assert_array_equal(vectorize(["float64(int8)"])(f)(x), expected)
 
 
-@pytest.mark.xfail(strict=True, reason="the vector loop does not report the invalid flag of math.sqrt(-1.0) "
-                   "when its value is used only after a branch no element takes (one-element calls do)")
+@pytest.mark.xfail(strict=True, reason="the vector loop misses invalid of a value used only on untaken paths")
 def test_vector_path_keeps_flags_of_values_used_only_on_untaken_paths():
+    """``math.sqrt(-1.0)`` runs on every element (Python raises ValueError;
+    documented: invalid), but its value is used only after a branch that no
+    element takes: a one-element call reports invalid, a 24-element call
+    (the vector loop) reports nothing."""
     f = _kernel_from_source(
         "def kernel(x):\n"
         "    y = math.sqrt(x - 1.0)\n"
@@ -1239,16 +1288,18 @@ def test_vector_path_keeps_flags_of_values_used_only_on_untaken_paths():
     u = vectorize(["float64(float64)"])(f)
     x = np.zeros(24)
     with pytest.raises(ValueError):
-        f(0.0)  # Python: math domain error; documented: the invalid flag
+        f(0.0)
     assert _flags_of(lambda: u(x[:1]))[1] == "{invalid}"
     assert _flags_of(lambda: u(x))[1] == "{invalid}"
 
 
-@pytest.mark.xfail(strict=True, reason="an int literal in [2**63, 2**64) meeting uint64 is stored as a "
-                   "negative int64: OverflowError at run time, or a wrong value")
+@pytest.mark.xfail(strict=True, reason="uint64 meets an int literal >= 2**63: OverflowError or a wrong value")
 @pytest.mark.parametrize("expr", ["x + 18446744073709551614", "np.minimum(x, 18446744073709551614)",
                                   "np.copysign(x, 18446744073709551614)", "x == 18446744073709551615"])
 def test_uint64_literal_above_int64_max(expr):
+    """An int literal in [2**63, 2**64) meeting a uint64 is taken as a
+    negative int64: "OverflowError: Python integer -2 out of bounds for
+    uint64" at run time, or a wrong sign (``np.copysign``: -7.0 for 7.0)."""
     f = _kernel_from_source(f"def kernel(x):\n    return {expr}\n")
     x = np.array([7, 2**64 - 1], dtype=np.uint64)
     with np.errstate(all="ignore"):
@@ -1257,39 +1308,67 @@ def test_uint64_literal_above_int64_max(expr):
     np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.xfail(strict=True, reason="int32/uint32/int64 to float16 conversions that overflow give inf "
-                   "without the overflow flag NumPy reports (float32 to float16 reports it)")
-def test_int_to_float16_overflow_flag():
-    f = _kernel_from_source("def kernel(x):\n    return np.float16(x)\n")
-    x = np.array([70000], dtype=np.int32)
-    assert _flags_of(lambda: f(x[0]))[1] == "{overflow}"  # NumPy: overflow encountered in cast
-    assert _flags_of(lambda: vectorize(["float16(int32)"])(f)(x))[1] == "{overflow}"
+@pytest.mark.xfail(strict=True, reason="uint64 compared with a negative run-time Python int: OverflowError")
+def test_uint64_compared_with_negative_python_int():
+    """NumPy compares a uint64 with any Python int exactly (``5 < -8`` is
+    False); jitufunc raises "Python integer -8 out of bounds for uint64" for
+    a run-time Python int (a literal ``-1`` works, and so does uint32)."""
+    f = _kernel_from_source("def kernel(x, y):\n    return x < int(y)\n")
+    x, y = np.array([5], dtype=np.uint64), np.array([-8], dtype=np.int64)
+    expected = [f(x[0], y[0])]  # False
+    np.testing.assert_array_equal(vectorize(["bool(uint64, int64)"])(f)(x, y), expected)
 
 
-@pytest.mark.xfail(strict=True, reason="math.gamma overflow (Python: OverflowError) reports divide-by-zero "
-                   "instead of overflow")
-def test_gamma_overflow_flag():
-    f = _kernel_from_source("def kernel(x):\n    return math.gamma(x)\n")
-    with pytest.raises(OverflowError):
-        f(200.0)  # documented: the IEEE result (inf) with the overflow flag
-    got, flags = _flags_of(lambda: vectorize(["float64(float64)"])(f)(np.array([200.0])))
-    assert got[0] == np.inf
-    assert flags == "{overflow}"
+@pytest.mark.xfail(strict=True, reason="int literal arithmetic beyond int64 silently wraps")
+@pytest.mark.parametrize("expr", ["float(2**70) + x", "(1 << 70) + x"])
+def test_constant_int_beyond_int64(expr):
+    """Arithmetic on int literals is documented as exact and checked when
+    compiling; ``2**70`` becomes 0 instead (1.0 for 1.1805916207174113e+21)."""
+    f = _kernel_from_source(f"def kernel(x):\n    return {expr}\n")
+    try:
+        u = vectorize(["float64(float64)"])(f)
+    except jitufunc.errors.TypingError:
+        return  # a compile-time refusal would be within the docs
+    x = np.array([1.0])
+    np.testing.assert_array_equal(u(x), [f(x[0])])
 
 
-@pytest.mark.xfail(strict=True, reason="a float // whose quotient overflows: NumPy's npy_divmod reports "
-                   "overflow and invalid, jitufunc overflow only")
-def test_floor_divide_overflow_flags():
-    f = _kernel_from_source("def kernel(x):\n    return x // 1e-300\n")
-    x = np.array([1e300])
-    expected, expected_flags = _flags_of(lambda: f(x[0]))
-    got, flags = _flags_of(lambda: vectorize(["float64(float64)"])(f)(x))
-    assert (got[0], flags) == (expected, expected_flags)  # (inf, {overflow, invalid})
+@pytest.mark.xfail(strict=True, reason="kernel called with Python numbers only: Python types, not a ufunc's")
+@pytest.mark.parametrize("arg, sig", [("bool(x)", "int64(float64)"), ("complex(x)", "int64(float64)")])
+def test_kernel_call_with_python_numbers(arg, sig):
+    """Called from Python, ``helper(True)`` is a ufunc call on NumPy's
+    default dtypes (``np.True_ + np.True_`` is True, so 1); inlined in a
+    kernel it is compiled for Python's bool (2), and for a Python complex
+    ``a > 0`` is a compile error ("'>' is not supported between Python
+    complex numbers")."""
+    f = _kernel_from_source(
+        "@vectorize\n"
+        "def helper(a):\n"
+        "    return a + a if a > 0 else a * a\n\n\n"
+        f"def kernel(x):\n    return np.int64(helper({arg}).real)\n")
+    x = np.array([3.0])
+    expected = [f(v) for v in x]
+    np.testing.assert_array_equal(vectorize([sig])(f)(x), expected)
 
 
-@pytest.mark.xfail(strict=True, reason="np.int8(a Python float) out of range: NumPy raises OverflowError "
-                   "(as for a Python int, which jitufunc also raises), jitufunc casts (300.5 -> 44)")
+@pytest.mark.xfail(strict=True, reason="np.real/np.imag of a Python number: a NumPy scalar, not the number")
+@pytest.mark.parametrize("expr, sig", [("np.real(float(x)) * np.float32(1.1)", "float64(float64)"),
+                                       ("np.real(bool(x)) + np.True_", "int64(float64)")])
+def test_numpy_real_of_python_number(expr, sig):
+    """``np.real(v)`` returns ``v.real``: a Python float stays a (weak)
+    Python float, so ``* np.float32(1.1)`` is float32 (3.3000002), and
+    ``True.real`` is the int 1 (``+ np.True_``: 2); jitufunc gives a NumPy
+    float64 (3.3000000715) and a NumPy bool (1)."""
+    f = _kernel_from_source(f"def kernel(x):\n    return {expr}\n")
+    x = np.array([3.0])
+    expected = np.array([f(x[0])], dtype=sig.split("(")[0])
+    np.testing.assert_array_equal(vectorize([sig])(f)(x), expected)
+
+
+@pytest.mark.xfail(strict=True, reason="np.int8(a Python float) out of range: no OverflowError")
 def test_numpy_int_of_python_float_out_of_range():
+    """NumPy raises OverflowError for ``np.int8(300.5)`` (as for a Python
+    int, which jitufunc raises too); jitufunc casts (44)."""
     f = _kernel_from_source("def kernel(x):\n    return np.int8(float(x))\n")
     with pytest.raises(OverflowError):
         f(np.float64(300.5))
@@ -1298,22 +1377,22 @@ def test_numpy_int_of_python_float_out_of_range():
         u(np.array([300.5]))
 
 
-@pytest.mark.xfail(strict=True, reason="int literal arithmetic beyond int64 (documented: exact and checked "
-                   "at compile time) silently wraps to 0")
-@pytest.mark.parametrize("expr", ["float(2**70) + x", "(1 << 70) + x"])
-def test_constant_int_beyond_int64(expr):
-    f = _kernel_from_source(f"def kernel(x):\n    return {expr}\n")
-    try:
-        u = vectorize(["float64(float64)"])(f)
-    except jitufunc.errors.TypingError:
-        return  # a compile-time refusal would be within the docs
-    x = np.array([1.0])
-    np.testing.assert_array_equal(u(x), [f(x[0])])  # 1.1805916207174113e+21
+@pytest.mark.xfail(strict=True, reason="math.floor of a NumPy int beyond 2**53 is not rounded through float")
+def test_math_floor_of_numpy_int():
+    """NumPy integers have no ``__floor__``, so ``math.floor``/``math.ceil``
+    convert them to float first (2**53 + 1 gives 2**53); jitufunc returns the
+    integer unchanged."""
+    f = _kernel_from_source("def kernel(x):\n    return math.floor(x)\n")
+    x = np.array([2**53 + 1], dtype=np.int64)
+    expected = [f(x[0])]  # 9007199254740992
+    np.testing.assert_array_equal(vectorize(["int64(int64)"])(f)(x), expected)
 
 
-@pytest.mark.xfail(strict=True, reason="Python float ** with a negative base and a fractional exponent is "
-                   "complex in Python; jitufunc gives nan with invalid; not in the docs")
+@pytest.mark.xfail(strict=True, reason="Python float ** giving a complex number: nan")
 def test_python_float_power_is_complex():
+    """A Python float to a fractional power with a negative base is complex
+    in Python ((-4.0) ** 0.5 is 2j); jitufunc gives nan with invalid. Not in
+    the docs."""
     f = _kernel_from_source("def kernel(x):\n    return float(x) ** 0.5\n")
     assert isinstance(f(np.float64(-4.0)), complex)
     with np.errstate(all="ignore"):
@@ -1321,9 +1400,46 @@ def test_python_float_power_is_complex():
     np.testing.assert_allclose(got, [f(np.float64(-4.0))])
 
 
-@pytest.mark.xfail(strict=True, reason="a constant 0 ** -1 (ZeroDivisionError in Python) is folded to inf "
-                   "without the divide-by-zero flag (3 // 0 is a compile error)")
+@pytest.mark.xfail(strict=True, reason="int to float16 overflow without the overflow flag")
+def test_int_to_float16_overflow_flag():
+    """int32, uint32 and int64 values beyond float16's range convert to inf
+    without the overflow flag NumPy reports ("overflow encountered in cast";
+    float32 to float16 reports it)."""
+    f = _kernel_from_source("def kernel(x):\n    return np.float16(x)\n")
+    x = np.array([70000], dtype=np.int32)
+    assert _flags_of(lambda: f(x[0]))[1] == "{overflow}"
+    assert _flags_of(lambda: vectorize(["float16(int32)"])(f)(x))[1] == "{overflow}"
+
+
+@pytest.mark.xfail(strict=True, reason="math.gamma/lgamma overflow reports divide-by-zero, not overflow")
+@pytest.mark.parametrize("fn, x", [("gamma", 200.0), ("lgamma", 1e308)])
+def test_gamma_overflow_flag(fn, x):
+    """Python raises OverflowError for ``math.gamma(200.0)`` and
+    ``math.lgamma(1e308)``; documented: the IEEE value (inf) with the
+    overflow flag."""
+    f = _kernel_from_source(f"def kernel(x):\n    return math.{fn}(x)\n")
+    with pytest.raises(OverflowError):
+        f(x)
+    got, flags = _flags_of(lambda: vectorize(["float64(float64)"])(f)(np.array([x])))
+    assert got[0] == np.inf
+    assert flags == "{overflow}"
+
+
+@pytest.mark.xfail(strict=True, reason="float // whose quotient overflows: no invalid (NumPy's npy_divmod)")
+def test_floor_divide_overflow_flags():
+    """NumPy's ``1e300 // 1e-300`` is inf with overflow and invalid (its
+    npy_divmod computes inf - inf); jitufunc reports overflow only."""
+    f = _kernel_from_source("def kernel(x):\n    return x // 1e-300\n")
+    x = np.array([1e300])
+    expected, expected_flags = _flags_of(lambda: f(x[0]))
+    got, flags = _flags_of(lambda: vectorize(["float64(float64)"])(f)(x))
+    assert (got[0], flags) == (expected, expected_flags)
+
+
+@pytest.mark.xfail(strict=True, reason="constant 0 ** -1 folds to inf without divide-by-zero")
 def test_constant_zero_to_negative_power():
+    """``0 ** -1`` raises ZeroDivisionError in Python; ``3 // 0`` is a compile
+    error, this is folded to inf without the divide-by-zero flag."""
     f = _kernel_from_source("def kernel(x):\n    return (0 ** -1) + x\n")
     with pytest.raises(ZeroDivisionError):
         f(1.0)
@@ -1332,37 +1448,3 @@ def test_constant_zero_to_negative_power():
     except jitufunc.errors.TypingError:
         return
     assert _flags_of(lambda: u(np.array([1.0])))[1] == "{divide}"
-
-
-@pytest.mark.xfail(strict=True, reason="a kernel called from a kernel with Python numbers only is compiled "
-                   "for the Python types (True + True == 2, Python complex numbers do not compare); "
-                   "called from Python it is a ufunc call on NumPy's default dtypes")
-@pytest.mark.parametrize("arg, sig", [("bool(x)", "int64(float64)"), ("complex(x)", "int64(float64)")])
-def test_kernel_call_with_python_numbers(arg, sig):
-    f = _kernel_from_source(
-        "@vectorize\n"
-        "def helper(a):\n"
-        "    return a + a if a > 0 else a * a\n\n\n"
-        f"def kernel(x):\n    return np.int64(helper({arg}).real)\n")
-    x = np.array([3.0])
-    expected = [f(v) for v in x]  # helper(True) is a ufunc call: np.True_ + np.True_ is True
-    np.testing.assert_array_equal(vectorize([sig])(f)(x), expected)
-
-
-@pytest.mark.xfail(strict=True, reason="a negative run-time Python int compared with a uint64 raises "
-                   "OverflowError; NumPy compares exactly (a literal -1 works, and so does uint32)")
-def test_uint64_compared_with_negative_python_int():
-    f = _kernel_from_source("def kernel(x, y):\n    return x < int(y)\n")
-    x, y = np.array([5], dtype=np.uint64), np.array([-8], dtype=np.int64)
-    expected = [f(x[0], y[0])]  # False
-    np.testing.assert_array_equal(vectorize(["bool(uint64, int64)"])(f)(x, y), expected)
-
-
-@pytest.mark.xfail(strict=True, reason="math.floor/math.ceil of a NumPy integer: NumPy integers have no "
-                   "__floor__, so Python converts to float first (2**53 + 1 -> 2**53); jitufunc returns the "
-                   "integer unchanged")
-def test_math_floor_of_numpy_int():
-    f = _kernel_from_source("def kernel(x):\n    return math.floor(x)\n")
-    x = np.array([2**53 + 1], dtype=np.int64)
-    expected = [f(x[0])]  # 9007199254740992
-    np.testing.assert_array_equal(vectorize(["int64(int64)"])(f)(x), expected)
