@@ -275,6 +275,25 @@ pub(crate) fn inspect_emit(py: Python<'_>, kind: &str) -> PyResult<Option<EmitOp
     }))
 }
 
+/// Called by code compiled elsewhere (Numba, through
+/// `jitufunc._numba_bridge`) right after it ran one of a ufunc's loops
+/// itself: 1 if the loop left a Python exception (a `raise` in the kernel,
+/// or `np.errstate(all="raise")`), which is cleared so that the caller can
+/// call the ufunc again from Python to raise it; else 0. Takes the GIL if
+/// the calling thread does not hold it.
+extern "C" fn take_python_error() -> i32 {
+    Python::attach(|py| match PyErr::take(py) {
+        Some(_) => 1,
+        None => 0,
+    })
+}
+
+/// The address of `take_python_error`.
+#[pyfunction]
+fn take_python_error_address() -> usize {
+    take_python_error as extern "C" fn() -> i32 as usize
+}
+
 /// The library (compiled code and introspection data) of a jitufunc ufunc.
 #[pyfunction]
 fn library<'py>(
@@ -384,6 +403,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(vectorize_ufunc, m)?)?;
     m.add_function(wrap_pyfunction!(guvectorize_ufunc, m)?)?;
     m.add_function(wrap_pyfunction!(library, m)?)?;
+    m.add_function(wrap_pyfunction!(take_python_error_address, m)?)?;
     m.add_function(wrap_pyfunction!(add_signature, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;

@@ -277,6 +277,30 @@ impl KernelLibrary {
         self.lazy
     }
 
+    /// `(operand type numbers, loop function address, loop data address)`
+    /// of every loop NumPy has, in registration order: the loop and data
+    /// pointers NumPy itself calls, for code compiled elsewhere that calls
+    /// this ufunc (`jitufunc._numba_bridge`). They stay valid as long as the
+    /// library.
+    #[getter]
+    fn loop_entries(&self) -> Vec<(Vec<i32>, usize, usize)> {
+        // (The tables and the store grow together under this lock.)
+        let np = self.numpy();
+        self.loops()
+            .iter()
+            .zip(np.tables.functions.iter().zip(&np.tables.data))
+            .map(|(l, (f, d))| {
+                let types = l
+                    .inputs
+                    .iter()
+                    .chain(&l.outputs)
+                    .map(|s| s.typenum())
+                    .collect();
+                (types, f.map_or(0, |f| f as usize), *d as usize)
+            })
+            .collect()
+    }
+
     /// The source the kernel was compiled from: (file name, first line,
     /// lines).
     #[getter]
