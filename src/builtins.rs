@@ -44,6 +44,10 @@ pub enum Builtin {
     /// `sum(iterable, start=0)`: lowered to a loop adding the items to the
     /// start, as Python's `sum` does.
     Sum,
+    /// `np.finfo(t)`: known from `t`'s type (`statics`).
+    Finfo,
+    /// `np.iinfo(t)`, as `Finfo`.
+    Iinfo,
 }
 
 impl Builtin {
@@ -67,6 +71,11 @@ impl Builtin {
     ];
 
     pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Finfo => return "numpy.finfo",
+            Builtin::Iinfo => return "numpy.iinfo",
+            _ => {}
+        }
         Builtin::ALL
             .iter()
             .find(|(_, b)| *b == self)

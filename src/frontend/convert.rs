@@ -19,6 +19,7 @@ use crate::syntax::{
     BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, Param, Stmt, StmtKind,
     Target, UnaryOp,
 };
+use crate::types::Type;
 
 /// An error while converting: a Python exception (a bug or a failing
 /// attribute lookup) or a compile error for the user.
@@ -571,7 +572,14 @@ impl<'py> Converter<'py, '_> {
             },
             "Constant" => {
                 let v = node.getattr("value")?;
-                ExprKind::Const(self.constant(&v, node)?)
+                match v.extract::<String>() {
+                    // A string: known when compiling (`kind == "f"`).
+                    Ok(text) => ExprKind::Global(Global::Constant {
+                        value: Const::None,
+                        ty: Type::Str(crate::types::intern(&text)),
+                    }),
+                    Err(_) => ExprKind::Const(self.constant(&v, node)?),
+                }
             }
             // `a @ b` is `np.matmul(a, b)` (`jitufunc._numpy_functions`).
             // (`@vectorize` kernels, read without an identity, keep the
@@ -654,16 +662,8 @@ impl<'py> Converter<'py, '_> {
                         "NotEq" => CmpOp::Ne,
                         "Is" => CmpOp::Is,
                         "IsNot" => CmpOp::IsNot,
-                        other => {
-                            let word = match other {
-                                "In" => "in",
-                                _ => "not in",
-                            };
-                            return Err(self.unsupported(
-                                node,
-                                format!("the '{word}' operator is not supported in kernels"),
-                            ));
-                        }
+                        "In" => CmpOp::In,
+                        _ => CmpOp::NotIn,
                     };
                     rest.push((op, self.expr(c)?));
                 }

@@ -60,6 +60,8 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
         }
     }
     let np = py.import("numpy")?;
+    add(np.getattr("finfo")?, Callee::Builtin(Builtin::Finfo));
+    add(np.getattr("iinfo")?, Callee::Builtin(Builtin::Iinfo));
     for (name, f) in NUMPY_ARRAY_FUNCTIONS {
         if let Ok(obj) = np.getattr(*name) {
             add(obj, Callee::Array(*f, crate::builtins::DtypeArg::Default));
@@ -221,6 +223,12 @@ pub fn classify(
         return Ok(Global::Constant {
             value,
             ty: Type::Weak(w),
+        });
+    }
+    if let Ok(text) = obj.cast::<pyo3::types::PyString>() {
+        return Ok(Global::Constant {
+            value: Const::None,
+            ty: Type::Str(crate::types::intern(&text.to_str()?.to_owned())),
         });
     }
     if obj.is_instance_of::<PyInt>() {

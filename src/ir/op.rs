@@ -192,11 +192,15 @@ pub enum Attr {
     T,
     /// `a.dtype` (of an array or a NumPy scalar): a `Type::DType`.
     Dtype,
+    /// Another attribute, known from its object's type alone (typing makes
+    /// it a constant or refuses it): `a.dtype.kind`, `a.dtype.type`,
+    /// `x.itemsize`, `np.finfo(t).eps`, `np.iinfo(t).max`.
+    Named(&'static str),
 }
 
 impl Attr {
-    pub fn parse(name: &str) -> Option<Attr> {
-        Some(match name {
+    pub fn parse(name: &str) -> Attr {
+        match name {
             "real" => Attr::Real,
             "imag" => Attr::Imag,
             "shape" => Attr::Shape,
@@ -204,8 +208,8 @@ impl Attr {
             "size" => Attr::Size,
             "T" => Attr::T,
             "dtype" => Attr::Dtype,
-            _ => return None,
-        })
+            other => Attr::Named(crate::types::intern(other)),
+        }
     }
     pub fn name(self) -> &'static str {
         match self {
@@ -216,6 +220,7 @@ impl Attr {
             Attr::Size => "size",
             Attr::T => "T",
             Attr::Dtype => "dtype",
+            Attr::Named(name) => name,
         }
     }
 }
@@ -774,7 +779,7 @@ impl Op {
             Op::Attr(a) => match a {
                 Attr::Shape | Attr::Ndim | Attr::Size => Effects::SHAPE,
                 // The dtype is the array's type: nothing is read.
-                Attr::Real | Attr::Imag | Attr::Dtype => Effects::PURE,
+                Attr::Real | Attr::Imag | Attr::Dtype | Attr::Named(_) => Effects::PURE,
                 Attr::T => Effects {
                     aliases: Operands::First,
                     ..Effects::PURE
@@ -848,6 +853,10 @@ impl Op {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // Values known from their types: the type says which.
+            Op::Const(Const::None, t @ (Type::Str(_) | Type::DType(_) | Type::Info(_))) => {
+                write!(f, "const {t}")
+            }
             Op::Const(c, _) => match c {
                 Const::Bool(b) => write!(f, "const {}", if *b { "True" } else { "False" }),
                 Const::Int(i) => write!(f, "const {i}"),

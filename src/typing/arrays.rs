@@ -49,6 +49,7 @@ pub fn array_attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
         Attr::Size => e.emit(Op::Array(ArrayOp::Size), vec![v], Type::PY_INT),
         Attr::T => super::array_calls::transpose(e, v),
         Attr::Dtype => e.constant(Const::None, Type::DType(a.dtype)),
+        Attr::Named(name) => super::statics::named_attr(e, name, v),
         Attr::Real | Attr::Imag => Err(e.unsupported(format!(
             "'.{}' of an array is not supported in kernels; index the element first (a[i].{})",
             attr.name(),

@@ -169,6 +169,7 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
             "{}() is only supported as the iterable of a for loop",
             b.name()
         ))),
+        Builtin::Finfo | Builtin::Iinfo => super::statics::info(e, b == Builtin::Iinfo, args),
         Builtin::Print => {
             Err(e.error("print() is only supported as a statement of its own (its result is None)"))
         }
