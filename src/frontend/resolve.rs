@@ -228,7 +228,7 @@ pub fn classify(
     if let Ok(text) = obj.cast::<pyo3::types::PyString>() {
         return Ok(Global::Constant {
             value: Const::None,
-            ty: Type::Str(crate::types::intern(&text.to_str()?.to_owned())),
+            ty: Type::Str(crate::types::intern(text.to_str()?)),
         });
     }
     if obj.is_instance_of::<PyInt>() {

@@ -185,7 +185,7 @@ pub fn info<E: Emit>(e: &mut E, int_info: bool, args: Vec<E::V>) -> Result<E::V>
     if int_info && !s.is_int() {
         return Err(e.error(format!("Invalid integer data type '{}'.", s.kind_char())));
     }
-    if !int_info && !(s.is_float() || s.is_complex()) {
+    if !(int_info || s.is_float() || s.is_complex()) {
         return Err(e.error(format!("data type {} not inexact", s.name())));
     }
     e.constant(Const::None, Type::Info(s.component()))
