@@ -531,7 +531,9 @@ impl<'py> Converter<'py, '_> {
             obj,
             path,
             self.kernels,
-            self.itself.is_some(),
+            // (NumPy functions jitufunc implements in Python: in every
+            // kernel, as arrays work in every kernel)
+            true,
         )?)
     }
 
@@ -582,9 +584,7 @@ impl<'py> Converter<'py, '_> {
                 }
             }
             // `a @ b` is `np.matmul(a, b)` (`jitufunc._numpy_functions`).
-            // (`@vectorize` kernels, read without an identity, keep the
-            // error: their operands are numbers.)
-            "BinOp" if kind(&node.getattr("op")?)? == "MatMult" && self.itself.is_some() => {
+            "BinOp" if kind(&node.getattr("op")?)? == "MatMult" => {
                 let matmul = self.py.import("numpy")?.getattr("matmul")?;
                 let target =
                     match super::resolve::numpy_implementation(self.py, "FUNCTIONS", &matmul)? {
@@ -681,10 +681,7 @@ impl<'py> Converter<'py, '_> {
                 // receiver first.
                 let mut receiver_arg = None;
                 if let ExprKind::Attribute(value, m) = &func.kind {
-                    if crate::builtins::ArrayFn::method(m).is_none()
-                        && m != "conjugate"
-                        && self.itself.is_some()
-                    {
+                    if crate::builtins::ArrayFn::method(m).is_none() && m != "conjugate" {
                         let name = pyo3::types::PyString::new(self.py, m);
                         if let Some(imp) =
                             super::resolve::numpy_implementation(self.py, "METHODS", &name)?

@@ -73,6 +73,10 @@ pub fn parse_function<'py>(
         .map(|l| {
             if l.len() >= indent && l[..indent].trim().is_empty() {
                 &l[indent..]
+            } else if l.trim().is_empty() {
+                // A blank line shorter than the indent (inside a
+                // docstring) stays a line, so line numbers stay right.
+                "\n"
             } else {
                 l.trim_start()
             }

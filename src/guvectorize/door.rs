@@ -31,6 +31,20 @@ pub struct Gufunc {
     pub writable: Vec<usize>,
 }
 
+impl Gufunc {
+    /// The front door for `layout` with the inputs `writable_args` names.
+    /// A layout without outputs (`"(n),(n),(m)"`) lets the kernel write its
+    /// last operand too, as Numba does: that is where such kernels put
+    /// their results.
+    pub fn new(layout: Layout, mut writable: Vec<usize>) -> Gufunc {
+        if layout.nout() == 0 && layout.nin() > 0 && !writable.contains(&(layout.nin() - 1)) {
+            writable.push(layout.nin() - 1);
+            writable.sort_unstable();
+        }
+        Gufunc { layout, writable }
+    }
+}
+
 impl FrontDoor for Gufunc {
     fn symbol_tag(&self) -> &'static str {
         "gu"
