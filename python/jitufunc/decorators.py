@@ -51,9 +51,10 @@ def _finish(ufunc, func, kind, options):
     the ufunc, and ufuncs take no weak references. The methods hold the
     ufunc's library instead, which knows whether its ufunc still exists.
     """
-    from jitufunc import _core, _pickling
+    from jitufunc import _core, _numba_bridge, _pickling
 
     _pickling.install()  # here, not at import: it needs NumPy
+    _numba_bridge.install_if_numba_loaded()  # (its entry point may not be installed)
     lib = _core.library(ufunc)
     signatures = _Signatures(lib)
 

@@ -532,6 +532,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
+            | Op::Unpack(_)
             | Op::Len => {
                 return Err(CompileError::internal(format!(
                     "{op} reached code generation"
@@ -966,6 +967,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::NewAxis
             | ArrayOp::Take
             | ArrayOp::CheckMask
+            | ArrayOp::CheckUnpack
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
@@ -985,6 +987,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::Attr(_)
         | Op::GetItem
         | Op::SetItem
+        | Op::Unpack(_)
         | Op::Len => vec![],
     };
     candidates

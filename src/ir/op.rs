@@ -315,6 +315,11 @@ pub enum ArrayOp {
     /// Drops a reference taken by the operand's definition or an
     /// `IncRef`; the memory is freed with the last one (`ir::refcount`).
     DecRef,
+    /// `a, b = arr`: raises Python's `ValueError` ("too many values to
+    /// unpack (expected 2)", "not enough values to unpack (expected 2, got
+    /// 1)") unless the array (first argument) has as many items along its
+    /// first axis as the second argument (int64) says. No result.
+    CheckUnpack,
     /// `blas_matmul(out, a, b)` in jitufunc's own NumPy functions
     /// (`np.dot`, `a @ b` on 2-d arrays): `out = a @ b` by NumPy's BLAS,
     /// all three 2-d arrays of one float or complex dtype. The result
@@ -349,6 +354,7 @@ impl ArrayOp {
             ArrayOp::IncRef => "incref",
             ArrayOp::DecRef => "decref",
             ArrayOp::BlasMatmul => "blas_matmul",
+            ArrayOp::CheckUnpack => "check_unpack",
         }
     }
 
@@ -408,8 +414,8 @@ impl ArrayOp {
                 new_reference: true,
                 ..Effects::PURE
             },
-            // Reads only the shapes; raises on a mismatch.
-            ArrayOp::CheckMask => Effects::SHAPE,
+            // Read only the shapes; raise on a mismatch.
+            ArrayOp::CheckMask | ArrayOp::CheckUnpack => Effects::SHAPE,
             // They change the reference count, never the elements.
             ArrayOp::IncRef | ArrayOp::DecRef => Effects::PURE,
         }
@@ -423,6 +429,7 @@ impl ArrayOp {
             | ArrayOp::Assign
             | ArrayOp::Put
             | ArrayOp::CheckMask
+            | ArrayOp::CheckUnpack
             | ArrayOp::IncRef
             | ArrayOp::DecRef => false,
             ArrayOp::Load
@@ -532,8 +539,14 @@ pub enum Op {
     Attr(Attr),
     /// `(a, b, c)`
     MakeTuple,
-    /// `t[0]`, or one target of `a, b = t`.
+    /// `t[0]`, or one target of `a, b = t` (of an array, typing makes it
+    /// the element or view `a[0]`).
     TupleGet(u32),
+    /// `a, b = v` (untyped IR), before the items are taken: `v` must have
+    /// exactly this many items. Typing checks a tuple's length; an array's
+    /// first axis is checked when running (`ArrayOp::CheckUnpack`). No
+    /// result.
+    Unpack(u32),
     /// `t[i]` with `i` (int64) known only when it runs, on a tuple whose
     /// items all have one type (from `for x in t` and `t[i]`): the item,
     /// counting from the end for a negative `i`; `IndexError` out of
@@ -654,6 +667,7 @@ macro_rules! match_callee {
             | Op::GetItem
             | Op::SetItem
             | Op::Len
+            | Op::Unpack(_)
             | Op::Slice
             | Op::Range(_)
             | Op::Print(_)
@@ -674,6 +688,7 @@ impl Op {
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
+            | Op::Unpack(_)
             | Op::Len => Stages::UntypedOnly,
             Op::Cast
             | Op::Select
@@ -704,7 +719,7 @@ impl Op {
     /// Whether the operation produces a value.
     pub fn has_result(&self) -> bool {
         match self {
-            Op::SetItem | Op::Print(_) | Op::MapInto(_) => false,
+            Op::SetItem | Op::Print(_) | Op::MapInto(_) | Op::Unpack(_) => false,
             Op::Array(a) => a.has_result(),
             Op::Const(..)
             | Op::Undef
@@ -785,7 +800,8 @@ impl Op {
                     ..Effects::PURE
                 },
             },
-            Op::Len => Effects::SHAPE,
+            // (reads an array's shape)
+            Op::Len | Op::Unpack(_) => Effects::SHAPE,
             Op::Frozen(_) => Effects::PURE,
             // May overwrite the first operand's elements.
             Op::InPlace(_) => Effects {
@@ -892,6 +908,7 @@ impl fmt::Display for Op {
             Op::GetItem => f.write_str("getitem"),
             Op::SetItem => f.write_str("setitem"),
             Op::Len => f.write_str("len"),
+            Op::Unpack(n) => write!(f, "unpack {n}"),
             Op::Slice => f.write_str("slice"),
             Op::Array(a) => write!(f, "array.{}", a.name()),
             Op::Range(r) => write!(f, "range.{}", r.name()),

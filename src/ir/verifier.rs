@@ -493,7 +493,8 @@ impl Checker<'_> {
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
-            | Op::Len => {}
+            | Op::Len
+            | Op::Unpack(_) => {}
         }
     }
 
@@ -575,6 +576,18 @@ impl Checker<'_> {
                     self.err(
                         at,
                         format!("array.{} with {} index arrays", op.name(), indices.len()),
+                    );
+                }
+                return;
+            }
+            ArrayOp::CheckUnpack => {
+                let ok = args.len() == 2
+                    && *f.ty(args[1]) == Type::I64
+                    && matches!(f.ty(args[0]), Type::Array(a) if a.ndim >= 1);
+                if !ok {
+                    self.err(
+                        at,
+                        "check_unpack needs an array of 1 or more axes and an int64".into(),
                     );
                 }
                 return;
@@ -767,6 +780,7 @@ impl Checker<'_> {
             | ArrayOp::Take
             | ArrayOp::Put
             | ArrayOp::CheckMask
+            | ArrayOp::CheckUnpack
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
@@ -847,6 +861,7 @@ impl Checker<'_> {
             | ArrayOp::Take
             | ArrayOp::Put
             | ArrayOp::CheckMask
+            | ArrayOp::CheckUnpack
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape

@@ -451,6 +451,10 @@ pub(crate) fn type_inst<E: Emit>(
             }
         }
         Op::Attr(a) => rules::attr(e, *a, next())?,
+        Op::Unpack(n) => {
+            rules::unpack(e, next(), *n)?;
+            return Ok(None);
+        }
         Op::MakeTuple => {
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             rules::make_tuple(e, args)?

@@ -525,8 +525,37 @@ pub fn const_int<E: Emit>(e: &E, v: &E::V) -> Option<i128> {
     }
 }
 
+/// `a, b = v`: a tuple's length is checked now; an array's first axis when
+/// running. Python's messages.
+pub fn unpack<E: Emit>(e: &mut E, v: E::V, n: u32) -> Result<()> {
+    let t = e.ty(&v);
+    match &t {
+        Type::Tuple(items) if items.len() > n as usize => Err(e.error(format!(
+            "too many values to unpack (expected {n}, got {})",
+            items.len()
+        ))),
+        Type::Tuple(items) if items.len() < n as usize => Err(e.error(format!(
+            "not enough values to unpack (expected {n}, got {})",
+            items.len()
+        ))),
+        Type::Tuple(_) => Ok(()),
+        Type::Array(a) if a.ndim >= 1 => {
+            let count = e.constant(Const::Int(n as i128), Type::I64)?;
+            e.emit_effect(Op::Array(crate::ir::ArrayOp::CheckUnpack), vec![v, count])
+        }
+        _ => Err(e.error(format!("cannot unpack a value of type {t}"))),
+    }
+}
+
 pub fn tuple_get<E: Emit>(e: &mut E, v: E::V, index: i128) -> Result<E::V> {
     let t = e.ty(&v);
+    if let Type::Array(a) = &t {
+        if a.ndim >= 1 {
+            // One target of `a, b = arr` (its length checked by `unpack`).
+            let i = e.constant(Const::Int(index), Type::I64)?;
+            return super::arrays::load(e, v, vec![i]);
+        }
+    }
     let Type::Tuple(items) = &t else {
         return Err(e.error(format!(
             "cannot unpack or index a value of type {t} as a tuple"

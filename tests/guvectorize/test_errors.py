@@ -137,7 +137,7 @@ CASES = [
         def f(x, out):
             m, n = x.shape
             out[0] = m
-    """, F8_2, "(n)->()", TypingError, r"out of range", 2),
+    """, F8_2, "(n)->()", TypingError, r"not enough values to unpack \(expected 2, got 1\)", 2),
     case("store-complex-into-float-array", """
         def f(x, out):
             out[0] = x[0] * 1j
