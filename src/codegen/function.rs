@@ -494,6 +494,10 @@ impl<'ctx> Emitter<'_, 'ctx> {
                     _ => return Ok(None),
                 }
             }
+            Op::CallC(r) => match super::c_call::call(cg, *r, &vals)? {
+                Some(v) => v,
+                None => return Ok(None),
+            },
             Op::MakeTuple => {
                 let ty = cg
                     .llvm_type(&rty)?
@@ -949,6 +953,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::MakeComplex
         | Op::MakeTuple
         | Op::CallFunc(_)
+        | Op::CallC(_)
         | Op::Map(_)
         | Op::MapInto(_)
         | Op::Reduce(..)

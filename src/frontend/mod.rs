@@ -5,6 +5,7 @@
 //! source, parses it with the running Python's `ast` module, converts the
 //! tree, and resolves every non-local name to a `syntax::Global`.
 
+mod cfunc;
 mod convert;
 mod resolve;
 mod source;

@@ -246,6 +246,9 @@ pub fn classify(
     if let Some(target) = kernels(py, obj)? {
         return Ok(Global::Kernel(target));
     }
+    if let Some(g) = super::cfunc::c_function(py, obj, name)? {
+        return Ok(g);
+    }
     let implementation = if numpy_library {
         numpy_implementation(py, "FUNCTIONS", obj)?
     } else {

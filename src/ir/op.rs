@@ -542,6 +542,10 @@ pub enum Op {
     /// `t[0]`, or one target of `a, b = t` (of an array, typing makes it
     /// the element or view `a[0]`).
     TupleGet(u32),
+    /// `f(x)` of a C function (`c_functions`; typed IR): the arguments
+    /// converted to its C types; the result of its return type (`none`
+    /// for `void`). It may do anything (an unknown call).
+    CallC(crate::builtins::CFuncRef),
     /// `a, b = v` (untyped IR), before the items are taken: `v` must have
     /// exactly this many items. Typing checks a tuple's length; an array's
     /// first axis is checked when running (`ArrayOp::CheckUnpack`). No
@@ -668,6 +672,7 @@ macro_rules! match_callee {
             | Op::SetItem
             | Op::Len
             | Op::Unpack(_)
+            | Op::CallC(_)
             | Op::Slice
             | Op::Range(_)
             | Op::Print(_)
@@ -701,6 +706,7 @@ impl Op {
             | Op::ReduceAxis(..)
             | Op::Gufunc(..)
             | Op::TupleItem
+            | Op::CallC(_)
             | Op::Array(_) => Stages::TypedOnly,
             Op::Const(..)
             | Op::Binary(_)
@@ -737,6 +743,7 @@ impl Op {
             | Op::CallValue
             | Op::InPlace(_)
             | Op::CallFunc(_)
+            | Op::CallC(_)
             | Op::Map(_)
             | Op::Reduce(..)
             | Op::ReduceAxis(..)
@@ -790,7 +797,9 @@ impl Op {
             },
             // Builtins and math functions read no arrays, but before typing
             // the callee is not known to be one.
-            Op::Call(_) | Op::CallKernel(_) | Op::CallValue | Op::CallFunc(_) => Effects::CALL,
+            Op::Call(_) | Op::CallKernel(_) | Op::CallValue | Op::CallFunc(_) | Op::CallC(_) => {
+                Effects::CALL
+            }
             Op::Attr(a) => match a {
                 Attr::Shape | Attr::Ndim | Attr::Size => Effects::SHAPE,
                 // The dtype is the array's type: nothing is read.
@@ -909,6 +918,7 @@ impl fmt::Display for Op {
             Op::SetItem => f.write_str("setitem"),
             Op::Len => f.write_str("len"),
             Op::Unpack(n) => write!(f, "unpack {n}"),
+            Op::CallC(r) => write!(f, "call_c {}", crate::builtins::c_functions::get(*r).name),
             Op::Slice => f.write_str("slice"),
             Op::Array(a) => write!(f, "array.{}", a.name()),
             Op::Range(r) => write!(f, "range.{}", r.name()),

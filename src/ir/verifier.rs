@@ -291,6 +291,24 @@ impl Checker<'_> {
             // The verifier sees one function: typing checked the arguments
             // and result against the callee's typed signature.
             Op::CallFunc(_) => {}
+            Op::CallC(r) => {
+                let c = crate::builtins::c_functions::get(*r);
+                let params_ok = args.len() == c.params.len()
+                    && args
+                        .iter()
+                        .zip(&c.params)
+                        .all(|(a, p)| *f.ty(*a) == Type::Scalar(*p));
+                let ret_ok = match c.ret {
+                    Some(s) => rty == Type::Scalar(s),
+                    None => rty == Type::NoneType,
+                };
+                if !params_ok || !ret_ok {
+                    self.err(
+                        at,
+                        format!("call_c of {c} with mistyped arguments or result"),
+                    );
+                }
+            }
             Op::ReduceAxis(_, axis, _) => {
                 let ndim = args
                     .iter()

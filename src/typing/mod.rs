@@ -501,6 +501,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::MakeComplex
         | Op::Math(_)
         | Op::CallFunc(_)
+        | Op::CallC(_)
         | Op::Map(_)
         | Op::MapInto(_)
         | Op::Reduce(..)
