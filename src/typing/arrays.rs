@@ -329,7 +329,7 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
             .map(|n| format!("'{n}'"))
             .unwrap_or_else(|| "this array".to_string());
         return Err(e.error(format!(
-            "cannot write to {name}: it is read-only (a global array is a constant frozen when the function is compiled; gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off)"
+            "cannot write to {name}: it is read-only (a global array is a constant frozen when the function is compiled; gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off; a.flat of a 2-d or more array not known to be C-contiguous is a read-only copy)"
         )));
     }
     if let Some(indices) = advanced_index(e, &v, &index_values)? {

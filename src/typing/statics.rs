@@ -46,6 +46,28 @@ pub fn named_attr<E: Emit>(e: &mut E, name: &'static str, v: E::V) -> Result<E::
             int_const(e, s.itemsize() as i128)
         }
         Type::Array(a) if name == "itemsize" => int_const(e, a.dtype.itemsize() as i128),
+        // `for x in a.flat`, `a.flat[i]`: the elements in C order. A 1-d
+        // array is its own flat sequence and a C-contiguous one has a flat
+        // view (writes go through); any other gives a read-only copy
+        // (`a.flat[i] = v` there is refused, never lost).
+        Type::Array(a) if name == "flat" => {
+            if a.ndim == 1 {
+                return Ok(v);
+            }
+            let flat = super::array_calls::array_call(
+                e,
+                crate::builtins::ArrayFn::Ravel,
+                crate::builtins::DtypeArg::Default,
+                vec![v],
+            )?;
+            match e.ty(&flat) {
+                Type::Array(mut f) if a.layout != crate::types::Layout::C => {
+                    f.readonly = true;
+                    cast(e, flat, &Type::Array(f))
+                }
+                _ => Ok(flat),
+            }
+        }
         Type::Array(a) if name == "nbytes" => {
             let size = e.emit(Op::Array(ArrayOp::Size), vec![v], Type::PY_INT)?;
             let item = int_const(e, a.dtype.itemsize() as i128)?;
