@@ -48,6 +48,8 @@ pub enum Builtin {
     Finfo,
     /// `np.iinfo(t)`, as `Finfo`.
     Iinfo,
+    /// `np.dtype(t)`: a dtype known from `t` (`statics`).
+    NpDtype,
 }
 
 impl Builtin {
@@ -74,6 +76,7 @@ impl Builtin {
         match self {
             Builtin::Finfo => return "numpy.finfo",
             Builtin::Iinfo => return "numpy.iinfo",
+            Builtin::NpDtype => return "numpy.dtype",
             _ => {}
         }
         Builtin::ALL

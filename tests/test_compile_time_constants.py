@@ -306,3 +306,24 @@ def test_math_of_finfo_constant_keeps_numpy_type():
     _same(got[0], expected[0])
     assert got[1] == expected[1]
     assert jitufunc is not None
+
+
+def test_np_dtype_and_python_types_as_dtypes():
+    def f(a):
+        return (np.dtype(float).itemsize, np.dtype("f4") == a.dtype, np.dtype(a.dtype).kind == "f",
+                np.finfo(float).eps, np.iinfo(int).bits, np.dtype(np.int16).num)
+
+    for a in (np.zeros(2, np.float32), np.zeros(2, np.int64)):
+        assert njit(f)(a) == f(a)
+
+
+@pytest.mark.parametrize("expr, pattern", [
+    ("math.comb(x, 2)", r"'math\.comb' is a math function that jitufunc does not support"),
+    ("cmath.polar(x)", r"'cmath\.polar' is a cmath function that jitufunc does not support"),
+    ("np.add.reduce(x)", r"'np\.add\.reduce' is a ufunc method that kernels cannot call"),
+])
+def test_unsupported_library_functions_say_what_they_are(expr, pattern):
+    f = _as_file_function(f"import cmath\ndef f(x):\n    return {expr}\n", "f")
+    with pytest.raises(UnsupportedError, match=pattern) as info:
+        njit(f)(np.arange(3.0))
+    assert "they can call math/cmath/NumPy functions" not in str(info.value)

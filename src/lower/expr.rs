@@ -154,6 +154,19 @@ impl Lowerer {
             Global::Callee(Callee::DType(s)) => {
                 Ok(self.emit(Op::Const(Const::None, Type::DType(*s)), vec![], span))
             }
+            // `float`, `int`, `complex`, `bool` as values: the dtypes NumPy
+            // reads them as (`np.finfo(float)`, `np.dtype(int)`).
+            Global::Callee(Callee::Builtin(
+                b @ (Builtin::Float | Builtin::Int | Builtin::Complex | Builtin::Bool),
+            )) => {
+                let s = match b {
+                    Builtin::Float => Scalar::F64,
+                    Builtin::Int => Scalar::I64,
+                    Builtin::Complex => Scalar::C128,
+                    _ => Scalar::Bool,
+                };
+                Ok(self.emit(Op::Const(Const::None, Type::DType(s)), vec![], span))
+            }
             Global::Callee(c) => bail!(
                 Unsupported,
                 span,
@@ -339,7 +352,10 @@ impl Lowerer {
             // (a NumPy function's `what` already says where the supported
             // ones are listed)
             ExprKind::Global(Global::Unsupported { name, what })
-                if what.starts_with("a NumPy function") =>
+                if what.starts_with("a NumPy function")
+                    || what.starts_with("a math function")
+                    || what.starts_with("a cmath function")
+                    || what.starts_with("a ufunc method") =>
             {
                 bail!(Unsupported, func.span, "'{name}' is {what}")
             }

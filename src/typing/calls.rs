@@ -171,6 +171,7 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
             b.name()
         ))),
         Builtin::Finfo | Builtin::Iinfo => super::statics::info(e, b == Builtin::Iinfo, args),
+        Builtin::NpDtype => super::statics::dtype_call(e, args),
         Builtin::Print => {
             Err(e.error("print() is only supported as a statement of its own (its result is None)"))
         }

@@ -188,6 +188,29 @@ fn dtype_of(t: &Type) -> Option<Scalar> {
     }
 }
 
+/// `np.dtype(t)` of a dtype, scalar type or dtype string (`float`, `int`,
+/// `complex` and `bool` are Python's types, as NumPy reads them).
+pub fn dtype_call<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
+    if args.len() != 1 {
+        return Err(e.error(format!(
+            "numpy.dtype() takes 1 argument here ({} given)",
+            args.len()
+        )));
+    }
+    let t = e.ty(&args[0]);
+    let s = match &t {
+        Type::DType(s) => Some(*s),
+        Type::Str(text) => Scalar::from_numpy_string(text),
+        _ => None,
+    };
+    let Some(s) = s else {
+        return Err(e.error(format!(
+            "numpy.dtype() takes a dtype, a NumPy scalar type or a dtype string known when compiling, not a value of type {t}"
+        )));
+    };
+    e.constant(Const::None, Type::DType(s))
+}
+
 /// `np.finfo(t)` (`int_info` false) and `np.iinfo(t)`.
 pub fn info<E: Emit>(e: &mut E, int_info: bool, args: Vec<E::V>) -> Result<E::V> {
     let name = if int_info {
