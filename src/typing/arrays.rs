@@ -372,6 +372,12 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
         let view = load(e, v, index_values)?;
         return assign(e, view, value);
     }
+    // A 0-d array stored into an element is its one element
+    // (`out[0] = np.zeros((), dtype)`), as NumPy converts it.
+    let value = match e.ty(&value) {
+        Type::Array(va) if va.ndim == 0 => load(e, value, vec![])?,
+        _ => value,
+    };
     let vt = e.ty(&value);
     let Some(kind) = vt.kind() else {
         return Err(e.error(format!(

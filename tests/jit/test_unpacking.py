@@ -95,3 +95,23 @@ def test_gufunc_with_a_free_dimension_raises_for_a_wrong_length():
     g = guvectorize(["void(float64[:], float64[:], float64[:])"], "(n),(n)->(n)")(_qmul)
     with pytest.raises(ValueError, match=r"not enough values to unpack \(expected 4, got 3\)"):
         g(np.ones(3), np.ones(3))
+
+
+def _zero_then_sum(a, out):
+    out[0] = np.zeros((), dtype=out.dtype)
+    for x in a:
+        out[0] += x
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int32"])
+def test_a_0d_array_stored_into_an_element(dtype):
+    """NumPy converts a 0-d array stored into an element (numbagg writes
+    `out[0] = np.zeros((), dtype=out.dtype)`)."""
+    g = guvectorize([f"void({dtype}[:], {dtype}[:])"], "(n)->()")(_zero_then_sum)
+    a = np.arange(12).reshape(3, 4).astype(dtype)
+    expected = np.empty(3, dtype)
+    for k in range(3):
+        out = np.empty(1, dtype)
+        _zero_then_sum(a[k], out)
+        expected[k] = out[0]
+    np.testing.assert_array_equal(g(a), expected)
