@@ -21,6 +21,7 @@ use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
+use super::snapshot::{OutputBlocks, Snapshot};
 use crate::codegen::arrays::{kernel_args, CoreOperand, View};
 use crate::codegen::context::FunctionState;
 use crate::codegen::counted_loop::counted_loop;
@@ -74,8 +75,12 @@ pub struct GufuncLoop<'a, 'ctx> {
     /// Kernels that only note non-finite floats (`FlagMode::Taint`), run
     /// first over chunks of outer iterations; a chunk where they noted one
     /// is redone by `exact.any`. `None` when flags are not tracked or the
-    /// kernel cannot be run twice (`guvectorize::rerun`).
+    /// kernel writes its inputs (`guvectorize::rerun`).
     pub fast: Option<KernelSet<'ctx>>,
+    /// The kernel reads its outputs: the fast path snapshots each chunk's
+    /// output blocks and restores them before an exact redo
+    /// (`loops::snapshot`).
+    pub snapshot_outputs: bool,
 }
 
 /// NumPy's arguments, read once at loop entry.
@@ -358,6 +363,8 @@ struct LoopState<'a, 'ctx> {
     status: PointerValue<'ctx>,
     /// Where the loop goes when a kernel raised an error.
     failed: inkwell::basic_block::BasicBlock<'ctx>,
+    /// Output snapshots of the fast path (`GufuncLoop::snapshot_outputs`).
+    snapshot: Option<Snapshot<'ctx>>,
 }
 
 /// `for r in lo..lo+count: kernel(r)`, leaving for `state.failed` on an
@@ -447,10 +454,14 @@ fn fast_path<'ctx>(
     let i64t = cg.ctx.i64_type();
     let i32t = cg.ctx.i32_type();
     let f = state.f;
-    let chunk = i64t.const_int(CHUNK, false);
+    let chunk = match &state.snapshot {
+        Some(s) => s.chunk,
+        None => i64t.const_int(CHUNK, false),
+    };
+    let chunks = cg.builder.build_int_add(n, chunk, "")?;
     let chunks = cg
         .builder
-        .build_int_add(n, i64t.const_int(CHUNK - 1, false), "")?;
+        .build_int_sub(chunks, i64t.const_int(1, false), "")?;
     let chunks = cg.builder.build_int_unsigned_div(chunks, chunk, "chunks")?;
     let fast_status = cg.builder.build_alloca(i32t, "fast.status")?;
     counted_loop(
@@ -466,6 +477,9 @@ fn fast_path<'ctx>(
             let full = b.build_int_compare(IntPredicate::SGT, left, chunk, "")?;
             let count = b.build_select(full, chunk, left, "count")?.into_int_value();
             b.build_store(fast_status, i32t.const_zero())?;
+            if let Some(snapshot) = &state.snapshot {
+                snapshot.copy(cg, f, lo, count, true)?;
+            }
             outer_range(
                 cg,
                 state,
@@ -485,6 +499,9 @@ fn fast_path<'ctx>(
             b.build_conditional_branch(tainted, redo, clean)?;
             // The exact kernel recomputes the chunk and every flag of it.
             cg.builder.position_at_end(redo);
+            if let Some(snapshot) = &state.snapshot {
+                snapshot.copy(cg, f, lo, count, false)?;
+            }
             let exact = Kernel {
                 single: state.spec.exact.any,
                 lanes: None,
@@ -579,16 +596,47 @@ fn emit_loop<'ctx>(
     let ret = cg.ctx.append_basic_block(f, "return");
     // A kernel raised an exception (already set): stop, report nothing else.
     let failed = cg.ctx.append_basic_block(f, "failed");
+    let snapshot = match spec.fast {
+        Some(_) if spec.snapshot_outputs => {
+            let nin = spec.layout.nin();
+            let outputs = (nin..spec.plan.operands.len())
+                .map(|k| OutputBlocks {
+                    base: ops.bases[k],
+                    outer: ops.outer[k],
+                    axes: ops.axes[k].clone(),
+                    itemsize: spec.plan.operands[k].dtype.itemsize() as u64,
+                })
+                .collect();
+            Some(Snapshot::begin(cg, outputs, CHUNK)?)
+        }
+        _ => None,
+    };
+    let fits = snapshot.as_ref().map(|s| s.chunk);
     let state = LoopState {
         f,
         spec,
         ops,
         status: fp.status,
         failed,
+        snapshot,
     };
-    match spec.fast {
-        Some(set) => by_strides(cg, &state, set, n, ret, fast_path)?,
-        None => by_strides(cg, &state, spec.exact, n, ret, exact_path)?,
+    match (spec.fast, fits) {
+        (Some(set), Some(chunk)) => {
+            // Blocks too big for the snapshot buffer run exactly.
+            let i64t = cg.ctx.i64_type();
+            let fit =
+                cg.builder
+                    .build_int_compare(IntPredicate::NE, chunk, i64t.const_zero(), "fits")?;
+            let fast = cg.ctx.append_basic_block(f, "snapshot.fast");
+            let exact = cg.ctx.append_basic_block(f, "snapshot.exact");
+            cg.builder.build_conditional_branch(fit, fast, exact)?;
+            cg.builder.position_at_end(fast);
+            by_strides(cg, &state, set, n, ret, fast_path)?;
+            cg.builder.position_at_end(exact);
+            by_strides(cg, &state, spec.exact, n, ret, exact_path)?;
+        }
+        (Some(set), None) => by_strides(cg, &state, set, n, ret, fast_path)?,
+        (None, _) => by_strides(cg, &state, spec.exact, n, ret, exact_path)?,
     }
     cg.builder.position_at_end(failed);
     cg.builder.build_unconditional_branch(ret)?;
