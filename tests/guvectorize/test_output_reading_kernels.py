@@ -229,8 +229,9 @@ def test_a_kernel_accumulating_into_its_output_sees_what_out_holds(dtype, layout
     np.testing.assert_array_equal(out, python_run(pyf, a, b, expected.copy()))
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "reversed", "strided", "transposed"])
 @pytest.mark.parametrize("bad", [[0], [63], [64], [65, 130], [149]])
-def test_accumulating_chunks_redone_exactly_are_not_accumulated_twice(bad):
+def test_accumulating_chunks_redone_exactly_are_not_accumulated_twice(bad, layout):
     pyf, gu = compiled(ACCUMULATE)
     a = data((150, 4, 4), np.float64, 12)
     b = data((150, 4, 4), np.float64, 13)
@@ -238,7 +239,15 @@ def test_accumulating_chunks_redone_exactly_are_not_accumulated_twice(bad):
         a[r, 1, 2] = [np.inf, np.nan][k % 2]
     start = data((150, 4, 4), np.float64, 14)
     expected = python_run(pyf, a, b, start.copy())
-    out = start.copy()
+    if layout == "contiguous":
+        out = start.copy()
+    elif layout == "reversed":
+        out = start[::-1, ::-1].copy()[::-1, ::-1]
+    elif layout == "strided":
+        out = np.zeros((300, 4, 8))[::2, :, ::2]
+        out[...] = start
+    else:
+        out = start.transpose(0, 2, 1).copy().transpose(0, 2, 1)
     with np.errstate(all="ignore"):
         gu(a, b, out=out)
     np.testing.assert_array_equal(out, expected)
