@@ -367,17 +367,39 @@ struct LoopState<'a, 'ctx> {
     snapshot: Option<Snapshot<'ctx>>,
 }
 
+/// Where a run of outer iterations reports its flags, and whether it
+/// saves output blocks before each kernel call (`loops::snapshot`).
+#[derive(Clone, Copy)]
+struct Run<'ctx> {
+    status: PointerValue<'ctx>,
+    /// With snapshots: the chunk's first iteration (kept in slot 0).
+    snapshot_from: Option<IntValue<'ctx>>,
+}
+
+impl<'ctx> Run<'ctx> {
+    fn exact(status: PointerValue<'ctx>) -> Run<'ctx> {
+        Run {
+            status,
+            snapshot_from: None,
+        }
+    }
+}
+
 /// `for r in lo..lo+count: kernel(r)`, leaving for `state.failed` on an
 /// error; with a lanes kernel, `lanes` iterations per call first.
 fn outer_range<'ctx>(
     cg: &mut Codegen<'ctx>,
     state: &LoopState<'_, 'ctx>,
     kernel: Kernel<'ctx>,
-    status: PointerValue<'ctx>,
+    run: Run<'ctx>,
     lo: IntValue<'ctx>,
     count: IntValue<'ctx>,
     name: &str,
 ) -> Result<()> {
+    let Run {
+        status,
+        snapshot_from,
+    } = run;
     let i64t = cg.ctx.i64_type();
     let mut lo = lo;
     let mut count = count;
@@ -386,6 +408,11 @@ fn outer_range<'ctx>(
                 lanes: usize,
                 r: IntValue<'ctx>|
      -> Result<()> {
+        if let (Some(chunk_lo), Some(snapshot)) = (snapshot_from, &state.snapshot) {
+            let slot = cg.builder.build_int_nsw_sub(r, chunk_lo, "slot")?;
+            let n = i64t.const_int(lanes as u64, false);
+            snapshot.save(cg, state.f, r, slot, n)?;
+        }
         let failed = call_kernel(cg, state.spec, &state.ops, f, lanes, status, r)?;
         let next = cg.ctx.append_basic_block(state.f, "");
         cg.builder
@@ -439,7 +466,7 @@ fn exact_path<'ctx>(
     name: &str,
 ) -> Result<()> {
     let zero = cg.ctx.i64_type().const_zero();
-    outer_range(cg, state, kernel, state.status, zero, n, name)
+    outer_range(cg, state, kernel, Run::exact(state.status), zero, n, name)
 }
 
 /// Chunks of outer iterations with a taint-mode kernel; a chunk that noted
@@ -477,14 +504,14 @@ fn fast_path<'ctx>(
             let full = b.build_int_compare(IntPredicate::SGT, left, chunk, "")?;
             let count = b.build_select(full, chunk, left, "count")?.into_int_value();
             b.build_store(fast_status, i32t.const_zero())?;
-            if let Some(snapshot) = &state.snapshot {
-                snapshot.copy(cg, f, lo, count, true)?;
-            }
             outer_range(
                 cg,
                 state,
                 fast,
-                fast_status,
+                Run {
+                    status: fast_status,
+                    snapshot_from: Some(lo),
+                },
                 lo,
                 count,
                 &format!("{name}.fast"),
@@ -500,7 +527,7 @@ fn fast_path<'ctx>(
             // The exact kernel recomputes the chunk and every flag of it.
             cg.builder.position_at_end(redo);
             if let Some(snapshot) = &state.snapshot {
-                snapshot.copy(cg, f, lo, count, false)?;
+                snapshot.restore(cg, f, lo, count)?;
             }
             let exact = Kernel {
                 single: state.spec.exact.any,
@@ -510,7 +537,7 @@ fn fast_path<'ctx>(
                 cg,
                 state,
                 exact,
-                state.status,
+                Run::exact(state.status),
                 lo,
                 count,
                 &format!("{name}.redo"),
