@@ -353,3 +353,78 @@ def test_parallel_target_matches_cpu_and_python(source):
     with np.errstate(all="ignore"):
         cpu(a, b, out=out_cpu)
     np.testing.assert_array_equal(out_cpu, expected)
+
+
+# --- other shapes of output reading ------------------------------------------------------------------
+
+RUNNING = """
+def running(x, total, cum):
+    total[0] = 0.0
+    for i in range(x.shape[0]):
+        total[0] += x[i]
+        if i == 0:
+            cum[i] = x[i]
+        else:
+            cum[i] = cum[i - 1] + x[i]
+"""
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [[], [3], [64, 65], [199]])
+def test_scalar_and_row_outputs_read_back_by_the_kernel(dtype, bad):
+    # Two outputs, a `()` one and an `(n)` one, both read back.
+    t = np.dtype(dtype).name
+    pyf, gu = compile_kernel(RUNNING, [f"void({t}[:], {t}[:], {t}[:])"], "(n)->(),(n)")
+    x = data((200, 9), dtype, 26)
+    for k, r in enumerate(bad):
+        x[r, 4] = [np.inf, np.nan][k % 2]
+        x[r, 6] = -np.inf
+    total = np.full((200, 1), 5, dtype)
+    cum = np.full((200, 9), 5, dtype)
+    with np.errstate(all="ignore"):
+        for r in range(200):
+            pyf(x[r], total[r], cum[r])
+        got_total, got_cum = gu(x)
+        # Reversed outputs take the element-by-element copies.
+        out_total = np.zeros(200, dtype)[::-1]
+        out_cum = np.zeros((200, 9), dtype)[::-1, ::-1]
+        gu(x, out=(out_total, out_cum))
+    np.testing.assert_array_equal(got_total, total[:, 0])
+    np.testing.assert_array_equal(got_cum, cum)
+    np.testing.assert_array_equal(out_total, total[:, 0])
+    np.testing.assert_array_equal(out_cum, cum)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("shape", [(7, 3, 5), (3, 1, 1), (2, 5, 3)])
+def test_odd_block_sizes_are_restored_byte_for_byte(dtype, shape):
+    # Blocks of 4, 12, 60, 120, 240 bytes...: every tail of the inline copy.
+    pyf, gu = compile_kernel(ACCUMULATE, sig(dtype), LAYOUT)
+    m, n, p = shape
+    rng = np.random.default_rng(27)
+    a = rng.standard_normal((150, m, n)).astype(dtype)
+    b = rng.standard_normal((150, n, p)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(a.shape)
+        b = b + 1j * rng.standard_normal(b.shape)
+    for r in (0, 33, 64, 149):
+        a[r, m - 1, n - 1] = np.nan
+    start = rng.standard_normal((150, m, p)).astype(dtype)
+    with np.errstate(all="ignore"):
+        expected = python_run(pyf, a, b, start.copy())
+        out = start.copy()
+        gu(a, b, out=out)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32])
+def test_small_integer_outputs_accumulate_exactly(dtype):
+    pyf, gu = compile_kernel(ACCUMULATE, sig(dtype), LAYOUT)
+    rng = np.random.default_rng(28)
+    a = rng.integers(-3, 4, (90, 3, 5)).astype(dtype)
+    b = rng.integers(-3, 4, (90, 5, 3)).astype(dtype)
+    start = rng.integers(-9, 10, (90, 3, 3)).astype(dtype)
+    expected = python_run(pyf, a, b, start.copy())
+    out = start.copy()
+    gu(a, b, out=out)
+    np.testing.assert_array_equal(out, expected)
