@@ -92,6 +92,10 @@ struct Operands<'ctx> {
     /// Whether the first operand with core dimensions has a small block
     /// (`SMALL_BLOCK`).
     small_block: IntValue<'ctx>,
+    /// Whether the output blocks of different outer iterations are apart
+    /// (`outputs_apart`): jammed kernels interleave iterations, which gives
+    /// the sequential result only then.
+    outputs_apart: IntValue<'ctx>,
 }
 
 fn load_i64<'ctx>(
@@ -202,7 +206,48 @@ fn read_operands<'ctx>(
         outer,
         axes,
         small_block,
+        outputs_apart: cg.ctx.bool_type().const_all_ones(),
     })
+}
+
+/// Whether no output block of one outer iteration overlaps that of
+/// another: `|outer stride| >= extent of a block` for every output (or at
+/// most one iteration, or empty blocks). NumPy copies outputs that overlap
+/// inputs, but not an output view whose blocks overlap each other
+/// (`as_strided`); such views run one iteration at a time, in order.
+fn outputs_apart<'ctx>(
+    cg: &Codegen<'ctx>,
+    spec: &GufuncLoop<'_, 'ctx>,
+    ops: &Operands<'ctx>,
+    n: IntValue<'ctx>,
+) -> Result<IntValue<'ctx>> {
+    let i64t = cg.ctx.i64_type();
+    let b = &cg.builder;
+    let zero = i64t.const_zero();
+    let abs = |v: IntValue<'ctx>| -> Result<IntValue<'ctx>> {
+        let neg = b.build_int_compare(IntPredicate::SLT, v, zero, "")?;
+        let minus = b.build_int_neg(v, "")?;
+        Ok(b.build_select(neg, minus, v, "")?.into_int_value())
+    };
+    let mut apart = b.build_int_compare(IntPredicate::SLE, n, i64t.const_int(1, false), "")?;
+    let mut all = cg.ctx.bool_type().const_all_ones();
+    for k in spec.layout.nin()..spec.plan.operands.len() {
+        let itemsize = spec.plan.operands[k].dtype.itemsize() as u64;
+        let mut extent = i64t.const_int(itemsize, false);
+        let mut empty = cg.ctx.bool_type().const_zero();
+        for (size, stride) in &ops.axes[k] {
+            let last = b.build_int_sub(*size, i64t.const_int(1, false), "")?;
+            let span = b.build_int_mul(last, abs(*stride)?, "")?;
+            extent = b.build_int_add(extent, span, "")?;
+            let none = b.build_int_compare(IntPredicate::SLE, *size, zero, "")?;
+            empty = b.build_or(empty, none, "")?;
+        }
+        let far = b.build_int_compare(IntPredicate::SGE, abs(ops.outer[k])?, extent, "")?;
+        let ok = b.build_or(far, empty, "")?;
+        all = b.build_and(all, ok, "")?;
+    }
+    apart = b.build_or(apart, all, "outputs.apart")?;
+    Ok(apart)
 }
 
 /// Whether every view operand with core axes has a unit innermost stride.
@@ -428,12 +473,14 @@ fn outer_range<'ctx>(
     {
         let k = i64t.const_int(lanes as u64, false);
         let mut groups = cg.builder.build_int_unsigned_div(count, k, "groups")?;
+        let mut allowed = state.ops.outputs_apart;
         if small_blocks_only {
-            groups = cg
-                .builder
-                .build_select(state.ops.small_block, groups, i64t.const_zero(), "")?
-                .into_int_value();
+            allowed = cg.builder.build_and(allowed, state.ops.small_block, "")?;
         }
+        groups = cg
+            .builder
+            .build_select(allowed, groups, i64t.const_zero(), "")?
+            .into_int_value();
         counted_loop(
             cg,
             state.f,
@@ -619,7 +666,8 @@ fn emit_loop<'ctx>(
         n,
     } = begin_loop(cg, &spec.name)?;
     let fp = FpFlags::begin(cg)?;
-    let ops = read_operands(cg, spec.layout, args, dims, steps)?;
+    let mut ops = read_operands(cg, spec.layout, args, dims, steps)?;
+    ops.outputs_apart = outputs_apart(cg, spec, &ops, n)?;
     let ret = cg.ctx.append_basic_block(f, "return");
     // A kernel raised an exception (already set): stop, report nothing else.
     let failed = cg.ctx.append_basic_block(f, "failed");

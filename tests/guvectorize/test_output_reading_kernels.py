@@ -12,7 +12,7 @@ matrix product), run on copies of the operands.
 import numpy as np
 import pytest
 
-from .helpers import compile_kernel
+from .helpers import MATMUL, compile_kernel
 
 LAYOUT = "(m,n),(n,p)->(m,p)"
 
@@ -428,3 +428,32 @@ def test_small_integer_outputs_accumulate_exactly(dtype):
     out = start.copy()
     gu(a, b, out=out)
     np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("source", [MATMUL_IKJ, ACCUMULATE, MATMUL])
+@pytest.mark.parametrize("outer_stride", [0, 8, 16, -8])
+@pytest.mark.parametrize("bad", [[], [40], [64, 100]])
+def test_output_views_whose_blocks_overlap_run_in_order(source, outer_stride, bad):
+    # An `as_strided` output whose blocks overlap from one outer iteration
+    # to the next (NumPy passes it as it is): the result is the Python
+    # kernel's, run in order, also where chunks are redone.
+    pyf, gu = compiled(source)
+    rng = np.random.default_rng(29)
+    a = rng.standard_normal((150, 4, 4))
+    b = rng.standard_normal((150, 4, 4)) * 0.5
+    for r in bad:
+        a[r, 2, 1] = np.nan
+    offset = 0 if outer_stride >= 0 else -outer_stride * 149
+
+    def view(buf):
+        return np.lib.stride_tricks.as_strided(buf[offset // 8:], shape=(150, 4, 4),
+                                               strides=(outer_stride, 32, 8), writeable=True)
+
+    got = np.ones(1400)
+    want = np.ones(1400)
+    with np.errstate(all="ignore"):
+        gu(a, b, out=view(got))
+        expected = view(want)
+        for r in range(150):
+            pyf(a[r], b[r], expected[r])
+    np.testing.assert_array_equal(got, want)
