@@ -15,6 +15,13 @@
 //! Broadcast dimensions (`n|1`) reach the kernel with the full size and a
 //! zero stride on operands that have size 1 there. Optional dimensions
 //! (`m?`) that are missing have size 1 and stride 0, as NumPy passes them.
+//!
+//! With FP flags tracked, chunks of outer iterations run a fast kernel that
+//! only notes non-finite floats and are redone by the exact-flags kernel
+//! when it noted one; a kernel that reads its outputs saves their blocks
+//! before each fast call and puts them back before a redo
+//! (`loops::snapshot`). Jammed kernels run several iterations at once only
+//! when the output blocks of different iterations do not overlap.
 
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
