@@ -2,7 +2,10 @@
 //! layout (`plan`: how each operand reaches the kernel), typed twice (a
 //! version for any strides and, when the kernel takes array views, one for
 //! unit innermost strides, also jammed over several outer iterations when
-//! `jam` allows), and emitted inside the gufunc loop (`loops::gufunc`).
+//! `jam` allows), and emitted inside the gufunc loop (`loops::gufunc`):
+//! an exact-flags version, and unless the kernel writes its inputs a fast
+//! one whose chunks are redone exactly when they note a non-finite float
+//! (from snapshots of the outputs when the kernel reads them).
 
 use std::sync::Arc;
 
@@ -113,9 +116,10 @@ impl TypedEntry for TypedGufunc<'_> {
             .skip(layout.nin())
             .filter_map(|op| op.param)
             .collect();
-        let rerunnable = tracked
-            && self.door.writable.is_empty()
-            && !reads_outputs(self.general.entry(), &outputs);
+        // A kernel that reads its outputs reruns from snapshots of them
+        // (`loops::snapshot`); one that writes its inputs runs exactly.
+        let rerunnable = tracked && self.door.writable.is_empty();
+        let snapshot_outputs = rerunnable && reads_outputs(self.general.entry(), &outputs);
         let any = emit_program(cg, &self.general, prefix, FlagMode::Exact)?;
         let (exact, fast) = if rerunnable {
             let fast_any = emit_program(
@@ -136,10 +140,22 @@ impl TypedEntry for TypedGufunc<'_> {
                 &format!("{prefix}.fast.lanes"),
                 FlagMode::Taint,
             )?;
+            // Output blocks too big to snapshot run exactly with unit
+            // strides where they can.
+            let unit = if snapshot_outputs {
+                emit_optional(
+                    cg,
+                    &self.contiguous,
+                    &format!("{prefix}.unit"),
+                    FlagMode::Exact,
+                )?
+            } else {
+                None
+            };
             (
                 KernelSet {
                     any,
-                    unit: None,
+                    unit,
                     unit_lanes: None,
                 },
                 Some(KernelSet {
@@ -178,6 +194,7 @@ impl TypedEntry for TypedGufunc<'_> {
                 plan: &self.plan,
                 exact,
                 fast,
+                snapshot_outputs,
             },
         )?;
         Ok(())
