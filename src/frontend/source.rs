@@ -40,6 +40,72 @@ fn carried_source(func: &Bound<'_, PyAny>) -> PyResult<Option<(String, Vec<Strin
     )))
 }
 
+/// The source of a function defined in `python -c "..."`: the program text
+/// is `sys.orig_argv`'s argument after `-c`, and the function's lines are
+/// the block starting at `co_firstlineno` (Python keeps no copy of it for
+/// `inspect`). `None` if the function is not from there; the caller checks
+/// that the block defines a function of the right name on that line.
+fn command_line_source(
+    py: Python<'_>,
+    code: &Bound<'_, PyAny>,
+    filename: &str,
+) -> PyResult<Option<(Vec<String>, u32)>> {
+    if filename != "<string>" {
+        return Ok(None);
+    }
+    let sys = py.import("sys")?;
+    let Ok(argv) = sys.getattr("orig_argv") else {
+        return Ok(None);
+    };
+    let argv: Vec<String> = argv.extract()?;
+    // `-c CODE`, or `-c` last in a group of short options (`-Ic CODE`);
+    // options after the program are the program's.
+    let mut program = None;
+    for (k, arg) in argv.iter().enumerate().skip(1) {
+        let is_c = arg == "-c"
+            || (arg.starts_with('-')
+                && !arg.starts_with("--")
+                && arg.ends_with('c')
+                && arg[1..].chars().all(|c| c.is_ascii_alphabetic()));
+        if is_c {
+            program = argv.get(k + 1);
+            break;
+        }
+        if !arg.starts_with('-') {
+            break; // a script or module: not `-c`
+        }
+    }
+    let Some(program) = program else {
+        return Ok(None);
+    };
+    let first: usize = code.getattr("co_firstlineno")?.extract()?;
+    let all: Vec<String> = pyo3::types::PyString::new(py, program)
+        .call_method1("splitlines", (true,))?
+        .extract()?;
+    if first == 0 || first > all.len() {
+        return Ok(None);
+    }
+    let block = match py
+        .import("inspect")?
+        .call_method1("getblock", (all[first - 1..].to_vec(),))
+    {
+        Ok(b) => b.extract::<Vec<String>>()?,
+        Err(_) => return Ok(None),
+    };
+    Ok(Some((block, first as u32)))
+}
+
+/// The first line of a parsed definition: its first decorator's, or its own.
+fn first_line_of(node: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let mut line: u32 = node.getattr("lineno")?.extract()?;
+    if let Ok(decorators) = node.getattr("decorator_list") {
+        for d in decorators.try_iter()? {
+            line = line.min(d?.getattr("lineno")?.extract()?);
+        }
+    }
+    Ok(line)
+}
+
 /// Reads and parses the source of `func`.
 pub fn parse_function<'py>(
     py: Python<'py>,
@@ -51,6 +117,7 @@ pub fn parse_function<'py>(
     let inspect = py.import("inspect")?;
     // Source carried by a pickled function names the file it was read
     // from (the function's own code may say "<dynamic-code>").
+    let mut from_command_line = false;
     let (lines, start): (Vec<String>, u32) = match carried_source(func)? {
         Some((carried_name, lines, start)) => {
             filename = carried_name;
@@ -58,7 +125,13 @@ pub fn parse_function<'py>(
         }
         None => match inspect.call_method1("getsourcelines", (func,)) {
             Ok(r) => r.extract()?,
-            Err(e) => return Ok(Err(source_error(&name, e.value(py)))),
+            Err(e) => match command_line_source(py, &code, &filename)? {
+                Some(found) => {
+                    from_command_line = true;
+                    found
+                }
+                None => return Ok(Err(source_error(&name, e.value(py)))),
+            },
         },
     };
     let text: String = lines.concat();
@@ -120,6 +193,11 @@ pub fn parse_function<'py>(
             (kind == "FunctionDef" || kind == "AsyncFunctionDef")
                 && node.getattr("name")?.extract::<String>()? == name
         };
+        // A block read from `python -c` must define the function on its
+        // first line (another function of that name elsewhere is not it).
+        if matches && from_command_line && first_line_of(&node)? != 1 {
+            continue;
+        }
         if matches {
             found.push(node);
             if !is_lambda {
