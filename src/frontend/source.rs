@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 
-use crate::error::{CompileError, ErrorKind, Result, SourceInfo};
+use crate::error::{Result, SourceInfo};
 
 /// A parsed function and how its parsed positions map to the file.
 pub struct ParsedSource<'py> {
@@ -15,12 +15,19 @@ pub struct ParsedSource<'py> {
     pub col_offset: u32,
 }
 
-fn source_error(name: &str, why: impl std::fmt::Display) -> CompileError {
-    CompileError::new(
-        ErrorKind::Source,
-        format!(
-            "cannot read the source of '{name}': {why}. jitufunc compiles kernels from their source, so define them in a file, a notebook cell or an interactive session that keeps source (not with exec() of a string unless it is registered in linecache)"
-        ),
+/// `func` rebuilt from its bytecode, its source being unusable (`why`).
+fn from_bytecode<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+    why: impl std::fmt::Display,
+) -> PyResult<Result<ParsedSource<'py>>> {
+    Ok(
+        super::bytecode::rebuild(py, func, &why.to_string())?.map(|r| ParsedSource {
+            node: r.node,
+            info: r.info,
+            line_offset: 0,
+            col_offset: 0,
+        }),
     )
 }
 
@@ -33,6 +40,11 @@ fn carried_source(func: &Bound<'_, PyAny>) -> PyResult<Option<(String, Vec<Strin
         return Ok(None);
     };
     let (filename, first_line, lines): (String, u32, Vec<String>) = carried.extract()?;
+    // A function compiled from its bytecode carries no lines: it is
+    // rebuilt from its bytecode again.
+    if lines.is_empty() {
+        return Ok(None);
+    }
     Ok(Some((
         filename,
         lines.into_iter().map(|l| l + "\n").collect(),
@@ -106,11 +118,16 @@ fn first_line_of(node: &Bound<'_, PyAny>) -> PyResult<u32> {
     Ok(line)
 }
 
-/// Reads and parses the source of `func`.
+/// Reads and parses the source of `func`; without usable source (or with
+/// `bytecode`), rebuilds it from its bytecode.
 pub fn parse_function<'py>(
     py: Python<'py>,
     func: &Bound<'py, PyAny>,
+    bytecode: bool,
 ) -> PyResult<Result<ParsedSource<'py>>> {
+    if bytecode {
+        return from_bytecode(py, func, "the bytecode frontend was asked for");
+    }
     let name: String = func.getattr("__name__")?.extract()?;
     let code = func.getattr("__code__")?;
     let mut filename: String = code.getattr("co_filename")?.extract()?;
@@ -130,7 +147,7 @@ pub fn parse_function<'py>(
                     from_command_line = true;
                     found
                 }
-                None => return Ok(Err(source_error(&name, e.value(py)))),
+                None => return from_bytecode(py, func, e.value(py)),
             },
         },
     };
@@ -173,15 +190,16 @@ pub fn parse_function<'py>(
     ) {
         Ok(m) => m,
         Err(e) if is_lambda => {
-            return Ok(Err(source_error(
-                &name,
+            return from_bytecode(
+                py,
+                func,
                 format!(
                     "the lambda's source line does not parse on its own ({})",
                     e.value(py)
                 ),
-            )))
+            )
         }
-        Err(e) => return Ok(Err(source_error(&name, e.value(py)))),
+        Err(e) => return from_bytecode(py, func, e.value(py)),
     };
     let mut found: Vec<Bound<'py, PyAny>> = vec![];
     for node in ast.call_method1("walk", (&module,))?.try_iter()? {
@@ -206,21 +224,14 @@ pub fn parse_function<'py>(
         }
     }
     let node = match (found.len(), is_lambda) {
-        (0, _) => {
-            return Ok(Err(source_error(
-                &name,
-                "its definition was not found in the source",
-            )))
-        }
+        (0, _) => return from_bytecode(py, func, "its definition was not found in the source"),
         (1, _) | (_, false) => found.swap_remove(0),
         (_, true) => {
-            return Ok(Err(CompileError::new(
-                ErrorKind::Source,
-                format!(
-                "cannot tell which lambda on line {start} of {} is the kernel; define it with def",
-                info.filename
-            ),
-            )))
+            return from_bytecode(
+                py,
+                func,
+                format!("line {start} of {} has more than one lambda", info.filename),
+            )
         }
     };
     let col_offset = if is_lambda {

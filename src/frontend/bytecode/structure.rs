@@ -1,0 +1,1034 @@
+//! Rebuilding structured control flow from the graph of operations.
+//!
+//! One walk (`run`) goes through the blocks in control-flow order with a
+//! symbolic stack (`stack::Sim`), turning straight-line operations into
+//! statements, until it reaches its stop block. At a conditional jump:
+//!
+//! - a **condition** is put together first: blocks that only test (no
+//!   statements) and whose predecessors all belong to it are absorbed, so
+//!   `a and b`, `a or not b`, `x if c else y` and chained comparisons in an
+//!   `if` or `while` test become one expression with two exits;
+//! - if the exits carry values (the stack is above its base, or the jump
+//!   keeps its operand) the branch is an **expression**: both arms are
+//!   walked to the immediate post-dominator and their values merged into
+//!   `a and b`, `a or b` or `x if c else y`;
+//! - otherwise it is a **statement**: the then-branch is what follows the
+//!   test in the bytecode, the else-branch exists when the then-branch ends
+//!   with a forward jump over it. A branch that leaves (returns, breaks,
+//!   continues) is followed by the rest, as written.
+//!
+//! Loops: a `FOR_ITER` block heads a `for` loop (a `break` pops the
+//! iterator, then jumps); a test whose then-block heads a loop that ends
+//! with the same test is a `while` loop (CPython repeats the test at the
+//! bottom); any other loop header is `while True`. A `continue` is a jump
+//! to the loop's header, a `break` a jump to the block after the loop.
+
+use std::rc::Rc;
+
+use super::cfg::Cfg;
+use super::read::{Code, Op, When};
+use super::stack::{fail, Sim, R};
+use super::tree::{expr, same_block, same_expr, ExprKind, Literal, Stmt, StmtKind, E};
+use crate::error::Span;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// Statements (a function body, a branch).
+    Stmt,
+    /// A value: no statements, ends at the stop block.
+    Expr,
+    /// A test: no statements, ends at the first statement-level branch.
+    Cond,
+}
+
+/// One way out of a test: the block and the stack there, and the
+/// trivial blocks (jumps, pops) passed on the way.
+#[derive(Clone)]
+struct Edge {
+    block: usize,
+    stack: Vec<E>,
+    through: Vec<usize>,
+}
+
+impl Edge {
+    fn same_exit(&self, other: &Edge) -> bool {
+        self.block == other.block && self.stack.len() == other.stack.len()
+    }
+}
+
+/// A test with its two exits: `t` when it is true, `f` when false.
+#[derive(Clone)]
+pub struct Cond {
+    test: E,
+    t: Edge,
+    f: Edge,
+    /// The blocks it spans.
+    blocks: Vec<usize>,
+    /// Its last block in bytecode order, and where that block falls
+    /// through to (the then-branch).
+    last: usize,
+    fall: usize,
+}
+
+pub enum Flow {
+    /// Reached the stop block with this stack.
+    Fell(Vec<E>),
+    /// Left by a return, raise, break or continue.
+    Ended,
+    /// (`Mode::Cond`) the test.
+    Branch(Cond),
+}
+
+enum LoopKind {
+    For {
+        iter: E,
+    },
+    /// `end`: the test at the bottom (test, body block, exit block).
+    While {
+        end: Option<(E, usize, usize)>,
+    },
+}
+
+struct LoopCtx {
+    kind: LoopKind,
+    header: usize,
+    continues: Vec<usize>,
+    break_target: Option<usize>,
+    /// (`for`) where breaks jumped.
+    breaks: Vec<usize>,
+    /// (`for`) the code CPython copied into a `break` instead of jumping
+    /// to it (it ends with a return).
+    inlined_exit: Option<Vec<Stmt>>,
+}
+
+enum Next {
+    Goto(usize),
+    Ended,
+    LoopEnd,
+}
+
+pub struct Rebuilder<'c> {
+    code: &'c Code,
+    cfg: Cfg,
+    loops: Vec<LoopCtx>,
+    /// Blocks walked, to give up on runaway walks.
+    budget: usize,
+}
+
+fn not(e: E) -> E {
+    let span = e.span;
+    expr(ExprKind::Unary("Not", e), span)
+}
+
+fn bool_op(and: bool, a: E, b: E) -> E {
+    let span = a.span;
+    expr(ExprKind::BoolOp(and, vec![a, b]), span)
+}
+
+impl<'c> Rebuilder<'c> {
+    pub fn new(code: &'c Code) -> Rebuilder<'c> {
+        let cfg = Cfg::new(&code.instrs);
+        let budget = 200 * (cfg.blocks.len() + 1) * (cfg.blocks.len() + 1);
+        Rebuilder {
+            code,
+            cfg,
+            loops: vec![],
+            budget,
+        }
+    }
+
+    /// The function body.
+    pub fn body(&mut self) -> R<Vec<Stmt>> {
+        if self.code.instrs.is_empty() {
+            return fail(Span::default(), "no instructions");
+        }
+        let (out, flow) = self.run(0, vec![], 0, None, Mode::Stmt, false)?;
+        match flow {
+            Flow::Ended => Ok(out),
+            _ => fail(Span::default(), "the function does not end with a return"),
+        }
+    }
+
+    fn span_of(&self, b: usize) -> Span {
+        self.code.instrs[self.cfg.blocks[b].start].span
+    }
+
+    fn block_at(&self, k: usize, span: Span) -> R<usize> {
+        match self.cfg.block_at(k) {
+            Some(b) => Ok(b),
+            None => fail(span, "a jump outside the function"),
+        }
+    }
+
+    fn active(&self, b: usize) -> bool {
+        self.loops.iter().any(|l| l.header == b)
+    }
+
+    fn is_for_header(&self, b: usize) -> bool {
+        matches!(
+            self.cfg.terminator(&self.code.instrs, b),
+            Some(Op::ForIter { .. })
+        ) && self.cfg.blocks[b].end - self.cfg.blocks[b].start == 1
+    }
+
+    /// Walks from block `start` with `stack` until `stop` (see `Mode`).
+    fn run(
+        &mut self,
+        start: usize,
+        stack: Vec<E>,
+        base: usize,
+        stop: Option<usize>,
+        mode: Mode,
+        entry: bool,
+    ) -> R<(Vec<Stmt>, Flow)> {
+        let code = self.code;
+        let mut sim = Sim::new(code, stack, base, mode != Mode::Stmt);
+        let mut cur = start;
+        let mut first = true;
+        loop {
+            if self.budget == 0 {
+                return fail(self.span_of(cur), "the control flow is too involved");
+            }
+            self.budget -= 1;
+            let span = self.span_of(cur);
+            let skip = first && entry;
+            first = false;
+            if Some(cur) == stop && !skip {
+                if sim.busy() {
+                    return fail(span, "an assignment split across branches");
+                }
+                return Ok((sim.out, Flow::Fell(sim.stack)));
+            }
+            if mode == Mode::Stmt && !skip {
+                if let Some(l) = self.loops.last() {
+                    let kind = if l.continues.contains(&cur) {
+                        Some(StmtKind::Continue)
+                    } else if l.break_target == Some(cur) {
+                        Some(StmtKind::Break)
+                    } else {
+                        None
+                    };
+                    if let Some(kind) = kind {
+                        if sim.busy() || sim.stack.len() != base {
+                            return fail(span, "a jump out of a loop inside an expression");
+                        }
+                        sim.emit(kind, span)?;
+                        return Ok((sim.out, Flow::Ended));
+                    }
+                }
+                let next = if self.is_for_header(cur) {
+                    Some(self.for_loop(cur, &mut sim, stop)?)
+                } else if self.cfg.header[cur]
+                    && !self.active(cur)
+                    && !self.starts_while_test(cur, &sim)
+                {
+                    Some(self.while_true(cur, &mut sim)?)
+                } else {
+                    None
+                };
+                match next {
+                    Some(Next::Goto(b)) => {
+                        cur = b;
+                        continue;
+                    }
+                    Some(Next::Ended) => return Ok((sim.out, Flow::Ended)),
+                    Some(Next::LoopEnd) => return fail(span, "a loop ended twice"),
+                    None => {}
+                }
+            }
+            let block = &self.cfg.blocks[cur];
+            let term = self.cfg.terminator(&code.instrs, cur);
+            let body_end = if term.is_some() {
+                block.end - 1
+            } else {
+                block.end
+            };
+            for ins in &code.instrs[block.start..body_end] {
+                sim.step(&ins.op, ins.span)?;
+            }
+            let breaking = self.take_break(&mut sim);
+            let term_span = code.instrs[block.end - 1].span;
+            let next = match term {
+                None => match (cur + 1 < self.cfg.blocks.len()).then_some(cur + 1) {
+                    Some(n) => n,
+                    None => return fail(term_span, "control falls off the end"),
+                },
+                Some(Op::Jump(t)) => self.block_at(*t, term_span)?,
+                Some(Op::Return) => {
+                    let v = sim.pop(term_span)?;
+                    if sim.expr_only {
+                        return fail(term_span, "a return inside an expression");
+                    }
+                    let ret = Stmt {
+                        kind: StmtKind::Return(Some(v.clone())),
+                        span: term_span,
+                    };
+                    if let Some(at) = breaking {
+                        // A `break` to code ending with a return, copied
+                        // here; or a return of a constant from the loop.
+                        let mut tail = sim.out.split_off(at);
+                        tail.push(ret);
+                        if tail.len() == 1 && matches!(v.kind, ExprKind::Const(_)) {
+                            sim.out.extend(tail);
+                        } else {
+                            let l = self.loops.last_mut().expect("breaking in a loop");
+                            match &l.inlined_exit {
+                                Some(s) if !same_block(s, &tail) => {
+                                    return fail(term_span, "breaks to different code")
+                                }
+                                _ => l.inlined_exit = Some(tail),
+                            }
+                            sim.emit(StmtKind::Break, term_span)?;
+                        }
+                    } else {
+                        sim.out.push(ret);
+                    }
+                    return Ok((sim.out, Flow::Ended));
+                }
+                Some(Op::Raise(n)) => {
+                    let (exc, cause) = match n {
+                        0 => (None, None),
+                        1 => (Some(sim.pop(term_span)?), None),
+                        _ => {
+                            let cause = sim.pop(term_span)?;
+                            (Some(sim.pop(term_span)?), Some(cause))
+                        }
+                    };
+                    let span = exc.as_ref().map_or(term_span, |e| e.span);
+                    sim.emit(StmtKind::Raise(exc, cause), Span::line(span.line))?;
+                    return Ok((sim.out, Flow::Ended));
+                }
+                Some(Op::ForIter { .. }) => return fail(term_span, "a loop inside an expression"),
+                Some(Op::CondJump { target, when, keep }) => {
+                    if breaking.is_some() {
+                        return fail(term_span, "a test after leaving a loop");
+                    }
+                    let tb = self.block_at(*target, term_span)?;
+                    let fb = cur + 1;
+                    let test = if *keep {
+                        match sim.stack.last() {
+                            Some(t) => t.clone(),
+                            None => return fail(term_span, "the value stack ran empty"),
+                        }
+                    } else {
+                        sim.pop(term_span)?
+                    };
+                    let mut jstack = sim.stack.clone();
+                    let mut fstack = sim.stack.clone();
+                    if *keep {
+                        fstack.pop();
+                    }
+                    let jump = Edge {
+                        block: tb,
+                        stack: std::mem::take(&mut jstack),
+                        through: vec![],
+                    };
+                    let fall = Edge {
+                        block: fb,
+                        stack: std::mem::take(&mut fstack),
+                        through: vec![],
+                    };
+                    let cond = if *keep {
+                        self.simple_cond(cur, test, *when, jump, fall)
+                    } else {
+                        self.condition(cur, test, *when, jump, fall, base)?
+                    };
+                    let at_base = cond.t.stack.len() == base && cond.f.stack.len() == base;
+                    if *keep || !at_base || mode == Mode::Expr {
+                        let (stack, next) = self.value_branch(cur, &cond, base, false)?;
+                        sim.stack = stack;
+                        cur = next;
+                        continue;
+                    }
+                    if sim.busy() {
+                        return fail(term_span, "an assignment split across branches");
+                    }
+                    if let Ok((stack, next)) = self.value_branch(cur, &cond, base, true) {
+                        sim.stack = stack;
+                        cur = next;
+                        continue;
+                    }
+                    if mode == Mode::Cond {
+                        return Ok((sim.out, Flow::Branch(cond)));
+                    }
+                    match self.statement_branch(cur, cond, &mut sim)? {
+                        Next::Goto(b) => b,
+                        Next::Ended => return Ok((sim.out, Flow::Ended)),
+                        Next::LoopEnd => return Ok((sim.out, Flow::Fell(sim.stack))),
+                    }
+                }
+                Some(_) => return fail(term_span, "an unexpected jump"),
+            };
+            if let Some(at) = breaking {
+                if at != sim.out.len() {
+                    return fail(term_span, "statements after leaving a loop");
+                }
+                let l = self.loops.last_mut().expect("breaking in a loop");
+                l.breaks.push(next);
+                sim.emit(StmtKind::Break, term_span)?;
+                return Ok((sim.out, Flow::Ended));
+            }
+            cur = next;
+        }
+    }
+
+    /// Whether the innermost `for` loop's iterator was just popped with
+    /// nothing above it (a `break`): the statement count then.
+    fn take_break(&self, sim: &mut Sim<'_>) -> Option<usize> {
+        let (it, depth, at) = sim.popped_iter.take()?;
+        match self.loops.last().map(|l| &l.kind) {
+            Some(LoopKind::For { iter }) if Rc::ptr_eq(iter, &it) && depth + 1 == sim.base => {
+                Some(at)
+            }
+            _ => None,
+        }
+    }
+
+    /// A test whose jump keeps its operand: no absorbing.
+    fn simple_cond(&self, cur: usize, test: E, when: When, jump: Edge, fall: Edge) -> Cond {
+        let fall_block = fall.block;
+        let (t, f) = if when == When::False {
+            (fall, jump)
+        } else {
+            (jump, fall)
+        };
+        Cond {
+            test,
+            t,
+            f,
+            blocks: vec![cur],
+            last: cur,
+            fall: fall_block,
+        }
+    }
+
+    /// Follows an exit through blocks that only jump or drop temporaries.
+    fn resolve(&self, mut edge: Edge, base: usize) -> Edge {
+        let code = self.code;
+        for _ in 0..self.cfg.blocks.len() {
+            let b = edge.block;
+            if self.cfg.header[b] || self.is_for_header(b) {
+                break;
+            }
+            let block = &self.cfg.blocks[b];
+            let term = self.cfg.terminator(&code.instrs, b);
+            let body_end = if term.is_some() {
+                block.end - 1
+            } else {
+                block.end
+            };
+            let next = match term {
+                None => b + 1,
+                Some(Op::Jump(t)) => match self.cfg.block_at(*t) {
+                    Some(n) => n,
+                    None => break,
+                },
+                Some(_) => break,
+            };
+            if next >= self.cfg.blocks.len() {
+                break;
+            }
+            let mut stack = edge.stack.clone();
+            let mut ok = true;
+            for ins in &code.instrs[block.start..body_end] {
+                match ins.op {
+                    Op::PopTop if stack.len() > base => {
+                        stack.pop();
+                    }
+                    Op::Swap(n) if n <= stack.len() && stack.len() - n >= base => {
+                        let len = stack.len();
+                        stack.swap(len - 1, len - n);
+                    }
+                    _ => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                break;
+            }
+            edge.through.push(b);
+            edge.block = next;
+            edge.stack = stack;
+        }
+        edge
+    }
+
+    /// The test ending block `cur`, with the blocks after it that only
+    /// extend it.
+    fn condition(
+        &mut self,
+        cur: usize,
+        test: E,
+        when: When,
+        jump: Edge,
+        fall: Edge,
+        base: usize,
+    ) -> R<Cond> {
+        let span = test.span;
+        // `x is None` jumps as `POP_JUMP_IF_NOT_NONE`: the test is what
+        // falls through, written without `not`.
+        let (test, when) = match when {
+            When::True | When::False => (test, when),
+            When::None | When::NotNone => {
+                let op = if when == When::None { "IsNot" } else { "Is" };
+                let none = expr(ExprKind::Literal(Literal::None), span);
+                (
+                    expr(ExprKind::Compare(test, vec![(op, none)]), span),
+                    When::False,
+                )
+            }
+        };
+        let fall = self.resolve(fall, base);
+        let jump = self.resolve(jump, base);
+        let mut blocks = vec![cur];
+        blocks.extend(fall.through.iter().copied());
+        blocks.extend(jump.through.iter().copied());
+        let fall_block = fall.block;
+        let (t, f) = if when == When::False {
+            (fall, jump)
+        } else {
+            (jump, fall)
+        };
+        let mut c = Cond {
+            test,
+            t,
+            f,
+            blocks,
+            last: cur,
+            fall: fall_block,
+        };
+        loop {
+            if let Some(n) = self.absorb(&c, base) {
+                c = n;
+            } else {
+                return Ok(c);
+            }
+        }
+    }
+
+    /// Whether all of `b`'s predecessors are in `blocks`.
+    fn only_from(&self, b: usize, blocks: &[usize]) -> bool {
+        !blocks.contains(&b) && self.cfg.preds[b].iter().all(|p| blocks.contains(p))
+    }
+
+    /// The test that block `b` is, if it only tests.
+    fn pure_cond(&mut self, b: usize, stack: Vec<E>, base: usize) -> Option<Cond> {
+        let saved = self.budget;
+        let r = self.run(b, stack, base, None, Mode::Cond, false);
+        if self.budget == 0 {
+            self.budget = saved / 2;
+        }
+        match r {
+            Ok((out, Flow::Branch(c))) if out.is_empty() => Some(c),
+            _ => None,
+        }
+    }
+
+    /// `c` extended by one of the tests it leads to, if one fits.
+    fn absorb(&mut self, c: &Cond, base: usize) -> Option<Cond> {
+        let joined = |c: &Cond, y: &Cond, test: E, t: Edge, f: Edge| {
+            let mut blocks = c.blocks.clone();
+            blocks.extend(y.blocks.iter().copied());
+            let (last, fall) = if y.last > c.last {
+                (y.last, y.fall)
+            } else {
+                (c.last, c.fall)
+            };
+            Cond {
+                test,
+                t,
+                f,
+                blocks,
+                last,
+                fall,
+            }
+        };
+        let yt = if self.only_from(c.t.block, &c.blocks) {
+            self.pure_cond(c.t.block, c.t.stack.clone(), base)
+        } else {
+            None
+        };
+        if let Some(y) = &yt {
+            if y.f.same_exit(&c.f) {
+                let test = bool_op(true, c.test.clone(), y.test.clone());
+                return Some(joined(c, y, test, y.t.clone(), c.f.clone()));
+            }
+            if y.t.same_exit(&c.f) {
+                let test = bool_op(true, c.test.clone(), not(y.test.clone()));
+                return Some(joined(c, y, test, y.f.clone(), c.f.clone()));
+            }
+        }
+        let yf = if self.only_from(c.f.block, &c.blocks) {
+            self.pure_cond(c.f.block, c.f.stack.clone(), base)
+        } else {
+            None
+        };
+        if let Some(y) = &yf {
+            if y.t.same_exit(&c.t) {
+                let test = bool_op(false, c.test.clone(), y.test.clone());
+                return Some(joined(c, y, test, c.t.clone(), y.f.clone()));
+            }
+            if y.f.same_exit(&c.t) {
+                let test = bool_op(false, c.test.clone(), not(y.test.clone()));
+                return Some(joined(c, y, test, c.t.clone(), y.t.clone()));
+            }
+        }
+        // `if (a if c else b):`
+        if let (Some(y), Some(z)) = (&yt, &yf) {
+            if y.t.same_exit(&z.t) && y.f.same_exit(&z.f) {
+                let span = c.test.span;
+                let test = expr(
+                    ExprKind::IfExp {
+                        test: c.test.clone(),
+                        body: y.test.clone(),
+                        orelse: z.test.clone(),
+                    },
+                    span,
+                );
+                let mut n = joined(c, y, test, y.t.clone(), y.f.clone());
+                n.blocks.extend(z.blocks.iter().copied());
+                if z.last > n.last {
+                    n.last = z.last;
+                    n.fall = z.fall;
+                }
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    /// Merges a branch whose arms compute a value: the stack at the join
+    /// and the join block. `new_value`: the arms must push one value
+    /// (the test was at statement level).
+    fn value_branch(
+        &mut self,
+        cur: usize,
+        c: &Cond,
+        base: usize,
+        new_value: bool,
+    ) -> R<(Vec<E>, usize)> {
+        let span = c.test.span;
+        let Some(join) = self.cfg.ipdom(cur) else {
+            return fail(span, "an expression whose branches do not meet");
+        };
+        let (_, ft) = self.run(
+            c.t.block,
+            c.t.stack.clone(),
+            base,
+            Some(join),
+            Mode::Expr,
+            false,
+        )?;
+        let (_, ff) = self.run(
+            c.f.block,
+            c.f.stack.clone(),
+            base,
+            Some(join),
+            Mode::Expr,
+            false,
+        )?;
+        let (Flow::Fell(st), Flow::Fell(sf)) = (ft, ff) else {
+            return fail(span, "an expression whose branches do not meet");
+        };
+        if st.len() != sf.len() || st.is_empty() || (new_value && st.len() != base + 1) {
+            return fail(span, "an expression whose branches leave different values");
+        }
+        let n = st.len();
+        if st[..n - 1]
+            .iter()
+            .zip(&sf[..n - 1])
+            .any(|(a, b)| !Rc::ptr_eq(a, b))
+        {
+            return fail(span, "an expression whose branches leave different values");
+        }
+        let (vt, vf) = (st[n - 1].clone(), sf[n - 1].clone());
+        let value = if Rc::ptr_eq(&vt, &c.test) {
+            bool_op(false, c.test.clone(), vf)
+        } else if Rc::ptr_eq(&vf, &c.test) {
+            bool_op(true, c.test.clone(), vt)
+        } else {
+            expr(
+                ExprKind::IfExp {
+                    test: c.test.clone(),
+                    body: vt,
+                    orelse: vf,
+                },
+                span,
+            )
+        };
+        let mut stack = st;
+        stack[n - 1] = value;
+        Ok((stack, join))
+    }
+
+    /// The test of `c` for reaching block `b` (`None`: it does not lead
+    /// there).
+    fn test_towards(c: &Cond, b: usize) -> Option<E> {
+        if c.t.block == b {
+            Some(c.test.clone())
+        } else if c.f.block == b {
+            Some(not(c.test.clone()))
+        } else {
+            None
+        }
+    }
+
+    /// An `if` statement (or a `while` loop) at the test `c` ending block
+    /// `cur`.
+    fn statement_branch(&mut self, cur: usize, c: Cond, sim: &mut Sim<'_>) -> R<Next> {
+        let span = c.test.span;
+        let base = sim.base;
+        // The test at the bottom of the `while` loop being walked.
+        if let Some(LoopCtx {
+            kind: LoopKind::While {
+                end: Some((test, body, exit)),
+            },
+            ..
+        }) = self.loops.last()
+        {
+            let (other, there) = if c.t.block == *body {
+                (c.f.block, Self::test_towards(&c, *body))
+            } else {
+                (c.t.block, Self::test_towards(&c, *body))
+            };
+            if other == *exit && there.is_some_and(|t| same_expr(&t, test)) {
+                return Ok(Next::LoopEnd);
+            }
+        }
+        let (then_e, else_e) = if c.fall == c.f.block && c.fall != c.t.block {
+            (c.f.clone(), c.t.clone())
+        } else {
+            (c.t.clone(), c.f.clone())
+        };
+        let test = Self::test_towards(&c, then_e.block).expect("an exit of the test");
+        // A loop starting at the then-block, entered only by this test.
+        if self.cfg.header[then_e.block] && then_e.block > cur && !self.active(then_e.block) {
+            let saved = (self.loops.len(), sim.out.len());
+            match self.while_cond(cur, &test, &then_e, &else_e, sim) {
+                Ok(next) => return Ok(next),
+                Err(_) => {
+                    self.loops.truncate(saved.0);
+                    sim.out.truncate(saved.1);
+                }
+            }
+        }
+        if then_e.block == else_e.block {
+            sim.emit(
+                StmtKind::If {
+                    test,
+                    body: vec![],
+                    orelse: vec![],
+                },
+                span,
+            )?;
+            sim.stack = then_e.stack;
+            return Ok(Next::Goto(else_e.block));
+        }
+        let join = self.else_join(&then_e, &else_e);
+        let (body, flow) = self.run(
+            then_e.block,
+            then_e.stack.clone(),
+            base,
+            Some(join.unwrap_or(else_e.block)),
+            Mode::Stmt,
+            false,
+        )?;
+        let Some(join) = join else {
+            // No else: the rest follows (also after a branch that left).
+            sim.emit(
+                StmtKind::If {
+                    test,
+                    body,
+                    orelse: vec![],
+                },
+                span,
+            )?;
+            sim.stack = match flow {
+                Flow::Fell(stack) => stack,
+                _ => else_e.stack,
+            };
+            return Ok(Next::Goto(else_e.block));
+        };
+        let (orelse, flow2) = self.run(
+            else_e.block,
+            else_e.stack.clone(),
+            base,
+            Some(join),
+            Mode::Stmt,
+            false,
+        )?;
+        sim.emit(StmtKind::If { test, body, orelse }, span)?;
+        match (flow, flow2) {
+            (Flow::Fell(stack), _) | (_, Flow::Fell(stack)) => {
+                sim.stack = stack;
+                Ok(Next::Goto(join))
+            }
+            _ => Ok(Next::Ended),
+        }
+    }
+
+    /// Where the branches of an `if` with an else-branch meet: the
+    /// then-branch ends with a jump over the else-branch (`None`: no
+    /// else-branch).
+    fn else_join(&self, then_e: &Edge, else_e: &Edge) -> Option<usize> {
+        let (tb, eb) = (then_e.block, else_e.block);
+        let l = self.loops.last();
+        // Where a `continue` goes is where the body ends, unless the loop
+        // tests at the bottom (`while` with a test).
+        let is_continue = |b: usize| {
+            l.is_some_and(|l| {
+                !matches!(l.kind, LoopKind::While { end: Some(_) })
+                    && (l.continues.contains(&b) || l.header == b)
+            })
+        };
+        let is_break = |b: usize| l.is_some_and(|l| l.break_target == Some(b));
+        if eb <= tb || is_continue(eb) {
+            return None;
+        }
+        let last = eb - 1;
+        match self.cfg.terminator(&self.code.instrs, last) {
+            Some(Op::Jump(t)) => {
+                let y = self.cfg.block_at(*t)?;
+                // A `break` pops the iterator first.
+                let pops = {
+                    let b = &self.cfg.blocks[last];
+                    b.end - b.start >= 2 && self.code.instrs[b.end - 2].op == Op::PopTop
+                };
+                let for_loop = l.is_some_and(|l| matches!(l.kind, LoopKind::For { .. }));
+                if (y > eb || is_continue(y)) && !is_break(y) && !(for_loop && pops) {
+                    Some(y)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether block `b` starts the test of a `while` loop (its header
+    /// for `continue`).
+    fn starts_while_test(&mut self, b: usize, sim: &Sim<'_>) -> bool {
+        match self.pure_cond(b, sim.stack.clone(), sim.base) {
+            Some(c) => {
+                let then_b = if c.fall == c.f.block {
+                    c.f.block
+                } else {
+                    c.t.block
+                };
+                self.cfg.header[then_b] && then_b > b && !self.active(then_b)
+            }
+            None => false,
+        }
+    }
+
+    /// The first block after a loop's body that its body jumps to (other
+    /// than `exit`): the target of `break`.
+    fn break_target(&self, body: &[bool], after: usize) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for (u, inside) in body.iter().enumerate() {
+            if !inside {
+                continue;
+            }
+            for &s in &self.cfg.blocks[u].succs {
+                if !body[s] && s > after {
+                    best = Some(best.map_or(s, |b: usize| b.min(s)));
+                }
+            }
+        }
+        best
+    }
+
+    /// `while test:` with the body starting at `body_e`.
+    fn while_cond(
+        &mut self,
+        cur: usize,
+        test: &E,
+        body_e: &Edge,
+        exit_e: &Edge,
+        sim: &mut Sim<'_>,
+    ) -> R<Next> {
+        let span = test.span;
+        let (b, e) = (body_e.block, exit_e.block);
+        if e <= b {
+            return fail(span, "a loop whose exit comes first");
+        }
+        let body = self.cfg.loop_body(b);
+        let last = body.iter().rposition(|&x| x).unwrap_or(b);
+        let x = self.break_target(&body, last.max(e)).filter(|&x| x > e);
+        let mut continues = vec![];
+        if self.cfg.header[cur] && cur < b {
+            continues.push(cur);
+        }
+        self.loops.push(LoopCtx {
+            kind: LoopKind::While {
+                end: Some((test.clone(), b, e)),
+            },
+            header: b,
+            continues,
+            break_target: Some(x.unwrap_or(e)),
+            breaks: vec![],
+            inlined_exit: None,
+        });
+        let r = self.run(b, body_e.stack.clone(), sim.base, None, Mode::Stmt, true);
+        self.loops.pop();
+        let (stmts, flow) = r?;
+        if !matches!(flow, Flow::Fell(_)) {
+            return fail(span, "a while loop without its test at the end");
+        }
+        let (orelse, next) = match x {
+            Some(x) => {
+                let (orelse, flow) = self.run(
+                    e,
+                    exit_e.stack.clone(),
+                    sim.base,
+                    Some(x),
+                    Mode::Stmt,
+                    false,
+                )?;
+                (
+                    orelse,
+                    if matches!(flow, Flow::Fell(_)) {
+                        Some(x)
+                    } else {
+                        None
+                    },
+                )
+            }
+            None => (vec![], Some(e)),
+        };
+        sim.emit(
+            StmtKind::While {
+                test: test.clone(),
+                body: stmts,
+                orelse,
+            },
+            span,
+        )?;
+        sim.stack = exit_e.stack.clone();
+        Ok(next.map_or(Next::Ended, Next::Goto))
+    }
+
+    /// `while True:` headed by block `h`.
+    fn while_true(&mut self, h: usize, sim: &mut Sim<'_>) -> R<Next> {
+        let span = self.span_of(h);
+        let body = self.cfg.loop_body(h);
+        let last = body.iter().rposition(|&x| x).unwrap_or(h);
+        let x = self.break_target(&body, last);
+        self.loops.push(LoopCtx {
+            kind: LoopKind::While { end: None },
+            header: h,
+            continues: vec![h],
+            break_target: x,
+            breaks: vec![],
+            inlined_exit: None,
+        });
+        let r = self.run(h, sim.stack.clone(), sim.base, None, Mode::Stmt, true);
+        self.loops.pop();
+        let (mut stmts, flow) = r?;
+        if !matches!(flow, Flow::Ended) {
+            return fail(span, "a loop that falls out of its body");
+        }
+        if matches!(stmts.last().map(|s| &s.kind), Some(StmtKind::Continue)) {
+            stmts.pop();
+        }
+        let test = expr(ExprKind::Literal(Literal::True), span);
+        sim.emit(
+            StmtKind::While {
+                test,
+                body: stmts,
+                orelse: vec![],
+            },
+            span,
+        )?;
+        Ok(x.map_or(Next::Ended, Next::Goto))
+    }
+
+    /// A `for` loop headed by the `FOR_ITER` block `h`.
+    fn for_loop(&mut self, h: usize, sim: &mut Sim<'_>, stop: Option<usize>) -> R<Next> {
+        let span = self.span_of(h);
+        let iter = match sim.stack.last() {
+            Some(it) if matches!(it.kind, ExprKind::Iter(_)) => it.clone(),
+            _ => return fail(span, "a loop without an iterator"),
+        };
+        let ExprKind::Iter(iterable) = &iter.kind else {
+            unreachable!()
+        };
+        let Some(Op::ForIter { exit }) = self.cfg.terminator(&self.code.instrs, h) else {
+            return fail(span, "a loop without FOR_ITER");
+        };
+        let exit_b = self.block_at(*exit, span)?;
+        self.loops.push(LoopCtx {
+            kind: LoopKind::For { iter: iter.clone() },
+            header: h,
+            continues: vec![h],
+            break_target: None,
+            breaks: vec![],
+            inlined_exit: None,
+        });
+        let mut stack = sim.stack.clone();
+        let body_base = stack.len();
+        stack.push(expr(ExprKind::ForItem, span));
+        let r = self.run(h + 1, stack, body_base, Some(h), Mode::Stmt, false);
+        let ctx = self.loops.pop().expect("pushed");
+        let (mut stmts, _) = r?;
+        let target = match stmts.first().map(|s| &s.kind) {
+            Some(StmtKind::ForTarget(_)) => match stmts.remove(0).kind {
+                StmtKind::ForTarget(t) => t,
+                _ => unreachable!(),
+            },
+            _ => return fail(span, "a loop whose item is not stored first"),
+        };
+        let mut exit_stack = sim.stack.clone();
+        exit_stack.pop();
+        let for_span = Span::line(iterable.span.line);
+        let make = |body: Vec<Stmt>, orelse: Vec<Stmt>| StmtKind::For {
+            target,
+            iter: iterable.clone(),
+            body,
+            orelse,
+        };
+        if let Some(&x) = ctx.breaks.first() {
+            if ctx.breaks.iter().any(|&b| b != x) || ctx.inlined_exit.is_some() {
+                return fail(span, "breaks to different places");
+            }
+            let (orelse, flow) = if x == exit_b {
+                (vec![], Flow::Fell(exit_stack.clone()))
+            } else {
+                self.run(
+                    exit_b,
+                    exit_stack.clone(),
+                    sim.base,
+                    Some(x),
+                    Mode::Stmt,
+                    false,
+                )?
+            };
+            sim.emit(make(stmts, orelse), for_span)?;
+            sim.stack = exit_stack;
+            return Ok(match flow {
+                Flow::Fell(_) => Next::Goto(x),
+                _ => Next::Ended,
+            });
+        }
+        if let Some(exit_code) = ctx.inlined_exit {
+            let (mut rest, flow) =
+                self.run(exit_b, exit_stack, sim.base, stop, Mode::Stmt, false)?;
+            let k = exit_code.len();
+            if !matches!(flow, Flow::Ended)
+                || rest.len() < k
+                || !same_block(&rest[rest.len() - k..], &exit_code)
+            {
+                return fail(span, "a break to code that is not after the loop");
+            }
+            let after = rest.split_off(rest.len() - k);
+            sim.emit(make(stmts, rest), for_span)?;
+            sim.out.extend(after);
+            return Ok(Next::Ended);
+        }
+        sim.emit(make(stmts, vec![]), for_span)?;
+        sim.stack = exit_stack;
+        Ok(Next::Goto(exit_b))
+    }
+}
