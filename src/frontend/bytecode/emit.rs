@@ -415,6 +415,7 @@ impl<'py> Emitter<'py> {
             }
             StmtKind::Break => self.node("Break", &[], Some(span))?,
             StmtKind::Continue => self.node("Continue", &[], Some(span))?,
+            StmtKind::Pass => self.node("Pass", &[], Some(span))?,
             StmtKind::Raise(exc, cause) => self.node(
                 "Raise",
                 &[("exc", opt(exc)?), ("cause", opt(cause)?)],

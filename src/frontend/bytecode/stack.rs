@@ -12,7 +12,7 @@
 use std::rc::Rc;
 
 use super::read::{CallForm, Code, ConstDesc, Op};
-use super::tree::{expr, ExprKind, Literal, Stmt, StmtKind, Target, E};
+use super::tree::{expr, Expr, ExprKind, Literal, Stmt, StmtKind, Target, E};
 use crate::error::Span;
 
 /// Why the operations could not be rebuilt (a bug or an unusual compiler
@@ -48,6 +48,31 @@ fn same_copy(a: &E, b: &E) -> bool {
     }
 }
 
+/// The first operation that computed part of `e`.
+fn first_origin(e: &E) -> usize {
+    if e.origin != super::tree::NO_ORIGIN {
+        return e.origin;
+    }
+    let mut first = e.origin;
+    let mut visit = |x: &E| first = first.min(first_origin(x));
+    match &e.kind {
+        ExprKind::IfExp { test, body, orelse } => {
+            visit(test);
+            visit(body);
+            visit(orelse);
+        }
+        ExprKind::BoolOp(_, values) | ExprKind::Tuple(values) | ExprKind::List(values) => {
+            values.iter().for_each(visit)
+        }
+        ExprKind::Compare(l, _) | ExprKind::Unary(_, l) | ExprKind::Attribute(l, _) => visit(l),
+        ExprKind::Binary { left, .. } => visit(left),
+        ExprKind::Call { func, .. } => visit(func),
+        ExprKind::Subscript(v, _) => visit(v),
+        _ => {}
+    }
+    first
+}
+
 /// An `UNPACK_SEQUENCE` waiting for all its parts to be stored.
 struct Group {
     source: E,
@@ -66,6 +91,8 @@ pub struct Sim<'c> {
     pending: Vec<(Target, E)>,
     pending_span: Span,
     groups: Vec<Group>,
+    /// The operation being run (the origin of what it pushes).
+    pub origin: usize,
     /// Set when a `POP_TOP` removes an iterator: (the iterator, the stack
     /// depth after, the number of statements then).
     pub popped_iter: Option<(E, usize, usize)>,
@@ -82,6 +109,7 @@ impl<'c> Sim<'c> {
             pending: vec![],
             pending_span: Span::default(),
             groups: vec![],
+            origin: super::tree::NO_ORIGIN,
             popped_iter: None,
         }
     }
@@ -101,7 +129,11 @@ impl<'c> Sim<'c> {
     }
 
     pub fn push(&mut self, kind: ExprKind, span: Span) {
-        self.stack.push(expr(kind, span));
+        self.stack.push(Rc::new(Expr {
+            kind,
+            span,
+            origin: self.origin,
+        }));
     }
 
     /// Whether a statement is still being put together.
@@ -386,8 +418,11 @@ impl<'c> Sim<'c> {
         if self.stack.len() > self.base || !self.groups.is_empty() {
             return Ok(()); // more stores to come
         }
-        let pending = std::mem::take(&mut self.pending);
+        let mut pending = std::mem::take(&mut self.pending);
         let span = self.pending_span;
+        // `a, b = x, y`: the values in the order they were computed (the
+        // compiler may store in any order).
+        pending.sort_by_key(|(_, v)| first_origin(v));
         let first = pending[0].1.clone();
         let kind = if pending.iter().all(|(_, v)| Rc::ptr_eq(v, &first)) {
             StmtKind::Assign {

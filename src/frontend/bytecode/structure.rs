@@ -28,7 +28,7 @@ use std::rc::Rc;
 use super::cfg::Cfg;
 use super::read::{Code, Op, When};
 use super::stack::{fail, Sim, R};
-use super::tree::{expr, same_block, same_expr, ExprKind, Literal, Stmt, StmtKind, E};
+use super::tree::{expr, same_block, same_expr, same_origin, ExprKind, Literal, Stmt, StmtKind, E};
 use crate::error::Span;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -115,8 +115,42 @@ pub struct Rebuilder<'c> {
     budget: usize,
 }
 
+/// The `not` operators of a test's `and`/`or` structure.
+fn count_nots(e: &E) -> usize {
+    match &e.kind {
+        ExprKind::Unary("Not", x) => 1 + count_nots(x),
+        ExprKind::BoolOp(_, values) => values.iter().map(count_nots).sum(),
+        _ => 0,
+    }
+}
+
+/// Whether `a` ends with the value `b` starts with (`a < b and b < c`).
+fn chained(a: &E, b: &E) -> bool {
+    match (&a.kind, &b.kind) {
+        (ExprKind::Compare(_, rest), ExprKind::Compare(left, _)) => {
+            rest.last().is_some_and(|(_, c)| Rc::ptr_eq(c, left))
+        }
+        _ => false,
+    }
+}
+
+/// `not e`, with as few `not`s as De Morgan allows (both forms compile
+/// to the same jumps).
 fn not(e: E) -> E {
     let span = e.span;
+    match &e.kind {
+        ExprKind::Unary("Not", x) => return x.clone(),
+        ExprKind::BoolOp(and, values) if !values.windows(2).any(|w| chained(&w[0], &w[1])) => {
+            let flipped = expr(
+                ExprKind::BoolOp(!and, values.iter().cloned().map(not).collect()),
+                span,
+            );
+            if count_nots(&flipped) < 1 + count_nots(&e) {
+                return flipped;
+            }
+        }
+        _ => {}
+    }
     expr(ExprKind::Unary("Not", e), span)
 }
 
@@ -243,8 +277,9 @@ impl<'c> Rebuilder<'c> {
             } else {
                 block.end
             };
-            for ins in &code.instrs[block.start..body_end] {
-                sim.step(&ins.op, ins.span)?;
+            for k in block.start..body_end {
+                sim.origin = k;
+                sim.step(&code.instrs[k].op, code.instrs[k].span)?;
             }
             let breaking = self.take_break(&mut sim);
             let term_span = code.instrs[block.end - 1].span;
@@ -359,6 +394,10 @@ impl<'c> Rebuilder<'c> {
                 }
                 Some(_) => return fail(term_span, "an unexpected jump"),
             };
+            // A test does not go on into code other paths reach too.
+            if mode == Mode::Cond && self.cfg.preds[next] != [cur] {
+                return fail(term_span, "a test that joins other code");
+            }
             if let Some(at) = breaking {
                 if at != sim.out.len() {
                     return fail(term_span, "statements after leaving a loop");
@@ -644,7 +683,28 @@ impl<'c> Rebuilder<'c> {
             return fail(span, "an expression whose branches leave different values");
         }
         let (vt, vf) = (st[n - 1].clone(), sf[n - 1].clone());
-        let value = if Rc::ptr_eq(&vt, &c.test) {
+        // Code CPython shares between the arms (jumps threaded through
+        // `a and b or c`, `(a or b) and c`) shows twice.
+        let shared_last = |v: &E, and: bool, other: &E| match &v.kind {
+            ExprKind::BoolOp(a, values) if *a == and => values
+                .last()
+                .filter(|x| same_origin(x, other))
+                .map(|_| values[..values.len() - 1].to_vec()),
+            _ => None,
+        };
+        let value = if let Some(rest) = shared_last(&vt, false, &vf) {
+            // `c ? (r or X) : X` is `(c and r) or X`.
+            let mut inner = vec![c.test.clone()];
+            inner.extend(rest);
+            let left = expr(ExprKind::BoolOp(true, inner), span);
+            bool_op(false, left, vf)
+        } else if let Some(rest) = shared_last(&vf, true, &vt) {
+            // `c ? X : (r and X)` is `(c or r) and X`.
+            let mut inner = vec![c.test.clone()];
+            inner.extend(rest);
+            let left = expr(ExprKind::BoolOp(false, inner), span);
+            bool_op(true, left, vt)
+        } else if Rc::ptr_eq(&vt, &c.test) {
             bool_op(false, c.test.clone(), vf)
         } else if Rc::ptr_eq(&vf, &c.test) {
             bool_op(true, c.test.clone(), vt)
@@ -715,15 +775,50 @@ impl<'c> Rebuilder<'c> {
             }
         }
         if then_e.block == else_e.block {
+            // `if c: pass`; `if c: pass else: pass` jumps over the else.
+            let orelse = if then_e.through.is_empty() {
+                vec![]
+            } else {
+                vec![Stmt {
+                    kind: StmtKind::Pass,
+                    span,
+                }]
+            };
             sim.emit(
                 StmtKind::If {
                     test,
                     body: vec![],
-                    orelse: vec![],
+                    orelse,
                 },
                 span,
             )?;
             sim.stack = then_e.stack;
+            return Ok(Next::Goto(else_e.block));
+        }
+        // `if c: continue`, `if c: break`.
+        let control = self.loops.last().and_then(|l| {
+            if l.continues.contains(&then_e.block) || l.header == then_e.block {
+                Some(StmtKind::Continue)
+            } else if l.break_target == Some(then_e.block) {
+                Some(StmtKind::Break)
+            } else {
+                None
+            }
+        });
+        if let Some(kind) = control {
+            let body = vec![Stmt {
+                kind,
+                span: Span::line(span.line),
+            }];
+            sim.emit(
+                StmtKind::If {
+                    test,
+                    body,
+                    orelse: vec![],
+                },
+                span,
+            )?;
+            sim.stack = else_e.stack;
             return Ok(Next::Goto(else_e.block));
         }
         let join = self.else_join(&then_e, &else_e);
@@ -823,6 +918,21 @@ impl<'c> Rebuilder<'c> {
         }
     }
 
+    /// Where block `b` leads if it only jumps.
+    fn through_jumps(&self, mut b: usize) -> usize {
+        for _ in 0..self.cfg.blocks.len() {
+            let block = &self.cfg.blocks[b];
+            match &self.code.instrs[block.start].op {
+                Op::Jump(t) if block.end - block.start == 1 => match self.cfg.block_at(*t) {
+                    Some(n) if n != b => b = n,
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        b
+    }
+
     /// The first block after a loop's body that its body jumps to (other
     /// than `exit`): the target of `break`.
     fn break_target(&self, body: &[bool], after: usize) -> Option<usize> {
@@ -832,6 +942,7 @@ impl<'c> Rebuilder<'c> {
                 continue;
             }
             for &s in &self.cfg.blocks[u].succs {
+                let s = self.through_jumps(s);
                 if !body[s] && s > after {
                     best = Some(best.map_or(s, |b: usize| b.min(s)));
                 }

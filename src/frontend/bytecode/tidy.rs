@@ -115,7 +115,11 @@ pub fn tidy_expr(e: &E) -> E {
         List(v) => List(v.iter().map(t).collect()),
         Iter(v) => Iter(t(v)),
     };
-    Rc::new(Expr { kind, span: e.span })
+    Rc::new(Expr {
+        kind,
+        span: e.span,
+        origin: e.origin,
+    })
 }
 
 fn tidy_target(t: Target) -> Target {
@@ -259,7 +263,7 @@ impl Tidy<'_> {
                 test: tidy_expr(&test),
                 msg: msg.as_ref().map(tidy_expr),
             },
-            k @ (Break | Continue | ForTarget(_)) => k,
+            k @ (Break | Continue | Pass | ForTarget(_)) => k,
         };
         Stmt { kind, span }
     }

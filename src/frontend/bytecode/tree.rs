@@ -19,7 +19,13 @@ pub type E = Rc<Expr>;
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// The operation that computed it (`NO_ORIGIN`: made while rebuilding
+    /// control flow). Two values with one origin come from code CPython
+    /// shares between branches.
+    pub origin: usize,
 }
+
+pub const NO_ORIGIN: usize = usize::MAX;
 
 #[derive(Clone, Debug)]
 pub enum ExprKind {
@@ -83,7 +89,16 @@ pub enum Literal {
 }
 
 pub fn expr(kind: ExprKind, span: Span) -> E {
-    Rc::new(Expr { kind, span })
+    Rc::new(Expr {
+        kind,
+        span,
+        origin: NO_ORIGIN,
+    })
+}
+
+/// Whether `a` and `b` are the same code at the same place.
+pub fn same_origin(a: &E, b: &E) -> bool {
+    a.origin != NO_ORIGIN && a.origin == b.origin && same_expr(a, b)
 }
 
 #[derive(Debug)]
@@ -124,6 +139,7 @@ pub enum StmtKind {
     },
     Break,
     Continue,
+    Pass,
     /// `raise exc from cause`.
     Raise(Option<E>, Option<E>),
     Assert {
@@ -324,7 +340,7 @@ pub fn same_stmt(a: &Stmt, b: &Stmt) -> bool {
                 orelse: e2,
             },
         ) => same_target(t1, t2) && same_expr(i1, i2) && same_block(b1, b2) && same_block(e1, e2),
-        (Break, Break) | (Continue, Continue) => true,
+        (Break, Break) | (Continue, Continue) | (Pass, Pass) => true,
         (Raise(x1, c1), Raise(x2, c2)) => opt(x1, x2) && opt(c1, c2),
         (Assert { test: t1, msg: m1 }, Assert { test: t2, msg: m2 }) => {
             same_expr(t1, t2) && opt(m1, m2)
