@@ -226,8 +226,9 @@ def k(x):
             break
     else:
         x = 0.0
-    return x + i
+    return x * 2.0 + i
 """, "vectorize", ["float64(float64)"], None),
+    # (What follows the loop is more than CPython copies into a `break`.)
     ("while_true", """
 def k(x):
     n = 0
@@ -236,7 +237,7 @@ def k(x):
         n += 1
         if x < 1:
             break
-    return n
+    return n * 2 + 1
 """, "vectorize", ["int64(float64)"], None),
     ("while_true_return", """
 def k(x):
@@ -438,8 +439,6 @@ k = lambda x, y: x * y + 1.0 if x > y else x - y
     ("pass_and_expressions", """
 def k(x):
     if x > 0:
-        pass
-    else:
         pass
     "a stray string"
     return x

@@ -278,7 +278,11 @@ fn raw_instructions(
             if let Some(l) = starts {
                 line = l;
             }
-            span = Span::line(line);
+            // Python 3.10 has no columns: one per instruction keeps the
+            // positions of different expressions apart (the compiler
+            // shares code between equal expressions at equal positions).
+            let col = (offset / 2) as u32;
+            span = Span::new(line, col, line, col + 1);
         }
         raws.push(Raw {
             opname,

@@ -41,18 +41,25 @@ pub enum Mode {
     Cond,
 }
 
-/// One way out of a test: the block and the stack there, and the
+/// One way out of a test: the block (its first `skip` operations
+/// already done: pops of temporaries) and the stack there, and the
 /// trivial blocks (jumps, pops) passed on the way.
 #[derive(Clone)]
 struct Edge {
     block: usize,
+    skip: usize,
     stack: Vec<E>,
     through: Vec<usize>,
 }
 
 impl Edge {
-    fn same_exit(&self, other: &Edge) -> bool {
-        self.block == other.block && self.stack.len() == other.stack.len()
+    fn new(block: usize, stack: Vec<E>) -> Edge {
+        Edge {
+            block,
+            skip: 0,
+            stack,
+            through: vec![],
+        }
     }
 }
 
@@ -111,8 +118,74 @@ pub struct Rebuilder<'c> {
     code: &'c Code,
     cfg: Cfg,
     loops: Vec<LoopCtx>,
+    /// Operations of its first block the next `run` starts after.
+    pending_skip: usize,
     /// Blocks walked, to give up on runaway walks.
     budget: usize,
+}
+
+/// The stacks two arms of an expression leave merged: the same values
+/// below, and the arms' values combined on top.
+fn merge_stacks(c: &Cond, st: Vec<E>, sf: Vec<E>) -> R<Vec<E>> {
+    let span = c.test.span;
+    if st.len() != sf.len() || st.is_empty() {
+        return fail(span, "an expression whose branches leave different values");
+    }
+    let n = st.len();
+    if st[..n - 1]
+        .iter()
+        .zip(&sf[..n - 1])
+        .any(|(a, b)| !Rc::ptr_eq(a, b))
+    {
+        return fail(span, "an expression whose branches leave different values");
+    }
+    let (vt, vf) = (st[n - 1].clone(), sf[n - 1].clone());
+    // Code CPython shares between the arms (jumps threaded through
+    // `a and b or c`, `(a or b) and c`) shows twice.
+    let shared_last = |v: &E, and: bool, other: &E| match &v.kind {
+        ExprKind::BoolOp(a, values) if *a == and => values
+            .last()
+            .filter(|x| same_origin(x, other))
+            .map(|_| values[..values.len() - 1].to_vec()),
+        _ => None,
+    };
+    let value = if let Some(rest) = shared_last(&vt, false, &vf) {
+        // `c ? (r or X) : X` is `(c and r) or X`.
+        let mut inner = vec![c.test.clone()];
+        inner.extend(rest);
+        let left = expr(ExprKind::BoolOp(true, inner), span);
+        bool_op(false, left, vf)
+    } else if let Some(rest) = shared_last(&vf, true, &vt) {
+        // `c ? X : (r and X)` is `(c or r) and X`.
+        let mut inner = vec![c.test.clone()];
+        inner.extend(rest);
+        let left = expr(ExprKind::BoolOp(false, inner), span);
+        bool_op(true, left, vt)
+    } else if Rc::ptr_eq(&vt, &c.test) {
+        bool_op(false, c.test.clone(), vf)
+    } else if Rc::ptr_eq(&vf, &c.test) {
+        bool_op(true, c.test.clone(), vt)
+    } else {
+        expr(
+            ExprKind::IfExp {
+                test: c.test.clone(),
+                body: vt,
+                orelse: vf,
+            },
+            span,
+        )
+    };
+    let mut stack = st;
+    stack[n - 1] = value;
+    Ok(stack)
+}
+
+/// The outcome of an expression's branch.
+enum Merged {
+    /// The stack where the arms meet, and that block.
+    Joined(Vec<E>, usize),
+    /// Both arms return: the value.
+    Returned(E),
 }
 
 /// The `not` operators of a test's `and`/`or` structure.
@@ -167,6 +240,7 @@ impl<'c> Rebuilder<'c> {
             code,
             cfg,
             loops: vec![],
+            pending_skip: 0,
             budget,
         }
     }
@@ -219,21 +293,23 @@ impl<'c> Rebuilder<'c> {
         let mut sim = Sim::new(code, stack, base, mode != Mode::Stmt);
         let mut cur = start;
         let mut first = true;
+        let mut skip = std::mem::take(&mut self.pending_skip);
         loop {
             if self.budget == 0 {
                 return fail(self.span_of(cur), "the control flow is too involved");
             }
             self.budget -= 1;
             let span = self.span_of(cur);
-            let skip = first && entry;
+            let skip_checks = first && (entry || skip > 0);
+            let from = std::mem::take(&mut skip);
             first = false;
-            if Some(cur) == stop && !skip {
+            if Some(cur) == stop && !skip_checks {
                 if sim.busy() {
                     return fail(span, "an assignment split across branches");
                 }
                 return Ok((sim.out, Flow::Fell(sim.stack)));
             }
-            if mode == Mode::Stmt && !skip {
+            if mode == Mode::Stmt && !skip_checks {
                 if let Some(l) = self.loops.last() {
                     let kind = if l.continues.contains(&cur) {
                         Some(StmtKind::Continue)
@@ -277,7 +353,7 @@ impl<'c> Rebuilder<'c> {
             } else {
                 block.end
             };
-            for k in block.start..body_end {
+            for k in block.start + from..body_end {
                 sim.origin = k;
                 sim.step(&code.instrs[k].op, code.instrs[k].span)?;
             }
@@ -353,16 +429,8 @@ impl<'c> Rebuilder<'c> {
                     if *keep {
                         fstack.pop();
                     }
-                    let jump = Edge {
-                        block: tb,
-                        stack: std::mem::take(&mut jstack),
-                        through: vec![],
-                    };
-                    let fall = Edge {
-                        block: fb,
-                        stack: std::mem::take(&mut fstack),
-                        through: vec![],
-                    };
+                    let jump = Edge::new(tb, std::mem::take(&mut jstack));
+                    let fall = Edge::new(fb, std::mem::take(&mut fstack));
                     let cond = if *keep {
                         self.simple_cond(cur, test, *when, jump, fall)
                     } else {
@@ -370,15 +438,27 @@ impl<'c> Rebuilder<'c> {
                     };
                     let at_base = cond.t.stack.len() == base && cond.f.stack.len() == base;
                     if *keep || !at_base || mode == Mode::Expr {
-                        let (stack, next) = self.value_branch(cur, &cond, base, false)?;
-                        sim.stack = stack;
-                        cur = next;
-                        continue;
+                        match self.value_branch(cur, &cond, base, false)? {
+                            Merged::Joined(stack, next) => {
+                                sim.stack = stack;
+                                cur = next;
+                                continue;
+                            }
+                            Merged::Returned(v) => {
+                                if mode != Mode::Stmt {
+                                    return fail(term_span, "a return inside an expression");
+                                }
+                                sim.emit(StmtKind::Return(Some(v)), Span::line(term_span.line))?;
+                                return Ok((sim.out, Flow::Ended));
+                            }
+                        }
                     }
                     if sim.busy() {
                         return fail(term_span, "an assignment split across branches");
                     }
-                    if let Ok((stack, next)) = self.value_branch(cur, &cond, base, true) {
+                    if let Ok(Merged::Joined(stack, next)) =
+                        self.value_branch(cur, &cond, base, true)
+                    {
                         sim.stack = stack;
                         cur = next;
                         continue;
@@ -387,7 +467,10 @@ impl<'c> Rebuilder<'c> {
                         return Ok((sim.out, Flow::Branch(cond)));
                     }
                     match self.statement_branch(cur, cond, &mut sim)? {
-                        Next::Goto(b) => b,
+                        Next::Goto(b) => {
+                            skip = std::mem::take(&mut self.pending_skip);
+                            b
+                        }
                         Next::Ended => return Ok((sim.out, Flow::Ended)),
                         Next::LoopEnd => return Ok((sim.out, Flow::Fell(sim.stack))),
                     }
@@ -468,8 +551,8 @@ impl<'c> Rebuilder<'c> {
                 break;
             }
             let mut stack = edge.stack.clone();
-            let mut ok = true;
-            for ins in &code.instrs[block.start..body_end] {
+            let mut done = 0;
+            for ins in &code.instrs[block.start + edge.skip..body_end] {
                 match ins.op {
                     Op::PopTop if stack.len() > base => {
                         stack.pop();
@@ -478,20 +561,79 @@ impl<'c> Rebuilder<'c> {
                         let len = stack.len();
                         stack.swap(len - 1, len - n);
                     }
-                    _ => {
-                        ok = false;
-                        break;
-                    }
+                    _ => break,
                 }
+                done += 1;
             }
-            if !ok {
+            if edge.skip + done < body_end - block.start {
+                // The pops, then other code (CPython copied code after a
+                // chained comparison's cleanup).
+                if done > 0 {
+                    edge.skip += done;
+                    edge.stack = stack;
+                }
                 break;
             }
             edge.through.push(b);
             edge.block = next;
+            edge.skip = 0;
             edge.stack = stack;
         }
         edge
+    }
+
+    /// Whether two exits go the same way: to one place with as many
+    /// values, or to copies of one returning sequence.
+    fn same_exit(&self, a: &Edge, b: &Edge) -> bool {
+        if a.stack.len() != b.stack.len() {
+            return false;
+        }
+        if a.block == b.block && a.skip == b.skip {
+            return true;
+        }
+        match (
+            self.path_to_return(a.block, a.skip),
+            self.path_to_return(b.block, b.skip),
+        ) {
+            (Some(x), Some(y)) => {
+                x.len() == y.len() && x.iter().zip(&y).all(|(&i, &j)| self.same_op(i, j))
+            }
+            _ => false,
+        }
+    }
+
+    /// Of two exits that go the same way, the one to keep (not one that
+    /// starts inside a block).
+    fn keep(a: &Edge, b: &Edge) -> Edge {
+        if a.skip > 0 && b.skip == 0 {
+            b.clone()
+        } else {
+            a.clone()
+        }
+    }
+
+    /// Whether operations `i` and `j` are copies of one another.
+    fn same_op(&self, i: usize, j: usize) -> bool {
+        let instrs = &self.code.instrs;
+        // Python 3.10 has lines only (`read` makes up the columns).
+        instrs[i].op == instrs[j].op
+            && if self.code.minor < 11 {
+                instrs[i].span.line == instrs[j].span.line
+            } else {
+                instrs[i].span == instrs[j].span
+            }
+    }
+
+    /// `run` from an edge.
+    fn run_edge(
+        &mut self,
+        e: &Edge,
+        base: usize,
+        stop: Option<usize>,
+        mode: Mode,
+    ) -> R<(Vec<Stmt>, Flow)> {
+        self.pending_skip = e.skip;
+        self.run(e.block, e.stack.clone(), base, stop, mode, false)
     }
 
     /// The test ending block `cur`, with the blocks after it that only
@@ -553,9 +695,9 @@ impl<'c> Rebuilder<'c> {
     }
 
     /// The test that block `b` is, if it only tests.
-    fn pure_cond(&mut self, b: usize, stack: Vec<E>, base: usize) -> Option<Cond> {
+    fn pure_cond(&mut self, e: &Edge, base: usize) -> Option<Cond> {
         let saved = self.budget;
-        let r = self.run(b, stack, base, None, Mode::Cond, false);
+        let r = self.run_edge(e, base, None, Mode::Cond);
         if self.budget == 0 {
             self.budget = saved / 2;
         }
@@ -585,38 +727,38 @@ impl<'c> Rebuilder<'c> {
             }
         };
         let yt = if self.only_from(c.t.block, &c.blocks) {
-            self.pure_cond(c.t.block, c.t.stack.clone(), base)
+            self.pure_cond(&c.t, base)
         } else {
             None
         };
         if let Some(y) = &yt {
-            if y.f.same_exit(&c.f) {
+            if self.same_exit(&y.f, &c.f) {
                 let test = bool_op(true, c.test.clone(), y.test.clone());
-                return Some(joined(c, y, test, y.t.clone(), c.f.clone()));
+                return Some(joined(c, y, test, y.t.clone(), Self::keep(&c.f, &y.f)));
             }
-            if y.t.same_exit(&c.f) {
+            if self.same_exit(&y.t, &c.f) {
                 let test = bool_op(true, c.test.clone(), not(y.test.clone()));
-                return Some(joined(c, y, test, y.f.clone(), c.f.clone()));
+                return Some(joined(c, y, test, y.f.clone(), Self::keep(&c.f, &y.t)));
             }
         }
         let yf = if self.only_from(c.f.block, &c.blocks) {
-            self.pure_cond(c.f.block, c.f.stack.clone(), base)
+            self.pure_cond(&c.f, base)
         } else {
             None
         };
         if let Some(y) = &yf {
-            if y.t.same_exit(&c.t) {
+            if self.same_exit(&y.t, &c.t) {
                 let test = bool_op(false, c.test.clone(), y.test.clone());
-                return Some(joined(c, y, test, c.t.clone(), y.f.clone()));
+                return Some(joined(c, y, test, Self::keep(&c.t, &y.t), y.f.clone()));
             }
-            if y.f.same_exit(&c.t) {
+            if self.same_exit(&y.f, &c.t) {
                 let test = bool_op(false, c.test.clone(), not(y.test.clone()));
-                return Some(joined(c, y, test, c.t.clone(), y.t.clone()));
+                return Some(joined(c, y, test, Self::keep(&c.t, &y.f), y.t.clone()));
             }
         }
         // `if (a if c else b):`
         if let (Some(y), Some(z)) = (&yt, &yf) {
-            if y.t.same_exit(&z.t) && y.f.same_exit(&z.f) {
+            if self.same_exit(&y.t, &z.t) && self.same_exit(&y.f, &z.f) {
                 let span = c.test.span;
                 let test = expr(
                     ExprKind::IfExp {
@@ -641,86 +783,91 @@ impl<'c> Rebuilder<'c> {
     /// Merges a branch whose arms compute a value: the stack at the join
     /// and the join block. `new_value`: the arms must push one value
     /// (the test was at statement level).
-    fn value_branch(
-        &mut self,
-        cur: usize,
-        c: &Cond,
-        base: usize,
-        new_value: bool,
-    ) -> R<(Vec<E>, usize)> {
+    fn value_branch(&mut self, cur: usize, c: &Cond, base: usize, new_value: bool) -> R<Merged> {
         let span = c.test.span;
         let Some(join) = self.cfg.ipdom(cur) else {
-            return fail(span, "an expression whose branches do not meet");
+            if new_value {
+                return fail(span, "an expression whose branches do not meet");
+            }
+            return Ok(Merged::Returned(self.returning_arms(c, base)?));
         };
-        let (_, ft) = self.run(
-            c.t.block,
-            c.t.stack.clone(),
-            base,
-            Some(join),
-            Mode::Expr,
-            false,
-        )?;
-        let (_, ff) = self.run(
-            c.f.block,
-            c.f.stack.clone(),
-            base,
-            Some(join),
-            Mode::Expr,
-            false,
-        )?;
+        let (_, ft) = self.run_edge(&c.t, base, Some(join), Mode::Expr)?;
+        let (_, ff) = self.run_edge(&c.f, base, Some(join), Mode::Expr)?;
         let (Flow::Fell(st), Flow::Fell(sf)) = (ft, ff) else {
             return fail(span, "an expression whose branches do not meet");
         };
-        if st.len() != sf.len() || st.is_empty() || (new_value && st.len() != base + 1) {
+        if new_value && st.len() != base + 1 {
             return fail(span, "an expression whose branches leave different values");
         }
-        let n = st.len();
-        if st[..n - 1]
-            .iter()
-            .zip(&sf[..n - 1])
-            .any(|(a, b)| !Rc::ptr_eq(a, b))
+        Ok(Merged::Joined(merge_stacks(c, st, sf)?, join))
+    }
+
+    /// The operations from block `b` (after its first `skip`) to a
+    /// return, if there is one path.
+    fn path_to_return(&self, mut b: usize, mut skip: usize) -> Option<Vec<usize>> {
+        let mut ops = vec![];
+        for _ in 0..self.cfg.blocks.len() {
+            let block = &self.cfg.blocks[b];
+            let term = self.cfg.terminator(&self.code.instrs, b);
+            let body_end = if term.is_some() {
+                block.end - 1
+            } else {
+                block.end
+            };
+            ops.extend(block.start + std::mem::take(&mut skip)..body_end);
+            match term {
+                None => b += 1,
+                Some(Op::Jump(t)) => b = self.cfg.block_at(*t)?,
+                Some(Op::Return) => {
+                    ops.push(block.end - 1);
+                    return Some(ops);
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// An expression whose arms each end with a copy of the code that
+    /// returns it (CPython copies small returning blocks into jumps): the
+    /// returned value.
+    fn returning_arms(&mut self, c: &Cond, base: usize) -> R<E> {
+        let span = c.test.span;
+        let (Some(at), Some(af)) = (
+            self.path_to_return(c.t.block, c.t.skip),
+            self.path_to_return(c.f.block, c.f.skip),
+        ) else {
+            return fail(span, "an expression whose branches do not meet");
+        };
+        let mut k = 0;
+        while k < at.len()
+            && k < af.len()
+            && self.same_op(at[at.len() - 1 - k], af[af.len() - 1 - k])
         {
-            return fail(span, "an expression whose branches leave different values");
+            k += 1;
         }
-        let (vt, vf) = (st[n - 1].clone(), sf[n - 1].clone());
-        // Code CPython shares between the arms (jumps threaded through
-        // `a and b or c`, `(a or b) and c`) shows twice.
-        let shared_last = |v: &E, and: bool, other: &E| match &v.kind {
-            ExprKind::BoolOp(a, values) if *a == and => values
-                .last()
-                .filter(|x| same_origin(x, other))
-                .map(|_| values[..values.len() - 1].to_vec()),
-            _ => None,
+        if k == 0 || k == at.len() || k == af.len() {
+            return fail(span, "an expression whose branches do not meet");
+        }
+        let code = self.code;
+        let prefix = |stack: &[E], ops: &[usize]| -> R<Vec<E>> {
+            let mut sim = Sim::new(code, stack.to_vec(), base, true);
+            for &i in ops {
+                sim.origin = i;
+                sim.step(&code.instrs[i].op, code.instrs[i].span)?;
+            }
+            Ok(sim.stack)
         };
-        let value = if let Some(rest) = shared_last(&vt, false, &vf) {
-            // `c ? (r or X) : X` is `(c and r) or X`.
-            let mut inner = vec![c.test.clone()];
-            inner.extend(rest);
-            let left = expr(ExprKind::BoolOp(true, inner), span);
-            bool_op(false, left, vf)
-        } else if let Some(rest) = shared_last(&vf, true, &vt) {
-            // `c ? X : (r and X)` is `(c or r) and X`.
-            let mut inner = vec![c.test.clone()];
-            inner.extend(rest);
-            let left = expr(ExprKind::BoolOp(false, inner), span);
-            bool_op(true, left, vt)
-        } else if Rc::ptr_eq(&vt, &c.test) {
-            bool_op(false, c.test.clone(), vf)
-        } else if Rc::ptr_eq(&vf, &c.test) {
-            bool_op(true, c.test.clone(), vt)
-        } else {
-            expr(
-                ExprKind::IfExp {
-                    test: c.test.clone(),
-                    body: vt,
-                    orelse: vf,
-                },
-                span,
-            )
-        };
-        let mut stack = st;
-        stack[n - 1] = value;
-        Ok((stack, join))
+        let st = prefix(&c.t.stack, &at[..at.len() - k])?;
+        let sf = prefix(&c.f.stack, &af[..af.len() - k])?;
+        let stack = merge_stacks(c, st, sf)?;
+        let tail = &af[af.len() - k..af.len() - 1];
+        let mut sim = Sim::new(code, stack, base, true);
+        for &i in tail {
+            sim.origin = i;
+            sim.step(&code.instrs[i].op, code.instrs[i].span)?;
+        }
+        sim.pop(span)
     }
 
     /// The test of `c` for reaching block `b` (`None`: it does not lead
@@ -793,7 +940,8 @@ impl<'c> Rebuilder<'c> {
                 span,
             )?;
             sim.stack = then_e.stack;
-            return Ok(Next::Goto(else_e.block));
+            self.pending_skip = then_e.skip;
+            return Ok(Next::Goto(then_e.block));
         }
         // `if c: continue`, `if c: break`.
         let control = self.loops.last().and_then(|l| {
@@ -819,16 +967,15 @@ impl<'c> Rebuilder<'c> {
                 span,
             )?;
             sim.stack = else_e.stack;
+            self.pending_skip = else_e.skip;
             return Ok(Next::Goto(else_e.block));
         }
         let join = self.else_join(&then_e, &else_e);
-        let (body, flow) = self.run(
-            then_e.block,
-            then_e.stack.clone(),
+        let (body, flow) = self.run_edge(
+            &then_e,
             base,
             Some(join.unwrap_or(else_e.block)),
             Mode::Stmt,
-            false,
         )?;
         let Some(join) = join else {
             // No else: the rest follows (also after a branch that left).
@@ -844,16 +991,10 @@ impl<'c> Rebuilder<'c> {
                 Flow::Fell(stack) => stack,
                 _ => else_e.stack,
             };
+            self.pending_skip = else_e.skip;
             return Ok(Next::Goto(else_e.block));
         };
-        let (orelse, flow2) = self.run(
-            else_e.block,
-            else_e.stack.clone(),
-            base,
-            Some(join),
-            Mode::Stmt,
-            false,
-        )?;
+        let (orelse, flow2) = self.run_edge(&else_e, base, Some(join), Mode::Stmt)?;
         sim.emit(StmtKind::If { test, body, orelse }, span)?;
         match (flow, flow2) {
             (Flow::Fell(stack), _) | (_, Flow::Fell(stack)) => {
@@ -905,7 +1046,7 @@ impl<'c> Rebuilder<'c> {
     /// Whether block `b` starts the test of a `while` loop (its header
     /// for `continue`).
     fn starts_while_test(&mut self, b: usize, sim: &Sim<'_>) -> bool {
-        match self.pure_cond(b, sim.stack.clone(), sim.base) {
+        match self.pure_cond(&Edge::new(b, sim.stack.clone()), sim.base) {
             Some(c) => {
                 let then_b = if c.fall == c.f.block {
                     c.f.block

@@ -319,8 +319,10 @@ impl Tidy<'_> {
     /// One-line `if`/`else` assigning or returning one value per branch
     /// as a conditional expression.
     fn conditional_values(&self, out: &mut Vec<Stmt>) {
-        let mut i = 0;
-        while i < out.len() {
+        // Last first: `return a if c else (b if d else e)`.
+        let mut i = out.len();
+        while i > 0 {
+            i -= 1;
             let line = out[i].span.line;
             let replacement = match &out[i].kind {
                 StmtKind::If { test, body, orelse } => {
@@ -383,7 +385,6 @@ impl Tidy<'_> {
                     out.remove(i + 1);
                 }
             }
-            i += 1;
         }
     }
 }
