@@ -26,6 +26,18 @@ pub struct Fail {
 pub type R<T> = Result<T, Fail>;
 
 pub fn fail<T>(span: Span, what: impl Into<String>) -> R<T> {
+    if std::env::var("JITUFUNC_BYTECODE_TRACE").is_ok() {
+        let what: String = what.into();
+        eprintln!(
+            "fail: {what} (line {})\n{}",
+            span.line,
+            std::backtrace::Backtrace::force_capture()
+        );
+        return Err(Fail {
+            what,
+            line: span.line,
+        });
+    }
     Err(Fail {
         what: what.into(),
         line: span.line,

@@ -180,6 +180,50 @@ fn merge_stacks(c: &Cond, st: Vec<E>, sf: Vec<E>) -> R<Vec<E>> {
     Ok(stack)
 }
 
+/// Whether a return is among `stmts` (not inside loops).
+fn contains_return(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| match &s.kind {
+        StmtKind::Return(_) => true,
+        StmtKind::If { body, orelse, .. } => contains_return(body) || contains_return(orelse),
+        _ => false,
+    })
+}
+
+/// `stmts` with every ending that is `rest`'s ending, at the same lines
+/// (code CPython copied into a `break`), replaced by `break`; `copied`
+/// becomes the longest such ending.
+fn replace_copies(mut stmts: Vec<Stmt>, rest: &[Stmt], copied: &mut usize) -> Vec<Stmt> {
+    let same_lines = |a: &[Stmt], b: &[Stmt]| {
+        same_block(a, b) && a.iter().zip(b).all(|(x, y)| x.span.line == y.span.line)
+    };
+    for k in (1..=stmts.len().min(rest.len())).rev() {
+        if same_lines(&stmts[stmts.len() - k..], &rest[rest.len() - k..]) {
+            let span = stmts[stmts.len() - k].span;
+            stmts.truncate(stmts.len() - k);
+            stmts.push(Stmt {
+                kind: StmtKind::Break,
+                span,
+            });
+            *copied = (*copied).max(k);
+            return stmts;
+        }
+    }
+    stmts
+        .into_iter()
+        .map(|s| match s.kind {
+            StmtKind::If { test, body, orelse } => Stmt {
+                kind: StmtKind::If {
+                    test,
+                    body: replace_copies(body, rest, copied),
+                    orelse: replace_copies(orelse, rest, copied),
+                },
+                span: s.span,
+            },
+            _ => s,
+        })
+        .collect()
+}
+
 /// The outcome of an expression's branch.
 enum Merged {
     /// The stack where the arms meet, and that block.
@@ -466,7 +510,7 @@ impl<'c> Rebuilder<'c> {
                     if mode == Mode::Cond {
                         return Ok((sim.out, Flow::Branch(cond)));
                     }
-                    match self.statement_branch(cur, cond, &mut sim)? {
+                    match self.statement_branch(cur, cond, &mut sim, stop)? {
                         Next::Goto(b) => {
                             skip = std::mem::take(&mut self.pending_skip);
                             b
@@ -540,16 +584,11 @@ impl<'c> Rebuilder<'c> {
                 block.end
             };
             let next = match term {
-                None => b + 1,
-                Some(Op::Jump(t)) => match self.cfg.block_at(*t) {
-                    Some(n) => n,
-                    None => break,
-                },
-                Some(_) => break,
-            };
-            if next >= self.cfg.blocks.len() {
-                break;
+                None => Some(b + 1),
+                Some(Op::Jump(t)) => self.cfg.block_at(*t),
+                Some(_) => None,
             }
+            .filter(|&n| n < self.cfg.blocks.len());
             let mut stack = edge.stack.clone();
             let mut done = 0;
             for ins in &code.instrs[block.start + edge.skip..body_end] {
@@ -565,7 +604,7 @@ impl<'c> Rebuilder<'c> {
                 }
                 done += 1;
             }
-            if edge.skip + done < body_end - block.start {
+            let Some(next) = next.filter(|_| edge.skip + done == body_end - block.start) else {
                 // The pops, then other code (CPython copied code after a
                 // chained comparison's cleanup).
                 if done > 0 {
@@ -573,7 +612,7 @@ impl<'c> Rebuilder<'c> {
                     edge.stack = stack;
                 }
                 break;
-            }
+            };
             edge.through.push(b);
             edge.block = next;
             edge.skip = 0;
@@ -884,7 +923,13 @@ impl<'c> Rebuilder<'c> {
 
     /// An `if` statement (or a `while` loop) at the test `c` ending block
     /// `cur`.
-    fn statement_branch(&mut self, cur: usize, c: Cond, sim: &mut Sim<'_>) -> R<Next> {
+    fn statement_branch(
+        &mut self,
+        cur: usize,
+        c: Cond,
+        sim: &mut Sim<'_>,
+        stop: Option<usize>,
+    ) -> R<Next> {
         let span = c.test.span;
         let base = sim.base;
         // The test at the bottom of the `while` loop being walked.
@@ -913,7 +958,7 @@ impl<'c> Rebuilder<'c> {
         // A loop starting at the then-block, entered only by this test.
         if self.cfg.header[then_e.block] && then_e.block > cur && !self.active(then_e.block) {
             let saved = (self.loops.len(), sim.out.len());
-            match self.while_cond(cur, &test, &then_e, &else_e, sim) {
+            match self.while_cond(cur, &test, &then_e, &else_e, sim, stop) {
                 Ok(next) => return Ok(next),
                 Err(_) => {
                     self.loops.truncate(saved.0);
@@ -1100,6 +1145,7 @@ impl<'c> Rebuilder<'c> {
         body_e: &Edge,
         exit_e: &Edge,
         sim: &mut Sim<'_>,
+        stop: Option<usize>,
     ) -> R<Next> {
         let span = test.span;
         let (b, e) = (body_e.block, exit_e.block);
@@ -1147,6 +1193,36 @@ impl<'c> Rebuilder<'c> {
                         None
                     },
                 )
+            }
+            None if contains_return(&stmts) => {
+                // Returns in the body may be `break`s to the code after
+                // the loop, copied (with its lines) where they jumped.
+                let (rest, flow) =
+                    self.run(e, exit_e.stack.clone(), sim.base, stop, Mode::Stmt, false)?;
+                let mut copied = 0;
+                let body = replace_copies(stmts, &rest, &mut copied);
+                let (orelse, after) = {
+                    let mut rest = rest;
+                    let after = rest.split_off(rest.len() - copied);
+                    (rest, after)
+                };
+                sim.emit(
+                    StmtKind::While {
+                        test: test.clone(),
+                        body,
+                        orelse,
+                    },
+                    span,
+                )?;
+                sim.out.extend(after);
+                return match (flow, stop) {
+                    (Flow::Fell(stack), Some(stop)) => {
+                        sim.stack = stack;
+                        Ok(Next::Goto(stop))
+                    }
+                    (Flow::Ended, _) => Ok(Next::Ended),
+                    _ => fail(span, "a loop followed by unexpected code"),
+                };
             }
             None => (vec![], Some(e)),
         };
