@@ -949,11 +949,23 @@ impl<'c> Rebuilder<'c> {
                 return Ok(Next::LoopEnd);
             }
         }
-        let (then_e, else_e) = if c.fall == c.f.block && c.fall != c.t.block {
+        let (mut then_e, mut else_e) = if c.fall == c.f.block && c.fall != c.t.block {
             (c.f.clone(), c.t.clone())
         } else {
             (c.t.clone(), c.f.clone())
         };
+        // Python 3.12+ jumps forward only: `if c: A` that would jump back
+        // to the loop's header when false is `if c` jumping to A over a
+        // jump back (on the test's line; a `continue` has its own).
+        if let [j] = then_e.through[..] {
+            let block = &self.cfg.blocks[j];
+            let jump = &self.code.instrs[block.start];
+            let back =
+                matches!(jump.op, Op::Jump(t) if t <= block.start) && jump.span.line == span.line;
+            if back && block.end - block.start == 1 && else_e.block == j + 1 && else_e.skip == 0 {
+                std::mem::swap(&mut then_e, &mut else_e);
+            }
+        }
         let test = Self::test_towards(&c, then_e.block).expect("an exit of the test");
         // A loop starting at the then-block, entered only by this test.
         if self.cfg.header[then_e.block] && then_e.block > cur && !self.active(then_e.block) {
