@@ -2,9 +2,12 @@
 //!
 //! This is the only part of the compiler that looks at Python objects
 //! (besides the pyo3 edge in `crate::python`). It reads the function's
-//! source, parses it with the running Python's `ast` module, converts the
-//! tree, and resolves every non-local name to a `syntax::Global`.
+//! source, parses it with the running Python's `ast` module (a function
+//! without source is rebuilt as an `ast` tree from its bytecode, see
+//! `bytecode`), converts the tree, and resolves every non-local name to a
+//! `syntax::Global`.
 
+mod bytecode;
 mod cfunc;
 mod convert;
 mod resolve;
@@ -37,6 +40,24 @@ pub fn read_function(
     kernels: KernelResolver<'_>,
     identity: Option<crate::syntax::Identity>,
 ) -> PyResult<Result<Arc<FunctionDef>>> {
+    read_function_from(py, func, kernels, identity, bytecode_forced())
+}
+
+/// Whether `JITUFUNC_FRONTEND=bytecode` asks for every kernel to be read
+/// from its bytecode, as if it had no source (for tests; read once).
+pub fn bytecode_forced() -> bool {
+    static FORCED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FORCED.get_or_init(|| std::env::var("JITUFUNC_FRONTEND").is_ok_and(|v| v == "bytecode"))
+}
+
+/// `read_function`, from the bytecode (as without source) if `bytecode`.
+pub fn read_function_from(
+    py: Python<'_>,
+    func: &Bound<'_, PyAny>,
+    kernels: KernelResolver<'_>,
+    identity: Option<crate::syntax::Identity>,
+    bytecode: bool,
+) -> PyResult<Result<Arc<FunctionDef>>> {
     if !func.hasattr("__code__")? || !func.hasattr("__globals__")? {
         let t = func.get_type().name()?.to_string();
         return Ok(Err(CompileError::new(
@@ -44,7 +65,7 @@ pub fn read_function(
             format!("jitufunc compiles Python functions (def or lambda), not a {t}"),
         )));
     }
-    let parsed = match source::parse_function(py, func)? {
+    let parsed = match source::parse_function(py, func, bytecode)? {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };

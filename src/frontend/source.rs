@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 
-use crate::error::{CompileError, ErrorKind, Result, SourceInfo};
+use crate::error::{Result, SourceInfo};
 
 /// A parsed function and how its parsed positions map to the file.
 pub struct ParsedSource<'py> {
@@ -15,12 +15,19 @@ pub struct ParsedSource<'py> {
     pub col_offset: u32,
 }
 
-fn source_error(name: &str, why: impl std::fmt::Display) -> CompileError {
-    CompileError::new(
-        ErrorKind::Source,
-        format!(
-            "cannot read the source of '{name}': {why}. jitufunc compiles kernels from their source, so define them in a file, a notebook cell or an interactive session that keeps source (not with exec() of a string unless it is registered in linecache)"
-        ),
+/// `func` rebuilt from its bytecode, its source being unusable (`why`).
+fn from_bytecode<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+    why: impl std::fmt::Display,
+) -> PyResult<Result<ParsedSource<'py>>> {
+    Ok(
+        super::bytecode::rebuild(py, func, &why.to_string())?.map(|r| ParsedSource {
+            node: r.node,
+            info: r.info,
+            line_offset: 0,
+            col_offset: 0,
+        }),
     )
 }
 
@@ -33,6 +40,11 @@ fn carried_source(func: &Bound<'_, PyAny>) -> PyResult<Option<(String, Vec<Strin
         return Ok(None);
     };
     let (filename, first_line, lines): (String, u32, Vec<String>) = carried.extract()?;
+    // A function compiled from its bytecode carries no lines: it is
+    // rebuilt from its bytecode again.
+    if lines.is_empty() {
+        return Ok(None);
+    }
     Ok(Some((
         filename,
         lines.into_iter().map(|l| l + "\n").collect(),
@@ -40,17 +52,89 @@ fn carried_source(func: &Bound<'_, PyAny>) -> PyResult<Option<(String, Vec<Strin
     )))
 }
 
-/// Reads and parses the source of `func`.
+/// The source of a function defined in `python -c "..."`: the program text
+/// is `sys.orig_argv`'s argument after `-c`, and the function's lines are
+/// the block starting at `co_firstlineno` (Python keeps no copy of it for
+/// `inspect`). `None` if the function is not from there; the caller checks
+/// that the block defines a function of the right name on that line.
+fn command_line_source(
+    py: Python<'_>,
+    code: &Bound<'_, PyAny>,
+    filename: &str,
+) -> PyResult<Option<(Vec<String>, u32)>> {
+    if filename != "<string>" {
+        return Ok(None);
+    }
+    let sys = py.import("sys")?;
+    let Ok(argv) = sys.getattr("orig_argv") else {
+        return Ok(None);
+    };
+    let argv: Vec<String> = argv.extract()?;
+    // `-c CODE`, or `-c` last in a group of short options (`-Ic CODE`);
+    // options after the program are the program's.
+    let mut program = None;
+    for (k, arg) in argv.iter().enumerate().skip(1) {
+        let is_c = arg == "-c"
+            || (arg.starts_with('-')
+                && !arg.starts_with("--")
+                && arg.ends_with('c')
+                && arg[1..].chars().all(|c| c.is_ascii_alphabetic()));
+        if is_c {
+            program = argv.get(k + 1);
+            break;
+        }
+        if !arg.starts_with('-') {
+            break; // a script or module: not `-c`
+        }
+    }
+    let Some(program) = program else {
+        return Ok(None);
+    };
+    let first: usize = code.getattr("co_firstlineno")?.extract()?;
+    let all: Vec<String> = pyo3::types::PyString::new(py, program)
+        .call_method1("splitlines", (true,))?
+        .extract()?;
+    if first == 0 || first > all.len() {
+        return Ok(None);
+    }
+    let block = match py
+        .import("inspect")?
+        .call_method1("getblock", (all[first - 1..].to_vec(),))
+    {
+        Ok(b) => b.extract::<Vec<String>>()?,
+        Err(_) => return Ok(None),
+    };
+    Ok(Some((block, first as u32)))
+}
+
+/// The first line of a parsed definition: its first decorator's, or its own.
+fn first_line_of(node: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let mut line: u32 = node.getattr("lineno")?.extract()?;
+    if let Ok(decorators) = node.getattr("decorator_list") {
+        for d in decorators.try_iter()? {
+            line = line.min(d?.getattr("lineno")?.extract()?);
+        }
+    }
+    Ok(line)
+}
+
+/// Reads and parses the source of `func`; without usable source (or with
+/// `bytecode`), rebuilds it from its bytecode.
 pub fn parse_function<'py>(
     py: Python<'py>,
     func: &Bound<'py, PyAny>,
+    bytecode: bool,
 ) -> PyResult<Result<ParsedSource<'py>>> {
+    if bytecode {
+        return from_bytecode(py, func, "the bytecode frontend was asked for");
+    }
     let name: String = func.getattr("__name__")?.extract()?;
     let code = func.getattr("__code__")?;
     let mut filename: String = code.getattr("co_filename")?.extract()?;
     let inspect = py.import("inspect")?;
     // Source carried by a pickled function names the file it was read
     // from (the function's own code may say "<dynamic-code>").
+    let mut from_command_line = false;
     let (lines, start): (Vec<String>, u32) = match carried_source(func)? {
         Some((carried_name, lines, start)) => {
             filename = carried_name;
@@ -58,7 +142,13 @@ pub fn parse_function<'py>(
         }
         None => match inspect.call_method1("getsourcelines", (func,)) {
             Ok(r) => r.extract()?,
-            Err(e) => return Ok(Err(source_error(&name, e.value(py)))),
+            Err(e) => match command_line_source(py, &code, &filename)? {
+                Some(found) => {
+                    from_command_line = true;
+                    found
+                }
+                None => return from_bytecode(py, func, e.value(py)),
+            },
         },
     };
     let text: String = lines.concat();
@@ -104,15 +194,16 @@ pub fn parse_function<'py>(
     ) {
         Ok(m) => m,
         Err(e) if is_lambda => {
-            return Ok(Err(source_error(
-                &name,
+            return from_bytecode(
+                py,
+                func,
                 format!(
                     "the lambda's source line does not parse on its own ({})",
                     e.value(py)
                 ),
-            )))
+            )
         }
-        Err(e) => return Ok(Err(source_error(&name, e.value(py)))),
+        Err(e) => return from_bytecode(py, func, e.value(py)),
     };
     let mut found: Vec<Bound<'py, PyAny>> = vec![];
     for node in ast.call_method1("walk", (&module,))?.try_iter()? {
@@ -124,6 +215,11 @@ pub fn parse_function<'py>(
             (kind == "FunctionDef" || kind == "AsyncFunctionDef")
                 && node.getattr("name")?.extract::<String>()? == name
         };
+        // A block read from `python -c` must define the function on its
+        // first line (another function of that name elsewhere is not it).
+        if matches && from_command_line && first_line_of(&node)? != 1 {
+            continue;
+        }
         if matches {
             found.push(node);
             if !is_lambda {
@@ -132,21 +228,14 @@ pub fn parse_function<'py>(
         }
     }
     let node = match (found.len(), is_lambda) {
-        (0, _) => {
-            return Ok(Err(source_error(
-                &name,
-                "its definition was not found in the source",
-            )))
-        }
+        (0, _) => return from_bytecode(py, func, "its definition was not found in the source"),
         (1, _) | (_, false) => found.swap_remove(0),
         (_, true) => {
-            return Ok(Err(CompileError::new(
-                ErrorKind::Source,
-                format!(
-                "cannot tell which lambda on line {start} of {} is the kernel; define it with def",
-                info.filename
-            ),
-            )))
+            return from_bytecode(
+                py,
+                func,
+                format!("line {start} of {} has more than one lambda", info.filename),
+            )
         }
     };
     let col_offset = if is_lambda {

@@ -312,19 +312,29 @@ fn normalize_signature(py: Python<'_>, text: &str) -> PyResult<String> {
 
 /// The IR text of `func` (for golden tests and debugging): untyped as
 /// lowered, or typed for `signature` the way `@vectorize` (with a
-/// `layout`, `@guvectorize`; with `jit`, `@jit`) types it.
+/// `layout`, `@guvectorize`; with `jit`, `@jit`) types it. `bytecode`:
+/// read the function from its bytecode even if it has source.
 #[pyfunction]
-#[pyo3(signature = (func, signature=None, layout=None, jit=false))]
+#[pyo3(signature = (func, signature=None, layout=None, jit=false, bytecode=false))]
 fn ir_text(
     py: Python<'_>,
     func: Bound<'_, PyAny>,
     signature: Option<String>,
     layout: Option<String>,
     jit: bool,
+    bytecode: bool,
 ) -> PyResult<String> {
     // As a `@jit` dispatcher reads it: a call of itself is recursion.
     let identity = jit.then_some(crate::syntax::Identity(0));
-    let def = read_function(py, &func, &ufunc::kernel_definition, identity)?.py_err(py)?;
+    let bytecode = bytecode || crate::frontend::bytecode_forced();
+    let def = crate::frontend::read_function_from(
+        py,
+        &func,
+        &ufunc::kernel_definition,
+        identity,
+        bytecode,
+    )?
+    .py_err(py)?;
     let door: Box<dyn crate::driver::FrontDoor> = match (layout, jit) {
         (_, true) => Box::new(crate::jit::Jit),
         (Some(l), false) => Box::new(Gufunc {

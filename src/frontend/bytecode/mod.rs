@@ -1,0 +1,162 @@
+//! The bytecode frontend: a function without source (made by `exec` of a
+//! string, by `compile()` of a rewritten `ast` tree, typed into the plain
+//! interactive interpreter) rebuilt as the `ast.FunctionDef` its bytecode
+//! was compiled from, for the same `Converter` the source frontend uses.
+//!
+//! `read` decodes the instructions (Python 3.10 to 3.13) into version-
+//! neutral operations, `cfg` finds blocks and loops, `stack` and
+//! `structure` rebuild statements and control flow, `tidy` puts them in
+//! the shape people write, `emit` makes `ast` nodes. `verify` compiles the
+//! result again and requires the original operations back, so a rebuild
+//! is either the same program or an error; never a different program.
+//! Positions come from the bytecode's line table, so errors name the file
+//! and line (no source text to quote).
+
+mod cfg;
+mod emit;
+mod read;
+mod stack;
+mod structure;
+mod tidy;
+mod tree;
+mod verify;
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::error::{CompileError, ErrorKind, Result, SourceInfo, Span};
+
+/// The rebuilt definition node and where the function is.
+pub struct Rebuilt<'py> {
+    pub node: Bound<'py, PyAny>,
+    pub info: SourceInfo,
+}
+
+fn signature(func: &Bound<'_, PyAny>, code: &Bound<'_, PyAny>) -> PyResult<emit::Signature> {
+    let names: Vec<String> = code.getattr("co_varnames")?.extract()?;
+    let argc: usize = code.getattr("co_argcount")?.extract()?;
+    let posonly: usize = code.getattr("co_posonlyargcount")?.extract()?;
+    let kwonly: usize = code.getattr("co_kwonlyargcount")?.extract()?;
+    let flags: i64 = code.getattr("co_flags")?.extract()?;
+    let mut k = argc + kwonly;
+    let mut next = |present: bool| {
+        if present {
+            k += 1;
+            names.get(k - 1).cloned()
+        } else {
+            None
+        }
+    };
+    let vararg = next(flags & 0x04 != 0);
+    let kwarg = next(flags & 0x08 != 0);
+    let defaults = func.getattr("__defaults__")?;
+    let defaults = if defaults.is_none() {
+        0
+    } else {
+        defaults.len()?
+    };
+    Ok(emit::Signature {
+        posonly: names[..posonly].to_vec(),
+        args: names[posonly..argc].to_vec(),
+        vararg,
+        kwonly: names[argc..argc + kwonly].to_vec(),
+        kwarg,
+        defaults,
+    })
+}
+
+/// The docstring, as the compiler keeps it (`co_consts[0]`).
+fn docstring<'py>(func: &Bound<'py, PyAny>, code: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    let doc = func.getattr("__doc__").ok()?;
+    if !doc.is_instance_of::<PyString>() {
+        return None;
+    }
+    let first = code.getattr("co_consts").ok()?.get_item(0).ok()?;
+    first.is(&doc).then_some(doc)
+}
+
+/// Rebuilds `func` from its bytecode. `why`: why its source was not used
+/// (for the message if this fails too).
+pub fn rebuild<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+    why: &str,
+) -> PyResult<Result<Rebuilt<'py>>> {
+    let code = func.getattr("__code__")?;
+    let name: String = code.getattr("co_name")?.extract()?;
+    let filename: String = code.getattr("co_filename")?.extract()?;
+    let first_line: u32 = code.getattr("co_firstlineno")?.extract()?;
+    let info = SourceInfo {
+        filename: filename.clone(),
+        function: name.clone(),
+        first_line,
+        lines: vec![],
+    };
+    let ops = match read::read(py, &code)? {
+        Ok(ops) => ops,
+        Err(u) => {
+            return Ok(Err(CompileError::at(
+                ErrorKind::Unsupported,
+                Span::line(u.line),
+                u.what,
+            )
+            .with_source(&info)))
+        }
+    };
+    let sig = signature(func, &code)?;
+    let freevars: Vec<String> = code.getattr("co_freevars")?.extract()?;
+    let imported = verify::imported_names(&ops);
+    let emitter = emit::Emitter {
+        py,
+        ast: py.import("ast")?,
+        consts: code
+            .getattr("co_consts")?
+            .try_iter()?
+            .collect::<PyResult<_>>()?,
+        minor: ops.minor,
+    };
+    let mut problem = stack::Fail {
+        what: "its bytecode differs from that of the rebuilt code".into(),
+        line: first_line,
+    };
+    // With and without un-copying return sequences (see `tidy`).
+    for factor in [true, false] {
+        let body = match structure::Rebuilder::new(&ops).body() {
+            Ok(b) => b,
+            Err(f) => {
+                problem = f;
+                break;
+            }
+        };
+        let body = tidy::Tidy { code: &ops, factor }.body(body);
+        let node = match emitter.function(&name, &sig, docstring(func, &code), &body, first_line) {
+            Ok(n) => n,
+            Err(emit::EmitError::Py(e)) => return Err(e),
+            Err(emit::EmitError::Rebuild(f)) => {
+                problem = f;
+                continue;
+            }
+        };
+        if std::env::var("JITUFUNC_BYTECODE_DEBUG").is_ok() {
+            let text = py.import("ast")?.call_method1("unparse", (&node,))?;
+            eprintln!("== rebuilt (factor={factor}):\n{text}");
+        }
+        if let Some(again) = verify::recompile(py, &node, &name, &freevars, &imported, &filename)? {
+            if verify::same_code(py, &code, &again)? {
+                return Ok(Ok(Rebuilt { node, info }));
+            }
+        }
+    }
+    let at = if problem.line > 0 {
+        format!(" (at line {})", problem.line)
+    } else {
+        String::new()
+    };
+    Ok(Err(CompileError::new(
+        ErrorKind::Source,
+        format!(
+            "cannot read the source of '{name}' (File \"{filename}\", line {first_line}): {why}; and rebuilding it from its bytecode failed: {}{at}. Define the kernel in a file, or keep its source in linecache",
+            problem.what
+        ),
+    )))
+}

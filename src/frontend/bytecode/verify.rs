@@ -1,0 +1,188 @@
+//! The check that makes a rebuilt function trustworthy: compiled again by
+//! the running Python, it must give the operations of the original code
+//! (`read::Op`, which leaves out line numbers, `NOP`s and the choice
+//! between equivalent superinstructions). Equal bytecode is equal
+//! behaviour, so a rebuild that passes cannot be a different program.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyCode, PyDict, PyList, PyTuple};
+
+use super::read;
+
+/// The global names the original module imported, as far as the code
+/// shows: CPython 3.11+ calls `m.f(x)` as a method (`LOAD_ATTR` with the
+/// method bit, or `LOAD_METHOD`) unless `m` is imported at module level.
+pub fn imported_names(code: &read::Code) -> Vec<String> {
+    let mut names = vec![];
+    for w in code.instrs.windows(3) {
+        if let (read::Op::LoadGlobal { name, null }, read::Op::LoadAttr { method: false, .. }) =
+            (&w[0].op, &w[1].op)
+        {
+            if (*null || w[2].op == read::Op::PushNull) && !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// Compiles the `FunctionDef` or `Lambda` node `node` as the code object
+/// of a function named `name` whose free variables are `freevars`, in a
+/// module that imports `imported`.
+pub fn recompile<'py>(
+    py: Python<'py>,
+    node: &Bound<'py, PyAny>,
+    name: &str,
+    freevars: &[String],
+    imported: &[String],
+    filename: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let ast = py.import("ast")?;
+    let minor = read::python_minor(py)?;
+    let call = |kind: &str, kw: &[(&str, Bound<'py, PyAny>)]| -> PyResult<Bound<'py, PyAny>> {
+        let d = PyDict::new(py);
+        for (k, v) in kw {
+            d.set_item(k, v)?;
+        }
+        ast.getattr(kind)?.call((), Some(&d))
+    };
+    let name_node = |id: &str, ctx: &str| -> PyResult<Bound<'py, PyAny>> {
+        call(
+            "Name",
+            &[
+                ("id", id.into_pyobject(py)?.into_any()),
+                ("ctx", ast.getattr(ctx)?.call0()?),
+            ],
+        )
+    };
+    let list = |items: Vec<Bound<'py, PyAny>>| -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyList::new(py, items)?.into_any())
+    };
+    let is_lambda = node.get_type().name()?.to_string() == "Lambda";
+    let def = if is_lambda {
+        call(
+            "Assign",
+            &[
+                (
+                    "targets",
+                    list(vec![name_node("__jitufunc_rebuilt__", "Store")?])?,
+                ),
+                ("value", node.clone()),
+            ],
+        )?
+    } else {
+        node.clone()
+    };
+    let mut body = vec![def];
+    if !freevars.is_empty() {
+        // The free variables as locals of an enclosing function.
+        let mut outer = vec![];
+        for v in freevars {
+            outer.push(call(
+                "Assign",
+                &[
+                    ("targets", list(vec![name_node(v, "Store")?])?),
+                    (
+                        "value",
+                        call("Constant", &[("value", py.None().into_bound(py))])?,
+                    ),
+                ],
+            )?);
+        }
+        outer.extend(body);
+        let args = call(
+            "arguments",
+            &[
+                ("posonlyargs", list(vec![])?),
+                ("args", list(vec![])?),
+                ("kwonlyargs", list(vec![])?),
+                ("kw_defaults", list(vec![])?),
+                ("defaults", list(vec![])?),
+            ],
+        )?;
+        let mut fields = vec![
+            ("name", "__jitufunc_outer__".into_pyobject(py)?.into_any()),
+            ("args", args),
+            ("body", list(outer)?),
+            ("decorator_list", list(vec![])?),
+        ];
+        if minor >= 12 {
+            fields.push(("type_params", list(vec![])?));
+        }
+        body = vec![call("FunctionDef", &fields)?];
+    }
+    for m in imported {
+        let alias = call("alias", &[("name", m.into_pyobject(py)?.into_any())])?;
+        body.insert(0, call("Import", &[("names", list(vec![alias])?)])?);
+    }
+    let module = call(
+        "Module",
+        &[("body", list(body)?), ("type_ignores", list(vec![])?)],
+    )?;
+    ast.call_method1("fix_missing_locations", (&module,))?;
+    let compiled = match py
+        .import("builtins")?
+        .call_method1("compile", (&module, filename, "exec"))
+    {
+        Ok(c) => c,
+        Err(_) => return Ok(None),
+    };
+    find_code(&compiled, name)
+}
+
+fn find_code<'py>(code: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    for c in code.getattr("co_consts")?.cast::<PyTuple>()?.iter() {
+        if c.is_instance_of::<PyCode>() {
+            if c.getattr("co_name")?.extract::<String>()? == name {
+                return Ok(Some(c));
+            }
+            if let Some(found) = find_code(&c, name)? {
+                return Ok(Some(found));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A constant as text that tells apart what `==` does not (`1`, `1.0`,
+/// `True`; `0.0`, `-0.0`).
+fn const_keys(code: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    code.getattr("co_consts")?
+        .try_iter()?
+        .map(|c| {
+            let c = c?;
+            Ok(format!("{}:{}", c.get_type().name()?, c.repr()?))
+        })
+        .collect()
+}
+
+/// Whether `a` and `b` have the same operations.
+pub fn same_code(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let (Ok(x), Ok(y)) = (read::read(py, a)?, read::read(py, b)?) else {
+        return Ok(false);
+    };
+    let (ka, kb) = (const_keys(a)?, const_keys(b)?);
+    if std::env::var("JITUFUNC_BYTECODE_DEBUG").is_ok() {
+        for k in 0..x.instrs.len().max(y.instrs.len()) {
+            let p = x
+                .instrs
+                .get(k)
+                .map(|i| format!("{:?}", i.op))
+                .unwrap_or_default();
+            let q = y
+                .instrs
+                .get(k)
+                .map(|i| format!("{:?}", i.op))
+                .unwrap_or_default();
+            eprintln!("{} {k:3} {p:50} {q}", if p == q { " " } else { "*" });
+        }
+    }
+    Ok(x.instrs.len() == y.instrs.len()
+        && x.instrs
+            .iter()
+            .zip(&y.instrs)
+            .all(|(p, q)| match (&p.op, &q.op) {
+                (read::Op::LoadConst(i), read::Op::LoadConst(j)) => ka.get(*i) == kb.get(*j),
+                (p, q) => p == q,
+            }))
+}
