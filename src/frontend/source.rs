@@ -128,8 +128,9 @@ pub fn parse_function<'py>(
     if bytecode {
         return from_bytecode(py, func, "the bytecode frontend was asked for");
     }
-    let name: String = func.getattr("__name__")?.extract()?;
     let code = func.getattr("__code__")?;
+    // (the code's name: `f.__name__` may have been changed since)
+    let name: String = code.getattr("co_name")?.extract()?;
     let mut filename: String = code.getattr("co_filename")?.extract()?;
     let inspect = py.import("inspect")?;
     // Source carried by a pickled function names the file it was read
@@ -238,6 +239,19 @@ pub fn parse_function<'py>(
             )
         }
     };
+    // Text that is not this function's (the file changed since, or the
+    // function came from a rewritten syntax tree under its own name and
+    // file): its bytecode says what it is.
+    if !is_lambda && super::bytecode::source_matches(py, func, &node)? == Some(false) {
+        return from_bytecode(
+            py,
+            func,
+            format!(
+                "the text in {} does not compile to its code (the file changed after it was defined, or it was compiled from a rewritten syntax tree)",
+                info.filename
+            ),
+        );
+    }
     let col_offset = if is_lambda {
         (lines[0].len() - lines[0].trim_start().len()) as u32
     } else {

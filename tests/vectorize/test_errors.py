@@ -493,21 +493,24 @@ def test_errors_derive_from_the_fitting_builtin_exceptions():
         vectorize(F8, target="cuda")(g)
 
 
-def test_function_without_source_raises_source_error():
+def test_function_without_source_compiles_from_its_bytecode():
     namespace = {}
-    # exec() of a plain string: nothing registers the source in linecache.
+    # exec() of a plain string: nothing registers the source in linecache;
+    # the bytecode frontend rebuilds the function (issue 12, item 8).
     exec("def no_source(x):\n    return x + 1.0\n", namespace)
-    with pytest.raises(SourceError, match=r"source") as info:
-        vectorize(F8)(namespace["no_source"])
-    assert "no_source" in str(info.value)
-    assert isinstance(info.value, OSError)
+    u = vectorize(F8)(namespace["no_source"])
+    x = np.linspace(-1, 1, 5)
+    np.testing.assert_array_equal(u(x), [namespace["no_source"](v) for v in x])
 
 
-def test_compiled_code_object_without_linecache_raises_source_error():
+def test_unsupported_construct_without_source_names_the_line():
     namespace = {}
-    exec(compile("def from_string(x):\n    return x * 2.0\n", "<string>", "exec"), namespace)
-    with pytest.raises(SourceError, match=r"from_string"):
+    exec(compile("def from_string(x):\n    y = x * 2.0\n    return [y]\n", "<made>", "exec"), namespace)
+    from jitufunc.errors import JitufuncError
+
+    with pytest.raises(JitufuncError, match=r"line 3") as info:
         vectorize(F8)(namespace["from_string"])
+    assert "<made>" in str(info.value)
 
 
 @pytest.mark.parametrize("where", ["module", "method", "nested", "nested-in-method"])

@@ -75,6 +75,30 @@ fn docstring<'py>(func: &Bound<'py, PyAny>, code: &Bound<'py, PyAny>) -> Option<
     first.is(&doc).then_some(doc)
 }
 
+/// Whether the `FunctionDef` node `node`, parsed from the text found as
+/// `func`'s source, compiles to `func`'s own bytecode: false when the file
+/// changed after the function was made, or when the function was compiled
+/// from a rewritten `ast` tree under its old name and file (its text then
+/// says something else). `None` when the bytecode cannot be read.
+pub fn source_matches<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+    node: &Bound<'py, PyAny>,
+) -> PyResult<Option<bool>> {
+    let code = func.getattr("__code__")?;
+    let name: String = code.getattr("co_name")?.extract()?;
+    let filename: String = code.getattr("co_filename")?.extract()?;
+    let Ok(ops) = read::read(py, &code)? else {
+        return Ok(None);
+    };
+    let freevars: Vec<String> = code.getattr("co_freevars")?.extract()?;
+    let imported = verify::imported_names(&ops);
+    match verify::recompile(py, node, &name, &freevars, &imported, &filename)? {
+        Some(again) => Ok(Some(verify::same_code(py, &code, &again)?)),
+        None => Ok(None),
+    }
+}
+
 /// Rebuilds `func` from its bytecode. `why`: why its source was not used
 /// (for the message if this fails too).
 pub fn rebuild<'py>(
