@@ -21,8 +21,18 @@ fn from_bytecode<'py>(
     func: &Bound<'py, PyAny>,
     why: impl std::fmt::Display,
 ) -> PyResult<Result<ParsedSource<'py>>> {
+    rebuilt(py, func, why, false)
+}
+
+/// `from_bytecode`; `quote`: quote the source in messages if it exists.
+fn rebuilt<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+    why: impl std::fmt::Display,
+    quote: bool,
+) -> PyResult<Result<ParsedSource<'py>>> {
     Ok(
-        super::bytecode::rebuild(py, func, &why.to_string())?.map(|r| ParsedSource {
+        super::bytecode::rebuild(py, func, &why.to_string(), quote)?.map(|r| ParsedSource {
             node: r.node,
             info: r.info,
             line_offset: 0,
@@ -126,7 +136,7 @@ pub fn parse_function<'py>(
     bytecode: bool,
 ) -> PyResult<Result<ParsedSource<'py>>> {
     if bytecode {
-        return from_bytecode(py, func, "the bytecode frontend was asked for");
+        return rebuilt(py, func, "the bytecode frontend was asked for", true);
     }
     let name: String = func.getattr("__name__")?.extract()?;
     let code = func.getattr("__code__")?;
@@ -234,6 +244,15 @@ pub fn parse_function<'py>(
             )
         }
     };
+    // Text found on the command line is used only if it compiles to the
+    // function's own bytecode.
+    if from_command_line && !super::bytecode::is_source_of(py, &node, func)? {
+        return from_bytecode(
+            py,
+            func,
+            "the text at its line of the command line is another function",
+        );
+    }
     let col_offset = if is_lambda {
         (lines[0].len() - lines[0].trim_start().len()) as u32
     } else {
