@@ -21,8 +21,18 @@ fn from_bytecode<'py>(
     func: &Bound<'py, PyAny>,
     why: impl std::fmt::Display,
 ) -> PyResult<Result<ParsedSource<'py>>> {
+    rebuilt(py, func, why, false)
+}
+
+/// `from_bytecode`; `quote`: quote the source in messages if it exists.
+fn rebuilt<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+    why: impl std::fmt::Display,
+    quote: bool,
+) -> PyResult<Result<ParsedSource<'py>>> {
     Ok(
-        super::bytecode::rebuild(py, func, &why.to_string())?.map(|r| ParsedSource {
+        super::bytecode::rebuild(py, func, &why.to_string(), quote)?.map(|r| ParsedSource {
             node: r.node,
             info: r.info,
             line_offset: 0,
@@ -126,7 +136,7 @@ pub fn parse_function<'py>(
     bytecode: bool,
 ) -> PyResult<Result<ParsedSource<'py>>> {
     if bytecode {
-        return from_bytecode(py, func, "the bytecode frontend was asked for");
+        return rebuilt(py, func, "the bytecode frontend was asked for", true);
     }
     let code = func.getattr("__code__")?;
     // (the code's name: `f.__name__` may have been changed since)
@@ -239,10 +249,22 @@ pub fn parse_function<'py>(
             )
         }
     };
+    // Text found on the command line is used only if it compiles to the
+    // function's own bytecode.
+    if from_command_line && !super::bytecode::is_source_of(py, &node, func)? {
+        return from_bytecode(
+            py,
+            func,
+            "the text at its line of the command line is another function",
+        );
+    }
     // Text that is not this function's (the file changed since, or the
     // function came from a rewritten syntax tree under its own name and
     // file): its bytecode says what it is.
-    if !is_lambda && super::bytecode::source_matches(py, func, &node)? == Some(false) {
+    if !is_lambda
+        && !from_command_line
+        && super::bytecode::source_matches(py, func, &node)? == Some(false)
+    {
         return from_bytecode(
             py,
             func,

@@ -141,9 +141,11 @@ impl<'py> Emitter<'py> {
             ExprKind::Literal(l) => {
                 let v = match l {
                     Literal::None => self.none(),
-                    Literal::True => pyo3::types::PyBool::new(self.py, true)
-                        .to_owned()
-                        .into_any(),
+                    Literal::True | Literal::False => {
+                        pyo3::types::PyBool::new(self.py, *l == Literal::True)
+                            .to_owned()
+                            .into_any()
+                    }
                 };
                 self.node("Constant", &[("value", v)], Some(span))?
             }

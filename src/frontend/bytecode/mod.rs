@@ -86,36 +86,68 @@ pub fn source_matches<'py>(
     node: &Bound<'py, PyAny>,
 ) -> PyResult<Option<bool>> {
     let code = func.getattr("__code__")?;
+    if read::read(py, &code)?.is_err() {
+        return Ok(None);
+    }
+    is_source_of(py, node, func).map(Some)
+}
+
+/// Whether the `FunctionDef` or `Lambda` node `node` (parsed from text
+/// found for `func`) compiles to `func`'s bytecode: the text is really
+/// the function's.
+pub fn is_source_of(
+    py: Python<'_>,
+    node: &Bound<'_, PyAny>,
+    func: &Bound<'_, PyAny>,
+) -> PyResult<bool> {
+    let code = func.getattr("__code__")?;
+    let Ok(ops) = read::read(py, &code)? else {
+        return Ok(false);
+    };
     let name: String = code.getattr("co_name")?.extract()?;
     let filename: String = code.getattr("co_filename")?.extract()?;
-    let Ok(ops) = read::read(py, &code)? else {
-        return Ok(None);
-    };
     let freevars: Vec<String> = code.getattr("co_freevars")?.extract()?;
     let imported = verify::imported_names(&ops);
     match verify::recompile(py, node, &name, &freevars, &imported, &filename)? {
-        Some(again) => Ok(Some(verify::same_code(py, &code, &again)?)),
-        None => Ok(None),
+        Some(again) => verify::same_code(py, &code, &again),
+        None => Ok(false),
     }
 }
 
 /// Rebuilds `func` from its bytecode. `why`: why its source was not used
 /// (for the message if this fails too).
+///
+/// `quote`: the function has source after all (the bytecode frontend was
+/// asked for): messages quote its lines, as from the source frontend.
 pub fn rebuild<'py>(
     py: Python<'py>,
     func: &Bound<'py, PyAny>,
     why: &str,
+    quote: bool,
 ) -> PyResult<Result<Rebuilt<'py>>> {
     let code = func.getattr("__code__")?;
     let name: String = code.getattr("co_name")?.extract()?;
     let filename: String = code.getattr("co_filename")?.extract()?;
     let first_line: u32 = code.getattr("co_firstlineno")?.extract()?;
-    let info = SourceInfo {
+    let mut info = SourceInfo {
         filename: filename.clone(),
         function: name.clone(),
         first_line,
         lines: vec![],
     };
+    if quote {
+        if let Ok(found) = py
+            .import("inspect")?
+            .call_method1("getsourcelines", (func,))
+        {
+            let (lines, start): (Vec<String>, u32) = found.extract()?;
+            info.first_line = start.max(1);
+            info.lines = lines
+                .iter()
+                .map(|l| l.trim_end_matches(['\n', '\r']).to_string())
+                .collect();
+        }
+    }
     let ops = match read::read(py, &code)? {
         Ok(ops) => ops,
         Err(u) => {

@@ -6,7 +6,7 @@
 //! stack effect: superinstructions are split (`LOAD_FAST_LOAD_FAST`),
 //! `RETURN_CONST` is a load and a return, the 3.10 rotations are `SWAP`s,
 //! and instructions that do nothing to the values (`RESUME`, `PRECALL`,
-//! `TO_BOOL`, `NOP`) are dropped. Jump targets become indices into the
+//! `TO_BOOL`) are dropped. Jump targets become indices into the
 //! operation list. Opcodes outside the kernel subset are an error naming
 //! the construct and its line.
 
@@ -37,6 +37,8 @@ pub enum When {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
+    /// A line with no code of its own.
+    Nop,
     LoadFast(String),
     StoreFast(String),
     LoadConst(usize),
@@ -218,7 +220,25 @@ pub fn read(py: Python<'_>, code: &Bound<'_, PyAny>) -> PyResult<Result<Code, Un
         let table = code.getattr("co_exceptiontable")?;
         handlers = table.len()? > 0;
     }
-    for r in &raws {
+    for (k, r) in raws.iter().enumerate() {
+        if r.opname == "MAKE_FUNCTION" {
+            // What it makes: the code object loaded just before.
+            let made = raws[..k].iter().rev().find_map(|p| {
+                let v = p.argval.bind(py);
+                v.is_instance_of::<pyo3::types::PyCode>()
+                    .then(|| v.getattr("co_name").ok()?.extract::<String>().ok())
+                    .flatten()
+            });
+            let what = match made.as_deref() {
+                Some("<listcomp>" | "<setcomp>" | "<dictcomp>" | "<genexpr>") => "comprehensions",
+                Some("<lambda>") => "lambda expressions",
+                _ => "nested function definitions",
+            };
+            return Ok(Err(Unsupported {
+                what: format!("{what} are not supported in kernels"),
+                line: r.span.line,
+            }));
+        }
         if let Some(what) = unsupported_opcode(&r.opname, &r.argrepr) {
             return Ok(Err(Unsupported {
                 what: format!("{what} are not supported in kernels"),
@@ -443,8 +463,11 @@ fn normalise(
         }
         let name = r.opname.as_str();
         match name {
-            "NOP" | "RESUME" | "CACHE" | "EXTENDED_ARG" | "PRECALL" | "COPY_FREE_VARS"
-            | "MAKE_CELL" | "TO_BOOL" => {}
+            // A `NOP` CPython kept marks a line with no code (`pass`): it
+            // keeps blocks apart, so it stays.
+            "NOP" => push(Op::Nop),
+            "RESUME" | "CACHE" | "EXTENDED_ARG" | "PRECALL" | "COPY_FREE_VARS" | "MAKE_CELL"
+            | "TO_BOOL" => {}
             // `FOR_ITER` skips it (and, in 3.13, the `POP_TOP` after it)
             // when the iterator is exhausted; nothing falls into it.
             "END_FOR" => skip_pop_after_end_for = minor >= 13,

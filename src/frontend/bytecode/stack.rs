@@ -193,6 +193,12 @@ impl<'c> Sim<'c> {
                 }
             }
             Op::PushNull => self.push(ExprKind::Null, span),
+            // `pass` (its line is kept); nothing inside an expression.
+            Op::Nop => {
+                if !self.expr_only && self.stack.len() == self.base && !self.busy() {
+                    self.emit(StmtKind::Pass, span)?;
+                }
+            }
             Op::Call { argc, kw, form } => {
                 let mut args = self.pop_n(*argc, span)?;
                 let func = match form {

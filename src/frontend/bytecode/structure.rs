@@ -165,6 +165,16 @@ fn merge_stacks(c: &Cond, st: Vec<E>, sf: Vec<E>) -> R<Vec<E>> {
         bool_op(false, c.test.clone(), vf)
     } else if Rc::ptr_eq(&vf, &c.test) {
         bool_op(true, c.test.clone(), vt)
+    } else if c.fall == c.f.block && c.fall != c.t.block {
+        // The arm after the test in the bytecode is the first arm.
+        expr(
+            ExprKind::IfExp {
+                test: not(c.test.clone()),
+                body: vf,
+                orelse: vt,
+            },
+            span,
+        )
     } else {
         expr(
             ExprKind::IfExp {
@@ -279,7 +289,7 @@ fn bool_op(and: bool, a: E, b: E) -> E {
 impl<'c> Rebuilder<'c> {
     pub fn new(code: &'c Code) -> Rebuilder<'c> {
         let cfg = Cfg::new(&code.instrs);
-        let budget = 200 * (cfg.blocks.len() + 1) * (cfg.blocks.len() + 1);
+        let budget = 50 * (cfg.blocks.len() + 1) * (cfg.blocks.len() + 1);
         Rebuilder {
             code,
             cfg,
@@ -503,6 +513,17 @@ impl<'c> Rebuilder<'c> {
                     if let Ok(Merged::Joined(stack, next)) =
                         self.value_branch(cur, &cond, base, true)
                     {
+                        if mode == Mode::Cond {
+                            // A value if the test goes on after it
+                            // (`(x if c else y) > 0`); else this is the
+                            // test (`a and c` in `x if (a and c) else y`).
+                            let after = self.run(next, stack, base, None, Mode::Cond, false);
+                            let found = match after {
+                                Ok((out, Flow::Branch(c))) if out.is_empty() => c,
+                                _ => cond,
+                            };
+                            return Ok((sim.out, Flow::Branch(found)));
+                        }
                         sim.stack = stack;
                         cur = next;
                         continue;
@@ -568,8 +589,10 @@ impl<'c> Rebuilder<'c> {
         }
     }
 
-    /// Follows an exit through blocks that only jump or drop temporaries.
-    fn resolve(&self, mut edge: Edge, base: usize) -> Edge {
+    /// Follows an exit through blocks that only jump or drop temporaries
+    /// on the test's `line` (a jump on a line of its own is a statement:
+    /// `pass`, `continue`, `break`).
+    fn resolve(&self, mut edge: Edge, base: usize, line: u32) -> Edge {
         let code = self.code;
         for _ in 0..self.cfg.blocks.len() {
             let b = edge.block;
@@ -577,6 +600,12 @@ impl<'c> Rebuilder<'c> {
                 break;
             }
             let block = &self.cfg.blocks[b];
+            if code.instrs[block.start..block.end]
+                .iter()
+                .any(|i| i.span.line != line && i.span.line != 0)
+            {
+                break;
+            }
             let term = self.cfg.terminator(&code.instrs, b);
             let body_end = if term.is_some() {
                 block.end - 1
@@ -634,8 +663,12 @@ impl<'c> Rebuilder<'c> {
             self.path_to_return(a.block, a.skip),
             self.path_to_return(b.block, b.skip),
         ) {
+            // Copies, not one sequence reached two ways.
             (Some(x), Some(y)) => {
-                x.len() == y.len() && x.iter().zip(&y).all(|(&i, &j)| self.same_op(i, j))
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(&y)
+                        .all(|(&i, &j)| i != j && self.same_op(i, j))
             }
             _ => false,
         }
@@ -700,8 +733,9 @@ impl<'c> Rebuilder<'c> {
                 )
             }
         };
-        let fall = self.resolve(fall, base);
-        let jump = self.resolve(jump, base);
+        let line = self.code.instrs[self.cfg.blocks[cur].end - 1].span.line;
+        let fall = self.resolve(fall, base, line);
+        let jump = self.resolve(jump, base, line);
         let mut blocks = vec![cur];
         blocks.extend(fall.through.iter().copied());
         blocks.extend(jump.through.iter().copied());
@@ -748,6 +782,9 @@ impl<'c> Rebuilder<'c> {
 
     /// `c` extended by one of the tests it leads to, if one fits.
     fn absorb(&mut self, c: &Cond, base: usize) -> Option<Cond> {
+        // The tests it may absorb start where its exits are (above the
+        // statement level inside an expression: `f(x if a and b else y)`).
+        let base = base.max(c.t.stack.len().min(c.f.stack.len()));
         let joined = |c: &Cond, y: &Cond, test: E, t: Edge, f: Edge| {
             let mut blocks = c.blocks.clone();
             blocks.extend(y.blocks.iter().copied());
@@ -799,14 +836,13 @@ impl<'c> Rebuilder<'c> {
         if let (Some(y), Some(z)) = (&yt, &yf) {
             if self.same_exit(&y.t, &z.t) && self.same_exit(&y.f, &z.f) {
                 let span = c.test.span;
-                let test = expr(
-                    ExprKind::IfExp {
-                        test: c.test.clone(),
-                        body: y.test.clone(),
-                        orelse: z.test.clone(),
-                    },
-                    span,
-                );
+                // The arm after the test in the bytecode is the first.
+                let (test, body, orelse) = if c.fall == c.f.block {
+                    (not(c.test.clone()), z.test.clone(), y.test.clone())
+                } else {
+                    (c.test.clone(), y.test.clone(), z.test.clone())
+                };
+                let test = expr(ExprKind::IfExp { test, body, orelse }, span);
                 let mut n = joined(c, y, test, y.t.clone(), y.f.clone());
                 n.blocks.extend(z.blocks.iter().copied());
                 if z.last > n.last {
@@ -1001,19 +1037,22 @@ impl<'c> Rebuilder<'c> {
             return Ok(Next::Goto(then_e.block));
         }
         // `if c: continue`, `if c: break`.
+        let target = self.through_jumps(then_e.block);
         let control = self.loops.last().and_then(|l| {
-            if l.continues.contains(&then_e.block) || l.header == then_e.block {
+            if l.continues.contains(&target) || l.header == target {
                 Some(StmtKind::Continue)
-            } else if l.break_target == Some(then_e.block) {
+            } else if l.break_target == Some(target) {
                 Some(StmtKind::Break)
             } else {
                 None
             }
         });
         if let Some(kind) = control {
+            // At the jump's line (the statement's own).
+            let at = self.code.instrs[self.cfg.blocks[then_e.block].start].span;
             let body = vec![Stmt {
                 kind,
-                span: Span::line(span.line),
+                span: Span::line(if at.line > 0 { at.line } else { span.line }),
             }];
             sim.emit(
                 StmtKind::If {
@@ -1051,7 +1090,16 @@ impl<'c> Rebuilder<'c> {
             self.pending_skip = else_e.skip;
             return Ok(Next::Goto(else_e.block));
         };
-        let (orelse, flow2) = self.run_edge(&else_e, base, Some(join), Mode::Stmt)?;
+        let (mut orelse, flow2) = self.run_edge(&else_e, base, Some(join), Mode::Stmt)?;
+        if orelse.is_empty() {
+            // `else: pass`: the else-block only jumps on (on the line of
+            // the `pass`).
+            let at = self.code.instrs[self.cfg.blocks[else_e.block].start].span;
+            orelse.push(Stmt {
+                kind: StmtKind::Pass,
+                span: Span::line(at.line),
+            });
+        }
         sim.emit(StmtKind::If { test, body, orelse }, span)?;
         match (flow, flow2) {
             (Flow::Fell(stack), _) | (_, Flow::Fell(stack)) => {
@@ -1161,14 +1209,22 @@ impl<'c> Rebuilder<'c> {
     ) -> R<Next> {
         let span = test.span;
         let (b, e) = (body_e.block, exit_e.block);
-        if e <= b {
+        // The exit is after the loop, or (at the end of an enclosing
+        // loop's body) that loop's header.
+        let enclosing = self
+            .loops
+            .last()
+            .is_some_and(|l| l.header == e || l.continues.contains(&e));
+        if e <= b && !enclosing {
             return fail(span, "a loop whose exit comes first");
         }
         let body = self.cfg.loop_body(b);
         let last = body.iter().rposition(|&x| x).unwrap_or(b);
         let x = self.break_target(&body, last.max(e)).filter(|&x| x > e);
+        // `continue` goes back to the test (when something in the body
+        // jumps there).
         let mut continues = vec![];
-        if self.cfg.header[cur] && cur < b {
+        if cur < b && self.cfg.preds[cur].iter().any(|&p| b <= p && p < e) {
             continues.push(cur);
         }
         self.loops.push(LoopCtx {
@@ -1213,7 +1269,11 @@ impl<'c> Rebuilder<'c> {
                     self.run(e, exit_e.stack.clone(), sim.base, stop, Mode::Stmt, false)?;
                 let mut copied = 0;
                 let body = replace_copies(stmts, &rest, &mut copied);
-                let (orelse, after) = {
+                // With copies, what the copied code follows is the loop's
+                // `else`; without, all of it follows the loop.
+                let (orelse, after) = if copied == 0 {
+                    (vec![], rest)
+                } else {
                     let mut rest = rest;
                     let after = rest.split_off(rest.len() - copied);
                     (rest, after)
@@ -1231,6 +1291,11 @@ impl<'c> Rebuilder<'c> {
                     (Flow::Fell(stack), Some(stop)) => {
                         sim.stack = stack;
                         Ok(Next::Goto(stop))
+                    }
+                    // The rest of an enclosing `while` loop's body.
+                    (Flow::Fell(stack), None) => {
+                        sim.stack = stack;
+                        Ok(Next::LoopEnd)
                     }
                     (Flow::Ended, _) => Ok(Next::Ended),
                     _ => fail(span, "a loop followed by unexpected code"),

@@ -140,6 +140,11 @@ fn assertion(stmts: &[Stmt]) -> Option<Option<E>> {
     else {
         return None;
     };
+    assertion_of(exc)
+}
+
+/// The message of the exception `assert` raises, if `exc` is one.
+fn assertion_of(exc: &E) -> Option<Option<E>> {
     match &exc.kind {
         ExprKind::AssertionError => Some(None),
         ExprKind::Call {
@@ -257,6 +262,11 @@ impl Tidy<'_> {
                 iter: tidy_expr(&iter),
                 body: self.block(body),
                 orelse: self.block(orelse),
+            },
+            // `assert <false constant>, m` raises without a test.
+            Raise(Some(e), None) if assertion_of(&e).is_some() => Assert {
+                test: expr(ExprKind::Literal(super::tree::Literal::False), span),
+                msg: assertion_of(&e).flatten().as_ref().map(tidy_expr),
             },
             Raise(e, c) => Raise(e.as_ref().map(tidy_expr), c.as_ref().map(tidy_expr)),
             Assert { test, msg } => Assert {

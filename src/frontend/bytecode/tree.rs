@@ -86,6 +86,7 @@ pub enum ExprKind {
 pub enum Literal {
     None,
     True,
+    False,
 }
 
 pub fn expr(kind: ExprKind, span: Span) -> E {

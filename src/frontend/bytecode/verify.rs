@@ -156,33 +156,51 @@ fn const_keys(code: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         .collect()
 }
 
+/// The operations without `NOP`s (which only carry line numbers), jump
+/// targets moved to what follows a dropped one.
+fn without_nops(instrs: Vec<read::Instr>) -> Vec<read::Op> {
+    let mut index = Vec::with_capacity(instrs.len() + 1);
+    let mut kept = 0;
+    for i in &instrs {
+        index.push(kept);
+        if i.op != read::Op::Nop {
+            kept += 1;
+        }
+    }
+    index.push(kept);
+    instrs
+        .into_iter()
+        .filter(|i| i.op != read::Op::Nop)
+        .map(|i| {
+            let mut op = i.op;
+            match &mut op {
+                read::Op::ForIter { exit: t }
+                | read::Op::Jump(t)
+                | read::Op::CondJump { target: t, .. } => *t = index[*t],
+                _ => {}
+            }
+            op
+        })
+        .collect()
+}
+
 /// Whether `a` and `b` have the same operations.
 pub fn same_code(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
     let (Ok(x), Ok(y)) = (read::read(py, a)?, read::read(py, b)?) else {
         return Ok(false);
     };
+    let (x, y) = (without_nops(x.instrs), without_nops(y.instrs));
     let (ka, kb) = (const_keys(a)?, const_keys(b)?);
     if std::env::var("JITUFUNC_BYTECODE_DEBUG").is_ok() {
-        for k in 0..x.instrs.len().max(y.instrs.len()) {
-            let p = x
-                .instrs
-                .get(k)
-                .map(|i| format!("{:?}", i.op))
-                .unwrap_or_default();
-            let q = y
-                .instrs
-                .get(k)
-                .map(|i| format!("{:?}", i.op))
-                .unwrap_or_default();
+        for k in 0..x.len().max(y.len()) {
+            let p = x.get(k).map(|op| format!("{op:?}")).unwrap_or_default();
+            let q = y.get(k).map(|op| format!("{op:?}")).unwrap_or_default();
             eprintln!("{} {k:3} {p:50} {q}", if p == q { " " } else { "*" });
         }
     }
-    Ok(x.instrs.len() == y.instrs.len()
-        && x.instrs
-            .iter()
-            .zip(&y.instrs)
-            .all(|(p, q)| match (&p.op, &q.op) {
-                (read::Op::LoadConst(i), read::Op::LoadConst(j)) => ka.get(*i) == kb.get(*j),
-                (p, q) => p == q,
-            }))
+    Ok(x.len() == y.len()
+        && x.iter().zip(&y).all(|(p, q)| match (p, q) {
+            (read::Op::LoadConst(i), read::Op::LoadConst(j)) => ka.get(*i) == kb.get(*j),
+            (p, q) => p == q,
+        }))
 }
