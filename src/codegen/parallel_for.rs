@@ -224,6 +224,21 @@ fn chunk_function<'ctx>(
     );
     cg.builder
         .position_at_end(cg.ctx.append_basic_block(chunk, "entry"));
+    // The runtime passes `0 <= lo <= hi`: with a loop counting from zero,
+    // the item is never negative, so indexing with it needs no wrap-around
+    // (which would turn the vectorized loop's stores into scatters).
+    let assume = inkwell::intrinsics::Intrinsic::find("llvm.assume")
+        .and_then(|i| i.get_declaration(&cg.module, &[]))
+        .ok_or_else(|| CompileError::internal("no llvm.assume"))?;
+    let (lo_int, hi_int) = (lo.into_int_value(), hi.into_int_value());
+    let lo_ok =
+        cg.builder
+            .build_int_compare(inkwell::IntPredicate::SGE, lo_int, i64t.const_zero(), "")?;
+    let hi_ok = cg
+        .builder
+        .build_int_compare(inkwell::IntPredicate::SGE, hi_int, lo_int, "")?;
+    cg.call(assume, &[lo_ok.into()])?;
+    cg.call(assume, &[hi_ok.into()])?;
     let mut args: Vec<BasicValueEnum<'ctx>> = vec![chunk_status.into(), lo, hi];
     for (k, t) in field_types.iter().enumerate() {
         let p = cg

@@ -249,6 +249,29 @@ fn reduction_update(s: &Stmt) -> Option<(&str, Reducer, &Expr)> {
     (!reads_itself).then_some((name, r, other))
 }
 
+/// How a prange loop counts (what its body function computes `i` from).
+#[derive(Clone, Copy)]
+enum Counting {
+    /// `prange(n)`, `prange(0, n)`: `i` is the trip number.
+    FromZero,
+    /// `prange(a, b)`: `start + k`.
+    ByOne,
+    /// `start + k * step`.
+    Stepped,
+}
+
+/// Whether `prange(...)` has no step or the literal step 1.
+fn step_is_one(iter: &Expr) -> bool {
+    match &iter.kind {
+        ExprKind::Call { args, .. } => match args.get(2).map(|e| &e.kind) {
+            None => true,
+            Some(ExprKind::Const(crate::syntax::Const::Int(1))) => true,
+            Some(_) => false,
+        },
+        _ => false,
+    }
+}
+
 fn name(n: &str, span: Span) -> Expr {
     Expr::new(ExprKind::Name(n.to_string()), span)
 }
@@ -352,14 +375,21 @@ impl Lowerer {
                 _ => {}
             }
         }
-        let (start, stop, step, _) = self.range_bounds(iter)?;
+        let (start, stop, step, from_zero) = self.range_bounds(iter)?;
+        let count = if from_zero {
+            Counting::FromZero
+        } else if step_is_one(iter) {
+            Counting::ByOne
+        } else {
+            Counting::Stepped
+        };
         let trips = self.emit(Op::Range(RangeOp::Len), vec![start, stop, step], iter.span);
         let mut args = vec![trips, start, step];
         for n in captured.iter().chain(reductions.iter().map(|(n, _)| n)) {
             let v = self.ssa.read_var(self.cur, n);
             args.push(v);
         }
-        let def = self.body_function(var, *var_span, &captured, &reductions, body, span);
+        let def = self.body_function(var, *var_span, count, &captured, &reductions, body, span);
         let k = self.ssa.f.kernel_ref(&KernelTarget::Def(Arc::new(def)));
         let reducers: Arc<[Reducer]> = reductions.iter().map(|(_, r)| *r).collect();
         let partials = self.emit(Op::Prange(k, reducers), args, span);
@@ -379,10 +409,12 @@ impl Lowerer {
     }
 
     /// The body function of a prange loop (module documentation).
+    #[allow(clippy::too_many_arguments)]
     fn body_function(
         &mut self,
         var: &str,
         var_span: Span,
+        count: Counting,
         captured: &[String],
         reductions: &[(String, Reducer)],
         body: &[Stmt],
@@ -412,22 +444,20 @@ impl Lowerer {
                 span,
             })
             .collect();
-        // i = start + k * step
-        let item = Expr::new(
-            ExprKind::Binary(
+        // i = start + k * step; `k` itself from 0 by 1, `start + k` by 1:
+        // a step known to be 1 keeps the loop's accesses unit-stride, so
+        // LLVM vectorizes the chunk's loop as the serial one.
+        let k = name("$k", span);
+        let binary = |op, a, b| Expr::new(ExprKind::Binary(op, Box::new(a), Box::new(b)), span);
+        let item = match count {
+            Counting::FromZero => k,
+            Counting::ByOne => binary(BinOp::Add, name("$start", span), k),
+            Counting::Stepped => binary(
                 BinOp::Add,
-                Box::new(name("$start", span)),
-                Box::new(Expr::new(
-                    ExprKind::Binary(
-                        BinOp::Mul,
-                        Box::new(name("$k", span)),
-                        Box::new(name("$step", span)),
-                    ),
-                    span,
-                )),
+                name("$start", span),
+                binary(BinOp::Mul, k, name("$step", span)),
             ),
-            span,
-        );
+        };
         let mut loop_body = vec![Stmt {
             kind: StmtKind::Assign {
                 targets: vec![Target::Name(var.to_string(), var_span)],
