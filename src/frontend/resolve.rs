@@ -211,6 +211,32 @@ fn is_numba_prange(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
         && text("__module__")?.is_some_and(|m| m.starts_with("numba.")))
 }
 
+/// `List.empty_list` (`jitufunc.typed`, marked by its attribute
+/// `_jitufunc_builtin`) and the scalar type objects of `jitufunc.types`
+/// (`types.float64`, which stand for their dtypes as `np.float64` does).
+fn typed_container(obj: &Bound<'_, PyAny>) -> PyResult<Option<Global>> {
+    let ty = obj.get_type();
+    let module = ty.getattr("__module__")?;
+    let module = module.extract::<&str>().unwrap_or_default();
+    if module == "jitufunc.types" && ty.name()?.to_str()? == "Type" {
+        let name: String = obj.getattr("name")?.extract()?;
+        let s = if name == "bool" {
+            Some(Scalar::Bool)
+        } else {
+            Scalar::from_numpy_string(&name)
+        };
+        return Ok(s.map(|s| Global::Callee(Callee::DType(s))));
+    }
+    if ty.name()?.to_str()? == "function" {
+        if let Ok(tag) = obj.getattr("_jitufunc_builtin") {
+            if tag.extract::<&str>().ok() == Some("typed.List.empty_list") {
+                return Ok(Some(Global::Callee(Callee::Builtin(Builtin::EmptyList))));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Classifies the object a global name (or attribute chain) refers to;
 /// with `numpy_library` (`@jit` functions), NumPy functions jitufunc
 /// implements in Python are those implementations.
@@ -266,6 +292,9 @@ pub fn classify(
     }
     if is_ndarray(py, obj)? {
         return frozen_array(obj, name);
+    }
+    if let Some(g) = typed_container(obj)? {
+        return Ok(g);
     }
     if let Some(target) = kernels(py, obj)? {
         return Ok(Global::Kernel(target));

@@ -32,6 +32,8 @@ use crate::types::{Memory, Type};
 pub fn counted(t: &Type) -> bool {
     match t {
         Type::Array(a) => a.memory == Memory::Owned,
+        // A typed List is always counted (`engine::list`).
+        Type::List(_) => true,
         Type::Tuple(items) => items.iter().any(counted),
         _ => false,
     }

@@ -13,6 +13,7 @@ mod emit;
 mod fuse;
 pub mod gufunc;
 mod infer;
+mod lists;
 pub mod lazy;
 mod materialize;
 pub mod rules;
@@ -512,7 +513,8 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::Reduce(..)
         | Op::ReduceAxis(..)
         | Op::Gufunc(..)
-        | Op::Array(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
+        | Op::Array(_)
+        | Op::List(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
     }))
 }
 
