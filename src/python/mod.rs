@@ -398,7 +398,11 @@ fn cache_dir() -> Option<std::path::PathBuf> {
 #[pyfunction]
 fn memory_stats() -> std::collections::HashMap<&'static str, u64> {
     let (allocated, freed) = crate::engine::memory::stats();
-    [("allocated", allocated), ("freed", freed)]
+    [
+        ("allocated", allocated),
+        ("freed", freed),
+        ("lists_live", crate::engine::list::live()),
+    ]
         .into_iter()
         .collect()
 }
