@@ -115,8 +115,7 @@ pub fn emit<'ctx>(
         };
         let new = cg.external(
             "jitufunc_rt_list_new",
-            cg.ptr_type()
-                .fn_type(&[i64t.into(), i64t.into()], false),
+            cg.ptr_type().fn_type(&[i64t.into(), i64t.into()], false),
         );
         let h = cg.call_value(
             new,
@@ -128,7 +127,10 @@ pub fn emit<'ctx>(
         return Ok(Some(h));
     }
     let (Some(Type::List(s)), Some(h)) = (types.first(), vals.first()) else {
-        return Err(CompileError::internal(format!("list.{} of a non-list", op.name())));
+        return Err(CompileError::internal(format!(
+            "list.{} of a non-list",
+            op.name()
+        )));
     };
     let (s, h) = (*s, h.into_pointer_value());
     let b = &cg.builder;
@@ -170,14 +172,17 @@ pub fn emit<'ctx>(
             let got = cg
                 .call_value(reserve, &[h.into(), need.into()])?
                 .into_int_value();
-            let ok = b.build_int_compare(IntPredicate::NE, got, cg.ctx.i32_type().const_zero(), "")?;
+            let ok =
+                b.build_int_compare(IntPredicate::NE, got, cg.ctx.i32_type().const_zero(), "")?;
             // The runtime reported the MemoryError.
             super::raise::fail_unless(cg, ok, "list.grow", |_| Ok(()))?;
             cg.builder.build_unconditional_branch(store)?;
             cg.builder.position_at_end(store);
             let p = item_ptr(cg, h, s, len)?;
             store_scalar(cg, s, p, vals[1])?;
-            let next = cg.builder.build_int_nsw_add(len, i64t.const_int(1, false), "")?;
+            let next = cg
+                .builder
+                .build_int_nsw_add(len, i64t.const_int(1, false), "")?;
             cg.builder.build_store(field(cg, h, FIELD_LEN)?, next)?;
             None
         }
@@ -203,11 +208,9 @@ pub fn emit<'ctx>(
             b.position_at_end(shift);
             let next = b.build_int_add(i, i64t.const_int(1, false), "")?;
             let src = item_ptr(cg, h, s, next)?;
-            let bytes = cg.builder.build_int_mul(
-                after,
-                i64t.const_int(s.itemsize() as u64, false),
-                "",
-            )?;
+            let bytes =
+                cg.builder
+                    .build_int_mul(after, i64t.const_int(s.itemsize() as u64, false), "")?;
             cg.builder
                 .build_memmove(p, 1, src, 1, bytes)
                 .map_err(|e| CompileError::internal(e.to_string()))?;

@@ -323,8 +323,9 @@ pub enum ArrayOp {
     /// (second, of the array's dtype): the rest of `np.zeros(n)`,
     /// `np.full(n, v)`.
     Fill,
-    /// A new reference to the memory of the operand (an array, or a tuple
-    /// holding arrays); inserted by `ir::refcount`, not written by users.
+    /// A new reference to the memory of the operand (an array, a typed
+    /// List, or a tuple holding them); inserted by `ir::refcount`, not
+    /// written by users.
     IncRef,
     /// Drops a reference taken by the operand's definition or an
     /// `IncRef`; the memory is freed with the last one (`ir::refcount`).

@@ -228,7 +228,9 @@ fn emit_entry<'ctx>(
                     store_scalar(cg, c, at, v)?;
                 }
                 Leaf::List(_) => {
-                    let h = cg.builder.build_ptr_to_int(v.into_pointer_value(), i64t, "")?;
+                    let h = cg
+                        .builder
+                        .build_ptr_to_int(v.into_pointer_value(), i64t, "")?;
                     cg.builder.build_store(at, h)?;
                 }
                 Leaf::Array(a) => {

@@ -341,7 +341,12 @@ impl Dispatcher {
     }
 
     /// The key of a typed List argument (`jitufunc.typed.List`).
-    fn list_key(&self, py: Python<'_>, k: usize, obj: *mut ffi::PyObject) -> PyResult<Option<ArgKey>> {
+    fn list_key(
+        &self,
+        py: Python<'_>,
+        k: usize,
+        obj: *mut ffi::PyObject,
+    ) -> PyResult<Option<ArgKey>> {
         // SAFETY: a live borrowed object; the GIL is held.
         let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
         let Some(h) = super::typed_list::header_of(&obj) else {
@@ -355,7 +360,9 @@ impl Dispatcher {
             )));
         }
         // SAFETY: a live header the argument holds a reference to.
-        Ok(Some(ArgKey::list(unsafe { super::typed_list::item_type(h) })))
+        Ok(Some(ArgKey::list(unsafe {
+            super::typed_list::item_type(h)
+        })))
     }
 
     fn unsupported_arg(&self, py: Python<'_>, k: usize, obj: *mut ffi::PyObject) -> PyErr {
@@ -840,7 +847,9 @@ pub(super) fn leaf_object(py: Python<'_>, leaf: Leaf, w: &[u64]) -> PyResult<Py<
     let s = match leaf {
         Leaf::Scalar(s) => s,
         Leaf::Array(a) => return array_object(py, &a, w),
-        Leaf::List(_) => return super::typed_list::wrap(py, w[0] as *mut _),
+        // SAFETY: compiled code returned a live header with one reference
+        // for the caller (`abi`), which the new object takes over.
+        Leaf::List(_) => return unsafe { super::typed_list::wrap(py, w[0] as *mut _) },
     };
     Ok(match canonical(s) {
         Scalar::Bool => (w[0] as u8 != 0)

@@ -403,8 +403,8 @@ fn memory_stats() -> std::collections::HashMap<&'static str, u64> {
         ("freed", freed),
         ("lists_live", crate::engine::list::live()),
     ]
-        .into_iter()
-        .collect()
+    .into_iter()
+    .collect()
 }
 
 /// Threads `target="parallel"` ufuncs use (the pool's size).

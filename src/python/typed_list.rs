@@ -45,7 +45,10 @@ pub fn register_typed_list(py: Python<'_>, cls: Bound<'_, PyType>) -> PyResult<(
 }
 
 /// A new `jitufunc.typed.List` object taking over one reference to `h`.
-pub fn wrap(py: Python<'_>, h: *mut ListHeader) -> PyResult<Py<PyAny>> {
+///
+/// # Safety
+/// `h` is a live header whose reference the caller hands over.
+pub unsafe fn wrap(py: Python<'_>, h: *mut ListHeader) -> PyResult<Py<PyAny>> {
     let cls = match LIST_CLASS.get(py) {
         Some(c) => Ok(c.clone_ref(py)),
         None => py.import("jitufunc.typed").and_then(|_| {
@@ -93,6 +96,10 @@ fn index_error(message: &str) -> PyErr {
 }
 
 impl TypedListBase {
+    // The header is shared, mutable state (compiled code writes it too)
+    // that the GIL guards, not data this object owns: a `&mut` made from
+    // `&self` for the length of one method.
+    #[allow(clippy::mut_from_ref)]
     fn h(&self) -> Option<&mut ListHeader> {
         let h = self.header.load(Ordering::Relaxed) as *mut ListHeader;
         // SAFETY: null, or a live header this object holds a reference to;
@@ -119,7 +126,10 @@ fn write_item(v: &Bound<'_, PyAny>, s: Scalar, p: *mut u8) -> PyResult<()> {
                 PyTypeError::new_err(format!(
                     "a typed List of {} takes integers, not {}",
                     s.name(),
-                    v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                    v.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
                 ))
             })?;
             let x = <$t>::try_from(x).map_err(|_| {
@@ -355,7 +365,11 @@ impl TypedListBase {
         let h = self.typed()?;
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
-        let i = if i < 0 { (i + h.len).max(0) } else { i.min(h.len) };
+        let i = if i < 0 {
+            (i + h.len).max(0)
+        } else {
+            i.min(h.len)
+        };
         let mut item = [0u8; 16];
         write_item(v, s, item.as_mut_ptr())?;
         grow(h, h.len + 1)?;
@@ -403,9 +417,8 @@ impl TypedListBase {
         match self.h() {
             Some(h) if h.len > 0 => {
                 // SAFETY: `len * itemsize` initialised bytes at `data`.
-                let bytes = unsafe {
-                    std::slice::from_raw_parts(h.data, (h.len * h.itemsize) as usize)
-                };
+                let bytes =
+                    unsafe { std::slice::from_raw_parts(h.data, (h.len * h.itemsize) as usize) };
                 PyBytes::new(py, bytes)
             }
             _ => PyBytes::new(py, b""),
@@ -438,9 +451,7 @@ impl TypedListBase {
         let n = (data.len() / size) as i64;
         grow(h, h.len + n)?;
         // SAFETY: room for `len + n` items.
-        unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), Self::slot(h, h.len), data.len())
-        };
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), Self::slot(h, h.len), data.len()) };
         h.len += n;
         Ok(())
     }
