@@ -240,7 +240,7 @@ class List(_core.TypedListBase):
 
     def __repr__(self):
         num = self._item_typenum()
-        name = "undefined" if num is None else _dtype_from_num(num).name
+        name = "Undefined" if num is None else _dtype_from_num(num).name
         return f"ListType[{name}]({self})"
 
     def __reduce__(self):

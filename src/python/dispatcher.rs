@@ -370,14 +370,14 @@ impl Dispatcher {
         let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
         if obj.is_exact_instance_of::<pyo3::types::PyList>() {
             return type_error(format!(
-                "{}() argument '{}' is a Python list; @jit functions do not take Python lists (they are neither copied nor reflected): use a jitufunc.typed.List (from jitufunc.typed import List; List([1.0, 2.0])), which compiled code shares without copying, or a NumPy array (np.array(...))",
+                "{}() argument '{}' is a list; @jit functions do not take Python lists (they are neither copied nor reflected): use a jitufunc.typed.List (from jitufunc.typed import List; List([1.0, 2.0])), which compiled code shares without copying, or a NumPy array (np.array(...))",
                 self.name(),
                 self.params[k]
             ));
         }
         if obj.is_exact_instance_of::<pyo3::types::PyDict>() {
             return type_error(format!(
-                "{}() argument '{}' is a Python dict; @jit functions do not take Python dicts (a typed Dict is not available yet)",
+                "{}() argument '{}' is a dict; @jit functions do not take Python dicts (a typed Dict is not available yet)",
                 self.name(),
                 self.params[k]
             ));

@@ -121,6 +121,7 @@ def test_item_type_from_the_first_item_and_from_the_constructor():
     assert str(List([1.0, 2.5])) == "[1.0, 2.5]"
     empty = List()
     assert len(empty) == 0 and list(empty) == []
+    assert repr(empty) == "ListType[Undefined]([])"
     empty.append(3)
     assert repr(empty) == "ListType[int64]([3])"
 
@@ -379,7 +380,7 @@ def test_python_list_argument_is_refused_with_a_hint():
     def f(l):
         return len(l)
 
-    with pytest.raises(TypeError, match=r"is a Python list.*jitufunc\.typed\.List"):
+    with pytest.raises(TypeError, match=r"is a list; @jit functions do not take Python lists.*jitufunc\.typed\.List"):
         f([1.0, 2.0])
 
 
