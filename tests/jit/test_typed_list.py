@@ -475,3 +475,79 @@ def test_memory_of_lists_made_and_dropped_from_python():
         make_one(100)
     assert lists_live() == before
     assert max_rss_mb() - rss0 < 30
+
+
+# ---------------------------------------------------------------- calls, options
+
+@njit
+def _build(n):
+    lst = List.empty_list(types.float64)
+    for i in range(n):
+        lst.append(float(i))
+    return lst
+
+
+@njit
+def _total(lst):
+    s = 0.0
+    for x in lst:
+        s += x
+    return s
+
+
+def test_lists_pass_between_jit_functions():
+    @njit
+    def outer(n):
+        a = _build(n)
+        b = _build(n + 1)
+        return a, len(b), _total(b) + _total(a)
+
+    before = lists_live()
+    a, n, s = outer(3)
+    assert list(a) == [0.0, 1.0, 2.0] and n == 4 and s == 6.0 + 3.0
+    del a
+    assert lists_live() == before
+
+
+def test_list_chosen_on_branches():
+    @njit
+    def pick(flag):
+        if flag:
+            lst = List.empty_list(types.int64)
+            lst.append(1)
+        else:
+            lst = List.empty_list(types.int64)
+        return lst
+
+    before = lists_live()
+    assert list(pick(True)) == [1] and list(pick(False)) == []
+    assert lists_live() == before
+
+
+def test_list_in_a_prange_loop_and_with_nogil():
+    from jitufunc import prange
+
+    @njit(parallel=True)
+    def double(lst, out):
+        for i in prange(len(lst)):
+            out[i] = lst[i] * 2
+        return out
+
+    np.testing.assert_array_equal(double(List([1.0, 2.0, 3.0]), np.zeros(3)), [2.0, 4.0, 6.0])
+
+    @njit(nogil=True)
+    def push(lst):
+        lst.append(5)
+        return len(lst)
+
+    lst = List([1])
+    assert push(lst) == 2 and list(lst) == [1, 5]
+
+
+def test_list_types_in_signature_strings():
+    @njit("float64(ListType[float64])")
+    def first(lst):
+        return lst[0]
+
+    assert first(List([4.0])) == 4.0
+    assert first.signatures == ["float64(ListType[float64])"]
