@@ -216,9 +216,9 @@ fn is_numba_prange(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 /// (`types.float64`, which stand for their dtypes as `np.float64` does).
 fn typed_container(obj: &Bound<'_, PyAny>) -> PyResult<Option<Global>> {
     let ty = obj.get_type();
-    let module = ty.getattr("__module__")?;
-    let module = module.extract::<&str>().unwrap_or_default();
-    if module == "jitufunc.types" && ty.name()?.to_str()? == "Type" {
+    let text = |attr: &str| -> Option<String> { ty.getattr(attr).ok()?.extract().ok() };
+    let (module, class) = (text("__module__"), text("__name__"));
+    if module.as_deref() == Some("jitufunc.types") && class.as_deref() == Some("Type") {
         let name: String = obj.getattr("name")?.extract()?;
         let s = if name == "bool" {
             Some(Scalar::Bool)
@@ -227,7 +227,7 @@ fn typed_container(obj: &Bound<'_, PyAny>) -> PyResult<Option<Global>> {
         };
         return Ok(s.map(|s| Global::Callee(Callee::DType(s))));
     }
-    if ty.name()?.to_str()? == "function" {
+    if class.as_deref() == Some("function") {
         if let Ok(tag) = obj.getattr("_jitufunc_builtin") {
             if tag.extract::<&str>().ok() == Some("typed.List.empty_list") {
                 return Ok(Some(Global::Callee(Callee::Builtin(Builtin::EmptyList))));
