@@ -74,6 +74,8 @@ class List(_core.TypedListBase):
     copies the items of an iterable.
     """
 
+    _jitufunc_class = "typed.List"
+
     def __init__(self, iterable=None, allocated=0):
         if iterable is not None:
             self.extend(iterable)

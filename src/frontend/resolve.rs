@@ -214,7 +214,7 @@ fn is_numba_prange(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 /// `List.empty_list` (`jitufunc.typed`, marked by its attribute
 /// `_jitufunc_builtin`) and the scalar type objects of `jitufunc.types`
 /// (`types.float64`, which stand for their dtypes as `np.float64` does).
-fn typed_container(obj: &Bound<'_, PyAny>) -> PyResult<Option<Global>> {
+fn typed_container(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Global>> {
     let ty = obj.get_type();
     let text = |attr: &str| -> Option<String> { ty.getattr(attr).ok()?.extract().ok() };
     let (module, class) = (text("__module__"), text("__name__"));
@@ -226,6 +226,19 @@ fn typed_container(obj: &Bound<'_, PyAny>) -> PyResult<Option<Global>> {
             Scalar::from_numpy_string(&name)
         };
         return Ok(s.map(|s| Global::Callee(Callee::DType(s))));
+    }
+    if obj.is_instance_of::<pyo3::types::PyType>()
+        && obj
+            .getattr("_jitufunc_class")
+            .ok()
+            .and_then(|t| t.extract::<String>().ok())
+            .as_deref()
+            == Some("typed.List")
+    {
+        return Ok(Some(Global::Unsupported {
+            name: name.into(),
+            what: "jitufunc.typed.List: inside @jit, make a List with List.empty_list(types.float64) (or the item type it holds); List() without an item type and List(iterable) work from Python only for now".into(),
+        }));
     }
     if class.as_deref() == Some("function") {
         if let Ok(tag) = obj.getattr("_jitufunc_builtin") {
@@ -293,7 +306,7 @@ pub fn classify(
     if is_ndarray(py, obj)? {
         return frozen_array(obj, name);
     }
-    if let Some(g) = typed_container(obj)? {
+    if let Some(g) = typed_container(obj, name)? {
         return Ok(g);
     }
     if let Some(target) = kernels(py, obj)? {

@@ -355,7 +355,8 @@ impl Lowerer {
                 if what.starts_with("a NumPy function")
                     || what.starts_with("a math function")
                     || what.starts_with("a cmath function")
-                    || what.starts_with("a ufunc method") =>
+                    || what.starts_with("a ufunc method")
+                    || what.starts_with("jitufunc.typed.List") =>
             {
                 bail!(Unsupported, func.span, "'{name}' is {what}")
             }

@@ -551,3 +551,14 @@ def test_list_types_in_signature_strings():
 
     assert first(List([4.0])) == 4.0
     assert first.signatures == ["float64(ListType[float64])"]
+
+
+def test_untyped_list_made_inside_jit_is_refused_with_a_hint():
+    @njit
+    def f():
+        lst = List()
+        lst.append(1.0)
+        return lst
+
+    with pytest.raises(Exception, match=r"List\.empty_list\(types\.float64\)"):
+        f()
