@@ -729,6 +729,87 @@ def bench_prange(rng):
         row.notes.append(f"{threads} threads")
 
 
+TYPED_SOURCE = """
+def append_floats(n):
+    l = List.empty_list(types.float64)
+    for i in range(n):
+        l.append(i * 0.5)
+    return l
+
+def sum_items(l):
+    s = 0.0
+    for x in l:
+        s += x
+    return s
+
+def append_and_sum(n):
+    l = List.empty_list(types.float64)
+    for i in range(n):
+        l.append(i * 0.5)
+    s = 0.0
+    for x in l:
+        s += x
+    return s
+"""
+
+
+def typed_functions(who):
+    """TYPED_SOURCE's functions compiled by ``who``, with its own typed List."""
+    if who == "jitufunc":
+        import jitufunc as tool
+        from jitufunc import types
+        from jitufunc.typed import List
+    else:
+        import numba as tool
+        from numba import types
+        from numba.typed import List
+    ns = {"List": List, "types": types}
+    exec(TYPED_SOURCE, ns)
+    return {name: tool.njit(ns[name]) for name in ("append_floats", "sum_items", "append_and_sum")}
+
+
+def bench_typed(rng):
+    """Typed Lists in ``@njit``: appending 1e6 floats to a new List, summing
+    a List by iteration, and both in one function; jitufunc.typed.List
+    against numba.typed.List."""
+    n = 1_000_000
+    compiled = {who: typed_functions(who) for who in ("jitufunc", "numba")}
+    expected = float(np.sum(np.arange(n) * 0.5))
+    cases = [
+        ("typed-append", "typed List: append 1e6 floats in @njit (new List returned)",
+         lambda fs, arg: fs["append_floats"](n), None),
+        ("typed-iterate", "typed List: sum 1e6 floats by iteration (List passed in)",
+         lambda fs, arg: fs["sum_items"](arg), expected),
+        ("typed-append-sum", "typed List: append 1e6 floats then sum by iteration, in one @njit",
+         lambda fs, arg: fs["append_and_sum"](n), expected),
+    ]
+    lists = {who: compiled[who]["append_floats"](n) for who in compiled}
+    for key, label, call, ref in cases:
+        row = Row(key, label)
+        ROWS.append(row)
+        try:
+            for who in ("jitufunc", "numba"):
+                fs, arg = compiled[who], lists[who]
+                got = call(fs, arg)
+                if ref is None:
+                    got = float(sum(got[k] for k in (0, 1, n - 1))) + len(got)
+                    want = 0.0 + 0.5 + (n - 1) * 0.5 + n
+                else:
+                    want = ref
+                ok, why = agrees(got, want, rtol=1e-9)
+                if not ok:
+                    row.status = "MISMATCH"
+                    PROBLEMS.append(f"{key}: {who}: {why}")
+                t = best(lambda: call(fs, arg), 10)
+                setattr(row, "jit" if who == "jitufunc" else "numba", t)
+        except Exception as exc:  # noqa: BLE001
+            failed(row, "jitufunc", exc, f"{key} failed")
+            continue
+    row = ROWS[-3]
+    row.numpy = best(lambda: np.arange(n) * 0.5, 10)
+    row.notes.append("NumPy column: np.arange(n) * 0.5")
+
+
 def bench_parallel_gufunc(rng, threads):
     """target="parallel" for a gufunc: row norms of a 1e4 x 1e3 matrix."""
     import numba
@@ -1388,6 +1469,14 @@ EXPLANATIONS = [
 
 #: Explanations of later rows, by row key (numbered as the rows are).
 KEYED_EXPLANATIONS = {
+    "typed-append": ("typed List append", "`l = List.empty_list(types.float64)` then `l.append(i * 0.5)` "
+                     "for i in range(1e6) inside `@njit`, the List returned to Python (jitufunc.typed.List "
+                     "against numba.typed.List, same source); best of 10 calls. The NumPy column is "
+                     "`np.arange(n) * 0.5`, the same values as an array."),
+    "typed-iterate": ("typed List iteration", "`for x in l: s += x` over a List of 1e6 float64 built by "
+                      "the previous row's function, the List passed to `@njit`; best of 10."),
+    "typed-append-sum": ("typed List append and sum", "Both in one `@njit` function: a new List, 1e6 "
+                         "appends, then the sum by iteration; best of 10."),
     "compile-long": ("compile a long kernel", "Time for `vectorize([\"float64(float64)\"])(f)` on a fresh kernel "
                      "of {long_statements:,} statements `y = y * 1.0001 + c` (`LONG_COMPILE_TEMPLATE`), once per "
                      "library, checked against NumPy afterwards."),
@@ -1538,7 +1627,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
     parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath",
-                                           "jit", "expr", "compile-long", "prange"],
+                                           "jit", "expr", "compile-long", "prange", "typed"],
                         nargs="+", help="run only these groups of rows (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
@@ -1588,6 +1677,9 @@ def main():
     if want("prange"):
         print("15. prange loops ...", flush=True)
         bench_prange(rng)
+    if want("typed"):
+        print("16. typed List ...", flush=True)
+        bench_typed(rng)
     return finish(args, start, run_snap)
 
 

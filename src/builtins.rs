@@ -59,6 +59,13 @@ pub enum Builtin {
     /// the loop: the identity at its type for `+`, `*` and `^` (`0`, `1`),
     /// the value itself for the idempotent `min`, `max`, `|` and `&`.
     Identity(Reducer),
+    /// `List.empty_list(item_type)` (`jitufunc.typed.List`): a new empty
+    /// typed List; the item type is a dtype known when compiling.
+    EmptyList,
+    /// `l.append(v)` on a typed List (the receiver is the first argument).
+    ListAppend,
+    /// `l.pop()`, `l.pop(i)` on a typed List (the receiver first).
+    ListPop,
 }
 
 /// How a `prange` loop updates a reduction variable declared before it:
@@ -132,6 +139,9 @@ impl Builtin {
             Builtin::NpDtype => return "numpy.dtype",
             Builtin::Prange => return "prange",
             Builtin::Identity(_) => return "reduction identity",
+            Builtin::EmptyList => return "List.empty_list",
+            Builtin::ListAppend => return ".append",
+            Builtin::ListPop => return ".pop",
             _ => {}
         }
         Builtin::ALL

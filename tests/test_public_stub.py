@@ -22,7 +22,7 @@ from jitufunc.errors import OptionError
 PACKAGE = Path(jitufunc.__file__).parent
 # Every module of the public API has a stub; __init__.pyi re-exports.
 MODULES = ["jitufunc", "jitufunc.decorators", "jitufunc.dispatcher", "jitufunc.evaluate",
-           "jitufunc.errors", "jitufunc.types"]
+           "jitufunc.errors", "jitufunc.types", "jitufunc.typed"]
 
 # Options the runtime takes through **kwargs only to reject them
 # (OptionError): the stubs leave **kwargs out, so that a type checker

@@ -525,6 +525,13 @@ impl<'ctx> Emitter<'_, 'ctx> {
             }
             Op::Slice => arrays::slice_value(cg, &vals)?,
             Op::Range(r) => super::range::emit(cg, *r, &vals)?,
+            Op::List(l) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                match super::list::emit(cg, *l, &types, &rty, &vals)? {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
+            }
             Op::Print(format) => {
                 let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
                 super::print::emit(cg, format, &types, &vals)?;
@@ -995,7 +1002,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],
-        Op::Slice | Op::Range(_) | Op::Print(_) | Op::Frozen(_) => vec![],
+        Op::Slice | Op::Range(_) | Op::List(_) | Op::Print(_) | Op::Frozen(_) => vec![],
         // Untyped only: never emitted.
         Op::Undef
         | Op::Call(_)

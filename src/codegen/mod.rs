@@ -16,6 +16,7 @@ pub mod counted_loop;
 pub mod fastmath;
 pub mod fpstatus;
 pub mod function;
+pub mod list;
 pub mod math;
 pub mod memory;
 pub mod metadata;

@@ -498,5 +498,25 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             "jitufunc_rt_decref",
             super::memory::jitufunc_rt_decref as *const () as usize,
         ),
+        (
+            "jitufunc_rt_list_new",
+            super::list::jitufunc_rt_list_new as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_incref",
+            super::list::jitufunc_rt_list_incref as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_decref",
+            super::list::jitufunc_rt_list_decref as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_reserve",
+            super::list::jitufunc_rt_list_reserve as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_error",
+            super::list::jitufunc_rt_list_error as *const () as usize,
+        ),
     ]
 }

@@ -211,6 +211,45 @@ fn is_numba_prange(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
         && text("__module__")?.is_some_and(|m| m.starts_with("numba.")))
 }
 
+/// `List.empty_list` (`jitufunc.typed`, marked by its attribute
+/// `_jitufunc_builtin`) and the scalar type objects of `jitufunc.types`
+/// (`types.float64`, which stand for their dtypes as `np.float64` does).
+fn typed_container(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Global>> {
+    let ty = obj.get_type();
+    let text = |attr: &str| -> Option<String> { ty.getattr(attr).ok()?.extract().ok() };
+    let (module, class) = (text("__module__"), text("__name__"));
+    if module.as_deref() == Some("jitufunc.types") && class.as_deref() == Some("Type") {
+        let name: String = obj.getattr("name")?.extract()?;
+        let s = if name == "bool" {
+            Some(Scalar::Bool)
+        } else {
+            Scalar::from_numpy_string(&name)
+        };
+        return Ok(s.map(|s| Global::Callee(Callee::DType(s))));
+    }
+    if obj.is_instance_of::<pyo3::types::PyType>()
+        && obj
+            .getattr("_jitufunc_class")
+            .ok()
+            .and_then(|t| t.extract::<String>().ok())
+            .as_deref()
+            == Some("typed.List")
+    {
+        return Ok(Some(Global::Unsupported {
+            name: name.into(),
+            what: "jitufunc.typed.List: inside @jit, make a List with List.empty_list(types.float64) (or the item type it holds); List() without an item type and List(iterable) work from Python only for now".into(),
+        }));
+    }
+    if class.as_deref() == Some("function") {
+        if let Ok(tag) = obj.getattr("_jitufunc_builtin") {
+            if tag.extract::<&str>().ok() == Some("typed.List.empty_list") {
+                return Ok(Some(Global::Callee(Callee::Builtin(Builtin::EmptyList))));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Classifies the object a global name (or attribute chain) refers to;
 /// with `numpy_library` (`@jit` functions), NumPy functions jitufunc
 /// implements in Python are those implementations.
@@ -266,6 +305,9 @@ pub fn classify(
     }
     if is_ndarray(py, obj)? {
         return frozen_array(obj, name);
+    }
+    if let Some(g) = typed_container(obj, name)? {
+        return Ok(g);
     }
     if let Some(target) = kernels(py, obj)? {
         return Ok(Global::Kernel(target));

@@ -323,8 +323,9 @@ pub enum ArrayOp {
     /// (second, of the array's dtype): the rest of `np.zeros(n)`,
     /// `np.full(n, v)`.
     Fill,
-    /// A new reference to the memory of the operand (an array, or a tuple
-    /// holding arrays); inserted by `ir::refcount`, not written by users.
+    /// A new reference to the memory of the operand (an array, a typed
+    /// List, or a tuple holding them); inserted by `ir::refcount`, not
+    /// written by users.
     IncRef,
     /// Drops a reference taken by the operand's definition or an
     /// `IncRef`; the memory is freed with the last one (`ir::refcount`).
@@ -603,6 +604,8 @@ pub enum Op {
     Array(ArrayOp),
     /// The counting of a `for` loop over `range(...)` or an array.
     Range(RangeOp),
+    /// An operation on a typed List (`jitufunc.typed.List`; typed IR).
+    List(ListOp),
     /// `print(a, "text", b, sep=..., end=...)`: writes the operands (the
     /// values, in order) between the format's literal text, as Python's
     /// `print` does, to `sys.stdout`. Reads arrays; an effect, no result.
@@ -669,6 +672,67 @@ impl RangeOp {
     }
 }
 
+/// An operation on a typed List (`Type::List`, `engine::list`); the
+/// first argument is the list, indices are int64 (negative counting from
+/// the end, as Python's), items have the list's item type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ListOp {
+    /// `List.empty_list(types.float64)`: a new empty list of the result's
+    /// item type, with a reference of its own. No arguments.
+    New,
+    /// `len(l)` (and the trip count of `for x in l`): reads the list.
+    Len,
+    /// `l[i]` (and the item of `for x in l`): `IndexError("list index out
+    /// of range")` outside `-len <= i < len`. Reads the list.
+    Get,
+    /// `l[i] = v`: arguments the list, the index and the value;
+    /// `IndexError("list assignment index out of range")`. Writes the list.
+    Set,
+    /// `l.append(v)`: arguments the list and the value; the buffer may be
+    /// reallocated (every holder sees it through the header). Writes.
+    Append,
+    /// `l.pop()`, `l.pop(i)`: arguments the list and the index (-1 for
+    /// `pop()`); the item removed. `IndexError("pop from empty list")`,
+    /// `IndexError("pop index out of range")`. Writes the list.
+    Pop,
+}
+
+impl ListOp {
+    /// The name in printed IR (`list.append`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ListOp::New => "new",
+            ListOp::Len => "len",
+            ListOp::Get => "get",
+            ListOp::Set => "set",
+            ListOp::Append => "append",
+            ListOp::Pop => "pop",
+        }
+    }
+
+    pub fn has_result(self) -> bool {
+        !matches!(self, ListOp::Set | ListOp::Append)
+    }
+
+    pub fn effects(self) -> Effects {
+        match self {
+            ListOp::New => Effects {
+                new_reference: true,
+                ..Effects::PURE
+            },
+            ListOp::Len | ListOp::Get => Effects {
+                reads: Operands::First,
+                ..Effects::PURE
+            },
+            ListOp::Set | ListOp::Append | ListOp::Pop => Effects {
+                reads: Operands::First,
+                writes: Operands::First,
+                ..Effects::PURE
+            },
+        }
+    }
+}
+
 /// `$then` with `$id` bound to the operation's callee (`Op::callee`),
 /// else `None`: one exhaustive match for `callee` and `callee_mut`.
 macro_rules! match_callee {
@@ -709,7 +773,8 @@ macro_rules! match_callee {
             | Op::Slice
             | Op::Range(_)
             | Op::Print(_)
-            | Op::Array(_) => None,
+            | Op::Array(_)
+            | Op::List(_) => None,
         }
     };
 }
@@ -742,7 +807,8 @@ impl Op {
             | Op::Gufunc(..)
             | Op::TupleItem
             | Op::CallC(_)
-            | Op::Array(_) => Stages::TypedOnly,
+            | Op::Array(_)
+            | Op::List(_) => Stages::TypedOnly,
             Op::Const(..)
             | Op::Binary(_)
             | Op::Unary(_)
@@ -762,6 +828,7 @@ impl Op {
         match self {
             Op::SetItem | Op::Print(_) | Op::MapInto(_) | Op::Unpack(_) => false,
             Op::Array(a) => a.has_result(),
+            Op::List(l) => l.has_result(),
             Op::Const(..)
             | Op::Undef
             | Op::Frozen(_)
@@ -915,6 +982,7 @@ impl Op {
                 ..Effects::PURE
             },
             Op::Array(a) => a.effects(),
+            Op::List(l) => l.effects(),
         }
     }
 }
@@ -968,6 +1036,7 @@ impl fmt::Display for Op {
             Op::Slice => f.write_str("slice"),
             Op::Array(a) => write!(f, "array.{}", a.name()),
             Op::Range(r) => write!(f, "range.{}", r.name()),
+            Op::List(l) => write!(f, "list.{}", l.name()),
             Op::Print(p) => {
                 f.write_str("print")?;
                 for item in &p.items {

@@ -1,8 +1,8 @@
 //! Reference counting of the arrays compiled code allocates: a pass over
 //! typed IR that inserts `array.incref` and `array.decref`.
 //!
-//! Values whose type holds allocated arrays (`counted`: an owned array, or
-//! a tuple holding one) follow one rule: every such value owns one
+//! Values whose type holds allocated arrays (`counted`: an owned array, a
+//! typed List, or a tuple holding one) follow one rule: every such value owns one
 //! reference, dropped where the value dies.
 //! - A result that shares an operand's memory (a row view, an element of a
 //!   tuple, a cast, a tuple of arrays: `Effects::aliases`) takes a new
@@ -32,6 +32,8 @@ use crate::types::{Memory, Type};
 pub fn counted(t: &Type) -> bool {
     match t {
         Type::Array(a) => a.memory == Memory::Owned,
+        // A typed List is always counted (`engine::list`).
+        Type::List(_) => true,
         Type::Tuple(items) => items.iter().any(counted),
         _ => false,
     }

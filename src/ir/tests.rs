@@ -195,6 +195,61 @@ fn array_operations_check_their_indices_and_results() {
 }
 
 #[test]
+fn list_operations_check_their_list_indices_and_items() {
+    // A good get; a get with an int32 index, an item of the wrong type,
+    // a get on an array.
+    let list = Type::List(Scalar::F64);
+    let (mut f, p) = function(&[list, Type::I64, Type::Scalar(Scalar::I32), array(1)]);
+    let b = f.entry;
+    f.push(
+        b,
+        Op::List(super::ListOp::Get),
+        vec![p[0], p[1]],
+        Type::F64,
+        Span::line(2),
+    );
+    let bad_index = f
+        .push(
+            b,
+            Op::List(super::ListOp::Get),
+            vec![p[0], p[2]],
+            Type::F64,
+            Span::line(3),
+        )
+        .unwrap();
+    f.push(
+        b,
+        Op::List(super::ListOp::Append),
+        vec![p[0], p[2]],
+        Type::NoneType,
+        Span::line(4),
+    );
+    let not_a_list = f
+        .push(
+            b,
+            Op::List(super::ListOp::Get),
+            vec![p[3], p[1]],
+            Type::F64,
+            Span::line(5),
+        )
+        .unwrap();
+    f.set_term(b, Terminator::Return(None));
+    f.ret = Type::NoneType;
+    let errors = verify(&f, Stage::Typed).unwrap_err();
+    assert!(
+        errors.has(inst_of(&f, bad_index), "list.get takes"),
+        "{errors}"
+    );
+    assert!(
+        errors.has(inst_of(&f, not_a_list), "list.get takes"),
+        "{errors}"
+    );
+    let text = errors.to_string();
+    assert!(text.contains("list.append takes"), "{errors}");
+    assert_eq!(text.matches("takes a typed List").count(), 3, "{errors}");
+}
+
+#[test]
 fn a_store_has_no_result_and_a_call_names_a_listed_kernel() {
     let (mut f, p) = function(&[array(1), Type::I64, Type::F64]);
     let b = f.entry;

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use super::entities::{Block, Inst, Value};
 use super::function::{Function, Terminator, ValueDef};
-use super::op::{ArrayOp, Op, RangeOp, Stage};
+use super::op::{ArrayOp, ListOp, Op, RangeOp, Stage};
 use crate::builtins::MathFn;
 use crate::error::CompileError;
 use crate::types::{Kind, Layout, Memory, Scalar, Type};
@@ -482,6 +482,37 @@ impl Checker<'_> {
                     self.err(
                         at,
                         format!("a slice is three int64 parts, giving a slice, not {rty}"),
+                    );
+                }
+            }
+            Op::List(l) => {
+                let list = args.first().map(|a| f.ty(*a).clone());
+                let item = match (&list, &rty) {
+                    (_, Type::List(s)) if *l == ListOp::New => Some(*s),
+                    (Some(Type::List(s)), _) => Some(*s),
+                    _ => None,
+                };
+                let ty = |k: usize| args.get(k).map(|a| f.ty(*a).clone());
+                let ok = item.is_some_and(|s| {
+                    let s = Type::Scalar(s);
+                    match l {
+                        ListOp::New => args.is_empty(),
+                        ListOp::Len => args.len() == 1 && rty == Type::PY_INT,
+                        ListOp::Get => args.len() == 2 && ty(1) == Some(Type::I64) && rty == s,
+                        ListOp::Set => {
+                            args.len() == 3 && ty(1) == Some(Type::I64) && ty(2) == Some(s)
+                        }
+                        ListOp::Append => args.len() == 2 && ty(1) == Some(s),
+                        ListOp::Pop => args.len() == 2 && ty(1) == Some(Type::I64) && rty == s,
+                    }
+                });
+                if !ok {
+                    self.err(
+                        at,
+                        format!(
+                            "list.{} takes a typed List, int64 indices and items of its type",
+                            l.name()
+                        ),
                     );
                 }
             }

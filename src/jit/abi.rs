@@ -49,6 +49,8 @@ pub fn view_words(ndim: u32) -> usize {
 pub enum Leaf {
     Scalar(Scalar),
     Array(ArrayType),
+    /// A typed List: its header pointer (one word), one reference to it.
+    List(Scalar),
 }
 
 impl Leaf {
@@ -57,6 +59,7 @@ impl Leaf {
         match self {
             Leaf::Scalar(_) => SLOT / 8,
             Leaf::Array(a) => view_words(a.ndim),
+            Leaf::List(_) => 1,
         }
     }
 }
@@ -82,6 +85,10 @@ fn leaves(t: &Type, out: &mut Vec<Leaf>) -> Result<()> {
         Type::Tuple(items) => items.iter().try_for_each(|i| leaves(i, out)),
         Type::Array(a) => {
             out.push(Leaf::Array(*a));
+            Ok(())
+        }
+        Type::List(s) => {
+            out.push(Leaf::List(*s));
             Ok(())
         }
         Type::Slice => Err(CompileError::new(

@@ -30,6 +30,8 @@ const PYTHON_NUMBER: u32 = 1 << 18;
 const TUPLE: u32 = 1 << 19;
 const NONE: u32 = 1 << 20;
 const FUNCTION: u32 = 1 << 21;
+/// A typed List (`jitufunc.typed.List`) of the dtype in the low byte.
+const LIST: u32 = 1 << 22;
 
 /// The item keys of every tuple type seen, both ways.
 struct TupleTable {
@@ -102,6 +104,15 @@ impl ArgKey {
     }
 
     /// `None`: typed `none`, passed as nothing.
+    /// A typed List of items of type `s`.
+    pub fn list(s: Scalar) -> ArgKey {
+        ArgKey(s.typenum() as u32 | LIST)
+    }
+
+    pub fn is_list(self) -> bool {
+        self.0 & LIST != 0
+    }
+
     pub fn none() -> ArgKey {
         ArgKey(NONE)
     }
@@ -160,6 +171,8 @@ impl ArgKey {
             self.items().iter().map(|k| k.words()).sum()
         } else if self.is_none() || self.is_function() {
             0
+        } else if self.is_list() {
+            1
         } else if self.is_array() {
             view_words(self.ndim())
         } else {
@@ -189,6 +202,9 @@ impl ArgKey {
         }
         if self.is_function() {
             return Type::Function(crate::types::FunctionRef(self.0 & (FUNCTION - 1)));
+        }
+        if self.is_list() {
+            return Type::List(self.dtype());
         }
         if self.0 & PYTHON_NUMBER != 0 {
             use crate::types::Weak;

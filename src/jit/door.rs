@@ -50,6 +50,7 @@ impl FrontDoor for Jit {
             match t {
                 Type::Scalar(_)
                 | Type::Array(_)
+                | Type::List(_)
                 | Type::Weak(_)
                 | Type::NoneType
                 | Type::Function(_) => true,
@@ -226,6 +227,12 @@ fn emit_entry<'ctx>(
                     let v = scalar::cast(cg, &Type::Scalar(*s), &Type::Scalar(c), v)?;
                     store_scalar(cg, c, at, v)?;
                 }
+                Leaf::List(_) => {
+                    let h = cg
+                        .builder
+                        .build_ptr_to_int(v.into_pointer_value(), i64t, "")?;
+                    cg.builder.build_store(at, h)?;
+                }
                 Leaf::Array(a) => {
                     let view = View::unpack(cg, a, v)?;
                     let mut fields: Vec<BasicValueEnum<'ctx>> = vec![
@@ -303,6 +310,10 @@ fn load_argument<'ctx>(
                 let _ = i.set_alignment(8);
             }
             load
+        }
+        Type::List(_) => {
+            *word += 1;
+            cg.builder.build_load(cg.ptr_type(), at, "list")?
         }
         Type::Tuple(items) => {
             let ty = cg

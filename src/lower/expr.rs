@@ -355,7 +355,8 @@ impl Lowerer {
                 if what.starts_with("a NumPy function")
                     || what.starts_with("a math function")
                     || what.starts_with("a cmath function")
-                    || what.starts_with("a ufunc method") =>
+                    || what.starts_with("a ufunc method")
+                    || what.starts_with("jitufunc.typed.List") =>
             {
                 bail!(Unsupported, func.span, "'{name}' is {what}")
             }
@@ -398,6 +399,20 @@ impl Lowerer {
                     vs.push(self.lower_expr(a)?);
                 }
                 return Ok(self.emit(Op::CallValue, vs, span));
+            }
+            // `l.append(v)`, `l.pop()` on a typed List (typing checks the
+            // receiver's type).
+            ExprKind::Attribute(value, method) if method == "append" || method == "pop" => {
+                let b = if method == "append" {
+                    Builtin::ListAppend
+                } else {
+                    Builtin::ListPop
+                };
+                let mut vs = vec![self.lower_expr(value)?];
+                for a in args {
+                    vs.push(self.lower_expr(a)?);
+                }
+                return Ok(self.emit(Op::Call(Callee::Builtin(b)), vs, span));
             }
             ExprKind::Attribute(value, method) => {
                 let m = match method.as_str() {

@@ -330,6 +330,9 @@ impl Dispatcher {
                     return Ok(ArgKey::scalar(s));
                 }
             }
+            if let Some(key) = self.list_key(py, k, obj)? {
+                return Ok(key);
+            }
             if let Some(key) = function_key(py, obj)? {
                 return Ok(key);
             }
@@ -337,9 +340,48 @@ impl Dispatcher {
         }
     }
 
+    /// The key of a typed List argument (`jitufunc.typed.List`).
+    fn list_key(
+        &self,
+        py: Python<'_>,
+        k: usize,
+        obj: *mut ffi::PyObject,
+    ) -> PyResult<Option<ArgKey>> {
+        // SAFETY: a live borrowed object; the GIL is held.
+        let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
+        let Some(h) = super::typed_list::header_of(&obj) else {
+            return Ok(None);
+        };
+        if h.is_null() {
+            return Err(type_error(format!(
+                "{}() argument '{}' is an empty List() whose item type is not known yet; make it with List.empty_list(types.float64) (or the item type it holds), or append to it first",
+                self.name(),
+                self.params[k]
+            )));
+        }
+        // SAFETY: a live header the argument holds a reference to.
+        Ok(Some(ArgKey::list(unsafe {
+            super::typed_list::item_type(h)
+        })))
+    }
+
     fn unsupported_arg(&self, py: Python<'_>, k: usize, obj: *mut ffi::PyObject) -> PyErr {
         // SAFETY: a live borrowed object; the GIL is held.
         let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
+        if obj.is_exact_instance_of::<pyo3::types::PyList>() {
+            return type_error(format!(
+                "{}() argument '{}' is a list; @jit functions do not take Python lists (they are neither copied nor reflected): use a jitufunc.typed.List (from jitufunc.typed import List; List([1.0, 2.0])), which compiled code shares without copying, or a NumPy array (np.array(...))",
+                self.name(),
+                self.params[k]
+            ));
+        }
+        if obj.is_exact_instance_of::<pyo3::types::PyDict>() {
+            return type_error(format!(
+                "{}() argument '{}' is a dict; @jit functions do not take Python dicts (a typed Dict is not available yet)",
+                self.name(),
+                self.params[k]
+            ));
+        }
         let what = match obj.getattr("dtype") {
             Ok(d) => format!(
                 "{} of dtype {}",
@@ -625,6 +667,14 @@ fn write_arg(
     if have.is_none() || have.is_function() {
         return Ok(0);
     }
+    if have.is_list() {
+        // SAFETY: a live borrowed object (the key says it is a typed List
+        // with a header); the GIL is held. The argument keeps the header
+        // alive for the call.
+        let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
+        slot[0] = super::typed_list::header_of(&obj).unwrap_or(std::ptr::null_mut()) as u64;
+        return Ok(1);
+    }
     if have.is_array() {
         // SAFETY: the key says `obj` passed `PyArray_Check` with this
         // ndim; the record has `view_words(ndim)` words.
@@ -797,6 +847,9 @@ pub(super) fn leaf_object(py: Python<'_>, leaf: Leaf, w: &[u64]) -> PyResult<Py<
     let s = match leaf {
         Leaf::Scalar(s) => s,
         Leaf::Array(a) => return array_object(py, &a, w),
+        // SAFETY: compiled code returned a live header with one reference
+        // for the caller (`abi`), which the new object takes over.
+        Leaf::List(_) => return unsafe { super::typed_list::wrap(py, w[0] as *mut _) },
     };
     Ok(match canonical(s) {
         Scalar::Bool => (w[0] as u8 != 0)
@@ -1154,6 +1207,7 @@ fn keys_of(sig: &Signature) -> crate::error::Result<Vec<ArgKey>> {
             Type::Weak(w) => Ok(ArgKey::python_number(*w)),
             Type::NoneType => Ok(ArgKey::none()),
             Type::Function(r) => Ok(ArgKey::function(*r)),
+            Type::List(s) => Ok(ArgKey::list(*s)),
             Type::Array(a) => Ok(ArgKey::array(
                 a.dtype,
                 a.ndim,

@@ -10,6 +10,7 @@ pub mod gufunc;
 pub mod lazy;
 pub mod numpy_abi;
 pub mod print;
+pub mod typed_list;
 pub mod ufunc;
 
 use std::ffi::c_int;
@@ -397,9 +398,13 @@ fn cache_dir() -> Option<std::path::PathBuf> {
 #[pyfunction]
 fn memory_stats() -> std::collections::HashMap<&'static str, u64> {
     let (allocated, freed) = crate::engine::memory::stats();
-    [("allocated", allocated), ("freed", freed)]
-        .into_iter()
-        .collect()
+    [
+        ("allocated", allocated),
+        ("freed", freed),
+        ("lists_live", crate::engine::list::live()),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// Threads `target="parallel"` ufuncs use (the pool's size).
@@ -436,6 +441,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KernelLibrary>()?;
     m.add_class::<dispatcher::Dispatcher>()?;
     m.add_class::<dispatcher::ArrayMemory>()?;
+    m.add_class::<typed_list::TypedListBase>()?;
+    m.add_function(wrap_pyfunction!(typed_list::register_typed_list, m)?)?;
     m.add_class::<ufunc::UfuncOwner>()?;
     errors::init(m.py())?;
     numpy_abi::load_blas(m.py());

@@ -231,6 +231,16 @@ impl<'a> Parser<'a> {
                 self.pos = open;
                 return self.tuple_body();
             }
+            // `ListType[float64]`: a typed List (as Numba prints it).
+            "ListType" => {
+                self.expect('[')?;
+                let item = self.dtype_name()?;
+                self.expect(']')?;
+                if item == Scalar::F16 {
+                    return Err(self.error("typed Lists of float16 are not supported"));
+                }
+                return Ok(Type::List(item));
+            }
             "array" => return self.numba_array_str(false),
             "readonly" => {
                 if self.ident() != Some("array") {
@@ -582,6 +592,7 @@ mod tests {
             "pyint(int8[:] (readonly), pyfloat, pycomplex)",
             "none(float32[:, :] (readonly) (owned))",
             "float64(float64[], int8[] (readonly))",
+            "ListType[float32](ListType[int64], ListType[complex128])",
         ] {
             let s = parse_signature(text).unwrap();
             assert_eq!(s.to_string(), text.replace("none(", "void("));

@@ -137,6 +137,10 @@ pub enum Type {
     /// is part of the type (`crate::syntax::function_value`), so it has
     /// no machine value; calling it calls that kernel.
     Function(FunctionRef),
+    /// A typed List of numbers (`jitufunc.typed.List`, `engine::list`):
+    /// a pointer to its reference-counted header; the item type is part
+    /// of the type.
+    List(Scalar),
 }
 
 /// A function passed as a value: its number in the process's table of
@@ -256,6 +260,7 @@ impl fmt::Display for Type {
             Type::Info(s) if s.is_int() => write!(f, "iinfo({s})"),
             Type::Info(s) => write!(f, "finfo({s})"),
             Type::Function(r) => write!(f, "function(#{})", r.0),
+            Type::List(s) => write!(f, "ListType[{s}]"),
         }
     }
 }

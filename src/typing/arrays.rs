@@ -316,6 +316,9 @@ pub fn load<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>) -> Result<E::V
 
 /// `a[i, j] = value`.
 pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) -> Result<()> {
+    if let Type::List(s) = e.ty(&v) {
+        return super::lists::set(e, v, s, index_values, value);
+    }
     let index_values = scalar_indices(e, &v, index_values)?;
     let t = e.ty(&v);
     let Type::Array(a) = t else {
@@ -404,6 +407,7 @@ pub fn len<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
         Type::Tuple(items) => e.constant(Const::Int(items.len() as i128), Type::PY_INT),
         Type::Array(a) if a.ndim == 0 => Err(e.error("len() of a 0-dimensional array")),
         Type::Array(_) => e.emit(Op::Array(ArrayOp::Len), vec![v], Type::PY_INT),
+        Type::List(_) => super::lists::len(e, v),
         t => Err(e.error(format!(
             "a value of type {t} has no len() and cannot be iterated over ('for x in ...' works on range(...) and arrays)"
         ))),

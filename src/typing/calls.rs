@@ -243,6 +243,10 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
         Builtin::Finfo | Builtin::Iinfo => super::statics::info(e, b == Builtin::Iinfo, args),
         Builtin::NpDtype => super::statics::dtype_call(e, args),
         Builtin::Identity(r) => reduction_identity(e, r, args),
+        Builtin::EmptyList => super::lists::empty_list(e, args),
+        Builtin::ListAppend | Builtin::ListPop => {
+            super::lists::method(e, b == Builtin::ListAppend, args)
+        }
         Builtin::Prange => Err(e.error("prange() is only supported as the iterable of a for loop")),
         Builtin::Print => {
             Err(e.error("print() is only supported as a statement of its own (its result is None)"))

@@ -14,6 +14,7 @@ mod fuse;
 pub mod gufunc;
 mod infer;
 pub mod lazy;
+mod lists;
 mod materialize;
 pub mod rules;
 mod statics;
@@ -512,7 +513,8 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::Reduce(..)
         | Op::ReduceAxis(..)
         | Op::Gufunc(..)
-        | Op::Array(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
+        | Op::Array(_)
+        | Op::List(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
     }))
 }
 

@@ -265,6 +265,7 @@ fn refcount<'ctx>(
     v: BasicValueEnum<'ctx>,
 ) -> Result<()> {
     match t {
+        Type::List(_) => crate::codegen::list::refcount(cg, increment, v)?,
         Type::Array(_) => {
             let owner = cg
                 .builder

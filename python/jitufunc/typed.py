@@ -1,0 +1,281 @@
+"""Typed containers shared with compiled code, as Numba's ``numba.typed``.
+
+``List`` holds numbers of one type (bool, int8..int64, uint8..uint64,
+float32, float64, complex64, complex128) in a reference-counted buffer owned
+by the Rust core. Passing a ``List`` to an ``@jit`` function passes that
+buffer (no copy); what compiled code changes (``l[i] = v``, ``l.append(v)``,
+``l.pop()``) is seen from Python afterwards, and a ``List`` made by compiled
+code (``List.empty_list(types.float64)``) comes back as a ``List``.
+"""
+
+import operator
+import sys
+
+import numpy as np
+
+from . import _core
+from . import types as _types
+
+__all__ = ["List"]
+
+_SUPPORTED_KINDS = "biufc"
+
+
+def _dtype_of(item_type):
+    """The NumPy dtype an item type stands for (``types.float64``,
+    ``np.float64``, ``np.dtype("f8")``, ``"float64"``, ``float``)."""
+    if isinstance(item_type, _types.Type):
+        item_type = item_type.name
+    try:
+        dt = np.dtype(item_type)
+    except TypeError:
+        raise TypeError(
+            f"List item types are numbers (types.int64, types.float64, ...), not {item_type!r}"
+        ) from None
+    if dt.kind not in _SUPPORTED_KINDS or dt == np.float16 or not dt.isnative:
+        raise TypeError(
+            "typed Lists hold booleans, integers, floats (32 and 64 bits) "
+            f"and complex numbers, not {dt}"
+        )
+    return dt
+
+
+def _dtype_of_value(value):
+    """The item type a first item gives a ``List()`` (Numba's typeof)."""
+    if isinstance(value, np.generic):
+        return _dtype_of(value.dtype)
+    if isinstance(value, bool):
+        return np.dtype(np.bool_)
+    if isinstance(value, int):
+        return np.dtype(np.int64)
+    if isinstance(value, float):
+        return np.dtype(np.float64)
+    if isinstance(value, complex):
+        return np.dtype(np.complex128)
+    raise TypeError(
+        f"typed Lists hold numbers (of one type), not {type(value).__name__}"
+    )
+
+
+def _index(i):
+    try:
+        return operator.index(i)
+    except TypeError:
+        raise TypeError(
+            f"list indices must be integers or slices, not {type(i).__name__}"
+        ) from None
+
+
+class List(_core.TypedListBase):
+    """A list of numbers of one type, shared with ``@jit`` code.
+
+    ``List()`` takes its item type from its first item;
+    ``List.empty_list(types.float64)`` fixes it up front; ``List(iterable)``
+    copies the items of an iterable.
+    """
+
+    _jitufunc_class = "typed.List"
+
+    def __init__(self, iterable=None, allocated=0):
+        if iterable is not None:
+            self.extend(iterable)
+
+    def _empty_list(item_type, allocated=0):
+        """A new empty ``List`` of items of ``item_type``."""
+        new = List()
+        new._set_item_type(_dtype_of(item_type).num)
+        return new
+
+    _empty_list._jitufunc_builtin = "typed.List.empty_list"
+    empty_list = staticmethod(_empty_list)
+    del _empty_list
+
+    # -- item type --------------------------------------------------------
+    @property
+    def _dtype(self):
+        num = self._item_typenum()
+        return None if num is None else _dtype_from_num(num)
+
+    def _ensure_type(self, value):
+        if self._item_typenum() is None:
+            self._set_item_type(_dtype_of_value(value).num)
+
+    def _array(self):
+        """A NumPy copy of the items."""
+        num = self._item_typenum()
+        if num is None:
+            return np.empty(0)
+        return np.frombuffer(self._to_bytes(), dtype=_dtype_from_num(num))
+
+    def _like(self, data):
+        """A new List of this item type holding ``data`` (bytes)."""
+        new = List()
+        num = self._item_typenum()
+        if num is not None:
+            new._set_item_type(num)
+            new._set_bytes(data)
+        return new
+
+    # -- list API ---------------------------------------------------------
+    def append(self, item):
+        self._ensure_type(item)
+        self._append(item)
+
+    def extend(self, iterable):
+        if isinstance(iterable, List):
+            num = iterable._item_typenum()
+            if num is None:
+                return
+            if self._item_typenum() is None:
+                self._set_item_type(num)
+            if num == self._item_typenum():
+                self._extend_bytes(iterable._to_bytes())
+                return
+        for item in list(iterable):
+            self.append(item)
+
+    def insert(self, i, item):
+        self._ensure_type(item)
+        self._insert(_index(i), item)
+
+    def pop(self, i=-1):
+        return self._pop(_index(i))
+
+    def remove(self, item):
+        for k, x in enumerate(self):
+            if x == item:
+                self._pop(k)
+                return
+        raise ValueError("list.remove(x): x not in list")
+
+    def index(self, item, start=0, stop=sys.maxsize):
+        n = len(self)
+        start, stop, _ = slice(start, stop).indices(n)
+        for k in range(start, stop):
+            if self._getitem(k) == item:
+                return k
+        raise ValueError(f"{item!r} is not in list")
+
+    def count(self, item):
+        return sum(1 for x in self if x == item)
+
+    def reverse(self):
+        if len(self) > 1:
+            self._set_bytes(self._array()[::-1].tobytes())
+
+    def sort(self, key=None, reverse=False):
+        if len(self) < 2:
+            return
+        if key is None and not reverse and self._array().dtype.kind != "c":
+            self._set_bytes(np.sort(self._array(), kind="stable").tobytes())
+            return
+        items = sorted(self, key=key, reverse=reverse)
+        self._set_bytes(np.asarray(items, dtype=self._array().dtype).tobytes())
+
+    def copy(self):
+        return self._like(self._to_bytes())
+
+    def clear(self):
+        if self._item_typenum() is not None:
+            self._set_bytes(b"")
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._like(self._array()[i].tobytes())
+        return self._getitem(_index(i))
+
+    def __setitem__(self, i, value):
+        if isinstance(i, slice):
+            items = list(self)
+            items[i] = list(value)
+            if self._item_typenum() is None:
+                self.extend(items)
+                return
+            self._set_bytes(np.asarray(items, dtype=self._array().dtype).tobytes())
+            return
+        self._setitem(_index(i), value)
+
+    def __delitem__(self, i):
+        if isinstance(i, slice):
+            items = list(self)
+            del items[i]
+            if self._item_typenum() is not None:
+                self._set_bytes(np.asarray(items, dtype=self._array().dtype).tobytes())
+            return
+        i = _index(i)
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("list assignment index out of range")
+        self._pop(i)
+
+    def __iter__(self):
+        k = 0
+        while k < len(self):
+            yield self._getitem(k)
+            k += 1
+
+    def __contains__(self, item):
+        return any(x == item for x in self)
+
+    def __eq__(self, other):
+        if not isinstance(other, List):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None
+
+    def __iadd__(self, other):
+        self.extend(other)
+        return self
+
+    def __add__(self, other):
+        new = self.copy()
+        new.extend(other)
+        return new
+
+    def __str__(self):
+        return "[" + ", ".join(str(x) for x in self) + "]"
+
+    def __repr__(self):
+        num = self._item_typenum()
+        name = "Undefined" if num is None else _dtype_from_num(num).name
+        return f"ListType[{name}]({self})"
+
+    def __reduce__(self):
+        num = self._item_typenum()
+        if num is None:
+            return (List, ())
+        return (_rebuild, (_dtype_from_num(num).str, self._to_bytes()))
+
+
+def _rebuild(dtype, data):
+    new = List.empty_list(np.dtype(dtype))
+    new._set_bytes(data)
+    return new
+
+
+_BY_NUM = {}
+
+
+def _dtype_from_num(num):
+    dt = _BY_NUM.get(num)
+    if dt is None:
+        for t in (np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32,
+                  np.uint32, np.int64, np.uint64, np.longlong, np.ulonglong,
+                  np.intc, np.uintc, np.float32, np.float64, np.complex64,
+                  np.complex128):
+            d = np.dtype(t)
+            if d.num == num:
+                dt = d
+                break
+        else:
+            raise TypeError(f"unknown item type number {num}")
+        _BY_NUM[num] = dt
+    return dt
+
+
+_core.register_typed_list(List)

@@ -1,0 +1,238 @@
+//! Typed List operations (`ir::ListOp`) on a list's header
+//! (`engine::list::ListHeader`: refcount, len, cap, data, itemsize,
+//! typenum, each 8 bytes). Every operation reads the header's fields when
+//! it runs, so a buffer reallocated by an append (here or in a call) is
+//! always the one used. Errors are Python's `IndexError`s
+//! (`jitufunc_rt_list_error`).
+
+use inkwell::types::StructType;
+use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
+use inkwell::IntPredicate;
+
+use super::memory::{load_scalar, store_scalar};
+use super::Codegen;
+use crate::engine::list::{ListError, FIELD_CAP, FIELD_DATA, FIELD_LEN};
+use crate::error::{CompileError, Result};
+use crate::ir::ListOp;
+use crate::types::{Scalar, Type};
+
+fn header_type<'ctx>(cg: &Codegen<'ctx>) -> StructType<'ctx> {
+    let i64t = cg.ctx.i64_type();
+    cg.ctx.struct_type(
+        &[
+            i64t.into(),
+            i64t.into(),
+            i64t.into(),
+            cg.ptr_type().into(),
+            i64t.into(),
+            i64t.into(),
+        ],
+        false,
+    )
+}
+
+fn field<'ctx>(cg: &Codegen<'ctx>, h: PointerValue<'ctx>, k: u32) -> Result<PointerValue<'ctx>> {
+    Ok(cg.builder.build_struct_gep(header_type(cg), h, k, "")?)
+}
+
+fn load_int<'ctx>(cg: &Codegen<'ctx>, h: PointerValue<'ctx>, k: u32) -> Result<IntValue<'ctx>> {
+    let p = field(cg, h, k)?;
+    Ok(cg
+        .builder
+        .build_load(cg.ctx.i64_type(), p, "")?
+        .into_int_value())
+}
+
+/// The address of item `i` (in range) of a list of `s`.
+fn item_ptr<'ctx>(
+    cg: &Codegen<'ctx>,
+    h: PointerValue<'ctx>,
+    s: Scalar,
+    i: IntValue<'ctx>,
+) -> Result<PointerValue<'ctx>> {
+    let p = field(cg, h, FIELD_DATA)?;
+    let data = cg
+        .builder
+        .build_load(cg.ptr_type(), p, "data")?
+        .into_pointer_value();
+    let i64t = cg.ctx.i64_type();
+    let offset = cg
+        .builder
+        .build_int_nsw_mul(i, i64t.const_int(s.itemsize() as u64, false), "")?;
+    // SAFETY: the caller checked `0 <= i < len <= cap`: inside the buffer.
+    Ok(unsafe {
+        cg.builder
+            .build_gep(cg.ctx.i8_type(), data, &[offset], "item")?
+    })
+}
+
+/// `i` counted from the end when negative, checked to be below `len`;
+/// `IndexError(error)` otherwise.
+fn checked_index<'ctx>(
+    cg: &Codegen<'ctx>,
+    i: IntValue<'ctx>,
+    len: IntValue<'ctx>,
+    error: ListError,
+) -> Result<IntValue<'ctx>> {
+    let b = &cg.builder;
+    let i64t = cg.ctx.i64_type();
+    let negative = b.build_int_compare(IntPredicate::SLT, i, i64t.const_zero(), "")?;
+    let from_end = b.build_int_add(i, len, "")?;
+    let i = b
+        .build_select(negative, from_end, i, "index")?
+        .into_int_value();
+    // One unsigned compare: below zero is a huge unsigned value.
+    let ok = b.build_int_compare(IntPredicate::ULT, i, len, "")?;
+    list_error_unless(cg, ok, error)?;
+    Ok(i)
+}
+
+fn list_error_unless<'ctx>(cg: &Codegen<'ctx>, ok: IntValue<'ctx>, error: ListError) -> Result<()> {
+    let i32t = cg.ctx.i32_type();
+    super::raise::raise_unless(
+        cg,
+        ok,
+        "list",
+        "jitufunc_rt_list_error",
+        &[i32t.into()],
+        &[i32t.const_int(error as u64, false).into()],
+    )
+}
+
+/// Emits list operation `op`; `rty` is its result type, `item` the list's
+/// item type.
+pub fn emit<'ctx>(
+    cg: &Codegen<'ctx>,
+    op: ListOp,
+    types: &[Type],
+    rty: &Type,
+    vals: &[BasicValueEnum<'ctx>],
+) -> Result<Option<BasicValueEnum<'ctx>>> {
+    let i64t = cg.ctx.i64_type();
+    if op == ListOp::New {
+        let Type::List(s) = rty else {
+            return Err(CompileError::internal("list.new of a non-list type"));
+        };
+        let new = cg.external(
+            "jitufunc_rt_list_new",
+            cg.ptr_type().fn_type(&[i64t.into(), i64t.into()], false),
+        );
+        let h = cg.call_value(
+            new,
+            &[
+                i64t.const_int(s.itemsize() as u64, false).into(),
+                i64t.const_int(s.typenum() as u64, true).into(),
+            ],
+        )?;
+        return Ok(Some(h));
+    }
+    let (Some(Type::List(s)), Some(h)) = (types.first(), vals.first()) else {
+        return Err(CompileError::internal(format!(
+            "list.{} of a non-list",
+            op.name()
+        )));
+    };
+    let (s, h) = (*s, h.into_pointer_value());
+    let b = &cg.builder;
+    Ok(match op {
+        ListOp::New => unreachable!("handled above"),
+        ListOp::Len => Some(load_int(cg, h, FIELD_LEN)?.into()),
+        ListOp::Get => {
+            let len = load_int(cg, h, FIELD_LEN)?;
+            let i = checked_index(cg, vals[1].into_int_value(), len, ListError::Index)?;
+            let p = item_ptr(cg, h, s, i)?;
+            Some(load_scalar(cg, s, p)?)
+        }
+        ListOp::Set => {
+            let len = load_int(cg, h, FIELD_LEN)?;
+            let i = checked_index(cg, vals[1].into_int_value(), len, ListError::Assignment)?;
+            let p = item_ptr(cg, h, s, i)?;
+            store_scalar(cg, s, p, vals[2])?;
+            None
+        }
+        ListOp::Append => {
+            let len = load_int(cg, h, FIELD_LEN)?;
+            let cap = load_int(cg, h, FIELD_CAP)?;
+            let full = b.build_int_compare(IntPredicate::SGE, len, cap, "full")?;
+            let f = b
+                .get_insert_block()
+                .and_then(|bb| bb.get_parent())
+                .ok_or_else(|| CompileError::internal("append outside a function"))?;
+            let grow = cg.ctx.append_basic_block(f, "list.grow");
+            let store = cg.ctx.append_basic_block(f, "list.store");
+            b.build_conditional_branch(full, grow, store)?;
+            b.position_at_end(grow);
+            let reserve = cg.external(
+                "jitufunc_rt_list_reserve",
+                cg.ctx
+                    .i32_type()
+                    .fn_type(&[cg.ptr_type().into(), i64t.into()], false),
+            );
+            let need = b.build_int_add(len, i64t.const_int(1, false), "")?;
+            let got = cg
+                .call_value(reserve, &[h.into(), need.into()])?
+                .into_int_value();
+            let ok =
+                b.build_int_compare(IntPredicate::NE, got, cg.ctx.i32_type().const_zero(), "")?;
+            // The runtime reported the MemoryError.
+            super::raise::fail_unless(cg, ok, "list.grow", |_| Ok(()))?;
+            cg.builder.build_unconditional_branch(store)?;
+            cg.builder.position_at_end(store);
+            let p = item_ptr(cg, h, s, len)?;
+            store_scalar(cg, s, p, vals[1])?;
+            let next = cg
+                .builder
+                .build_int_nsw_add(len, i64t.const_int(1, false), "")?;
+            cg.builder.build_store(field(cg, h, FIELD_LEN)?, next)?;
+            None
+        }
+        ListOp::Pop => {
+            let len = load_int(cg, h, FIELD_LEN)?;
+            let nonempty = b.build_int_compare(IntPredicate::SGT, len, i64t.const_zero(), "")?;
+            list_error_unless(cg, nonempty, ListError::PopEmpty)?;
+            let i = checked_index(cg, vals[1].into_int_value(), len, ListError::PopIndex)?;
+            let p = item_ptr(cg, h, s, i)?;
+            let item = load_scalar(cg, s, p)?;
+            let b = &cg.builder;
+            let last = b.build_int_sub(len, i64t.const_int(1, false), "")?;
+            // Items after `i` move down one place (none for `pop()`).
+            let after = b.build_int_sub(last, i, "")?;
+            let moves = b.build_int_compare(IntPredicate::SGT, after, i64t.const_zero(), "")?;
+            let f = b
+                .get_insert_block()
+                .and_then(|bb| bb.get_parent())
+                .ok_or_else(|| CompileError::internal("pop outside a function"))?;
+            let shift = cg.ctx.append_basic_block(f, "list.shift");
+            let done = cg.ctx.append_basic_block(f, "list.popped");
+            b.build_conditional_branch(moves, shift, done)?;
+            b.position_at_end(shift);
+            let next = b.build_int_add(i, i64t.const_int(1, false), "")?;
+            let src = item_ptr(cg, h, s, next)?;
+            let bytes =
+                cg.builder
+                    .build_int_mul(after, i64t.const_int(s.itemsize() as u64, false), "")?;
+            cg.builder
+                .build_memmove(p, 1, src, 1, bytes)
+                .map_err(|e| CompileError::internal(e.to_string()))?;
+            cg.builder.build_unconditional_branch(done)?;
+            cg.builder.position_at_end(done);
+            cg.builder.build_store(field(cg, h, FIELD_LEN)?, last)?;
+            Some(item)
+        }
+    })
+}
+
+/// `list.incref`/`list.decref` of list header `h`.
+pub fn refcount<'ctx>(cg: &Codegen<'ctx>, increment: bool, h: BasicValueEnum<'ctx>) -> Result<()> {
+    let name = if increment {
+        "jitufunc_rt_list_incref"
+    } else {
+        "jitufunc_rt_list_decref"
+    };
+    let f = cg.external(
+        name,
+        cg.ctx.void_type().fn_type(&[cg.ptr_type().into()], false),
+    );
+    cg.call(f, &[h])?;
+    Ok(())
+}

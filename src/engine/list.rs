@@ -1,0 +1,209 @@
+//! Typed lists (`jitufunc.typed.List`): a reference-counted header that
+//! owns a growable buffer of numbers, shared by Python and compiled code.
+//!
+//! Compiled code holds a pointer to the `ListHeader` (never to the buffer),
+//! so an append that reallocates the buffer is seen by every holder. The
+//! Python object (`python::typed_list`) holds one reference; compiled code
+//! counts the others as it counts arrays (`ir::refcount`, with
+//! `jitufunc_rt_list_incref`/`decref`). The last reference frees the buffer
+//! and the header.
+//!
+//! Layout (codegen reads fields by index, `codegen::list`): refcount, len,
+//! cap, data, itemsize, typenum. Invariants: `0 <= len <= cap`; `data`
+//! holds `cap * itemsize` bytes (null when `cap` is 0).
+
+use std::alloc::{alloc, dealloc, realloc, Layout};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+/// The header every holder points to.
+#[repr(C)]
+pub struct ListHeader {
+    refcount: AtomicI64,
+    /// Number of items.
+    pub len: i64,
+    /// Number of items the buffer has room for.
+    pub cap: i64,
+    /// The items, `itemsize` bytes each, in native order.
+    pub data: *mut u8,
+    /// Bytes per item.
+    pub itemsize: i64,
+    /// NumPy's type number of the items.
+    pub typenum: i64,
+}
+
+/// Field numbers codegen reads.
+pub const FIELD_LEN: u32 = 1;
+pub const FIELD_CAP: u32 = 2;
+pub const FIELD_DATA: u32 = 3;
+
+/// Alignment of the buffer (complex128 items, vector loads).
+const ALIGN: usize = 16;
+
+static LIVE: AtomicU64 = AtomicU64::new(0);
+
+/// Number of list headers alive in this process (for tests).
+pub fn live() -> u64 {
+    LIVE.load(Ordering::Relaxed)
+}
+
+fn buffer_layout(cap: i64, itemsize: i64) -> Option<Layout> {
+    let bytes = usize::try_from(cap).ok()?.checked_mul(itemsize as usize)?;
+    Layout::from_size_align(bytes.max(1), ALIGN).ok()
+}
+
+/// A new empty list of items of `itemsize` bytes and type number
+/// `typenum`, with one reference.
+pub extern "C" fn jitufunc_rt_list_new(itemsize: i64, typenum: i64) -> *mut ListHeader {
+    LIVE.fetch_add(1, Ordering::Relaxed);
+    Box::into_raw(Box::new(ListHeader {
+        refcount: AtomicI64::new(1),
+        len: 0,
+        cap: 0,
+        data: std::ptr::null_mut(),
+        itemsize,
+        typenum,
+    }))
+}
+
+/// Adds a reference to list `h` (null is ignored).
+///
+/// # Safety
+/// `h` is null or a live header.
+pub unsafe extern "C" fn jitufunc_rt_list_incref(h: *mut ListHeader) {
+    if !h.is_null() {
+        // SAFETY: a live header, per the contract.
+        unsafe { (*h).refcount.fetch_add(1, Ordering::Relaxed) };
+    }
+}
+
+/// Drops a reference to list `h`, freeing it with the last one (null is
+/// ignored).
+///
+/// # Safety
+/// `h` is null or a live header whose reference the caller holds.
+pub unsafe extern "C" fn jitufunc_rt_list_decref(h: *mut ListHeader) {
+    if h.is_null() {
+        return;
+    }
+    // SAFETY: a live header, per the contract; the last reference frees
+    // it once (Release/Acquire orders every earlier use before the free).
+    unsafe {
+        if (*h).refcount.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        std::sync::atomic::fence(Ordering::Acquire);
+        let header = Box::from_raw(h);
+        if !header.data.is_null() {
+            let layout = buffer_layout(header.cap, header.itemsize).expect("allocated with it");
+            dealloc(header.data, layout);
+        }
+    }
+    LIVE.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Makes room for at least `need` items in `h` (the buffer grows by half
+/// again, at least to 4 items). Returns 1, or 0 after reporting a
+/// `MemoryError`.
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe extern "C" fn jitufunc_rt_list_reserve(h: *mut ListHeader, need: i64) -> i32 {
+    // SAFETY: a live header, per the contract; the buffer is (re)allocated
+    // with the layout of its capacity, as `decref` frees it.
+    unsafe {
+        let header = &mut *h;
+        if need <= header.cap {
+            return 1;
+        }
+        let cap = need.max(header.cap + header.cap / 2 + 4);
+        let Some(layout) = buffer_layout(cap, header.itemsize) else {
+            return memory_error(cap, header.itemsize);
+        };
+        let data = if header.data.is_null() {
+            alloc(layout)
+        } else {
+            let old = buffer_layout(header.cap, header.itemsize).expect("allocated with it");
+            realloc(header.data, old, layout.size())
+        };
+        if data.is_null() {
+            return memory_error(cap, header.itemsize);
+        }
+        header.data = data;
+        header.cap = cap;
+    }
+    1
+}
+
+fn memory_error(cap: i64, itemsize: i64) -> i32 {
+    super::runtime::report(super::runtime::RuntimeError::Memory(format!(
+        "cannot grow a typed List to {cap} items of {itemsize} bytes"
+    )));
+    0
+}
+
+/// The errors list operations raise (the `i32` of `jitufunc_rt_list_error`),
+/// with Python's messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum ListError {
+    /// `l[i]` out of range.
+    Index = 0,
+    /// `l[i] = v` out of range.
+    Assignment = 1,
+    /// `l.pop()` of an empty list.
+    PopEmpty = 2,
+    /// `l.pop(i)` out of range.
+    PopIndex = 3,
+}
+
+impl ListError {
+    pub fn message(self) -> &'static str {
+        match self {
+            ListError::Index => "list index out of range",
+            ListError::Assignment => "list assignment index out of range",
+            ListError::PopEmpty => "pop from empty list",
+            ListError::PopIndex => "pop index out of range",
+        }
+    }
+
+    fn from_code(code: i32) -> ListError {
+        match code {
+            1 => ListError::Assignment,
+            2 => ListError::PopEmpty,
+            3 => ListError::PopIndex,
+            _ => ListError::Index,
+        }
+    }
+}
+
+/// Called by generated code for a list `IndexError` (`code`: `ListError`).
+pub extern "C" fn jitufunc_rt_list_error(code: i32) {
+    super::runtime::report(super::runtime::RuntimeError::Index(
+        ListError::from_code(code).message().to_string(),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_grow_and_are_freed_once() {
+        let h = jitufunc_rt_list_new(8, 12);
+        // SAFETY: `h` is live until its last decref.
+        unsafe {
+            for k in 0..1000i64 {
+                assert_eq!(jitufunc_rt_list_reserve(h, k + 1), 1);
+                let p = (*h).data as *mut f64;
+                *p.add(k as usize) = k as f64;
+                (*h).len = k + 1;
+            }
+            assert!((*h).cap >= 1000);
+            assert_eq!(*((*h).data as *mut f64).add(999), 999.0);
+            jitufunc_rt_list_incref(h);
+            jitufunc_rt_list_decref(h);
+            jitufunc_rt_list_decref(h);
+            jitufunc_rt_list_decref(std::ptr::null_mut());
+        }
+    }
+}

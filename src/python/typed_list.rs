@@ -1,0 +1,458 @@
+//! The Python side of typed Lists: `TypedListBase`, the base class of
+//! `jitufunc.typed.List`, holding one reference to a list header
+//! (`engine::list`). The Python class adds the list API on top of the
+//! item-level methods here; `@jit` calls read the header pointer
+//! (`dispatcher`) and compiled code works on the same buffer.
+//!
+//! A `List()` whose item type is not known yet has no header (0); the
+//! first append gives it one.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pyo3::exceptions::{PyIndexError, PyOverflowError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyComplex, PyType};
+
+use crate::engine::list::{
+    jitufunc_rt_list_decref, jitufunc_rt_list_new, jitufunc_rt_list_reserve, ListHeader,
+};
+use crate::types::Scalar;
+
+/// The base class of `jitufunc.typed.List`.
+#[pyclass(module = "jitufunc._core", subclass, frozen, name = "TypedListBase")]
+pub struct TypedListBase {
+    /// The header this object holds a reference to, or 0 (no item type).
+    header: AtomicUsize,
+}
+
+impl Drop for TypedListBase {
+    fn drop(&mut self) {
+        let h = self.header.swap(0, Ordering::Relaxed) as *mut ListHeader;
+        // SAFETY: null, or a live header this object holds a reference to.
+        unsafe { jitufunc_rt_list_decref(h) };
+    }
+}
+
+/// `jitufunc.typed.List`, registered when `jitufunc.typed` is imported.
+static LIST_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Registers the Python class compiled code's returned lists become.
+#[pyfunction]
+pub fn register_typed_list(py: Python<'_>, cls: Bound<'_, PyType>) -> PyResult<()> {
+    let _ = LIST_CLASS.set(py, cls.unbind());
+    Ok(())
+}
+
+/// A new `jitufunc.typed.List` object taking over one reference to `h`.
+///
+/// # Safety
+/// `h` is a live header whose reference the caller hands over.
+pub unsafe fn wrap(py: Python<'_>, h: *mut ListHeader) -> PyResult<Py<PyAny>> {
+    let cls = match LIST_CLASS.get(py) {
+        Some(c) => Ok(c.clone_ref(py)),
+        None => py.import("jitufunc.typed").and_then(|_| {
+            LIST_CLASS
+                .get(py)
+                .map(|c| c.clone_ref(py))
+                .ok_or_else(|| PyTypeError::new_err("jitufunc.typed.List is not registered"))
+        }),
+    };
+    let obj = cls.and_then(|cls| cls.bind(py).call0());
+    let obj = match obj {
+        Ok(o) => o,
+        Err(e) => {
+            // SAFETY: the reference handed to this function.
+            unsafe { jitufunc_rt_list_decref(h) };
+            return Err(e);
+        }
+    };
+    let base = obj.cast::<TypedListBase>()?;
+    let old = base.get().header.swap(h as usize, Ordering::Relaxed) as *mut ListHeader;
+    // SAFETY: null, or a header the new object held (the class's `__init__`
+    // made an empty list of no type: null).
+    unsafe { jitufunc_rt_list_decref(old) };
+    Ok(obj.unbind())
+}
+
+/// The header of `obj` if it is a typed List (null when it has no item
+/// type yet); no reference is taken.
+pub fn header_of(obj: &Bound<'_, PyAny>) -> Option<*mut ListHeader> {
+    let base = obj.cast::<TypedListBase>().ok()?;
+    Some(base.get().header.load(Ordering::Relaxed) as *mut ListHeader)
+}
+
+/// The item type of list header `h`.
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe fn item_type(h: *mut ListHeader) -> Scalar {
+    // SAFETY: per the contract; headers are made with a supported type.
+    Scalar::from_typenum(unsafe { (*h).typenum } as i32).expect("made with a known type")
+}
+
+fn index_error(message: &str) -> PyErr {
+    PyIndexError::new_err(message.to_string())
+}
+
+impl TypedListBase {
+    // The header is shared, mutable state (compiled code writes it too)
+    // that the GIL guards, not data this object owns: a `&mut` made from
+    // `&self` for the length of one method.
+    #[allow(clippy::mut_from_ref)]
+    fn h(&self) -> Option<&mut ListHeader> {
+        let h = self.header.load(Ordering::Relaxed) as *mut ListHeader;
+        // SAFETY: null, or a live header this object holds a reference to;
+        // the GIL is held, so no other Python code uses it meanwhile.
+        unsafe { h.as_mut() }
+    }
+
+    fn typed(&self) -> PyResult<&mut ListHeader> {
+        self.h()
+            .ok_or_else(|| PyTypeError::new_err("this List has no item type yet"))
+    }
+
+    fn slot(h: &ListHeader, i: i64) -> *mut u8 {
+        // SAFETY: callers check `0 <= i < cap`.
+        unsafe { h.data.add((i * h.itemsize) as usize) }
+    }
+}
+
+/// Writes `v` as an item of type `s` at `p`.
+fn write_item(v: &Bound<'_, PyAny>, s: Scalar, p: *mut u8) -> PyResult<()> {
+    macro_rules! int {
+        ($t:ty) => {{
+            let x: i128 = v.extract().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "a typed List of {} takes integers, not {}",
+                    s.name(),
+                    v.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            })?;
+            let x = <$t>::try_from(x).map_err(|_| {
+                PyOverflowError::new_err(format!(
+                    "Python integer {x} out of bounds for {}",
+                    s.name()
+                ))
+            })?;
+            // SAFETY: `p` has room for an item of type `s` (the caller's).
+            unsafe { (p as *mut $t).write_unaligned(x) };
+        }};
+    }
+    match s {
+        Scalar::Bool => {
+            let b = v.is_truthy()?;
+            // SAFETY: one byte at `p`.
+            unsafe { p.write(b as u8) };
+        }
+        Scalar::I8 => int!(i8),
+        Scalar::U8 => int!(u8),
+        Scalar::I16 => int!(i16),
+        Scalar::U16 => int!(u16),
+        Scalar::I32 => int!(i32),
+        Scalar::U32 => int!(u32),
+        Scalar::I64 => int!(i64),
+        Scalar::U64 => int!(u64),
+        Scalar::F32 | Scalar::F64 => {
+            if v.cast::<PyComplex>().is_ok() {
+                return Err(PyTypeError::new_err(format!(
+                    "a typed List of {} takes real numbers, not complex",
+                    s.name()
+                )));
+            }
+            let x: f64 = v.extract()?;
+            // SAFETY: `p` has room for an item of type `s`.
+            unsafe {
+                if s == Scalar::F32 {
+                    (p as *mut f32).write_unaligned(x as f32)
+                } else {
+                    (p as *mut f64).write_unaligned(x)
+                }
+            }
+        }
+        Scalar::C64 | Scalar::C128 => {
+            let c = match v.cast::<PyComplex>() {
+                Ok(c) => (c.real(), c.imag()),
+                Err(_) => {
+                    let c = v.py().get_type::<PyComplex>().call1((v,))?;
+                    let c = c.cast::<PyComplex>()?;
+                    (c.real(), c.imag())
+                }
+            };
+            // SAFETY: `p` has room for an item of type `s`.
+            unsafe {
+                if s == Scalar::C64 {
+                    (p as *mut f32).write_unaligned(c.0 as f32);
+                    (p as *mut f32).add(1).write_unaligned(c.1 as f32);
+                } else {
+                    (p as *mut f64).write_unaligned(c.0);
+                    (p as *mut f64).add(1).write_unaligned(c.1);
+                }
+            }
+        }
+        Scalar::F16 => return Err(PyTypeError::new_err("typed Lists of float16")),
+    }
+    Ok(())
+}
+
+/// The item of type `s` at `p` as a Python number.
+fn read_item(py: Python<'_>, s: Scalar, p: *const u8) -> PyResult<Py<PyAny>> {
+    // SAFETY: an item of type `s` is stored at `p` (the caller's).
+    unsafe {
+        Ok(match s {
+            Scalar::Bool => (*p != 0).into_pyobject(py)?.to_owned().into_any().unbind(),
+            Scalar::I8 => (*(p as *const i8)).into_pyobject(py)?.into_any().unbind(),
+            Scalar::U8 => (*p).into_pyobject(py)?.into_any().unbind(),
+            Scalar::I16 => (p as *const i16)
+                .read_unaligned()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            Scalar::U16 => (p as *const u16)
+                .read_unaligned()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            Scalar::I32 => (p as *const i32)
+                .read_unaligned()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            Scalar::U32 => (p as *const u32)
+                .read_unaligned()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            Scalar::I64 => (p as *const i64)
+                .read_unaligned()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            Scalar::U64 => (p as *const u64)
+                .read_unaligned()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            Scalar::F32 => ((p as *const f32).read_unaligned() as f64)
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            Scalar::F64 => (p as *const f64)
+                .read_unaligned()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            Scalar::C64 => {
+                let q = p as *const f32;
+                PyComplex::from_doubles(
+                    py,
+                    q.read_unaligned() as f64,
+                    q.add(1).read_unaligned() as f64,
+                )
+                .into_any()
+                .unbind()
+            }
+            Scalar::C128 => {
+                let q = p as *const f64;
+                PyComplex::from_doubles(py, q.read_unaligned(), q.add(1).read_unaligned())
+                    .into_any()
+                    .unbind()
+            }
+            Scalar::F16 => return Err(PyTypeError::new_err("typed Lists of float16")),
+        })
+    }
+}
+
+fn grow(h: &mut ListHeader, need: i64) -> PyResult<()> {
+    // SAFETY: a live header.
+    if unsafe { jitufunc_rt_list_reserve(h, need) } == 0 {
+        // The runtime reported the error to its handler; raise it here.
+        return Err(pyo3::exceptions::PyMemoryError::new_err(format!(
+            "cannot grow a typed List to {need} items"
+        )));
+    }
+    Ok(())
+}
+
+#[pymethods]
+impl TypedListBase {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(
+        _args: &Bound<'_, pyo3::types::PyTuple>,
+        _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+    ) -> Self {
+        TypedListBase {
+            header: AtomicUsize::new(0),
+        }
+    }
+
+    /// Gives the list its item type (NumPy type number), if it has none.
+    fn _set_item_type(&self, typenum: i32) -> PyResult<()> {
+        if self.h().is_some() {
+            return Ok(());
+        }
+        let s = Scalar::from_typenum(typenum)
+            .filter(|s| *s != Scalar::F16)
+            .ok_or_else(|| {
+                PyTypeError::new_err(
+                    "typed Lists hold booleans, integers, floats (32 and 64 bits) and complex numbers",
+                )
+            })?;
+        let h = jitufunc_rt_list_new(s.itemsize() as i64, s.typenum() as i64);
+        self.header.store(h as usize, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// NumPy's type number of the items, or None.
+    fn _item_typenum(&self) -> Option<i32> {
+        self.h().map(|h| h.typenum as i32)
+    }
+
+    /// The header's address (two Lists sharing one buffer have the same).
+    fn _address(&self) -> usize {
+        self.header.load(Ordering::Relaxed)
+    }
+
+    fn __len__(&self) -> usize {
+        self.h().map_or(0, |h| h.len as usize)
+    }
+
+    /// `l[i]` for an int `i` (negative counts from the end).
+    fn _getitem(&self, py: Python<'_>, i: i64) -> PyResult<Py<PyAny>> {
+        let Some(h) = self.h() else {
+            return Err(index_error("list index out of range"));
+        };
+        let i = if i < 0 { i + h.len } else { i };
+        if !(0..h.len).contains(&i) {
+            return Err(index_error("list index out of range"));
+        }
+        // SAFETY: a live header whose typenum it was made with.
+        let s = unsafe { item_type(h) };
+        read_item(py, s, Self::slot(h, i))
+    }
+
+    /// `l[i] = v` for an int `i`.
+    fn _setitem(&self, i: i64, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        let Some(h) = self.h() else {
+            return Err(index_error("list assignment index out of range"));
+        };
+        let i = if i < 0 { i + h.len } else { i };
+        if !(0..h.len).contains(&i) {
+            return Err(index_error("list assignment index out of range"));
+        }
+        // SAFETY: a live header.
+        let s = unsafe { item_type(h) };
+        write_item(v, s, Self::slot(h, i))
+    }
+
+    /// `l.append(v)` of a list with an item type.
+    fn _append(&self, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        let h = self.typed()?;
+        // SAFETY: a live header.
+        let s = unsafe { item_type(h) };
+        grow(h, h.len + 1)?;
+        write_item(v, s, Self::slot(h, h.len))?;
+        h.len += 1;
+        Ok(())
+    }
+
+    /// `l.insert(i, v)` (`i` clipped to the list as Python does).
+    fn _insert(&self, i: i64, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        let h = self.typed()?;
+        // SAFETY: a live header.
+        let s = unsafe { item_type(h) };
+        let i = if i < 0 {
+            (i + h.len).max(0)
+        } else {
+            i.min(h.len)
+        };
+        let mut item = [0u8; 16];
+        write_item(v, s, item.as_mut_ptr())?;
+        grow(h, h.len + 1)?;
+        let size = h.itemsize as usize;
+        // SAFETY: room for len + 1 items; the moved range is inside it.
+        unsafe {
+            std::ptr::copy(
+                Self::slot(h, i),
+                Self::slot(h, i + 1),
+                (h.len - i) as usize * size,
+            );
+            std::ptr::copy_nonoverlapping(item.as_ptr(), Self::slot(h, i), size);
+        }
+        h.len += 1;
+        Ok(())
+    }
+
+    /// `l.pop(i)`.
+    fn _pop(&self, py: Python<'_>, i: i64) -> PyResult<Py<PyAny>> {
+        let Some(h) = self.h().filter(|h| h.len > 0) else {
+            return Err(index_error("pop from empty list"));
+        };
+        let i = if i < 0 { i + h.len } else { i };
+        if !(0..h.len).contains(&i) {
+            return Err(index_error("pop index out of range"));
+        }
+        // SAFETY: a live header.
+        let s = unsafe { item_type(h) };
+        let item = read_item(py, s, Self::slot(h, i))?;
+        let size = h.itemsize as usize;
+        // SAFETY: the moved range is inside the list.
+        unsafe {
+            std::ptr::copy(
+                Self::slot(h, i + 1),
+                Self::slot(h, i),
+                (h.len - i - 1) as usize * size,
+            );
+        }
+        h.len -= 1;
+        Ok(item)
+    }
+
+    /// The items as bytes (native order), for NumPy (`np.frombuffer`).
+    fn _to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        match self.h() {
+            Some(h) if h.len > 0 => {
+                // SAFETY: `len * itemsize` initialised bytes at `data`.
+                let bytes =
+                    unsafe { std::slice::from_raw_parts(h.data, (h.len * h.itemsize) as usize) };
+                PyBytes::new(py, bytes)
+            }
+            _ => PyBytes::new(py, b""),
+        }
+    }
+
+    /// Replaces the items with `data` (native-order bytes of the item
+    /// type, as `ndarray.tobytes()` gives).
+    fn _set_bytes(&self, data: &[u8]) -> PyResult<()> {
+        let h = self.typed()?;
+        let size = h.itemsize as usize;
+        if data.len() % size != 0 {
+            return Err(PyValueError::new_err("bytes are not whole items"));
+        }
+        let n = (data.len() / size) as i64;
+        grow(h, n)?;
+        // SAFETY: room for `n` items.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), h.data, data.len()) };
+        h.len = n;
+        Ok(())
+    }
+
+    /// Adds `data` (bytes of the item type) at the end.
+    fn _extend_bytes(&self, data: &[u8]) -> PyResult<()> {
+        let h = self.typed()?;
+        let size = h.itemsize as usize;
+        if data.len() % size != 0 {
+            return Err(PyValueError::new_err("bytes are not whole items"));
+        }
+        let n = (data.len() / size) as i64;
+        grow(h, h.len + n)?;
+        // SAFETY: room for `len + n` items.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), Self::slot(h, h.len), data.len()) };
+        h.len += n;
+        Ok(())
+    }
+}

@@ -1,0 +1,116 @@
+//! Typing of typed Lists (`Type::List`, `jitufunc.typed.List`): `len(l)`,
+//! `l[i]`, `l[i] = v`, `l.append(v)`, `l.pop()`, `for x in l` (a loop over
+//! `len` and `l[k]`) and `List.empty_list(t)`, all as `Op::List`.
+//!
+//! Items are converted to the list's item type as NumPy casts a value
+//! stored into an array of it; a complex value into a real list, or a
+//! float into an integer list, is refused (it would lose its value).
+
+use super::emit::Emit;
+use super::rules::cast;
+use crate::error::Result;
+use crate::ir::{ListOp, Op};
+use crate::syntax::Const;
+use crate::types::{Kind, Scalar, Type};
+
+/// `len(l)`.
+pub fn len<E: Emit>(e: &mut E, l: E::V) -> Result<E::V> {
+    e.emit(Op::List(ListOp::Len), vec![l], Type::PY_INT)
+}
+
+/// An index of a list: an integer, as int64.
+fn index<E: Emit>(e: &mut E, i: E::V) -> Result<E::V> {
+    match e.ty(&i).kind() {
+        Some(Kind::Int | Kind::Bool) => cast(e, i, &Type::I64),
+        _ => Err(e.error(format!(
+            "list indices must be integers, not {} (slices of a typed List are supported from Python only)",
+            e.ty(&i)
+        ))),
+    }
+}
+
+/// `v` as an item of a list of `s`.
+fn item<E: Emit>(e: &mut E, s: Scalar, v: E::V) -> Result<E::V> {
+    let t = e.ty(&v);
+    let Some(kind) = t.kind() else {
+        return Err(e.error(format!(
+            "a typed List of {s} holds numbers, not a value of type {t}"
+        )));
+    };
+    let rank = |k: Kind| match k {
+        Kind::Bool => 0,
+        Kind::Int => 1,
+        Kind::Float => 2,
+        Kind::Complex => 3,
+    };
+    if rank(kind) > rank(s.kind()).max(1) {
+        return Err(e.error(format!(
+            "cannot store a value of type {t} into a typed List of {s} (it would lose its value)"
+        )));
+    }
+    cast(e, v, &Type::Scalar(s))
+}
+
+/// `l[i]`.
+pub fn get<E: Emit>(e: &mut E, l: E::V, s: Scalar, idx: Vec<E::V>) -> Result<E::V> {
+    let [i] = <[E::V; 1]>::try_from(idx).map_err(|_| e.error("a typed List takes one index"))?;
+    let i = index(e, i)?;
+    e.emit(Op::List(ListOp::Get), vec![l, i], Type::Scalar(s))
+}
+
+/// `l[i] = v`.
+pub fn set<E: Emit>(e: &mut E, l: E::V, s: Scalar, idx: Vec<E::V>, v: E::V) -> Result<()> {
+    let [i] = <[E::V; 1]>::try_from(idx).map_err(|_| e.error("a typed List takes one index"))?;
+    let i = index(e, i)?;
+    let v = item(e, s, v)?;
+    e.emit_effect(Op::List(ListOp::Set), vec![l, i, v])
+}
+
+/// `l.append(v)` and `l.pop(i=-1)`: `args` starts with the receiver.
+pub fn method<E: Emit>(e: &mut E, append: bool, args: Vec<E::V>) -> Result<E::V> {
+    let name = if append { "append" } else { "pop" };
+    let mut args = args.into_iter();
+    let l = args.next().expect("the receiver");
+    let Type::List(s) = e.ty(&l) else {
+        return Err(e.unsupported(format!(
+            "method '.{name}()' is supported on typed Lists (jitufunc.typed.List) only, not on a value of type {}",
+            e.ty(&l)
+        )));
+    };
+    let rest: Vec<E::V> = args.collect();
+    if append {
+        let [v] = <[E::V; 1]>::try_from(rest)
+            .map_err(|_| e.error("append() takes exactly one argument"))?;
+        let v = item(e, s, v)?;
+        e.emit_effect(Op::List(ListOp::Append), vec![l, v])?;
+        return e.constant(Const::None, Type::NoneType);
+    }
+    let i = match <[E::V; 1]>::try_from(rest) {
+        Ok([i]) => index(e, i)?,
+        Err(rest) if rest.is_empty() => e.constant(Const::Int(-1), Type::I64)?,
+        Err(_) => return Err(e.error("pop() takes at most one argument")),
+    };
+    e.emit(Op::List(ListOp::Pop), vec![l, i], Type::Scalar(s))
+}
+
+/// `List.empty_list(item_type)`.
+pub fn empty_list<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
+    let t = match args.as_slice() {
+        [t] => e.ty(t),
+        _ => return Err(e.error("List.empty_list() takes one argument: the item type")),
+    };
+    let s = match &t {
+        Type::DType(s) => *s,
+        Type::Str(text) => Scalar::from_numpy_string(text)
+            .ok_or_else(|| e.error(format!("List.empty_list(): unknown item type {text:?}")))?,
+        _ => {
+            return Err(e.error(format!(
+                "List.empty_list() takes an item type known when compiling (types.float64, np.int64, ...), not a value of type {t}"
+            )))
+        }
+    };
+    if s == Scalar::F16 {
+        return Err(e.unsupported("typed Lists of float16"));
+    }
+    e.emit(Op::List(ListOp::New), vec![], Type::List(s))
+}
