@@ -126,6 +126,9 @@ pub struct FunctionState<'ctx> {
     /// instruction being emitted runs (`ir::Function::held`): an early
     /// return because it raised drops them.
     pub held: Vec<(crate::types::Type, inkwell::values::BasicValueEnum<'ctx>)>,
+    /// The calling thread's random generator state, fetched once at the
+    /// entry of the function it belongs to (`codegen::random`).
+    pub random_state: Option<(FunctionValue<'ctx>, inkwell::values::PointerValue<'ctx>)>,
 }
 
 /// The module being built: the LLVM module and builder, the host, the

@@ -434,6 +434,10 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 )?
             }
             Op::Math(m) => math::call(cg, *m, &arg_ty(0), &rty, &vals)?,
+            Op::Random(r) => match super::random::emit(cg, *r, &vals)? {
+                Some(v) => v,
+                None => return Ok(None),
+            },
             Op::Map(id) => {
                 let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
                 arrays::map(
@@ -592,6 +596,7 @@ fn emit_body_with<'ctx>(
         access_group: None,
         access_context: String::new(),
         held: vec![],
+        random_state: None,
     };
     let recursive = f
         .insts
@@ -941,6 +946,8 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             }
         }
         Op::TupleGet(_) | Op::TupleItem => vec![0],
+        // The generator's functions give integers or finite floats.
+        Op::Random(_) => all(),
         // A value stored into an array leaves the kernel there.
         Op::Array(ArrayOp::Store | ArrayOp::Fill | ArrayOp::Assign | ArrayOp::Put) => {
             vec![args.len() - 1]

@@ -21,6 +21,7 @@ pub mod memory;
 pub mod metadata;
 pub mod print;
 pub mod raise;
+pub mod random;
 pub mod range;
 pub mod scalar;
 pub mod tuple;

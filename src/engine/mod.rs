@@ -2,7 +2,8 @@
 //! object emission (`object`; `huge` for functions too large to optimise), the process-wide ORC linker that puts
 //! objects into memory (`link`), and the native runtime the generated code
 //! calls into (`runtime`, `memory` for arrays it allocates, `blas` for
-//! matrix products by NumPy's BLAS). Nothing here knows about ufuncs or Python.
+//! matrix products by NumPy's BLAS, `random` for `np.random` in compiled
+//! code). Nothing here knows about ufuncs or Python.
 
 pub mod blas;
 pub mod host;
@@ -10,6 +11,7 @@ pub mod huge;
 pub mod link;
 pub mod memory;
 pub mod object;
+pub mod random;
 pub mod runtime;
 
 #[cfg(test)]

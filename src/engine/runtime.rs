@@ -479,6 +479,30 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             super::blas::jitufunc_rt_blas_matmul as *const () as usize,
         ),
         (
+            "jitufunc_rt_random_state",
+            super::random::jitufunc_rt_random_state as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_seed",
+            super::random::jitufunc_rt_random_seed as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_normal",
+            super::random::jitufunc_rt_random_normal as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_integer",
+            super::random::jitufunc_rt_random_integer as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_poisson",
+            super::random::jitufunc_rt_random_poisson as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_binomial",
+            super::random::jitufunc_rt_random_binomial as *const () as usize,
+        ),
+        (
             "jitufunc_rt_parallel_map",
             crate::loops::parallel::jitufunc_rt_parallel_map as *const () as usize,
         ),

@@ -500,6 +500,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::Select
         | Op::MakeComplex
         | Op::Math(_)
+        | Op::Random(_)
         | Op::CallFunc(_)
         | Op::CallC(_)
         | Op::Map(_)
