@@ -293,9 +293,9 @@ def _sample_indices(n, m, replace):
     pool = np.arange(n)
     for i in range(m):
         j = random_integer(i, n)
-        t = pool[i]
-        pool[i] = pool[j]
-        pool[j] = t
+        t = pool[j]
+        pool[j] = pool[i]
+        pool[i] = t
         out[i] = t
     return out
 

@@ -160,6 +160,9 @@ pub struct Codegen<'ctx> {
     pub vector_decls: Vec<FunctionValue<'ctx>>,
     /// The function being emitted.
     pub func: FunctionState<'ctx>,
+    /// The module's functions that are jitufunc's own NumPy functions
+    /// (`ir::Function::is_numpy_library`).
+    pub library: Vec<FunctionValue<'ctx>>,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -193,6 +196,7 @@ impl<'ctx> Codegen<'ctx> {
             helpers: HashMap::new(),
             vector_decls: vec![],
             func: FunctionState::default(),
+            library: vec![],
         }
     }
 
