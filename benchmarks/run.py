@@ -832,6 +832,64 @@ def bench_jit(rng):
     bench_jit_warm_cache()
 
 
+# --------------------------------------------------------------------------
+# 15. np.random inside @njit
+
+RANDOM_N = 10_000_000
+
+
+def bench_random():
+    import numba
+
+    import jitufunc
+
+    compiled = {}
+    for who, njit in (("jitufunc", jitufunc.njit), ("numba", numba.njit)):
+        compiled[who] = {f.__name__: njit(f) for f in (kernels.monte_carlo_pi, kernels.normal_array_mean)}
+
+    row = Row("random-pi", "@njit Monte Carlo pi, 1e7 points (2e7 np.random.random())")
+    ROWS.append(row)
+    # Five standard errors of the estimate 4 * (hits / n).
+    p = np.pi / 4
+    tolerance = 5 * 4 * np.sqrt(p * (1 - p) / RANDOM_N)
+    for who, m in compiled.items():
+        try:
+            est = m["monte_carlo_pi"](RANDOM_N)
+        except Exception as exc:  # noqa: BLE001
+            failed(row, who, exc, f"{who} failed in {row.key}")
+            continue
+        if abs(est - np.pi) > tolerance:
+            loud(f"{row.key}: {who} estimated pi = {est} (more than {tolerance:.1e} off)")
+            row.status = "MISMATCH"
+            continue
+        setattr(row, "jit" if who == "jitufunc" else "numba",
+                best(lambda m=m: m["monte_carlo_pi"](RANDOM_N), REPEAT_COMPUTE))
+
+    def numpy_pi():
+        x = np.random.random(RANDOM_N)
+        y = np.random.random(RANDOM_N)
+        return 4.0 * np.count_nonzero(x * x + y * y < 1.0) / RANDOM_N
+
+    row.numpy = best(numpy_pi, REPEAT_COMPUTE)
+    row.notes.append("NumPy column: the same with np.random.random(n) arrays")
+
+    row = Row("random-normal", "@njit np.random.normal(0, 1, n).mean(), 1e7")
+    ROWS.append(row)
+    for who, m in compiled.items():
+        try:
+            mean = m["normal_array_mean"](RANDOM_N)
+        except Exception as exc:  # noqa: BLE001
+            failed(row, who, exc, f"{who} failed in {row.key}")
+            continue
+        if abs(mean) > 5 / np.sqrt(RANDOM_N):
+            loud(f"{row.key}: {who} mean {mean} is more than five standard errors from 0")
+            row.status = "MISMATCH"
+            continue
+        setattr(row, "jit" if who == "jitufunc" else "numba",
+                best(lambda m=m: m["normal_array_mean"](RANDOM_N), REPEAT_COMPUTE))
+    row.numpy = best(lambda: np.random.normal(0.0, 1.0, RANDOM_N).mean(), REPEAT_COMPUTE)
+
+
 EXPR_TEMPLATE = """\
 import numpy as np
 {njit_import}
@@ -1316,6 +1374,13 @@ KEYED_EXPLANATIONS = {
                        "as `@njit(cache=True)` and calls it once; the cache was filled by an earlier process. "
                        "Timed from before the import to after the first result, NumPy already imported. "
                        "Median of {sr}."),
+    "random-pi": ("@njit Monte Carlo pi", "`monte_carlo_pi(n)` (two `np.random.random()` per point, "
+                  "a counter) compiled by each library's `njit`, n = 1e7; each library's own generator "
+                  "(jitufunc: xoshiro256++ stepped inline; Numba: Mersenne Twister); the estimate is "
+                  "checked to be within five standard errors of pi; best of {rc}. NumPy column: the same "
+                  "with `np.random.random(n)` arrays."),
+    "random-normal": ("@njit normal array", "`np.random.normal(0.0, 1.0, n).mean()` inside `@njit`, "
+                      "n = 1e7 (the array allocated and filled by the call); best of {rc}."),
     "jit-first-call": ("@njit first call", "The first call of a fresh `matrix_multiply` (a new module "
                        "with new function objects every time): type inference, compilation and the "
                        "call on small arrays; median of {cr} after one warm-up in the same process."),
@@ -1443,7 +1508,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
     parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath",
-                                           "jit", "expr", "compile-long"],
+                                           "jit", "expr", "compile-long", "random-pi"],
                         nargs="+", help="run only these groups of rows (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
@@ -1490,6 +1555,9 @@ def main():
     if want("compile-long"):
         print("14. compile time of a long kernel ...", flush=True)
         bench_compile(long=True)
+    if want("random-pi"):
+        print("15. np.random inside @njit ...", flush=True)
+        bench_random()
     return finish(args, start, run_snap)
 
 

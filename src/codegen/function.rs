@@ -498,10 +498,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 call_args.extend(vals);
                 let call = cg.call(callee, &call_args)?;
                 if cg.may_raise() {
-                    let caller = cg
-                        .builder
-                        .get_insert_block()
-                        .and_then(|bb| bb.get_parent());
+                    let caller = cg.builder.get_insert_block().and_then(|bb| bb.get_parent());
                     let from_user = cg.library.contains(&callee)
                         && caller.is_some_and(|c| !cg.library.contains(&c));
                     if from_user {

@@ -152,5 +152,9 @@ fn double<'ctx>(
     let top = b.build_right_shift(result, i64t.const_int(11, false), false, "")?;
     let f64t = cg.ctx.f64_type();
     let x = b.build_unsigned_int_to_float(top, f64t, "")?;
-    Ok(b.build_float_mul(x, f64t.const_float(1.0 / (1u64 << 53) as f64), "random.double")?)
+    Ok(b.build_float_mul(
+        x,
+        f64t.const_float(1.0 / (1u64 << 53) as f64),
+        "random.double",
+    )?)
 }

@@ -10,6 +10,8 @@
 //! - A thread's state starts from OS entropy (`getrandom`) the first time it
 //!   is used, so every thread of the rayon pool draws from its own stream;
 //!   `np.random.seed(n)` in compiled code reseeds the calling thread only.
+//! - A forked child clears its state (`pthread_atfork`) and reseeds from
+//!   entropy, so parent and child never share a stream.
 //! - A state is never all zeros once initialised (xoshiro's one bad state):
 //!   zero marks "not yet seeded".
 //!
@@ -307,10 +309,29 @@ thread_local! {
     static STATE: UnsafeCell<State> = const { UnsafeCell::new(State::ZERO) };
 }
 
+/// After `fork()`, in the child: the forking thread's state (the only
+/// thread the child has) is cleared, so the child reseeds from entropy
+/// instead of repeating the parent's numbers (as Numba's generator is
+/// fork-safe).
+extern "C" fn clear_after_fork() {
+    STATE.with(|cell| {
+        // SAFETY: this thread's own state; nothing else runs in the child
+        // yet.
+        unsafe { (*cell.get()).s = [0; 4] };
+    });
+}
+
 /// The calling thread's generator, seeded from OS entropy on first use.
 /// Compiled code calls it once per function call and steps the state
 /// inline; the pointer is valid for as long as the thread lives.
 pub extern "C" fn jitufunc_rt_random_state() -> *mut State {
+    static AT_FORK: std::sync::Once = std::sync::Once::new();
+    AT_FORK.call_once(|| {
+        // SAFETY: registers a handler that only writes a thread-local
+        // (async-signal-safe enough for a fork child: no locks, no
+        // allocation).
+        unsafe { libc::pthread_atfork(None, None, Some(clear_after_fork)) };
+    });
     STATE.with(|cell| {
         let p = cell.get();
         // SAFETY: the state belongs to this thread; no reference to it is
@@ -461,7 +482,13 @@ mod tests {
             assert!(close(m, lam, lam, n), "lam {lam}: mean {m}");
             assert!((v / lam - 1.0).abs() < 0.05, "lam {lam}: var {v}");
         }
-        for (trials, p) in [(10, 0.3), (20, 0.9), (1000, 0.25), (100_000, 0.6), (50, 0.5)] {
+        for (trials, p) in [
+            (10, 0.3),
+            (20, 0.9),
+            (1000, 0.25),
+            (100_000, 0.6),
+            (50, 0.5),
+        ] {
             let xs: Vec<f64> = (0..n).map(|_| s.binomial(trials, p) as f64).collect();
             assert!(xs.iter().all(|x| (0.0..=trials as f64).contains(x)));
             let mean = trials as f64 * p;

@@ -13,7 +13,7 @@
 //! not jammed.
 
 use crate::codegen::function::Lanes;
-use crate::ir::{Block, Function, Operands, Terminator, Value};
+use crate::ir::{Block, Function, Op, Operands, Terminator, Value};
 use crate::types::Type;
 
 fn is_array(f: &Function, v: Value) -> bool {
@@ -149,7 +149,10 @@ pub fn lanes(f: &Function, count: usize) -> Option<Lanes> {
             // Arrays are never uniform: every one is (a view of) a
             // parameter, whose block differs between lanes. (Arrays that
             // compiled code allocates will need their own rule here.)
-            let uniform = if e.shape_only {
+            let uniform = if matches!(inst.op, Op::Random(_)) {
+                // Every lane draws numbers of its own.
+                false
+            } else if e.shape_only {
                 // Shapes are the same in every outer iteration.
                 true
             } else if touches_arrays {

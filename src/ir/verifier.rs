@@ -298,10 +298,7 @@ impl Checker<'_> {
                     _ => false,
                 };
                 if !params_ok || !ret_ok {
-                    self.err(
-                        at,
-                        format!("{op} with mistyped operands or result {rty}"),
-                    );
+                    self.err(at, format!("{op} with mistyped operands or result {rty}"));
                 }
             }
             // The verifier sees one function: typing checked the arguments

@@ -535,6 +535,37 @@ def test_unseeded_processes_differ():
     assert len(outs) == 2
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_draws_a_stream_of_its_own():
+    f = compiled("""
+        def f(seed, n):
+            if seed >= 0:
+                np.random.seed(seed)
+            return np.random.random(n)
+    """)
+    for seed in (-1, 17):
+        f(seed, 1)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            try:
+                os.write(w, f(-1, 4).tobytes())
+            finally:
+                os._exit(0)
+        os.close(w)
+        data = b""
+        while len(data) < 32:
+            chunk = os.read(r, 32 - len(data))
+            if not chunk:
+                break
+            data += chunk
+        os.close(r)
+        os.waitpid(pid, 0)
+        child = np.frombuffer(data, dtype=np.float64)
+        assert child.size == 4
+        assert not np.array_equal(child, f(-1, 4))
+
+
 # ---------------------------------------------------------------------------
 # 5. Errors: NumPy's classes and messages, with the caller's line
 
