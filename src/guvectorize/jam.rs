@@ -129,6 +129,16 @@ pub fn choose_lane_count(f: &Function, lanes: &Lanes) -> (usize, JamWhen) {
     (count, when)
 }
 
+/// Whether any function of `program` draws random numbers (`Op::Random`):
+/// such a kernel is not jammed, since a call of a function that draws,
+/// with uniform arguments, would otherwise be made once for all lanes.
+pub fn draws_random(program: &crate::typing::Program) -> bool {
+    program
+        .functions
+        .iter()
+        .any(|f| f.insts.iter().any(|i| matches!(i.op, Op::Random(_))))
+}
+
 /// The lanes for running `count` calls of `f` at once, if its control
 /// flow is uniform.
 pub fn lanes(f: &Function, count: usize) -> Option<Lanes> {

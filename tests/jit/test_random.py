@@ -713,3 +713,40 @@ def test_arrays_from_many_calls_are_freed():
     gc.collect()
     assert _live_blocks() == blocks
     assert _rss_mb() - start < 16, f"RSS grew {_rss_mb() - start:.1f} MB"
+
+
+# ---------------------------------------------------------------------------
+# 7. In @vectorize and @guvectorize kernels (the same generator)
+
+
+@pytest.mark.parametrize("target", ["cpu", "parallel"])
+def test_vectorize_kernels_draw_per_element(target):
+    from jitufunc import vectorize
+
+    k = vectorize(["float64(float64)"], target=target)(make_function("""
+        def k(x):
+            return x + np.random.normal(0.0, 2.0)
+    """))
+    r = k(np.full(N, 3.0))
+    assert np.unique(r).size == N
+    check_moments(r, 3.0, 4.0)
+
+
+def test_guvectorize_kernels_draw_per_element_in_every_outer_iteration():
+    from jitufunc import guvectorize
+
+    g = guvectorize(["void(float64[:], float64[:])"], "(n)->(n)")(make_function("""
+        def g(x, out):
+            for i in range(x.shape[0]):
+                out[i] = x[i] + np.random.random()
+    """))
+    # Several outer iterations run in one kernel call when the kernel's
+    # control flow allows it: a draw is never shared between them.
+    r = g(np.zeros((20_000, 3)))
+    assert np.unique(r).size == r.size
+    check_moments(r.ravel(), 0.5, 1 / 12)
+    h = guvectorize(["void(float64, float64[:])"], "()->()")(make_function("""
+        def h(x, out):
+            out[0] = x + np.random.randint(0, 4)
+    """))
+    check_counts(h(np.zeros(N)), {k: 0.25 for k in range(4)})
