@@ -750,3 +750,30 @@ def test_guvectorize_kernels_draw_per_element_in_every_outer_iteration():
             out[0] = x + np.random.randint(0, 4)
     """))
     check_counts(h(np.zeros(N)), {k: 0.25 for k in range(4)})
+
+
+# ---------------------------------------------------------------------------
+# 8. The inline step is the runtime's step
+
+
+def test_the_inline_uniform_step_is_the_runtimes_xoshiro_step():
+    from jitufunc._intrinsics import random_double, random_integer, random_seed
+
+    # random_integer(0, 2**53) is the runtime's next_u64() >> 11 exactly
+    # (Lemire's method with a power-of-two range never rejects), and the
+    # inline random_double() is (next_u64() >> 11) * 2**-53: the same
+    # seed must give the same 53-bit numbers, draw after draw.
+    f = compiled("""
+        def f(n):
+            random_seed(99)
+            a = np.empty(n)
+            for i in range(n):
+                a[i] = random_double()
+            random_seed(99)
+            b = np.empty(n, dtype=np.int64)
+            for i in range(n):
+                b[i] = random_integer(0, 9007199254740992)
+            return a, b
+    """, random_seed=random_seed, random_double=random_double, random_integer=random_integer)
+    a, b = f(1000)
+    assert np.array_equal(a * 2.0**53, b.astype(np.float64))
