@@ -634,6 +634,101 @@ def bench_parallel(rng):
     bench_parallel_gufunc(rng, threads)
 
 
+PRANGE_SOURCE = """
+import math
+
+def compute(a, out):
+    for i in prange(a.shape[0]):
+        x = a[i]
+        s = 0.0
+        for k in range(50):
+            s += math.sin(x + k)
+        out[i] = s
+
+def memory(a, b, out):
+    for i in prange(a.shape[0]):
+        out[i] = a[i] + b[i]
+
+def sum_squares(a):
+    s = 0.0
+    for i in prange(a.shape[0]):
+        s += a[i] * a[i]
+    return s
+"""
+
+
+def prange_functions(who, parallel):
+    """PRANGE_SOURCE's functions compiled by ``who`` (serial: ``prange`` is
+    ``range`` and parallel=False)."""
+    import numba
+    import jitufunc
+
+    tool = jitufunc if who == "jitufunc" else numba
+    ns = {"prange": tool.prange if parallel else range}
+    exec(PRANGE_SOURCE, ns)
+    dec = tool.njit(parallel=True) if parallel else tool.njit
+    return {name: dec(ns[name]) for name in ("compute", "memory", "sum_squares")}
+
+
+def bench_prange(rng):
+    """``prange`` loops of ``@njit(parallel=True)``, both tools, against their
+    own serial loops: compute-bound, memory-bound, a reduction, a small loop."""
+    from jitufunc import _core
+
+    threads = _core.thread_count()
+    n_compute, n_memory = 400_000, N
+    a_c = rng.random(n_compute)
+    a_m, b_m = rng.standard_normal(n_memory), rng.standard_normal(n_memory)
+    small = rng.standard_normal(1000)
+    cases = [
+        ("prange-compute", "prange: 50 math.sin per element, 4e5 elements", "compute",
+         lambda f, out: f(a_c, out), n_compute, lambda: None),
+        ("prange-memory", "prange: out[i] = a[i] + b[i], 1e7 (memory-bound)", "memory",
+         lambda f, out: f(a_m, b_m, out), n_memory, lambda: np.add(a_m, b_m)),
+        ("prange-sum", "prange reduction: s += a[i]*a[i], 1e7", "sum_squares",
+         lambda f, out: f(a_m), None, lambda: np.dot(a_m, a_m)),
+        ("prange-small", "prange reduction: s += a[i]*a[i], 1000 elements", "sum_squares",
+         lambda f, out: f(small), None, lambda: np.dot(small, small)),
+    ]
+    compiled = {(who, par): prange_functions(who, par)
+                for who in ("jitufunc", "numba") for par in (False, True)}
+    for key, label, name, call, n_out, numpy_fn in cases:
+        unit = "us" if key == "prange-small" else "ms"
+        row = Row(key, label, unit=unit)
+        ROWS.append(row)
+        out = np.empty(n_out) if n_out else None
+        repeat = 300 if unit == "us" else 10
+        serial_times, results = {}, {}
+        try:
+            for who in ("jitufunc", "numba"):
+                for par in (False, True):
+                    f = compiled[(who, par)][name]
+                    got = call(f, out)
+                    results[(who, par)] = out.copy() if out is not None else got
+                    t = best(lambda: call(f, out), repeat)
+                    if par:
+                        setattr(row, "jit" if who == "jitufunc" else "numba", t)
+                    else:
+                        serial_times[who] = t
+            ref = results[("numba", False)]
+            for key2, got in results.items():
+                if not agrees(got, ref, rtol=1e-9):
+                    row.status = "MISMATCH"
+                    PROBLEMS.append(f"{key}: {key2} differs from Numba's serial loop")
+            if numpy_fn() is not None:
+                row.numpy = best(numpy_fn, repeat)
+        except Exception as exc:  # noqa: BLE001
+            failed(row, "jitufunc", exc, f"{key} failed")
+            continue
+        fmt = (lambda t: f"{t * 1e6:.1f} us") if unit == "us" else (lambda t: f"{t * 1e3:.2f} ms")
+        for who in ("jitufunc", "numba"):
+            par = row.jit if who == "jitufunc" else row.numba
+            if who in serial_times and par:
+                row.notes.append(f"{who} serial {fmt(serial_times[who])} "
+                                 f"(prange speedup {serial_times[who] / par:.2f}x)")
+        row.notes.append(f"{threads} threads")
+
+
 def bench_parallel_gufunc(rng, threads):
     """target="parallel" for a gufunc: row norms of a 1e4 x 1e3 matrix."""
     import numba
@@ -833,7 +928,7 @@ def bench_jit(rng):
 
 
 # --------------------------------------------------------------------------
-# 15. np.random inside @njit
+# 16. np.random inside @njit
 
 RANDOM_N = 10_000_000
 
@@ -1508,7 +1603,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
     parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath",
-                                           "jit", "expr", "compile-long", "random-pi"],
+                                           "jit", "expr", "compile-long", "prange", "random-pi"],
                         nargs="+", help="run only these groups of rows (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
@@ -1555,8 +1650,11 @@ def main():
     if want("compile-long"):
         print("14. compile time of a long kernel ...", flush=True)
         bench_compile(long=True)
+    if want("prange"):
+        print("15. prange loops ...", flush=True)
+        bench_prange(rng)
     if want("random-pi"):
-        print("15. np.random inside @njit ...", flush=True)
+        print("16. np.random inside @njit ...", flush=True)
         bench_random()
     return finish(args, start, run_snap)
 

@@ -50,6 +50,59 @@ pub enum Builtin {
     Iinfo,
     /// `np.dtype(t)`: a dtype known from `t` (`statics`).
     NpDtype,
+    /// `prange(...)` (`jitufunc.prange`, `numba.prange`): `range`, whose
+    /// iterations a `parallel=True` function runs on the thread pool
+    /// (`lower::parallel`; only as a `for` iterable).
+    Prange,
+    /// Where a `prange` loop's body function starts a reduction variable
+    /// (`lower::parallel`; never written by users), from its value before
+    /// the loop: the identity at its type for `+`, `*` and `^` (`0`, `1`),
+    /// the value itself for the idempotent `min`, `max`, `|` and `&`.
+    Identity(Reducer),
+}
+
+/// How a `prange` loop updates a reduction variable declared before it:
+/// `s += x` and `s -= x` (`Add`: the chunks' partial results are added),
+/// `s *= x`, `s = min(s, x)`, `s = max(s, x)`, `s |= x`, `s &= x`,
+/// `s ^= x`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reducer {
+    Add,
+    Mul,
+    Min,
+    Max,
+    BitOr,
+    BitAnd,
+    BitXor,
+}
+
+impl Reducer {
+    /// How the partial results of two chunks combine: `s += x` and
+    /// `s -= x` both add partials.
+    pub fn combining_op(self) -> Option<crate::syntax::BinOp> {
+        use crate::syntax::BinOp;
+        Some(match self {
+            Reducer::Add => BinOp::Add,
+            Reducer::Mul => BinOp::Mul,
+            Reducer::BitOr => BinOp::BitOr,
+            Reducer::BitAnd => BinOp::BitAnd,
+            Reducer::BitXor => BinOp::BitXor,
+            Reducer::Min | Reducer::Max => return None,
+        })
+    }
+
+    /// The update as written (`+=`, `min`), for messages.
+    pub fn spelling(self) -> &'static str {
+        match self {
+            Reducer::Add => "+= (or -=)",
+            Reducer::Mul => "*=",
+            Reducer::Min => "min",
+            Reducer::Max => "max",
+            Reducer::BitOr => "|=",
+            Reducer::BitAnd => "&=",
+            Reducer::BitXor => "^=",
+        }
+    }
 }
 
 impl Builtin {
@@ -77,6 +130,8 @@ impl Builtin {
             Builtin::Finfo => return "numpy.finfo",
             Builtin::Iinfo => return "numpy.iinfo",
             Builtin::NpDtype => return "numpy.dtype",
+            Builtin::Prange => return "prange",
+            Builtin::Identity(_) => return "reduction identity",
             _ => {}
         }
         Builtin::ALL

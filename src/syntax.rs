@@ -37,6 +37,9 @@ pub struct FunctionDef {
     /// A scalar function made for an array expression
     /// (`typing::elementwise`): compiled with NumPy's error model.
     pub elementwise: bool,
+    /// `@jit(parallel=True)`: its `prange` loops run on the thread pool
+    /// (`lower::parallel`).
+    pub parallel: bool,
 }
 
 /// The identity of a `@jit` dispatcher (its address while it lives). Its
@@ -626,6 +629,7 @@ pub mod build {
             identity: None,
             locals: vec![],
             elementwise: false,
+            parallel: false,
         }
     }
 

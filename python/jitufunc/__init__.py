@@ -10,6 +10,7 @@ True
 """
 
 from jitufunc import errors
+from jitufunc._prange import prange
 from jitufunc.decorators import guvectorize, jit, njit, vectorize
 from jitufunc.evaluate import evaluate, re_evaluate, validate
 from jitufunc.types import (
@@ -21,7 +22,7 @@ from jitufunc.types import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "vectorize", "guvectorize", "jit", "njit", "errors", "evaluate", "re_evaluate", "validate",
+    "vectorize", "guvectorize", "jit", "njit", "prange", "errors", "evaluate", "re_evaluate", "validate",
     "boolean", "bool_", "int8", "uint8", "int16", "uint16", "int32", "uint32",
     "int64", "uint64", "intp", "float16", "float32", "float64", "complex64",
     "complex128", "void", "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2",

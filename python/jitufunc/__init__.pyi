@@ -1,6 +1,7 @@
 """Type stub of ``jitufunc`` (checked against it by tests/test_public_stub.py)."""
 
 from jitufunc import errors as errors
+from jitufunc._prange import prange as prange
 from jitufunc.decorators import guvectorize as guvectorize
 from jitufunc.decorators import jit as jit
 from jitufunc.decorators import njit as njit
@@ -45,7 +46,7 @@ from jitufunc.types import (
 __version__: str
 
 __all__ = [
-    "vectorize", "guvectorize", "jit", "njit", "errors", "evaluate", "re_evaluate", "validate",
+    "vectorize", "guvectorize", "jit", "njit", "prange", "errors", "evaluate", "re_evaluate", "validate",
     "boolean", "bool_", "int8", "uint8", "int16", "uint16", "int32", "uint32",
     "int64", "uint64", "intp", "float16", "float32", "float64", "complex64",
     "complex128", "void", "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2",

@@ -243,8 +243,10 @@ def jit(signature_or_function=None, *, nopython=True, forceobj=False, looplift=T
     mode: ``nopython=False`` and ``forceobj=True`` are errors.
     ``cache=True`` keeps each compiled specialisation on disk (as for
     ufuncs: ``JITUFUNC_CACHE_DIR``), so a new process links it instead of
-    compiling. ``looplift`` and ``inline`` are accepted for compatibility
-    and change nothing; ``parallel=True`` compiles serially for now.
+    compiling. ``parallel=True`` runs each ``for i in prange(...)`` loop
+    (the outermost, when they nest) on the thread pool, with the GIL
+    released (see docs/api.md, "Parallel loops"). ``looplift`` and
+    ``inline`` are accepted for compatibility and change nothing.
     """
     import os
 
@@ -272,6 +274,8 @@ def jit(signature_or_function=None, *, nopython=True, forceobj=False, looplift=T
     sigs = _signature_list(signature_or_function) if signature_or_function is not None else []
     options = dict(fastmath=fastmath, boundscheck=bool(boundscheck), error_model=error_model,
                    nogil=bool(nogil), cache=cache)
+    if parallel:
+        options["parallel"] = True
     if local_types:
         options["locals"] = local_types
 

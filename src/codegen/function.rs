@@ -400,7 +400,9 @@ impl<'ctx> Emitter<'_, 'ctx> {
         // `None` arguments of calls have no machine value and no parameter.
         let vals = args
             .iter()
-            .filter(|a| !matches!(op, Op::CallFunc(_)) || f.ty(**a).has_value())
+            .filter(|a| {
+                !matches!(op, Op::CallFunc(_) | Op::ParallelFor(..)) || f.ty(**a).has_value()
+            })
             .map(|a| self.get(*a))
             .collect::<Result<Vec<_>>>()?;
         let cg = &mut *self.cg;
@@ -547,9 +549,19 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 super::print::emit(cg, format, &types, &vals)?;
                 return Ok(None);
             }
+            Op::ParallelFor(id, reducers) => {
+                let body = self.funcs[id.index()];
+                let v =
+                    super::parallel_for::emit(cg, body, self.status_param, reducers, &rty, &vals)?;
+                match v {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
+            }
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
+            | Op::Prange(..)
             | Op::CallValue
             | Op::InPlace(_)
             | Op::Attr(_)
@@ -1010,6 +1022,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::MakeComplex
         | Op::MakeTuple
         | Op::CallFunc(_)
+        | Op::ParallelFor(..)
         | Op::CallC(_)
         | Op::Map(_)
         | Op::MapInto(_)
@@ -1044,6 +1057,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         Op::Undef
         | Op::Call(_)
         | Op::CallKernel(_)
+        | Op::Prange(..)
         | Op::CallValue
         | Op::InPlace(_)
         | Op::Attr(_)

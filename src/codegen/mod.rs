@@ -19,6 +19,7 @@ pub mod function;
 pub mod math;
 pub mod memory;
 pub mod metadata;
+pub mod parallel_for;
 pub mod print;
 pub mod raise;
 pub mod random;

@@ -54,10 +54,21 @@ pub fn prepare_module(module: &Module<'_>, machine: &TargetMachine) {
 /// test at the top; the vectorizer only takes loops that test at the
 /// bottom (a gufunc `out[i] = a * x[i] + y[i]` over rows of 1000: 8.7 ms
 /// -> 6.8 ms; compile +0.5 ms on the branchy kernel).
+///
+/// `loop-unroll<O3;no-partial;no-runtime>` before the vectorizer: loops
+/// with a small constant trip count (`for k in range(50)` inside a loop
+/// over elements, a fixed number of iterations) are unrolled completely,
+/// so the loop around them becomes the innermost and vectorizes, math
+/// calls included (as `default<O3>` does; Numba gets the same). Measured
+/// on a `@njit` loop of 50 `math.sin(x + k)` per element over 5e4
+/// elements: 116 ms -> 1.7 ms (Numba 53-80 ms); `create_fractal` 0.85x ->
+/// 1.02x Numba; process CPU time of compiling 30 fresh kernels unchanged
+/// within noise (0.62-0.77 s both ways).
 const PIPELINE: &str = "always-inline,\
 function(sroa,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,\
 jump-threading,correlated-propagation,simplifycfg,loop(loop-rotate),loop-mssa(licm),gvn,\
-simplifycfg,loop-simplify,lcssa,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,adce,\
+simplifycfg,loop-unroll<O3;no-partial;no-runtime>,simplifycfg,instcombine<no-verify-fixpoint>,\
+loop-simplify,lcssa,loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg,adce,\
 div-rem-pairs),\
 always-inline,globaldce";
 

@@ -563,6 +563,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             crate::loops::parallel::jitufunc_rt_parallel_map as *const () as usize,
         ),
         (
+            "jitufunc_rt_parallel_for",
+            crate::loops::prange::jitufunc_rt_parallel_for as *const () as usize,
+        ),
+        (
             "jitufunc_rt_alloc",
             super::memory::jitufunc_rt_alloc as *const () as usize,
         ),

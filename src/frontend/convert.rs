@@ -227,6 +227,7 @@ impl<'py> Converter<'py, '_> {
             identity: self.itself.as_ref().map(|(identity, _)| *identity),
             locals: vec![],
             elementwise: false,
+            parallel: false,
         })
     }
 

@@ -68,6 +68,10 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
             add(obj, Callee::Array(*f, crate::builtins::DtypeArg::Default));
         }
     }
+    add(
+        py.import("jitufunc._prange")?.getattr("prange")?,
+        Callee::Builtin(Builtin::Prange),
+    );
     let intrinsics = py.import("jitufunc._intrinsics")?;
     add(
         intrinsics.getattr("blas_matmul")?,
@@ -194,6 +198,22 @@ pub fn numpy_implementation<'py>(
     table.get_item(key)
 }
 
+/// Whether `obj` is `numba.prange` (found by its module and name, so that
+/// Numba is never imported here).
+fn is_numba_prange(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if !obj.is_instance_of::<pyo3::types::PyType>() {
+        return Ok(false);
+    }
+    let text = |attr: &str| -> PyResult<Option<String>> {
+        match obj.getattr(attr) {
+            Ok(v) => Ok(v.extract::<String>().ok()),
+            Err(_) => Ok(None),
+        }
+    };
+    Ok(text("__name__")?.as_deref() == Some("prange")
+        && text("__module__")?.is_some_and(|m| m.starts_with("numba.")))
+}
+
 /// Classifies the object a global name (or attribute chain) refers to;
 /// with `numpy_library` (`@jit` functions), NumPy functions jitufunc
 /// implements in Python are those implementations.
@@ -210,6 +230,9 @@ pub fn classify(
     }
     if let Some(e) = reg.exceptions.get(&(obj.as_ptr() as usize)) {
         return Ok(Global::Exception(*e));
+    }
+    if is_numba_prange(obj)? {
+        return Ok(Global::Callee(Callee::Builtin(Builtin::Prange)));
     }
     if obj.is_instance(reg.np_generic.bind(py))? {
         return Ok(match numpy_scalar(obj)? {

@@ -117,6 +117,63 @@ fn command_line_source(
     Ok(Some((block, first as u32)))
 }
 
+/// The lines of `code`'s function read from its file without `inspect`:
+/// from `co_firstlineno` (its first decorator's line) to the last line any
+/// of its instructions (or those of code nested in it) covers. Cheaper than
+/// `inspect.getsourcelines`, whose tokenizer costs about 2 ms the first
+/// time in a process. `None` when the file's lines are not available; the
+/// caller falls back on `inspect` when the block does not parse (a
+/// multi-line statement whose last line holds no instruction).
+fn block_from_code(
+    py: Python<'_>,
+    func: &Bound<'_, PyAny>,
+    code: &Bound<'_, PyAny>,
+    filename: &str,
+) -> PyResult<Option<(Vec<String>, u32)>> {
+    if filename.starts_with('<') && filename.ends_with('>') {
+        return Ok(None);
+    }
+    let globals = func.getattr("__globals__").ok();
+    let linecache = py.import("linecache")?;
+    // As `inspect` does: drop the cached lines of a file changed on disk.
+    linecache.call_method1("checkcache", (filename,))?;
+    let all: Vec<String> = linecache
+        .call_method1("getlines", (filename, globals))?
+        .extract()?;
+    let first: usize = code.getattr("co_firstlineno")?.extract()?;
+    let last = last_line(code)?;
+    if all.is_empty() || first == 0 || last < first || last > all.len() {
+        return Ok(None);
+    }
+    Ok(Some((all[first - 1..last].to_vec(), first as u32)))
+}
+
+/// The last source line `code` or any code object among its constants
+/// covers (`co_positions`' end lines; `co_lines` before Python 3.11).
+fn last_line(code: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let mut last = 0usize;
+    if let Ok(positions) = code.call_method0("co_positions") {
+        for p in positions.try_iter()? {
+            let (line, end, _, _): (Option<usize>, Option<usize>, Option<usize>, Option<usize>) =
+                p?.extract()?;
+            last = last.max(line.unwrap_or(0)).max(end.unwrap_or(0));
+        }
+    } else {
+        for r in code.call_method0("co_lines")?.try_iter()? {
+            let (_, _, line): (usize, usize, Option<usize>) = r?.extract()?;
+            last = last.max(line.unwrap_or(0));
+        }
+    }
+    let code_type = code.get_type();
+    for c in code.getattr("co_consts")?.try_iter()? {
+        let c = c?;
+        if c.get_type().is(&code_type) {
+            last = last.max(last_line(&c)?);
+        }
+    }
+    Ok(last)
+}
+
 /// The first line of a parsed definition: its first decorator's, or its own.
 fn first_line_of(node: &Bound<'_, PyAny>) -> PyResult<u32> {
     let mut line: u32 = node.getattr("lineno")?.extract()?;
@@ -126,6 +183,37 @@ fn first_line_of(node: &Bound<'_, PyAny>) -> PyResult<u32> {
         }
     }
     Ok(line)
+}
+
+/// `lines` without the indentation of their first non-blank line
+/// (methods and nested functions are indented), and that indentation.
+fn dedent(lines: &[String]) -> (String, usize) {
+    let indent = lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .unwrap_or(0);
+    let dedented = lines
+        .iter()
+        .map(|l| {
+            if l.len() >= indent && l[..indent].trim().is_empty() {
+                &l[indent..]
+            } else if l.trim().is_empty() {
+                // A blank line shorter than the indent (inside a
+                // docstring) stays a line, so line numbers stay right.
+                "\n"
+            } else {
+                l.trim_start()
+            }
+        })
+        .collect();
+    (dedented, indent)
+}
+
+/// Whether a block of lines (`block_from_code`) parses on its own.
+fn block_parses(py: Python<'_>, block: &(Vec<String>, u32)) -> PyResult<bool> {
+    let (text, _) = dedent(&block.0);
+    Ok(py.import("ast")?.call_method1("parse", (text,)).is_ok())
 }
 
 /// Reads and parses the source of `func`; without usable source (or with
@@ -151,38 +239,22 @@ pub fn parse_function<'py>(
             filename = carried_name;
             (lines, start)
         }
-        None => match inspect.call_method1("getsourcelines", (func,)) {
-            Ok(r) => r.extract()?,
-            Err(e) => match command_line_source(py, &code, &filename)? {
-                Some(found) => {
-                    from_command_line = true;
-                    found
-                }
-                None => return from_bytecode(py, func, e.value(py)),
+        None => match block_from_code(py, func, &code, &filename)? {
+            Some(block) if block_parses(py, &block)? => block,
+            _ => match inspect.call_method1("getsourcelines", (func,)) {
+                Ok(r) => r.extract()?,
+                Err(e) => match command_line_source(py, &code, &filename)? {
+                    Some(found) => {
+                        from_command_line = true;
+                        found
+                    }
+                    None => return from_bytecode(py, func, e.value(py)),
+                },
             },
         },
     };
     let text: String = lines.concat();
-    // Dedent (methods and nested functions are indented).
-    let indent = lines
-        .iter()
-        .find(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .unwrap_or(0);
-    let dedented: String = lines
-        .iter()
-        .map(|l| {
-            if l.len() >= indent && l[..indent].trim().is_empty() {
-                &l[indent..]
-            } else if l.trim().is_empty() {
-                // A blank line shorter than the indent (inside a
-                // docstring) stays a line, so line numbers stay right.
-                "\n"
-            } else {
-                l.trim_start()
-            }
-        })
-        .collect();
+    let (dedented, indent) = dedent(&lines);
     let ast = py.import("ast")?;
     let info = SourceInfo {
         filename,

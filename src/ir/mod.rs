@@ -20,7 +20,8 @@ pub use function::{
     BlockCall, BlockData, Function, InstData, Raise, Terminator, ValueData, ValueDef,
 };
 pub use op::{
-    ArrayOp, Attr, Effects, GufuncCall, Op, Operands, PrintFormat, RangeOp, Stage, Stages,
+    prange_body_types, ArrayOp, Attr, Effects, GufuncCall, Op, Operands, PrintFormat, RangeOp,
+    Stage, Stages,
 };
 
 #[cfg(test)]

@@ -24,6 +24,20 @@ use crate::ir::entities::{FuncId, KernelRef};
 use crate::syntax::{BinOp, CmpOp, Const, UnaryOp};
 use crate::types::Type;
 
+/// The parameter types of a `prange` loop's body function
+/// (`Op::Prange`, `Op::ParallelFor`) from the types of the operation's
+/// operands: the trip count's type for `lo` and `hi`, then the others'.
+pub fn prange_body_types(mut operands: Vec<Type>) -> Vec<Type> {
+    let trips = if operands.is_empty() {
+        Type::PY_INT
+    } else {
+        operands.remove(0)
+    };
+    let mut types = vec![trips.clone(), trips];
+    types.extend(operands);
+    types
+}
+
 /// How `Op::Gufunc` calls a gufunc's kernel.
 #[derive(Debug)]
 pub struct GufuncCall {
@@ -506,6 +520,23 @@ pub enum Op {
     CallValue,
     /// A call of a typed function of the same program (typed IR).
     CallFunc(FuncId),
+    /// `for i in prange(start, stop, step): body` in a `parallel=True`
+    /// function (untyped IR, `lower::parallel`): the body is the kernel,
+    /// a function of `(lo, hi, start, step, captured..., reduced...)`
+    /// that runs trips `lo..hi` with each reduction variable starting at
+    /// its identity and returns their partial results (a tuple, in the
+    /// order of the reducers; `None` without reductions). The operands
+    /// are the trip count, start, step, the captured variables and the
+    /// reduction variables' values before the loop; the result is the
+    /// combined partials, which the lowering then combines into the
+    /// variables.
+    Prange(KernelRef, Arc<[crate::builtins::Reducer]>),
+    /// `Prange` typed: runs the body function (a function of the program)
+    /// over chunks of `0..trips` on the thread pool (or on this thread
+    /// when the loop is small), each chunk's partials combined in chunk
+    /// order by the reducers (typed IR; `codegen::parallel_for`). Reads
+    /// and writes what the body does: every array operand.
+    ParallelFor(FuncId, Arc<[crate::builtins::Reducer]>),
     /// `a * b - 4.1 * a`, `np.sqrt(a)`: the scalar function (an element
     /// function of the program, `typing::elementwise`) applied to the
     /// elements of the operands, arrays and scalars broadcast together as
@@ -652,6 +683,7 @@ macro_rules! match_callee {
     ($op:expr, $id:ident => $then:expr) => {
         match $op {
             Op::CallFunc($id)
+            | Op::ParallelFor($id, _)
             | Op::Map($id)
             | Op::MapInto($id)
             | Op::Reduce(_, $id)
@@ -671,6 +703,7 @@ macro_rules! match_callee {
             | Op::Math(_)
             | Op::Random(_)
             | Op::CallKernel(_)
+            | Op::Prange(..)
             | Op::CallValue
             | Op::InPlace(_)
             | Op::Attr(_)
@@ -697,6 +730,7 @@ impl Op {
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
+            | Op::Prange(..)
             | Op::CallValue
             | Op::InPlace(_)
             | Op::Attr(_)
@@ -710,6 +744,7 @@ impl Op {
             | Op::Math(_)
             | Op::Random(_)
             | Op::CallFunc(_)
+            | Op::ParallelFor(..)
             | Op::Map(_)
             | Op::MapInto(_)
             | Op::Reduce(..)
@@ -754,6 +789,8 @@ impl Op {
             | Op::CallValue
             | Op::InPlace(_)
             | Op::CallFunc(_)
+            | Op::Prange(..)
+            | Op::ParallelFor(..)
             | Op::CallC(_)
             | Op::Map(_)
             | Op::Reduce(..)
@@ -814,6 +851,13 @@ impl Op {
             Op::Call(_) | Op::CallKernel(_) | Op::CallValue | Op::CallFunc(_) | Op::CallC(_) => {
                 Effects::CALL
             }
+            // The body may read and write every array it captured; the
+            // result is numbers (the reductions' partials).
+            Op::Prange(..) | Op::ParallelFor(..) => Effects {
+                aliases: Operands::None,
+                new_reference: false,
+                ..Effects::CALL
+            },
             Op::Attr(a) => match a {
                 Attr::Shape | Attr::Ndim | Attr::Size => Effects::SHAPE,
                 // The dtype is the array's type: nothing is read.
@@ -920,6 +964,8 @@ impl fmt::Display for Op {
             Op::CallValue => f.write_str("call_value"),
             Op::InPlace(b) => write!(f, "inplace {}", binop_name(*b)),
             Op::CallFunc(id) => write!(f, "call {id}"),
+            Op::Prange(k, r) => write!(f, "prange {k} {r:?}"),
+            Op::ParallelFor(id, r) => write!(f, "parallel_for {id} {r:?}"),
             Op::Map(id) => write!(f, "map {id}"),
             Op::MapInto(id) => write!(f, "map_into {id}"),
             Op::Reduce(r, id) => write!(f, "reduce.{} {id}", r.method_name()),

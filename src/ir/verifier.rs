@@ -304,6 +304,23 @@ impl Checker<'_> {
             // The verifier sees one function: typing checked the arguments
             // and result against the callee's typed signature.
             Op::CallFunc(_) => {}
+            // Typing checked the body's signature; the partials are one
+            // number per reducer.
+            Op::ParallelFor(_, reducers) => {
+                let ok = match &rty {
+                    Type::NoneType => reducers.is_empty(),
+                    Type::Tuple(items) => {
+                        items.len() == reducers.len() && items.iter().all(|t| t.storage().is_some())
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    self.err(
+                        at,
+                        format!("parallel_for with {} reducers gives {rty}", reducers.len()),
+                    );
+                }
+            }
             Op::CallC(r) => {
                 let c = crate::builtins::c_functions::get(*r);
                 let params_ok = args.len() == c.params.len()
@@ -519,6 +536,7 @@ impl Checker<'_> {
             Op::Undef
             | Op::Call(_)
             | Op::CallKernel(_)
+            | Op::Prange(..)
             | Op::CallValue
             | Op::InPlace(_)
             | Op::Attr(_)
@@ -987,7 +1005,7 @@ pub fn verify(f: &Function, stage: Stage) -> Result<(), VerifierErrors> {
                     ),
                 );
             }
-            if let Op::CallKernel(k) = &d.op {
+            if let Op::CallKernel(k) | Op::Prange(k, _) = &d.op {
                 if k.index() >= f.kernels.len() {
                     c.err(at, format!("calls {k}, which is not in the kernel table"));
                 }
@@ -1158,6 +1176,12 @@ pub fn verify_calls(functions: &[Function]) -> Result<(), VerifierErrors> {
                         (t, _) => t.clone(),
                     })
                     .collect();
+                // A prange body takes `lo` and `hi` (the trip count's
+                // type) where the operation has the trip count.
+                let elements = match d.op {
+                    Op::ParallelFor(..) => super::prange_body_types(elements),
+                    _ => elements,
+                };
                 let args: Vec<&Type> = elements.iter().collect();
                 if params != args {
                     err(format!(

@@ -5,11 +5,13 @@
 //! `crate::typing::gufunc`; the loop entry ABI both share (`entry`); and
 //! the thread-pool split of either for `target="parallel"` (`parallel`);
 //! output snapshots that let a gufunc kernel reading its outputs take the
-//! fast path (`snapshot`).
+//! fast path (`snapshot`); the runtime of `@jit(parallel=True)`'s `prange`
+//! loops (`prange`).
 
 pub mod elementwise;
 pub mod entry;
 pub mod fpflags;
 pub mod gufunc;
 pub mod parallel;
+pub mod prange;
 pub mod snapshot;

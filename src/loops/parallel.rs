@@ -96,7 +96,7 @@ pub fn pool_size() -> usize {
 /// leaked, as its threads are not there to be joined. The pool is built
 /// with no lock held (a fork meanwhile must not leave a child a locked
 /// mutex).
-fn pool() -> Option<&'static rayon::ThreadPool> {
+pub(crate) fn pool() -> Option<&'static rayon::ThreadPool> {
     if let Some(pool) = pool_of_this_process() {
         return pool;
     }
@@ -296,10 +296,21 @@ const MAP_CHUNK_ALIGN: usize = 512;
 /// status_record_type`): the status word, padding, and the stack limit of
 /// the thread it is on.
 #[repr(C)]
-struct StatusRecord {
-    status: i32,
+pub(crate) struct StatusRecord {
+    pub(crate) status: i32,
     _pad: i32,
     stack_limit: u64,
+}
+
+impl StatusRecord {
+    /// A clear record for the calling thread.
+    pub(crate) fn for_this_thread() -> Self {
+        StatusRecord {
+            status: 0,
+            _pad: 0,
+            stack_limit: crate::engine::runtime::jitufunc_rt_stack_limit(),
+        }
+    }
 }
 
 /// Runs `chunk` over `0..n` on the pool: called by generated code for the

@@ -340,7 +340,7 @@ impl Lowerer {
         }
         let op = match &func.kind {
             ExprKind::Global(Global::Callee(Callee::Builtin(
-                b @ (Builtin::Range | Builtin::Enumerate | Builtin::Zip),
+                b @ (Builtin::Range | Builtin::Prange | Builtin::Enumerate | Builtin::Zip),
             ))) => bail!(
                 Unsupported,
                 span,

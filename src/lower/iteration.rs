@@ -53,7 +53,9 @@ impl Lowerer {
     pub(super) fn iteration(&mut self, iter: &Expr) -> Result<Iteration> {
         let span = iter.span;
         match builtin_call(iter) {
-            Some((Builtin::Range, ..)) => {
+            // Outside a `parallel=True` function (or inside another
+            // prange loop), `prange` is `range`.
+            Some((Builtin::Range | Builtin::Prange, ..)) => {
                 let (start, stop, step, from_zero) = self.range_bounds(iter)?;
                 Ok(Iteration::Range {
                     start,

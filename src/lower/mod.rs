@@ -8,6 +8,7 @@
 
 mod expr;
 mod iteration;
+mod parallel;
 mod ssa;
 mod stmt;
 
@@ -34,6 +35,19 @@ pub(crate) struct Lowerer {
     counter: u32,
     /// Variables of fixed types (`FunctionDef::locals`).
     locals: Vec<(String, crate::types::Scalar)>,
+    /// The function's name and source (for the body functions of its
+    /// `prange` loops) and whether they run in parallel.
+    outer: Outer,
+    /// How many times the function assigns each variable (a parameter
+    /// counts once).
+    known_names: std::collections::HashMap<String, usize>,
+}
+
+/// What `lower::parallel` takes from the function being lowered.
+struct Outer {
+    name: String,
+    source: std::sync::Arc<crate::error::SourceInfo>,
+    parallel: bool,
 }
 
 impl Lowerer {
@@ -70,6 +84,12 @@ pub fn lower_function(def: &FunctionDef) -> Result<Function> {
         loops: vec![],
         counter: 0,
         locals: def.locals.clone(),
+        outer: Outer {
+            name: def.name.clone(),
+            source: def.source.clone(),
+            parallel: def.parallel,
+        },
+        known_names: assigned_names(def),
     };
     for p in &def.params {
         let v = l.ssa.read_var(entry, &p.name);
@@ -87,6 +107,48 @@ pub fn lower_function(def: &FunctionDef) -> Result<Function> {
     remove_trivial_params(&mut f);
     verifier::check(&f, Stage::Untyped, "remove_trivial_params")?;
     Ok(f)
+}
+
+/// How many times `def` assigns each variable, its parameters counting
+/// once (counted as `lower::parallel` counts a loop body's).
+fn assigned_names(def: &FunctionDef) -> std::collections::HashMap<String, usize> {
+    use crate::syntax::{StmtKind, Target};
+    type Counts = std::collections::HashMap<String, usize>;
+    fn target(t: &Target, out: &mut Counts) {
+        match t {
+            Target::Name(n, _) => {
+                *out.entry(n.clone()).or_default() += 1;
+            }
+            Target::Tuple(items, _) => items.iter().for_each(|t| target(t, out)),
+            Target::Subscript { .. } => {}
+        }
+    }
+    fn stmts(body: &[crate::syntax::Stmt], out: &mut Counts) {
+        for s in body {
+            match &s.kind {
+                StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| target(t, out)),
+                StmtKind::AugAssign { target: t, .. } => target(t, out),
+                StmtKind::For {
+                    target: t,
+                    body,
+                    orelse,
+                    ..
+                } => {
+                    target(t, out);
+                    stmts(body, out);
+                    stmts(orelse, out);
+                }
+                StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } => {
+                    stmts(body, out);
+                    stmts(orelse, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out: Counts = def.params.iter().map(|p| (p.name.clone(), 1)).collect();
+    stmts(&def.body, &mut out);
+    out
 }
 
 #[cfg(test)]

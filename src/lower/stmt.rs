@@ -338,6 +338,9 @@ impl Lowerer {
         if let ExprKind::Tuple(items) = &iter.kind {
             return self.lower_unrolled_for(target, items, body, orelse);
         }
+        if self.outer.parallel && super::parallel::is_prange(iter) {
+            return self.lower_prange(target, iter, body, orelse, span);
+        }
         // A trip counter `k` runs 0..trips; a range not counting from zero
         // keeps its loop variable beside it, advanced by its step (see
         // `RangeOp`); anything else computes its item from `k`.

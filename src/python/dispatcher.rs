@@ -84,6 +84,8 @@ pub struct Dispatcher {
     cache: bool,
     /// `locals=`: variables of fixed types.
     locals: Vec<(String, Scalar)>,
+    /// `parallel=True`: `prange` loops run on the thread pool.
+    parallel: bool,
     /// Tells this dispatcher apart from every other of the process (the
     /// identity recursive calls refer to).
     serial: usize,
@@ -165,10 +167,10 @@ impl Dispatcher {
                 Some(crate::syntax::Identity(me)),
             )?
             .py_err(py)?;
-            if !self.locals.is_empty() {
-                Arc::get_mut(&mut def)
-                    .expect("a definition just read has one owner")
-                    .locals = self.locals.clone();
+            if !self.locals.is_empty() || self.parallel {
+                let def = Arc::get_mut(&mut def).expect("a definition just read has one owner");
+                def.locals = self.locals.clone();
+                def.parallel = self.parallel;
             }
             Ok(def)
         });
@@ -950,7 +952,7 @@ pub(super) fn array_object(
 impl Dispatcher {
     /// Reads `func` and compiles `signatures` now (none: on first use).
     #[new]
-    #[pyo3(signature = (func, signatures, fastmath=None, boundscheck=false, error_model="python", nogil=false, cache=false, keep_ir=false, locals=vec![]))]
+    #[pyo3(signature = (func, signatures, fastmath=None, boundscheck=false, error_model="python", nogil=false, cache=false, keep_ir=false, locals=vec![], parallel=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -963,6 +965,7 @@ impl Dispatcher {
         cache: bool,
         keep_ir: bool,
         locals: Vec<(String, String)>,
+        parallel: bool,
     ) -> PyResult<Self> {
         let locals = locals
             .into_iter()
@@ -1018,9 +1021,12 @@ impl Dispatcher {
                 keep_llvm_ir: keep_ir,
                 keep_asm: keep_ir,
             },
-            nogil,
+            // The pool's threads run while the caller waits: never with the
+            // GIL held.
+            nogil: nogil || parallel,
             cache,
             locals,
+            parallel,
             serial: {
                 static SERIAL: std::sync::atomic::AtomicUsize =
                     std::sync::atomic::AtomicUsize::new(1);

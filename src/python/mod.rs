@@ -313,9 +313,10 @@ fn normalize_signature(py: Python<'_>, text: &str) -> PyResult<String> {
 /// The IR text of `func` (for golden tests and debugging): untyped as
 /// lowered, or typed for `signature` the way `@vectorize` (with a
 /// `layout`, `@guvectorize`; with `jit`, `@jit`) types it. `bytecode`:
-/// read the function from its bytecode even if it has source.
+/// read the function from its bytecode even if it has source. `parallel`:
+/// as `@jit(parallel=True)` (its `prange` loops run on the pool).
 #[pyfunction]
-#[pyo3(signature = (func, signature=None, layout=None, jit=false, bytecode=false))]
+#[pyo3(signature = (func, signature=None, layout=None, jit=false, bytecode=false, parallel=false))]
 fn ir_text(
     py: Python<'_>,
     func: Bound<'_, PyAny>,
@@ -323,6 +324,7 @@ fn ir_text(
     layout: Option<String>,
     jit: bool,
     bytecode: bool,
+    parallel: bool,
 ) -> PyResult<String> {
     // As a `@jit` dispatcher reads it: a call of itself is recursion.
     let identity = jit.then_some(crate::syntax::Identity(0));
@@ -335,6 +337,12 @@ fn ir_text(
         bytecode,
     )?
     .py_err(py)?;
+    let mut def = def;
+    if parallel {
+        std::sync::Arc::get_mut(&mut def)
+            .expect("a definition just read has one owner")
+            .parallel = true;
+    }
     let door: Box<dyn crate::driver::FrontDoor> = match (layout, jit) {
         (_, true) => Box::new(crate::jit::Jit),
         (Some(l), false) => Box::new(Gufunc {

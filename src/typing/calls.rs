@@ -137,6 +137,76 @@ fn min_max<E: Emit>(e: &mut E, is_min: bool, args: Vec<E::V>) -> Result<E::V> {
     Ok(best)
 }
 
+/// `Builtin::Identity(r)` of a value: the identity of reduction `r` at
+/// the value's type, where a `prange` loop's chunk starts a reduction
+/// variable (`lower::parallel`).
+fn reduction_identity<E: Emit>(
+    e: &mut E,
+    r: crate::builtins::Reducer,
+    args: Vec<E::V>,
+) -> Result<E::V> {
+    use crate::builtins::Reducer as R;
+    let t = e.ty(&args[0]);
+    let (kind, storage) = match (t.kind(), t.storage()) {
+        (Some(k), Some(s)) if matches!(t, Type::Scalar(_) | Type::Weak(_)) => (k, s),
+        _ => {
+            let name = e
+                .value_name(&args[0])
+                .map(|n| format!("'{n}'"))
+                .unwrap_or_else(|| "a variable".into());
+            return Err(e.error(format!(
+                "{name} is a reduction variable of this prange loop ({}), which must be a number, not {t}",
+                r.spelling()
+            )));
+        }
+    };
+    let bad = || {
+        e.error(format!(
+            "a prange reduction with {} on {t} is not supported",
+            r.spelling()
+        ))
+    };
+    // Idempotent reductions start each chunk at the value before the loop
+    // (`min(m, min(m, x)) == min(m, x)`): no constant of the variable's
+    // type (a Python int's `min` would need int64's largest, which an
+    // int32 update cannot take).
+    if matches!(
+        (r, kind),
+        (R::Min | R::Max, Kind::Int | Kind::Float) | (R::BitOr | R::BitAnd, Kind::Int | Kind::Bool)
+    ) {
+        return Ok(args.into_iter().next().expect("checked above"));
+    }
+    let c = match (r, kind) {
+        (R::Add | R::BitOr | R::BitXor, Kind::Bool) => Const::Bool(false),
+        (R::BitAnd, Kind::Bool) => Const::Bool(true),
+        (R::Add | R::BitOr | R::BitXor, Kind::Int) => Const::Int(0),
+        (R::BitAnd, Kind::Int) => Const::Int(if storage.is_signed() {
+            -1
+        } else {
+            storage.int_range().1
+        }),
+        (R::Mul, Kind::Bool | Kind::Int) => Const::Int(1),
+        (R::Min, Kind::Int) => Const::Int(storage.int_range().1),
+        (R::Max, Kind::Int) => Const::Int(storage.int_range().0),
+        (R::Add, Kind::Float) => Const::Float(0.0),
+        (R::Mul, Kind::Float) => Const::Float(1.0),
+        (R::Min, Kind::Float) => Const::Float(f64::INFINITY),
+        (R::Max, Kind::Float) => Const::Float(f64::NEG_INFINITY),
+        (R::Add, Kind::Complex) => Const::Complex(0.0, 0.0),
+        (R::Mul, Kind::Complex) => Const::Complex(1.0, 0.0),
+        (R::Min | R::Max, Kind::Bool) => return Err(bad()),
+        (R::BitOr | R::BitAnd | R::BitXor, Kind::Float | Kind::Complex) => return Err(bad()),
+        (R::Min | R::Max, Kind::Complex) => return Err(bad()),
+    };
+    // `s *= x` on a bool makes an int, as in Python.
+    let ty = if r == R::Mul && kind == Kind::Bool {
+        Type::PY_INT
+    } else {
+        t
+    };
+    e.constant(c, ty)
+}
+
 fn power_of_ten(n: i128) -> f64 {
     10f64.powi(n as i32)
 }
@@ -195,6 +265,8 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
         ))),
         Builtin::Finfo | Builtin::Iinfo => super::statics::info(e, b == Builtin::Iinfo, args),
         Builtin::NpDtype => super::statics::dtype_call(e, args),
+        Builtin::Identity(r) => reduction_identity(e, r, args),
+        Builtin::Prange => Err(e.error("prange() is only supported as the iterable of a for loop")),
         Builtin::Print => {
             Err(e.error("print() is only supported as a statement of its own (its result is None)"))
         }

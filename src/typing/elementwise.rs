@@ -232,6 +232,7 @@ impl ElemExpr {
             identity: None,
             locals: vec![],
             elementwise: true,
+            parallel: false,
         }
     }
 }

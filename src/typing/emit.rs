@@ -24,6 +24,15 @@ pub trait Emit {
     fn emit_effect(&mut self, op: Op, args: Vec<Self::V>) -> Result<()>;
     /// Types (and emits) a call of another kernel.
     fn call_kernel(&mut self, target: &KernelTarget, args: Vec<Self::V>) -> Result<Self::V>;
+    /// Types the body function of a `prange` loop (`Op::Prange`) for
+    /// `args` and runs it (`Op::ParallelFor`); the result is its partial
+    /// results, one number per reducer.
+    fn parallel_for(
+        &mut self,
+        target: &KernelTarget,
+        args: Vec<Self::V>,
+        reducers: std::sync::Arc<[crate::builtins::Reducer]>,
+    ) -> Result<Self::V>;
     /// The kernel instance and plan of gufunc `g` called on inputs of
     /// types `types` (`typing::gufunc::call`).
     fn gufunc(
@@ -58,6 +67,29 @@ pub trait Emit {
 
     fn unsupported(&self, message: impl Into<String>) -> CompileError {
         CompileError::at(ErrorKind::Unsupported, self.span(), message)
+    }
+}
+
+/// Checks the return type of a `prange` loop's body function: one number
+/// per reducer (`None` without reductions).
+pub fn check_partials(ret: &Type, reducers: &[crate::builtins::Reducer]) -> Result<()> {
+    let ok = match ret {
+        Type::NoneType => reducers.is_empty(),
+        Type::Tuple(items) => {
+            items.len() == reducers.len()
+                && items
+                    .iter()
+                    .all(|t| matches!(t, Type::Scalar(_) | Type::Weak(_)))
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CompileError::internal(format!(
+            "a prange body returning {ret} for {} reductions",
+            reducers.len()
+        )))
     }
 }
 

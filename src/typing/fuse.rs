@@ -129,7 +129,8 @@ fn drop_folded(f: &mut Function, b: crate::ir::Block, jpos: usize, producer: cra
 
 /// Whether an operation may write memory or run code that does.
 fn barrier(op: &Op) -> bool {
-    matches!(op, Op::CallFunc(_) | Op::Print(_)) || op.effects().writes != Operands::None
+    matches!(op, Op::CallFunc(_) | Op::ParallelFor(..) | Op::Print(_))
+        || op.effects().writes != Operands::None
 }
 
 /// Fuses one pair; whether it found one.

@@ -58,6 +58,20 @@ impl Emit for Inferring<'_> {
             konst: None,
         })
     }
+    fn parallel_for(
+        &mut self,
+        target: &KernelTarget,
+        args: Vec<TypedConst>,
+        reducers: std::sync::Arc<[crate::builtins::Reducer]>,
+    ) -> Result<TypedConst> {
+        let types = crate::ir::prange_body_types(args.into_iter().map(|a| a.ty).collect());
+        let (_, ret) = self.ctx.instantiate(target, &types)?;
+        super::emit::check_partials(&ret, &reducers)?;
+        Ok(TypedConst {
+            ty: ret,
+            konst: None,
+        })
+    }
     fn gufunc(
         &mut self,
         g: &std::sync::Arc<crate::syntax::GufuncTarget>,

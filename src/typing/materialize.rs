@@ -68,6 +68,17 @@ impl Emit for Builder<'_, '_> {
         }
         self.emit(Op::CallFunc(id), args, ret)
     }
+    fn parallel_for(
+        &mut self,
+        target: &KernelTarget,
+        args: Vec<Value>,
+        reducers: std::sync::Arc<[crate::builtins::Reducer]>,
+    ) -> Result<Value> {
+        let types = crate::ir::prange_body_types(args.iter().map(|a| self.ty(a)).collect());
+        let (id, ret) = self.ctx.instantiate(target, &types)?;
+        super::emit::check_partials(&ret, &reducers)?;
+        self.emit(Op::ParallelFor(id, reducers), args, ret)
+    }
     fn gufunc(
         &mut self,
         g: &std::sync::Arc<crate::syntax::GufuncTarget>,

@@ -425,6 +425,10 @@ pub(crate) fn type_inst<E: Emit>(
             let args = with_defaults(e, target, args)?;
             e.call_kernel(target, args)?
         }
+        Op::Prange(k, reducers) => {
+            let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
+            e.parallel_for(f.kernel(*k), args, reducers.clone())?
+        }
         Op::CallValue => {
             let callee = next();
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
@@ -502,6 +506,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::Math(_)
         | Op::Random(_)
         | Op::CallFunc(_)
+        | Op::ParallelFor(..)
         | Op::CallC(_)
         | Op::Map(_)
         | Op::MapInto(_)

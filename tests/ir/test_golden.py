@@ -3,7 +3,8 @@ IR text must equal the ``.ir`` file beside it (``src/ir``, ``src/lower``,
 ``src/typing``; errors are recorded too).
 
 A case is a module with a function ``kernel``, its ``SIGNATURES`` and, for a
-gufunc kernel, its ``LAYOUT``; ``JIT = True`` types it as ``@jit`` does. After a deliberate change to the IR, rewrite
+gufunc kernel, its ``LAYOUT``; ``JIT = True`` types it as ``@jit`` does
+(``PARALLEL = True``: ``@jit(parallel=True)``). After a deliberate change to the IR, rewrite
 the expected files and review the diff::
 
     JITUFUNC_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/ir
@@ -30,9 +31,9 @@ def _load(path):
     return module
 
 
-def _text(func, signature=None, layout=None, jit=False):
+def _text(func, signature=None, layout=None, jit=False, parallel=False):
     try:
-        text = _core.ir_text(func, signature, layout, jit)
+        text = _core.ir_text(func, signature, layout, jit, parallel=parallel)
     except Exception as e:  # recorded: a case may show a rejected construct
         text = f"!! {type(e).__name__}: {str(e).splitlines()[0]}\n"
     # File names as written in the cases directory, wherever it is.
@@ -44,11 +45,12 @@ def render(path):
     case = _load(path)
     layout = getattr(case, "LAYOUT", None)
     jit = getattr(case, "JIT", False)
-    parts = ["== untyped\n", _text(case.kernel, jit=jit)]
+    parallel = getattr(case, "PARALLEL", False)
+    parts = ["== untyped\n", _text(case.kernel, jit=jit, parallel=parallel)]
     for sig in case.SIGNATURES:
         door = f" layout {layout}" if layout else (" jit" if jit else "")
         parts.append(f"== typed {sig}{door}\n")
-        parts.append(_text(case.kernel, sig, layout, jit))
+        parts.append(_text(case.kernel, sig, layout, jit, parallel))
     return "".join(parts)
 
 

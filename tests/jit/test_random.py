@@ -788,3 +788,52 @@ def test_the_inline_uniform_step_is_the_runtimes_xoshiro_step():
     """, random_seed=random_seed, random_double=random_double, random_integer=random_integer)
     a, b = f(1000)
     assert np.array_equal(a * 2.0**53, b.astype(np.float64))
+
+
+# ---------------------------------------------------------------------------
+# 9. prange loops: every worker draws from a stream of its own
+
+
+def test_prange_workers_draw_streams_of_their_own():
+    from jitufunc import prange
+
+    fill = njit(parallel=True)(make_function("""
+        def fill(n):
+            out = np.empty(n)
+            for i in prange(n):
+                out[i] = np.random.random()
+            return out
+    """, {"prange": prange}))
+    a = fill(N)
+    assert np.unique(a).size == N
+    check_moments(a, 0.5, 1 / 12)
+    pi = njit(parallel=True)(make_function("""
+        def pi(n):
+            c = 0
+            for i in prange(n):
+                x = np.random.random()
+                y = np.random.random()
+                if x * x + y * y < 1.0:
+                    c += 1
+            return 4.0 * c / n
+    """, {"prange": prange}))
+    n = 2_000_000
+    p = math.pi / 4
+    assert abs(pi(n) - math.pi) < 5 * 4 * math.sqrt(p * (1 - p) / n)
+
+
+def test_errors_in_prange_bodies_name_the_line():
+    from jitufunc import prange
+
+    f = njit(parallel=True)(make_function("""
+        def f(scales):
+            out = np.empty(scales.size)
+            for i in prange(scales.size):
+                out[i] = np.random.normal(0.0, scales[i])
+            return out
+    """, {"prange": prange}))
+    assert f(np.ones(100)).shape == (100,)
+    s = np.ones(100_000)
+    s[77_777] = -1.0
+    with pytest.raises(ValueError, match=r"scale < 0 \(in .*line 4: out\[i\] = np\.random\.normal"):
+        f(s)
