@@ -256,3 +256,24 @@ def _primes_python(max=100000):
 
 #: Plain Python versions of the JIT_TEMPLATE functions, for the notes.
 JIT_PY = {"accumulate": _accumulate_python, "primes": _primes_python}
+
+
+# --------------------------------------------------------------------------
+# np.random inside @njit: each library compiles these plain functions
+# (its own generator; they are never run as Python in the benchmark).
+
+
+def monte_carlo_pi(n):
+    c = 0
+    for i in range(n):
+        x = np.random.random()
+        y = np.random.random()
+        if x * x + y * y < 1.0:
+            c += 1
+    return 4.0 * c / n
+
+
+def normal_array_mean(n):
+    a = np.random.normal(0.0, 1.0, n)
+    return a.mean()
+

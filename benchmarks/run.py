@@ -654,6 +654,15 @@ def sum_squares(a):
     for i in prange(a.shape[0]):
         s += a[i] * a[i]
     return s
+
+def pi(n):
+    c = 0
+    for i in prange(n):
+        x = np.random.random()
+        y = np.random.random()
+        if x * x + y * y < 1.0:
+            c += 1
+    return 4.0 * c / n
 """
 
 
@@ -664,10 +673,10 @@ def prange_functions(who, parallel):
     import jitufunc
 
     tool = jitufunc if who == "jitufunc" else numba
-    ns = {"prange": tool.prange if parallel else range}
+    ns = {"prange": tool.prange if parallel else range, "np": np}
     exec(PRANGE_SOURCE, ns)
     dec = tool.njit(parallel=True) if parallel else tool.njit
-    return {name: dec(ns[name]) for name in ("compute", "memory", "sum_squares")}
+    return {name: dec(ns[name]) for name in ("compute", "memory", "sum_squares", "pi")}
 
 
 def bench_prange(rng):
@@ -689,7 +698,12 @@ def bench_prange(rng):
          lambda f, out: f(a_m), None, lambda: np.dot(a_m, a_m)),
         ("prange-small", "prange reduction: s += a[i]*a[i], 1000 elements", "sum_squares",
          lambda f, out: f(small), None, lambda: np.dot(small, small)),
+        ("prange-pi", "prange Monte Carlo pi, 1e7 points (np.random.random)", "pi",
+         lambda f, out: f(RANDOM_N), None, lambda: None),
     ]
+    # Five standard errors of the estimate 4 * (hits / n).
+    p = np.pi / 4
+    pi_tolerance = 5 * 4 * np.sqrt(p * (1 - p) / RANDOM_N)
     compiled = {(who, par): prange_functions(who, par)
                 for who in ("jitufunc", "numba") for par in (False, True)}
     for key, label, name, call, n_out, numpy_fn in cases:
@@ -712,7 +726,11 @@ def bench_prange(rng):
                         serial_times[who] = t
             ref = results[("numba", False)]
             for key2, got in results.items():
-                if not agrees(got, ref, rtol=1e-9):
+                if name == "pi":
+                    ok = abs(got - np.pi) <= pi_tolerance
+                else:
+                    ok = agrees(got, ref, rtol=1e-9)
+                if not ok:
                     row.status = "MISMATCH"
                     PROBLEMS.append(f"{key}: {key2} differs from Numba's serial loop")
             if numpy_fn() is not None:
@@ -1006,6 +1024,64 @@ def bench_jit(rng):
     finally:
         fresh.close()
     bench_jit_warm_cache()
+
+
+# --------------------------------------------------------------------------
+# 16. np.random inside @njit
+
+RANDOM_N = 10_000_000
+
+
+def bench_random():
+    import numba
+
+    import jitufunc
+
+    compiled = {}
+    for who, njit in (("jitufunc", jitufunc.njit), ("numba", numba.njit)):
+        compiled[who] = {f.__name__: njit(f) for f in (kernels.monte_carlo_pi, kernels.normal_array_mean)}
+
+    row = Row("random-pi", "@njit Monte Carlo pi, 1e7 points (2e7 np.random.random())")
+    ROWS.append(row)
+    # Five standard errors of the estimate 4 * (hits / n).
+    p = np.pi / 4
+    tolerance = 5 * 4 * np.sqrt(p * (1 - p) / RANDOM_N)
+    for who, m in compiled.items():
+        try:
+            est = m["monte_carlo_pi"](RANDOM_N)
+        except Exception as exc:  # noqa: BLE001
+            failed(row, who, exc, f"{who} failed in {row.key}")
+            continue
+        if abs(est - np.pi) > tolerance:
+            loud(f"{row.key}: {who} estimated pi = {est} (more than {tolerance:.1e} off)")
+            row.status = "MISMATCH"
+            continue
+        setattr(row, "jit" if who == "jitufunc" else "numba",
+                best(lambda m=m: m["monte_carlo_pi"](RANDOM_N), REPEAT_COMPUTE))
+
+    def numpy_pi():
+        x = np.random.random(RANDOM_N)
+        y = np.random.random(RANDOM_N)
+        return 4.0 * np.count_nonzero(x * x + y * y < 1.0) / RANDOM_N
+
+    row.numpy = best(numpy_pi, REPEAT_COMPUTE)
+    row.notes.append("NumPy column: the same with np.random.random(n) arrays")
+
+    row = Row("random-normal", "@njit np.random.normal(0, 1, n).mean(), 1e7")
+    ROWS.append(row)
+    for who, m in compiled.items():
+        try:
+            mean = m["normal_array_mean"](RANDOM_N)
+        except Exception as exc:  # noqa: BLE001
+            failed(row, who, exc, f"{who} failed in {row.key}")
+            continue
+        if abs(mean) > 5 / np.sqrt(RANDOM_N):
+            loud(f"{row.key}: {who} mean {mean} is more than five standard errors from 0")
+            row.status = "MISMATCH"
+            continue
+        setattr(row, "jit" if who == "jitufunc" else "numba",
+                best(lambda m=m: m["normal_array_mean"](RANDOM_N), REPEAT_COMPUTE))
+    row.numpy = best(lambda: np.random.normal(0.0, 1.0, RANDOM_N).mean(), REPEAT_COMPUTE)
 
 
 EXPR_TEMPLATE = """\
@@ -1469,6 +1545,19 @@ EXPLANATIONS = [
 
 #: Explanations of later rows, by row key (numbered as the rows are).
 KEYED_EXPLANATIONS = {
+    "prange-compute": ("prange compute-bound", "`for i in prange(n): out[i] = sum(math.sin(a[i] + k) for k "
+                       "in range(50))` (written as a loop) over 4e5 float64, `@njit(parallel=True)` of each "
+                       "library; the note gives each library's serial loop (`range`, no `parallel`) and the "
+                       "speedup; best of 10."),
+    "prange-memory": ("prange memory-bound", "`out[i] = a[i] + b[i]` over 1e7 float64 in a prange loop; "
+                      "NumPy column: `np.add(a, b)`; best of 10."),
+    "prange-sum": ("prange reduction", "`s += a[i] * a[i]` over 1e7 float64 in a prange loop (a "
+                   "reduction: each chunk's partial sum, combined); NumPy column: `np.dot(a, a)`; best of 10."),
+    "prange-small": ("prange small loop", "The reduction of the previous row over 1000 elements: a loop "
+                     "too small for threads, which must cost what the serial loop costs; best of 300."),
+    "prange-pi": ("prange Monte Carlo pi", "The Monte Carlo pi loop of the random-pi row with `prange`, "
+                  "1e7 points, each library's own per-thread generators; the estimate is checked to be "
+                  "within five standard errors of pi; best of 10."),
     "typed-append": ("typed List append", "`l = List.empty_list(types.float64)` then `l.append(i * 0.5)` "
                      "for i in range(1e6) inside `@njit`, the List returned to Python (jitufunc.typed.List "
                      "against numba.typed.List, same source); best of 10 calls. The NumPy column is "
@@ -1500,6 +1589,13 @@ KEYED_EXPLANATIONS = {
                        "as `@njit(cache=True)` and calls it once; the cache was filled by an earlier process. "
                        "Timed from before the import to after the first result, NumPy already imported. "
                        "Median of {sr}."),
+    "random-pi": ("@njit Monte Carlo pi", "`monte_carlo_pi(n)` (two `np.random.random()` per point, "
+                  "a counter) compiled by each library's `njit`, n = 1e7; each library's own generator "
+                  "(jitufunc: xoshiro256++ stepped inline; Numba: Mersenne Twister); the estimate is "
+                  "checked to be within five standard errors of pi; best of {rc}. NumPy column: the same "
+                  "with `np.random.random(n)` arrays."),
+    "random-normal": ("@njit normal array", "`np.random.normal(0.0, 1.0, n).mean()` inside `@njit`, "
+                      "n = 1e7 (the array allocated and filled by the call); best of {rc}."),
     "jit-first-call": ("@njit first call", "The first call of a fresh `matrix_multiply` (a new module "
                        "with new function objects every time): type inference, compilation and the "
                        "call on small arrays; median of {cr} after one warm-up in the same process."),
@@ -1627,7 +1723,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
     parser.add_argument("--only", choices=["vectorize", "gufunc", "compile", "startup", "lazy", "parallel", "fastmath",
-                                           "jit", "expr", "compile-long", "prange", "typed"],
+                                           "jit", "expr", "compile-long", "prange", "typed", "random-pi"],
                         nargs="+", help="run only these groups of rows (for development; not with --write-docs)")
     args = parser.parse_args()
     if args.only and args.write_docs:
@@ -1680,6 +1776,9 @@ def main():
     if want("typed"):
         print("16. typed List ...", flush=True)
         bench_typed(rng)
+    if want("random-pi"):
+        print("17. np.random inside @njit ...", flush=True)
+        bench_random()
     return finish(args, start, run_snap)
 
 

@@ -450,6 +450,64 @@ pub enum Callee {
     C(CFuncRef),
     /// A NumPy function that makes an array, with the dtype the call gives.
     Array(ArrayFn, DtypeArg),
+    /// A step of compiled code's random generator (`jitufunc._intrinsics`;
+    /// `np.random.*` is written with them in `jitufunc._numpy_random`).
+    Random(RandomFn),
+}
+
+/// The generator's primitive draws (`engine::random`), which
+/// `jitufunc._numpy_random` builds `np.random.*` from. Their arguments
+/// are checked there, before the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RandomFn {
+    /// `random_seed(n)`: reseeds the calling thread's generator (`n` an
+    /// int64, taken as its 64 bits). No result.
+    Seed,
+    /// `random_double()`: a Python float uniform in [0, 1).
+    Double,
+    /// `random_normal()`: a standard normal Python float.
+    Normal,
+    /// `random_integer(lo, hi)`: a Python int uniform in [lo, hi)
+    /// (int64 bounds, lo < hi).
+    Integer,
+    /// `random_poisson(lam)`: a Poisson Python int (0 <= lam, finite).
+    Poisson,
+    /// `random_binomial(n, p)`: a binomial Python int (n >= 0 an int64,
+    /// 0 <= p <= 1).
+    Binomial,
+}
+
+impl RandomFn {
+    pub const ALL: [(&'static str, RandomFn); 6] = [
+        ("random_seed", RandomFn::Seed),
+        ("random_double", RandomFn::Double),
+        ("random_normal", RandomFn::Normal),
+        ("random_integer", RandomFn::Integer),
+        ("random_poisson", RandomFn::Poisson),
+        ("random_binomial", RandomFn::Binomial),
+    ];
+
+    /// The operand types (as typing converts the arguments) and the result
+    /// type (`None`: no result).
+    pub fn signature(self) -> (Vec<crate::types::Type>, Option<crate::types::Type>) {
+        use crate::types::Type;
+        match self {
+            RandomFn::Seed => (vec![Type::I64], None),
+            RandomFn::Double | RandomFn::Normal => (vec![], Some(Type::PY_FLOAT)),
+            RandomFn::Integer => (vec![Type::I64, Type::I64], Some(Type::PY_INT)),
+            RandomFn::Poisson => (vec![Type::F64], Some(Type::PY_INT)),
+            RandomFn::Binomial => (vec![Type::I64, Type::F64], Some(Type::PY_INT)),
+        }
+    }
+
+    /// The intrinsic's name (`random_double`).
+    pub fn name(self) -> &'static str {
+        RandomFn::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
 }
 
 /// The `dtype=` of a NumPy array function's call.
@@ -807,6 +865,7 @@ impl Callee {
             }
             Callee::DType(s) => format!("numpy.{s}"),
             Callee::C(r) => c_functions::get(r).name.clone(),
+            Callee::Random(f) => format!("jitufunc._intrinsics.{}", f.name()),
             Callee::Array(ArrayFn::Astype, _) => ".astype()".into(),
             Callee::Array(ArrayFn::Flatten, _) => ".flatten()".into(),
             Callee::Array(ArrayFn::BlasMatmul, _) => "jitufunc._intrinsics.blas_matmul".into(),

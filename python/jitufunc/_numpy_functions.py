@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from . import _numpy_random
 from ._intrinsics import blas_matmul
 from .decorators import njit, vectorize
 
@@ -1463,6 +1464,9 @@ FUNCTIONS = {
     np.histogram: histogram,
     np.interp: interp,
 }
+
+# ``np.random.*`` (``_numpy_random``).
+FUNCTIONS.update(_numpy_random.FUNCTIONS)
 
 METHODS = {
     "argmax": argmax,

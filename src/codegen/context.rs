@@ -126,6 +126,9 @@ pub struct FunctionState<'ctx> {
     /// instruction being emitted runs (`ir::Function::held`): an early
     /// return because it raised drops them.
     pub held: Vec<(crate::types::Type, inkwell::values::BasicValueEnum<'ctx>)>,
+    /// The calling thread's random generator state, fetched once at the
+    /// entry of the function it belongs to (`codegen::random`).
+    pub random_state: Option<(FunctionValue<'ctx>, inkwell::values::PointerValue<'ctx>)>,
 }
 
 /// The module being built: the LLVM module and builder, the host, the
@@ -157,6 +160,9 @@ pub struct Codegen<'ctx> {
     pub vector_decls: Vec<FunctionValue<'ctx>>,
     /// The function being emitted.
     pub func: FunctionState<'ctx>,
+    /// The module's functions that are jitufunc's own NumPy functions
+    /// (`ir::Function::is_numpy_library`).
+    pub library: Vec<FunctionValue<'ctx>>,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -190,6 +196,7 @@ impl<'ctx> Codegen<'ctx> {
             helpers: HashMap::new(),
             vector_decls: vec![],
             func: FunctionState::default(),
+            library: vec![],
         }
     }
 

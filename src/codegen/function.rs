@@ -150,6 +150,9 @@ pub fn emit_program<'ctx>(
     for (i, f) in program.functions.iter().enumerate() {
         let name = format!("{prefix}.{}.{i}", f.name);
         let decl = declare(cg, f, &name, 1)?;
+        if f.is_numpy_library() {
+            cg.library.push(decl);
+        }
         funcs.push(decl);
     }
     let twins = declare_twins(cg, program, &funcs, Twin::Exact)?;
@@ -304,7 +307,11 @@ pub fn emit_program_lanes<'ctx>(
         } else {
             1
         };
-        funcs.push(declare(cg, f, &name, count)?);
+        let decl = declare(cg, f, &name, count)?;
+        if f.is_numpy_library() {
+            cg.library.push(decl);
+        }
+        funcs.push(decl);
     }
     let twins = declare_twins(cg, program, &funcs, Twin::Exact)?;
     let sums = declare_twins(cg, program, &funcs, Twin::Sum)?;
@@ -436,6 +443,10 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 )?
             }
             Op::Math(m) => math::call(cg, *m, &arg_ty(0), &rty, &vals)?,
+            Op::Random(r) => match super::random::emit(cg, *r, &vals)? {
+                Some(v) => v,
+                None => return Ok(None),
+            },
             Op::Map(id) => {
                 let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
                 arrays::map(
@@ -489,7 +500,15 @@ impl<'ctx> Emitter<'_, 'ctx> {
                 call_args.extend(vals);
                 let call = cg.call(callee, &call_args)?;
                 if cg.may_raise() {
-                    return_if_failed(cg, self.status_param)?;
+                    let caller = cg.builder.get_insert_block().and_then(|bb| bb.get_parent());
+                    let from_user = cg.library.contains(&callee)
+                        && caller.is_some_and(|c| !cg.library.contains(&c));
+                    if from_user {
+                        let context = call_context(f, span);
+                        return_if_failed_at(cg, self.status_param, Some(&context))?;
+                    } else {
+                        return_if_failed(cg, self.status_param)?;
+                    }
                 }
                 match call.try_as_basic_value() {
                     inkwell::values::ValueKind::Basic(v) => v,
@@ -565,6 +584,20 @@ impl<'ctx> Emitter<'_, 'ctx> {
     }
 }
 
+/// Where a call of one of jitufunc's NumPy functions is in the user's
+/// code, appended to the message of an error it raises.
+fn call_context(f: &Function, span: Span) -> String {
+    let line = f
+        .source
+        .line_text(span.line)
+        .map(|t| format!(": {}", t.trim()))
+        .unwrap_or_default();
+    format!(
+        " (in '{}', {}, line {}{line})",
+        f.name, f.source.filename, span.line
+    )
+}
+
 /// Emits the body of `f` into `llvm` in a function state of its own: FP
 /// flags reported as `flags` says into the status word (the first
 /// parameter), errors too.
@@ -611,6 +644,7 @@ fn emit_body_with<'ctx>(
         access_group: None,
         access_context: String::new(),
         held: vec![],
+        random_state: None,
     };
     let recursive = f
         .insts
@@ -878,6 +912,16 @@ pub(crate) fn return_if_failed<'ctx>(
     cg: &Codegen<'ctx>,
     status: inkwell::values::PointerValue<'ctx>,
 ) -> Result<()> {
+    return_if_failed_at(cg, status, None)
+}
+
+/// `return_if_failed`, appending `context` (where the call is) to the
+/// message of the error the callee raised.
+fn return_if_failed_at<'ctx>(
+    cg: &Codegen<'ctx>,
+    status: inkwell::values::PointerValue<'ctx>,
+    context: Option<&str>,
+) -> Result<()> {
     let failed = fpstatus::has_error(cg, status)?;
     let here = cg.builder.get_insert_block().expect("positioned");
     let f = here.get_parent().expect("inside a function");
@@ -885,6 +929,17 @@ pub(crate) fn return_if_failed<'ctx>(
     let ok = cg.ctx.append_basic_block(f, "callee.ok");
     cg.builder.build_conditional_branch(failed, fail, ok)?;
     cg.builder.position_at_end(fail);
+    if let Some(context) = context {
+        let text = cg
+            .builder
+            .build_global_string_ptr(context, "error.context")?
+            .as_pointer_value();
+        let runtime = cg.external(
+            "jitufunc_rt_error_context",
+            cg.ctx.void_type().fn_type(&[cg.ptr_type().into()], false),
+        );
+        cg.builder.build_call(runtime, &[text.into()], "")?;
+    }
     super::raise::release_held(cg)?;
     match f.get_type().get_return_type() {
         Some(t) => cg.builder.build_return(Some(&t.const_zero()))?,
@@ -960,6 +1015,8 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             }
         }
         Op::TupleGet(_) | Op::TupleItem => vec![0],
+        // The generator's functions give integers or finite floats.
+        Op::Random(_) => all(),
         // A value stored into an array leaves the kernel there.
         Op::Array(ArrayOp::Store | ArrayOp::Fill | ArrayOp::Assign | ArrayOp::Put) => {
             vec![args.len() - 1]

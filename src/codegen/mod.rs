@@ -23,6 +23,7 @@ pub mod metadata;
 pub mod parallel_for;
 pub mod print;
 pub mod raise;
+pub mod random;
 pub mod range;
 pub mod scalar;
 pub mod tuple;

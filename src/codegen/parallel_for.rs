@@ -214,6 +214,17 @@ fn chunk_function<'ctx>(
     cg.add_host_attributes(chunk);
     cg.align_stack_for_vectors(chunk);
     cg.add_enum_attribute(chunk, "noinline");
+    // The chunk's status record is its own (`loops::prange`): nothing the
+    // chunk reaches otherwise (arrays, the random generator's state) is
+    // it, so a status check after a call does not make LLVM reload or
+    // store everything else around it.
+    chunk.add_attribute(
+        inkwell::attributes::AttributeLoc::Param(4),
+        cg.ctx.create_enum_attribute(
+            inkwell::attributes::Attribute::get_named_enum_kind_id("noalias"),
+            0,
+        ),
+    );
     let param = |k: u32| chunk.get_nth_param(k).expect("declared above");
     let (context, lo, hi, slot, chunk_status) = (
         param(0).into_pointer_value(),

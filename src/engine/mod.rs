@@ -1,8 +1,9 @@
 //! The machine-code layer: the host target (`host`), optimisation and
 //! object emission (`object`; `huge` for functions too large to optimise), the process-wide ORC linker that puts
 //! objects into memory (`link`), and the native runtime the generated code
-//! calls into (`runtime`, `memory` for arrays it allocates, `list` for typed lists, `blas` for
-//! matrix products by NumPy's BLAS). Nothing here knows about ufuncs or Python.
+//! calls into (`runtime`, `memory` for arrays it allocates, `list` for typed
+//! lists, `blas` for matrix products by NumPy's BLAS, `random` for
+//! `np.random` in compiled code). Nothing here knows about ufuncs or Python.
 
 pub mod blas;
 pub mod host;
@@ -11,6 +12,7 @@ pub mod link;
 pub mod list;
 pub mod memory;
 pub mod object;
+pub mod random;
 pub mod runtime;
 
 #[cfg(test)]

@@ -75,6 +75,58 @@ impl ZeroDivision {
 
 static ERROR_HANDLER: OnceLock<fn(RuntimeError)> = OnceLock::new();
 
+/// What `jitufunc_rt_error_context` hands the context of a reported error
+/// to (the Python edge appends it to the pending exception's message).
+static CONTEXT_HANDLER: OnceLock<fn(&str)> = OnceLock::new();
+
+/// Registers what adds a call's context to a reported error (once).
+pub fn set_context_handler(handler: fn(&str)) {
+    let _ = CONTEXT_HANDLER.set(handler);
+}
+
+impl RuntimeError {
+    /// Appends `context` to the message.
+    fn add_context(&mut self, context: &str) {
+        match self {
+            RuntimeError::Index(m)
+            | RuntimeError::ZeroDivision(m)
+            | RuntimeError::Value(m)
+            | RuntimeError::Memory(m)
+            | RuntimeError::Raise(_, Some(m)) => m.push_str(context),
+            RuntimeError::Raise(_, message @ None) => {
+                *message = Some(context.trim_start().to_string())
+            }
+        }
+    }
+}
+
+/// Called by generated code when one of jitufunc's own NumPy functions
+/// (`np.random.normal`, ...) raised, called from the user's code: appends
+/// where the call is (`context`, NUL-terminated, ` (in 'f', file, line
+/// 3: ...)`) to the error's message.
+///
+/// # Safety
+/// `context` points to a NUL-terminated string.
+pub unsafe extern "C" fn jitufunc_rt_error_context(context: *const std::ffi::c_char) {
+    // SAFETY: a constant NUL-terminated string of the object, per the
+    // contract.
+    let context = unsafe { std::ffi::CStr::from_ptr(context) }.to_string_lossy();
+    let deferred = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(list) => {
+            if let Some(last) = list.last_mut() {
+                last.add_context(&context);
+            }
+            true
+        }
+        None => false,
+    });
+    if !deferred {
+        if let Some(handler) = CONTEXT_HANDLER.get() {
+            handler(&context);
+        }
+    }
+}
+
 /// Registers what compiled code's runtime errors are handed to (once).
 pub fn set_error_handler(handler: fn(RuntimeError)) {
     let _ = ERROR_HANDLER.set(handler);
@@ -450,6 +502,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
         ),
         ("jitufunc_rt_raise", jitufunc_rt_raise as *const () as usize),
         (
+            "jitufunc_rt_error_context",
+            jitufunc_rt_error_context as *const () as usize,
+        ),
+        (
             "jitufunc_rt_int_out_of_bounds",
             jitufunc_rt_int_out_of_bounds as *const () as usize,
         ),
@@ -477,6 +533,30 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
         (
             "jitufunc_rt_blas_matmul",
             super::blas::jitufunc_rt_blas_matmul as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_state",
+            super::random::jitufunc_rt_random_state as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_seed",
+            super::random::jitufunc_rt_random_seed as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_normal",
+            super::random::jitufunc_rt_random_normal as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_integer",
+            super::random::jitufunc_rt_random_integer as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_poisson",
+            super::random::jitufunc_rt_random_poisson as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_random_binomial",
+            super::random::jitufunc_rt_random_binomial as *const () as usize,
         ),
         (
             "jitufunc_rt_parallel_map",

@@ -80,6 +80,9 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
             crate::builtins::DtypeArg::Default,
         ),
     );
+    for (name, f) in crate::builtins::RandomFn::ALL {
+        add(intrinsics.getattr(name)?, Callee::Random(f));
+    }
     for (name, s) in NUMPY_DTYPES {
         if let Ok(obj) = np.getattr(*name) {
             add(obj, Callee::DType(*s));

@@ -239,6 +239,11 @@ fn emit_lanes<'ctx>(
     let Some(program) = program else {
         return Ok(None);
     };
+    // Each outer iteration draws numbers of its own: a call of a function
+    // that draws is never one for all lanes.
+    if super::jam::draws_random(program) {
+        return Ok(None);
+    }
     let Some(mut lanes) = super::jam::lanes(program.entry(), 2) else {
         return Ok(None);
     };

@@ -13,7 +13,7 @@
 //! not jammed.
 
 use crate::codegen::function::Lanes;
-use crate::ir::{Block, Function, Operands, Terminator, Value};
+use crate::ir::{Block, Function, Op, Operands, Terminator, Value};
 use crate::types::Type;
 
 fn is_array(f: &Function, v: Value) -> bool {
@@ -129,6 +129,16 @@ pub fn choose_lane_count(f: &Function, lanes: &Lanes) -> (usize, JamWhen) {
     (count, when)
 }
 
+/// Whether any function of `program` draws random numbers (`Op::Random`):
+/// such a kernel is not jammed, since a call of a function that draws,
+/// with uniform arguments, would otherwise be made once for all lanes.
+pub fn draws_random(program: &crate::typing::Program) -> bool {
+    program
+        .functions
+        .iter()
+        .any(|f| f.insts.iter().any(|i| matches!(i.op, Op::Random(_))))
+}
+
 /// The lanes for running `count` calls of `f` at once, if its control
 /// flow is uniform.
 pub fn lanes(f: &Function, count: usize) -> Option<Lanes> {
@@ -149,7 +159,10 @@ pub fn lanes(f: &Function, count: usize) -> Option<Lanes> {
             // Arrays are never uniform: every one is (a view of) a
             // parameter, whose block differs between lanes. (Arrays that
             // compiled code allocates will need their own rule here.)
-            let uniform = if e.shape_only {
+            let uniform = if matches!(inst.op, Op::Random(_)) {
+                // Every lane draws numbers of its own.
+                false
+            } else if e.shape_only {
                 // Shapes are the same in every outer iteration.
                 true
             } else if touches_arrays {

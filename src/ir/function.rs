@@ -145,6 +145,19 @@ pub struct Function {
 }
 
 impl Function {
+    /// Whether the function is one of jitufunc's own NumPy functions
+    /// (`jitufunc._numpy_functions`, `jitufunc._numpy_random`): errors it
+    /// raises name the line of the user's code that called it.
+    pub fn is_numpy_library(&self) -> bool {
+        let path = std::path::Path::new(&self.source.filename);
+        let in_package = path
+            .parent()
+            .and_then(|d| d.file_name())
+            .is_some_and(|d| d == "jitufunc");
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        in_package && matches!(name, "_numpy_functions.py" | "_numpy_random.py")
+    }
+
     pub fn new(name: impl Into<String>, source: Arc<SourceInfo>, span: Span) -> Self {
         let mut f = Function {
             name: name.into(),

@@ -19,7 +19,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::builtins::{Callee, MathFn};
+use crate::builtins::{Callee, MathFn, RandomFn};
 use crate::ir::entities::{FuncId, KernelRef};
 use crate::syntax::{BinOp, CmpOp, Const, UnaryOp};
 use crate::types::Type;
@@ -500,6 +500,14 @@ pub enum Op {
     /// A numeric function at one concrete type, e.g. `exp` on float32 (typed
     /// IR, from `math.exp(x)`, `np.exp(x)`, `abs(x)`, ...).
     Math(MathFn),
+    /// A draw from (or the reseeding of) the calling thread's random
+    /// generator (typed IR), from `np.random.random()`, `np.random.seed(n)`
+    /// and the rest of `np.random`, which `jitufunc._numpy_random` writes
+    /// with these primitives (`RandomFn` says which and their operand
+    /// types). Touches no arrays, but is not pure: every draw advances the
+    /// generator, so no two are ever merged or computed once for many
+    /// lanes. `Seed` has no result.
+    Random(RandomFn),
     /// `g(a, b)` where `g` is another jitufunc kernel, listed in the
     /// function's kernel table (untyped IR).
     CallKernel(KernelRef),
@@ -757,6 +765,7 @@ macro_rules! match_callee {
             | Op::MakeComplex
             | Op::Call(_)
             | Op::Math(_)
+            | Op::Random(_)
             | Op::CallKernel(_)
             | Op::Prange(..)
             | Op::CallValue
@@ -798,6 +807,7 @@ impl Op {
             | Op::Select
             | Op::MakeComplex
             | Op::Math(_)
+            | Op::Random(_)
             | Op::CallFunc(_)
             | Op::ParallelFor(..)
             | Op::Map(_)
@@ -827,6 +837,7 @@ impl Op {
     pub fn has_result(&self) -> bool {
         match self {
             Op::SetItem | Op::Print(_) | Op::MapInto(_) | Op::Unpack(_) => false,
+            Op::Random(f) => *f != RandomFn::Seed,
             Op::Array(a) => a.has_result(),
             Op::List(l) => l.has_result(),
             Op::Const(..)
@@ -888,6 +899,9 @@ impl Op {
             | Op::Math(_)
             | Op::Slice
             | Op::Range(_) => Effects::PURE,
+            // The generator's state is no array: as far as arrays go, a
+            // draw is pure (`Op::Random` says why it is still never merged).
+            Op::Random(_) => Effects::PURE,
             // A number converted; or an array view seen with a looser type
             // (any layout, read-only, owned): the same view.
             Op::Cast => Effects {
@@ -1013,6 +1027,7 @@ impl fmt::Display for Op {
             Op::MakeComplex => f.write_str("complex"),
             Op::Call(c) => write!(f, "call {}", c.describe()),
             Op::Math(m) => write!(f, "math.{m:?}"),
+            Op::Random(r) => write!(f, "random.{}", r.name().trim_start_matches("random_")),
             Op::CallKernel(k) => write!(f, "call_kernel {k}"),
             Op::CallValue => f.write_str("call_value"),
             Op::InPlace(b) => write!(f, "inplace {}", binop_name(*b)),

@@ -361,3 +361,45 @@ fn calls_are_checked_against_their_callee() {
         "{errors}"
     );
 }
+
+#[test]
+fn random_draws_check_their_operand_and_result_types() {
+    use crate::builtins::RandomFn;
+    let (mut f, p) = function(&[Type::F64, Type::I64]);
+    let b = f.entry;
+    // random.integer takes int64 bounds: a float64 is wrong.
+    let float_bound = f
+        .push(
+            b,
+            Op::Random(RandomFn::Integer),
+            vec![p[0], p[1]],
+            Type::PY_INT,
+            Span::line(2),
+        )
+        .unwrap();
+    // random.double gives a Python float, not a float64.
+    let strong = f
+        .push(
+            b,
+            Op::Random(RandomFn::Double),
+            vec![],
+            Type::F64,
+            Span::line(3),
+        )
+        .unwrap();
+    let fine = f
+        .push(
+            b,
+            Op::Random(RandomFn::Poisson),
+            vec![p[0]],
+            Type::PY_INT,
+            Span::line(4),
+        )
+        .unwrap();
+    f.set_term(b, Terminator::Return(Some(fine)));
+    f.ret = Type::PY_INT;
+    let errors = verify(&f, Stage::Typed).unwrap_err();
+    assert!(errors.has(inst_of(&f, float_bound), "mistyped"), "{errors}");
+    assert!(errors.has(inst_of(&f, strong), "mistyped"), "{errors}");
+    assert!(!errors.has(inst_of(&f, fine), "mistyped"), "{errors}");
+}

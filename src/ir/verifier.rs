@@ -288,6 +288,19 @@ impl Checker<'_> {
                     }
                 }
             }
+            Op::Random(r) => {
+                let (params, ret) = r.signature();
+                let params_ok = args.len() == params.len()
+                    && args.iter().zip(&params).all(|(a, p)| f.ty(*a) == p);
+                let ret_ok = match (ret, result) {
+                    (Some(t), Some(_)) => rty == t,
+                    (None, None) => true,
+                    _ => false,
+                };
+                if !params_ok || !ret_ok {
+                    self.err(at, format!("{op} with mistyped operands or result {rty}"));
+                }
+            }
             // The verifier sees one function: typing checked the arguments
             // and result against the callee's typed signature.
             Op::CallFunc(_) => {}

@@ -137,6 +137,30 @@ fn raised(py: Python<'_>, class: u32, message: Option<String>) -> PyErr {
     }
 }
 
+/// Appends `context` (where a call of one of jitufunc's NumPy functions
+/// is) to the message of the pending exception that call raised.
+pub fn add_runtime_error_context(context: &str) {
+    Python::attach(|py| {
+        let Some(err) = PyErr::take(py) else {
+            return;
+        };
+        let value = err.value(py);
+        if let Ok(args) = value.getattr("args") {
+            let message = match args.extract::<(String,)>() {
+                Ok((m,)) => Some(format!("{m}{context}")),
+                Err(_) if args.len().is_ok_and(|n| n == 0) => {
+                    Some(context.trim_start().to_string())
+                }
+                Err(_) => None,
+            };
+            if let Some(m) = message {
+                let _ = value.setattr("args", (m,));
+            }
+        }
+        err.restore(py);
+    });
+}
+
 /// Sets the pending Python exception for an error raised by compiled code
 /// (called from inside a ufunc loop, possibly without the GIL). The first
 /// error wins: NumPy reports it when the loop returns.

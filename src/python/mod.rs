@@ -447,6 +447,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::init(m.py())?;
     numpy_abi::load_blas(m.py());
     crate::engine::runtime::set_error_handler(errors::raise_runtime_error);
+    crate::engine::runtime::set_context_handler(errors::add_runtime_error_context);
     crate::engine::runtime::set_print_handler(print::print_handler);
     m.add("LLVM_VERSION", "19.1")?;
     Ok(())

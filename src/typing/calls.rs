@@ -9,7 +9,7 @@
 use super::elementwise::{any_array, elementwise, ElemNode};
 use super::emit::Emit;
 use super::rules::{binary, cast, compare, component, const_int, make_tuple, truth, zero};
-use crate::builtins::{Builtin, Callee, Flavour, MathFn};
+use crate::builtins::{Builtin, Callee, Flavour, MathFn, RandomFn};
 use crate::error::Result;
 use crate::ir::Op;
 use crate::syntax::{BinOp, CmpOp, Const};
@@ -30,6 +30,29 @@ pub fn call<E: Emit>(e: &mut E, callee: Callee, args: Vec<E::V>) -> Result<E::V>
         Callee::DType(s) => dtype(e, s, args),
         Callee::C(r) => c_call(e, r, args),
         Callee::Array(f, dtype) => super::array_calls::array_call(e, f, dtype, args),
+        Callee::Random(f) => random(e, f, args),
+    }
+}
+
+/// A primitive of the random generator (`RandomFn`): the arguments
+/// converted to its operand types (integers where it takes integers).
+fn random<E: Emit>(e: &mut E, f: RandomFn, args: Vec<E::V>) -> Result<E::V> {
+    let (params, ret) = f.signature();
+    arity(e, f.name(), args.len(), params.len(), params.len())?;
+    let mut vs = Vec::with_capacity(args.len());
+    for (a, p) in args.into_iter().zip(&params) {
+        let t = real_scalar(e, f.name(), &a)?;
+        if p.kind() == Some(Kind::Int) && !matches!(t.kind(), Some(Kind::Int | Kind::Bool)) {
+            return Err(e.error(format!("{}() takes integers, got {t}", f.name())));
+        }
+        vs.push(cast(e, a, p)?);
+    }
+    match ret {
+        Some(t) => e.emit(Op::Random(f), vs, t),
+        None => {
+            e.emit_effect(Op::Random(f), vs)?;
+            e.constant(Const::None, Type::NoneType)
+        }
     }
 }
 

@@ -505,6 +505,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::Select
         | Op::MakeComplex
         | Op::Math(_)
+        | Op::Random(_)
         | Op::CallFunc(_)
         | Op::ParallelFor(..)
         | Op::CallC(_)

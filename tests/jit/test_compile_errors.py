@@ -98,10 +98,10 @@ CASES = [
         def f(a):
             return np.fft.fft(a)
     """, (A1,), UnsupportedError, r"'np\.fft\.fft' is a NumPy function that jitufunc does not support", 2),
-    case("np-random-rand", """
+    case("np-random-gamma", """
         def f(n):
-            return np.random.rand(n)
-    """, (3,), UnsupportedError, r"'np\.random\.rand' is a NumPy function that jitufunc does not support", 2),
+            return np.random.gamma(2.0, 1.0, n)
+    """, (3,), UnsupportedError, r"'np\.random\.gamma' is a NumPy function that jitufunc does not support", 2),
     case("np-median", """
         def f(a):
             b = np.median(a)
