@@ -302,6 +302,49 @@ pub(crate) struct StatusRecord {
     stack_limit: u64,
 }
 
+/// What the chunks of a `@jit` loop split over the pool report: their
+/// status words ORed together, and the first error in chunk order.
+#[derive(Default)]
+pub(crate) struct ChunkResults {
+    flags: AtomicI32,
+    first_error: Mutex<Option<(usize, RuntimeError)>>,
+}
+
+impl ChunkResults {
+    /// Runs chunk `c` (`run` gets its status record) on this pool thread,
+    /// collecting its errors; returns its status word.
+    pub(crate) fn run(&self, c: usize, run: impl FnOnce(*mut c_void)) -> i32 {
+        let mut record = StatusRecord::for_this_thread();
+        let errors = collect_errors(|| run((&raw mut record).cast()));
+        self.flags.fetch_or(record.status, Ordering::Relaxed);
+        if let Some(e) = errors.into_iter().next() {
+            let mut first = self.first_error.lock().unwrap_or_else(|e| e.into_inner());
+            if first.as_ref().is_none_or(|(k, _)| c < *k) {
+                *first = Some((c, e));
+            }
+            return record.status | crate::codegen::fpstatus::ERROR as i32;
+        }
+        record.status
+    }
+
+    /// ORs the chunks' status words into the caller's (`status`) and
+    /// reports the first error on the calling thread.
+    ///
+    /// # Safety
+    /// `status` must point to the caller's status word.
+    pub(crate) unsafe fn finish(self, status: *mut c_void) {
+        // SAFETY: the caller's contract.
+        unsafe { *status.cast::<i32>() |= self.flags.load(Ordering::Relaxed) };
+        if let Some((_, e)) = self
+            .first_error
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            crate::engine::runtime::report(e);
+        }
+    }
+}
+
 impl StatusRecord {
     /// A clear record for the calling thread.
     pub(crate) fn for_this_thread() -> Self {
@@ -355,20 +398,14 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_map(
     if per_chunk >= n {
         return serial();
     }
-    let flags = AtomicI32::new(0);
-    let first_error: Mutex<Option<(usize, RuntimeError)>> = Mutex::new(None);
+    let results = ChunkResults::default();
     // Raw pointers are not Send; the chunks only pass these on.
     let (context_addr, chunk_addr) = (context as usize, chunk as usize);
     pool.install(|| {
         (0..n.div_ceil(per_chunk)).into_par_iter().for_each(|c| {
             let start = c * per_chunk;
             let end = (start + per_chunk).min(n);
-            let mut record = StatusRecord {
-                status: 0,
-                _pad: 0,
-                stack_limit: crate::engine::runtime::jitufunc_rt_stack_limit(),
-            };
-            let errors = collect_errors(|| {
+            results.run(c, |record| {
                 // SAFETY: `chunk_addr` is the `ChunkFn` the caller passed;
                 // the chunk is a sub-range of `0..n` no other chunk writes
                 // (the caller's contract), with a record of its own.
@@ -378,24 +415,14 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_map(
                         context_addr as *mut c_void,
                         start as i64,
                         end as i64,
-                        (&raw mut record).cast(),
+                        record,
                     );
                 }
             });
-            flags.fetch_or(record.status, Ordering::Relaxed);
-            if let Some(e) = errors.into_iter().next() {
-                let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                if first.as_ref().is_none_or(|(k, _)| c < *k) {
-                    *first = Some((c, e));
-                }
-            }
         })
     });
     // SAFETY: `status` points to the caller's status word (the contract).
-    unsafe { *status.cast::<i32>() |= flags.load(Ordering::Relaxed) };
-    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        crate::engine::runtime::report(e);
-    }
+    unsafe { results.finish(status) };
 }
 
 #[cfg(test)]

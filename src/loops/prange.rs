@@ -16,14 +16,12 @@
 //! caller returns without reading them).
 
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::parallel::{pool, StatusRecord};
-use crate::engine::runtime::{collect_errors, RuntimeError};
+use super::parallel::{pool, ChunkResults};
 
 /// A `prange` loop's chunk function: runs trips `lo..hi` of the loop
 /// described by `context`, writes its partials to `slot` and reports FP
@@ -111,9 +109,8 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
         return chunks as i64;
     }
     let pool = pool().expect("checked above");
-    let flags = AtomicI32::new(0);
     let stop = AtomicBool::new(false);
-    let first_error: Mutex<Option<(usize, RuntimeError)>> = Mutex::new(None);
+    let results = ChunkResults::default();
     // Raw pointers are not Send; the chunks only pass these on.
     let (context_addr, slots_addr, chunk_addr) = (context as usize, slots as usize, chunk as usize);
     let slot_size = slot_size as usize;
@@ -123,8 +120,7 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
                 return;
             }
             let (lo, hi) = chunk_range(c, chunks, n);
-            let mut record = StatusRecord::for_this_thread();
-            let errors = collect_errors(|| {
+            let word = results.run(c, |record| {
                 // SAFETY: `chunk_addr` is the `ForChunkFn` the caller
                 // passed; trips `lo..hi` and slot `c` are this chunk's
                 // alone, with a record of its own (the caller's contract).
@@ -135,28 +131,17 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
                         lo as i64,
                         hi as i64,
                         (slots_addr as *mut u8).wrapping_add(c * slot_size).cast(),
-                        (&raw mut record).cast(),
+                        record,
                     );
                 }
             });
-            flags.fetch_or(record.status, Ordering::Relaxed);
-            if record.status & (crate::codegen::fpstatus::ERROR as i32) != 0 {
+            if word & (crate::codegen::fpstatus::ERROR as i32) != 0 {
                 stop.store(true, Ordering::Relaxed);
-            }
-            if let Some(e) = errors.into_iter().next() {
-                stop.store(true, Ordering::Relaxed);
-                let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                if first.as_ref().is_none_or(|(k, _)| c < *k) {
-                    *first = Some((c, e));
-                }
             }
         })
     });
-    // SAFETY: `status` points to the caller's status word (the contract).
-    unsafe { *status.cast::<i32>() |= flags.load(Ordering::Relaxed) };
-    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        crate::engine::runtime::report(e);
-    }
+    // SAFETY: `status` points to the caller's status record (the contract).
+    unsafe { results.finish(status) };
     chunks as i64
 }
 
