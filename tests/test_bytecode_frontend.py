@@ -101,7 +101,8 @@ class OneSpelling(ast.NodeTransformer):
     another into the one the rebuild gives: a loop's ``else`` without a
     ``break`` as code after the loop, an ``else`` after a branch that
     leaves as code after the ``if``, ``if a: if b: ...`` (nothing else in
-    either) as ``if a and b: ...``; and drops ``pass`` and ``else: pass``
+    either) as ``if a and b: ...``, ``a and (b and c)`` as ``a and b and
+    c``; and drops ``pass`` and ``else: pass``
     (CPython gives ``pass`` at the end of a loop's body the bytecode of
     ``continue``)."""
 
@@ -126,7 +127,20 @@ class OneSpelling(ast.NodeTransformer):
         kept = [s for s in out if not isinstance(s, ast.Pass)]
         return kept or out[:1]
 
+    def visit_BoolOp(self, node):
+        """``a and (b and c)`` as ``a and b and c``."""
+        self.generic_visit(node)
+        values = []
+        for v in node.values:
+            if isinstance(v, ast.BoolOp) and type(v.op) is type(node.op):
+                values.extend(v.values)
+            else:
+                values.append(v)
+        node.values = values
+        return node
+
     def generic_visit(self, node):
+        super().generic_visit(node)
         for field in ("body", "orelse"):
             if isinstance(getattr(node, field, None), list):
                 setattr(node, field, self._block(getattr(node, field)))
@@ -157,7 +171,7 @@ class FoldConstants(ast.NodeTransformer):
             return node
         if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 128:
             return node
-        if isinstance(v, complex) and v.real != 0:
+        if isinstance(v, complex) and (v.real != 0 or math.copysign(1, v.real) < 0 or v.imag < 0):
             # No literal writes it: the source frontend would see `a + bj`.
             raise ComplexConstant
         return ast.copy_location(ast.Constant(v), node)
@@ -288,7 +302,7 @@ def test_fuzzer_kernels_rebuild_to_the_same_ir():
     """Kernels the differential fuzzer generates (statements, branches,
     bounded loops, every function and dtype): same IR from bytecode."""
     run = subprocess.run(
-        [sys.executable, "-c", FUZZ_IR_SCRIPT, str(HERE), os.environ.get("JITUFUNC_BYTECODE_FUZZ_EXAMPLES", "150")],
+        [sys.executable, "-c", FUZZ_IR_SCRIPT, str(HERE), os.environ.get("JITUFUNC_BYTECODE_FUZZ_EXAMPLES", "200")],
         capture_output=True, text=True, timeout=1200, cwd=HERE.parent,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-6000:]
@@ -329,7 +343,7 @@ def test_fuzzer_kernels_read_from_bytecode_match_the_oracle():
     kernel it calls, compiled from its bytecode."""
     env = dict(os.environ, JITUFUNC_FRONTEND="bytecode")
     run = subprocess.run(
-        [sys.executable, "-c", FUZZ_RUN_SCRIPT, str(HERE), os.environ.get("JITUFUNC_BYTECODE_FUZZ_EXAMPLES", "150")],
+        [sys.executable, "-c", FUZZ_RUN_SCRIPT, str(HERE), os.environ.get("JITUFUNC_BYTECODE_FUZZ_EXAMPLES", "200")],
         cwd=HERE.parent, env=env, capture_output=True, text=True, timeout=1800,
     )
     assert run.returncode == 0, run.stdout[-12000:] + run.stderr[-8000:]

@@ -600,10 +600,8 @@ impl<'c> Rebuilder<'c> {
                 break;
             }
             let block = &self.cfg.blocks[b];
-            if code.instrs[block.start..block.end]
-                .iter()
-                .any(|i| i.span.line != line && i.span.line != 0)
-            {
+            let first = &code.instrs[block.start + edge.skip];
+            if first.span.line != line && first.span.line != 0 {
                 break;
             }
             let term = self.cfg.terminator(&code.instrs, b);
@@ -834,16 +832,24 @@ impl<'c> Rebuilder<'c> {
         }
         // `if (a if c else b):`
         if let (Some(y), Some(z)) = (&yt, &yf) {
-            if self.same_exit(&y.t, &z.t) && self.same_exit(&y.f, &z.f) {
+            // `y` as a test for `z`'s true exit.
+            let y_test = if self.same_exit(&y.t, &z.t) && self.same_exit(&y.f, &z.f) {
+                Some(y.test.clone())
+            } else if self.same_exit(&y.f, &z.t) && self.same_exit(&y.t, &z.f) {
+                Some(not(y.test.clone()))
+            } else {
+                None
+            };
+            if let Some(y_test) = y_test {
                 let span = c.test.span;
                 // The arm after the test in the bytecode is the first.
                 let (test, body, orelse) = if c.fall == c.f.block {
-                    (not(c.test.clone()), z.test.clone(), y.test.clone())
+                    (not(c.test.clone()), z.test.clone(), y_test)
                 } else {
-                    (c.test.clone(), y.test.clone(), z.test.clone())
+                    (c.test.clone(), y_test, z.test.clone())
                 };
                 let test = expr(ExprKind::IfExp { test, body, orelse }, span);
-                let mut n = joined(c, y, test, y.t.clone(), y.f.clone());
+                let mut n = joined(c, y, test, z.t.clone(), z.f.clone());
                 n.blocks.extend(z.blocks.iter().copied());
                 if z.last > n.last {
                     n.last = z.last;
