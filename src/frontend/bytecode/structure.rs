@@ -72,9 +72,10 @@ pub struct Cond {
     /// The blocks it spans.
     blocks: Vec<usize>,
     /// Its last block in bytecode order, and where that block falls
-    /// through to (the then-branch).
+    /// through to (the then-branch), through these trivial blocks.
     last: usize,
     fall: usize,
+    fall_through: Vec<usize>,
 }
 
 pub enum Flow {
@@ -105,7 +106,7 @@ struct LoopCtx {
     breaks: Vec<usize>,
     /// (`for`) the code CPython copied into a `break` instead of jumping
     /// to it (it ends with a return).
-    inlined_exit: Option<Vec<Stmt>>,
+    exits: Vec<Vec<Stmt>>,
 }
 
 enum Next {
@@ -122,6 +123,8 @@ pub struct Rebuilder<'c> {
     pending_skip: usize,
     /// Blocks walked, to give up on runaway walks.
     budget: usize,
+    /// Walks in progress (nested), to give up before the stack runs out.
+    depth: usize,
 }
 
 /// The stacks two arms of an expression leave merged: the same values
@@ -199,13 +202,37 @@ fn contains_return(stmts: &[Stmt]) -> bool {
     })
 }
 
+/// Whether `a` and `b` are the same code at the same lines (one copied
+/// from the other).
+fn same_lines(a: &[Stmt], b: &[Stmt]) -> bool {
+    same_block(a, b) && a.iter().zip(b).all(|(x, y)| x.span.line == y.span.line)
+}
+
+/// `stmts` with each `Exit(k)` marker replaced by `code(k)` (not inside
+/// nested loops: theirs are theirs).
+fn fill_exits(stmts: Vec<Stmt>, code: &dyn Fn(usize) -> Vec<Stmt>) -> Vec<Stmt> {
+    let mut out = vec![];
+    for s in stmts {
+        match s.kind {
+            StmtKind::Exit(k) => out.extend(code(k)),
+            StmtKind::If { test, body, orelse } => out.push(Stmt {
+                kind: StmtKind::If {
+                    test,
+                    body: fill_exits(body, code),
+                    orelse: fill_exits(orelse, code),
+                },
+                span: s.span,
+            }),
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
 /// `stmts` with every ending that is `rest`'s ending, at the same lines
 /// (code CPython copied into a `break`), replaced by `break`; `copied`
 /// becomes the longest such ending.
 fn replace_copies(mut stmts: Vec<Stmt>, rest: &[Stmt], copied: &mut usize) -> Vec<Stmt> {
-    let same_lines = |a: &[Stmt], b: &[Stmt]| {
-        same_block(a, b) && a.iter().zip(b).all(|(x, y)| x.span.line == y.span.line)
-    };
     for k in (1..=stmts.len().min(rest.len())).rev() {
         if same_lines(&stmts[stmts.len() - k..], &rest[rest.len() - k..]) {
             let span = stmts[stmts.len() - k].span;
@@ -295,6 +322,7 @@ impl<'c> Rebuilder<'c> {
             cfg,
             loops: vec![],
             pending_skip: 0,
+            depth: 0,
             budget,
         }
     }
@@ -343,6 +371,27 @@ impl<'c> Rebuilder<'c> {
         mode: Mode,
         entry: bool,
     ) -> R<(Vec<Stmt>, Flow)> {
+        if self.depth > 200 {
+            return fail(self.span_of(start), "the control flow is nested too deeply");
+        }
+        if self.depth > 180 && std::env::var("JITUFUNC_BYTECODE_TRACE").is_ok() {
+            eprintln!("deep run: depth {} start {start} stop {stop:?} mode {mode:?} entry {entry} loops {:?}", self.depth, self.loops.iter().map(|l| l.header).collect::<Vec<_>>());
+        }
+        self.depth += 1;
+        let r = self.walk(start, stack, base, stop, mode, entry);
+        self.depth -= 1;
+        r
+    }
+
+    fn walk(
+        &mut self,
+        start: usize,
+        stack: Vec<E>,
+        base: usize,
+        stop: Option<usize>,
+        mode: Mode,
+        entry: bool,
+    ) -> R<(Vec<Stmt>, Flow)> {
         let code = self.code;
         let mut sim = Sim::new(code, stack, base, mode != Mode::Stmt);
         let mut cur = start;
@@ -379,6 +428,10 @@ impl<'c> Rebuilder<'c> {
                         sim.emit(kind, span)?;
                         return Ok((sim.out, Flow::Ended));
                     }
+                }
+                // Only `continue` goes to an enclosing loop's header.
+                if self.active(cur) {
+                    return fail(span, "a jump to an enclosing loop's start");
                 }
                 let next = if self.is_for_header(cur) {
                     Some(self.for_loop(cur, &mut sim, stop)?)
@@ -431,20 +484,12 @@ impl<'c> Rebuilder<'c> {
                     if let Some(at) = breaking {
                         // A `break` to code ending with a return, copied
                         // here; or a return of a constant from the loop.
+                        // Decided with the code after the loop (`for_loop`).
                         let mut tail = sim.out.split_off(at);
                         tail.push(ret);
-                        if tail.len() == 1 && matches!(v.kind, ExprKind::Const(_)) {
-                            sim.out.extend(tail);
-                        } else {
-                            let l = self.loops.last_mut().expect("breaking in a loop");
-                            match &l.inlined_exit {
-                                Some(s) if !same_block(s, &tail) => {
-                                    return fail(term_span, "breaks to different code")
-                                }
-                                _ => l.inlined_exit = Some(tail),
-                            }
-                            sim.emit(StmtKind::Break, term_span)?;
-                        }
+                        let l = self.loops.last_mut().expect("breaking in a loop");
+                        l.exits.push(tail);
+                        sim.emit(StmtKind::Exit(l.exits.len() - 1), term_span)?;
                     } else {
                         sim.out.push(ret);
                     }
@@ -586,6 +631,7 @@ impl<'c> Rebuilder<'c> {
             blocks: vec![cur],
             last: cur,
             fall: fall_block,
+            fall_through: vec![],
         }
     }
 
@@ -738,6 +784,7 @@ impl<'c> Rebuilder<'c> {
         blocks.extend(fall.through.iter().copied());
         blocks.extend(jump.through.iter().copied());
         let fall_block = fall.block;
+        let fall_through = fall.through.clone();
         let (t, f) = if when == When::False {
             (fall, jump)
         } else {
@@ -750,6 +797,7 @@ impl<'c> Rebuilder<'c> {
             blocks,
             last: cur,
             fall: fall_block,
+            fall_through,
         };
         loop {
             if let Some(n) = self.absorb(&c, base) {
@@ -786,10 +834,10 @@ impl<'c> Rebuilder<'c> {
         let joined = |c: &Cond, y: &Cond, test: E, t: Edge, f: Edge| {
             let mut blocks = c.blocks.clone();
             blocks.extend(y.blocks.iter().copied());
-            let (last, fall) = if y.last > c.last {
-                (y.last, y.fall)
+            let (last, fall, fall_through) = if y.last > c.last {
+                (y.last, y.fall, y.fall_through.clone())
             } else {
-                (c.last, c.fall)
+                (c.last, c.fall, c.fall_through.clone())
             };
             Cond {
                 test,
@@ -798,6 +846,7 @@ impl<'c> Rebuilder<'c> {
                 blocks,
                 last,
                 fall,
+                fall_through,
             }
         };
         let yt = if self.only_from(c.t.block, &c.blocks) {
@@ -854,6 +903,7 @@ impl<'c> Rebuilder<'c> {
                 if z.last > n.last {
                     n.last = z.last;
                     n.fall = z.fall;
+                    n.fall_through = z.fall_through.clone();
                 }
                 return Some(n);
             }
@@ -999,7 +1049,8 @@ impl<'c> Rebuilder<'c> {
         // Python 3.12+ jumps forward only: `if c: A` that would jump back
         // to the loop's header when false is `if c` jumping to A over a
         // jump back (on the test's line; a `continue` has its own).
-        if let [j] = then_e.through[..] {
+        if let ([j], true) = (&c.fall_through[..], then_e.block == c.fall) {
+            let j = *j;
             let block = &self.cfg.blocks[j];
             let jump = &self.code.instrs[block.start];
             let back =
@@ -1014,7 +1065,10 @@ impl<'c> Rebuilder<'c> {
             let saved = (self.loops.len(), sim.out.len());
             match self.while_cond(cur, &test, &then_e, &else_e, sim, stop) {
                 Ok(next) => return Ok(next),
-                Err(_) => {
+                Err(e) => {
+                    if std::env::var("JITUFUNC_BYTECODE_TRACE").is_ok() {
+                        eprintln!("while_cond at {cur} body {} failed: {e:?}", then_e.block);
+                    }
                     self.loops.truncate(saved.0);
                     sim.out.truncate(saved.1);
                 }
@@ -1241,7 +1295,7 @@ impl<'c> Rebuilder<'c> {
             continues,
             break_target: Some(x.unwrap_or(e)),
             breaks: vec![],
-            inlined_exit: None,
+            exits: vec![],
         });
         let r = self.run(b, body_e.stack.clone(), sim.base, None, Mode::Stmt, true);
         self.loops.pop();
@@ -1326,14 +1380,25 @@ impl<'c> Rebuilder<'c> {
         let span = self.span_of(h);
         let body = self.cfg.loop_body(h);
         let last = body.iter().rposition(|&x| x).unwrap_or(h);
-        let x = self.break_target(&body, last);
+        // Breaks jump after the loop, or (at the end of an enclosing
+        // loop's body) to that loop's header.
+        let enclosing = self.loops.last().map(|l| l.header);
+        let x = self.break_target(&body, last).or_else(|| {
+            let leaves = |u: usize| {
+                self.cfg.blocks[u]
+                    .succs
+                    .iter()
+                    .any(|&s| Some(self.through_jumps(s)) == enclosing && !body[s])
+            };
+            enclosing.filter(|_| (0..body.len()).any(|u| body[u] && leaves(u)))
+        });
         self.loops.push(LoopCtx {
             kind: LoopKind::While { end: None },
             header: h,
             continues: vec![h],
             break_target: x,
             breaks: vec![],
-            inlined_exit: None,
+            exits: vec![],
         });
         let r = self.run(h, sim.stack.clone(), sim.base, None, Mode::Stmt, true);
         self.loops.pop();
@@ -1376,7 +1441,7 @@ impl<'c> Rebuilder<'c> {
             continues: vec![h],
             break_target: None,
             breaks: vec![],
-            inlined_exit: None,
+            exits: vec![],
         });
         let mut stack = sim.stack.clone();
         let body_base = stack.len();
@@ -1401,9 +1466,12 @@ impl<'c> Rebuilder<'c> {
             orelse,
         };
         if let Some(&x) = ctx.breaks.first() {
-            if ctx.breaks.iter().any(|&b| b != x) || ctx.inlined_exit.is_some() {
+            if ctx.breaks.iter().any(|&b| b != x) {
                 return fail(span, "breaks to different places");
             }
+            // Copied code is not what breaks jump to: returns.
+            let exits = ctx.exits;
+            stmts = fill_exits(stmts, &|k| exits[k].clone());
             let (orelse, flow) = if x == exit_b {
                 (vec![], Flow::Fell(exit_stack.clone()))
             } else {
@@ -1423,20 +1491,45 @@ impl<'c> Rebuilder<'c> {
                 _ => Next::Ended,
             });
         }
-        if let Some(exit_code) = ctx.inlined_exit {
+        if !ctx.exits.is_empty() {
+            // Code run after dropping the iterator is a copy of the code
+            // after the loop (at its lines: a `break` CPython replaced by
+            // it), or a return from the loop.
             let (mut rest, flow) =
                 self.run(exit_b, exit_stack, sim.base, stop, Mode::Stmt, false)?;
-            let k = exit_code.len();
-            if !matches!(flow, Flow::Ended)
-                || rest.len() < k
-                || !same_block(&rest[rest.len() - k..], &exit_code)
-            {
-                return fail(span, "a break to code that is not after the loop");
+            let k = ctx.exits.iter().map(|e| e.len()).max().unwrap_or(0);
+            let copies = matches!(flow, Flow::Ended)
+                && ctx.exits.iter().all(|e| {
+                    e.len() == k && rest.len() >= k && same_lines(&rest[rest.len() - k..], e)
+                });
+            if copies {
+                let body = fill_exits(stmts, &|_| {
+                    vec![Stmt {
+                        kind: StmtKind::Break,
+                        span,
+                    }]
+                });
+                let after = rest.split_off(rest.len() - k);
+                sim.emit(make(body, rest), for_span)?;
+                sim.out.extend(after);
+                return Ok(Next::Ended);
             }
-            let after = rest.split_off(rest.len() - k);
-            sim.emit(make(stmts, rest), for_span)?;
-            sim.out.extend(after);
-            return Ok(Next::Ended);
+            let exits = ctx.exits;
+            let body = fill_exits(stmts, &|k| exits[k].clone());
+            sim.emit(make(body, vec![]), for_span)?;
+            sim.out.extend(rest);
+            return match (flow, stop) {
+                (Flow::Fell(stack), Some(stop)) => {
+                    sim.stack = stack;
+                    Ok(Next::Goto(stop))
+                }
+                (Flow::Fell(stack), None) => {
+                    sim.stack = stack;
+                    Ok(Next::LoopEnd)
+                }
+                (Flow::Ended, _) => Ok(Next::Ended),
+                _ => fail(span, "a loop followed by unexpected code"),
+            };
         }
         sim.emit(make(stmts, vec![]), for_span)?;
         sim.stack = exit_stack;
