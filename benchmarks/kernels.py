@@ -63,6 +63,20 @@ def gu_matmul(a, b, out):
             out[i, j] = s
 
 
+def gu_matmul_ikj(a, b, out):
+    """Gufunc kernel ``(m,n),(n,p)->(m,p)``: the triple loop in i-k-j order,
+    accumulating into the output (a kernel that reads its output)."""
+    m, n = a.shape
+    p = b.shape[1]
+    for i in range(m):
+        for j in range(p):
+            out[i, j] = 0.0
+        for k in range(n):
+            aik = a[i, k]
+            for j in range(p):
+                out[i, j] += aik * b[k, j]
+
+
 def gu_row_norm(x, out):
     """Gufunc kernel ``(n)->()``: the Euclidean norm of a row."""
     s = 0.0

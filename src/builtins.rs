@@ -44,6 +44,12 @@ pub enum Builtin {
     /// `sum(iterable, start=0)`: lowered to a loop adding the items to the
     /// start, as Python's `sum` does.
     Sum,
+    /// `np.finfo(t)`: known from `t`'s type (`statics`).
+    Finfo,
+    /// `np.iinfo(t)`, as `Finfo`.
+    Iinfo,
+    /// `np.dtype(t)`: a dtype known from `t` (`statics`).
+    NpDtype,
 }
 
 impl Builtin {
@@ -67,6 +73,12 @@ impl Builtin {
     ];
 
     pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Finfo => return "numpy.finfo",
+            Builtin::Iinfo => return "numpy.iinfo",
+            Builtin::NpDtype => return "numpy.dtype",
+            _ => {}
+        }
         Builtin::ALL
             .iter()
             .find(|(_, b)| *b == self)
@@ -368,6 +380,9 @@ pub enum Callee {
     Math(MathFn, Flavour),
     /// `np.float32(x)` and friends.
     DType(Scalar),
+    /// A C function: a ctypes function with declared `argtypes` and
+    /// `restype`, or a cffi function (`c_functions`).
+    C(CFuncRef),
     /// A NumPy function that makes an array, with the dtype the call gives.
     Array(ArrayFn, DtypeArg),
 }
@@ -726,6 +741,7 @@ impl Callee {
                 format!("{module}.{name}")
             }
             Callee::DType(s) => format!("numpy.{s}"),
+            Callee::C(r) => c_functions::get(r).name.clone(),
             Callee::Array(ArrayFn::Astype, _) => ".astype()".into(),
             Callee::Array(ArrayFn::Flatten, _) => ".flatten()".into(),
             Callee::Array(ArrayFn::BlasMatmul, _) => "jitufunc._intrinsics.blas_matmul".into(),
@@ -805,5 +821,73 @@ impl PyException {
 
     pub fn from_code(code: u32) -> Option<PyException> {
         PyException::ALL.into_iter().find(|e| *e as u32 == code)
+    }
+}
+
+/// A C function kernels call, by its number in the process's table
+/// (`c_functions`). Printed with its name, address and C types, so that
+/// two processes' kernels calling different functions never share an
+/// on-disk cache entry.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CFuncRef(pub u32);
+
+impl std::fmt::Debug for CFuncRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", c_functions::get(*self))
+    }
+}
+
+/// The C functions kernels call: ctypes functions with declared
+/// `argtypes`/`restype` and cffi functions, read by the frontend
+/// (`frontend::resolve`) as an address and C scalar types. Entries are
+/// never removed (compiled code holds their addresses; the Python objects
+/// the addresses come from are kept by the kernels' globals).
+pub mod c_functions {
+    use std::fmt;
+    use std::sync::{Arc, RwLock};
+
+    use super::CFuncRef;
+    use crate::types::Scalar;
+
+    /// A C function's address and signature (C types as NumPy scalars:
+    /// `double` is float64, `int` int32, `_Bool` bool, ...).
+    #[derive(Clone, PartialEq, Eq, Hash)]
+    pub struct CFunction {
+        pub name: String,
+        pub address: usize,
+        pub params: Vec<Scalar>,
+        /// `None` for `void`.
+        pub ret: Option<Scalar>,
+    }
+
+    impl fmt::Display for CFunction {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let params: Vec<&str> = self.params.iter().map(|s| s.name()).collect();
+            let ret = self.ret.map_or("void", |s| s.name());
+            write!(
+                f,
+                "C function {}@{:#x}({}) -> {ret}",
+                self.name,
+                self.address,
+                params.join(", ")
+            )
+        }
+    }
+
+    static TABLE: RwLock<Vec<Arc<CFunction>>> = RwLock::new(Vec::new());
+
+    /// The reference of `f` (the same for the same function and types).
+    pub fn register(f: CFunction) -> CFuncRef {
+        let mut t = TABLE.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = t.iter().position(|g| **g == f) {
+            return CFuncRef(i as u32);
+        }
+        t.push(Arc::new(f));
+        CFuncRef((t.len() - 1) as u32)
+    }
+
+    /// The function `r` refers to.
+    pub fn get(r: CFuncRef) -> Arc<CFunction> {
+        TABLE.read().unwrap_or_else(|e| e.into_inner())[r.0 as usize].clone()
     }
 }

@@ -281,6 +281,11 @@ pub enum CmpOp {
     Is,
     /// `x is not y`, as `Is`.
     IsNot,
+    /// `x in t`: an item of a tuple (compared with `==`) or a substring of
+    /// a string known when compiling; typing expands or decides it.
+    In,
+    /// `x not in t`, as `In`.
+    NotIn,
 }
 
 impl CmpOp {
@@ -294,6 +299,8 @@ impl CmpOp {
             CmpOp::Ne => "!=",
             CmpOp::Is => "is",
             CmpOp::IsNot => "is not",
+            CmpOp::In => "in",
+            CmpOp::NotIn => "not in",
         }
     }
 }
@@ -316,11 +323,35 @@ pub enum Const {
     Ellipsis,
 }
 
+impl Const {
+    /// Whether two constants are the same value, bit for bit (so a NaN
+    /// is the same as itself, which `==` denies, and -0.0 differs from 0.0).
+    pub fn same(&self, other: &Const) -> bool {
+        match (self, other) {
+            (Const::Float(x), Const::Float(y)) => x.to_bits() == y.to_bits(),
+            (Const::Complex(a, b), Const::Complex(c, d)) => {
+                a.to_bits() == c.to_bits() && b.to_bits() == d.to_bits()
+            }
+            (x, y) => x == y,
+        }
+    }
+
+    /// `same` for optional constants.
+    pub fn same_option(a: &Option<Const>, b: &Option<Const>) -> bool {
+        match (a, b) {
+            (Some(x), Some(y)) => x.same(y),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
 /// What a global, builtin or closure name refers to, resolved by the
 /// frontend when the kernel is read.
 #[derive(Clone, Debug)]
 pub enum Global {
-    /// A number: a Python scalar (weak) or a NumPy scalar (strong).
+    /// A number: a Python scalar (weak) or a NumPy scalar (strong); or a
+    /// string (`Const::None` of type `Type::Str`).
     Constant { value: Const, ty: Type },
     /// `math`, `cmath` or `numpy` itself (only useful for attribute access,
     /// which the frontend resolves).

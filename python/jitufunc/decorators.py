@@ -51,9 +51,10 @@ def _finish(ufunc, func, kind, options):
     the ufunc, and ufuncs take no weak references. The methods hold the
     ufunc's library instead, which knows whether its ufunc still exists.
     """
-    from jitufunc import _core, _pickling
+    from jitufunc import _core, _numba_bridge, _pickling
 
     _pickling.install()  # here, not at import: it needs NumPy
+    _numba_bridge.install_if_numba_loaded()  # (its entry point may not be installed)
     lib = _core.library(ufunc)
     signatures = _Signatures(lib)
 
@@ -76,6 +77,10 @@ def _finish(ufunc, func, kind, options):
     ufunc.inspect_types = _inspector(
         "types", "dict: signature -> typed IR of its kernel, with source lines")
     ufunc.py_func = func
+    # Numba's DUFunc/GUFunc have these too (functools' convention; a lazy
+    # GUFunc's is_dynamic). Not Numba's `ufunc` (the ufunc itself: a cycle).
+    ufunc.__wrapped__ = func
+    ufunc.is_dynamic = lib.lazy
     ufunc._jitufunc_ = (kind, options)
     # For pickling by reference (NumPy >= 2.2 lets these be set).
     for name, value in (("__module__", getattr(func, "__module__", None)),
@@ -187,8 +192,9 @@ def guvectorize(signatures=None, layout=None, identity=None, nopython=True, fast
     With ``boundscheck=True`` an out-of-range index raises ``IndexError``
     (naming the array and the source line) instead of reading memory.
     """
-    if isinstance(signatures, str) and layout is None and "->" in signatures:
-        # @guvectorize("(n)->()"): a lazy gufunc.
+    if isinstance(signatures, str) and layout is None:
+        # @guvectorize("(n)->()"), @guvectorize("(n),(m)"): a lazy gufunc
+        # (a lone string can only be the layout, which is required).
         signatures, layout = None, signatures
     if callable(signatures) and not isinstance(signatures, (str, list, tuple)):
         raise OptionError(

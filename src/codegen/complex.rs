@@ -604,12 +604,12 @@ pub fn compare<'ctx>(
     let f = F { cg };
     let bd = &cg.builder;
     Ok(match op {
-        CmpOp::Eq | CmpOp::Is => bd.build_and(
+        CmpOp::Eq | CmpOp::Is | CmpOp::In => bd.build_and(
             f.cmp(FloatPredicate::OEQ, x.re, y.re)?,
             f.cmp(FloatPredicate::OEQ, x.im, y.im)?,
             "",
         )?,
-        CmpOp::Ne | CmpOp::IsNot => bd.build_or(
+        CmpOp::Ne | CmpOp::IsNot | CmpOp::NotIn => bd.build_or(
             f.cmp(FloatPredicate::UNE, x.re, y.re)?,
             f.cmp(FloatPredicate::UNE, x.im, y.im)?,
             "",

@@ -269,7 +269,7 @@ impl<'ctx> Codegen<'ctx> {
     /// The LLVM type of a value of IR type `t`; `None` for `NoneType`.
     pub fn llvm_type(&self, t: &Type) -> Result<Option<BasicTypeEnum<'ctx>>> {
         Ok(Some(match t {
-            Type::NoneType | Type::DType(_) | Type::Function(_) => return Ok(None),
+            t if !t.has_value() => return Ok(None),
             t if t.is_scalar() => self.scalar_type(t.storage().expect("scalar")),
             Type::Tuple(items) => {
                 let mut fields = vec![];

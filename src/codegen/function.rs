@@ -385,6 +385,11 @@ impl<'ctx> Emitter<'_, 'ctx> {
             self.cg.func.access_context = self.access_context(args[0], span);
         }
         let rty = result.map(|r| f.ty(r).clone()).unwrap_or(Type::NoneType);
+        // A tuple of values known from their types (`kind in ("f", "c")`,
+        // decided by typing) has no machine value either.
+        if matches!(op, Op::MakeTuple | Op::TupleGet(_)) && !rty.has_value() {
+            return Ok(None);
+        }
         // `None` arguments of calls have no machine value and no parameter.
         let vals = args
             .iter()
@@ -395,8 +400,9 @@ impl<'ctx> Emitter<'_, 'ctx> {
         let arg_ty = |i: usize| f.ty(args[i]).clone();
         Ok(Some(match op {
             // `None` has no machine value (it only stands for an omitted
-            // slice bound, which typing replaced).
-            Op::Const(_, Type::NoneType | Type::DType(_)) => return Ok(None),
+            // slice bound, which typing replaced), nor have values known
+            // from their types (dtypes, strings, np.finfo).
+            Op::Const(_, t) if !t.has_value() => return Ok(None),
             Op::Const(c, t) => scalar::constant(cg, c, t)?,
             Op::Frozen(a) => arrays::frozen(cg, a)?,
             Op::Binary(b) => arith::binary(cg, *b, &rty, vals[0], vals[1])?,
@@ -488,6 +494,10 @@ impl<'ctx> Emitter<'_, 'ctx> {
                     _ => return Ok(None),
                 }
             }
+            Op::CallC(r) => match super::c_call::call(cg, *r, &vals)? {
+                Some(v) => v,
+                None => return Ok(None),
+            },
             Op::MakeTuple => {
                 let ty = cg
                     .llvm_type(&rty)?
@@ -526,6 +536,7 @@ impl<'ctx> Emitter<'_, 'ctx> {
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
+            | Op::Unpack(_)
             | Op::Len => {
                 return Err(CompileError::internal(format!(
                     "{op} reached code generation"
@@ -890,7 +901,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         matches!(
             f.ty(*v).kind(),
             Some(crate::types::Kind::Float | crate::types::Kind::Complex)
-        ) || matches!(f.ty(*v), Type::Tuple(_))
+        ) || matches!(f.ty(*v), t @ Type::Tuple(_) if t.has_value())
     };
     let all = || (0..args.len()).collect::<Vec<_>>();
     let candidates: Vec<usize> = match op {
@@ -942,6 +953,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::MakeComplex
         | Op::MakeTuple
         | Op::CallFunc(_)
+        | Op::CallC(_)
         | Op::Map(_)
         | Op::MapInto(_)
         | Op::Reduce(..)
@@ -960,6 +972,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::NewAxis
             | ArrayOp::Take
             | ArrayOp::CheckMask
+            | ArrayOp::CheckUnpack
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
@@ -979,6 +992,7 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::Attr(_)
         | Op::GetItem
         | Op::SetItem
+        | Op::Unpack(_)
         | Op::Len => vec![],
     };
     candidates

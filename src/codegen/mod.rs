@@ -9,6 +9,7 @@
 
 pub mod arith;
 pub mod arrays;
+pub mod c_call;
 pub mod complex;
 pub mod context;
 pub mod counted_loop;

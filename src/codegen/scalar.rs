@@ -294,9 +294,10 @@ pub fn float_predicate(op: CmpOp) -> FloatPredicate {
         CmpOp::Le => FloatPredicate::OLE,
         CmpOp::Gt => FloatPredicate::OGT,
         CmpOp::Ge => FloatPredicate::OGE,
-        // `is`/`is not` are folded to constants by typing.
-        CmpOp::Eq | CmpOp::Is => FloatPredicate::OEQ,
-        CmpOp::Ne | CmpOp::IsNot => FloatPredicate::UNE,
+        // `is`/`is not` are folded to constants by typing, which expands
+        // `in`/`not in` into `==` (these arms are not reached).
+        CmpOp::Eq | CmpOp::Is | CmpOp::In => FloatPredicate::OEQ,
+        CmpOp::Ne | CmpOp::IsNot | CmpOp::NotIn => FloatPredicate::UNE,
     }
 }
 
@@ -310,8 +311,8 @@ pub fn int_predicate(op: CmpOp, signed: bool) -> IntPredicate {
         (CmpOp::Le, false) => IntPredicate::ULE,
         (CmpOp::Gt, false) => IntPredicate::UGT,
         (CmpOp::Ge, false) => IntPredicate::UGE,
-        (CmpOp::Eq | CmpOp::Is, _) => IntPredicate::EQ,
-        (CmpOp::Ne | CmpOp::IsNot, _) => IntPredicate::NE,
+        (CmpOp::Eq | CmpOp::Is | CmpOp::In, _) => IntPredicate::EQ,
+        (CmpOp::Ne | CmpOp::IsNot | CmpOp::NotIn, _) => IntPredicate::NE,
     }
 }
 

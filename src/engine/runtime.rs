@@ -232,6 +232,16 @@ pub extern "C" fn jitufunc_rt_mask_error(axis: i64, size: i64, mask_size: i64) {
     )));
 }
 
+/// Called by generated code when `a, b = arr` finds `got` items where it
+/// expects `expected` (Python's messages).
+pub extern "C" fn jitufunc_rt_unpack_error(expected: i64, got: i64) {
+    report(RuntimeError::Value(if got > expected {
+        format!("too many values to unpack (expected {expected})")
+    } else {
+        format!("not enough values to unpack (expected {expected}, got {got})")
+    }));
+}
+
 /// Called by generated code for `np.linspace(start, stop, num)` with a
 /// negative `num`.
 pub extern "C" fn jitufunc_rt_linspace_error(num: i64) {
@@ -455,6 +465,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
         (
             "jitufunc_rt_mask_error",
             jitufunc_rt_mask_error as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_unpack_error",
+            jitufunc_rt_unpack_error as *const () as usize,
         ),
         (
             "jitufunc_rt_linspace_error",

@@ -19,6 +19,7 @@ use crate::syntax::{
     BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, Param, Stmt, StmtKind,
     Target, UnaryOp,
 };
+use crate::types::Type;
 
 /// An error while converting: a Python exception (a bug or a failing
 /// attribute lookup) or a compile error for the user.
@@ -530,7 +531,9 @@ impl<'py> Converter<'py, '_> {
             obj,
             path,
             self.kernels,
-            self.itself.is_some(),
+            // (NumPy functions jitufunc implements in Python: in every
+            // kernel, as arrays work in every kernel)
+            true,
         )?)
     }
 
@@ -571,12 +574,17 @@ impl<'py> Converter<'py, '_> {
             },
             "Constant" => {
                 let v = node.getattr("value")?;
-                ExprKind::Const(self.constant(&v, node)?)
+                match v.extract::<String>() {
+                    // A string: known when compiling (`kind == "f"`).
+                    Ok(text) => ExprKind::Global(Global::Constant {
+                        value: Const::None,
+                        ty: Type::Str(crate::types::intern(&text)),
+                    }),
+                    Err(_) => ExprKind::Const(self.constant(&v, node)?),
+                }
             }
             // `a @ b` is `np.matmul(a, b)` (`jitufunc._numpy_functions`).
-            // (`@vectorize` kernels, read without an identity, keep the
-            // error: their operands are numbers.)
-            "BinOp" if kind(&node.getattr("op")?)? == "MatMult" && self.itself.is_some() => {
+            "BinOp" if kind(&node.getattr("op")?)? == "MatMult" => {
                 let matmul = self.py.import("numpy")?.getattr("matmul")?;
                 let target =
                     match super::resolve::numpy_implementation(self.py, "FUNCTIONS", &matmul)? {
@@ -654,16 +662,8 @@ impl<'py> Converter<'py, '_> {
                         "NotEq" => CmpOp::Ne,
                         "Is" => CmpOp::Is,
                         "IsNot" => CmpOp::IsNot,
-                        other => {
-                            let word = match other {
-                                "In" => "in",
-                                _ => "not in",
-                            };
-                            return Err(self.unsupported(
-                                node,
-                                format!("the '{word}' operator is not supported in kernels"),
-                            ));
-                        }
+                        "In" => CmpOp::In,
+                        _ => CmpOp::NotIn,
                     };
                     rest.push((op, self.expr(c)?));
                 }
@@ -681,10 +681,7 @@ impl<'py> Converter<'py, '_> {
                 // receiver first.
                 let mut receiver_arg = None;
                 if let ExprKind::Attribute(value, m) = &func.kind {
-                    if crate::builtins::ArrayFn::method(m).is_none()
-                        && m != "conjugate"
-                        && self.itself.is_some()
-                    {
+                    if crate::builtins::ArrayFn::method(m).is_none() && m != "conjugate" {
                         let name = pyo3::types::PyString::new(self.py, m);
                         if let Some(imp) =
                             super::resolve::numpy_implementation(self.py, "METHODS", &name)?

@@ -8,6 +8,7 @@
 //! `syntax::Global`.
 
 mod bytecode;
+mod cfunc;
 mod convert;
 mod resolve;
 mod source;

@@ -60,6 +60,9 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
         }
     }
     let np = py.import("numpy")?;
+    add(np.getattr("finfo")?, Callee::Builtin(Builtin::Finfo));
+    add(np.getattr("iinfo")?, Callee::Builtin(Builtin::Iinfo));
+    add(np.getattr("dtype")?, Callee::Builtin(Builtin::NpDtype));
     for (name, f) in NUMPY_ARRAY_FUNCTIONS {
         if let Ok(obj) = np.getattr(*name) {
             add(obj, Callee::Array(*f, crate::builtins::DtypeArg::Default));
@@ -223,6 +226,12 @@ pub fn classify(
             ty: Type::Weak(w),
         });
     }
+    if let Ok(text) = obj.cast::<pyo3::types::PyString>() {
+        return Ok(Global::Constant {
+            value: Const::None,
+            ty: Type::Str(crate::types::intern(text.to_str()?)),
+        });
+    }
     if obj.is_instance_of::<PyInt>() {
         return Ok(Global::Unsupported {
             name: name.into(),
@@ -237,6 +246,9 @@ pub fn classify(
     }
     if let Some(target) = kernels(py, obj)? {
         return Ok(Global::Kernel(target));
+    }
+    if let Some(g) = super::cfunc::c_function(py, obj, name)? {
+        return Ok(g);
     }
     let implementation = if numpy_library {
         numpy_implementation(py, "FUNCTIONS", obj)?
@@ -253,8 +265,23 @@ pub fn classify(
         .ok()
         .and_then(|m| m.extract::<String>().ok())
         .is_some_and(|m| m == "numpy" || m.starts_with("numpy."));
+    let module = obj
+        .getattr("__module__")
+        .ok()
+        .and_then(|m| m.extract::<String>().ok());
+    let ufunc_method = obj
+        .getattr("__self__")
+        .ok()
+        .is_some_and(|s| s.get_type().name().is_ok_and(|n| n == "ufunc"));
     let what = if obj.is_none() {
         "None".to_string()
+    } else if matches!(module.as_deref(), Some("math" | "cmath")) && obj.is_callable() {
+        format!(
+            "a {} function that jitufunc does not support (docs/supported.md lists the ones kernels can call)",
+            module.unwrap_or_default()
+        )
+    } else if ufunc_method {
+        "a ufunc method that kernels cannot call (they can call np.sum, np.prod, np.cumsum and the like, and the ufunc itself)".to_string()
     } else if from_numpy && obj.is_callable() {
         "a NumPy function that jitufunc does not support (yet; docs/arrays.md lists the NumPy functions compiled code can call)".to_string()
     } else if obj.is_callable() {

@@ -138,8 +138,9 @@ pub fn parse_function<'py>(
     if bytecode {
         return rebuilt(py, func, "the bytecode frontend was asked for", true);
     }
-    let name: String = func.getattr("__name__")?.extract()?;
     let code = func.getattr("__code__")?;
+    // (the code's name: `f.__name__` may have been changed since)
+    let name: String = code.getattr("co_name")?.extract()?;
     let mut filename: String = code.getattr("co_filename")?.extract()?;
     let inspect = py.import("inspect")?;
     // Source carried by a pickled function names the file it was read
@@ -173,6 +174,10 @@ pub fn parse_function<'py>(
         .map(|l| {
             if l.len() >= indent && l[..indent].trim().is_empty() {
                 &l[indent..]
+            } else if l.trim().is_empty() {
+                // A blank line shorter than the indent (inside a
+                // docstring) stays a line, so line numbers stay right.
+                "\n"
             } else {
                 l.trim_start()
             }
@@ -251,6 +256,22 @@ pub fn parse_function<'py>(
             py,
             func,
             "the text at its line of the command line is another function",
+        );
+    }
+    // Text that is not this function's (the file changed since, or the
+    // function came from a rewritten syntax tree under its own name and
+    // file): its bytecode says what it is.
+    if !is_lambda
+        && !from_command_line
+        && super::bytecode::source_matches(py, func, &node)? == Some(false)
+    {
+        return from_bytecode(
+            py,
+            func,
+            format!(
+                "the text in {} does not compile to its code (the file changed after it was defined, or it was compiled from a rewritten syntax tree)",
+                info.filename
+            ),
         );
     }
     let col_offset = if is_lambda {

@@ -2,7 +2,10 @@
 //! layout (`plan`: how each operand reaches the kernel), typed twice (a
 //! version for any strides and, when the kernel takes array views, one for
 //! unit innermost strides, also jammed over several outer iterations when
-//! `jam` allows), and emitted inside the gufunc loop (`loops::gufunc`).
+//! `jam` allows), and emitted inside the gufunc loop (`loops::gufunc`):
+//! an exact-flags version, and unless the kernel writes its inputs a fast
+//! one whose chunks are redone exactly when they note a non-finite float
+//! (from snapshots of the outputs when the kernel reads them).
 
 use std::sync::Arc;
 
@@ -29,6 +32,20 @@ pub struct Gufunc {
     pub layout: Layout,
     /// Inputs the kernel may write (`writable_args`).
     pub writable: Vec<usize>,
+}
+
+impl Gufunc {
+    /// The front door for `layout` with the inputs `writable_args` names.
+    /// A layout without outputs (`"(n),(n),(m)"`) lets the kernel write its
+    /// last operand too, as Numba does: that is where such kernels put
+    /// their results.
+    pub fn new(layout: Layout, mut writable: Vec<usize>) -> Gufunc {
+        if layout.nout() == 0 && layout.nin() > 0 && !writable.contains(&(layout.nin() - 1)) {
+            writable.push(layout.nin() - 1);
+            writable.sort_unstable();
+        }
+        Gufunc { layout, writable }
+    }
 }
 
 impl FrontDoor for Gufunc {
@@ -99,9 +116,10 @@ impl TypedEntry for TypedGufunc<'_> {
             .skip(layout.nin())
             .filter_map(|op| op.param)
             .collect();
-        let rerunnable = tracked
-            && self.door.writable.is_empty()
-            && !reads_outputs(self.general.entry(), &outputs);
+        // A kernel that reads its outputs reruns from snapshots of them
+        // (`loops::snapshot`); one that writes its inputs runs exactly.
+        let rerunnable = tracked && self.door.writable.is_empty();
+        let snapshot_outputs = rerunnable && reads_outputs(self.general.entry(), &outputs);
         let any = emit_program(cg, &self.general, prefix, FlagMode::Exact)?;
         let (exact, fast) = if rerunnable {
             let fast_any = emit_program(
@@ -122,10 +140,22 @@ impl TypedEntry for TypedGufunc<'_> {
                 &format!("{prefix}.fast.lanes"),
                 FlagMode::Taint,
             )?;
+            // Output blocks too big to snapshot run exactly with unit
+            // strides where they can.
+            let unit = if snapshot_outputs {
+                emit_optional(
+                    cg,
+                    &self.contiguous,
+                    &format!("{prefix}.unit"),
+                    FlagMode::Exact,
+                )?
+            } else {
+                None
+            };
             (
                 KernelSet {
                     any,
-                    unit: None,
+                    unit,
                     unit_lanes: None,
                 },
                 Some(KernelSet {
@@ -164,6 +194,7 @@ impl TypedEntry for TypedGufunc<'_> {
                 plan: &self.plan,
                 exact,
                 fast,
+                snapshot_outputs,
             },
         )?;
         Ok(())

@@ -9,6 +9,9 @@
 //! output is found on the typed IR: a load through a view derived from an
 //! output parameter (the parameter itself, a row of it, a tuple or block
 //! parameter carrying it), or an output view passed to another kernel.
+//! A kernel that reads its outputs still takes the fast path, rerun from
+//! snapshots of each chunk's output blocks (`loops::snapshot`); one that
+//! writes its inputs runs with exact flags only.
 
 use crate::ir::{Function, Value};
 use crate::types::Type;

@@ -192,11 +192,15 @@ pub enum Attr {
     T,
     /// `a.dtype` (of an array or a NumPy scalar): a `Type::DType`.
     Dtype,
+    /// Another attribute, known from its object's type alone (typing makes
+    /// it a constant or refuses it): `a.dtype.kind`, `a.dtype.type`,
+    /// `x.itemsize`, `np.finfo(t).eps`, `np.iinfo(t).max`.
+    Named(&'static str),
 }
 
 impl Attr {
-    pub fn parse(name: &str) -> Option<Attr> {
-        Some(match name {
+    pub fn parse(name: &str) -> Attr {
+        match name {
             "real" => Attr::Real,
             "imag" => Attr::Imag,
             "shape" => Attr::Shape,
@@ -204,8 +208,8 @@ impl Attr {
             "size" => Attr::Size,
             "T" => Attr::T,
             "dtype" => Attr::Dtype,
-            _ => return None,
-        })
+            other => Attr::Named(crate::types::intern(other)),
+        }
     }
     pub fn name(self) -> &'static str {
         match self {
@@ -216,6 +220,7 @@ impl Attr {
             Attr::Size => "size",
             Attr::T => "T",
             Attr::Dtype => "dtype",
+            Attr::Named(name) => name,
         }
     }
 }
@@ -310,6 +315,11 @@ pub enum ArrayOp {
     /// Drops a reference taken by the operand's definition or an
     /// `IncRef`; the memory is freed with the last one (`ir::refcount`).
     DecRef,
+    /// `a, b = arr`: raises Python's `ValueError` ("too many values to
+    /// unpack (expected 2)", "not enough values to unpack (expected 2, got
+    /// 1)") unless the array (first argument) has as many items along its
+    /// first axis as the second argument (int64) says. No result.
+    CheckUnpack,
     /// `blas_matmul(out, a, b)` in jitufunc's own NumPy functions
     /// (`np.dot`, `a @ b` on 2-d arrays): `out = a @ b` by NumPy's BLAS,
     /// all three 2-d arrays of one float or complex dtype. The result
@@ -344,6 +354,7 @@ impl ArrayOp {
             ArrayOp::IncRef => "incref",
             ArrayOp::DecRef => "decref",
             ArrayOp::BlasMatmul => "blas_matmul",
+            ArrayOp::CheckUnpack => "check_unpack",
         }
     }
 
@@ -403,8 +414,8 @@ impl ArrayOp {
                 new_reference: true,
                 ..Effects::PURE
             },
-            // Reads only the shapes; raises on a mismatch.
-            ArrayOp::CheckMask => Effects::SHAPE,
+            // Read only the shapes; raise on a mismatch.
+            ArrayOp::CheckMask | ArrayOp::CheckUnpack => Effects::SHAPE,
             // They change the reference count, never the elements.
             ArrayOp::IncRef | ArrayOp::DecRef => Effects::PURE,
         }
@@ -418,6 +429,7 @@ impl ArrayOp {
             | ArrayOp::Assign
             | ArrayOp::Put
             | ArrayOp::CheckMask
+            | ArrayOp::CheckUnpack
             | ArrayOp::IncRef
             | ArrayOp::DecRef => false,
             ArrayOp::Load
@@ -527,8 +539,18 @@ pub enum Op {
     Attr(Attr),
     /// `(a, b, c)`
     MakeTuple,
-    /// `t[0]`, or one target of `a, b = t`.
+    /// `t[0]`, or one target of `a, b = t` (of an array, typing makes it
+    /// the element or view `a[0]`).
     TupleGet(u32),
+    /// `f(x)` of a C function (`c_functions`; typed IR): the arguments
+    /// converted to its C types; the result of its return type (`none`
+    /// for `void`). It may do anything (an unknown call).
+    CallC(crate::builtins::CFuncRef),
+    /// `a, b = v` (untyped IR), before the items are taken: `v` must have
+    /// exactly this many items. Typing checks a tuple's length; an array's
+    /// first axis is checked when running (`ArrayOp::CheckUnpack`). No
+    /// result.
+    Unpack(u32),
     /// `t[i]` with `i` (int64) known only when it runs, on a tuple whose
     /// items all have one type (from `for x in t` and `t[i]`): the item,
     /// counting from the end for a negative `i`; `IndexError` out of
@@ -649,6 +671,8 @@ macro_rules! match_callee {
             | Op::GetItem
             | Op::SetItem
             | Op::Len
+            | Op::Unpack(_)
+            | Op::CallC(_)
             | Op::Slice
             | Op::Range(_)
             | Op::Print(_)
@@ -669,6 +693,7 @@ impl Op {
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
+            | Op::Unpack(_)
             | Op::Len => Stages::UntypedOnly,
             Op::Cast
             | Op::Select
@@ -681,6 +706,7 @@ impl Op {
             | Op::ReduceAxis(..)
             | Op::Gufunc(..)
             | Op::TupleItem
+            | Op::CallC(_)
             | Op::Array(_) => Stages::TypedOnly,
             Op::Const(..)
             | Op::Binary(_)
@@ -699,7 +725,7 @@ impl Op {
     /// Whether the operation produces a value.
     pub fn has_result(&self) -> bool {
         match self {
-            Op::SetItem | Op::Print(_) | Op::MapInto(_) => false,
+            Op::SetItem | Op::Print(_) | Op::MapInto(_) | Op::Unpack(_) => false,
             Op::Array(a) => a.has_result(),
             Op::Const(..)
             | Op::Undef
@@ -717,6 +743,7 @@ impl Op {
             | Op::CallValue
             | Op::InPlace(_)
             | Op::CallFunc(_)
+            | Op::CallC(_)
             | Op::Map(_)
             | Op::Reduce(..)
             | Op::ReduceAxis(..)
@@ -770,17 +797,20 @@ impl Op {
             },
             // Builtins and math functions read no arrays, but before typing
             // the callee is not known to be one.
-            Op::Call(_) | Op::CallKernel(_) | Op::CallValue | Op::CallFunc(_) => Effects::CALL,
+            Op::Call(_) | Op::CallKernel(_) | Op::CallValue | Op::CallFunc(_) | Op::CallC(_) => {
+                Effects::CALL
+            }
             Op::Attr(a) => match a {
                 Attr::Shape | Attr::Ndim | Attr::Size => Effects::SHAPE,
                 // The dtype is the array's type: nothing is read.
-                Attr::Real | Attr::Imag | Attr::Dtype => Effects::PURE,
+                Attr::Real | Attr::Imag | Attr::Dtype | Attr::Named(_) => Effects::PURE,
                 Attr::T => Effects {
                     aliases: Operands::First,
                     ..Effects::PURE
                 },
             },
-            Op::Len => Effects::SHAPE,
+            // (reads an array's shape)
+            Op::Len | Op::Unpack(_) => Effects::SHAPE,
             Op::Frozen(_) => Effects::PURE,
             // May overwrite the first operand's elements.
             Op::InPlace(_) => Effects {
@@ -848,6 +878,10 @@ impl Op {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // Values known from their types: the type says which.
+            Op::Const(Const::None, t @ (Type::Str(_) | Type::DType(_) | Type::Info(_))) => {
+                write!(f, "const {t}")
+            }
             Op::Const(c, _) => match c {
                 Const::Bool(b) => write!(f, "const {}", if *b { "True" } else { "False" }),
                 Const::Int(i) => write!(f, "const {i}"),
@@ -883,6 +917,8 @@ impl fmt::Display for Op {
             Op::GetItem => f.write_str("getitem"),
             Op::SetItem => f.write_str("setitem"),
             Op::Len => f.write_str("len"),
+            Op::Unpack(n) => write!(f, "unpack {n}"),
+            Op::CallC(r) => write!(f, "call_c {}", crate::builtins::c_functions::get(*r).name),
             Op::Slice => f.write_str("slice"),
             Op::Array(a) => write!(f, "array.{}", a.name()),
             Op::Range(r) => write!(f, "range.{}", r.name()),

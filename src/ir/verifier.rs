@@ -291,6 +291,24 @@ impl Checker<'_> {
             // The verifier sees one function: typing checked the arguments
             // and result against the callee's typed signature.
             Op::CallFunc(_) => {}
+            Op::CallC(r) => {
+                let c = crate::builtins::c_functions::get(*r);
+                let params_ok = args.len() == c.params.len()
+                    && args
+                        .iter()
+                        .zip(&c.params)
+                        .all(|(a, p)| *f.ty(*a) == Type::Scalar(*p));
+                let ret_ok = match c.ret {
+                    Some(s) => rty == Type::Scalar(s),
+                    None => rty == Type::NoneType,
+                };
+                if !params_ok || !ret_ok {
+                    self.err(
+                        at,
+                        format!("call_c of {c} with mistyped arguments or result"),
+                    );
+                }
+            }
             Op::ReduceAxis(_, axis, _) => {
                 let ndim = args
                     .iter()
@@ -493,7 +511,8 @@ impl Checker<'_> {
             | Op::Attr(_)
             | Op::GetItem
             | Op::SetItem
-            | Op::Len => {}
+            | Op::Len
+            | Op::Unpack(_) => {}
         }
     }
 
@@ -575,6 +594,18 @@ impl Checker<'_> {
                     self.err(
                         at,
                         format!("array.{} with {} index arrays", op.name(), indices.len()),
+                    );
+                }
+                return;
+            }
+            ArrayOp::CheckUnpack => {
+                let ok = args.len() == 2
+                    && *f.ty(args[1]) == Type::I64
+                    && matches!(f.ty(args[0]), Type::Array(a) if a.ndim >= 1);
+                if !ok {
+                    self.err(
+                        at,
+                        "check_unpack needs an array of 1 or more axes and an int64".into(),
                     );
                 }
                 return;
@@ -767,6 +798,7 @@ impl Checker<'_> {
             | ArrayOp::Take
             | ArrayOp::Put
             | ArrayOp::CheckMask
+            | ArrayOp::CheckUnpack
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape
@@ -847,6 +879,7 @@ impl Checker<'_> {
             | ArrayOp::Take
             | ArrayOp::Put
             | ArrayOp::CheckMask
+            | ArrayOp::CheckUnpack
             | ArrayOp::Arange
             | ArrayOp::Nonzero
             | ArrayOp::Reshape

@@ -96,6 +96,14 @@ fn leaves(t: &Type, out: &mut Vec<Leaf>) -> Result<()> {
             ErrorKind::Unsupported,
             "a @jit function cannot return a dtype (a.dtype can be passed as dtype= and compared)",
         )),
+        Type::Str(_) => Err(CompileError::new(
+            ErrorKind::Unsupported,
+            "a @jit function cannot return a string (strings known when compiling can be compared)",
+        )),
+        Type::Info(_) => Err(CompileError::new(
+            ErrorKind::Unsupported,
+            "a @jit function cannot return np.finfo/np.iinfo (read its attributes: .eps, .max, ...)",
+        )),
         Type::Unknown => Err(CompileError::new(
             ErrorKind::Internal,
             "a return value of unknown type",

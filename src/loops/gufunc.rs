@@ -15,12 +15,20 @@
 //! Broadcast dimensions (`n|1`) reach the kernel with the full size and a
 //! zero stride on operands that have size 1 there. Optional dimensions
 //! (`m?`) that are missing have size 1 and stride 0, as NumPy passes them.
+//!
+//! With FP flags tracked, chunks of outer iterations run a fast kernel that
+//! only notes non-finite floats and are redone by the exact-flags kernel
+//! when it noted one; a kernel that reads its outputs saves their blocks
+//! before each fast call and puts them back before a redo
+//! (`loops::snapshot`). Jammed kernels run several iterations at once only
+//! when the output blocks of different iterations do not overlap.
 
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
+use super::snapshot::{OutputBlocks, Snapshot};
 use crate::codegen::arrays::{kernel_args, CoreOperand, View};
 use crate::codegen::context::FunctionState;
 use crate::codegen::counted_loop::counted_loop;
@@ -74,8 +82,12 @@ pub struct GufuncLoop<'a, 'ctx> {
     /// Kernels that only note non-finite floats (`FlagMode::Taint`), run
     /// first over chunks of outer iterations; a chunk where they noted one
     /// is redone by `exact.any`. `None` when flags are not tracked or the
-    /// kernel cannot be run twice (`guvectorize::rerun`).
+    /// kernel writes its inputs (`guvectorize::rerun`).
     pub fast: Option<KernelSet<'ctx>>,
+    /// The kernel reads its outputs: the fast path snapshots each chunk's
+    /// output blocks and restores them before an exact redo
+    /// (`loops::snapshot`).
+    pub snapshot_outputs: bool,
 }
 
 /// NumPy's arguments, read once at loop entry.
@@ -87,6 +99,10 @@ struct Operands<'ctx> {
     /// Whether the first operand with core dimensions has a small block
     /// (`SMALL_BLOCK`).
     small_block: IntValue<'ctx>,
+    /// Whether the output blocks of different outer iterations are apart
+    /// (`outputs_apart`): jammed kernels interleave iterations, which gives
+    /// the sequential result only then.
+    outputs_apart: IntValue<'ctx>,
 }
 
 fn load_i64<'ctx>(
@@ -197,7 +213,48 @@ fn read_operands<'ctx>(
         outer,
         axes,
         small_block,
+        outputs_apart: cg.ctx.bool_type().const_all_ones(),
     })
+}
+
+/// Whether no output block of one outer iteration overlaps that of
+/// another: `|outer stride| >= extent of a block` for every output (or at
+/// most one iteration, or empty blocks). NumPy copies outputs that overlap
+/// inputs, but not an output view whose blocks overlap each other
+/// (`as_strided`); such views run one iteration at a time, in order.
+fn outputs_apart<'ctx>(
+    cg: &Codegen<'ctx>,
+    spec: &GufuncLoop<'_, 'ctx>,
+    ops: &Operands<'ctx>,
+    n: IntValue<'ctx>,
+) -> Result<IntValue<'ctx>> {
+    let i64t = cg.ctx.i64_type();
+    let b = &cg.builder;
+    let zero = i64t.const_zero();
+    let abs = |v: IntValue<'ctx>| -> Result<IntValue<'ctx>> {
+        let neg = b.build_int_compare(IntPredicate::SLT, v, zero, "")?;
+        let minus = b.build_int_neg(v, "")?;
+        Ok(b.build_select(neg, minus, v, "")?.into_int_value())
+    };
+    let mut apart = b.build_int_compare(IntPredicate::SLE, n, i64t.const_int(1, false), "")?;
+    let mut all = cg.ctx.bool_type().const_all_ones();
+    for k in spec.layout.nin()..spec.plan.operands.len() {
+        let itemsize = spec.plan.operands[k].dtype.itemsize() as u64;
+        let mut extent = i64t.const_int(itemsize, false);
+        let mut empty = cg.ctx.bool_type().const_zero();
+        for (size, stride) in &ops.axes[k] {
+            let last = b.build_int_sub(*size, i64t.const_int(1, false), "")?;
+            let span = b.build_int_mul(last, abs(*stride)?, "")?;
+            extent = b.build_int_add(extent, span, "")?;
+            let none = b.build_int_compare(IntPredicate::SLE, *size, zero, "")?;
+            empty = b.build_or(empty, none, "")?;
+        }
+        let far = b.build_int_compare(IntPredicate::SGE, abs(ops.outer[k])?, extent, "")?;
+        let ok = b.build_or(far, empty, "")?;
+        all = b.build_and(all, ok, "")?;
+    }
+    apart = b.build_or(apart, all, "outputs.apart")?;
+    Ok(apart)
 }
 
 /// Whether every view operand with core axes has a unit innermost stride.
@@ -358,6 +415,26 @@ struct LoopState<'a, 'ctx> {
     status: PointerValue<'ctx>,
     /// Where the loop goes when a kernel raised an error.
     failed: inkwell::basic_block::BasicBlock<'ctx>,
+    /// Output snapshots of the fast path (`GufuncLoop::snapshot_outputs`).
+    snapshot: Option<Snapshot<'ctx>>,
+}
+
+/// Where a run of outer iterations reports its flags, and whether it
+/// saves output blocks before each kernel call (`loops::snapshot`).
+#[derive(Clone, Copy)]
+struct Run<'ctx> {
+    status: PointerValue<'ctx>,
+    /// With snapshots: the chunk's first iteration (kept in slot 0).
+    snapshot_from: Option<IntValue<'ctx>>,
+}
+
+impl<'ctx> Run<'ctx> {
+    fn exact(status: PointerValue<'ctx>) -> Run<'ctx> {
+        Run {
+            status,
+            snapshot_from: None,
+        }
+    }
 }
 
 /// `for r in lo..lo+count: kernel(r)`, leaving for `state.failed` on an
@@ -366,11 +443,15 @@ fn outer_range<'ctx>(
     cg: &mut Codegen<'ctx>,
     state: &LoopState<'_, 'ctx>,
     kernel: Kernel<'ctx>,
-    status: PointerValue<'ctx>,
+    run: Run<'ctx>,
     lo: IntValue<'ctx>,
     count: IntValue<'ctx>,
     name: &str,
 ) -> Result<()> {
+    let Run {
+        status,
+        snapshot_from,
+    } = run;
     let i64t = cg.ctx.i64_type();
     let mut lo = lo;
     let mut count = count;
@@ -379,6 +460,11 @@ fn outer_range<'ctx>(
                 lanes: usize,
                 r: IntValue<'ctx>|
      -> Result<()> {
+        if let (Some(chunk_lo), Some(snapshot)) = (snapshot_from, &state.snapshot) {
+            let slot = cg.builder.build_int_nsw_sub(r, chunk_lo, "slot")?;
+            let n = i64t.const_int(lanes as u64, false);
+            snapshot.save(cg, state.f, r, slot, n)?;
+        }
         let failed = call_kernel(cg, state.spec, &state.ops, f, lanes, status, r)?;
         let next = cg.ctx.append_basic_block(state.f, "");
         cg.builder
@@ -394,12 +480,14 @@ fn outer_range<'ctx>(
     {
         let k = i64t.const_int(lanes as u64, false);
         let mut groups = cg.builder.build_int_unsigned_div(count, k, "groups")?;
+        let mut allowed = state.ops.outputs_apart;
         if small_blocks_only {
-            groups = cg
-                .builder
-                .build_select(state.ops.small_block, groups, i64t.const_zero(), "")?
-                .into_int_value();
+            allowed = cg.builder.build_and(allowed, state.ops.small_block, "")?;
         }
+        groups = cg
+            .builder
+            .build_select(allowed, groups, i64t.const_zero(), "")?
+            .into_int_value();
         counted_loop(
             cg,
             state.f,
@@ -432,7 +520,7 @@ fn exact_path<'ctx>(
     name: &str,
 ) -> Result<()> {
     let zero = cg.ctx.i64_type().const_zero();
-    outer_range(cg, state, kernel, state.status, zero, n, name)
+    outer_range(cg, state, kernel, Run::exact(state.status), zero, n, name)
 }
 
 /// Chunks of outer iterations with a taint-mode kernel; a chunk that noted
@@ -447,10 +535,14 @@ fn fast_path<'ctx>(
     let i64t = cg.ctx.i64_type();
     let i32t = cg.ctx.i32_type();
     let f = state.f;
-    let chunk = i64t.const_int(CHUNK, false);
+    let chunk = match &state.snapshot {
+        Some(s) => s.chunk,
+        None => i64t.const_int(CHUNK, false),
+    };
+    let chunks = cg.builder.build_int_add(n, chunk, "")?;
     let chunks = cg
         .builder
-        .build_int_add(n, i64t.const_int(CHUNK - 1, false), "")?;
+        .build_int_sub(chunks, i64t.const_int(1, false), "")?;
     let chunks = cg.builder.build_int_unsigned_div(chunks, chunk, "chunks")?;
     let fast_status = cg.builder.build_alloca(i32t, "fast.status")?;
     counted_loop(
@@ -470,7 +562,10 @@ fn fast_path<'ctx>(
                 cg,
                 state,
                 fast,
-                fast_status,
+                Run {
+                    status: fast_status,
+                    snapshot_from: Some(lo),
+                },
                 lo,
                 count,
                 &format!("{name}.fast"),
@@ -485,6 +580,9 @@ fn fast_path<'ctx>(
             b.build_conditional_branch(tainted, redo, clean)?;
             // The exact kernel recomputes the chunk and every flag of it.
             cg.builder.position_at_end(redo);
+            if let Some(snapshot) = &state.snapshot {
+                snapshot.restore(cg, f, lo, count)?;
+            }
             let exact = Kernel {
                 single: state.spec.exact.any,
                 lanes: None,
@@ -493,7 +591,7 @@ fn fast_path<'ctx>(
                 cg,
                 state,
                 exact,
-                state.status,
+                Run::exact(state.status),
                 lo,
                 count,
                 &format!("{name}.redo"),
@@ -575,20 +673,52 @@ fn emit_loop<'ctx>(
         n,
     } = begin_loop(cg, &spec.name)?;
     let fp = FpFlags::begin(cg)?;
-    let ops = read_operands(cg, spec.layout, args, dims, steps)?;
+    let mut ops = read_operands(cg, spec.layout, args, dims, steps)?;
+    ops.outputs_apart = outputs_apart(cg, spec, &ops, n)?;
     let ret = cg.ctx.append_basic_block(f, "return");
     // A kernel raised an exception (already set): stop, report nothing else.
     let failed = cg.ctx.append_basic_block(f, "failed");
+    let snapshot = match spec.fast {
+        Some(_) if spec.snapshot_outputs => {
+            let nin = spec.layout.nin();
+            let outputs = (nin..spec.plan.operands.len())
+                .map(|k| OutputBlocks {
+                    base: ops.bases[k],
+                    outer: ops.outer[k],
+                    axes: ops.axes[k].clone(),
+                    itemsize: spec.plan.operands[k].dtype.itemsize() as u64,
+                })
+                .collect();
+            Some(Snapshot::begin(cg, outputs, CHUNK)?)
+        }
+        _ => None,
+    };
+    let fits = snapshot.as_ref().map(|s| s.chunk);
     let state = LoopState {
         f,
         spec,
         ops,
         status: fp.status,
         failed,
+        snapshot,
     };
-    match spec.fast {
-        Some(set) => by_strides(cg, &state, set, n, ret, fast_path)?,
-        None => by_strides(cg, &state, spec.exact, n, ret, exact_path)?,
+    match (spec.fast, fits) {
+        (Some(set), Some(chunk)) => {
+            // Blocks too big for the snapshot buffer run exactly.
+            let i64t = cg.ctx.i64_type();
+            let fit =
+                cg.builder
+                    .build_int_compare(IntPredicate::NE, chunk, i64t.const_zero(), "fits")?;
+            let fast = cg.ctx.append_basic_block(f, "snapshot.fast");
+            let exact = cg.ctx.append_basic_block(f, "snapshot.exact");
+            cg.builder.build_conditional_branch(fit, fast, exact)?;
+            cg.builder.position_at_end(fast);
+            by_strides(cg, &state, set, n, ret, fast_path)?;
+            cg.builder.position_at_end(exact);
+            by_strides(cg, &state, spec.exact, n, ret, exact_path)?;
+        }
+        (Some(set), None) => by_strides(cg, &state, set, n, ret, fast_path)?,
+        (None, _) => by_strides(cg, &state, spec.exact, n, ret, exact_path)?,
     }
     cg.builder.position_at_end(failed);
     cg.builder.build_unconditional_branch(ret)?;

@@ -114,13 +114,7 @@ impl Lowerer {
                 keywords,
             } => self.lower_call(func, args, keywords, e.span),
             ExprKind::Attribute(value, attr) => {
-                let Some(a) = Attr::parse(attr) else {
-                    bail!(
-                        Unsupported,
-                        e.span,
-                        "attribute '.{attr}' is not supported in kernels"
-                    );
-                };
+                let a = Attr::parse(attr);
                 let v = self.lower_expr(value)?;
                 Ok(self.emit(Op::Attr(a), vec![v], e.span))
             }
@@ -155,6 +149,24 @@ impl Lowerer {
         match g {
             Global::Constant { value, ty } => Ok(self.emit(Op::Const(*value, ty.clone()), vec![], span)),
             Global::Array(a) => Ok(self.emit(Op::Frozen(a.clone()), vec![], span)),
+            // `np.float64` as a value (`a.dtype == np.float64`,
+            // `np.finfo(np.float32)`): known from its type, as `a.dtype`.
+            Global::Callee(Callee::DType(s)) => {
+                Ok(self.emit(Op::Const(Const::None, Type::DType(*s)), vec![], span))
+            }
+            // `float`, `int`, `complex`, `bool` as values: the dtypes NumPy
+            // reads them as (`np.finfo(float)`, `np.dtype(int)`).
+            Global::Callee(Callee::Builtin(
+                b @ (Builtin::Float | Builtin::Int | Builtin::Complex | Builtin::Bool),
+            )) => {
+                let s = match b {
+                    Builtin::Float => Scalar::F64,
+                    Builtin::Int => Scalar::I64,
+                    Builtin::Complex => Scalar::C128,
+                    _ => Scalar::Bool,
+                };
+                Ok(self.emit(Op::Const(Const::None, Type::DType(s)), vec![], span))
+            }
             Global::Callee(c) => bail!(
                 Unsupported,
                 span,
@@ -337,6 +349,16 @@ impl Lowerer {
             ),
             ExprKind::Global(Global::Callee(c)) => Op::Call(*c),
             ExprKind::Global(Global::Kernel(def)) => Op::CallKernel(self.ssa.f.kernel_ref(def)),
+            // (a NumPy function's `what` already says where the supported
+            // ones are listed)
+            ExprKind::Global(Global::Unsupported { name, what })
+                if what.starts_with("a NumPy function")
+                    || what.starts_with("a math function")
+                    || what.starts_with("a cmath function")
+                    || what.starts_with("a ufunc method") =>
+            {
+                bail!(Unsupported, func.span, "'{name}' is {what}")
+            }
             ExprKind::Global(Global::Unsupported { name, what }) => bail!(
                 Unsupported,
                 func.span,
@@ -366,6 +388,16 @@ impl Lowerer {
                     _ => all.extend(args.iter().cloned()),
                 }
                 return self.lower_array_call(f, &format!(".{method}"), &all, keywords, span);
+            }
+            // `a.dtype.type(x)`: the attribute's value is called (typing
+            // knows what it is).
+            ExprKind::Attribute(value, method) if method == "type" => {
+                let v = self.lower_expr(value)?;
+                let mut vs = vec![self.emit(Op::Attr(Attr::parse(method)), vec![v], func.span)];
+                for a in args {
+                    vs.push(self.lower_expr(a)?);
+                }
+                return Ok(self.emit(Op::CallValue, vs, span));
             }
             ExprKind::Attribute(value, method) => {
                 let m = match method.as_str() {

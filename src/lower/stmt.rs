@@ -190,6 +190,8 @@ impl Lowerer {
                 Ok(())
             }
             Target::Tuple(items, span) => {
+                self.ssa
+                    .emit(self.cur, Op::Unpack(items.len() as u32), vec![v], *span);
                 for (i, t) in items.iter().enumerate() {
                     let item = self.emit(Op::TupleGet(i as u32), vec![v], *span);
                     self.assign(t, item)?;

@@ -199,10 +199,10 @@ fn guvectorize_ufunc<'py>(
     cache: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let kind = || {
-        Ok(UfuncKind::Gufunc(Gufunc {
-            layout: parse_layout(&layout)?,
-            writable: writable_args,
-        }))
+        Ok(UfuncKind::Gufunc(Gufunc::new(
+            parse_layout(&layout)?,
+            writable_args,
+        )))
     };
     let o = Options {
         identity,

@@ -121,6 +121,10 @@ impl Layout {
                 .collect::<Vec<_>>()
                 .join(",")
         };
+        if self.outputs.is_empty() {
+            // (NumPy's own spelling of a gufunc without outputs)
+            return group(&self.inputs);
+        }
         format!("{}->{}", group(&self.inputs), group(&self.outputs))
     }
 
@@ -300,8 +304,15 @@ pub fn parse_layout(text: &str) -> Result<Layout> {
         return Err(p.error(0, "it is empty; write one like \"(n),(n)->()\""));
     }
     let inputs = p.operands()?;
-    p.expect("->", "between the inputs and the outputs")?;
-    let outputs = p.operands()?;
+    p.skip_ws();
+    // No `->` at all: a gufunc without outputs, whose kernel writes into
+    // its operands (Numba's "(n),(n),(m)"; NumPy's spelling too).
+    let outputs = if p.pos == text.len() {
+        vec![]
+    } else {
+        p.expect("->", "between the inputs and the outputs")?;
+        p.operands()?
+    };
     p.skip_ws();
     if p.pos < text.len() {
         return Err(p.error(p.pos, "unexpected text after the outputs"));
@@ -496,7 +507,7 @@ mod tests {
     fn errors_quote_the_layout() {
         for (bad, needle) in [
             ("", "empty"),
-            ("(n)", "'->'"),
+            ("(n) x", "'->'"),
             ("(n)->", "'('"),
             ("(n,)->()", "dimension name"),
             ("(n)->(m)x", "unexpected text"),

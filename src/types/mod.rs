@@ -11,4 +11,4 @@ pub mod ty;
 pub use promote::{can_cast, join, promote, Casting};
 pub use scalar::{Kind, Scalar};
 pub use signature::{parse_signature, Signature};
-pub use ty::{ArrayType, FunctionRef, Layout, Memory, Type, Weak};
+pub use ty::{intern, ArrayType, FunctionRef, Layout, Memory, Type, Weak};

@@ -258,6 +258,42 @@ impl Scalar {
     }
 }
 
+impl Scalar {
+    /// What `np.dtype(text)` means by a string, for the numeric dtypes:
+    /// NumPy's names (`"float"` is float64 here, where Numba's signature
+    /// alias is float32), one-character codes and `"<f8"`-style strings in
+    /// native byte order.
+    pub fn from_numpy_string(text: &str) -> Option<Scalar> {
+        let native = ['<', '=', '|'];
+        let body = text.strip_prefix(native).unwrap_or(text);
+        match body {
+            "float" => Some(Scalar::F64),
+            "complex" => Some(Scalar::C128),
+            "int" => Some(Scalar::I64),
+            "bool" => Some(Scalar::Bool),
+            _ => Scalar::parse(body),
+        }
+    }
+
+    /// NumPy's `dtype.kind`: `b`, `i`, `u`, `f` or `c`.
+    pub fn kind_char(self) -> char {
+        match self.kind() {
+            Kind::Bool => 'b',
+            Kind::Int if self.is_signed() => 'i',
+            Kind::Int => 'u',
+            Kind::Float => 'f',
+            Kind::Complex => 'c',
+        }
+    }
+
+    /// NumPy's `dtype.str` in native (little-endian) byte order: `<f8`,
+    /// `|b1`.
+    pub fn dtype_str(self) -> String {
+        let order = if self.itemsize() == 1 { '|' } else { '<' };
+        format!("{order}{}{}", self.kind_char(), self.itemsize())
+    }
+}
+
 impl fmt::Display for Scalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

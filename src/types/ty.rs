@@ -125,6 +125,14 @@ pub enum Type {
     /// `a.dtype`: known from the type alone, so it has no machine value;
     /// it can be passed as `dtype=` and compared.
     DType(Scalar),
+    /// A string known when compiling (`"f"`, `a.dtype.kind`, a global
+    /// string): it has no machine value; comparisons with it are decided
+    /// by typing (`if out.dtype.kind == "f":` keeps one branch).
+    Str(&'static str),
+    /// `np.finfo(t)` (a float dtype) or `np.iinfo(t)` (an integer dtype):
+    /// known from the type alone; its attributes (`.eps`, `.max`, ...) are
+    /// constants.
+    Info(Scalar),
     /// A `@jit` function or jitufunc ufunc passed as an argument: which one
     /// is part of the type (`crate::syntax::function_value`), so it has
     /// no machine value; calling it calls that kernel.
@@ -149,7 +157,14 @@ impl Type {
     /// Whether values of this type exist at run time (`None` and dtypes
     /// are known from their types alone).
     pub fn has_value(&self) -> bool {
-        !matches!(self, Type::NoneType | Type::DType(_) | Type::Function(_))
+        match self {
+            Type::NoneType | Type::DType(_) | Type::Function(_) | Type::Str(_) | Type::Info(_) => {
+                false
+            }
+            // (a tuple of strings: `kind in ("f", "c")`)
+            Type::Tuple(items) => items.is_empty() || items.iter().any(Type::has_value),
+            _ => true,
+        }
     }
 
     /// The scalar this value is stored as, if it is a (strong or weak) scalar.
@@ -237,7 +252,29 @@ impl fmt::Display for Type {
             Type::NoneType => f.write_str("none"),
             Type::Slice => f.write_str("slice"),
             Type::DType(s) => write!(f, "dtype({s})"),
+            Type::Str(text) => write!(f, "str({text:?})"),
+            Type::Info(s) if s.is_int() => write!(f, "iinfo({s})"),
+            Type::Info(s) => write!(f, "finfo({s})"),
             Type::Function(r) => write!(f, "function(#{})", r.0),
         }
     }
+}
+
+/// The one copy of string `text` that lives as long as the process
+/// (strings known when compiling are part of types, which are `'static`).
+/// Only the distinct strings of compiled programs are kept.
+pub fn intern(text: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static STRINGS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut set = STRINGS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = set.get(text) {
+        return s;
+    }
+    let s: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    set.insert(s);
+    s
 }

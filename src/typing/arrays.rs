@@ -49,6 +49,7 @@ pub fn array_attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
         Attr::Size => e.emit(Op::Array(ArrayOp::Size), vec![v], Type::PY_INT),
         Attr::T => super::array_calls::transpose(e, v),
         Attr::Dtype => e.constant(Const::None, Type::DType(a.dtype)),
+        Attr::Named(name) => super::statics::named_attr(e, name, v),
         Attr::Real | Attr::Imag => Err(e.unsupported(format!(
             "'.{}' of an array is not supported in kernels; index the element first (a[i].{})",
             attr.name(),
@@ -328,7 +329,7 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
             .map(|n| format!("'{n}'"))
             .unwrap_or_else(|| "this array".to_string());
         return Err(e.error(format!(
-            "cannot write to {name}: it is read-only (a global array is a constant frozen when the function is compiled; gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off)"
+            "cannot write to {name}: it is read-only (a global array is a constant frozen when the function is compiled; gufunc inputs are read-only unless listed in writable_args=(...); an array passed to @jit is read-only when its WRITEABLE flag is off; a.flat of a 2-d or more array not known to be C-contiguous is a read-only copy)"
         )));
     }
     if let Some(indices) = advanced_index(e, &v, &index_values)? {
@@ -371,6 +372,12 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
         let view = load(e, v, index_values)?;
         return assign(e, view, value);
     }
+    // A 0-d array stored into an element is its one element
+    // (`out[0] = np.zeros((), dtype)`), as NumPy converts it.
+    let value = match e.ty(&value) {
+        Type::Array(va) if va.ndim == 0 => load(e, value, vec![])?,
+        _ => value,
+    };
     let vt = e.ty(&value);
     let Some(kind) = vt.kind() else {
         return Err(e.error(format!(

@@ -28,6 +28,7 @@ pub fn call<E: Emit>(e: &mut E, callee: Callee, args: Vec<E::V>) -> Result<E::V>
         }
         Callee::Math(f, flavour) => math(e, f, flavour, args, callee),
         Callee::DType(s) => dtype(e, s, args),
+        Callee::C(r) => c_call(e, r, args),
         Callee::Array(f, dtype) => super::array_calls::array_call(e, f, dtype, args),
     }
 }
@@ -169,6 +170,8 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
             "{}() is only supported as the iterable of a for loop",
             b.name()
         ))),
+        Builtin::Finfo | Builtin::Iinfo => super::statics::info(e, b == Builtin::Iinfo, args),
+        Builtin::NpDtype => super::statics::dtype_call(e, args),
         Builtin::Print => {
             Err(e.error("print() is only supported as a statement of its own (its result is None)"))
         }
@@ -536,4 +539,36 @@ fn dtype<E: Emit>(e: &mut E, s: Scalar, args: Vec<E::V>) -> Result<E::V> {
         return cast(e, b, &t);
     }
     cast(e, x, &t)
+}
+
+/// A C function called with `args`: each converted to its parameter's C
+/// type as ctypes converts Python numbers (an int for a `double`; a float
+/// for an integer parameter is ctypes' TypeError, so a compile error); the
+/// result a Python number, as ctypes and cffi return it.
+fn c_call<E: Emit>(e: &mut E, r: crate::builtins::CFuncRef, args: Vec<E::V>) -> Result<E::V> {
+    let c = crate::builtins::c_functions::get(r);
+    arity(e, &c.name, args.len(), c.params.len(), c.params.len())?;
+    let mut converted = vec![];
+    for (k, (a, p)) in args.into_iter().zip(&c.params).enumerate() {
+        let t = e.ty(&a);
+        let ok = match t.kind() {
+            Some(Kind::Complex) | None => false,
+            Some(Kind::Float) => p.is_float(),
+            Some(_) => true,
+        };
+        if !ok {
+            return Err(e.error(format!(
+                "argument {} of C function {}() is a C {}, which a value of type {t} cannot be passed as",
+                k + 1,
+                c.name,
+                p.name()
+            )));
+        }
+        converted.push(cast(e, a, &Type::Scalar(*p))?);
+    }
+    let Some(ret) = c.ret else {
+        return e.emit(Op::CallC(r), converted, Type::NoneType);
+    };
+    let v = e.emit(Op::CallC(r), converted, Type::Scalar(ret))?;
+    cast(e, v, &Type::Weak(Weak::of_kind(ret.kind())))
 }

@@ -153,7 +153,7 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                             let passed = konsts[arg].filter(|_| types[arg].is_known());
                             konst = match konst {
                                 None => Some(passed),
-                                Some(c) if c == passed => Some(c),
+                                Some(c) if Const::same_option(&c, &passed) => Some(c),
                                 Some(_) => Some(None),
                             };
                             let at = &types[edge.args[k].index()];
@@ -176,7 +176,7 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                         changed = true;
                     }
                     let konst = konst.flatten();
-                    if konst != konsts[p.index()] {
+                    if !Const::same_option(&konst, &konsts[p.index()]) {
                         konsts[p.index()] = konst;
                         changed = true;
                     }

@@ -16,6 +16,7 @@ mod infer;
 pub mod lazy;
 mod materialize;
 pub mod rules;
+mod statics;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -436,6 +437,8 @@ pub(crate) fn type_inst<E: Emit>(
                     let args = with_defaults(e, &target, args)?;
                     e.call_kernel(&target, args)?
                 }
+                // `a.dtype.type(x)`: as `np.float32(x)`.
+                Type::DType(s) => calls::call(e, crate::builtins::Callee::DType(s), args)?,
                 t => {
                     let what = e
                         .value_name(&callee)
@@ -448,6 +451,10 @@ pub(crate) fn type_inst<E: Emit>(
             }
         }
         Op::Attr(a) => rules::attr(e, *a, next())?,
+        Op::Unpack(n) => {
+            rules::unpack(e, next(), *n)?;
+            return Ok(None);
+        }
         Op::MakeTuple => {
             let args: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
             rules::make_tuple(e, args)?
@@ -494,6 +501,7 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::MakeComplex
         | Op::Math(_)
         | Op::CallFunc(_)
+        | Op::CallC(_)
         | Op::Map(_)
         | Op::MapInto(_)
         | Op::Reduce(..)

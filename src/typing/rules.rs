@@ -66,6 +66,10 @@ pub fn zero<E: Emit>(e: &mut E, ty: &Type) -> Result<E::V> {
 fn scalar_operands<E: Emit>(e: &E, what: &str, a: &Type, b: &Type) -> Result<()> {
     if a.is_scalar() && b.is_scalar() {
         Ok(())
+    } else if matches!(a, Type::Str(_)) || matches!(b, Type::Str(_)) {
+        Err(e.unsupported(format!(
+            "'{what}' of a string: kernels support strings only as constants compared with ==, != and in ('{a}', '{b}')"
+        )))
     } else {
         Err(e.error(format!(
             "unsupported operand types for {what}: '{a}' and '{b}'"
@@ -259,6 +263,12 @@ fn fold_python_ints<E: Emit>(e: &mut E, op: BinOp, a: &E::V, b: &E::V) -> Result
 }
 
 pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> {
+    if matches!(op, CmpOp::In | CmpOp::NotIn) {
+        return super::statics::contains(e, op, a, b);
+    }
+    if let Some(r) = super::statics::compare_static(e, op, &a, &b)? {
+        return Ok(r);
+    }
     let (ta, tb) = (e.ty(&a), e.ty(&b));
     if let Some(same) = none_identity(e, op, &ta, &tb)? {
         return e.constant(Const::Bool(same), Type::PY_BOOL);
@@ -279,7 +289,7 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
             CmpOp::Le => Some(x <= y),
             CmpOp::Gt => Some(x > y),
             CmpOp::Ge => Some(x >= y),
-            CmpOp::Is | CmpOp::IsNot => None,
+            CmpOp::Is | CmpOp::IsNot | CmpOp::In | CmpOp::NotIn => None,
         };
         if let Some(r) = r {
             return e.constant(Const::Bool(r), Type::PY_BOOL);
@@ -350,7 +360,7 @@ fn decided_int_comparison<E: Emit>(e: &E, op: CmpOp, a: &E::V, b: &E::V) -> Opti
         CmpOp::Gt | CmpOp::Ge => Some(!above),
         CmpOp::Eq => Some(false),
         CmpOp::Ne => Some(true),
-        CmpOp::Is | CmpOp::IsNot => None,
+        CmpOp::Is | CmpOp::IsNot | CmpOp::In | CmpOp::NotIn => None,
     }
 }
 
@@ -386,13 +396,6 @@ fn exact_int_comparison<E: Emit>(e: &E, a: &E::V, b: &E::V) -> Option<Type> {
 /// any other type never is (there is no optional type). `None` when
 /// neither side is None; `is` between other values is refused.
 fn none_identity<E: Emit>(e: &E, op: CmpOp, a: &Type, b: &Type) -> Result<Option<bool>> {
-    if let (Type::DType(x), Type::DType(y)) = (a, b) {
-        return match op {
-            CmpOp::Eq => Ok(Some(x == y)),
-            CmpOp::Ne => Ok(Some(x != y)),
-            _ => Err(e.error(format!("'{}' is not supported between dtypes", op.symbol()))),
-        };
-    }
     let (a_none, b_none) = (*a == Type::NoneType, *b == Type::NoneType);
     let identity = matches!(op, CmpOp::Is | CmpOp::IsNot);
     if !a_none && !b_none {
@@ -424,6 +427,9 @@ fn none_identity<E: Emit>(e: &E, op: CmpOp, a: &Type, b: &Type) -> Result<Option
 /// The truth value of `v` as a bool (`if v:`, `bool(v)`).
 pub fn truth<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
     let t = e.ty(&v);
+    if let Some(r) = super::statics::static_truth(e, &t) {
+        return r;
+    }
     match t.kind() {
         Some(Kind::Bool) => Ok(v),
         Some(_) => e.emit(Op::Truth, vec![v], Type::PY_BOOL),
@@ -505,6 +511,7 @@ pub fn attr<E: Emit>(e: &mut E, attr: Attr, v: E::V) -> Result<E::V> {
                 zero(e, &zt)
             }
         }
+        Attr::Named(name) => super::statics::named_attr(e, name, v),
         _ => super::arrays::array_attr(e, attr, v),
     }
 }
@@ -518,8 +525,37 @@ pub fn const_int<E: Emit>(e: &E, v: &E::V) -> Option<i128> {
     }
 }
 
+/// `a, b = v`: a tuple's length is checked now; an array's first axis when
+/// running. Python's messages.
+pub fn unpack<E: Emit>(e: &mut E, v: E::V, n: u32) -> Result<()> {
+    let t = e.ty(&v);
+    match &t {
+        Type::Tuple(items) if items.len() > n as usize => Err(e.error(format!(
+            "too many values to unpack (expected {n}, got {})",
+            items.len()
+        ))),
+        Type::Tuple(items) if items.len() < n as usize => Err(e.error(format!(
+            "not enough values to unpack (expected {n}, got {})",
+            items.len()
+        ))),
+        Type::Tuple(_) => Ok(()),
+        Type::Array(a) if a.ndim >= 1 => {
+            let count = e.constant(Const::Int(n as i128), Type::I64)?;
+            e.emit_effect(Op::Array(crate::ir::ArrayOp::CheckUnpack), vec![v, count])
+        }
+        _ => Err(e.error(format!("cannot unpack a value of type {t}"))),
+    }
+}
+
 pub fn tuple_get<E: Emit>(e: &mut E, v: E::V, index: i128) -> Result<E::V> {
     let t = e.ty(&v);
+    if let Type::Array(a) = &t {
+        if a.ndim >= 1 {
+            // One target of `a, b = arr` (its length checked by `unpack`).
+            let i = e.constant(Const::Int(index), Type::I64)?;
+            return super::arrays::load(e, v, vec![i]);
+        }
+    }
     let Type::Tuple(items) = &t else {
         return Err(e.error(format!(
             "cannot unpack or index a value of type {t} as a tuple"

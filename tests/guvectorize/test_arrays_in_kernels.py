@@ -193,3 +193,37 @@ def test_failed_allocation_in_a_kernel_raises_memory_error():
     with pytest.raises(MemoryError):
         g(np.ones((2, 3)), 2**60)
     assert np.add(1.0, 2.0) == 3.0
+
+
+def _numpy_functions_kernel(a, m, out, idx):
+    s = np.sort(a)
+    c = np.cumsum(a)
+    out[:] = s + c
+    idx[0] = a.argmax() + np.argmin(a)
+    v = m @ a
+    out[0] += v[0] + np.mean(a)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_numpy_functions_jitufunc_implements_work_in_gufunc_kernels(dtype):
+    """NumPy functions that `@jit` code can call (compiled from
+    jitufunc._numpy_functions) work in ufunc kernels too, with `@`."""
+    g = guvectorize([f"void({dtype}[:], {dtype}[:, :], {dtype}[:], int64[:])"],
+                    "(n),(n,n)->(n),()")(_numpy_functions_kernel)
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(3, 5)).astype(dtype)
+    m = rng.normal(size=(5, 5)).astype(dtype)
+    out, idx = g(a, m)
+    for k in range(3):
+        eo, ei = np.empty(5, dtype), np.empty(1, np.int64)
+        _numpy_functions_kernel(a[k], m, eo, ei)
+        np.testing.assert_allclose(out[k], eo, rtol=1e-5 if dtype == "float32" else 1e-12)
+        assert idx[k] == ei[0]
+    # reversed and strided operands
+    out2, idx2 = g(a[:, ::-1], m[::-1, ::2].repeat(2, axis=1)[:, :5])
+    ra, rm = a[:, ::-1], m[::-1, ::2].repeat(2, axis=1)[:, :5]
+    for k in range(3):
+        eo, ei = np.empty(5, dtype), np.empty(1, np.int64)
+        _numpy_functions_kernel(ra[k], rm, eo, ei)
+        np.testing.assert_allclose(out2[k], eo, rtol=1e-5 if dtype == "float32" else 1e-12)
+        assert idx2[k] == ei[0]

@@ -24,11 +24,10 @@ CASES = [
         def f(x):
             return x + nope
     """, (1,), UnknownNameError, r"nope", 2),
-    case("string-literal", """
+    case("string-arithmetic", """
         def f(x):
-            s = "abc"
-            return x
-    """, (1,), UnsupportedError, r"string literals", 2),
+            return x + "abc"
+    """, (1,), UnsupportedError, r"'\+' of a string: kernels support strings only as constants", 2),
     case("list-literal", """
         def f(x):
             return [x, x]

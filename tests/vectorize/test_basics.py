@@ -23,6 +23,37 @@ def test_result_is_a_real_ufunc_with_the_functions_name_and_doc():
     assert u.identity is None
 
 
+def test_numbas_attributes_that_make_sense_on_a_ufunc():
+    # What code written for Numba's DUFunc/GUFunc reads: the function
+    # (__wrapped__, also py_func), whether it compiles lazily (is_dynamic).
+    # The name, doc, module and qualified name are the function's.
+    import gc
+
+    f = make_function('''
+        def plus(x, y):
+            """x plus y."""
+            return x + y
+    ''')
+    eager = vectorize(["float64(float64, float64)"])(f)
+    lazy = vectorize(f)
+    gu_eager = jitufunc.guvectorize(["void(f8[:], f8[:])"], "(n)->()")(make_function('''
+        def first(a, out):
+            out[0] = a[0]
+    '''))
+    gu_lazy = jitufunc.guvectorize("(n)->()")(gu_eager.py_func)
+    for u, dynamic in [(eager, False), (lazy, True), (gu_eager, False), (gu_lazy, True)]:
+        assert u.__wrapped__ is u.py_func
+        assert u.is_dynamic is dynamic
+        for name in ("__name__", "__module__", "__qualname__"):
+            assert getattr(u, name) == getattr(u.py_func, name)
+    assert eager.__doc__.endswith("x plus y.")
+    # Numba's `ufunc` attribute (the DUFunc's real ufunc) would be the ufunc
+    # itself here, a reference cycle through the ufunc's __dict__ that the
+    # garbage collector cannot see: it is left out.
+    assert not hasattr(eager, "ufunc")
+    assert gc.get_referents(eager.__dict__).count(eager) == 0
+
+
 def test_each_input_dtype_finds_its_own_loop():
     f = make_function('''
         def twice(x):

@@ -227,6 +227,10 @@ pub fn emit<'ctx>(
             fancy::check_mask(cg, types, vals)?;
             return Ok(None);
         }
+        ArrayOp::CheckUnpack => {
+            check_unpack(cg, &types[0], vals)?;
+            return Ok(None);
+        }
         ArrayOp::Nonzero => nonzero(cg, &types[0], rty, vals[0])?,
         ArrayOp::Reshape => reshape::reshape(cg, &types[0], rty, vals[0], &vals[1..])?,
         ArrayOp::Eye => eye(cg, rty, vals)?,
@@ -532,4 +536,23 @@ pub(super) fn element_at<'ctx>(
     }
     // SAFETY: `index` is within the view's shape (loops over it).
     Ok(unsafe { b.build_gep(cg.ctx.i8_type(), view.ptr, &[offset], "")? })
+}
+
+/// `a, b = arr`: Python's `ValueError` unless the array has exactly
+/// `vals[1]` items along its first axis.
+fn check_unpack<'ctx>(cg: &Codegen<'ctx>, t: &Type, vals: &[BasicValueEnum<'ctx>]) -> Result<()> {
+    let a = View::unpack(cg, array_type(t, "an unpacked array")?, vals[0])?;
+    let expected = vals[1].into_int_value();
+    let same = cg
+        .builder
+        .build_int_compare(IntPredicate::EQ, a.shape[0], expected, "")?;
+    let i64t = cg.ctx.i64_type();
+    crate::codegen::raise::raise_unless(
+        cg,
+        same,
+        "unpack",
+        "jitufunc_rt_unpack_error",
+        &[i64t.into(), i64t.into()],
+        &[expected.into(), a.shape[0].into()],
+    )
 }

@@ -116,8 +116,8 @@ impl Cfg {
         let mut blocks = vec![];
         let mut block_at = vec![None; n + 1];
         let mut start = 0;
-        for k in 1..=n {
-            if leader[k] {
+        for (k, &is_leader) in leader.iter().enumerate().take(n + 1).skip(1) {
+            if is_leader {
                 block_at[start] = Some(blocks.len());
                 blocks.push(Block {
                     start,

@@ -75,6 +75,23 @@ fn docstring<'py>(func: &Bound<'py, PyAny>, code: &Bound<'py, PyAny>) -> Option<
     first.is(&doc).then_some(doc)
 }
 
+/// Whether the `FunctionDef` node `node`, parsed from the text found as
+/// `func`'s source, compiles to `func`'s own bytecode: false when the file
+/// changed after the function was made, or when the function was compiled
+/// from a rewritten `ast` tree under its old name and file (its text then
+/// says something else). `None` when the bytecode cannot be read.
+pub fn source_matches<'py>(
+    py: Python<'py>,
+    func: &Bound<'py, PyAny>,
+    node: &Bound<'py, PyAny>,
+) -> PyResult<Option<bool>> {
+    let code = func.getattr("__code__")?;
+    if read::read(py, &code)?.is_err() {
+        return Ok(None);
+    }
+    is_source_of(py, node, func).map(Some)
+}
+
 /// Whether the `FunctionDef` or `Lambda` node `node` (parsed from text
 /// found for `func`) compiles to `func`'s bytecode: the text is really
 /// the function's.

@@ -58,7 +58,7 @@ pub fn recompile<'py>(
     let list = |items: Vec<Bound<'py, PyAny>>| -> PyResult<Bound<'py, PyAny>> {
         Ok(PyList::new(py, items)?.into_any())
     };
-    let is_lambda = node.get_type().name()?.to_string() == "Lambda";
+    let is_lambda = node.get_type().name()? == "Lambda";
     let def = if is_lambda {
         call(
             "Assign",
