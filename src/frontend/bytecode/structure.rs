@@ -125,6 +125,8 @@ pub struct Rebuilder<'c> {
     budget: usize,
     /// Walks in progress (nested), to give up before the stack runs out.
     depth: usize,
+    /// `NOP`s between statements are `pass` statements (see `Sim`).
+    pub nops_as_pass: bool,
 }
 
 /// The stacks two arms of an expression leave merged: the same values
@@ -324,6 +326,7 @@ impl<'c> Rebuilder<'c> {
             pending_skip: 0,
             depth: 0,
             budget,
+            nops_as_pass: true,
         }
     }
 
@@ -394,9 +397,13 @@ impl<'c> Rebuilder<'c> {
     ) -> R<(Vec<Stmt>, Flow)> {
         let code = self.code;
         let mut sim = Sim::new(code, stack, base, mode != Mode::Stmt);
+        sim.nops_as_pass = self.nops_as_pass;
         let mut cur = start;
         let mut first = true;
         let mut skip = std::mem::take(&mut self.pending_skip);
+        // The jump that led to the current block (none at the start: the
+        // enclosing statement's).
+        let mut came_by = Span::default();
         loop {
             if self.budget == 0 {
                 return fail(self.span_of(cur), "the control flow is too involved");
@@ -425,7 +432,10 @@ impl<'c> Rebuilder<'c> {
                         if sim.busy() || sim.stack.len() != base {
                             return fail(span, "a jump out of a loop inside an expression");
                         }
-                        sim.emit(kind, span)?;
+                        // At the line of the jump that got here (a
+                        // `continue` statement's own, or the end of a
+                        // branch CPython jumps from).
+                        sim.emit(kind, Span::line(came_by.line))?;
                         return Ok((sim.out, Flow::Ended));
                     }
                 }
@@ -466,6 +476,7 @@ impl<'c> Rebuilder<'c> {
             }
             let breaking = self.take_break(&mut sim);
             let term_span = code.instrs[block.end - 1].span;
+            came_by = term_span;
             let next = match term {
                 None => match (cur + 1 < self.cfg.blocks.len()).then_some(cur + 1) {
                     Some(n) => n,
@@ -934,7 +945,8 @@ impl<'c> Rebuilder<'c> {
     }
 
     /// The operations from block `b` (after its first `skip`) to a
-    /// return, if there is one path.
+    /// return, if there is one path; without `nops_as_pass`, `NOP`s left
+    /// out (a copy has none of the original's removed jumps).
     fn path_to_return(&self, mut b: usize, mut skip: usize) -> Option<Vec<usize>> {
         let mut ops = vec![];
         for _ in 0..self.cfg.blocks.len() {
@@ -945,7 +957,10 @@ impl<'c> Rebuilder<'c> {
             } else {
                 block.end
             };
-            ops.extend(block.start + std::mem::take(&mut skip)..body_end);
+            ops.extend(
+                (block.start + std::mem::take(&mut skip)..body_end)
+                    .filter(|&i| self.nops_as_pass || self.code.instrs[i].op != Op::Nop),
+            );
             match term {
                 None => b += 1,
                 Some(Op::Jump(t)) => b = self.cfg.block_at(*t)?,
@@ -964,21 +979,14 @@ impl<'c> Rebuilder<'c> {
     /// returned value.
     fn returning_arms(&mut self, c: &Cond, base: usize) -> R<E> {
         let span = c.test.span;
-        let (Some(at), Some(af)) = (
-            self.path_to_return(c.t.block, c.t.skip),
-            self.path_to_return(c.f.block, c.f.skip),
-        ) else {
-            return fail(span, "an expression whose branches do not meet");
-        };
+        let (st0, at) = self.arm_to_return(&c.t, base, span)?;
+        let (sf0, af) = self.arm_to_return(&c.f, base, span)?;
         let mut k = 0;
         while k < at.len()
             && k < af.len()
             && self.same_op(at[at.len() - 1 - k], af[af.len() - 1 - k])
         {
             k += 1;
-        }
-        if k == 0 || k == at.len() || k == af.len() {
-            return fail(span, "an expression whose branches do not meet");
         }
         let code = self.code;
         let prefix = |stack: &[E], ops: &[usize]| -> R<Vec<E>> {
@@ -989,9 +997,29 @@ impl<'c> Rebuilder<'c> {
             }
             Ok(sim.stack)
         };
-        let st = prefix(&c.t.stack, &at[..at.len() - k])?;
-        let sf = prefix(&c.f.stack, &af[..af.len() - k])?;
-        let stack = merge_stacks(c, st, sf)?;
+        // Where each arm's value is complete: the longest shared ending
+        // after which both arms have pushed one value on what was there
+        // (Python 3.10 has no columns to tell `d - e` from `e - d`, so
+        // the ending that looks shared may start inside the arms).
+        let below = c.t.stack.len().min(c.f.stack.len());
+        let split = |k: usize| -> R<Vec<E>> {
+            let st = prefix(&st0, &at[..at.len() - k])?;
+            let sf = prefix(&sf0, &af[..af.len() - k])?;
+            if st.len() != below + 1 || sf.len() != below + 1 {
+                return fail(span, "an expression whose branches leave different values");
+            }
+            merge_stacks(c, st, sf)
+        };
+        let mut found = None;
+        for k in (1..=k).rev() {
+            if let Ok(stack) = split(k) {
+                found = Some((k, stack));
+                break;
+            }
+        }
+        let Some((k, stack)) = found else {
+            return fail(span, "an expression whose branches do not meet");
+        };
         let tail = &af[af.len() - k..af.len() - 1];
         let mut sim = Sim::new(code, stack, base, true);
         for &i in tail {
@@ -999,6 +1027,26 @@ impl<'c> Rebuilder<'c> {
             sim.step(&code.instrs[i].op, code.instrs[i].span)?;
         }
         sim.pop(span)
+    }
+
+    /// One arm of an expression that returns: the stack where the arm's
+    /// own branches (`a and b`, `x if c else y` inside it) have met, and
+    /// the operations from there to the return (one path).
+    fn arm_to_return(&mut self, e: &Edge, base: usize, span: Span) -> R<(Vec<E>, Vec<usize>)> {
+        if let Some(ops) = self.path_to_return(e.block, e.skip) {
+            return Ok((e.stack.clone(), ops));
+        }
+        let mut b = e.block;
+        for _ in 0..self.cfg.blocks.len() {
+            let Some(next) = self.cfg.ipdom(b) else { break };
+            b = next;
+            if let Some(ops) = self.path_to_return(b, 0) {
+                let (_, flow) = self.run_edge(e, base, Some(b), Mode::Expr)?;
+                let Flow::Fell(stack) = flow else { break };
+                return Ok((stack, ops));
+            }
+        }
+        fail(span, "an expression whose branches do not meet")
     }
 
     /// The test of `c` for reaching block `b` (`None`: it does not lead
@@ -1126,7 +1174,18 @@ impl<'c> Rebuilder<'c> {
             self.pending_skip = else_e.skip;
             return Ok(Next::Goto(else_e.block));
         }
-        let join = self.else_join(&then_e, &else_e);
+        let join = self.else_join(&then_e, &else_e).or_else(|| {
+            // A then-branch that never falls into the else-branch but
+            // reaches the enclosing statement's end: CPython jumped there
+            // from inside it (`if a: (if b: return) elif c: ...`, the
+            // jump of the inner test threaded past the else-branch).
+            stop.filter(|&s| {
+                s > else_e.block
+                    && then_e.block < else_e.block
+                    && !self.cfg.forward_reaches(then_e.block, else_e.block, s)
+                    && self.cfg.forward_reaches(then_e.block, s, usize::MAX)
+            })
+        });
         let (body, flow) = self.run_edge(
             &then_e,
             base,
@@ -1280,7 +1339,28 @@ impl<'c> Rebuilder<'c> {
         }
         let body = self.cfg.loop_body(b);
         let last = body.iter().rposition(|&x| x).unwrap_or(b);
-        let x = self.break_target(&body, last.max(e)).filter(|&x| x > e);
+        let x = self
+            .break_target(&body, last.max(e))
+            .filter(|&x| x > e)
+            .or_else(|| {
+                // At the end of an enclosing loop's body, breaks jump to
+                // that loop's start (CPython threads the jump through the
+                // `else` and the enclosing loop's jump back).
+                let l = self.loops.last()?;
+                let starts = |t: usize| l.header == t || l.continues.contains(&t);
+                let leaves = |u: usize| {
+                    self.cfg.blocks[u]
+                        .succs
+                        .iter()
+                        .filter(|&&s| !body[s] && s != e)
+                        .map(|&s| self.through_jumps(s))
+                        .find(|&t| starts(t))
+                };
+                if enclosing {
+                    return None;
+                }
+                (0..body.len()).filter(|&u| body[u]).find_map(leaves)
+            });
         // `continue` goes back to the test (when something in the body
         // jumps there).
         let mut continues = vec![];
