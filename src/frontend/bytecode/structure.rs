@@ -1094,18 +1094,8 @@ impl<'c> Rebuilder<'c> {
         } else {
             (c.t.clone(), c.f.clone())
         };
-        // Python 3.12+ jumps forward only: `if c: A` that would jump back
-        // to the loop's header when false is `if c` jumping to A over a
-        // jump back (on the test's line; a `continue` has its own).
-        if let ([j], true) = (&c.fall_through[..], then_e.block == c.fall) {
-            let j = *j;
-            let block = &self.cfg.blocks[j];
-            let jump = &self.code.instrs[block.start];
-            let back =
-                matches!(jump.op, Op::Jump(t) if t <= block.start) && jump.span.line == span.line;
-            if back && block.end - block.start == 1 && else_e.block == j + 1 && else_e.skip == 0 {
-                std::mem::swap(&mut then_e, &mut else_e);
-            }
+        if self.jumps_over_back(&c, &then_e, &else_e) {
+            std::mem::swap(&mut then_e, &mut else_e);
         }
         let test = Self::test_towards(&c, then_e.block).expect("an exit of the test");
         // A loop starting at the then-block, entered only by this test.
@@ -1229,6 +1219,21 @@ impl<'c> Rebuilder<'c> {
         }
     }
 
+    /// Python 3.12+ jumps forward only: `if c: A` that would jump back
+    /// to the loop's header when false is `if c` jumping to A over a jump
+    /// back (on the test's line; a `continue` has its own). Whether
+    /// `then_e` (what falls through) is that jump back and `else_e` is A.
+    fn jumps_over_back(&self, c: &Cond, then_e: &Edge, else_e: &Edge) -> bool {
+        let ([j], true) = (&c.fall_through[..], then_e.block == c.fall) else {
+            return false;
+        };
+        let block = &self.cfg.blocks[*j];
+        let jump = &self.code.instrs[block.start];
+        let back = matches!(jump.op, Op::Jump(t) if t <= block.start)
+            && jump.span.line == c.test.span.line;
+        back && block.end - block.start == 1 && else_e.block == j + 1 && else_e.skip == 0
+    }
+
     /// Where the branches of an `if` with an else-branch meet: the
     /// then-branch ends with a jump over the else-branch (`None`: no
     /// else-branch).
@@ -1272,15 +1277,28 @@ impl<'c> Rebuilder<'c> {
     fn starts_while_test(&mut self, b: usize, sim: &Sim<'_>) -> bool {
         match self.pure_cond(&Edge::new(b, sim.stack.clone()), sim.base) {
             Some(c) => {
-                let then_b = if c.fall == c.f.block {
-                    c.f.block
+                let (then_e, else_e) = if c.fall == c.f.block {
+                    (&c.f, &c.t)
                 } else {
-                    c.t.block
+                    (&c.t, &c.f)
+                };
+                let then_b = if self.jumps_over_back(&c, then_e, else_e) {
+                    else_e.block
+                } else {
+                    then_e.block
                 };
                 self.cfg.header[then_b] && then_b > b && !self.active(then_b)
             }
             None => false,
         }
+    }
+
+    /// The line of block `b` if it is one jump with a line.
+    fn lone_jump_line(&self, b: usize) -> Option<u32> {
+        let block = &self.cfg.blocks[b];
+        let ins = &self.code.instrs[block.start];
+        (block.end - block.start == 1 && matches!(ins.op, Op::Jump(_)) && ins.span.line > 0)
+            .then_some(ins.span.line)
     }
 
     /// Where block `b` leads if it only jumps.
@@ -1330,10 +1348,11 @@ impl<'c> Rebuilder<'c> {
         let (b, e) = (body_e.block, exit_e.block);
         // The exit is after the loop, or (at the end of an enclosing
         // loop's body) that loop's header.
-        let enclosing = self
-            .loops
-            .last()
-            .is_some_and(|l| l.header == e || l.continues.contains(&e));
+        // (Python 3.12 jumps there by a jump back on the test's line.)
+        let enclosing = self.loops.last().is_some_and(|l| {
+            let t = self.through_jumps(e);
+            l.header == t || l.continues.contains(&e) || l.continues.contains(&t)
+        });
         if e <= b && !enclosing {
             return fail(span, "a loop whose exit comes first");
         }
@@ -1356,7 +1375,7 @@ impl<'c> Rebuilder<'c> {
                         .map(|&s| self.through_jumps(s))
                         .find(|&t| starts(t))
                 };
-                if enclosing {
+                if l.header == e || l.continues.contains(&e) {
                     return None;
                 }
                 (0..body.len()).filter(|&u| body[u]).find_map(leaves)
@@ -1364,7 +1383,12 @@ impl<'c> Rebuilder<'c> {
         // `continue` goes back to the test (when something in the body
         // jumps there).
         let mut continues = vec![];
-        if cur < b && self.cfg.preds[cur].iter().any(|&p| b <= p && p < e) {
+        // (The exit may be an enclosing loop's start, before the body.)
+        if cur < b
+            && self.cfg.preds[cur]
+                .iter()
+                .any(|&p| b <= p && (p < e || self.cfg.dominates(b, p)))
+        {
             continues.push(cur);
         }
         self.loops.push(LoopCtx {
@@ -1443,6 +1467,22 @@ impl<'c> Rebuilder<'c> {
             }
             None => (vec![], Some(e)),
         };
+        let mut orelse = orelse;
+        // At the end of an enclosing loop's body, `else: pass` leaves the
+        // jump back on a line of its own (the loop's exit, which breaks
+        // skip).
+        if let Some(line) = self.lone_jump_line(e) {
+            let back = self
+                .loops
+                .last()
+                .is_some_and(|l| l.header == self.through_jumps(e));
+            if orelse.is_empty() && line != span.line && x.is_some() && back {
+                orelse.push(Stmt {
+                    kind: StmtKind::Pass,
+                    span: Span::line(line),
+                });
+            }
+        }
         sim.emit(
             StmtKind::While {
                 test: test.clone(),
