@@ -245,6 +245,25 @@ impl Cfg {
         body
     }
 
+    /// Whether block `to` is reached from block `from` by forward edges
+    /// (to blocks later in bytecode order) without passing through
+    /// `avoid`.
+    pub fn forward_reaches(&self, from: usize, to: usize, avoid: usize) -> bool {
+        let mut seen = vec![false; self.blocks.len()];
+        let mut work = vec![from];
+        while let Some(b) = work.pop() {
+            if b == to {
+                return true;
+            }
+            if b == avoid || seen[b] {
+                continue;
+            }
+            seen[b] = true;
+            work.extend(self.blocks[b].succs.iter().copied().filter(|&n| n > b));
+        }
+        false
+    }
+
     /// The terminating operation of block `b`, if it jumps, returns or
     /// raises (or is a `FOR_ITER`).
     pub fn terminator<'i>(&self, instrs: &'i [Instr], b: usize) -> Option<&'i Op> {

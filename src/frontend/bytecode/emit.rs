@@ -428,7 +428,9 @@ impl<'py> Emitter<'py> {
                 &[("test", x(test)?), ("msg", opt(msg)?)],
                 Some(span),
             )?,
-            StmtKind::ForTarget(_) => return rebuild_err(span, "a loop target outside its loop"),
+            StmtKind::ForTarget(_) | StmtKind::Exit(_) => {
+                return rebuild_err(span, "a loop target outside its loop")
+            }
         };
         Ok(node)
     }

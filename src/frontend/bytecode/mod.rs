@@ -171,38 +171,62 @@ pub fn rebuild<'py>(
             .collect::<PyResult<_>>()?,
         minor: ops.minor,
     };
-    let mut problem = stack::Fail {
-        what: "its bytecode differs from that of the rebuilt code".into(),
-        line: first_line,
+    // Why the attempts failed (a rebuilt tree that compiles to other
+    // bytecode gives no reason): the last reason with `pass`, else the
+    // first without.
+    let mut problem: Option<stack::Fail> = None;
+    let note = |problem: &mut Option<stack::Fail>, f: stack::Fail, nops_as_pass: bool| {
+        if nops_as_pass || problem.is_none() {
+            *problem = Some(f);
+        }
     };
-    // With and without un-copying return sequences (see `tidy`).
-    for factor in [true, false] {
-        let body = match structure::Rebuilder::new(&ops).body() {
+    // `NOP`s as `pass` statements (CPython keeps the `NOP` of a `pass`
+    // on a line of its own, and `pass` may change the layout), then as
+    // nothing (the `NOP` of a jump CPython removed, kept for its line:
+    // the end of a chained comparison in an `if` test on 3.13).
+    let has_nops = ops.instrs.iter().any(|i| i.op == read::Op::Nop);
+    for nops_as_pass in [true, false] {
+        if !nops_as_pass && !has_nops {
+            break;
+        }
+        let mut rebuilder = structure::Rebuilder::new(&ops);
+        rebuilder.nops_as_pass = nops_as_pass;
+        let body = match rebuilder.body() {
             Ok(b) => b,
             Err(f) => {
-                problem = f;
-                break;
-            }
-        };
-        let body = tidy::Tidy { code: &ops, factor }.body(body);
-        let node = match emitter.function(&name, &sig, docstring(func, &code), &body, first_line) {
-            Ok(n) => n,
-            Err(emit::EmitError::Py(e)) => return Err(e),
-            Err(emit::EmitError::Rebuild(f)) => {
-                problem = f;
+                note(&mut problem, f, nops_as_pass);
                 continue;
             }
         };
-        if std::env::var("JITUFUNC_BYTECODE_DEBUG").is_ok() {
-            let text = py.import("ast")?.call_method1("unparse", (&node,))?;
-            eprintln!("== rebuilt (factor={factor}):\n{text}");
-        }
-        if let Some(again) = verify::recompile(py, &node, &name, &freevars, &imported, &filename)? {
-            if verify::same_code(py, &code, &again)? {
-                return Ok(Ok(Rebuilt { node, info }));
+        // With and without un-copying return sequences (see `tidy`).
+        for factor in [true, false] {
+            let body = tidy::Tidy { code: &ops, factor }.body(body.clone());
+            let node =
+                match emitter.function(&name, &sig, docstring(func, &code), &body, first_line) {
+                    Ok(n) => n,
+                    Err(emit::EmitError::Py(e)) => return Err(e),
+                    Err(emit::EmitError::Rebuild(f)) => {
+                        note(&mut problem, f, nops_as_pass);
+                        continue;
+                    }
+                };
+            if std::env::var("JITUFUNC_BYTECODE_DEBUG").is_ok() {
+                let text = py.import("ast")?.call_method1("unparse", (&node,))?;
+                eprintln!("== rebuilt (factor={factor}, nops_as_pass={nops_as_pass}):\n{text}");
+            }
+            if let Some(again) =
+                verify::recompile(py, &node, &name, &freevars, &imported, &filename)?
+            {
+                if verify::same_code(py, &code, &again)? {
+                    return Ok(Ok(Rebuilt { node, info }));
+                }
             }
         }
     }
+    let problem = problem.unwrap_or(stack::Fail {
+        what: "its bytecode differs from that of the rebuilt code".into(),
+        line: first_line,
+    });
     let at = if problem.line > 0 {
         format!(" (at line {})", problem.line)
     } else {

@@ -108,6 +108,9 @@ pub struct Sim<'c> {
     /// Set when a `POP_TOP` removes an iterator: (the iterator, the stack
     /// depth after, the number of statements then).
     pub popped_iter: Option<(E, usize, usize)>,
+    /// A `NOP` between statements is a `pass` (else nothing: CPython
+    /// also keeps the `NOP`s of jumps it removed, for their lines).
+    pub nops_as_pass: bool,
 }
 
 impl<'c> Sim<'c> {
@@ -123,6 +126,7 @@ impl<'c> Sim<'c> {
             groups: vec![],
             origin: super::tree::NO_ORIGIN,
             popped_iter: None,
+            nops_as_pass: true,
         }
     }
 
@@ -195,7 +199,11 @@ impl<'c> Sim<'c> {
             Op::PushNull => self.push(ExprKind::Null, span),
             // `pass` (its line is kept); nothing inside an expression.
             Op::Nop => {
-                if !self.expr_only && self.stack.len() == self.base && !self.busy() {
+                if self.nops_as_pass
+                    && !self.expr_only
+                    && self.stack.len() == self.base
+                    && !self.busy()
+                {
                     self.emit(StmtKind::Pass, span)?;
                 }
             }

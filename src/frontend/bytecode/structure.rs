@@ -72,9 +72,10 @@ pub struct Cond {
     /// The blocks it spans.
     blocks: Vec<usize>,
     /// Its last block in bytecode order, and where that block falls
-    /// through to (the then-branch).
+    /// through to (the then-branch), through these trivial blocks.
     last: usize,
     fall: usize,
+    fall_through: Vec<usize>,
 }
 
 pub enum Flow {
@@ -105,7 +106,7 @@ struct LoopCtx {
     breaks: Vec<usize>,
     /// (`for`) the code CPython copied into a `break` instead of jumping
     /// to it (it ends with a return).
-    inlined_exit: Option<Vec<Stmt>>,
+    exits: Vec<Vec<Stmt>>,
 }
 
 enum Next {
@@ -122,6 +123,10 @@ pub struct Rebuilder<'c> {
     pending_skip: usize,
     /// Blocks walked, to give up on runaway walks.
     budget: usize,
+    /// Walks in progress (nested), to give up before the stack runs out.
+    depth: usize,
+    /// `NOP`s between statements are `pass` statements (see `Sim`).
+    pub nops_as_pass: bool,
 }
 
 /// The stacks two arms of an expression leave merged: the same values
@@ -199,13 +204,37 @@ fn contains_return(stmts: &[Stmt]) -> bool {
     })
 }
 
+/// Whether `a` and `b` are the same code at the same lines (one copied
+/// from the other).
+fn same_lines(a: &[Stmt], b: &[Stmt]) -> bool {
+    same_block(a, b) && a.iter().zip(b).all(|(x, y)| x.span.line == y.span.line)
+}
+
+/// `stmts` with each `Exit(k)` marker replaced by `code(k)` (not inside
+/// nested loops: theirs are theirs).
+fn fill_exits(stmts: Vec<Stmt>, code: &dyn Fn(usize) -> Vec<Stmt>) -> Vec<Stmt> {
+    let mut out = vec![];
+    for s in stmts {
+        match s.kind {
+            StmtKind::Exit(k) => out.extend(code(k)),
+            StmtKind::If { test, body, orelse } => out.push(Stmt {
+                kind: StmtKind::If {
+                    test,
+                    body: fill_exits(body, code),
+                    orelse: fill_exits(orelse, code),
+                },
+                span: s.span,
+            }),
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
 /// `stmts` with every ending that is `rest`'s ending, at the same lines
 /// (code CPython copied into a `break`), replaced by `break`; `copied`
 /// becomes the longest such ending.
 fn replace_copies(mut stmts: Vec<Stmt>, rest: &[Stmt], copied: &mut usize) -> Vec<Stmt> {
-    let same_lines = |a: &[Stmt], b: &[Stmt]| {
-        same_block(a, b) && a.iter().zip(b).all(|(x, y)| x.span.line == y.span.line)
-    };
     for k in (1..=stmts.len().min(rest.len())).rev() {
         if same_lines(&stmts[stmts.len() - k..], &rest[rest.len() - k..]) {
             let span = stmts[stmts.len() - k].span;
@@ -295,7 +324,9 @@ impl<'c> Rebuilder<'c> {
             cfg,
             loops: vec![],
             pending_skip: 0,
+            depth: 0,
             budget,
+            nops_as_pass: true,
         }
     }
 
@@ -343,11 +374,36 @@ impl<'c> Rebuilder<'c> {
         mode: Mode,
         entry: bool,
     ) -> R<(Vec<Stmt>, Flow)> {
+        if self.depth > 200 {
+            return fail(self.span_of(start), "the control flow is nested too deeply");
+        }
+        if self.depth > 180 && std::env::var("JITUFUNC_BYTECODE_TRACE").is_ok() {
+            eprintln!("deep run: depth {} start {start} stop {stop:?} mode {mode:?} entry {entry} loops {:?}", self.depth, self.loops.iter().map(|l| l.header).collect::<Vec<_>>());
+        }
+        self.depth += 1;
+        let r = self.walk(start, stack, base, stop, mode, entry);
+        self.depth -= 1;
+        r
+    }
+
+    fn walk(
+        &mut self,
+        start: usize,
+        stack: Vec<E>,
+        base: usize,
+        stop: Option<usize>,
+        mode: Mode,
+        entry: bool,
+    ) -> R<(Vec<Stmt>, Flow)> {
         let code = self.code;
         let mut sim = Sim::new(code, stack, base, mode != Mode::Stmt);
+        sim.nops_as_pass = self.nops_as_pass;
         let mut cur = start;
         let mut first = true;
         let mut skip = std::mem::take(&mut self.pending_skip);
+        // The jump that led to the current block (none at the start: the
+        // enclosing statement's).
+        let mut came_by = Span::default();
         loop {
             if self.budget == 0 {
                 return fail(self.span_of(cur), "the control flow is too involved");
@@ -376,9 +432,16 @@ impl<'c> Rebuilder<'c> {
                         if sim.busy() || sim.stack.len() != base {
                             return fail(span, "a jump out of a loop inside an expression");
                         }
-                        sim.emit(kind, span)?;
+                        // At the line of the jump that got here (a
+                        // `continue` statement's own, or the end of a
+                        // branch CPython jumps from).
+                        sim.emit(kind, Span::line(came_by.line))?;
                         return Ok((sim.out, Flow::Ended));
                     }
+                }
+                // Only `continue` goes to an enclosing loop's header.
+                if self.active(cur) {
+                    return fail(span, "a jump to an enclosing loop's start");
                 }
                 let next = if self.is_for_header(cur) {
                     Some(self.for_loop(cur, &mut sim, stop)?)
@@ -413,6 +476,7 @@ impl<'c> Rebuilder<'c> {
             }
             let breaking = self.take_break(&mut sim);
             let term_span = code.instrs[block.end - 1].span;
+            came_by = term_span;
             let next = match term {
                 None => match (cur + 1 < self.cfg.blocks.len()).then_some(cur + 1) {
                     Some(n) => n,
@@ -431,20 +495,12 @@ impl<'c> Rebuilder<'c> {
                     if let Some(at) = breaking {
                         // A `break` to code ending with a return, copied
                         // here; or a return of a constant from the loop.
+                        // Decided with the code after the loop (`for_loop`).
                         let mut tail = sim.out.split_off(at);
                         tail.push(ret);
-                        if tail.len() == 1 && matches!(v.kind, ExprKind::Const(_)) {
-                            sim.out.extend(tail);
-                        } else {
-                            let l = self.loops.last_mut().expect("breaking in a loop");
-                            match &l.inlined_exit {
-                                Some(s) if !same_block(s, &tail) => {
-                                    return fail(term_span, "breaks to different code")
-                                }
-                                _ => l.inlined_exit = Some(tail),
-                            }
-                            sim.emit(StmtKind::Break, term_span)?;
-                        }
+                        let l = self.loops.last_mut().expect("breaking in a loop");
+                        l.exits.push(tail);
+                        sim.emit(StmtKind::Exit(l.exits.len() - 1), term_span)?;
                     } else {
                         sim.out.push(ret);
                     }
@@ -586,6 +642,7 @@ impl<'c> Rebuilder<'c> {
             blocks: vec![cur],
             last: cur,
             fall: fall_block,
+            fall_through: vec![],
         }
     }
 
@@ -600,10 +657,8 @@ impl<'c> Rebuilder<'c> {
                 break;
             }
             let block = &self.cfg.blocks[b];
-            if code.instrs[block.start..block.end]
-                .iter()
-                .any(|i| i.span.line != line && i.span.line != 0)
-            {
+            let first = &code.instrs[block.start + edge.skip];
+            if first.span.line != line && first.span.line != 0 {
                 break;
             }
             let term = self.cfg.terminator(&code.instrs, b);
@@ -740,6 +795,7 @@ impl<'c> Rebuilder<'c> {
         blocks.extend(fall.through.iter().copied());
         blocks.extend(jump.through.iter().copied());
         let fall_block = fall.block;
+        let fall_through = fall.through.clone();
         let (t, f) = if when == When::False {
             (fall, jump)
         } else {
@@ -752,6 +808,7 @@ impl<'c> Rebuilder<'c> {
             blocks,
             last: cur,
             fall: fall_block,
+            fall_through,
         };
         loop {
             if let Some(n) = self.absorb(&c, base) {
@@ -788,10 +845,10 @@ impl<'c> Rebuilder<'c> {
         let joined = |c: &Cond, y: &Cond, test: E, t: Edge, f: Edge| {
             let mut blocks = c.blocks.clone();
             blocks.extend(y.blocks.iter().copied());
-            let (last, fall) = if y.last > c.last {
-                (y.last, y.fall)
+            let (last, fall, fall_through) = if y.last > c.last {
+                (y.last, y.fall, y.fall_through.clone())
             } else {
-                (c.last, c.fall)
+                (c.last, c.fall, c.fall_through.clone())
             };
             Cond {
                 test,
@@ -800,6 +857,7 @@ impl<'c> Rebuilder<'c> {
                 blocks,
                 last,
                 fall,
+                fall_through,
             }
         };
         let yt = if self.only_from(c.t.block, &c.blocks) {
@@ -834,20 +892,29 @@ impl<'c> Rebuilder<'c> {
         }
         // `if (a if c else b):`
         if let (Some(y), Some(z)) = (&yt, &yf) {
-            if self.same_exit(&y.t, &z.t) && self.same_exit(&y.f, &z.f) {
+            // `y` as a test for `z`'s true exit.
+            let y_test = if self.same_exit(&y.t, &z.t) && self.same_exit(&y.f, &z.f) {
+                Some(y.test.clone())
+            } else if self.same_exit(&y.f, &z.t) && self.same_exit(&y.t, &z.f) {
+                Some(not(y.test.clone()))
+            } else {
+                None
+            };
+            if let Some(y_test) = y_test {
                 let span = c.test.span;
                 // The arm after the test in the bytecode is the first.
                 let (test, body, orelse) = if c.fall == c.f.block {
-                    (not(c.test.clone()), z.test.clone(), y.test.clone())
+                    (not(c.test.clone()), z.test.clone(), y_test)
                 } else {
-                    (c.test.clone(), y.test.clone(), z.test.clone())
+                    (c.test.clone(), y_test, z.test.clone())
                 };
                 let test = expr(ExprKind::IfExp { test, body, orelse }, span);
-                let mut n = joined(c, y, test, y.t.clone(), y.f.clone());
+                let mut n = joined(c, y, test, z.t.clone(), z.f.clone());
                 n.blocks.extend(z.blocks.iter().copied());
                 if z.last > n.last {
                     n.last = z.last;
                     n.fall = z.fall;
+                    n.fall_through = z.fall_through.clone();
                 }
                 return Some(n);
             }
@@ -878,7 +945,8 @@ impl<'c> Rebuilder<'c> {
     }
 
     /// The operations from block `b` (after its first `skip`) to a
-    /// return, if there is one path.
+    /// return, if there is one path; without `nops_as_pass`, `NOP`s left
+    /// out (a copy has none of the original's removed jumps).
     fn path_to_return(&self, mut b: usize, mut skip: usize) -> Option<Vec<usize>> {
         let mut ops = vec![];
         for _ in 0..self.cfg.blocks.len() {
@@ -889,7 +957,10 @@ impl<'c> Rebuilder<'c> {
             } else {
                 block.end
             };
-            ops.extend(block.start + std::mem::take(&mut skip)..body_end);
+            ops.extend(
+                (block.start + std::mem::take(&mut skip)..body_end)
+                    .filter(|&i| self.nops_as_pass || self.code.instrs[i].op != Op::Nop),
+            );
             match term {
                 None => b += 1,
                 Some(Op::Jump(t)) => b = self.cfg.block_at(*t)?,
@@ -908,21 +979,14 @@ impl<'c> Rebuilder<'c> {
     /// returned value.
     fn returning_arms(&mut self, c: &Cond, base: usize) -> R<E> {
         let span = c.test.span;
-        let (Some(at), Some(af)) = (
-            self.path_to_return(c.t.block, c.t.skip),
-            self.path_to_return(c.f.block, c.f.skip),
-        ) else {
-            return fail(span, "an expression whose branches do not meet");
-        };
+        let (st0, at) = self.arm_to_return(&c.t, base, span)?;
+        let (sf0, af) = self.arm_to_return(&c.f, base, span)?;
         let mut k = 0;
         while k < at.len()
             && k < af.len()
             && self.same_op(at[at.len() - 1 - k], af[af.len() - 1 - k])
         {
             k += 1;
-        }
-        if k == 0 || k == at.len() || k == af.len() {
-            return fail(span, "an expression whose branches do not meet");
         }
         let code = self.code;
         let prefix = |stack: &[E], ops: &[usize]| -> R<Vec<E>> {
@@ -933,9 +997,29 @@ impl<'c> Rebuilder<'c> {
             }
             Ok(sim.stack)
         };
-        let st = prefix(&c.t.stack, &at[..at.len() - k])?;
-        let sf = prefix(&c.f.stack, &af[..af.len() - k])?;
-        let stack = merge_stacks(c, st, sf)?;
+        // Where each arm's value is complete: the longest shared ending
+        // after which both arms have pushed one value on what was there
+        // (Python 3.10 has no columns to tell `d - e` from `e - d`, so
+        // the ending that looks shared may start inside the arms).
+        let below = c.t.stack.len().min(c.f.stack.len());
+        let split = |k: usize| -> R<Vec<E>> {
+            let st = prefix(&st0, &at[..at.len() - k])?;
+            let sf = prefix(&sf0, &af[..af.len() - k])?;
+            if st.len() != below + 1 || sf.len() != below + 1 {
+                return fail(span, "an expression whose branches leave different values");
+            }
+            merge_stacks(c, st, sf)
+        };
+        let mut found = None;
+        for k in (1..=k).rev() {
+            if let Ok(stack) = split(k) {
+                found = Some((k, stack));
+                break;
+            }
+        }
+        let Some((k, stack)) = found else {
+            return fail(span, "an expression whose branches do not meet");
+        };
         let tail = &af[af.len() - k..af.len() - 1];
         let mut sim = Sim::new(code, stack, base, true);
         for &i in tail {
@@ -943,6 +1027,26 @@ impl<'c> Rebuilder<'c> {
             sim.step(&code.instrs[i].op, code.instrs[i].span)?;
         }
         sim.pop(span)
+    }
+
+    /// One arm of an expression that returns: the stack where the arm's
+    /// own branches (`a and b`, `x if c else y` inside it) have met, and
+    /// the operations from there to the return (one path).
+    fn arm_to_return(&mut self, e: &Edge, base: usize, span: Span) -> R<(Vec<E>, Vec<usize>)> {
+        if let Some(ops) = self.path_to_return(e.block, e.skip) {
+            return Ok((e.stack.clone(), ops));
+        }
+        let mut b = e.block;
+        for _ in 0..self.cfg.blocks.len() {
+            let Some(next) = self.cfg.ipdom(b) else { break };
+            b = next;
+            if let Some(ops) = self.path_to_return(b, 0) {
+                let (_, flow) = self.run_edge(e, base, Some(b), Mode::Expr)?;
+                let Flow::Fell(stack) = flow else { break };
+                return Ok((stack, ops));
+            }
+        }
+        fail(span, "an expression whose branches do not meet")
     }
 
     /// The test of `c` for reaching block `b` (`None`: it does not lead
@@ -990,17 +1094,8 @@ impl<'c> Rebuilder<'c> {
         } else {
             (c.t.clone(), c.f.clone())
         };
-        // Python 3.12+ jumps forward only: `if c: A` that would jump back
-        // to the loop's header when false is `if c` jumping to A over a
-        // jump back (on the test's line; a `continue` has its own).
-        if let [j] = then_e.through[..] {
-            let block = &self.cfg.blocks[j];
-            let jump = &self.code.instrs[block.start];
-            let back =
-                matches!(jump.op, Op::Jump(t) if t <= block.start) && jump.span.line == span.line;
-            if back && block.end - block.start == 1 && else_e.block == j + 1 && else_e.skip == 0 {
-                std::mem::swap(&mut then_e, &mut else_e);
-            }
+        if self.jumps_over_back(&c, &then_e, &else_e) {
+            std::mem::swap(&mut then_e, &mut else_e);
         }
         let test = Self::test_towards(&c, then_e.block).expect("an exit of the test");
         // A loop starting at the then-block, entered only by this test.
@@ -1008,7 +1103,10 @@ impl<'c> Rebuilder<'c> {
             let saved = (self.loops.len(), sim.out.len());
             match self.while_cond(cur, &test, &then_e, &else_e, sim, stop) {
                 Ok(next) => return Ok(next),
-                Err(_) => {
+                Err(e) => {
+                    if std::env::var("JITUFUNC_BYTECODE_TRACE").is_ok() {
+                        eprintln!("while_cond at {cur} body {} failed: {e:?}", then_e.block);
+                    }
                     self.loops.truncate(saved.0);
                     sim.out.truncate(saved.1);
                 }
@@ -1066,7 +1164,18 @@ impl<'c> Rebuilder<'c> {
             self.pending_skip = else_e.skip;
             return Ok(Next::Goto(else_e.block));
         }
-        let join = self.else_join(&then_e, &else_e);
+        let join = self.else_join(&then_e, &else_e).or_else(|| {
+            // A then-branch that never falls into the else-branch but
+            // reaches the enclosing statement's end: CPython jumped there
+            // from inside it (`if a: (if b: return) elif c: ...`, the
+            // jump of the inner test threaded past the else-branch).
+            stop.filter(|&s| {
+                s > else_e.block
+                    && then_e.block < else_e.block
+                    && !self.cfg.forward_reaches(then_e.block, else_e.block, s)
+                    && self.cfg.forward_reaches(then_e.block, s, usize::MAX)
+            })
+        });
         let (body, flow) = self.run_edge(
             &then_e,
             base,
@@ -1108,6 +1217,21 @@ impl<'c> Rebuilder<'c> {
             }
             _ => Ok(Next::Ended),
         }
+    }
+
+    /// Python 3.12+ jumps forward only: `if c: A` that would jump back
+    /// to the loop's header when false is `if c` jumping to A over a jump
+    /// back (on the test's line; a `continue` has its own). Whether
+    /// `then_e` (what falls through) is that jump back and `else_e` is A.
+    fn jumps_over_back(&self, c: &Cond, then_e: &Edge, else_e: &Edge) -> bool {
+        let ([j], true) = (&c.fall_through[..], then_e.block == c.fall) else {
+            return false;
+        };
+        let block = &self.cfg.blocks[*j];
+        let jump = &self.code.instrs[block.start];
+        let back = matches!(jump.op, Op::Jump(t) if t <= block.start)
+            && jump.span.line == c.test.span.line;
+        back && block.end - block.start == 1 && else_e.block == j + 1 && else_e.skip == 0
     }
 
     /// Where the branches of an `if` with an else-branch meet: the
@@ -1153,15 +1277,28 @@ impl<'c> Rebuilder<'c> {
     fn starts_while_test(&mut self, b: usize, sim: &Sim<'_>) -> bool {
         match self.pure_cond(&Edge::new(b, sim.stack.clone()), sim.base) {
             Some(c) => {
-                let then_b = if c.fall == c.f.block {
-                    c.f.block
+                let (then_e, else_e) = if c.fall == c.f.block {
+                    (&c.f, &c.t)
                 } else {
-                    c.t.block
+                    (&c.t, &c.f)
+                };
+                let then_b = if self.jumps_over_back(&c, then_e, else_e) {
+                    else_e.block
+                } else {
+                    then_e.block
                 };
                 self.cfg.header[then_b] && then_b > b && !self.active(then_b)
             }
             None => false,
         }
+    }
+
+    /// The line of block `b` if it is one jump with a line.
+    fn lone_jump_line(&self, b: usize) -> Option<u32> {
+        let block = &self.cfg.blocks[b];
+        let ins = &self.code.instrs[block.start];
+        (block.end - block.start == 1 && matches!(ins.op, Op::Jump(_)) && ins.span.line > 0)
+            .then_some(ins.span.line)
     }
 
     /// Where block `b` leads if it only jumps.
@@ -1211,20 +1348,47 @@ impl<'c> Rebuilder<'c> {
         let (b, e) = (body_e.block, exit_e.block);
         // The exit is after the loop, or (at the end of an enclosing
         // loop's body) that loop's header.
-        let enclosing = self
-            .loops
-            .last()
-            .is_some_and(|l| l.header == e || l.continues.contains(&e));
+        // (Python 3.12 jumps there by a jump back on the test's line.)
+        let enclosing = self.loops.last().is_some_and(|l| {
+            let t = self.through_jumps(e);
+            l.header == t || l.continues.contains(&e) || l.continues.contains(&t)
+        });
         if e <= b && !enclosing {
             return fail(span, "a loop whose exit comes first");
         }
         let body = self.cfg.loop_body(b);
         let last = body.iter().rposition(|&x| x).unwrap_or(b);
-        let x = self.break_target(&body, last.max(e)).filter(|&x| x > e);
+        let x = self
+            .break_target(&body, last.max(e))
+            .filter(|&x| x > e)
+            .or_else(|| {
+                // At the end of an enclosing loop's body, breaks jump to
+                // that loop's start (CPython threads the jump through the
+                // `else` and the enclosing loop's jump back).
+                let l = self.loops.last()?;
+                let starts = |t: usize| l.header == t || l.continues.contains(&t);
+                let leaves = |u: usize| {
+                    self.cfg.blocks[u]
+                        .succs
+                        .iter()
+                        .filter(|&&s| !body[s] && s != e)
+                        .map(|&s| self.through_jumps(s))
+                        .find(|&t| starts(t))
+                };
+                if l.header == e || l.continues.contains(&e) {
+                    return None;
+                }
+                (0..body.len()).filter(|&u| body[u]).find_map(leaves)
+            });
         // `continue` goes back to the test (when something in the body
         // jumps there).
         let mut continues = vec![];
-        if cur < b && self.cfg.preds[cur].iter().any(|&p| b <= p && p < e) {
+        // (The exit may be an enclosing loop's start, before the body.)
+        if cur < b
+            && self.cfg.preds[cur]
+                .iter()
+                .any(|&p| b <= p && (p < e || self.cfg.dominates(b, p)))
+        {
             continues.push(cur);
         }
         self.loops.push(LoopCtx {
@@ -1235,7 +1399,7 @@ impl<'c> Rebuilder<'c> {
             continues,
             break_target: Some(x.unwrap_or(e)),
             breaks: vec![],
-            inlined_exit: None,
+            exits: vec![],
         });
         let r = self.run(b, body_e.stack.clone(), sim.base, None, Mode::Stmt, true);
         self.loops.pop();
@@ -1303,6 +1467,22 @@ impl<'c> Rebuilder<'c> {
             }
             None => (vec![], Some(e)),
         };
+        let mut orelse = orelse;
+        // At the end of an enclosing loop's body, `else: pass` leaves the
+        // jump back on a line of its own (the loop's exit, which breaks
+        // skip).
+        if let Some(line) = self.lone_jump_line(e) {
+            let back = self
+                .loops
+                .last()
+                .is_some_and(|l| l.header == self.through_jumps(e));
+            if orelse.is_empty() && line != span.line && x.is_some() && back {
+                orelse.push(Stmt {
+                    kind: StmtKind::Pass,
+                    span: Span::line(line),
+                });
+            }
+        }
         sim.emit(
             StmtKind::While {
                 test: test.clone(),
@@ -1320,14 +1500,25 @@ impl<'c> Rebuilder<'c> {
         let span = self.span_of(h);
         let body = self.cfg.loop_body(h);
         let last = body.iter().rposition(|&x| x).unwrap_or(h);
-        let x = self.break_target(&body, last);
+        // Breaks jump after the loop, or (at the end of an enclosing
+        // loop's body) to that loop's header.
+        let enclosing = self.loops.last().map(|l| l.header);
+        let x = self.break_target(&body, last).or_else(|| {
+            let leaves = |u: usize| {
+                self.cfg.blocks[u]
+                    .succs
+                    .iter()
+                    .any(|&s| Some(self.through_jumps(s)) == enclosing && !body[s])
+            };
+            enclosing.filter(|_| (0..body.len()).any(|u| body[u] && leaves(u)))
+        });
         self.loops.push(LoopCtx {
             kind: LoopKind::While { end: None },
             header: h,
             continues: vec![h],
             break_target: x,
             breaks: vec![],
-            inlined_exit: None,
+            exits: vec![],
         });
         let r = self.run(h, sim.stack.clone(), sim.base, None, Mode::Stmt, true);
         self.loops.pop();
@@ -1370,7 +1561,7 @@ impl<'c> Rebuilder<'c> {
             continues: vec![h],
             break_target: None,
             breaks: vec![],
-            inlined_exit: None,
+            exits: vec![],
         });
         let mut stack = sim.stack.clone();
         let body_base = stack.len();
@@ -1395,9 +1586,12 @@ impl<'c> Rebuilder<'c> {
             orelse,
         };
         if let Some(&x) = ctx.breaks.first() {
-            if ctx.breaks.iter().any(|&b| b != x) || ctx.inlined_exit.is_some() {
+            if ctx.breaks.iter().any(|&b| b != x) {
                 return fail(span, "breaks to different places");
             }
+            // Copied code is not what breaks jump to: returns.
+            let exits = ctx.exits;
+            stmts = fill_exits(stmts, &|k| exits[k].clone());
             let (orelse, flow) = if x == exit_b {
                 (vec![], Flow::Fell(exit_stack.clone()))
             } else {
@@ -1417,20 +1611,45 @@ impl<'c> Rebuilder<'c> {
                 _ => Next::Ended,
             });
         }
-        if let Some(exit_code) = ctx.inlined_exit {
+        if !ctx.exits.is_empty() {
+            // Code run after dropping the iterator is a copy of the code
+            // after the loop (at its lines: a `break` CPython replaced by
+            // it), or a return from the loop.
             let (mut rest, flow) =
                 self.run(exit_b, exit_stack, sim.base, stop, Mode::Stmt, false)?;
-            let k = exit_code.len();
-            if !matches!(flow, Flow::Ended)
-                || rest.len() < k
-                || !same_block(&rest[rest.len() - k..], &exit_code)
-            {
-                return fail(span, "a break to code that is not after the loop");
+            let k = ctx.exits.iter().map(|e| e.len()).max().unwrap_or(0);
+            let copies = matches!(flow, Flow::Ended)
+                && ctx.exits.iter().all(|e| {
+                    e.len() == k && rest.len() >= k && same_lines(&rest[rest.len() - k..], e)
+                });
+            if copies {
+                let body = fill_exits(stmts, &|_| {
+                    vec![Stmt {
+                        kind: StmtKind::Break,
+                        span,
+                    }]
+                });
+                let after = rest.split_off(rest.len() - k);
+                sim.emit(make(body, rest), for_span)?;
+                sim.out.extend(after);
+                return Ok(Next::Ended);
             }
-            let after = rest.split_off(rest.len() - k);
-            sim.emit(make(stmts, rest), for_span)?;
-            sim.out.extend(after);
-            return Ok(Next::Ended);
+            let exits = ctx.exits;
+            let body = fill_exits(stmts, &|k| exits[k].clone());
+            sim.emit(make(body, vec![]), for_span)?;
+            sim.out.extend(rest);
+            return match (flow, stop) {
+                (Flow::Fell(stack), Some(stop)) => {
+                    sim.stack = stack;
+                    Ok(Next::Goto(stop))
+                }
+                (Flow::Fell(stack), None) => {
+                    sim.stack = stack;
+                    Ok(Next::LoopEnd)
+                }
+                (Flow::Ended, _) => Ok(Next::Ended),
+                _ => fail(span, "a loop followed by unexpected code"),
+            };
         }
         sim.emit(make(stmts, vec![]), for_span)?;
         sim.stack = exit_stack;

@@ -273,7 +273,7 @@ impl Tidy<'_> {
                 test: tidy_expr(&test),
                 msg: msg.as_ref().map(tidy_expr),
             },
-            k @ (Break | Continue | Pass | ForTarget(_)) => k,
+            k @ (Break | Continue | Pass | ForTarget(_) | Exit(_)) => k,
         };
         Stmt { kind, span }
     }

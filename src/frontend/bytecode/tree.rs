@@ -102,13 +102,13 @@ pub fn same_origin(a: &E, b: &E) -> bool {
     a.origin != NO_ORIGIN && a.origin == b.origin && same_expr(a, b)
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum StmtKind {
     /// `t1 = t2 = value` (one target: `t = value`).
     Assign {
@@ -150,9 +150,13 @@ pub enum StmtKind {
     /// Marker: the loop's next item is stored into the target (the first
     /// statement of a `for` body; never emitted).
     ForTarget(Target),
+    /// Marker: the `k`th code a `for` loop's body ran after dropping the
+    /// iterator, ending with a return (a `break` to copied code, or a
+    /// return from the loop; never emitted).
+    Exit(usize),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Target {
     Name(String, Span),
     Tuple(Vec<Target>, Span),
