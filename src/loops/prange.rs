@@ -2,12 +2,13 @@
 //! cut into chunks, run on the thread pool, each chunk's partial results
 //! (reductions) in a slot of its own.
 //!
-//! How the trips are cut depends only on the trip count and the pool's
-//! size, so a loop's results (a float sum's rounding) are the same from
-//! call to call. Whether the chunks then run on the pool or one after the
-//! other on the calling thread is decided by timing the first chunk: a
-//! loop whose whole run would take less than `MIN_PARALLEL_NANOS` stays on
-//! the calling thread, where it costs what a serial loop costs.
+//! How the trips are cut (`Partition`) depends only on the trip count and
+//! the pool's size, so a loop's results (a float sum's rounding) are the
+//! same from call to call. The calling thread first runs a small probe
+//! chunk (about 1/8 of the others) and times it: a loop whose whole run
+//! would take less than `MIN_PARALLEL_NANOS` stays on the calling thread
+//! (without reductions, the rest in one call), where it costs what a
+//! serial loop costs; otherwise the other chunks go to the pool.
 //!
 //! FP flags and errors: each chunk has a status record of its own; their
 //! status words are ORed into the caller's, and the first error in chunk
@@ -28,28 +29,57 @@ use super::parallel::{pool, ChunkResults};
 /// flags and errors into `status` (a `StatusRecord`).
 pub type ForChunkFn = unsafe extern "C" fn(*mut c_void, i64, i64, *mut c_void, *mut c_void);
 
-/// Below this estimated run time (the first chunk's time times the number
-/// of chunks), the chunks run on the calling thread: waking the pool costs
-/// a few microseconds per thread.
+/// Below this estimated run time (the probe's time scaled to all the
+/// trips), the chunks run on the calling thread: waking the pool costs a
+/// few microseconds per thread.
 const MIN_PARALLEL_NANOS: u128 = 40_000;
 
 /// Chunks per pool thread: uneven iterations (a triangular loop, data-
 /// dependent work) balance across threads by work stealing.
 const CHUNKS_PER_THREAD: usize = 8;
 
-/// How many chunks `n` trips are cut into with `threads` threads and at
-/// most `max_chunks` slots: at least one (an empty loop runs one empty
-/// chunk, which gives the reductions' identities).
-fn chunk_count(n: usize, threads: usize, max_chunks: usize) -> usize {
-    n.min(threads * CHUNKS_PER_THREAD).min(max_chunks).max(1)
+/// How a loop's trips `0..n` are cut: chunk 0 is a small *probe* the
+/// calling thread runs first and times, the others (`rest` of them,
+/// sizes differing by at most one) cover the remaining trips. It depends
+/// only on `n`, the pool's size and the slots available, so a float
+/// reduction's partials are added in the same order on every call.
+#[derive(Clone, Copy, Debug)]
+struct Partition {
+    n: usize,
+    probe: usize,
+    rest: usize,
 }
 
-/// The trips of chunk `c` of `chunks` over `0..n`: sizes differ by at most
-/// one.
-fn chunk_range(c: usize, chunks: usize, n: usize) -> (usize, usize) {
-    let (base, extra) = (n / chunks, n % chunks);
-    let start = c * base + c.min(extra);
-    (start, start + base + usize::from(c < extra))
+impl Partition {
+    fn new(n: usize, threads: usize, max_chunks: usize) -> Self {
+        let per_thread = threads.max(1) * CHUNKS_PER_THREAD;
+        // About 1/8 of a chunk: the part that runs before the pool starts.
+        let probe = if n == 0 {
+            0
+        } else {
+            (n / (per_thread * 8)).max(1)
+        };
+        let rest = (n - probe).min(per_thread).min(max_chunks.max(2) - 1);
+        Partition { n, probe, rest }
+    }
+
+    /// How many chunks (slots): at least one (an empty loop runs one empty
+    /// chunk, which gives the reductions' identities).
+    fn chunks(self) -> usize {
+        1 + self.rest
+    }
+
+    /// The trips of chunk `c`.
+    fn range(self, c: usize) -> (usize, usize) {
+        if c == 0 {
+            return (0, self.probe);
+        }
+        let len = self.n - self.probe;
+        let (base, extra) = (len / self.rest, len % self.rest);
+        let k = c - 1;
+        let start = self.probe + k * base + k.min(extra);
+        (start, start + base + usize::from(k < extra))
+    }
 }
 
 /// Runs `chunk` over trips `0..n`; returns how many chunks (slots) it
@@ -72,13 +102,14 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
 ) -> i64 {
     let n = n.max(0) as usize;
     let threads = pool().map_or(1, |p| p.current_num_threads());
-    let chunks = chunk_count(n, threads, max_chunks.max(1) as usize);
+    let cut = Partition::new(n, threads, max_chunks.max(1) as usize);
+    let chunks = cut.chunks();
     let slot_at = |c: usize| {
         // Only an address: the chunk function writes there.
         slots.cast::<u8>().wrapping_add(c * slot_size as usize)
     };
     let run = |c: usize, record: *mut c_void| {
-        let (lo, hi) = chunk_range(c, chunks, n);
+        let (lo, hi) = cut.range(c);
         // SAFETY: a sub-range of `0..n` with its own slot and a status
         // record (the caller's contract).
         unsafe { chunk(context, lo as i64, hi as i64, slot_at(c).cast(), record) }
@@ -88,7 +119,7 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
         let word = unsafe { *status.cast::<i32>() };
         word & (crate::codegen::fpstatus::ERROR as i32) != 0
     };
-    // The first chunk on this thread, timed.
+    // The probe on this thread, timed.
     let started = Instant::now();
     run(0, status);
     if chunks == 1 || failed(status) {
@@ -97,8 +128,18 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
     let serial = match pool() {
         None => true,
         Some(_) if threads < 2 => true,
-        Some(_) => started.elapsed().as_nanos() * (chunks as u128) < MIN_PARALLEL_NANOS,
+        Some(_) => {
+            started.elapsed().as_nanos() * (n as u128) / (cut.probe as u128) < MIN_PARALLEL_NANOS
+        }
     };
+    if serial && slot_size == 0 {
+        // No partials to keep apart: the rest in one call.
+        let (lo, hi) = (cut.probe, n);
+        // SAFETY: a sub-range of `0..n` on this thread, with the caller's
+        // record (the caller's contract); no slot is written.
+        unsafe { chunk(context, lo as i64, hi as i64, slot_at(1).cast(), status) };
+        return chunks as i64;
+    }
     if serial {
         for c in 1..chunks {
             run(c, status);
@@ -119,7 +160,7 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
             if stop.load(Ordering::Relaxed) {
                 return;
             }
-            let (lo, hi) = chunk_range(c, chunks, n);
+            let (lo, hi) = cut.range(c);
             let word = results.run(c, |record| {
                 // SAFETY: `chunk_addr` is the `ForChunkFn` the caller
                 // passed; trips `lo..hi` and slot `c` are this chunk's
@@ -151,27 +192,33 @@ mod tests {
 
     #[test]
     fn chunks_cover_the_trips_once_in_order() {
-        for n in [0usize, 1, 2, 7, 100, 1001] {
+        for n in [0usize, 1, 2, 7, 100, 1001, 400_000] {
             for threads in [1usize, 2, 3, 16] {
-                let chunks = chunk_count(n, threads, 128);
-                assert!((1..=128).contains(&chunks));
-                let mut next = 0;
-                for c in 0..chunks {
-                    let (lo, hi) = chunk_range(c, chunks, n);
-                    assert_eq!(lo, next);
-                    assert!(hi >= lo);
-                    next = hi;
+                for max in [2usize, 16, 128] {
+                    let cut = Partition::new(n, threads, max);
+                    let chunks = cut.chunks();
+                    assert!((1..=max).contains(&chunks));
+                    let mut next = 0;
+                    for c in 0..chunks {
+                        let (lo, hi) = cut.range(c);
+                        assert_eq!(lo, next);
+                        assert!(hi >= lo);
+                        next = hi;
+                    }
+                    assert_eq!(next, n);
                 }
-                assert_eq!(next, n);
             }
         }
-        // Sizes differ by at most one.
-        let sizes: Vec<usize> = (0..16)
+        // The probe is small; the other chunks' sizes differ by at most one.
+        let cut = Partition::new(400_000, 2, 128);
+        assert_eq!(cut.range(0), (0, 3125));
+        let sizes: Vec<usize> = (1..cut.chunks())
             .map(|c| {
-                let (lo, hi) = chunk_range(c, 16, 1001);
+                let (lo, hi) = cut.range(c);
                 hi - lo
             })
             .collect();
+        assert_eq!(sizes.len(), 16);
         assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
     }
 }
