@@ -578,6 +578,18 @@ def bench_warm_cache():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def speedup_notes(row, unit, base_times, base, kind, threads):
+    """Notes giving each tool's time without threads (``base_times`` by
+    tool) and its speedup with them (the row's times), and the thread count."""
+    fmt = (lambda t: f"{t * 1e6:.1f} us") if unit == "us" else (lambda t: f"{t * 1e3:.2f} ms")
+    for who in ("jitufunc", "numba"):
+        par = row.jit if who == "jitufunc" else row.numba
+        if who in base_times and par:
+            row.notes.append(f"{who} {base} {fmt(base_times[who])} "
+                             f"({kind} speedup {base_times[who] / par:.2f}x)")
+    row.notes.append(f"{threads} threads")
+
+
 def bench_parallel(rng):
     """target="parallel" against target="cpu", both tools; small and large arrays."""
     import numba
@@ -624,13 +636,7 @@ def bench_parallel(rng):
         except Exception as exc:  # noqa: BLE001
             failed(row, "jitufunc", exc, f"{key} failed")
             continue
-        fmt = (lambda t: f"{t * 1e6:.1f} us") if unit == "us" else (lambda t: f"{t * 1e3:.2f} ms")
-        for who in ("jitufunc", "numba"):
-            par = row.jit if who == "jitufunc" else row.numba
-            if who in cpu_times and par:
-                row.notes.append(f"{who} cpu target {fmt(cpu_times[who])} "
-                                 f"(parallel speedup {cpu_times[who] / par:.2f}x)")
-        row.notes.append(f"{threads} threads")
+        speedup_notes(row, unit, cpu_times, "cpu target", "parallel", threads)
     bench_parallel_gufunc(rng, threads)
 
 
@@ -738,13 +744,7 @@ def bench_prange(rng):
         except Exception as exc:  # noqa: BLE001
             failed(row, "jitufunc", exc, f"{key} failed")
             continue
-        fmt = (lambda t: f"{t * 1e6:.1f} us") if unit == "us" else (lambda t: f"{t * 1e3:.2f} ms")
-        for who in ("jitufunc", "numba"):
-            par = row.jit if who == "jitufunc" else row.numba
-            if who in serial_times and par:
-                row.notes.append(f"{who} serial {fmt(serial_times[who])} "
-                                 f"(prange speedup {serial_times[who] / par:.2f}x)")
-        row.notes.append(f"{threads} threads")
+        speedup_notes(row, unit, serial_times, "serial", "prange", threads)
 
 
 TYPED_SOURCE = """

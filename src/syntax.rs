@@ -453,57 +453,59 @@ impl Expr {
     }
 }
 
-/// Calls `visit` on every expression of `stmts`, outer expressions before
-/// the ones inside them (assignment targets' subscripts included).
-pub fn walk_exprs(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
-    fn expr(e: &Expr, visit: &mut impl FnMut(&Expr)) {
-        visit(e);
-        match &e.kind {
-            ExprKind::Name(_) | ExprKind::Global(_) | ExprKind::Const(_) => {}
-            ExprKind::Binary(_, a, b) => {
-                expr(a, visit);
-                expr(b, visit);
-            }
-            ExprKind::Unary(_, a) | ExprKind::Attribute(a, _) => expr(a, visit),
-            ExprKind::BoolOp(_, items) | ExprKind::Tuple(items) => {
-                items.iter().for_each(|i| expr(i, visit))
-            }
-            ExprKind::Compare(first, rest) => {
-                expr(first, visit);
-                rest.iter().for_each(|(_, e)| expr(e, visit));
-            }
-            ExprKind::IfExp { test, body, orelse } => {
-                expr(test, visit);
-                expr(body, visit);
-                expr(orelse, visit);
-            }
-            ExprKind::Call {
-                func,
-                args,
-                keywords,
-            } => {
-                expr(func, visit);
-                args.iter().for_each(|a| expr(a, visit));
-                keywords.iter().for_each(|(_, k)| expr(k, visit));
-            }
-            ExprKind::Subscript(value, index) => {
-                expr(value, visit);
-                index.iter().for_each(|i| expr(i, visit));
-            }
-            ExprKind::Slice { lower, upper, step } => {
-                for part in [lower, upper, step].into_iter().flatten() {
-                    expr(part, visit);
-                }
+/// Calls `visit` on `e` and every expression inside it, outer ones first.
+pub fn walk_expr(e: &Expr, visit: &mut impl FnMut(&Expr)) {
+    visit(e);
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Global(_) | ExprKind::Const(_) => {}
+        ExprKind::Binary(_, a, b) => {
+            walk_expr(a, visit);
+            walk_expr(b, visit);
+        }
+        ExprKind::Unary(_, a) | ExprKind::Attribute(a, _) => walk_expr(a, visit),
+        ExprKind::BoolOp(_, items) | ExprKind::Tuple(items) => {
+            items.iter().for_each(|i| walk_expr(i, visit))
+        }
+        ExprKind::Compare(first, rest) => {
+            walk_expr(first, visit);
+            rest.iter().for_each(|(_, e)| walk_expr(e, visit));
+        }
+        ExprKind::IfExp { test, body, orelse } => {
+            walk_expr(test, visit);
+            walk_expr(body, visit);
+            walk_expr(orelse, visit);
+        }
+        ExprKind::Call {
+            func,
+            args,
+            keywords,
+        } => {
+            walk_expr(func, visit);
+            args.iter().for_each(|a| walk_expr(a, visit));
+            keywords.iter().for_each(|(_, k)| walk_expr(k, visit));
+        }
+        ExprKind::Subscript(value, index) => {
+            walk_expr(value, visit);
+            index.iter().for_each(|i| walk_expr(i, visit));
+        }
+        ExprKind::Slice { lower, upper, step } => {
+            for part in [lower, upper, step].into_iter().flatten() {
+                walk_expr(part, visit);
             }
         }
     }
+}
+
+/// Calls `visit` on every expression of `stmts`, outer expressions before
+/// the ones inside them (assignment targets' subscripts included).
+pub fn walk_exprs(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
     fn target(t: &Target, visit: &mut impl FnMut(&Expr)) {
         match t {
             Target::Name(..) => {}
             Target::Tuple(items, _) => items.iter().for_each(|t| target(t, visit)),
             Target::Subscript { value, index, .. } => {
-                expr(value, visit);
-                index.iter().for_each(|i| expr(i, visit));
+                walk_expr(value, visit);
+                index.iter().for_each(|i| walk_expr(i, visit));
             }
         }
     }
@@ -511,16 +513,16 @@ pub fn walk_exprs(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
         match &s.kind {
             StmtKind::Assign { targets, value } => {
                 targets.iter().for_each(|t| target(t, visit));
-                expr(value, visit);
+                walk_expr(value, visit);
             }
             StmtKind::AugAssign {
                 target: t, value, ..
             } => {
                 target(t, visit);
-                expr(value, visit);
+                walk_expr(value, visit);
             }
             StmtKind::If { test, body, orelse } | StmtKind::While { test, body, orelse } => {
-                expr(test, visit);
+                walk_expr(test, visit);
                 walk_exprs(body, visit);
                 walk_exprs(orelse, visit);
             }
@@ -531,17 +533,17 @@ pub fn walk_exprs(stmts: &[Stmt], visit: &mut impl FnMut(&Expr)) {
                 orelse,
             } => {
                 target(t, visit);
-                expr(iter, visit);
+                walk_expr(iter, visit);
                 walk_exprs(body, visit);
                 walk_exprs(orelse, visit);
             }
             StmtKind::Return(Some(e)) | StmtKind::Expr(e) | StmtKind::Assert { test: e, .. } => {
-                expr(e, visit)
+                walk_expr(e, visit)
             }
             StmtKind::Print { items, .. } => {
                 for item in items {
                     if let PrintItem::Value(e) = item {
-                        expr(e, visit);
+                        walk_expr(e, visit);
                     }
                 }
             }

@@ -60,10 +60,10 @@ pub fn prepare_module(module: &Module<'_>, machine: &TargetMachine) {
 /// over elements, a fixed number of iterations) are unrolled completely,
 /// so the loop around them becomes the innermost and vectorizes, math
 /// calls included (as `default<O3>` does; Numba gets the same). Measured
-/// on a `@njit` loop of 50 `math.sin(x + k)` per element over 5e4
-/// elements: 116 ms -> 1.7 ms (Numba 53-80 ms); `create_fractal` 0.85x ->
-/// 1.02x Numba; process CPU time of compiling 30 fresh kernels unchanged
-/// within noise (0.62-0.77 s both ways).
+/// by `benchmarks/run.py --only prange jit`: the serial loop of 50
+/// `math.sin(x + k)` per element (the `prange-compute` row's note) 13.9 ms
+/// for 4e5 elements against Numba's 227 ms; `create_fractal` 0.85x ->
+/// 1.03x Numba; the compile rows unchanged within noise.
 const PIPELINE: &str = "always-inline,\
 function(sroa,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,\
 jump-threading,correlated-propagation,simplifycfg,loop(loop-rotate),loop-mssa(licm),gvn,\

@@ -210,10 +210,13 @@ fn dedent(lines: &[String]) -> (String, usize) {
     (dedented, indent)
 }
 
-/// Whether a block of lines (`block_from_code`) parses on its own.
-fn block_parses(py: Python<'_>, block: &(Vec<String>, u32)) -> PyResult<bool> {
+/// A block of lines (`block_from_code`) parsed on its own, if it parses.
+fn parse_block<'py>(
+    py: Python<'py>,
+    block: &(Vec<String>, u32),
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let (text, _) = dedent(&block.0);
-    Ok(py.import("ast")?.call_method1("parse", (text,)).is_ok())
+    Ok(py.import("ast")?.call_method1("parse", (text,)).ok())
 }
 
 /// Reads and parses the source of `func`; without usable source (or with
@@ -234,13 +237,23 @@ pub fn parse_function<'py>(
     // Source carried by a pickled function names the file it was read
     // from (the function's own code may say "<dynamic-code>").
     let mut from_command_line = false;
+    let is_lambda = name == "<lambda>";
+    // The block read from the code's lines, parsed once (a lambda's line is
+    // parsed on its own below).
+    let mut parsed_block = None;
     let (lines, start): (Vec<String>, u32) = match carried_source(func)? {
         Some((carried_name, lines, start)) => {
             filename = carried_name;
             (lines, start)
         }
-        None => match block_from_code(py, func, &code, &filename)? {
-            Some(block) if block_parses(py, &block)? => block,
+        None => match block_from_code(py, func, &code, &filename)?
+            .map(|block| parse_block(py, &block).map(|m| (block, m)))
+            .transpose()?
+        {
+            Some((block, Some(module))) => {
+                parsed_block = (!is_lambda).then_some(module);
+                block
+            }
             _ => match inspect.call_method1("getsourcelines", (func,)) {
                 Ok(r) => r.extract()?,
                 Err(e) => match command_line_source(py, &code, &filename)? {
@@ -266,15 +279,18 @@ pub fn parse_function<'py>(
             .collect(),
     };
     let line_offset = start.max(1) - 1;
-    let is_lambda = name == "<lambda>";
-    let module = match ast.call_method1(
-        "parse",
-        (if is_lambda {
-            text.trim().to_string()
-        } else {
-            dedented
-        },),
-    ) {
+    let parsed = match parsed_block {
+        Some(m) => Ok(m),
+        None => ast.call_method1(
+            "parse",
+            (if is_lambda {
+                text.trim().to_string()
+            } else {
+                dedented
+            },),
+        ),
+    };
+    let module = match parsed {
         Ok(m) => m,
         Err(e) if is_lambda => {
             return from_bytecode(

@@ -20,8 +20,8 @@ pub use function::{
     BlockCall, BlockData, Function, InstData, Raise, Terminator, ValueData, ValueDef,
 };
 pub use op::{
-    prange_body_types, ArrayOp, Attr, Effects, GufuncCall, ListOp, Op, Operands, PrintFormat,
-    RangeOp, Stage, Stages,
+    prange_body_types, prange_partials_ok, ArrayOp, Attr, Effects, GufuncCall, ListOp, Op,
+    Operands, PrintFormat, RangeOp, Stage, Stages,
 };
 
 #[cfg(test)]

@@ -38,6 +38,21 @@ pub fn prange_body_types(mut operands: Vec<Type>) -> Vec<Type> {
     types
 }
 
+/// Whether `ret` is what a `prange` loop's body function returns for
+/// `reducers` reductions: one number per reduction, `None` without any.
+pub fn prange_partials_ok(ret: &Type, reducers: usize) -> bool {
+    match ret {
+        Type::NoneType => reducers == 0,
+        Type::Tuple(items) => {
+            items.len() == reducers
+                && items
+                    .iter()
+                    .all(|t| matches!(t, Type::Scalar(_) | Type::Weak(_)))
+        }
+        _ => false,
+    }
+}
+
 /// How `Op::Gufunc` calls a gufunc's kernel.
 #[derive(Debug)]
 pub struct GufuncCall {

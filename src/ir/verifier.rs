@@ -307,13 +307,7 @@ impl Checker<'_> {
             // Typing checked the body's signature; the partials are one
             // number per reducer.
             Op::ParallelFor(_, reducers) => {
-                let ok = match &rty {
-                    Type::NoneType => reducers.is_empty(),
-                    Type::Tuple(items) => {
-                        items.len() == reducers.len() && items.iter().all(|t| t.storage().is_some())
-                    }
-                    _ => false,
-                };
+                let ok = super::prange_partials_ok(&rty, reducers.len());
                 if !ok {
                     self.err(
                         at,

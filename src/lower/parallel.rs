@@ -73,20 +73,14 @@ struct Uses {
 
 impl Uses {
     fn read(&mut self, e: &Expr) {
-        crate::syntax::walk_exprs(
-            std::slice::from_ref(&Stmt {
-                kind: StmtKind::Expr(e.clone()),
-                span: e.span,
-            }),
-            &mut |x| {
-                if let ExprKind::Name(n) = &x.kind {
-                    let first = !self.assigned.contains(n);
-                    let u = self.vars.entry(n.clone()).or_default();
-                    u.read = true;
-                    u.read_first |= first;
-                }
-            },
-        );
+        crate::syntax::walk_expr(e, &mut |x| {
+            if let ExprKind::Name(n) = &x.kind {
+                let first = !self.assigned.contains(n);
+                let u = self.vars.entry(n.clone()).or_default();
+                u.read = true;
+                u.read_first |= first;
+            }
+        });
     }
 
     fn assign(&mut self, name: &str, how: Option<Reducer>, span: Span) {
@@ -239,13 +233,7 @@ fn reduction_update(s: &Stmt) -> Option<(&str, Reducer, &Expr)> {
         _ => return None,
     };
     let mut reads_itself = false;
-    crate::syntax::walk_exprs(
-        std::slice::from_ref(&Stmt {
-            kind: StmtKind::Expr(other.clone()),
-            span: other.span,
-        }),
-        &mut |x| reads_itself |= is(x, name),
-    );
+    crate::syntax::walk_expr(other, &mut |x| reads_itself |= is(x, name));
     (!reads_itself).then_some((name, r, other))
 }
 

@@ -73,16 +73,7 @@ pub trait Emit {
 /// Checks the return type of a `prange` loop's body function: one number
 /// per reducer (`None` without reductions).
 pub fn check_partials(ret: &Type, reducers: &[crate::builtins::Reducer]) -> Result<()> {
-    let ok = match ret {
-        Type::NoneType => reducers.is_empty(),
-        Type::Tuple(items) => {
-            items.len() == reducers.len()
-                && items
-                    .iter()
-                    .all(|t| matches!(t, Type::Scalar(_) | Type::Weak(_)))
-        }
-        _ => false,
-    };
+    let ok = crate::ir::prange_partials_ok(ret, reducers.len());
     if ok {
         Ok(())
     } else {
