@@ -17,6 +17,7 @@ pub mod fastmath;
 pub mod fpstatus;
 pub mod function;
 pub mod list;
+pub mod masked;
 pub mod math;
 pub mod memory;
 pub mod metadata;

@@ -111,6 +111,8 @@ fn optimize_and_emit_with(
     dump::dump(DumpStage::LlvmUnoptimized, &name, || {
         module.print_to_string().to_string()
     });
+    crate::codegen::masked::complete(module, machine)?;
+    timings.lap("masked");
     let pass_options = PassBuilderOptions::create();
     pass_options.set_loop_vectorization(true);
     pass_options.set_loop_slp_vectorization(false);

@@ -305,6 +305,23 @@ impl Function {
         preds
     }
 
+    /// Whether the reachable control flow has a cycle (a loop): some edge
+    /// goes to a block not after its source in reverse post-order.
+    pub fn has_cycle(&self) -> bool {
+        let order = self.reverse_post_order();
+        let mut rank = vec![usize::MAX; self.blocks.len()];
+        for (i, b) in order.iter().enumerate() {
+            rank[b.index()] = i;
+        }
+        order.iter().any(|&b| {
+            self.block(b)
+                .term
+                .targets()
+                .iter()
+                .any(|t| rank[t.block.index()] <= rank[b.index()])
+        })
+    }
+
     /// Blocks reachable from the entry, in reverse post-order.
     pub fn reverse_post_order(&self) -> Vec<Block> {
         let mut visited = vec![false; self.blocks.len()];

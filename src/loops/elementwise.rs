@@ -23,6 +23,7 @@
 //! exact); then the buffer is copied out. The strided path and short
 //! arrays run the exact kernel directly.
 
+use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
@@ -31,11 +32,12 @@ use super::fpflags::FpFlags;
 use crate::codegen::context::FunctionState;
 use crate::codegen::counted_loop::counted_loop;
 use crate::codegen::fpstatus::{ERROR, TAINT};
+use crate::codegen::masked::{self, MaskedKernel};
 use crate::codegen::memory::{element_ptr, load_scalar, store_scalar};
 use crate::codegen::metadata::{new_access_group, LoopHint};
 use crate::codegen::Codegen;
 use crate::error::Result;
-use crate::types::Scalar;
+use crate::types::{Kind, Scalar};
 
 /// What one elementwise loop wraps.
 pub struct ElementwiseLoop<'ctx> {
@@ -52,6 +54,10 @@ pub struct ElementwiseLoop<'ctx> {
     /// Whether the kernel can raise (`raise`, `assert`): the loop then
     /// stops at the first element that raised (`fpstatus::ERROR`).
     pub may_raise: bool,
+    /// Whether the kernel has loops of its own (its control flow has a
+    /// cycle): the vector path then asks for the masked-lane form
+    /// (`codegen::masked`).
+    pub has_loops: bool,
 }
 
 /// Elements per chunk on the vector path (and per exact redo).
@@ -252,6 +258,8 @@ struct VectorPath<'ctx> {
     status: PointerValue<'ctx>,
     /// Whether some output is also an input.
     in_place: IntValue<'ctx>,
+    /// The masked-lane form of `kernel`, when requested.
+    masked: Option<MaskedKernel<'ctx>>,
 }
 
 /// The vector path: chunks of `CHUNK` elements, every input read
@@ -362,26 +370,87 @@ fn vector_path<'ctx>(
         });
     }
 
-    // 1. The vector kernel over the chunk.
-    let group = new_access_group(cg)?;
-    cg.func.access_group = Some(group);
-    let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
-    let vector_loop = counted_loop(cg, f, m, "vector", &hints, |cg, i| {
-        let mut args = vec![vp.fast_status.into()];
-        for (k, input) in inputs.iter().enumerate() {
-            let p = element_ptr(cg, *input, i, ops.itemsize(cg, k))?;
-            args.push(load_scalar(cg, ops.types[k], p)?);
+    // 1. The vector kernel over the chunk: in masked lanes when the kernel
+    //    has that form, else the loop LLVM vectorizes.
+    let element_loop = |cg: &mut Codegen<'ctx>, count: IntValue<'ctx>, from: IntValue<'ctx>| {
+        let group = new_access_group(cg)?;
+        cg.func.access_group = Some(group);
+        let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
+        let vector_loop = counted_loop(cg, f, count, "vector", &hints, |cg, i| {
+            let i = cg.builder.build_int_nsw_add(from, i, "")?;
+            let mut args = vec![vp.fast_status.into()];
+            for (k, input) in inputs.iter().enumerate() {
+                let p = element_ptr(cg, *input, i, ops.itemsize(cg, k))?;
+                args.push(load_scalar(cg, ops.types[k], p)?);
+            }
+            let result = cg.call_value(vp.kernel, &args)?;
+            for (j, target) in targets.iter().enumerate() {
+                let p = element_ptr(cg, *target, i, ops.itemsize(cg, nin + j))?;
+                let v = output(cg, nout, result, j)?;
+                store_scalar(cg, ops.types[nin + j], p, v)?;
+            }
+            Ok(())
+        });
+        cg.func.access_group = None;
+        vector_loop.map(|_| ())
+    };
+    let zero = i64t.const_zero();
+    match &vp.masked {
+        None => element_loop(cg, m, zero)?,
+        Some(masked) => {
+            let form = cg
+                .builder
+                .build_load(cg.ctx.i8_type(), masked.form.as_pointer_value(), "")?
+                .into_int_value();
+            let refill_bb = cg.ctx.append_basic_block(f, "masked.refill");
+            let lockstep_bb = cg.ctx.append_basic_block(f, "masked.lockstep");
+            let plain_bb = cg.ctx.append_basic_block(f, "unmasked");
+            let join = cg.ctx.append_basic_block(f, "elements.done");
+            let i8t = cg.ctx.i8_type();
+            cg.builder.build_switch(
+                form,
+                plain_bb,
+                &[
+                    (i8t.const_int(masked::FORM_REFILL, false), refill_bb),
+                    (i8t.const_int(masked::FORM_LOCKSTEP, false), lockstep_bb),
+                ],
+            )?;
+            cg.builder.position_at_end(plain_bb);
+            element_loop(cg, m, zero)?;
+            cg.builder.build_unconditional_branch(join)?;
+            // Refill: the whole chunk in one call.
+            cg.builder.position_at_end(refill_bb);
+            let mut args: Vec<BasicValueEnum<'ctx>> = inputs.iter().map(|p| (*p).into()).collect();
+            args.extend(targets.iter().map(|p| BasicValueEnum::from(*p)));
+            args.push(vp.fast_status.into());
+            args.push(m.into());
+            cg.call(masked.chunk, &args)?;
+            cg.builder.build_unconditional_branch(join)?;
+            // Lockstep: whole groups, then the rest one at a time.
+            cg.builder.position_at_end(lockstep_bb);
+            let lanes = i64t.const_int(masked.lanes as u64, false);
+            let groups = cg.builder.build_int_unsigned_div(m, lanes, "groups")?;
+            let hints = [LoopHint::NoUnroll, LoopHint::NoVectorize];
+            counted_loop(cg, f, groups, "masked", &hints, |cg, g| {
+                let at = cg.builder.build_int_nsw_mul(g, lanes, "")?;
+                let mut args = vec![];
+                for (k, input) in inputs.iter().enumerate() {
+                    args.push(element_ptr(cg, *input, at, ops.itemsize(cg, k))?.into());
+                }
+                for (j, target) in targets.iter().enumerate() {
+                    args.push(element_ptr(cg, *target, at, ops.itemsize(cg, nin + j))?.into());
+                }
+                args.push(vp.fast_status.into());
+                cg.call(masked.group, &args)?;
+                Ok(())
+            })?;
+            let done = cg.builder.build_int_nsw_mul(groups, lanes, "")?;
+            let rest = cg.builder.build_int_sub(m, done, "")?;
+            element_loop(cg, rest, done)?;
+            cg.builder.build_unconditional_branch(join)?;
+            cg.builder.position_at_end(join);
         }
-        let result = cg.call_value(vp.kernel, &args)?;
-        for (j, target) in targets.iter().enumerate() {
-            let p = element_ptr(cg, *target, i, ops.itemsize(cg, nin + j))?;
-            let v = output(cg, nout, result, j)?;
-            store_scalar(cg, ops.types[nin + j], p, v)?;
-        }
-        Ok(())
-    });
-    cg.func.access_group = None;
-    vector_loop?;
+    }
 
     let latch = cg.ctx.append_basic_block(f, "chunk.next");
     if vp.flags {
@@ -453,6 +522,117 @@ fn vector_path<'ctx>(
     start_phi.add_incoming(&[(&i64t.const_zero(), pre), (&end, latch)]);
     cg.builder.position_at_end(exit);
     Ok(())
+}
+
+/// The masked-lane form of `kernel` (`codegen::masked`), for a kernel with
+/// loops of its own whose operands are real numbers and which cannot
+/// raise: declared here, built (or not) when the module is optimised.
+fn masked_form<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+    kernel: FunctionValue<'ctx>,
+) -> Result<Option<MaskedKernel<'ctx>>> {
+    let operands: Vec<Scalar> = spec.inputs.iter().chain(&spec.outputs).copied().collect();
+    if !spec.has_loops || spec.may_raise || operands.iter().any(|s| s.kind() == Kind::Complex) {
+        return Ok(None);
+    }
+    let widest = operands
+        .iter()
+        .map(|s| 8 * s.itemsize() as u32)
+        .max()
+        .unwrap_or(64);
+    let lanes = masked::lane_count(cg, widest);
+    if lanes < 2 {
+        return Ok(None);
+    }
+    let scalar = emit_scalar_form(cg, spec, kernel)?;
+    Ok(Some(masked::request(
+        cg,
+        scalar,
+        spec.inputs.len(),
+        spec.outputs.len(),
+        lanes,
+    )))
+}
+
+/// A number's type as NumPy stores it (bool as a byte).
+fn stored_type<'ctx>(cg: &Codegen<'ctx>, s: Scalar) -> Result<BasicTypeEnum<'ctx>> {
+    Ok(if s.kind() == Kind::Bool {
+        cg.ctx.i8_type().into()
+    } else {
+        cg.scalar_type(s)
+    })
+}
+
+/// `name.scalar(x_0, ...) -> {y_0, ..., status}`: the kernel on stored
+/// values (bool as a byte), its status word returned instead of updated
+/// in memory, the form `masked::request` takes.
+fn emit_scalar_form<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+    kernel: FunctionValue<'ctx>,
+) -> Result<FunctionValue<'ctx>> {
+    let i32t = cg.ctx.i32_type();
+    let params = spec
+        .inputs
+        .iter()
+        .map(|s| stored_type(cg, *s).map(Into::into))
+        .collect::<Result<Vec<_>>>()?;
+    let mut fields = spec
+        .outputs
+        .iter()
+        .map(|s| stored_type(cg, *s))
+        .collect::<Result<Vec<_>>>()?;
+    fields.push(i32t.into());
+    let ret = cg.ctx.struct_type(&fields, false);
+    let f = cg.module.add_function(
+        &format!("{}.scalar", spec.name),
+        ret.fn_type(&params, false),
+        Some(inkwell::module::Linkage::Internal),
+    );
+    cg.add_host_attributes(f);
+    let saved = cg.builder.get_insert_block();
+    cg.builder
+        .position_at_end(cg.ctx.append_basic_block(f, "entry"));
+    let status = cg.builder.build_alloca(i32t, "status")?;
+    cg.builder.build_store(status, i32t.const_zero())?;
+    let mut args = vec![status.into()];
+    for (k, s) in spec.inputs.iter().enumerate() {
+        let p = f.get_nth_param(k as u32).expect("declared parameter");
+        args.push(if s.kind() == Kind::Bool {
+            let zero = cg.ctx.i8_type().const_zero();
+            cg.builder
+                .build_int_compare(IntPredicate::NE, p.into_int_value(), zero, "")?
+                .into()
+        } else {
+            p
+        });
+    }
+    let result = cg.call_value(kernel, &args)?;
+    let mut value = ret.get_undef();
+    for (j, s) in spec.outputs.iter().enumerate() {
+        let mut v = output(cg, spec.outputs.len(), result, j)?;
+        if s.kind() == Kind::Bool {
+            v = cg
+                .builder
+                .build_int_z_extend(v.into_int_value(), cg.ctx.i8_type(), "")?
+                .into();
+        }
+        value = cg
+            .builder
+            .build_insert_value(value, v, j as u32, "")?
+            .into_struct_value();
+    }
+    let s = cg.builder.build_load(i32t, status, "")?;
+    value = cg
+        .builder
+        .build_insert_value(value, s, spec.outputs.len() as u32, "")?
+        .into_struct_value();
+    cg.builder.build_return(Some(&value))?;
+    if let Some(b) = saved {
+        cg.builder.position_at_end(b);
+    }
+    Ok(f)
 }
 
 /// Emits the loop function.
@@ -559,7 +739,9 @@ fn emit_loop<'ctx>(
     } else {
         vec![]
     };
+    let masked = masked_form(cg, spec, spec.fast_kernel.unwrap_or(spec.kernel))?;
     let vp = VectorPath {
+        masked,
         exact,
         kernel: spec.fast_kernel.unwrap_or(spec.kernel),
         flags,

@@ -169,6 +169,7 @@ impl TypedEntry for TypedLoop {
                         .iter()
                         .any(|b| matches!(b.term, crate::ir::Terminator::Raise(_)))
                 }),
+                has_loops: self.program.functions.iter().any(|f| f.has_cycle()),
             },
         )?;
         Ok(())

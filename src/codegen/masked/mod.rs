@@ -1,0 +1,209 @@
+//! Masked lanes: running a block of elements through a kernel together
+//! when its control flow depends on the data.
+//!
+//! LLVM's loop vectorizer only vectorizes innermost loops, so a kernel
+//! with a loop of its own (an escape-time `for i in range(100): ... if
+//! zr*zr + zi*zi > 4.0: return i`) runs one element at a time. Here such a
+//! kernel is compiled a second time in *masked-lane* form (`widen`): each
+//! of its values becomes a vector of one value per element, its branches
+//! become masks, and its loops run until every lane has left them. Each
+//! lane computes exactly what the scalar kernel computes for its element.
+//!
+//! The lane count is twice a vector register's worth of the widest value
+//! (8 float64 lanes with AVX2, 16 with AVX-512): two independent vectors
+//! per operation keep both FP pipes busy while each waits on its latency.
+//!
+//! The protocol between the loop that wants the masked form and this
+//! module, which builds it when the module is optimised:
+//! - `request` (while the loop is emitted) declares the masked function
+//!   and a flag saying whether it exists; the loop calls the function only
+//!   when the flag is set, and keeps its scalar loop otherwise.
+//! - `complete` (before the optimisation pipeline) simplifies the module,
+//!   then builds every requested function whose kernel still has a loop
+//!   (loops with a small constant trip count were unrolled, and those
+//!   kernels vectorize as they are) and that `widen` accepts, and fixes
+//!   the flags; LLVM then folds the paths not taken away.
+
+mod cfg;
+mod widen;
+
+use inkwell::attributes::AttributeLoc;
+use inkwell::module::{Linkage, Module};
+use inkwell::passes::PassBuilderOptions;
+use inkwell::targets::TargetMachine;
+use inkwell::values::{AsValueRef, FunctionValue, GlobalValue};
+
+use super::Codegen;
+use crate::error::{CompileError, Result};
+
+/// The string attribute on a requested declaration: `scalar;nin;nout;lanes`.
+const REQUEST: &str = "jitufunc-masked";
+
+/// Simplifies the kernels before they are read: inlined, in SSA, loops
+/// with a small constant trip count unrolled (as the main pipeline will),
+/// no switches, loops in simplified and LCSSA form.
+const PREPARE: &str = "always-inline,\
+function(sroa,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,\
+jump-threading,correlated-propagation,simplifycfg,loop(loop-rotate),\
+loop-unroll<O3;no-partial;no-runtime>,simplifycfg,instcombine<no-verify-fixpoint>,\
+lower-switch,loop-simplify,lcssa)";
+
+/// The value of `MaskedKernel::form` when no masked form was built.
+pub const FORM_NONE: u64 = 0;
+/// ... when `group` was built (lockstep).
+pub const FORM_LOCKSTEP: u64 = 1;
+/// ... when `chunk` was built (refill).
+pub const FORM_REFILL: u64 = 2;
+
+/// A requested masked form.
+pub struct MaskedKernel<'ctx> {
+    /// `group(in_0, ..., out_0, ..., status)`: `lanes` elements from each
+    /// input pointer to each output pointer, in lockstep; ORs the lanes'
+    /// FP status into `*status`.
+    pub group: FunctionValue<'ctx>,
+    /// `chunk(in_0, ..., out_0, ..., status, count)`: `count` elements
+    /// (contiguous) through `lanes` lanes, refilled as lanes finish.
+    pub chunk: FunctionValue<'ctx>,
+    /// An `i8` global: which was built (`FORM_*`).
+    pub form: GlobalValue<'ctx>,
+    pub lanes: u32,
+}
+
+/// Lanes for values of at most `widest_bits` bits on this host
+/// (`JITUFUNC_MASKED_LANES` overrides; below 2 turns masked lanes off).
+pub fn lane_count(cg: &Codegen<'_>, widest_bits: u32) -> u32 {
+    if let Some(n) = std::env::var("JITUFUNC_MASKED_LANES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        return n;
+    }
+    let features = &cg.host.features;
+    let register = if features.contains("+avx512f") {
+        512
+    } else if features.contains("+avx") {
+        256
+    } else {
+        128
+    };
+    2 * register / widest_bits.max(8)
+}
+
+/// Declares the masked form of `scalar` (`scalar(x_0, ...) -> {y_0, ...,
+/// status}`, numbers only, no memory) for `complete` to build.
+pub fn request<'ctx>(
+    cg: &Codegen<'ctx>,
+    scalar: FunctionValue<'ctx>,
+    nin: usize,
+    nout: usize,
+    lanes: u32,
+) -> MaskedKernel<'ctx> {
+    let name = scalar.get_name().to_string_lossy().into_owned();
+    let ptr = cg.ptr_type();
+    let declare = |suffix: &str, count: bool| {
+        let mut params = vec![ptr.into(); nin + nout + 1];
+        if count {
+            params.push(cg.ctx.i64_type().into());
+        }
+        let ty = cg.ctx.void_type().fn_type(&params, false);
+        let f = cg
+            .module
+            .add_function(&format!("{name}.{suffix}"), ty, Some(Linkage::External));
+        cg.add_host_attributes(f);
+        f
+    };
+    let group = declare("group", false);
+    let chunk = declare("chunk", true);
+    group.add_attribute(
+        AttributeLoc::Function,
+        cg.ctx
+            .create_string_attribute(REQUEST, &format!("{name};{nin};{nout};{lanes}")),
+    );
+    let form = cg
+        .module
+        .add_global(cg.ctx.i8_type(), None, &format!("{name}.form"));
+    form.set_linkage(Linkage::Internal);
+    form.set_initializer(&cg.ctx.i8_type().const_zero());
+    MaskedKernel {
+        group,
+        chunk,
+        form,
+        lanes,
+    }
+}
+
+/// Builds the requested masked functions of `module` (see the module
+/// docs). Does nothing when there are none.
+pub fn complete(module: &Module<'_>, machine: &TargetMachine) -> Result<()> {
+    let requests: Vec<(FunctionValue<'_>, String)> = module
+        .get_functions()
+        .filter_map(|f| {
+            let a = f.get_string_attribute(AttributeLoc::Function, REQUEST)?;
+            Some((f, a.get_string_value().to_string_lossy().into_owned()))
+        })
+        .collect();
+    if requests.is_empty() {
+        return Ok(());
+    }
+    module
+        .run_passes(PREPARE, machine, PassBuilderOptions::create())
+        .map_err(|e| CompileError::internal(format!("LLVM preparation failed: {e}")))?;
+    let ctx = module.get_context();
+    for (group, spec) in requests {
+        let parts: Vec<&str> = spec.split(';').collect();
+        let bad = || CompileError::internal(format!("malformed masked request {spec:?}"));
+        let [name, nin, nout, lanes] = parts[..] else {
+            return Err(bad());
+        };
+        let shape = widen::Shape {
+            nin: nin.parse().map_err(|_| bad())?,
+            nout: nout.parse().map_err(|_| bad())?,
+            lanes: lanes.parse().map_err(|_| bad())?,
+        };
+        let scalar = module.get_function(name).ok_or_else(bad)?;
+        let chunk = module
+            .get_function(&format!("{name}.chunk"))
+            .ok_or_else(bad)?;
+        let form_flag = module.get_global(&format!("{name}.form")).ok_or_else(bad)?;
+        group.remove_string_attribute(AttributeLoc::Function, REQUEST);
+        let form = widen::widen(
+            module.as_mut_ptr(),
+            scalar.as_value_ref(),
+            group.as_value_ref(),
+            chunk.as_value_ref(),
+            &shape,
+        );
+        crate::dump::dump(crate::dump::DumpStage::Llvm, "masked lanes", || {
+            format!("; {name}: {form:?}\n")
+        });
+        let form_value = match form {
+            Ok(widen::Form::Lockstep) => FORM_LOCKSTEP,
+            Ok(widen::Form::Refill) => FORM_REFILL,
+            Err(_) => FORM_NONE,
+        };
+        for f in [group, chunk] {
+            if f.count_basic_blocks() == 0 {
+                // Never called (the form says so): an empty body.
+                let builder = ctx.create_builder();
+                builder.position_at_end(ctx.append_basic_block(f, "unused"));
+                builder
+                    .build_return(None)
+                    .map_err(|e| CompileError::internal(format!("masked: {e}")))?;
+            }
+            f.set_linkage(Linkage::Internal);
+            let kind = inkwell::attributes::Attribute::get_named_enum_kind_id("alwaysinline");
+            f.add_attribute(AttributeLoc::Function, ctx.create_enum_attribute(kind, 0));
+        }
+        form_flag.set_initializer(&ctx.i8_type().const_int(form_value, false));
+        form_flag.set_constant(true);
+        // SAFETY: the scalar form is only named by the request; nothing
+        // calls it.
+        unsafe { scalar.delete() };
+    }
+    module.verify().map_err(|e| {
+        CompileError::internal(format!(
+            "masked lanes produced invalid LLVM IR: {}",
+            e.to_string()
+        ))
+    })
+}
