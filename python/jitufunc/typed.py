@@ -8,6 +8,7 @@ buffer (no copy); what compiled code changes (``l[i] = v``, ``l.append(v)``,
 code (``List.empty_list(types.float64)``) comes back as a ``List``.
 """
 
+import collections.abc
 import operator
 import sys
 
@@ -16,7 +17,7 @@ import numpy as np
 from . import _core
 from . import types as _types
 
-__all__ = ["List"]
+__all__ = ["List", "Dict"]
 
 _SUPPORTED_KINDS = "biufc"
 
@@ -279,3 +280,195 @@ def _dtype_from_num(num):
 
 
 _core.register_typed_list(List)
+
+
+def _key_dtype_of(key_type):
+    """The NumPy dtype a Dict key type stands for (numbers, not complex)."""
+    dt = _dtype_of(key_type)
+    if dt.kind == "c":
+        raise TypeError(f"typed Dict keys are booleans, integers or floats, not {dt}")
+    return dt
+
+
+class KeysView(collections.abc.KeysView):
+    """``d.keys()``: a live view, in insertion order."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return self._mapping._iterate(0)
+
+
+class ValuesView(collections.abc.ValuesView):
+    """``d.values()``: a live view, in insertion order."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return self._mapping._iterate(1)
+
+
+class ItemsView(collections.abc.ItemsView):
+    """``d.items()``: a live view of ``(key, value)``, in insertion order."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return self._mapping._iterate(2)
+
+
+_MISSING = object()
+
+
+class Dict(_core.TypedDictBase):
+    """A dict of numbers, keys of one type and values of one type, shared
+    with ``@jit`` code; insertion-ordered, as Python's dict.
+
+    ``Dict()`` takes its types from its first item;
+    ``Dict.empty(types.int64, types.float64)`` fixes them up front;
+    ``Dict(mapping_or_pairs)`` copies.
+    """
+
+    _jitufunc_class = "typed.Dict"
+
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            self.update(*args, **kwargs)
+
+    def _empty(key_type, value_type, n_keys=0):
+        """A new empty ``Dict`` of keys of ``key_type`` and values of
+        ``value_type``."""
+        new = Dict()
+        new._set_types(_key_dtype_of(key_type).num, _dtype_of(value_type).num)
+        return new
+
+    _empty._jitufunc_builtin = "typed.Dict.empty"
+    empty = staticmethod(_empty)
+    del _empty
+
+    # -- types --------------------------------------------------------------
+    def _dtypes(self):
+        nums = self._typenums()
+        return None if nums is None else tuple(_dtype_from_num(n) for n in nums)
+
+    def _ensure_types(self, key, value):
+        if self._typenums() is None:
+            self._set_types(_key_dtype_of(_dtype_of_value(key)).num,
+                            _dtype_of_value(value).num)
+
+    def _iterate(self, what):
+        n = len(self)
+        for x in self._snapshot(what):
+            if len(self) != n:
+                raise RuntimeError("dictionary changed size during iteration")
+            yield x
+        if len(self) != n:
+            raise RuntimeError("dictionary changed size during iteration")
+
+    # -- mapping API ---------------------------------------------------------
+    def __getitem__(self, key):
+        return self._getitem(key)
+
+    def __setitem__(self, key, value):
+        self._ensure_types(key, value)
+        self._setitem(key, value)
+
+    def __delitem__(self, key):
+        self._delitem(key)
+
+    def __iter__(self):
+        return self._iterate(0)
+
+    def keys(self):
+        return KeysView(self)
+
+    def values(self):
+        return ValuesView(self)
+
+    def items(self):
+        return ItemsView(self)
+
+    def get(self, key, default=None):
+        return self._get(key, default)
+
+    def setdefault(self, key, default=None):
+        found = self._get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        self[key] = default
+        return self._getitem(key)
+
+    def pop(self, key, default=_MISSING):
+        if default is _MISSING:
+            return self._pop(key)
+        return self._pop(key, (default,))
+
+    def popitem(self):
+        return self._popitem()
+
+    def update(self, other=(), /, **kwargs):
+        if isinstance(other, Dict) or hasattr(other, "keys"):
+            pairs = [(k, other[k]) for k in other.keys()]
+        else:
+            pairs = []
+            for pair in other:
+                k, v = pair
+                pairs.append((k, v))
+        pairs.extend(kwargs.items())
+        for k, v in pairs:
+            self[k] = v
+
+    def copy(self):
+        new = Dict()
+        nums = self._typenums()
+        if nums is not None:
+            new._set_types(*nums)
+            for k, v in self._snapshot(2):
+                new._setitem(k, v)
+        return new
+
+    def clear(self):
+        self._clear()
+
+    def __eq__(self, other):
+        if isinstance(other, Dict) or isinstance(other, dict):
+            if len(self) != len(other):
+                return False
+            for k, v in self._snapshot(2):
+                found = other.get(k, _MISSING)
+                if found is _MISSING or not (found == v):
+                    return False
+            return True
+        return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None
+
+    def __str__(self):
+        return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self._snapshot(2)) + "}"
+
+    def __repr__(self):
+        types = self._dtypes()
+        if types is None:
+            return f"None({self})"
+        return f"DictType[{types[0].name},{types[1].name}]<iv=None>({self})"
+
+    def __reduce__(self):
+        types = self._dtypes()
+        if types is None:
+            return (Dict, ())
+        return (_rebuild_dict, (types[0].str, types[1].str, list(self._snapshot(2))))
+
+
+def _rebuild_dict(key, value, items):
+    new = Dict.empty(np.dtype(key), np.dtype(value))
+    for k, v in items:
+        new[k] = v
+    return new
+
+
+collections.abc.MutableMapping.register(Dict)
+_core.register_typed_dict(Dict)
