@@ -64,8 +64,21 @@ pub enum Builtin {
     EmptyList,
     /// `l.append(v)` on a typed List (the receiver is the first argument).
     ListAppend,
-    /// `l.pop()`, `l.pop(i)` on a typed List (the receiver first).
+    /// `l.pop()`, `l.pop(i)` on a typed List, `d.pop(k)`,
+    /// `d.pop(k, default)` on a typed Dict (the receiver first).
     ListPop,
+    /// `Dict.empty(key_type, value_type)` (`jitufunc.typed.Dict`): a new
+    /// empty typed Dict; the types are dtypes known when compiling.
+    EmptyDict,
+    /// `d.get(k, default)` on a typed Dict (the receiver first).
+    DictGet,
+    /// The item of trip `k` of `for x in d.keys()` (arguments `d` and `k`;
+    /// `lower::iteration`, only as a `for` iterable).
+    DictKeys,
+    /// The item of trip `k` of `for v in d.values()`.
+    DictValues,
+    /// The item of trip `k` of `for k, v in d.items()`: `(key, value)`.
+    DictItems,
 }
 
 /// How a `prange` loop updates a reduction variable declared before it:
@@ -142,6 +155,11 @@ impl Builtin {
             Builtin::EmptyList => return "List.empty_list",
             Builtin::ListAppend => return ".append",
             Builtin::ListPop => return ".pop",
+            Builtin::EmptyDict => return "Dict.empty",
+            Builtin::DictGet => return ".get",
+            Builtin::DictKeys => return ".keys",
+            Builtin::DictValues => return ".values",
+            Builtin::DictItems => return ".items",
             _ => {}
         }
         Builtin::ALL

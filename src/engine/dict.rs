@@ -75,6 +75,17 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// How keys of type `s` compare (booleans, integers, floats).
+    pub fn of(s: crate::types::Scalar) -> KeyKind {
+        use crate::types::Kind;
+        match s.kind() {
+            Kind::Bool => KeyKind::Bool,
+            Kind::Float => KeyKind::Float,
+            Kind::Int if s.is_signed() => KeyKind::Signed,
+            _ => KeyKind::Unsigned,
+        }
+    }
+
     fn from_code(code: i64) -> KeyKind {
         match code {
             1 => KeyKind::Unsigned,

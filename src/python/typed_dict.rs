@@ -82,16 +82,6 @@ pub unsafe fn item_types(h: *mut DictHeader) -> (Scalar, Scalar) {
     (s(k), s(v))
 }
 
-/// How the keys of type `s` compare (`engine::dict::KeyKind`).
-pub fn key_kind(s: Scalar) -> KeyKind {
-    match s.kind() {
-        Kind::Bool => KeyKind::Bool,
-        Kind::Float => KeyKind::Float,
-        Kind::Int if s.is_signed() => KeyKind::Signed,
-        _ => KeyKind::Unsigned,
-    }
-}
-
 /// Whether typed Dicts take keys of type `s` (booleans, integers, floats).
 pub fn key_type_ok(s: Scalar) -> bool {
     !matches!(s, Scalar::F16 | Scalar::C64 | Scalar::C128)
@@ -179,7 +169,7 @@ fn int_fits(s: Scalar, x: i128) -> bool {
 
 /// Key word `w` of a dict of keys of type `s` as a Python number.
 fn key_object(py: Python<'_>, s: Scalar, w: u64) -> PyResult<Py<PyAny>> {
-    match key_kind(s) {
+    match KeyKind::of(s) {
         KeyKind::Float => Ok(f64::from_bits(w).into_pyobject(py)?.into_any().unbind()),
         KeyKind::Bool => Ok(PyBool::new(py, w != 0).to_owned().into_any().unbind()),
         KeyKind::Signed => Ok((w as i64).into_pyobject(py)?.into_any().unbind()),
@@ -271,7 +261,7 @@ impl TypedDictBase {
             })?;
         let h = jitufunc_rt_dict_new(
             k.typenum() as i64,
-            key_kind(k) as i64,
+            KeyKind::of(k) as i64,
             v.typenum() as i64,
             v.itemsize() as i64,
         );
