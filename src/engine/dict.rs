@@ -5,8 +5,8 @@
 //! The table is CPython's compact dict: an `entries` array in insertion
 //! order (hash, key, value; a removed entry keeps its place with the hash
 //! `DELETED` until the table is compacted) and an `index` table of `i32`
-//! entry numbers (`EMPTY`, `DUMMY` for a removed one) probed linearly from
-//! the key's hash. Iteration walks `entries` after `jitufunc_rt_dict_compact`
+//! entry numbers (`EMPTY`, `DUMMY` for a removed one) probed from the
+//! key's hash as CPython probes (`Probe`). Iteration walks `entries` after `jitufunc_rt_dict_compact`
 //! has squeezed the removed ones out, so item `k` of a loop is entry `k`.
 //!
 //! Keys are passed as one 64-bit word (`KeyKind`): an integer sign- or
@@ -138,21 +138,63 @@ pub fn live() -> u64 {
     LIVE.load(Ordering::Relaxed)
 }
 
-/// The hash of key word `key` (equal keys hash equally: `-0.0` as `0.0`).
+/// The hash of key word `key`, as Python's for numbers where it matters:
+/// an integer is its own hash (so keys that follow each other sit next to
+/// each other in the tables: runs of keys are cache-friendly), a float
+/// with an integer value hashes as that integer (`-0.0` as `0.0`, `1.0` as
+/// `1`), other floats by their bits, mixed. The top bit is clear.
 #[inline]
 fn hash(kind: i64, key: u64) -> u64 {
-    let mut x = if kind == KeyKind::Float as i64 {
-        (f64::from_bits(key) + 0.0).to_bits()
+    let x = if kind == KeyKind::Float as i64 {
+        let f = f64::from_bits(key);
+        if f.trunc() == f && f.abs() < 9.2e18 {
+            f as i64 as u64
+        } else {
+            // MurmurHash3's finalizer.
+            let mut x = key;
+            x ^= x >> 33;
+            x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+            x ^= x >> 33;
+            x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+            x ^ (x >> 33)
+        }
     } else {
         key
     };
-    // MurmurHash3's finalizer: every key bit moves the low bits probed.
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^= x >> 33;
-    x >> 1
+    x & (u64::MAX >> 1)
+}
+
+/// The index slots to try for hash `h`, in order: CPython's probe
+/// (`i = 5 i + 1 + perturb`, `perturb` shifted down 5 bits a step), which
+/// brings the hash's high bits in, so keys equal in their low bits (`k <<
+/// 40`) do not pile up, and visits every slot.
+struct Probe {
+    slot: u64,
+    perturb: u64,
+    mask: u64,
+}
+
+impl Probe {
+    #[inline]
+    fn new(h: u64, mask: i64) -> Probe {
+        let mask = mask as u64;
+        Probe {
+            slot: h & mask,
+            perturb: h,
+            mask,
+        }
+    }
+
+    #[inline]
+    fn slot(&self) -> usize {
+        self.slot as usize
+    }
+
+    #[inline]
+    fn next(&mut self) {
+        self.perturb >>= 5;
+        self.slot = (self.slot.wrapping_mul(5) + 1 + self.perturb) & self.mask;
+    }
 }
 
 #[inline]
@@ -216,22 +258,33 @@ impl DictHeader {
 
     /// The index slot of `key` (holding its entry number, or `EMPTY`).
     #[inline]
-    fn probe(&self, key: u64, h: u64) -> i64 {
-        let mut slot = (h as i64) & self.mask;
+    fn probe(&self, key: u64, h: u64) -> usize {
+        let mut p = Probe::new(h, self.mask);
         loop {
-            // SAFETY: `slot <= mask`: inside the index table.
-            let ix = unsafe { *self.index.add(slot as usize) };
+            // SAFETY: slots are at most `mask`: inside the index table.
+            let ix = unsafe { *self.index.add(p.slot()) };
             if ix == EMPTY {
-                return slot;
+                return p.slot();
             }
             if ix >= 0 {
                 let ix = ix as i64;
                 if self.entry_hash(ix) == h && keys_equal(self.key_kind, self.entry_key(ix), key) {
-                    return slot;
+                    return p.slot();
                 }
             }
-            slot = (slot + 1) & self.mask;
+            p.next();
         }
+    }
+
+    /// The first empty index slot for hash `h` (there is one: fewer
+    /// entries than slots).
+    fn empty_slot(&self, h: u64) -> usize {
+        let mut p = Probe::new(h, self.mask);
+        // SAFETY: slots are at most `mask`: inside the index table.
+        while unsafe { *self.index.add(p.slot()) } != EMPTY {
+            p.next();
+        }
+        p.slot()
     }
 
     /// The entry holding `key`, or -1.
@@ -242,7 +295,7 @@ impl DictHeader {
         }
         let slot = self.probe(key, hash(self.key_kind, key));
         // SAFETY: a slot of the index table.
-        unsafe { *self.index.add(slot as usize) as i64 }
+        unsafe { *self.index.add(slot) as i64 }
     }
 
     /// Rebuilds the index and squeezes removed entries out (order kept),
@@ -298,11 +351,8 @@ impl DictHeader {
             self.mask = slots - 1;
             self.used = n;
             for i in 0..n {
-                let mut slot = (self.entry_hash(i) as i64) & self.mask;
-                while *self.index.add(slot as usize) != EMPTY {
-                    slot = (slot + 1) & self.mask;
-                }
-                *self.index.add(slot as usize) = i as i32;
+                let slot = self.empty_slot(self.entry_hash(i));
+                *self.index.add(slot) = i as i32;
             }
         }
         true
@@ -335,7 +385,7 @@ impl DictHeader {
         if !self.index.is_null() {
             let slot = self.probe(key, h);
             // SAFETY: a slot of the index table.
-            let ix = unsafe { *self.index.add(slot as usize) };
+            let ix = unsafe { *self.index.add(slot) };
             if ix >= 0 {
                 return self.entry_value(ix as i64);
             }
@@ -349,15 +399,12 @@ impl DictHeader {
         // A fresh probe: the table may have been rebuilt, and a removed
         // key's slot (`DUMMY`) is not reused, so the probe ends at an
         // empty one.
-        let mut slot = (h as i64) & self.mask;
-        // SAFETY: slots are below `mask + 1`; the new entry is below
-        // `entry_cap` (`used < entry_cap` after the rebuild).
+        let slot = self.empty_slot(h);
+        // SAFETY: a slot of the index; the new entry is below `entry_cap`
+        // (`used < entry_cap` after the rebuild).
         unsafe {
-            while *self.index.add(slot as usize) != EMPTY {
-                slot = (slot + 1) & self.mask;
-            }
             let i = self.used;
-            *self.index.add(slot as usize) = i as i32;
+            *self.index.add(slot) = i as i32;
             let e = self.entry(i);
             *(e as *mut u64) = h;
             *(e.add(KEY_OFFSET as usize) as *mut u64) = key;
@@ -374,7 +421,7 @@ impl DictHeader {
         let slot = self.probe(key, self.entry_hash(i));
         // SAFETY: the slot of entry `i` in the index; the entry's hash word.
         unsafe {
-            *self.index.add(slot as usize) = DUMMY;
+            *self.index.add(slot) = DUMMY;
             *(self.entry(i) as *mut u64) = DELETED;
         }
         self.len -= 1;

@@ -42,7 +42,7 @@ fn key<E: Emit>(e: &mut E, k: Scalar, v: Scalar, key: E::V) -> Result<E::V> {
         e,
         k,
         key,
-        &format!("a key of a typed Dict of {k} keys and {v} values"),
+        &format!("as a key of a typed Dict of {k} keys and {v} values"),
     )
 }
 
@@ -51,7 +51,7 @@ fn value<E: Emit>(e: &mut E, k: Scalar, v: Scalar, value: E::V) -> Result<E::V> 
         e,
         v,
         value,
-        &format!("a value of a typed Dict of {k} keys and {v} values"),
+        &format!("as a value of a typed Dict of {k} keys and {v} values"),
     )
 }
 

@@ -29,8 +29,8 @@ fn index<E: Emit>(e: &mut E, i: E::V) -> Result<E::V> {
     }
 }
 
-/// `v` as an item of type `s` of a container (`what`: "a typed List of
-/// float64", "keys of a typed Dict of int64"): NumPy's cast, but a complex
+/// `v` as an item of type `s` of a container (`what`: "into a typed List
+/// of float64", "as a key of a typed Dict of ..."): NumPy's cast, but a complex
 /// value into a real item, or a float into an integer one, is refused (it
 /// would lose its value).
 pub(super) fn item_of<E: Emit>(e: &mut E, s: Scalar, v: E::V, what: &str) -> Result<E::V> {
@@ -46,7 +46,7 @@ pub(super) fn item_of<E: Emit>(e: &mut E, s: Scalar, v: E::V, what: &str) -> Res
     };
     if rank(kind) > rank(s.kind()).max(1) {
         return Err(e.error(format!(
-            "cannot use a value of type {t} as {what} (it would lose its value)"
+            "cannot store a value of type {t} {what} (it would lose its value)"
         )));
     }
     cast(e, v, &Type::Scalar(s))
@@ -54,7 +54,7 @@ pub(super) fn item_of<E: Emit>(e: &mut E, s: Scalar, v: E::V, what: &str) -> Res
 
 /// `v` as an item of a list of `s`.
 fn item<E: Emit>(e: &mut E, s: Scalar, v: E::V) -> Result<E::V> {
-    item_of(e, s, v, &format!("an item of a typed List of {s}"))
+    item_of(e, s, v, &format!("into a typed List of {s}"))
 }
 
 /// `l[i]`.

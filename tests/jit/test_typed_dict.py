@@ -523,7 +523,7 @@ def test_njit_compile_errors():
         d[1] = 1j
 
     d = Dict.empty(types.int64, types.float64)
-    with pytest.raises(Exception, match="cannot use a value of type .*float.* as a key of a typed Dict of int64 keys"):
+    with pytest.raises(Exception, match="cannot store a value of type .*float.* as a key of a typed Dict of int64 keys"):
         float_key(d)
     with pytest.raises(Exception, match=r"d.get\(k, default\)"):
         get_without_default(d)
