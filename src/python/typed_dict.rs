@@ -217,7 +217,9 @@ impl TypedDictBase {
     }
 
     fn value(py: Python<'_>, h: &DictHeader, i: i64) -> PyResult<Py<PyAny>> {
-        read_item(py, Self::types(h).1, h.entry_value(i))
+        // SAFETY: `i` is a live entry (the callers'), whose value has the
+        // dict's value type.
+        unsafe { read_item(py, Self::types(h).1, h.entry_value(i)) }
     }
 
     fn typed(&self) -> PyResult<&mut DictHeader> {
@@ -316,7 +318,8 @@ impl TypedDictBase {
         let w = key_word(k, ks, true)?.expect("insert gives a key or an error");
         // The value first: a bad value leaves the dict as it was.
         let mut item = [0u8; 16];
-        write_item(v, vs, DICT_VALUES, item.as_mut_ptr())?;
+        // SAFETY: 16 bytes, the largest value.
+        unsafe { write_item(v, vs, DICT_VALUES, item.as_mut_ptr())? };
         let p = h.slot(w);
         if p.is_null() {
             return Err(pyo3::exceptions::PyMemoryError::new_err(

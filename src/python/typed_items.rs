@@ -21,7 +21,10 @@ fn float16() -> PyErr {
 
 /// Writes `v` as an item of type `s` at `p`; `what` names the container
 /// in messages (`LIST`).
-pub fn write_item(v: &Bound<'_, PyAny>, s: Scalar, what: &str, p: *mut u8) -> PyResult<()> {
+///
+/// # Safety
+/// `p` has room for an item of type `s` (`s.itemsize()` bytes).
+pub unsafe fn write_item(v: &Bound<'_, PyAny>, s: Scalar, what: &str, p: *mut u8) -> PyResult<()> {
     macro_rules! int {
         ($t:ty) => {{
             let x: i128 = v.extract().map_err(|_| {
@@ -101,7 +104,10 @@ pub fn write_item(v: &Bound<'_, PyAny>, s: Scalar, what: &str, p: *mut u8) -> Py
 }
 
 /// The item of type `s` at `p` as a Python number.
-pub fn read_item(py: Python<'_>, s: Scalar, p: *const u8) -> PyResult<Py<PyAny>> {
+///
+/// # Safety
+/// An item of type `s` is stored at `p`.
+pub unsafe fn read_item(py: Python<'_>, s: Scalar, p: *const u8) -> PyResult<Py<PyAny>> {
     // SAFETY: an item of type `s` is stored at `p` (the caller's).
     unsafe {
         Ok(match s {

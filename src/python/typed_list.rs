@@ -195,7 +195,8 @@ impl TypedListBase {
         }
         // SAFETY: a live header whose typenum it was made with.
         let s = unsafe { item_type(h) };
-        read_item(py, s, Self::slot(h, i))
+        // SAFETY: `0 <= i < len`: an item of the list's type.
+        unsafe { read_item(py, s, Self::slot(h, i)) }
     }
 
     /// `l[i] = v` for an int `i`.
@@ -209,7 +210,8 @@ impl TypedListBase {
         }
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
-        write_item(v, s, LIST, Self::slot(h, i))
+        // SAFETY: `0 <= i < len`: room for an item.
+        unsafe { write_item(v, s, LIST, Self::slot(h, i)) }
     }
 
     /// `l.append(v)` of a list with an item type.
@@ -218,7 +220,8 @@ impl TypedListBase {
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
         grow(h, h.len + 1)?;
-        write_item(v, s, LIST, Self::slot(h, h.len))?;
+        // SAFETY: the buffer has room for `len + 1` items.
+        unsafe { write_item(v, s, LIST, Self::slot(h, h.len))? };
         h.len += 1;
         Ok(())
     }
@@ -234,7 +237,8 @@ impl TypedListBase {
             i.min(h.len)
         };
         let mut item = [0u8; 16];
-        write_item(v, s, LIST, item.as_mut_ptr())?;
+        // SAFETY: 16 bytes, the largest item.
+        unsafe { write_item(v, s, LIST, item.as_mut_ptr())? };
         grow(h, h.len + 1)?;
         let size = h.itemsize as usize;
         // SAFETY: room for len + 1 items; the moved range is inside it.
@@ -261,7 +265,8 @@ impl TypedListBase {
         }
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
-        let item = read_item(py, s, Self::slot(h, i))?;
+        // SAFETY: `0 <= i < len`: an item of the list's type.
+        let item = unsafe { read_item(py, s, Self::slot(h, i))? };
         let size = h.itemsize as usize;
         // SAFETY: the moved range is inside the list.
         unsafe {
