@@ -72,6 +72,9 @@ pub enum Builtin {
     EmptyDict,
     /// `d.get(k, default)` on a typed Dict (the receiver first).
     DictGet,
+    /// `del d[k]` on a typed Dict (arguments the dict and the key; a
+    /// statement, from `frontend::convert`).
+    DelItem,
     /// The item of trip `k` of `for x in d.keys()` (arguments `d` and `k`;
     /// `lower::iteration`, only as a `for` iterable).
     DictKeys,
@@ -157,6 +160,7 @@ impl Builtin {
             Builtin::ListPop => return ".pop",
             Builtin::EmptyDict => return "Dict.empty",
             Builtin::DictGet => return ".get",
+            Builtin::DelItem => return "del",
             Builtin::DictKeys => return ".keys",
             Builtin::DictValues => return ".values",
             Builtin::DictItems => return ".items",

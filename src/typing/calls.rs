@@ -269,6 +269,14 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
         Builtin::EmptyList => super::lists::empty_list(e, args),
         Builtin::EmptyDict => super::dicts::empty(e, args),
         Builtin::DictGet => super::dicts::method(e, false, args),
+        // `del d[k]` is `d.pop(k)` whose value is dropped.
+        Builtin::DelItem => match args.first().map(|v| e.ty(v)) {
+            Some(Type::Dict(..)) => super::dicts::method(e, true, args),
+            other => Err(e.unsupported(format!(
+                "'del' is supported on typed Dicts (del d[k]; for a typed List, l.pop(i)), not on a value of type {}",
+                other.map(|t| t.to_string()).unwrap_or_default()
+            ))),
+        },
         Builtin::ListPop if matches!(args.first().map(|d| e.ty(d)), Some(Type::Dict(..))) => {
             super::dicts::method(e, true, args)
         }

@@ -638,3 +638,32 @@ def test_memory_of_dicts_made_and_dropped_from_python_and_njit():
         del d
     assert dicts_live() == before
     assert max_rss_mb() - rss0 < 10
+
+
+def test_del_in_njit():
+    @njit
+    def remove_evens(d):
+        for k in range(0, 10, 2):
+            del d[k]
+
+    @njit
+    def remove(d, k):
+        del d[k]
+
+    d = Dict({k: float(k) for k in range(10)})
+    ref = {k: float(k) for k in range(10)}
+    remove_evens(d)
+    for k in range(0, 10, 2):
+        del ref[k]
+    same(d, ref)
+    with pytest.raises(KeyError, match=r"4 \(in 'remove', .*del d\[k\]"):
+        remove(d, 4)
+
+    @njit
+    def del_name(x):
+        y = x
+        del y
+        return x
+
+    with pytest.raises(Exception, match="'del' statements are supported on one key of a typed Dict"):
+        del_name(1)
