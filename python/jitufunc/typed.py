@@ -331,9 +331,8 @@ class Dict(_core.TypedDictBase):
 
     _jitufunc_class = "typed.Dict"
 
-    def __init__(self, *args, **kwargs):
-        if args or kwargs:
-            self.update(*args, **kwargs)
+    def __init__(self, other=(), /, **kwargs):
+        self.update(other, **kwargs)
 
     def _empty(key_type, value_type, n_keys=0):
         """A new empty ``Dict`` of keys of ``key_type`` and values of
