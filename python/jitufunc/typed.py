@@ -22,29 +22,30 @@ __all__ = ["List", "Dict"]
 _SUPPORTED_KINDS = "biufc"
 
 
-def _dtype_of(item_type):
+def _dtype_of(item_type, what="List item types", holder="typed Lists"):
     """The NumPy dtype an item type stands for (``types.float64``,
-    ``np.float64``, ``np.dtype("f8")``, ``"float64"``, ``float``)."""
+    ``np.float64``, ``np.dtype("f8")``, ``"float64"``, ``float``);
+    ``what`` and ``holder`` name the container in messages."""
     if isinstance(item_type, _types.Type):
         item_type = item_type.name
     try:
         dt = np.dtype(item_type)
     except TypeError:
         raise TypeError(
-            f"List item types are numbers (types.int64, types.float64, ...), not {item_type!r}"
+            f"{what} are numbers (types.int64, types.float64, ...), not {item_type!r}"
         ) from None
     if dt.kind not in _SUPPORTED_KINDS or dt == np.float16 or not dt.isnative:
         raise TypeError(
-            "typed Lists hold booleans, integers, floats (32 and 64 bits) "
+            f"{holder} hold booleans, integers, floats (32 and 64 bits) "
             f"and complex numbers, not {dt}"
         )
     return dt
 
 
-def _dtype_of_value(value):
+def _dtype_of_value(value, holder="typed Lists"):
     """The item type a first item gives a ``List()`` (Numba's typeof)."""
     if isinstance(value, np.generic):
-        return _dtype_of(value.dtype)
+        return _dtype_of(value.dtype, holder=holder)
     if isinstance(value, bool):
         return np.dtype(np.bool_)
     if isinstance(value, int):
@@ -54,7 +55,7 @@ def _dtype_of_value(value):
     if isinstance(value, complex):
         return np.dtype(np.complex128)
     raise TypeError(
-        f"typed Lists hold numbers (of one type), not {type(value).__name__}"
+        f"{holder} hold numbers (of one type), not {type(value).__name__}"
     )
 
 
@@ -284,7 +285,7 @@ _core.register_typed_list(List)
 
 def _key_dtype_of(key_type):
     """The NumPy dtype a Dict key type stands for (numbers, not complex)."""
-    dt = _dtype_of(key_type)
+    dt = _dtype_of(key_type, "Dict key types", "typed Dicts")
     if dt.kind == "c":
         raise TypeError(f"typed Dict keys are booleans, integers or floats, not {dt}")
     return dt
@@ -338,7 +339,8 @@ class Dict(_core.TypedDictBase):
         """A new empty ``Dict`` of keys of ``key_type`` and values of
         ``value_type``."""
         new = Dict()
-        new._set_types(_key_dtype_of(key_type).num, _dtype_of(value_type).num)
+        new._set_types(_key_dtype_of(key_type).num,
+                       _dtype_of(value_type, "Dict value types", "typed Dicts").num)
         return new
 
     _empty._jitufunc_builtin = "typed.Dict.empty"
@@ -352,8 +354,8 @@ class Dict(_core.TypedDictBase):
 
     def _ensure_types(self, key, value):
         if self._typenums() is None:
-            self._set_types(_key_dtype_of(_dtype_of_value(key)).num,
-                            _dtype_of_value(value).num)
+            self._set_types(_key_dtype_of(_dtype_of_value(key, "typed Dicts")).num,
+                            _dtype_of_value(value, "typed Dicts").num)
 
     def _iterate(self, what):
         n = len(self)

@@ -147,7 +147,7 @@ pub fn key_word(v: &Bound<'_, PyAny>, s: Scalar, insert: bool) -> PyResult<Optio
                 // Two's complement: negative keys sign-extended.
                 return Ok(Some(x as u64));
             }
-            if !insert && !is_complex && v.cast::<PyFloat>().is_ok() {
+            if !insert && !is_complex && (v.cast::<PyFloat>().is_ok() || v.hasattr("__float__")?) {
                 // `1.0 in d` finds the key 1, as Python's dict does.
                 let x: f64 = v.extract()?;
                 if x.fract() == 0.0 && x.is_finite() {

@@ -159,6 +159,36 @@ def test_random_operations_against_a_python_dict(ops):
         same(d, ref)
 
 
+# Numbers among which Python's dict sees equal keys: 1 == 1.0 == True,
+# 0 == -0.0 == 0.0 == False (NaN left out: Python finds a NaN key by
+# identity, typed Dicts never find one).
+EQUAL_NUMBERS = [0, -0.0, 0.0, False, 1, 1.0, True, 2.5, -2.5, 1e300, -(2**53), 2**53, 0.1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["set", "del", "get"]), st.sampled_from(EQUAL_NUMBERS), st.integers(0, 9)),
+        max_size=60,
+    )
+)
+def test_float_keys_follow_pythons_equal_numbers(ops):
+    d = Dict.empty(types.float64, types.int64)
+    ref = {}
+    for op, k, v in ops:
+        if op == "set":
+            d[k] = v
+            ref[float(k) if k not in ref else k] = v
+        elif op == "del":
+            assert d.pop(k, None) == ref.pop(k, None)
+        else:
+            assert d.get(k) == ref.get(k)
+            assert (k in d) == (k in ref)
+    # Same keys (as floats: the first key stored stays, as in Python),
+    # same order, same values.
+    assert [(repr(k), v) for k, v in d.items()] == [(repr(float(k)), v) for k, v in ref.items()]
+
+
 @pytest.mark.parametrize("n", [0, 1, 2, 5, 6, 100, 10_000])
 def test_growth_past_many_resizes_keeps_order(n):
     d = Dict.empty(types.int64, types.float64)
@@ -289,6 +319,11 @@ def test_python_side_errors_have_pythons_messages():
         Dict.empty(types.int8, types.int8)[300] = 1
     with pytest.raises(TypeError, match="keys are booleans, integers or floats"):
         Dict.empty(types.complex128, types.int64)
+    with pytest.raises(TypeError, match="Dict key types are numbers"):
+        Dict.empty("not a type", types.int64)
+    with pytest.raises(TypeError, match="typed Dicts hold numbers"):
+        Dict({"a": 1})
+    assert np.float32(1.0) in d and np.int8(1) in d
     with pytest.raises(TypeError):
         Dict.empty(types.int64, types.float16)
 
@@ -296,6 +331,7 @@ def test_python_side_errors_have_pythons_messages():
 # ---------------------------------------------------------------- vs Numba
 
 @needs_numba
+@pytest.mark.filterwarnings("ignore:unsafe cast")
 @pytest.mark.parametrize("kname,vname", [("int64", "float64"), ("float64", "int64"), ("int32", "complex128"), ("bool", "uint8")])
 def test_same_items_repr_and_order_as_numba(kname, vname):
     nb = nb_typed.Dict.empty(getattr(nb_types, "boolean" if kname == "bool" else kname), getattr(nb_types, vname))
