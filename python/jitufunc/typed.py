@@ -6,6 +6,13 @@ by the Rust core. Passing a ``List`` to an ``@jit`` function passes that
 buffer (no copy); what compiled code changes (``l[i] = v``, ``l.append(v)``,
 ``l.pop()``) is seen from Python afterwards, and a ``List`` made by compiled
 code (``List.empty_list(types.float64)``) comes back as a ``List``.
+
+``Dict`` maps numbers to numbers (keys bool, integers or floats; values
+those or complex) in an insertion-ordered hash table owned by the Rust core
+(``engine::dict``), shared with ``@jit`` code the same way: ``d[k] = v``,
+``d.pop(k)``, ``del d[k]`` in compiled code are seen from Python, and
+``Dict.empty(types.int64, types.float64)`` made there comes back as a
+``Dict``.
 """
 
 import collections.abc
