@@ -555,7 +555,12 @@ pub unsafe extern "C" fn jitufunc_rt_dict_remove(h: *mut DictHeader, i: i64) {
 /// # Safety
 /// `h` is a live header.
 pub unsafe extern "C" fn jitufunc_rt_dict_compact(h: *mut DictHeader) -> i64 {
-    // SAFETY: a live header, per the contract.
+    // Loops over one dict may start at once on several threads (a `prange`
+    // body that only reads it): one compacts while the others wait, then
+    // find nothing to do, so none reads entries being moved.
+    static COMPACTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = COMPACTING.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: a live header, per the contract; compactions are serialized.
     let h = unsafe { &mut *h };
     if !h.compact() {
         super::runtime::report(super::runtime::RuntimeError::Memory(

@@ -703,3 +703,25 @@ def test_del_in_njit():
 
     with pytest.raises(Exception, match="'del' statements are supported on one key of a typed Dict"):
         del_name(1)
+
+
+def test_prange_loops_reading_one_dict_with_holes():
+    from jitufunc import prange
+
+    @njit(parallel=True)
+    def total(d, n):
+        s = 0.0
+        for i in prange(n):
+            t = 0.0
+            for v in d.values():
+                t += v
+            s += t
+        return s
+
+    for _ in range(20):
+        d = Dict.empty(types.int64, types.float64)
+        for i in range(2000):
+            d[i] = 1.0
+        for i in range(0, 2000, 2):
+            del d[i]  # holes: the first loop to start compacts
+        assert total(d, 64) == 64 * 1000.0
