@@ -768,28 +768,53 @@ def append_and_sum(n):
     for x in l:
         s += x
     return s
+
+def dict_insert_sum(n):
+    d = Dict.empty(types.int64, types.float64)
+    for i in range(n):
+        d[i] = i * 0.5
+    s = 0.0
+    for v in d.values():
+        s += v
+    return s
+
+def dict_lookup_sum(d, n):
+    s = 0.0
+    for i in range(n):
+        s += d[i]
+    return s
+
+def dict_build(n):
+    d = Dict.empty(types.int64, types.float64)
+    for i in range(n):
+        d[i] = i * 0.5
+    return d
 """
 
 
 def typed_functions(who):
-    """TYPED_SOURCE's functions compiled by ``who``, with its own typed List."""
+    """TYPED_SOURCE's functions compiled by ``who``, with its own typed List
+    and Dict."""
     if who == "jitufunc":
         import jitufunc as tool
         from jitufunc import types
-        from jitufunc.typed import List
+        from jitufunc.typed import Dict, List
     else:
         import numba as tool
         from numba import types
-        from numba.typed import List
-    ns = {"List": List, "types": types}
+        from numba.typed import Dict, List
+    ns = {"List": List, "Dict": Dict, "types": types}
     exec(TYPED_SOURCE, ns)
-    return {name: tool.njit(ns[name]) for name in ("append_floats", "sum_items", "append_and_sum")}
+    names = ("append_floats", "sum_items", "append_and_sum", "dict_insert_sum", "dict_lookup_sum",
+             "dict_build")
+    return {name: tool.njit(ns[name]) for name in names}
 
 
 def bench_typed(rng):
     """Typed Lists in ``@njit``: appending 1e6 floats to a new List, summing
-    a List by iteration, and both in one function; jitufunc.typed.List
-    against numba.typed.List."""
+    a List by iteration, and both in one function; typed Dicts: inserting
+    1e6 int64 keys then summing the values by iteration, and looking 1e6
+    keys up; jitufunc.typed against numba.typed."""
     n = 1_000_000
     compiled = {who: typed_functions(who) for who in ("jitufunc", "numba")}
     expected = float(np.sum(np.arange(n) * 0.5))
@@ -800,14 +825,22 @@ def bench_typed(rng):
          lambda fs, arg: fs["sum_items"](arg), expected),
         ("typed-append-sum", "typed List: append 1e6 floats then sum by iteration, in one @njit",
          lambda fs, arg: fs["append_and_sum"](n), expected),
+        ("typed-dict-insert-sum", "typed Dict: insert 1e6 int64 keys then sum the values by iteration, in one @njit",
+         lambda fs, arg: fs["dict_insert_sum"](n), expected),
+        ("typed-dict-lookup", "typed Dict: look up 1e6 int64 keys and sum the values (Dict passed in)",
+         lambda fs, arg: fs["dict_lookup_sum"](arg[1], n), expected),
     ]
-    lists = {who: compiled[who]["append_floats"](n) for who in compiled}
+    lists = {who: (compiled[who]["append_floats"](n), compiled[who]["dict_build"](n)) for who in compiled}
+    append_row = None
     for key, label, call, ref in cases:
         row = Row(key, label)
         ROWS.append(row)
+        append_row = append_row or row
         try:
             for who in ("jitufunc", "numba"):
                 fs, arg = compiled[who], lists[who]
+                if key == "typed-iterate":
+                    arg = arg[0]
                 got = call(fs, arg)
                 if ref is None:
                     got = float(sum(got[k] for k in (0, 1, n - 1))) + len(got)
@@ -823,9 +856,8 @@ def bench_typed(rng):
         except Exception as exc:  # noqa: BLE001
             failed(row, "jitufunc", exc, f"{key} failed")
             continue
-    row = ROWS[-3]
-    row.numpy = best(lambda: np.arange(n) * 0.5, 10)
-    row.notes.append("NumPy column: np.arange(n) * 0.5")
+    append_row.numpy = best(lambda: np.arange(n) * 0.5, 10)
+    append_row.notes.append("NumPy column: np.arange(n) * 0.5")
 
 
 def bench_parallel_gufunc(rng, threads):
@@ -1566,6 +1598,12 @@ KEYED_EXPLANATIONS = {
                       "the previous row's function, the List passed to `@njit`; best of 10."),
     "typed-append-sum": ("typed List append and sum", "Both in one `@njit` function: a new List, 1e6 "
                          "appends, then the sum by iteration; best of 10."),
+    "typed-dict-insert-sum": ("typed Dict insert and sum", "`d = Dict.empty(types.int64, types.float64)`, "
+                              "`d[i] = i * 0.5` for i in range(1e6), then `for v in d.values(): s += v`, "
+                              "in one `@njit` function (jitufunc.typed.Dict against numba.typed.Dict, same "
+                              "source); best of 10."),
+    "typed-dict-lookup": ("typed Dict lookup", "`s += d[i]` for i in range(1e6) over a Dict of 1e6 int64 "
+                          "keys built by `@njit` and passed in; best of 10."),
     "compile-long": ("compile a long kernel", "Time for `vectorize([\"float64(float64)\"])(f)` on a fresh kernel "
                      "of {long_statements:,} statements `y = y * 1.0001 + c` (`LONG_COMPILE_TEMPLATE`), once per "
                      "library, checked against NumPy afterwards."),
@@ -1774,7 +1812,7 @@ def main():
         print("15. prange loops ...", flush=True)
         bench_prange(rng)
     if want("typed"):
-        print("16. typed List ...", flush=True)
+        print("16. typed List and Dict ...", flush=True)
         bench_typed(rng)
     if want("random-pi"):
         print("17. np.random inside @njit ...", flush=True)

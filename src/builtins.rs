@@ -64,8 +64,24 @@ pub enum Builtin {
     EmptyList,
     /// `l.append(v)` on a typed List (the receiver is the first argument).
     ListAppend,
-    /// `l.pop()`, `l.pop(i)` on a typed List (the receiver first).
+    /// `l.pop()`, `l.pop(i)` on a typed List, `d.pop(k)`,
+    /// `d.pop(k, default)` on a typed Dict (the receiver first).
     ListPop,
+    /// `Dict.empty(key_type, value_type)` (`jitufunc.typed.Dict`): a new
+    /// empty typed Dict; the types are dtypes known when compiling.
+    EmptyDict,
+    /// `d.get(k, default)` on a typed Dict (the receiver first).
+    DictGet,
+    /// `del d[k]` on a typed Dict (arguments the dict and the key; a
+    /// statement, from `frontend::convert`).
+    DelItem,
+    /// The item of trip `k` of `for x in d.keys()` (arguments `d` and `k`;
+    /// `lower::iteration`, only as a `for` iterable).
+    DictKeys,
+    /// The item of trip `k` of `for v in d.values()`.
+    DictValues,
+    /// The item of trip `k` of `for k, v in d.items()`: `(key, value)`.
+    DictItems,
 }
 
 /// How a `prange` loop updates a reduction variable declared before it:
@@ -142,6 +158,12 @@ impl Builtin {
             Builtin::EmptyList => return "List.empty_list",
             Builtin::ListAppend => return ".append",
             Builtin::ListPop => return ".pop",
+            Builtin::EmptyDict => return "Dict.empty",
+            Builtin::DictGet => return ".get",
+            Builtin::DelItem => return "del",
+            Builtin::DictKeys => return ".keys",
+            Builtin::DictValues => return ".values",
+            Builtin::DictItems => return ".items",
             _ => {}
         }
         Builtin::ALL

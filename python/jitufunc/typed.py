@@ -6,8 +6,16 @@ by the Rust core. Passing a ``List`` to an ``@jit`` function passes that
 buffer (no copy); what compiled code changes (``l[i] = v``, ``l.append(v)``,
 ``l.pop()``) is seen from Python afterwards, and a ``List`` made by compiled
 code (``List.empty_list(types.float64)``) comes back as a ``List``.
+
+``Dict`` maps numbers to numbers (keys bool, integers or floats; values
+those or complex) in an insertion-ordered hash table owned by the Rust core
+(``engine::dict``), shared with ``@jit`` code the same way: ``d[k] = v``,
+``d.pop(k)``, ``del d[k]`` in compiled code are seen from Python, and
+``Dict.empty(types.int64, types.float64)`` made there comes back as a
+``Dict``.
 """
 
+import collections.abc
 import operator
 import sys
 
@@ -16,34 +24,35 @@ import numpy as np
 from . import _core
 from . import types as _types
 
-__all__ = ["List"]
+__all__ = ["List", "Dict"]
 
 _SUPPORTED_KINDS = "biufc"
 
 
-def _dtype_of(item_type):
+def _dtype_of(item_type, what="List item types", holder="typed Lists"):
     """The NumPy dtype an item type stands for (``types.float64``,
-    ``np.float64``, ``np.dtype("f8")``, ``"float64"``, ``float``)."""
+    ``np.float64``, ``np.dtype("f8")``, ``"float64"``, ``float``);
+    ``what`` and ``holder`` name the container in messages."""
     if isinstance(item_type, _types.Type):
         item_type = item_type.name
     try:
         dt = np.dtype(item_type)
     except TypeError:
         raise TypeError(
-            f"List item types are numbers (types.int64, types.float64, ...), not {item_type!r}"
+            f"{what} are numbers (types.int64, types.float64, ...), not {item_type!r}"
         ) from None
     if dt.kind not in _SUPPORTED_KINDS or dt == np.float16 or not dt.isnative:
         raise TypeError(
-            "typed Lists hold booleans, integers, floats (32 and 64 bits) "
+            f"{holder} hold booleans, integers, floats (32 and 64 bits) "
             f"and complex numbers, not {dt}"
         )
     return dt
 
 
-def _dtype_of_value(value):
+def _dtype_of_value(value, holder="typed Lists"):
     """The item type a first item gives a ``List()`` (Numba's typeof)."""
     if isinstance(value, np.generic):
-        return _dtype_of(value.dtype)
+        return _dtype_of(value.dtype, holder=holder)
     if isinstance(value, bool):
         return np.dtype(np.bool_)
     if isinstance(value, int):
@@ -53,7 +62,7 @@ def _dtype_of_value(value):
     if isinstance(value, complex):
         return np.dtype(np.complex128)
     raise TypeError(
-        f"typed Lists hold numbers (of one type), not {type(value).__name__}"
+        f"{holder} hold numbers (of one type), not {type(value).__name__}"
     )
 
 
@@ -279,3 +288,195 @@ def _dtype_from_num(num):
 
 
 _core.register_typed_list(List)
+
+
+def _key_dtype_of(key_type):
+    """The NumPy dtype a Dict key type stands for (numbers, not complex)."""
+    dt = _dtype_of(key_type, "Dict key types", "typed Dicts")
+    if dt.kind == "c":
+        raise TypeError(f"typed Dict keys are booleans, integers or floats, not {dt}")
+    return dt
+
+
+class KeysView(collections.abc.KeysView):
+    """``d.keys()``: a live view, in insertion order."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return self._mapping._iterate(0)
+
+
+class ValuesView(collections.abc.ValuesView):
+    """``d.values()``: a live view, in insertion order."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return self._mapping._iterate(1)
+
+
+class ItemsView(collections.abc.ItemsView):
+    """``d.items()``: a live view of ``(key, value)``, in insertion order."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return self._mapping._iterate(2)
+
+
+_MISSING = object()
+
+
+class Dict(_core.TypedDictBase):
+    """A dict of numbers, keys of one type and values of one type, shared
+    with ``@jit`` code; insertion-ordered, as Python's dict.
+
+    ``Dict()`` takes its types from its first item;
+    ``Dict.empty(types.int64, types.float64)`` fixes them up front;
+    ``Dict(mapping_or_pairs)`` copies.
+    """
+
+    _jitufunc_class = "typed.Dict"
+
+    def __init__(self, other=(), /, **kwargs):
+        self.update(other, **kwargs)
+
+    def _empty(key_type, value_type, n_keys=0):
+        """A new empty ``Dict`` of keys of ``key_type`` and values of
+        ``value_type``."""
+        new = Dict()
+        new._set_types(_key_dtype_of(key_type).num,
+                       _dtype_of(value_type, "Dict value types", "typed Dicts").num)
+        return new
+
+    _empty._jitufunc_builtin = "typed.Dict.empty"
+    empty = staticmethod(_empty)
+    del _empty
+
+    # -- types --------------------------------------------------------------
+    def _dtypes(self):
+        nums = self._typenums()
+        return None if nums is None else tuple(_dtype_from_num(n) for n in nums)
+
+    def _ensure_types(self, key, value):
+        if self._typenums() is None:
+            self._set_types(_key_dtype_of(_dtype_of_value(key, "typed Dicts")).num,
+                            _dtype_of_value(value, "typed Dicts").num)
+
+    def _iterate(self, what):
+        n = len(self)
+        for x in self._snapshot(what):
+            if len(self) != n:
+                raise RuntimeError("dictionary changed size during iteration")
+            yield x
+        if len(self) != n:
+            raise RuntimeError("dictionary changed size during iteration")
+
+    # -- mapping API ---------------------------------------------------------
+    def __getitem__(self, key):
+        return self._getitem(key)
+
+    def __setitem__(self, key, value):
+        self._ensure_types(key, value)
+        self._setitem(key, value)
+
+    def __delitem__(self, key):
+        self._delitem(key)
+
+    def __iter__(self):
+        return self._iterate(0)
+
+    def keys(self):
+        return KeysView(self)
+
+    def values(self):
+        return ValuesView(self)
+
+    def items(self):
+        return ItemsView(self)
+
+    def get(self, key, default=None):
+        return self._get(key, default)
+
+    def setdefault(self, key, default=None):
+        found = self._get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        self[key] = default
+        return self._getitem(key)
+
+    def pop(self, key, default=_MISSING):
+        if default is _MISSING:
+            return self._pop(key)
+        return self._pop(key, (default,))
+
+    def popitem(self):
+        return self._popitem()
+
+    def update(self, other=(), /, **kwargs):
+        if isinstance(other, Dict) or hasattr(other, "keys"):
+            pairs = [(k, other[k]) for k in other.keys()]
+        else:
+            pairs = []
+            for pair in other:
+                k, v = pair
+                pairs.append((k, v))
+        pairs.extend(kwargs.items())
+        for k, v in pairs:
+            self[k] = v
+
+    def copy(self):
+        new = Dict()
+        nums = self._typenums()
+        if nums is not None:
+            new._set_types(*nums)
+            for k, v in self._snapshot(2):
+                new._setitem(k, v)
+        return new
+
+    def clear(self):
+        self._clear()
+
+    def __eq__(self, other):
+        if isinstance(other, Dict) or isinstance(other, dict):
+            if len(self) != len(other):
+                return False
+            for k, v in self._snapshot(2):
+                found = other.get(k, _MISSING)
+                if found is _MISSING or not (found == v):
+                    return False
+            return True
+        return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None
+
+    def __str__(self):
+        return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self._snapshot(2)) + "}"
+
+    def __repr__(self):
+        types = self._dtypes()
+        if types is None:
+            return f"None({self})"
+        return f"DictType[{types[0].name},{types[1].name}]<iv=None>({self})"
+
+    def __reduce__(self):
+        types = self._dtypes()
+        if types is None:
+            return (Dict, ())
+        return (_rebuild_dict, (types[0].str, types[1].str, list(self._snapshot(2))))
+
+
+def _rebuild_dict(key, value, items):
+    new = Dict.empty(np.dtype(key), np.dtype(value))
+    for k, v in items:
+        new[k] = v
+    return new
+
+
+collections.abc.MutableMapping.register(Dict)
+_core.register_typed_dict(Dict)

@@ -551,6 +551,14 @@ impl<'ctx> Emitter<'_, 'ctx> {
                     None => return Ok(None),
                 }
             }
+            Op::Dict(d) => {
+                let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
+                let context = call_context(f, span);
+                match super::dict::emit(cg, *d, &types, &rty, &vals, &context)? {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
+            }
             Op::Print(format) => {
                 let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
                 super::print::emit(cg, format, &types, &vals)?;
@@ -575,7 +583,8 @@ impl<'ctx> Emitter<'_, 'ctx> {
             | Op::GetItem
             | Op::SetItem
             | Op::Unpack(_)
-            | Op::Len => {
+            | Op::Len
+            | Op::IterItem => {
                 return Err(CompileError::internal(format!(
                     "{op} reached code generation"
                 )))
@@ -1059,7 +1068,9 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
             | ArrayOp::IncRef
             | ArrayOp::DecRef,
         ) => vec![],
-        Op::Slice | Op::Range(_) | Op::List(_) | Op::Print(_) | Op::Frozen(_) => vec![],
+        Op::Slice | Op::Range(_) | Op::List(_) | Op::Dict(_) | Op::Print(_) | Op::Frozen(_) => {
+            vec![]
+        }
         // Untyped only: never emitted.
         Op::Undef
         | Op::Call(_)
@@ -1071,7 +1082,8 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::GetItem
         | Op::SetItem
         | Op::Unpack(_)
-        | Op::Len => vec![],
+        | Op::Len
+        | Op::IterItem => vec![],
     };
     candidates
         .into_iter()

@@ -5,43 +5,16 @@
 //! always the one used. Errors are Python's `IndexError`s
 //! (`jitufunc_rt_list_error`).
 
-use inkwell::types::StructType;
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
+use super::container::{field, load_int, load_ptr};
 use super::memory::{load_scalar, store_scalar};
 use super::Codegen;
 use crate::engine::list::{ListError, FIELD_CAP, FIELD_DATA, FIELD_LEN};
 use crate::error::{CompileError, Result};
 use crate::ir::ListOp;
 use crate::types::{Scalar, Type};
-
-fn header_type<'ctx>(cg: &Codegen<'ctx>) -> StructType<'ctx> {
-    let i64t = cg.ctx.i64_type();
-    cg.ctx.struct_type(
-        &[
-            i64t.into(),
-            i64t.into(),
-            i64t.into(),
-            cg.ptr_type().into(),
-            i64t.into(),
-            i64t.into(),
-        ],
-        false,
-    )
-}
-
-fn field<'ctx>(cg: &Codegen<'ctx>, h: PointerValue<'ctx>, k: u32) -> Result<PointerValue<'ctx>> {
-    Ok(cg.builder.build_struct_gep(header_type(cg), h, k, "")?)
-}
-
-fn load_int<'ctx>(cg: &Codegen<'ctx>, h: PointerValue<'ctx>, k: u32) -> Result<IntValue<'ctx>> {
-    let p = field(cg, h, k)?;
-    Ok(cg
-        .builder
-        .build_load(cg.ctx.i64_type(), p, "")?
-        .into_int_value())
-}
 
 /// The address of item `i` (in range) of a list of `s`.
 fn item_ptr<'ctx>(
@@ -50,11 +23,7 @@ fn item_ptr<'ctx>(
     s: Scalar,
     i: IntValue<'ctx>,
 ) -> Result<PointerValue<'ctx>> {
-    let p = field(cg, h, FIELD_DATA)?;
-    let data = cg
-        .builder
-        .build_load(cg.ptr_type(), p, "data")?
-        .into_pointer_value();
+    let data = load_ptr(cg, h, FIELD_DATA)?;
     let i64t = cg.ctx.i64_type();
     let offset = cg
         .builder
@@ -224,15 +193,5 @@ pub fn emit<'ctx>(
 
 /// `list.incref`/`list.decref` of list header `h`.
 pub fn refcount<'ctx>(cg: &Codegen<'ctx>, increment: bool, h: BasicValueEnum<'ctx>) -> Result<()> {
-    let name = if increment {
-        "jitufunc_rt_list_incref"
-    } else {
-        "jitufunc_rt_list_decref"
-    };
-    let f = cg.external(
-        name,
-        cg.ctx.void_type().fn_type(&[cg.ptr_type().into()], false),
-    );
-    cg.call(f, &[h])?;
-    Ok(())
+    super::container::refcount(cg, "jitufunc_rt_list", increment, h)
 }

@@ -6,6 +6,7 @@
 //! `np.random` in compiled code). Nothing here knows about ufuncs or Python.
 
 pub mod blas;
+pub mod dict;
 pub mod host;
 pub mod huge;
 pub mod link;

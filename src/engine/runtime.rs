@@ -36,6 +36,8 @@ pub enum RuntimeError {
     Value(String),
     /// `MemoryError`: an array that cannot be allocated.
     Memory(String),
+    /// `KeyError`: a key missing from a typed Dict (the key's `repr`).
+    Key(String),
     /// `raise C("message")` in a function: the class's code
     /// (`builtins::PyException`) and the message, if any.
     Raise(u32, Option<String>),
@@ -92,6 +94,7 @@ impl RuntimeError {
             | RuntimeError::ZeroDivision(m)
             | RuntimeError::Value(m)
             | RuntimeError::Memory(m)
+            | RuntimeError::Key(m)
             | RuntimeError::Raise(_, Some(m)) => m.push_str(context),
             RuntimeError::Raise(_, message @ None) => {
                 *message = Some(context.trim_start().to_string())
@@ -597,6 +600,38 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
         (
             "jitufunc_rt_list_error",
             super::list::jitufunc_rt_list_error as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_new",
+            super::dict::jitufunc_rt_dict_new as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_incref",
+            super::dict::jitufunc_rt_dict_incref as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_decref",
+            super::dict::jitufunc_rt_dict_decref as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_find",
+            super::dict::jitufunc_rt_dict_find as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_slot",
+            super::dict::jitufunc_rt_dict_slot as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_remove",
+            super::dict::jitufunc_rt_dict_remove as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_compact",
+            super::dict::jitufunc_rt_dict_compact as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_key_error",
+            super::dict::jitufunc_rt_dict_key_error as *const () as usize,
         ),
     ]
 }

@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::resolve::classify;
-use crate::builtins::Callee;
+use crate::builtins::{Builtin, Callee};
 use crate::error::{CompileError, ErrorKind, SourceInfo, Span};
 use crate::syntax::{
     BinOp, BoolOp, CmpOp, Const, Expr, ExprKind, FunctionDef, Global, Param, Stmt, StmtKind,
@@ -305,6 +305,29 @@ impl<'py> Converter<'py, '_> {
                     Some(self.expr(&v)?)
                 })
             }
+            // `del d[k]`: a call of the builtin `DelItem` (typing allows
+            // it on typed Dicts).
+            "Delete" => match list(node, "targets")?.as_slice() {
+                [t] if kind(t)? == "Subscript" => {
+                    let mut args = vec![self.expr(&t.getattr("value")?)?];
+                    args.extend(self.index(&t.getattr("slice")?)?);
+                    let func = ExprKind::Global(Global::Callee(Callee::Builtin(Builtin::DelItem)));
+                    StmtKind::Expr(Expr::new(
+                        ExprKind::Call {
+                            func: Box::new(Expr::new(func, span)),
+                            args,
+                            keywords: vec![],
+                        },
+                        span,
+                    ))
+                }
+                _ => {
+                    return Err(self.unsupported(
+                        node,
+                        "'del' statements are supported on one key of a typed Dict (del d[k]), not on names or several targets",
+                    ))
+                }
+            },
             "Expr" => {
                 let v = node.getattr("value")?;
                 if kind(&v)? == "Constant" && v.getattr("value")?.extract::<String>().is_ok() {

@@ -214,7 +214,7 @@ fn is_numba_prange(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
         && text("__module__")?.is_some_and(|m| m.starts_with("numba.")))
 }
 
-/// `List.empty_list` (`jitufunc.typed`, marked by its attribute
+/// `List.empty_list` and `Dict.empty` (`jitufunc.typed`, marked by their attribute
 /// `_jitufunc_builtin`) and the scalar type objects of `jitufunc.types`
 /// (`types.float64`, which stand for their dtypes as `np.float64` does).
 fn typed_container(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Global>> {
@@ -230,23 +230,33 @@ fn typed_container(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Global
         };
         return Ok(s.map(|s| Global::Callee(Callee::DType(s))));
     }
-    if obj.is_instance_of::<pyo3::types::PyType>()
-        && obj
+    if obj.is_instance_of::<pyo3::types::PyType>() {
+        let class = obj
             .getattr("_jitufunc_class")
             .ok()
-            .and_then(|t| t.extract::<String>().ok())
-            .as_deref()
-            == Some("typed.List")
-    {
-        return Ok(Some(Global::Unsupported {
-            name: name.into(),
-            what: "jitufunc.typed.List: inside @jit, make a List with List.empty_list(types.float64) (or the item type it holds); List() without an item type and List(iterable) work from Python only for now".into(),
-        }));
+            .and_then(|t| t.extract::<String>().ok());
+        let what = match class.as_deref() {
+            Some("typed.List") => "jitufunc.typed.List: inside @jit, make a List with List.empty_list(types.float64) (or the item type it holds); List() without an item type and List(iterable) work from Python only for now",
+            Some("typed.Dict") => "jitufunc.typed.Dict: inside @jit, make a Dict with Dict.empty(types.int64, types.float64) (or the key and value types it holds); Dict() without types and Dict(mapping) work from Python only",
+            _ => "",
+        };
+        if !what.is_empty() {
+            return Ok(Some(Global::Unsupported {
+                name: name.into(),
+                what: what.into(),
+            }));
+        }
     }
     if class.as_deref() == Some("function") {
         if let Ok(tag) = obj.getattr("_jitufunc_builtin") {
-            if tag.extract::<&str>().ok() == Some("typed.List.empty_list") {
-                return Ok(Some(Global::Callee(Callee::Builtin(Builtin::EmptyList))));
+            match tag.extract::<&str>().ok() {
+                Some("typed.List.empty_list") => {
+                    return Ok(Some(Global::Callee(Callee::Builtin(Builtin::EmptyList))))
+                }
+                Some("typed.Dict.empty") => {
+                    return Ok(Some(Global::Callee(Callee::Builtin(Builtin::EmptyDict))))
+                }
+                _ => {}
             }
         }
     }

@@ -20,7 +20,7 @@ pub use function::{
     BlockCall, BlockData, Function, InstData, Raise, Terminator, ValueData, ValueDef,
 };
 pub use op::{
-    prange_body_types, prange_partials_ok, ArrayOp, Attr, Effects, GufuncCall, ListOp, Op,
+    prange_body_types, prange_partials_ok, ArrayOp, Attr, DictOp, Effects, GufuncCall, ListOp, Op,
     Operands, PrintFormat, RangeOp, Stage, Stages,
 };
 

@@ -619,6 +619,10 @@ pub enum Op {
     SetItem,
     /// `len(a)` (untyped IR).
     Len,
+    /// The item of trip `k` of `for x in v` (untyped IR): arguments `v`
+    /// and `k`. Typing makes it `v[k]` for arrays, tuples and Lists, the
+    /// key of entry `k` for a typed Dict (`DictOp::Key`).
+    IterItem,
     /// `start:stop:step` inside a subscript (`a[1:n:2]`); arguments are the
     /// three bounds: `None` constants where omitted (untyped IR), int64
     /// values with `Type::SLICE_OMITTED` there (typed IR).
@@ -629,6 +633,8 @@ pub enum Op {
     Range(RangeOp),
     /// An operation on a typed List (`jitufunc.typed.List`; typed IR).
     List(ListOp),
+    /// An operation on a typed Dict (`jitufunc.typed.Dict`; typed IR).
+    Dict(DictOp),
     /// `print(a, "text", b, sep=..., end=...)`: writes the operands (the
     /// values, in order) between the format's literal text, as Python's
     /// `print` does, to `sys.stdout`. Reads arrays; an effect, no result.
@@ -691,6 +697,91 @@ impl RangeOp {
             RangeOp::Len => "len",
             RangeOp::Next => "next",
             RangeOp::Index => "index",
+        }
+    }
+}
+
+/// An operation on a typed Dict (`Type::Dict`, `engine::dict`); the
+/// first argument is the dict, keys have its key type, values its value
+/// type. Errors are Python's: `KeyError(key)` for a missing key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DictOp {
+    /// `Dict.empty(types.int64, types.float64)`: a new empty dict of the
+    /// result's types, with a reference of its own. No arguments.
+    New,
+    /// `len(d)`: reads the dict.
+    Len,
+    /// The trip count of `for k in d` (and of `d.keys()`, `d.values()`,
+    /// `d.items()`): squeezes removed entries out of the table (keeping
+    /// the order) so that trip `k` reads entry `k`, and gives `len(d)`.
+    /// Writes the table (not what Python sees); `MemoryError`.
+    Compact,
+    /// The key of entry `k` (an int64 below the `Compact` count): the item
+    /// of `for k in d`. Reads the dict.
+    Key,
+    /// The value of entry `k`: the item of `for v in d.values()`. Reads.
+    Value,
+    /// `d[k]`: the value; `KeyError(k)` when missing. Reads the dict.
+    Get,
+    /// `d.get(k, default)`: arguments the dict, the key and the default
+    /// (of the value type). Reads the dict.
+    GetOr,
+    /// `k in d`: a Python bool. Reads the dict.
+    Contains,
+    /// `d[k] = v`: arguments the dict, the key and the value; the key is
+    /// added at the end of the order when missing (the table may be
+    /// reallocated; every holder sees it through the header). Writes;
+    /// `MemoryError`.
+    Set,
+    /// `d.pop(k)`: the value, removed; `KeyError(k)` when missing. Writes.
+    Pop,
+    /// `d.pop(k, default)`: the value removed, or the default (of the
+    /// value type) when missing. Writes the dict.
+    PopOr,
+}
+
+impl DictOp {
+    /// The name in printed IR (`dict.get`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DictOp::New => "new",
+            DictOp::Len => "len",
+            DictOp::Compact => "compact",
+            DictOp::Key => "key",
+            DictOp::Value => "value",
+            DictOp::Get => "get",
+            DictOp::GetOr => "get_or",
+            DictOp::Contains => "contains",
+            DictOp::Set => "set",
+            DictOp::Pop => "pop",
+            DictOp::PopOr => "pop_or",
+        }
+    }
+
+    pub fn has_result(self) -> bool {
+        self != DictOp::Set
+    }
+
+    pub fn effects(self) -> Effects {
+        match self {
+            DictOp::New => Effects {
+                new_reference: true,
+                ..Effects::PURE
+            },
+            DictOp::Len
+            | DictOp::Key
+            | DictOp::Value
+            | DictOp::Get
+            | DictOp::GetOr
+            | DictOp::Contains => Effects {
+                reads: Operands::First,
+                ..Effects::PURE
+            },
+            DictOp::Compact | DictOp::Set | DictOp::Pop | DictOp::PopOr => Effects {
+                reads: Operands::First,
+                writes: Operands::First,
+                ..Effects::PURE
+            },
         }
     }
 }
@@ -798,7 +889,9 @@ macro_rules! match_callee {
             | Op::Range(_)
             | Op::Print(_)
             | Op::Array(_)
-            | Op::List(_) => None,
+            | Op::List(_)
+            | Op::Dict(_)
+            | Op::IterItem => None,
         }
     };
 }
@@ -817,7 +910,8 @@ impl Op {
             | Op::GetItem
             | Op::SetItem
             | Op::Unpack(_)
-            | Op::Len => Stages::UntypedOnly,
+            | Op::Len
+            | Op::IterItem => Stages::UntypedOnly,
             Op::Cast
             | Op::Select
             | Op::MakeComplex
@@ -833,7 +927,8 @@ impl Op {
             | Op::TupleItem
             | Op::CallC(_)
             | Op::Array(_)
-            | Op::List(_) => Stages::TypedOnly,
+            | Op::List(_)
+            | Op::Dict(_) => Stages::TypedOnly,
             Op::Const(..)
             | Op::Binary(_)
             | Op::Unary(_)
@@ -855,6 +950,7 @@ impl Op {
             Op::Random(f) => *f != RandomFn::Seed,
             Op::Array(a) => a.has_result(),
             Op::List(l) => l.has_result(),
+            Op::Dict(d) => d.has_result(),
             Op::Const(..)
             | Op::Undef
             | Op::Frozen(_)
@@ -884,6 +980,7 @@ impl Op {
             | Op::TupleItem
             | Op::GetItem
             | Op::Len
+            | Op::IterItem
             | Op::Slice
             | Op::Range(_) => true,
         }
@@ -1001,7 +1098,7 @@ impl Op {
                 aliases: Operands::First,
                 ..Effects::PURE
             },
-            Op::GetItem => Effects {
+            Op::GetItem | Op::IterItem => Effects {
                 reads: Operands::First,
                 aliases: Operands::First,
                 ..Effects::PURE
@@ -1012,6 +1109,7 @@ impl Op {
             },
             Op::Array(a) => a.effects(),
             Op::List(l) => l.effects(),
+            Op::Dict(d) => d.effects(),
         }
     }
 }
@@ -1067,6 +1165,8 @@ impl fmt::Display for Op {
             Op::Array(a) => write!(f, "array.{}", a.name()),
             Op::Range(r) => write!(f, "range.{}", r.name()),
             Op::List(l) => write!(f, "list.{}", l.name()),
+            Op::Dict(d) => write!(f, "dict.{}", d.name()),
+            Op::IterItem => f.write_str("iter.item"),
             Op::Print(p) => {
                 f.write_str("print")?;
                 for item in &p.items {

@@ -2,7 +2,7 @@
 //! typed IR that inserts `array.incref` and `array.decref`.
 //!
 //! Values whose type holds allocated arrays (`counted`: an owned array, a
-//! typed List, or a tuple holding one) follow one rule: every such value owns one
+//! typed List or Dict, or a tuple holding one) follow one rule: every such value owns one
 //! reference, dropped where the value dies.
 //! - A result that shares an operand's memory (a row view, an element of a
 //!   tuple, a cast, a tuple of arrays: `Effects::aliases`) takes a new
@@ -33,7 +33,7 @@ pub fn counted(t: &Type) -> bool {
     match t {
         Type::Array(a) => a.memory == Memory::Owned,
         // A typed List is always counted (`engine::list`).
-        Type::List(_) => true,
+        Type::List(_) | Type::Dict(..) => true,
         Type::Tuple(items) => items.iter().any(counted),
         _ => false,
     }

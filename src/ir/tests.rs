@@ -403,3 +403,77 @@ fn random_draws_check_their_operand_and_result_types() {
     assert!(errors.has(inst_of(&f, strong), "mistyped"), "{errors}");
     assert!(!errors.has(inst_of(&f, fine), "mistyped"), "{errors}");
 }
+
+#[test]
+fn dict_operations_check_their_keys_values_and_entry_numbers() {
+    // A good get and set; a get with a key of the wrong type, a set of a
+    // value of the wrong type, a key of entry with an int32 entry number,
+    // a get on a List.
+    let dict = Type::Dict(Scalar::I64, Scalar::F64);
+    let (mut f, p) = function(&[
+        dict,
+        Type::I64,
+        Type::F64,
+        Type::Scalar(Scalar::I32),
+        Type::List(Scalar::F64),
+    ]);
+    let b = f.entry;
+    let d = |op| Op::Dict(op);
+    f.push(
+        b,
+        d(super::DictOp::Get),
+        vec![p[0], p[1]],
+        Type::F64,
+        Span::line(2),
+    );
+    f.push(
+        b,
+        d(super::DictOp::Set),
+        vec![p[0], p[1], p[2]],
+        Type::NoneType,
+        Span::line(3),
+    );
+    let bad_key = f
+        .push(
+            b,
+            d(super::DictOp::Get),
+            vec![p[0], p[3]],
+            Type::F64,
+            Span::line(4),
+        )
+        .unwrap();
+    f.push(
+        b,
+        d(super::DictOp::Set),
+        vec![p[0], p[1], p[3]],
+        Type::NoneType,
+        Span::line(5),
+    );
+    let bad_entry = f
+        .push(
+            b,
+            d(super::DictOp::Key),
+            vec![p[0], p[3]],
+            Type::I64,
+            Span::line(6),
+        )
+        .unwrap();
+    let not_a_dict = f
+        .push(
+            b,
+            d(super::DictOp::Get),
+            vec![p[4], p[1]],
+            Type::F64,
+            Span::line(7),
+        )
+        .unwrap();
+    f.set_term(b, Terminator::Return(None));
+    f.ret = Type::NoneType;
+    let errors = verify(&f, Stage::Typed).unwrap_err();
+    for v in [bad_key, bad_entry, not_a_dict] {
+        assert!(errors.has(inst_of(&f, v), "takes a typed Dict"), "{errors}");
+    }
+    let text = errors.to_string();
+    assert!(text.contains("dict.set takes"), "{errors}");
+    assert_eq!(text.matches("takes a typed Dict").count(), 4, "{errors}");
+}

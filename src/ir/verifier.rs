@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use super::entities::{Block, Inst, Value};
 use super::function::{Function, Terminator, ValueDef};
-use super::op::{ArrayOp, ListOp, Op, RangeOp, Stage};
+use super::op::{ArrayOp, DictOp, ListOp, Op, RangeOp, Stage};
 use crate::builtins::MathFn;
 use crate::error::CompileError;
 use crate::types::{Kind, Layout, Memory, Scalar, Type};
@@ -492,6 +492,39 @@ impl Checker<'_> {
                     );
                 }
             }
+            Op::Dict(d) => {
+                let types = match (args.first().map(|a| f.ty(*a)), &rty) {
+                    (_, Type::Dict(k, v)) if *d == DictOp::New => Some((*k, *v)),
+                    (Some(Type::Dict(k, v)), _) => Some((*k, *v)),
+                    _ => None,
+                };
+                let ty = |k: usize| args.get(k).map(|a| f.ty(*a).clone());
+                let ok = types.is_some_and(|(k, v)| {
+                    let (k, v) = (Some(Type::Scalar(k)), Type::Scalar(v));
+                    let n = args.len();
+                    match d {
+                        DictOp::New => n == 0,
+                        DictOp::Len | DictOp::Compact => n == 1 && rty == Type::PY_INT,
+                        DictOp::Key => n == 2 && ty(1) == Some(Type::I64) && Some(rty.clone()) == k,
+                        DictOp::Value => n == 2 && ty(1) == Some(Type::I64) && rty == v,
+                        DictOp::Get | DictOp::Pop => n == 2 && ty(1) == k && rty == v,
+                        DictOp::GetOr | DictOp::PopOr => {
+                            n == 3 && ty(1) == k && ty(2) == Some(v.clone()) && rty == v
+                        }
+                        DictOp::Contains => n == 2 && ty(1) == k && rty == Type::PY_BOOL,
+                        DictOp::Set => n == 3 && ty(1) == k && ty(2) == Some(v),
+                    }
+                });
+                if !ok {
+                    self.err(
+                        at,
+                        format!(
+                            "dict.{} takes a typed Dict, keys and values of its types (entry numbers int64)",
+                            d.name()
+                        ),
+                    );
+                }
+            }
             Op::List(l) => {
                 let list = args.first().map(|a| f.ty(*a).clone());
                 let item = match (&list, &rty) {
@@ -568,6 +601,7 @@ impl Checker<'_> {
             | Op::GetItem
             | Op::SetItem
             | Op::Len
+            | Op::IterItem
             | Op::Unpack(_) => {}
         }
     }

@@ -51,6 +51,8 @@ pub enum Leaf {
     Array(ArrayType),
     /// A typed List: its header pointer (one word), one reference to it.
     List(Scalar),
+    /// A typed Dict: its header pointer (one word), one reference to it.
+    Dict(Scalar, Scalar),
 }
 
 impl Leaf {
@@ -59,7 +61,7 @@ impl Leaf {
         match self {
             Leaf::Scalar(_) => SLOT / 8,
             Leaf::Array(a) => view_words(a.ndim),
-            Leaf::List(_) => 1,
+            Leaf::List(_) | Leaf::Dict(..) => 1,
         }
     }
 }
@@ -89,6 +91,10 @@ fn leaves(t: &Type, out: &mut Vec<Leaf>) -> Result<()> {
         }
         Type::List(s) => {
             out.push(Leaf::List(*s));
+            Ok(())
+        }
+        Type::Dict(k, v) => {
+            out.push(Leaf::Dict(*k, *v));
             Ok(())
         }
         Type::Slice => Err(CompileError::new(

@@ -32,6 +32,9 @@ const NONE: u32 = 1 << 20;
 const FUNCTION: u32 = 1 << 21;
 /// A typed List (`jitufunc.typed.List`) of the dtype in the low byte.
 const LIST: u32 = 1 << 22;
+/// A typed Dict (`jitufunc.typed.Dict`): the key's dtype in the low byte,
+/// the value's in bits 9-15.
+const DICT: u32 = 1 << 23;
 
 /// The item keys of every tuple type seen, both ways.
 struct TupleTable {
@@ -113,6 +116,15 @@ impl ArgKey {
         self.0 & LIST != 0
     }
 
+    /// A typed Dict of keys of type `k` and values of type `v`.
+    pub fn dict(k: Scalar, v: Scalar) -> ArgKey {
+        ArgKey(k.typenum() as u32 | (v.typenum() as u32) << 9 | DICT)
+    }
+
+    pub fn is_dict(self) -> bool {
+        self.0 & DICT != 0
+    }
+
     pub fn none() -> ArgKey {
         ArgKey(NONE)
     }
@@ -171,7 +183,7 @@ impl ArgKey {
             self.items().iter().map(|k| k.words()).sum()
         } else if self.is_none() || self.is_function() {
             0
-        } else if self.is_list() {
+        } else if self.is_list() || self.is_dict() {
             1
         } else if self.is_array() {
             view_words(self.ndim())
@@ -205,6 +217,11 @@ impl ArgKey {
         }
         if self.is_list() {
             return Type::List(self.dtype());
+        }
+        if self.is_dict() {
+            let value = Scalar::from_typenum(((self.0 >> 9) & 0x7f) as i32)
+                .expect("keys are made from scalars");
+            return Type::Dict(self.dtype(), value);
         }
         if self.0 & PYTHON_NUMBER != 0 {
             use crate::types::Weak;

@@ -51,6 +51,7 @@ impl FrontDoor for Jit {
                 Type::Scalar(_)
                 | Type::Array(_)
                 | Type::List(_)
+                | Type::Dict(..)
                 | Type::Weak(_)
                 | Type::NoneType
                 | Type::Function(_) => true,
@@ -227,7 +228,7 @@ fn emit_entry<'ctx>(
                     let v = scalar::cast(cg, &Type::Scalar(*s), &Type::Scalar(c), v)?;
                     store_scalar(cg, c, at, v)?;
                 }
-                Leaf::List(_) => {
+                Leaf::List(_) | Leaf::Dict(..) => {
                     let h = cg
                         .builder
                         .build_ptr_to_int(v.into_pointer_value(), i64t, "")?;
@@ -311,9 +312,9 @@ fn load_argument<'ctx>(
             }
             load
         }
-        Type::List(_) => {
+        Type::List(_) | Type::Dict(..) => {
             *word += 1;
-            cg.builder.build_load(cg.ptr_type(), at, "list")?
+            cg.builder.build_load(cg.ptr_type(), at, "container")?
         }
         Type::Tuple(items) => {
             let ty = cg

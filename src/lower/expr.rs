@@ -356,7 +356,7 @@ impl Lowerer {
                     || what.starts_with("a math function")
                     || what.starts_with("a cmath function")
                     || what.starts_with("a ufunc method")
-                    || what.starts_with("jitufunc.typed.List") =>
+                    || what.starts_with("jitufunc.typed.") =>
             {
                 bail!(Unsupported, func.span, "'{name}' is {what}")
             }
@@ -400,13 +400,16 @@ impl Lowerer {
                 }
                 return Ok(self.emit(Op::CallValue, vs, span));
             }
-            // `l.append(v)`, `l.pop()` on a typed List (typing checks the
+            // `l.append(v)`, `l.pop()` on a typed List, `d.pop(k)` and
+            // `d.get(k, default)` on a typed Dict (typing checks the
             // receiver's type).
-            ExprKind::Attribute(value, method) if method == "append" || method == "pop" => {
-                let b = if method == "append" {
-                    Builtin::ListAppend
-                } else {
-                    Builtin::ListPop
+            ExprKind::Attribute(value, method)
+                if matches!(method.as_str(), "append" | "pop" | "get") =>
+            {
+                let b = match method.as_str() {
+                    "append" => Builtin::ListAppend,
+                    "pop" => Builtin::ListPop,
+                    _ => Builtin::DictGet,
                 };
                 let mut vs = vec![self.lower_expr(value)?];
                 for a in args {

@@ -20,8 +20,12 @@ pub(super) enum Iteration {
         step: Value,
         from_zero: bool,
     },
-    /// `v[0], v[1], ...`, `len(v)` of them: an array, a tuple.
+    /// `v[0], v[1], ...`, `len(v)` of them: an array, a tuple, a List;
+    /// the keys of a Dict.
     Items(Value),
+    /// `d.keys()`, `d.values()`, `d.items()` of a typed Dict `d`: the
+    /// entries of `d` in order (typing checks that `d` is a Dict).
+    DictView(Value, Builtin),
     /// `enumerate(inner, start)`: `(start + k, item k of inner)`.
     Enumerate(Box<Iteration>, Value),
     /// `zip(a, b, ...)`: a tuple of the items, as many trips as the
@@ -103,6 +107,27 @@ impl Lowerer {
                 b.name()
             ),
             None => {
+                if let ExprKind::Call {
+                    func,
+                    args,
+                    keywords,
+                } = &iter.kind
+                {
+                    if let ExprKind::Attribute(d, method) = &func.kind {
+                        let view = match method.as_str() {
+                            "keys" => Some(Builtin::DictKeys),
+                            "values" => Some(Builtin::DictValues),
+                            "items" => Some(Builtin::DictItems),
+                            _ => None,
+                        };
+                        if let Some(view) = view {
+                            if !args.is_empty() || !keywords.is_empty() {
+                                bail!(Typing, span, ".{method}() takes no arguments");
+                            }
+                            return Ok(Iteration::DictView(self.lower_expr(d)?, view));
+                        }
+                    }
+                }
                 if let ExprKind::Call { func, .. } = &iter.kind {
                     if let ExprKind::Global(Global::Callee(c)) = &func.kind {
                         if !matches!(c, Callee::Array(..)) {
@@ -130,7 +155,7 @@ impl Lowerer {
             Iteration::Range {
                 start, stop, step, ..
             } => self.emit(Op::Range(RangeOp::Len), vec![*start, *stop, *step], span),
-            Iteration::Items(v) => self.emit(Op::Len, vec![*v], span),
+            Iteration::Items(v) | Iteration::DictView(v, _) => self.emit(Op::Len, vec![*v], span),
             Iteration::Enumerate(inner, _) => self.trips(inner, span),
             Iteration::Zip(parts) => {
                 let mut n = self.trips(&parts[0], span);
@@ -160,7 +185,10 @@ impl Lowerer {
                     self.emit(Op::Binary(BinOp::Add), vec![*start, offset], span)
                 }
             }
-            Iteration::Items(v) => self.emit(Op::GetItem, vec![*v, k], span),
+            Iteration::Items(v) => self.emit(Op::IterItem, vec![*v, k], span),
+            Iteration::DictView(d, view) => {
+                self.emit(Op::Call(Callee::Builtin(*view)), vec![*d, k], span)
+            }
             Iteration::Enumerate(inner, start) => {
                 let index = self.emit(Op::Range(RangeOp::Index), vec![*start, k], span);
                 let item = self.item(inner, k, span);

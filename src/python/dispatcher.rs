@@ -333,6 +333,9 @@ impl Dispatcher {
             if let Some(key) = self.list_key(py, k, obj)? {
                 return Ok(key);
             }
+            if let Some(key) = self.dict_key(py, k, obj)? {
+                return Ok(key);
+            }
             if let Some(key) = function_key(py, obj)? {
                 return Ok(key);
             }
@@ -365,6 +368,30 @@ impl Dispatcher {
         })))
     }
 
+    /// The key of a typed Dict argument (`jitufunc.typed.Dict`).
+    fn dict_key(
+        &self,
+        py: Python<'_>,
+        k: usize,
+        obj: *mut ffi::PyObject,
+    ) -> PyResult<Option<ArgKey>> {
+        // SAFETY: a live borrowed object; the GIL is held.
+        let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
+        let Some(h) = super::typed_dict::header_of(&obj) else {
+            return Ok(None);
+        };
+        if h.is_null() {
+            return Err(type_error(format!(
+                "{}() argument '{}' is an empty Dict() whose key and value types are not known yet; make it with Dict.empty(types.int64, types.float64) (or the types it holds), or store an item in it first",
+                self.name(),
+                self.params[k]
+            )));
+        }
+        // SAFETY: a live header the argument holds a reference to.
+        let (key, value) = unsafe { super::typed_dict::item_types(h) };
+        Ok(Some(ArgKey::dict(key, value)))
+    }
+
     fn unsupported_arg(&self, py: Python<'_>, k: usize, obj: *mut ffi::PyObject) -> PyErr {
         // SAFETY: a live borrowed object; the GIL is held.
         let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
@@ -377,7 +404,7 @@ impl Dispatcher {
         }
         if obj.is_exact_instance_of::<pyo3::types::PyDict>() {
             return type_error(format!(
-                "{}() argument '{}' is a dict; @jit functions do not take Python dicts (a typed Dict is not available yet)",
+                "{}() argument '{}' is a dict; @jit functions do not take Python dicts (they are neither copied nor reflected): use a jitufunc.typed.Dict (from jitufunc.typed import Dict; Dict({{1: 2.0}}), or Dict.empty(types.int64, types.float64)), which compiled code shares without copying",
                 self.name(),
                 self.params[k]
             ));
@@ -667,12 +694,17 @@ fn write_arg(
     if have.is_none() || have.is_function() {
         return Ok(0);
     }
-    if have.is_list() {
+    if have.is_list() || have.is_dict() {
         // SAFETY: a live borrowed object (the key says it is a typed List
-        // with a header); the GIL is held. The argument keeps the header
-        // alive for the call.
+        // or Dict with a header); the GIL is held. The argument keeps the
+        // header alive for the call.
         let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
-        slot[0] = super::typed_list::header_of(&obj).unwrap_or(std::ptr::null_mut()) as u64;
+        let h = if have.is_list() {
+            super::typed_list::header_of(&obj).map(|h| h as usize)
+        } else {
+            super::typed_dict::header_of(&obj).map(|h| h as usize)
+        };
+        slot[0] = h.unwrap_or(0) as u64;
         return Ok(1);
     }
     if have.is_array() {
@@ -850,6 +882,8 @@ pub(super) fn leaf_object(py: Python<'_>, leaf: Leaf, w: &[u64]) -> PyResult<Py<
         // SAFETY: compiled code returned a live header with one reference
         // for the caller (`abi`), which the new object takes over.
         Leaf::List(_) => return unsafe { super::typed_list::wrap(py, w[0] as *mut _) },
+        // SAFETY: as for a List.
+        Leaf::Dict(..) => return unsafe { super::typed_dict::wrap(py, w[0] as *mut _) },
     };
     Ok(match canonical(s) {
         Scalar::Bool => (w[0] as u8 != 0)
@@ -1208,6 +1242,7 @@ fn keys_of(sig: &Signature) -> crate::error::Result<Vec<ArgKey>> {
             Type::NoneType => Ok(ArgKey::none()),
             Type::Function(r) => Ok(ArgKey::function(*r)),
             Type::List(s) => Ok(ArgKey::list(*s)),
+            Type::Dict(k, v) => Ok(ArgKey::dict(*k, *v)),
             Type::Array(a) => Ok(ArgKey::array(
                 a.dtype,
                 a.ndim,

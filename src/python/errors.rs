@@ -182,6 +182,9 @@ pub fn raise_runtime_error(error: crate::engine::runtime::RuntimeError) {
             crate::engine::runtime::RuntimeError::Memory(message) => {
                 pyo3::exceptions::PyMemoryError::new_err(message).restore(py)
             }
+            crate::engine::runtime::RuntimeError::Key(message) => {
+                pyo3::exceptions::PyKeyError::new_err(message).restore(py)
+            }
             crate::engine::runtime::RuntimeError::Raise(class, message) => {
                 raised(py, class, message).restore(py)
             }

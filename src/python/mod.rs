@@ -10,6 +10,8 @@ pub mod gufunc;
 pub mod lazy;
 pub mod numpy_abi;
 pub mod print;
+pub mod typed_dict;
+pub mod typed_items;
 pub mod typed_list;
 pub mod ufunc;
 
@@ -402,6 +404,7 @@ fn memory_stats() -> std::collections::HashMap<&'static str, u64> {
         ("allocated", allocated),
         ("freed", freed),
         ("lists_live", crate::engine::list::live()),
+        ("dicts_live", crate::engine::dict::live()),
     ]
     .into_iter()
     .collect()
@@ -442,6 +445,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dispatcher::Dispatcher>()?;
     m.add_class::<dispatcher::ArrayMemory>()?;
     m.add_class::<typed_list::TypedListBase>()?;
+    m.add_class::<typed_dict::TypedDictBase>()?;
+    m.add_function(wrap_pyfunction!(typed_dict::register_typed_dict, m)?)?;
     m.add_function(wrap_pyfunction!(typed_list::register_typed_list, m)?)?;
     m.add_class::<ufunc::UfuncOwner>()?;
     errors::init(m.py())?;

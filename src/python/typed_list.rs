@@ -9,11 +9,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pyo3::exceptions::{PyIndexError, PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyComplex, PyType};
+use pyo3::types::{PyBytes, PyType};
 
+use super::typed_items::{read_item, write_item, LIST};
 use crate::engine::list::{
     jitufunc_rt_list_decref, jitufunc_rt_list_new, jitufunc_rt_list_reserve, ListHeader,
 };
@@ -49,16 +50,7 @@ pub fn register_typed_list(py: Python<'_>, cls: Bound<'_, PyType>) -> PyResult<(
 /// # Safety
 /// `h` is a live header whose reference the caller hands over.
 pub unsafe fn wrap(py: Python<'_>, h: *mut ListHeader) -> PyResult<Py<PyAny>> {
-    let cls = match LIST_CLASS.get(py) {
-        Some(c) => Ok(c.clone_ref(py)),
-        None => py.import("jitufunc.typed").and_then(|_| {
-            LIST_CLASS
-                .get(py)
-                .map(|c| c.clone_ref(py))
-                .ok_or_else(|| PyTypeError::new_err("jitufunc.typed.List is not registered"))
-        }),
-    };
-    let obj = cls.and_then(|cls| cls.bind(py).call0());
+    let obj = new_registered(py, &LIST_CLASS, "jitufunc.typed.List");
     let obj = match obj {
         Ok(o) => o,
         Err(e) => {
@@ -73,6 +65,25 @@ pub unsafe fn wrap(py: Python<'_>, h: *mut ListHeader) -> PyResult<Py<PyAny>> {
     // made an empty list of no type: null).
     unsafe { jitufunc_rt_list_decref(old) };
     Ok(obj.unbind())
+}
+
+/// A new object of the class registered in `cell` by `jitufunc.typed`
+/// (imported when it is not yet), made with no arguments; `name` is the
+/// class's name for the error.
+pub(super) fn new_registered<'py>(
+    py: Python<'py>,
+    cell: &PyOnceLock<Py<PyType>>,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cls = match cell.get(py) {
+        Some(c) => Ok(c.clone_ref(py)),
+        None => py.import("jitufunc.typed").and_then(|_| {
+            cell.get(py)
+                .map(|c| c.clone_ref(py))
+                .ok_or_else(|| PyTypeError::new_err(format!("{name} is not registered")))
+        }),
+    };
+    cls.and_then(|cls| cls.bind(py).call0())
 }
 
 /// The header of `obj` if it is a typed List (null when it has no item
@@ -115,154 +126,6 @@ impl TypedListBase {
     fn slot(h: &ListHeader, i: i64) -> *mut u8 {
         // SAFETY: callers check `0 <= i < cap`.
         unsafe { h.data.add((i * h.itemsize) as usize) }
-    }
-}
-
-/// Writes `v` as an item of type `s` at `p`.
-fn write_item(v: &Bound<'_, PyAny>, s: Scalar, p: *mut u8) -> PyResult<()> {
-    macro_rules! int {
-        ($t:ty) => {{
-            let x: i128 = v.extract().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "a typed List of {} takes integers, not {}",
-                    s.name(),
-                    v.get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()
-                ))
-            })?;
-            let x = <$t>::try_from(x).map_err(|_| {
-                PyOverflowError::new_err(format!(
-                    "Python integer {x} out of bounds for {}",
-                    s.name()
-                ))
-            })?;
-            // SAFETY: `p` has room for an item of type `s` (the caller's).
-            unsafe { (p as *mut $t).write_unaligned(x) };
-        }};
-    }
-    match s {
-        Scalar::Bool => {
-            let b = v.is_truthy()?;
-            // SAFETY: one byte at `p`.
-            unsafe { p.write(b as u8) };
-        }
-        Scalar::I8 => int!(i8),
-        Scalar::U8 => int!(u8),
-        Scalar::I16 => int!(i16),
-        Scalar::U16 => int!(u16),
-        Scalar::I32 => int!(i32),
-        Scalar::U32 => int!(u32),
-        Scalar::I64 => int!(i64),
-        Scalar::U64 => int!(u64),
-        Scalar::F32 | Scalar::F64 => {
-            if v.cast::<PyComplex>().is_ok() {
-                return Err(PyTypeError::new_err(format!(
-                    "a typed List of {} takes real numbers, not complex",
-                    s.name()
-                )));
-            }
-            let x: f64 = v.extract()?;
-            // SAFETY: `p` has room for an item of type `s`.
-            unsafe {
-                if s == Scalar::F32 {
-                    (p as *mut f32).write_unaligned(x as f32)
-                } else {
-                    (p as *mut f64).write_unaligned(x)
-                }
-            }
-        }
-        Scalar::C64 | Scalar::C128 => {
-            let c = match v.cast::<PyComplex>() {
-                Ok(c) => (c.real(), c.imag()),
-                Err(_) => {
-                    let c = v.py().get_type::<PyComplex>().call1((v,))?;
-                    let c = c.cast::<PyComplex>()?;
-                    (c.real(), c.imag())
-                }
-            };
-            // SAFETY: `p` has room for an item of type `s`.
-            unsafe {
-                if s == Scalar::C64 {
-                    (p as *mut f32).write_unaligned(c.0 as f32);
-                    (p as *mut f32).add(1).write_unaligned(c.1 as f32);
-                } else {
-                    (p as *mut f64).write_unaligned(c.0);
-                    (p as *mut f64).add(1).write_unaligned(c.1);
-                }
-            }
-        }
-        Scalar::F16 => return Err(PyTypeError::new_err("typed Lists of float16")),
-    }
-    Ok(())
-}
-
-/// The item of type `s` at `p` as a Python number.
-fn read_item(py: Python<'_>, s: Scalar, p: *const u8) -> PyResult<Py<PyAny>> {
-    // SAFETY: an item of type `s` is stored at `p` (the caller's).
-    unsafe {
-        Ok(match s {
-            Scalar::Bool => (*p != 0).into_pyobject(py)?.to_owned().into_any().unbind(),
-            Scalar::I8 => (*(p as *const i8)).into_pyobject(py)?.into_any().unbind(),
-            Scalar::U8 => (*p).into_pyobject(py)?.into_any().unbind(),
-            Scalar::I16 => (p as *const i16)
-                .read_unaligned()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            Scalar::U16 => (p as *const u16)
-                .read_unaligned()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            Scalar::I32 => (p as *const i32)
-                .read_unaligned()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            Scalar::U32 => (p as *const u32)
-                .read_unaligned()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            Scalar::I64 => (p as *const i64)
-                .read_unaligned()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            Scalar::U64 => (p as *const u64)
-                .read_unaligned()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            Scalar::F32 => ((p as *const f32).read_unaligned() as f64)
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            Scalar::F64 => (p as *const f64)
-                .read_unaligned()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            Scalar::C64 => {
-                let q = p as *const f32;
-                PyComplex::from_doubles(
-                    py,
-                    q.read_unaligned() as f64,
-                    q.add(1).read_unaligned() as f64,
-                )
-                .into_any()
-                .unbind()
-            }
-            Scalar::C128 => {
-                let q = p as *const f64;
-                PyComplex::from_doubles(py, q.read_unaligned(), q.add(1).read_unaligned())
-                    .into_any()
-                    .unbind()
-            }
-            Scalar::F16 => return Err(PyTypeError::new_err("typed Lists of float16")),
-        })
     }
 }
 
@@ -332,7 +195,8 @@ impl TypedListBase {
         }
         // SAFETY: a live header whose typenum it was made with.
         let s = unsafe { item_type(h) };
-        read_item(py, s, Self::slot(h, i))
+        // SAFETY: `0 <= i < len`: an item of the list's type.
+        unsafe { read_item(py, s, Self::slot(h, i)) }
     }
 
     /// `l[i] = v` for an int `i`.
@@ -346,7 +210,8 @@ impl TypedListBase {
         }
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
-        write_item(v, s, Self::slot(h, i))
+        // SAFETY: `0 <= i < len`: room for an item.
+        unsafe { write_item(v, s, LIST, Self::slot(h, i)) }
     }
 
     /// `l.append(v)` of a list with an item type.
@@ -355,7 +220,8 @@ impl TypedListBase {
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
         grow(h, h.len + 1)?;
-        write_item(v, s, Self::slot(h, h.len))?;
+        // SAFETY: the buffer has room for `len + 1` items.
+        unsafe { write_item(v, s, LIST, Self::slot(h, h.len))? };
         h.len += 1;
         Ok(())
     }
@@ -371,7 +237,8 @@ impl TypedListBase {
             i.min(h.len)
         };
         let mut item = [0u8; 16];
-        write_item(v, s, item.as_mut_ptr())?;
+        // SAFETY: 16 bytes, the largest item.
+        unsafe { write_item(v, s, LIST, item.as_mut_ptr())? };
         grow(h, h.len + 1)?;
         let size = h.itemsize as usize;
         // SAFETY: room for len + 1 items; the moved range is inside it.
@@ -398,7 +265,8 @@ impl TypedListBase {
         }
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
-        let item = read_item(py, s, Self::slot(h, i))?;
+        // SAFETY: `0 <= i < len`: an item of the list's type.
+        let item = unsafe { read_item(py, s, Self::slot(h, i))? };
         let size = h.itemsize as usize;
         // SAFETY: the moved range is inside the list.
         unsafe {

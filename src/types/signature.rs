@@ -241,6 +241,20 @@ impl<'a> Parser<'a> {
                 }
                 return Ok(Type::List(item));
             }
+            // `DictType[int64,float64]`: a typed Dict (as Numba prints it).
+            "DictType" => {
+                self.expect('[')?;
+                let key = self.dtype_name()?;
+                self.expect(',')?;
+                let value = self.dtype_name()?;
+                self.expect(']')?;
+                if matches!(key, Scalar::F16 | Scalar::C64 | Scalar::C128) || value == Scalar::F16 {
+                    return Err(self.error(
+                        "typed Dicts take keys of booleans, integers or floats (32 and 64 bits) and values of those or complex numbers",
+                    ));
+                }
+                return Ok(Type::Dict(key, value));
+            }
             "array" => return self.numba_array_str(false),
             "readonly" => {
                 if self.ident() != Some("array") {
@@ -593,6 +607,7 @@ mod tests {
             "none(float32[:, :] (readonly) (owned))",
             "float64(float64[], int8[] (readonly))",
             "ListType[float32](ListType[int64], ListType[complex128])",
+            "DictType[int64,float64](DictType[float32,complex64])",
         ] {
             let s = parse_signature(text).unwrap();
             assert_eq!(s.to_string(), text.replace("none(", "void("));

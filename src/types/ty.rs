@@ -141,6 +141,10 @@ pub enum Type {
     /// a pointer to its reference-counted header; the item type is part
     /// of the type.
     List(Scalar),
+    /// A typed Dict of numbers (`jitufunc.typed.Dict`, `engine::dict`):
+    /// a pointer to its reference-counted header; the key and value types
+    /// are part of the type.
+    Dict(Scalar, Scalar),
 }
 
 /// A function passed as a value: its number in the process's table of
@@ -261,6 +265,7 @@ impl fmt::Display for Type {
             Type::Info(s) => write!(f, "finfo({s})"),
             Type::Function(r) => write!(f, "function(#{})", r.0),
             Type::List(s) => write!(f, "ListType[{s}]"),
+            Type::Dict(k, v) => write!(f, "DictType[{k},{v}]"),
         }
     }
 }

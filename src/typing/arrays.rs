@@ -319,6 +319,9 @@ pub fn store<E: Emit>(e: &mut E, v: E::V, index_values: Vec<E::V>, value: E::V) 
     if let Type::List(s) = e.ty(&v) {
         return super::lists::set(e, v, s, index_values, value);
     }
+    if let Type::Dict(..) = e.ty(&v) {
+        return super::dicts::set(e, v, index_values, value);
+    }
     let index_values = scalar_indices(e, &v, index_values)?;
     let t = e.ty(&v);
     let Type::Array(a) = t else {
@@ -408,6 +411,7 @@ pub fn len<E: Emit>(e: &mut E, v: E::V) -> Result<E::V> {
         Type::Array(a) if a.ndim == 0 => Err(e.error("len() of a 0-dimensional array")),
         Type::Array(_) => e.emit(Op::Array(ArrayOp::Len), vec![v], Type::PY_INT),
         Type::List(_) => super::lists::len(e, v),
+        Type::Dict(..) => super::dicts::len(e, v),
         t => Err(e.error(format!(
             "a value of type {t} has no len() and cannot be iterated over ('for x in ...' works on range(...) and arrays)"
         ))),

@@ -267,6 +267,29 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
         Builtin::NpDtype => super::statics::dtype_call(e, args),
         Builtin::Identity(r) => reduction_identity(e, r, args),
         Builtin::EmptyList => super::lists::empty_list(e, args),
+        Builtin::EmptyDict => super::dicts::empty(e, args),
+        Builtin::DictGet => super::dicts::method(e, false, args),
+        // `del d[k]` is `d.pop(k)` whose value is dropped.
+        Builtin::DelItem => match args.first().map(|v| e.ty(v)) {
+            Some(Type::Dict(..)) => super::dicts::method(e, true, args),
+            other => Err(e.unsupported(format!(
+                "'del' is supported on typed Dicts (del d[k]; for a typed List, l.pop(i)), not on a value of type {}",
+                other.map(|t| t.to_string()).unwrap_or_default()
+            ))),
+        },
+        Builtin::ListPop if matches!(args.first().map(|d| e.ty(d)), Some(Type::Dict(..))) => {
+            super::dicts::method(e, true, args)
+        }
+        Builtin::DictKeys | Builtin::DictValues | Builtin::DictItems => {
+            let view = match b {
+                Builtin::DictKeys => super::dicts::View::Keys,
+                Builtin::DictValues => super::dicts::View::Values,
+                _ => super::dicts::View::Items,
+            };
+            let [d, i] = <[E::V; 2]>::try_from(args)
+                .map_err(|_| e.error(format!("{}() takes no arguments", b.name())))?;
+            super::dicts::entry(e, view, d, i)
+        }
         Builtin::ListAppend | Builtin::ListPop => {
             super::lists::method(e, b == Builtin::ListAppend, args)
         }

@@ -29,13 +29,14 @@ fn index<E: Emit>(e: &mut E, i: E::V) -> Result<E::V> {
     }
 }
 
-/// `v` as an item of a list of `s`.
-fn item<E: Emit>(e: &mut E, s: Scalar, v: E::V) -> Result<E::V> {
+/// `v` as an item of type `s` of a container (`what`: "into a typed List
+/// of float64", "as a key of a typed Dict of ..."): NumPy's cast, but a complex
+/// value into a real item, or a float into an integer one, is refused (it
+/// would lose its value).
+pub(super) fn item_of<E: Emit>(e: &mut E, s: Scalar, v: E::V, what: &str) -> Result<E::V> {
     let t = e.ty(&v);
     let Some(kind) = t.kind() else {
-        return Err(e.error(format!(
-            "a typed List of {s} holds numbers, not a value of type {t}"
-        )));
+        return Err(e.error(format!("{what} holds numbers, not a value of type {t}")));
     };
     let rank = |k: Kind| match k {
         Kind::Bool => 0,
@@ -45,10 +46,15 @@ fn item<E: Emit>(e: &mut E, s: Scalar, v: E::V) -> Result<E::V> {
     };
     if rank(kind) > rank(s.kind()).max(1) {
         return Err(e.error(format!(
-            "cannot store a value of type {t} into a typed List of {s} (it would lose its value)"
+            "cannot store a value of type {t} {what} (it would lose its value)"
         )));
     }
     cast(e, v, &Type::Scalar(s))
+}
+
+/// `v` as an item of a list of `s`.
+fn item<E: Emit>(e: &mut E, s: Scalar, v: E::V) -> Result<E::V> {
+    item_of(e, s, v, &format!("into a typed List of {s}"))
 }
 
 /// `l[i]`.
@@ -95,22 +101,30 @@ pub fn method<E: Emit>(e: &mut E, append: bool, args: Vec<E::V>) -> Result<E::V>
 
 /// `List.empty_list(item_type)`.
 pub fn empty_list<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
-    let t = match args.as_slice() {
-        [t] => e.ty(t),
-        _ => return Err(e.error("List.empty_list() takes one argument: the item type")),
+    let [t] = args.as_slice() else {
+        return Err(e.error("List.empty_list() takes one argument: the item type"));
     };
+    let s = dtype_arg(e, "List.empty_list()", "an item type", t)?;
+    e.emit(Op::List(ListOp::New), vec![], Type::List(s))
+}
+
+/// A type argument of `what` (`List.empty_list()`, `Dict.empty()`): a
+/// dtype known when compiling (`types.float64`, `np.int64`, `"float32"`),
+/// not float16.
+pub(super) fn dtype_arg<E: Emit>(e: &mut E, what: &str, role: &str, t: &E::V) -> Result<Scalar> {
+    let t = e.ty(t);
     let s = match &t {
         Type::DType(s) => *s,
         Type::Str(text) => Scalar::from_numpy_string(text)
-            .ok_or_else(|| e.error(format!("List.empty_list(): unknown item type {text:?}")))?,
+            .ok_or_else(|| e.error(format!("{what}: unknown type {text:?}")))?,
         _ => {
             return Err(e.error(format!(
-                "List.empty_list() takes an item type known when compiling (types.float64, np.int64, ...), not a value of type {t}"
+                "{what} takes {role} known when compiling (types.float64, np.int64, ...), not a value of type {t}"
             )))
         }
     };
     if s == Scalar::F16 {
-        return Err(e.unsupported("typed Lists of float16"));
+        return Err(e.unsupported("typed containers of float16"));
     }
-    e.emit(Op::List(ListOp::New), vec![], Type::List(s))
+    Ok(s)
 }

@@ -8,6 +8,7 @@
 pub mod array_calls;
 pub mod arrays;
 mod calls;
+mod dicts;
 mod elementwise;
 mod emit;
 mod fuse;
@@ -477,7 +478,20 @@ pub(crate) fn type_inst<E: Emit>(
             arrays::store(e, array, rest, value)?;
             return Ok(None);
         }
-        Op::Len => arrays::len(e, next())?,
+        Op::Len => {
+            let v = next();
+            match e.ty(&v) {
+                Type::Dict(..) => dicts::compact(e, v)?,
+                _ => arrays::len(e, v)?,
+            }
+        }
+        Op::IterItem => {
+            let (v, k) = (next(), next());
+            match e.ty(&v) {
+                Type::Dict(..) => dicts::entry(e, dicts::View::Keys, v, k)?,
+                _ => rules::get_item(e, v, vec![k])?,
+            }
+        }
         Op::InPlace(op) => {
             let (a, b) = (next(), next());
             match e.ty(&a) {
@@ -515,7 +529,8 @@ pub(crate) fn type_inst<E: Emit>(
         | Op::ReduceAxis(..)
         | Op::Gufunc(..)
         | Op::Array(_)
-        | Op::List(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
+        | Op::List(_)
+        | Op::Dict(_) => return Err(CompileError::internal(format!("{op} in untyped IR"))),
     }))
 }
 

@@ -586,6 +586,7 @@ pub fn get_item<E: Emit>(e: &mut E, v: E::V, index: Vec<E::V>) -> Result<E::V> {
         }
         Type::Array(_) => super::arrays::load(e, v, index),
         Type::List(s) => super::lists::get(e, v, *s, index),
+        Type::Dict(..) => super::dicts::get(e, v, index),
         _ => Err(e.error(format!("a value of type {t} is not subscriptable"))),
     }
 }

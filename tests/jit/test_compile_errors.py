@@ -268,11 +268,11 @@ CASES = [
             y = x
             del y
             return x
-    """, (1,), UnsupportedError, r"'del' statements are not supported", 3),
+    """, (1,), UnsupportedError, r"'del' statements are supported on one key of a typed Dict", 3),
     case("del-array-element", """
         def f(a):
             del a[0]
-    """, (A1,), UnsupportedError, r"'del' statements are not supported", 2, ValueError),
+    """, (A1,), UnsupportedError, r"'del' is supported on typed Dicts", 2, ValueError),
     case("import", """
         def f(x):
             import math

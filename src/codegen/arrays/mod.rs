@@ -266,6 +266,7 @@ fn refcount<'ctx>(
 ) -> Result<()> {
     match t {
         Type::List(_) => crate::codegen::list::refcount(cg, increment, v)?,
+        Type::Dict(..) => crate::codegen::dict::refcount(cg, increment, v)?,
         Type::Array(_) => {
             let owner = cg
                 .builder
