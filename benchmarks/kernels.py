@@ -277,3 +277,19 @@ def normal_array_mean(n):
     a = np.random.normal(0.0, 1.0, n)
     return a.mean()
 
+
+
+def escape(cr, ci):
+    """Escape time of c = cr + i*ci under z -> z*z + c, up to 100 iterations
+    (the heart of every Mandelbrot example): a loop that stops as soon as
+    |z| > 2, after a number of iterations that depends on the point."""
+    zr = 0.0
+    zi = 0.0
+    for i in range(100):
+        zr2 = zr * zr
+        zi2 = zi * zi
+        if zr2 + zi2 > 4.0:
+            return i
+        zi = 2.0 * zr * zi + ci
+        zr = zr2 - zi2 + cr
+    return 100
