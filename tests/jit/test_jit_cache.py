@@ -98,7 +98,8 @@ def temporaries(cache):
 def _env(cache):
     env = dict(os.environ)
     env["JITUFUNC_CACHE_DIR"] = str(cache)
-    for var in ("JITUFUNC_PASSES", "JITUFUNC_DISABLE_JIT", "JITUFUNC_LANES", "JITUFUNC_LLVM_OPTIONS"):
+    for var in ("JITUFUNC_PASSES", "JITUFUNC_DISABLE_JIT", "JITUFUNC_LANES", "JITUFUNC_MASKED_LANES",
+                "JITUFUNC_LLVM_OPTIONS"):
         env.pop(var, None)
     return env
 

@@ -106,6 +106,9 @@ pub struct Shape {
     pub nin: usize,
     pub nout: usize,
     pub lanes: u32,
+    /// Bits per lane of a mask at most (1 where the CPU has mask
+    /// registers; see `masked::mask_bits`).
+    pub mask_bits: u32,
 }
 
 /// Which form was built.
@@ -143,6 +146,7 @@ pub fn widen(
     }
     let attempt = |target: LLVMValueRef, form: Form| -> Result<Form, Refusal> {
         let mut w = Widener::new(module, shape.lanes);
+        w.mask_bits = shape.mask_bits.min(widest_bits(scalar));
         let result = match form {
             Form::Refill => w.build_refill(&cfg, scalar, target, shape),
             Form::Lockstep => w.build_lockstep(&cfg, scalar, target, shape),
@@ -237,6 +241,41 @@ fn constant_trip_bound(cfg: &Cfg, l: usize) -> Option<u64> {
     }
 }
 
+/// The widest number (in bits) among `f`'s parameters and result fields:
+/// the width of its masks' lanes.
+fn widest_bits(f: LLVMValueRef) -> u32 {
+    let bits = |t: LLVMTypeRef| -> u32 {
+        // SAFETY: inspecting a live type.
+        unsafe {
+            match LLVMGetTypeKind(t) {
+                LLVMTypeKind::LLVMIntegerTypeKind => LLVMGetIntTypeWidth(t),
+                LLVMTypeKind::LLVMFloatTypeKind => 32,
+                LLVMTypeKind::LLVMDoubleTypeKind => 64,
+                LLVMTypeKind::LLVMHalfTypeKind => 16,
+                _ => 0,
+            }
+        }
+    };
+    let mut widest = 8;
+    // SAFETY: `f` is a function; its type's parameters and result are read.
+    unsafe {
+        let ty = LLVMGlobalGetValueType(f);
+        let n = LLVMCountParamTypes(ty);
+        let mut params = vec![std::ptr::null_mut(); n as usize];
+        LLVMGetParamTypes(ty, params.as_mut_ptr());
+        for p in params {
+            widest = widest.max(bits(p));
+        }
+        let ret = LLVMGetReturnType(ty);
+        if LLVMGetTypeKind(ret) == LLVMTypeKind::LLVMStructTypeKind {
+            for k in 0..LLVMCountStructElementTypes(ret) {
+                widest = widest.max(bits(LLVMStructGetTypeAtIndex(ret, k)));
+            }
+        }
+    }
+    widest.next_power_of_two().min(64)
+}
+
 fn opcode(inst: LLVMValueRef) -> LLVMOpcode {
     // SAFETY: `inst` is an instruction of the scalar function.
     unsafe { LLVMGetInstructionOpcode(inst) }
@@ -319,6 +358,8 @@ struct Widener {
     module: LLVMModuleRef,
     b: LLVMBuilderRef,
     lanes: u32,
+    /// Bits per lane of a mask.
+    mask_bits: u32,
     /// Scalar value -> its widened value.
     map: HashMap<LLVMValueRef, LLVMValueRef>,
     /// Per block of the scalar function: its new block and mask slot.
@@ -359,6 +400,7 @@ impl Widener {
             module,
             b,
             lanes,
+            mask_bits: 64,
             map: HashMap::new(),
             blocks: vec![],
             masks: vec![],
@@ -407,9 +449,36 @@ impl Widener {
         unsafe { LLVMInt1TypeInContext(self.ctx) }
     }
 
+    /// Masks are vectors of `mask_bits`-bit integers, all ones or zero per
+    /// lane (`<N x i1>` when the CPU has mask registers).
     fn mask_type(&self) -> LLVMTypeRef {
         // SAFETY: see the section comment.
+        unsafe { LLVMVectorType(LLVMIntTypeInContext(self.ctx, self.mask_bits), self.lanes) }
+    }
+
+    fn bool_vector_type(&self) -> LLVMTypeRef {
+        // SAFETY: see the section comment.
         unsafe { LLVMVectorType(LLVMInt1TypeInContext(self.ctx), self.lanes) }
+    }
+
+    /// A mask as `<N x i1>`.
+    fn test(&self, m: LLVMValueRef) -> LLVMValueRef {
+        // SAFETY: see the section comment.
+        unsafe {
+            LLVMBuildICmp(
+                self.b,
+                LLVMIntPredicate::LLVMIntSLT,
+                m,
+                LLVMConstNull(self.mask_type()),
+                c"".as_ptr(),
+            )
+        }
+    }
+
+    /// `<N x i1>` as a mask.
+    fn mask_of_bools(&self, c: LLVMValueRef) -> LLVMValueRef {
+        // SAFETY: see the section comment.
+        unsafe { LLVMBuildSExt(self.b, c, self.mask_type(), c"".as_ptr()) }
     }
 
     fn splat(&self, c: LLVMValueRef) -> LLVMValueRef {
@@ -420,7 +489,7 @@ impl Widener {
 
     fn all_lanes(&self) -> LLVMValueRef {
         // SAFETY: see the section comment.
-        self.splat(unsafe { LLVMConstInt(LLVMInt1TypeInContext(self.ctx), 1, 0) })
+        unsafe { LLVMConstAllOnes(self.mask_type()) }
     }
 
     fn zero(&self, t: LLVMTypeRef) -> LLVMValueRef {
@@ -490,9 +559,11 @@ impl Widener {
         unsafe { LLVMBuildNot(self.b, a, c"".as_ptr()) }
     }
 
+    /// `a` in the lanes of mask `m`, else `b`.
     fn select(&self, m: LLVMValueRef, a: LLVMValueRef, b: LLVMValueRef) -> LLVMValueRef {
+        let c = self.test(m);
         // SAFETY: see the section comment.
-        unsafe { LLVMBuildSelect(self.b, m, a, b, c"".as_ptr()) }
+        unsafe { LLVMBuildSelect(self.b, c, a, b, c"".as_ptr()) }
     }
 
     fn br(&self, to: LLVMBasicBlockRef) {
@@ -551,8 +622,9 @@ impl Widener {
 
     /// Whether any lane of mask `m` is set.
     fn any(&self, m: LLVMValueRef) -> Result<LLVMValueRef, Refusal> {
-        let f = self.intrinsic("llvm.vector.reduce.or", &mut [self.mask_type()])?;
-        Ok(self.call(f, &mut [m]))
+        let f = self.intrinsic("llvm.vector.reduce.or", &mut [self.bool_vector_type()])?;
+        let c = self.test(m);
+        Ok(self.call(f, &mut [c]))
     }
 
     /// Creates the target's blocks and slots (masks, phis, results); the
@@ -834,8 +906,14 @@ impl Widener {
         self.position(refill);
         let in_loop = self.load(self.mask_type(), self.masks[header]);
         // SAFETY: a mask of `lanes` bits is an integer of `lanes` bits.
-        let free =
-            unsafe { LLVMBuildBitCast(self.b, self.not(in_loop), bits_type(), c"".as_ptr()) };
+        let free = unsafe {
+            LLVMBuildBitCast(
+                self.b,
+                self.test(self.not(in_loop)),
+                bits_type(),
+                c"".as_ptr(),
+            )
+        };
         let pre = refill;
         // Every lane free and a whole group of elements left: the group is
         // loaded as vectors (the start, and coherent data where lanes
@@ -1005,7 +1083,12 @@ impl Widener {
             let mut vals = [new_phi, LLVMConstAllOnes(bits_type())];
             let mut from = [fill, fast];
             LLVMAddIncoming(bits, vals.as_mut_ptr(), from.as_mut_ptr(), 2);
-            LLVMBuildBitCast(self.b, bits, self.mask_type(), c"".as_ptr())
+            self.mask_of_bools(LLVMBuildBitCast(
+                self.b,
+                bits,
+                self.bool_vector_type(),
+                c"".as_ptr(),
+            ))
         };
         let any_new = self.any(new_mask)?;
         for &b in &prologue {
@@ -1092,7 +1175,8 @@ impl Widener {
             .map(|j| self.load(self.results[j].1, self.results[j].0))
             .collect();
         // SAFETY: a mask of `lanes` lanes is an integer of `lanes` bits.
-        let bits = unsafe { LLVMBuildBitCast(self.b, returned, bits_type(), c"".as_ptr()) };
+        let bits =
+            unsafe { LLVMBuildBitCast(self.b, self.test(returned), bits_type(), c"".as_ptr()) };
         // Every lane returned, holding consecutive elements (a group the
         // refill loaded whole): the outputs are stored as vectors.
         let group_store = self.new_block(c"retire.group");
@@ -1314,6 +1398,7 @@ impl Widener {
                         let c = self.wide(unsafe { LLVMGetCondition(inst) })?;
                         // SAFETY: see `and`.
                         let c = unsafe { LLVMBuildFreeze(self.b, c, c"".as_ptr()) };
+                        let c = self.mask_of_bools(c);
                         let taken = self.and(m, c);
                         let not_taken = self.and(m, self.not(c));
                         let s0 = index(succs[0]).ok_or("a foreign block")?;
