@@ -25,6 +25,8 @@
 //!   the flags; LLVM then folds the paths not taken away.
 
 mod cfg;
+#[cfg(test)]
+mod tests;
 mod widen;
 
 use inkwell::attributes::AttributeLoc;

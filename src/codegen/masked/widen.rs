@@ -518,8 +518,23 @@ impl Widener {
             if LLVMIsNull(v) != 0 {
                 return Ok(LLVMConstNull(wt));
             }
+            // A struct of numbers: each field splatted.
+            let n = LLVMCountStructElementTypes(t);
+            let mut fields = vec![];
+            for k in 0..n {
+                let f = LLVMGetAggregateElement(v, k);
+                if f.is_null() || !is_scalar_type(LLVMTypeOf(f)) {
+                    return Err("an aggregate constant".into());
+                }
+                fields.push(self.wide(f)?);
+            }
+            Ok(LLVMConstStructInContext(
+                self.ctx,
+                fields.as_mut_ptr(),
+                n,
+                0,
+            ))
         }
-        Err("an aggregate constant".into())
     }
 
     // --- instructions ----------------------------------------------------
