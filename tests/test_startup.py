@@ -14,7 +14,8 @@ import textwrap
 
 # Imported by nothing on the decoration path (each takes a millisecond or
 # more to import); checked only when NumPy itself has not imported it.
-HEAVY = ["numpy.random", "hashlib", "secrets", "random", "pickle", "tokenize", "inspect", "cmath"]
+HEAVY = ["numpy.random", "hashlib", "secrets", "random", "pickle", "tokenize", "inspect", "cmath", "threading",
+         "jitufunc._numba_bridge"]
 
 SCRIPT = textwrap.dedent("""
     import json, sys
