@@ -27,34 +27,43 @@ def blas_matmul(out, a, b):
 # (``engine::random`` in the core), separate from NumPy's global state.
 # As Python they draw from a RandomState of their own.
 
-_fallback = np.random.RandomState()
+# Made on first use: the core imports this module when it reads the first
+# kernel, and `numpy.random` takes longer to import than a kernel takes to
+# compile.
+_state = []
+
+
+def _fallback():
+    if not _state:
+        _state.append(np.random.RandomState())
+    return _state[0]
 
 
 def random_seed(seed):
     """Reseeds the calling thread's generator (the seed's 64 bits)."""
-    _fallback.seed(int(seed) & 0xFFFFFFFF)
+    _fallback().seed(int(seed) & 0xFFFFFFFF)
 
 
 def random_double():
     """A float uniform in [0, 1)."""
-    return float(_fallback.random_sample())
+    return float(_fallback().random_sample())
 
 
 def random_normal():
     """A standard normal float."""
-    return float(_fallback.standard_normal())
+    return float(_fallback().standard_normal())
 
 
 def random_integer(lo, hi):
     """An int uniform in [lo, hi) (lo < hi)."""
-    return int(_fallback.randint(lo, hi, dtype=np.int64))
+    return int(_fallback().randint(lo, hi, dtype=np.int64))
 
 
 def random_poisson(lam):
     """A Poisson int of mean ``lam`` (0 <= lam)."""
-    return int(_fallback.poisson(lam))
+    return int(_fallback().poisson(lam))
 
 
 def random_binomial(n, p):
     """A binomial int (n >= 0, 0 <= p <= 1)."""
-    return int(_fallback.binomial(n, p))
+    return int(_fallback().binomial(n, p))

@@ -19,7 +19,7 @@ pickled exactly as before; a jitufunc ufunc is pickled
 import collections
 import copyreg
 import importlib
-import threading
+import _thread
 
 import numpy as np
 
@@ -48,7 +48,7 @@ def _importable(ufunc):
 # rebuilt lazy ufunc's later compiles are seen by all.
 _REBUILT = collections.OrderedDict()
 _REBUILT_MAX = 16
-_REBUILT_LOCK = threading.Lock()
+_REBUILT_LOCK = _thread.allocate_lock()  # (threading: not imported by decorating)
 
 
 def rebuild(kind, func_bytes, source, options, compiled):

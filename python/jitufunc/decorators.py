@@ -5,6 +5,8 @@ The ufunc they return is a real ``numpy.ufunc`` with a few attributes set
 on it by ``_finish`` (``signatures``, ``compile``, ``inspect_*``, ...).
 """
 
+import sys
+
 from jitufunc.errors import OptionError
 
 _TARGETS = ("cpu", "parallel")
@@ -51,10 +53,13 @@ def _finish(ufunc, func, kind, options):
     the ufunc, and ufuncs take no weak references. The methods hold the
     ufunc's library instead, which knows whether its ufunc still exists.
     """
-    from jitufunc import _core, _numba_bridge, _pickling
+    from jitufunc import _core, _pickling
 
     _pickling.install()  # here, not at import: it needs NumPy
-    _numba_bridge.install_if_numba_loaded()  # (its entry point may not be installed)
+    if "numba" in sys.modules:  # (its entry point may not be installed)
+        from jitufunc import _numba_bridge
+
+        _numba_bridge.install_if_numba_loaded()
     lib = _core.library(ufunc)
     signatures = _Signatures(lib)
 

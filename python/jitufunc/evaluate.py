@@ -13,7 +13,7 @@ import ast
 import itertools
 import linecache
 import sys
-import threading
+import _thread
 import types
 
 __all__ = ["evaluate", "re_evaluate", "validate"]
@@ -31,8 +31,21 @@ _NUMEXPR_FUNCTIONS = {
 
 _counter = itertools.count()
 _compiled = {}
-_lock = threading.Lock()
-_last = threading.local()
+_lock = _thread.allocate_lock()
+# The last expression of each thread (re_evaluate): a threading.local made
+# on first use, so that `import jitufunc` does not import threading.
+_last = None
+
+
+def _last_expression():
+    global _last
+    if _last is None:
+        import threading
+
+        with _lock:
+            if _last is None:
+                _last = threading.local()
+    return _last
 
 
 def _complex(real, imag):
@@ -221,14 +234,14 @@ def evaluate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
     result is C-ordered)."""
     expression = _compile(ex)
     args = _operands(expression.names, local_dict, global_dict, 2)
-    _last.state = expression
+    _last_expression().state = expression
     return _run(expression, args, out, casting)
 
 
 def re_evaluate(local_dict=None, global_dict=None):
     """Evaluates the last expression of this thread again, on the current
     values of its operands."""
-    expression = getattr(_last, "state", None)
+    expression = getattr(_last_expression(), "state", None)
     if expression is None:
         raise RuntimeError("re_evaluate() needs an earlier evaluate() or validate()")
     return _run(expression, _operands(expression.names, local_dict, global_dict, 2), None, "safe")
@@ -242,7 +255,7 @@ def validate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
     try:
         expression = _compile(ex)
         _operands(expression.names, local_dict, global_dict, 2)
-        _last.state = expression
+        _last_expression().state = expression
         return None
     except Exception as exc:  # noqa: BLE001 - numexpr's validate returns it
         return exc

@@ -46,9 +46,10 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
     for (name, b) in Builtin::ALL {
         add(builtins.getattr(name)?, Callee::Builtin(b));
     }
-    let tables: [(&str, NameTable, Flavour); 3] = [
+    // Not `cmath`: importing it costs more than reading a kernel, and a
+    // kernel that calls its functions has imported it (`cmath_function`).
+    let tables: [(&str, NameTable, Flavour); 2] = [
         ("math", MATH_FUNCTIONS, Flavour::Math),
-        ("cmath", CMATH_FUNCTIONS, Flavour::Cmath),
         ("numpy", NUMPY_FUNCTIONS, Flavour::Numpy),
     ];
     for (module, table, flavour) in tables {
@@ -105,6 +106,30 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
 
 fn registry(py: Python<'_>) -> PyResult<&Registry> {
     REGISTRY.get_or_try_init(py, || build_registry(py))
+}
+
+/// `obj` as a `cmath` function kernels can call: found by its name in
+/// `CMATH_FUNCTIONS` and checked to be that attribute of the loaded `cmath`
+/// module (which never gets imported here: a kernel's globals can only
+/// hold its functions once something has imported it).
+fn cmath_function(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Option<Callee>> {
+    let module = obj.getattr_opt("__module__")?;
+    if !module.is_some_and(|m| m.extract::<String>().is_ok_and(|m| m == "cmath")) {
+        return Ok(None);
+    }
+    let Some(name) = obj.getattr_opt("__name__")? else {
+        return Ok(None);
+    };
+    let name: String = name.extract()?;
+    let Some((_, f)) = CMATH_FUNCTIONS.iter().find(|(n, _)| *n == name) else {
+        return Ok(None);
+    };
+    let modules = py.import("sys")?.getattr("modules")?;
+    let Some(cmath) = modules.get_item("cmath").ok() else {
+        return Ok(None);
+    };
+    let same = cmath.getattr_opt(name.as_str())?.is_some_and(|o| o.is(obj));
+    Ok(same.then_some(Callee::Math(*f, Flavour::Cmath)))
 }
 
 /// Whether `obj` is a NumPy array.
@@ -279,6 +304,9 @@ pub fn classify(
     }
     if let Some(e) = reg.exceptions.get(&(obj.as_ptr() as usize)) {
         return Ok(Global::Exception(*e));
+    }
+    if let Some(c) = cmath_function(py, obj)? {
+        return Ok(Global::Callee(c));
     }
     if is_numba_prange(obj)? {
         return Ok(Global::Callee(Callee::Builtin(Builtin::Prange)));
