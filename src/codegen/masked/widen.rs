@@ -276,6 +276,15 @@ fn widest_bits(f: LLVMValueRef) -> u32 {
     widest.next_power_of_two().min(64)
 }
 
+/// Refill: lanes that returned wait until this many have (or no lane is
+/// left in the loop) before they retire and take new elements.
+/// (A quarter of the lanes: on the escape-time benchmark with 8 lanes,
+/// retiring at 1, 2, 4 or 8 returned lanes ran at 1.53x, 1.59x, 1.44x and
+/// 0.85x Numba on random points, 1.90x, 1.91x, 2.15x and 2.25x on the grid.)
+fn retire_threshold(lanes: u32) -> u32 {
+    (lanes / 4).max(1)
+}
+
 fn opcode(inst: LLVMValueRef) -> LLVMOpcode {
     // SAFETY: `inst` is an instruction of the scalar function.
     unsafe { LLVMGetInstructionOpcode(inst) }
@@ -1171,9 +1180,38 @@ impl Widener {
         self.position(again);
         self.forget(cfg, &epilogue);
         self.cond_br(busy, self.blocks[header], retire);
-        self.range_end = retire;
+        // After the epilogue: lanes that returned wait (their results are
+        // in the result slots) until enough have, so retiring and
+        // refilling, which cost about the same for one lane as for
+        // several, happen less often.
+        let after_epilogue = self.new_block(c"epilogue.done");
+        self.range_end = after_epilogue;
         self.emit_range(cfg, end, cfg.order.len(), None)?;
         self.drop_unreached(cfg);
+        self.position(after_epilogue);
+        self.forget(cfg, &epilogue);
+        let returned = self.load(self.mask_type(), self.returned);
+        // SAFETY: a mask of `lanes` lanes is an integer of `lanes` bits.
+        let count_returned = unsafe {
+            let bits = LLVMBuildBitCast(self.b, self.test(returned), bits_type(), c"".as_ptr());
+            let ctpop = self.intrinsic("llvm.ctpop", &mut [bits_type()])?;
+            self.call(ctpop, &mut [bits])
+        };
+        let m = self.load(self.mask_type(), self.masks[header]);
+        let busy = self.any(m)?;
+        let wait = retire_threshold(self.lanes);
+        // SAFETY: integer comparisons of the context.
+        let go = unsafe {
+            let enough = LLVMBuildICmp(
+                self.b,
+                LLVMIntPredicate::LLVMIntUGE,
+                count_returned,
+                LLVMConstInt(bits_type(), wait as u64, 0),
+                c"".as_ptr(),
+            );
+            LLVMBuildOr(self.b, enough, self.not_i1(busy), c"".as_ptr())
+        };
+        self.cond_br(go, retire, self.blocks[header]);
 
         // retire: store each returned lane's outputs at its element.
         self.position(retire);
@@ -1323,6 +1361,11 @@ impl Widener {
                 }
             }
         }
+    }
+
+    fn not_i1(&self, v: LLVMValueRef) -> LLVMValueRef {
+        // SAFETY: an `i1` of the context.
+        unsafe { LLVMBuildNot(self.b, v, c"".as_ptr()) }
     }
 
     /// Whether `inst` is used in a block outside `blocks`.
