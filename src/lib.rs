@@ -16,6 +16,7 @@ pub mod dump;
 pub mod engine;
 pub mod error;
 pub mod frontend;
+pub mod graph;
 pub mod guvectorize;
 pub mod ir;
 pub mod jit;

@@ -179,3 +179,80 @@ def assert_clear_error(err, exc, pattern, func, source, line):
     assert text in message, f"source line {text!r} not shown in:\n{message}"
     assert getattr(err, "filename", None) == filename, f"filename attribute of {message}"
     assert getattr(err, "lineno", None) == line, f"lineno attribute {getattr(err, 'lineno', None)} of {message}"
+
+
+# --- a sample of the largest files in the extra environments ----------------
+#
+# scripts/test.sh runs the whole suite on .venv and, at the same time, on the
+# oldest and the newest supported NumPy/Python (JITUFUNC_TEST_SAMPLE=4 there).
+# Three runs share the machine's two cores, so in those two environments the
+# files with more than LARGE_FILE cases (long parametrized tables over
+# dtypes, shapes and functions) run a fixed pseudo-random quarter of their
+# cases, chosen by a hash of the test id; every case runs on .venv.
+
+LARGE_FILE = 300
+
+
+def _sample_rate():
+    try:
+        return int(os.environ.get("JITUFUNC_TEST_SAMPLE", "1"))
+    except ValueError:
+        return 1
+
+
+def pytest_report_header(config):
+    shard = _shard()
+    if shard is not None:
+        return f"JITUFUNC_TEST_SHARD={shard[0]}/{shard[1]}: this run takes one of {shard[1]} parts of the cases"
+    rate = _sample_rate()
+    if rate > 1:
+        return (f"JITUFUNC_TEST_SAMPLE={rate}: files with more than {LARGE_FILE} cases run 1 in {rate} "
+                f"of them (chosen by a hash of the test id); the others run in full")
+    return None
+
+
+def _shard():
+    """``JITUFUNC_TEST_SHARD=k/n``: this run takes the k-th of n parts of
+    the cases (scripts/test.sh runs .venv's suite as two processes)."""
+    spec = os.environ.get("JITUFUNC_TEST_SHARD", "")
+    try:
+        k, n = (int(x) for x in spec.split("/"))
+    except ValueError:
+        return None
+    return (k, n) if 0 <= k < n else None
+
+
+def _keep_shard(config, items):
+    import zlib
+
+    shard = _shard()
+    if shard is None:
+        return
+    k, n = shard
+    kept = [i for i in items if zlib.crc32(i.nodeid.encode()) % n == k]
+    dropped = [i for i in items if zlib.crc32(i.nodeid.encode()) % n != k]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_collection_modifyitems(config, items):
+    import zlib
+
+    _keep_shard(config, items)
+    rate = _sample_rate()
+    if rate <= 1:
+        return
+    per_file = {}
+    for item in items:
+        per_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+    kept, dropped = [], []
+    for item in items:
+        large = len(per_file[item.nodeid.split("::")[0]]) > LARGE_FILE
+        if large and zlib.crc32(item.nodeid.encode()) % rate != 0:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

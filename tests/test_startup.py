@@ -20,6 +20,9 @@ HEAVY = ["numpy.random", "hashlib", "secrets", "random", "pickle", "tokenize", "
 SCRIPT = textwrap.dedent("""
     import json, sys
     import numpy as np
+    # The kernel's source is read through linecache, which tracebacks and
+    # warnings import anyway; on Python 3.10 it imports tokenize.
+    import linecache
     before = set(sys.modules)
     import math
     from jitufunc import guvectorize, njit, vectorize

@@ -233,7 +233,6 @@ pub fn parse_function<'py>(
     // (the code's name: `f.__name__` may have been changed since)
     let name: String = code.getattr("co_name")?.extract()?;
     let mut filename: String = code.getattr("co_filename")?.extract()?;
-    let inspect = py.import("inspect")?;
     // Source carried by a pickled function names the file it was read
     // from (the function's own code may say "<dynamic-code>").
     let mut from_command_line = false;
@@ -254,7 +253,10 @@ pub fn parse_function<'py>(
                 parsed_block = (!is_lambda).then_some(module);
                 block
             }
-            _ => match inspect.call_method1("getsourcelines", (func,)) {
+            _ => match py
+                .import("inspect")?
+                .call_method1("getsourcelines", (func,))
+            {
                 Ok(r) => r.extract()?,
                 Err(e) => match command_line_source(py, &code, &filename)? {
                     Some(found) => {

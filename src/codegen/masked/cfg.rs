@@ -14,6 +14,8 @@ use llvm_sys::core::{
 };
 use llvm_sys::prelude::{LLVMBasicBlockRef, LLVMValueRef};
 
+use crate::graph::{dominators, reverse_post_order};
+
 /// Why a function's control flow cannot take the masked form.
 pub type Refusal = String;
 
@@ -70,7 +72,7 @@ impl Cfg {
             }
         }
         let n = blocks.len();
-        let rpo = reverse_post_order(&succs);
+        let rpo = reverse_post_order(&succs, 0);
         let mut reachable = vec![false; n];
         for &b in &rpo {
             reachable[b] = true;
@@ -83,7 +85,7 @@ impl Cfg {
                 }
             }
         }
-        let idom = dominators(&rpo, &preds);
+        let idom = dominators(&succs, 0);
         let dominates = |a: usize, mut b: usize| loop {
             if a == b {
                 return true;
@@ -244,75 +246,4 @@ impl Cfg {
         }
         order
     }
-}
-
-fn reverse_post_order(succs: &[Vec<usize>]) -> Vec<usize> {
-    let mut post = vec![];
-    let mut seen = vec![false; succs.len()];
-    if succs.is_empty() {
-        return post;
-    }
-    let mut stack = vec![(0usize, 0usize)];
-    seen[0] = true;
-    while let Some((b, k)) = stack.last_mut() {
-        if *k < succs[*b].len() {
-            let s = succs[*b][*k];
-            *k += 1;
-            if !seen[s] {
-                seen[s] = true;
-                stack.push((s, 0));
-            }
-        } else {
-            post.push(*b);
-            stack.pop();
-        }
-    }
-    post.reverse();
-    post
-}
-
-/// Immediate dominators (Cooper, Harvey and Kennedy), indexed by block;
-/// the entry is its own.
-fn dominators(rpo: &[usize], preds: &[Vec<usize>]) -> Vec<Option<usize>> {
-    let n = preds.len();
-    let mut rank = vec![usize::MAX; n];
-    for (i, &b) in rpo.iter().enumerate() {
-        rank[b] = i;
-    }
-    let mut idom: Vec<Option<usize>> = vec![None; n];
-    let Some(&entry) = rpo.first() else {
-        return idom;
-    };
-    idom[entry] = Some(entry);
-    let intersect = |idom: &[Option<usize>], mut a: usize, mut b: usize| {
-        while a != b {
-            while rank[a] > rank[b] {
-                a = idom[a].expect("processed");
-            }
-            while rank[b] > rank[a] {
-                b = idom[b].expect("processed");
-            }
-        }
-        a
-    };
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for &b in rpo.iter().skip(1) {
-            let mut new = None;
-            for &p in &preds[b] {
-                if idom[p].is_some() {
-                    new = Some(match new {
-                        None => p,
-                        Some(q) => intersect(&idom, p, q),
-                    });
-                }
-            }
-            if new.is_some() && idom[b] != new {
-                idom[b] = new;
-                changed = true;
-            }
-        }
-    }
-    idom
 }

@@ -159,6 +159,58 @@ pub fn request<'ctx>(
     }
 }
 
+/// Runs `PREPARE` on the requested scalar forms only: every other function
+/// with a body (the loops, the exact kernels) is marked `optnone` for the
+/// run, so the main pipeline is the only one to see them (preparing the
+/// whole module cost about 15 ms per loop kernel; the scalar forms alone
+/// cost a few).
+fn prepare_scalar_forms(
+    module: &Module<'_>,
+    machine: &TargetMachine,
+    requests: &[(FunctionValue<'_>, String)],
+) -> Result<()> {
+    let ctx = module.get_context();
+    let kind = |name: &str| inkwell::attributes::Attribute::get_named_enum_kind_id(name);
+    let scalar_names: Vec<&str> = requests
+        .iter()
+        .filter_map(|(_, spec)| spec.split(';').next())
+        .collect();
+    let mut paused = vec![];
+    for f in module.get_functions() {
+        let name = f.get_name().to_string_lossy().into_owned();
+        let inlined = f
+            .get_enum_attribute(AttributeLoc::Function, kind("alwaysinline"))
+            .is_some();
+        if f.count_basic_blocks() == 0 || inlined || scalar_names.contains(&name.as_str()) {
+            continue;
+        }
+        let had_noinline = f
+            .get_enum_attribute(AttributeLoc::Function, kind("noinline"))
+            .is_some();
+        f.add_attribute(
+            AttributeLoc::Function,
+            ctx.create_enum_attribute(kind("optnone"), 0),
+        );
+        if !had_noinline {
+            f.add_attribute(
+                AttributeLoc::Function,
+                ctx.create_enum_attribute(kind("noinline"), 0),
+            );
+        }
+        paused.push((f, had_noinline));
+    }
+    let run = module
+        .run_passes(PREPARE, machine, PassBuilderOptions::create())
+        .map_err(|e| CompileError::internal(format!("LLVM preparation failed: {e}")));
+    for (f, had_noinline) in paused {
+        f.remove_enum_attribute(AttributeLoc::Function, kind("optnone"));
+        if !had_noinline {
+            f.remove_enum_attribute(AttributeLoc::Function, kind("noinline"));
+        }
+    }
+    run
+}
+
 /// Builds the requested masked functions of `module` (see the module
 /// docs). Does nothing when there are none.
 pub fn complete(module: &Module<'_>, machine: &TargetMachine) -> Result<()> {
@@ -172,9 +224,7 @@ pub fn complete(module: &Module<'_>, machine: &TargetMachine) -> Result<()> {
     if requests.is_empty() {
         return Ok(());
     }
-    module
-        .run_passes(PREPARE, machine, PassBuilderOptions::create())
-        .map_err(|e| CompileError::internal(format!("LLVM preparation failed: {e}")))?;
+    prepare_scalar_forms(module, machine, &requests)?;
     let ctx = module.get_context();
     for (group, spec) in requests {
         let parts: Vec<&str> = spec.split(';').collect();

@@ -561,6 +561,37 @@ impl Widener {
         unsafe { LLVMBuildStore(self.b, v, p) };
     }
 
+    /// The address of item `index` of type `item` at `base` (an operand
+    /// the caller holds at least `index + 1` items of).
+    fn element(&self, base: LLVMValueRef, index: LLVMValueRef, item: LLVMTypeRef) -> LLVMValueRef {
+        // SAFETY: see the section comment; in bounds per the contract.
+        unsafe {
+            let offset = LLVMBuildMul(self.b, index, LLVMSizeOf(item), c"".as_ptr());
+            LLVMBuildGEP2(
+                self.b,
+                LLVMInt8TypeInContext(self.ctx),
+                base,
+                [offset].as_mut_ptr(),
+                1,
+                c"".as_ptr(),
+            )
+        }
+    }
+
+    /// A load from NumPy's memory (not naturally aligned).
+    fn load_unaligned(&self, t: LLVMTypeRef, p: LLVMValueRef) -> LLVMValueRef {
+        let v = self.load(t, p);
+        // SAFETY: `v` is the load just built.
+        unsafe { LLVMSetAlignment(v, 1) };
+        v
+    }
+
+    /// A store to NumPy's memory (not naturally aligned).
+    fn store_unaligned(&self, v: LLVMValueRef, p: LLVMValueRef) {
+        // SAFETY: see the section comment.
+        unsafe { LLVMSetAlignment(LLVMBuildStore(self.b, v, p), 1) };
+    }
+
     fn slot(&self, t: LLVMTypeRef, init: LLVMValueRef) -> LLVMValueRef {
         // SAFETY: see the section comment (the builder is in the entry).
         let p = unsafe { LLVMBuildAlloca(self.b, t, c"".as_ptr()) };
@@ -740,10 +771,7 @@ impl Widener {
             // SAFETY: `scalar` has `nin` parameters.
             let p = unsafe { LLVMGetParam(scalar, k as u32) };
             let t = self.wide_type(type_of(p))?;
-            let v = self.load(t, self.param(k));
-            // SAFETY: `v` is the load just built; NumPy data is not
-            // naturally aligned.
-            unsafe { LLVMSetAlignment(v, 1) };
+            let v = self.load_unaligned(t, self.param(k));
             self.map.insert(p, v);
         }
         self.range_end = self.exit;
@@ -757,9 +785,7 @@ impl Widener {
         for j in 0..shape.nout {
             let (s, t) = self.results[j];
             let v = self.load(t, s);
-            let p = self.param(shape.nin + j);
-            // SAFETY: the store was just built.
-            unsafe { LLVMSetAlignment(LLVMBuildStore(self.b, v, p), 1) };
+            self.store_unaligned(v, self.param(shape.nin + j));
         }
         let (s, t) = self.results[shape.nout];
         let statuses = self.load(t, s);
@@ -971,22 +997,10 @@ impl Widener {
         self.cond_br(whole, fast, fill);
         self.position(fast);
         for (k, (_, t, buf)) in inputs.iter().enumerate() {
-            let wt = self.wide_type(*t)?;
-            // SAFETY: elements `n..n + lanes <= count` of input `k`.
-            unsafe {
-                let offset = LLVMBuildMul(self.b, n, LLVMSizeOf(*t), c"".as_ptr());
-                let p = LLVMBuildGEP2(
-                    self.b,
-                    LLVMInt8TypeInContext(self.ctx),
-                    self.param(k),
-                    [offset].as_mut_ptr(),
-                    1,
-                    c"".as_ptr(),
-                );
-                let v = LLVMBuildLoad2(self.b, wt, p, c"".as_ptr());
-                LLVMSetAlignment(v, 1);
-                LLVMSetAlignment(LLVMBuildStore(self.b, v, *buf), 64);
-            }
+            // Elements `n..n + lanes <= count` of input `k`.
+            let v = self.load_unaligned(self.wide_type(*t)?, self.element(self.param(k), n, *t));
+            // SAFETY: the store was just built; the buffer is aligned to 64.
+            unsafe { LLVMSetAlignment(LLVMBuildStore(self.b, v, *buf), 64) };
         }
         // SAFETY: integer vectors of the context.
         unsafe {
@@ -1057,23 +1071,8 @@ impl Widener {
         self.cond_br(more, take, filled);
         self.position(take);
         for (k, (_, t, s)) in inputs.iter().enumerate() {
-            // SAFETY: element `n < count` of input `k`, as the caller
-            // promises `count` elements at each pointer.
-            let x = unsafe {
-                let size = LLVMSizeOf(*t);
-                let offset = LLVMBuildMul(self.b, n, size, c"".as_ptr());
-                let p = LLVMBuildGEP2(
-                    self.b,
-                    LLVMInt8TypeInContext(self.ctx),
-                    self.param(k),
-                    [offset].as_mut_ptr(),
-                    1,
-                    c"".as_ptr(),
-                );
-                let x = LLVMBuildLoad2(self.b, *t, p, c"".as_ptr());
-                LLVMSetAlignment(x, 1);
-                x
-            };
+            // Element `n < count` of input `k`.
+            let x = self.load_unaligned(*t, self.element(self.param(k), n, *t));
             self.store(x, lane_ptr(self, *s, *t, lane));
         }
         self.store(n, lane_ptr(self, indices, i64t, lane));
@@ -1252,21 +1251,10 @@ impl Widener {
         self.position(group_store);
         let first = self.load(i64t, indices);
         for (j, &v) in outs.iter().enumerate() {
-            // SAFETY: the group's elements `first..first + lanes` are below
-            // `count`, and each output holds `count` elements.
-            unsafe {
-                let size = LLVMSizeOf(LLVMGetElementType(type_of(v)));
-                let offset = LLVMBuildMul(self.b, first, size, c"".as_ptr());
-                let p = LLVMBuildGEP2(
-                    self.b,
-                    LLVMInt8TypeInContext(self.ctx),
-                    self.param(shape.nin + j),
-                    [offset].as_mut_ptr(),
-                    1,
-                    c"".as_ptr(),
-                );
-                LLVMSetAlignment(LLVMBuildStore(self.b, v, p), 1);
-            }
+            // The group's elements `first..first + lanes` are below `count`.
+            // SAFETY: `v` is a vector value.
+            let item = unsafe { LLVMGetElementType(type_of(v)) };
+            self.store_unaligned(v, self.element(self.param(shape.nin + j), first, item));
         }
         self.br(retired);
         self.position(lane_store);
@@ -1302,17 +1290,7 @@ impl Widener {
             let at = self.load(i64t, lane_ptr(self, indices, i64t, lane32));
             for (j, &v) in outs.iter().enumerate() {
                 let x = LLVMBuildExtractElement(self.b, v, lane32, c"".as_ptr());
-                let size = LLVMSizeOf(type_of(x));
-                let offset = LLVMBuildMul(self.b, at, size, c"".as_ptr());
-                let p = LLVMBuildGEP2(
-                    self.b,
-                    LLVMInt8TypeInContext(self.ctx),
-                    self.param(shape.nin + j),
-                    [offset].as_mut_ptr(),
-                    1,
-                    c"".as_ptr(),
-                );
-                LLVMSetAlignment(LLVMBuildStore(self.b, x, p), 1);
+                self.store_unaligned(x, self.element(self.param(shape.nin + j), at, type_of(x)));
             }
             let bit = LLVMBuildShl(self.b, LLVMConstInt(bits_type(), 1, 0), lane, c"".as_ptr());
             let rest = LLVMBuildXor(self.b, bits_phi, bit, c"".as_ptr());

@@ -7,6 +7,7 @@
 //! (`None` is the exit).
 
 use super::read::{Instr, Op};
+use crate::graph::dominators;
 
 #[derive(Debug)]
 pub struct Block {
@@ -28,75 +29,6 @@ pub struct Cfg {
     ipdom: Vec<Option<usize>>,
     /// Blocks a back edge goes to.
     pub header: Vec<bool>,
-}
-
-/// Immediate dominators of a graph given by successor lists (`None` for
-/// the entry and for unreachable nodes).
-fn dominators(succs: &[Vec<usize>], entry: usize) -> Vec<Option<usize>> {
-    let n = succs.len();
-    // Reverse post-order.
-    let mut order = vec![];
-    let mut seen = vec![false; n];
-    let mut stack = vec![(entry, 0usize)];
-    seen[entry] = true;
-    while let Some((b, k)) = stack.pop() {
-        if k < succs[b].len() {
-            stack.push((b, k + 1));
-            let s = succs[b][k];
-            if !seen[s] {
-                seen[s] = true;
-                stack.push((s, 0));
-            }
-        } else {
-            order.push(b);
-        }
-    }
-    order.reverse();
-    let mut rank = vec![usize::MAX; n];
-    for (r, &b) in order.iter().enumerate() {
-        rank[b] = r;
-    }
-    let mut preds = vec![vec![]; n];
-    for (b, ss) in succs.iter().enumerate() {
-        for &s in ss {
-            preds[s].push(b);
-        }
-    }
-    let mut idom: Vec<Option<usize>> = vec![None; n];
-    idom[entry] = Some(entry);
-    let intersect = |idom: &[Option<usize>], mut a: usize, mut b: usize| {
-        while a != b {
-            while rank[a] > rank[b] {
-                a = idom[a].expect("processed");
-            }
-            while rank[b] > rank[a] {
-                b = idom[b].expect("processed");
-            }
-        }
-        a
-    };
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for &b in order.iter().skip(1) {
-            let mut new: Option<usize> = None;
-            for &p in &preds[b] {
-                if idom[p].is_none() {
-                    continue;
-                }
-                new = Some(match new {
-                    None => p,
-                    Some(q) => intersect(&idom, p, q),
-                });
-            }
-            if new.is_some() && idom[b] != new {
-                idom[b] = new;
-                changed = true;
-            }
-        }
-    }
-    idom[entry] = None;
-    idom
 }
 
 impl Cfg {
