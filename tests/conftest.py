@@ -181,16 +181,18 @@ def assert_clear_error(err, exc, pattern, func, source, line):
     assert getattr(err, "lineno", None) == line, f"lineno attribute {getattr(err, 'lineno', None)} of {message}"
 
 
-# --- a sample of the largest files in the extra environments ----------------
+# --- a sample of the cases in the extra environments -------------------------
 #
-# scripts/test.sh runs the whole suite on .venv and, at the same time, on the
-# oldest and the newest supported NumPy/Python (JITUFUNC_TEST_SAMPLE=4 there).
-# Three runs share the machine's two cores, so in those two environments the
-# files with more than LARGE_FILE cases (long parametrized tables over
-# dtypes, shapes and functions) run a fixed pseudo-random quarter of their
-# cases, chosen by a hash of the test id; every case runs on .venv.
+# scripts/test.sh runs the whole suite on .venv (as two processes) and, at
+# the same time, on the oldest and the newest supported NumPy/Python
+# (JITUFUNC_TEST_SAMPLE=8 there). Four runs share the machine's two cores,
+# so in those two environments each file runs its first case and a fixed
+# pseudo-random eighth of the others (chosen by a hash of the test id),
+# except the files that depend most on the Python version, which run in
+# full; every case runs on .venv.
 
-LARGE_FILE = 300
+FULL_EVERYWHERE = {"tests/test_bytecode_frontend.py", "tests/test_startup.py", "tests/test_core_stub.py",
+                   "tests/test_public_stub.py"}
 
 
 def _sample_rate():
@@ -206,8 +208,8 @@ def pytest_report_header(config):
         return f"JITUFUNC_TEST_SHARD={shard[0]}/{shard[1]}: this run takes one of {shard[1]} parts of the cases"
     rate = _sample_rate()
     if rate > 1:
-        return (f"JITUFUNC_TEST_SAMPLE={rate}: files with more than {LARGE_FILE} cases run 1 in {rate} "
-                f"of them (chosen by a hash of the test id); the others run in full")
+        return (f"JITUFUNC_TEST_SAMPLE={rate}: each file runs its first case and 1 in {rate} of the others "
+                f"(chosen by a hash of the test id); {', '.join(sorted(FULL_EVERYWHERE))} run in full")
     return None
 
 
@@ -243,16 +245,16 @@ def pytest_collection_modifyitems(config, items):
     rate = _sample_rate()
     if rate <= 1:
         return
-    per_file = {}
-    for item in items:
-        per_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+    seen_files = set()
     kept, dropped = [], []
     for item in items:
-        large = len(per_file[item.nodeid.split("::")[0]]) > LARGE_FILE
-        if large and zlib.crc32(item.nodeid.encode()) % rate != 0:
-            dropped.append(item)
-        else:
+        path = item.nodeid.split("::")[0]
+        first = path not in seen_files
+        seen_files.add(path)
+        if first or path in FULL_EVERYWHERE or zlib.crc32(item.nodeid.encode()) % rate == 0:
             kept.append(item)
+        else:
+            dropped.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
