@@ -157,12 +157,12 @@ def _writable_indices(func, writable_args):
     """``writable_args`` as operand indices (names are parameter names)."""
     if isinstance(writable_args, (str, int)):
         writable_args = (writable_args,)
-    import inspect
-
-    try:
-        params = list(inspect.signature(func).parameters)
-    except (TypeError, ValueError):
-        params = []
+    if not writable_args:
+        return []
+    # (the code object's names, not inspect.signature: importing inspect
+    # costs milliseconds on the decoration path)
+    code = getattr(func, "__code__", None)
+    params = list(code.co_varnames[:code.co_argcount]) if code is not None else []
     indices = []
     for w in writable_args:
         if isinstance(w, bool) or not isinstance(w, (int, str)):
