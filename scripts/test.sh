@@ -74,9 +74,9 @@ fi
 pids=()
 for env in "${extra[@]}"; do
     echo "== pytest on $env: $($env/bin/python -V), NumPy $($env/bin/python -c 'import numpy; print(numpy.__version__)') (log: $env/pytest.log)" >&2
-    # (an eighth of the cases there, every case on .venv: tests/conftest.py,
+    # (a sixteenth of the cases there, every case on .venv: tests/conftest.py,
     # JITUFUNC_TEST_SAMPLE)
-    JITUFUNC_TEST_SAMPLE=8 "$env/bin/python" -m pytest "${pytest_args[@]}" tests > "$env/pytest.log" 2>&1 &
+    JITUFUNC_TEST_SAMPLE=16 "$env/bin/python" -m pytest "${pytest_args[@]}" tests > "$env/pytest.log" 2>&1 &
     pids+=($!)
 done
 # .venv runs every case, as two processes (half the cases each, by a hash

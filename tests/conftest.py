@@ -185,9 +185,9 @@ def assert_clear_error(err, exc, pattern, func, source, line):
 #
 # scripts/test.sh runs the whole suite on .venv (as two processes) and, at
 # the same time, on the oldest and the newest supported NumPy/Python
-# (JITUFUNC_TEST_SAMPLE=8 there). Four runs share the machine's two cores,
+# (JITUFUNC_TEST_SAMPLE=16 there). Four runs share the machine's two cores,
 # so in those two environments each file runs its first case and a fixed
-# pseudo-random eighth of the others (chosen by a hash of the test id),
+# pseudo-random sixteenth of the others (chosen by a hash of the test id),
 # except the files that depend most on the Python version, which run in
 # full; every case runs on .venv.
 
