@@ -187,14 +187,13 @@ fn constant_trip_bound(cfg: &Cfg, l: usize) -> Option<u64> {
         !unsafe { LLVMIsAInstruction(v) }.is_null()
     };
     // SAFETY: reading the latch's terminator and the values it uses.
-    let (cond, exits_when_true) = unsafe {
+    let cond = unsafe {
         let term = LLVMGetBasicBlockTerminator(latch);
         if LLVMGetInstructionOpcode(term) != LLVMOpcode::LLVMBr || LLVMIsConditional(term) == 0 {
             return None;
         }
-        (LLVMGetCondition(term), LLVMGetSuccessor(term, 0) != header)
+        LLVMGetCondition(term)
     };
-    let _ = exits_when_true;
     if !is_inst(cond) || opcode(cond) != LLVMOpcode::LLVMICmp {
         return None;
     }
