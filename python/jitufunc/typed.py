@@ -7,8 +7,15 @@ buffer (no copy); what compiled code changes (``l[i] = v``, ``l.append(v)``,
 ``l.pop()``) is seen from Python afterwards, and a ``List`` made by compiled
 code (``List.empty_list(types.float64)``) comes back as a ``List``.
 
-``Dict`` maps numbers to numbers (keys bool, integers or floats; values
-those or complex) in an insertion-ordered hash table owned by the Rust core
+Items can also be typed containers themselves
+(``List.empty_list(types.ListType(types.int64))``, a ``Dict`` of ``List``s):
+such an item is the same object wherever it is reached from, so
+``outer[1][i] = 23`` in compiled code is seen through ``outer[1]`` in
+Python.
+
+``Dict`` maps numbers to numbers or containers (keys bool, integers or
+floats; values those, complex, or typed Lists and Dicts) in an
+insertion-ordered hash table owned by the Rust core
 (``engine::dict``), shared with ``@jit`` code the same way: ``d[k] = v``,
 ``d.pop(k)``, ``del d[k]`` in compiled code are seen from Python, and
 ``Dict.empty(types.int64, types.float64)`` made there comes back as a
@@ -49,8 +56,48 @@ def _dtype_of(item_type, what="List item types", holder="typed Lists"):
     return dt
 
 
+def _container_name(t):
+    """The container type name ``t`` gives (``types.ListType(...)``, the
+    string ``"ListType[int64]"``), or None for other types."""
+    name = t.name if isinstance(t, _types.Type) else t
+    if isinstance(name, str) and name.startswith(("ListType[", "DictType[")):
+        return name
+    return None
+
+
+def _item_code(item_type, what="List item types", holder="typed Lists"):
+    """The item code (``_core.item_code``) of an item type: a number type
+    as ``_dtype_of`` takes it, or a container type."""
+    name = _container_name(item_type)
+    if name is not None:
+        return _core.item_code(name)
+    return _dtype_of(item_type, what, holder).num
+
+
+def _code_of_value(value, holder="typed Lists"):
+    """The item code a first item gives a ``List()`` or ``Dict()``: its
+    number type, or the type of a typed List or Dict."""
+    if isinstance(value, List):
+        name = value._item_name()
+        if name is None:
+            raise TypeError(
+                f"cannot infer the item type of {holder} from an empty List() "
+                "without an item type; use List.empty_list(types.ListType(...))"
+            )
+        return _core.item_code(f"ListType[{name}]")
+    if isinstance(value, Dict):
+        names = value._type_names()
+        if names is None:
+            raise TypeError(
+                f"cannot infer the item type of {holder} from an empty Dict() "
+                "without types; use Dict.empty(key_type, value_type)"
+            )
+        return _core.item_code(f"DictType[{names[0]},{names[1]}]")
+    return _dtype_of_value(value, holder).num
+
+
 def _dtype_of_value(value, holder="typed Lists"):
-    """The item type a first item gives a ``List()`` (Numba's typeof)."""
+    """The number type a first item gives a ``List()`` (Numba's typeof)."""
     if isinstance(value, np.generic):
         return _dtype_of(value.dtype, holder=holder)
     if isinstance(value, bool):
@@ -62,7 +109,8 @@ def _dtype_of_value(value, holder="typed Lists"):
     if isinstance(value, complex):
         return np.dtype(np.complex128)
     raise TypeError(
-        f"{holder} hold numbers (of one type), not {type(value).__name__}"
+        f"{holder} hold numbers (of one type) and typed Lists and Dicts, "
+        f"not {type(value).__name__}"
     )
 
 
@@ -76,7 +124,8 @@ def _index(i):
 
 
 class List(_core.TypedListBase):
-    """A list of numbers of one type, shared with ``@jit`` code.
+    """A list of items of one type (numbers, or typed Lists or Dicts),
+    shared with ``@jit`` code.
 
     ``List()`` takes its item type from its first item;
     ``List.empty_list(types.float64)`` fixes it up front; ``List(iterable)``
@@ -92,7 +141,7 @@ class List(_core.TypedListBase):
     def _empty_list(item_type, allocated=0):
         """A new empty ``List`` of items of ``item_type``."""
         new = List()
-        new._set_item_type(_dtype_of(item_type).num)
+        new._set_item_type(_item_code(item_type))
         return new
 
     _empty_list._jitufunc_builtin = "typed.List.empty_list"
@@ -102,15 +151,17 @@ class List(_core.TypedListBase):
     # -- item type --------------------------------------------------------
     @property
     def _dtype(self):
-        num = self._item_typenum()
-        return None if num is None else _dtype_from_num(num)
+        """The NumPy dtype of number items (None for containers)."""
+        if not self._holds_numbers():
+            return None
+        return _dtype_from_num(self._item_typenum())
 
     def _ensure_type(self, value):
         if self._item_typenum() is None:
-            self._set_item_type(_dtype_of_value(value).num)
+            self._set_item_type(_code_of_value(value))
 
     def _array(self):
-        """A NumPy copy of the items."""
+        """A NumPy copy of the items (numbers)."""
         num = self._item_typenum()
         if num is None:
             return np.empty(0)
@@ -125,6 +176,22 @@ class List(_core.TypedListBase):
             new._set_bytes(data)
         return new
 
+    def _with_items(self, items):
+        """A new List of this item type holding ``items``."""
+        new = List()
+        num = self._item_typenum()
+        if num is not None:
+            new._set_item_type(num)
+            for x in items:
+                new._append(x)
+        return new
+
+    def _replace_items(self, items):
+        """Makes ``items`` (a Python list of this list's items) its items."""
+        self._clear()
+        for x in items:
+            self._append(x)
+
     # -- list API ---------------------------------------------------------
     def append(self, item):
         self._ensure_type(item)
@@ -137,7 +204,7 @@ class List(_core.TypedListBase):
                 return
             if self._item_typenum() is None:
                 self._set_item_type(num)
-            if num == self._item_typenum():
+            if num == self._item_typenum() and self._holds_numbers():
                 self._extend_bytes(iterable._to_bytes())
                 return
         for item in list(iterable):
@@ -169,11 +236,13 @@ class List(_core.TypedListBase):
         return sum(1 for x in self if x == item)
 
     def reverse(self):
-        if len(self) > 1:
-            self._set_bytes(self._array()[::-1].tobytes())
+        self._reverse()
 
     def sort(self, key=None, reverse=False):
         if len(self) < 2:
+            return
+        if not self._holds_numbers():
+            self._replace_items(sorted(self, key=key, reverse=reverse))
             return
         if key is None and not reverse and self._array().dtype.kind != "c":
             self._set_bytes(np.sort(self._array(), kind="stable").tobytes())
@@ -182,14 +251,17 @@ class List(_core.TypedListBase):
         self._set_bytes(np.asarray(items, dtype=self._array().dtype).tobytes())
 
     def copy(self):
+        if self._holds_numbers() is False:
+            return self._with_items(self)
         return self._like(self._to_bytes())
 
     def clear(self):
-        if self._item_typenum() is not None:
-            self._set_bytes(b"")
+        self._clear()
 
     def __getitem__(self, i):
         if isinstance(i, slice):
+            if self._holds_numbers() is False:
+                return self._with_items(list(self)[i])
             return self._like(self._array()[i].tobytes())
         return self._getitem(_index(i))
 
@@ -200,6 +272,9 @@ class List(_core.TypedListBase):
             if self._item_typenum() is None:
                 self.extend(items)
                 return
+            if not self._holds_numbers():
+                self._replace_items(items)
+                return
             self._set_bytes(np.asarray(items, dtype=self._array().dtype).tobytes())
             return
         self._setitem(_index(i), value)
@@ -208,7 +283,9 @@ class List(_core.TypedListBase):
         if isinstance(i, slice):
             items = list(self)
             del items[i]
-            if self._item_typenum() is not None:
+            if self._holds_numbers() is False:
+                self._replace_items(items)
+            elif self._item_typenum() is not None:
                 self._set_bytes(np.asarray(items, dtype=self._array().dtype).tobytes())
             return
         i = _index(i)
@@ -250,20 +327,30 @@ class List(_core.TypedListBase):
         return "[" + ", ".join(str(x) for x in self) + "]"
 
     def __repr__(self):
-        num = self._item_typenum()
-        name = "Undefined" if num is None else _dtype_from_num(num).name
-        return f"ListType[{name}]({self})"
+        name = self._item_name()
+        return f"ListType[{'Undefined' if name is None else name}]({self})"
 
     def __reduce__(self):
         num = self._item_typenum()
         if num is None:
             return (List, ())
+        if not self._holds_numbers():
+            return (_rebuild_items, (self._item_name(), list(self)))
         return (_rebuild, (_dtype_from_num(num).str, self._to_bytes()))
 
 
 def _rebuild(dtype, data):
     new = List.empty_list(np.dtype(dtype))
     new._set_bytes(data)
+    return new
+
+
+def _rebuild_items(item_name, items):
+    """A List of container items (pickled by item type name, as codes
+    differ between processes)."""
+    new = List.empty_list(item_name)
+    for x in items:
+        new._append(x)
     return new
 
 
@@ -347,7 +434,7 @@ class Dict(_core.TypedDictBase):
         ``value_type``."""
         new = Dict()
         new._set_types(_key_dtype_of(key_type).num,
-                       _dtype_of(value_type, "Dict value types", "typed Dicts").num)
+                       _item_code(value_type, "Dict value types", "typed Dicts"))
         return new
 
     _empty._jitufunc_builtin = "typed.Dict.empty"
@@ -355,14 +442,17 @@ class Dict(_core.TypedDictBase):
     del _empty
 
     # -- types --------------------------------------------------------------
-    def _dtypes(self):
+    def _type_names(self):
+        """The key and value types as Numba prints them, or None."""
         nums = self._typenums()
-        return None if nums is None else tuple(_dtype_from_num(n) for n in nums)
+        if nums is None:
+            return None
+        return (_dtype_from_num(nums[0]).name, self._value_name())
 
     def _ensure_types(self, key, value):
         if self._typenums() is None:
             self._set_types(_key_dtype_of(_dtype_of_value(key, "typed Dicts")).num,
-                            _dtype_of_value(value, "typed Dicts").num)
+                            _code_of_value(value, "typed Dicts"))
 
     def _iterate(self, what):
         n = len(self)
@@ -459,20 +549,22 @@ class Dict(_core.TypedDictBase):
         return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self._snapshot(2)) + "}"
 
     def __repr__(self):
-        types = self._dtypes()
-        if types is None:
+        names = self._type_names()
+        if names is None:
             return f"None({self})"
-        return f"DictType[{types[0].name},{types[1].name}]<iv=None>({self})"
+        return f"DictType[{names[0]},{names[1]}]<iv=None>({self})"
 
     def __reduce__(self):
-        types = self._dtypes()
-        if types is None:
+        names = self._type_names()
+        if names is None:
             return (Dict, ())
-        return (_rebuild_dict, (types[0].str, types[1].str, list(self._snapshot(2))))
+        return (_rebuild_dict, (names[0], names[1], list(self._snapshot(2))))
 
 
 def _rebuild_dict(key, value, items):
-    new = Dict.empty(np.dtype(key), np.dtype(value))
+    """A Dict of ``key`` and ``value`` types (names: ``"int64"``,
+    ``"ListType[float64]"``; NumPy dtype strings in older pickles)."""
+    new = Dict.empty(np.dtype(key), value if _container_name(value) else np.dtype(value))
     for k, v in items:
         new[k] = v
     return new

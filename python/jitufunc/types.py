@@ -45,6 +45,50 @@ class Type:
         return hash(self.name)
 
 
+def _type_name(t):
+    """The name of item type ``t`` (``types.int64``, ``np.float64``,
+    ``ListType(...)``) in signature strings."""
+    if isinstance(t, Type):
+        return t.name
+    import numpy as np
+
+    dt = np.dtype(t)
+    return "bool" if dt == np.bool_ else dt.name
+
+
+class ListType(Type):
+    """The type of a typed List of items of ``item_type`` (a number type or
+    another container type): ``ListType(types.int64)``, usable as the item
+    type of ``List.empty_list`` and the value type of ``Dict.empty``, and in
+    signatures, as Numba's ``types.ListType``."""
+
+    __slots__ = ("item_type",)
+
+    def __init__(self, item_type):
+        self.item_type = item_type
+        Type.__init__(self, f"ListType[{_type_name(item_type)}]")
+
+    def __repr__(self):
+        return self.name
+
+
+class DictType(Type):
+    """The type of a typed Dict of keys of ``key_type`` (a number type) and
+    values of ``value_type`` (a number type or a container type):
+    ``DictType(types.int64, types.float64)``, as Numba's
+    ``types.DictType``."""
+
+    __slots__ = ("key_type", "value_type")
+
+    def __init__(self, key_type, value_type):
+        self.key_type = key_type
+        self.value_type = value_type
+        Type.__init__(self, f"DictType[{_type_name(key_type)},{_type_name(value_type)}]")
+
+    def __repr__(self):
+        return self.name
+
+
 class ArrayType:
     """An array type such as ``float64[:, :]``."""
 
@@ -99,7 +143,7 @@ c8, c16 = complex64, complex128
 b1 = boolean
 
 __all__ = [
-    "Type", "ArrayType", "Signature",
+    "Type", "ArrayType", "Signature", "ListType", "DictType",
     "boolean", "bool_", "int8", "uint8", "int16", "uint16", "int32", "uint32",
     "int64", "uint64", "intp", "float16", "float32", "float64", "complex64",
     "complex128", "void", "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2",

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from typing import Final
 
 __all__ = [
-    "Type", "ArrayType", "Signature",
+    "Type", "ArrayType", "Signature", "ListType", "DictType",
     "boolean", "bool_", "int8", "uint8", "int16", "uint16", "int32", "uint32",
     "int64", "uint64", "intp", "float16", "float32", "float64", "complex64",
     "complex128", "void", "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2",
@@ -20,6 +20,19 @@ class Type:
     def __getitem__(self, dims: slice | tuple[slice, ...]) -> ArrayType: ...
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
+
+class ListType(Type):
+    """The type of a typed List of items of ``item_type``."""
+
+    item_type: object
+    def __init__(self, item_type: object) -> None: ...
+
+class DictType(Type):
+    """The type of a typed Dict of keys of ``key_type`` and values of ``value_type``."""
+
+    key_type: object
+    value_type: object
+    def __init__(self, key_type: object, value_type: object) -> None: ...
 
 class ArrayType:
     """An array type such as ``float64[:, :]``."""

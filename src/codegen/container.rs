@@ -1,12 +1,15 @@
 //! What typed Lists and Dicts (`codegen::list`, `codegen::dict`) share:
 //! their headers (`engine::list`, `engine::dict`) are arrays of 8-byte
 //! fields, the first the reference count, read by field number; and their
-//! references are counted by runtime calls.
+//! references are counted by runtime calls. Items that are containers
+//! themselves (`types::Item::is_container`) are header pointers whose
+//! reference the holding container owns (`engine::items`).
 
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 
 use super::Codegen;
 use crate::error::Result;
+use crate::types::{Item, ItemKind};
 
 /// The address of 8-byte field `k` of header `h`.
 pub fn field<'ctx>(
@@ -60,4 +63,76 @@ pub fn refcount<'ctx>(
     );
     cg.call(f, &[h])?;
     Ok(())
+}
+
+/// The item of type `item` stored at `p` (a number, or a container's
+/// header pointer, borrowed from the holder).
+pub fn load_item<'ctx>(
+    cg: &Codegen<'ctx>,
+    item: Item,
+    p: PointerValue<'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    match item.kind() {
+        ItemKind::Scalar(s) => super::memory::load_scalar(cg, s, p),
+        ItemKind::List(_) | ItemKind::Dict(..) => {
+            Ok(cg.builder.build_load(cg.ptr_type(), p, "")?)
+        }
+    }
+}
+
+/// Stores `v` as an item of type `item` at `p`, without counting.
+pub fn store_item<'ctx>(
+    cg: &Codegen<'ctx>,
+    item: Item,
+    p: PointerValue<'ctx>,
+    v: BasicValueEnum<'ctx>,
+) -> Result<()> {
+    match item.kind() {
+        ItemKind::Scalar(s) => super::memory::store_scalar(cg, s, p, v),
+        ItemKind::List(_) | ItemKind::Dict(..) => {
+            cg.builder.build_store(p, v)?;
+            Ok(())
+        }
+    }
+}
+
+/// `incref`/`decref` of a value of item type `item` (nothing for
+/// numbers).
+pub fn count_item<'ctx>(
+    cg: &Codegen<'ctx>,
+    item: Item,
+    increment: bool,
+    v: BasicValueEnum<'ctx>,
+) -> Result<()> {
+    match item.kind() {
+        ItemKind::Scalar(_) => Ok(()),
+        ItemKind::List(_) => refcount(cg, "jitufunc_rt_list", increment, v),
+        ItemKind::Dict(..) => refcount(cg, "jitufunc_rt_dict", increment, v),
+    }
+}
+
+/// The item code of `item` as the header stores it: a constant for numbers
+/// (NumPy's type numbers), a runtime lookup by name for containers, whose
+/// codes are numbered per process (`engine::items::jitufunc_rt_item_code`;
+/// compiled code may be cached and loaded by another process).
+pub fn item_code<'ctx>(cg: &Codegen<'ctx>, item: Item) -> Result<IntValue<'ctx>> {
+    let i64t = cg.ctx.i64_type();
+    if !item.is_container() {
+        return Ok(i64t.const_int(item.code() as u64, true));
+    }
+    let name = item.to_string();
+    let text = cg
+        .builder
+        .build_global_string_ptr(&name, "item.type")?
+        .as_pointer_value();
+    let f = cg.external(
+        "jitufunc_rt_item_code",
+        i64t.fn_type(&[cg.ptr_type().into(), i64t.into()], false),
+    );
+    Ok(cg
+        .call_value(
+            f,
+            &[text.into(), i64t.const_int(name.len() as u64, false).into()],
+        )?
+        .into_int_value())
 }

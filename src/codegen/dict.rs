@@ -4,21 +4,22 @@
 //! one 64-bit word (`key_word`); values are read and written in place in
 //! the entries, whose address is read from the header each time (an insert
 //! may move them). A missing key is Python's `KeyError(key)`
-//! (`jitufunc_rt_dict_key_error`).
+//! (`jitufunc_rt_dict_key_error`). Container values are counted here as
+//! in `codegen::list`: a store takes a reference to the new value and
+//! drops the one it replaces; `pop` hands the entry's reference over.
 
 use inkwell::types::BasicType;
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
-use super::container::{load_int, load_ptr};
-use super::memory::{load_scalar, store_scalar};
+use super::container::{count_item, item_code, load_int, load_item, load_ptr, store_item};
 use super::Codegen;
 use crate::engine::dict::{
     entry_stride, KeyKind, FIELD_ENTRIES, FIELD_LEN, KEY_OFFSET, VALUE_OFFSET,
 };
 use crate::error::{CompileError, Result};
 use crate::ir::DictOp;
-use crate::types::{Kind, Scalar, Type};
+use crate::types::{Item, Kind, Scalar, Type};
 
 /// Key `v` of type `s` as the table's 64-bit word: integers sign- or
 /// zero-extended, a bool 0/1, a float the bits of its float64 value.
@@ -85,7 +86,7 @@ fn word_key<'ctx>(
 fn entry_field<'ctx>(
     cg: &Codegen<'ctx>,
     h: PointerValue<'ctx>,
-    value: Scalar,
+    value: Item,
     i: IntValue<'ctx>,
     offset: u64,
 ) -> Result<PointerValue<'ctx>> {
@@ -221,13 +222,13 @@ pub fn emit<'ctx>(
         let Type::Dict(k, v) = rty else {
             return Err(CompileError::internal("dict.new of a non-dict type"));
         };
+        let c = |x: i64| i64t.const_int(x as u64, true).into();
         let args = [
-            k.typenum() as i64,
-            KeyKind::of(*k) as i64,
-            v.typenum() as i64,
-            v.itemsize() as i64,
-        ]
-        .map(|x| i64t.const_int(x as u64, true).into());
+            c(k.typenum() as i64),
+            c(KeyKind::of(*k) as i64),
+            item_code(cg, *v)?.into(),
+            c(v.itemsize() as i64),
+        ];
         let h = runtime(cg, "jitufunc_rt_dict_new", cg.ptr_type().into(), &args)?;
         return Ok(Some(h));
     }
@@ -259,21 +260,21 @@ pub fn emit<'ctx>(
         }
         DictOp::Value => {
             let p = entry_field(cg, h, vs, vals[1].into_int_value(), VALUE_OFFSET)?;
-            Some(load_scalar(cg, vs, p)?)
+            Some(load_item(cg, vs, p)?)
         }
         DictOp::Get => {
             let w = key(cg)?;
             let i = find(cg, h, w)?;
             key_error_unless_found(cg, h, w, i, context)?;
             let p = entry_field(cg, h, vs, i, VALUE_OFFSET)?;
-            Some(load_scalar(cg, vs, p)?)
+            Some(load_item(cg, vs, p)?)
         }
         DictOp::GetOr => {
             let w = key(cg)?;
             let i = find(cg, h, w)?;
             Some(if_found(cg, i, vals[2], |cg| {
                 let p = entry_field(cg, h, vs, i, VALUE_OFFSET)?;
-                load_scalar(cg, vs, p)
+                load_item(cg, vs, p)
             })?)
         }
         DictOp::Contains => {
@@ -297,7 +298,12 @@ pub fn emit<'ctx>(
             let ok = cg.builder.build_is_not_null(p, "")?;
             // The runtime reported the MemoryError.
             super::raise::fail_unless(cg, ok, "dict.grow", |_| Ok(()))?;
-            store_scalar(cg, vs, p, vals[2])?;
+            // A new key's value slot is zeroed: a null container, which
+            // decref ignores.
+            let old = load_item(cg, vs, p)?;
+            count_item(cg, vs, true, vals[2])?;
+            store_item(cg, vs, p, vals[2])?;
+            count_item(cg, vs, false, old)?;
             None
         }
         DictOp::Pop => {
@@ -305,16 +311,20 @@ pub fn emit<'ctx>(
             let i = find(cg, h, w)?;
             key_error_unless_found(cg, h, w, i, context)?;
             let p = entry_field(cg, h, vs, i, VALUE_OFFSET)?;
-            let v = load_scalar(cg, vs, p)?;
+            let v = load_item(cg, vs, p)?;
             remove(cg, h, i)?;
             Some(v)
         }
         DictOp::PopOr => {
             let w = key(cg)?;
             let i = find(cg, h, w)?;
+            // The result owns a reference: the entry's, or a new one to
+            // the default.
+            count_item(cg, vs, true, vals[2])?;
             Some(if_found(cg, i, vals[2], |cg| {
+                count_item(cg, vs, false, vals[2])?;
                 let p = entry_field(cg, h, vs, i, VALUE_OFFSET)?;
-                let v = load_scalar(cg, vs, p)?;
+                let v = load_item(cg, vs, p)?;
                 remove(cg, h, i)?;
                 Ok(v)
             })?)

@@ -1,26 +1,27 @@
 //! Typed List operations (`ir::ListOp`) on a list's header
 //! (`engine::list::ListHeader`: refcount, len, cap, data, itemsize,
-//! typenum, each 8 bytes). Every operation reads the header's fields when
+//! item, each 8 bytes). Every operation reads the header's fields when
 //! it runs, so a buffer reallocated by an append (here or in a call) is
 //! always the one used. Errors are Python's `IndexError`s
-//! (`jitufunc_rt_list_error`).
+//! (`jitufunc_rt_list_error`). Container items are counted here: a store
+//! takes a reference to the new item and drops the one it replaces, `pop`
+//! hands the list's reference to its result.
 
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
-use super::container::{field, load_int, load_ptr};
-use super::memory::{load_scalar, store_scalar};
+use super::container::{count_item, field, item_code, load_int, load_item, load_ptr, store_item};
 use super::Codegen;
 use crate::engine::list::{ListError, FIELD_CAP, FIELD_DATA, FIELD_LEN};
 use crate::error::{CompileError, Result};
 use crate::ir::ListOp;
-use crate::types::{Scalar, Type};
+use crate::types::{Item, Type};
 
 /// The address of item `i` (in range) of a list of `s`.
 fn item_ptr<'ctx>(
     cg: &Codegen<'ctx>,
     h: PointerValue<'ctx>,
-    s: Scalar,
+    s: Item,
     i: IntValue<'ctx>,
 ) -> Result<PointerValue<'ctx>> {
     let data = load_ptr(cg, h, FIELD_DATA)?;
@@ -90,7 +91,7 @@ pub fn emit<'ctx>(
             new,
             &[
                 i64t.const_int(s.itemsize() as u64, false).into(),
-                i64t.const_int(s.typenum() as u64, true).into(),
+                item_code(cg, *s)?.into(),
             ],
         )?;
         return Ok(Some(h));
@@ -110,13 +111,16 @@ pub fn emit<'ctx>(
             let len = load_int(cg, h, FIELD_LEN)?;
             let i = checked_index(cg, vals[1].into_int_value(), len, ListError::Index)?;
             let p = item_ptr(cg, h, s, i)?;
-            Some(load_scalar(cg, s, p)?)
+            Some(load_item(cg, s, p)?)
         }
         ListOp::Set => {
             let len = load_int(cg, h, FIELD_LEN)?;
             let i = checked_index(cg, vals[1].into_int_value(), len, ListError::Assignment)?;
             let p = item_ptr(cg, h, s, i)?;
-            store_scalar(cg, s, p, vals[2])?;
+            let old = load_item(cg, s, p)?;
+            count_item(cg, s, true, vals[2])?;
+            store_item(cg, s, p, vals[2])?;
+            count_item(cg, s, false, old)?;
             None
         }
         ListOp::Append => {
@@ -148,7 +152,8 @@ pub fn emit<'ctx>(
             cg.builder.build_unconditional_branch(store)?;
             cg.builder.position_at_end(store);
             let p = item_ptr(cg, h, s, len)?;
-            store_scalar(cg, s, p, vals[1])?;
+            count_item(cg, s, true, vals[1])?;
+            store_item(cg, s, p, vals[1])?;
             let next = cg
                 .builder
                 .build_int_nsw_add(len, i64t.const_int(1, false), "")?;
@@ -161,7 +166,7 @@ pub fn emit<'ctx>(
             list_error_unless(cg, nonempty, ListError::PopEmpty)?;
             let i = checked_index(cg, vals[1].into_int_value(), len, ListError::PopIndex)?;
             let p = item_ptr(cg, h, s, i)?;
-            let item = load_scalar(cg, s, p)?;
+            let item = load_item(cg, s, p)?;
             let b = &cg.builder;
             let last = b.build_int_sub(len, i64t.const_int(1, false), "")?;
             // Items after `i` move down one place (none for `pop()`).

@@ -40,8 +40,11 @@ pub struct DictHeader {
     /// `mask + 1` entry numbers (`EMPTY`, `DUMMY` or an entry).
     index: *mut i32,
     mask: i64,
-    /// NumPy's type numbers of the keys and values.
+    /// NumPy's type number of the keys.
     pub key_typenum: i64,
+    /// The values' type: `types::Item::code` (a number's NumPy type
+    /// number, or a container type, whose reference the entry holds:
+    /// `engine::items`).
     pub value_typenum: i64,
     /// Bytes per entry (`entry_stride`).
     pub stride: i64,
@@ -415,7 +418,8 @@ impl DictHeader {
         }
     }
 
-    /// Removes entry `i` (a live one, found by `find`).
+    /// Removes entry `i` (a live one, found by `find`); a container value's
+    /// reference passes to the caller.
     pub fn remove(&mut self, i: i64) {
         let key = self.entry_key(i);
         let slot = self.probe(key, self.entry_hash(i));
@@ -447,8 +451,25 @@ impl DictHeader {
             .unwrap_or(-1)
     }
 
-    /// Removes every key.
+    /// Drops the references live entries' values hold (container values).
+    fn release_values(&mut self) {
+        let Some(item) = crate::types::Item::from_code(self.value_typenum) else {
+            return;
+        };
+        if !item.is_container() {
+            return;
+        }
+        for i in 0..self.used {
+            if self.entry_live(i) {
+                // SAFETY: a live entry's value, of the dict's value type.
+                unsafe { super::items::release(item, self.entry_value(i)) };
+            }
+        }
+    }
+
+    /// Removes every key (dropping container values' references).
     pub fn clear(&mut self) {
+        self.release_values();
         self.free_tables();
         self.len = 0;
         self.used = 0;
@@ -510,6 +531,7 @@ pub unsafe extern "C" fn jitufunc_rt_dict_decref(h: *mut DictHeader) {
         }
         std::sync::atomic::fence(Ordering::Acquire);
         let mut header = Box::from_raw(h);
+        header.release_values();
         header.free_tables();
     }
     LIVE.fetch_sub(1, Ordering::Relaxed);

@@ -9,8 +9,10 @@
 //! and the header.
 //!
 //! Layout (codegen reads fields by index, `codegen::list`): refcount, len,
-//! cap, data, itemsize, typenum. Invariants: `0 <= len <= cap`; `data`
-//! holds `cap * itemsize` bytes (null when `cap` is 0).
+//! cap, data, itemsize, item. Invariants: `0 <= len <= cap`; `data`
+//! holds `cap * itemsize` bytes (null when `cap` is 0). Items that are
+//! containers are header pointers the list holds a reference to
+//! (`engine::items`); the last reference to the list drops them.
 
 use std::alloc::{alloc, dealloc, realloc, Layout};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -27,8 +29,9 @@ pub struct ListHeader {
     pub data: *mut u8,
     /// Bytes per item.
     pub itemsize: i64,
-    /// NumPy's type number of the items.
-    pub typenum: i64,
+    /// The items' type: `types::Item::code` (a number's NumPy type
+    /// number, or a container type).
+    pub item: i64,
 }
 
 /// Field numbers codegen reads.
@@ -51,9 +54,9 @@ fn buffer_layout(cap: i64, itemsize: i64) -> Option<Layout> {
     Layout::from_size_align(bytes.max(1), ALIGN).ok()
 }
 
-/// A new empty list of items of `itemsize` bytes and type number
-/// `typenum`, with one reference.
-pub extern "C" fn jitufunc_rt_list_new(itemsize: i64, typenum: i64) -> *mut ListHeader {
+/// A new empty list of items of `itemsize` bytes and type `item`
+/// (`types::Item::code`), with one reference.
+pub extern "C" fn jitufunc_rt_list_new(itemsize: i64, item: i64) -> *mut ListHeader {
     LIVE.fetch_add(1, Ordering::Relaxed);
     Box::into_raw(Box::new(ListHeader {
         refcount: AtomicI64::new(1),
@@ -61,7 +64,7 @@ pub extern "C" fn jitufunc_rt_list_new(itemsize: i64, typenum: i64) -> *mut List
         cap: 0,
         data: std::ptr::null_mut(),
         itemsize,
-        typenum,
+        item,
     }))
 }
 
@@ -93,6 +96,9 @@ pub unsafe extern "C" fn jitufunc_rt_list_decref(h: *mut ListHeader) {
         }
         std::sync::atomic::fence(Ordering::Acquire);
         let header = Box::from_raw(h);
+        if let Some(item) = crate::types::Item::from_code(header.item) {
+            super::items::release_all(item, header.data, header.len, header.itemsize);
+        }
         if !header.data.is_null() {
             let layout = buffer_layout(header.cap, header.itemsize).expect("allocated with it");
             dealloc(header.data, layout);

@@ -582,6 +582,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             super::memory::jitufunc_rt_decref as *const () as usize,
         ),
         (
+            "jitufunc_rt_item_code",
+            super::items::jitufunc_rt_item_code as *const () as usize,
+        ),
+        (
             "jitufunc_rt_list_new",
             super::list::jitufunc_rt_list_new as *const () as usize,
         ),

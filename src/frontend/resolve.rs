@@ -255,6 +255,18 @@ fn typed_container(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Global
         };
         return Ok(s.map(|s| Global::Callee(Callee::DType(s))));
     }
+    if module.as_deref() == Some("jitufunc.types")
+        && matches!(class.as_deref(), Some("ListType" | "DictType"))
+    {
+        let name: String = obj.getattr("name")?.extract()?;
+        let item = crate::types::parse_type(&name)
+            .ok()
+            .and_then(|t| crate::types::Item::of_type(&t));
+        return Ok(item.map(|i| Global::Constant {
+            value: crate::syntax::Const::None,
+            ty: Type::ItemType(i),
+        }));
+    }
     if obj.is_instance_of::<pyo3::types::PyType>() {
         let class = obj
             .getattr("_jitufunc_class")

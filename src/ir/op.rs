@@ -777,9 +777,17 @@ impl DictOp {
                 reads: Operands::First,
                 ..Effects::PURE
             },
-            DictOp::Compact | DictOp::Set | DictOp::Pop | DictOp::PopOr => Effects {
+            DictOp::Compact | DictOp::Set => Effects {
                 reads: Operands::First,
                 writes: Operands::First,
+                ..Effects::PURE
+            },
+            // A container value removed comes with the entry's reference
+            // (and `pop_or`'s default with a new one).
+            DictOp::Pop | DictOp::PopOr => Effects {
+                reads: Operands::First,
+                writes: Operands::First,
+                new_reference: true,
                 ..Effects::PURE
             },
         }
@@ -797,10 +805,12 @@ pub enum ListOp {
     /// `len(l)` (and the trip count of `for x in l`): reads the list.
     Len,
     /// `l[i]` (and the item of `for x in l`): `IndexError("list index out
-    /// of range")` outside `-len <= i < len`. Reads the list.
+    /// of range")` outside `-len <= i < len`. Reads the list; a container
+    /// item is shared with the list (`ir::refcount` takes a reference).
     Get,
     /// `l[i] = v`: arguments the list, the index and the value;
-    /// `IndexError("list assignment index out of range")`. Writes the list.
+    /// `IndexError("list assignment index out of range")`. Writes the list;
+    /// a container item stored gets a reference of the list's own.
     Set,
     /// `l.append(v)`: arguments the list and the value; the buffer may be
     /// reallocated (every holder sees it through the header). Writes.
@@ -838,9 +848,16 @@ impl ListOp {
                 reads: Operands::First,
                 ..Effects::PURE
             },
-            ListOp::Set | ListOp::Append | ListOp::Pop => Effects {
+            ListOp::Set | ListOp::Append => Effects {
                 reads: Operands::First,
                 writes: Operands::First,
+                ..Effects::PURE
+            },
+            // A container item removed comes with the list's reference.
+            ListOp::Pop => Effects {
+                reads: Operands::First,
+                writes: Operands::First,
+                new_reference: true,
                 ..Effects::PURE
             },
         }
@@ -1118,7 +1135,10 @@ impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             // Values known from their types: the type says which.
-            Op::Const(Const::None, t @ (Type::Str(_) | Type::DType(_) | Type::Info(_))) => {
+            Op::Const(
+                Const::None,
+                t @ (Type::Str(_) | Type::DType(_) | Type::Info(_) | Type::ItemType(_)),
+            ) => {
                 write!(f, "const {t}")
             }
             Op::Const(c, _) => match c {

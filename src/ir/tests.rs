@@ -198,7 +198,7 @@ fn array_operations_check_their_indices_and_results() {
 fn list_operations_check_their_list_indices_and_items() {
     // A good get; a get with an int32 index, an item of the wrong type,
     // a get on an array.
-    let list = Type::List(Scalar::F64);
+    let list = Type::List(crate::types::Item::scalar(Scalar::F64));
     let (mut f, p) = function(&[list, Type::I64, Type::Scalar(Scalar::I32), array(1)]);
     let b = f.entry;
     f.push(
@@ -409,13 +409,13 @@ fn dict_operations_check_their_keys_values_and_entry_numbers() {
     // A good get and set; a get with a key of the wrong type, a set of a
     // value of the wrong type, a key of entry with an int32 entry number,
     // a get on a List.
-    let dict = Type::Dict(Scalar::I64, Scalar::F64);
+    let dict = Type::Dict(Scalar::I64, crate::types::Item::scalar(Scalar::F64));
     let (mut f, p) = function(&[
         dict,
         Type::I64,
         Type::F64,
         Type::Scalar(Scalar::I32),
-        Type::List(Scalar::F64),
+        Type::List(crate::types::Item::scalar(Scalar::F64)),
     ]);
     let b = f.entry;
     let d = |op| Op::Dict(op);

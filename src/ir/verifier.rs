@@ -500,7 +500,7 @@ impl Checker<'_> {
                 };
                 let ty = |k: usize| args.get(k).map(|a| f.ty(*a).clone());
                 let ok = types.is_some_and(|(k, v)| {
-                    let (k, v) = (Some(Type::Scalar(k)), Type::Scalar(v));
+                    let (k, v) = (Some(Type::Scalar(k)), v.to_type());
                     let n = args.len();
                     match d {
                         DictOp::New => n == 0,
@@ -534,7 +534,7 @@ impl Checker<'_> {
                 };
                 let ty = |k: usize| args.get(k).map(|a| f.ty(*a).clone());
                 let ok = item.is_some_and(|s| {
-                    let s = Type::Scalar(s);
+                    let s = s.to_type();
                     match l {
                         ListOp::New => args.is_empty(),
                         ListOp::Len => args.len() == 1 && rty == Type::PY_INT,

@@ -26,7 +26,7 @@
 //!   after a ufunc (`np.errstate`).
 
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::types::{ArrayType, Scalar, Type};
+use crate::types::{ArrayType, Item, Scalar, Type};
 
 /// Where the FP flags start in an entry's result.
 pub const FLAGS_SHIFT: u32 = 8;
@@ -50,9 +50,9 @@ pub enum Leaf {
     Scalar(Scalar),
     Array(ArrayType),
     /// A typed List: its header pointer (one word), one reference to it.
-    List(Scalar),
+    List(Item),
     /// A typed Dict: its header pointer (one word), one reference to it.
-    Dict(Scalar, Scalar),
+    Dict(Scalar, Item),
 }
 
 impl Leaf {
@@ -112,6 +112,10 @@ fn leaves(t: &Type, out: &mut Vec<Leaf>) -> Result<()> {
         Type::Str(_) => Err(CompileError::new(
             ErrorKind::Unsupported,
             "a @jit function cannot return a string (strings known when compiling can be compared)",
+        )),
+        Type::ItemType(_) => Err(CompileError::new(
+            ErrorKind::Unsupported,
+            "a @jit function cannot return a type object (types.ListType(...) can be passed to List.empty_list and Dict.empty)",
         )),
         Type::Info(_) => Err(CompileError::new(
             ErrorKind::Unsupported,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
 use super::abi::{view_words, SLOT};
-use crate::types::{ArrayType, Layout, Memory, Scalar, Type};
+use crate::types::{ArrayType, Item, Layout, Memory, Scalar, Type};
 
 /// One argument's type: a scalar dtype, or an array's dtype, number of
 /// dimensions, layout and writability.
@@ -30,11 +30,17 @@ const PYTHON_NUMBER: u32 = 1 << 18;
 const TUPLE: u32 = 1 << 19;
 const NONE: u32 = 1 << 20;
 const FUNCTION: u32 = 1 << 21;
-/// A typed List (`jitufunc.typed.List`) of the dtype in the low byte.
+/// A typed List (`jitufunc.typed.List`): bits 0-12 are its item type
+/// (`types::Item::code`).
 const LIST: u32 = 1 << 22;
 /// A typed Dict (`jitufunc.typed.Dict`): the key's dtype in the low byte,
-/// the value's in bits 9-15.
+/// the value's `types::Item::code` in bits 9-21.
 const DICT: u32 = 1 << 23;
+/// The container bits: a key with one of them is a container's, whatever
+/// its other bits (which other kinds give other meanings).
+const CONTAINER: u32 = LIST | DICT;
+/// Item codes take 13 bits (`types::item`).
+const ITEM_BITS: u32 = 0x1fff;
 
 /// The item keys of every tuple type seen, both ways.
 struct TupleTable {
@@ -100,16 +106,16 @@ impl ArgKey {
             let items: Vec<ArgKey> = self.items().iter().map(|k| k.strengthened()).collect();
             return ArgKey::tuple(&items);
         }
-        if self.0 & PYTHON_NUMBER != 0 && self.dtype() != Scalar::Bool {
+        if self.0 & CONTAINER == 0 && self.0 & PYTHON_NUMBER != 0 && self.dtype() != Scalar::Bool {
             return ArgKey::scalar(self.dtype());
         }
         self
     }
 
     /// `None`: typed `none`, passed as nothing.
-    /// A typed List of items of type `s`.
-    pub fn list(s: Scalar) -> ArgKey {
-        ArgKey(s.typenum() as u32 | LIST)
+    /// A typed List of items of type `item`.
+    pub fn list(item: Item) -> ArgKey {
+        ArgKey(item.code() as u32 | LIST)
     }
 
     pub fn is_list(self) -> bool {
@@ -117,8 +123,8 @@ impl ArgKey {
     }
 
     /// A typed Dict of keys of type `k` and values of type `v`.
-    pub fn dict(k: Scalar, v: Scalar) -> ArgKey {
-        ArgKey(k.typenum() as u32 | (v.typenum() as u32) << 9 | DICT)
+    pub fn dict(k: Scalar, v: Item) -> ArgKey {
+        ArgKey(k.typenum() as u32 | (v.code() as u32) << 9 | DICT)
     }
 
     pub fn is_dict(self) -> bool {
@@ -141,7 +147,7 @@ impl ArgKey {
     }
 
     pub fn is_function(self) -> bool {
-        self.0 & FUNCTION != 0
+        self.0 & CONTAINER == 0 && self.0 & FUNCTION != 0
     }
 
     /// A tuple of items of these keys.
@@ -167,7 +173,7 @@ impl ArgKey {
     }
 
     pub fn is_tuple(self) -> bool {
-        self.0 & TUPLE != 0
+        self.0 & CONTAINER == 0 && self.0 & TUPLE != 0
     }
 
     /// The item keys of a tuple key.
@@ -197,7 +203,7 @@ impl ArgKey {
     }
 
     pub fn is_array(self) -> bool {
-        self.0 & ARRAY != 0
+        self.0 & CONTAINER == 0 && self.0 & ARRAY != 0
     }
 
     pub fn ndim(self) -> u32 {
@@ -216,12 +222,12 @@ impl ArgKey {
             return Type::Function(crate::types::FunctionRef(self.0 & (FUNCTION - 1)));
         }
         if self.is_list() {
-            return Type::List(self.dtype());
+            let item = Item::from_code((self.0 & ITEM_BITS) as i64);
+            return Type::List(item.expect("keys are made from items"));
         }
         if self.is_dict() {
-            let value = Scalar::from_typenum(((self.0 >> 9) & 0x7f) as i32)
-                .expect("keys are made from scalars");
-            return Type::Dict(self.dtype(), value);
+            let value = Item::from_code(((self.0 >> 9) & ITEM_BITS) as i64);
+            return Type::Dict(self.dtype(), value.expect("keys are made from items"));
         }
         if self.0 & PYTHON_NUMBER != 0 {
             use crate::types::Weak;

@@ -448,6 +448,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<typed_dict::TypedDictBase>()?;
     m.add_function(wrap_pyfunction!(typed_dict::register_typed_dict, m)?)?;
     m.add_function(wrap_pyfunction!(typed_list::register_typed_list, m)?)?;
+    m.add_function(wrap_pyfunction!(typed_items::item_code, m)?)?;
+    m.add_function(wrap_pyfunction!(typed_items::item_name, m)?)?;
     m.add_class::<ufunc::UfuncOwner>()?;
     errors::init(m.py())?;
     numpy_abi::load_blas(m.py());

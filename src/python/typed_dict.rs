@@ -5,7 +5,9 @@
 //! (`dispatcher`) and compiled code works on the same table.
 //!
 //! A `Dict()` whose key and value types are not known yet has no header
-//! (0); the first `d[k] = v` gives it one.
+//! (0); the first `d[k] = v` gives it one. Values are numbers or typed
+//! containers (`types::Item`); the dict holds a reference to each
+//! container value, released when it is overwritten or removed.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,7 +18,8 @@ use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt, PyList, PyTuple, PyType};
 
 use super::typed_items::{read_item, write_item, DICT_VALUES};
 use crate::engine::dict::{jitufunc_rt_dict_decref, jitufunc_rt_dict_new, DictHeader, KeyKind};
-use crate::types::{Kind, Scalar};
+use crate::engine::items::release;
+use crate::types::{Item, Kind, Scalar};
 
 /// The base class of `jitufunc.typed.Dict`.
 #[pyclass(module = "jitufunc._core", subclass, frozen, name = "TypedDictBase")]
@@ -75,11 +78,27 @@ pub fn header_of(obj: &Bound<'_, PyAny>) -> Option<*mut DictHeader> {
 ///
 /// # Safety
 /// `h` is a live header.
-pub unsafe fn item_types(h: *mut DictHeader) -> (Scalar, Scalar) {
+pub unsafe fn item_types(h: *mut DictHeader) -> (Scalar, Item) {
     // SAFETY: per the contract; headers are made with supported types.
     let (k, v) = unsafe { ((*h).key_typenum, (*h).value_typenum) };
-    let s = |n: i64| Scalar::from_typenum(n as i32).expect("made with a known type");
-    (s(k), s(v))
+    (
+        Scalar::from_typenum(k as i32).expect("made with a known type"),
+        Item::from_code(v).expect("made with a known type"),
+    )
+}
+
+/// The header of `obj` if it is a typed Dict of keys of type `k` and
+/// values of type `v` (an empty `Dict()` without types gets those); no
+/// reference is taken.
+pub fn header_for_item(obj: &Bound<'_, PyAny>, k: Scalar, v: Item) -> Option<*mut DictHeader> {
+    let base = obj.cast::<TypedDictBase>().ok()?;
+    let base = base.get();
+    if base.h().is_none() {
+        base.set_types(k, v);
+    }
+    let h = base.h()? as *mut DictHeader;
+    // SAFETY: a live header `obj` holds a reference to.
+    (unsafe { item_types(h) } == (k, v)).then_some(h)
 }
 
 /// Whether typed Dicts take keys of type `s` (booleans, integers, floats).
@@ -193,7 +212,18 @@ impl TypedDictBase {
         unsafe { h.as_mut() }
     }
 
-    fn types(h: &DictHeader) -> (Scalar, Scalar) {
+    /// Gives the dict a header of these types (it has none).
+    fn set_types(&self, k: Scalar, v: Item) {
+        let h = jitufunc_rt_dict_new(
+            k.typenum() as i64,
+            KeyKind::of(k) as i64,
+            v.code(),
+            v.itemsize() as i64,
+        );
+        self.header.store(h as usize, Ordering::Relaxed);
+    }
+
+    fn types(h: &DictHeader) -> (Scalar, Item) {
         // SAFETY: a live header.
         unsafe { item_types(h as *const DictHeader as *mut DictHeader) }
     }
@@ -241,9 +271,9 @@ impl TypedDictBase {
         }
     }
 
-    /// Gives the dict its key and value types (NumPy type numbers), if it
-    /// has none.
-    fn _set_types(&self, key: i32, value: i32) -> PyResult<()> {
+    /// Gives the dict its key and value types (a NumPy type number; the
+    /// value's `types::Item::code`), if it has none.
+    fn _set_types(&self, key: i32, value: i64) -> PyResult<()> {
         if self.h().is_some() {
             return Ok(());
         }
@@ -254,27 +284,26 @@ impl TypedDictBase {
                     "typed Dict keys are booleans, integers or floats (32 and 64 bits)",
                 )
             })?;
-        let v = Scalar::from_typenum(value)
-            .filter(|s| *s != Scalar::F16)
+        let v = Item::from_code(value)
+            .filter(|i| i.as_scalar() != Some(Scalar::F16))
             .ok_or_else(|| {
                 PyTypeError::new_err(
-                    "typed Dict values are booleans, integers, floats (32 and 64 bits) and complex numbers",
+                    "typed Dict values are booleans, integers, floats (32 and 64 bits), complex numbers and typed Lists and Dicts",
                 )
             })?;
-        let h = jitufunc_rt_dict_new(
-            k.typenum() as i64,
-            KeyKind::of(k) as i64,
-            v.typenum() as i64,
-            v.itemsize() as i64,
-        );
-        self.header.store(h as usize, Ordering::Relaxed);
+        self.set_types(k, v);
         Ok(())
     }
 
-    /// NumPy's type numbers of the keys and values, or None.
-    fn _typenums(&self) -> Option<(i32, i32)> {
-        self.h()
-            .map(|h| (h.key_typenum as i32, h.value_typenum as i32))
+    /// The key's NumPy type number and the value type's code, or None.
+    fn _typenums(&self) -> Option<(i32, i64)> {
+        self.h().map(|h| (h.key_typenum as i32, h.value_typenum))
+    }
+
+    /// The value type as Numba prints it (`float64`, `ListType[int64]`),
+    /// or None.
+    fn _value_name(&self) -> Option<String> {
+        self.h().map(|h| Self::types(h).1.to_string())
     }
 
     /// The header's address (two Dicts sharing one table have the same).
@@ -326,8 +355,13 @@ impl TypedDictBase {
                 "cannot grow a typed Dict",
             ));
         }
-        // SAFETY: the value slot has room for an item of type `vs`.
-        unsafe { std::ptr::copy_nonoverlapping(item.as_ptr(), p, vs.itemsize()) };
+        // SAFETY: the value slot has room for an item of type `vs`; it
+        // holds the old value (zeroed, a null container, for a new key),
+        // released as it is replaced.
+        unsafe {
+            release(vs, p);
+            std::ptr::copy_nonoverlapping(item.as_ptr(), p, vs.itemsize());
+        }
         Ok(())
     }
 
@@ -335,6 +369,8 @@ impl TypedDictBase {
     fn _delitem(&self, k: &Bound<'_, PyAny>) -> PyResult<()> {
         match self.find(k)? {
             Some((h, i)) => {
+                // SAFETY: a live entry's value, which the dict drops.
+                unsafe { release(Self::types(h).1, h.entry_value(i)) };
                 h.remove(i);
                 Ok(())
             }
@@ -354,6 +390,8 @@ impl TypedDictBase {
         match self.find(k)? {
             Some((h, i)) => {
                 let v = Self::value(py, h, i)?;
+                // SAFETY: a live entry's value, which the dict drops.
+                unsafe { release(Self::types(h).1, h.entry_value(i)) };
                 h.remove(i);
                 Ok(v)
             }
@@ -372,6 +410,8 @@ impl TypedDictBase {
         let i = h.last();
         let k = key_object(py, Self::types(h).0, h.entry_key(i))?;
         let v = Self::value(py, h, i)?;
+        // SAFETY: a live entry's value, which the dict drops.
+        unsafe { release(Self::types(h).1, h.entry_value(i)) };
         h.remove(i);
         Ok((k, v))
     }

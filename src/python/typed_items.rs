@@ -1,14 +1,16 @@
-//! Numbers stored in typed containers (`typed_list`, `typed_dict`): a
+//! Items stored in typed containers (`typed_list`, `typed_dict`): a
 //! Python number written as an item of a NumPy scalar type, with NumPy 2's
 //! checks (an integer out of range is an `OverflowError`, a complex value
 //! into a real item a `TypeError`), and an item read back as a Python
-//! number (`int`, `float`, `complex`, `bool`).
+//! number (`int`, `float`, `complex`, `bool`); a typed List or Dict
+//! written as a container item (the container takes a reference to it:
+//! `engine::items`) and read back as a Python object sharing it.
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyComplex;
 
-use crate::types::Scalar;
+use crate::types::{Item, ItemKind, Scalar};
 
 /// How messages name the items of a typed List.
 pub const LIST: &str = "a typed List";
@@ -19,12 +21,69 @@ fn float16() -> PyErr {
     PyTypeError::new_err("typed containers do not hold float16")
 }
 
-/// Writes `v` as an item of type `s` at `p`; `what` names the container
-/// in messages (`LIST`).
+/// How messages name the type of Python value `v` (`ListType[int64]` for
+/// a typed List).
+pub fn value_type_name(v: &Bound<'_, PyAny>) -> String {
+    let typed = |h: Option<i64>| h.and_then(Item::from_code).map(|i| i.to_string());
+    if let Some(h) = super::typed_list::header_of(v) {
+        // SAFETY: null or a live header `v` holds a reference to.
+        let item = typed(unsafe { h.as_ref() }.map(|h| h.item));
+        return format!("ListType[{}]", item.unwrap_or_else(|| "Undefined".into()));
+    }
+    if let Some(h) = super::typed_dict::header_of(v) {
+        // SAFETY: null or a live header `v` holds a reference to.
+        return match unsafe { h.as_ref() } {
+            Some(h) => format!(
+                "DictType[{},{}]",
+                typed(Some(h.key_typenum)).unwrap_or_default(),
+                typed(Some(h.value_typenum)).unwrap_or_default()
+            ),
+            None => "DictType[Undefined]".into(),
+        };
+    }
+    v.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// Writes `v` as an item of type `item` at `p`; `what` names the
+/// container in messages (`LIST`). A container item written holds a new
+/// reference (an empty `List()`/`Dict()` without types gets the item's
+/// types first).
+///
+/// # Safety
+/// `p` has room for an item of type `item` (`item.itemsize()` bytes).
+pub unsafe fn write_item(v: &Bound<'_, PyAny>, item: Item, what: &str, p: *mut u8) -> PyResult<()> {
+    let h = match item.kind() {
+        // SAFETY: the caller's contract.
+        ItemKind::Scalar(s) => return unsafe { write_number(v, s, what, p) },
+        ItemKind::List(inner) => super::typed_list::header_for_item(v, inner).map(|h| h as *mut u8),
+        ItemKind::Dict(k, val) => {
+            super::typed_dict::header_for_item(v, k, val).map(|h| h as *mut u8)
+        }
+    };
+    let Some(h) = h else {
+        return Err(PyTypeError::new_err(format!(
+            "{what} of {item} takes {item} items, not {}",
+            value_type_name(v)
+        )));
+    };
+    // SAFETY: `p` has room for a pointer (the caller's); `h` is a live
+    // header of the item's type, which the container now holds a
+    // reference to.
+    unsafe {
+        (p as *mut *mut u8).write_unaligned(h);
+        crate::engine::items::retain(item, p);
+    }
+    Ok(())
+}
+
+/// Writes number `v` as an item of type `s` at `p` (as `write_item`).
 ///
 /// # Safety
 /// `p` has room for an item of type `s` (`s.itemsize()` bytes).
-pub unsafe fn write_item(v: &Bound<'_, PyAny>, s: Scalar, what: &str, p: *mut u8) -> PyResult<()> {
+unsafe fn write_number(v: &Bound<'_, PyAny>, s: Scalar, what: &str, p: *mut u8) -> PyResult<()> {
     macro_rules! int {
         ($t:ty) => {{
             let x: i128 = v.extract().map_err(|_| {
@@ -103,11 +162,33 @@ pub unsafe fn write_item(v: &Bound<'_, PyAny>, s: Scalar, what: &str, p: *mut u8
     Ok(())
 }
 
-/// The item of type `s` at `p` as a Python number.
+/// The item of type `item` at `p` as a Python object: a number, or a
+/// typed List or Dict sharing the container's item (with a reference of
+/// its own).
 ///
 /// # Safety
-/// An item of type `s` is stored at `p`.
-pub unsafe fn read_item(py: Python<'_>, s: Scalar, p: *const u8) -> PyResult<Py<PyAny>> {
+/// An item of type `item` is stored at `p` (a container: a live header).
+pub unsafe fn read_item(py: Python<'_>, item: Item, p: *const u8) -> PyResult<Py<PyAny>> {
+    let s = match item.kind() {
+        ItemKind::Scalar(s) => s,
+        // SAFETY: a live header at `p` (the caller's); the reference taken
+        // passes to the new object.
+        ItemKind::List(_) => unsafe {
+            crate::engine::items::retain(item, p);
+            return super::typed_list::wrap(
+                py,
+                (p as *const *mut crate::engine::list::ListHeader).read_unaligned(),
+            );
+        },
+        // SAFETY: as for a List.
+        ItemKind::Dict(..) => unsafe {
+            crate::engine::items::retain(item, p);
+            return super::typed_dict::wrap(
+                py,
+                (p as *const *mut crate::engine::dict::DictHeader).read_unaligned(),
+            );
+        },
+    };
     // SAFETY: an item of type `s` is stored at `p` (the caller's).
     unsafe {
         Ok(match s {
@@ -172,4 +253,26 @@ pub unsafe fn read_item(py: Python<'_>, s: Scalar, p: *const u8) -> PyResult<Py<
             Scalar::F16 => return Err(float16()),
         })
     }
+}
+
+/// The item code (`types::Item::code`) of the container item type named
+/// `text` (`"ListType[int64]"`, `"DictType[int64,float64]"`, `"float64"`),
+/// for `jitufunc.typed`'s type objects.
+#[pyfunction]
+pub fn item_code(text: &str) -> PyResult<i64> {
+    let t = crate::types::parse_type(text)
+        .map_err(|e| PyTypeError::new_err(format!("{text:?} is not a type: {}", e.message)))?;
+    Item::of_type(&t).map(Item::code).ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "typed containers hold numbers (not float16) and typed Lists and Dicts, not {t}"
+        ))
+    })
+}
+
+/// The name of the item type of code `code` (`ListType[int64]`).
+#[pyfunction]
+pub fn item_name(code: i64) -> PyResult<String> {
+    Item::from_code(code)
+        .map(|i| i.to_string())
+        .ok_or_else(|| PyTypeError::new_err(format!("unknown item type number {code}")))
 }

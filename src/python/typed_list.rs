@@ -5,7 +5,10 @@
 //! (`dispatcher`) and compiled code works on the same buffer.
 //!
 //! A `List()` whose item type is not known yet has no header (0); the
-//! first append gives it one.
+//! first append gives it one. Items are numbers or typed containers
+//! (`types::Item`); the list holds a reference to each container item,
+//! so every method that removes or overwrites an item releases it
+//! (`engine::items`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,10 +18,11 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyType};
 
 use super::typed_items::{read_item, write_item, LIST};
+use crate::engine::items::{release, release_all};
 use crate::engine::list::{
     jitufunc_rt_list_decref, jitufunc_rt_list_new, jitufunc_rt_list_reserve, ListHeader,
 };
-use crate::types::Scalar;
+use crate::types::{Item, Scalar};
 
 /// The base class of `jitufunc.typed.List`.
 #[pyclass(module = "jitufunc._core", subclass, frozen, name = "TypedListBase")]
@@ -97,9 +101,23 @@ pub fn header_of(obj: &Bound<'_, PyAny>) -> Option<*mut ListHeader> {
 ///
 /// # Safety
 /// `h` is a live header.
-pub unsafe fn item_type(h: *mut ListHeader) -> Scalar {
+pub unsafe fn item_type(h: *mut ListHeader) -> Item {
     // SAFETY: per the contract; headers are made with a supported type.
-    Scalar::from_typenum(unsafe { (*h).typenum } as i32).expect("made with a known type")
+    Item::from_code(unsafe { (*h).item }).expect("made with a known type")
+}
+
+/// The header of `obj` if it is a typed List of items of type `item` (an
+/// empty `List()` without an item type gets that one); no reference is
+/// taken.
+pub fn header_for_item(obj: &Bound<'_, PyAny>, item: Item) -> Option<*mut ListHeader> {
+    let base = obj.cast::<TypedListBase>().ok()?;
+    let base = base.get();
+    if base.h().is_none() {
+        base.set_item(item);
+    }
+    let h = base.h()? as *mut ListHeader;
+    // SAFETY: a live header `obj` holds a reference to.
+    (unsafe { item_type(h) } == item).then_some(h)
 }
 
 fn index_error(message: &str) -> PyErr {
@@ -116,6 +134,26 @@ impl TypedListBase {
         // SAFETY: null, or a live header this object holds a reference to;
         // the GIL is held, so no other Python code uses it meanwhile.
         unsafe { h.as_mut() }
+    }
+
+    /// Gives the list a header of items of type `item` (it has none).
+    fn set_item(&self, item: Item) {
+        let h = jitufunc_rt_list_new(item.itemsize() as i64, item.code());
+        self.header.store(h as usize, Ordering::Relaxed);
+    }
+
+    /// The header, checked to hold numbers (for the byte-level methods);
+    /// shared state guarded by the GIL, as `h`.
+    #[allow(clippy::mut_from_ref)]
+    fn numbers(&self) -> PyResult<&mut ListHeader> {
+        let h = self.typed()?;
+        // SAFETY: a live header.
+        if unsafe { item_type(h) }.is_container() {
+            return Err(PyTypeError::new_err(
+                "the items of this List are containers, not numbers",
+            ));
+        }
+        Ok(h)
     }
 
     fn typed(&self) -> PyResult<&mut ListHeader> {
@@ -153,26 +191,41 @@ impl TypedListBase {
         }
     }
 
-    /// Gives the list its item type (NumPy type number), if it has none.
-    fn _set_item_type(&self, typenum: i32) -> PyResult<()> {
+    /// Gives the list its item type (`types::Item::code`: a NumPy type
+    /// number, or `_core.item_code`'s number of a container type), if it
+    /// has none.
+    fn _set_item_type(&self, code: i64) -> PyResult<()> {
         if self.h().is_some() {
             return Ok(());
         }
-        let s = Scalar::from_typenum(typenum)
-            .filter(|s| *s != Scalar::F16)
+        let item = Item::from_code(code)
+            .filter(|i| i.as_scalar() != Some(Scalar::F16))
             .ok_or_else(|| {
                 PyTypeError::new_err(
-                    "typed Lists hold booleans, integers, floats (32 and 64 bits) and complex numbers",
+                    "typed Lists hold booleans, integers, floats (32 and 64 bits), complex numbers and typed Lists and Dicts",
                 )
             })?;
-        let h = jitufunc_rt_list_new(s.itemsize() as i64, s.typenum() as i64);
-        self.header.store(h as usize, Ordering::Relaxed);
+        self.set_item(item);
         Ok(())
     }
 
-    /// NumPy's type number of the items, or None.
-    fn _item_typenum(&self) -> Option<i32> {
-        self.h().map(|h| h.typenum as i32)
+    /// The item type's code (a NumPy type number for numbers), or None.
+    fn _item_typenum(&self) -> Option<i64> {
+        self.h().map(|h| h.item)
+    }
+
+    /// The item type as Numba prints it (`float64`, `ListType[int64]`),
+    /// or None.
+    fn _item_name(&self) -> Option<String> {
+        // SAFETY: a live header.
+        self.h().map(|h| unsafe { item_type(h) }.to_string())
+    }
+
+    /// Whether the items are numbers (not containers); None without an
+    /// item type.
+    fn _holds_numbers(&self) -> Option<bool> {
+        // SAFETY: a live header.
+        self.h().map(|h| !unsafe { item_type(h) }.is_container())
     }
 
     /// The header's address (two Lists sharing one buffer have the same).
@@ -210,8 +263,15 @@ impl TypedListBase {
         }
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
-        // SAFETY: `0 <= i < len`: room for an item.
-        unsafe { write_item(v, s, LIST, Self::slot(h, i)) }
+        let mut item = [0u8; 16];
+        // SAFETY: 16 bytes, the largest item; then `0 <= i < len`: the
+        // old item is released and replaced by the new one.
+        unsafe {
+            write_item(v, s, LIST, item.as_mut_ptr())?;
+            release(s, Self::slot(h, i));
+            std::ptr::copy_nonoverlapping(item.as_ptr(), Self::slot(h, i), s.itemsize());
+        }
+        Ok(())
     }
 
     /// `l.append(v)` of a list with an item type.
@@ -236,10 +296,10 @@ impl TypedListBase {
         } else {
             i.min(h.len)
         };
+        grow(h, h.len + 1)?;
         let mut item = [0u8; 16];
         // SAFETY: 16 bytes, the largest item.
         unsafe { write_item(v, s, LIST, item.as_mut_ptr())? };
-        grow(h, h.len + 1)?;
         let size = h.itemsize as usize;
         // SAFETY: room for len + 1 items; the moved range is inside it.
         unsafe {
@@ -265,8 +325,11 @@ impl TypedListBase {
         }
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
-        // SAFETY: `0 <= i < len`: an item of the list's type.
+        // SAFETY: `0 <= i < len`: an item of the list's type, whose
+        // reference (a container's) the list drops as it removes it.
         let item = unsafe { read_item(py, s, Self::slot(h, i))? };
+        // SAFETY: as above.
+        unsafe { release(s, Self::slot(h, i)) };
         let size = h.itemsize as usize;
         // SAFETY: the moved range is inside the list.
         unsafe {
@@ -280,23 +343,49 @@ impl TypedListBase {
         Ok(item)
     }
 
-    /// The items as bytes (native order), for NumPy (`np.frombuffer`).
-    fn _to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        match self.h() {
-            Some(h) if h.len > 0 => {
+    /// The items as bytes (native order), for NumPy (`np.frombuffer`);
+    /// numbers only.
+    fn _to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        if self.h().is_none() {
+            return Ok(PyBytes::new(py, b""));
+        }
+        Ok(match self.numbers()? {
+            h if h.len > 0 => {
                 // SAFETY: `len * itemsize` initialised bytes at `data`.
                 let bytes =
                     unsafe { std::slice::from_raw_parts(h.data, (h.len * h.itemsize) as usize) };
                 PyBytes::new(py, bytes)
             }
             _ => PyBytes::new(py, b""),
+        })
+    }
+
+    /// Removes every item (releasing container items).
+    fn _clear(&self) {
+        if let Some(h) = self.h() {
+            // SAFETY: the list's `len` items, of its item type.
+            unsafe { release_all(item_type(h), h.data, h.len, h.itemsize) };
+            h.len = 0;
+        }
+    }
+
+    /// Reverses the items in place.
+    fn _reverse(&self) {
+        let Some(h) = self.h() else { return };
+        let size = h.itemsize as usize;
+        let (mut a, mut b) = (0, h.len - 1);
+        while a < b {
+            // SAFETY: `0 <= a < b < len`: two distinct items.
+            unsafe { std::ptr::swap_nonoverlapping(Self::slot(h, a), Self::slot(h, b), size) };
+            a += 1;
+            b -= 1;
         }
     }
 
     /// Replaces the items with `data` (native-order bytes of the item
     /// type, as `ndarray.tobytes()` gives).
     fn _set_bytes(&self, data: &[u8]) -> PyResult<()> {
-        let h = self.typed()?;
+        let h = self.numbers()?;
         let size = h.itemsize as usize;
         if data.len() % size != 0 {
             return Err(PyValueError::new_err("bytes are not whole items"));
@@ -311,7 +400,7 @@ impl TypedListBase {
 
     /// Adds `data` (bytes of the item type) at the end.
     fn _extend_bytes(&self, data: &[u8]) -> PyResult<()> {
-        let h = self.typed()?;
+        let h = self.numbers()?;
         let size = h.itemsize as usize;
         if data.len() % size != 0 {
             return Err(PyValueError::new_err("bytes are not whole items"));

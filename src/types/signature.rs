@@ -20,6 +20,7 @@
 
 use std::fmt;
 
+use super::item::Item;
 use super::scalar::Scalar;
 use super::ty::{ArrayType, Layout, Memory, Type, Weak};
 use crate::error::{CompileError, ErrorKind, Result};
@@ -231,26 +232,25 @@ impl<'a> Parser<'a> {
                 self.pos = open;
                 return self.tuple_body();
             }
-            // `ListType[float64]`: a typed List (as Numba prints it).
+            // `ListType[float64]`: a typed List (as Numba prints it); its
+            // items may be typed containers (`ListType[ListType[int64]]`).
             "ListType" => {
                 self.expect('[')?;
-                let item = self.dtype_name()?;
+                let item = self.item_type("typed Lists")?;
                 self.expect(']')?;
-                if item == Scalar::F16 {
-                    return Err(self.error("typed Lists of float16 are not supported"));
-                }
                 return Ok(Type::List(item));
             }
-            // `DictType[int64,float64]`: a typed Dict (as Numba prints it).
+            // `DictType[int64,float64]`: a typed Dict (as Numba prints it);
+            // its values may be typed containers.
             "DictType" => {
                 self.expect('[')?;
                 let key = self.dtype_name()?;
                 self.expect(',')?;
-                let value = self.dtype_name()?;
+                let value = self.item_type("typed Dicts")?;
                 self.expect(']')?;
-                if matches!(key, Scalar::F16 | Scalar::C64 | Scalar::C128) || value == Scalar::F16 {
+                if matches!(key, Scalar::F16 | Scalar::C64 | Scalar::C128) {
                     return Err(self.error(
-                        "typed Dicts take keys of booleans, integers or floats (32 and 64 bits) and values of those or complex numbers",
+                        "typed Dicts take keys of booleans, integers or floats (32 and 64 bits)",
                     ));
                 }
                 return Ok(Type::Dict(key, value));
@@ -376,6 +376,19 @@ impl<'a> Parser<'a> {
     }
 
     /// A number type's name, for the dtype of Numba's array spellings.
+    /// The item type of a typed container (`holder`: "typed Lists"): a
+    /// number other than float16, or a typed List or Dict.
+    fn item_type(&mut self, holder: &str) -> Result<Item> {
+        let start = self.pos;
+        let t = self.ty()?;
+        Item::of_type(&t).ok_or_else(|| {
+            self.pos = start;
+            self.error(format!(
+                "{holder} hold numbers (not float16) and typed Lists and Dicts, not {t}"
+            ))
+        })
+    }
+
     fn dtype_name(&mut self) -> Result<Scalar> {
         let start = self.pos;
         let name = self.ident().unwrap_or("");
@@ -540,6 +553,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// Parses one type (`float64[:]`, `ListType[ListType[int64]]`).
+pub fn parse_type(text: &str) -> Result<Type> {
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
+    let t = p.ty()?;
+    if p.peek().is_some() {
+        return Err(p.error("unexpected text after the type"));
+    }
+    Ok(t)
 }
 
 /// Parses a signature string.

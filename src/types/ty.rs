@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use super::item::Item;
 use super::scalar::{Kind, Scalar};
 
 /// A Python scalar type (`bool`, `int`, `float`, `complex`).
@@ -137,14 +138,18 @@ pub enum Type {
     /// is part of the type (`crate::syntax::function_value`), so it has
     /// no machine value; calling it calls that kernel.
     Function(FunctionRef),
-    /// A typed List of numbers (`jitufunc.typed.List`, `engine::list`):
-    /// a pointer to its reference-counted header; the item type is part
-    /// of the type.
-    List(Scalar),
-    /// A typed Dict of numbers (`jitufunc.typed.Dict`, `engine::dict`):
-    /// a pointer to its reference-counted header; the key and value types
-    /// are part of the type.
-    Dict(Scalar, Scalar),
+    /// A typed List (`jitufunc.typed.List`, `engine::list`): a pointer to
+    /// its reference-counted header; the item type (a number or a typed
+    /// container) is part of the type.
+    List(Item),
+    /// A typed Dict (`jitufunc.typed.Dict`, `engine::dict`): a pointer to
+    /// its reference-counted header; the key type (a number) and value
+    /// type (a number or a typed container) are part of the type.
+    Dict(Scalar, Item),
+    /// A typed container's type as a value (`types.ListType(types.int64)`
+    /// read from a global): known from the type alone, so it has no
+    /// machine value; `List.empty_list` and `Dict.empty` take it.
+    ItemType(Item),
 }
 
 /// A function passed as a value: its number in the process's table of
@@ -166,9 +171,12 @@ impl Type {
     /// are known from their types alone).
     pub fn has_value(&self) -> bool {
         match self {
-            Type::NoneType | Type::DType(_) | Type::Function(_) | Type::Str(_) | Type::Info(_) => {
-                false
-            }
+            Type::NoneType
+            | Type::DType(_)
+            | Type::Function(_)
+            | Type::Str(_)
+            | Type::Info(_)
+            | Type::ItemType(_) => false,
             // (a tuple of strings: `kind in ("f", "c")`)
             Type::Tuple(items) => items.is_empty() || items.iter().any(Type::has_value),
             _ => true,
@@ -263,6 +271,7 @@ impl fmt::Display for Type {
             Type::Str(text) => write!(f, "str({text:?})"),
             Type::Info(s) if s.is_int() => write!(f, "iinfo({s})"),
             Type::Info(s) => write!(f, "finfo({s})"),
+            Type::ItemType(i) => write!(f, "type[{i}]"),
             Type::Function(r) => write!(f, "function(#{})", r.0),
             Type::List(s) => write!(f, "ListType[{s}]"),
             Type::Dict(k, v) => write!(f, "DictType[{k},{v}]"),

@@ -11,11 +11,11 @@
 //! refused, as Numba refuses it.
 
 use super::emit::Emit;
-use super::lists::{dtype_arg, item_of};
+use super::lists::{dtype_arg, item_of, item_type_arg, item_value};
 use super::rules::{cast, make_tuple};
 use crate::error::Result;
 use crate::ir::{DictOp, Op};
-use crate::types::{Scalar, Type};
+use crate::types::{Item, Scalar, Type};
 
 /// Which part of the entries a loop over a dict reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub enum View {
     Items,
 }
 
-fn types<E: Emit>(e: &E, d: &E::V, what: &str) -> Result<(Scalar, Scalar)> {
+fn types<E: Emit>(e: &E, d: &E::V, what: &str) -> Result<(Scalar, Item)> {
     match e.ty(d) {
         Type::Dict(k, v) => Ok((k, v)),
         t => Err(e.unsupported(format!(
@@ -37,7 +37,7 @@ fn types<E: Emit>(e: &E, d: &E::V, what: &str) -> Result<(Scalar, Scalar)> {
     }
 }
 
-fn key<E: Emit>(e: &mut E, k: Scalar, v: Scalar, key: E::V) -> Result<E::V> {
+fn key<E: Emit>(e: &mut E, k: Scalar, v: Item, key: E::V) -> Result<E::V> {
     item_of(
         e,
         k,
@@ -46,8 +46,8 @@ fn key<E: Emit>(e: &mut E, k: Scalar, v: Scalar, key: E::V) -> Result<E::V> {
     )
 }
 
-fn value<E: Emit>(e: &mut E, k: Scalar, v: Scalar, value: E::V) -> Result<E::V> {
-    item_of(
+fn value<E: Emit>(e: &mut E, k: Scalar, v: Item, value: E::V) -> Result<E::V> {
+    item_value(
         e,
         v,
         value,
@@ -61,7 +61,7 @@ pub fn empty<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
         return Err(e.error("Dict.empty() takes two arguments: the key type and the value type"));
     };
     let k = dtype_arg(e, "Dict.empty()", "a key type", k)?;
-    let v = dtype_arg(e, "Dict.empty()", "a value type", v)?;
+    let v = item_type_arg(e, "Dict.empty()", "a value type", v)?;
     if k.is_complex() {
         return Err(e.unsupported(
             "typed Dicts take keys of booleans, integers or floats, not complex numbers",
@@ -100,7 +100,7 @@ pub fn entry<E: Emit>(e: &mut E, view: View, d: E::V, i: E::V) -> Result<E::V> {
         e.emit(
             Op::Dict(DictOp::Value),
             vec![d.clone(), i.clone()],
-            Type::Scalar(v),
+            v.to_type(),
         )
     };
     match view {
@@ -118,7 +118,7 @@ pub fn get<E: Emit>(e: &mut E, d: E::V, index: Vec<E::V>) -> Result<E::V> {
     let (ks, vs) = types(e, &d, "d[k]")?;
     let [k] = <[E::V; 1]>::try_from(index).map_err(|_| e.error("a typed Dict takes one key"))?;
     let k = key(e, ks, vs, k)?;
-    e.emit(Op::Dict(DictOp::Get), vec![d, k], Type::Scalar(vs))
+    e.emit(Op::Dict(DictOp::Get), vec![d, k], vs.to_type())
 }
 
 /// `d[k] = v`.
@@ -151,12 +151,12 @@ pub fn method<E: Emit>(e: &mut E, pop: bool, args: Vec<E::V>) -> Result<E::V> {
             let k = key(e, ks, vs, k)?;
             let default = value(e, ks, vs, default)?;
             let op = if pop { DictOp::PopOr } else { DictOp::GetOr };
-            e.emit(Op::Dict(op), vec![d, k, default], Type::Scalar(vs))
+            e.emit(Op::Dict(op), vec![d, k, default], vs.to_type())
         }
         Err(rest) => match <[E::V; 1]>::try_from(rest) {
             Ok([k]) if pop => {
                 let k = key(e, ks, vs, k)?;
-                e.emit(Op::Dict(DictOp::Pop), vec![d, k], Type::Scalar(vs))
+                e.emit(Op::Dict(DictOp::Pop), vec![d, k], vs.to_type())
             }
             Ok(_) => Err(e.unsupported(
                 "d.get(k) without a default is not supported in compiled code (its None has no value type): write d.get(k, default)",

@@ -11,7 +11,7 @@ use super::rules::cast;
 use crate::error::Result;
 use crate::ir::{ListOp, Op};
 use crate::syntax::Const;
-use crate::types::{Kind, Scalar, Type};
+use crate::types::{Item, Kind, Scalar, Type};
 
 /// `len(l)`.
 pub fn len<E: Emit>(e: &mut E, l: E::V) -> Result<E::V> {
@@ -52,20 +52,34 @@ pub(super) fn item_of<E: Emit>(e: &mut E, s: Scalar, v: E::V, what: &str) -> Res
     cast(e, v, &Type::Scalar(s))
 }
 
+/// `v` as an item of type `item` (`what` as for `item_of`): a number
+/// converted as `item_of` converts it; a typed container must have the
+/// item's type exactly.
+pub(super) fn item_value<E: Emit>(e: &mut E, item: Item, v: E::V, what: &str) -> Result<E::V> {
+    if let Some(s) = item.as_scalar() {
+        return item_of(e, s, v, what);
+    }
+    let t = e.ty(&v);
+    if t == item.to_type() {
+        return Ok(v);
+    }
+    Err(e.error(format!("cannot store a value of type {t} {what}")))
+}
+
 /// `v` as an item of a list of `s`.
-fn item<E: Emit>(e: &mut E, s: Scalar, v: E::V) -> Result<E::V> {
-    item_of(e, s, v, &format!("into a typed List of {s}"))
+fn item<E: Emit>(e: &mut E, s: Item, v: E::V) -> Result<E::V> {
+    item_value(e, s, v, &format!("into a typed List of {s}"))
 }
 
 /// `l[i]`.
-pub fn get<E: Emit>(e: &mut E, l: E::V, s: Scalar, idx: Vec<E::V>) -> Result<E::V> {
+pub fn get<E: Emit>(e: &mut E, l: E::V, s: Item, idx: Vec<E::V>) -> Result<E::V> {
     let [i] = <[E::V; 1]>::try_from(idx).map_err(|_| e.error("a typed List takes one index"))?;
     let i = index(e, i)?;
-    e.emit(Op::List(ListOp::Get), vec![l, i], Type::Scalar(s))
+    e.emit(Op::List(ListOp::Get), vec![l, i], s.to_type())
 }
 
 /// `l[i] = v`.
-pub fn set<E: Emit>(e: &mut E, l: E::V, s: Scalar, idx: Vec<E::V>, v: E::V) -> Result<()> {
+pub fn set<E: Emit>(e: &mut E, l: E::V, s: Item, idx: Vec<E::V>, v: E::V) -> Result<()> {
     let [i] = <[E::V; 1]>::try_from(idx).map_err(|_| e.error("a typed List takes one index"))?;
     let i = index(e, i)?;
     let v = item(e, s, v)?;
@@ -96,7 +110,7 @@ pub fn method<E: Emit>(e: &mut E, append: bool, args: Vec<E::V>) -> Result<E::V>
         Err(rest) if rest.is_empty() => e.constant(Const::Int(-1), Type::I64)?,
         Err(_) => return Err(e.error("pop() takes at most one argument")),
     };
-    e.emit(Op::List(ListOp::Pop), vec![l, i], Type::Scalar(s))
+    e.emit(Op::List(ListOp::Pop), vec![l, i], s.to_type())
 }
 
 /// `List.empty_list(item_type)`.
@@ -104,8 +118,18 @@ pub fn empty_list<E: Emit>(e: &mut E, args: Vec<E::V>) -> Result<E::V> {
     let [t] = args.as_slice() else {
         return Err(e.error("List.empty_list() takes one argument: the item type"));
     };
-    let s = dtype_arg(e, "List.empty_list()", "an item type", t)?;
-    e.emit(Op::List(ListOp::New), vec![], Type::List(s))
+    let item = item_type_arg(e, "List.empty_list()", "an item type", t)?;
+    e.emit(Op::List(ListOp::New), vec![], Type::List(item))
+}
+
+/// An item type argument (`List.empty_list()`, `Dict.empty()`'s value):
+/// a dtype as `dtype_arg` takes it, or a container type
+/// (`types.ListType(types.int64)` from a global).
+pub(super) fn item_type_arg<E: Emit>(e: &mut E, what: &str, role: &str, t: &E::V) -> Result<Item> {
+    match e.ty(t) {
+        Type::ItemType(i) => Ok(i),
+        _ => dtype_arg(e, what, role, t).map(Item::scalar),
+    }
 }
 
 /// A type argument of `what` (`List.empty_list()`, `Dict.empty()`): a
