@@ -445,6 +445,13 @@ pub enum ExprKind {
     },
     /// `(a, b)`, `a, b` (`ast.Tuple`).
     Tuple(Vec<Expr>),
+    /// `[a, b]`, `[]` (`ast.List`): a new typed List; a list
+    /// comprehension is read as `[]` and a loop appending to it
+    /// (`frontend::comprehension`).
+    List(Vec<Expr>),
+    /// `{k: v, ...}`, `{}` (`ast.Dict`): a new typed Dict; a dict
+    /// comprehension is read as `{}` and a loop storing into it.
+    Dict(Vec<(Expr, Expr)>),
 }
 
 impl Expr {
@@ -463,9 +470,13 @@ pub fn walk_expr(e: &Expr, visit: &mut impl FnMut(&Expr)) {
             walk_expr(b, visit);
         }
         ExprKind::Unary(_, a) | ExprKind::Attribute(a, _) => walk_expr(a, visit),
-        ExprKind::BoolOp(_, items) | ExprKind::Tuple(items) => {
+        ExprKind::BoolOp(_, items) | ExprKind::Tuple(items) | ExprKind::List(items) => {
             items.iter().for_each(|i| walk_expr(i, visit))
         }
+        ExprKind::Dict(pairs) => pairs.iter().for_each(|(k, v)| {
+            walk_expr(k, visit);
+            walk_expr(v, visit);
+        }),
         ExprKind::Compare(first, rest) => {
             walk_expr(first, visit);
             rest.iter().for_each(|(_, e)| walk_expr(e, visit));

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from . import _numpy_random
+from . import _container_methods, _numpy_random
 from ._intrinsics import blas_matmul
 from .decorators import njit, vectorize
 
@@ -1482,3 +1482,7 @@ METHODS = {
     "sort": _sort_in_place,
     "searchsorted": searchsorted,
 }
+
+# Typed List and Dict methods (not NumPy array methods):
+# ``_container_methods``.
+METHODS.update(_container_methods.METHODS)

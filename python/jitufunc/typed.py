@@ -25,6 +25,7 @@ insertion-ordered hash table owned by the Rust core
 import collections.abc
 import operator
 import sys
+import weakref
 
 import numpy as np
 
@@ -60,7 +61,8 @@ def _container_name(t):
     """The container type name ``t`` gives (``types.ListType(...)``, the
     string ``"ListType[int64]"``), or None for other types."""
     name = t.name if isinstance(t, _types.Type) else t
-    if isinstance(name, str) and name.startswith(("ListType[", "DictType[")):
+    if isinstance(name, str) and name.startswith(
+            ("ListType[", "DictType[", "Tuple(", "UniTuple(")):
         return name
     return None
 
@@ -93,6 +95,11 @@ def _code_of_value(value, holder="typed Lists"):
                 "without types; use Dict.empty(key_type, value_type)"
             )
         return _core.item_code(f"DictType[{names[0]},{names[1]}]")
+    if isinstance(value, tuple):
+        if not value:
+            raise TypeError(f"{holder} do not hold empty tuples")
+        names = [_core.item_name(_code_of_value(x, holder)) for x in value]
+        return _core.item_code(f"Tuple({', '.join(names)})")
     return _dtype_of_value(value, holder).num
 
 
@@ -112,6 +119,37 @@ def _dtype_of_value(value, holder="typed Lists"):
         f"{holder} hold numbers (of one type) and typed Lists and Dicts, "
         f"not {type(value).__name__}"
     )
+
+
+# One Python object per container header reached as an item: ``outer[0]
+# is outer[0]``, and pickling or ``copy.deepcopy`` of containers sharing an
+# item keeps it shared. The object keeps its header alive, so an address
+# here is never reused while its entry exists.
+_ITEM_OBJECTS = weakref.WeakValueDictionary()
+
+
+def _canonical(x):
+    """The one object of container item ``x`` (numbers pass through)."""
+    if not isinstance(x, (List, Dict)):
+        return x
+    return _ITEM_OBJECTS.setdefault(x._address(), x)
+
+
+def _numba_name(name):
+    """A container type name as Numba's ``repr`` spells it: every
+    ``DictType[...]`` followed by ``<iv=None>``."""
+    i = name.find("DictType[")
+    if i < 0:
+        return name
+    depth, k = 0, i + len("DictType")
+    while k < len(name):
+        depth += {"[": 1, "]": -1}.get(name[k], 0)
+        if depth == 0:
+            break
+        k += 1
+    inner = name[i + len("DictType["):k]
+    return (name[:i] + "DictType[" + _numba_name(inner) + "]<iv=None>"
+            + _numba_name(name[k + 1:]))
 
 
 def _index(i):
@@ -187,9 +225,14 @@ class List(_core.TypedListBase):
         return new
 
     def _replace_items(self, items):
-        """Makes ``items`` (a Python list of this list's items) its items."""
+        """Makes ``items`` its items; a bad item raises before anything
+        changes."""
+        checked = self._with_items(items)
+        if self._holds_numbers():
+            self._set_bytes(checked._to_bytes())
+            return
         self._clear()
-        for x in items:
+        for x in checked:
             self._append(x)
 
     # -- list API ---------------------------------------------------------
@@ -207,8 +250,22 @@ class List(_core.TypedListBase):
             if num == self._item_typenum() and self._holds_numbers():
                 self._extend_bytes(iterable._to_bytes())
                 return
-        for item in list(iterable):
-            self.append(item)
+        items = list(iterable)
+        if not items:
+            return
+        # Every item is checked (in a new List) before any is added.
+        checked = List()
+        checked._set_item_type(
+            self._item_typenum() if self._item_typenum() is not None
+            else _code_of_value(items[0]))
+        for x in items:
+            checked._append(x)
+        self._set_item_type(checked._item_typenum())
+        if self._holds_numbers():
+            self._extend_bytes(checked._to_bytes())
+        else:
+            for x in checked:
+                self._append(x)
 
     def insert(self, i, item):
         self._ensure_type(item)
@@ -263,7 +320,7 @@ class List(_core.TypedListBase):
             if self._holds_numbers() is False:
                 return self._with_items(list(self)[i])
             return self._like(self._array()[i].tobytes())
-        return self._getitem(_index(i))
+        return _canonical(self._getitem(_index(i)))
 
     def __setitem__(self, i, value):
         if isinstance(i, slice):
@@ -272,10 +329,7 @@ class List(_core.TypedListBase):
             if self._item_typenum() is None:
                 self.extend(items)
                 return
-            if not self._holds_numbers():
-                self._replace_items(items)
-                return
-            self._set_bytes(np.asarray(items, dtype=self._array().dtype).tobytes())
+            self._replace_items(items)
             return
         self._setitem(_index(i), value)
 
@@ -297,7 +351,7 @@ class List(_core.TypedListBase):
     def __iter__(self):
         k = 0
         while k < len(self):
-            yield self._getitem(k)
+            yield _canonical(self._getitem(k))
             k += 1
 
     def __contains__(self, item):
@@ -314,6 +368,23 @@ class List(_core.TypedListBase):
 
     __hash__ = None
 
+    def _order(self, other, op):
+        if not isinstance(other, List):
+            return NotImplemented
+        return op(list(self), list(other))
+
+    def __lt__(self, other):
+        return self._order(other, operator.lt)
+
+    def __le__(self, other):
+        return self._order(other, operator.le)
+
+    def __gt__(self, other):
+        return self._order(other, operator.gt)
+
+    def __ge__(self, other):
+        return self._order(other, operator.ge)
+
     def __iadd__(self, other):
         self.extend(other)
         return self
@@ -328,7 +399,8 @@ class List(_core.TypedListBase):
 
     def __repr__(self):
         name = self._item_name()
-        return f"ListType[{'Undefined' if name is None else name}]({self})"
+        name = "Undefined" if name is None else _numba_name(name)
+        return f"ListType[{name}]({self})"
 
     def __reduce__(self):
         num = self._item_typenum()
@@ -457,6 +529,10 @@ class Dict(_core.TypedDictBase):
     def _iterate(self, what):
         n = len(self)
         for x in self._snapshot(what):
+            if what == 1:
+                x = _canonical(x)
+            elif what == 2:
+                x = (x[0], _canonical(x[1]))
             if len(self) != n:
                 raise RuntimeError("dictionary changed size during iteration")
             yield x
@@ -465,7 +541,7 @@ class Dict(_core.TypedDictBase):
 
     # -- mapping API ---------------------------------------------------------
     def __getitem__(self, key):
-        return self._getitem(key)
+        return _canonical(self._getitem(key))
 
     def __setitem__(self, key, value):
         self._ensure_types(key, value)
@@ -487,7 +563,7 @@ class Dict(_core.TypedDictBase):
         return ItemsView(self)
 
     def get(self, key, default=None):
-        return self._get(key, default)
+        return _canonical(self._get(key, default))
 
     def setdefault(self, key, default=None):
         found = self._get(key, _MISSING)
@@ -513,6 +589,15 @@ class Dict(_core.TypedDictBase):
                 k, v = pair
                 pairs.append((k, v))
         pairs.extend(kwargs.items())
+        if not pairs:
+            return
+        # Every pair is checked (in a new Dict) before any is stored.
+        checked = Dict()
+        nums = self._typenums()
+        if nums is not None:
+            checked._set_types(*nums)
+        for k, v in pairs:
+            checked[k] = v
         for k, v in pairs:
             self[k] = v
 
@@ -546,13 +631,14 @@ class Dict(_core.TypedDictBase):
     __hash__ = None
 
     def __str__(self):
-        return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self._snapshot(2)) + "}"
+        # Values as ``str`` prints them, as Numba's Dict does.
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in self._snapshot(2)) + "}"
 
     def __repr__(self):
         names = self._type_names()
         if names is None:
             return f"None({self})"
-        return f"DictType[{names[0]},{names[1]}]<iv=None>({self})"
+        return f"DictType[{names[0]},{_numba_name(names[1])}]<iv=None>({self})"
 
     def __reduce__(self):
         names = self._type_names()

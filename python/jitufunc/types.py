@@ -89,6 +89,36 @@ class DictType(Type):
         return self.name
 
 
+class Tuple(Type):
+    """The type of tuples of items of ``types`` (a sequence), as Numba's
+    ``types.Tuple``: ``Tuple((types.int64, types.float64))``, an item type
+    of typed containers."""
+
+    __slots__ = ("types",)
+
+    def __init__(self, types):
+        self.types = tuple(types)
+        Type.__init__(self, f"Tuple({', '.join(_type_name(t) for t in self.types)})")
+
+    def __repr__(self):
+        return self.name
+
+
+class UniTuple(Type):
+    """The type of tuples of ``count`` items of ``dtype``, as Numba's
+    ``types.UniTuple``: ``UniTuple(types.int64, 2)``."""
+
+    __slots__ = ("dtype", "count")
+
+    def __init__(self, dtype, count):
+        self.dtype = dtype
+        self.count = int(count)
+        Type.__init__(self, f"UniTuple({_type_name(dtype)} x {self.count})")
+
+    def __repr__(self):
+        return self.name
+
+
 class ArrayType:
     """An array type such as ``float64[:, :]``."""
 
@@ -143,7 +173,7 @@ c8, c16 = complex64, complex128
 b1 = boolean
 
 __all__ = [
-    "Type", "ArrayType", "Signature", "ListType", "DictType",
+    "Type", "ArrayType", "Signature", "ListType", "DictType", "Tuple", "UniTuple",
     "boolean", "bool_", "int8", "uint8", "int16", "uint16", "int32", "uint32",
     "int64", "uint64", "intp", "float16", "float32", "float64", "complex64",
     "complex128", "void", "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2",

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from typing import Final
 
 __all__ = [
-    "Type", "ArrayType", "Signature", "ListType", "DictType",
+    "Type", "ArrayType", "Signature", "ListType", "DictType", "Tuple", "UniTuple",
     "boolean", "bool_", "int8", "uint8", "int16", "uint16", "int32", "uint32",
     "int64", "uint64", "intp", "float16", "float32", "float64", "complex64",
     "complex128", "void", "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2",
@@ -33,6 +33,19 @@ class DictType(Type):
     key_type: object
     value_type: object
     def __init__(self, key_type: object, value_type: object) -> None: ...
+
+class Tuple(Type):
+    """The type of tuples of items of ``types``."""
+
+    types: tuple[object, ...]
+    def __init__(self, types: Iterable[object]) -> None: ...
+
+class UniTuple(Type):
+    """The type of tuples of ``count`` items of ``dtype``."""
+
+    dtype: object
+    count: int
+    def __init__(self, dtype: object, count: int) -> None: ...
 
 class ArrayType:
     """An array type such as ``float64[:, :]``."""

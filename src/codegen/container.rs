@@ -1,7 +1,7 @@
 //! What typed Lists and Dicts (`codegen::list`, `codegen::dict`) share:
 //! their headers (`engine::list`, `engine::dict`) are arrays of 8-byte
 //! fields, the first the reference count, read by field number; and their
-//! references are counted by runtime calls. Items that are containers
+//! references are counted by runtime calls. Items that are containers (or tuples holding them)
 //! themselves (`types::Item::is_container`) are header pointers whose
 //! reference the holding container owns (`engine::items`).
 
@@ -77,7 +77,56 @@ pub fn load_item<'ctx>(
         ItemKind::List(_) | ItemKind::Dict(..) => {
             Ok(cg.builder.build_load(cg.ptr_type(), p, "")?)
         }
+        ItemKind::Tuple(_) => {
+            let ty = cg
+                .llvm_type(&item.to_type())?
+                .ok_or_else(|| crate::error::CompileError::internal("a tuple item's type"))?
+                .into_struct_type();
+            let mut agg: inkwell::values::AggregateValueEnum = ty.get_undef().into();
+            for (k, (at, field)) in item.fields().into_iter().enumerate() {
+                let v = load_item(cg, field, field_at(cg, p, at)?)?;
+                agg = cg.builder.build_insert_value(agg, v, k as u32, "")?;
+            }
+            Ok(agg.into_struct_value().into())
+        }
+        ItemKind::Pending(_) => Err(pending()),
     }
+}
+
+/// The address `at` bytes into a tuple item at `p`.
+fn field_at<'ctx>(
+    cg: &Codegen<'ctx>,
+    p: PointerValue<'ctx>,
+    at: usize,
+) -> Result<PointerValue<'ctx>> {
+    let i64t = cg.ctx.i64_type();
+    // SAFETY: `at` is a field offset of the tuple item at `p`
+    // (`Item::fields`), inside its `itemsize` bytes.
+    Ok(unsafe {
+        cg.builder.build_gep(
+            cg.ctx.i8_type(),
+            p,
+            &[i64t.const_int(at as u64, false)],
+            "field",
+        )?
+    })
+}
+
+/// The items of tuple value `v` of item type `item`, with their offsets.
+fn tuple_fields<'ctx>(
+    cg: &Codegen<'ctx>,
+    item: Item,
+    v: BasicValueEnum<'ctx>,
+) -> Result<Vec<(usize, Item, BasicValueEnum<'ctx>)>> {
+    let agg = v.into_struct_value();
+    item.fields()
+        .into_iter()
+        .enumerate()
+        .map(|(k, (at, field))| {
+            let x = cg.builder.build_extract_value(agg, k as u32, "")?;
+            Ok((at, field, x))
+        })
+        .collect()
 }
 
 /// Stores `v` as an item of type `item` at `p`, without counting.
@@ -93,6 +142,13 @@ pub fn store_item<'ctx>(
             cg.builder.build_store(p, v)?;
             Ok(())
         }
+        ItemKind::Tuple(_) => {
+            for (at, field, x) in tuple_fields(cg, item, v)? {
+                store_item(cg, field, field_at(cg, p, at)?, x)?;
+            }
+            Ok(())
+        }
+        ItemKind::Pending(_) => Err(pending()),
     }
 }
 
@@ -108,7 +164,19 @@ pub fn count_item<'ctx>(
         ItemKind::Scalar(_) => Ok(()),
         ItemKind::List(_) => refcount(cg, "jitufunc_rt_list", increment, v),
         ItemKind::Dict(..) => refcount(cg, "jitufunc_rt_dict", increment, v),
+        ItemKind::Tuple(_) if !item.is_counted() => Ok(()),
+        ItemKind::Tuple(_) => {
+            for (_, field, x) in tuple_fields(cg, item, v)? {
+                count_item(cg, field, increment, x)?;
+            }
+            Ok(())
+        }
+        ItemKind::Pending(_) => Err(pending()),
     }
+}
+
+fn pending() -> crate::error::CompileError {
+    crate::error::CompileError::internal("a literal's item type left unknown by typing")
 }
 
 /// The item code of `item` as the header stores it: a constant for numbers
@@ -117,7 +185,7 @@ pub fn count_item<'ctx>(
 /// compiled code may be cached and loaded by another process).
 pub fn item_code<'ctx>(cg: &Codegen<'ctx>, item: Item) -> Result<IntValue<'ctx>> {
     let i64t = cg.ctx.i64_type();
-    if !item.is_container() {
+    if !item.is_numbered_per_process() {
         return Ok(i64t.const_int(item.code() as u64, true));
     }
     let name = item.to_string();

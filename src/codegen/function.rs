@@ -584,6 +584,8 @@ impl<'ctx> Emitter<'_, 'ctx> {
             | Op::SetItem
             | Op::Unpack(_)
             | Op::Len
+            | Op::NewList(_)
+            | Op::NewDict(_)
             | Op::IterItem => {
                 return Err(CompileError::internal(format!(
                     "{op} reached code generation"
@@ -1083,6 +1085,8 @@ fn absorbed_operands(f: &Function, inst: &InstData) -> Vec<usize> {
         | Op::SetItem
         | Op::Unpack(_)
         | Op::Len
+        | Op::NewList(_)
+        | Op::NewDict(_)
         | Op::IterItem => vec![],
     };
     candidates

@@ -193,7 +193,64 @@ pub fn emit<'ctx>(
             cg.builder.build_store(field(cg, h, FIELD_LEN)?, last)?;
             Some(item)
         }
+        ListOp::Contains => Some(contains(cg, h, s, &types[1], vals[1])?),
     })
+}
+
+/// `v in l`: a loop over the items of `l` (numbers of type `s`), each
+/// converted to `v`'s type `t` and compared with `==`, ending at the first
+/// equal one.
+fn contains<'ctx>(
+    cg: &Codegen<'ctx>,
+    h: PointerValue<'ctx>,
+    s: Item,
+    t: &Type,
+    v: BasicValueEnum<'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    let Some(scalar) = s.as_scalar() else {
+        return Err(CompileError::internal(
+            "list.contains of a list of containers",
+        ));
+    };
+    let b = &cg.builder;
+    let i64t = cg.ctx.i64_type();
+    let bool_t = cg.ctx.bool_type();
+    let start = b
+        .get_insert_block()
+        .ok_or_else(|| CompileError::internal("contains outside a block"))?;
+    let f = start
+        .get_parent()
+        .ok_or_else(|| CompileError::internal("contains outside a function"))?;
+    let len = load_int(cg, h, FIELD_LEN)?;
+    let head = cg.ctx.append_basic_block(f, "contains.head");
+    let body = cg.ctx.append_basic_block(f, "contains.body");
+    let next = cg.ctx.append_basic_block(f, "contains.next");
+    let done = cg.ctx.append_basic_block(f, "contains.done");
+    b.build_unconditional_branch(head)?;
+    b.position_at_end(head);
+    let i = b.build_phi(i64t, "i")?;
+    i.add_incoming(&[(&i64t.const_zero(), start)]);
+    let iv = i.as_basic_value().into_int_value();
+    let more = b.build_int_compare(IntPredicate::SLT, iv, len, "")?;
+    b.build_conditional_branch(more, body, done)?;
+    b.position_at_end(body);
+    let p = item_ptr(cg, h, s, iv)?;
+    let item = load_item(cg, s, p)?;
+    let item = super::scalar::cast(cg, &Type::Scalar(scalar), t, item)?;
+    let eq = super::scalar::compare(cg, crate::syntax::CmpOp::Eq, t, item, v)?.into_int_value();
+    let b = &cg.builder;
+    b.build_conditional_branch(eq, done, next)?;
+    b.position_at_end(next);
+    let i1 = b.build_int_nsw_add(iv, i64t.const_int(1, false), "")?;
+    i.add_incoming(&[(&i1, next)]);
+    b.build_unconditional_branch(head)?;
+    b.position_at_end(done);
+    let found = b.build_phi(bool_t, "found")?;
+    found.add_incoming(&[
+        (&bool_t.const_zero(), head),
+        (&bool_t.const_all_ones(), body),
+    ]);
+    Ok(found.as_basic_value())
 }
 
 /// `list.incref`/`list.decref` of list header `h`.

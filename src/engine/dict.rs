@@ -456,7 +456,7 @@ impl DictHeader {
         let Some(item) = crate::types::Item::from_code(self.value_typenum) else {
             return;
         };
-        if !item.is_container() {
+        if !item.is_counted() {
             return;
         }
         for i in 0..self.used {

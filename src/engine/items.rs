@@ -1,6 +1,6 @@
 //! Items of typed containers that are typed containers themselves (a List
-//! of Lists, a Dict of Lists): a container holds one reference to each
-//! such item (`types::Item::is_container`), taken when the item is stored
+//! of Lists, a Dict of Lists), or tuples holding some: a container holds
+//! one reference to each such item (`types::Item::is_container`), taken when the item is stored
 //! and dropped when it is overwritten, removed without being handed on,
 //! or freed with its container. Number items need nothing.
 //!
@@ -21,12 +21,17 @@ pub unsafe fn retain(item: Item, p: *const u8) {
     // SAFETY: per the contract, `p` holds a header pointer for containers.
     unsafe {
         match item.kind() {
-            ItemKind::Scalar(_) => {}
+            ItemKind::Scalar(_) | ItemKind::Pending(_) => {}
             ItemKind::List(_) => {
                 jitufunc_rt_list_incref((p as *const *mut ListHeader).read_unaligned())
             }
             ItemKind::Dict(..) => {
                 jitufunc_rt_dict_incref((p as *const *mut DictHeader).read_unaligned())
+            }
+            ItemKind::Tuple(_) => {
+                for (at, field) in item.fields() {
+                    retain(field, p.add(at));
+                }
             }
         }
     }
@@ -42,12 +47,17 @@ pub unsafe fn release(item: Item, p: *const u8) {
     // containers, with the reference handed to this function.
     unsafe {
         match item.kind() {
-            ItemKind::Scalar(_) => {}
+            ItemKind::Scalar(_) | ItemKind::Pending(_) => {}
             ItemKind::List(_) => {
                 jitufunc_rt_list_decref((p as *const *mut ListHeader).read_unaligned())
             }
             ItemKind::Dict(..) => {
                 jitufunc_rt_dict_decref((p as *const *mut DictHeader).read_unaligned())
+            }
+            ItemKind::Tuple(_) => {
+                for (at, field) in item.fields() {
+                    release(field, p.add(at));
+                }
             }
         }
     }
@@ -58,7 +68,7 @@ pub unsafe fn release(item: Item, p: *const u8) {
 /// # Safety
 /// As `release`, for each of the `n` items.
 pub unsafe fn release_all(item: Item, p: *const u8, n: i64, stride: i64) {
-    if !item.is_container() {
+    if !item.is_counted() {
         return;
     }
     for k in 0..n.max(0) {

@@ -40,7 +40,7 @@ impl From<CompileError> for FrontError {
     }
 }
 
-type R<T> = Result<T, FrontError>;
+pub(super) type R<T> = Result<T, FrontError>;
 
 pub struct Converter<'py, 'r> {
     pub py: Python<'py>,
@@ -60,13 +60,15 @@ pub struct Converter<'py, 'r> {
     /// The Python function being read (a global that is this very
     /// function, undecorated, is a call of itself too).
     pub function: Bound<'py, PyAny>,
+    /// Comprehensions being read (`super::comprehension`).
+    pub comps: super::comprehension::Comprehensions,
 }
 
-fn kind(node: &Bound<'_, PyAny>) -> R<String> {
+pub(super) fn kind(node: &Bound<'_, PyAny>) -> R<String> {
     Ok(node.get_type().name()?.to_string())
 }
 
-fn list<'py>(node: &Bound<'py, PyAny>, field: &str) -> R<Vec<Bound<'py, PyAny>>> {
+pub(super) fn list<'py>(node: &Bound<'py, PyAny>, field: &str) -> R<Vec<Bound<'py, PyAny>>> {
     let l = node.getattr(field)?;
     Ok(l.cast::<PyList>().map_err(PyErr::from)?.iter().collect())
 }
@@ -125,7 +127,11 @@ impl<'py> Converter<'py, '_> {
         ))
     }
 
-    fn unsupported(&self, node: &Bound<'py, PyAny>, what: impl Into<String>) -> FrontError {
+    pub(super) fn unsupported(
+        &self,
+        node: &Bound<'py, PyAny>,
+        what: impl Into<String>,
+    ) -> FrontError {
         match self.span(node) {
             Ok(span) => CompileError::at(ErrorKind::Unsupported, span, what).into(),
             Err(e) => e,
@@ -286,8 +292,17 @@ impl<'py> Converter<'py, '_> {
         ))
     }
 
+    /// The statements of a block; a comprehension inside one runs as
+    /// statements just before it (`super::comprehension`).
     fn block(&self, stmts: &[Bound<'py, PyAny>]) -> R<Vec<Stmt>> {
-        stmts.iter().map(|s| self.stmt(s)).collect()
+        let mut out = vec![];
+        for s in stmts {
+            let outer = self.comps.swap_hoisted(vec![]);
+            let stmt = self.stmt(s);
+            out.extend(self.comps.swap_hoisted(outer));
+            out.push(stmt?);
+        }
+        Ok(out)
     }
 
     fn stmt(&self, node: &Bound<'py, PyAny>) -> R<Stmt> {
@@ -370,7 +385,7 @@ impl<'py> Converter<'py, '_> {
                 orelse: self.block(&list(node, "orelse")?)?,
             },
             "While" => StmtKind::While {
-                test: self.expr(&node.getattr("test")?)?,
+                test: self.comps.lazily(|| self.expr(&node.getattr("test")?))?,
                 body: self.block(&list(node, "body")?)?,
                 orelse: self.block(&list(node, "orelse")?)?,
             },
@@ -397,10 +412,13 @@ impl<'py> Converter<'py, '_> {
         Ok(Stmt { kind, span })
     }
 
-    fn target(&self, node: &Bound<'py, PyAny>) -> R<Target> {
+    pub(super) fn target(&self, node: &Bound<'py, PyAny>) -> R<Target> {
         let span = self.span(node)?;
         Ok(match kind(node)?.as_str() {
-            "Name" => Target::Name(node.getattr("id")?.extract()?, span),
+            "Name" => {
+                let id: String = node.getattr("id")?.extract()?;
+                Target::Name(self.comps.renamed(&id).unwrap_or(id), span)
+            }
             "Tuple" | "List" => Target::Tuple(
                 list(node, "elts")?
                     .iter()
@@ -491,7 +509,7 @@ impl<'py> Converter<'py, '_> {
         match kind(node)?.as_str() {
             "Name" => {
                 let id: String = node.getattr("id")?.extract()?;
-                if self.locals.contains(&id) {
+                if self.comps.renamed(&id).is_some() || self.locals.contains(&id) {
                     return Ok(None);
                 }
                 match self.lookup(&id)? {
@@ -561,14 +579,16 @@ impl<'py> Converter<'py, '_> {
         )?)
     }
 
-    fn expr(&self, node: &Bound<'py, PyAny>) -> R<Expr> {
+    pub(super) fn expr(&self, node: &Bound<'py, PyAny>) -> R<Expr> {
         let span = self.span(node)?;
         let k = kind(node)?;
         let b = |e: Expr| Box::new(e);
         let kind = match k.as_str() {
             "Name" => {
                 let id: String = node.getattr("id")?.extract()?;
-                if self.locals.contains(&id) {
+                if let Some(renamed) = self.comps.renamed(&id) {
+                    ExprKind::Name(renamed)
+                } else if self.locals.contains(&id) {
                     ExprKind::Name(id)
                 } else if let Some((identity, name)) = self
                     .itself
@@ -668,7 +688,11 @@ impl<'py> Converter<'py, '_> {
                     op,
                     list(node, "values")?
                         .iter()
-                        .map(|v| self.expr(v))
+                        .enumerate()
+                        .map(|(k, v)| match k {
+                            0 => self.expr(v),
+                            _ => self.comps.lazily(|| self.expr(v)),
+                        })
                         .collect::<R<_>>()?,
                 )
             }
@@ -695,10 +719,33 @@ impl<'py> Converter<'py, '_> {
             }
             "IfExp" => ExprKind::IfExp {
                 test: b(self.expr(&node.getattr("test")?)?),
-                body: b(self.expr(&node.getattr("body")?)?),
-                orelse: b(self.expr(&node.getattr("orelse")?)?),
+                body: b(self.comps.lazily(|| self.expr(&node.getattr("body")?))?),
+                orelse: b(self.comps.lazily(|| self.expr(&node.getattr("orelse")?))?),
             },
+            "List" => ExprKind::List(
+                list(node, "elts")?
+                    .iter()
+                    .map(|e| self.expr(e))
+                    .collect::<R<_>>()?,
+            ),
+            "Dict" => {
+                let keys = list(node, "keys")?;
+                let values = list(node, "values")?;
+                let mut pairs = vec![];
+                for (k, v) in keys.iter().zip(&values) {
+                    if k.is_none() {
+                        return Err(self.unsupported(node, "'**' unpacking in dict literals"));
+                    }
+                    pairs.push((self.expr(k)?, self.expr(v)?));
+                }
+                ExprKind::Dict(pairs)
+            }
+            "ListComp" => self.comprehension(node, false)?,
+            "DictComp" => self.comprehension(node, true)?,
             "Call" => {
+                if let Some(empty) = self.untyped_container(node)? {
+                    return Ok(Expr::new(empty, span));
+                }
                 let mut func = self.expr(&node.getattr("func")?)?;
                 // An array method jitufunc implements in Python
                 // (`a.argmax()`): a call of that function with the
@@ -852,6 +899,29 @@ impl<'py> Converter<'py, '_> {
             })?;
         }
         Ok(Some(StmtKind::Print { items, sep, end }))
+    }
+
+    /// `List()` and `Dict()` (`jitufunc.typed`) without arguments: read as
+    /// `[]` and `{}`, whose types typing finds from what is stored.
+    fn untyped_container(&self, node: &Bound<'py, PyAny>) -> R<Option<ExprKind>> {
+        if !list(node, "args")?.is_empty() || !list(node, "keywords")?.is_empty() {
+            return Ok(None);
+        }
+        let Some((obj, _)) = self.global_object(&node.getattr("func")?)? else {
+            return Ok(None);
+        };
+        if !obj.is_instance_of::<pyo3::types::PyType>() {
+            return Ok(None);
+        }
+        let class = obj
+            .getattr("_jitufunc_class")
+            .ok()
+            .and_then(|c| c.extract::<String>().ok());
+        Ok(match class.as_deref() {
+            Some("typed.List") => Some(ExprKind::List(vec![])),
+            Some("typed.Dict") => Some(ExprKind::Dict(vec![])),
+            _ => None,
+        })
     }
 
     /// An argument of a NumPy array function: a list literal is read as a

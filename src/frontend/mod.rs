@@ -9,6 +9,7 @@
 
 mod bytecode;
 mod cfunc;
+mod comprehension;
 mod convert;
 mod resolve;
 mod source;
@@ -100,6 +101,7 @@ pub fn read_function_from(
             None => None,
         },
         function: func.clone(),
+        comps: Default::default(),
     };
     let source = Arc::new(parsed.info);
     let ast = py.import("ast")?;

@@ -256,7 +256,10 @@ fn typed_container(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Global
         return Ok(s.map(|s| Global::Callee(Callee::DType(s))));
     }
     if module.as_deref() == Some("jitufunc.types")
-        && matches!(class.as_deref(), Some("ListType" | "DictType"))
+        && matches!(
+            class.as_deref(),
+            Some("ListType" | "DictType" | "Tuple" | "UniTuple")
+        )
     {
         let name: String = obj.getattr("name")?.extract()?;
         let item = crate::types::parse_type(&name)
@@ -273,8 +276,8 @@ fn typed_container(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<Global
             .ok()
             .and_then(|t| t.extract::<String>().ok());
         let what = match class.as_deref() {
-            Some("typed.List") => "jitufunc.typed.List: inside @jit, make a List with List.empty_list(types.float64) (or the item type it holds); List() without an item type and List(iterable) work from Python only for now",
-            Some("typed.Dict") => "jitufunc.typed.Dict: inside @jit, make a Dict with Dict.empty(types.int64, types.float64) (or the key and value types it holds); Dict() without types and Dict(mapping) work from Python only",
+            Some("typed.List") => "jitufunc.typed.List: inside @jit, make a List with List() or [] (its item type found from what is stored), or List.empty_list(types.float64); List(iterable) works from Python only for now",
+            Some("typed.Dict") => "jitufunc.typed.Dict: inside @jit, make a Dict with Dict() or {} (its types found from what is stored), or Dict.empty(types.int64, types.float64); Dict(mapping) works from Python only",
             _ => "",
         };
         if !what.is_empty() {

@@ -619,6 +619,16 @@ pub enum Op {
     SetItem,
     /// `len(a)` (untyped IR).
     Len,
+    /// `[a, b]`, `[]` and a list comprehension's list (untyped IR): a
+    /// new typed List holding the operands. Its item type is found by
+    /// typing from the operands and from every value stored into the list
+    /// in the function (`typing::lists::literal`); the number tells the
+    /// literals of a function apart. Fresh memory.
+    NewList(u32),
+    /// `{k: v, ...}`, `{}` and a dict comprehension's dict (untyped IR): a
+    /// new typed Dict of the operands (key, value, key, value, ...), its
+    /// types found as a list literal's are. Fresh memory.
+    NewDict(u32),
     /// The item of trip `k` of `for x in v` (untyped IR): arguments `v`
     /// and `k`. Typing makes it `v[k]` for arrays, tuples and Lists, the
     /// key of entry `k` for a typed Dict (`DictOp::Key`).
@@ -819,6 +829,11 @@ pub enum ListOp {
     /// `pop()`); the item removed. `IndexError("pop from empty list")`,
     /// `IndexError("pop index out of range")`. Writes the list.
     Pop,
+    /// `v in l` for a List of numbers: arguments the list and the value,
+    /// of the type items are compared in (the items' and the value's
+    /// common type; `==` as NumPy compares numbers); a Python bool. Reads
+    /// the list.
+    Contains,
 }
 
 impl ListOp {
@@ -831,6 +846,7 @@ impl ListOp {
             ListOp::Set => "set",
             ListOp::Append => "append",
             ListOp::Pop => "pop",
+            ListOp::Contains => "contains",
         }
     }
 
@@ -844,7 +860,7 @@ impl ListOp {
                 new_reference: true,
                 ..Effects::PURE
             },
-            ListOp::Len | ListOp::Get => Effects {
+            ListOp::Len | ListOp::Get | ListOp::Contains => Effects {
                 reads: Operands::First,
                 ..Effects::PURE
             },
@@ -908,6 +924,8 @@ macro_rules! match_callee {
             | Op::Array(_)
             | Op::List(_)
             | Op::Dict(_)
+            | Op::NewList(_)
+            | Op::NewDict(_)
             | Op::IterItem => None,
         }
     };
@@ -928,6 +946,8 @@ impl Op {
             | Op::SetItem
             | Op::Unpack(_)
             | Op::Len
+            | Op::NewList(_)
+            | Op::NewDict(_)
             | Op::IterItem => Stages::UntypedOnly,
             Op::Cast
             | Op::Select
@@ -997,6 +1017,8 @@ impl Op {
             | Op::TupleItem
             | Op::GetItem
             | Op::Len
+            | Op::NewList(_)
+            | Op::NewDict(_)
             | Op::IterItem
             | Op::Slice
             | Op::Range(_) => true,
@@ -1115,6 +1137,10 @@ impl Op {
                 aliases: Operands::First,
                 ..Effects::PURE
             },
+            Op::NewList(_) | Op::NewDict(_) => Effects {
+                new_reference: true,
+                ..Effects::PURE
+            },
             Op::GetItem | Op::IterItem => Effects {
                 reads: Operands::First,
                 aliases: Operands::First,
@@ -1187,6 +1213,8 @@ impl fmt::Display for Op {
             Op::List(l) => write!(f, "list.{}", l.name()),
             Op::Dict(d) => write!(f, "dict.{}", d.name()),
             Op::IterItem => f.write_str("iter.item"),
+            Op::NewList(n) => write!(f, "list.literal {n}"),
+            Op::NewDict(n) => write!(f, "dict.literal {n}"),
             Op::Print(p) => {
                 f.write_str("print")?;
                 for item in &p.items {

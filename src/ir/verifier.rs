@@ -544,6 +544,12 @@ impl Checker<'_> {
                         }
                         ListOp::Append => args.len() == 2 && ty(1) == Some(s),
                         ListOp::Pop => args.len() == 2 && ty(1) == Some(Type::I64) && rty == s,
+                        ListOp::Contains => {
+                            args.len() == 2
+                                && matches!(ty(1), Some(Type::Scalar(_)))
+                                && matches!(s, Type::Scalar(_))
+                                && rty == Type::PY_BOOL
+                        }
                     }
                 });
                 if !ok {
@@ -601,6 +607,8 @@ impl Checker<'_> {
             | Op::GetItem
             | Op::SetItem
             | Op::Len
+            | Op::NewList(_)
+            | Op::NewDict(_)
             | Op::IterItem
             | Op::Unpack(_) => {}
         }

@@ -142,6 +142,23 @@ impl Lowerer {
                     .collect::<Result<Vec<_>>>()?;
                 Ok(self.emit(Op::MakeTuple, vs, e.span))
             }
+            ExprKind::List(items) => {
+                let vs = items
+                    .iter()
+                    .map(|i| self.lower_expr(i))
+                    .collect::<Result<Vec<_>>>()?;
+                self.counter += 1;
+                Ok(self.emit(Op::NewList(self.counter), vs, e.span))
+            }
+            ExprKind::Dict(pairs) => {
+                let mut vs = vec![];
+                for (k, v) in pairs {
+                    vs.push(self.lower_expr(k)?);
+                    vs.push(self.lower_expr(v)?);
+                }
+                self.counter += 1;
+                Ok(self.emit(Op::NewDict(self.counter), vs, e.span))
+            }
         }
     }
 

@@ -58,10 +58,13 @@ pub unsafe fn write_item(v: &Bound<'_, PyAny>, item: Item, what: &str, p: *mut u
     let h = match item.kind() {
         // SAFETY: the caller's contract.
         ItemKind::Scalar(s) => return unsafe { write_number(v, s, what, p) },
+        // SAFETY: the caller's contract (room for the whole tuple).
+        ItemKind::Tuple(_) => return unsafe { write_tuple(v, item, what, p) },
         ItemKind::List(inner) => super::typed_list::header_for_item(v, inner).map(|h| h as *mut u8),
         ItemKind::Dict(k, val) => {
             super::typed_dict::header_for_item(v, k, val).map(|h| h as *mut u8)
         }
+        ItemKind::Pending(_) => None,
     };
     let Some(h) = h else {
         return Err(PyTypeError::new_err(format!(
@@ -75,6 +78,38 @@ pub unsafe fn write_item(v: &Bound<'_, PyAny>, item: Item, what: &str, p: *mut u
     unsafe {
         (p as *mut *mut u8).write_unaligned(h);
         crate::engine::items::retain(item, p);
+    }
+    Ok(())
+}
+
+/// Writes tuple `v` as an item of tuple type `item` at `p`, each of its
+/// items at its offset; nothing stays referenced if one is refused.
+///
+/// # Safety
+/// `p` has room for an item of type `item`.
+unsafe fn write_tuple(v: &Bound<'_, PyAny>, item: Item, what: &str, p: *mut u8) -> PyResult<()> {
+    let fields = item.fields();
+    let t = v
+        .cast::<pyo3::types::PyTuple>()
+        .ok()
+        .filter(|t| t.len() == fields.len());
+    let Some(t) = t else {
+        return Err(PyTypeError::new_err(format!(
+            "{what} of {item} takes tuples of {} items, not {}",
+            fields.len(),
+            value_type_name(v)
+        )));
+    };
+    for (k, (at, field)) in fields.iter().enumerate() {
+        // SAFETY: field `k` lies inside the item's bytes at `p`.
+        let written = unsafe { write_item(&t.get_item(k)?, *field, what, p.add(*at)) };
+        if let Err(e) = written {
+            for (at, field) in &fields[..k] {
+                // SAFETY: the references the fields written so far took.
+                unsafe { crate::engine::items::release(*field, p.add(*at)) };
+            }
+            return Err(e);
+        }
     }
     Ok(())
 }
@@ -171,6 +206,15 @@ unsafe fn write_number(v: &Bound<'_, PyAny>, s: Scalar, what: &str, p: *mut u8) 
 pub unsafe fn read_item(py: Python<'_>, item: Item, p: *const u8) -> PyResult<Py<PyAny>> {
     let s = match item.kind() {
         ItemKind::Scalar(s) => s,
+        ItemKind::Pending(_) => return Err(PyTypeError::new_err("an item of unknown type")),
+        ItemKind::Tuple(_) => {
+            let mut items = vec![];
+            for (at, field) in item.fields() {
+                // SAFETY: field items at their offsets (the caller's).
+                items.push(unsafe { read_item(py, field, p.add(at))? });
+            }
+            return Ok(pyo3::types::PyTuple::new(py, items)?.into_any().unbind());
+        }
         // SAFETY: a live header at `p` (the caller's); the reference taken
         // passes to the new object.
         ItemKind::List(_) => unsafe {

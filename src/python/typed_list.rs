@@ -148,7 +148,7 @@ impl TypedListBase {
     fn numbers(&self) -> PyResult<&mut ListHeader> {
         let h = self.typed()?;
         // SAFETY: a live header.
-        if unsafe { item_type(h) }.is_container() {
+        if !unsafe { item_type(h) }.is_number() {
             return Err(PyTypeError::new_err(
                 "the items of this List are containers, not numbers",
             ));
@@ -225,7 +225,7 @@ impl TypedListBase {
     /// item type.
     fn _holds_numbers(&self) -> Option<bool> {
         // SAFETY: a live header.
-        self.h().map(|h| !unsafe { item_type(h) }.is_container())
+        self.h().map(|h| unsafe { item_type(h) }.is_number())
     }
 
     /// The header's address (two Lists sharing one buffer have the same).

@@ -1,5 +1,7 @@
-//! The types of the items typed containers hold (`Item`): a number, or a
-//! typed container itself (a List of Lists, a Dict of Lists, ...).
+//! The types of the items typed containers hold (`Item`): a number, a
+//! typed container itself (a List of Lists, a Dict of Lists, ...), or a
+//! tuple of those (a List of `(int64, float64)`), stored in place with C's
+//! layout (`Item::fields`).
 //!
 //! An `Item` is a small `Copy` handle whose number is also what a
 //! container's header stores as its item type (`engine::list`'s
@@ -12,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use super::Scalar;
 
@@ -21,13 +23,16 @@ const CONTAINER_BASE: u32 = 256;
 /// Codes must fit the dispatcher's argument keys (`jit::args`: 13 bits
 /// for a Dict's value).
 const MAX_CODE: u32 = 1 << 13;
+/// From here on, the items of a list or dict literal whose types type
+/// inference has not found yet (`ItemKind::Pending`): never in a header.
+const PENDING_BASE: u32 = 1 << 24;
 
 /// The type of a container's items (a List's items, a Dict's values).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Item(u32);
 
 /// What an `Item` is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ItemKind {
     /// A number (not float16).
     Scalar(Scalar),
@@ -37,6 +42,13 @@ pub enum ItemKind {
     /// A typed Dict (keys, values): a pointer to its header, holding one
     /// reference.
     Dict(Scalar, Item),
+    /// A tuple of items (at least one), stored one after the other with
+    /// C's alignment (`Item::fields`).
+    Tuple(Arc<[Item]>),
+    /// The items of the list or dict literal numbered `origin` in its
+    /// function (`ir::Op::NewList`) while type inference is still finding
+    /// them (`typing::lists::literal`); never in typed IR.
+    Pending(u32),
 }
 
 struct Table {
@@ -79,9 +91,19 @@ impl Item {
         }
         let code = CONTAINER_BASE + t.kinds.len() as u32;
         assert!(code < MAX_CODE, "too many typed container types");
-        t.kinds.push(kind);
+        t.kinds.push(kind.clone());
         t.index.insert(kind, code);
         Item(code)
+    }
+
+    /// The items of literal `origin` while inference finds them.
+    pub fn pending(origin: u32) -> Item {
+        Item(PENDING_BASE + origin)
+    }
+
+    /// Whether this stands for a literal's items not found yet.
+    pub fn is_pending(self) -> bool {
+        self.0 >= PENDING_BASE
     }
 
     /// A List of `item`s as an item.
@@ -94,9 +116,14 @@ impl Item {
         Item::of(ItemKind::Dict(key, value))
     }
 
+    /// A tuple of `items` (at least one) as an item.
+    pub fn tuple(items: &[Item]) -> Item {
+        Item::of(ItemKind::Tuple(items.into()))
+    }
+
     /// The item a header's code names, if it names one.
     pub fn from_code(code: i64) -> Option<Item> {
-        let code = u32::try_from(code).ok()?;
+        let code = u32::try_from(code).ok().filter(|c| *c < MAX_CODE)?;
         if code < CONTAINER_BASE {
             return Scalar::from_typenum(code as i32).map(Item::scalar);
         }
@@ -112,12 +139,16 @@ impl Item {
     }
 
     pub fn kind(self) -> ItemKind {
+        if self.is_pending() {
+            return ItemKind::Pending(self.0 - PENDING_BASE);
+        }
         if self.0 < CONTAINER_BASE {
             return ItemKind::Scalar(
                 Scalar::from_typenum(self.0 as i32).expect("made from a scalar"),
             );
         }
         table().read().unwrap_or_else(|e| e.into_inner()).kinds[(self.0 - CONTAINER_BASE) as usize]
+            .clone()
     }
 
     /// The number type, for a number item.
@@ -130,15 +161,71 @@ impl Item {
 
     /// Whether the item is a reference-counted container (a pointer).
     pub fn is_container(self) -> bool {
-        self.0 >= CONTAINER_BASE
+        matches!(self.kind(), ItemKind::List(_) | ItemKind::Dict(..))
     }
 
-    /// Bytes one item takes in a container.
+    /// Whether the item is a number (its bytes are all there is to it).
+    pub fn is_number(self) -> bool {
+        self.0 < CONTAINER_BASE
+    }
+
+    /// Whether the item's code is numbered per process (not a NumPy type
+    /// number): compiled code looks it up by name.
+    pub fn is_numbered_per_process(self) -> bool {
+        (CONTAINER_BASE..MAX_CODE).contains(&self.0)
+    }
+
+    /// Whether the item holds references (a container, or a tuple holding
+    /// one).
+    pub fn is_counted(self) -> bool {
+        match self.kind() {
+            ItemKind::List(_) | ItemKind::Dict(..) => true,
+            ItemKind::Tuple(items) => items.iter().any(|i| i.is_counted()),
+            ItemKind::Scalar(_) | ItemKind::Pending(_) => false,
+        }
+    }
+
+    /// Bytes one item takes in a container (a tuple's padded to its
+    /// alignment, as a C struct).
     pub fn itemsize(self) -> usize {
         match self.kind() {
             ItemKind::Scalar(s) => s.itemsize(),
             ItemKind::List(_) | ItemKind::Dict(..) => std::mem::size_of::<usize>(),
+            ItemKind::Tuple(_) => {
+                let end = self.fields().last().map_or(0, |(at, i)| at + i.itemsize());
+                end.next_multiple_of(self.align())
+            }
+            ItemKind::Pending(_) => 0,
         }
+    }
+
+    /// The alignment of an item (a complex number's is its parts').
+    pub fn align(self) -> usize {
+        match self.kind() {
+            ItemKind::Scalar(s) if s.kind() == super::Kind::Complex => s.itemsize() / 2,
+            ItemKind::Scalar(s) => s.itemsize(),
+            ItemKind::List(_) | ItemKind::Dict(..) => std::mem::align_of::<usize>(),
+            ItemKind::Tuple(items) => items.iter().map(|i| i.align()).max().unwrap_or(1),
+            ItemKind::Pending(_) => 1,
+        }
+    }
+
+    /// A tuple's items and their byte offsets (C's layout: each at the
+    /// next multiple of its alignment); empty for other items.
+    pub fn fields(self) -> Vec<(usize, Item)> {
+        let ItemKind::Tuple(items) = self.kind() else {
+            return vec![];
+        };
+        let mut at: usize = 0;
+        items
+            .iter()
+            .map(|&i| {
+                at = usize::next_multiple_of(at, i.align());
+                let field = (at, i);
+                at += i.itemsize();
+                field
+            })
+            .collect()
     }
 
     /// The type of a value of this item in compiled code.
@@ -147,6 +234,10 @@ impl Item {
             ItemKind::Scalar(s) => super::Type::Scalar(s),
             ItemKind::List(i) => super::Type::List(i),
             ItemKind::Dict(k, v) => super::Type::Dict(k, v),
+            ItemKind::Tuple(items) => {
+                super::Type::Tuple(items.iter().map(|i| i.to_type()).collect())
+            }
+            ItemKind::Pending(_) => super::Type::Unknown,
         }
     }
 
@@ -156,6 +247,13 @@ impl Item {
             super::Type::Scalar(s) if *s != Scalar::F16 => Some(Item::scalar(*s)),
             super::Type::List(i) => Some(Item::list(*i)),
             super::Type::Dict(k, v) => Some(Item::dict(*k, *v)),
+            super::Type::Tuple(items) if !items.is_empty() => {
+                let items = items
+                    .iter()
+                    .map(Item::of_type)
+                    .collect::<Option<Vec<_>>>()?;
+                Some(Item::tuple(&items))
+            }
             _ => None,
         }
     }
@@ -169,6 +267,14 @@ impl fmt::Display for Item {
             ItemKind::Scalar(s) => write!(f, "{s}"),
             ItemKind::List(i) => write!(f, "ListType[{i}]"),
             ItemKind::Dict(k, v) => write!(f, "DictType[{k},{v}]"),
+            ItemKind::Tuple(items) if items.iter().all(|i| *i == items[0]) => {
+                write!(f, "UniTuple({} x {})", items[0], items.len())
+            }
+            ItemKind::Tuple(items) => {
+                let names: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+                write!(f, "Tuple({})", names.join(", "))
+            }
+            ItemKind::Pending(origin) => write!(f, "literal{origin}?"),
         }
     }
 }
@@ -197,6 +303,17 @@ mod tests {
         assert_eq!(d.to_string(), "DictType[int64,ListType[ListType[float64]]]");
         assert_eq!(Item::of_type(&llf.to_type()), Some(llf));
         assert_eq!(lf.itemsize(), 8);
+        let t = Item::tuple(&[Item::scalar(Scalar::I8), Item::scalar(Scalar::F64), lf]);
+        assert_eq!(
+            t.fields().iter().map(|f| f.0).collect::<Vec<_>>(),
+            vec![0, 8, 16]
+        );
+        assert_eq!((t.itemsize(), t.align()), (24, 8));
+        assert_eq!(t.to_string(), "Tuple(int8, float64, ListType[float64])");
+        assert!(t.is_counted() && !t.is_container() && !t.is_number());
+        let c = Item::tuple(&[Item::scalar(Scalar::C64), Item::scalar(Scalar::Bool)]);
+        assert_eq!((c.itemsize(), c.align()), (12, 4));
+        assert_eq!(Item::of_type(&c.to_type()), Some(c));
         assert!(Item::from_code(MAX_CODE as i64).is_none());
         assert!(Item::from_code(-1).is_none());
     }

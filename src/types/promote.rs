@@ -127,6 +127,14 @@ pub fn join(a: &Type, b: &Type) -> Option<Type> {
     match (a, b) {
         (Type::Unknown, t) | (t, Type::Unknown) => Some(t.clone()),
         (x, y) if x == y => Some(x.clone()),
+        // A list or dict literal whose item types typing has not found yet
+        // (`Item::pending`) takes the other side's.
+        (Type::List(x), Type::List(_)) | (Type::Dict(_, x), Type::Dict(..)) if x.is_pending() => {
+            Some(b.clone())
+        }
+        (Type::List(_), Type::List(y)) | (Type::Dict(_, y), Type::Dict(..)) if y.is_pending() => {
+            Some(a.clone())
+        }
         (Type::Tuple(xs), Type::Tuple(ys)) if xs.len() == ys.len() => Some(Type::Tuple(
             xs.iter()
                 .zip(ys)

@@ -49,6 +49,17 @@ pub trait Emit {
         leaves: Vec<Self::V>,
         mode: super::elementwise::Mode,
     ) -> Result<Self::V>;
+    /// What typing has found list or dict literal `origin` holds: so far
+    /// (inference), or in the end (materialisation) (`typing::literals`).
+    fn literal(&self, origin: u32) -> super::literals::Found;
+    /// Records what literal `origin` holds (inference; materialisation
+    /// already knows).
+    fn note_literal(&mut self, origin: u32, found: super::literals::Found);
+    /// Whether types are still being found (inference), so a literal
+    /// whose items are not known yet is not an error.
+    fn inferring(&self) -> bool {
+        false
+    }
     /// The source span of the instruction being typed.
     fn span(&self) -> Span;
     /// The variable a value was assigned to, if known (for messages).

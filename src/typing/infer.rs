@@ -15,16 +15,21 @@
 //! dead-branch pruning allows.
 
 use super::emit::{Emit, TypedConst};
+use super::literals::{Found, Literals};
 use super::{type_inst, ProgramBuilder};
 use crate::error::{CompileError, Result, Span};
 use crate::ir::{Block, BlockCall, Function, Op, Terminator, Value};
 use crate::syntax::{Const, KernelTarget};
-use crate::types::{join, Type};
+use crate::types::{join, ItemKind, Type};
 
 struct Inferring<'p> {
     ctx: &'p mut ProgramBuilder,
     span: Span,
     source: std::sync::Arc<crate::error::SourceInfo>,
+    /// What the function's list and dict literals hold, found so far.
+    literals: Literals,
+    /// Whether `literals` changed in this round.
+    literals_changed: bool,
 }
 
 impl Emit for Inferring<'_> {
@@ -47,7 +52,15 @@ impl Emit for Inferring<'_> {
         Ok(())
     }
     fn call_kernel(&mut self, target: &KernelTarget, args: Vec<TypedConst>) -> Result<TypedConst> {
-        let types: Vec<Type> = args.into_iter().map(|a| a.ty).collect();
+        // Callees see literals with the types found so far (not yet
+        // found: typed in a later round).
+        let types: Vec<Type> = args
+            .into_iter()
+            .map(|a| super::literals::resolve_type(&a.ty, &self.literals))
+            .collect();
+        if types.iter().any(super::literals::has_pending) {
+            return Err(CompileError::internal("a literal's types not known yet"));
+        }
         let (_, ret) = self.ctx.instantiate(target, &types)?;
         if !ret.is_known() {
             // A recursive call before its return type is known.
@@ -96,6 +109,44 @@ impl Emit for Inferring<'_> {
     fn span(&self) -> Span {
         self.span
     }
+    fn literal(&self, origin: u32) -> Found {
+        self.literals.get(&origin).copied().unwrap_or_default()
+    }
+    fn note_literal(&mut self, origin: u32, found: Found) {
+        if self.literal(origin) != found {
+            self.literals.insert(origin, found);
+            self.literals_changed = true;
+        }
+    }
+    fn inferring(&self) -> bool {
+        true
+    }
+}
+
+/// When a block parameter joins a literal whose items are not known yet
+/// (`at`) with a container of known types (`joined`), the literal holds
+/// those (`if c: l = [] else: l = other`).
+fn unify_literal(cx: &mut Inferring<'_>, at: &Type, joined: &Type) {
+    let (origin, found) = match (at, joined) {
+        (Type::List(p), Type::List(i)) if !i.is_pending() => (
+            p,
+            Found {
+                key: None,
+                item: Some(*i),
+            },
+        ),
+        (Type::Dict(_, p), Type::Dict(k, v)) if !v.is_pending() => (
+            p,
+            Found {
+                key: Some(*k),
+                item: Some(*v),
+            },
+        ),
+        _ => return,
+    };
+    if let ItemKind::Pending(origin) = origin.kind() {
+        cx.note_literal(origin, found);
+    }
 }
 
 /// What inference found: every value's type, which blocks can run, and
@@ -106,6 +157,8 @@ pub struct Inferred {
     /// For a block ending in a branch on a constant: whether it goes to
     /// `then`.
     pub decided: Vec<Option<bool>>,
+    /// What each list and dict literal holds (`typing::literals`).
+    pub literals: Literals,
 }
 
 /// The edges of `b`'s terminator that can be taken.
@@ -138,6 +191,8 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
         ctx,
         span: f.span,
         source: f.source.clone(),
+        literals: Literals::default(),
+        literals_changed: false,
     };
     let mut live = vec![false; f.blocks.len()];
     let mut decided: Vec<Option<bool>> = vec![None; f.blocks.len()];
@@ -183,6 +238,13 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                                     ),
                                 )
                             })?;
+                        }
+                    }
+                    for &pred in &seen_preds {
+                        for edge in live_targets(&decided, f, pred) {
+                            if edge.block == b {
+                                unify_literal(&mut cx, &types[edge.args[k].index()], &t);
+                            }
                         }
                     }
                     if t != types[p.index()] {
@@ -262,11 +324,32 @@ pub fn infer(f: &Function, params: &[Type], ctx: &mut ProgramBuilder) -> Result<
                 changed = true;
             }
         }
+        if std::mem::take(&mut cx.literals_changed) {
+            changed = true;
+        }
         if !changed {
+            // Literals' values keep their origins while inference runs;
+            // from here on they have the types found.
+            let types = types
+                .iter()
+                .map(|t| super::literals::resolve_type(t, &cx.literals))
+                .collect();
+            let literals = cx
+                .literals
+                .iter()
+                .map(|(&origin, f)| {
+                    let item = f.item.map(|i| {
+                        let t = super::literals::resolve_type(&i.to_type(), &cx.literals);
+                        crate::types::Item::of_type(&t).unwrap_or(i)
+                    });
+                    (origin, Found { key: f.key, item })
+                })
+                .collect();
             return Ok(Inferred {
                 types,
                 live,
                 decided,
+                literals,
             });
         }
     }

@@ -7,11 +7,12 @@
 //! float into an integer list, is refused (it would lose its value).
 
 use super::emit::Emit;
+use super::literals;
 use super::rules::cast;
 use crate::error::Result;
 use crate::ir::{ListOp, Op};
 use crate::syntax::Const;
-use crate::types::{Item, Kind, Scalar, Type};
+use crate::types::{Item, ItemKind, Kind, Scalar, Type};
 
 /// `len(l)`.
 pub fn len<E: Emit>(e: &mut E, l: E::V) -> Result<E::V> {
@@ -36,7 +37,9 @@ fn index<E: Emit>(e: &mut E, i: E::V) -> Result<E::V> {
 pub(super) fn item_of<E: Emit>(e: &mut E, s: Scalar, v: E::V, what: &str) -> Result<E::V> {
     let t = e.ty(&v);
     let Some(kind) = t.kind() else {
-        return Err(e.error(format!("{what} holds numbers, not a value of type {t}")));
+        return Err(e.error(format!(
+            "cannot store a value of type {t} {what}: typed containers hold numbers and typed Lists and Dicts"
+        )));
     };
     let rank = |k: Kind| match k {
         Kind::Bool => 0,
@@ -60,22 +63,89 @@ pub(super) fn item_value<E: Emit>(e: &mut E, item: Item, v: E::V, what: &str) ->
         return item_of(e, s, v, what);
     }
     let t = e.ty(&v);
+    if let ItemKind::Tuple(fields) = item.kind() {
+        let arity = match &t {
+            Type::Tuple(ts) => ts.len(),
+            _ => 0,
+        };
+        if arity != fields.len() {
+            return Err(e.error(format!(
+                "cannot store a value of type {t} {what}: it holds tuples of {} items ({item})",
+                fields.len()
+            )));
+        }
+        let mut parts = vec![];
+        for (k, f) in fields.iter().enumerate() {
+            let x = super::rules::tuple_get(e, v.clone(), k as i128)?;
+            parts.push(item_value(e, *f, x, what)?);
+        }
+        return super::rules::make_tuple(e, parts);
+    }
     if t == item.to_type() {
         return Ok(v);
+    }
+    // A literal stored as an item of a known type has that type (`row =
+    // []; rows.append(row)`); inference only (materialisation sees the
+    // literal's final type).
+    let pending = match (&t, item.kind()) {
+        (Type::List(p), ItemKind::List(inner)) if p.is_pending() => Some((*p, None, inner)),
+        (Type::Dict(_, p), ItemKind::Dict(k, v)) if p.is_pending() => Some((*p, Some(k), v)),
+        _ => None,
+    };
+    if let Some((p, key, inner)) = pending {
+        if let ItemKind::Pending(origin) = p.kind() {
+            let key = key.map(Type::Scalar);
+            literals::note(e, origin, key.as_ref(), &inner.to_type(), "a literal")?;
+            return Ok(v);
+        }
     }
     Err(e.error(format!("cannot store a value of type {t} {what}")))
 }
 
-/// `v` as an item of a list of `s`.
+/// `v` as an item of a list of `s`; for a list literal whose items are
+/// not known yet, `v`'s type is recorded as one of its items' types.
 fn item<E: Emit>(e: &mut E, s: Item, v: E::V) -> Result<E::V> {
+    if let ItemKind::Pending(origin) = s.kind() {
+        let t = e.ty(&v);
+        literals::note(e, origin, None, &t, "a list")?;
+        return Ok(v);
+    }
     item_value(e, s, v, &format!("into a typed List of {s}"))
+}
+
+/// `[a, b]`, `[]` and a comprehension's list (`Op::NewList`): a new list
+/// of the items; its item type is what `typing::literals` found.
+pub fn literal<E: Emit>(e: &mut E, origin: u32, items: Vec<E::V>) -> Result<E::V> {
+    for v in &items {
+        let t = e.ty(v);
+        literals::note(e, origin, None, &t, "a list")?;
+    }
+    if e.inferring() {
+        return e.emit(
+            Op::List(ListOp::New),
+            vec![],
+            Type::List(Item::pending(origin)),
+        );
+    }
+    let Some(item) = e.literal(origin).item else {
+        return Err(e.error(
+            "cannot tell the item type of this empty list: store an item in it in this function (l.append(x)), or make it with List.empty_list(types.float64)",
+        ));
+    };
+    let l = e.emit(Op::List(ListOp::New), vec![], Type::List(item))?;
+    for v in items {
+        let v = item_value(e, item, v, &format!("into a typed List of {item}"))?;
+        e.emit_effect(Op::List(ListOp::Append), vec![l.clone(), v])?;
+    }
+    Ok(l)
 }
 
 /// `l[i]`.
 pub fn get<E: Emit>(e: &mut E, l: E::V, s: Item, idx: Vec<E::V>) -> Result<E::V> {
     let [i] = <[E::V; 1]>::try_from(idx).map_err(|_| e.error("a typed List takes one index"))?;
     let i = index(e, i)?;
-    e.emit(Op::List(ListOp::Get), vec![l, i], s.to_type())
+    let t = literals::resolved(e, s).to_type();
+    e.emit(Op::List(ListOp::Get), vec![l, i], t)
 }
 
 /// `l[i] = v`.
@@ -83,6 +153,9 @@ pub fn set<E: Emit>(e: &mut E, l: E::V, s: Item, idx: Vec<E::V>, v: E::V) -> Res
     let [i] = <[E::V; 1]>::try_from(idx).map_err(|_| e.error("a typed List takes one index"))?;
     let i = index(e, i)?;
     let v = item(e, s, v)?;
+    if s.is_pending() {
+        return Ok(());
+    }
     e.emit_effect(Op::List(ListOp::Set), vec![l, i, v])
 }
 
@@ -102,7 +175,9 @@ pub fn method<E: Emit>(e: &mut E, append: bool, args: Vec<E::V>) -> Result<E::V>
         let [v] = <[E::V; 1]>::try_from(rest)
             .map_err(|_| e.error("append() takes exactly one argument"))?;
         let v = item(e, s, v)?;
-        e.emit_effect(Op::List(ListOp::Append), vec![l, v])?;
+        if !s.is_pending() {
+            e.emit_effect(Op::List(ListOp::Append), vec![l, v])?;
+        }
         return e.constant(Const::None, Type::NoneType);
     }
     let i = match <[E::V; 1]>::try_from(rest) {
@@ -110,7 +185,8 @@ pub fn method<E: Emit>(e: &mut E, append: bool, args: Vec<E::V>) -> Result<E::V>
         Err(rest) if rest.is_empty() => e.constant(Const::Int(-1), Type::I64)?,
         Err(_) => return Err(e.error("pop() takes at most one argument")),
     };
-    e.emit(Op::List(ListOp::Pop), vec![l, i], s.to_type())
+    let t = literals::resolved(e, s).to_type();
+    e.emit(Op::List(ListOp::Pop), vec![l, i], t)
 }
 
 /// `List.empty_list(item_type)`.
@@ -151,4 +227,34 @@ pub(super) fn dtype_arg<E: Emit>(e: &mut E, what: &str, role: &str, t: &E::V) ->
         return Err(e.unsupported("typed containers of float16"));
     }
     Ok(s)
+}
+
+/// `v in l` for a List of numbers: each item compared with `v` by `==`,
+/// in their common type (`1 in l` finds `1.0`; `1.5` is in no List of
+/// integers).
+pub fn contains<E: Emit>(e: &mut E, l: E::V, v: E::V) -> Result<E::V> {
+    let Type::List(s) = e.ty(&l) else {
+        return Err(e.error("'in' takes a typed List here"));
+    };
+    if s.is_pending() {
+        return e.emit(Op::List(ListOp::Contains), vec![l, v], Type::PY_BOOL);
+    }
+    let t = e.ty(&v);
+    let Some(item) = s.as_scalar() else {
+        return Err(e.unsupported(format!("'in' on a typed List of {s} (it compares numbers)")));
+    };
+    let common = match t
+        .storage()
+        .and_then(|_| crate::types::promote(&Type::Scalar(item), &t))
+    {
+        Some(Type::Scalar(c)) => c,
+        Some(Type::Weak(w)) => w.default_scalar(),
+        _ => {
+            return Err(e.error(format!(
+                "'in' on a typed List of {s} compares numbers, not a value of type {t}"
+            )))
+        }
+    };
+    let v = cast(e, v, &Type::Scalar(common))?;
+    e.emit(Op::List(ListOp::Contains), vec![l, v], Type::PY_BOOL)
 }

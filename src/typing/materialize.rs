@@ -27,6 +27,8 @@ struct Builder<'a, 'p> {
     cur: Block,
     span: Span,
     ctx: &'p mut ProgramBuilder,
+    /// What each list and dict literal holds (found by inference).
+    literals: super::literals::Literals,
 }
 
 impl Emit for Builder<'_, '_> {
@@ -114,6 +116,10 @@ impl Emit for Builder<'_, '_> {
     fn span(&self) -> Span {
         self.span
     }
+    fn literal(&self, origin: u32) -> super::literals::Found {
+        self.literals.get(&origin).copied().unwrap_or_default()
+    }
+    fn note_literal(&mut self, _origin: u32, _found: super::literals::Found) {}
     fn value_name(&self, v: &Value) -> Option<String> {
         self.new.value(*v).name.clone()
     }
@@ -338,6 +344,7 @@ pub fn materialize(
         cur: Block(0),
         span: old.span,
         ctx,
+        literals: inferred.literals.clone(),
     };
     for &b in &rpo {
         bld.cur = blocks[b.index()].expect("created above");

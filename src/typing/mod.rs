@@ -16,6 +16,7 @@ pub mod gufunc;
 mod infer;
 pub mod lazy;
 mod lists;
+mod literals;
 mod materialize;
 pub mod rules;
 mod statics;
@@ -466,6 +467,14 @@ pub(crate) fn type_inst<E: Emit>(
             rules::make_tuple(e, args)?
         }
         Op::TupleGet(i) => rules::tuple_get(e, next(), *i as i128)?,
+        Op::NewList(origin) => {
+            let items: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
+            lists::literal(e, *origin, items)?
+        }
+        Op::NewDict(origin) => {
+            let items: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();
+            dicts::literal(e, *origin, items)?
+        }
         Op::GetItem => {
             let array = next();
             let index: Vec<E::V> = std::iter::from_fn(|| it.next()).collect();

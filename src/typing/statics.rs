@@ -294,6 +294,7 @@ pub fn contains<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V>
     let found = match (&ta, &tb) {
         (Type::Str(x), Type::Str(y)) => e.constant(Const::Bool(y.contains(x)), Type::PY_BOOL)?,
         (_, Type::Dict(..)) => super::dicts::contains(e, b, a)?,
+        (_, Type::List(_)) => super::lists::contains(e, b, a)?,
         (_, Type::Tuple(items)) => {
             let n = items.len();
             let mut found = e.constant(Const::Bool(false), Type::PY_BOOL)?;

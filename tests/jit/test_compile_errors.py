@@ -178,31 +178,37 @@ CASES = [
     """, (1,), UnsupportedError, r"'TABLE' is a list", 3),
 
     # ---- syntax outside the subset ------------------------------------------
-    case("list-literal-assigned", """
+    case("empty-list-never-filled", """
         def f(x):
-            v = [1, 2]
-            return x
-    """, (1,), UnsupportedError, r"list literals are not supported", 2),
-    case("dict-literal", """
+            v = []
+            return len(v)
+    """, (1,), TypingError, r"cannot tell the item type of this empty list", 2),
+    case("empty-dict-never-filled", """
         def f(x):
-            d = {1: x}
+            d = {}
+            return len(d)
+    """, (1,), TypingError, r"cannot tell the key and value types of this empty dict", 2),
+    case("list-literal-of-arrays", """
+        def f(x):
+            v = [np.zeros(2)]
             return x
-    """, (1,), UnsupportedError, r"dict literals are not supported", 2),
+    """, (1,), TypingError, r"holds numbers and typed Lists and Dicts", 2),
     case("set-literal", """
         def f(x):
             s = {x, 2}
             return x
     """, (1,), UnsupportedError, r"set literals are not supported", 2),
-    case("list-comprehension", """
+    case("list-comprehension-evaluated-lazily", """
         def f(n):
-            v = [i * i for i in range(n)]
+            v = n > 0 and [i * i for i in range(n)]
             return n
-    """, (3,), UnsupportedError, r"comprehensions are not supported", 2),
-    case("dict-comprehension", """
+    """, (3,), UnsupportedError, r"list comprehensions are supported where they are evaluated once", 2),
+    case("dict-comprehension-in-while-condition", """
         def f(n):
-            v = {i: i for i in range(n)}
+            while len({i: i for i in range(n)}) > 5:
+                n -= 1
             return n
-    """, (3,), UnsupportedError, r"comprehensions are not supported", 2),
+    """, (9,), UnsupportedError, r"dict comprehensions are supported where they are evaluated once", 2),
     case("set-comprehension", """
         def f(n):
             v = {i for i in range(n)}

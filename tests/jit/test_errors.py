@@ -28,10 +28,10 @@ CASES = [
         def f(x):
             return x + "abc"
     """, (1,), UnsupportedError, r"'\+' of a string: kernels support strings only as constants", 2),
-    case("list-literal", """
+    case("set-literal", """
         def f(x):
-            return [x, x]
-    """, (1,), UnsupportedError, r"list literals", 2),
+            return {x, x}
+    """, (1,), UnsupportedError, r"set literals", 2),
     case("try", """
         def f(x):
             try:

@@ -553,12 +553,22 @@ def test_list_types_in_signature_strings():
     assert first.signatures == ["float64(ListType[float64])"]
 
 
-def test_untyped_list_made_inside_jit_is_refused_with_a_hint():
+def test_untyped_list_made_inside_jit_takes_its_type_from_what_is_stored():
     @njit
     def f():
         lst = List()
-        lst.append(1.0)
+        lst.append(1)
+        lst.append(2.5)
         return lst
 
-    with pytest.raises(Exception, match=r"List\.empty_list\(types\.float64\)"):
-        f()
+    got = f()
+    assert isinstance(got, List) and repr(got) == "ListType[float64]([1.0, 2.5])"
+
+    @njit
+    def never_filled():
+        lst = List()
+        return len(lst)
+
+    with pytest.raises(Exception, match=r"List\.empty_list\(types\.float64\)") as info:
+        never_filled()
+    assert "lst = List()" in str(info.value)
