@@ -546,7 +546,8 @@ impl<'ctx> Emitter<'_, 'ctx> {
             Op::Range(r) => super::range::emit(cg, *r, &vals)?,
             Op::List(l) => {
                 let types: Vec<Type> = (0..args.len()).map(arg_ty).collect();
-                match super::list::emit(cg, *l, &types, &rty, &vals)? {
+                let context = call_context(f, span);
+                match super::list::emit(cg, *l, &types, &rty, &vals, &context)? {
                     Some(v) => v,
                     None => return Ok(None),
                 }

@@ -37,12 +37,13 @@ fn item_ptr<'ctx>(
 }
 
 /// `i` counted from the end when negative, checked to be below `len`;
-/// `IndexError(error)` otherwise.
+/// `IndexError(error)` otherwise (`context`: where, for the message).
 fn checked_index<'ctx>(
     cg: &Codegen<'ctx>,
     i: IntValue<'ctx>,
     len: IntValue<'ctx>,
     error: ListError,
+    context: &str,
 ) -> Result<IntValue<'ctx>> {
     let b = &cg.builder;
     let i64t = cg.ctx.i64_type();
@@ -53,30 +54,40 @@ fn checked_index<'ctx>(
         .into_int_value();
     // One unsigned compare: below zero is a huge unsigned value.
     let ok = b.build_int_compare(IntPredicate::ULT, i, len, "")?;
-    list_error_unless(cg, ok, error)?;
+    list_error_unless(cg, ok, error, context)?;
     Ok(i)
 }
 
-fn list_error_unless<'ctx>(cg: &Codegen<'ctx>, ok: IntValue<'ctx>, error: ListError) -> Result<()> {
+fn list_error_unless<'ctx>(
+    cg: &Codegen<'ctx>,
+    ok: IntValue<'ctx>,
+    error: ListError,
+    context: &str,
+) -> Result<()> {
     let i32t = cg.ctx.i32_type();
+    let context = cg
+        .builder
+        .build_global_string_ptr(context, "list.context")?
+        .as_pointer_value();
     super::raise::raise_unless(
         cg,
         ok,
         "list",
         "jitufunc_rt_list_error",
-        &[i32t.into()],
-        &[i32t.const_int(error as u64, false).into()],
+        &[i32t.into(), cg.ptr_type().into()],
+        &[i32t.const_int(error as u64, false).into(), context.into()],
     )
 }
 
-/// Emits list operation `op`; `rty` is its result type, `item` the list's
-/// item type.
+/// Emits list operation `op`; `rty` is its result type, `context` where it
+/// is in the user's code (for the message of an `IndexError`).
 pub fn emit<'ctx>(
     cg: &Codegen<'ctx>,
     op: ListOp,
     types: &[Type],
     rty: &Type,
     vals: &[BasicValueEnum<'ctx>],
+    context: &str,
 ) -> Result<Option<BasicValueEnum<'ctx>>> {
     let i64t = cg.ctx.i64_type();
     if op == ListOp::New {
@@ -109,13 +120,19 @@ pub fn emit<'ctx>(
         ListOp::Len => Some(load_int(cg, h, FIELD_LEN)?.into()),
         ListOp::Get => {
             let len = load_int(cg, h, FIELD_LEN)?;
-            let i = checked_index(cg, vals[1].into_int_value(), len, ListError::Index)?;
+            let i = checked_index(cg, vals[1].into_int_value(), len, ListError::Index, context)?;
             let p = item_ptr(cg, h, s, i)?;
             Some(load_item(cg, s, p)?)
         }
         ListOp::Set => {
             let len = load_int(cg, h, FIELD_LEN)?;
-            let i = checked_index(cg, vals[1].into_int_value(), len, ListError::Assignment)?;
+            let i = checked_index(
+                cg,
+                vals[1].into_int_value(),
+                len,
+                ListError::Assignment,
+                context,
+            )?;
             let p = item_ptr(cg, h, s, i)?;
             let old = load_item(cg, s, p)?;
             count_item(cg, s, true, vals[2])?;
@@ -163,8 +180,14 @@ pub fn emit<'ctx>(
         ListOp::Pop => {
             let len = load_int(cg, h, FIELD_LEN)?;
             let nonempty = b.build_int_compare(IntPredicate::SGT, len, i64t.const_zero(), "")?;
-            list_error_unless(cg, nonempty, ListError::PopEmpty)?;
-            let i = checked_index(cg, vals[1].into_int_value(), len, ListError::PopIndex)?;
+            list_error_unless(cg, nonempty, ListError::PopEmpty, context)?;
+            let i = checked_index(
+                cg,
+                vals[1].into_int_value(),
+                len,
+                ListError::PopIndex,
+                context,
+            )?;
             let p = item_ptr(cg, h, s, i)?;
             let item = load_item(cg, s, p)?;
             let b = &cg.builder;

@@ -182,11 +182,24 @@ impl ListError {
     }
 }
 
-/// Called by generated code for a list `IndexError` (`code`: `ListError`).
-pub extern "C" fn jitufunc_rt_list_error(code: i32) {
-    super::runtime::report(super::runtime::RuntimeError::Index(
-        ListError::from_code(code).message().to_string(),
-    ));
+/// Called by generated code for a list `IndexError` (`code`: `ListError`;
+/// `context`: where, a NUL-terminated string or null).
+///
+/// # Safety
+/// `context` is null or a NUL-terminated string.
+pub unsafe extern "C" fn jitufunc_rt_list_error(code: i32, context: *const std::ffi::c_char) {
+    let context = if context.is_null() {
+        String::new()
+    } else {
+        // SAFETY: generated code passes a constant NUL-terminated string.
+        unsafe { std::ffi::CStr::from_ptr(context) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    super::runtime::report(super::runtime::RuntimeError::Index(format!(
+        "{}{context}",
+        ListError::from_code(code).message()
+    )));
 }
 
 #[cfg(test)]
