@@ -82,6 +82,16 @@ pub enum Builtin {
     DictValues,
     /// The item of trip `k` of `for k, v in d.items()`: `(key, value)`.
     DictItems,
+    /// `l.clear()` on a typed List, `d.clear()` on a typed Dict (the
+    /// receiver is the argument).
+    ContainerClear,
+    /// `jitufunc._intrinsics.is_typed_list(x)`: whether `x` is a typed
+    /// List, known when compiling (a constant), so that jitufunc's own
+    /// methods (`a.sort()`) can take Lists and arrays.
+    IsTypedList,
+    /// `jitufunc._intrinsics.list_sort(l)`: sorts a typed List of numbers
+    /// in place (`l.sort()`).
+    ListSort,
 }
 
 /// How a `prange` loop updates a reduction variable declared before it:
@@ -164,6 +174,9 @@ impl Builtin {
             Builtin::DictKeys => return ".keys",
             Builtin::DictValues => return ".values",
             Builtin::DictItems => return ".items",
+            Builtin::ContainerClear => return ".clear",
+            Builtin::IsTypedList => return "jitufunc._intrinsics.is_typed_list",
+            Builtin::ListSort => return "jitufunc._intrinsics.list_sort",
             _ => {}
         }
         Builtin::ALL

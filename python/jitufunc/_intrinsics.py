@@ -21,6 +21,19 @@ def blas_matmul(out, a, b):
     return True
 
 
+def is_typed_list(x):
+    """Whether ``x`` is a ``jitufunc.typed.List`` (compiled: a constant of
+    ``x``'s type, so the other branch of an ``if`` on it is never typed)."""
+    from .typed import List
+
+    return isinstance(x, List)
+
+
+def list_sort(l):
+    """Sorts typed List ``l`` of numbers in place, ascending (NaN last)."""
+    l.sort()
+
+
 # --- the random generator of compiled code (``_numpy_random``) ----------------
 #
 # Compiled, each is a step of the calling thread's generator

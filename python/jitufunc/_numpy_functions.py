@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from . import _container_methods, _numpy_random
-from ._intrinsics import blas_matmul
+from ._intrinsics import blas_matmul, is_typed_list, list_sort
 from .decorators import njit, vectorize
 
 # Where NumPy's results changed between the releases jitufunc supports,
@@ -1468,6 +1468,17 @@ FUNCTIONS = {
 # ``np.random.*`` (``_numpy_random``).
 FUNCTIONS.update(_numpy_random.FUNCTIONS)
 
+@njit
+def _sort_method(a, axis=-1):
+    """``a.sort()``: an array's in place along ``axis``, or a typed List's
+    (``l.sort()``, numbers ascending)."""
+    if is_typed_list(a):
+        list_sort(a)
+        return None
+    _sort_in_place(a, axis)
+    return None
+
+
 METHODS = {
     "argmax": argmax,
     "argmin": argmin,
@@ -1479,7 +1490,7 @@ METHODS = {
     "dot": dot,
     "trace": trace,
     "argsort": argsort,
-    "sort": _sort_in_place,
+    "sort": _sort_method,
     "searchsorted": searchsorted,
 }
 

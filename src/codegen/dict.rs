@@ -315,6 +315,16 @@ pub fn emit<'ctx>(
             remove(cg, h, i)?;
             Some(v)
         }
+        DictOp::Clear => {
+            cg.call(
+                cg.external(
+                    "jitufunc_rt_dict_clear",
+                    cg.ctx.void_type().fn_type(&[cg.ptr_type().into()], false),
+                ),
+                &[h.into()],
+            )?;
+            None
+        }
         DictOp::PopOr => {
             let w = key(cg)?;
             let i = find(cg, h, w)?;

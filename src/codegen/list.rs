@@ -217,6 +217,28 @@ pub fn emit<'ctx>(
             Some(item)
         }
         ListOp::Contains => Some(contains(cg, h, s, &types[1], vals[1])?),
+        ListOp::Clear => {
+            runtime(cg, "jitufunc_rt_list_clear", None, &[h.into()])?;
+            None
+        }
+        ListOp::Sort => {
+            runtime(cg, "jitufunc_rt_list_sort", None, &[h.into()])?;
+            None
+        }
+        ListOp::Copy => {
+            let new = runtime(
+                cg,
+                "jitufunc_rt_list_copy",
+                Some(cg.ptr_type().into()),
+                &[h.into()],
+            )?
+            .expect("a result")
+            .into_pointer_value();
+            let ok = cg.builder.build_is_not_null(new, "")?;
+            // The runtime reported the MemoryError.
+            super::raise::fail_unless(cg, ok, "list.copy", |_| Ok(()))?;
+            Some(new.into())
+        }
     })
 }
 
@@ -274,6 +296,25 @@ fn contains<'ctx>(
         (&bool_t.const_all_ones(), body),
     ]);
     Ok(found.as_basic_value())
+}
+
+/// A call of runtime function `name` (`ret` None: void).
+fn runtime<'ctx>(
+    cg: &Codegen<'ctx>,
+    name: &str,
+    ret: Option<inkwell::types::BasicTypeEnum<'ctx>>,
+    args: &[BasicValueEnum<'ctx>],
+) -> Result<Option<BasicValueEnum<'ctx>>> {
+    use inkwell::types::BasicType;
+    let params: Vec<inkwell::types::BasicMetadataTypeEnum<'ctx>> =
+        args.iter().map(|a| a.get_type().into()).collect();
+    let Some(ret) = ret else {
+        let f = cg.external(name, cg.ctx.void_type().fn_type(&params, false));
+        cg.call(f, args)?;
+        return Ok(None);
+    };
+    let f = cg.external(name, ret.fn_type(&params, false));
+    Ok(Some(cg.call_value(f, args)?))
 }
 
 /// `list.incref`/`list.decref` of list header `h`.

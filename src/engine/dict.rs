@@ -571,6 +571,15 @@ pub unsafe extern "C" fn jitufunc_rt_dict_remove(h: *mut DictHeader, i: i64) {
     unsafe { (*h).remove(i) }
 }
 
+/// Removes every key of `h` (releasing container values).
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe extern "C" fn jitufunc_rt_dict_clear(h: *mut DictHeader) {
+    // SAFETY: per the contract.
+    unsafe { (*h).clear() }
+}
+
 /// Squeezes removed entries out of `h` (so a loop's item `k` is entry
 /// `k`) and returns its length; -1 after reporting a `MemoryError`.
 ///

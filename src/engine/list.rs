@@ -147,6 +147,115 @@ fn memory_error(cap: i64, itemsize: i64) -> i32 {
     0
 }
 
+/// Removes every item of `h` (releasing container items).
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe extern "C" fn jitufunc_rt_list_clear(h: *mut ListHeader) {
+    // SAFETY: a live header whose `len` items have its item type.
+    unsafe {
+        let header = &mut *h;
+        if let Some(item) = crate::types::Item::from_code(header.item) {
+            super::items::release_all(item, header.data, header.len, header.itemsize);
+        }
+        header.len = 0;
+    }
+}
+
+/// A new list of the items of `h` (container items shared, each with a
+/// reference of the new list's own), with one reference; null after
+/// reporting a `MemoryError`.
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe extern "C" fn jitufunc_rt_list_copy(h: *mut ListHeader) -> *mut ListHeader {
+    // SAFETY: a live header; the new one gets room for its `len` items
+    // before they are copied and retained.
+    unsafe {
+        let old = &*h;
+        let new = jitufunc_rt_list_new(old.itemsize, old.item);
+        if old.len > 0 {
+            if jitufunc_rt_list_reserve(new, old.len) == 0 {
+                jitufunc_rt_list_decref(new);
+                return std::ptr::null_mut();
+            }
+            std::ptr::copy_nonoverlapping(old.data, (*new).data, (old.len * old.itemsize) as usize);
+            (*new).len = old.len;
+            if let Some(item) = crate::types::Item::from_code(old.item) {
+                if item.is_counted() {
+                    for k in 0..old.len {
+                        super::items::retain(item, (*new).data.add((k * old.itemsize) as usize));
+                    }
+                }
+            }
+        }
+        new
+    }
+}
+
+/// Sorts a list of numbers in place, ascending: NaN last and complex
+/// numbers by real then imaginary part, as `np.sort`; equal items keep
+/// their order. Lists of other items are left as they are (typing only
+/// sorts numbers).
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe extern "C" fn jitufunc_rt_list_sort(h: *mut ListHeader) {
+    use crate::types::Scalar;
+    // SAFETY: a live header: `len` items of its type at `data`.
+    let header = unsafe { &mut *h };
+    if header.len < 2 {
+        return;
+    }
+    let n = header.len as usize;
+    macro_rules! sort_as {
+        ($t:ty) => {{
+            // SAFETY: `n` items of type `$t` (the list's item type).
+            let items = unsafe { std::slice::from_raw_parts_mut(header.data as *mut $t, n) };
+            items.sort();
+        }};
+    }
+    macro_rules! sort_float {
+        ($t:ty, $parts:expr) => {{
+            let data = header.data as *mut [$t; $parts];
+            // SAFETY: `n * parts` floats (the list's item type).
+            let items = unsafe { std::slice::from_raw_parts_mut(data, n) };
+            items.sort_by(|a, b| {
+                a.iter()
+                    .zip(b.iter())
+                    .map(|(x, y)| nan_last(*x as f64, *y as f64))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        }};
+    }
+    match crate::types::Item::from_code(header.item).and_then(|i| i.as_scalar()) {
+        Some(Scalar::Bool | Scalar::U8) => sort_as!(u8),
+        Some(Scalar::I8) => sort_as!(i8),
+        Some(Scalar::I16) => sort_as!(i16),
+        Some(Scalar::U16) => sort_as!(u16),
+        Some(Scalar::I32) => sort_as!(i32),
+        Some(Scalar::U32) => sort_as!(u32),
+        Some(Scalar::I64) => sort_as!(i64),
+        Some(Scalar::U64) => sort_as!(u64),
+        Some(Scalar::F32) => sort_float!(f32, 1),
+        Some(Scalar::F64) => sort_float!(f64, 1),
+        Some(Scalar::C64) => sort_float!(f32, 2),
+        Some(Scalar::C128) => sort_float!(f64, 2),
+        Some(Scalar::F16) | None => {}
+    }
+}
+
+/// NumPy's order of floats: ascending, NaN after everything.
+fn nan_last(x: f64, y: f64) -> std::cmp::Ordering {
+    match (x.is_nan(), y.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        (false, false) => x.partial_cmp(&y).expect("not NaN"),
+    }
+}
+
 /// The errors list operations raise (the `i32` of `jitufunc_rt_list_error`),
 /// with Python's messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -586,6 +586,22 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             super::items::jitufunc_rt_item_code as *const () as usize,
         ),
         (
+            "jitufunc_rt_list_clear",
+            super::list::jitufunc_rt_list_clear as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_copy",
+            super::list::jitufunc_rt_list_copy as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_sort",
+            super::list::jitufunc_rt_list_sort as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_clear",
+            super::dict::jitufunc_rt_dict_clear as *const () as usize,
+        ),
+        (
             "jitufunc_rt_list_new",
             super::list::jitufunc_rt_list_new as *const () as usize,
         ),

@@ -84,6 +84,14 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
     for (name, f) in crate::builtins::RandomFn::ALL {
         add(intrinsics.getattr(name)?, Callee::Random(f));
     }
+    add(
+        intrinsics.getattr("is_typed_list")?,
+        Callee::Builtin(Builtin::IsTypedList),
+    );
+    add(
+        intrinsics.getattr("list_sort")?,
+        Callee::Builtin(Builtin::ListSort),
+    );
     for (name, s) in NUMPY_DTYPES {
         if let Ok(obj) = np.getattr(*name) {
             add(obj, Callee::DType(*s));

@@ -748,6 +748,9 @@ pub enum DictOp {
     /// `d.pop(k, default)`: the value removed, or the default (of the
     /// value type) when missing. Writes the dict.
     PopOr,
+    /// `d.clear()`: removes every key (dropping container values'
+    /// references). Writes the dict.
+    Clear,
 }
 
 impl DictOp {
@@ -765,11 +768,12 @@ impl DictOp {
             DictOp::Set => "set",
             DictOp::Pop => "pop",
             DictOp::PopOr => "pop_or",
+            DictOp::Clear => "clear",
         }
     }
 
     pub fn has_result(self) -> bool {
-        self != DictOp::Set
+        !matches!(self, DictOp::Set | DictOp::Clear)
     }
 
     pub fn effects(self) -> Effects {
@@ -787,7 +791,7 @@ impl DictOp {
                 reads: Operands::First,
                 ..Effects::PURE
             },
-            DictOp::Compact | DictOp::Set => Effects {
+            DictOp::Compact | DictOp::Set | DictOp::Clear => Effects {
                 reads: Operands::First,
                 writes: Operands::First,
                 ..Effects::PURE
@@ -829,6 +833,17 @@ pub enum ListOp {
     /// `pop()`); the item removed. `IndexError("pop from empty list")`,
     /// `IndexError("pop index out of range")`. Writes the list.
     Pop,
+    /// `l.clear()`: removes every item (dropping container items'
+    /// references). Writes the list.
+    Clear,
+    /// `l.sort()` of a List of numbers: sorted in place, ascending (NaN
+    /// last, complex numbers by real then imaginary part, as NumPy).
+    /// Writes the list.
+    Sort,
+    /// `l.copy()`: a new list of the same items (container items shared,
+    /// with references of the new list's own), with a reference of its
+    /// own; `MemoryError`. Reads the list.
+    Copy,
     /// `v in l` for a List of numbers: arguments the list and the value,
     /// of the type items are compared in (the items' and the value's
     /// common type; `==` as NumPy compares numbers); a Python bool. Reads
@@ -847,11 +862,17 @@ impl ListOp {
             ListOp::Append => "append",
             ListOp::Pop => "pop",
             ListOp::Contains => "contains",
+            ListOp::Clear => "clear",
+            ListOp::Sort => "sort",
+            ListOp::Copy => "copy",
         }
     }
 
     pub fn has_result(self) -> bool {
-        !matches!(self, ListOp::Set | ListOp::Append)
+        !matches!(
+            self,
+            ListOp::Set | ListOp::Append | ListOp::Clear | ListOp::Sort
+        )
     }
 
     pub fn effects(self) -> Effects {
@@ -864,7 +885,12 @@ impl ListOp {
                 reads: Operands::First,
                 ..Effects::PURE
             },
-            ListOp::Set | ListOp::Append => Effects {
+            ListOp::Copy => Effects {
+                reads: Operands::First,
+                new_reference: true,
+                ..Effects::PURE
+            },
+            ListOp::Set | ListOp::Append | ListOp::Clear | ListOp::Sort => Effects {
                 reads: Operands::First,
                 writes: Operands::First,
                 ..Effects::PURE

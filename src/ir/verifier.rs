@@ -513,6 +513,7 @@ impl Checker<'_> {
                         }
                         DictOp::Contains => n == 2 && ty(1) == k && rty == Type::PY_BOOL,
                         DictOp::Set => n == 3 && ty(1) == k && ty(2) == Some(v),
+                        DictOp::Clear => n == 1,
                     }
                 });
                 if !ok {
@@ -544,6 +545,9 @@ impl Checker<'_> {
                         }
                         ListOp::Append => args.len() == 2 && ty(1) == Some(s),
                         ListOp::Pop => args.len() == 2 && ty(1) == Some(Type::I64) && rty == s,
+                        ListOp::Clear => args.len() == 1,
+                        ListOp::Sort => args.len() == 1 && matches!(s, Type::Scalar(_)),
+                        ListOp::Copy => args.len() == 1 && Some(rty.clone()) == list,
                         ListOp::Contains => {
                             args.len() == 2
                                 && matches!(ty(1), Some(Type::Scalar(_)))

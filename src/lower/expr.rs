@@ -418,14 +418,15 @@ impl Lowerer {
                 return Ok(self.emit(Op::CallValue, vs, span));
             }
             // `l.append(v)`, `l.pop()` on a typed List, `d.pop(k)` and
-            // `d.get(k, default)` on a typed Dict (typing checks the
-            // receiver's type).
+            // `d.get(k, default)` on a typed Dict, `.clear()` on either
+            // (typing checks the receiver's type).
             ExprKind::Attribute(value, method)
-                if matches!(method.as_str(), "append" | "pop" | "get") =>
+                if matches!(method.as_str(), "append" | "pop" | "get" | "clear") =>
             {
                 let b = match method.as_str() {
                     "append" => Builtin::ListAppend,
                     "pop" => Builtin::ListPop,
+                    "clear" => Builtin::ContainerClear,
                     _ => Builtin::DictGet,
                 };
                 let mut vs = vec![self.lower_expr(value)?];

@@ -293,6 +293,41 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
         Builtin::ListAppend | Builtin::ListPop => {
             super::lists::method(e, b == Builtin::ListAppend, args)
         }
+        Builtin::ContainerClear => {
+            let [c] = <[E::V; 1]>::try_from(args)
+                .map_err(|_| e.error("clear() takes no arguments"))?;
+            match e.ty(&c) {
+                Type::List(_) => e.emit_effect(Op::List(crate::ir::ListOp::Clear), vec![c])?,
+                Type::Dict(..) => e.emit_effect(Op::Dict(crate::ir::DictOp::Clear), vec![c])?,
+                t => {
+                    return Err(e.unsupported(format!(
+                        "method '.clear()' is supported on typed Lists and Dicts only, not on a value of type {t}"
+                    )))
+                }
+            }
+            e.constant(crate::syntax::Const::None, Type::NoneType)
+        }
+        Builtin::IsTypedList => {
+            let [x] = <[E::V; 1]>::try_from(args)
+                .map_err(|_| e.error("is_typed_list() takes one argument"))?;
+            let is = matches!(e.ty(&x), Type::List(_));
+            e.constant(crate::syntax::Const::Bool(is), Type::PY_BOOL)
+        }
+        Builtin::ListSort => {
+            let [l] = <[E::V; 1]>::try_from(args)
+                .map_err(|_| e.error("list_sort() takes one argument"))?;
+            match e.ty(&l) {
+                Type::List(i) if i.is_number() => {
+                    e.emit_effect(Op::List(crate::ir::ListOp::Sort), vec![l])?
+                }
+                t => {
+                    return Err(e.unsupported(format!(
+                        "sort() inside @jit is supported on typed Lists of numbers, not on {t}"
+                    )))
+                }
+            }
+            e.constant(crate::syntax::Const::None, Type::NoneType)
+        }
         Builtin::Prange => Err(e.error("prange() is only supported as the iterable of a for loop")),
         Builtin::Print => {
             Err(e.error("print() is only supported as a statement of its own (its result is None)"))
