@@ -97,14 +97,15 @@ def update(d, other):
 
 @njit
 def popitem(d):
-    if len(d) == 0:
-        raise KeyError("popitem(): dictionary is empty")
-    # The last key in insertion order (the loop visits them all: the
-    # table's order is not indexable from compiled code).
-    last = 0
+    # The last key in insertion order (the loop walks to it: the table's
+    # order is not indexable from compiled code).
+    n = len(d)
+    seen = 0
     for k in d:
-        last = k
-    return last, d.pop(last)
+        seen += 1
+        if seen == n:
+            return k, d.pop(k)
+    raise KeyError("popitem(): dictionary is empty")
 
 
 METHODS = {

@@ -315,6 +315,19 @@ pub fn emit<'ctx>(
             remove(cg, h, i)?;
             Some(v)
         }
+        DictOp::Copy => {
+            let new = runtime(
+                cg,
+                "jitufunc_rt_dict_copy",
+                cg.ptr_type().into(),
+                &[h.into()],
+            )?
+            .into_pointer_value();
+            let ok = cg.builder.build_is_not_null(new, "")?;
+            // The runtime reported the MemoryError.
+            super::raise::fail_unless(cg, ok, "dict.copy", |_| Ok(()))?;
+            Some(new.into())
+        }
         DictOp::Clear => {
             cg.call(
                 cg.external(

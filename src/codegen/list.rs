@@ -225,13 +225,27 @@ pub fn emit<'ctx>(
             runtime(cg, "jitufunc_rt_list_sort", None, &[h.into()])?;
             None
         }
-        ListOp::Copy => {
-            let new = runtime(
-                cg,
-                "jitufunc_rt_list_copy",
-                Some(cg.ptr_type().into()),
-                &[h.into()],
-            )?
+        ListOp::Copy | ListOp::Slice => {
+            let new = if op == ListOp::Copy {
+                runtime(
+                    cg,
+                    "jitufunc_rt_list_copy",
+                    Some(cg.ptr_type().into()),
+                    &[h.into()],
+                )?
+            } else {
+                let slice = vals[1].into_struct_value();
+                let mut args = vec![h.into()];
+                for k in 0..3 {
+                    args.push(cg.builder.build_extract_value(slice, k, "")?);
+                }
+                runtime(
+                    cg,
+                    "jitufunc_rt_list_slice",
+                    Some(cg.ptr_type().into()),
+                    &args,
+                )?
+            }
             .expect("a result")
             .into_pointer_value();
             let ok = cg.builder.build_is_not_null(new, "")?;

@@ -571,6 +571,46 @@ pub unsafe extern "C" fn jitufunc_rt_dict_remove(h: *mut DictHeader, i: i64) {
     unsafe { (*h).remove(i) }
 }
 
+/// A new dict of the keys and values of `h` in their order (container
+/// values shared, each with a reference of the new dict's own), with one
+/// reference; null after reporting a `MemoryError`.
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe extern "C" fn jitufunc_rt_dict_copy(h: *mut DictHeader) -> *mut DictHeader {
+    // SAFETY: a live header (the contract); each value is copied into the
+    // new entry of its key and retained.
+    unsafe {
+        let old = &*h;
+        let new = jitufunc_rt_dict_new(
+            old.key_typenum,
+            old.key_kind,
+            old.value_typenum,
+            old.stride - 16,
+        );
+        let item = crate::types::Item::from_code(old.value_typenum);
+        let size = (old.stride - 16) as usize;
+        for i in 0..old.used {
+            if !old.entry_live(i) {
+                continue;
+            }
+            let p = (*new).slot(old.entry_key(i));
+            if p.is_null() {
+                jitufunc_rt_dict_decref(new);
+                super::runtime::report(super::runtime::RuntimeError::Memory(
+                    "cannot grow a typed Dict".into(),
+                ));
+                return std::ptr::null_mut();
+            }
+            std::ptr::copy_nonoverlapping(old.entry_value(i), p, size);
+            if let Some(item) = item {
+                super::items::retain(item, p);
+            }
+        }
+        new
+    }
+}
+
 /// Removes every key of `h` (releasing container values).
 ///
 /// # Safety

@@ -193,6 +193,81 @@ pub unsafe extern "C" fn jitufunc_rt_list_copy(h: *mut ListHeader) -> *mut ListH
     }
 }
 
+/// A new list of the items `l[start:stop:step]` of `h` (each part
+/// `i64::MIN` when omitted; Python's `slice.indices`), container items
+/// shared; null after reporting a `ValueError` (a zero step) or a
+/// `MemoryError`.
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe extern "C" fn jitufunc_rt_list_slice(
+    h: *mut ListHeader,
+    start: i64,
+    stop: i64,
+    step: i64,
+) -> *mut ListHeader {
+    // SAFETY: a live header (the contract).
+    let old = unsafe { &*h };
+    let omitted = crate::types::Type::SLICE_OMITTED;
+    let step = if step == omitted { 1 } else { step };
+    if step == 0 {
+        super::runtime::report(super::runtime::RuntimeError::Value(
+            "slice step cannot be zero".into(),
+        ));
+        return std::ptr::null_mut();
+    }
+    let n = old.len;
+    // Python's PySlice_AdjustIndices.
+    let adjust = |x: i64, default: i64| -> i64 {
+        if x == omitted {
+            return default;
+        }
+        let x = if x < 0 { x.saturating_add(n) } else { x };
+        if step > 0 {
+            x.clamp(0, n)
+        } else {
+            x.clamp(-1, n - 1)
+        }
+    };
+    let (start, stop) = if step > 0 {
+        (adjust(start, 0), adjust(stop, n))
+    } else {
+        (adjust(start, n - 1), adjust(stop, -1))
+    };
+    let count = if step > 0 {
+        if stop > start {
+            (stop - start - 1) / step + 1
+        } else {
+            0
+        }
+    } else if start > stop {
+        (start - stop - 1) / step.saturating_neg() + 1
+    } else {
+        0
+    };
+    let new = jitufunc_rt_list_new(old.itemsize, old.item);
+    // SAFETY: `new` gets room for `count` items, each copied from a
+    // valid index of `h` (`start + k * step` lies in `0..n`) and retained.
+    unsafe {
+        if count > 0 && jitufunc_rt_list_reserve(new, count) == 0 {
+            jitufunc_rt_list_decref(new);
+            return std::ptr::null_mut();
+        }
+        let item = crate::types::Item::from_code(old.item);
+        let size = old.itemsize as usize;
+        for k in 0..count {
+            let from = old.data.add(((start + k * step) * old.itemsize) as usize);
+            let to = (*new).data.add(k as usize * size);
+            std::ptr::copy_nonoverlapping(from, to, size);
+            if let Some(item) = item {
+                super::items::retain(item, to);
+            }
+        }
+        (*new).len = count;
+    }
+    new
+}
+
 /// Sorts a list of numbers in place, ascending: NaN last and complex
 /// numbers by real then imaginary part, as `np.sort`; equal items keep
 /// their order. Lists of other items are left as they are (typing only

@@ -594,6 +594,14 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             super::list::jitufunc_rt_list_copy as *const () as usize,
         ),
         (
+            "jitufunc_rt_list_slice",
+            super::list::jitufunc_rt_list_slice as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_dict_copy",
+            super::dict::jitufunc_rt_dict_copy as *const () as usize,
+        ),
+        (
             "jitufunc_rt_list_sort",
             super::list::jitufunc_rt_list_sort as *const () as usize,
         ),

@@ -751,6 +751,10 @@ pub enum DictOp {
     /// `d.clear()`: removes every key (dropping container values'
     /// references). Writes the dict.
     Clear,
+    /// `d.copy()`: a new dict of the same keys and values in the same
+    /// order (container values shared), with a reference of its own;
+    /// `MemoryError`. Reads the dict.
+    Copy,
 }
 
 impl DictOp {
@@ -769,6 +773,7 @@ impl DictOp {
             DictOp::Pop => "pop",
             DictOp::PopOr => "pop_or",
             DictOp::Clear => "clear",
+            DictOp::Copy => "copy",
         }
     }
 
@@ -779,6 +784,11 @@ impl DictOp {
     pub fn effects(self) -> Effects {
         match self {
             DictOp::New => Effects {
+                new_reference: true,
+                ..Effects::PURE
+            },
+            DictOp::Copy => Effects {
+                reads: Operands::First,
                 new_reference: true,
                 ..Effects::PURE
             },
@@ -844,6 +854,11 @@ pub enum ListOp {
     /// with references of the new list's own), with a reference of its
     /// own; `MemoryError`. Reads the list.
     Copy,
+    /// `l[a:b:c]`: arguments the list and the slice; a new list of those
+    /// items (Python's `slice.indices`; container items shared), with a
+    /// reference of its own. `ValueError` for a zero step, `MemoryError`.
+    /// Reads the list.
+    Slice,
     /// `v in l` for a List of numbers: arguments the list and the value,
     /// of the type items are compared in (the items' and the value's
     /// common type; `==` as NumPy compares numbers); a Python bool. Reads
@@ -865,6 +880,7 @@ impl ListOp {
             ListOp::Clear => "clear",
             ListOp::Sort => "sort",
             ListOp::Copy => "copy",
+            ListOp::Slice => "slice",
         }
     }
 
@@ -885,7 +901,7 @@ impl ListOp {
                 reads: Operands::First,
                 ..Effects::PURE
             },
-            ListOp::Copy => Effects {
+            ListOp::Copy | ListOp::Slice => Effects {
                 reads: Operands::First,
                 new_reference: true,
                 ..Effects::PURE

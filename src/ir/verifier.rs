@@ -514,6 +514,9 @@ impl Checker<'_> {
                         DictOp::Contains => n == 2 && ty(1) == k && rty == Type::PY_BOOL,
                         DictOp::Set => n == 3 && ty(1) == k && ty(2) == Some(v),
                         DictOp::Clear => n == 1,
+                        DictOp::Copy => {
+                            n == 1 && matches!(&rty, Type::Dict(..)) && ty(0) == Some(rty.clone())
+                        }
                     }
                 });
                 if !ok {
@@ -548,6 +551,11 @@ impl Checker<'_> {
                         ListOp::Clear => args.len() == 1,
                         ListOp::Sort => args.len() == 1 && matches!(s, Type::Scalar(_)),
                         ListOp::Copy => args.len() == 1 && Some(rty.clone()) == list,
+                        ListOp::Slice => {
+                            args.len() == 2
+                                && ty(1) == Some(Type::Slice)
+                                && Some(rty.clone()) == list
+                        }
                         ListOp::Contains => {
                             args.len() == 2
                                 && matches!(ty(1), Some(Type::Scalar(_)))

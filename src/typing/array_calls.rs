@@ -59,12 +59,22 @@ pub fn array_call<E: Emit>(
             let result = Type::Tuple(vec![index; at.ndim.max(1) as usize]);
             e.emit(Op::Array(ArrayOp::Nonzero), vec![a], result)
         }
-        ArrayFn::Copy if matches!(args.first().map(|a| e.ty(a)), Some(Type::List(_))) => {
-            // `l.copy()` of a typed List: a new List sharing the items.
-            let [l] =
+        ArrayFn::Copy
+            if matches!(
+                args.first().map(|a| e.ty(a)),
+                Some(Type::List(_) | Type::Dict(..))
+            ) =>
+        {
+            // `l.copy()`, `d.copy()` of a typed container: a new one
+            // sharing the items.
+            let [c] =
                 <[E::V; 1]>::try_from(args).map_err(|_| e.error("copy() takes no arguments"))?;
-            let t = e.ty(&l);
-            e.emit(Op::List(crate::ir::ListOp::Copy), vec![l], t)
+            let t = e.ty(&c);
+            let op = match t {
+                Type::List(_) => Op::List(crate::ir::ListOp::Copy),
+                _ => Op::Dict(crate::ir::DictOp::Copy),
+            };
+            e.emit(op, vec![c], t)
         }
         ArrayFn::Copy => {
             let a = the_array(e, "copy", args)?;

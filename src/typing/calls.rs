@@ -352,6 +352,15 @@ fn builtin<E: Emit>(e: &mut E, b: Builtin, args: Vec<E::V>) -> Result<E::V> {
                 let t = truth(e, x)?;
                 return cast(e, t, &target);
             }
+            // `float("nan")`, `float("-inf")`, `float("1.5")`: a string
+            // known when compiling, read as Python reads it.
+            if let (Builtin::Float, Type::Str(text)) = (b, e.ty(&x)) {
+                let cleaned = text.trim().replace('_', "");
+                let value: f64 = cleaned.parse().map_err(|_| {
+                    e.error(format!("could not convert string to float: {text:?}"))
+                })?;
+                return e.constant(crate::syntax::Const::Float(value), Type::PY_FLOAT);
+            }
             real_scalar(e, name, &x)?;
             cast(e, x, &target)
         }

@@ -24,7 +24,7 @@ fn index<E: Emit>(e: &mut E, i: E::V) -> Result<E::V> {
     match e.ty(&i).kind() {
         Some(Kind::Int | Kind::Bool) => cast(e, i, &Type::I64),
         _ => Err(e.error(format!(
-            "list indices must be integers, not {} (slices of a typed List are supported from Python only)",
+            "list indices must be integers or slices, not {}",
             e.ty(&i)
         ))),
     }
@@ -143,6 +143,11 @@ pub fn literal<E: Emit>(e: &mut E, origin: u32, items: Vec<E::V>) -> Result<E::V
 /// `l[i]`.
 pub fn get<E: Emit>(e: &mut E, l: E::V, s: Item, idx: Vec<E::V>) -> Result<E::V> {
     let [i] = <[E::V; 1]>::try_from(idx).map_err(|_| e.error("a typed List takes one index"))?;
+    if e.ty(&i) == Type::Slice {
+        // `l[a:b:c]`: a new List of those items.
+        let t = e.ty(&l);
+        return e.emit(Op::List(ListOp::Slice), vec![l, i], t);
+    }
     let i = index(e, i)?;
     let t = literals::resolved(e, s).to_type();
     e.emit(Op::List(ListOp::Get), vec![l, i], t)
@@ -243,6 +248,13 @@ pub fn contains<E: Emit>(e: &mut E, l: E::V, v: E::V) -> Result<E::V> {
     let Some(item) = s.as_scalar() else {
         return Err(e.unsupported(format!("'in' on a typed List of {s} (it compares numbers)")));
     };
+    // A negative Python int is in no List of unsigned integers (NumPy's
+    // cast of it to the items' type would overflow).
+    if let (Type::Weak(crate::types::Weak::Int), Some(Const::Int(x))) = (&t, e.konst(&v)) {
+        if x < 0 && item.is_unsigned() {
+            return e.constant(Const::Bool(false), Type::PY_BOOL);
+        }
+    }
     let common = match t
         .storage()
         .and_then(|_| crate::types::promote(&Type::Scalar(item), &t))
