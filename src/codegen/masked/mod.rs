@@ -25,6 +25,7 @@
 //!   the flags; LLVM then folds the paths not taken away.
 
 mod cfg;
+mod narrow;
 #[cfg(test)]
 mod tests;
 mod widen;

@@ -144,6 +144,7 @@ pub fn widen(
             "no outer loop counting to a constant of at least {MIN_TRIPS}"
         ));
     }
+    super::narrow::narrow_counters(&cfg);
     let attempt = |target: LLVMValueRef, form: Form| -> Result<Form, Refusal> {
         let mut w = Widener::new(module, shape.lanes);
         w.mask_bits = shape.mask_bits.min(widest_bits(scalar));
