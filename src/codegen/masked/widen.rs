@@ -145,6 +145,9 @@ pub fn widen(
         ));
     }
     super::narrow::narrow_counters(&cfg);
+    if std::env::var_os("JX_NOFOLD").is_none() {
+        super::taint::fold_taint_exits(&cfg);
+    }
     let attempt = |target: LLVMValueRef, form: Form| -> Result<Form, Refusal> {
         let mut w = Widener::new(module, shape.lanes);
         w.mask_bits = shape.mask_bits.min(widest_bits(scalar));
