@@ -49,6 +49,20 @@ fn fits(c: i64) -> bool {
     (0..=i32::MAX as i64).contains(&c)
 }
 
+/// The predicate for operands known to be at least zero: signed (x86
+/// compares signed integer vectors in one instruction, unsigned in two or
+/// three).
+fn signed(p: LLVMIntPredicate) -> LLVMIntPredicate {
+    use LLVMIntPredicate::*;
+    match p {
+        LLVMIntULT => LLVMIntSLT,
+        LLVMIntULE => LLVMIntSLE,
+        LLVMIntUGT => LLVMIntSGT,
+        LLVMIntUGE => LLVMIntSGE,
+        other => other,
+    }
+}
+
 fn users(v: LLVMValueRef) -> Vec<LLVMValueRef> {
     let mut out = vec![];
     // SAFETY: walking the use list of a live value.
@@ -99,8 +113,8 @@ fn inverse(p: LLVMIntPredicate) -> LLVMIntPredicate {
 }
 
 /// The counter of loop `l` if it provably stays in `0..=i32::MAX`: the
-/// header's phi and its increment.
-fn narrowable_counter(cfg: &Cfg, l: usize) -> Option<(LLVMValueRef, LLVMValueRef)> {
+/// header's phi, its increment, and the highest value either takes.
+fn narrowable_counter(cfg: &Cfg, l: usize) -> Option<(LLVMValueRef, LLVMValueRef, i64)> {
     let header = cfg.blocks[cfg.loops[l].header];
     let latch = cfg.blocks[cfg.loops[l].latch];
     // SAFETY: reading the latch's terminator and the values it uses.
@@ -179,7 +193,7 @@ fn narrowable_counter(cfg: &Cfg, l: usize) -> Option<(LLVMValueRef, LLVMValueRef
         // bound`), every `i` is at most `max(start, bound)` and every
         // `i + step` that much plus `step`.
         let highest = start.max(bound).checked_add(step)?;
-        fits(highest).then_some((phi, inc))
+        fits(highest).then_some((phi, inc, highest))
     }
 }
 
@@ -188,8 +202,13 @@ fn narrowable_counter(cfg: &Cfg, l: usize) -> Option<(LLVMValueRef, LLVMValueRef
 pub fn narrow_counters(cfg: &Cfg) -> usize {
     let mut done = 0;
     for l in 0..cfg.loops.len() {
-        if let Some((phi, inc)) = narrowable_counter(cfg, l) {
-            narrow(phi, inc);
+        if let Some((phi, inc, highest)) = narrowable_counter(cfg, l) {
+            // 16 bits when they hold it: the lanes' masks are 16-bit
+            // integers on AVX2, and a comparison of 16-bit counters is one
+            // without packing (escape-time benchmark: measured in the commit
+            // that chose it).
+            let bits = if highest <= i16::MAX as i64 { 16 } else { 32 };
+            narrow(phi, inc, bits);
             done += 1;
         }
     }
@@ -199,14 +218,18 @@ pub fn narrow_counters(cfg: &Cfg) -> usize {
 /// Narrows `phi` (the header's counter) and `inc` (`phi + step`), and the
 /// phis (LCSSA's, in exit blocks) that take only them or constants in
 /// range.
-fn narrow(phi: LLVMValueRef, inc: LLVMValueRef) {
+fn narrow(phi: LLVMValueRef, inc: LLVMValueRef, bits: u32) {
     // SAFETY: `phi` and `inc` are as `narrowable_counter` returns them, in
     // the scalar form, which is rewritten in place (nothing else uses it);
     // every instruction built is placed before its users, and every value
     // erased has lost its uses first.
     unsafe {
         let ctx = LLVMGetTypeContext(LLVMTypeOf(phi));
-        let i32t = LLVMInt32TypeInContext(ctx);
+        let narrow_t = LLVMIntTypeInContext(ctx, bits);
+        // The values stay in `0..=limit` (the counter's, checked, and
+        // constants of phis and comparisons, checked here).
+        let limit = (1i64 << (bits - 1)) - 1;
+        let fits = |c: i64| (0..=limit).contains(&c);
         let i64t = LLVMInt64TypeInContext(ctx);
         let b = LLVMCreateBuilderInContext(ctx);
         // The values to narrow, in an order where a phi's operands may come
@@ -233,19 +256,19 @@ fn narrow(phi: LLVMValueRef, inc: LLVMValueRef) {
         for &v in &set {
             if opcode(v) == Some(LLVMOpcode::LLVMPHI) {
                 LLVMPositionBuilderBefore(b, v);
-                twin.insert(v, LLVMBuildPhi(b, i32t, c"".as_ptr()));
+                twin.insert(v, LLVMBuildPhi(b, narrow_t, c"".as_ptr()));
             }
         }
         {
             LLVMPositionBuilderBefore(b, inc);
-            let step = LLVMConstInt(i32t, constant(operand(inc, 1)).unwrap_or(1) as u64, 0);
+            let step = LLVMConstInt(narrow_t, constant(operand(inc, 1)).unwrap_or(1) as u64, 0);
             let narrow_inc = LLVMBuildNUWAdd(b, twin[&phi], step, c"".as_ptr());
             twin.insert(inc, narrow_inc);
         }
         let narrow_of = |v: LLVMValueRef| -> LLVMValueRef {
             match twin.get(&v) {
                 Some(&t) => t,
-                None => LLVMConstInt(i32t, constant(v).unwrap_or(0) as u64, 0),
+                None => LLVMConstInt(narrow_t, constant(v).unwrap_or(0) as u64, 0),
             }
         };
         for &v in &set {
@@ -274,7 +297,7 @@ fn narrow(phi: LLVMValueRef, inc: LLVMValueRef) {
                             LLVMPositionBuilderBefore(b, u);
                             let new = LLVMBuildICmp(
                                 b,
-                                LLVMGetICmpPredicate(u),
+                                signed(LLVMGetICmpPredicate(u)),
                                 narrow_of(a),
                                 narrow_of(c),
                                 c"".as_ptr(),
@@ -286,20 +309,26 @@ fn narrow(phi: LLVMValueRef, inc: LLVMValueRef) {
                     }
                     Some(LLVMOpcode::LLVMTrunc) => {
                         let to = LLVMTypeOf(u);
-                        if LLVMGetIntTypeWidth(to) == 32 {
+                        let width = LLVMGetIntTypeWidth(to);
+                        if width == bits {
                             LLVMReplaceAllUsesWith(u, t);
-                            LLVMInstructionEraseFromParent(u);
                         } else {
                             LLVMPositionBuilderBefore(b, u);
-                            LLVMReplaceAllUsesWith(u, LLVMBuildTrunc(b, t, to, c"".as_ptr()));
-                            LLVMInstructionEraseFromParent(u);
+                            // Never negative: zero-extended when wider.
+                            let new = if width < bits {
+                                LLVMBuildTrunc(b, t, to, c"".as_ptr())
+                            } else {
+                                LLVMBuildZExt(b, t, to, c"".as_ptr())
+                            };
+                            LLVMReplaceAllUsesWith(u, new);
                         }
+                        LLVMInstructionEraseFromParent(u);
                         continue;
                     }
                     Some(LLVMOpcode::LLVMSIToFP) | Some(LLVMOpcode::LLVMUIToFP) => {
                         // Never negative: either conversion of the narrow value.
                         LLVMPositionBuilderBefore(b, u);
-                        let new = LLVMBuildSIToFP(b, t, LLVMTypeOf(u), c"".as_ptr());
+                        let new = LLVMBuildUIToFP(b, t, LLVMTypeOf(u), c"".as_ptr());
                         LLVMReplaceAllUsesWith(u, new);
                         LLVMInstructionEraseFromParent(u);
                         continue;

@@ -391,6 +391,11 @@ struct Widener {
     returned: LLVMValueRef,
     /// Refill: values of the prologue kept per lane, and their slots.
     carried: Vec<(LLVMValueRef, LLVMValueRef)>,
+    /// Refill: exit blocks of the loop with one predecessor. The epilogue
+    /// runs in the trip its lanes leave, so their phis take the incoming
+    /// value whole, not blended into the lanes that leave (8 lanes of
+    /// the escape-time loop: one select per exit value and trip less).
+    whole_exits: Vec<usize>,
 }
 
 impl Drop for Widener {
@@ -424,6 +429,7 @@ impl Widener {
             range_end: std::ptr::null_mut(),
             returned: std::ptr::null_mut(),
             carried: vec![],
+            whole_exits: vec![],
         }
     }
 
@@ -1161,7 +1167,20 @@ impl Widener {
         let any = self.any(m)?;
         self.cond_br(any, self.blocks[header], after_trip);
         self.range_end = after_trip;
+        self.whole_exits = epilogue
+            .iter()
+            .copied()
+            .filter(|&e| {
+                let preds: Vec<usize> = (0..cfg.blocks.len())
+                    .filter(|&p| cfg.succs[p].contains(&e))
+                    .collect();
+                preds.len() == 1
+                    && cfg.succs[preds[0]].iter().filter(|&&x| x == e).count() == 1
+                    && cfg.loops[main].body[preds[0]]
+            })
+            .collect();
         self.emit_range(cfg, start, end, Some(main))?;
+        self.whole_exits.clear();
         // trip.done: the epilogue only when a lane is waiting for it, else
         // straight round again while a lane is in the loop.
         self.position(after_trip);
@@ -1515,9 +1534,11 @@ impl Widener {
             };
             let v = self.wide(incoming.ok_or("a phi without a value for an edge")?)?;
             let s = self.phis[&inst];
-            if back {
+            if back || self.whole_exits.contains(&to) {
                 // Every lane in the loop next trip comes this way; the
-                // others' values are never used again.
+                // others' values are never used again. (Or: the lanes
+                // leaving for an exit block run the epilogue before the
+                // next trip, and the others' values are not used there.)
                 self.store(v, s);
             } else {
                 let old = self.load(type_of(v), s);
