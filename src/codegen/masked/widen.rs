@@ -372,6 +372,9 @@ struct Widener {
     lanes: u32,
     /// Bits per lane of a mask.
     mask_bits: u32,
+    /// Inputs of the scalar function (refill: the status pointer is
+    /// parameter `nin + nout`).
+    nin: usize,
     /// Scalar value -> its widened value.
     map: HashMap<LLVMValueRef, LLVMValueRef>,
     /// Per block of the scalar function: its new block and mask slot.
@@ -396,6 +399,10 @@ struct Widener {
     /// value whole, not blended into the lanes that leave (8 lanes of
     /// the escape-time loop: one select per exit value and trip less).
     whole_exits: Vec<usize>,
+    /// Refill: a `return` ORs its lanes' status into `*status` at once,
+    /// so no status slot is carried round the loop (a register less in
+    /// the escape-time loop).
+    status_at_return: bool,
 }
 
 impl Drop for Widener {
@@ -418,6 +425,7 @@ impl Widener {
             b,
             lanes,
             mask_bits: 64,
+            nin: 0,
             map: HashMap::new(),
             blocks: vec![],
             masks: vec![],
@@ -430,6 +438,7 @@ impl Widener {
             returned: std::ptr::null_mut(),
             carried: vec![],
             whole_exits: vec![],
+            status_at_return: false,
         }
     }
 
@@ -865,6 +874,8 @@ impl Widener {
         target: LLVMValueRef,
         shape: &Shape,
     ) -> Result<(), Refusal> {
+        self.nin = shape.nin;
+        self.status_at_return = std::env::var_os("JX_STATUSSLOT").is_none();
         let top: Vec<usize> = (0..cfg.loops.len())
             .filter(|&l| cfg.loops[l].parent.is_none())
             .collect();
@@ -1237,14 +1248,16 @@ impl Widener {
         // retire: store each returned lane's outputs at its element.
         self.position(retire);
         let returned = self.load(self.mask_type(), self.returned);
-        let (s, t) = self.results[shape.nout];
-        let statuses = self.load(t, s);
-        let kept = self.select(returned, statuses, self.zero(t));
-        let status = self.reduce_or(kept)?;
-        let sp = self.param(shape.nin + shape.nout);
-        let before = self.load(i32t, sp);
-        let after = self.or(before, status);
-        self.store(after, sp);
+        if !self.status_at_return {
+            let (s, t) = self.results[shape.nout];
+            let statuses = self.load(t, s);
+            let kept = self.select(returned, statuses, self.zero(t));
+            let status = self.reduce_or(kept)?;
+            let sp = self.param(shape.nin + shape.nout);
+            let before = self.load(i32t, sp);
+            let after = self.or(before, status);
+            self.store(after, sp);
+        }
         let outs: Vec<LLVMValueRef> = (0..shape.nout)
             .map(|j| self.load(self.results[j].1, self.results[j].0))
             .collect();
@@ -1311,7 +1324,23 @@ impl Widener {
             let lane32 = LLVMBuildIntCast2(self.b, lane, i32t, 0, c"".as_ptr());
             let at = self.load(i64t, lane_ptr(self, indices, i64t, lane32));
             for (j, &v) in outs.iter().enumerate() {
-                let x = LLVMBuildExtractElement(self.b, v, lane32, c"".as_ptr());
+                let x = if std::env::var_os("JX_EXTRACT").is_some() {
+                    LLVMBuildExtractElement(self.b, v, lane32, c"".as_ptr())
+                } else {
+                    // Read from the slot in memory: with a lane that is not
+                    // a constant, the slots stay in memory, and the lanes'
+                    // results are not carried round the loop in registers.
+                    let item = LLVMGetElementType(type_of(v));
+                    let p = LLVMBuildGEP2(
+                        self.b,
+                        item,
+                        self.results[j].0,
+                        [lane32].as_mut_ptr(),
+                        1,
+                        c"".as_ptr(),
+                    );
+                    self.load(item, p)
+                };
                 self.store_unaligned(x, self.element(self.param(shape.nin + j), at, type_of(x)));
             }
             let bit = LLVMBuildShl(self.b, LLVMConstInt(bits_type(), 1, 0), lane, c"".as_ptr());
@@ -1474,6 +1503,15 @@ impl Widener {
                         let (s, t) = self.results[k];
                         // SAFETY: the result is a struct with these fields.
                         let f = unsafe { LLVMBuildExtractValue(self.b, v, k as u32, c"".as_ptr()) };
+                        if self.status_at_return && k + 1 == self.results.len() {
+                            let kept = self.select(m, f, self.zero(t));
+                            let status = self.reduce_or(kept)?;
+                            let p = self.param(self.results.len() - 1 + self.nin);
+                            let before = self.load(type_of(status), p);
+                            let after = self.or(before, status);
+                            self.store(after, p);
+                            continue;
+                        }
                         let old = self.load(t, s);
                         let new = self.select(m, f, old);
                         self.store(new, s);
