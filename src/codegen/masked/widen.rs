@@ -145,9 +145,7 @@ pub fn widen(
         ));
     }
     super::narrow::narrow_counters(&cfg);
-    if std::env::var_os("JX_NOFOLD").is_none() {
-        super::taint::fold_taint_exits(&cfg);
-    }
+    super::taint::fold_taint_exits(&cfg);
     let attempt = |target: LLVMValueRef, form: Form| -> Result<Form, Refusal> {
         let mut w = Widener::new(module, shape.lanes);
         w.mask_bits = shape.mask_bits.min(widest_bits(scalar));
@@ -281,11 +279,14 @@ fn widest_bits(f: LLVMValueRef) -> u32 {
 
 /// Refill: lanes that returned wait until this many have (or no lane is
 /// left in the loop) before they retire and take new elements.
-/// (A quarter of the lanes: on the escape-time benchmark with 8 lanes,
-/// retiring at 1, 2, 4 or 8 returned lanes ran at 1.53x, 1.59x, 1.44x and
-/// 0.85x Numba on random points, 1.90x, 1.91x, 2.15x and 2.25x on the grid.)
+/// (Half the lanes: on the escape-time benchmark with 8 lanes, once a trip
+/// cost 4.5 ns, retiring at 1, 2, 3, 4, 5 or 6 returned lanes took 45-46,
+/// 43-44, 43, 41-42, 42-43 and 45-49 ms on random points, 25-26, 24, 22.5,
+/// 19-21, 18-19.5 and 18-19 ms on the grid. Before, with a trip at 6.8 ns,
+/// a quarter of the lanes had been best: 1, 2, 4 or 8 ran at 1.53x, 1.59x,
+/// 1.44x and 0.85x Numba on random points. Not measured with 16 lanes.)
 fn retire_threshold(lanes: u32) -> u32 {
-    (lanes / 4).max(1)
+    (lanes / 2).max(1)
 }
 
 fn opcode(inst: LLVMValueRef) -> LLVMOpcode {
@@ -875,7 +876,7 @@ impl Widener {
         shape: &Shape,
     ) -> Result<(), Refusal> {
         self.nin = shape.nin;
-        self.status_at_return = std::env::var_os("JX_STATUSSLOT").is_none();
+        self.status_at_return = true;
         let top: Vec<usize> = (0..cfg.loops.len())
             .filter(|&l| cfg.loops[l].parent.is_none())
             .collect();
@@ -1248,16 +1249,7 @@ impl Widener {
         // retire: store each returned lane's outputs at its element.
         self.position(retire);
         let returned = self.load(self.mask_type(), self.returned);
-        if !self.status_at_return {
-            let (s, t) = self.results[shape.nout];
-            let statuses = self.load(t, s);
-            let kept = self.select(returned, statuses, self.zero(t));
-            let status = self.reduce_or(kept)?;
-            let sp = self.param(shape.nin + shape.nout);
-            let before = self.load(i32t, sp);
-            let after = self.or(before, status);
-            self.store(after, sp);
-        }
+        // (The statuses went to `*status` at the returns.)
         let outs: Vec<LLVMValueRef> = (0..shape.nout)
             .map(|j| self.load(self.results[j].1, self.results[j].0))
             .collect();
@@ -1324,23 +1316,19 @@ impl Widener {
             let lane32 = LLVMBuildIntCast2(self.b, lane, i32t, 0, c"".as_ptr());
             let at = self.load(i64t, lane_ptr(self, indices, i64t, lane32));
             for (j, &v) in outs.iter().enumerate() {
-                let x = if std::env::var_os("JX_EXTRACT").is_some() {
-                    LLVMBuildExtractElement(self.b, v, lane32, c"".as_ptr())
-                } else {
-                    // Read from the slot in memory: with a lane that is not
-                    // a constant, the slots stay in memory, and the lanes'
-                    // results are not carried round the loop in registers.
-                    let item = LLVMGetElementType(type_of(v));
-                    let p = LLVMBuildGEP2(
-                        self.b,
-                        item,
-                        self.results[j].0,
-                        [lane32].as_mut_ptr(),
-                        1,
-                        c"".as_ptr(),
-                    );
-                    self.load(item, p)
-                };
+                // Read from the slot in memory: with a lane that is not a
+                // constant, the slots stay in memory, and the lanes'
+                // results are not carried round the loop in registers.
+                let item = LLVMGetElementType(type_of(v));
+                let p = LLVMBuildGEP2(
+                    self.b,
+                    item,
+                    self.results[j].0,
+                    [lane32].as_mut_ptr(),
+                    1,
+                    c"".as_ptr(),
+                );
+                let x = self.load(item, p);
                 self.store_unaligned(x, self.element(self.param(shape.nin + j), at, type_of(x)));
             }
             let bit = LLVMBuildShl(self.b, LLVMConstInt(bits_type(), 1, 0), lane, c"".as_ptr());
