@@ -313,29 +313,10 @@ unsafe fn fold(
             after = LLVMGetNextInstruction(after);
         }
         LLVMPositionBuilderBefore(b, after);
-        let ft = LLVMTypeOf(x);
-        let fabs_name = match LLVMGetTypeKind(ft) {
-            llvm_sys::LLVMTypeKind::LLVMFloatTypeKind => "llvm.fabs.f32",
-            llvm_sys::LLVMTypeKind::LLVMDoubleTypeKind => "llvm.fabs.f64",
-            _ => {
-                // Leave a consistent function: the status as before.
-                LLVMDisposeBuilder(b);
-                return false;
-            }
-        };
-        let id = LLVMLookupIntrinsicID(fabs_name.as_ptr() as *const _, "llvm.fabs".len());
-        let module = LLVMGetGlobalParent(LLVMGetBasicBlockParent(bb));
-        let fabs = LLVMGetIntrinsicDeclaration(module, id, [ft].as_mut_ptr(), 1);
-        let abs = LLVMBuildCall2(
-            b,
-            LLVMGlobalGetValueType(fabs),
-            fabs,
-            [x_out].as_mut_ptr(),
-            1,
-            c"".as_ptr(),
-        );
-        let inf = LLVMConstReal(ft, f64::INFINITY);
-        let taint = LLVMBuildFCmp(b, LLVMRealUEQ, abs, inf, c"".as_ptr());
+        // `x` is never negative: it is NaN or infinite iff it is NaN or
+        // +inf (one comparison, `fabs` not needed).
+        let inf = LLVMConstReal(LLVMTypeOf(x), f64::INFINITY);
+        let taint = LLVMBuildFCmp(b, LLVMRealUEQ, x_out, inf, c"".as_ptr());
         let st = LLVMTypeOf(s0);
         let bits = LLVMBuildSelect(
             b,
