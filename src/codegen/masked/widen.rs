@@ -397,12 +397,16 @@ struct Widener {
     carried: Vec<(LLVMValueRef, LLVMValueRef)>,
     /// Refill: exit blocks of the loop with one predecessor. The epilogue
     /// runs in the trip its lanes leave, so their phis take the incoming
-    /// value whole, not blended into the lanes that leave (8 lanes of
-    /// the escape-time loop: one select per exit value and trip less).
+    /// value whole, not blended into the lanes that leave (one select per
+    /// exit value and trip less; not measurable alone on the escape-time
+    /// loop, 6.7-6.8 ns per 8-lane trip before and after).
     whole_exits: Vec<usize>,
     /// Refill: a `return` ORs its lanes' status into `*status` at once,
-    /// so no status slot is carried round the loop (a register less in
-    /// the escape-time loop).
+    /// so no status slot is carried round the loop. (With the outputs
+    /// read back from their slots in memory when lanes retire, so that no
+    /// output slot is carried in registers either: the escape-time loop
+    /// stopped spilling, 6.8 -> 4.5 ns per 8-lane trip; 47.5 -> 41-42.5
+    /// ms on 1e6 random points, 29.5 -> 22 ms on the grid.)
     status_at_return: bool,
 }
 
