@@ -953,6 +953,8 @@ impl Widener {
         let next = self.slot(i64t, self.zero(i64t));
         // Whether the lanes hold one group loaded whole.
         let dense = self.slot(self.int1(), self.zero(self.int1()));
+        // Lanes that retiring gave new elements already (bits).
+        let refilled = self.slot(bits_type(), self.zero(bits_type()));
         // Values of the prologue used after it: kept per lane in slots.
         let mut carried: Vec<(LLVMValueRef, LLVMValueRef)> = vec![];
         for &b in &prologue {
@@ -980,12 +982,20 @@ impl Widener {
         // refill: free lanes (not in the loop) take the next elements.
         self.position(refill);
         let in_loop = self.load(self.mask_type(), self.masks[header]);
+        let already = self.load(bits_type(), refilled);
+        self.store(self.zero(bits_type()), refilled);
         // SAFETY: a mask of `lanes` bits is an integer of `lanes` bits.
         let free = unsafe {
-            LLVMBuildBitCast(
+            let not_in_loop = LLVMBuildBitCast(
                 self.b,
                 self.test(self.not(in_loop)),
                 bits_type(),
+                c"".as_ptr(),
+            );
+            LLVMBuildAnd(
+                self.b,
+                not_in_loop,
+                LLVMBuildNot(self.b, already, c"".as_ptr()),
                 c"".as_ptr(),
             )
         };
@@ -1119,7 +1129,8 @@ impl Widener {
             let mut vals = [free, rest];
             let mut from = [pre, take];
             LLVMAddIncoming(bits_phi, vals.as_mut_ptr(), from.as_mut_ptr(), 2);
-            let mut vals = [zero_bits, new];
+            let _ = zero_bits;
+            let mut vals = [already, new];
             LLVMAddIncoming(new_phi, vals.as_mut_ptr(), from.as_mut_ptr(), 2);
         }
         // refill.done: the new lanes run the prologue.
@@ -1250,7 +1261,9 @@ impl Widener {
         };
         self.cond_br(go, retire, self.blocks[header]);
 
-        // retire: store each returned lane's outputs at its element.
+        // retire: store each returned lane's outputs at its element, and
+        // give the lane the next element if one is left (the refill then
+        // runs the prologue for it).
         self.position(retire);
         let returned = self.load(self.mask_type(), self.returned);
         // (The statuses went to `*status` at the returns.)
@@ -1310,7 +1323,9 @@ impl Widener {
         let cttz = self.intrinsic("llvm.cttz", &mut [bits_type()])?;
         // SAFETY: `lane < lanes` (a set bit of a `lanes`-bit mask); the
         // element index was given to the lane by the refill, below
-        // `count`, and each output holds `count` elements.
+        // `count`, and each output holds `count` elements; the next
+        // element is read only when `n < count`, and each input holds
+        // `count` elements.
         unsafe {
             let mut args = [
                 bits_phi,
@@ -1336,10 +1351,37 @@ impl Widener {
                 self.store_unaligned(x, self.element(self.param(shape.nin + j), at, type_of(x)));
             }
             let bit = LLVMBuildShl(self.b, LLVMConstInt(bits_type(), 1, 0), lane, c"".as_ptr());
+            // The lane takes its next element now: one loop over the
+            // retiring lanes, not one to retire them and one to refill
+            // them (escape-time benchmark, interleaved runs: 38.8-39.8 ms
+            // against 40.2-40.9 ms on random points, the grid the same).
+            let end = {
+                let n = self.load(i64t, next);
+                let left =
+                    LLVMBuildICmp(self.b, LLVMIntPredicate::LLVMIntSLT, n, count, c"".as_ptr());
+                let take = self.new_block(c"retire.take");
+                let cont = self.new_block(c"retire.next");
+                self.cond_br(left, take, cont);
+                self.position(take);
+                for (k, (_, t, buf)) in inputs.iter().enumerate() {
+                    // Element `n < count` of input `k`.
+                    let x = self.load_unaligned(*t, self.element(self.param(k), n, *t));
+                    self.store(x, lane_ptr(self, *buf, *t, lane32));
+                }
+                self.store(n, lane_ptr(self, indices, i64t, lane32));
+                self.store(self.zero(self.int1()), dense);
+                let n1 = LLVMBuildAdd(self.b, n, LLVMConstInt(i64t, 1, 0), c"".as_ptr());
+                self.store(n1, next);
+                let had = self.load(bits_type(), refilled);
+                self.store(LLVMBuildOr(self.b, had, bit, c"".as_ptr()), refilled);
+                self.br(cont);
+                self.position(cont);
+                cont
+            };
             let rest = LLVMBuildXor(self.b, bits_phi, bit, c"".as_ptr());
             self.br(retire_lane);
             let mut vals = [bits, rest];
-            let mut blocks = [from, store_bb];
+            let mut blocks = [from, end];
             LLVMAddIncoming(bits_phi, vals.as_mut_ptr(), blocks.as_mut_ptr(), 2);
         }
         // retire.done: clear the epilogue, go round while elements or
@@ -1355,9 +1397,24 @@ impl Widener {
         let busy = self.any(in_loop)?;
         let n = self.load(i64t, next);
         // SAFETY: integer comparisons of the context.
+        let waiting_new = {
+            let r = self.load(bits_type(), refilled);
+            // SAFETY: integer comparisons of the context.
+            unsafe {
+                LLVMBuildICmp(
+                    self.b,
+                    LLVMIntPredicate::LLVMIntNE,
+                    r,
+                    LLVMConstNull(bits_type()),
+                    c"".as_ptr(),
+                )
+            }
+        };
+        // SAFETY: integer comparisons of the context.
         let go = unsafe {
             let left = LLVMBuildICmp(self.b, LLVMIntPredicate::LLVMIntSLT, n, count, c"".as_ptr());
-            LLVMBuildOr(self.b, left, busy, c"".as_ptr())
+            let more = LLVMBuildOr(self.b, left, busy, c"".as_ptr());
+            LLVMBuildOr(self.b, more, waiting_new, c"".as_ptr())
         };
         self.cond_br(go, refill, self.exit);
         self.position(self.exit);
