@@ -25,6 +25,8 @@
 //!   the flags; LLVM then folds the paths not taken away.
 
 mod cfg;
+mod narrow;
+mod taint;
 #[cfg(test)]
 mod tests;
 mod widen;
@@ -250,6 +252,11 @@ pub fn complete(module: &Module<'_>, machine: &TargetMachine) -> Result<()> {
             group.as_value_ref(),
             chunk.as_value_ref(),
             &shape,
+        );
+        crate::dump::dump(
+            crate::dump::DumpStage::Llvm,
+            "masked lanes: scalar form as widened",
+            || inkwell::values::AnyValue::print_to_string(&scalar).to_string(),
         );
         crate::dump::dump(crate::dump::DumpStage::Llvm, "masked lanes", || {
             format!("; {name}: {form:?}\n")
