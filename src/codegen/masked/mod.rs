@@ -292,3 +292,21 @@ pub fn complete(module: &Module<'_>, machine: &TargetMachine) -> Result<()> {
         ))
     })
 }
+
+/// The distinct instructions that use LLVM value `v`.
+fn users(v: llvm_sys::prelude::LLVMValueRef) -> Vec<llvm_sys::prelude::LLVMValueRef> {
+    use llvm_sys::core::{LLVMGetFirstUse, LLVMGetNextUse, LLVMGetUser};
+    let mut out = vec![];
+    // SAFETY: walking the use list of a live value.
+    unsafe {
+        let mut u = LLVMGetFirstUse(v);
+        while !u.is_null() {
+            let user = LLVMGetUser(u);
+            if !out.contains(&user) {
+                out.push(user);
+            }
+            u = LLVMGetNextUse(u);
+        }
+    }
+    out
+}

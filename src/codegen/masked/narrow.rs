@@ -22,6 +22,7 @@ use llvm_sys::prelude::*;
 use llvm_sys::{LLVMIntPredicate, LLVMOpcode, LLVMTypeKind};
 
 use super::cfg::Cfg;
+use super::users;
 
 fn opcode(v: LLVMValueRef) -> Option<LLVMOpcode> {
     // SAFETY: inspecting a live value.
@@ -62,22 +63,6 @@ fn signed(p: LLVMIntPredicate) -> LLVMIntPredicate {
         LLVMIntUGE => LLVMIntSGE,
         other => other,
     }
-}
-
-fn users(v: LLVMValueRef) -> Vec<LLVMValueRef> {
-    let mut out = vec![];
-    // SAFETY: walking the use list of a live value.
-    unsafe {
-        let mut u = LLVMGetFirstUse(v);
-        while !u.is_null() {
-            let user = LLVMGetUser(u);
-            if !out.contains(&user) {
-                out.push(user);
-            }
-            u = LLVMGetNextUse(u);
-        }
-    }
-    out
 }
 
 /// The predicate with its operands swapped.

@@ -30,6 +30,7 @@ use llvm_sys::prelude::*;
 use llvm_sys::{LLVMOpcode, LLVMRealPredicate};
 
 use super::cfg::Cfg;
+use super::users;
 
 /// `fpstatus::TAINT`.
 const TAINT: u64 = crate::codegen::fpstatus::TAINT;
@@ -132,22 +133,6 @@ fn is_taint_test(c: LLVMValueRef, x: LLVMValueRef) -> bool {
         }
         _ => false,
     }
-}
-
-fn users(v: LLVMValueRef) -> Vec<LLVMValueRef> {
-    let mut out = vec![];
-    // SAFETY: walking the use list of a live value.
-    unsafe {
-        let mut u = LLVMGetFirstUse(v);
-        while !u.is_null() {
-            let user = LLVMGetUser(u);
-            if !out.contains(&user) {
-                out.push(user);
-            }
-            u = LLVMGetNextUse(u);
-        }
-    }
-    out
 }
 
 fn parent(v: LLVMValueRef) -> LLVMBasicBlockRef {
