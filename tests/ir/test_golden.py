@@ -36,8 +36,11 @@ def _text(func, signature=None, layout=None, jit=False, parallel=False):
         text = _core.ir_text(func, signature, layout, jit, parallel=parallel)
     except Exception as e:  # recorded: a case may show a rejected construct
         text = f"!! {type(e).__name__}: {str(e).splitlines()[0]}\n"
-    # File names as written in the cases directory, wherever it is.
-    return text.replace(str(CASES) + os.sep, "")
+    # File names as written in the cases directory, and jitufunc's own
+    # Python functions (called methods) by their path in the package,
+    # wherever either is.
+    text = text.replace(str(CASES) + os.sep, "")
+    return text.replace(str(Path(_core.__file__).parent) + os.sep, "jitufunc/")
 
 
 def render(path):
