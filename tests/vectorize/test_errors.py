@@ -50,26 +50,26 @@ CASES = [
             g = lambda y: y + 1.0
             return x
     """, F8, UnsupportedError, r"lambda", 2),
-    case("list-literal", """
+    case("empty-list-never-filled", """
         def f(x):
-            v = [x, 1.0]
-            return x
-    """, F8, UnsupportedError, r"list", 2),
-    case("dict-literal", """
+            v = []
+            return x + len(v)
+    """, F8, TypingError, r"cannot tell the item type of this empty list", 2),
+    case("empty-dict-never-filled", """
         def f(x):
-            v = {1: x}
-            return x
-    """, F8, UnsupportedError, r"dict", 2),
+            d = {}
+            return x + len(d)
+    """, F8, TypingError, r"cannot tell the key and value types of this empty dict", 2),
     case("set-literal", """
         def f(x):
             v = {x, 2.0}
             return x
     """, F8, UnsupportedError, r"\bset\b", 2),
-    case("list-comprehension", """
+    case("list-comprehension-evaluated-lazily", """
         def f(x):
-            v = [w for w in (x, x)]
+            v = x > 0 and [w for w in (x, x)]
             return x
-    """, F8, UnsupportedError, r"comprehension", 2),
+    """, F8, UnsupportedError, r"comprehensions are supported where they are evaluated once", 2),
     case("generator-expression", """
         def f(x):
             return sum(w for w in (x, x))
