@@ -372,14 +372,8 @@ impl ListError {
 /// # Safety
 /// `context` is null or a NUL-terminated string.
 pub unsafe extern "C" fn jitufunc_rt_list_error(code: i32, context: *const std::ffi::c_char) {
-    let context = if context.is_null() {
-        String::new()
-    } else {
-        // SAFETY: generated code passes a constant NUL-terminated string.
-        unsafe { std::ffi::CStr::from_ptr(context) }
-            .to_string_lossy()
-            .into_owned()
-    };
+    // SAFETY: null or a NUL-terminated string (the contract).
+    let context = unsafe { super::runtime::context_text(context) };
     super::runtime::report(super::runtime::RuntimeError::Index(format!(
         "{}{context}",
         ListError::from_code(code).message()

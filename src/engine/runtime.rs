@@ -175,6 +175,21 @@ pub fn collect_errors(f: impl FnOnce()) -> Vec<RuntimeError> {
 /// `boundscheck`). `context` is a NUL-terminated description of the array
 /// and source line made at compile time.
 ///
+/// The text of a context string generated code passes with an error
+/// (where it happened), or nothing for null.
+///
+/// # Safety
+/// `context` is null or a NUL-terminated string.
+pub unsafe fn context_text(context: *const std::ffi::c_char) -> String {
+    if context.is_null() {
+        return String::new();
+    }
+    // SAFETY: a NUL-terminated string (the contract).
+    unsafe { std::ffi::CStr::from_ptr(context) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// # Safety
 /// `context` must point to a NUL-terminated string.
 pub unsafe extern "C" fn jitufunc_rt_index_error(
@@ -183,14 +198,8 @@ pub unsafe extern "C" fn jitufunc_rt_index_error(
     axis: i64,
     size: i64,
 ) {
-    let context = if context.is_null() {
-        String::new()
-    } else {
-        // SAFETY: generated code passes a constant NUL-terminated string.
-        unsafe { std::ffi::CStr::from_ptr(context) }
-            .to_string_lossy()
-            .into_owned()
-    };
+    // SAFETY: null or a NUL-terminated string (the contract).
+    let context = unsafe { context_text(context) };
     report(RuntimeError::Index(format!(
         "index {index} is out of bounds for axis {axis} with size {size}{context}"
     )));
