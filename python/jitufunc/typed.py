@@ -60,9 +60,9 @@ def _dtype_of(item_type, what="List item types", holder="typed Lists"):
 def _container_name(t):
     """The container type name ``t`` gives (``types.ListType(...)``, the
     string ``"ListType[int64]"``), or None for other types."""
-    name = t.name if isinstance(t, _types.Type) else t
+    name = t.name if isinstance(t, (_types.Type, _types.ArrayType)) else t
     if isinstance(name, str) and name.startswith(
-            ("ListType[", "DictType[", "Tuple(", "UniTuple(")):
+            ("ListType[", "DictType[", "Tuple(", "UniTuple(", "array(")):
         return name
     return None
 
@@ -100,6 +100,12 @@ def _code_of_value(value, holder="typed Lists"):
             raise TypeError(f"{holder} do not hold empty tuples")
         names = [_core.item_name(_code_of_value(x, holder)) for x in value]
         return _core.item_code(f"Tuple({', '.join(names)})")
+    if isinstance(value, np.ndarray):
+        # Numba's typeof: C-contiguous arrays give a C-contiguous item type.
+        dtype = _dtype_of(value.dtype, holder=holder)
+        name = "bool" if dtype == np.bool_ else dtype.name
+        layout = "C" if value.flags.c_contiguous else "A"
+        return _core.item_code(f"array({name}, {value.ndim}d, {layout})")
     return _dtype_of_value(value, holder).num
 
 
@@ -116,7 +122,7 @@ def _dtype_of_value(value, holder="typed Lists"):
     if isinstance(value, complex):
         return np.dtype(np.complex128)
     raise TypeError(
-        f"{holder} hold numbers (of one type) and typed Lists and Dicts, "
+        f"{holder} hold numbers (of one type), arrays, tuples and typed Lists and Dicts, "
         f"not {type(value).__name__}"
     )
 
@@ -276,7 +282,7 @@ class List(_core.TypedListBase):
 
     def remove(self, item):
         for k, x in enumerate(self):
-            if x == item:
+            if x is item or x == item:
                 self._pop(k)
                 return
         raise ValueError("list.remove(x): x not in list")
@@ -285,12 +291,13 @@ class List(_core.TypedListBase):
         n = len(self)
         start, stop, _ = slice(start, stop).indices(n)
         for k in range(start, stop):
-            if self._getitem(k) == item:
+            x = self._getitem(k)
+            if x is item or x == item:
                 return k
         raise ValueError(f"{item!r} is not in list")
 
     def count(self, item):
-        return sum(1 for x in self if x == item)
+        return sum(1 for x in self if x is item or x == item)
 
     def reverse(self):
         self._reverse()
@@ -355,7 +362,7 @@ class List(_core.TypedListBase):
             k += 1
 
     def __contains__(self, item):
-        return any(x == item for x in self)
+        return any(x is item or x == item for x in self)
 
     def __eq__(self, other):
         if not isinstance(other, List):

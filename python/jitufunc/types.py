@@ -48,7 +48,7 @@ class Type:
 def _type_name(t):
     """The name of item type ``t`` (``types.int64``, ``np.float64``,
     ``ListType(...)``) in signature strings."""
-    if isinstance(t, Type):
+    if isinstance(t, (Type, ArrayType)):
         return t.name
     import numpy as np
 
@@ -120,13 +120,28 @@ class UniTuple(Type):
 
 
 class ArrayType:
-    """An array type such as ``float64[:, :]``."""
+    """An array type such as ``float64[:, :]``; also the item type of typed
+    containers of arrays (``List.empty_list(types.float64[:])``)."""
 
     __slots__ = ("dtype", "dims")
 
     def __init__(self, dtype, dims):
         self.dtype = dtype
         self.dims = dims
+
+    @property
+    def name(self):
+        """Numba's name of the type: ``array(float64, 2d, C)`` for
+        ``float64[:, ::1]``, ``array(float64, 1d, A)`` for ``float64[:]``."""
+        ndim = len(self.dims.split(","))
+        layout = "C" if self.dims.endswith("::1") else "A"
+        return f"array({_type_name(self.dtype)}, {ndim}d, {layout})"
+
+    def __eq__(self, other):
+        return isinstance(other, ArrayType) and other.name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
 
     def __str__(self):
         return f"{self.dtype}[{self.dims}]"

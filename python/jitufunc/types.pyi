@@ -48,11 +48,16 @@ class UniTuple(Type):
     def __init__(self, dtype: object, count: int) -> None: ...
 
 class ArrayType:
-    """An array type such as ``float64[:, :]``."""
+    """An array type such as ``float64[:, :]``; also the item type of typed
+    containers of arrays (``List.empty_list(types.float64[:])``)."""
 
     dtype: Type
     dims: str
     def __init__(self, dtype: Type, dims: str) -> None: ...
+    @property
+    def name(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
 
 class Signature:
     """``ret(arg, ...)``; ``str()`` gives the signature string."""

@@ -3,7 +3,9 @@
 //! fields, the first the reference count, read by field number; and their
 //! references are counted by runtime calls. Items that are containers (or tuples holding them)
 //! themselves (`types::Item::is_container`) are header pointers whose
-//! reference the holding container owns (`engine::items`).
+//! reference the holding container owns (`engine::items`); array items are
+//! view records whose owner is a block the container holds a reference to
+//! (`put_item`).
 
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 
@@ -77,6 +79,11 @@ pub fn load_item<'ctx>(
         ItemKind::List(_) | ItemKind::Dict(..) => {
             Ok(cg.builder.build_load(cg.ptr_type(), p, "")?)
         }
+        ItemKind::Array(_, ndim, _) => {
+            Ok(cg
+                .builder
+                .build_load(super::arrays::view_type(cg, ndim), p, "")?)
+        }
         ItemKind::Tuple(_) => {
             let ty = cg
                 .llvm_type(&item.to_type())?
@@ -138,7 +145,7 @@ pub fn store_item<'ctx>(
 ) -> Result<()> {
     match item.kind() {
         ItemKind::Scalar(s) => super::memory::store_scalar(cg, s, p, v),
-        ItemKind::List(_) | ItemKind::Dict(..) => {
+        ItemKind::List(_) | ItemKind::Dict(..) | ItemKind::Array(..) => {
             cg.builder.build_store(p, v)?;
             Ok(())
         }
@@ -149,6 +156,59 @@ pub fn store_item<'ctx>(
             Ok(())
         }
         ItemKind::Pending(_) => Err(pending()),
+    }
+}
+
+/// Stores `v` as an item of type `item` at `p` with the reference the
+/// container holds to it: a container item's count goes up; an array's
+/// view record gets an owner block of its own
+/// (`engine::memory::jitufunc_rt_view_own`: an argument's memory is kept
+/// by a block holding the argument, a global array's copied).
+pub fn put_item<'ctx>(
+    cg: &Codegen<'ctx>,
+    item: Item,
+    p: PointerValue<'ctx>,
+    v: BasicValueEnum<'ctx>,
+) -> Result<()> {
+    match item.kind() {
+        ItemKind::Array(dtype, ndim, _) => {
+            store_item(cg, item, p, v)?;
+            let i64t = cg.ctx.i64_type();
+            let own = cg.external(
+                "jitufunc_rt_view_own",
+                cg.ctx
+                    .i32_type()
+                    .fn_type(&[cg.ptr_type().into(), i64t.into(), i64t.into()], false),
+            );
+            let ok = cg
+                .call_value(
+                    own,
+                    &[
+                        p.into(),
+                        i64t.const_int(ndim as u64, false).into(),
+                        i64t.const_int(dtype.itemsize() as u64, false).into(),
+                    ],
+                )?
+                .into_int_value();
+            let ok = cg.builder.build_int_compare(
+                inkwell::IntPredicate::NE,
+                ok,
+                cg.ctx.i32_type().const_zero(),
+                "",
+            )?;
+            // The runtime reported the MemoryError.
+            super::raise::fail_unless(cg, ok, "array.item", |_| Ok(()))
+        }
+        ItemKind::Tuple(_) if item.fields().iter().any(|(_, f)| f.is_counted()) => {
+            for (at, field, x) in tuple_fields(cg, item, v)? {
+                put_item(cg, field, field_at(cg, p, at)?, x)?;
+            }
+            Ok(())
+        }
+        _ => {
+            count_item(cg, item, true, v)?;
+            store_item(cg, item, p, v)
+        }
     }
 }
 
@@ -164,6 +224,8 @@ pub fn count_item<'ctx>(
         ItemKind::Scalar(_) => Ok(()),
         ItemKind::List(_) => refcount(cg, "jitufunc_rt_list", increment, v),
         ItemKind::Dict(..) => refcount(cg, "jitufunc_rt_dict", increment, v),
+        ItemKind::Array(..) if increment => super::arrays::retain(cg, &item.to_type(), v),
+        ItemKind::Array(..) => super::arrays::release(cg, &item.to_type(), v),
         ItemKind::Tuple(_) if !item.is_counted() => Ok(()),
         ItemKind::Tuple(_) => {
             for (_, field, x) in tuple_fields(cg, item, v)? {

@@ -12,7 +12,7 @@ use inkwell::types::BasicType;
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
-use super::container::{count_item, item_code, load_int, load_item, load_ptr, store_item};
+use super::container::{count_item, item_code, load_int, load_item, load_ptr, put_item};
 use super::Codegen;
 use crate::engine::dict::{
     entry_stride, KeyKind, FIELD_ENTRIES, FIELD_LEN, KEY_OFFSET, VALUE_OFFSET,
@@ -301,8 +301,7 @@ pub fn emit<'ctx>(
             // A new key's value slot is zeroed: a null container, which
             // decref ignores.
             let old = load_item(cg, vs, p)?;
-            count_item(cg, vs, true, vals[2])?;
-            store_item(cg, vs, p, vals[2])?;
+            put_item(cg, vs, p, vals[2])?;
             count_item(cg, vs, false, old)?;
             None
         }

@@ -10,7 +10,7 @@
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
-use super::container::{count_item, field, item_code, load_int, load_item, load_ptr, store_item};
+use super::container::{count_item, field, item_code, load_int, load_item, load_ptr, put_item};
 use super::Codegen;
 use crate::engine::list::{ListError, FIELD_CAP, FIELD_DATA, FIELD_LEN};
 use crate::error::{CompileError, Result};
@@ -135,8 +135,7 @@ pub fn emit<'ctx>(
             )?;
             let p = item_ptr(cg, h, s, i)?;
             let old = load_item(cg, s, p)?;
-            count_item(cg, s, true, vals[2])?;
-            store_item(cg, s, p, vals[2])?;
+            put_item(cg, s, p, vals[2])?;
             count_item(cg, s, false, old)?;
             None
         }
@@ -169,8 +168,7 @@ pub fn emit<'ctx>(
             cg.builder.build_unconditional_branch(store)?;
             cg.builder.position_at_end(store);
             let p = item_ptr(cg, h, s, len)?;
-            count_item(cg, s, true, vals[1])?;
-            store_item(cg, s, p, vals[1])?;
+            put_item(cg, s, p, vals[1])?;
             let next = cg
                 .builder
                 .build_int_nsw_add(len, i64t.const_int(1, false), "")?;

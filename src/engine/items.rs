@@ -1,6 +1,8 @@
 //! Items of typed containers that are typed containers themselves (a List
-//! of Lists, a Dict of Lists), or tuples holding some: a container holds
-//! one reference to each such item (`types::Item::is_container`), taken when the item is stored
+//! of Lists, a Dict of Lists), arrays (whose view record's owner is a
+//! memory block: `engine::memory::jitufunc_rt_view_own`), or tuples
+//! holding some: a container holds one reference to each such item
+//! (`types::Item::is_counted`), taken when the item is stored
 //! and dropped when it is overwritten, removed without being handed on,
 //! or freed with its container. Number items need nothing.
 //!
@@ -10,6 +12,7 @@
 
 use super::dict::{jitufunc_rt_dict_decref, jitufunc_rt_dict_incref, DictHeader};
 use super::list::{jitufunc_rt_list_decref, jitufunc_rt_list_incref, ListHeader};
+use super::memory::{jitufunc_rt_decref, jitufunc_rt_incref, MemBlock};
 use crate::types::{Item, ItemKind};
 
 /// Takes a reference to the item of type `item` stored at `p`.
@@ -28,6 +31,7 @@ pub unsafe fn retain(item: Item, p: *const u8) {
             ItemKind::Dict(..) => {
                 jitufunc_rt_dict_incref((p as *const *mut DictHeader).read_unaligned())
             }
+            ItemKind::Array(..) => jitufunc_rt_incref(owner_of(p)),
             ItemKind::Tuple(_) => {
                 for (at, field) in item.fields() {
                     retain(field, p.add(at));
@@ -54,6 +58,7 @@ pub unsafe fn release(item: Item, p: *const u8) {
             ItemKind::Dict(..) => {
                 jitufunc_rt_dict_decref((p as *const *mut DictHeader).read_unaligned())
             }
+            ItemKind::Array(..) => jitufunc_rt_decref(owner_of(p)),
             ItemKind::Tuple(_) => {
                 for (at, field) in item.fields() {
                     release(field, p.add(at));
@@ -61,6 +66,15 @@ pub unsafe fn release(item: Item, p: *const u8) {
             }
         }
     }
+}
+
+/// The owner word (the second) of the array item's view record at `p`.
+///
+/// # Safety
+/// `p` holds an array item.
+unsafe fn owner_of(p: *const u8) -> *mut MemBlock {
+    // SAFETY: per the contract, a view record of 8-byte words.
+    unsafe { (p as *const *mut MemBlock).add(1).read_unaligned() }
 }
 
 /// Releases `n` items of type `item` stored `stride` bytes apart from `p`.
@@ -78,7 +92,7 @@ pub unsafe fn release_all(item: Item, p: *const u8, n: i64, stride: i64) {
 }
 
 /// The item code (`types::Item::code`) of the container type named by the
-/// `len` UTF-8 bytes at `name` (`ListType[int64]`), entered in this
+/// `len` UTF-8 bytes at `name` (`ListType[int64]`, `array(float64, 1d, A)`), entered in this
 /// process's table; -1 if it names none (not made by codegen).
 ///
 /// # Safety

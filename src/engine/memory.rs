@@ -11,6 +11,13 @@
 //! `jitufunc_rt_incref` and `jitufunc_rt_decref` act on blocks only and
 //! ignore the other two, so compiled code counts every owner the same way.
 //!
+//! A block may also stand for a Python object's memory (a *foreign*
+//! block, `foreign_block`): an array stored in a typed container keeps its
+//! memory alive through a block, whichever owner its view had
+//! (`jitufunc_rt_view_own`). The last reference to a foreign block drops
+//! the object's reference through the Python layer's handlers
+//! (`set_object_handlers`), which take the GIL.
+//!
 //! The data of the last two large blocks freed (`Spare`) is kept for the
 //! next block of the same size: a function called in a loop gets its
 //! result's memory back instead of fresh pages from the kernel, whose page
@@ -18,6 +25,7 @@
 
 use std::alloc::{alloc, dealloc, Layout};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 /// The header compiled code sees: a count and the data pointer (field 1,
 /// which codegen reads).
@@ -26,6 +34,47 @@ pub struct MemBlock {
     refcount: AtomicI64,
     data: *mut u8,
     size: usize,
+    /// The Python object whose memory `data` is (a foreign block), or 0:
+    /// the block allocated `data` itself.
+    object: usize,
+}
+
+/// How the engine keeps a Python object alive: `retain` and `release`
+/// add and drop one reference, taking the GIL when the calling thread
+/// does not hold it (`python` sets them when `_core` loads).
+#[derive(Clone, Copy)]
+pub struct ObjectHandlers {
+    pub retain: fn(usize),
+    pub release: fn(usize),
+}
+
+static OBJECT_HANDLERS: OnceLock<ObjectHandlers> = OnceLock::new();
+
+/// Sets how foreign blocks keep their objects (once per process).
+pub fn set_object_handlers(handlers: ObjectHandlers) {
+    let _ = OBJECT_HANDLERS.set(handlers);
+}
+
+/// A foreign block for Python object `object` whose memory starts at
+/// `data`, with one reference; it takes over one reference to `object`
+/// the caller holds.
+pub fn foreign_block(object: usize, data: *mut u8) -> *mut MemBlock {
+    ALLOCATED.fetch_add(1, Ordering::Relaxed);
+    Box::into_raw(Box::new(MemBlock {
+        refcount: AtomicI64::new(1),
+        data,
+        size: 0,
+        object,
+    }))
+}
+
+/// The Python object of a foreign block (0 for a block of its own data).
+///
+/// # Safety
+/// `owner` is a live block.
+pub unsafe fn object_of(owner: *mut MemBlock) -> usize {
+    // SAFETY: per the contract.
+    unsafe { (*owner).object }
 }
 
 /// Alignment of array data (a cache line; AVX-512 vectors).
@@ -157,6 +206,7 @@ pub extern "C" fn jitufunc_rt_alloc(nbytes: i64) -> *mut MemBlock {
         refcount: AtomicI64::new(1),
         data,
         size,
+        object: 0,
     }))
 }
 
@@ -189,9 +239,93 @@ pub unsafe extern "C" fn jitufunc_rt_decref(owner: *mut MemBlock) {
         }
         std::sync::atomic::fence(Ordering::Acquire);
         let block = Box::from_raw(owner);
-        free_data(block.data, block.size);
+        if block.object != 0 {
+            if let Some(h) = OBJECT_HANDLERS.get() {
+                (h.release)(block.object);
+            }
+        } else {
+            free_data(block.data, block.size);
+        }
     }
     FREED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Makes the view record at `rec` (`codegen::arrays::View`: data, owner,
+/// `ndim` sizes, `ndim` strides in bytes, of items of `itemsize` bytes)
+/// one whose owner is a block holding a reference for it, as a typed
+/// container stores an array: a block gets one more reference; an
+/// argument's object (a tagged owner) a foreign block of its own; memory
+/// nobody counts (a global array frozen into compiled code) is copied into
+/// a new block, C-contiguous. Returns 0, with a `MemoryError` reported,
+/// when the copy cannot be had.
+///
+/// # Safety
+/// `rec` points to a writable view record of `ndim` dimensions whose
+/// owner is null, a tagged live object, or a live block, and whose data
+/// spans its shape and strides.
+pub unsafe extern "C" fn jitufunc_rt_view_own(rec: *mut i64, ndim: i64, itemsize: i64) -> i32 {
+    // SAFETY: per the contract, `rec` holds `2 + 2 * ndim` words.
+    unsafe {
+        let owner = *rec.add(1) as *mut MemBlock;
+        if is_block(owner) {
+            jitufunc_rt_incref(owner);
+            return 1;
+        }
+        if !owner.is_null() {
+            let object = owner as usize & !1;
+            let Some(h) = OBJECT_HANDLERS.get() else {
+                super::runtime::report(super::runtime::RuntimeError::Memory(
+                    "cannot keep an argument array alive outside Python".into(),
+                ));
+                return 0;
+            };
+            (h.retain)(object);
+            *rec.add(1) = foreign_block(object, *rec as *mut u8) as i64;
+            return 1;
+        }
+        let n = ndim.max(0) as usize;
+        let shape: Vec<i64> = (0..n).map(|k| *rec.add(2 + k)).collect();
+        let strides: Vec<i64> = (0..n).map(|k| *rec.add(2 + n + k)).collect();
+        let count = shape
+            .iter()
+            .try_fold(1i64, |c, d| c.checked_mul((*d).max(0)));
+        let Some(nbytes) = count.and_then(|c| c.checked_mul(itemsize)) else {
+            super::runtime::report(super::runtime::RuntimeError::Memory(
+                "an array too large to copy".into(),
+            ));
+            return 0;
+        };
+        let block = jitufunc_rt_alloc(nbytes);
+        if block.is_null() {
+            return 0;
+        }
+        let to = data_of(block);
+        let from = *rec as *const u8;
+        let size = itemsize as usize;
+        if nbytes > 0 {
+            // Every element in C order (an odometer over the indices).
+            let mut index = vec![0i64; n];
+            for k in 0..(nbytes as usize / size.max(1)) {
+                let offset: i64 = index.iter().zip(&strides).map(|(i, s)| i * s).sum();
+                std::ptr::copy_nonoverlapping(from.offset(offset as isize), to.add(k * size), size);
+                for axis in (0..n).rev() {
+                    index[axis] += 1;
+                    if index[axis] < shape[axis] {
+                        break;
+                    }
+                    index[axis] = 0;
+                }
+            }
+        }
+        *rec = to as i64;
+        *rec.add(1) = block as i64;
+        let mut step = itemsize;
+        for axis in (0..n).rev() {
+            *rec.add(2 + n + axis) = step;
+            step *= shape[axis].max(1);
+        }
+        1
+    }
 }
 
 /// The data of block `owner`.
@@ -235,6 +369,30 @@ mod tests {
             .regions
             .len();
         assert!(kept <= SPARE_SLOTS, "{kept} regions kept");
+    }
+
+    #[test]
+    fn a_view_nobody_counts_is_copied_c_contiguous_into_a_block() {
+        // A 2x3 view of int32 taken every other column of a 2x6 array,
+        // rows in reverse.
+        let base: Vec<i32> = (0..12).collect();
+        let data = base.as_ptr() as i64 + 6 * 4;
+        let mut rec = [data, 0, 2, 3, -6 * 4, 2 * 4];
+        // SAFETY: the record views `base`, which outlives the call.
+        let ok = unsafe { jitufunc_rt_view_own(rec.as_mut_ptr(), 2, 4) };
+        assert_eq!(ok, 1);
+        assert_eq!(&rec[2..], &[2, 3, 12, 4]);
+        let block = rec[1] as *mut MemBlock;
+        // SAFETY: the new block holds 6 int32 at `rec[0]`.
+        unsafe {
+            assert_eq!(data_of(block) as i64, rec[0]);
+            let copy = std::slice::from_raw_parts(rec[0] as *const i32, 6);
+            assert_eq!(copy, &[6, 8, 10, 0, 2, 4]);
+            // A block owner gets one more reference.
+            assert_eq!(jitufunc_rt_view_own(rec.as_mut_ptr(), 2, 4), 1);
+            jitufunc_rt_decref(block);
+            jitufunc_rt_decref(block);
+        }
     }
 
     #[test]

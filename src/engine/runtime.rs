@@ -591,6 +591,10 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             super::memory::jitufunc_rt_decref as *const () as usize,
         ),
         (
+            "jitufunc_rt_view_own",
+            super::memory::jitufunc_rt_view_own as *const () as usize,
+        ),
+        (
             "jitufunc_rt_item_code",
             super::items::jitufunc_rt_item_code as *const () as usize,
         ),

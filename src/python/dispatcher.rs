@@ -509,9 +509,24 @@ impl Dispatcher {
                                         && (h.readonly || !g.readonly)
                                 }
                                 (Type::Array(_), _) | (_, Type::Array(_)) => false,
-                                // Tuples and None match only exactly.
-                                (Type::Tuple(_) | Type::NoneType | Type::Function(_), _)
-                                | (_, Type::Tuple(_) | Type::NoneType | Type::Function(_)) => false,
+                                // Tuples, None and typed containers match
+                                // only exactly.
+                                (
+                                    Type::Tuple(_)
+                                    | Type::NoneType
+                                    | Type::Function(_)
+                                    | Type::List(_)
+                                    | Type::Dict(..),
+                                    _,
+                                )
+                                | (
+                                    _,
+                                    Type::Tuple(_)
+                                    | Type::NoneType
+                                    | Type::Function(_)
+                                    | Type::List(_)
+                                    | Type::Dict(..),
+                                ) => false,
                                 _ => can_cast_scalar(given.dtype(), have.dtype(), Casting::Safe),
                             }
                     })
@@ -945,6 +960,25 @@ impl Drop for ArrayMemory {
     }
 }
 
+/// Whether ndarray `object` is exactly the view record `w` of type `a`
+/// (its data, dtype, shape and strides).
+///
+/// # Safety
+/// `object` is a live ndarray; only its fields are read.
+pub(super) unsafe fn is_view(object: usize, a: &crate::types::ArrayType, w: &[u64]) -> bool {
+    let n = a.ndim as usize;
+    // SAFETY: per the contract.
+    unsafe {
+        let f = &(*(object as *mut PyArrayObject)).fields;
+        f.data as u64 == w[0]
+            && f.nd as usize == n
+            && Scalar::from_typenum((*f.descr).fields.type_num) == Some(a.dtype)
+            && (0..n).all(|k| {
+                *f.dimensions.add(k) as u64 == w[2 + k] && *f.strides.add(k) as u64 == w[2 + n + k]
+            })
+    }
+}
+
 /// A NumPy array over a returned view record `w` of type `a`, whose owner
 /// reference it takes over: a block becomes its base through
 /// `ArrayMemory`; a tagged argument becomes its base itself.
@@ -970,17 +1004,8 @@ pub(super) fn array_object(
     let mut strides: Vec<isize> = w[2 + n..2 + 2 * n].iter().map(|d| *d as isize).collect();
     if owner & 1 == 1 {
         // SAFETY: a tagged owner is an argument of this call, an ndarray
-        // (its key passed `PyArray_Check`), alive; only its fields are read.
-        let same = unsafe {
-            let arg = (owner & !1) as *mut PyArrayObject;
-            let f = &(*arg).fields;
-            f.data as u64 == w[0]
-                && f.nd as usize == n
-                && (*f.descr).fields.type_num == a.dtype.typenum()
-                && (0..n)
-                    .all(|k| *f.dimensions.add(k) == dims[k] && *f.strides.add(k) == strides[k])
-        };
-        if same {
+        // (its key passed `PyArray_Check`), alive.
+        if unsafe { is_view(owner & !1, a, w) } {
             // The argument itself (`return out`): the same object, as
             // Python returns it.
             return Ok(base.expect("a tagged owner is a base"));

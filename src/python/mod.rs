@@ -456,6 +456,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::engine::runtime::set_error_handler(errors::raise_runtime_error);
     crate::engine::runtime::set_context_handler(errors::add_runtime_error_context);
     crate::engine::runtime::set_print_handler(print::print_handler);
+    crate::engine::memory::set_object_handlers(typed_items::object_handlers());
     m.add("LLVM_VERSION", "19.1")?;
     Ok(())
 }

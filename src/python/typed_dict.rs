@@ -288,7 +288,7 @@ impl TypedDictBase {
             .filter(|i| i.as_scalar() != Some(Scalar::F16))
             .ok_or_else(|| {
                 PyTypeError::new_err(
-                    "typed Dict values are booleans, integers, floats (32 and 64 bits), complex numbers and typed Lists and Dicts",
+                    "typed Dict values are booleans, integers, floats (32 and 64 bits), complex numbers, arrays, tuples and typed Lists and Dicts",
                 )
             })?;
         self.set_types(k, v);
@@ -346,8 +346,8 @@ impl TypedDictBase {
         let (ks, vs) = Self::types(h);
         let w = key_word(k, ks, true)?.expect("insert gives a key or an error");
         // The value first: a bad value leaves the dict as it was.
-        let mut item = [0u8; 16];
-        // SAFETY: 16 bytes, the largest value.
+        let mut item = vec![0u8; vs.itemsize()];
+        // SAFETY: room for a value of type `vs`.
         unsafe { write_item(v, vs, DICT_VALUES, item.as_mut_ptr())? };
         let p = h.slot(w);
         if p.is_null() {

@@ -4,13 +4,19 @@
 //! into a real item a `TypeError`), and an item read back as a Python
 //! number (`int`, `float`, `complex`, `bool`); a typed List or Dict
 //! written as a container item (the container takes a reference to it:
-//! `engine::items`) and read back as a Python object sharing it.
+//! `engine::items`) and read back as a Python object sharing it; an array
+//! written as a view record whose owner is a foreign block holding the
+//! array (`engine::memory::foreign_block`), read back as that same array
+//! object, or as a new array over the record's memory.
 
+use numpy::npyffi::{PyArrayObject, PyArray_Check, NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_WRITEABLE};
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyComplex;
 
-use crate::types::{Item, ItemKind, Scalar};
+use crate::engine::memory::{self, MemBlock};
+use crate::types::{Item, ItemKind, Layout, Scalar};
 
 /// How messages name the items of a typed List.
 pub const LIST: &str = "a typed List";
@@ -60,6 +66,8 @@ pub unsafe fn write_item(v: &Bound<'_, PyAny>, item: Item, what: &str, p: *mut u
         ItemKind::Scalar(s) => return unsafe { write_number(v, s, what, p) },
         // SAFETY: the caller's contract (room for the whole tuple).
         ItemKind::Tuple(_) => return unsafe { write_tuple(v, item, what, p) },
+        // SAFETY: the caller's contract (room for a view record).
+        ItemKind::Array(..) => return unsafe { write_array(v, item, what, p) },
         ItemKind::List(inner) => super::typed_list::header_for_item(v, inner).map(|h| h as *mut u8),
         ItemKind::Dict(k, val) => {
             super::typed_dict::header_for_item(v, k, val).map(|h| h as *mut u8)
@@ -112,6 +120,122 @@ unsafe fn write_tuple(v: &Bound<'_, PyAny>, item: Item, what: &str, p: *mut u8) 
         }
     }
     Ok(())
+}
+
+/// Writes array `v` as an item of array type `item` at `p`: its view
+/// record, whose owner is a new foreign block holding a reference to `v`.
+/// Its dtype and number of dimensions must be the item's, it must be
+/// writable (as the item's type says compiled code may write it), and
+/// C-contiguous for a C-contiguous item type.
+///
+/// # Safety
+/// `p` has room for an item of type `item`.
+unsafe fn write_array(v: &Bound<'_, PyAny>, item: Item, what: &str, p: *mut u8) -> PyResult<()> {
+    let ItemKind::Array(dtype, ndim, layout) = item.kind() else {
+        unreachable!("write_array of an array item")
+    };
+    let refuse = |why: String| PyTypeError::new_err(format!("{what} of {item} takes {why}"));
+    let obj = v.as_ptr();
+    // SAFETY: `obj` is a live object and the GIL is held; NumPy's struct
+    // fields are read only after `PyArray_Check`; `p` has room for the
+    // record (the caller's).
+    unsafe {
+        if PyArray_Check(v.py(), obj) == 0 {
+            return Err(refuse(format!("NumPy arrays, not {}", value_type_name(v))));
+        }
+        let a = obj as *mut PyArrayObject;
+        let f = &(*a).fields;
+        let given = Scalar::from_typenum((*f.descr).fields.type_num);
+        let native = (*f.descr).fields.byteorder as u8 != b'>';
+        if given != Some(dtype) || !native || f.nd as u32 != ndim {
+            let dt = v.getattr("dtype")?.str()?.to_string();
+            return Err(refuse(format!(
+                "arrays of {dtype} with {ndim} dimension{}, not an array of {dt} with {} dimension{}",
+                if ndim == 1 { "" } else { "s" },
+                f.nd,
+                if f.nd == 1 { "" } else { "s" },
+            )));
+        }
+        if f.flags & NPY_ARRAY_WRITEABLE == 0 {
+            return Err(refuse(
+                "writable arrays (compiled code may write them), not a read-only one".into(),
+            ));
+        }
+        if layout == Layout::C && f.flags & NPY_ARRAY_C_CONTIGUOUS == 0 {
+            return Err(refuse(
+                "C-contiguous arrays, not one with other strides (use np.ascontiguousarray, or an item type such as types.float64[:])".into(),
+            ));
+        }
+        ffi::Py_IncRef(obj);
+        let block = memory::foreign_block(obj as usize, f.data as *mut u8);
+        let w = p as *mut u64;
+        let n = ndim as usize;
+        w.write_unaligned(f.data as u64);
+        w.add(1).write_unaligned(block as u64);
+        for k in 0..n {
+            w.add(2 + k).write_unaligned(*f.dimensions.add(k) as u64);
+            w.add(2 + n + k).write_unaligned(*f.strides.add(k) as u64);
+        }
+    }
+    Ok(())
+}
+
+/// The array item of type `item` at `p` as a NumPy array: the array
+/// object stored there if the record is still exactly its view (so
+/// `l.append(a); l[0] is a`), else a new array over the record's memory
+/// holding a reference to its block.
+///
+/// # Safety
+/// An array item of type `item` is stored at `p`.
+unsafe fn read_array(py: Python<'_>, item: Item, p: *const u8) -> PyResult<Py<PyAny>> {
+    let crate::types::Type::Array(a) = item.to_type() else {
+        unreachable!("read_array of an array item")
+    };
+    let words = 2 + 2 * a.ndim as usize;
+    // SAFETY: a view record of `words` words at `p` whose owner is a live
+    // block the container holds (the caller's); the reference taken is
+    // handed to the new array's base.
+    unsafe {
+        let w: Vec<u64> = (0..words)
+            .map(|k| (p as *const u64).add(k).read_unaligned())
+            .collect();
+        let block = w[1] as *mut MemBlock;
+        let object = memory::object_of(block);
+        if object != 0 && super::dispatcher::is_view(object, &a, &w) {
+            return Ok(pyo3::Bound::from_borrowed_ptr(py, object as *mut ffi::PyObject).unbind());
+        }
+        memory::jitufunc_rt_incref(block);
+        super::dispatcher::array_object(py, &a, &w)
+    }
+}
+
+/// How foreign blocks keep their arrays (`engine::memory::ObjectHandlers`):
+/// a reference added or dropped with the GIL taken (compiled code may run
+/// without it, in any thread).
+pub fn object_handlers() -> memory::ObjectHandlers {
+    fn retain(object: usize) {
+        // SAFETY: `object` is a live Python object (an argument of the
+        // running call); the GIL is taken (re-entrantly) around the count.
+        unsafe {
+            let gil = ffi::PyGILState_Ensure();
+            ffi::Py_IncRef(object as *mut ffi::PyObject);
+            ffi::PyGILState_Release(gil);
+        }
+    }
+    fn release(object: usize) {
+        // SAFETY: the block held one reference to `object`, dropped here
+        // with the GIL taken; after the interpreter is finalized there is
+        // nothing left to drop it from.
+        unsafe {
+            if ffi::Py_IsInitialized() == 0 {
+                return;
+            }
+            let gil = ffi::PyGILState_Ensure();
+            ffi::Py_DecRef(object as *mut ffi::PyObject);
+            ffi::PyGILState_Release(gil);
+        }
+    }
+    memory::ObjectHandlers { retain, release }
 }
 
 /// Writes number `v` as an item of type `s` at `p` (as `write_item`).
@@ -215,6 +339,8 @@ pub unsafe fn read_item(py: Python<'_>, item: Item, p: *const u8) -> PyResult<Py
             }
             return Ok(pyo3::types::PyTuple::new(py, items)?.into_any().unbind());
         }
+        // SAFETY: an array item at `p` (the caller's).
+        ItemKind::Array(..) => return unsafe { read_array(py, item, p) },
         // SAFETY: a live header at `p` (the caller's); the reference taken
         // passes to the new object.
         ItemKind::List(_) => unsafe {
@@ -308,7 +434,7 @@ pub fn item_code(text: &str) -> PyResult<i64> {
         .map_err(|e| PyTypeError::new_err(format!("{text:?} is not a type: {}", e.message)))?;
     Item::of_type(&t).map(Item::code).ok_or_else(|| {
         PyTypeError::new_err(format!(
-            "typed containers hold numbers (not float16) and typed Lists and Dicts, not {t}"
+            "typed containers hold numbers (not float16), arrays, tuples and typed Lists and Dicts, not {t}"
         ))
     })
 }

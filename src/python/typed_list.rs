@@ -202,7 +202,7 @@ impl TypedListBase {
             .filter(|i| i.as_scalar() != Some(Scalar::F16))
             .ok_or_else(|| {
                 PyTypeError::new_err(
-                    "typed Lists hold booleans, integers, floats (32 and 64 bits), complex numbers and typed Lists and Dicts",
+                    "typed Lists hold booleans, integers, floats (32 and 64 bits), complex numbers, arrays, tuples and typed Lists and Dicts",
                 )
             })?;
         self.set_item(item);
@@ -263,8 +263,8 @@ impl TypedListBase {
         }
         // SAFETY: a live header.
         let s = unsafe { item_type(h) };
-        let mut item = [0u8; 16];
-        // SAFETY: 16 bytes, the largest item; then `0 <= i < len`: the
+        let mut item = vec![0u8; s.itemsize()];
+        // SAFETY: room for an item of type `s`; then `0 <= i < len`: the
         // old item is released and replaced by the new one.
         unsafe {
             write_item(v, s, LIST, item.as_mut_ptr())?;
@@ -297,8 +297,8 @@ impl TypedListBase {
             i.min(h.len)
         };
         grow(h, h.len + 1)?;
-        let mut item = [0u8; 16];
-        // SAFETY: 16 bytes, the largest item.
+        let mut item = vec![0u8; s.itemsize()];
+        // SAFETY: room for an item of type `s`.
         unsafe { write_item(v, s, LIST, item.as_mut_ptr())? };
         let size = h.itemsize as usize;
         // SAFETY: room for len + 1 items; the moved range is inside it.

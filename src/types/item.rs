@@ -1,6 +1,7 @@
 //! The types of the items typed containers hold (`Item`): a number, a
-//! typed container itself (a List of Lists, a Dict of Lists, ...), or a
-//! tuple of those (a List of `(int64, float64)`), stored in place with C's
+//! typed container itself (a List of Lists, a Dict of Lists, ...), an
+//! array (a view record whose owner the container counts), or a tuple of
+//! those (a List of `(int64, float64)`), stored in place with C's
 //! layout (`Item::fields`).
 //!
 //! An `Item` is a small `Copy` handle whose number is also what a
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use super::Scalar;
+use super::{ArrayType, Layout, Memory, Scalar};
 
 /// Codes from here on are container types in the table.
 const CONTAINER_BASE: u32 = 256;
@@ -45,6 +46,12 @@ pub enum ItemKind {
     /// A tuple of items (at least one), stored one after the other with
     /// C's alignment (`Item::fields`).
     Tuple(Arc<[Item]>),
+    /// A writable array of a dtype (not float16) and a number of
+    /// dimensions, C-contiguous or with any strides (`Layout`): stored as
+    /// a view record (`codegen::arrays::View`: data, owner, shape,
+    /// strides), whose owner is always a memory block (`engine::memory`)
+    /// the container holds one reference to (`engine::items`).
+    Array(Scalar, u32, Layout),
     /// The items of the list or dict literal numbered `origin` in its
     /// function (`ir::Op::NewList`) while type inference is still finding
     /// them (`typing::lists::literal`); never in typed IR.
@@ -116,6 +123,11 @@ impl Item {
         Item::of(ItemKind::Dict(key, value))
     }
 
+    /// An array of `dtype` with `ndim` dimensions as an item.
+    pub fn array(dtype: Scalar, ndim: u32, layout: Layout) -> Item {
+        Item::of(ItemKind::Array(dtype, ndim, layout))
+    }
+
     /// A tuple of `items` (at least one) as an item.
     pub fn tuple(items: &[Item]) -> Item {
         Item::of(ItemKind::Tuple(items.into()))
@@ -179,7 +191,7 @@ impl Item {
     /// one).
     pub fn is_counted(self) -> bool {
         match self.kind() {
-            ItemKind::List(_) | ItemKind::Dict(..) => true,
+            ItemKind::List(_) | ItemKind::Dict(..) | ItemKind::Array(..) => true,
             ItemKind::Tuple(items) => items.iter().any(|i| i.is_counted()),
             ItemKind::Scalar(_) | ItemKind::Pending(_) => false,
         }
@@ -191,6 +203,7 @@ impl Item {
         match self.kind() {
             ItemKind::Scalar(s) => s.itemsize(),
             ItemKind::List(_) | ItemKind::Dict(..) => std::mem::size_of::<usize>(),
+            ItemKind::Array(_, ndim, _) => 8 * (2 + 2 * ndim as usize),
             ItemKind::Tuple(_) => {
                 let end = self.fields().last().map_or(0, |(at, i)| at + i.itemsize());
                 end.next_multiple_of(self.align())
@@ -204,7 +217,7 @@ impl Item {
         match self.kind() {
             ItemKind::Scalar(s) if s.kind() == super::Kind::Complex => s.itemsize() / 2,
             ItemKind::Scalar(s) => s.itemsize(),
-            ItemKind::List(_) | ItemKind::Dict(..) => std::mem::align_of::<usize>(),
+            ItemKind::List(_) | ItemKind::Dict(..) | ItemKind::Array(..) => 8,
             ItemKind::Tuple(items) => items.iter().map(|i| i.align()).max().unwrap_or(1),
             ItemKind::Pending(_) => 1,
         }
@@ -237,6 +250,13 @@ impl Item {
             ItemKind::Tuple(items) => {
                 super::Type::Tuple(items.iter().map(|i| i.to_type()).collect())
             }
+            ItemKind::Array(dtype, ndim, layout) => super::Type::Array(ArrayType {
+                dtype,
+                ndim,
+                layout,
+                readonly: false,
+                memory: Memory::Owned,
+            }),
             ItemKind::Pending(_) => super::Type::Unknown,
         }
     }
@@ -247,6 +267,11 @@ impl Item {
             super::Type::Scalar(s) if *s != Scalar::F16 => Some(Item::scalar(*s)),
             super::Type::List(i) => Some(Item::list(*i)),
             super::Type::Dict(k, v) => Some(Item::dict(*k, *v)),
+            // A read-only view is typed as the writable item it would be
+            // stored as; storing it is refused where it is converted.
+            super::Type::Array(a) if a.dtype != Scalar::F16 => {
+                Some(Item::array(a.dtype, a.ndim, a.layout))
+            }
             super::Type::Tuple(items) if !items.is_empty() => {
                 let items = items
                     .iter()
@@ -273,6 +298,10 @@ impl fmt::Display for Item {
             ItemKind::Tuple(items) => {
                 let names: Vec<String> = items.iter().map(|i| i.to_string()).collect();
                 write!(f, "Tuple({})", names.join(", "))
+            }
+            ItemKind::Array(dtype, ndim, layout) => {
+                let l = if layout == Layout::C { "C" } else { "A" };
+                write!(f, "array({dtype}, {ndim}d, {l})")
             }
             ItemKind::Pending(origin) => write!(f, "literal{origin}?"),
         }
@@ -314,6 +343,15 @@ mod tests {
         let c = Item::tuple(&[Item::scalar(Scalar::C64), Item::scalar(Scalar::Bool)]);
         assert_eq!((c.itemsize(), c.align()), (12, 4));
         assert_eq!(Item::of_type(&c.to_type()), Some(c));
+        let a = Item::array(Scalar::F32, 2, Layout::C);
+        assert_eq!(a.to_string(), "array(float32, 2d, C)");
+        assert_eq!((a.itemsize(), a.align()), (48, 8));
+        assert!(a.is_counted() && !a.is_container());
+        assert_eq!(Item::of_type(&a.to_type()), Some(a));
+        let parsed = crate::types::parse_type(&a.to_string()).unwrap();
+        assert_eq!(Item::of_type(&parsed), Some(a));
+        let t = Item::tuple(&[Item::scalar(Scalar::I8), a]);
+        assert_eq!(t.fields()[1].0, 8);
         assert!(Item::from_code(MAX_CODE as i64).is_none());
         assert!(Item::from_code(-1).is_none());
     }

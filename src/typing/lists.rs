@@ -38,7 +38,7 @@ pub(super) fn item_of<E: Emit>(e: &mut E, s: Scalar, v: E::V, what: &str) -> Res
     let t = e.ty(&v);
     let Some(kind) = t.kind() else {
         return Err(e.error(format!(
-            "cannot store a value of type {t} {what}: typed containers hold numbers and typed Lists and Dicts"
+            "cannot store a value of type {t} {what}: typed containers hold numbers, arrays, tuples and typed Lists and Dicts"
         )));
     };
     let rank = |k: Kind| match k {
@@ -83,6 +83,22 @@ pub(super) fn item_value<E: Emit>(e: &mut E, item: Item, v: E::V, what: &str) ->
     }
     if t == item.to_type() {
         return Ok(v);
+    }
+    if let (ItemKind::Array(..), Type::Array(from)) = (item.kind(), &t) {
+        let Type::Array(to) = item.to_type() else {
+            unreachable!("an array item's type is an array")
+        };
+        if crate::types::ty::view_converts(from, &to) {
+            return super::rules::cast(e, v, &Type::Array(to));
+        }
+        let why = if from.dtype != to.dtype || from.ndim != to.ndim {
+            "the dtype and number of dimensions must be the item's"
+        } else if from.readonly {
+            "the array is read-only"
+        } else {
+            "the array is not known to be C-contiguous"
+        };
+        return Err(e.error(format!("cannot store a value of type {t} {what}: {why}")));
     }
     // A literal stored as an item of a known type has that type (`row =
     // []; rows.append(row)`); inference only (materialisation sees the

@@ -98,8 +98,8 @@ pub fn has_pending(t: &Type) -> bool {
     }
 }
 
-/// The join of two item types: numbers by NumPy's promotion, containers
-/// only with themselves.
+/// The join of two item types: numbers by NumPy's promotion, arrays of
+/// one dtype and rank, containers only with themselves.
 fn join_items(a: Item, b: Item) -> Option<Item> {
     if a == b {
         return Some(a);
@@ -114,6 +114,15 @@ fn join_items(a: Item, b: Item) -> Option<Item> {
             .map(|(x, y)| join_items(*x, *y))
             .collect::<Option<Vec<_>>>()?;
         return Some(Item::tuple(&joined));
+    }
+    if let (ItemKind::Array(dx, nx, lx), ItemKind::Array(dy, ny, ly)) = (a.kind(), b.kind()) {
+        // Arrays of one dtype and rank: C-contiguous if both are.
+        let layout = if lx == ly {
+            lx
+        } else {
+            crate::types::Layout::Any
+        };
+        return (dx == dy && nx == ny).then(|| Item::array(dx, nx, layout));
     }
     let (Some(x), Some(y)) = (a.as_scalar(), b.as_scalar()) else {
         return None;
@@ -162,7 +171,7 @@ pub fn with_value<E: Emit>(
             return Ok(out);
         }
         return Err(e.error(format!(
-            "{what} holds numbers and typed Lists and Dicts, not a value of type {t}"
+            "{what} holds numbers, arrays, tuples and typed Lists and Dicts, not a value of type {t}"
         )));
     };
     out.item = Some(match found.item {

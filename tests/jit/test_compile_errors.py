@@ -188,11 +188,11 @@ CASES = [
             d = {}
             return len(d)
     """, (1,), TypingError, r"cannot tell the key and value types of this empty dict", 2),
-    case("list-literal-of-arrays", """
+    case("list-literal-of-arrays-of-two-ranks", """
         def f(x):
-            v = [np.zeros(2)]
+            v = [np.zeros(2), np.zeros((2, 2))]
             return x
-    """, (1,), TypingError, r"holds numbers and typed Lists and Dicts", 2),
+    """, (1,), TypingError, r"holds items of type array\(float64, 1d, C\) and array\(float64, 2d, C\)", 2),
     case("set-literal", """
         def f(x):
             s = {x, 2}

@@ -471,7 +471,7 @@ def test_float16_and_complex_keys_are_refused_with_the_type():
     f = make_function("def f(a):\n    l = [a[0], a[1]]\n    return l\n")
     with pytest.raises(TypingError) as err:
         njit(f)(a16)
-    assert_clear_error(err.value, TypingError, r"a list holds numbers and typed Lists and Dicts, not a value of "
+    assert_clear_error(err.value, TypingError, r"a list holds numbers, arrays, tuples and typed Lists and Dicts, not a value of "
                        r"type float16", f, "def f(a):\n    l = [a[0], a[1]]\n    return l\n", 2)
     src = "def f(a):\n    d = {a[0]: 1}\n    return d\n"
     g = make_function(src)
@@ -899,10 +899,11 @@ ERRORS = [
      r"comprehensions are not supported", 2),
     ("generator", "def f(n):\n    s = 0\n    for x in (i for i in range(n)):\n        s += x\n    return s\n",
      UnsupportedError, r"comprehensions are not supported", 3),
-    ("list-of-arrays", "def f(n):\n    a = np.ones(n)\n    return [a, a]\n", TypingError,
-     r"a list holds numbers and typed Lists and Dicts, not a value of type float64", 3),
+    ("list-of-arrays-of-two-dtypes", "def f(n):\n    a = np.ones(n)\n    return [a, a.astype(np.int64)]\n",
+     TypingError, r"a list holds items of type array\(float64, 1d, C\) and array\(int64, 1d, C\), which cannot be "
+     r"one type", 3),
     ("array-appended", "def f(n):\n    l = [x for x in range(3)]\n    l.append(np.ones(n))\n    return l\n",
-     TypingError, r"cannot store a value of type float64\[::1\]( \(owned\))? into a typed List of int64", 3),
+     TypingError, r"cannot store a value of type pyint into a typed List of array\(float64, 1d, C\)", 2),
     ("comprehension-variable-after", "def f(n):\n    l = [x for x in range(3)]\n    return x\n", TypingError,
      r"local variable 'x' is used before it is assigned", 3),
 ]

@@ -251,6 +251,11 @@ pub fn emit<'ctx>(
     }))
 }
 
+/// Adds a reference to `v` (of type `t`), as `array.incref` does.
+pub fn retain<'ctx>(cg: &Codegen<'ctx>, t: &Type, v: BasicValueEnum<'ctx>) -> Result<()> {
+    refcount(cg, true, t, v)
+}
+
 /// Drops a reference to `v` (of type `t`), as `array.decref` does.
 pub fn release<'ctx>(cg: &Codegen<'ctx>, t: &Type, v: BasicValueEnum<'ctx>) -> Result<()> {
     refcount(cg, false, t, v)
