@@ -11,7 +11,7 @@ use super::literals;
 use super::rules::cast;
 use crate::error::Result;
 use crate::ir::{ListOp, Op};
-use crate::syntax::Const;
+use crate::syntax::{CmpOp, Const};
 use crate::types::{Item, ItemKind, Kind, Scalar, Type};
 
 /// `len(l)`.
@@ -283,6 +283,29 @@ pub fn contains<E: Emit>(e: &mut E, l: E::V, v: E::V) -> Result<E::V> {
             )))
         }
     };
+    if item.is_int() && item != Scalar::I64 && t == Type::Weak(crate::types::Weak::Int) {
+        // A Python int known at run time: in no List of integers whose
+        // type cannot hold it (NumPy compares exactly; the cast to the
+        // items' type would overflow), else compared at the items' type.
+        let (lo, hi) = item.int_range();
+        let v64 = cast(e, v, &Type::I64)?;
+        let no = e.constant(Const::Bool(false), Type::PY_BOOL)?;
+        let mut fits = vec![];
+        for (bound, op) in [(lo, CmpOp::Ge), (hi, CmpOp::Le)] {
+            if let Ok(bound) = i64::try_from(bound) {
+                if bound != i64::MIN && bound != i64::MAX {
+                    let k = e.constant(Const::Int(bound as i128), Type::I64)?;
+                    fits.push(e.emit(Op::Compare(op), vec![v64.clone(), k], Type::PY_BOOL)?);
+                }
+            }
+        }
+        let wrapped = e.emit(Op::Cast, vec![v64], Type::Scalar(item))?;
+        let mut found = e.emit(Op::List(ListOp::Contains), vec![l, wrapped], Type::PY_BOOL)?;
+        for fit in fits {
+            found = e.emit(Op::Select, vec![fit, found, no.clone()], Type::PY_BOOL)?;
+        }
+        return Ok(found);
+    }
     let v = cast(e, v, &Type::Scalar(common))?;
     e.emit(Op::List(ListOp::Contains), vec![l, v], Type::PY_BOOL)
 }

@@ -299,6 +299,9 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
     if let Some(r) = decided_int_comparison(e, op, &a, &b) {
         return e.constant(Const::Bool(r), Type::BOOL);
     }
+    if let Some(r) = uint64_against_python_int(e, op, &a, &b)? {
+        return Ok(r);
+    }
     let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
     let (t, result) = match (&ta, &tb) {
         (Type::Weak(x), Type::Weak(y)) => {
@@ -364,13 +367,59 @@ fn decided_int_comparison<E: Emit>(e: &E, op: CmpOp, a: &E::V, b: &E::V) -> Opti
     }
 }
 
+/// A uint64 compared with a Python int known only at run time (an int64):
+/// exactly, as NumPy 2 does (`np.uint64(3) == -1` is False, `> -1` True):
+/// a negative Python int is below every uint64, any other is compared as a
+/// uint64. `None` for other operands.
+fn uint64_against_python_int<E: Emit>(
+    e: &mut E,
+    op: CmpOp,
+    a: &E::V,
+    b: &E::V,
+) -> Result<Option<E::V>> {
+    let (ta, tb) = (e.ty(a), e.ty(b));
+    // `x op w`, with the Python int on the right (flipped when it is left).
+    let (x, w, op) = match (&ta, &tb) {
+        (Type::Scalar(Scalar::U64), Type::Weak(Weak::Int)) => (a, b, op),
+        (Type::Weak(Weak::Int), Type::Scalar(Scalar::U64)) => {
+            let flipped = match op {
+                CmpOp::Lt => CmpOp::Gt,
+                CmpOp::Le => CmpOp::Ge,
+                CmpOp::Gt => CmpOp::Lt,
+                CmpOp::Ge => CmpOp::Le,
+                other => other,
+            };
+            (b, a, flipped)
+        }
+        _ => return Ok(None),
+    };
+    // Constants are decided or fit (`decided_int_comparison`).
+    if e.konst(w).is_some() {
+        return Ok(None);
+    }
+    let below_all = match op {
+        CmpOp::Gt | CmpOp::Ge | CmpOp::Ne => true,
+        CmpOp::Lt | CmpOp::Le | CmpOp::Eq => false,
+        CmpOp::Is | CmpOp::IsNot | CmpOp::In | CmpOp::NotIn => return Ok(None),
+    };
+    let w64 = cast(e, w.clone(), &Type::I64)?;
+    let zero = e.constant(Const::Int(0), Type::I64)?;
+    let negative = e.emit(Op::Compare(CmpOp::Lt), vec![w64.clone(), zero], Type::BOOL)?;
+    // A wrapping conversion (int64 to uint64), used only when w >= 0.
+    let wu = e.emit(Op::Cast, vec![w64], Type::Scalar(Scalar::U64))?;
+    let compared = e.emit(Op::Compare(op), vec![x.clone(), wu], Type::BOOL)?;
+    let decided = e.constant(Const::Bool(below_all), Type::BOOL)?;
+    e.emit(Op::Select, vec![negative, decided, compared], Type::BOOL)
+        .map(Some)
+}
+
 /// NumPy 2 compares a NumPy integer with a Python int exactly, whatever the
 /// Python int's value (`uint8_value < -1` is False, `int8_value == 1000`
 /// False; only arithmetic raises `OverflowError`). So unless the Python int
 /// is a constant that fits the integer's type (the common case, compared
 /// at the integer's own width), both are compared as int64. (Constants out
 /// of range are decided by `decided_int_comparison`; a uint64 against a
-/// negative Python int known only at run time raises OverflowError.)
+/// Python int known only at run time by `uint64_against_python_int`.)
 fn exact_int_comparison<E: Emit>(e: &E, a: &E::V, b: &E::V) -> Option<Type> {
     let (ta, tb) = (e.ty(a), e.ty(b));
     let (python, other) = match (&ta, &tb) {

@@ -372,3 +372,19 @@ def test_range_loop_variable_keeps_its_last_value_after_the_loop():
     """)
     for args in [(5, 2), (5, 9), (0, 0), (1, 0)]:
         assert njit(py)(*args) == py(*args), args
+
+
+@pytest.mark.parametrize("op", ["==", "!=", "<", "<=", ">", ">="])
+def test_uint64_against_a_python_int_argument_compares_exactly_as_numpy(op):
+    # The Python int is known only at run time (an argument); NumPy 2
+    # compares exactly, a negative one is below every uint64.
+    import operator
+    ns = {}
+    exec(f"def f(x, v):\n    return x {op} v, v {op} x\n", ns)
+    f = njit(ns["f"])
+    py = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+          ">": operator.gt, ">=": operator.ge}[op]
+    for x in [0, 1, 3, 2**63, 2**64 - 1]:
+        for v in [-2**63, -1, 0, 1, 3, 2**63 - 1]:
+            want = (bool(py(np.uint64(x), v)), bool(py(v, np.uint64(x))))
+            assert tuple(bool(r) for r in f(np.uint64(x), v)) == want, (x, v)
