@@ -105,6 +105,10 @@ pub struct CompileError {
     /// The kernel's file, also filled in by `with_source` (the line is
     /// `span.line`).
     pub filename: Option<String>,
+    /// Where the function whose error this is was called from, in the
+    /// caller, until the caller's `with_source` adds it to `location`
+    /// (`called from ...`, as a traceback continues).
+    pub call_site: Option<Span>,
 }
 
 pub type Result<T, E = CompileError> = std::result::Result<T, E>;
@@ -117,6 +121,7 @@ impl CompileError {
             span: None,
             location: None,
             filename: None,
+            call_site: None,
         }
     }
 
@@ -143,7 +148,28 @@ impl CompileError {
     /// Attaches file, line and the source text (with a caret underline) if
     /// the error has a span and no location yet.
     pub fn with_source(mut self, source: &SourceInfo) -> Self {
-        if self.location.is_some() {
+        if let Some(loc) = self.location.clone() {
+            let Some(span) = self.call_site.take() else {
+                return self;
+            };
+            let mut caller = CompileError::new(self.kind, "");
+            caller.span = Some(span);
+            let caller = caller.with_source(source);
+            let Some(at) = caller.location else {
+                return self;
+            };
+            if self.filename.as_deref().is_some_and(is_library_file) {
+                // An error inside jitufunc's own Python implementation of a
+                // method or function (`l.insert(i, v)`) is the caller's.
+                let inside = loc.lines().next().unwrap_or_default().to_string();
+                self.location = Some(format!(
+                    "{at}\n  (raised inside jitufunc's implementation: {inside})"
+                ));
+                self.span = Some(span);
+                self.filename = caller.filename;
+            } else {
+                self.location = Some(format!("{loc}\n  called from {at}"));
+            }
             return self;
         }
         self.filename = Some(source.filename.clone());
@@ -178,6 +204,19 @@ impl CompileError {
         self.location = Some(loc);
         self
     }
+}
+
+/// Whether `filename` is one of jitufunc's own modules implementing methods
+/// and functions in Python (`jitufunc/_container_methods.py`).
+fn is_library_file(filename: &str) -> bool {
+    let path = std::path::Path::new(filename);
+    path.parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|d| d == "jitufunc")
+        && path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .is_some_and(|f| f.starts_with('_') && f.ends_with(".py"))
 }
 
 impl fmt::Display for CompileError {

@@ -214,7 +214,23 @@ pub fn emit<'ctx>(
             cg.builder.build_store(field(cg, h, FIELD_LEN)?, last)?;
             Some(item)
         }
+        ListOp::Contains if s.as_scalar().is_none() => Some(find_item(cg, h, s, vals[1])?),
         ListOp::Contains => Some(contains(cg, h, s, &types[1], vals[1])?),
+        ListOp::Equal => {
+            let eq = runtime(
+                cg,
+                "jitufunc_rt_list_equal",
+                Some(cg.ctx.i8_type().into()),
+                &[h.into(), vals[1]],
+            )?
+            .expect("a result")
+            .into_int_value();
+            Some(
+                cg.builder
+                    .build_int_compare(IntPredicate::NE, eq, cg.ctx.i8_type().const_zero(), "")?
+                    .into(),
+            )
+        }
         ListOp::Clear => {
             runtime(cg, "jitufunc_rt_list_clear", None, &[h.into()])?;
             None
@@ -257,6 +273,40 @@ pub fn emit<'ctx>(
 /// `v in l`: a loop over the items of `l` (numbers of type `s`), each
 /// converted to `v`'s type `t` and compared with `==`, ending at the first
 /// equal one.
+/// `v in l` for items that are not numbers: `v` stored in a stack slot
+/// (without a reference: only read) and compared with the items by the
+/// runtime (`engine::items::jitufunc_rt_list_find`).
+fn find_item<'ctx>(
+    cg: &Codegen<'ctx>,
+    h: PointerValue<'ctx>,
+    s: Item,
+    v: BasicValueEnum<'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    let i64t = cg.ctx.i64_type();
+    let slot = cg.entry_alloca(
+        cg.ctx.i8_type().array_type(s.itemsize() as u32),
+        "item.slot",
+    )?;
+    slot.as_instruction()
+        .ok_or_else(|| CompileError::internal("a stack slot"))?
+        .set_alignment(8)
+        .map_err(|e| CompileError::internal(e.to_string()))?;
+    super::container::store_item(cg, s, slot, v)?;
+    let code = item_code(cg, s)?;
+    let at = runtime(
+        cg,
+        "jitufunc_rt_list_find",
+        Some(i64t.into()),
+        &[h.into(), code.into(), slot.into(), i64t.const_zero().into()],
+    )?
+    .expect("a result")
+    .into_int_value();
+    Ok(cg
+        .builder
+        .build_int_compare(IntPredicate::SGE, at, i64t.const_zero(), "found")?
+        .into())
+}
+
 fn contains<'ctx>(
     cg: &Codegen<'ctx>,
     h: PointerValue<'ctx>,

@@ -595,6 +595,14 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             super::memory::jitufunc_rt_view_own as *const () as usize,
         ),
         (
+            "jitufunc_rt_list_equal",
+            super::items::jitufunc_rt_list_equal as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_find",
+            super::items::jitufunc_rt_list_find as *const () as usize,
+        ),
+        (
             "jitufunc_rt_item_code",
             super::items::jitufunc_rt_item_code as *const () as usize,
         ),

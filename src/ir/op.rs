@@ -859,11 +859,18 @@ pub enum ListOp {
     /// reference of its own. `ValueError` for a zero step, `MemoryError`.
     /// Reads the list.
     Slice,
-    /// `v in l` for a List of numbers: arguments the list and the value,
-    /// of the type items are compared in (the items' and the value's
-    /// common type; `==` as NumPy compares numbers); a Python bool. Reads
-    /// the list.
+    /// `v in l`: arguments the list and the value; a Python bool. For a
+    /// List of numbers the value has the type items are compared in (the
+    /// items' and the value's common type; `==` as NumPy compares
+    /// numbers); for other items it has the items' type and is compared
+    /// as `Equal` compares items. Reads the list.
     Contains,
+    /// `a == b` of two Lists: arguments the two lists; a Python bool:
+    /// the same length and equal items, numbers compared by value as
+    /// Python compares them (`1 == 1.0`), container items recursively,
+    /// tuples field by field (`engine::items::equal`; not arrays). Reads
+    /// both.
+    Equal,
 }
 
 impl ListOp {
@@ -877,6 +884,7 @@ impl ListOp {
             ListOp::Append => "append",
             ListOp::Pop => "pop",
             ListOp::Contains => "contains",
+            ListOp::Equal => "equal",
             ListOp::Clear => "clear",
             ListOp::Sort => "sort",
             ListOp::Copy => "copy",
@@ -899,6 +907,10 @@ impl ListOp {
             },
             ListOp::Len | ListOp::Get | ListOp::Contains => Effects {
                 reads: Operands::First,
+                ..Effects::PURE
+            },
+            ListOp::Equal => Effects {
+                reads: Operands::All,
                 ..Effects::PURE
             },
             ListOp::Copy | ListOp::Slice => Effects {

@@ -558,8 +558,15 @@ impl Checker<'_> {
                         }
                         ListOp::Contains => {
                             args.len() == 2
-                                && matches!(ty(1), Some(Type::Scalar(_)))
-                                && matches!(s, Type::Scalar(_))
+                                && rty == Type::PY_BOOL
+                                && match &s {
+                                    Type::Scalar(_) => matches!(ty(1), Some(Type::Scalar(_))),
+                                    _ => ty(1) == Some(s.clone()),
+                                }
+                        }
+                        ListOp::Equal => {
+                            args.len() == 2
+                                && matches!(ty(1), Some(Type::List(_)))
                                 && rty == Type::PY_BOOL
                         }
                     }

@@ -250,6 +250,41 @@ pub(super) fn dtype_arg<E: Emit>(e: &mut E, what: &str, role: &str, t: &E::V) ->
     Ok(s)
 }
 
+/// Whether items of type `item` are or hold arrays.
+fn holds_array(item: Item) -> bool {
+    match item.kind() {
+        ItemKind::Array(..) => true,
+        ItemKind::Tuple(items) => items.iter().any(|i| holds_array(*i)),
+        ItemKind::List(i) | ItemKind::Dict(_, i) => holds_array(i),
+        ItemKind::Scalar(_) | ItemKind::Pending(_) => false,
+    }
+}
+
+/// `a == b` and `a != b` of two typed Lists (Python's: equal lengths and
+/// equal items); refused for Lists holding arrays, which compare
+/// elementwise.
+pub fn equal<E: Emit>(e: &mut E, equal: bool, a: E::V, b: E::V) -> Result<E::V> {
+    for v in [&a, &b] {
+        if let Type::List(s) = e.ty(v) {
+            let s = literals::resolved(e, s);
+            if holds_array(s) {
+                return Err(e.unsupported(format!(
+                    "'==' between typed Lists of {s} (arrays compare elementwise)"
+                )));
+            }
+        }
+    }
+    let eq = e.emit(Op::List(ListOp::Equal), vec![a, b], Type::PY_BOOL)?;
+    if equal {
+        return Ok(eq);
+    }
+    e.emit(
+        Op::Unary(crate::syntax::UnaryOp::Not),
+        vec![eq],
+        Type::PY_BOOL,
+    )
+}
+
 /// `v in l` for a List of numbers: each item compared with `v` by `==`,
 /// in their common type (`1 in l` finds `1.0`; `1.5` is in no List of
 /// integers).
@@ -262,7 +297,14 @@ pub fn contains<E: Emit>(e: &mut E, l: E::V, v: E::V) -> Result<E::V> {
     }
     let t = e.ty(&v);
     let Some(item) = s.as_scalar() else {
-        return Err(e.unsupported(format!("'in' on a typed List of {s} (it compares numbers)")));
+        if holds_array(s) {
+            return Err(e.unsupported(format!(
+                "'in' on a typed List of {s} (arrays compare elementwise)"
+            )));
+        }
+        // Tuples and containers: compared as `==` compares them.
+        let v = item_value(e, s, v, &format!("to look for in a typed List of {s}"))?;
+        return e.emit(Op::List(ListOp::Contains), vec![l, v], Type::PY_BOOL);
     };
     // A negative Python int is in no List of unsigned integers (NumPy's
     // cast of it to the items' type would overflow).

@@ -56,9 +56,12 @@ impl Emit for Builder<'_, '_> {
     fn call_kernel(&mut self, target: &KernelTarget, args: Vec<Value>) -> Result<Value> {
         let types: Vec<Type> = args.iter().map(|a| self.ty(a)).collect();
         let (id, ret) = self.ctx.instantiate(target, &types).map_err(|mut e| {
-            // Errors about the call itself point at it.
+            // Errors about the call itself point at it; errors inside the
+            // callee say where it was called from.
             if e.span.is_none() && e.location.is_none() && self.span.is_known() {
                 e.span = Some(self.span);
+            } else if e.location.is_some() && e.call_site.is_none() && self.span.is_known() {
+                e.call_site = Some(self.span);
             }
             e
         })?;

@@ -273,6 +273,15 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
     if let Some(same) = none_identity(e, op, &ta, &tb)? {
         return e.constant(Const::Bool(same), Type::PY_BOOL);
     }
+    if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+        match (&ta, &tb) {
+            (Type::List(_), Type::List(_)) => {
+                return super::lists::equal(e, op == CmpOp::Eq, a, b);
+            }
+            (Type::Tuple(_), Type::Tuple(_)) => return tuple_equal(e, op == CmpOp::Eq, a, b),
+            _ => {}
+        }
+    }
     if any_array(e, &[a.clone(), b.clone()]) {
         return elementwise(e, ElemNode::Compare(op), vec![a, b]);
     }
@@ -365,6 +374,35 @@ fn decided_int_comparison<E: Emit>(e: &E, op: CmpOp, a: &E::V, b: &E::V) -> Opti
         CmpOp::Ne => Some(true),
         CmpOp::Is | CmpOp::IsNot | CmpOp::In | CmpOp::NotIn => None,
     }
+}
+
+/// `a == b` and `a != b` of two tuples: Python's (equal lengths and equal
+/// items, compared pairwise as `==` compares them); refused when an item
+/// comparison is not one truth value (arrays compare elementwise).
+fn tuple_equal<E: Emit>(e: &mut E, equal: bool, a: E::V, b: E::V) -> Result<E::V> {
+    let (Type::Tuple(xs), Type::Tuple(ys)) = (e.ty(&a), e.ty(&b)) else {
+        unreachable!("two tuples")
+    };
+    let mut all = e.constant(Const::Bool(xs.len() == ys.len()), Type::PY_BOOL)?;
+    if xs.len() == ys.len() {
+        for (k, (x, y)) in xs.iter().zip(&ys).enumerate().rev() {
+            let ak = e.emit(Op::TupleGet(k as u32), vec![a.clone()], x.clone())?;
+            let bk = e.emit(Op::TupleGet(k as u32), vec![b.clone()], y.clone())?;
+            let same = compare(e, CmpOp::Eq, ak, bk)?;
+            if !e.ty(&same).is_scalar() {
+                return Err(e.unsupported(format!(
+                    "'==' between tuples holding {x} and {y} (arrays compare elementwise)"
+                )));
+            }
+            let same = truth(e, same)?;
+            let no = e.constant(Const::Bool(false), Type::PY_BOOL)?;
+            all = e.emit(Op::Select, vec![same, all, no], Type::PY_BOOL)?;
+        }
+    }
+    if equal {
+        return Ok(all);
+    }
+    e.emit(Op::Unary(UnaryOp::Not), vec![all], Type::PY_BOOL)
 }
 
 /// A uint64 compared with a Python int known only at run time (an int64):
