@@ -510,16 +510,24 @@ pub enum RandomFn {
     /// `random_binomial(n, p)`: a binomial Python int (n >= 0 an int64,
     /// 0 <= p <= 1).
     Binomial,
+    /// `bitgen_double(g)`: the next double in [0, 1) of `numpy.random.Generator`
+    /// `g`'s bit generator (its `next_double`, as `g.random()` draws it).
+    BitgenDouble,
+    /// `bitgen_uint64(g)`: the next 64 random bits of `g`'s bit generator
+    /// (its `next_uint64`), a uint64.
+    BitgenUint64,
 }
 
 impl RandomFn {
-    pub const ALL: [(&'static str, RandomFn); 6] = [
+    pub const ALL: [(&'static str, RandomFn); 8] = [
         ("random_seed", RandomFn::Seed),
         ("random_double", RandomFn::Double),
         ("random_normal", RandomFn::Normal),
         ("random_integer", RandomFn::Integer),
         ("random_poisson", RandomFn::Poisson),
         ("random_binomial", RandomFn::Binomial),
+        ("bitgen_double", RandomFn::BitgenDouble),
+        ("bitgen_uint64", RandomFn::BitgenUint64),
     ];
 
     /// The operand types (as typing converts the arguments) and the result
@@ -532,6 +540,11 @@ impl RandomFn {
             RandomFn::Integer => (vec![Type::I64, Type::I64], Some(Type::PY_INT)),
             RandomFn::Poisson => (vec![Type::F64], Some(Type::PY_INT)),
             RandomFn::Binomial => (vec![Type::I64, Type::F64], Some(Type::PY_INT)),
+            RandomFn::BitgenDouble => (vec![Type::Generator], Some(Type::PY_FLOAT)),
+            RandomFn::BitgenUint64 => (
+                vec![Type::Generator],
+                Some(Type::Scalar(crate::types::Scalar::U64)),
+            ),
         }
     }
 

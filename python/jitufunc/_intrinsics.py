@@ -62,6 +62,17 @@ def random_double():
     return float(_fallback().random_sample())
 
 
+def bitgen_double(g):
+    """The next double in [0, 1) of numpy.random.Generator ``g``'s bit
+    generator (as ``g.random()``)."""
+    return float(g.random())
+
+
+def bitgen_uint64(g):
+    """The next 64 random bits of ``g``'s bit generator, as an integer."""
+    return int(g.bit_generator.random_raw())
+
+
 def random_normal():
     """A standard normal float."""
     return float(_fallback().standard_normal())

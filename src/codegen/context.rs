@@ -288,7 +288,7 @@ impl<'ctx> Codegen<'ctx> {
                 self.ctx.struct_type(&fields, false).into()
             }
             Type::Array(a) => super::arrays::view_type(self, a.ndim).into(),
-            Type::List(_) | Type::Dict(..) => self.ptr_type().into(),
+            Type::List(_) | Type::Dict(..) | Type::Generator => self.ptr_type().into(),
             Type::Slice => {
                 let i64t = self.ctx.i64_type();
                 self.ctx

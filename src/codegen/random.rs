@@ -6,6 +6,11 @@
 //! double is xoshiro256++'s step emitted inline on that state (in a loop
 //! LLVM keeps the four words in registers); the other draws call the
 //! runtime with the pointer.
+//!
+//! A `numpy.random.Generator` argument's draws (`bitgen_double`,
+//! `bitgen_uint64`) call its bit generator's own functions through the
+//! `bitgen_t` pointer the argument is (NumPy's C API), so they advance its
+//! state as `g.random()` does.
 
 use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 
@@ -19,6 +24,9 @@ pub fn emit<'ctx>(
     f: RandomFn,
     vals: &[BasicValueEnum<'ctx>],
 ) -> Result<Option<BasicValueEnum<'ctx>>> {
+    if matches!(f, RandomFn::BitgenDouble | RandomFn::BitgenUint64) {
+        return bitgen(cg, f == RandomFn::BitgenDouble, vals[0]).map(Some);
+    }
     let state = state_pointer(cg)?;
     let i64t = cg.ctx.i64_type();
     let f64t = cg.ctx.f64_type();
@@ -68,7 +76,59 @@ pub fn emit<'ctx>(
             i64t.fn_type(&[ptr.into(), i64t.into(), f64t.into()], false),
             vals,
         )?,
+        RandomFn::BitgenDouble | RandomFn::BitgenUint64 => unreachable!("handled above"),
     }))
+}
+
+/// Byte offsets in NumPy's `bitgen_t` (`numpy/random/bitgen.h`: `void
+/// *state`, then the `next_uint64`, `next_uint32`, `next_double` and
+/// `next_raw` function pointers).
+const BITGEN_NEXT_UINT64: u64 = 8;
+const BITGEN_NEXT_DOUBLE: u64 = 24;
+
+/// `bitgen->next_double(bitgen->state)` (or `next_uint64`) of the
+/// `bitgen_t` pointer `g`.
+fn bitgen<'ctx>(
+    cg: &Codegen<'ctx>,
+    double: bool,
+    g: BasicValueEnum<'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    let g = g.into_pointer_value();
+    let ptr = cg.ptr_type();
+    let i8t = cg.ctx.i8_type();
+    let state = cg.builder.build_load(ptr, g, "bitgen.state")?;
+    let offset = if double {
+        BITGEN_NEXT_DOUBLE
+    } else {
+        BITGEN_NEXT_UINT64
+    };
+    // SAFETY: `g` points to a `bitgen_t` (the dispatcher read it from the
+    // bit generator's "BitGenerator" capsule), whose function pointers
+    // lie at these offsets.
+    let at = unsafe {
+        cg.builder.build_gep(
+            i8t,
+            g,
+            &[cg.ctx.i64_type().const_int(offset, false)],
+            "bitgen.next",
+        )?
+    };
+    let next = cg
+        .builder
+        .build_load(ptr, at, "bitgen.fn")?
+        .into_pointer_value();
+    let ty = if double {
+        cg.ctx.f64_type().fn_type(&[ptr.into()], false)
+    } else {
+        cg.ctx.i64_type().fn_type(&[ptr.into()], false)
+    };
+    let call = cg
+        .builder
+        .build_indirect_call(ty, next, &[state.into()], "draw")?;
+    match call.try_as_basic_value() {
+        inkwell::values::ValueKind::Basic(v) => Ok(v),
+        _ => Err(CompileError::internal("a bit generator's draw")),
+    }
 }
 
 /// The thread's state, fetched at the entry of the current function the

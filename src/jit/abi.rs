@@ -113,6 +113,10 @@ fn leaves(t: &Type, out: &mut Vec<Leaf>) -> Result<()> {
             ErrorKind::Unsupported,
             "a @jit function cannot return a string (strings known when compiling can be compared)",
         )),
+        Type::Generator => Err(CompileError::new(
+            ErrorKind::Unsupported,
+            "a @jit function cannot return a numpy.random.Generator (return what it drew)",
+        )),
         Type::ItemType(_) => Err(CompileError::new(
             ErrorKind::Unsupported,
             "a @jit function cannot return a type object (types.ListType(...) can be passed to List.empty_list and Dict.empty)",

@@ -18,7 +18,7 @@ use crate::types::{ArrayType, Item, Layout, Memory, Scalar, Type};
 /// typed weak as NEP 50 says: `True + True` is 2, `float32_array * x` for a
 /// Python float `x` stays float32. With bit
 /// 19 set, a tuple: bits 0-18 number its item keys in `tuple_table`. Bit
-/// 20 alone: `None`. With bit 21 set, a function passed as a value: bits
+/// 20 alone: `None`; bits 20 and 0: a `numpy.random.Generator`. With bit 21 set, a function passed as a value: bits
 /// 0-20 are its `FunctionRef`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ArgKey(pub u32);
@@ -29,6 +29,7 @@ const READONLY: u32 = 1 << 17;
 const PYTHON_NUMBER: u32 = 1 << 18;
 const TUPLE: u32 = 1 << 19;
 const NONE: u32 = 1 << 20;
+const GENERATOR: u32 = NONE | 1;
 const FUNCTION: u32 = 1 << 21;
 /// A typed List (`jitufunc.typed.List`): bits 0-12 are its item type
 /// (`types::Item::code`).
@@ -139,6 +140,15 @@ impl ArgKey {
         self.0 == NONE
     }
 
+    /// A `numpy.random.Generator`: passed as its `bitgen_t` pointer.
+    pub fn generator() -> ArgKey {
+        ArgKey(GENERATOR)
+    }
+
+    pub fn is_generator(self) -> bool {
+        self.0 == GENERATOR
+    }
+
     /// A `@jit` function or jitufunc ufunc: typed by which one it is,
     /// passed as nothing.
     pub fn function(r: crate::types::FunctionRef) -> ArgKey {
@@ -189,7 +199,7 @@ impl ArgKey {
             self.items().iter().map(|k| k.words()).sum()
         } else if self.is_none() || self.is_function() {
             0
-        } else if self.is_list() || self.is_dict() {
+        } else if self.is_list() || self.is_dict() || self.is_generator() {
             1
         } else if self.is_array() {
             view_words(self.ndim())
@@ -217,6 +227,9 @@ impl ArgKey {
         }
         if self.is_none() {
             return Type::NoneType;
+        }
+        if self.is_generator() {
+            return Type::Generator;
         }
         if self.is_function() {
             return Type::Function(crate::types::FunctionRef(self.0 & (FUNCTION - 1)));

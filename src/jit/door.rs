@@ -54,6 +54,7 @@ impl FrontDoor for Jit {
                 | Type::Dict(..)
                 | Type::Weak(_)
                 | Type::NoneType
+                | Type::Generator
                 | Type::Function(_) => true,
                 Type::Tuple(items) => items.iter().all(|i| i.has_value() && passable(i)),
                 _ => false,
@@ -312,9 +313,9 @@ fn load_argument<'ctx>(
             }
             load
         }
-        Type::List(_) | Type::Dict(..) => {
+        Type::List(_) | Type::Dict(..) | Type::Generator => {
             *word += 1;
-            cg.builder.build_load(cg.ptr_type(), at, "container")?
+            cg.builder.build_load(cg.ptr_type(), at, "pointer")?
         }
         Type::Tuple(items) => {
             let ty = cg

@@ -336,6 +336,9 @@ impl Dispatcher {
             if let Some(key) = self.dict_key(py, k, obj)? {
                 return Ok(key);
             }
+            if is_generator(py, obj)? {
+                return Ok(ArgKey::generator());
+            }
             if let Some(key) = function_key(py, obj)? {
                 return Ok(key);
             }
@@ -516,7 +519,8 @@ impl Dispatcher {
                                     | Type::NoneType
                                     | Type::Function(_)
                                     | Type::List(_)
-                                    | Type::Dict(..),
+                                    | Type::Dict(..)
+                                    | Type::Generator,
                                     _,
                                 )
                                 | (
@@ -525,7 +529,8 @@ impl Dispatcher {
                                     | Type::NoneType
                                     | Type::Function(_)
                                     | Type::List(_)
-                                    | Type::Dict(..),
+                                    | Type::Dict(..)
+                                    | Type::Generator,
                                 ) => false,
                                 _ => can_cast_scalar(given.dtype(), have.dtype(), Casting::Safe),
                             }
@@ -709,6 +714,10 @@ fn write_arg(
     if have.is_none() || have.is_function() {
         return Ok(0);
     }
+    if have.is_generator() {
+        slot[0] = bitgen_of(py, obj)? as u64;
+        return Ok(1);
+    }
     if have.is_list() || have.is_dict() {
         // SAFETY: a live borrowed object (the key says it is a typed List
         // or Dict with a header); the GIL is held. The argument keeps the
@@ -730,6 +739,39 @@ fn write_arg(
     }
     write_scalar(py, obj, given, have.dtype(), slot)?;
     Ok(SLOT / 8)
+}
+
+/// Whether `obj` is a `numpy.random.Generator` (`numpy.random` is imported
+/// the first time an argument of no other kind is seen).
+fn is_generator(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<bool> {
+    static GENERATOR: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> =
+        pyo3::sync::PyOnceLock::new();
+    let ty = GENERATOR.get_or_try_init(py, || -> PyResult<_> {
+        Ok(py
+            .import("numpy.random")?
+            .getattr("Generator")?
+            .cast_into::<pyo3::types::PyType>()?
+            .unbind())
+    })?;
+    // SAFETY: a live borrowed object; the GIL is held.
+    let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
+    obj.is_instance(ty.bind(py))
+}
+
+/// The `bitgen_t` of Generator `obj`'s bit generator: the pointer in its
+/// `capsule` (named "BitGenerator", NumPy's C API for random numbers),
+/// valid while the generator lives (the call's argument keeps it).
+fn bitgen_of(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<usize> {
+    // SAFETY: a live borrowed object; the GIL is held.
+    let obj = unsafe { pyo3::Bound::from_borrowed_ptr(py, obj) };
+    let capsule = obj.getattr("bit_generator")?.getattr("capsule")?;
+    // SAFETY: `capsule` is a live object; PyCapsule_GetPointer checks that
+    // it is a capsule of that name (else it sets an error and gives null).
+    let p = unsafe { ffi::PyCapsule_GetPointer(capsule.as_ptr(), c"BitGenerator".as_ptr()) };
+    if p.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(p as usize)
 }
 
 /// Writes the view record of array `a` (`abi`): data, owner (the array
@@ -1265,6 +1307,7 @@ fn keys_of(sig: &Signature) -> crate::error::Result<Vec<ArgKey>> {
             Type::Scalar(s) => Ok(ArgKey::scalar(*s)),
             Type::Weak(w) => Ok(ArgKey::python_number(*w)),
             Type::NoneType => Ok(ArgKey::none()),
+            Type::Generator => Ok(ArgKey::generator()),
             Type::Function(r) => Ok(ArgKey::function(*r)),
             Type::List(s) => Ok(ArgKey::list(*s)),
             Type::Dict(k, v) => Ok(ArgKey::dict(*k, *v)),

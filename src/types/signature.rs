@@ -92,6 +92,7 @@ const TYPE_NAMES: &[&str] = &[
     "complex128",
     "intp",
     "void",
+    "Generator",
     "b1",
     "i1",
     "i2",
@@ -219,6 +220,8 @@ impl<'a> Parser<'a> {
         };
         match name {
             "void" | "none" => return Ok(Type::NoneType),
+            // A numpy.random.Generator (Numba's `NumPyRandomGeneratorType`).
+            "Generator" => return Ok(Type::Generator),
             "Tuple" => {
                 // `Tuple((f8, i8))`, or `Tuple(float64, int64)` as Numba
                 // prints it (its items are never bare parentheses).

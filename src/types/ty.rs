@@ -150,6 +150,11 @@ pub enum Type {
     /// read from a global): known from the type alone, so it has no
     /// machine value; `List.empty_list` and `Dict.empty` take it.
     ItemType(Item),
+    /// A `numpy.random.Generator` argument: a pointer to its bit
+    /// generator's `bitgen_t` (NumPy's C API for random numbers: the
+    /// state, then its `next_uint64`, `next_uint32` and `next_double`
+    /// functions), which the caller keeps alive for the call.
+    Generator,
 }
 
 /// A function passed as a value: its number in the process's table of
@@ -272,6 +277,7 @@ impl fmt::Display for Type {
             Type::Info(s) if s.is_int() => write!(f, "iinfo({s})"),
             Type::Info(s) => write!(f, "finfo({s})"),
             Type::ItemType(i) => write!(f, "type[{i}]"),
+            Type::Generator => f.write_str("Generator"),
             Type::Function(r) => write!(f, "function(#{})", r.0),
             Type::List(s) => write!(f, "ListType[{s}]"),
             Type::Dict(k, v) => write!(f, "DictType[{k},{v}]"),

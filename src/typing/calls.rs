@@ -41,6 +41,17 @@ fn random<E: Emit>(e: &mut E, f: RandomFn, args: Vec<E::V>) -> Result<E::V> {
     arity(e, f.name(), args.len(), params.len(), params.len())?;
     let mut vs = Vec::with_capacity(args.len());
     for (a, p) in args.into_iter().zip(&params) {
+        if *p == Type::Generator {
+            if e.ty(&a) != Type::Generator {
+                return Err(e.error(format!(
+                    "{}() takes a numpy.random.Generator, got {}",
+                    f.name(),
+                    e.ty(&a)
+                )));
+            }
+            vs.push(a);
+            continue;
+        }
         let t = real_scalar(e, f.name(), &a)?;
         if p.kind() == Some(Kind::Int) && !matches!(t.kind(), Some(Kind::Int | Kind::Bool)) {
             return Err(e.error(format!("{}() takes integers, got {t}", f.name())));
