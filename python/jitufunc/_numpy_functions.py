@@ -13,11 +13,12 @@ function. Element-wise helpers are ``@vectorize`` kernels, so they
 broadcast like NumPy's ufuncs and fuse into the caller's array expressions.
 """
 
+import builtins
 import math
 
 import numpy as np
 
-from . import _container_methods, _numpy_random
+from . import _container_methods, _generator_methods, _numpy_random
 from ._intrinsics import blas_matmul, is_typed_list, list_sort
 from .decorators import njit, vectorize
 
@@ -1469,14 +1470,34 @@ FUNCTIONS = {
 FUNCTIONS.update(_numpy_random.FUNCTIONS)
 
 @njit
-def _sort_method(a, axis=-1):
+def _sort_method(a, axis=-1, reverse=False):
     """``a.sort()``: an array's in place along ``axis``, or a typed List's
-    (``l.sort()``, numbers ascending)."""
+    (``l.sort()``, numbers ascending; ``reverse=True`` descending)."""
     if is_typed_list(a):
         list_sort(a)
+        if reverse:
+            a.reverse()
         return None
+    if reverse:
+        raise TypeError("'reverse' is an invalid keyword argument for ndarray.sort()")
     _sort_in_place(a, axis)
     return None
+
+
+@njit
+def _sorted(a, reverse=False):
+    """``sorted(x)`` of a typed List, an array (its first axis) or a
+    range of numbers: a new typed List, ascending (NaN last, as
+    ``l.sort()``); ``reverse=True`` descending."""
+    out = [x for x in a]
+    list_sort(out)
+    if reverse:
+        out.reverse()
+    return out
+
+
+# Python's ``sorted`` (a typed List, as Numba gives a list).
+FUNCTIONS[builtins.sorted] = _sorted
 
 
 METHODS = {
@@ -1497,3 +1518,5 @@ METHODS = {
 # Typed List and Dict methods (not NumPy array methods):
 # ``_container_methods``.
 METHODS.update(_container_methods.METHODS)
+# A numpy.random.Generator argument's methods (``_generator_methods``).
+METHODS.update(_generator_methods.METHODS)

@@ -1108,3 +1108,28 @@ def test_copies_slices_and_literals_free_their_memory_over_many_rounds():
     assert after["allocated"] - blocks["allocated"] == after["freed"] - blocks["freed"]
     # 3000 rounds made about 2e6 Lists and 2e7 item references.
     assert peak_mb() - rss0 < 30
+
+
+SORTED_SRC = """
+def f(l, a):
+    s = sorted(l)
+    r = sorted(a, reverse=True)
+    l.sort(reverse=True)
+    return s, r, l
+"""
+
+
+@pytest.mark.parametrize("items", [[3.0, -1.0, 2.5, 0.0], [5, 1, 4, 1], [], [7]],
+                         ids=["floats", "ints", "empty", "one"])
+def test_sorted_and_sort_reverse_match_python(items):
+    a = np.array(items if items else [], dtype=np.float64)
+    typed = List(items) if items else List.empty_list(types.float64)
+    got = jit_version(SORTED_SRC)(typed, a)
+    want = python_version(SORTED_SRC)(list(items), list(a))
+    assert [list(x) for x in got] == [list(x) for x in want]
+
+
+def test_sort_reverse_is_refused_on_arrays_as_numpy_does():
+    src = "def f(a):\n    a.sort(reverse=True)\n    return a\n"
+    with pytest.raises(TypeError, match="'reverse' is an invalid keyword argument"):
+        jit_version(src)(np.arange(3.0))
