@@ -116,6 +116,18 @@ unsafe fn write_tuple(v: &Bound<'_, PyAny>, item: Item, what: &str, p: *mut u8) 
                 // SAFETY: the references the fields written so far took.
                 unsafe { crate::engine::items::release(*field, p.add(*at)) };
             }
+            // "a typed List of int64 takes integers, not float" names the
+            // element's type: say which container and which element.
+            let py = v.py();
+            if e.is_instance_of::<PyTypeError>(py) {
+                let text = e.value(py).to_string();
+                if let Some(at) = text.find(" takes ") {
+                    return Err(PyTypeError::new_err(format!(
+                        "{what} of {item}: element {k} {}",
+                        &text[at + 1..]
+                    )));
+                }
+            }
             return Err(e);
         }
     }
