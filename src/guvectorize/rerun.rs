@@ -36,7 +36,10 @@ pub fn reads_outputs(f: &Function, outputs: &[usize]) -> bool {
                 changed = true;
             }
         };
-        for inst in &f.insts {
+        // Instructions in blocks only: a rewrite may leave dead ones in the
+        // arena (`accumulate`).
+        for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+            let inst = f.inst(*inst);
             let effects = inst.op.effects();
             for (k, a) in inst.args.iter().enumerate() {
                 if !derived[a.index()] {
