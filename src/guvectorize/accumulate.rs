@@ -208,6 +208,7 @@ fn equiv(f: &Function, a: Value, b: Value, depth: u32) -> bool {
         | (Op::Array(ArrayOp::Shape), Op::Array(ArrayOp::Shape))
         | (Op::Array(ArrayOp::Len), Op::Array(ArrayOp::Len)) => true,
         (Op::Binary(x), Op::Binary(y)) => x == y,
+        (Op::TupleGet(x), Op::TupleGet(y)) => x == y,
         _ => false,
     };
     same_op
