@@ -11,7 +11,10 @@
 //! parameter carrying it), or an output view passed to another kernel.
 //! A kernel that reads its outputs still takes the fast path, rerun from
 //! snapshots of each chunk's output blocks (`loops::snapshot`); one that
-//! writes its inputs runs with exact flags only.
+//! writes its inputs runs with exact flags only. `guvectorize::door` asks
+//! this of the kernel as `guvectorize::accumulate` rewrites it: output
+//! elements set and then accumulated into are no reads of what a first
+//! run left behind, so such a kernel needs no snapshots.
 
 use crate::ir::{Function, Value};
 use crate::types::Type;
