@@ -426,7 +426,10 @@ fn match_at(
         }
     };
     let z = counted(f, preds, z_header)?;
-    if preds[z.exit.index()].len() != 1 || !equiv(f, z.len, j.len, 8) {
+    if preds[z.exit.index()].len() != 1
+        || !equiv(f, z.len, j.len, 8)
+        || f.ty(z.trip) != f.ty(j.trip)
+    {
         return None;
     }
     let bz = f.block(z.body);
