@@ -1553,7 +1553,9 @@ EXPLANATIONS = [
      "(pinned to one thread); best of {rc}."),
     ("gufunc batched 4x4 matmul, i-k-j", "`gu_matmul_ikj` (zero a row of the output, then "
      "`out[i, j] += a[i, k] * b[k, j]` in i-k-j order: a kernel that reads its output) on 1e5 pairs of "
-     "4x4 float64 matrices into a preallocated output; NumPy column: `np.matmul(a, b, out=out)`; best of {rc}."),
+     "4x4 float64 matrices into a preallocated output. jitufunc keeps each output element in a register "
+     "for unit-stride blocks (the i-j-k form, same operations per element in the same order); Numba "
+     "runs the loops as written. NumPy column: `np.matmul(a, b, out=out)`; best of {rc}."),
     ("compile, exp(-x*x)", "Time for `vectorize([...])(f)` to return a ufunc for a kernel never seen "
      "before: the body `math.exp(-x * x)` is written to a new module file under a new name for every "
      "measurement and imported (import not timed), so each compile gets a new function object. "

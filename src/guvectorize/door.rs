@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use super::accumulate::promote;
 use super::jam::JamWhen;
 use super::rerun::reads_outputs;
 use crate::codegen::fpstatus::FlagMode;
@@ -16,7 +17,8 @@ use crate::codegen::function::{emit_program, emit_program_lanes};
 use crate::codegen::Codegen;
 use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
 use crate::error::Result;
-use crate::ir::Function;
+use crate::ir::verifier;
+use crate::ir::{Function, Stage};
 use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
 use crate::syntax::FunctionDef;
 use crate::types::gufunc_layout::Layout;
@@ -116,10 +118,29 @@ impl TypedEntry for TypedGufunc<'_> {
             .skip(layout.nin())
             .filter_map(|op| op.param)
             .collect();
-        // A kernel that reads its outputs reruns from snapshots of them
-        // (`loops::snapshot`); one that writes its inputs runs exactly.
+        // Outputs set and then accumulated into become registers in the
+        // unit-stride kernels (`accumulate`: the rewrite needs distinct
+        // elements along the innermost axis). The same rewrite of the
+        // general kernel only tells whether its output reads are all of
+        // elements it wrote first.
+        let promoting = !cg.boundscheck && self.door.writable.is_empty();
+        let promoted = |p: &Program| -> Result<Program> {
+            let mut p = p.clone();
+            if promoting {
+                let entry = &mut p.functions[p.entry.index()];
+                if promote(entry, &outputs) > 0 {
+                    verifier::check(entry, Stage::Typed, "accumulate")?;
+                }
+            }
+            Ok(p)
+        };
+        let contiguous = self.contiguous.as_ref().map(promoted).transpose()?;
+        // A kernel that reads its outputs (other than elements it wrote
+        // first) reruns from snapshots of them (`loops::snapshot`); one
+        // that writes its inputs runs exactly.
         let rerunnable = tracked && self.door.writable.is_empty();
-        let snapshot_outputs = rerunnable && reads_outputs(self.general.entry(), &outputs);
+        let snapshot_outputs =
+            rerunnable && reads_outputs(promoted(&self.general)?.entry(), &outputs);
         let any = emit_program(cg, &self.general, prefix, FlagMode::Exact)?;
         let (exact, fast) = if rerunnable {
             let fast_any = emit_program(
@@ -130,25 +151,20 @@ impl TypedEntry for TypedGufunc<'_> {
             )?;
             let fast_unit = emit_optional(
                 cg,
-                &self.contiguous,
+                &contiguous,
                 &format!("{prefix}.fast.unit"),
                 FlagMode::Taint,
             )?;
             let unit_lanes = emit_lanes(
                 cg,
-                &self.contiguous,
+                &contiguous,
                 &format!("{prefix}.fast.lanes"),
                 FlagMode::Taint,
             )?;
             // Output blocks too big to snapshot run exactly with unit
             // strides where they can.
             let unit = if snapshot_outputs {
-                emit_optional(
-                    cg,
-                    &self.contiguous,
-                    &format!("{prefix}.unit"),
-                    FlagMode::Exact,
-                )?
+                emit_optional(cg, &contiguous, &format!("{prefix}.unit"), FlagMode::Exact)?
             } else {
                 None
             };
@@ -165,18 +181,9 @@ impl TypedEntry for TypedGufunc<'_> {
                 }),
             )
         } else {
-            let unit = emit_optional(
-                cg,
-                &self.contiguous,
-                &format!("{prefix}.unit"),
-                FlagMode::Exact,
-            )?;
-            let unit_lanes = emit_lanes(
-                cg,
-                &self.contiguous,
-                &format!("{prefix}.lanes"),
-                FlagMode::Exact,
-            )?;
+            let unit = emit_optional(cg, &contiguous, &format!("{prefix}.unit"), FlagMode::Exact)?;
+            let unit_lanes =
+                emit_lanes(cg, &contiguous, &format!("{prefix}.lanes"), FlagMode::Exact)?;
             (
                 KernelSet {
                     any,

@@ -11,7 +11,10 @@
 //! parameter carrying it), or an output view passed to another kernel.
 //! A kernel that reads its outputs still takes the fast path, rerun from
 //! snapshots of each chunk's output blocks (`loops::snapshot`); one that
-//! writes its inputs runs with exact flags only.
+//! writes its inputs runs with exact flags only. `guvectorize::door` asks
+//! this of the kernel as `guvectorize::accumulate` rewrites it: output
+//! elements set and then accumulated into are no reads of what a first
+//! run left behind, so such a kernel needs no snapshots.
 
 use crate::ir::{Function, Value};
 use crate::types::Type;
@@ -36,7 +39,10 @@ pub fn reads_outputs(f: &Function, outputs: &[usize]) -> bool {
                 changed = true;
             }
         };
-        for inst in &f.insts {
+        // Instructions in blocks only: a rewrite may leave dead ones in the
+        // arena (`accumulate`).
+        for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+            let inst = f.inst(*inst);
             let effects = inst.op.effects();
             for (k, a) in inst.args.iter().enumerate() {
                 if !derived[a.index()] {

@@ -172,3 +172,114 @@ fn kernels_that_read_their_outputs_cannot_be_rerun() {
         &[1]
     ));
 }
+
+/// `array.shape[k]`
+fn dim(array: &str, k: i128) -> crate::syntax::Expr {
+    subscript(attribute(name(array), "shape"), vec![int(k)])
+}
+
+/// `array[index] op= value`
+fn aug_item(
+    array: &str,
+    index: Vec<crate::syntax::Expr>,
+    op: BinOp,
+    value: crate::syntax::Expr,
+) -> crate::syntax::Stmt {
+    crate::syntax::Stmt {
+        kind: crate::syntax::StmtKind::AugAssign {
+            target: crate::syntax::Target::Subscript {
+                value: name(array),
+                index,
+                span: crate::error::Span::line(1),
+            },
+            op,
+            value,
+        },
+        span: crate::error::Span::line(1),
+    }
+}
+
+/// The i-k-j matrix product with `a = <k_value>` in the `k` body and the
+/// accumulation into `C[<row>, j]`.
+fn ikj(k_value: crate::syntax::Expr, row: crate::syntax::Expr, init_len: &str) -> FunctionDef {
+    let init_dim = if init_len == "A" {
+        dim("A", 1)
+    } else {
+        dim("B", 1)
+    };
+    function(
+        "ikj",
+        &["A", "B", "C"],
+        vec![for_range(
+            "i",
+            vec![dim("A", 0)],
+            vec![
+                for_range(
+                    "j",
+                    vec![init_dim],
+                    vec![set_item("C", vec![name("i"), name("j")], float(0.0))],
+                ),
+                for_range(
+                    "k",
+                    vec![dim("A", 1)],
+                    vec![
+                        assign("a", k_value),
+                        for_range(
+                            "j",
+                            vec![dim("B", 1)],
+                            vec![aug_item(
+                                "C",
+                                vec![row, name("j")],
+                                BinOp::Add,
+                                bin(
+                                    BinOp::Mul,
+                                    name("a"),
+                                    subscript(name("B"), vec![name("k"), name("j")]),
+                                ),
+                            )],
+                        ),
+                    ],
+                ),
+            ],
+        )],
+    )
+}
+
+fn a_ik() -> crate::syntax::Expr {
+    subscript(name("A"), vec![name("i"), name("k")])
+}
+
+const MATMUL_SIG: &str = "void(f8[:,:], f8[:,:], f8[:,:])";
+
+#[test]
+fn rows_set_then_accumulated_into_become_registers() {
+    let mut f = typed(ikj(a_ik(), name("i"), "B"), MATMUL_SIG);
+    assert!(super::rerun::reads_outputs(&f, &[2]));
+    assert_eq!(super::accumulate::promote(&mut f, &[2]), 1, "{f}");
+    crate::ir::verifier::verify(&f, crate::ir::Stage::Typed).unwrap();
+    // The rewritten kernel no longer reads its output, and still jams.
+    assert!(!super::rerun::reads_outputs(&f, &[2]), "{f}");
+    assert!(super::jam::lanes(&f, 4).is_some());
+    // Nothing left to rewrite.
+    assert_eq!(super::accumulate::promote(&mut f, &[2]), 0);
+}
+
+#[test]
+fn accumulations_the_rewrite_must_leave_alone() {
+    let cases = [
+        // Float arithmetic in the `k` body would run `p` times.
+        ikj(bin(BinOp::Mul, a_ik(), float(3.0)), name("i"), "B"),
+        // The row accumulated into is not the row set.
+        ikj(a_ik(), name("k"), "B"),
+        // The row is set over another range than it is accumulated over.
+        ikj(a_ik(), name("i"), "A"),
+    ];
+    for def in cases {
+        let mut f = typed(def, MATMUL_SIG);
+        assert_eq!(super::accumulate::promote(&mut f, &[2]), 0, "{f}");
+        assert!(super::rerun::reads_outputs(&f, &[2]));
+    }
+    // `C` is an input here: nothing to rewrite.
+    let mut f = typed(ikj(a_ik(), name("i"), "B"), MATMUL_SIG);
+    assert_eq!(super::accumulate::promote(&mut f, &[]), 0);
+}

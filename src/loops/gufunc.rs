@@ -20,7 +20,8 @@
 //! only notes non-finite floats and are redone by the exact-flags kernel
 //! when it noted one; a kernel that reads its outputs saves their blocks
 //! before each fast call and puts them back before a redo
-//! (`loops::snapshot`). Jammed kernels run several iterations at once only
+//! (`loops::snapshot`), unless every output element it reads was written
+//! first in the same call (`guvectorize::accumulate`). Jammed kernels run several iterations at once only
 //! when the output blocks of different iterations do not overlap.
 
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};

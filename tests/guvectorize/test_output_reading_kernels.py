@@ -457,3 +457,153 @@ def test_output_views_whose_blocks_overlap_run_in_order(source, outer_stride, ba
         for r in range(150):
             pyf(a[r], b[r], expected[r])
     np.testing.assert_array_equal(got, want)
+
+
+# --- rows set and then accumulated into: register accumulators -----------------------------------
+#
+# The unit-stride kernels of `MATMUL_IKJ`-like kernels keep each output
+# element in a register (`guvectorize::accumulate`: i-k-j becomes i-j-k),
+# and since every output element they read was written first in the same
+# call, chunks are redone without output snapshots. Variants the rewrite
+# takes and variants it must leave alone are all the Python kernel, bit
+# for bit and flag for flag.
+
+#: The row starts from a value of `j` and has a product subtracted.
+SET_FROM_INPUT_SUBTRACT = """
+def set_sub(A, B, C):
+    m, n = A.shape
+    p = B.shape[1]
+    for i in range(m):
+        for j in range(p):
+            C[i, j] = j * 0.5 + m
+        for k in range(n):
+            a = A[i, k]
+            for j in range(p):
+                C[i, j] = C[i, j] - a * B[k, j]
+"""
+
+#: Float arithmetic in the `k` body (which the rewrite would run `p` times):
+#: left alone.
+K_BODY_ARITHMETIC = """
+def k_arith(A, B, C):
+    m, n = A.shape
+    p = B.shape[1]
+    for i in range(m):
+        for j in range(p):
+            C[i, j] = 0.0
+        for k in range(n):
+            a = A[i, k] * 3.0
+            for j in range(p):
+                C[i, j] += a * B[k, j]
+"""
+
+#: Another element of the output read while accumulating: left alone.
+READS_ANOTHER_ELEMENT = """
+def other_element(A, B, C):
+    m, n = A.shape
+    p = B.shape[1]
+    for i in range(m):
+        for j in range(p):
+            C[i, j] = 1.0
+        for k in range(n):
+            a = A[i, k]
+            for j in range(p):
+                C[i, j] += a * B[k, j] + C[i, 0]
+"""
+
+#: The accumulation goes to the row `k` picks (rows set by other `i`):
+#: left alone.
+ROW_BY_K = """
+def row_by_k(A, B, C):
+    m, n = A.shape
+    p = B.shape[1]
+    for i in range(m):
+        for j in range(p):
+            C[i, j] = 0.0
+        for k in range(n):
+            a = A[i, k]
+            for j in range(p):
+                C[k % m, j] += a * B[k, j]
+"""
+
+#: Values of the loops used after them (the loop variable, the last `a`).
+USED_AFTER = """
+def used_after(A, B, C):
+    m, n = A.shape
+    p = B.shape[1]
+    for i in range(m):
+        a = 0.0
+        for j in range(p):
+            C[i, j] = 0.0
+        for k in range(n):
+            a = A[i, k]
+            for j in range(p):
+                C[i, j] += a * B[k, j]
+        if p > 0:
+            C[i, 0] += a
+"""
+
+VARIANTS = [MATMUL_IKJ, SET_FROM_INPUT_SUBTRACT, K_BODY_ARITHMETIC, READS_ANOTHER_ELEMENT, ROW_BY_K,
+            USED_AFTER]
+
+
+@pytest.mark.parametrize("source", VARIANTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("loop,m,n,p", [((130,), 4, 4, 4), ((70,), 3, 5, 2), ((9,), 3, 0, 2), ((9,), 3, 2, 0)])
+def test_set_then_accumulated_variants_are_the_python_kernel(source, dtype, loop, m, n, p):
+    pyf, gu = compiled(source, dtype)
+    a = data(loop + (m, n), dtype, 31)
+    b = data(loop + (n, p), dtype, 32)
+    start = data(loop + (m, p), dtype, 33)
+    expected = python_run(pyf, a, b, start.copy())
+    out = start.copy()
+    with np.errstate(all="ignore"):
+        gu(a, b, out=out)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("source", VARIANTS)
+@pytest.mark.parametrize("places", [[], [0], [63, 64], [10, 70, 130, 190]])
+def test_set_then_accumulated_variants_flags(source, places):
+    pyf, gu = compiled(source)
+    a = data((200, 4, 4), np.float64, 34)
+    b = data((200, 4, 4), np.float64, 35)
+    _specials(a, b, places)
+    start = data((200, 4, 4), np.float64, 36)
+    python_flags = set()
+    expected = python_run(pyf, a, b, start.copy(), python_flags)
+    out = start.copy()
+    flags = set()
+    with collected_flags(flags):
+        gu(a, b, out=out)
+    np.testing.assert_array_equal(out, expected)
+    assert flags == python_flags
+
+
+@pytest.mark.parametrize("source", [MATMUL_IKJ, SET_FROM_INPUT_SUBTRACT])
+@pytest.mark.parametrize("inner", [0, -8, 16])
+@pytest.mark.parametrize("bad", [[], [40]])
+def test_rows_of_aliased_or_strided_elements_are_not_accumulated_in_registers(source, inner, bad):
+    # An `as_strided` output whose row elements are one element (stride
+    # 0), reversed or strided: the unit-stride kernel (the one with
+    # registers) is not used, and the result is the Python kernel's on the
+    # same memory.
+    pyf, gu = compiled(source)
+    a = data((100, 4, 4), np.float64, 37)
+    b = data((100, 4, 4), np.float64, 38)
+    for r in bad:
+        a[r, 2, 1] = np.inf
+    offset = 3 * 8 if inner < 0 else 0
+
+    def view(buf):
+        return np.lib.stride_tricks.as_strided(buf[offset // 8:], shape=(100, 4, 4),
+                                               strides=(256, 64, inner), writeable=True)
+
+    got = np.ones(100 * 32 + 8)
+    want = np.ones(100 * 32 + 8)
+    with np.errstate(all="ignore"):
+        gu(a, b, out=view(got))
+        expected = view(want)
+        for r in range(100):
+            pyf(a[r], b[r], expected[r])
+    np.testing.assert_array_equal(got, want)
