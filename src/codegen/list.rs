@@ -267,12 +267,40 @@ pub fn emit<'ctx>(
             super::raise::fail_unless(cg, ok, "list.copy", |_| Ok(()))?;
             Some(new.into())
         }
+        ListOp::Repeat | ListOp::Concat => {
+            let name = if op == ListOp::Repeat {
+                "jitufunc_rt_list_repeat"
+            } else {
+                "jitufunc_rt_list_concat"
+            };
+            let new = runtime(cg, name, Some(cg.ptr_type().into()), &[h.into(), vals[1]])?
+                .expect("a result")
+                .into_pointer_value();
+            let ok = cg.builder.build_is_not_null(new, "")?;
+            // The runtime reported the MemoryError.
+            super::raise::fail_unless(cg, ok, "list.new", |_| Ok(()))?;
+            Some(new.into())
+        }
+        ListOp::Extend => {
+            let i32t = cg.ctx.i32_type();
+            let got = runtime(
+                cg,
+                "jitufunc_rt_list_extend",
+                Some(i32t.into()),
+                &[h.into(), vals[1]],
+            )?
+            .expect("a result")
+            .into_int_value();
+            let ok = cg
+                .builder
+                .build_int_compare(IntPredicate::NE, got, i32t.const_zero(), "")?;
+            // The runtime reported the MemoryError.
+            super::raise::fail_unless(cg, ok, "list.extend", |_| Ok(()))?;
+            None
+        }
     })
 }
 
-/// `v in l`: a loop over the items of `l` (numbers of type `s`), each
-/// converted to `v`'s type `t` and compared with `==`, ending at the first
-/// equal one.
 /// `v in l` for items that are not numbers: `v` stored in a stack slot
 /// (without a reference: only read) and compared with the items by the
 /// runtime (`engine::items::jitufunc_rt_list_find`).
@@ -307,6 +335,9 @@ fn find_item<'ctx>(
         .into())
 }
 
+/// `v in l`: a loop over the items of `l` (numbers of type `s`), each
+/// converted to `v`'s type `t` and compared with `==`, ending at the first
+/// equal one.
 fn contains<'ctx>(
     cg: &Codegen<'ctx>,
     h: PointerValue<'ctx>,

@@ -268,6 +268,110 @@ pub unsafe extern "C" fn jitufunc_rt_list_slice(
     new
 }
 
+/// Appends `times` copies of the `count` items at `from` (each `itemsize`
+/// bytes, of `new`'s item type) to `new`, retained; 0 after reporting a
+/// `MemoryError`.
+///
+/// # Safety
+/// `new` is a live header; `from` holds `count` items of its type that
+/// stay valid while `new` grows (not `new`'s own buffer).
+unsafe fn append_copies(new: *mut ListHeader, from: *const u8, count: i64, times: i64) -> i32 {
+    // SAFETY: per the contract; `new` gets room for all the items before
+    // they are copied in.
+    unsafe {
+        let len = (*new).len;
+        let Some(total) = count
+            .checked_mul(times.max(0))
+            .and_then(|n| n.checked_add(len))
+        else {
+            super::runtime::report(super::runtime::RuntimeError::Memory(
+                "cannot make a list that long".into(),
+            ));
+            return 0;
+        };
+        if total > len && jitufunc_rt_list_reserve(new, total) == 0 {
+            return 0;
+        }
+        let size = (*new).itemsize as usize;
+        let item = crate::types::Item::from_code((*new).item).filter(|i| i.is_counted());
+        let mut at = (*new).data.add(len as usize * size);
+        for _ in 0..times.max(0) {
+            std::ptr::copy_nonoverlapping(from, at, count as usize * size);
+            if let Some(item) = item {
+                for k in 0..count as usize {
+                    super::items::retain(item, at.add(k * size));
+                }
+            }
+            at = at.add(count as usize * size);
+        }
+        (*new).len = total;
+        1
+    }
+}
+
+/// `l * n` (and `n * l`): a new list of `h`'s items repeated `n` times
+/// (none for `n <= 0`), container items shared; null after reporting a
+/// `MemoryError`.
+///
+/// # Safety
+/// `h` is a live header.
+pub unsafe extern "C" fn jitufunc_rt_list_repeat(h: *mut ListHeader, n: i64) -> *mut ListHeader {
+    // SAFETY: a live header (the contract); `h`'s buffer is not `new`'s.
+    unsafe {
+        let new = jitufunc_rt_list_new((*h).itemsize, (*h).item);
+        if append_copies(new, (*h).data, (*h).len, n) == 0 {
+            jitufunc_rt_list_decref(new);
+            return std::ptr::null_mut();
+        }
+        new
+    }
+}
+
+/// `a + b` of two lists of one item type: a new list of `a`'s items then
+/// `b`'s; null after reporting a `MemoryError`.
+///
+/// # Safety
+/// `a` and `b` are live headers of one item type.
+pub unsafe extern "C" fn jitufunc_rt_list_concat(
+    a: *mut ListHeader,
+    b: *mut ListHeader,
+) -> *mut ListHeader {
+    // SAFETY: live headers (the contract), neither of them `new`.
+    unsafe {
+        let new = jitufunc_rt_list_new((*a).itemsize, (*a).item);
+        if append_copies(new, (*a).data, (*a).len, 1) == 0
+            || append_copies(new, (*b).data, (*b).len, 1) == 0
+        {
+            jitufunc_rt_list_decref(new);
+            return std::ptr::null_mut();
+        }
+        new
+    }
+}
+
+/// `a += b` (`a.extend(b)`) of two lists of one item type, `a is b`
+/// included (the list doubles, as Python's); 0 after reporting a
+/// `MemoryError`.
+///
+/// # Safety
+/// `a` and `b` are live headers of one item type.
+pub unsafe extern "C" fn jitufunc_rt_list_extend(a: *mut ListHeader, b: *mut ListHeader) -> i32 {
+    // SAFETY: live headers (the contract). When `b` is `a`, its items are
+    // copied first (growing `a` may move its buffer).
+    unsafe {
+        if a == b {
+            let copy = jitufunc_rt_list_copy(b);
+            if copy.is_null() {
+                return 0;
+            }
+            let ok = append_copies(a, (*copy).data, (*copy).len, 1);
+            jitufunc_rt_list_decref(copy);
+            return ok;
+        }
+        append_copies(a, (*b).data, (*b).len, 1)
+    }
+}
+
 /// Sorts a list of numbers in place, ascending: NaN last and complex
 /// numbers by real then imaginary part, as `np.sort`; equal items keep
 /// their order. Lists of other items are left as they are (typing only

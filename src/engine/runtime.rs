@@ -615,6 +615,18 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
             super::list::jitufunc_rt_list_copy as *const () as usize,
         ),
         (
+            "jitufunc_rt_list_repeat",
+            super::list::jitufunc_rt_list_repeat as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_concat",
+            super::list::jitufunc_rt_list_concat as *const () as usize,
+        ),
+        (
+            "jitufunc_rt_list_extend",
+            super::list::jitufunc_rt_list_extend as *const () as usize,
+        ),
+        (
             "jitufunc_rt_list_slice",
             super::list::jitufunc_rt_list_slice as *const () as usize,
         ),

@@ -871,6 +871,17 @@ pub enum ListOp {
     /// tuples field by field (`engine::items::equal`; not arrays). Reads
     /// both.
     Equal,
+    /// `l * n` and `n * l`: arguments the list and the count (an int64);
+    /// a new list of the items repeated (none for `n <= 0`; container
+    /// items shared), with a reference of its own; `MemoryError`. Reads
+    /// the list.
+    Repeat,
+    /// `a + b`: two lists of one type; a new list of `a`'s items then
+    /// `b`'s, with a reference of its own; `MemoryError`. Reads both.
+    Concat,
+    /// `a += b`: two lists of one type; `b`'s items appended to `a`
+    /// (`a += a` doubles it); `MemoryError`. Writes the first, reads both.
+    Extend,
 }
 
 impl ListOp {
@@ -885,6 +896,9 @@ impl ListOp {
             ListOp::Pop => "pop",
             ListOp::Contains => "contains",
             ListOp::Equal => "equal",
+            ListOp::Repeat => "repeat",
+            ListOp::Concat => "concat",
+            ListOp::Extend => "extend",
             ListOp::Clear => "clear",
             ListOp::Sort => "sort",
             ListOp::Copy => "copy",
@@ -895,7 +909,7 @@ impl ListOp {
     pub fn has_result(self) -> bool {
         !matches!(
             self,
-            ListOp::Set | ListOp::Append | ListOp::Clear | ListOp::Sort
+            ListOp::Set | ListOp::Append | ListOp::Clear | ListOp::Sort | ListOp::Extend
         )
     }
 
@@ -911,6 +925,21 @@ impl ListOp {
             },
             ListOp::Equal => Effects {
                 reads: Operands::All,
+                ..Effects::PURE
+            },
+            ListOp::Repeat => Effects {
+                reads: Operands::First,
+                new_reference: true,
+                ..Effects::PURE
+            },
+            ListOp::Concat => Effects {
+                reads: Operands::All,
+                new_reference: true,
+                ..Effects::PURE
+            },
+            ListOp::Extend => Effects {
+                reads: Operands::All,
+                writes: Operands::First,
                 ..Effects::PURE
             },
             ListOp::Copy | ListOp::Slice => Effects {

@@ -564,6 +564,13 @@ impl Checker<'_> {
                                     _ => ty(1) == Some(s.clone()),
                                 }
                         }
+                        ListOp::Repeat => {
+                            args.len() == 2 && ty(1) == Some(Type::I64) && Some(rty.clone()) == list
+                        }
+                        ListOp::Concat => {
+                            args.len() == 2 && ty(1) == list && Some(rty.clone()) == list
+                        }
+                        ListOp::Extend => args.len() == 2 && ty(1) == list,
                         ListOp::Equal => {
                             args.len() == 2
                                 && matches!(ty(1), Some(Type::List(_)))

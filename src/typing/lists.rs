@@ -250,6 +250,61 @@ pub(super) fn dtype_arg<E: Emit>(e: &mut E, what: &str, role: &str, t: &E::V) ->
     Ok(s)
 }
 
+/// `l * n` and `n * l` (a new List of the items repeated), `a + b` (a new
+/// List of both's items) and, with `in_place`, `a += b` (`b`'s items
+/// appended to `a`, which is the result) for typed Lists, as Python's list
+/// operators; `None` when no operand is a List (the caller's rules).
+/// Both Lists of `+` must hold one item type; a literal takes the other
+/// List's item type (`l += [x]`).
+pub fn operator<E: Emit>(
+    e: &mut E,
+    op: crate::syntax::BinOp,
+    a: E::V,
+    b: E::V,
+    in_place: bool,
+) -> Result<Option<E::V>> {
+    use crate::syntax::BinOp;
+    let (ta, tb) = (e.ty(&a), e.ty(&b));
+    let count = |t: &Type| matches!(t.kind(), Some(Kind::Int | Kind::Bool));
+    match (op, &ta, &tb) {
+        (BinOp::Mul, Type::List(_), t) | (BinOp::Mul, t, Type::List(_)) if count(t) => {
+            if in_place {
+                return Err(e.unsupported("'l *= n' on a typed List (write l = l * n)"));
+            }
+            let (l, n) = if matches!(ta, Type::List(_)) {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            let t = e.ty(&l);
+            let n = cast(e, n, &Type::I64)?;
+            e.emit(Op::List(ListOp::Repeat), vec![l, n], t).map(Some)
+        }
+        (BinOp::Add, Type::List(x), Type::List(y)) => {
+            // A literal's items join the other List's (found so far).
+            for (to, from) in [(*x, *y), (*y, *x)] {
+                let from = literals::resolved(e, from);
+                if let (ItemKind::Pending(origin), false) = (to.kind(), from.is_pending()) {
+                    literals::note(e, origin, None, &from.to_type(), "a list")?;
+                }
+            }
+            let (x, y) = (literals::resolved(e, *x), literals::resolved(e, *y));
+            if !e.inferring() && x != y {
+                return Err(e.error(format!(
+                    "'{}' between typed Lists of {x} and {y}: their items must have one type",
+                    if in_place { "+=" } else { "+" }
+                )));
+            }
+            if in_place {
+                e.emit_effect(Op::List(ListOp::Extend), vec![a.clone(), b])?;
+                return Ok(Some(a));
+            }
+            e.emit(Op::List(ListOp::Concat), vec![a, b], ta).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Whether items of type `item` are or hold arrays.
 fn holds_array(item: Item) -> bool {
     match item.kind() {

@@ -505,6 +505,10 @@ pub(crate) fn type_inst<E: Emit>(
             let (a, b) = (next(), next());
             match e.ty(&a) {
                 Type::Array(_) => arrays::in_place(e, *op, a, b)?,
+                Type::List(_) => match lists::operator(e, *op, a.clone(), b.clone(), true)? {
+                    Some(r) => r,
+                    None => rules::binary(e, *op, a, b)?,
+                },
                 _ => rules::binary(e, *op, a, b)?,
             }
         }

@@ -187,6 +187,9 @@ pub fn binary_type<E: Emit>(e: &E, op: BinOp, a: &E::V, b: &E::V) -> Result<Type
 }
 
 pub fn binary<E: Emit>(e: &mut E, op: BinOp, a: E::V, b: E::V) -> Result<E::V> {
+    if let Some(r) = super::lists::operator(e, op, a.clone(), b.clone(), false)? {
+        return Ok(r);
+    }
     if any_array(e, &[a.clone(), b.clone()]) {
         return elementwise(e, ElemNode::Binary(op), vec![a, b]);
     }

@@ -1130,3 +1130,41 @@ def test_sort_reverse_is_refused_on_arrays_as_numpy_does():
     src = "def f(a):\n    a.sort(reverse=True)\n    return a\n"
     with pytest.raises(TypeError, match="'reverse' is an invalid keyword argument"):
         jit_version(src)(np.arange(3.0))
+
+
+OPERATOR_SRC = """
+def f(n, x):
+    zeros = [0.0] * n
+    grid = [[0] * 3 for _ in range(n)]
+    twice = 2 * [x, x + 1]
+    both = zeros + [x]
+    acc = [1.5]
+    alias = acc
+    acc += [x]
+    acc += acc
+    if n > 0:
+        grid[0][1] = 7
+    empty = [x] * -2
+    return zeros, grid, twice, both, acc, len(alias), empty
+"""
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_list_operators_match_python(n):
+    got = jit_version(OPERATOR_SRC)(n, 2.5)
+    want = python_version(OPERATOR_SRC)(n, 2.5)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        same_values(g, w)
+
+
+def test_list_operators_of_typed_arguments_and_their_errors():
+    f = jit_version("def f(a, b):\n    c = a + b\n    a += b\n    return c, a * 2\n")
+    a, b = List([1, 2]), List([3])
+    c, d = f(a, b)
+    assert list(c) == [1, 2, 3] and list(a) == [1, 2, 3] and list(d) == [1, 2, 3, 1, 2, 3]
+    src = "def f(a, b):\n    return a + b\n"
+    with pytest.raises(TypingError, match=r"between typed Lists of int64 and float64"):
+        jit_version(src)(List([1]), List([1.5]))
+    with pytest.raises(UnsupportedError, match=r"'l \*= n'"):
+        jit_version("def f(a):\n    a *= 2\n    return a\n")(List([1]))
