@@ -208,7 +208,7 @@ impl CompileError {
 
 /// Whether `filename` is one of jitufunc's own modules implementing methods
 /// and functions in Python (`jitufunc/_container_methods.py`).
-fn is_library_file(filename: &str) -> bool {
+pub fn is_library_file(filename: &str) -> bool {
     let path = std::path::Path::new(filename);
     path.parent()
         .and_then(|p| p.file_name())

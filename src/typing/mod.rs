@@ -203,15 +203,28 @@ impl ProgramBuilder {
             ));
         }
         if args.len() != def.params.len() {
-            return Err(CompileError::new(
-                ErrorKind::Typing,
+            let file = &def.source.filename;
+            // jitufunc's Python implementations of methods take the
+            // receiver first; Python counts the other arguments.
+            let method =
+                file.ends_with("_container_methods.py") || file.ends_with("_generator_methods.py");
+            let message = if crate::error::is_library_file(file) {
+                let skip = usize::from(method);
+                format!(
+                    "{}() takes at most {} arguments ({} given)",
+                    def.name,
+                    def.params.len().saturating_sub(skip),
+                    args.len().saturating_sub(skip)
+                )
+            } else {
                 format!(
                     "kernel '{}' takes {} arguments but is called with {}",
                     def.name,
                     def.params.len(),
                     args.len()
-                ),
-            ));
+                )
+            };
+            return Err(CompileError::new(ErrorKind::Typing, message));
         }
         let untyped = self.lowered(def)?;
         let id = self.reserve();

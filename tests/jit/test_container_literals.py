@@ -971,10 +971,8 @@ def test_errors_inside_called_functions_say_where_they_were_called_from():
     assert message.index("in g") < message.index("called from") < message.index("line 2, in f")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "bug: a method called with too many arguments says \"kernel 'index' takes 4 arguments but is called "
-    "with 5\" (the receiver counted, the helper's name), where Python says 'index expected at most 3 "
-    "arguments, got 4'"))
+# A method called with too many arguments counts them as Python does
+# (without the receiver): "index() takes at most 3 arguments (4 given)".
 def test_method_arity_errors_count_the_arguments_as_python():
     src = "def f(l):\n    return l.index(1, 0, 1, 2)\n"
     f = make_function(src)
