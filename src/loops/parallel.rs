@@ -20,7 +20,7 @@
 //! chunk redoes exactly are the cpu target's and results are the same.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU8, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -97,7 +97,21 @@ pub fn pool_size() -> usize {
 /// with no lock held (a fork meanwhile must not leave a child a locked
 /// mutex).
 pub(crate) fn pool() -> Option<&'static rayon::ThreadPool> {
+    // The fast path: what this process found before (`getpid` is a system
+    // call, and a prange loop asks for the pool on every call).
+    match KNOWN.load(Ordering::Acquire) {
+        KNOWN_NONE => return None,
+        KNOWN_POOL => {
+            let p = KNOWN_AT.load(Ordering::Acquire);
+            if !p.is_null() {
+                // SAFETY: a pool leaked when it was built (never freed).
+                return Some(unsafe { &*p });
+            }
+        }
+        _ => {}
+    }
     if let Some(pool) = pool_of_this_process() {
+        remember(pool);
         return pool;
     }
     let n = thread_count();
@@ -113,13 +127,44 @@ pub(crate) fn pool() -> Option<&'static rayon::ThreadPool> {
     };
     let pid = std::process::id();
     let mut slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    match *slot {
+    let pool = match *slot {
         // Another thread built one first: use it (ours stays idle).
         Some((owner, pool)) if owner == pid => pool,
         _ => {
             *slot = Some((pid, built));
             built
         }
+    };
+    drop(slot);
+    remember(pool);
+    pool
+}
+
+/// What `pool` found in this process: `KNOWN_NONE` (no pool: one thread),
+/// `KNOWN_POOL` (the pool at `KNOWN_AT`), or not looked up yet (also in a
+/// child made by `fork()`: `forgotten` clears it there).
+static KNOWN: AtomicU8 = AtomicU8::new(0);
+static KNOWN_AT: AtomicPtr<rayon::ThreadPool> = AtomicPtr::new(std::ptr::null_mut());
+const KNOWN_NONE: u8 = 1;
+const KNOWN_POOL: u8 = 2;
+
+/// Keeps `pool` for `pool`'s fast path, forgotten in a forked child.
+fn remember(pool: Option<&'static rayon::ThreadPool>) {
+    static ATFORK: std::sync::Once = std::sync::Once::new();
+    ATFORK.call_once(|| {
+        extern "C" fn forgotten() {
+            KNOWN.store(0, Ordering::Release);
+        }
+        // SAFETY: registers a child handler that only stores an atomic
+        // (async-signal-safe, as a handler run in the child must be).
+        unsafe { libc::pthread_atfork(None, None, Some(forgotten)) };
+    });
+    match pool {
+        Some(p) => {
+            KNOWN_AT.store(p as *const _ as *mut _, Ordering::Release);
+            KNOWN.store(KNOWN_POOL, Ordering::Release);
+        }
+        None => KNOWN.store(KNOWN_NONE, Ordering::Release),
     }
 }
 

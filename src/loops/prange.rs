@@ -38,6 +38,11 @@ const MIN_PARALLEL_NANOS: u128 = 40_000;
 /// dependent work) balance across threads by work stealing.
 const CHUNKS_PER_THREAD: usize = 8;
 
+/// Fewer chunks for short loops: about this many trips each, but at least
+/// two chunks per thread. A chunk is a call with its own loop set-up, so
+/// 1000 cheap trips in 16 chunks cost a third more than the serial loop.
+const MIN_CHUNK_TRIPS: usize = 256;
+
 /// How a loop's trips `0..n` are cut: chunk 0 is a small *probe* the
 /// calling thread runs first and times, the others (`rest` of them,
 /// sizes differing by at most one) cover the remaining trips. It depends
@@ -59,7 +64,8 @@ impl Partition {
         } else {
             (n / (per_thread * 8)).max(1)
         };
-        let rest = (n - probe).min(per_thread).min(max_chunks.max(2) - 1);
+        let wanted = (n / MIN_CHUNK_TRIPS).clamp(2 * threads.max(1), per_thread.max(2));
+        let rest = (n - probe).min(wanted).min(max_chunks.max(2) - 1);
         Partition { n, probe, rest }
     }
 
@@ -125,23 +131,43 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
     if chunks == 1 || failed(status) {
         return chunks as i64;
     }
+    // The whole loop's time estimated from `trips` trips taking `t`.
+    let estimate =
+        |t: std::time::Duration, trips: usize| t.as_nanos() * (n as u128) / (trips.max(1) as u128);
+    // The first chunk not run yet.
+    let mut next = 1;
     let serial = match pool() {
         None => true,
         Some(_) if threads < 2 => true,
         Some(_) => {
-            started.elapsed().as_nanos() * (n as u128) / (cut.probe as u128) < MIN_PARALLEL_NANOS
+            let mut guess = estimate(started.elapsed(), cut.probe);
+            if (MIN_PARALLEL_NANOS..10 * MIN_PARALLEL_NANOS).contains(&guess) && chunks > 2 {
+                // Near the line: the probe (a few trips) may have been
+                // preempted, so chunk 1 is timed too and the faster rate
+                // decides (waking the pool for a short loop costs more
+                // than the loop).
+                let again = Instant::now();
+                run(1, status);
+                next = 2;
+                if failed(status) {
+                    return chunks as i64;
+                }
+                let (lo, hi) = cut.range(1);
+                guess = guess.min(estimate(again.elapsed(), hi - lo));
+            }
+            guess < MIN_PARALLEL_NANOS
         }
     };
     if serial && slot_size == 0 {
         // No partials to keep apart: the rest in one call.
-        let (lo, hi) = (cut.probe, n);
+        let (lo, hi) = (cut.range(next).0, n);
         // SAFETY: a sub-range of `0..n` on this thread, with the caller's
         // record (the caller's contract); no slot is written.
         unsafe { chunk(context, lo as i64, hi as i64, slot_at(1).cast(), status) };
         return chunks as i64;
     }
     if serial {
-        for c in 1..chunks {
+        for c in next..chunks {
             run(c, status);
             if failed(status) {
                 return chunks as i64;
@@ -156,7 +182,7 @@ pub unsafe extern "C" fn jitufunc_rt_parallel_for(
     let (context_addr, slots_addr, chunk_addr) = (context as usize, slots as usize, chunk as usize);
     let slot_size = slot_size as usize;
     pool.install(|| {
-        (1..chunks).into_par_iter().for_each(|c| {
+        (next..chunks).into_par_iter().for_each(|c| {
             if stop.load(Ordering::Relaxed) {
                 return;
             }
@@ -220,5 +246,14 @@ mod tests {
             .collect();
         assert_eq!(sizes.len(), 16);
         assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
+    }
+
+    #[test]
+    fn short_loops_take_fewer_chunks_but_two_per_thread() {
+        // 1000 trips on 2 threads: 4 chunks after the probe (not 16).
+        assert_eq!(Partition::new(1000, 2, 128).chunks(), 5);
+        assert_eq!(Partition::new(100, 4, 128).chunks(), 9);
+        // Long loops keep CHUNKS_PER_THREAD per thread.
+        assert_eq!(Partition::new(1 << 20, 2, 128).chunks(), 17);
     }
 }

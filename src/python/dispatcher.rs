@@ -512,26 +512,9 @@ impl Dispatcher {
                                         && (h.readonly || !g.readonly)
                                 }
                                 (Type::Array(_), _) | (_, Type::Array(_)) => false,
-                                // Tuples, None and typed containers match
-                                // only exactly.
-                                (
-                                    Type::Tuple(_)
-                                    | Type::NoneType
-                                    | Type::Function(_)
-                                    | Type::List(_)
-                                    | Type::Dict(..)
-                                    | Type::Generator,
-                                    _,
-                                )
-                                | (
-                                    _,
-                                    Type::Tuple(_)
-                                    | Type::NoneType
-                                    | Type::Function(_)
-                                    | Type::List(_)
-                                    | Type::Dict(..)
-                                    | Type::Generator,
-                                ) => false,
+                                // Only scalars convert; tuples, None, typed
+                                // containers, ... match only exactly.
+                                (h, g) if !h.is_scalar() || !g.is_scalar() => false,
                                 _ => can_cast_scalar(given.dtype(), have.dtype(), Casting::Safe),
                             }
                     })
