@@ -21,7 +21,9 @@
 //! kernel run again over the chunk's inputs, which are intact because the
 //! results went to the buffer (this also keeps in-place calls, `out=a`,
 //! exact); then the buffer is copied out. The strided path and short
-//! arrays run the exact kernel directly.
+//! arrays run the exact kernel directly. Both reach it through one
+//! out-of-line range function, which a fresh compile leaves to be compiled
+//! when a call first needs it (`deferred`).
 
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
