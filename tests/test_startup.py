@@ -8,7 +8,6 @@ takes to compile). Nothing here measures time.
 """
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -66,49 +65,3 @@ def test_decorating_and_calling_imports_nothing_heavy(tmp_path):
     new = after - before
     heavy = [m for m in HEAVY if m not in before and m in new]
     assert heavy == [], f"the decoration path imported {heavy}"
-
-
-def _run_code(code, **env):
-    e = dict(os.environ)
-    e.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, timeout=120)
-
-
-def test_exit_right_after_loading_core_while_warming_up():
-    # The warm-up compile (src/vectorize/warmup.rs) is still running when
-    # the interpreter exits: it is joined first, so the exit is clean.
-    for _ in range(3):
-        proc = _run_code("import jitufunc._core")
-        assert proc.returncode == 0, proc.stderr
-        assert proc.stderr == ""
-
-
-def test_fork_right_after_loading_core():
-    code = (
-        "import os, math, numpy as np\n"
-        "import jitufunc._core\n"
-        "pid = os.fork()\n"
-        "if pid == 0:\n"
-        "    from jitufunc import vectorize\n"
-        "    g = vectorize(['float64(float64)'])(lambda x: math.exp(-x * x))\n"
-        "    x = np.linspace(-2, 2, 101)\n"
-        "    os._exit(0 if np.allclose(g(x), np.exp(-x * x)) and np.allclose(g(x[::2]), np.exp(-x[::2] ** 2)) else 3)\n"
-        "_, status = os.waitpid(pid, 0)\n"
-        "raise SystemExit(os.waitstatus_to_exitcode(status))\n"
-    )
-    proc = _run_code(code)
-    assert proc.returncode == 0, proc.stderr
-
-
-def test_warmup_can_be_turned_off_and_first_compile_still_works():
-    code = (
-        "import math, numpy as np\n"
-        "from jitufunc import _core, vectorize\n"
-        "_core.wait_warmup()\n"
-        "g = vectorize(['float64(float64)'])(lambda x: math.exp(-x * x))\n"
-        "x = np.linspace(-2, 2, 101)\n"
-        "assert np.allclose(g(x), np.exp(-x * x))\n"
-    )
-    for value in ("0", "1"):
-        proc = _run_code(code, JITUFUNC_WARMUP=value)
-        assert proc.returncode == 0, proc.stderr

@@ -457,26 +457,5 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::engine::runtime::set_context_handler(errors::add_runtime_error_context);
     crate::engine::runtime::set_print_handler(print::print_handler);
     m.add("LLVM_VERSION", "19.1")?;
-    m.add_function(wrap_pyfunction!(wait_warmup, m)?)?;
-    // LLVM's one-time set-up on a native thread, while the caller goes on
-    // (reading and lowering its kernel); joined before the interpreter
-    // exits and before a fork (the child would inherit LLVM mid-compile).
-    crate::vectorize::warmup::start();
-    let wait = m.getattr("wait_warmup")?;
-    m.py()
-        .import("atexit")?
-        .call_method1("register", (&wait,))?;
-    let kwargs = pyo3::types::PyDict::new(m.py());
-    kwargs.set_item("before", &wait)?;
-    m.py()
-        .import("os")?
-        .call_method("register_at_fork", (), Some(&kwargs))?;
     Ok(())
-}
-
-/// Waits until the warm-up compile started when `_core` loaded is done
-/// (`vectorize::warmup`), without holding the GIL.
-#[pyfunction]
-fn wait_warmup(py: Python<'_>) {
-    py.detach(crate::vectorize::warmup::wait);
 }
