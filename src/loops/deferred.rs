@@ -1,7 +1,7 @@
-//! The exact-flags range function of an elementwise loop
+//! The range function of an elementwise loop
 //! (`elementwise::emit_exact_range`: the strided path, and the redo of a
-//! chunk whose fast pass met a non-finite value), compiled only when a
-//! call first needs it.
+//! chunk whose fast pass met a non-finite value; exact flags unless under
+//! fast-math), compiled only when a call first needs it.
 //!
 //! A fresh compile that is not kept as an object (the on-disk cache
 //! stores objects, which must not hold this process's addresses) and keeps

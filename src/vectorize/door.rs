@@ -152,10 +152,11 @@ impl TypedEntry for TypedLoop {
                 .any(|b| matches!(b.term, crate::ir::Terminator::Raise(_)))
         });
         let tracked = cg.fast_math.0 == 0;
-        // With flags tracked, the exact kernel only runs in the range
-        // function (strided calls, chunks that met a non-finite value),
-        // which can be compiled when a call first needs it.
-        let deferred = (tracked && cg.defer_exact).then(|| {
+        // The range function (strided calls, and with flags tracked the
+        // chunks that met a non-finite value) can be compiled when a call
+        // first needs it. With flags tracked, the exact kernel runs only
+        // there; under fast-math the vector path runs the same kernel.
+        let deferred = cg.defer_exact.then(|| {
             DeferredExact::new(Pending {
                 name: symbol.to_string(),
                 prefix: prefix.to_string(),

@@ -213,3 +213,19 @@ def test_cached_ufunc_reloads_with_exact_paths(tmp_path):
     assert "RAISED" in second.stdout
     # Everything came from the cache: nothing was compiled.
     assert "optimize" not in second.stderr
+
+
+def test_fastmath_strided_path_is_deferred_too():
+    # Under fastmath the range function (the strided path) is deferred as
+    # well; the vector path runs the same kernel.
+    @vectorize(["float64(float64)"], fastmath=True)
+    def g(x):
+        return math.exp(-x * x)
+
+    x = np.linspace(-4, 4, 4001)
+    contiguous = g(x)
+    np.testing.assert_allclose(contiguous, np.exp(-x * x), rtol=1e-14)
+    strided = g(x[::3])
+    ref = np.array([g(np.array([v]))[0] for v in x[::3][:40]])
+    np.testing.assert_array_equal(strided[:40], ref)
+    np.testing.assert_allclose(strided, np.exp(-x[::3] * x[::3]), rtol=1e-14)
