@@ -163,6 +163,13 @@ pub struct Codegen<'ctx> {
     /// The module's functions that are jitufunc's own NumPy functions
     /// (`ir::Function::is_numpy_library`).
     pub library: Vec<FunctionValue<'ctx>>,
+    /// Elementwise loops leave their exact range function to be compiled
+    /// on first use (`loops::deferred`): the module's code may then hold
+    /// this process's addresses, so it is never kept as an object.
+    pub defer_exact: bool,
+    /// What the module's code refers to by address (`loops::deferred`
+    /// slots): handed to the linked code, which keeps it alive.
+    pub companions: Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -197,6 +204,17 @@ impl<'ctx> Codegen<'ctx> {
             vector_decls: vec![],
             func: FunctionState::default(),
             library: vec![],
+            defer_exact: false,
+            companions: vec![],
+        }
+    }
+
+    /// The options this module is compiled with.
+    pub fn options(&self) -> CodegenOptions {
+        CodegenOptions {
+            fast_math: self.fast_math,
+            boundscheck: self.boundscheck,
+            error_model: self.error_model,
         }
     }
 

@@ -102,6 +102,21 @@ pub fn compile(
     options: CodegenOptions,
     emit: EmitOptions,
 ) -> Result<CompiledLoops> {
+    compile_with(door, def, signatures, texts, options, emit, false)
+}
+
+/// `compile`; `defer`: parts of the loops that only some calls need
+/// (`loops::deferred`) are compiled when a call first needs them. The
+/// object then holds this process's addresses: it must not be cached.
+pub fn compile_with(
+    door: &dyn FrontDoor,
+    def: &Arc<FunctionDef>,
+    signatures: &[Signature],
+    texts: &[String],
+    options: CodegenOptions,
+    emit: EmitOptions,
+    defer: bool,
+) -> Result<CompiledLoops> {
     let mut timings = Timings::start();
     door.check_kernel(def)?;
     let untyped = lower_function(def).map_err(|e| e.with_source(&def.source))?;
@@ -119,6 +134,7 @@ pub fn compile(
     let tag = door.symbol_tag();
     let context = Context::create();
     let mut cg = Codegen::for_host(&context, &def.name, options)?;
+    cg.defer_exact = defer;
     let mut symbols = vec![];
     for (k, entry) in typed.iter().enumerate() {
         let prefix = format!("jitufunc.{tag}{id}.{k}");
@@ -128,7 +144,8 @@ pub fn compile(
     }
     cg.finish_vector_decls();
     timings.lap("llvm-ir");
-    let (code, emitted) = compile_module(&cg.module, &symbols, emit, &mut timings)?;
+    let (mut code, emitted) = compile_module(&cg.module, &symbols, emit, &mut timings)?;
+    code.companions = std::mem::take(&mut cg.companions);
     timings.report(&def.name);
     let loops = typed
         .into_iter()
@@ -184,15 +201,19 @@ pub fn prepare_signatures(
     emit: EmitOptions,
     cache: bool,
 ) -> Result<(Vec<LoopInfo>, CompiledLoops)> {
+    let cached = cache && !emit.keep_llvm_ir && !emit.keep_asm;
+    // A compile kept as an object (cached) or as text links everything
+    // now; any other defers what only some calls need.
+    let defer = !cache && !emit.keep_llvm_ir && !emit.keep_asm;
     let build = || {
-        let mut compiled = compile(door, def, signatures, texts, options, emit)?;
+        let mut compiled = compile_with(door, def, signatures, texts, options, emit, defer)?;
         door.check_entries(&compiled.loops, texts)?;
         let order = door.order(&compiled.loops)?;
         let loops = order.iter().map(|&i| compiled.loops[i].clone()).collect();
         compiled.loops.clear();
         Ok((loops, compiled))
     };
-    if cache && !emit.keep_llvm_ir && !emit.keep_asm {
+    if cached {
         crate::cache::cached(def, texts, &door.cache_tag(), options, build)
     } else {
         build()

@@ -130,6 +130,9 @@ pub struct LoadedCode {
     tracker: LLVMOrcResourceTrackerRef,
     /// Addresses of the requested symbols, in request order.
     pub addresses: Vec<usize>,
+    /// What the code refers to by address (`loops::deferred` slots): kept
+    /// alive with it, dropped after it is freed.
+    pub companions: Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 // SAFETY: the tracker is only used in Drop, and tracker removal is
@@ -169,6 +172,7 @@ pub fn load_object(object: &[u8], symbols: &[String]) -> Result<LoadedCode> {
         let code = LoadedCode {
             tracker,
             addresses: Vec::with_capacity(names.len()),
+            companions: vec![],
         };
         let buffer = llvm_sys::core::LLVMCreateMemoryBufferWithMemoryRangeCopy(
             object.as_ptr() as *const libc::c_char,

@@ -21,10 +21,12 @@
 //! kernel run again over the chunk's inputs, which are intact because the
 //! results went to the buffer (this also keeps in-place calls, `out=a`,
 //! exact); then the buffer is copied out. The strided path and short
-//! arrays run the exact kernel directly.
+//! arrays run the exact kernel directly. Both reach it through one
+//! out-of-line range function, which a fresh compile leaves to be compiled
+//! when a call first needs it (`deferred`).
 
 use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
@@ -58,6 +60,10 @@ pub struct ElementwiseLoop<'ctx> {
     /// cycle): the vector path then asks for the masked-lane form
     /// (`codegen::masked`).
     pub has_loops: bool,
+    /// The address of the loop's `deferred::DeferredExact` slot when its
+    /// exact range function is compiled on first use; `None`: it is
+    /// emitted into this module.
+    pub deferred: Option<usize>,
 }
 
 /// Elements per chunk on the vector path (and per exact redo).
@@ -133,26 +139,45 @@ fn output<'ctx>(
     })
 }
 
-/// Emits `name.exact(args, steps, lo, hi, status)`: the exact kernel over
-/// elements `lo..hi` with NumPy's strides, writing the outputs. It is the
-/// strided path, and what the vector path calls for a chunk whose fast
-/// pass met a non-finite value. Kept out of line (and scalar) so the exact
-/// kernel is compiled once per signature.
-fn emit_exact_range<'ctx>(
-    cg: &mut Codegen<'ctx>,
-    spec: &ElementwiseLoop<'ctx>,
-) -> Result<FunctionValue<'ctx>> {
+/// The type of `emit_exact_range`'s function.
+fn exact_range_type<'ctx>(cg: &Codegen<'ctx>) -> inkwell::types::FunctionType<'ctx> {
     let ptr = cg.ptr_type();
     let i64t = cg.ctx.i64_type();
-    let ty = cg.ctx.void_type().fn_type(
-        &[ptr.into(), ptr.into(), i64t.into(), i64t.into(), ptr.into()],
+    cg.ctx.void_type().fn_type(
+        &[
+            ptr.into(),
+            ptr.into(),
+            i64t.into(),
+            i64t.into(),
+            ptr.into(),
+            ptr.into(),
+        ],
         false,
-    );
-    let f = cg.module.add_function(
-        &format!("{}.exact", spec.name),
-        ty,
-        Some(inkwell::module::Linkage::Internal),
-    );
+    )
+}
+
+/// Emits `name.exact(args, steps, lo, hi, status, slot)`: the exact kernel
+/// over elements `lo..hi` with NumPy's strides, writing the outputs. It is
+/// the strided path, and what the vector path calls for a chunk whose fast
+/// pass met a non-finite value. Kept out of line (and scalar) so the exact
+/// kernel is compiled once per signature. `slot` (the loop's
+/// `deferred::DeferredExact`, or null) is not read. `exported`: the
+/// function is a module of its own's entry (`deferred`), else internal to
+/// the loop's module.
+pub(super) fn emit_exact_range<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+    exported: bool,
+) -> Result<FunctionValue<'ctx>> {
+    let ty = exact_range_type(cg);
+    let linkage = if exported {
+        inkwell::module::Linkage::External
+    } else {
+        inkwell::module::Linkage::Internal
+    };
+    let f = cg
+        .module
+        .add_function(&format!("{}.exact", spec.name), ty, Some(linkage));
     cg.add_host_attributes(f);
     cg.add_enum_attribute(f, "noinline");
     let saved = cg.builder.get_insert_block();
@@ -237,9 +262,80 @@ fn exact_element<'ctx>(
     Ok(())
 }
 
+/// How the loop reaches its exact range function.
+#[derive(Clone, Copy)]
+enum ExactRange<'ctx> {
+    /// Emitted into the loop's module.
+    Here(FunctionValue<'ctx>),
+    /// Through the `deferred::DeferredExact` slot at this address.
+    Deferred(usize),
+}
+
+impl<'ctx> ExactRange<'ctx> {
+    /// Calls the range function on `lo..hi`, merging flags into `status`.
+    fn call(
+        self,
+        cg: &Codegen<'ctx>,
+        args: PointerValue<'ctx>,
+        steps: PointerValue<'ctx>,
+        lo: IntValue<'ctx>,
+        hi: IntValue<'ctx>,
+        status: PointerValue<'ctx>,
+    ) -> Result<()> {
+        let ptr = cg.ptr_type();
+        match self {
+            ExactRange::Here(f) => {
+                let null = ptr.const_null();
+                cg.call(
+                    f,
+                    &[
+                        args.into(),
+                        steps.into(),
+                        lo.into(),
+                        hi.into(),
+                        status.into(),
+                        null.into(),
+                    ],
+                )?;
+            }
+            ExactRange::Deferred(address) => {
+                let i64t = cg.ctx.i64_type();
+                let slot = cg.builder.build_int_to_ptr(
+                    i64t.const_int(address as u64, false),
+                    ptr,
+                    "exact.slot",
+                )?;
+                // The slot's first field: the function's address, stored
+                // (release) once it is compiled.
+                let target = cg.builder.build_load(ptr, slot, "exact.fn")?;
+                if let Some(load) = target.as_instruction_value() {
+                    load.set_alignment(8)
+                        .map_err(|e| crate::error::CompileError::internal(e.to_string()))?;
+                    load.set_atomic_ordering(inkwell::AtomicOrdering::Acquire)
+                        .map_err(|e| crate::error::CompileError::internal(e.to_string()))?;
+                }
+                cg.builder.build_indirect_call(
+                    exact_range_type(cg),
+                    target.into_pointer_value(),
+                    &[
+                        args.into(),
+                        steps.into(),
+                        lo.into(),
+                        hi.into(),
+                        status.into(),
+                        slot.into(),
+                    ],
+                    "",
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What the vector path works with.
 struct VectorPath<'ctx> {
-    exact: FunctionValue<'ctx>,
+    exact: ExactRange<'ctx>,
     /// The kernel the vector loop runs: the fast (taint) kernel, or under
     /// fast-math the only kernel.
     kernel: FunctionValue<'ctx>,
@@ -472,16 +568,8 @@ fn vector_path<'ctx>(
         let copy = cg.ctx.append_basic_block(f, "chunk.copy");
         cg.builder.build_conditional_branch(tainted, redo, clean)?;
         cg.builder.position_at_end(redo);
-        cg.call(
-            vp.exact,
-            &[
-                vp.args.into(),
-                vp.steps.into(),
-                start.into(),
-                end.into(),
-                vp.status.into(),
-            ],
-        )?;
+        vp.exact
+            .call(cg, vp.args, vp.steps, start, end, vp.status)?;
         cg.builder.build_unconditional_branch(latch)?;
         cg.builder.position_at_end(clean);
         let status = cg.builder.build_load(i32t, vp.status, "")?.into_int_value();
@@ -648,7 +736,10 @@ fn emit_loop<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &ElementwiseLoop<'ctx>,
 ) -> Result<FunctionValue<'ctx>> {
-    let exact = emit_exact_range(cg, spec)?;
+    let exact = match spec.deferred {
+        Some(address) => ExactRange::Deferred(address),
+        None => ExactRange::Here(emit_exact_range(cg, spec, false)?),
+    };
     let LoopEntry {
         function: f,
         args,
@@ -765,16 +856,7 @@ fn emit_loop<'ctx>(
     cg.builder.build_unconditional_branch(ret)?;
     // Anything else: the exact kernel with NumPy's strides.
     cg.builder.position_at_end(strided);
-    cg.call(
-        exact,
-        &[
-            args.into(),
-            steps.into(),
-            i64t.const_zero().into(),
-            n.into(),
-            fp.status.into(),
-        ],
-    )?;
+    exact.call(cg, args, steps, i64t.const_zero(), n, fp.status)?;
     cg.builder.build_unconditional_branch(ret)?;
     cg.builder.position_at_end(ret);
     fp.finish(cg)?;

@@ -3,11 +3,13 @@
 //! gufunc loop (`gufunc`), which follows the layouts of
 //! `crate::types::gufunc_layout` and the kernel plans of
 //! `crate::typing::gufunc`; the loop entry ABI both share (`entry`); and
-//! the thread-pool split of either for `target="parallel"` (`parallel`);
+//! the exact range function of an elementwise loop compiled on first use
+//! (`deferred`); the thread-pool split of either for `target="parallel"` (`parallel`);
 //! output snapshots that let a gufunc kernel reading its outputs take the
 //! fast path (`snapshot`); the runtime of `@jit(parallel=True)`'s `prange`
 //! loops (`prange`).
 
+pub mod deferred;
 pub mod elementwise;
 pub mod entry;
 pub mod fpflags;

@@ -11,6 +11,7 @@ use crate::codegen::Codegen;
 use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
 use crate::error::{CompileError, ErrorKind, Result};
 use crate::ir::Function;
+use crate::loops::deferred::{DeferredExact, Pending};
 use crate::loops::elementwise::{self, ElementwiseLoop};
 use crate::syntax::FunctionDef;
 use crate::types::{Scalar, Signature, Type};
@@ -145,8 +146,28 @@ impl TypedEntry for TypedLoop {
     }
 
     fn emit<'ctx>(&self, cg: &mut Codegen<'ctx>, prefix: &str, symbol: &str) -> Result<()> {
-        let kernel = emit_program(cg, &self.program, prefix, FlagMode::Exact)?;
-        let fast_kernel = if cg.fast_math.0 == 0 {
+        let may_raise = self.program.functions.iter().any(|f| {
+            f.blocks
+                .iter()
+                .any(|b| matches!(b.term, crate::ir::Terminator::Raise(_)))
+        });
+        let tracked = cg.fast_math.0 == 0;
+        // The range function (strided calls, and with flags tracked the
+        // chunks that met a non-finite value) can be compiled when a call
+        // first needs it. With flags tracked, the exact kernel runs only
+        // there; under fast-math the vector path runs the same kernel.
+        let deferred = cg.defer_exact.then(|| {
+            DeferredExact::new(Pending {
+                name: symbol.to_string(),
+                prefix: prefix.to_string(),
+                program: self.program.clone(),
+                inputs: self.inputs.clone(),
+                outputs: self.outputs.clone(),
+                may_raise,
+                options: cg.options(),
+            })
+        });
+        let fast_kernel = if tracked {
             Some(emit_program(
                 cg,
                 &self.program,
@@ -156,6 +177,15 @@ impl TypedEntry for TypedLoop {
         } else {
             None
         };
+        let kernel = match (&deferred, fast_kernel) {
+            // Not called in this module.
+            (Some(_), Some(fast)) => fast,
+            _ => emit_program(cg, &self.program, prefix, FlagMode::Exact)?,
+        };
+        let address = deferred.as_ref().map(DeferredExact::address);
+        if let Some(slot) = deferred {
+            cg.companions.push(slot);
+        }
         elementwise::emit(
             cg,
             &ElementwiseLoop {
@@ -164,12 +194,9 @@ impl TypedEntry for TypedLoop {
                 outputs: self.outputs.clone(),
                 kernel,
                 fast_kernel,
-                may_raise: self.program.functions.iter().any(|f| {
-                    f.blocks
-                        .iter()
-                        .any(|b| matches!(b.term, crate::ir::Terminator::Raise(_)))
-                }),
+                may_raise,
                 has_loops: self.program.functions.iter().any(|f| f.has_cycle()),
+                deferred: address,
             },
         )?;
         Ok(())

@@ -1,0 +1,183 @@
+//! The range function of an elementwise loop
+//! (`elementwise::emit_exact_range`: the strided path, and the redo of a
+//! chunk whose fast pass met a non-finite value; exact flags unless under
+//! fast-math), compiled only when a call first needs it.
+//!
+//! A fresh compile that is not kept as an object (the on-disk cache
+//! stores objects, which must not hold this process's addresses) and keeps
+//! no IR or assembly text emits the loop with an indirect call through a
+//! `DeferredExact` slot. The slot starts out pointing at `trampoline`,
+//! which compiles the range function from the typed kernel kept in the
+//! slot (the frontend does not run again) into a module of its own, links
+//! it, stores its address in the slot and calls it; later calls go
+//! straight to it. The range function is the same code an eager compile
+//! puts into the loop's module, so results and flags are the same.
+//!
+//! Measured on `exp(-x*x)`: the exact kernel and the range function are
+//! about half of the loop's machine code and of its compile time, spent
+//! only by ufuncs that meet strided operands or non-finite values.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use inkwell::context::Context;
+
+use super::elementwise::{emit_exact_range, ElementwiseLoop};
+use crate::codegen::fpstatus::FlagMode;
+use crate::codegen::function::emit_program;
+use crate::codegen::{Codegen, CodegenOptions};
+use crate::dump::Timings;
+use crate::engine::link::LoadedCode;
+use crate::engine::object::{compile_module, EmitOptions};
+use crate::error::Result;
+use crate::types::Scalar;
+use crate::typing::Program;
+
+/// `void exact(char **args, npy_intp *steps, i64 lo, i64 hi, i32 *status,
+/// DeferredExact *slot)`: the range function's ABI (the slot argument is
+/// only read by `trampoline`).
+type ExactFn =
+    unsafe extern "C" fn(*mut *mut u8, *const isize, i64, i64, *mut i32, *const DeferredExact);
+
+/// What the range function is compiled from.
+pub struct Pending {
+    /// The loop's symbol (the range function is `{name}.exact`).
+    pub name: String,
+    /// Names the module's internal functions.
+    pub prefix: String,
+    pub program: Program,
+    pub inputs: Vec<Scalar>,
+    pub outputs: Vec<Scalar>,
+    pub may_raise: bool,
+    pub options: CodegenOptions,
+}
+
+#[derive(Default)]
+struct State {
+    /// Until compiled.
+    pending: Option<Pending>,
+    /// Once compiled.
+    code: Option<LoadedCode>,
+}
+
+/// One loop's range function: the address its loop calls (`trampoline`
+/// until compiled), and what compiling it takes.
+#[repr(C)]
+pub struct DeferredExact {
+    /// First field: the loop loads it at the slot's address.
+    entry: AtomicUsize,
+    state: Mutex<State>,
+}
+
+impl DeferredExact {
+    pub fn new(pending: Pending) -> Arc<Self> {
+        let trampoline: ExactFn = trampoline;
+        Arc::new(DeferredExact {
+            entry: AtomicUsize::new(trampoline as usize),
+            state: Mutex::new(State {
+                pending: Some(pending),
+                code: None,
+            }),
+        })
+    }
+
+    /// The slot's address, which the loop's code holds (the slot must
+    /// outlive that code: `LoadedCode::companions`).
+    pub fn address(self: &Arc<Self>) -> usize {
+        Arc::as_ptr(self) as usize
+    }
+
+    /// Whether the range function has been compiled (for tests).
+    pub fn is_compiled(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .code
+            .is_some()
+    }
+
+    /// The compiled range function, compiling it on first use (one thread
+    /// compiles; the others wait for it).
+    fn resolve(&self) -> ExactFn {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(code) = &st.code {
+            // SAFETY: the address is the range function's, linked with
+            // the `ExactFn` ABI by `compile`, and alive while `code` is.
+            return unsafe { std::mem::transmute::<usize, ExactFn>(code.addresses[0]) };
+        }
+        let Some(pending) = st.pending.take() else {
+            eprintln!("jitufunc: internal error: a deferred loop has nothing to compile");
+            std::process::abort();
+        };
+        match compile(&pending) {
+            Ok(code) => {
+                let address = code.addresses[0];
+                st.code = Some(code);
+                self.entry.store(address, Ordering::Release);
+                // SAFETY: as above.
+                unsafe { std::mem::transmute::<usize, ExactFn>(address) }
+            }
+            Err(e) => {
+                // The kernel compiled already (its fast form is running),
+                // so this is a bug in jitufunc; a NumPy loop cannot raise.
+                eprintln!(
+                    "jitufunc: internal error compiling the exact loop of {}: {e}",
+                    pending.name
+                );
+                std::process::abort();
+            }
+        }
+    }
+}
+
+/// Where the loop's indirect call first lands: compiles the range function
+/// and runs it.
+///
+/// # Safety
+/// Called by generated loops only, with NumPy's `args` and `steps`, a
+/// range within the call's elements, the loop's status word, and the
+/// loop's own slot (alive while the loop's code is).
+unsafe extern "C" fn trampoline(
+    args: *mut *mut u8,
+    steps: *const isize,
+    lo: i64,
+    hi: i64,
+    status: *mut i32,
+    slot: *const DeferredExact,
+) {
+    // SAFETY: the loop passes its own slot, which its code keeps alive.
+    let slot_ref = unsafe { &*slot };
+    let exact = slot_ref.resolve();
+    // SAFETY: the caller's arguments, passed on unchanged to the function
+    // with the same ABI.
+    unsafe { exact(args, steps, lo, hi, status, slot) }
+}
+
+/// Compiles `{name}.exact` in a module of its own and links it.
+fn compile(p: &Pending) -> Result<LoadedCode> {
+    let context = Context::create();
+    let mut cg = Codegen::for_host(&context, &format!("{}.exact", p.name), p.options)?;
+    let kernel = emit_program(&mut cg, &p.program, &p.prefix, FlagMode::Exact)?;
+    let spec = ElementwiseLoop {
+        name: p.name.clone(),
+        inputs: p.inputs.clone(),
+        outputs: p.outputs.clone(),
+        kernel,
+        fast_kernel: None,
+        may_raise: p.may_raise,
+        has_loops: false,
+        deferred: None,
+    };
+    let symbol = format!("{}.exact", p.name);
+    emit_exact_range(&mut cg, &spec, true)?;
+    cg.finish_vector_decls();
+    let mut timings = Timings::start();
+    let (code, _) = compile_module(
+        &cg.module,
+        std::slice::from_ref(&symbol),
+        EmitOptions::default(),
+        &mut timings,
+    )?;
+    timings.report(&symbol);
+    Ok(code)
+}
