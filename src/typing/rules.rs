@@ -337,6 +337,17 @@ pub fn compare<E: Emit>(e: &mut E, op: CmpOp, a: E::V, b: E::V) -> Result<E::V> 
     e.emit(Op::Compare(op), vec![a, b], result)
 }
 
+/// `op` with its operands swapped (`a < b` is `b > a`).
+fn swapped(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
 /// A NumPy integer compared with a Python int constant outside its type's
 /// range: NumPy 2 compares exactly, so the answer is the same for every
 /// value (`uint8_x < -1` is False, `int64_x < 2**70` True).
@@ -345,16 +356,7 @@ fn decided_int_comparison<E: Emit>(e: &E, op: CmpOp, a: &E::V, b: &E::V) -> Opti
     // `x op k`, with the Python int on the right (flipped when it is left).
     let (k, s, op) = match (&ta, &tb) {
         (Type::Scalar(s), Type::Weak(Weak::Int)) => (e.konst(b)?, *s, op),
-        (Type::Weak(Weak::Int), Type::Scalar(s)) => {
-            let flipped = match op {
-                CmpOp::Lt => CmpOp::Gt,
-                CmpOp::Le => CmpOp::Ge,
-                CmpOp::Gt => CmpOp::Lt,
-                CmpOp::Ge => CmpOp::Le,
-                other => other,
-            };
-            (e.konst(a)?, *s, flipped)
-        }
+        (Type::Weak(Weak::Int), Type::Scalar(s)) => (e.konst(a)?, *s, swapped(op)),
         _ => return None,
     };
     let Const::Int(k) = k else { return None };
@@ -422,16 +424,7 @@ fn uint64_against_python_int<E: Emit>(
     // `x op w`, with the Python int on the right (flipped when it is left).
     let (x, w, op) = match (&ta, &tb) {
         (Type::Scalar(Scalar::U64), Type::Weak(Weak::Int)) => (a, b, op),
-        (Type::Weak(Weak::Int), Type::Scalar(Scalar::U64)) => {
-            let flipped = match op {
-                CmpOp::Lt => CmpOp::Gt,
-                CmpOp::Le => CmpOp::Ge,
-                CmpOp::Gt => CmpOp::Lt,
-                CmpOp::Ge => CmpOp::Le,
-                other => other,
-            };
-            (b, a, flipped)
-        }
+        (Type::Weak(Weak::Int), Type::Scalar(Scalar::U64)) => (b, a, swapped(op)),
         _ => return Ok(None),
     };
     // Constants are decided or fit (`decided_int_comparison`).

@@ -1166,3 +1166,31 @@ def test_list_operators_of_typed_arguments_and_their_errors():
         jit_version(src)(List([1]), List([1.5]))
     with pytest.raises(UnsupportedError, match=r"'l \*= n'"):
         jit_version("def f(a):\n    a *= 2\n    return a\n")(List([1]))
+
+
+def test_list_operators_free_their_memory_over_many_rounds():
+    # RSS and live headers: the Lists `*`, `+` and `+=` make (with List
+    # items they share) come back to the allocator.
+    import resource
+
+    @njit
+    def churn(n):
+        row = [1.0, 2.0]
+        grid = [row] * n
+        both = grid + grid
+        both += both
+        flat = [0.0] * n + row
+        flat += [3.0]
+        return len(both) + len(flat)
+
+    def peak_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    assert churn(500) == 2000 + 503
+    before = live()
+    rss0 = peak_mb()
+    for _ in range(5000):
+        churn(500)
+    assert live() == before
+    # 5000 rounds made 3e4 Lists and 2e7 item references.
+    assert peak_mb() - rss0 < 30

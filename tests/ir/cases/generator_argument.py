@@ -2,7 +2,8 @@
 generator's `bitgen_t` pointer): `g.random()` is jitufunc's Python
 implementation (`_generator_methods.random`, a call), whose draw is
 `random.bitgen_double`, a call through the bit generator's own
-`next_double`."""
+`next_double`; `g.integers(0, 10)` draws with `random.bitgen_uint64`
+(its `next_uint64`) in masked rejection."""
 
 import numpy as np
 
@@ -14,4 +15,4 @@ def kernel(g, n):
     s = 0.0
     for i in range(n):
         s += g.random()
-    return s
+    return s, g.integers(0, 10)
