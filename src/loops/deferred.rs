@@ -36,7 +36,7 @@ use crate::typing::Program;
 /// `void exact(char **args, npy_intp *steps, i64 lo, i64 hi, i32 *status,
 /// DeferredExact *slot)`: the range function's ABI (the slot argument is
 /// only read by `trampoline`).
-type ExactFn =
+pub(super) type ExactFn =
     unsafe extern "C" fn(*mut *mut u8, *const isize, i64, i64, *mut i32, *const DeferredExact);
 
 /// What the range function is compiled from.
@@ -61,12 +61,23 @@ struct State {
 }
 
 /// One loop's range function: the address its loop calls (`trampoline`
-/// until compiled), and what compiling it takes.
+/// until compiled), and what compiling it takes. It also describes the
+/// loop's operands for the loop driver (`driven`).
 #[repr(C)]
 pub struct DeferredExact {
     /// First field: the loop loads it at the slot's address.
     entry: AtomicUsize,
     state: Mutex<State>,
+    /// The number of inputs (the operands are the inputs, then the outputs).
+    pub(super) nin: usize,
+    /// Each operand's item size in bytes.
+    pub(super) itemsizes: Vec<usize>,
+    /// Whether FP flags are tracked (not fast-math): the vector pass is the
+    /// taint kernel, redone exactly where it noted a non-finite value.
+    pub(super) flags: bool,
+    /// Whether the kernel can raise (the loop then stops at the first
+    /// element that raised).
+    pub(super) may_raise: bool,
 }
 
 impl DeferredExact {
@@ -74,6 +85,15 @@ impl DeferredExact {
         let trampoline: ExactFn = trampoline;
         Arc::new(DeferredExact {
             entry: AtomicUsize::new(trampoline as usize),
+            nin: pending.inputs.len(),
+            itemsizes: pending
+                .inputs
+                .iter()
+                .chain(&pending.outputs)
+                .map(|s| s.itemsize())
+                .collect(),
+            flags: pending.options.fast_math.0 == 0,
+            may_raise: pending.may_raise,
             state: Mutex::new(State {
                 pending: Some(pending),
                 code: None,
@@ -94,6 +114,14 @@ impl DeferredExact {
             .unwrap_or_else(|e| e.into_inner())
             .code
             .is_some()
+    }
+
+    /// The range function to call now (`trampoline` until compiled).
+    pub(super) fn current(&self) -> ExactFn {
+        let address = self.entry.load(Ordering::Acquire);
+        // SAFETY: `entry` only ever holds `trampoline` or a range function
+        // linked with the `ExactFn` ABI, alive while the slot is.
+        unsafe { std::mem::transmute::<usize, ExactFn>(address) }
     }
 
     /// The compiled range function, compiling it on first use (one thread

@@ -27,7 +27,7 @@
 
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
-use inkwell::IntPredicate;
+use inkwell::{AddressSpace, IntPredicate};
 
 use super::entry::{begin_loop, LoopEntry};
 use super::fpflags::FpFlags;
@@ -69,7 +69,7 @@ pub struct ElementwiseLoop<'ctx> {
 /// Elements per chunk on the vector path (and per exact redo).
 pub const CHUNK: u64 = 256;
 /// Arrays shorter than this take the strided path (no chunk set-up).
-const SHORT: u64 = 16;
+pub(super) const SHORT: u64 = 16;
 
 /// NumPy's `args` and `steps` arrays, read into one base pointer and one
 /// stride per operand (inputs, then outputs).
@@ -395,19 +395,22 @@ fn vector_path<'ctx>(
         let after = cg.ctx.append_basic_block(f, &format!("splat{k}.done"));
         cg.builder.build_conditional_branch(zero, fill, after)?;
         cg.builder.position_at_end(fill);
-        let v = load_scalar(cg, ops.types[k], ops.bases[k])?;
+        let ptr = cg.ctx.ptr_type(AddressSpace::default());
+        let splat = cg.external(
+            "jitufunc_rt_splat",
+            cg.ctx
+                .void_type()
+                .fn_type(&[ptr.into(), ptr.into(), i64t.into(), i64t.into()], false),
+        );
         let size = ops.itemsize(cg, k);
-        let buf = vp.splats[k];
-        counted_loop(
-            cg,
-            f,
-            fill_count,
-            &format!("splat{k}"),
-            &[LoopHint::NoUnroll],
-            |cg, i| {
-                let p = element_ptr(cg, buf, i, size)?;
-                store_scalar(cg, ops.types[k], p, v)
-            },
+        cg.call(
+            splat,
+            &[
+                vp.splats[k].into(),
+                ops.bases[k].into(),
+                size.into(),
+                fill_count.into(),
+            ],
         )?;
         cg.builder.build_unconditional_branch(after)?;
         cg.builder.position_at_end(after);
@@ -466,87 +469,18 @@ fn vector_path<'ctx>(
         });
     }
 
-    // 1. The vector kernel over the chunk: in masked lanes when the kernel
-    //    has that form, else the loop LLVM vectorizes.
-    let element_loop = |cg: &mut Codegen<'ctx>, count: IntValue<'ctx>, from: IntValue<'ctx>| {
-        let group = new_access_group(cg)?;
-        cg.func.access_group = Some(group);
-        let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
-        let vector_loop = counted_loop(cg, f, count, "vector", &hints, |cg, i| {
-            let i = cg.builder.build_int_nsw_add(from, i, "")?;
-            let mut args = vec![vp.fast_status.into()];
-            for (k, input) in inputs.iter().enumerate() {
-                let p = element_ptr(cg, *input, i, ops.itemsize(cg, k))?;
-                args.push(load_scalar(cg, ops.types[k], p)?);
-            }
-            let result = cg.call_value(vp.kernel, &args)?;
-            for (j, target) in targets.iter().enumerate() {
-                let p = element_ptr(cg, *target, i, ops.itemsize(cg, nin + j))?;
-                let v = output(cg, nout, result, j)?;
-                store_scalar(cg, ops.types[nin + j], p, v)?;
-            }
-            Ok(())
-        });
-        cg.func.access_group = None;
-        vector_loop.map(|_| ())
-    };
-    let zero = i64t.const_zero();
-    match &vp.masked {
-        None => element_loop(cg, m, zero)?,
-        Some(masked) => {
-            let form = cg
-                .builder
-                .build_load(cg.ctx.i8_type(), masked.form.as_pointer_value(), "")?
-                .into_int_value();
-            let refill_bb = cg.ctx.append_basic_block(f, "masked.refill");
-            let lockstep_bb = cg.ctx.append_basic_block(f, "masked.lockstep");
-            let plain_bb = cg.ctx.append_basic_block(f, "unmasked");
-            let join = cg.ctx.append_basic_block(f, "elements.done");
-            let i8t = cg.ctx.i8_type();
-            cg.builder.build_switch(
-                form,
-                plain_bb,
-                &[
-                    (i8t.const_int(masked::FORM_REFILL, false), refill_bb),
-                    (i8t.const_int(masked::FORM_LOCKSTEP, false), lockstep_bb),
-                ],
-            )?;
-            cg.builder.position_at_end(plain_bb);
-            element_loop(cg, m, zero)?;
-            cg.builder.build_unconditional_branch(join)?;
-            // Refill: the whole chunk in one call.
-            cg.builder.position_at_end(refill_bb);
-            let mut args: Vec<BasicValueEnum<'ctx>> = inputs.iter().map(|p| (*p).into()).collect();
-            args.extend(targets.iter().map(|p| BasicValueEnum::from(*p)));
-            args.push(vp.fast_status.into());
-            args.push(m.into());
-            cg.call(masked.chunk, &args)?;
-            cg.builder.build_unconditional_branch(join)?;
-            // Lockstep: whole groups, then the rest one at a time.
-            cg.builder.position_at_end(lockstep_bb);
-            let lanes = i64t.const_int(masked.lanes as u64, false);
-            let groups = cg.builder.build_int_unsigned_div(m, lanes, "groups")?;
-            let hints = [LoopHint::NoUnroll, LoopHint::NoVectorize];
-            counted_loop(cg, f, groups, "masked", &hints, |cg, g| {
-                let at = cg.builder.build_int_nsw_mul(g, lanes, "")?;
-                let mut args = vec![];
-                for (k, input) in inputs.iter().enumerate() {
-                    args.push(element_ptr(cg, *input, at, ops.itemsize(cg, k))?.into());
-                }
-                for (j, target) in targets.iter().enumerate() {
-                    args.push(element_ptr(cg, *target, at, ops.itemsize(cg, nin + j))?.into());
-                }
-                args.push(vp.fast_status.into());
-                cg.call(masked.group, &args)?;
-                Ok(())
-            })?;
-            let done = cg.builder.build_int_nsw_mul(groups, lanes, "")?;
-            let rest = cg.builder.build_int_sub(m, done, "")?;
-            element_loop(cg, rest, done)?;
-            cg.builder.build_unconditional_branch(join)?;
-            cg.builder.position_at_end(join);
-        }
-    }
+    // 1. The vector kernel over the chunk.
+    chunk_elements(
+        cg,
+        f,
+        spec,
+        &inputs,
+        &targets,
+        m,
+        vp.fast_status,
+        vp.kernel,
+        vp.masked.as_ref(),
+    )?;
 
     let latch = cg.ctx.append_basic_block(f, "chunk.next");
     if vp.flags {
@@ -609,6 +543,109 @@ fn vector_path<'ctx>(
     cg.builder.build_conditional_branch(more, header, exit)?;
     start_phi.add_incoming(&[(&i64t.const_zero(), pre), (&end, latch)]);
     cg.builder.position_at_end(exit);
+    Ok(())
+}
+
+/// The vector kernel over `m` elements of a chunk (contiguous `inputs`,
+/// results to `targets`), noting flags in `fast_status`: in masked lanes
+/// when the kernel has that form, else the loop LLVM vectorizes.
+#[allow(clippy::too_many_arguments)]
+fn chunk_elements<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    f: FunctionValue<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+    inputs: &[PointerValue<'ctx>],
+    targets: &[PointerValue<'ctx>],
+    m: IntValue<'ctx>,
+    fast_status: PointerValue<'ctx>,
+    kernel: FunctionValue<'ctx>,
+    masked: Option<&MaskedKernel<'ctx>>,
+) -> Result<()> {
+    let nin = spec.inputs.len();
+    let nout = spec.outputs.len();
+    let i64t = cg.ctx.i64_type();
+    let types: Vec<Scalar> = spec.inputs.iter().chain(&spec.outputs).copied().collect();
+    let itemsize = |k: usize| i64t.const_int(types[k].itemsize() as u64, false);
+    let element_loop = |cg: &mut Codegen<'ctx>, count: IntValue<'ctx>, from: IntValue<'ctx>| {
+        let group = new_access_group(cg)?;
+        cg.func.access_group = Some(group);
+        let hints = [LoopHint::NoUnroll, LoopHint::Parallel(group)];
+        let vector_loop = counted_loop(cg, f, count, "vector", &hints, |cg, i| {
+            let i = cg.builder.build_int_nsw_add(from, i, "")?;
+            let mut args = vec![fast_status.into()];
+            for (k, input) in inputs.iter().enumerate() {
+                let p = element_ptr(cg, *input, i, itemsize(k))?;
+                args.push(load_scalar(cg, types[k], p)?);
+            }
+            let result = cg.call_value(kernel, &args)?;
+            for (j, target) in targets.iter().enumerate() {
+                let p = element_ptr(cg, *target, i, itemsize(nin + j))?;
+                let v = output(cg, nout, result, j)?;
+                store_scalar(cg, types[nin + j], p, v)?;
+            }
+            Ok(())
+        });
+        cg.func.access_group = None;
+        vector_loop.map(|_| ())
+    };
+    let zero = i64t.const_zero();
+    match masked {
+        None => element_loop(cg, m, zero)?,
+        Some(masked) => {
+            let form = cg
+                .builder
+                .build_load(cg.ctx.i8_type(), masked.form.as_pointer_value(), "")?
+                .into_int_value();
+            let refill_bb = cg.ctx.append_basic_block(f, "masked.refill");
+            let lockstep_bb = cg.ctx.append_basic_block(f, "masked.lockstep");
+            let plain_bb = cg.ctx.append_basic_block(f, "unmasked");
+            let join = cg.ctx.append_basic_block(f, "elements.done");
+            let i8t = cg.ctx.i8_type();
+            cg.builder.build_switch(
+                form,
+                plain_bb,
+                &[
+                    (i8t.const_int(masked::FORM_REFILL, false), refill_bb),
+                    (i8t.const_int(masked::FORM_LOCKSTEP, false), lockstep_bb),
+                ],
+            )?;
+            cg.builder.position_at_end(plain_bb);
+            element_loop(cg, m, zero)?;
+            cg.builder.build_unconditional_branch(join)?;
+            // Refill: the whole chunk in one call.
+            cg.builder.position_at_end(refill_bb);
+            let mut args: Vec<BasicValueEnum<'ctx>> = inputs.iter().map(|p| (*p).into()).collect();
+            args.extend(targets.iter().map(|p| BasicValueEnum::from(*p)));
+            args.push(fast_status.into());
+            args.push(m.into());
+            cg.call(masked.chunk, &args)?;
+            cg.builder.build_unconditional_branch(join)?;
+            // Lockstep: whole groups, then the rest one at a time.
+            cg.builder.position_at_end(lockstep_bb);
+            let lanes = i64t.const_int(masked.lanes as u64, false);
+            let groups = cg.builder.build_int_unsigned_div(m, lanes, "groups")?;
+            let hints = [LoopHint::NoUnroll, LoopHint::NoVectorize];
+            counted_loop(cg, f, groups, "masked", &hints, |cg, g| {
+                let at = cg.builder.build_int_nsw_mul(g, lanes, "")?;
+                let mut args = vec![];
+                for (k, input) in inputs.iter().enumerate() {
+                    args.push(element_ptr(cg, *input, at, itemsize(k))?.into());
+                }
+                for (j, target) in targets.iter().enumerate() {
+                    args.push(element_ptr(cg, *target, at, itemsize(nin + j))?.into());
+                }
+                args.push(fast_status.into());
+                cg.call(masked.group, &args)?;
+                Ok(())
+            })?;
+            let done = cg.builder.build_int_nsw_mul(groups, lanes, "")?;
+            let rest = cg.builder.build_int_sub(m, done, "")?;
+            element_loop(cg, rest, done)?;
+            cg.builder.build_unconditional_branch(join)?;
+            cg.builder.position_at_end(join);
+        }
+    }
+
     Ok(())
 }
 
@@ -723,6 +760,103 @@ fn emit_scalar_form<'ctx>(
     Ok(f)
 }
 
+/// The loop of a driven elementwise ufunc (`driven`): `{name}.chunk`, the
+/// vector pass over one chunk, and NumPy's loop function `{name}`, which
+/// hands both to `jitufunc_rt_elementwise` with the loop's slot.
+fn emit_driven_loop<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+    slot: usize,
+) -> Result<FunctionValue<'ctx>> {
+    let chunk = emit_chunk_function(cg, spec)?;
+    let LoopEntry {
+        function: f,
+        args,
+        dims,
+        steps,
+        n: _,
+    } = begin_loop(cg, &spec.name)?;
+    let ptr = cg.ptr_type();
+    let driver = cg.external(
+        "jitufunc_rt_elementwise",
+        cg.ctx.void_type().fn_type(
+            &[ptr.into(), ptr.into(), ptr.into(), ptr.into(), ptr.into()],
+            false,
+        ),
+    );
+    let slot = cg.builder.build_int_to_ptr(
+        cg.ctx.i64_type().const_int(slot as u64, false),
+        ptr,
+        "slot",
+    )?;
+    let chunk = chunk.as_global_value().as_pointer_value();
+    cg.call(
+        driver,
+        &[
+            args.into(),
+            dims.into(),
+            steps.into(),
+            slot.into(),
+            chunk.into(),
+        ],
+    )?;
+    cg.builder.build_return(None)?;
+    Ok(f)
+}
+
+/// `i32 {name}.chunk(char **inputs, char **outputs, i64 m)`: the vector
+/// kernel over `m` elements of contiguous operands (the driver's chunk),
+/// returning the status word it noted.
+fn emit_chunk_function<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &ElementwiseLoop<'ctx>,
+) -> Result<FunctionValue<'ctx>> {
+    let ptr = cg.ptr_type();
+    let i32t = cg.ctx.i32_type();
+    let i64t = cg.ctx.i64_type();
+    let kernel = spec.fast_kernel.unwrap_or(spec.kernel);
+    let masked = masked_form(cg, spec, kernel)?;
+    let f = cg.module.add_function(
+        &format!("{}.chunk", spec.name),
+        i32t.fn_type(&[ptr.into(), ptr.into(), i64t.into()], false),
+        Some(inkwell::module::Linkage::Internal),
+    );
+    cg.add_host_attributes(f);
+    cg.align_stack_for_vectors(f);
+    cg.builder
+        .position_at_end(cg.ctx.append_basic_block(f, "entry"));
+    let param = |i: u32| f.get_nth_param(i).expect("declared parameter");
+    let pointers = |array: PointerValue<'ctx>, count: usize| -> Result<Vec<PointerValue<'ctx>>> {
+        (0..count)
+            .map(|k| {
+                let idx = i64t.const_int(k as u64, false);
+                // SAFETY: the driver passes one pointer per operand.
+                let p = unsafe { cg.builder.build_gep(ptr, array, &[idx], "")? };
+                Ok(cg.builder.build_load(ptr, p, "")?.into_pointer_value())
+            })
+            .collect()
+    };
+    let inputs = pointers(param(0).into_pointer_value(), spec.inputs.len())?;
+    let outputs = pointers(param(1).into_pointer_value(), spec.outputs.len())?;
+    let m = param(2).into_int_value();
+    let status = cg.builder.build_alloca(i32t, "vector.status")?;
+    cg.builder.build_store(status, i32t.const_zero())?;
+    chunk_elements(
+        cg,
+        f,
+        spec,
+        &inputs,
+        &outputs,
+        m,
+        status,
+        kernel,
+        masked.as_ref(),
+    )?;
+    let noted = cg.builder.build_load(i32t, status, "")?;
+    cg.builder.build_return(Some(&noted))?;
+    Ok(f)
+}
+
 /// Emits the loop function.
 pub fn emit<'ctx>(
     cg: &mut Codegen<'ctx>,
@@ -736,6 +870,12 @@ fn emit_loop<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &ElementwiseLoop<'ctx>,
 ) -> Result<FunctionValue<'ctx>> {
+    let operands = spec.inputs.len() + spec.outputs.len();
+    if let Some(address) = spec.deferred {
+        if cg.host.triple.starts_with("x86_64") && operands <= super::driven::MAX_OPERANDS {
+            return emit_driven_loop(cg, spec, address);
+        }
+    }
     let exact = match spec.deferred {
         Some(address) => ExactRange::Deferred(address),
         None => ExactRange::Here(emit_exact_range(cg, spec, false)?),

@@ -1,0 +1,280 @@
+//! The elementwise loop of a freshly compiled ufunc, driven from Rust.
+//!
+//! A loop compiled for this process only (`deferred`: not cached, no IR or
+//! assembly kept) is two small pieces of generated code around this
+//! driver: `{name}.chunk`, the vector pass over one chunk of contiguous
+//! operands (`elementwise::emit_chunk_function`), and `{name}`, NumPy's
+//! loop function, which only calls `jitufunc_rt_elementwise` with the
+//! loop's `DeferredExact` slot and its chunk function. Everything else the
+//! generated loop of `elementwise` does (choosing the vector or strided
+//! path, replicating broadcast inputs, buffering in-place outputs, the
+//! exact redo of a chunk that met a non-finite value, stopping after an
+//! element raised, the CPU's FP flags) is done here the same way, once for
+//! every kernel instead of being code-generated for each: it was about
+//! half of a small kernel's code generation time.
+
+use super::deferred::DeferredExact;
+use super::elementwise::{CHUNK, SHORT};
+use crate::codegen::fpstatus::{ERROR, TAINT};
+
+/// `i32 chunk(char **inputs, char **outputs, i64 m)`: the vector pass over
+/// `m` elements of contiguous operands; returns its status word.
+type ChunkFn = unsafe extern "C" fn(*const *mut u8, *const *mut u8, i64) -> i32;
+
+/// The most operands a driven loop has (NumPy's `NPY_MAXARGS`); loops
+/// with more keep the generated loop.
+pub const MAX_OPERANDS: usize = 64;
+
+/// MXCSR exception flag bits (as `fpflags`).
+const MXCSR_FLAGS: u32 = 0x3f;
+
+/// Bytes of scratch on the stack: broadcast inputs and in-place output
+/// buffers of up to 16 KiB (eight float64 operands) use it, more go to
+/// the heap.
+const SCRATCH: usize = 16 << 10;
+
+#[repr(C, align(64))]
+struct Scratch([std::mem::MaybeUninit<u8>; SCRATCH]);
+
+fn read_csr() -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut csr: u32 = 0;
+        // SAFETY: stmxcsr stores the 4-byte MXCSR at a valid, writable
+        // address; x86-64 always has SSE.
+        unsafe {
+            std::arch::asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack, preserves_flags));
+        }
+        csr
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        0
+    }
+}
+
+fn write_csr(csr: u32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: ldmxcsr loads a value read from MXCSR with only its sticky
+    // exception flags changed (no reserved bits set, so no #GP).
+    unsafe {
+        std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack, preserves_flags));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = csr;
+}
+
+/// NumPy's inner loop for a driven elementwise loop.
+///
+/// # Safety
+/// Called by a loop function of `elementwise::emit_driven_loop` only: NumPy's
+/// `args`, `dims` and `steps` for the loop's operands, the loop's own slot
+/// (kept alive with its code) and its chunk function.
+pub unsafe extern "C" fn jitufunc_rt_elementwise(
+    args: *const *mut u8,
+    dims: *const isize,
+    steps: *const isize,
+    slot: *const DeferredExact,
+    chunk: ChunkFn,
+) {
+    // SAFETY: per the contract, `slot` is the loop's live slot, and NumPy
+    // passes one pointer and one step per operand and the length first.
+    let (d, n) = unsafe { (&*slot, *dims as i64) };
+    let nops = d.itemsizes.len();
+    // SAFETY: as above.
+    let (args, steps) = unsafe {
+        (
+            std::slice::from_raw_parts(args, nops),
+            std::slice::from_raw_parts(steps, nops),
+        )
+    };
+    let csr = d.flags.then(read_csr);
+    let mut status: i32 = 0;
+    let exact = |lo: i64, hi: i64, status: &mut i32| {
+        let f = d.current();
+        // SAFETY: the range function of this loop, on NumPy's own
+        // arguments and a range within the call's elements.
+        unsafe {
+            f(
+                args.as_ptr() as *mut *mut u8,
+                steps.as_ptr(),
+                lo,
+                hi,
+                status,
+                slot,
+            )
+        }
+    };
+    match vector_layout(d, n, args, steps) {
+        None => exact(0, n, &mut status),
+        Some(in_place) => {
+            // SAFETY: `vector_layout` checked the strides and overlaps the
+            // vector pass needs; the rest is the contract.
+            unsafe { vector_path(d, n, args, steps, in_place, chunk, &mut status, &exact) }
+        }
+    }
+    if let Some(entry) = csr {
+        let now = read_csr();
+        let raised = status as u32 & MXCSR_FLAGS;
+        write_csr((now & !MXCSR_FLAGS) | (entry & MXCSR_FLAGS) | raised);
+    }
+}
+
+/// Whether the call can take the vector path, and if so whether some
+/// output is also an input (in place). The vector path needs: at least
+/// `SHORT` elements, every output contiguous, every input contiguous or of
+/// stride 0, and every output either an input (element i to element i) or
+/// apart from it (`accumulate` calls loops with an output one element
+/// ahead of an input, which must run sequentially).
+fn vector_layout(d: &DeferredExact, n: i64, args: &[*mut u8], steps: &[isize]) -> Option<bool> {
+    if n < SHORT as i64 {
+        return None;
+    }
+    let nin = d.nin;
+    for (k, (&step, &size)) in steps.iter().zip(&d.itemsizes).enumerate() {
+        if step != size as isize && !(k < nin && step == 0) {
+            return None;
+        }
+    }
+    // The bytes an operand spans: `n` elements, or one when of stride 0 (a
+    // broadcast scalar next to the output must not send the call down the
+    // strided path: the result would depend on where the allocator put it).
+    let span = |k: usize| {
+        let start = args[k] as usize;
+        let count = if steps[k] == 0 { 1 } else { n as usize };
+        (start, start.wrapping_add(count * d.itemsizes[k]))
+    };
+    let mut in_place = false;
+    for j in nin..args.len() {
+        let (o0, o1) = span(j);
+        for k in 0..nin {
+            let (i0, i1) = span(k);
+            let same = o0 == i0;
+            if !(same || o1 <= i0 || i1 <= o0) {
+                return None;
+            }
+            in_place |= same;
+        }
+    }
+    Some(in_place)
+}
+
+/// The vector path: chunks of `CHUNK` elements through the chunk function,
+/// every input read contiguously from its array or (stride 0) from a
+/// buffer holding its value; with flags tracked, a chunk whose pass noted
+/// a non-finite value is redone by the exact range function, and in-place
+/// outputs go through buffers so that the redo still sees its inputs.
+///
+/// # Safety
+/// `args`/`steps` as NumPy passes them for `n` elements, laid out as
+/// `vector_layout` accepted; `chunk` is the loop's chunk function.
+#[allow(clippy::too_many_arguments)]
+unsafe fn vector_path(
+    d: &DeferredExact,
+    n: i64,
+    args: &[*mut u8],
+    steps: &[isize],
+    in_place: bool,
+    chunk: ChunkFn,
+    status: &mut i32,
+    exact: &dyn Fn(i64, i64, &mut i32),
+) {
+    let nin = d.nin;
+    let nops = args.len();
+    let chunk_len = CHUNK as usize;
+    let buffered = d.flags && in_place;
+    // Scratch: a chunk's worth per broadcast input, and per output when
+    // buffered.
+    let needed: usize = (0..nops)
+        .filter(|&k| if k < nin { steps[k] == 0 } else { buffered })
+        .map(|k| chunk_len * d.itemsizes[k].next_multiple_of(16))
+        .sum();
+    let mut stack = std::mem::MaybeUninit::<Scratch>::uninit();
+    let mut heap = vec![];
+    let scratch: *mut u8 = if needed <= SCRATCH {
+        stack.as_mut_ptr() as *mut u8
+    } else {
+        heap.resize(needed, 0u8);
+        heap.as_mut_ptr()
+    };
+    let fill = (n as usize).min(chunk_len);
+    let mut used = 0;
+    let mut take = |size: usize| {
+        // SAFETY: `needed` bytes are reserved and the takes add up to it.
+        let p = unsafe { scratch.add(used) };
+        used += chunk_len * size.next_multiple_of(16);
+        p
+    };
+    let mut splats = [std::ptr::null_mut::<u8>(); MAX_OPERANDS];
+    let mut buffers = [std::ptr::null_mut::<u8>(); MAX_OPERANDS];
+    for k in 0..nops {
+        let size = d.itemsizes[k];
+        if k < nin && steps[k] == 0 {
+            splats[k] = take(size);
+            // SAFETY: the buffer holds `fill` items; the operand's one item
+            // is readable and outside the scratch.
+            unsafe {
+                crate::engine::runtime::jitufunc_rt_splat(
+                    splats[k],
+                    args[k],
+                    size as u64,
+                    fill as u64,
+                )
+            };
+        } else if k >= nin && buffered {
+            buffers[k] = take(size);
+        }
+    }
+    let mut ins = [std::ptr::null_mut::<u8>(); MAX_OPERANDS];
+    let mut outs = [std::ptr::null_mut::<u8>(); MAX_OPERANDS];
+    let mut start: i64 = 0;
+    loop {
+        let m = (n - start).min(CHUNK as i64);
+        let end = start + m;
+        for k in 0..nops {
+            let offset = start as usize * d.itemsizes[k];
+            if k < nin {
+                ins[k] = if steps[k] == 0 {
+                    splats[k]
+                } else {
+                    args[k].wrapping_add(offset)
+                };
+            } else {
+                outs[k - nin] = if buffered {
+                    buffers[k]
+                } else {
+                    args[k].wrapping_add(offset)
+                };
+            }
+        }
+        // SAFETY: every pointer is contiguous for `m` elements (checked by
+        // `vector_layout`, or a scratch buffer of CHUNK items).
+        let noted = unsafe { chunk(ins.as_ptr(), outs.as_ptr(), m) };
+        if d.flags {
+            if noted as u64 & TAINT != 0 {
+                exact(start, end, status);
+            } else {
+                *status |= noted;
+                if buffered {
+                    for k in nin..nops {
+                        let offset = start as usize * d.itemsizes[k];
+                        // SAFETY: the buffer holds the chunk's `m` results;
+                        // the output is contiguous for them.
+                        unsafe {
+                            std::ptr::copy_nonoverlapping(
+                                buffers[k],
+                                args[k].add(offset),
+                                m as usize * d.itemsizes[k],
+                            )
+                        };
+                    }
+                }
+            }
+        }
+        let raised = d.may_raise && (*status | noted) as u64 & ERROR != 0;
+        if end >= n || raised {
+            break;
+        }
+        start = end;
+    }
+}
