@@ -25,13 +25,17 @@ type ChunkFn = unsafe extern "C" fn(*const *mut u8, *const *mut u8, i64) -> i32;
 /// with more keep the generated loop.
 pub const MAX_OPERANDS: usize = 64;
 
+/// Operands whose pointers the driver keeps on the stack; more go to the
+/// heap (zeroing 64 would cost a small call more than its loop).
+const SMALL_OPERANDS: usize = 8;
+
 /// MXCSR exception flag bits (as `fpflags`).
 const MXCSR_FLAGS: u32 = 0x3f;
 
 /// Bytes of scratch on the stack: broadcast inputs and in-place output
-/// buffers of up to 16 KiB (eight float64 operands) use it, more go to
-/// the heap.
-const SCRATCH: usize = 16 << 10;
+/// buffers of up to 4 KiB (two float64 operands) use it, more go to the
+/// heap.
+const SCRATCH: usize = 4 << 10;
 
 #[repr(C, align(64))]
 struct Scratch([std::mem::MaybeUninit<u8>; SCRATCH]);
@@ -110,7 +114,14 @@ pub unsafe extern "C" fn jitufunc_rt_elementwise(
         Some(in_place) => {
             // SAFETY: `vector_layout` checked the strides and overlaps the
             // vector pass needs; the rest is the contract.
-            unsafe { vector_path(d, n, args, steps, in_place, chunk, &mut status, &exact) }
+            unsafe {
+                if nops <= SMALL_OPERANDS && !(d.flags && in_place) && !steps[..d.nin].contains(&0)
+                {
+                    direct_path(d, n, args, chunk, &mut status, &exact)
+                } else {
+                    vector_path(d, n, args, steps, in_place, chunk, &mut status, &exact)
+                }
+            }
         }
     }
     if let Some(entry) = csr {
@@ -159,6 +170,49 @@ fn vector_layout(d: &DeferredExact, n: i64, args: &[*mut u8], steps: &[isize]) -
     Some(in_place)
 }
 
+/// The vector path when every operand is read or written in place (no
+/// broadcast input, no buffered output) and there are at most
+/// `SMALL_OPERANDS`: the common call, kept free of the buffers' set-up.
+///
+/// # Safety
+/// As `vector_path`.
+unsafe fn direct_path(
+    d: &DeferredExact,
+    n: i64,
+    args: &[*mut u8],
+    chunk: ChunkFn,
+    status: &mut i32,
+    exact: &dyn Fn(i64, i64, &mut i32),
+) {
+    let nin = d.nin;
+    let nops = args.len();
+    let mut pointers = [std::ptr::null_mut::<u8>(); SMALL_OPERANDS];
+    pointers[..nops].copy_from_slice(args);
+    let mut start: i64 = 0;
+    loop {
+        let m = (n - start).min(CHUNK as i64);
+        let end = start + m;
+        // SAFETY: every operand is contiguous for the call's `n` elements
+        // (`vector_layout`), so for the chunk's `m` from its pointer.
+        let noted = unsafe { chunk(pointers.as_ptr(), pointers[nin..].as_ptr(), m) };
+        if d.flags {
+            if noted as u64 & TAINT != 0 {
+                exact(start, end, status);
+            } else {
+                *status |= noted;
+            }
+        }
+        let raised = d.may_raise && (*status | noted) as u64 & ERROR != 0;
+        if end >= n || raised {
+            break;
+        }
+        for (p, &size) in pointers[..nops].iter_mut().zip(&d.itemsizes) {
+            *p = p.wrapping_add(m as usize * size);
+        }
+        start = end;
+    }
+}
+
 /// The vector path: chunks of `CHUNK` elements through the chunk function,
 /// every input read contiguously from its array or (stride 0) from a
 /// buffer holding its value; with flags tracked, a chunk whose pass noted
@@ -181,14 +235,12 @@ unsafe fn vector_path(
 ) {
     let nin = d.nin;
     let nops = args.len();
-    let chunk_len = CHUNK as usize;
     let buffered = d.flags && in_place;
-    // Scratch: a chunk's worth per broadcast input, and per output when
-    // buffered.
-    let needed: usize = (0..nops)
-        .filter(|&k| if k < nin { steps[k] == 0 } else { buffered })
-        .map(|k| chunk_len * d.itemsizes[k].next_multiple_of(16))
-        .sum();
+    let buffer_of = |k: usize| if k < nin { steps[k] == 0 } else { buffered };
+    // A buffer holds the first chunk's worth of items (all of a short call).
+    let fill = (n as u64).min(CHUNK) as usize;
+    let slot = |k: usize| (fill * d.itemsizes[k]).next_multiple_of(64);
+    let needed: usize = (0..nops).filter(|&k| buffer_of(k)).map(slot).sum();
     let mut stack = std::mem::MaybeUninit::<Scratch>::uninit();
     let mut heap = vec![];
     let scratch: *mut u8 = if needed <= SCRATCH {
@@ -197,59 +249,58 @@ unsafe fn vector_path(
         heap.resize(needed, 0u8);
         heap.as_mut_ptr()
     };
-    let fill = (n as usize).min(chunk_len);
-    let mut used = 0;
-    let mut take = |size: usize| {
-        // SAFETY: `needed` bytes are reserved and the takes add up to it.
-        let p = unsafe { scratch.add(used) };
-        used += chunk_len * size.next_multiple_of(16);
-        p
+    // Per operand: where the chunk function reads or writes the current
+    // chunk, and how far that moves per element (0 for a buffer).
+    let mut small = [(std::ptr::null_mut::<u8>(), 0usize); SMALL_OPERANDS];
+    let mut large = vec![];
+    let bases: &mut [(*mut u8, usize)] = if nops <= SMALL_OPERANDS {
+        &mut small[..nops]
+    } else {
+        large.resize(nops, (std::ptr::null_mut(), 0));
+        &mut large
     };
-    let mut splats = [std::ptr::null_mut::<u8>(); MAX_OPERANDS];
-    let mut buffers = [std::ptr::null_mut::<u8>(); MAX_OPERANDS];
+    let mut used = 0;
     for k in 0..nops {
         let size = d.itemsizes[k];
-        if k < nin && steps[k] == 0 {
-            splats[k] = take(size);
-            // SAFETY: the buffer holds `fill` items; the operand's one item
-            // is readable and outside the scratch.
-            unsafe {
-                crate::engine::runtime::jitufunc_rt_splat(
-                    splats[k],
-                    args[k],
-                    size as u64,
-                    fill as u64,
-                )
-            };
-        } else if k >= nin && buffered {
-            buffers[k] = take(size);
-        }
+        bases[k] = if buffer_of(k) {
+            // SAFETY: `needed` bytes are reserved; the slots add up to it.
+            let buffer = unsafe { scratch.add(used) };
+            used += slot(k);
+            if k < nin {
+                // SAFETY: the buffer holds `fill` items; the operand's one
+                // item is readable and outside the scratch.
+                unsafe {
+                    crate::engine::runtime::jitufunc_rt_splat(
+                        buffer,
+                        args[k],
+                        size as u64,
+                        fill as u64,
+                    )
+                };
+            }
+            (buffer, 0)
+        } else {
+            (args[k], size)
+        };
     }
-    let mut ins = [std::ptr::null_mut::<u8>(); MAX_OPERANDS];
-    let mut outs = [std::ptr::null_mut::<u8>(); MAX_OPERANDS];
+    let mut pointers = [std::ptr::null_mut::<u8>(); SMALL_OPERANDS];
+    let mut large_pointers = vec![];
+    let pointers: &mut [*mut u8] = if nops <= SMALL_OPERANDS {
+        &mut pointers[..nops]
+    } else {
+        large_pointers.resize(nops, std::ptr::null_mut());
+        &mut large_pointers
+    };
     let mut start: i64 = 0;
     loop {
         let m = (n - start).min(CHUNK as i64);
         let end = start + m;
-        for k in 0..nops {
-            let offset = start as usize * d.itemsizes[k];
-            if k < nin {
-                ins[k] = if steps[k] == 0 {
-                    splats[k]
-                } else {
-                    args[k].wrapping_add(offset)
-                };
-            } else {
-                outs[k - nin] = if buffered {
-                    buffers[k]
-                } else {
-                    args[k].wrapping_add(offset)
-                };
-            }
+        for (p, &(base, step)) in pointers.iter_mut().zip(bases.iter()) {
+            *p = base.wrapping_add(start as usize * step);
         }
         // SAFETY: every pointer is contiguous for `m` elements (checked by
-        // `vector_layout`, or a scratch buffer of CHUNK items).
-        let noted = unsafe { chunk(ins.as_ptr(), outs.as_ptr(), m) };
+        // `vector_layout`, or a scratch buffer of `fill` >= m items).
+        let noted = unsafe { chunk(pointers.as_ptr(), pointers[nin..].as_ptr(), m) };
         if d.flags {
             if noted as u64 & TAINT != 0 {
                 exact(start, end, status);
@@ -257,14 +308,14 @@ unsafe fn vector_path(
                 *status |= noted;
                 if buffered {
                     for k in nin..nops {
-                        let offset = start as usize * d.itemsizes[k];
+                        let size = d.itemsizes[k];
                         // SAFETY: the buffer holds the chunk's `m` results;
                         // the output is contiguous for them.
                         unsafe {
                             std::ptr::copy_nonoverlapping(
-                                buffers[k],
-                                args[k].add(offset),
-                                m as usize * d.itemsizes[k],
+                                pointers[k],
+                                args[k].add(start as usize * size),
+                                m as usize * size,
                             )
                         };
                     }

@@ -822,7 +822,6 @@ fn emit_chunk_function<'ctx>(
         Some(inkwell::module::Linkage::Internal),
     );
     cg.add_host_attributes(f);
-    cg.align_stack_for_vectors(f);
     cg.builder
         .position_at_end(cg.ctx.append_basic_block(f, "entry"));
     let param = |i: u32| f.get_nth_param(i).expect("declared parameter");

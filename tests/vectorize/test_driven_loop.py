@@ -1,0 +1,269 @@
+"""A freshly compiled ufunc's elementwise loop is driven from Rust
+(``src/loops/driven.rs``): the generated code is only the chunk's vector
+pass. A ``cache=True`` ufunc keeps the fully generated loop
+(``src/loops/elementwise.rs``). The two must agree bit for bit, flag for
+flag and error for error on every layout NumPy hands a loop, and both must
+agree with the Python function."""
+
+import math
+
+import numpy as np
+import pytest
+
+from jitufunc import vectorize
+
+SIZES = [0, 1, 15, 16, 17, 255, 256, 257, 600, 1000]
+
+
+def pair(py, signatures, **options):
+    """The driven ufunc and the generated-loop ufunc of `py`."""
+    return (
+        vectorize(signatures, **options)(py),
+        vectorize(signatures, cache=True, **options)(py),
+    )
+
+
+def flags_and_result(f, *args, **kwargs):
+    seen = []
+
+    def note(kind, _flag):
+        seen.append(kind.split()[0])
+
+    with np.errstate(all="call"):
+        old = np.seterrcall(note)
+        try:
+            out = f(*args, **kwargs)
+        finally:
+            np.seterrcall(old)
+    return out, sorted(set(seen))
+
+
+def same(a, b):
+    a = np.asarray(a)
+    b = np.asarray(b)
+    assert a.dtype == b.dtype
+    assert a.shape == b.shape
+    # Bit for bit (NaN payloads included).
+    assert a.tobytes() == b.tobytes()
+
+
+def fma_like(x, y):
+    return x * y + 1.0
+
+
+def gauss(x, y):
+    return math.exp(-x * x) * y
+
+
+def two(x, y):
+    return x + y, x - y
+
+
+def wide(a, b, c, d, e, f, g, h, i):
+    return a + 2.0 * b + 3.0 * c + 4.0 * d + 5.0 * e + 6.0 * f + 7.0 * g + 8.0 * h + 9.0 * i
+
+
+def with_specials(x, rng, n):
+    """`x` with an inf, a NaN and a huge value in the second chunk only."""
+    x = x.copy()
+    if n > 300:
+        x[260] = np.inf
+        x[270] = np.nan
+        x[280] = 1e300
+    return x
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("n", SIZES)
+def test_contiguous_and_flags(dtype, n):
+    sig = f"{dtype}({dtype},{dtype})"
+    driven, generated = pair(fma_like, [sig])
+    rng = np.random.default_rng(n)
+    big = 1e300 if dtype == "float64" else 3e37
+    x = with_specials(rng.standard_normal(n), rng, n).astype(dtype) if dtype == "float64" else rng.standard_normal(n).astype(dtype)
+    if dtype == "float32" and n > 300:
+        x[260], x[270] = np.inf, np.nan
+    y = (rng.standard_normal(n) * big).astype(dtype)
+    a, fa = flags_and_result(driven, x, y)
+    b, fb = flags_and_result(generated, x, y)
+    same(a, b)
+    assert fa == fb
+    # and the Python function, element by element
+    ref = np.array([fma_like(u, v) for u, v in zip(x.tolist(), y.tolist())], dtype=dtype) if dtype == "float64" else None
+    if ref is not None:
+        same(a, ref)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("which", [0, 1])
+def test_broadcast_input(n, which):
+    driven, generated = pair(gauss, ["float64(float64,float64)"])
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(n) * 30
+    args = [x, x[::-1].copy()]
+    args[which] = np.float64(0.5) if which == 0 else np.float64(-1e308)
+    a, fa = flags_and_result(driven, *args)
+    b, fb = flags_and_result(generated, *args)
+    same(a, b)
+    assert fa == fb
+    # a 0-stride view, not a scalar
+    args[which] = np.broadcast_to(np.float64(2.5), (n,))
+    same(driven(*args), generated(*args))
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("step", [-1, 2, -3])
+def test_strided_operands(n, step):
+    driven, generated = pair(fma_like, ["float64(float64,float64)"])
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal(n * 3 + 1)
+    x = base[:: step][:n]
+    y = base[::-1][:: abs(step)][:n]
+    out_a = np.zeros(n * 2)[::2]
+    out_b = np.zeros(n * 2)[::2]
+    driven(x, y, out=out_a)
+    generated(x, y, out=out_b)
+    same(out_a, out_b)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("target", ["x", "y"])
+def test_in_place(n, target):
+    driven, generated = pair(fma_like, ["float64(float64,float64)"])
+    rng = np.random.default_rng(11)
+    x0 = with_specials(rng.standard_normal(n), rng, n)
+    y0 = rng.standard_normal(n) * 1e300
+    results = []
+    for f in (driven, generated):
+        x, y = x0.copy(), y0.copy()
+        out = x if target == "x" else y
+        _, flags = flags_and_result(f, x, y, out=out)
+        results.append((x, y, flags))
+    same(results[0][0], results[1][0])
+    same(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2]
+    expected = np.array([fma_like(u, v) for u, v in zip(x0.tolist(), y0.tolist())])
+    same(results[0][0] if target == "x" else results[0][1], expected)
+
+
+@pytest.mark.parametrize("n", [16, 17, 300, 1000])
+def test_overlapping_shifted_output(n):
+    """An output one element ahead of an input (what `accumulate` does)
+    must run sequentially, as the generated loop does."""
+    driven, generated = pair(fma_like, ["float64(float64,float64)"])
+    outs = []
+    for f in (driven, generated):
+        buf = np.linspace(0.0, 1.0, n + 1)
+        f(buf[:-1], buf[:-1], out=buf[1:])
+        outs.append(buf)
+    same(outs[0], outs[1])
+    same(driven.accumulate(np.linspace(0, 1, n)), generated.accumulate(np.linspace(0, 1, n)))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_two_outputs(n):
+    driven, generated = pair(two, ["(float64, float64)(float64, float64)"])
+    rng = np.random.default_rng(5)
+    x = with_specials(rng.standard_normal(n), rng, n)
+    y = rng.standard_normal(n) * 1e307
+    (a1, a2), fa = flags_and_result(driven, x, y)
+    (b1, b2), fb = flags_and_result(generated, x, y)
+    same(a1, b1)
+    same(a2, b2)
+    assert fa == fb
+    # in place on both outputs, and a broadcast input
+    xa, xb = x.copy(), x.copy()
+    driven(xa, 3.0, out=(xa, np.empty(n)))
+    generated(xb, 3.0, out=(xb, np.empty(n)))
+    same(xa, xb)
+
+
+@pytest.mark.parametrize("n", [1, 16, 300, 1000])
+def test_many_operands_and_large_buffers(n):
+    """Nine inputs (more operands than the driver keeps on its stack), and
+    broadcast complex inputs whose buffers do not fit its stack scratch."""
+    sig = "float64(" + ",".join(["float64"] * 9) + ")"
+    driven, generated = pair(wide, [sig])
+    rng = np.random.default_rng(9)
+    args = [rng.standard_normal(n) for _ in range(9)]
+    args[2] = np.float64(1.5)
+    args[5] = np.float64(-2.0)
+    same(driven(*args), generated(*args))
+    out_a, out_b = args[0].copy(), args[0].copy()
+    driven(out_a, *args[1:], out=out_a)
+    generated(out_b, *args[1:], out=out_b)
+    same(out_a, out_b)
+
+    def cmul(a, b):
+        return a * b + 1j
+
+    cd, cg = pair(cmul, ["complex128(complex128,complex128)"])
+    z = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+    same(cd(z, 2 - 3j), cg(z, 2 - 3j))
+    same(cd(1 + 1j, z), cg(1 + 1j, z))
+    za, zb = z.copy(), z.copy()
+    cd(za, 0.5j, out=za)
+    cg(zb, 0.5j, out=zb)
+    same(za, zb)
+
+
+def test_raise_stops_at_the_same_element():
+    def checked(x):
+        if x < 0.0:
+            raise ValueError("negative input")
+        return math.sqrt(x)
+
+    driven, generated = pair(checked, ["float64(float64)"])
+    for n, bad in [(20, 19), (600, 300), (1000, 5)]:
+        x = np.arange(n, dtype=np.float64)
+        x[bad] = -1.0
+        messages = []
+        outs = []
+        for f in (driven, generated):
+            out = np.full(n, -7.0)
+            with pytest.raises(ValueError) as info:
+                f(x, out=out)
+            messages.append(str(info.value))
+            outs.append(out)
+        assert messages[0] == messages[1]
+        assert "negative input" in messages[0]
+        same(outs[0], outs[1])
+        # everything before the bad element was computed
+        same(outs[0][:bad], np.sqrt(x[:bad]))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fastmath_and_other_dtypes(n):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal(n)
+    y = rng.standard_normal(n)
+    d, g = pair(fma_like, ["float64(float64,float64)"], fastmath=True)
+    same(d(x, y), g(x, y))
+    same(d(x, 2.0), g(x, 2.0))
+
+    def greater(a, b):
+        return a > b
+
+    d, g = pair(greater, ["bool(float64,float64)", "bool(int8,int8)"])
+    same(d(x, y), g(x, y))
+    xi = (x * 50).astype(np.int8)
+    yi = (y * 50).astype(np.int8)
+    same(d(xi, yi), g(xi, yi))
+    same(d(xi, np.int8(3)), g(xi, np.int8(3)))
+    same(d(x, y), x > y)
+
+    def floordiv(a, b):
+        return a // b
+
+    d, g = pair(floordiv, ["int64(int64,int64)"])
+    a = (x * 1000).astype(np.int64)
+    b = (y * 10).astype(np.int64) | 1
+    same(d(a, b), g(a, b))
+    same(d(a, b), a // b)
+
+
+def test_thread_parallel_target():
+    d, g = pair(fma_like, ["float64(float64,float64)"], target="parallel")
+    x = np.linspace(-1, 1, 200_001)
+    same(d(x, x[::-1]), g(x, x[::-1]))
+    same(d(x, x[::-1]), x * x[::-1] + 1.0)
