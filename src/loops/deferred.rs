@@ -78,22 +78,41 @@ pub struct DeferredExact {
     /// Whether the kernel can raise (the loop then stops at the first
     /// element that raised).
     pub(super) may_raise: bool,
+    /// The chunk function only takes whole groups of this many elements
+    /// (`elementwise::chunk_group`; 1 for kernels that can raise).
+    pub(super) group: usize,
+    /// Bytes the driver's tail slots take: `group` items per operand,
+    /// each slot rounded up to 64 bytes (none when `group` is 1).
+    pub(super) tail_bytes: usize,
 }
 
 impl DeferredExact {
-    pub fn new(pending: Pending) -> Arc<Self> {
+    /// `group`: what `elementwise::chunk_group` says for the loop.
+    pub fn new(pending: Pending, group: u64) -> Arc<Self> {
         let trampoline: ExactFn = trampoline;
+        let itemsizes: Vec<usize> = pending
+            .inputs
+            .iter()
+            .chain(&pending.outputs)
+            .map(|s| s.itemsize())
+            .collect();
+        let group = group as usize;
+        let tail_bytes = if group > 1 {
+            itemsizes
+                .iter()
+                .map(|size| (group * size).next_multiple_of(64))
+                .sum()
+        } else {
+            0
+        };
         Arc::new(DeferredExact {
             entry: AtomicUsize::new(trampoline as usize),
             nin: pending.inputs.len(),
-            itemsizes: pending
-                .inputs
-                .iter()
-                .chain(&pending.outputs)
-                .map(|s| s.itemsize())
-                .collect(),
+            itemsizes,
             flags: pending.options.fast_math.0 == 0,
             may_raise: pending.may_raise,
+            group,
+            tail_bytes,
             state: Mutex::new(State {
                 pending: Some(pending),
                 code: None,

@@ -32,10 +32,14 @@ const SMALL_OPERANDS: usize = 8;
 /// MXCSR exception flag bits (as `fpflags`).
 const MXCSR_FLAGS: u32 = 0x3f;
 
-/// Bytes of scratch on the stack: broadcast inputs and in-place output
-/// buffers of up to 4 KiB (two float64 operands) use it, more go to the
-/// heap.
-const SCRATCH: usize = 4 << 10;
+/// Bytes of scratch on the stack: the tail slots, broadcast inputs and
+/// in-place output buffers of up to 8 KiB (three float64 buffers and
+/// their tails) use it, more go to the heap.
+const SCRATCH: usize = 8 << 10;
+
+/// Bytes of the direct path's tail slots (`DeferredExact::tail_bytes`; a
+/// loop needing more takes the general path).
+const DIRECT_TAIL: usize = 2 << 10;
 
 #[repr(C, align(64))]
 struct Scratch([std::mem::MaybeUninit<u8>; SCRATCH]);
@@ -115,7 +119,10 @@ pub unsafe extern "C" fn jitufunc_rt_elementwise(
             // SAFETY: `vector_layout` checked the strides and overlaps the
             // vector pass needs; the rest is the contract.
             unsafe {
-                if nops <= SMALL_OPERANDS && !(d.flags && in_place) && !steps[..d.nin].contains(&0)
+                if nops <= SMALL_OPERANDS
+                    && d.tail_bytes <= DIRECT_TAIL
+                    && !(d.flags && in_place)
+                    && !steps[..d.nin].contains(&0)
                 {
                     direct_path(d, n, args, chunk, &mut status, &exact)
                 } else {
@@ -170,6 +177,76 @@ fn vector_layout(d: &DeferredExact, n: i64, args: &[*mut u8], steps: &[isize]) -
     Some(in_place)
 }
 
+/// Runs the chunk function on `m` elements at `pointers` (inputs, then
+/// outputs) and returns what it noted. The chunk function only takes
+/// whole groups of `DeferredExact::group` elements: the rest go through
+/// the tail slots, a group's worth per operand, the inputs' last item
+/// repeated in the padding (it computes the same values and flags as that
+/// item), and only the real results are copied out.
+///
+/// # Safety
+/// `pointers` are contiguous for `m` elements; `tail` holds
+/// `DeferredExact::tail_bytes` bytes.
+unsafe fn run_chunk(
+    d: &DeferredExact,
+    chunk: ChunkFn,
+    pointers: &[*mut u8],
+    m: usize,
+    tail: *mut u8,
+) -> i32 {
+    let nin = d.nin;
+    let group = d.group;
+    let full = m & !(group - 1);
+    let mut noted = 0;
+    if full > 0 {
+        // SAFETY: per the contract.
+        noted = unsafe { chunk(pointers.as_ptr(), pointers[nin..].as_ptr(), full as i64) };
+    }
+    let rest = m - full;
+    if rest == 0 {
+        return noted;
+    }
+    let mut small = [std::ptr::null_mut::<u8>(); SMALL_OPERANDS];
+    let mut large = vec![];
+    let padded: &mut [*mut u8] = if pointers.len() <= SMALL_OPERANDS {
+        &mut small[..pointers.len()]
+    } else {
+        large.resize(pointers.len(), std::ptr::null_mut());
+        &mut large
+    };
+    let mut offset = 0;
+    for (k, (&p, q)) in pointers.iter().zip(padded.iter_mut()).enumerate() {
+        let size = d.itemsizes[k];
+        // SAFETY: the slots (group items each, rounded up to 64 bytes) add
+        // up to `tail_bytes`.
+        *q = unsafe { tail.add(offset) };
+        offset += (group * size).next_multiple_of(64);
+        if k < nin {
+            // SAFETY: the input holds `m` items, the slot `group`; the
+            // padding repeats the slot's last real item.
+            unsafe {
+                std::ptr::copy_nonoverlapping(p.add(full * size), *q, rest * size);
+                crate::engine::runtime::jitufunc_rt_splat(
+                    q.add(rest * size),
+                    q.add((rest - 1) * size),
+                    size as u64,
+                    (group - rest) as u64,
+                );
+            }
+        }
+    }
+    // SAFETY: every slot holds `group` items.
+    noted |= unsafe { chunk(padded.as_ptr(), padded[nin..].as_ptr(), group as i64) };
+    for k in nin..pointers.len() {
+        let size = d.itemsizes[k];
+        // SAFETY: the output holds `m` items; the slot the tail's results.
+        unsafe {
+            std::ptr::copy_nonoverlapping(padded[k], pointers[k].add(full * size), rest * size)
+        };
+    }
+    noted
+}
+
 /// The vector path when every operand is read or written in place (no
 /// broadcast input, no buffered output) and there are at most
 /// `SMALL_OPERANDS`: the common call, kept free of the buffers' set-up.
@@ -184,17 +261,25 @@ unsafe fn direct_path(
     status: &mut i32,
     exact: &dyn Fn(i64, i64, &mut i32),
 ) {
-    let nin = d.nin;
     let nops = args.len();
     let mut pointers = [std::ptr::null_mut::<u8>(); SMALL_OPERANDS];
     pointers[..nops].copy_from_slice(args);
+    let mut tail = std::mem::MaybeUninit::<[u8; DIRECT_TAIL]>::uninit();
     let mut start: i64 = 0;
     loop {
         let m = (n - start).min(CHUNK as i64);
         let end = start + m;
         // SAFETY: every operand is contiguous for the call's `n` elements
         // (`vector_layout`), so for the chunk's `m` from its pointer.
-        let noted = unsafe { chunk(pointers.as_ptr(), pointers[nin..].as_ptr(), m) };
+        let noted = unsafe {
+            run_chunk(
+                d,
+                chunk,
+                &pointers[..nops],
+                m as usize,
+                tail.as_mut_ptr() as *mut u8,
+            )
+        };
         if d.flags {
             if noted as u64 & TAINT != 0 {
                 exact(start, end, status);
@@ -240,7 +325,8 @@ unsafe fn vector_path(
     // A buffer holds the first chunk's worth of items (all of a short call).
     let fill = (n as u64).min(CHUNK) as usize;
     let slot = |k: usize| (fill * d.itemsizes[k]).next_multiple_of(64);
-    let needed: usize = (0..nops).filter(|&k| buffer_of(k)).map(slot).sum();
+    let tail_bytes = d.tail_bytes.next_multiple_of(64);
+    let needed: usize = (0..nops).filter(|&k| buffer_of(k)).map(slot).sum::<usize>() + tail_bytes;
     let mut stack = std::mem::MaybeUninit::<Scratch>::uninit();
     let mut heap = vec![];
     let scratch: *mut u8 = if needed <= SCRATCH {
@@ -259,7 +345,8 @@ unsafe fn vector_path(
         large.resize(nops, (std::ptr::null_mut(), 0));
         &mut large
     };
-    let mut used = 0;
+    let tail = scratch;
+    let mut used = tail_bytes;
     for k in 0..nops {
         let size = d.itemsizes[k];
         bases[k] = if buffer_of(k) {
@@ -300,7 +387,7 @@ unsafe fn vector_path(
         }
         // SAFETY: every pointer is contiguous for `m` elements (checked by
         // `vector_layout`, or a scratch buffer of `fill` >= m items).
-        let noted = unsafe { chunk(pointers.as_ptr(), pointers[nin..].as_ptr(), m) };
+        let noted = unsafe { run_chunk(d, chunk, pointers, m as usize, tail) };
         if d.flags {
             if noted as u64 & TAINT != 0 {
                 exact(start, end, status);

@@ -156,16 +156,20 @@ impl TypedEntry for TypedLoop {
         // chunks that met a non-finite value) can be compiled when a call
         // first needs it. With flags tracked, the exact kernel runs only
         // there; under fast-math the vector path runs the same kernel.
+        let group = elementwise::chunk_group(cg, &self.inputs, &self.outputs, may_raise);
         let deferred = cg.defer_exact.then(|| {
-            DeferredExact::new(Pending {
-                name: symbol.to_string(),
-                prefix: prefix.to_string(),
-                program: self.program.clone(),
-                inputs: self.inputs.clone(),
-                outputs: self.outputs.clone(),
-                may_raise,
-                options: cg.options(),
-            })
+            DeferredExact::new(
+                Pending {
+                    name: symbol.to_string(),
+                    prefix: prefix.to_string(),
+                    program: self.program.clone(),
+                    inputs: self.inputs.clone(),
+                    outputs: self.outputs.clone(),
+                    may_raise,
+                    options: cg.options(),
+                },
+                group,
+            )
         });
         let fast_kernel = if tracked {
             Some(emit_program(
