@@ -873,9 +873,17 @@ fn emit_chunk_function<'ctx>(
     let mut m = param(2).into_int_value();
     let group = chunk_group(cg, &spec.inputs, &spec.outputs, spec.may_raise);
     if group > 1 {
-        // Tells LLVM the count is a multiple of the group.
-        let whole = i64t.const_int(!(group - 1), false);
-        m = cg.builder.build_and(m, whole, "whole")?;
+        // Tells LLVM the count is a multiple of the group and at least one
+        // group (the driver only passes such counts), so the vectorized
+        // loop needs neither a remainder nor a short-count check.
+        let mask = i64t.const_int(!(group - 1), false);
+        let whole = cg.builder.build_and(m, mask, "")?;
+        let umax = inkwell::intrinsics::Intrinsic::find("llvm.umax")
+            .and_then(|i| i.get_declaration(&cg.module, &[i64t.into()]))
+            .ok_or_else(|| crate::error::CompileError::internal("no intrinsic llvm.umax"))?;
+        m = cg
+            .call_value(umax, &[whole.into(), i64t.const_int(group, false).into()])?
+            .into_int_value();
     }
     let status = cg.builder.build_alloca(i32t, "vector.status")?;
     cg.builder.build_store(status, i32t.const_zero())?;
