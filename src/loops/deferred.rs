@@ -214,6 +214,7 @@ fn compile(p: &Pending) -> Result<LoadedCode> {
         may_raise: p.may_raise,
         has_loops: false,
         deferred: None,
+        group: 1,
     };
     let symbol = format!("{}.exact", p.name);
     emit_exact_range(&mut cg, &spec, true)?;

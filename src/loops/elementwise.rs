@@ -64,6 +64,9 @@ pub struct ElementwiseLoop<'ctx> {
     /// exact range function is compiled on first use; `None`: it is
     /// emitted into this module.
     pub deferred: Option<usize>,
+    /// A driven loop's chunk function takes multiples of this many
+    /// elements (`chunk_group`; 1: any count).
+    pub group: u64,
 }
 
 /// Elements per chunk on the vector path (and per exact redo).
@@ -764,15 +767,16 @@ fn emit_scalar_form<'ctx>(
 /// multiple of (`driven::run_chunk` pads the rest): a vector register's
 /// worth of the narrowest operand (at least 4), which is what LLVM's loop
 /// vectorizer takes per trip here, so the vectorized loop needs no
-/// remainder loop (a third of its compile time). 1 (no padding) for a
-/// kernel that can raise: padding must not run it.
+/// remainder loop (a third of its compile time). 1 (no padding) unless
+/// the kernel `repeats_harmlessly`: padding runs it on copies of an
+/// element, which must change nothing anyone can see.
 pub fn chunk_group(
     cg: &Codegen<'_>,
     inputs: &[Scalar],
     outputs: &[Scalar],
-    may_raise: bool,
+    repeats_harmlessly: bool,
 ) -> u64 {
-    if may_raise {
+    if !repeats_harmlessly {
         return 1;
     }
     let features = &cg.host.features;
@@ -871,7 +875,7 @@ fn emit_chunk_function<'ctx>(
     let inputs = pointers(param(0).into_pointer_value(), spec.inputs.len())?;
     let outputs = pointers(param(1).into_pointer_value(), spec.outputs.len())?;
     let mut m = param(2).into_int_value();
-    let group = chunk_group(cg, &spec.inputs, &spec.outputs, spec.may_raise);
+    let group = spec.group;
     if group > 1 {
         // Tells LLVM the count is a multiple of the group and at least one
         // group (the driver only passes such counts), so the vectorized

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from jitufunc import vectorize
+from jitufunc import jit, vectorize
 
 SIZES = [0, 1, 15, 16, 17, 255, 256, 257, 600, 1000]
 
@@ -290,3 +290,53 @@ def test_thread_parallel_target():
     x = np.linspace(-1, 1, 200_001)
     same(d(x, x[::-1]), g(x, x[::-1]))
     same(d(x, x[::-1]), x * x[::-1] + 1.0)
+
+
+def test_kernels_with_effects_are_not_padded():
+    """A kernel drawing random numbers runs exactly once per element: the
+    draws of a 17-element call and a 3-element call are those of one
+    20-element call (padding the short tail would draw more)."""
+
+    def noisy(x):
+        return x + np.random.random()
+
+    @jit
+    def seed(s):
+        # compiled code's generator (not NumPy's), as in Numba
+        np.random.seed(s)
+
+    driven = vectorize(["float64(float64)"])(noisy)
+    for first in (1, 5, 17, 33, 257, 300):
+        seed(1)
+        a = driven(np.zeros(first))
+        b = driven(np.zeros(3))
+        seed(1)
+        c = driven(np.zeros(first + 3))
+        same(np.concatenate([a, b]), c)
+        assert len(np.unique(c)) == first + 3
+
+
+@pytest.mark.parametrize("n", [17, 18, 19, 33, 257, 259])
+def test_padded_tail_float32_and_int8(n):
+    """Tails shorter than a vector of the narrowest operand (8 float32, 32
+    int8 on AVX2) go through padding; the results and flags are the real
+    elements' only."""
+    rng = np.random.default_rng(n)
+
+    def scaled(x, y):
+        return x * y
+
+    d, g = pair(scaled, ["float32(float32,float32)", "int8(int8,int8)"])
+    x = rng.standard_normal(n).astype(np.float32) * 1e20
+    y = np.ones(n, np.float32)
+    y[-1] = 1e20  # only the very last element overflows
+    a, fa = flags_and_result(d, x, y)
+    b, fb = flags_and_result(g, x, y)
+    same(a, b)
+    assert fa == fb
+    y[-1] = 1.0  # no element overflows; padding copies of element n-1 must not either
+    a, fa = flags_and_result(d, x, y)
+    assert fa == []
+    same(a, x * y)
+    xi = (rng.standard_normal(n) * 40).astype(np.int8)
+    same(d(xi, xi), g(xi, xi))
