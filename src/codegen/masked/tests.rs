@@ -138,6 +138,23 @@ fn a_counted_loop_with_an_early_exit_widens_with_refill() {
 }
 
 #[test]
+fn the_refill_loop_says_which_way_its_branches_usually_go() {
+    // The trip loop is hot, the epilogue and the retiring cold (without
+    // the weights, refill forms with more state spilled a value of the
+    // escape-time loop).
+    let (form, text) = widen_kernel(100);
+    assert_eq!(form, Ok(Form::Refill));
+    for weights in [
+        "!{!\"branch_weights\", i32 1, i32 8}",
+        "!{!\"branch_weights\", i32 64, i32 1}",
+        "!{!\"branch_weights\", i32 1, i32 4}",
+    ] {
+        assert!(text.contains(weights), "{weights} missing in {text}");
+    }
+    assert_eq!(text.matches(", !prof !").count(), 3, "{text}");
+}
+
+#[test]
 fn no_loop_or_a_short_loop_keeps_the_scalar_form() {
     let (form, _) = widen_kernel(0);
     assert_eq!(form, Err("no loop".to_string()));
