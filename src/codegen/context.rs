@@ -46,6 +46,11 @@ pub struct CodegenOptions {
     pub error_model: ErrorModel,
 }
 
+/// The string attribute on a vector variant defined in the module (a masked
+/// wrapper), kept external until the vectorizer has run
+/// (`Codegen::finish_vector_decls`).
+pub const VECTOR_VARIANT: &str = "jitufunc-vector-variant";
+
 static MODULE_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A module's id, unique in this process and (through a per-process random
@@ -420,16 +425,28 @@ impl<'ctx> Codegen<'ctx> {
         }
     }
 
-    /// Keeps the declared vector variants alive until the vectorizer runs.
+    /// Keeps the declared vector variants alive until the vectorizer runs:
+    /// declarations through `llvm.compiler.used` (which emits nothing),
+    /// definitions (masked wrappers) by making them external for the
+    /// optimisation pipeline, marked `VECTOR_VARIANT` so that
+    /// `engine::object` makes them internal again and deletes the unused
+    /// ones afterwards.
     pub fn finish_vector_decls(&self) {
-        if self.vector_decls.is_empty() {
+        let mut ptrs = vec![];
+        for f in &self.vector_decls {
+            if f.count_basic_blocks() == 0 {
+                ptrs.push(f.as_global_value().as_pointer_value());
+            } else {
+                f.set_linkage(Linkage::External);
+                f.add_attribute(
+                    AttributeLoc::Function,
+                    self.ctx.create_string_attribute(VECTOR_VARIANT, ""),
+                );
+            }
+        }
+        if ptrs.is_empty() {
             return;
         }
-        let ptrs: Vec<_> = self
-            .vector_decls
-            .iter()
-            .map(|f| f.as_global_value().as_pointer_value())
-            .collect();
         let ty = self.ptr_type().array_type(ptrs.len() as u32);
         let g = self.module.add_global(ty, None, "llvm.compiler.used");
         g.set_linkage(Linkage::Appending);
