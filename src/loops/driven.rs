@@ -124,7 +124,7 @@ pub unsafe extern "C" fn jitufunc_rt_elementwise(
                     && !(d.flags && in_place)
                     && !steps[..d.nin].contains(&0)
                 {
-                    direct_path(d, n, args, chunk, &mut status, &exact)
+                    direct_path(d, n, args, chunk, in_place, &mut status, &exact)
                 } else {
                     vector_path(d, n, args, steps, in_place, chunk, &mut status, &exact)
                 }
@@ -179,20 +179,24 @@ fn vector_layout(d: &DeferredExact, n: i64, args: &[*mut u8], steps: &[isize]) -
 
 /// Runs the chunk function on `m` elements at `pointers` (inputs, then
 /// outputs) and returns what it noted. The chunk function only takes
-/// whole groups of `DeferredExact::group` elements: the rest go through
-/// the tail slots, a group's worth per operand, the inputs' last item
-/// repeated in the padding (it computes the same values and flags as that
-/// item), and only the real results are copied out.
+/// whole groups of `DeferredExact::group` elements. The rest (`run_tail`):
+/// when `overlap` (no output is an input read in place) and the chunk has
+/// a whole group, the chunk's last group is run again, which recomputes
+/// a few elements from the same inputs (same values, same flags); else
+/// through the tail slots, a group's worth per operand, the inputs' last
+/// item repeated in the padding, only the real results copied out.
 ///
 /// # Safety
 /// `pointers` are contiguous for `m` elements; `tail` holds
 /// `DeferredExact::tail_bytes` bytes.
+#[inline(always)]
 unsafe fn run_chunk(
     d: &DeferredExact,
     chunk: ChunkFn,
     pointers: &[*mut u8],
     m: usize,
     tail: *mut u8,
+    overlap: bool,
 ) -> i32 {
     let nin = d.nin;
     let group = d.group;
@@ -206,6 +210,27 @@ unsafe fn run_chunk(
     if rest == 0 {
         return noted;
     }
+    // SAFETY: per the contract.
+    noted | unsafe { run_tail(d, chunk, pointers, full, rest, tail, overlap) }
+}
+
+/// `run_chunk`'s last `rest` elements (fewer than a group), from `full`:
+/// through the tail slots.
+///
+/// # Safety
+/// As `run_chunk`, with `full + rest` the chunk's `m`.
+#[inline(never)]
+unsafe fn run_tail(
+    d: &DeferredExact,
+    chunk: ChunkFn,
+    pointers: &[*mut u8],
+    full: usize,
+    rest: usize,
+    tail: *mut u8,
+    overlap: bool,
+) -> i32 {
+    let nin = d.nin;
+    let group = d.group;
     let mut small = [std::ptr::null_mut::<u8>(); SMALL_OPERANDS];
     let mut large = vec![];
     let padded: &mut [*mut u8] = if pointers.len() <= SMALL_OPERANDS {
@@ -214,6 +239,15 @@ unsafe fn run_chunk(
         large.resize(pointers.len(), std::ptr::null_mut());
         &mut large
     };
+    if overlap && full > 0 {
+        let from = full + rest - group;
+        for (k, (&p, q)) in pointers.iter().zip(padded.iter_mut()).enumerate() {
+            // SAFETY: `from + group` is the chunk's `m`.
+            *q = unsafe { p.add(from * d.itemsizes[k]) };
+        }
+        // SAFETY: each pointer has `group` elements left in the chunk.
+        return unsafe { chunk(padded.as_ptr(), padded[nin..].as_ptr(), group as i64) };
+    }
     let mut offset = 0;
     for (k, (&p, q)) in pointers.iter().zip(padded.iter_mut()).enumerate() {
         let size = d.itemsizes[k];
@@ -236,7 +270,7 @@ unsafe fn run_chunk(
         }
     }
     // SAFETY: every slot holds `group` items.
-    noted |= unsafe { chunk(padded.as_ptr(), padded[nin..].as_ptr(), group as i64) };
+    let noted = unsafe { chunk(padded.as_ptr(), padded[nin..].as_ptr(), group as i64) };
     for k in nin..pointers.len() {
         let size = d.itemsizes[k];
         // SAFETY: the output holds `m` items; the slot the tail's results.
@@ -258,6 +292,7 @@ unsafe fn direct_path(
     n: i64,
     args: &[*mut u8],
     chunk: ChunkFn,
+    in_place: bool,
     status: &mut i32,
     exact: &dyn Fn(i64, i64, &mut i32),
 ) {
@@ -278,6 +313,7 @@ unsafe fn direct_path(
                 &pointers[..nops],
                 m as usize,
                 tail.as_mut_ptr() as *mut u8,
+                !in_place,
             )
         };
         if d.flags {
@@ -385,9 +421,12 @@ unsafe fn vector_path(
         for (p, &(base, step)) in pointers.iter_mut().zip(bases.iter()) {
             *p = base.wrapping_add(start as usize * step);
         }
+        // Outputs read in place are buffered here when flags are tracked;
+        // the inputs are then intact.
+        let overlap = !in_place || buffered;
         // SAFETY: every pointer is contiguous for `m` elements (checked by
         // `vector_layout`, or a scratch buffer of `fill` >= m items).
-        let noted = unsafe { run_chunk(d, chunk, pointers, m as usize, tail) };
+        let noted = unsafe { run_chunk(d, chunk, pointers, m as usize, tail, overlap) };
         if d.flags {
             if noted as u64 & TAINT != 0 {
                 exact(start, end, status);
