@@ -1120,6 +1120,58 @@ impl Op {
         match_callee!(self, id => Some(id))
     }
 
+    /// Whether running the operation once more on the same operands
+    /// changes nothing anyone can see: no generator drawn from, no call
+    /// whose effects are not known here, no container or array written or
+    /// made. (The driven elementwise loop pads a short tail with copies of
+    /// an element when every operation of the kernel says so.)
+    pub fn repeats_harmlessly(&self) -> bool {
+        match self {
+            Op::Const(..)
+            | Op::Undef
+            | Op::Binary(_)
+            | Op::Unary(_)
+            | Op::Compare(_)
+            | Op::Truth
+            | Op::Cast
+            | Op::Select
+            | Op::MakeComplex
+            | Op::Math(_)
+            | Op::Attr(_)
+            | Op::MakeTuple
+            | Op::TupleGet(_)
+            | Op::TupleItem
+            | Op::Unpack(_)
+            | Op::Len
+            | Op::Slice
+            | Op::Range(_)
+            | Op::IterItem
+            | Op::GetItem
+            | Op::Frozen(_) => true,
+            Op::Random(_)
+            | Op::Call(_)
+            | Op::CallKernel(_)
+            | Op::CallValue
+            | Op::CallFunc(_)
+            | Op::CallC(_)
+            | Op::InPlace(_)
+            | Op::Prange(..)
+            | Op::ParallelFor(..)
+            | Op::Map(_)
+            | Op::MapInto(_)
+            | Op::Reduce(..)
+            | Op::Gufunc(..)
+            | Op::ReduceAxis(..)
+            | Op::SetItem
+            | Op::NewList(_)
+            | Op::NewDict(_)
+            | Op::Array(_)
+            | Op::List(_)
+            | Op::Dict(_)
+            | Op::Print(_) => false,
+        }
+    }
+
     /// The operation's memory effects and views.
     pub fn effects(&self) -> Effects {
         match self {

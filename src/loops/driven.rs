@@ -29,6 +29,36 @@ pub const MAX_OPERANDS: usize = 64;
 /// heap (zeroing 64 would cost a small call more than its loop).
 const SMALL_OPERANDS: usize = 8;
 
+/// Per-operand values: on the stack for up to `SMALL_OPERANDS` operands,
+/// on the heap beyond.
+struct PerOperand<T: Copy> {
+    small: [T; SMALL_OPERANDS],
+    large: Vec<T>,
+    len: usize,
+}
+
+impl<T: Copy> PerOperand<T> {
+    fn new(len: usize, fill: T) -> Self {
+        PerOperand {
+            small: [fill; SMALL_OPERANDS],
+            large: if len > SMALL_OPERANDS {
+                vec![fill; len]
+            } else {
+                vec![]
+            },
+            len,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        if self.len <= SMALL_OPERANDS {
+            &mut self.small[..self.len]
+        } else {
+            &mut self.large
+        }
+    }
+}
+
 /// MXCSR exception flag bits (as `fpflags`).
 const MXCSR_FLAGS: u32 = 0x3f;
 
@@ -231,14 +261,8 @@ unsafe fn run_tail(
 ) -> i32 {
     let nin = d.nin;
     let group = d.group;
-    let mut small = [std::ptr::null_mut::<u8>(); SMALL_OPERANDS];
-    let mut large = vec![];
-    let padded: &mut [*mut u8] = if pointers.len() <= SMALL_OPERANDS {
-        &mut small[..pointers.len()]
-    } else {
-        large.resize(pointers.len(), std::ptr::null_mut());
-        &mut large
-    };
+    let mut padded = PerOperand::new(pointers.len(), std::ptr::null_mut::<u8>());
+    let padded = padded.as_mut_slice();
     if overlap && full > 0 {
         let from = full + rest - group;
         for (k, (&p, q)) in pointers.iter().zip(padded.iter_mut()).enumerate() {
@@ -373,14 +397,8 @@ unsafe fn vector_path(
     };
     // Per operand: where the chunk function reads or writes the current
     // chunk, and how far that moves per element (0 for a buffer).
-    let mut small = [(std::ptr::null_mut::<u8>(), 0usize); SMALL_OPERANDS];
-    let mut large = vec![];
-    let bases: &mut [(*mut u8, usize)] = if nops <= SMALL_OPERANDS {
-        &mut small[..nops]
-    } else {
-        large.resize(nops, (std::ptr::null_mut(), 0));
-        &mut large
-    };
+    let mut bases = PerOperand::new(nops, (std::ptr::null_mut::<u8>(), 0usize));
+    let bases = bases.as_mut_slice();
     let tail = scratch;
     let mut used = tail_bytes;
     for k in 0..nops {
@@ -406,14 +424,8 @@ unsafe fn vector_path(
             (args[k], size)
         };
     }
-    let mut pointers = [std::ptr::null_mut::<u8>(); SMALL_OPERANDS];
-    let mut large_pointers = vec![];
-    let pointers: &mut [*mut u8] = if nops <= SMALL_OPERANDS {
-        &mut pointers[..nops]
-    } else {
-        large_pointers.resize(nops, std::ptr::null_mut());
-        &mut large_pointers
-    };
+    let mut pointers = PerOperand::new(nops, std::ptr::null_mut::<u8>());
+    let pointers = pointers.as_mut_slice();
     let mut start: i64 = 0;
     loop {
         let m = (n - start).min(CHUNK as i64);

@@ -133,59 +133,15 @@ impl FrontDoor for Elementwise {
 }
 
 /// Whether running the kernel once more on an element's values changes
-/// nothing anyone can see (no draws from a generator, no calls whose
-/// effects are not known here, no containers or arrays written): the
-/// driven loop then pads short tails with copies of an element
+/// nothing anyone can see (`ir::Op::repeats_harmlessly`): the driven loop
+/// then pads short tails with copies of an element
 /// (`elementwise::chunk_group`). Kernels that raise are excluded by the
 /// caller.
 fn repeats_harmlessly(program: &Program) -> bool {
-    use crate::ir::Op;
-    program.functions.iter().all(|f| {
-        f.insts.iter().all(|inst| match &inst.op {
-            Op::Const(..)
-            | Op::Undef
-            | Op::Binary(_)
-            | Op::Unary(_)
-            | Op::Compare(_)
-            | Op::Truth
-            | Op::Cast
-            | Op::Select
-            | Op::MakeComplex
-            | Op::Math(_)
-            | Op::Attr(_)
-            | Op::MakeTuple
-            | Op::TupleGet(_)
-            | Op::TupleItem
-            | Op::Unpack(_)
-            | Op::Len
-            | Op::Slice
-            | Op::Range(_)
-            | Op::IterItem
-            | Op::GetItem
-            | Op::Frozen(_) => true,
-            Op::Random(_)
-            | Op::Call(_)
-            | Op::CallKernel(_)
-            | Op::CallValue
-            | Op::CallFunc(_)
-            | Op::CallC(_)
-            | Op::InPlace(_)
-            | Op::Prange(..)
-            | Op::ParallelFor(..)
-            | Op::Map(_)
-            | Op::MapInto(_)
-            | Op::Reduce(..)
-            | Op::Gufunc(..)
-            | Op::ReduceAxis(..)
-            | Op::SetItem
-            | Op::NewList(_)
-            | Op::NewDict(_)
-            | Op::Array(_)
-            | Op::List(_)
-            | Op::Dict(_)
-            | Op::Print(_) => false,
-        })
-    })
+    program
+        .functions
+        .iter()
+        .all(|f| f.insts.iter().all(|inst| inst.op.repeats_harmlessly()))
 }
 
 /// One signature, typed: the kernel and its loop's dtypes.
