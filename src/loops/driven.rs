@@ -245,7 +245,8 @@ unsafe fn run_chunk(
 }
 
 /// `run_chunk`'s last `rest` elements (fewer than a group), from `full`:
-/// through the tail slots.
+/// by running the chunk's last whole group again, or through the tail
+/// slots (see `run_chunk`).
 ///
 /// # Safety
 /// As `run_chunk`, with `full + rest` the chunk's `m`.
