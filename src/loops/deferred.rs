@@ -81,14 +81,18 @@ pub struct DeferredExact {
     /// The chunk function only takes whole groups of this many elements
     /// (`elementwise::chunk_group`; 1 for kernels that can raise).
     pub(super) group: usize,
+    /// `ElementwiseLoop::redo`: with flags tracked and no redo, every call
+    /// runs the exact range function.
+    pub(super) redo: bool,
     /// Bytes the driver's tail slots take: `group` items per operand,
     /// each slot rounded up to 64 bytes (none when `group` is 1).
     pub(super) tail_bytes: usize,
 }
 
 impl DeferredExact {
-    /// `group`: what `elementwise::chunk_group` says for the loop.
-    pub fn new(pending: Pending, group: u64) -> Arc<Self> {
+    /// `group`: what `elementwise::chunk_group` says for the loop; `redo`:
+    /// `ElementwiseLoop::redo`.
+    pub fn new(pending: Pending, group: u64, redo: bool) -> Arc<Self> {
         let trampoline: ExactFn = trampoline;
         let itemsizes: Vec<usize> = pending
             .inputs
@@ -112,6 +116,7 @@ impl DeferredExact {
             flags: pending.options.fast_math.0 == 0,
             may_raise: pending.may_raise,
             group,
+            redo,
             tail_bytes,
             state: Mutex::new(State {
                 pending: Some(pending),
@@ -215,6 +220,7 @@ fn compile(p: &Pending) -> Result<LoadedCode> {
         has_loops: false,
         deferred: None,
         group: 1,
+        redo: false,
     };
     let symbol = format!("{}.exact", p.name);
     emit_exact_range(&mut cg, &spec, true)?;

@@ -143,7 +143,12 @@ pub unsafe extern "C" fn jitufunc_rt_elementwise(
             )
         }
     };
-    match vector_layout(d, n, args, steps) {
+    let layout = if d.flags && !d.redo {
+        None
+    } else {
+        vector_layout(d, n, args, steps)
+    };
+    match layout {
         None => exact(0, n, &mut status),
         Some(in_place) => {
             // SAFETY: `vector_layout` checked the strides and overlaps the

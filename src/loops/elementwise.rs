@@ -67,6 +67,11 @@ pub struct ElementwiseLoop<'ctx> {
     /// A driven loop's chunk function takes multiples of this many
     /// elements (`chunk_group`; 1: any count).
     pub group: u64,
+    /// Whether a chunk may be run twice (the fast pass, then the exact
+    /// redo when it met a non-finite value): the kernel repeats harmlessly
+    /// (`ir::Op::repeats_harmlessly`). A kernel that draws random numbers
+    /// does not: with flags tracked it runs exact, once per element.
+    pub redo: bool,
 }
 
 /// Elements per chunk on the vector path (and per exact redo).
@@ -959,6 +964,9 @@ fn emit_loop<'ctx>(
     let mut vectorizable =
         cg.builder
             .build_int_compare(IntPredicate::SGE, n, i64t.const_int(SHORT, false), "")?;
+    if flags && !spec.redo {
+        vectorizable = cg.ctx.bool_type().const_zero();
+    }
     // The bytes an operand of the vector path spans: `n` elements when
     // contiguous, one element when of stride 0 (a broadcast scalar next to
     // the output must not send the loop down the scalar path: the result

@@ -135,8 +135,9 @@ impl FrontDoor for Elementwise {
 /// Whether running the kernel once more on an element's values changes
 /// nothing anyone can see (`ir::Op::repeats_harmlessly`): the driven loop
 /// then pads short tails with copies of an element
-/// (`elementwise::chunk_group`). Kernels that raise are excluded by the
-/// caller.
+/// (`elementwise::chunk_group`; not for kernels that raise), and a chunk
+/// whose fast pass met a non-finite value may be redone exactly
+/// (`ElementwiseLoop::redo`).
 fn repeats_harmlessly(program: &Program) -> bool {
     program
         .functions
@@ -168,8 +169,9 @@ impl TypedEntry for TypedLoop {
         // chunks that met a non-finite value) can be compiled when a call
         // first needs it. With flags tracked, the exact kernel runs only
         // there; under fast-math the vector path runs the same kernel.
-        let harmless = !may_raise && repeats_harmlessly(&self.program);
-        let group = elementwise::chunk_group(cg, &self.inputs, &self.outputs, harmless);
+        let repeats = repeats_harmlessly(&self.program);
+        let group =
+            elementwise::chunk_group(cg, &self.inputs, &self.outputs, repeats && !may_raise);
         let deferred = cg.defer_exact.then(|| {
             DeferredExact::new(
                 Pending {
@@ -182,6 +184,7 @@ impl TypedEntry for TypedLoop {
                     options: cg.options(),
                 },
                 group,
+                repeats,
             )
         });
         let fast_kernel = if tracked {
@@ -215,6 +218,7 @@ impl TypedEntry for TypedLoop {
                 has_loops: self.program.functions.iter().any(|f| f.has_cycle()),
                 deferred: address,
                 group,
+                redo: repeats,
             },
         )?;
         Ok(())

@@ -343,3 +343,30 @@ def test_padded_tail_float32_and_int8(n):
     same(a, x * y)
     xi = (rng.standard_normal(n) * 40).astype(np.int8)
     same(d(xi, xi), g(xi, xi))
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_kernels_with_effects_run_once_per_element_with_non_finite_inputs(cache):
+    """A chunk whose fast pass meets a non-finite value is redone exactly;
+    a kernel drawing random numbers must not be run twice: it takes the
+    exact path, and its draws do not depend on where an inf sits (both
+    the driven and the generated loop)."""
+
+    def noisy(x):
+        return x + np.random.random()
+
+    @jit
+    def seed(s):
+        np.random.seed(s)
+
+    f = vectorize(["float64(float64)"], cache=cache)(noisy)
+    x = np.zeros(600)
+    x[300] = np.inf
+    seed(3)
+    a, flags = flags_and_result(f, x)
+    seed(3)
+    b = f(np.zeros(600))
+    finite = np.isfinite(a)
+    assert finite.sum() == 599
+    same(a[finite], b[finite])
+    assert flags == []
