@@ -1122,7 +1122,8 @@ impl Op {
 
     /// Whether running the operation once more on the same operands
     /// changes nothing anyone can see: no generator drawn from, no call
-    /// whose effects are not known here, no container or array written or
+    /// whose effects are not known here (a call of a function of the same
+    /// program counts as its operations), no container or array written or
     /// made. (The driven elementwise loop pads a short tail with copies of
     /// an element when every operation of the kernel says so.)
     pub fn repeats_harmlessly(&self) -> bool {
@@ -1148,11 +1149,13 @@ impl Op {
             | Op::IterItem
             | Op::GetItem
             | Op::Frozen(_) => true,
+            // A function of the same program: its own operations are
+            // asked too (callers check every function of a program).
+            Op::CallFunc(_) => true,
             Op::Random(_)
             | Op::Call(_)
             | Op::CallKernel(_)
             | Op::CallValue
-            | Op::CallFunc(_)
             | Op::CallC(_)
             | Op::InPlace(_)
             | Op::Prange(..)

@@ -359,14 +359,22 @@ def test_kernels_with_effects_run_once_per_element_with_non_finite_inputs(cache)
     def seed(s):
         np.random.seed(s)
 
-    f = vectorize(["float64(float64)"], cache=cache)(noisy)
-    x = np.zeros(600)
-    x[300] = np.inf
-    seed(3)
-    a, flags = flags_and_result(f, x)
-    seed(3)
-    b = f(np.zeros(600))
-    finite = np.isfinite(a)
-    assert finite.sum() == 599
-    same(a[finite], b[finite])
-    assert flags == []
+    @jit
+    def draw():
+        return np.random.random()
+
+    def noisy_through_a_helper(x):
+        return x + draw()
+
+    for kernel in (noisy, noisy_through_a_helper):
+        f = vectorize(["float64(float64)"], cache=cache)(kernel)
+        x = np.zeros(600)
+        x[300] = np.inf
+        seed(3)
+        a, flags = flags_and_result(f, x)
+        seed(3)
+        b = f(np.zeros(600))
+        finite = np.isfinite(a)
+        assert finite.sum() == 599
+        same(a[finite], b[finite])
+        assert flags == []
