@@ -311,6 +311,35 @@ unsafe fn run_tail(
     noted
 }
 
+/// Accounts for a chunk's pass over `start..end`, which noted `noted`:
+/// with flags tracked, a chunk that met a non-finite value is redone by
+/// the exact range function, otherwise its flags join `status`. Returns
+/// whether the pass's results stand (they must then be copied out of any
+/// buffer).
+fn settle(
+    d: &DeferredExact,
+    noted: i32,
+    start: i64,
+    end: i64,
+    status: &mut i32,
+    exact: &dyn Fn(i64, i64, &mut i32),
+) -> bool {
+    if !d.flags {
+        return true;
+    }
+    if noted as u64 & TAINT != 0 {
+        exact(start, end, status);
+        return false;
+    }
+    *status |= noted;
+    true
+}
+
+/// Whether an element raised (the loop then stops after this chunk).
+fn raised(d: &DeferredExact, status: i32, noted: i32) -> bool {
+    d.may_raise && (status | noted) as u64 & ERROR != 0
+}
+
 /// The vector path when every operand is read or written in place (no
 /// broadcast input, no buffered output) and there are at most
 /// `SMALL_OPERANDS`: the common call, kept free of the buffers' set-up.
@@ -346,15 +375,8 @@ unsafe fn direct_path(
                 !in_place,
             )
         };
-        if d.flags {
-            if noted as u64 & TAINT != 0 {
-                exact(start, end, status);
-            } else {
-                *status |= noted;
-            }
-        }
-        let raised = d.may_raise && (*status | noted) as u64 & ERROR != 0;
-        if end >= n || raised {
+        settle(d, noted, start, end, status, exact);
+        if end >= n || raised(d, *status, noted) {
             break;
         }
         for (p, &size) in pointers[..nops].iter_mut().zip(&d.itemsizes) {
@@ -391,7 +413,7 @@ unsafe fn vector_path(
     // A buffer holds the first chunk's worth of items (all of a short call).
     let fill = (n as u64).min(CHUNK) as usize;
     let slot = |k: usize| (fill * d.itemsizes[k]).next_multiple_of(64);
-    let tail_bytes = d.tail_bytes.next_multiple_of(64);
+    let tail_bytes = d.tail_bytes;
     let needed: usize = (0..nops).filter(|&k| buffer_of(k)).map(slot).sum::<usize>() + tail_bytes;
     let mut stack = std::mem::MaybeUninit::<Scratch>::uninit();
     let mut heap = vec![];
@@ -445,29 +467,21 @@ unsafe fn vector_path(
         // SAFETY: every pointer is contiguous for `m` elements (checked by
         // `vector_layout`, or a scratch buffer of `fill` >= m items).
         let noted = unsafe { run_chunk(d, chunk, pointers, m as usize, tail, overlap) };
-        if d.flags {
-            if noted as u64 & TAINT != 0 {
-                exact(start, end, status);
-            } else {
-                *status |= noted;
-                if buffered {
-                    for k in nin..nops {
-                        let size = d.itemsizes[k];
-                        // SAFETY: the buffer holds the chunk's `m` results;
-                        // the output is contiguous for them.
-                        unsafe {
-                            std::ptr::copy_nonoverlapping(
-                                pointers[k],
-                                args[k].add(start as usize * size),
-                                m as usize * size,
-                            )
-                        };
-                    }
-                }
+        if settle(d, noted, start, end, status, exact) && buffered {
+            for k in nin..nops {
+                let size = d.itemsizes[k];
+                // SAFETY: the buffer holds the chunk's `m` results;
+                // the output is contiguous for them.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        pointers[k],
+                        args[k].add(start as usize * size),
+                        m as usize * size,
+                    )
+                };
             }
         }
-        let raised = d.may_raise && (*status | noted) as u64 & ERROR != 0;
-        if end >= n || raised {
+        if end >= n || raised(d, *status, noted) {
             break;
         }
         start = end;
