@@ -791,3 +791,47 @@ def test_kernels_without_source_pickle_by_value():
     again = pickle.loads(cloudpickle.dumps(u))
     x = np.array([0.5, 2.0, 3.0])
     np.testing.assert_array_equal(again(x), np.where(x > 1.0, x * 2.0, x - 1.0))
+
+
+BINDINGS_MODULE = '''
+import importlib
+import math as mm
+m = importlib.import_module("math")
+
+
+def by_alias(x):
+    return mm.exp(-x * x) + mm.floor(x)
+
+
+def by_assignment(x):
+    return m.exp(-x * x) + m.floor(x)
+
+
+def edited(x):
+    return x + 1.0
+'''
+
+
+def test_source_text_is_checked_against_the_bytecode_however_modules_are_bound(tmp_path, monkeypatch):
+    """The frontend uses a file's text only if it compiles to the function's
+    bytecode. The quick check compiles it in a module importing the modules
+    the function's globals name; a module bound by assignment compiles
+    otherwise there (3.11+), and the full comparison decides. Either way the
+    text is used when it is the function's, and the bytecode when the file
+    changed after the function was made."""
+    path = tmp_path / "bindings_kmod.py"
+    path.write_text(BINDINGS_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = importlib.import_module("bindings_kmod")
+    x = np.array([-2.5, -0.5, 0.0, 0.75, 3.0])
+    for name in ("by_alias", "by_assignment"):
+        py = getattr(mod, name)
+        u = vectorize(["float64(float64)"])(py)
+        np.testing.assert_array_equal(u(x), [py(v) for v in x])
+        filename, _, lines = _core.library(u).source
+        assert filename == str(path) and lines[0] == f"def {name}(x):", (name, lines)
+    path.write_text(BINDINGS_MODULE.replace("x + 1.0", "x + 2.0"))
+    linecache.checkcache(str(path))
+    u = vectorize(["float64(float64)"])(mod.edited)
+    np.testing.assert_array_equal(u(x), x + 1.0)       # the function, not the file
+    assert _core.library(u).source[2] == []   # rebuilt from bytecode

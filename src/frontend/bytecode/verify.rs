@@ -26,6 +26,51 @@ pub fn imported_names(code: &read::Code) -> Vec<String> {
     names
 }
 
+/// The global names `code` uses that name modules in `func`'s globals:
+/// the names its module most likely imported (`imported_names` without
+/// decoding the bytecode; a guess that `same_bytes` then confirms).
+pub fn module_globals(
+    py: Python<'_>,
+    func: &Bound<'_, PyAny>,
+    code: &Bound<'_, PyAny>,
+) -> PyResult<Vec<String>> {
+    let globals = func.getattr("__globals__")?;
+    let globals = globals.cast::<PyDict>()?;
+    let module = py.import("types")?.getattr("ModuleType")?;
+    let mut names = vec![];
+    for name in code.getattr("co_names")?.try_iter()? {
+        let name = name?;
+        if let Some(value) = globals.get_item(&name)? {
+            if value.is_instance(&module)? {
+                names.push(name.extract::<String>()?);
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Whether `a` and `b` are the same bytecode: the same instruction bytes,
+/// flags, names and constants (told apart as `const_keys` does). Line
+/// numbers and positions may differ. Enough for `same_code` to hold.
+pub fn same_bytes(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
+    for field in [
+        "co_code",
+        "co_flags",
+        "co_names",
+        "co_varnames",
+        "co_freevars",
+        "co_cellvars",
+        "co_argcount",
+        "co_posonlyargcount",
+        "co_kwonlyargcount",
+    ] {
+        if !a.getattr(field)?.eq(b.getattr(field)?)? {
+            return Ok(false);
+        }
+    }
+    Ok(const_keys(a)? == const_keys(b)?)
+}
+
 /// Compiles the `FunctionDef` or `Lambda` node `node` as the code object
 /// of a function named `name` whose free variables are `freevars`, in a
 /// module that imports `imported`.
