@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::ir::verifier;
 use crate::ir::{Function, Stage};
 use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
+use crate::loops::gufunc_exact::{DeferredGufuncExact, GufuncPending};
 use crate::syntax::FunctionDef;
 use crate::types::gufunc_layout::Layout;
 use crate::types::gufunc_plan::KernelPlan;
@@ -141,14 +142,39 @@ impl TypedEntry for TypedGufunc<'_> {
         let rerunnable = tracked && self.door.writable.is_empty();
         let snapshot_outputs =
             rerunnable && reads_outputs(promoted(&self.general)?.entry(), &outputs);
-        let any = emit_program(cg, &self.general, prefix, FlagMode::Exact)?;
-        let (exact, fast) = if rerunnable {
-            let fast_any = emit_program(
+        // The exact redo of chunks where the fast kernel noted a non-finite
+        // float can be compiled when a call first needs it
+        // (`loops::gufunc_exact`); with output snapshots the exact kernels
+        // also run blocks too big to snapshot, so they stay here.
+        let deferred = (cg.defer_exact && rerunnable && !snapshot_outputs).then(|| {
+            DeferredGufuncExact::new(GufuncPending {
+                name: symbol.to_string(),
+                prefix: prefix.to_string(),
+                program: self.general.clone(),
+                layout: layout.clone(),
+                plan: self.plan.clone(),
+                options: cg.options(),
+            })
+        });
+        let exact_any = match deferred {
+            Some(_) => None,
+            None => Some(emit_program(cg, &self.general, prefix, FlagMode::Exact)?),
+        };
+        let fast_any = if rerunnable {
+            Some(emit_program(
                 cg,
                 &self.general,
                 &format!("{prefix}.fast"),
                 FlagMode::Taint,
-            )?;
+            )?)
+        } else {
+            None
+        };
+        // Deferred: not called in this module.
+        let any = exact_any
+            .or(fast_any)
+            .expect("an exact kernel unless deferred, which needs the fast one");
+        let (exact, fast) = if let Some(fast_any) = fast_any {
             let fast_unit = emit_optional(
                 cg,
                 &contiguous,
@@ -202,8 +228,12 @@ impl TypedEntry for TypedGufunc<'_> {
                 exact,
                 fast,
                 snapshot_outputs,
+                deferred: deferred.as_ref().map(DeferredGufuncExact::address),
             },
         )?;
+        if let Some(slot) = deferred {
+            cg.companions.push(slot);
+        }
         Ok(())
     }
 

@@ -52,12 +52,82 @@ pub struct Pending {
     pub options: CodegenOptions,
 }
 
-#[derive(Default)]
-struct State {
+/// A function compiled on its first call, in a module of its own: the
+/// address generated code loads and calls (a trampoline until compiled),
+/// and what compiling it takes. Shared by the elementwise loop's range
+/// function (`DeferredExact`) and the gufunc loop's
+/// (`gufunc_exact::DeferredGufuncExact`), each the first field of its
+/// slot, so the entry is at the slot's address.
+#[repr(C)]
+pub(super) struct Lazy<P> {
+    /// First field: loaded (acquire) by generated code.
+    entry: AtomicUsize,
+    state: Mutex<LazyState<P>>,
+}
+
+struct LazyState<P> {
     /// Until compiled.
-    pending: Option<Pending>,
+    pending: Option<P>,
     /// Once compiled.
     code: Option<LoadedCode>,
+}
+
+impl<P> Lazy<P> {
+    pub(super) fn new(trampoline: usize, pending: P) -> Self {
+        Lazy {
+            entry: AtomicUsize::new(trampoline),
+            state: Mutex::new(LazyState {
+                pending: Some(pending),
+                code: None,
+            }),
+        }
+    }
+
+    /// Whether the function has been compiled.
+    pub(super) fn is_compiled(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .code
+            .is_some()
+    }
+
+    /// The address to call now (the trampoline until compiled).
+    pub(super) fn current(&self) -> usize {
+        self.entry.load(Ordering::Acquire)
+    }
+
+    /// The compiled function's address, compiling it on first use with
+    /// `compile` (one thread compiles; the others wait for it). `what`
+    /// names it in the message of a failure, which is a bug in jitufunc
+    /// (the kernel compiled already; a NumPy loop cannot raise): the
+    /// process aborts.
+    pub(super) fn resolve(
+        &self,
+        compile: impl FnOnce(&P) -> Result<LoadedCode>,
+        what: impl FnOnce(&P) -> String,
+    ) -> usize {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(code) = &st.code {
+            return code.addresses[0];
+        }
+        let Some(pending) = st.pending.take() else {
+            eprintln!("jitufunc: internal error: a deferred loop has nothing to compile");
+            std::process::abort();
+        };
+        match compile(&pending) {
+            Ok(code) => {
+                let address = code.addresses[0];
+                st.code = Some(code);
+                self.entry.store(address, Ordering::Release);
+                address
+            }
+            Err(e) => {
+                eprintln!("jitufunc: internal error compiling {}: {e}", what(&pending));
+                std::process::abort();
+            }
+        }
+    }
 }
 
 /// One loop's range function: the address its loop calls (`trampoline`
@@ -65,9 +135,8 @@ struct State {
 /// loop's operands for the loop driver (`driven`).
 #[repr(C)]
 pub struct DeferredExact {
-    /// First field: the loop loads it at the slot's address.
-    entry: AtomicUsize,
-    state: Mutex<State>,
+    /// First field: the loop loads its entry at the slot's address.
+    lazy: Lazy<Pending>,
     /// The number of inputs (the operands are the inputs, then the outputs).
     pub(super) nin: usize,
     /// Each operand's item size in bytes.
@@ -109,19 +178,18 @@ impl DeferredExact {
         } else {
             0
         };
+        let nin = pending.inputs.len();
+        let flags = pending.options.fast_math.0 == 0;
+        let may_raise = pending.may_raise;
         Arc::new(DeferredExact {
-            entry: AtomicUsize::new(trampoline as usize),
-            nin: pending.inputs.len(),
+            lazy: Lazy::new(trampoline as usize, pending),
+            nin,
             itemsizes,
-            flags: pending.options.fast_math.0 == 0,
-            may_raise: pending.may_raise,
+            flags,
+            may_raise,
             group,
             redo,
             tail_bytes,
-            state: Mutex::new(State {
-                pending: Some(pending),
-                code: None,
-            }),
         })
     }
 
@@ -133,52 +201,24 @@ impl DeferredExact {
 
     /// Whether the range function has been compiled (for tests).
     pub fn is_compiled(&self) -> bool {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .code
-            .is_some()
+        self.lazy.is_compiled()
     }
 
     /// The range function to call now (`trampoline` until compiled).
     pub(super) fn current(&self) -> ExactFn {
-        let address = self.entry.load(Ordering::Acquire);
-        // SAFETY: `entry` only ever holds `trampoline` or a range function
-        // linked with the `ExactFn` ABI, alive while the slot is.
-        unsafe { std::mem::transmute::<usize, ExactFn>(address) }
+        // SAFETY: the entry only ever holds `trampoline` or a range
+        // function linked with the `ExactFn` ABI, alive while the slot is.
+        unsafe { std::mem::transmute::<usize, ExactFn>(self.lazy.current()) }
     }
 
-    /// The compiled range function, compiling it on first use (one thread
-    /// compiles; the others wait for it).
+    /// The compiled range function, compiling it on first use.
     fn resolve(&self) -> ExactFn {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(code) = &st.code {
-            // SAFETY: the address is the range function's, linked with
-            // the `ExactFn` ABI by `compile`, and alive while `code` is.
-            return unsafe { std::mem::transmute::<usize, ExactFn>(code.addresses[0]) };
-        }
-        let Some(pending) = st.pending.take() else {
-            eprintln!("jitufunc: internal error: a deferred loop has nothing to compile");
-            std::process::abort();
-        };
-        match compile(&pending) {
-            Ok(code) => {
-                let address = code.addresses[0];
-                st.code = Some(code);
-                self.entry.store(address, Ordering::Release);
-                // SAFETY: as above.
-                unsafe { std::mem::transmute::<usize, ExactFn>(address) }
-            }
-            Err(e) => {
-                // The kernel compiled already (its fast form is running),
-                // so this is a bug in jitufunc; a NumPy loop cannot raise.
-                eprintln!(
-                    "jitufunc: internal error compiling the exact loop of {}: {e}",
-                    pending.name
-                );
-                std::process::abort();
-            }
-        }
+        let address = self
+            .lazy
+            .resolve(compile, |p| format!("the exact loop of {}", p.name));
+        // SAFETY: the address is the range function's, linked with the
+        // `ExactFn` ABI by `compile`, and alive while the slot is.
+        unsafe { std::mem::transmute::<usize, ExactFn>(address) }
     }
 }
 

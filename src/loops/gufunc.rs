@@ -24,7 +24,7 @@
 //! first in the same call (`guvectorize::accumulate`). Jammed kernels run several iterations at once only
 //! when the output blocks of different iterations do not overlap.
 
-use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
@@ -89,6 +89,10 @@ pub struct GufuncLoop<'a, 'ctx> {
     /// output blocks and restores them before an exact redo
     /// (`loops::snapshot`).
     pub snapshot_outputs: bool,
+    /// The address of the loop's `gufunc_exact::DeferredGufuncExact` slot
+    /// when the exact redo is compiled on first use (`exact` is then not
+    /// called in this module).
+    pub deferred: Option<usize>,
 }
 
 /// NumPy's arguments, read once at loop entry.
@@ -411,6 +415,8 @@ pub const CHUNK: u64 = 64;
 struct LoopState<'a, 'ctx> {
     f: FunctionValue<'ctx>,
     spec: &'a GufuncLoop<'a, 'ctx>,
+    /// NumPy's `args`, `dims` and `steps`, passed on to a deferred redo.
+    numpy: [PointerValue<'ctx>; 3],
     ops: Operands<'ctx>,
     /// The status word the loop reports (`FpFlags`).
     status: PointerValue<'ctx>,
@@ -584,20 +590,25 @@ fn fast_path<'ctx>(
             if let Some(snapshot) = &state.snapshot {
                 snapshot.restore(cg, f, lo, count)?;
             }
-            let exact = Kernel {
-                single: state.spec.exact.any,
-                lanes: None,
-            };
-            outer_range(
-                cg,
-                state,
-                exact,
-                Run::exact(state.status),
-                lo,
-                count,
-                &format!("{name}.redo"),
-            )?;
-            cg.builder.build_unconditional_branch(next)?;
+            match state.spec.deferred {
+                Some(address) => call_deferred_redo(cg, state, address, lo, count, next)?,
+                None => {
+                    let exact = Kernel {
+                        single: state.spec.exact.any,
+                        lanes: None,
+                    };
+                    outer_range(
+                        cg,
+                        state,
+                        exact,
+                        Run::exact(state.status),
+                        lo,
+                        count,
+                        &format!("{name}.redo"),
+                    )?;
+                    cg.builder.build_unconditional_branch(next)?;
+                }
+            }
             // No float event: the integer flags the fast kernel reported count.
             cg.builder.position_at_end(clean);
             let b = &cg.builder;
@@ -610,6 +621,126 @@ fn fast_path<'ctx>(
         },
     )?;
     Ok(())
+}
+
+/// `i32 exact(char **args, npy_intp *dims, npy_intp *steps, i64 lo,
+/// i64 count, i32 *status, void *slot)`: the exact redo of outer
+/// iterations `lo..lo+count` (`emit_exact_range`), nonzero when a kernel
+/// raised. `slot` is only read by the trampoline.
+pub(super) fn exact_range_type<'ctx>(cg: &Codegen<'ctx>) -> inkwell::types::FunctionType<'ctx> {
+    let ptr = cg.ptr_type();
+    let i64t = cg.ctx.i64_type();
+    cg.ctx.i32_type().fn_type(
+        &[
+            ptr.into(),
+            ptr.into(),
+            ptr.into(),
+            i64t.into(),
+            i64t.into(),
+            ptr.into(),
+            ptr.into(),
+        ],
+        false,
+    )
+}
+
+/// The redo of a tainted chunk through the slot at `address` (the range
+/// function, or the trampoline that compiles it); then `next`, or the
+/// loop's `failed` when a kernel raised.
+fn call_deferred_redo<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    state: &LoopState<'_, 'ctx>,
+    address: usize,
+    lo: IntValue<'ctx>,
+    count: IntValue<'ctx>,
+    next: inkwell::basic_block::BasicBlock<'ctx>,
+) -> Result<()> {
+    let ptr = cg.ptr_type();
+    let i64t = cg.ctx.i64_type();
+    let i32t = cg.ctx.i32_type();
+    let slot =
+        cg.builder
+            .build_int_to_ptr(i64t.const_int(address as u64, false), ptr, "exact.slot")?;
+    // The slot's first field: the function's address, stored (release)
+    // once it is compiled.
+    let target = cg.builder.build_load(ptr, slot, "exact.fn")?;
+    if let Some(load) = target.as_instruction_value() {
+        load.set_alignment(8)
+            .map_err(|e| crate::error::CompileError::internal(e.to_string()))?;
+        load.set_atomic_ordering(inkwell::AtomicOrdering::Acquire)
+            .map_err(|e| crate::error::CompileError::internal(e.to_string()))?;
+    }
+    let [args, dims, steps] = state.numpy;
+    let raised = cg
+        .builder
+        .build_indirect_call(
+            exact_range_type(cg),
+            target.into_pointer_value(),
+            &[
+                args.into(),
+                dims.into(),
+                steps.into(),
+                lo.into(),
+                count.into(),
+                state.status.into(),
+                slot.into(),
+            ],
+            "raised",
+        )?
+        .try_as_basic_value()
+        .unwrap_basic()
+        .into_int_value();
+    let failed = cg
+        .builder
+        .build_int_compare(IntPredicate::NE, raised, i32t.const_zero(), "")?;
+    cg.builder
+        .build_conditional_branch(failed, state.failed, next)?;
+    Ok(())
+}
+
+/// Emits `name`, the exact redo of a range of outer iterations with
+/// `spec.exact.any` (`exact_range_type`), exported: the entry of a module
+/// of its own, compiled when a loop first redoes a chunk
+/// (`gufunc_exact`). It runs exactly what the loop's inline redo runs.
+pub fn emit_exact_range<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &GufuncLoop<'_, 'ctx>,
+    name: &str,
+) -> Result<FunctionValue<'ctx>> {
+    cg.in_function(FunctionState::default(), |cg| {
+        let f = cg.module.add_function(name, exact_range_type(cg), None);
+        cg.add_host_attributes(f);
+        cg.align_stack_for_vectors(f);
+        let entry = cg.ctx.append_basic_block(f, "entry");
+        cg.builder.position_at_end(entry);
+        let param = |i: u32| f.get_nth_param(i).expect("declared parameter");
+        let [args, dims, steps] = [0, 1, 2].map(|i| param(i).into_pointer_value());
+        let (lo, count) = (param(3).into_int_value(), param(4).into_int_value());
+        let status = param(5).into_pointer_value();
+        let mut ops = read_operands(cg, spec.layout, args, dims, steps)?;
+        // No jammed kernel runs here.
+        ops.outputs_apart = cg.ctx.bool_type().const_zero();
+        let failed = cg.ctx.append_basic_block(f, "failed");
+        let state = LoopState {
+            f,
+            spec,
+            numpy: [args, dims, steps],
+            ops,
+            status,
+            failed,
+            snapshot: None,
+        };
+        let exact = Kernel {
+            single: spec.exact.any,
+            lanes: None,
+        };
+        outer_range(cg, &state, exact, Run::exact(status), lo, count, "redo")?;
+        let i32t = cg.ctx.i32_type();
+        cg.builder.build_return(Some(&i32t.const_zero()))?;
+        cg.builder.position_at_end(failed);
+        cg.builder.build_return(Some(&i32t.const_int(1, false)))?;
+        Ok(f)
+    })
 }
 
 /// Runs `path` with the unit-stride kernel when the strides allow it and
@@ -698,6 +829,7 @@ fn emit_loop<'ctx>(
     let state = LoopState {
         f,
         spec,
+        numpy: [args, dims, steps],
         ops,
         status: fp.status,
         failed,
