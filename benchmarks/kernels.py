@@ -135,6 +135,18 @@ def {name}(x):
     return math.exp(-x * x)
 '''
 
+# A gufunc kernel, `(n)->()`, for the gufunc compile-time row.
+GU_COMPILE_TEMPLATE = '''\
+import math
+
+
+def {name}(x, out):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+    out[0] = math.sqrt(s)
+'''
+
 
 # --------------------------------------------------------------------------
 # Whole functions (@jit / @njit), the examples Numba's users learn from.

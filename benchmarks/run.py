@@ -369,30 +369,40 @@ class FreshKernels:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def bench_compile(long=False):
-    """Compile times of fresh kernels; ``long``: the 10^4-statement kernel only."""
+def bench_compile(long=False, gufunc=False):
+    """Compile times of fresh kernels; ``long``: the 10^4-statement kernel
+    only; ``gufunc``: the gufunc kernel only (a later row, so the numbered
+    explanations of the first rows stay in place)."""
     import numba
-    from jitufunc import vectorize
+    from jitufunc import guvectorize, vectorize
 
     fresh = FreshKernels()
+    # `layout`: None for @vectorize, else the gufunc's layout.
     tools = {
-        "jitufunc": lambda sigs, f: vectorize(sigs)(f),
-        "numba": lambda sigs, f: numba.vectorize(sigs, target="cpu")(f),
+        "jitufunc": lambda sigs, f, layout: (vectorize(sigs)(f) if layout is None
+                                             else guvectorize(sigs, layout)(f)),
+        "numba": lambda sigs, f, layout: (numba.vectorize(sigs, target="cpu")(f) if layout is None
+                                          else numba.guvectorize(sigs, layout, target="cpu")(f)),
     }
     x = np.linspace(-4, 4, 101)
+    rows2d = np.linspace(-2, 2, 60).reshape(6, 10)
     cases = [
         ("compile-simple", "compile a fresh kernel, exp(-x*x), 1 signature", ["float64(float64)"],
-         kernels.SIMPLE_COMPILE_TEMPLATE, np.exp(-x * x)),
+         kernels.SIMPLE_COMPILE_TEMPLATE, None, x, np.exp(-x * x)),
         ("compile-1sig", "compile a fresh kernel, branchy, 1 signature", ["float64(float64)"],
-         kernels.COMPILE_TEMPLATE, piecewise_numpy(x)),
+         kernels.COMPILE_TEMPLATE, None, x, piecewise_numpy(x)),
         ("compile-2sig", "compile a fresh kernel, branchy, 2 signatures", ["float32(float32)", "float64(float64)"],
-         kernels.COMPILE_TEMPLATE, piecewise_numpy(x)),
+         kernels.COMPILE_TEMPLATE, None, x, piecewise_numpy(x)),
     ]
+    if gufunc:
+        cases = [("compile-gufunc", "compile a fresh gufunc kernel, row norms (n)->(), 1 signature",
+                  ["void(float64[:], float64[:])"], kernels.GU_COMPILE_TEMPLATE, "(n)->()", rows2d,
+                  np.sqrt((rows2d * rows2d).sum(axis=1)))]
     if long:
         cases = [("compile-long", f"compile a fresh kernel of {kernels.LONG_STATEMENTS:,} statements, 1 signature",
-                  ["float64(float64)"], kernels.LONG_COMPILE_TEMPLATE, kernels.long_kernel_numpy(x))]
+                  ["float64(float64)"], kernels.LONG_COMPILE_TEMPLATE, None, x, kernels.long_kernel_numpy(x))]
     try:
-        for key, title, sigs, template, expected in cases:
+        for key, title, sigs, template, layout, arg, expected in cases:
             # The long kernel takes seconds: one timed compile, checked.
             runs = 1 if key == "compile-long" else COMPILE_RUNS
             row = Row(key, title)
@@ -402,14 +412,14 @@ def bench_compile(long=False):
                     times = []
                     if runs > 1:
                         # Warm-up: one throwaway compile.
-                        make(sigs, fresh.new(template))
+                        make(sigs, fresh.new(template), layout)
                     for _ in range(runs):
                         f = fresh.new(template)  # a new function object from a new file
                         t = time.perf_counter()
-                        u = make(sigs, f)
+                        u = make(sigs, f, layout)
                         times.append(time.perf_counter() - t)
                     # Check what the last one computes.
-                    if not check(row, who, call_checked(row, who, lambda: u(x)), expected):
+                    if not check(row, who, call_checked(row, who, lambda: u(arg)), expected):
                         continue
                     setattr(row, "jit" if who == "jitufunc" else "numba", statistics.median(times))
                 except Exception as exc:  # noqa: BLE001
@@ -1616,6 +1626,11 @@ KEYED_EXPLANATIONS = {
                               "source); best of 10."),
     "typed-dict-lookup": ("typed Dict lookup", "`s += d[i]` for i in range(1e6) over a Dict of 1e6 int64 "
                           "keys built by `@njit` and passed in; best of 10."),
+    "compile-gufunc": ("compile a gufunc", "Time for `guvectorize([\"void(float64[:], float64[:])\"], "
+                       "\"(n)->()\")(f)` on a fresh row-norm kernel (`s += x[i] * x[i]` in a loop, then "
+                       "`math.sqrt`; `GU_COMPILE_TEMPLATE`), a new module file each time as in the compile "
+                       "rows; median of {cr} after one warm-up compile. jitufunc compiles the loop's exact "
+                       "redo and its path for non-unit strides when a call first needs them."),
     "compile-long": ("compile a long kernel", "Time for `vectorize([\"float64(float64)\"])(f)` on a fresh kernel "
                      "of {long_statements:,} statements `y = y * 1.0001 + c` (`LONG_COMPILE_TEMPLATE`), once per "
                      "library, checked against NumPy afterwards."),
@@ -1833,6 +1848,9 @@ def main():
     if want("escape"):
         print("18. escape-time kernels (masked lanes) ...", flush=True)
         bench_escape(rng)
+    if want("compile"):
+        print("19. compile time of a gufunc ...", flush=True)
+        bench_compile(gufunc=True)
     return finish(args, start, run_snap)
 
 

@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::ir::verifier;
 use crate::ir::{Function, Stage};
 use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
-use crate::loops::gufunc_exact::{DeferredGufuncExact, GufuncPending};
+use crate::loops::gufunc_deferred::{DeferredGufuncPart, GufuncPending, Part};
 use crate::syntax::FunctionDef;
 use crate::types::gufunc_layout::Layout;
 use crate::types::gufunc_plan::KernelPlan;
@@ -142,39 +142,45 @@ impl TypedEntry for TypedGufunc<'_> {
         let rerunnable = tracked && self.door.writable.is_empty();
         let snapshot_outputs =
             rerunnable && reads_outputs(promoted(&self.general)?.entry(), &outputs);
-        // The exact redo of chunks where the fast kernel noted a non-finite
-        // float can be compiled when a call first needs it
-        // (`loops::gufunc_exact`); with output snapshots the exact kernels
-        // also run blocks too big to snapshot, so they stay here.
-        let deferred = (cg.defer_exact && rerunnable && !snapshot_outputs).then(|| {
-            DeferredGufuncExact::new(GufuncPending {
-                name: symbol.to_string(),
-                prefix: prefix.to_string(),
-                program: self.general.clone(),
-                layout: layout.clone(),
-                plan: self.plan.clone(),
-                options: cg.options(),
-            })
-        });
-        let exact_any = match deferred {
+        // Parts of the loop only some calls need can be compiled when a call
+        // first needs them (`loops::gufunc_deferred`): the exact redo of
+        // chunks where the fast kernel noted a non-finite float, and, when
+        // a unit-stride kernel takes the other calls, the path for operands
+        // of any strides. With output snapshots the exact kernels also run
+        // blocks too big to snapshot, so everything stays here.
+        let pending = |part: Part| GufuncPending {
+            part,
+            name: symbol.to_string(),
+            prefix: prefix.to_string(),
+            program: self.general.clone(),
+            layout: layout.clone(),
+            plan: self.plan.clone(),
+            options: cg.options(),
+        };
+        let redo = (cg.defer_exact && rerunnable && !snapshot_outputs)
+            .then(|| DeferredGufuncPart::new(pending(Part::Redo)));
+        let general = match &redo {
+            Some(r) if contiguous.is_some() => {
+                Some(DeferredGufuncPart::new(pending(Part::General {
+                    redo: r.address(),
+                })))
+            }
+            _ => None,
+        };
+        let exact_any = match redo {
             Some(_) => None,
             None => Some(emit_program(cg, &self.general, prefix, FlagMode::Exact)?),
         };
-        let fast_any = if rerunnable {
-            Some(emit_program(
-                cg,
-                &self.general,
-                &format!("{prefix}.fast"),
-                FlagMode::Taint,
-            )?)
-        } else {
-            None
-        };
-        // Deferred: not called in this module.
-        let any = exact_any
-            .or(fast_any)
-            .expect("an exact kernel unless deferred, which needs the fast one");
-        let (exact, fast) = if let Some(fast_any) = fast_any {
+        let (exact, fast) = if rerunnable {
+            let fast_any = match general {
+                Some(_) => None,
+                None => Some(emit_program(
+                    cg,
+                    &self.general,
+                    &format!("{prefix}.fast"),
+                    FlagMode::Taint,
+                )?),
+            };
             let fast_unit = emit_optional(
                 cg,
                 &contiguous,
@@ -194,9 +200,14 @@ impl TypedEntry for TypedGufunc<'_> {
             } else {
                 None
             };
+            // A deferred part's kernel is not called in this module: any
+            // kernel stands in for it.
+            let fast_any = fast_any
+                .or(fast_unit)
+                .expect("a general fast kernel unless a unit-stride one takes its place");
             (
                 KernelSet {
-                    any,
+                    any: exact_any.unwrap_or(fast_any),
                     unit,
                     unit_lanes: None,
                 },
@@ -212,7 +223,7 @@ impl TypedEntry for TypedGufunc<'_> {
                 emit_lanes(cg, &contiguous, &format!("{prefix}.lanes"), FlagMode::Exact)?;
             (
                 KernelSet {
-                    any,
+                    any: exact_any.expect("exact kernels are deferred only with fast ones"),
                     unit,
                     unit_lanes,
                 },
@@ -228,10 +239,11 @@ impl TypedEntry for TypedGufunc<'_> {
                 exact,
                 fast,
                 snapshot_outputs,
-                deferred: deferred.as_ref().map(DeferredGufuncExact::address),
+                deferred: redo.as_ref().map(DeferredGufuncPart::address),
+                deferred_general: general.as_ref().map(DeferredGufuncPart::address),
             },
         )?;
-        if let Some(slot) = deferred {
+        for slot in redo.into_iter().chain(general) {
             cg.companions.push(slot);
         }
         Ok(())

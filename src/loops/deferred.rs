@@ -56,7 +56,7 @@ pub struct Pending {
 /// address generated code loads and calls (a trampoline until compiled),
 /// and what compiling it takes. Shared by the elementwise loop's range
 /// function (`DeferredExact`) and the gufunc loop's
-/// (`gufunc_exact::DeferredGufuncExact`), each the first field of its
+/// (`gufunc_deferred::DeferredGufuncPart`), each the first field of its
 /// slot, so the entry is at the slot's address.
 #[repr(C)]
 pub(super) struct Lazy<P> {

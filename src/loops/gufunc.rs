@@ -89,10 +89,13 @@ pub struct GufuncLoop<'a, 'ctx> {
     /// output blocks and restores them before an exact redo
     /// (`loops::snapshot`).
     pub snapshot_outputs: bool,
-    /// The address of the loop's `gufunc_exact::DeferredGufuncExact` slot
-    /// when the exact redo is compiled on first use (`exact` is then not
-    /// called in this module).
+    /// The address of the loop's `gufunc_deferred::DeferredGufuncPart`
+    /// slot for its exact redo, when that is compiled on first use (`exact`
+    /// is then not called in this module).
     pub deferred: Option<usize>,
+    /// Likewise for the path of operands without unit innermost strides
+    /// (`fast.any` is then not called in this module).
+    pub deferred_general: Option<usize>,
 }
 
 /// NumPy's arguments, read once at loop entry.
@@ -591,7 +594,7 @@ fn fast_path<'ctx>(
                 snapshot.restore(cg, f, lo, count)?;
             }
             match state.spec.deferred {
-                Some(address) => call_deferred_redo(cg, state, address, lo, count, next)?,
+                Some(address) => call_deferred(cg, state, address, lo, count, next)?,
                 None => {
                     let exact = Kernel {
                         single: state.spec.exact.any,
@@ -623,11 +626,12 @@ fn fast_path<'ctx>(
     Ok(())
 }
 
-/// `i32 exact(char **args, npy_intp *dims, npy_intp *steps, i64 lo,
-/// i64 count, i32 *status, void *slot)`: the exact redo of outer
-/// iterations `lo..lo+count` (`emit_exact_range`), nonzero when a kernel
-/// raised. `slot` is only read by the trampoline.
-pub(super) fn exact_range_type<'ctx>(cg: &Codegen<'ctx>) -> inkwell::types::FunctionType<'ctx> {
+/// `i32 part(char **args, npy_intp *dims, npy_intp *steps, i64 lo,
+/// i64 count, i32 *status, void *slot)`: a deferred part of the loop run
+/// on outer iterations `lo..lo+count` (`emit_exact_range`,
+/// `emit_general_range`), nonzero when a kernel raised. `slot` is only
+/// read by the trampoline.
+pub(super) fn range_type<'ctx>(cg: &Codegen<'ctx>) -> inkwell::types::FunctionType<'ctx> {
     let ptr = cg.ptr_type();
     let i64t = cg.ctx.i64_type();
     cg.ctx.i32_type().fn_type(
@@ -644,10 +648,10 @@ pub(super) fn exact_range_type<'ctx>(cg: &Codegen<'ctx>) -> inkwell::types::Func
     )
 }
 
-/// The redo of a tainted chunk through the slot at `address` (the range
-/// function, or the trampoline that compiles it); then `next`, or the
+/// Runs outer iterations `lo..lo+count` through the slot at `address` (a
+/// deferred part, or the trampoline that compiles it); then `next`, or the
 /// loop's `failed` when a kernel raised.
-fn call_deferred_redo<'ctx>(
+fn call_deferred<'ctx>(
     cg: &mut Codegen<'ctx>,
     state: &LoopState<'_, 'ctx>,
     address: usize,
@@ -674,7 +678,7 @@ fn call_deferred_redo<'ctx>(
     let raised = cg
         .builder
         .build_indirect_call(
-            exact_range_type(cg),
+            range_type(cg),
             target.into_pointer_value(),
             &[
                 args.into(),
@@ -699,16 +703,68 @@ fn call_deferred_redo<'ctx>(
 }
 
 /// Emits `name`, the exact redo of a range of outer iterations with
-/// `spec.exact.any` (`exact_range_type`), exported: the entry of a module
-/// of its own, compiled when a loop first redoes a chunk
-/// (`gufunc_exact`). It runs exactly what the loop's inline redo runs.
+/// `spec.exact.any` (`range_type`), exported: the entry of a module of its
+/// own, compiled when a loop first redoes a chunk (`gufunc_deferred`). It
+/// runs exactly what the loop's inline redo runs.
 pub fn emit_exact_range<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &GufuncLoop<'_, 'ctx>,
     name: &str,
 ) -> Result<FunctionValue<'ctx>> {
+    emit_range(cg, spec, name, |cg, state, lo, count| {
+        let exact = Kernel {
+            single: spec.exact.any,
+            lanes: None,
+        };
+        outer_range(
+            cg,
+            state,
+            exact,
+            Run::exact(state.status),
+            lo,
+            count,
+            "redo",
+        )
+    })
+}
+
+/// Emits `name`, every outer iteration (`count` of them, `lo` is 0) with
+/// `spec.fast.any` in chunks redone through `spec.deferred` (`range_type`),
+/// exported: the entry of a module of its own, compiled when a loop first
+/// meets operands without unit innermost strides (`gufunc_deferred`). It
+/// runs exactly what the loop's general path runs.
+pub fn emit_general_range<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &GufuncLoop<'_, 'ctx>,
+    name: &str,
+) -> Result<FunctionValue<'ctx>> {
+    let fast = spec.fast.ok_or_else(|| {
+        crate::error::CompileError::internal("a general path without a fast kernel")
+    })?;
+    emit_range(cg, spec, name, |cg, state, _lo, count| {
+        let kernel = Kernel {
+            single: fast.any,
+            lanes: None,
+        };
+        fast_path(cg, state, kernel, count, "outer")
+    })
+}
+
+/// A deferred part (`range_type`): reads the operands, runs `body` on the
+/// range, returns 0, or 1 when a kernel raised.
+fn emit_range<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    spec: &GufuncLoop<'_, 'ctx>,
+    name: &str,
+    body: impl FnOnce(
+        &mut Codegen<'ctx>,
+        &LoopState<'_, 'ctx>,
+        IntValue<'ctx>,
+        IntValue<'ctx>,
+    ) -> Result<()>,
+) -> Result<FunctionValue<'ctx>> {
     cg.in_function(FunctionState::default(), |cg| {
-        let f = cg.module.add_function(name, exact_range_type(cg), None);
+        let f = cg.module.add_function(name, range_type(cg), None);
         cg.add_host_attributes(f);
         cg.align_stack_for_vectors(f);
         let entry = cg.ctx.append_basic_block(f, "entry");
@@ -730,11 +786,7 @@ pub fn emit_exact_range<'ctx>(
             failed,
             snapshot: None,
         };
-        let exact = Kernel {
-            single: spec.exact.any,
-            lanes: None,
-        };
-        outer_range(cg, &state, exact, Run::exact(status), lo, count, "redo")?;
+        body(cg, &state, lo, count)?;
         let i32t = cg.ctx.i32_type();
         cg.builder.build_return(Some(&i32t.const_zero()))?;
         cg.builder.position_at_end(failed);
@@ -744,7 +796,8 @@ pub fn emit_exact_range<'ctx>(
 }
 
 /// Runs `path` with the unit-stride kernel when the strides allow it and
-/// the general kernel otherwise.
+/// the general kernel otherwise (through the deferred part at `general`
+/// when there is one and a unit-stride kernel).
 fn by_strides<'ctx>(
     cg: &mut Codegen<'ctx>,
     state: &LoopState<'_, 'ctx>,
@@ -758,6 +811,7 @@ fn by_strides<'ctx>(
         IntValue<'ctx>,
         &str,
     ) -> Result<()>,
+    general: Option<usize>,
 ) -> Result<()> {
     let f = state.f;
     if let Some(unit) = set.unit {
@@ -775,12 +829,20 @@ fn by_strides<'ctx>(
         cg.builder.build_unconditional_branch(done)?;
         cg.builder.position_at_end(general);
     }
-    let kernel = Kernel {
-        single: set.any,
-        lanes: None,
-    };
-    path(cg, state, kernel, n, "outer")?;
-    cg.builder.build_unconditional_branch(done)?;
+    match general {
+        Some(address) if set.unit.is_some() => {
+            let zero = cg.ctx.i64_type().const_zero();
+            call_deferred(cg, state, address, zero, n, done)?;
+        }
+        _ => {
+            let kernel = Kernel {
+                single: set.any,
+                lanes: None,
+            };
+            path(cg, state, kernel, n, "outer")?;
+            cg.builder.build_unconditional_branch(done)?;
+        }
+    }
     Ok(())
 }
 
@@ -846,12 +908,12 @@ fn emit_loop<'ctx>(
             let exact = cg.ctx.append_basic_block(f, "snapshot.exact");
             cg.builder.build_conditional_branch(fit, fast, exact)?;
             cg.builder.position_at_end(fast);
-            by_strides(cg, &state, set, n, ret, fast_path)?;
+            by_strides(cg, &state, set, n, ret, fast_path, None)?;
             cg.builder.position_at_end(exact);
-            by_strides(cg, &state, spec.exact, n, ret, exact_path)?;
+            by_strides(cg, &state, spec.exact, n, ret, exact_path, None)?;
         }
-        (Some(set), None) => by_strides(cg, &state, set, n, ret, fast_path)?,
-        (None, _) => by_strides(cg, &state, spec.exact, n, ret, exact_path)?,
+        (Some(set), None) => by_strides(cg, &state, set, n, ret, fast_path, spec.deferred_general)?,
+        (None, _) => by_strides(cg, &state, spec.exact, n, ret, exact_path, None)?,
     }
     cg.builder.position_at_end(failed);
     cg.builder.build_unconditional_branch(ret)?;

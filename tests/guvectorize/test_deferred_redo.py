@@ -1,6 +1,7 @@
 """A gufunc loop's exact redo (the chunks of outer iterations where the fast
-kernel noted a non-finite float, rerun by the exact-flags kernel) is
-compiled when a call first needs it (``src/loops/gufunc_exact.rs``).
+kernel noted a non-finite float, rerun by the exact-flags kernel) and its
+path for operands without unit innermost strides are compiled when a call
+first needs them (``src/loops/gufunc_deferred.rs``).
 Whichever call comes first, results are the Python kernel's bit for bit and
 floating-point flags are what it raises; an eagerly compiled gufunc
 (``cache=True``, which inlines the redo) gives the same."""
@@ -196,9 +197,10 @@ def run_python(code, env):
     return proc
 
 
-def test_redo_compiled_only_when_a_chunk_needs_it():
-    # JITUFUNC_DUMP=timing names every module compiled: the redo's module
-    # (`..._loop0.exact`) appears at the first non-finite value only.
+def test_parts_compiled_only_when_a_call_needs_them():
+    # JITUFUNC_DUMP=timing names every module compiled: the general path's
+    # (`..._loop0.general`) appears at the first call with strided rows, the
+    # redo's (`..._loop0.exact`) at the first non-finite value.
     proc = run_python(
         """
         import sys
@@ -214,26 +216,44 @@ def test_redo_compiled_only_when_a_chunk_needs_it():
 
         x = np.ones((500, 3))
         scaled_sum(x)
+        print("UNIT DONE", file=sys.stderr, flush=True)
         scaled_sum(x[:, ::2])
-        print("FINITE DONE", file=sys.stderr, flush=True)
+        print("STRIDED DONE", file=sys.stderr, flush=True)
         x[250, 1] = 1e10
         with np.errstate(over="ignore"):
             scaled_sum(x)
         print("REDONE", file=sys.stderr, flush=True)
         with np.errstate(over="ignore"):
             scaled_sum(x[::-1])
+            scaled_sum(x[:, ::-1])
         """,
         {"JITUFUNC_DUMP": "timing"},
     )
-    before, _, rest = proc.stderr.partition("FINITE DONE")
-    middle, _, after = rest.partition("REDONE")
-    assert "scaled_sum" in before and "_loop0.exact" not in before
-    assert middle.count("_loop0.exact") == 1
-    assert "_loop0.exact" not in after
+    unit, _, rest = proc.stderr.partition("UNIT DONE")
+    strided, _, rest = rest.partition("STRIDED DONE")
+    redone, _, after = rest.partition("REDONE")
+    assert "scaled_sum" in unit and "_loop0.exact" not in unit and "_loop0.general" not in unit
+    assert strided.count("_loop0.general") == 1 and "_loop0.exact" not in strided
+    assert redone.count("_loop0.exact") == 1 and "_loop0.general" not in redone
+    assert "_loop0.exact" not in after and "_loop0.general" not in after
+
+
+def test_strided_call_with_non_finite_values_first(eager):
+    # The general path compiles, then its first tainted chunk compiles the
+    # redo from inside it.
+    pyf, gu = fresh()
+    x = rows_with_overflow(700, [3, 690], width=10)[:, ::-2]   # column 5 kept
+    got, flags = flags_of(gu, x)
+    ref, ref_flags = flags_of(python_rows, pyf, x)
+    np.testing.assert_array_equal(got, ref)
+    assert flags == ref_flags == {"overflow"}
+    eager_out, eager_flags = flags_of(eager, x)
+    np.testing.assert_array_equal(eager_out, got)
+    assert eager_flags == flags
 
 
 def test_fresh_gufuncs_with_redos_keep_rss_flat():
-    # Each gufunc's redo module is freed with it.
+    # Each gufunc's deferred modules are freed with it.
     code = """
         import gc, resource, sys
         import numpy as np
@@ -253,6 +273,7 @@ def test_fresh_gufuncs_with_redos_keep_rss_flat():
                 out[0] = s
             with np.errstate(over="ignore"):
                 k(x)
+                k(x[:, ::2])
         for _ in range(30):
             round_()
         gc.collect()
