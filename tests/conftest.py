@@ -103,6 +103,23 @@ def reference(pyfunc, args, out_dtype):
     return out
 
 
+def flags_of(f, *args, **kwargs):
+    """``f(*args, **kwargs)`` and the set of ``np.errstate`` categories
+    (``"overflow"``, ``"invalid"``, ...) it raised."""
+    seen = set()
+
+    def note(kind, _flag):
+        seen.add(kind.split()[0])
+
+    with np.errstate(all="call"):
+        old = np.seterrcall(note)
+        try:
+            out = f(*args, **kwargs)
+        finally:
+            np.seterrcall(old)
+    return out, seen
+
+
 def assert_matches(actual, expected, rtol=None, atol=0.0):
     """Exact for integers and bools; close for floats (``rtol`` by default
     from the dtype), with NaNs in the same places."""

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use inkwell::context::Context;
+use inkwell::values::{BasicValue, PointerValue};
 
 use super::elementwise::{emit_exact_range, ElementwiseLoop};
 use crate::codegen::fpstatus::FlagMode;
@@ -29,7 +30,7 @@ use crate::codegen::{Codegen, CodegenOptions};
 use crate::dump::Timings;
 use crate::engine::link::LoadedCode;
 use crate::engine::object::{compile_module, EmitOptions};
-use crate::error::Result;
+use crate::error::{CompileError, Result};
 use crate::types::Scalar;
 use crate::typing::Program;
 
@@ -245,6 +246,43 @@ unsafe extern "C" fn trampoline(
     unsafe { exact(args, steps, lo, hi, status, slot) }
 }
 
+/// Loads, in generated code, the entry of the slot at `address` (its first
+/// field: a deferred function's address, stored with release once it is
+/// compiled, a trampoline before): the slot pointer and the function.
+pub(super) fn load_entry<'ctx>(
+    cg: &Codegen<'ctx>,
+    address: usize,
+) -> Result<(PointerValue<'ctx>, PointerValue<'ctx>)> {
+    let ptr = cg.ptr_type();
+    let i64t = cg.ctx.i64_type();
+    let slot =
+        cg.builder
+            .build_int_to_ptr(i64t.const_int(address as u64, false), ptr, "deferred.slot")?;
+    let target = cg.builder.build_load(ptr, slot, "deferred.fn")?;
+    if let Some(load) = target.as_instruction_value() {
+        load.set_alignment(8)
+            .map_err(|e| CompileError::internal(e.to_string()))?;
+        load.set_atomic_ordering(inkwell::AtomicOrdering::Acquire)
+            .map_err(|e| CompileError::internal(e.to_string()))?;
+    }
+    Ok((slot, target.into_pointer_value()))
+}
+
+/// Optimises, emits and links the module of a deferred function whose
+/// entry is `symbol`.
+pub(super) fn link_entry(cg: &mut Codegen<'_>, symbol: &str) -> Result<LoadedCode> {
+    cg.finish_vector_decls();
+    let mut timings = Timings::start();
+    let (code, _) = compile_module(
+        &cg.module,
+        std::slice::from_ref(&symbol.to_string()),
+        EmitOptions::default(),
+        &mut timings,
+    )?;
+    timings.report(symbol);
+    Ok(code)
+}
+
 /// Compiles `{name}.exact` in a module of its own and links it.
 fn compile(p: &Pending) -> Result<LoadedCode> {
     let context = Context::create();
@@ -264,14 +302,5 @@ fn compile(p: &Pending) -> Result<LoadedCode> {
     };
     let symbol = format!("{}.exact", p.name);
     emit_exact_range(&mut cg, &spec, true)?;
-    cg.finish_vector_decls();
-    let mut timings = Timings::start();
-    let (code, _) = compile_module(
-        &cg.module,
-        std::slice::from_ref(&symbol),
-        EmitOptions::default(),
-        &mut timings,
-    )?;
-    timings.report(&symbol);
-    Ok(code)
+    link_entry(&mut cg, &symbol)
 }

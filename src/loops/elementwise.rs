@@ -26,7 +26,7 @@
 //! when a call first needs it (`deferred`).
 
 use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
 
 use super::entry::{begin_loop, LoopEntry};
@@ -307,24 +307,10 @@ impl<'ctx> ExactRange<'ctx> {
                 )?;
             }
             ExactRange::Deferred(address) => {
-                let i64t = cg.ctx.i64_type();
-                let slot = cg.builder.build_int_to_ptr(
-                    i64t.const_int(address as u64, false),
-                    ptr,
-                    "exact.slot",
-                )?;
-                // The slot's first field: the function's address, stored
-                // (release) once it is compiled.
-                let target = cg.builder.build_load(ptr, slot, "exact.fn")?;
-                if let Some(load) = target.as_instruction_value() {
-                    load.set_alignment(8)
-                        .map_err(|e| crate::error::CompileError::internal(e.to_string()))?;
-                    load.set_atomic_ordering(inkwell::AtomicOrdering::Acquire)
-                        .map_err(|e| crate::error::CompileError::internal(e.to_string()))?;
-                }
+                let (slot, target) = super::deferred::load_entry(cg, address)?;
                 cg.builder.build_indirect_call(
                     exact_range_type(cg),
-                    target.into_pointer_value(),
+                    target,
                     &[
                         args.into(),
                         steps.into(),

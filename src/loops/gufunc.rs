@@ -24,7 +24,7 @@
 //! first in the same call (`guvectorize::accumulate`). Jammed kernels run several iterations at once only
 //! when the output blocks of different iterations do not overlap.
 
-use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 use super::entry::{begin_loop, LoopEntry};
@@ -533,6 +533,23 @@ fn exact_path<'ctx>(
     outer_range(cg, state, kernel, Run::exact(state.status), zero, n, name)
 }
 
+/// Outer iterations `lo..lo+count` again with `spec.exact.any`, flags into
+/// the loop's status: the redo of a chunk where the fast kernel noted a
+/// non-finite float.
+fn exact_redo<'ctx>(
+    cg: &mut Codegen<'ctx>,
+    state: &LoopState<'_, 'ctx>,
+    lo: IntValue<'ctx>,
+    count: IntValue<'ctx>,
+    name: &str,
+) -> Result<()> {
+    let exact = Kernel {
+        single: state.spec.exact.any,
+        lanes: None,
+    };
+    outer_range(cg, state, exact, Run::exact(state.status), lo, count, name)
+}
+
 /// Chunks of outer iterations with a taint-mode kernel; a chunk that noted
 /// a non-finite float is redone with the exact kernel.
 fn fast_path<'ctx>(
@@ -596,19 +613,7 @@ fn fast_path<'ctx>(
             match state.spec.deferred {
                 Some(address) => call_deferred(cg, state, address, lo, count, next)?,
                 None => {
-                    let exact = Kernel {
-                        single: state.spec.exact.any,
-                        lanes: None,
-                    };
-                    outer_range(
-                        cg,
-                        state,
-                        exact,
-                        Run::exact(state.status),
-                        lo,
-                        count,
-                        &format!("{name}.redo"),
-                    )?;
+                    exact_redo(cg, state, lo, count, &format!("{name}.redo"))?;
                     cg.builder.build_unconditional_branch(next)?;
                 }
             }
@@ -659,27 +664,14 @@ fn call_deferred<'ctx>(
     count: IntValue<'ctx>,
     next: inkwell::basic_block::BasicBlock<'ctx>,
 ) -> Result<()> {
-    let ptr = cg.ptr_type();
-    let i64t = cg.ctx.i64_type();
     let i32t = cg.ctx.i32_type();
-    let slot =
-        cg.builder
-            .build_int_to_ptr(i64t.const_int(address as u64, false), ptr, "exact.slot")?;
-    // The slot's first field: the function's address, stored (release)
-    // once it is compiled.
-    let target = cg.builder.build_load(ptr, slot, "exact.fn")?;
-    if let Some(load) = target.as_instruction_value() {
-        load.set_alignment(8)
-            .map_err(|e| crate::error::CompileError::internal(e.to_string()))?;
-        load.set_atomic_ordering(inkwell::AtomicOrdering::Acquire)
-            .map_err(|e| crate::error::CompileError::internal(e.to_string()))?;
-    }
+    let (slot, target) = super::deferred::load_entry(cg, address)?;
     let [args, dims, steps] = state.numpy;
     let raised = cg
         .builder
         .build_indirect_call(
             range_type(cg),
-            target.into_pointer_value(),
+            target,
             &[
                 args.into(),
                 dims.into(),
@@ -712,19 +704,7 @@ pub fn emit_exact_range<'ctx>(
     name: &str,
 ) -> Result<FunctionValue<'ctx>> {
     emit_range(cg, spec, name, |cg, state, lo, count| {
-        let exact = Kernel {
-            single: spec.exact.any,
-            lanes: None,
-        };
-        outer_range(
-            cg,
-            state,
-            exact,
-            Run::exact(state.status),
-            lo,
-            count,
-            "redo",
-        )
+        exact_redo(cg, state, lo, count, "redo")
     })
 }
 

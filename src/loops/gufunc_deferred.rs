@@ -23,14 +23,12 @@ use std::sync::Arc;
 
 use inkwell::context::Context;
 
-use super::deferred::Lazy;
+use super::deferred::{link_entry, Lazy};
 use super::gufunc::{emit_exact_range, emit_general_range, GufuncLoop, KernelSet};
 use crate::codegen::fpstatus::FlagMode;
 use crate::codegen::function::emit_program;
 use crate::codegen::{Codegen, CodegenOptions};
-use crate::dump::Timings;
 use crate::engine::link::LoadedCode;
-use crate::engine::object::{compile_module, EmitOptions};
 use crate::error::Result;
 use crate::types::gufunc_layout::Layout;
 use crate::types::gufunc_plan::KernelPlan;
@@ -161,14 +159,5 @@ fn compile(p: &GufuncPending) -> Result<LoadedCode> {
         Part::Redo => emit_exact_range(&mut cg, &spec, &symbol)?,
         Part::General { .. } => emit_general_range(&mut cg, &spec, &symbol)?,
     };
-    cg.finish_vector_decls();
-    let mut timings = Timings::start();
-    let (code, _) = compile_module(
-        &cg.module,
-        std::slice::from_ref(&symbol),
-        EmitOptions::default(),
-        &mut timings,
-    )?;
-    timings.report(&symbol);
-    Ok(code)
+    link_entry(&mut cg, &symbol)
 }

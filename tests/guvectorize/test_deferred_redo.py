@@ -15,7 +15,7 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import make_function
+from conftest import flags_of, make_function
 from jitufunc import guvectorize
 from .helpers import loop_reference
 
@@ -33,22 +33,6 @@ SIGS = ["void(float64[:], float64[:])"]
 def fresh(source=SCALED_SUM, **options):
     pyf = make_function(source)
     return pyf, guvectorize(SIGS, "(n)->()", **options)(pyf)
-
-
-def flags_of(f, *args):
-    """``f(*args)`` and the errstate categories it raised."""
-    seen = set()
-
-    def note(kind, _flag):
-        seen.add(kind.split()[0])
-
-    with np.errstate(all="call"):
-        old = np.seterrcall(note)
-        try:
-            out = f(*args)
-        finally:
-            np.seterrcall(old)
-    return out, seen
 
 
 def python_rows(pyf, x):

@@ -14,6 +14,7 @@ import threading
 import numpy as np
 import pytest
 
+from conftest import flags_of
 from jitufunc import vectorize
 
 
@@ -32,22 +33,6 @@ def fresh_gauss():
         return math.exp(-x * x)
 
     return gauss
-
-
-def flags_of(f, *args):
-    """The flags a call raises, as the set of errstate categories."""
-    seen = set()
-
-    def note(kind, _flag):
-        seen.add(kind.split()[0])
-
-    with np.errstate(all="call"):
-        old = np.seterrcall(note)
-        try:
-            out = f(*args)
-        finally:
-            np.seterrcall(old)
-    return out, seen
 
 
 def test_strided_call_after_contiguous():

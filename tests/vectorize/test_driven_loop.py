@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from conftest import flags_of
 from jitufunc import jit, vectorize
 
 SIZES = [0, 1, 15, 16, 17, 255, 256, 257, 600, 1000]
@@ -24,18 +25,8 @@ def pair(py, signatures, **options):
 
 
 def flags_and_result(f, *args, **kwargs):
-    seen = []
-
-    def note(kind, _flag):
-        seen.append(kind.split()[0])
-
-    with np.errstate(all="call"):
-        old = np.seterrcall(note)
-        try:
-            out = f(*args, **kwargs)
-        finally:
-            np.seterrcall(old)
-    return out, sorted(set(seen))
+    out, seen = flags_of(f, *args, **kwargs)
+    return out, sorted(seen)
 
 
 def same(a, b):
