@@ -16,6 +16,11 @@
 //! Measured on `exp(-x*x)`: the exact kernel and the range function are
 //! about half of the loop's machine code and of its compile time, spent
 //! only by ufuncs that meet strided operands or non-finite values.
+//!
+//! The compile-on-first-call slot itself (`Lazy`), the load of a slot's
+//! entry in generated code (`load_entry`) and the link of a deferred
+//! function's module (`link_entry`) are shared with the deferred parts of
+//! gufunc loops (`gufunc_deferred`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -82,15 +87,6 @@ impl<P> Lazy<P> {
                 code: None,
             }),
         }
-    }
-
-    /// Whether the function has been compiled.
-    pub(super) fn is_compiled(&self) -> bool {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .code
-            .is_some()
     }
 
     /// The address to call now (the trampoline until compiled).
@@ -198,11 +194,6 @@ impl DeferredExact {
     /// outlive that code: `LoadedCode::companions`).
     pub fn address(self: &Arc<Self>) -> usize {
         Arc::as_ptr(self) as usize
-    }
-
-    /// Whether the range function has been compiled (for tests).
-    pub fn is_compiled(&self) -> bool {
-        self.lazy.is_compiled()
     }
 
     /// The range function to call now (`trampoline` until compiled).

@@ -14,10 +14,11 @@
 //! flags are the same.
 //!
 //! Measured under callgrind on two kernels (row norms `(n)->()`, a matrix
-//! product `(m,n),(n,p)->(m,p)`): compiling both took 421.7 M instructions
-//! with everything in the loop, 308.8 M with the redo deferred (its exact
-//! kernel had been emitted in the unit-stride and in the general path);
-//! the general path is about another 59 M.
+//! product `(m,n),(n,p)->(m,p)`; `benchmarks/compile_costs.py callgrind`):
+//! compiling both took 421.7 M instructions with everything in the loop,
+//! 308.8 M with the redo deferred (its exact kernel had been emitted in the
+//! unit-stride and in the general path), about 255 M with the general path
+//! deferred too.
 
 use std::sync::Arc;
 
@@ -34,8 +35,8 @@ use crate::types::gufunc_layout::Layout;
 use crate::types::gufunc_plan::KernelPlan;
 use crate::typing::Program;
 
-/// `gufunc::exact_range_type` as a Rust function type.
-type ExactFn = unsafe extern "C" fn(
+/// `gufunc::range_type` as a Rust function type.
+type PartFn = unsafe extern "C" fn(
     *mut *mut u8,
     *const isize,
     *const isize,
@@ -79,7 +80,7 @@ pub struct DeferredGufuncPart {
 
 impl DeferredGufuncPart {
     pub fn new(pending: GufuncPending) -> Arc<Self> {
-        let trampoline: ExactFn = trampoline;
+        let trampoline: PartFn = trampoline;
         Arc::new(DeferredGufuncPart {
             lazy: Lazy::new(trampoline as usize, pending),
         })
@@ -89,11 +90,6 @@ impl DeferredGufuncPart {
     /// outlive that code: `LoadedCode::companions`).
     pub fn address(self: &Arc<Self>) -> usize {
         Arc::as_ptr(self) as usize
-    }
-
-    /// Whether the part has been compiled (for tests).
-    pub fn is_compiled(&self) -> bool {
-        self.lazy.is_compiled()
     }
 }
 
@@ -118,12 +114,12 @@ unsafe extern "C" fn trampoline(
     let address = slot_ref
         .lazy
         .resolve(compile, |p| format!("a deferred part of {}", p.name));
-    // SAFETY: the address is the range function's, linked with the
-    // `ExactFn` ABI by `compile`, alive while the slot is.
-    let exact = unsafe { std::mem::transmute::<usize, ExactFn>(address) };
+    // SAFETY: the address is the part's, linked with the `PartFn` ABI by
+    // `compile`, alive while the slot is.
+    let part = unsafe { std::mem::transmute::<usize, PartFn>(address) };
     // SAFETY: the caller's arguments, passed on unchanged to the function
     // with the same ABI.
-    unsafe { exact(args, dims, steps, lo, count, status, slot) }
+    unsafe { part(args, dims, steps, lo, count, status, slot) }
 }
 
 /// Compiles the part in a module of its own and links it.

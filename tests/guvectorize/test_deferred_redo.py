@@ -163,7 +163,7 @@ RAISES = """
 """
 
 
-def test_an_error_raised_in_a_redone_chunk(eager):
+def test_an_error_raised_in_a_redone_chunk():
     pyf, gu = fresh(RAISES)
     x = rows_with_overflow(300, [20])
     x[40, 0] = -1e301                     # raises, in the chunk the overflow tainted

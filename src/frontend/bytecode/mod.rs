@@ -125,14 +125,25 @@ fn compiles_to_same_bytes(
     func: &Bound<'_, PyAny>,
 ) -> PyResult<bool> {
     let code = func.getattr("__code__")?;
-    let name: String = code.getattr("co_name")?.extract()?;
-    let filename: String = code.getattr("co_filename")?.extract()?;
-    let freevars: Vec<String> = code.getattr("co_freevars")?.extract()?;
     let imported = verify::module_globals(py, func, &code)?;
-    match verify::recompile(py, node, &name, &freevars, &imported, &filename)? {
+    match recompile_as(py, node, &code, &imported)? {
         Some(again) => verify::same_bytes(&code, &again),
         None => Ok(false),
     }
+}
+
+/// `node` compiled as `code`'s function (its name, file and free
+/// variables) in a module that imports `imported`.
+fn recompile_as<'py>(
+    py: Python<'py>,
+    node: &Bound<'py, PyAny>,
+    code: &Bound<'py, PyAny>,
+    imported: &[String],
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let name: String = code.getattr("co_name")?.extract()?;
+    let filename: String = code.getattr("co_filename")?.extract()?;
+    let freevars: Vec<String> = code.getattr("co_freevars")?.extract()?;
+    verify::recompile(py, node, &name, &freevars, imported, &filename)
 }
 
 /// Whether `node` compiles to the operations `ops` read from `code`.
@@ -142,11 +153,8 @@ fn compiles_to_same_operations(
     code: &Bound<'_, PyAny>,
     ops: &read::Code,
 ) -> PyResult<bool> {
-    let name: String = code.getattr("co_name")?.extract()?;
-    let filename: String = code.getattr("co_filename")?.extract()?;
-    let freevars: Vec<String> = code.getattr("co_freevars")?.extract()?;
     let imported = verify::imported_names(ops);
-    match verify::recompile(py, node, &name, &freevars, &imported, &filename)? {
+    match recompile_as(py, node, code, &imported)? {
         Some(again) => verify::same_code(py, code, &again),
         None => Ok(false),
     }
