@@ -12,11 +12,12 @@ processes (after `import numpy` and `import jitufunc`; median of 9).
 `callgrind`: instructions (valgrind's callgrind, deterministic where times
 on this machine are not) that a process spends on each fresh compile: a
 process compiling K+1 kernels minus one compiling 1, over K. Kinds:
-`vectorize` (`exp(-x*x)*1.5`, `float64(float64)`, a new module file
-each) and `gufunc` (one `(m,n),(n,p)->(m,p)` matmul and one `(n)->()` row
-norm, counted as the pair).
+`vectorize` (`kernels.SIMPLE_COMPILE_TEMPLATE`, `float64(float64)`, a new
+module file each) and `gufunc` (`kernels.gu_matmul` as `(m,n),(n,p)->(m,p)`
+and `kernels.GU_COMPILE_TEMPLATE`'s row norm as `(n)->()`, counted as the
+pair).
 
-`asm`: machine instructions of a fresh row-norm gufunc's loop function
+`asm`: machine instructions of `kernels.gu_row_norm`'s gufunc loop function
 (`JITUFUNC_DUMP=asm`; parts compiled on first use are not in it).
 
 `cold A B`: import + first `vectorize` of `gaussian` in fresh processes,
@@ -33,48 +34,31 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 COMPILE = r"""
-import importlib, os, sys, tempfile
-kind, count = sys.argv[1], int(sys.argv[2])
-d = tempfile.mkdtemp(); sys.path.insert(0, d)
-import jitufunc
-VEC = "import math\ndef g{i}(x):\n    return math.exp(-x * x) * 1.5\n"
-GU = '''
-import math
-def mm{i}(a, b, out):
-    m, n = a.shape
-    p = b.shape[1]
-    for i in range(m):
-        for j in range(p):
-            s = 0.0
-            for k in range(n):
-                s += a[i, k] * b[k, j]
-            out[i, j] = s
-def rn{i}(x, out):
-    s = 0.0
-    for i in range(x.shape[0]):
-        s += x[i] * x[i]
-    out[0] = s ** 0.5
-'''
+import importlib, inspect, os, sys, tempfile
+kind, count, here = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+d = tempfile.mkdtemp(); sys.path.insert(0, d); sys.path.insert(0, here)
+import jitufunc, kernels
+VEC = kernels.SIMPLE_COMPILE_TEMPLATE
+# benchmarks/kernels.py's matmul and row-norm kernels, renamed per module.
+GU = (inspect.getsource(kernels.gu_matmul).replace("gu_matmul", "mm_{name}") + "\n\n"
+      + kernels.GU_COMPILE_TEMPLATE.replace("{name}", "rn_{name}"))
 for i in range(count):
-    with open(os.path.join(d, f"k{i}.py"), "w") as f:
-        f.write((VEC if kind == "vectorize" else GU).format(i=i))
-    m = importlib.import_module(f"k{i}")
+    name = f"k{i}"
+    with open(os.path.join(d, f"{name}.py"), "w") as f:
+        f.write((VEC if kind == "vectorize" else GU).format(name=name))
+    m = importlib.import_module(name)
     if kind == "vectorize":
-        jitufunc.vectorize(["float64(float64)"])(getattr(m, f"g{i}"))
+        jitufunc.vectorize(["float64(float64)"])(getattr(m, name))
     else:
         jitufunc.guvectorize(["void(float64[:,:], float64[:,:], float64[:,:])"],
-                             "(m,n),(n,p)->(m,p)")(getattr(m, f"mm{i}"))
-        jitufunc.guvectorize(["void(float64[:], float64[:])"], "(n)->()")(getattr(m, f"rn{i}"))
+                             "(m,n),(n,p)->(m,p)")(getattr(m, f"mm_{name}"))
+        jitufunc.guvectorize(["void(float64[:], float64[:])"], "(n)->()")(getattr(m, f"rn_{name}"))
 """
 
 ROW_NORM = r"""
-import jitufunc
-def row_norm(x, out):
-    s = 0.0
-    for i in range(x.shape[0]):
-        s += x[i] * x[i]
-    out[0] = s ** 0.5
-jitufunc.guvectorize(["void(float64[:], float64[:])"], "(n)->()")(row_norm)
+import sys; sys.path.insert(0, sys.argv[1])
+import jitufunc, kernels
+jitufunc.guvectorize(["void(float64[:], float64[:])"], "(n)->()")(kernels.gu_row_norm)
 """
 
 LOAD = r"""
@@ -114,7 +98,7 @@ def load():
 
 
 def instructions(kind, count):
-    err = run(COMPILE, kind, str(count), valgrind=True).stderr
+    err = run(COMPILE, kind, str(count), HERE, valgrind=True).stderr
     return int(re.search(r"Collected : (\d+)", err).group(1))
 
 
@@ -126,7 +110,7 @@ def callgrind(extra=3):
 
 
 def asm():
-    err = run(ROW_NORM, env={"JITUFUNC_DUMP": "asm"}).stderr
+    err = run(ROW_NORM, HERE, env={"JITUFUNC_DUMP": "asm"}).stderr
     counts, name = {}, None
     for line in err.splitlines():
         if re.match(r"^[A-Za-z_$][^:\s]*:", line):
