@@ -138,8 +138,11 @@ impl TypedEntry for TypedGufunc<'_> {
         let contiguous = self.contiguous.as_ref().map(promoted).transpose()?;
         // A kernel that reads its outputs (other than elements it wrote
         // first) reruns from snapshots of them (`loops::snapshot`); one
-        // that writes its inputs runs exactly.
-        let rerunnable = tracked && self.door.writable.is_empty();
+        // that writes its inputs, or whose second run would be seen
+        // outside its arrays (draws, prints: `Op::acts_outside`), runs
+        // exactly, once.
+        let rerunnable =
+            tracked && self.door.writable.is_empty() && !super::jam::acts_outside(&self.general);
         let snapshot_outputs =
             rerunnable && reads_outputs(promoted(&self.general)?.entry(), &outputs);
         // Parts of the loop only some calls need can be compiled when a call
@@ -288,9 +291,8 @@ fn emit_lanes<'ctx>(
     let Some(program) = program else {
         return Ok(None);
     };
-    // Each outer iteration draws numbers of its own: a call of a function
-    // that draws is never one for all lanes.
-    if super::jam::draws_random(program) {
+    // Outer iterations draw, print and call out one after another.
+    if super::jam::acts_outside(program) {
         return Ok(None);
     }
     let Some(mut lanes) = super::jam::lanes(program.entry(), 2) else {

@@ -1175,6 +1175,62 @@ impl Op {
         }
     }
 
+    /// Whether running the operation again is seen outside the kernel's
+    /// own arrays: a draw from a generator (the next draws differ), a
+    /// `print`, a call whose effects are not known here. (A gufunc loop
+    /// redoes a chunk exactly when its fast kernel met a non-finite value
+    /// only when no operation of the kernel says so; writes to the
+    /// kernel's outputs are redone with the same values, from snapshots
+    /// where it reads them.)
+    pub fn acts_outside(&self) -> bool {
+        match self {
+            Op::Random(_)
+            | Op::Print(_)
+            | Op::Call(_)
+            | Op::CallKernel(_)
+            | Op::CallValue
+            | Op::CallC(_) => true,
+            // A function of the same program: its own operations are
+            // asked too (callers check every function of a program).
+            Op::CallFunc(_) => false,
+            Op::Const(..)
+            | Op::Undef
+            | Op::Binary(_)
+            | Op::Unary(_)
+            | Op::Compare(_)
+            | Op::Truth
+            | Op::Cast
+            | Op::Select
+            | Op::MakeComplex
+            | Op::Math(_)
+            | Op::Attr(_)
+            | Op::MakeTuple
+            | Op::TupleGet(_)
+            | Op::TupleItem
+            | Op::Unpack(_)
+            | Op::Len
+            | Op::Slice
+            | Op::Range(_)
+            | Op::IterItem
+            | Op::GetItem
+            | Op::Frozen(_)
+            | Op::InPlace(_)
+            | Op::Prange(..)
+            | Op::ParallelFor(..)
+            | Op::Map(_)
+            | Op::MapInto(_)
+            | Op::Reduce(..)
+            | Op::Gufunc(..)
+            | Op::ReduceAxis(..)
+            | Op::SetItem
+            | Op::NewList(_)
+            | Op::NewDict(_)
+            | Op::Array(_)
+            | Op::List(_)
+            | Op::Dict(_) => false,
+        }
+    }
+
     /// The operation's memory effects and views.
     pub fn effects(&self) -> Effects {
         match self {

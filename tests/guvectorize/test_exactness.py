@@ -209,3 +209,42 @@ def test_without_boundscheck_valid_kernels_run_unchanged():
     idx = np.array([-7, -1, 0, 6])
     np.testing.assert_array_equal(gu(x, idx), x[idx])
     assert math.isfinite(gu(x, np.array([3]))[0])
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_kernels_drawing_random_numbers_run_once_per_row_with_non_finite_values(cache):
+    """A chunk of rows whose fast kernel met a non-finite value is redone
+    exactly; a kernel that draws random numbers must not run twice: its
+    draws do not depend on where an inf sits."""
+    from jitufunc import jit
+
+    @jit
+    def seed(s):
+        # compiled code's generator (not NumPy's), as in Numba
+        np.random.seed(s)
+
+    def noisy(x, out):
+        for i in range(x.shape[0]):
+            out[i] = x[i] + np.random.random()
+
+    @jit
+    def rows_one_after_another(x):
+        out = np.empty_like(x)
+        for r in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                out[r, i] = x[r, i] + np.random.random()
+        return out
+
+    f = guvectorize(["void(float64[:], float64[:])"], "(n)->(n)", cache=cache)(noisy)
+    x = np.zeros((200, 3))
+    x[100, 1] = np.inf
+    seed(3)
+    a = f(x)
+    seed(3)
+    b = f(np.zeros((200, 3)))
+    finite = np.isfinite(a)
+    assert finite.sum() == 599 and not finite[100, 1]
+    np.testing.assert_array_equal(a[finite], b[finite])
+    assert len(np.unique(b)) == 600
+    seed(3)
+    np.testing.assert_array_equal(b, rows_one_after_another(np.zeros((200, 3))))
