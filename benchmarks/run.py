@@ -1594,7 +1594,7 @@ KEYED_EXPLANATIONS = {
                       "`int32(float64, float64)` over 1e6 points drawn uniformly from [-2, 1] x [-1.2, 1.2] "
                       "into a preallocated `out=`; best of {rc}. The trip count differs from point to "
                       "point, so LLVM cannot vectorize the loop: jitufunc runs the kernel in masked lanes "
-                      "(8 float64 lanes on AVX2, 16 on AVX-512), each lane taking the next element as "
+                      "(16 float64 lanes on AVX2 and on AVX-512), each lane taking the next element as "
                       "soon as its own returns; Numba runs it one element at a time. Checked exactly "
                       "against the Python function on 20000 points. The note gives the mean trip count."),
     "escape-grid": ("escape-time loop, grid", "The same ufunc over a 1000x1000 grid of the same region "

@@ -12,6 +12,7 @@ and floating-point flags.
 
 import math
 import os
+import platform
 import subprocess
 import sys
 import textwrap
@@ -312,6 +313,34 @@ def _decision(func_source, name, signature):
     lines = [l for l in proc.stderr.splitlines() if l.startswith("; ") and ".scalar:" in l]
     assert len(lines) == 1, proc.stderr[-2000:]
     return lines[0]
+
+
+def _host_vector_bits():
+    flags = ""
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            flags = next((l for l in f if l.startswith(("flags", "Features"))), "")
+    words = set(flags.split())
+    if "avx512f" in words:
+        return 512
+    if "avx2" in words or "avx" in words:
+        return 256
+    return 128
+
+
+@pytest.mark.skipif(sys.platform != "linux" or platform.machine() != "x86_64",
+                    reason="the host's vector width is read from /proc/cpuinfo on x86-64 Linux")
+def test_default_lane_counts():
+    # Two vector registers' worth of the widest value, four with AVX2 and
+    # 64-bit values (measured: see `masked::lane_count`).
+    import inspect
+    bits = _host_vector_bits()
+    source = inspect.getsource(escape)
+    f64 = _decision(source, "escape", "int32(float64, float64)")
+    f32 = _decision(source, "escape", "int32(float32, float32)")
+    want64 = 16 if bits == 256 else 2 * bits // 64
+    assert f64.endswith(f"Ok(Refill), {want64} lanes"), f64
+    assert f32.endswith(f"Ok(Refill), {2 * bits // 32} lanes"), f32
 
 
 def test_the_rule_picks_counted_loops_only():
