@@ -180,6 +180,7 @@ fn decode_meta(meta: &[u8]) -> Option<Vec<LoopInfo>> {
                 signature: parse_signature(&c[3]).ok()?,
                 typed_ir: c[4].clone(),
                 address: 0,
+                data: 0,
             })
         })
         .collect()

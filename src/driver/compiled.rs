@@ -15,7 +15,12 @@ pub struct LoopInfo {
     /// The operand dtypes NumPy registers: inputs, then outputs.
     pub inputs: Vec<Scalar>,
     pub outputs: Vec<Scalar>,
+    /// NumPy's loop function (`PyUFuncGenericFunction`).
     pub address: usize,
+    /// The data NumPy passes it (the `data` entry beside it): 0 for a
+    /// generated loop, the loop's slot for a driven one
+    /// (`loops::driven::elementwise_loop`).
+    pub data: usize,
     /// The signature as written, with the return type filled in.
     pub signature: Signature,
     pub typed_ir: String,

@@ -557,10 +557,6 @@ pub fn runtime_symbols() -> Vec<(&'static str, usize)> {
         ("jitufunc_rt_print", jitufunc_rt_print as *const () as usize),
         ("jitufunc_rt_splat", jitufunc_rt_splat as *const () as usize),
         (
-            "jitufunc_rt_elementwise",
-            crate::loops::driven::jitufunc_rt_elementwise as *const () as usize,
-        ),
-        (
             "jitufunc_rt_stack_limit",
             jitufunc_rt_stack_limit as *const () as usize,
         ),

@@ -259,6 +259,7 @@ impl TypedEntry for TypedGufunc<'_> {
             inputs: dtypes[..nin].to_vec(),
             outputs: dtypes[nin..].to_vec(),
             address,
+            data: 0,
             signature: self.signature,
             typed_ir: self.general.to_string(),
             symbol,

@@ -131,6 +131,7 @@ impl TypedEntry for Specialisation {
             inputs: vec![],
             outputs: vec![],
             address,
+            data: 0,
             signature,
             typed_ir: self.program.to_string(),
             symbol,

@@ -153,6 +153,9 @@ pub struct DeferredExact {
     /// Bytes the driver's tail slots take: `group` items per operand,
     /// each slot rounded up to 64 bytes (none when `group` is 1).
     pub(super) tail_bytes: usize,
+    /// A driven loop's chunk function (`driven`), set once its module is
+    /// linked, before the loop is handed to NumPy; 0 before.
+    chunk: AtomicUsize,
 }
 
 impl DeferredExact {
@@ -187,7 +190,19 @@ impl DeferredExact {
             group,
             redo,
             tail_bytes,
+            chunk: AtomicUsize::new(0),
         })
+    }
+
+    /// Records the address of the driven loop's chunk function, linked
+    /// with `driven::ChunkFn`'s ABI (`driven`).
+    pub fn set_chunk(&self, address: usize) {
+        self.chunk.store(address, Ordering::Release);
+    }
+
+    /// The driven loop's chunk function's address (0 before `set_chunk`).
+    pub(super) fn chunk(&self) -> usize {
+        self.chunk.load(Ordering::Acquire)
     }
 
     /// The slot's address, which the loop's code holds (the slot must

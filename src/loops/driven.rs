@@ -1,11 +1,14 @@
 //! The elementwise loop of a freshly compiled ufunc, driven from Rust.
 //!
 //! A loop compiled for this process only (`deferred`: not cached, no IR or
-//! assembly kept) is two small pieces of generated code around this
-//! driver: `{name}.chunk`, the vector pass over one chunk of contiguous
-//! operands (`elementwise::emit_chunk_function`), and `{name}`, NumPy's
-//! loop function, which only calls `jitufunc_rt_elementwise` with the
-//! loop's `DeferredExact` slot and its chunk function. Everything else the
+//! assembly kept) is one small piece of generated code driven from here:
+//! `{name}`, the vector pass over one chunk of contiguous operands
+//! (`elementwise::emit_chunk_function`). NumPy's loop function is
+//! `elementwise_loop`, with the loop's `DeferredExact` slot as its data,
+//! which holds the chunk function once it is linked. (A generated loop
+//! function that only called the driver cost about 10% of a small
+//! kernel's code generation: a second function through every pass of
+//! LLVM's backend.) Everything else the
 //! generated loop of `elementwise` does (choosing the vector or strided
 //! path, replicating broadcast inputs, buffering in-place outputs, the
 //! exact redo of a chunk that met a non-finite value, stopping after an
@@ -102,22 +105,50 @@ fn write_csr(csr: u32) {
     let _ = csr;
 }
 
-/// NumPy's inner loop for a driven elementwise loop.
+/// NumPy's inner loop function of every driven elementwise loop: `data`
+/// is the loop's `DeferredExact` slot (`LoopInfo::data`).
 ///
 /// # Safety
-/// Called by a loop function of `elementwise::emit_driven_loop` only: NumPy's
-/// `args`, `dims` and `steps` for the loop's operands, the loop's own slot
-/// (kept alive with its code) and its chunk function.
-pub unsafe extern "C" fn jitufunc_rt_elementwise(
-    args: *const *mut u8,
+/// Called through NumPy's loop tables (or code calling a ufunc's loops as
+/// NumPy does) only: NumPy's `args`, `dims` and `steps` for the loop's
+/// operands, and the data NumPy keeps beside this function for the loop,
+/// its slot, kept alive with its code, whose chunk function was set
+/// (`DeferredExact::set_chunk`) before the loop was registered.
+pub unsafe extern "C" fn elementwise_loop(
+    args: *mut *mut u8,
     dims: *const isize,
     steps: *const isize,
-    slot: *const DeferredExact,
+    data: *mut std::ffi::c_void,
+) {
+    // SAFETY: per the contract, `data` is the loop's live slot.
+    let d = unsafe { &*(data as *const DeferredExact) };
+    let chunk = d.chunk();
+    if chunk == 0 {
+        eprintln!("jitufunc: internal error: a driven loop ran before its chunk function was set");
+        std::process::abort();
+    }
+    // SAFETY: `set_chunk` stored the address of a function linked with
+    // `ChunkFn`'s ABI, alive while the slot is.
+    let chunk = unsafe { std::mem::transmute::<usize, ChunkFn>(chunk) };
+    // SAFETY: NumPy's arguments for the loop, passed on.
+    unsafe { drive(args, dims, steps, d, chunk) }
+}
+
+/// The driver of one call of a driven loop.
+///
+/// # Safety
+/// NumPy's `args`, `dims` and `steps` for the operands of the loop whose
+/// slot is `d`, and its chunk function.
+unsafe fn drive(
+    args: *mut *mut u8,
+    dims: *const isize,
+    steps: *const isize,
+    d: &DeferredExact,
     chunk: ChunkFn,
 ) {
-    // SAFETY: per the contract, `slot` is the loop's live slot, and NumPy
-    // passes one pointer and one step per operand and the length first.
-    let (d, n) = unsafe { (&*slot, *dims as i64) };
+    // SAFETY: per the contract, NumPy passes one pointer and one step per
+    // operand and the length first.
+    let n = unsafe { *dims as i64 };
     let nops = d.itemsizes.len();
     // SAFETY: as above.
     let (args, steps) = unsafe {
@@ -139,7 +170,7 @@ pub unsafe extern "C" fn jitufunc_rt_elementwise(
                 lo,
                 hi,
                 status,
-                slot,
+                d as *const DeferredExact,
             )
         }
     };

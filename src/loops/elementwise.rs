@@ -788,56 +788,24 @@ pub fn chunk_group(
     (register / narrowest).max(4).next_power_of_two()
 }
 
-/// The loop of a driven elementwise ufunc (`driven`): `{name}.chunk`, the
-/// vector pass over one chunk, and NumPy's loop function `{name}`, which
-/// hands both to `jitufunc_rt_elementwise` with the loop's slot.
-fn emit_driven_loop<'ctx>(
-    cg: &mut Codegen<'ctx>,
-    spec: &ElementwiseLoop<'ctx>,
-    slot: usize,
-) -> Result<FunctionValue<'ctx>> {
-    let chunk = emit_chunk_function(cg, spec)?;
-    let LoopEntry {
-        function: f,
-        args,
-        dims,
-        steps,
-        n: _,
-    } = begin_loop(cg, &spec.name)?;
-    let ptr = cg.ptr_type();
-    let driver = cg.external(
-        "jitufunc_rt_elementwise",
-        cg.ctx.void_type().fn_type(
-            &[ptr.into(), ptr.into(), ptr.into(), ptr.into(), ptr.into()],
-            false,
-        ),
-    );
-    let slot = cg.builder.build_int_to_ptr(
-        cg.ctx.i64_type().const_int(slot as u64, false),
-        ptr,
-        "slot",
-    )?;
-    let chunk = chunk.as_global_value().as_pointer_value();
-    cg.call(
-        driver,
-        &[
-            args.into(),
-            dims.into(),
-            steps.into(),
-            slot.into(),
-            chunk.into(),
-        ],
-    )?;
-    cg.builder.build_return(None)?;
-    Ok(f)
+/// Whether the loop of `spec` is driven (`driven`): compiled for this
+/// process (its exact part deferred), on x86-64 (the driver keeps the
+/// CPU's FP flags in MXCSR), with at most `driven::MAX_OPERANDS` operands.
+/// Its symbol is then its chunk function (`emit_chunk_function`), and
+/// NumPy calls `driven::elementwise_loop` with the loop's slot.
+pub fn is_driven(cg: &Codegen<'_>, spec: &ElementwiseLoop<'_>) -> bool {
+    spec.deferred.is_some()
+        && cg.host.triple.starts_with("x86_64")
+        && spec.inputs.len() + spec.outputs.len() <= super::driven::MAX_OPERANDS
 }
 
-/// `i32 {name}.chunk(char **inputs, char **outputs, i64 m)`: the vector
-/// kernel over `m` elements of contiguous operands (the driver's chunk),
-/// returning the status word it noted.
+/// `i32 {name}(char **inputs, char **outputs, i64 m)`: the vector kernel
+/// over `m` elements of contiguous operands (the driver's chunk),
+/// returning the status word it noted; exported as `name`.
 fn emit_chunk_function<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &ElementwiseLoop<'ctx>,
+    name: &str,
 ) -> Result<FunctionValue<'ctx>> {
     let ptr = cg.ptr_type();
     let i32t = cg.ctx.i32_type();
@@ -845,9 +813,9 @@ fn emit_chunk_function<'ctx>(
     let kernel = spec.fast_kernel.unwrap_or(spec.kernel);
     let masked = masked_form(cg, spec, kernel)?;
     let f = cg.module.add_function(
-        &format!("{}.chunk", spec.name),
+        name,
         i32t.fn_type(&[ptr.into(), ptr.into(), i64t.into()], false),
-        Some(inkwell::module::Linkage::Internal),
+        None,
     );
     cg.add_host_attributes(f);
     // Vector values spilled around calls (libmvec) then sit in aligned
@@ -915,11 +883,8 @@ fn emit_loop<'ctx>(
     cg: &mut Codegen<'ctx>,
     spec: &ElementwiseLoop<'ctx>,
 ) -> Result<FunctionValue<'ctx>> {
-    let operands = spec.inputs.len() + spec.outputs.len();
-    if let Some(address) = spec.deferred {
-        if cg.host.triple.starts_with("x86_64") && operands <= super::driven::MAX_OPERANDS {
-            return emit_driven_loop(cg, spec, address);
-        }
+    if is_driven(cg, spec) {
+        return emit_chunk_function(cg, spec, &spec.name);
     }
     let exact = match spec.deferred {
         Some(address) => ExactRange::Deferred(address),

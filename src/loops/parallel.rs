@@ -33,6 +33,8 @@ pub type LoopFn = unsafe extern "C" fn(*mut *mut c_char, *mut isize, *mut isize,
 /// What `parallel_loop` needs to split a loop.
 pub struct ParallelLoop {
     pub inner: LoopFn,
+    /// The data NumPy would pass `inner` (`LoopInfo::data`).
+    pub inner_data: usize,
     pub nin: usize,
     /// Bytes per element of each operand (a gufunc: of one core block's
     /// element, used only for the overlap test of elementwise loops).
@@ -240,7 +242,7 @@ pub unsafe extern "C" fn parallel_loop(
         .product();
     let serial = || {
         // SAFETY: forwarding NumPy's own arguments.
-        unsafe { (p.inner)(args, dims, steps, std::ptr::null_mut()) }
+        unsafe { (p.inner)(args, dims, steps, p.inner_data as *mut c_void) }
     };
     if n < 2 || n.saturating_mul(core) < MIN_PARALLEL_WORK {
         return serial();
@@ -303,7 +305,7 @@ pub unsafe extern "C" fn parallel_loop(
                         local_args.as_mut_ptr(),
                         local_dims.as_mut_ptr(),
                         steps_ptr as *mut isize,
-                        std::ptr::null_mut(),
+                        p.inner_data as *mut c_void,
                     );
                     flags.fetch_or(fetestexcept(FE_ALL_EXCEPT), Ordering::Relaxed);
                 }
@@ -479,6 +481,7 @@ mod tests {
     fn elementwise() -> ParallelLoop {
         ParallelLoop {
             inner: noop,
+            inner_data: 0,
             nin: 2,
             itemsizes: vec![8, 8, 8],
             ncore_dims: 0,

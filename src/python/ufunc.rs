@@ -200,6 +200,7 @@ impl KernelLibrary {
             if self.parallel {
                 let p = Box::new(ParallelLoop {
                     inner,
+                    inner_data: l.data,
                     nin: self.nin,
                     itemsizes: l
                         .inputs
@@ -215,7 +216,7 @@ impl KernelLibrary {
                 np.parallel.push(p);
             } else {
                 tables.functions.push(Some(inner));
-                tables.data.push(std::ptr::null_mut());
+                tables.data.push(l.data as *mut c_void);
             }
         }
         let old = std::mem::replace(&mut np.tables, tables);

@@ -110,6 +110,7 @@ impl FrontDoor for Elementwise {
             program,
             inputs,
             outputs,
+            driven: std::cell::OnceCell::new(),
         }))
     }
 
@@ -151,6 +152,9 @@ struct TypedLoop {
     program: Program,
     inputs: Vec<Scalar>,
     outputs: Vec<Scalar>,
+    /// The slot of the loop when it is driven (`loops::driven`): its
+    /// symbol is then the chunk function, and NumPy calls the driver.
+    driven: std::cell::OnceCell<Arc<DeferredExact>>,
 }
 
 impl TypedEntry for TypedLoop {
@@ -202,25 +206,25 @@ impl TypedEntry for TypedLoop {
             (Some(_), Some(fast)) => fast,
             _ => emit_program(cg, &self.program, prefix, FlagMode::Exact)?,
         };
-        let address = deferred.as_ref().map(DeferredExact::address);
+        let spec = ElementwiseLoop {
+            name: symbol.to_string(),
+            inputs: self.inputs.clone(),
+            outputs: self.outputs.clone(),
+            kernel,
+            fast_kernel,
+            may_raise,
+            has_loops: self.program.functions.iter().any(|f| f.has_cycle()),
+            deferred: deferred.as_ref().map(DeferredExact::address),
+            group,
+            redo: repeats,
+        };
         if let Some(slot) = deferred {
+            if elementwise::is_driven(cg, &spec) {
+                let _ = self.driven.set(Arc::clone(&slot));
+            }
             cg.companions.push(slot);
         }
-        elementwise::emit(
-            cg,
-            &ElementwiseLoop {
-                name: symbol.to_string(),
-                inputs: self.inputs.clone(),
-                outputs: self.outputs.clone(),
-                kernel,
-                fast_kernel,
-                may_raise,
-                has_loops: self.program.functions.iter().any(|f| f.has_cycle()),
-                deferred: address,
-                group,
-                redo: repeats,
-            },
-        )?;
+        elementwise::emit(cg, &spec)?;
         Ok(())
     }
 
@@ -238,10 +242,22 @@ impl TypedEntry for TypedLoop {
             _ => Type::Scalar(self.outputs[0]),
         };
         signature.ret = Some(ret);
+        // A driven loop's symbol is its chunk function.
+        let (address, data) = match self.driven.get() {
+            Some(slot) => {
+                slot.set_chunk(address);
+                (
+                    crate::loops::driven::elementwise_loop as *const () as usize,
+                    slot.address(),
+                )
+            }
+            None => (address, 0),
+        };
         Ok(LoopInfo {
             inputs: self.inputs,
             outputs: self.outputs,
             address,
+            data,
             signature,
             typed_ir: self.program.to_string(),
             symbol,

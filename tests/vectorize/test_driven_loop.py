@@ -406,3 +406,39 @@ def test_heap_paths_keep_rss_flat():
     grown = _rss_bytes() - before
     assert grown < 4 << 20, f"RSS grew by {grown} bytes over 20000 calls of each"
     same(out, wide(*[np.broadcast_to(a, (300,)) for a in args]))
+
+
+def test_numpy_calls_the_driver_with_the_loops_slot_as_data():
+    """NumPy's loop table holds the Rust driver with the loop's slot as
+    its data for a driven loop, and a generated loop function with null
+    data for a cached one: calling each pair as NumPy does (args, dims,
+    steps, data) gives the ufunc's results, on strided operands too."""
+    import ctypes
+
+    from jitufunc import _core
+
+    def poly3(x, y):
+        return x * y + 0.5 * x - y
+
+    driven, generated = pair(poly3, ["float64(float64,float64)"])
+    [(types_d, fn_d, data_d)] = _core.library(driven).loop_entries
+    [(types_g, fn_g, data_g)] = _core.library(generated).loop_entries
+    assert types_d == types_g == [np.dtype(np.float64).num] * 3
+    assert data_d != 0 and data_g == 0
+    assert fn_d != fn_g
+    loop_type = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_ssize_t),
+                                 ctypes.POINTER(ctypes.c_ssize_t), ctypes.c_void_p)
+    rng = np.random.default_rng(11)
+    for n, step in [(1000, 1), (257, 3), (40, -2)]:
+        base = rng.standard_normal(n * abs(step) + 1)
+        x = base[::step][:n]
+        y = np.ascontiguousarray(x[::-1])
+        want = driven(x, y)
+        same(want, poly3(x, y))
+        for fn, data in [(fn_d, data_d), (fn_g, data_g)]:
+            out = np.full(n, np.nan)
+            args = (ctypes.c_void_p * 3)(x.ctypes.data, y.ctypes.data, out.ctypes.data)
+            dims = (ctypes.c_ssize_t * 1)(n)
+            steps = (ctypes.c_ssize_t * 3)(x.strides[0], y.strides[0], out.strides[0])
+            loop_type(fn)(args, dims, steps, data)
+            same(out, want)
