@@ -15,7 +15,10 @@ import textwrap
 # Imported by nothing on the decoration path (each takes a millisecond or
 # more to import); checked only when NumPy itself has not imported it.
 HEAVY = ["numpy.random", "hashlib", "secrets", "random", "pickle", "tokenize", "inspect", "cmath", "threading",
-         "jitufunc._numba_bridge"]
+         "jitufunc._numba_bridge",
+         # (a few tenths of a millisecond each: loaded when a ufunc is first
+         # pickled, or by jitufunc's NumPy functions that need them)
+         "jitufunc._pickling", "jitufunc._intrinsics"]
 
 SCRIPT = textwrap.dedent("""
     import json, sys

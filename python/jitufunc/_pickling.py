@@ -1,8 +1,9 @@
 """Pickling jitufunc ufuncs (and @jit dispatchers, which use the same pieces).
 
 NumPy pickles a ufunc by name (``module.name``), through an entry in
-``copyreg.dispatch_table``. jitufunc wraps that entry: other ufuncs are
-pickled exactly as before; a jitufunc ufunc is pickled
+``copyreg.dispatch_table``. jitufunc wraps that entry
+(``decorators._reduce_ufunc``): other ufuncs are pickled exactly as
+before; a jitufunc ufunc is pickled (``reduce``)
 
 - by reference when its ``__module__`` and ``__qualname__`` find the very
   same object on import (a decorated function at module level), and
@@ -17,11 +18,8 @@ pickled exactly as before; a jitufunc ufunc is pickled
 """
 
 import collections
-import copyreg
 import importlib
 import _thread
-
-import numpy as np
 
 
 def _lookup(module, qualname):
@@ -52,7 +50,7 @@ _REBUILT_LOCK = _thread.allocate_lock()  # (threading: not imported by decoratin
 
 
 def rebuild(kind, func_bytes, source, options, compiled):
-    """Makes the ufunc again from what ``_reduce`` saved (once per process)."""
+    """Makes the ufunc again from what ``reduce`` saved (once per process)."""
     import hashlib  # here: not on the decoration path (2.4 ms to import)
 
     digest = hashlib.sha256(
@@ -113,10 +111,11 @@ def _arguments_of(signature):
     return signature
 
 
-def _reduce(ufunc):
-    state = getattr(ufunc, "_jitufunc_", None)
-    if state is None:
-        return _numpy_reduce(ufunc)
+def reduce(ufunc):
+    """What ``pickle`` saves of jitufunc ufunc ``ufunc`` (called through
+    ``decorators._reduce_ufunc``, which NumPy's ufunc entry in
+    ``copyreg.dispatch_table`` is once a jitufunc ufunc exists)."""
+    state = ufunc._jitufunc_
     if _importable(ufunc):
         return ufunc.__qualname__
     try:
@@ -129,12 +128,3 @@ def _reduce(ufunc):
     func_bytes = cloudpickle.dumps(ufunc.py_func)
     source = _core.library(ufunc).source
     return rebuild, (kind, func_bytes, source, options, list(ufunc.signatures))
-
-
-_numpy_reduce = copyreg.dispatch_table.get(np.ufunc, lambda u: u.__name__)
-
-
-def install():
-    """Puts ``_reduce`` in front of NumPy's ufunc reducer (once)."""
-    if copyreg.dispatch_table.get(np.ufunc) is not _reduce:
-        copyreg.pickle(np.ufunc, _reduce)

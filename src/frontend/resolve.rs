@@ -73,25 +73,6 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
         py.import("jitufunc._prange")?.getattr("prange")?,
         Callee::Builtin(Builtin::Prange),
     );
-    let intrinsics = py.import("jitufunc._intrinsics")?;
-    add(
-        intrinsics.getattr("blas_matmul")?,
-        Callee::Array(
-            crate::builtins::ArrayFn::BlasMatmul,
-            crate::builtins::DtypeArg::Default,
-        ),
-    );
-    for (name, f) in crate::builtins::RandomFn::ALL {
-        add(intrinsics.getattr(name)?, Callee::Random(f));
-    }
-    add(
-        intrinsics.getattr("is_typed_list")?,
-        Callee::Builtin(Builtin::IsTypedList),
-    );
-    add(
-        intrinsics.getattr("list_sort")?,
-        Callee::Builtin(Builtin::ListSort),
-    );
     for (name, s) in NUMPY_DTYPES {
         if let Ok(obj) = np.getattr(*name) {
             add(obj, Callee::DType(*s));
@@ -114,6 +95,57 @@ fn build_registry(py: Python<'_>) -> PyResult<Registry> {
 
 fn registry(py: Python<'_>) -> PyResult<&Registry> {
     REGISTRY.get_or_try_init(py, || build_registry(py))
+}
+
+/// `jitufunc._intrinsics`' functions (which jitufunc's own NumPy functions
+/// call) by object address; the objects are kept alive.
+struct Intrinsics {
+    callees: HashMap<usize, Callee>,
+    _keep: Vec<Py<PyAny>>,
+}
+
+static INTRINSICS: PyOnceLock<Intrinsics> = PyOnceLock::new();
+
+/// `obj` as one of `jitufunc._intrinsics`' functions. The module is never
+/// imported here: a kernel's globals can only hold its functions once
+/// something has imported it (jitufunc's NumPy functions do), and not
+/// importing it on the first compile saved about 0.4 ms of it.
+fn intrinsic(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Option<Callee>> {
+    let loaded = py
+        .import("sys")?
+        .getattr("modules")?
+        .contains("jitufunc._intrinsics")?;
+    if !loaded {
+        return Ok(None);
+    }
+    let table = INTRINSICS.get_or_try_init(py, || -> PyResult<Intrinsics> {
+        let module = py.import("jitufunc._intrinsics")?;
+        let mut callees = HashMap::new();
+        let mut keep = vec![];
+        let mut add = |name: &str, c: Callee| -> PyResult<()> {
+            let f = module.getattr(name)?;
+            callees.insert(f.as_ptr() as usize, c);
+            keep.push(f.unbind());
+            Ok(())
+        };
+        add(
+            "blas_matmul",
+            Callee::Array(
+                crate::builtins::ArrayFn::BlasMatmul,
+                crate::builtins::DtypeArg::Default,
+            ),
+        )?;
+        for (name, f) in crate::builtins::RandomFn::ALL {
+            add(name, Callee::Random(f))?;
+        }
+        add("is_typed_list", Callee::Builtin(Builtin::IsTypedList))?;
+        add("list_sort", Callee::Builtin(Builtin::ListSort))?;
+        Ok(Intrinsics {
+            callees,
+            _keep: keep,
+        })
+    })?;
+    Ok(table.callees.get(&(obj.as_ptr() as usize)).copied())
 }
 
 /// `obj` as a `cmath` function kernels can call: found by its name in
@@ -329,6 +361,9 @@ pub fn classify(
         return Ok(Global::Exception(*e));
     }
     if let Some(c) = cmath_function(py, obj)? {
+        return Ok(Global::Callee(c));
+    }
+    if let Some(c) = intrinsic(py, obj)? {
         return Ok(Global::Callee(c));
     }
     if is_numba_prange(obj)? {
