@@ -17,8 +17,9 @@ import textwrap
 HEAVY = ["numpy.random", "hashlib", "secrets", "random", "pickle", "tokenize", "inspect", "cmath", "threading",
          "jitufunc._numba_bridge",
          # (a few tenths of a millisecond each: loaded when a ufunc is first
-         # pickled, or by jitufunc's NumPy functions that need them)
-         "jitufunc._pickling", "jitufunc._intrinsics"]
+         # pickled, by jitufunc's NumPy functions that need them, when a
+         # type object such as ``jitufunc.float64`` is first used)
+         "jitufunc._pickling", "jitufunc._intrinsics", "jitufunc.types"]
 
 SCRIPT = textwrap.dedent("""
     import json, sys

@@ -13,13 +13,32 @@ from jitufunc import errors
 from jitufunc._prange import prange
 from jitufunc.decorators import guvectorize, jit, njit, vectorize
 from jitufunc.evaluate import evaluate, re_evaluate, validate
-from jitufunc.types import (
-    b1, bool_, boolean, c8, c16, complex64, complex128, f2, f4, f8, float16,
-    float32, float64, i1, i2, i4, i8, int8, int16, int32, int64, intp, u1, u2,
-    u4, u8, uint8, uint16, uint32, uint64, void,
-)
 
 __version__ = "0.1.0"
+
+# The type objects of ``jitufunc.types``, imported on first use (PEP 562),
+# not by ``import jitufunc`` (about 0.4 ms of it). (Not ``evaluate``: the
+# function has the name of its module, which importing the module would
+# bind here instead.)
+_LAZY_TYPES = (
+    "b1", "bool_", "boolean", "c8", "c16", "complex64", "complex128", "f2", "f4", "f8", "float16",
+    "float32", "float64", "i1", "i2", "i4", "i8", "int8", "int16", "int32", "int64", "intp", "u1", "u2",
+    "u4", "u8", "uint8", "uint16", "uint32", "uint64", "void",
+)
+
+
+def __getattr__(name):
+    if name not in _LAZY_TYPES:
+        raise AttributeError(f"module 'jitufunc' has no attribute {name!r}")
+    from jitufunc import types
+
+    value = getattr(types, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_TYPES))
 
 __all__ = [
     "vectorize", "guvectorize", "jit", "njit", "prange", "errors", "evaluate", "re_evaluate", "validate",
