@@ -835,3 +835,59 @@ def test_source_text_is_checked_against_the_bytecode_however_modules_are_bound(t
     u = vectorize(["float64(float64)"])(mod.edited)
     np.testing.assert_array_equal(u(x), x + 1.0)       # the function, not the file
     assert _core.library(u).source[2] == []   # rebuilt from bytecode
+
+
+DEAD_TAIL_MODULE = '''\
+import numpy as np
+
+
+def after_assert(x):
+    assert 0, "always"
+    return x + 1.0
+
+
+def after_folded_assert(x):
+    if x > 0.0:
+        return x * 2.0
+    assert (0 and x > 1.0), "negative"
+    # a comment, then dead code
+    y = x * 3.0
+
+    return y
+
+
+class Holder:
+    def method_like(x):
+        raise ValueError("never returns")
+        return np.float64(x)
+
+
+def next_function(x):
+    return x
+'''
+
+
+def test_dead_code_at_the_end_of_a_kernel_is_read_from_the_file(tmp_path, monkeypatch):
+    """CPython drops the statements after an always-failing ``assert`` (or a
+    ``raise``) from the bytecode, so the lines its instructions cover end
+    early; the text read from the file must still be the whole definition,
+    or its ``return`` goes missing and the kernel is refused ("can reach its
+    end without returning a value"), as the kernel fuzzer found. Each kernel
+    behaves as the Python function: it raises, or returns on the live path."""
+    path = tmp_path / "dead_tail_kmod.py"
+    path.write_text(DEAD_TAIL_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = importlib.import_module("dead_tail_kmod")
+    for py in (mod.after_assert, mod.after_folded_assert, mod.Holder.method_like):
+        u = vectorize(["float64(float64)"])(py)
+        filename, _, lines = _core.library(u).source
+        assert filename == str(path) and lines[-1].strip().startswith("return"), lines
+        assert not any("next_function" in l or "class Holder" in l for l in lines[1:]), lines
+    with pytest.raises(AssertionError, match="always"):
+        vectorize(["float64(float64)"])(mod.after_assert)(np.array([1.0]))
+    u = vectorize(["float64(float64)"])(mod.after_folded_assert)
+    np.testing.assert_array_equal(u(np.array([0.5, 3.0])), [1.0, 6.0])
+    with pytest.raises(AssertionError, match="negative"):
+        u(np.array([1.0, -1.0]))
+    with pytest.raises(ValueError, match="never returns"):
+        vectorize(["float64(float64)"])(mod.Holder.method_like)(np.array([1.0]))

@@ -145,7 +145,31 @@ fn block_from_code(
     if all.is_empty() || first == 0 || last < first || last > all.len() {
         return Ok(None);
     }
+    let last = with_dead_tail(&all, first, last);
     Ok(Some((all[first - 1..last].to_vec(), first as u32)))
+}
+
+/// `last` moved past the lines that follow it and are indented deeper
+/// than the definition's first line: the end of its body that the
+/// bytecode covers no instruction of, because CPython dropped it as dead
+/// code (statements after an `assert 0` or a `raise`). Without them the
+/// text would end where the bytecode does, and a `return` that only dead
+/// code held would be missing from the kernel read. (1-based lines.)
+fn with_dead_tail(all: &[String], first: usize, last: usize) -> usize {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let outer = indent(&all[first - 1]);
+    let mut end = last;
+    for (k, line) in all.iter().enumerate().skip(last) {
+        let text = line.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        if indent(line) <= outer {
+            break;
+        }
+        end = k + 1;
+    }
+    end
 }
 
 /// The last source line `code` or any code object among its constants
