@@ -1014,6 +1014,22 @@ macro_rules! match_callee {
     };
 }
 
+/// What running an operation once more on the same operands does
+/// (`Op::rerun`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rerun {
+    /// Nothing anyone can see: the same results again.
+    Harmless,
+    /// Writes or makes a container or array again (the same values, to
+    /// memory the kernel can reach): harmless where those are the
+    /// kernel's own outputs or temporaries.
+    Rewrites,
+    /// Something seen outside the kernel's arrays: a draw from a generator
+    /// (the next draws differ), a `print`, a call whose effects are not
+    /// known here.
+    ActsOutside,
+}
+
 impl Op {
     /// The stages the operation may appear in.
     pub fn stages(&self) -> Stages {
@@ -1120,13 +1136,9 @@ impl Op {
         match_callee!(self, id => Some(id))
     }
 
-    /// Whether running the operation once more on the same operands
-    /// changes nothing anyone can see: no generator drawn from, no call
-    /// whose effects are not known here (a call of a function of the same
-    /// program counts as its operations), no container or array written or
-    /// made. (The driven elementwise loop pads a short tail with copies of
-    /// an element when every operation of the kernel says so.)
-    pub fn repeats_harmlessly(&self) -> bool {
+    /// What running the operation once more on the same operands does
+    /// (`Rerun`).
+    pub fn rerun(&self) -> Rerun {
         match self {
             Op::Const(..)
             | Op::Undef
@@ -1148,16 +1160,11 @@ impl Op {
             | Op::Range(_)
             | Op::IterItem
             | Op::GetItem
-            | Op::Frozen(_) => true,
+            | Op::Frozen(_) => Rerun::Harmless,
             // A function of the same program: its own operations are
             // asked too (callers check every function of a program).
-            Op::CallFunc(_) => true,
-            Op::Random(_)
-            | Op::Call(_)
-            | Op::CallKernel(_)
-            | Op::CallValue
-            | Op::CallC(_)
-            | Op::InPlace(_)
+            Op::CallFunc(_) => Rerun::Harmless,
+            Op::InPlace(_)
             | Op::Prange(..)
             | Op::ParallelFor(..)
             | Op::Map(_)
@@ -1170,65 +1177,31 @@ impl Op {
             | Op::NewDict(_)
             | Op::Array(_)
             | Op::List(_)
-            | Op::Dict(_)
-            | Op::Print(_) => false,
-        }
-    }
-
-    /// Whether running the operation again is seen outside the kernel's
-    /// own arrays: a draw from a generator (the next draws differ), a
-    /// `print`, a call whose effects are not known here. (A gufunc loop
-    /// redoes a chunk exactly when its fast kernel met a non-finite value
-    /// only when no operation of the kernel says so; writes to the
-    /// kernel's outputs are redone with the same values, from snapshots
-    /// where it reads them.)
-    pub fn acts_outside(&self) -> bool {
-        match self {
+            | Op::Dict(_) => Rerun::Rewrites,
             Op::Random(_)
             | Op::Print(_)
             | Op::Call(_)
             | Op::CallKernel(_)
             | Op::CallValue
-            | Op::CallC(_) => true,
-            // A function of the same program: its own operations are
-            // asked too (callers check every function of a program).
-            Op::CallFunc(_) => false,
-            Op::Const(..)
-            | Op::Undef
-            | Op::Binary(_)
-            | Op::Unary(_)
-            | Op::Compare(_)
-            | Op::Truth
-            | Op::Cast
-            | Op::Select
-            | Op::MakeComplex
-            | Op::Math(_)
-            | Op::Attr(_)
-            | Op::MakeTuple
-            | Op::TupleGet(_)
-            | Op::TupleItem
-            | Op::Unpack(_)
-            | Op::Len
-            | Op::Slice
-            | Op::Range(_)
-            | Op::IterItem
-            | Op::GetItem
-            | Op::Frozen(_)
-            | Op::InPlace(_)
-            | Op::Prange(..)
-            | Op::ParallelFor(..)
-            | Op::Map(_)
-            | Op::MapInto(_)
-            | Op::Reduce(..)
-            | Op::Gufunc(..)
-            | Op::ReduceAxis(..)
-            | Op::SetItem
-            | Op::NewList(_)
-            | Op::NewDict(_)
-            | Op::Array(_)
-            | Op::List(_)
-            | Op::Dict(_) => false,
+            | Op::CallC(_) => Rerun::ActsOutside,
         }
+    }
+
+    /// Whether running the operation once more on the same operands
+    /// changes nothing anyone can see (`Rerun::Harmless`). (The driven
+    /// elementwise loop pads a short tail with copies of an element when
+    /// every operation of the kernel says so.)
+    pub fn repeats_harmlessly(&self) -> bool {
+        self.rerun() == Rerun::Harmless
+    }
+
+    /// Whether running the operation again is seen outside the kernel's
+    /// own arrays (`Rerun::ActsOutside`). (A gufunc loop redoes a chunk
+    /// exactly when its fast kernel met a non-finite value only when no
+    /// operation of the kernel says so: writes to the kernel's outputs are
+    /// redone with the same values, from snapshots where it reads them.)
+    pub fn acts_outside(&self) -> bool {
+        self.rerun() == Rerun::ActsOutside
     }
 
     /// The operation's memory effects and views.
