@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/compile_costs.py callgrind  # instructions per fresh compile
     .venv/bin/python benchmarks/compile_costs.py asm        # machine code of a gufunc loop
     .venv/bin/python benchmarks/compile_costs.py cold A B   # cold start, two package dirs
+    .venv/bin/python benchmarks/compile_costs.py import A B # import jitufunc, two package dirs
 
 `load`: the extension's size, relative relocations and static constructors
 (`readelf -d`), and the time and minor page faults of loading it in fresh
@@ -23,7 +24,10 @@ pair).
 `cold A B`: import + first `vectorize` of `gaussian` in fresh processes,
 interleaved, with `PYTHONPATH` set to directory A, then B, each holding a
 `jitufunc` package (two builds to compare; copy them with `cp -rp` so that
-cached bytecode stays valid); medians of 30.
+cached bytecode stays valid; or run `python -m compileall` on both: with
+PYTHONDONTWRITEBYTECODE set, a stale .pyc is compiled again in every
+process); medians of 30. `import A B`: `import jitufunc` alone (after
+`import numpy`), the same way.
 """
 import os
 import re
@@ -76,6 +80,12 @@ from jitufunc import vectorize; u = vectorize(['float64(float64)'])(kernels.gaus
 print(time.perf_counter() - t0)
 """
 
+IMPORT = r"""
+import time, numpy; t0 = time.perf_counter()
+import jitufunc
+print(time.perf_counter() - t0)
+"""
+
 
 def run(code, *args, env=None, valgrind=False):
     cmd = [sys.executable, "-c", code, *args]
@@ -121,11 +131,12 @@ def asm():
         print(f"{n} machine instructions in {name}")
 
 
-def cold(a, b, rounds=30):
+def cold(a, b, rounds=30, script=None):
+    script = script or COLD % HERE
     times = {a: [], b: []}
     for _ in range(rounds):
         for d in (a, b):
-            out = run(COLD % HERE, env={"PYTHONPATH": os.path.abspath(d)}).stdout
+            out = run(script, env={"PYTHONPATH": os.path.abspath(d)}).stdout
             times[d].append(float(out) * 1e3)
     for d, t in times.items():
         print(f"{d}: median {statistics.median(t):.2f} ms, min {min(t):.2f} ms ({rounds} processes)")
@@ -133,4 +144,9 @@ def cold(a, b, rounds=30):
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "load"
-    {"load": load, "callgrind": callgrind, "asm": asm}.get(what, lambda: cold(*sys.argv[2:4]))()
+    {
+        "load": load,
+        "callgrind": callgrind,
+        "asm": asm,
+        "import": lambda: cold(*sys.argv[2:4], script=IMPORT),
+    }.get(what, lambda: cold(*sys.argv[2:4]))()

@@ -47,7 +47,7 @@ impl CacheKey {
     ) -> Result<CacheKey> {
         let host = crate::engine::host::host_cpu()?;
         let text = format!(
-            "jitufunc {} build {}\nllvm {}\nhost {} {} {}\nentry {entry}\noptions {options:?}\nsignatures {signatures:?}\npasses {:?} lanes {:?} masked-lanes {:?} llvm-options {:?}\nlibmvec {}\nkernel {def:?}\n",
+            "jitufunc {} build {}\nllvm {}\nhost {} {} {}\nentry {entry}\noptions {options:?}\nsignatures {signatures:?}\npasses {:?} lanes {:?} masked-lanes {:?} retire-at {:?} llvm-options {:?}\nlibmvec {}\nkernel {def:?}\n",
             env!("CARGO_PKG_VERSION"),
             build_id(),
             llvm_version(),
@@ -57,6 +57,7 @@ impl CacheKey {
             std::env::var("JITUFUNC_PASSES").ok(),
             std::env::var("JITUFUNC_LANES").ok(),
             std::env::var("JITUFUNC_MASKED_LANES").ok(),
+            std::env::var("JITUFUNC_RETIRE_AT").ok(),
             std::env::var("JITUFUNC_LLVM_OPTIONS").ok(),
             // Loads libmvec now, before any cached code that calls it links.
             crate::engine::runtime::vector_math_available(),

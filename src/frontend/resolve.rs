@@ -111,11 +111,12 @@ static INTRINSICS: PyOnceLock<Intrinsics> = PyOnceLock::new();
 /// something has imported it (jitufunc's NumPy functions do), and not
 /// importing it on the first compile saved about 0.4 ms of it.
 fn intrinsic(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Option<Callee>> {
-    let loaded = py
-        .import("sys")?
-        .getattr("modules")?
-        .contains("jitufunc._intrinsics")?;
-    if !loaded {
+    if INTRINSICS.get(py).is_none()
+        && !py
+            .import("sys")?
+            .getattr("modules")?
+            .contains("jitufunc._intrinsics")?
+    {
         return Ok(None);
     }
     let table = INTRINSICS.get_or_try_init(py, || -> PyResult<Intrinsics> {

@@ -18,7 +18,7 @@ use crate::codegen::Codegen;
 use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
 use crate::error::Result;
 use crate::ir::verifier;
-use crate::ir::{Function, Stage};
+use crate::ir::{Function, Rerun, Stage};
 use crate::loops::gufunc::{self, GufuncLoop, KernelSet, LanesKernel};
 use crate::loops::gufunc_deferred::{DeferredGufuncPart, GufuncPending, Part};
 use crate::syntax::FunctionDef;
@@ -139,10 +139,10 @@ impl TypedEntry for TypedGufunc<'_> {
         // A kernel that reads its outputs (other than elements it wrote
         // first) reruns from snapshots of them (`loops::snapshot`); one
         // that writes its inputs, or whose second run would be seen
-        // outside its arrays (draws, prints: `Op::acts_outside`), runs
+        // outside its arrays (draws, prints: `Rerun::ActsOutside`), runs
         // exactly, once.
         let rerunnable =
-            tracked && self.door.writable.is_empty() && !super::jam::acts_outside(&self.general);
+            tracked && self.door.writable.is_empty() && self.general.rerun() != Rerun::ActsOutside;
         let snapshot_outputs =
             rerunnable && reads_outputs(promoted(&self.general)?.entry(), &outputs);
         // Parts of the loop only some calls need can be compiled when a call
@@ -292,8 +292,10 @@ fn emit_lanes<'ctx>(
     let Some(program) = program else {
         return Ok(None);
     };
-    // Outer iterations draw, print and call out one after another.
-    if super::jam::acts_outside(program) {
+    // Outer iterations draw, print and call out one after another (lanes
+    // in lockstep would interleave them, and make a call of a function
+    // that draws, with uniform arguments, once for all lanes).
+    if program.rerun() == Rerun::ActsOutside {
         return Ok(None);
     }
     let Some(mut lanes) = super::jam::lanes(program.entry(), 2) else {

@@ -129,19 +129,6 @@ pub fn choose_lane_count(f: &Function, lanes: &Lanes) -> (usize, JamWhen) {
     (count, when)
 }
 
-/// Whether an operation of `program` acts outside the kernel's arrays
-/// (`Op::acts_outside`: draws, prints, unknown calls). Such a kernel is
-/// not jammed: lanes in lockstep would draw and print in another order
-/// than one outer iteration after another (and a call of a function that
-/// draws, with uniform arguments, would be made once for all lanes); nor
-/// is a chunk of it redone.
-pub fn acts_outside(program: &crate::typing::Program) -> bool {
-    program
-        .functions
-        .iter()
-        .any(|f| f.insts.iter().any(|i| i.op.acts_outside()))
-}
-
 /// The lanes for running `count` calls of `f` at once, if its control
 /// flow is uniform.
 pub fn lanes(f: &Function, count: usize) -> Option<Lanes> {

@@ -21,7 +21,7 @@ pub use function::{
 };
 pub use op::{
     prange_body_types, prange_partials_ok, ArrayOp, Attr, DictOp, Effects, GufuncCall, ListOp, Op,
-    Operands, PrintFormat, RangeOp, Stage, Stages,
+    Operands, PrintFormat, RangeOp, Rerun, Stage, Stages,
 };
 
 #[cfg(test)]

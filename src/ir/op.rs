@@ -1015,8 +1015,8 @@ macro_rules! match_callee {
 }
 
 /// What running an operation once more on the same operands does
-/// (`Op::rerun`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// (`Op::rerun`), from nothing to the farthest-reaching (ordered so).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rerun {
     /// Nothing anyone can see: the same results again.
     Harmless,
@@ -1137,7 +1137,12 @@ impl Op {
     }
 
     /// What running the operation once more on the same operands does
-    /// (`Rerun`).
+    /// (`Rerun`; a program's is its operations' farthest-reaching,
+    /// `typing::Program::rerun`). The driven elementwise loop pads a short
+    /// tail with copies of an element, and redoes a chunk that met a
+    /// non-finite value, only for `Harmless` kernels; a gufunc loop redoes
+    /// a chunk (its outputs rewritten with the same values, from snapshots
+    /// where it reads them) and jams outer iterations unless `ActsOutside`.
     pub fn rerun(&self) -> Rerun {
         match self {
             Op::Const(..)
@@ -1185,23 +1190,6 @@ impl Op {
             | Op::CallValue
             | Op::CallC(_) => Rerun::ActsOutside,
         }
-    }
-
-    /// Whether running the operation once more on the same operands
-    /// changes nothing anyone can see (`Rerun::Harmless`). (The driven
-    /// elementwise loop pads a short tail with copies of an element when
-    /// every operation of the kernel says so.)
-    pub fn repeats_harmlessly(&self) -> bool {
-        self.rerun() == Rerun::Harmless
-    }
-
-    /// Whether running the operation again is seen outside the kernel's
-    /// own arrays (`Rerun::ActsOutside`). (A gufunc loop redoes a chunk
-    /// exactly when its fast kernel met a non-finite value only when no
-    /// operation of the kernel says so: writes to the kernel's outputs are
-    /// redone with the same values, from snapshots where it reads them.)
-    pub fn acts_outside(&self) -> bool {
-        self.rerun() == Rerun::ActsOutside
     }
 
     /// The operation's memory effects and views.

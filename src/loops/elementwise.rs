@@ -69,7 +69,7 @@ pub struct ElementwiseLoop<'ctx> {
     pub group: u64,
     /// Whether a chunk may be run twice (the fast pass, then the exact
     /// redo when it met a non-finite value): the kernel repeats harmlessly
-    /// (`ir::Op::repeats_harmlessly`). A kernel that draws random numbers
+    /// (`typing::Program::rerun` is `ir::Rerun::Harmless`). A kernel that draws random numbers
     /// does not: with flags tracked it runs exact, once per element.
     pub redo: bool,
 }
@@ -759,7 +759,7 @@ fn emit_scalar_form<'ctx>(
 /// worth of the narrowest operand (at least 4), which is what LLVM's loop
 /// vectorizer takes per trip here, so the vectorized loop needs no
 /// remainder loop (a third of its compile time). 1 (no padding) unless
-/// the kernel `repeats_harmlessly`: padding runs it on copies of an
+/// the kernel repeats harmlessly (`ir::Rerun::Harmless`): padding runs it on copies of an
 /// element, which must change nothing anyone can see.
 pub fn chunk_group(
     cg: &Codegen<'_>,

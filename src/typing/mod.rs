@@ -48,6 +48,18 @@ impl Program {
     pub fn function(&self, id: FuncId) -> &Function {
         &self.functions[id.index()]
     }
+
+    /// What running the program once more on the same arguments does: the
+    /// farthest-reaching `Op::rerun` of its operations (every function's,
+    /// so a call of one of them counts as its operations).
+    pub fn rerun(&self) -> crate::ir::Rerun {
+        self.functions
+            .iter()
+            .flat_map(|f| f.insts.iter())
+            .map(|inst| inst.op.rerun())
+            .max()
+            .unwrap_or(crate::ir::Rerun::Harmless)
+    }
 }
 
 impl std::fmt::Display for Program {

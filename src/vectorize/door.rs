@@ -10,7 +10,7 @@ use crate::codegen::function::emit_program;
 use crate::codegen::Codegen;
 use crate::driver::{FrontDoor, LoopInfo, TypedEntry};
 use crate::error::{CompileError, ErrorKind, Result};
-use crate::ir::Function;
+use crate::ir::{Function, Rerun};
 use crate::loops::deferred::{DeferredExact, Pending};
 use crate::loops::elementwise::{self, ElementwiseLoop};
 use crate::syntax::FunctionDef;
@@ -133,19 +133,6 @@ impl FrontDoor for Elementwise {
     }
 }
 
-/// Whether running the kernel once more on an element's values changes
-/// nothing anyone can see (`ir::Op::repeats_harmlessly`): the driven loop
-/// then pads short tails with copies of an element
-/// (`elementwise::chunk_group`; not for kernels that raise), and a chunk
-/// whose fast pass met a non-finite value may be redone exactly
-/// (`ElementwiseLoop::redo`).
-fn repeats_harmlessly(program: &Program) -> bool {
-    program
-        .functions
-        .iter()
-        .all(|f| f.insts.iter().all(|inst| inst.op.repeats_harmlessly()))
-}
-
 /// One signature, typed: the kernel and its loop's dtypes.
 struct TypedLoop {
     signature: Signature,
@@ -173,7 +160,12 @@ impl TypedEntry for TypedLoop {
         // chunks that met a non-finite value) can be compiled when a call
         // first needs it. With flags tracked, the exact kernel runs only
         // there; under fast-math the vector path runs the same kernel.
-        let repeats = repeats_harmlessly(&self.program);
+        // Whether running the kernel once more on an element's values
+        // changes nothing anyone can see: the driven loop then pads short
+        // tails with copies of an element (`elementwise::chunk_group`; not
+        // for kernels that raise), and a chunk whose fast pass met a
+        // non-finite value may be redone exactly (`ElementwiseLoop::redo`).
+        let repeats = self.program.rerun() == Rerun::Harmless;
         let group =
             elementwise::chunk_group(cg, &self.inputs, &self.outputs, repeats && !may_raise);
         let deferred = cg.defer_exact.then(|| {

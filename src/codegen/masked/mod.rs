@@ -104,7 +104,8 @@ pub fn lane_count(cg: &Codegen<'_>, widest_bits: u32) -> u32 {
     // int64 ones unchanged (collatz 108 / 107 ms, digits 70.9 / 70.2 ms,
     // nested 93.2 / 93.4 ms). With float32, 16 lanes against 32: 24.9 /
     // 25.9 ms (escape-time), 11.2 / 13.3 ms (its grid), 35.6 / 41.8 ms
-    // (smooth): two vectors stay best there.
+    // (smooth): two vectors stay best there. (`benchmarks/masked_lanes_ab.py
+    // 8 16`, `--float32 16 32`.)
     let vectors = if register == 256 && widest_bits >= 64 {
         4
     } else {

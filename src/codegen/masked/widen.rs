@@ -286,9 +286,15 @@ fn widest_bits(f: LLVMValueRef) -> u32 {
 /// a quarter of the lanes had been best: 1, 2, 4 or 8 ran at 1.53x, 1.59x,
 /// 1.44x and 0.85x Numba on random points. With 16 float64 lanes on
 /// AVX2, retiring at 4, 6, 8, 10 or 12: 41.7, 41.3, 39.1, 47.2 and 54.7 ms
-/// on random points, 19.8, 18.8, 18.2, 17.8 and 17.9 ms on the grid.)
+/// on random points, 19.8, 18.8, 18.2, 17.8 and 17.9 ms on the grid:
+/// `benchmarks/masked_lanes_ab.py 16:4 16:6 16:8 16:10 16:12`.)
+/// `JITUFUNC_RETIRE_AT` overrides it (a developer knob for measuring,
+/// `benchmarks/masked_lanes_ab.py`).
 fn retire_threshold(lanes: u32) -> u32 {
-    (lanes / 2).max(1)
+    std::env::var("JITUFUNC_RETIRE_AT")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .map_or((lanes / 2).max(1), |n| n.clamp(1, lanes))
 }
 
 fn opcode(inst: LLVMValueRef) -> LLVMOpcode {
